@@ -1,0 +1,43 @@
+# SIPADU — every target creates .venv and installs what it needs when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint migrate translations messages bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "SIPADU needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+# Binary catalogs are built, never committed.
+translations: $(STAMP)
+	@$(BIN)/pybabel -q compile -d sipadu/translations
+
+run: translations
+	$(BIN)/sipadu init
+	$(BIN)/sipadu serve --bind 127.0.0.1:8000
+
+test: translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check sipadu tests migrations
+	$(BIN)/mypy
+
+migrate: $(STAMP)
+	$(BIN)/sipadu db upgrade
+
+# Re-extract user-facing strings and merge them into the Indonesian catalog.
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -o sipadu/translations/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i sipadu/translations/messages.pot -d sipadu/translations
+	@rm -f sipadu/translations/messages.pot
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

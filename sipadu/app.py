@@ -1,0 +1,53 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from sipadu import db
+from sipadu.logging_privacy import configure_logging
+from sipadu.resources import PACKAGE_DIR, resource_dir
+from sipadu.settings import Settings, settings_from_env
+from sipadu.web.errors import register_error_handlers
+from sipadu.web.i18n import configure_i18n
+from sipadu.web.security import configure_security
+
+
+class StartupError(RuntimeError):
+    """The app cannot start safely; the message says what to fix."""
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build a SIPADU app. Outside tests it refuses to start without its key files."""
+    settings = settings or settings_from_env()
+    if settings.keyring is None:
+        if settings.testing:
+            raise StartupError("test settings must carry a keyring")
+        settings = settings.with_keyring()
+    assert settings.keyring is not None  # noqa: S101  (narrowing for type checkers)
+    configure_logging(settings.log_level)
+
+    app = Flask(
+        "sipadu",
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(PACKAGE_DIR / "static"),
+        instance_path=str(settings.instance_dir),
+    )
+    app.config.update(SECRET_KEY=settings.keyring.flask_secret, TESTING=settings.testing)
+    app.extensions["sipadu.settings"] = settings
+
+    db.init_app(app, db.make_engine(settings.database_url, settings.database_schema))
+    configure_security(app, settings)
+    configure_i18n(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    from sipadu.cli import register_app_commands
+
+    register_app_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from sipadu.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)

@@ -1,0 +1,98 @@
+"""Secret key files under ``keys/``: creation with safe modes, loading with strict checks.
+
+The app refuses to start when a key file is missing, too short, readable by other users,
+or a well-known placeholder, and says which command fixes it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+# file name -> what it protects; each holds 32 random bytes as hex.
+SECRET_KEY_FILES: dict[str, str] = {
+    "flask_secret.key": "signs the CSRF tokens and the short-lived form state",
+    "audit_hmac.key": "authenticates every row of the audit log chain",
+}
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "dev", "development", "test"}
+_MIN_KEY_BYTES = 32
+
+
+class KeyFileError(Exception):
+    """A key file is missing or unusable; the message names it and the command that fixes it."""
+
+
+@dataclass(frozen=True, repr=False)
+class KeyRing:
+    """The secrets loaded from the keys folder. ``repr`` is withheld so keys never reach logs."""
+
+    flask_secret: bytes
+    audit_hmac_key: bytes
+
+    def __repr__(self) -> str:
+        return "KeyRing(<secrets withheld>)"
+
+
+def _check_mode(path: Path) -> None:
+    mode = path.stat().st_mode
+    if mode & (stat.S_IROTH | stat.S_IWOTH):
+        raise KeyFileError(
+            f"{path} can be read or written by other users; run `chmod 600 {path}`"
+        )
+
+
+def _read_key(path: Path) -> bytes:
+    if not path.is_file():
+        raise KeyFileError(f"{path} is missing; run `sipadu init` to create it")
+    _check_mode(path)
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    if text.lower() in _PLACEHOLDERS:
+        raise KeyFileError(f"{path} holds a placeholder value; delete it and run `sipadu init`")
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise KeyFileError(f"{path} is not hex; delete it and run `sipadu init`") from None
+    if len(key) < _MIN_KEY_BYTES or len(set(key)) < 8:
+        raise KeyFileError(f"{path} is too short or not random; delete it and run `sipadu init`")
+    return key
+
+
+def load_keyring(keys_dir: Path) -> KeyRing:
+    """Load and check every secret key file."""
+    return KeyRing(
+        flask_secret=_read_key(keys_dir / "flask_secret.key"),
+        audit_hmac_key=_read_key(keys_dir / "audit_hmac.key"),
+    )
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Create ``path`` with mode 0600 from the start (never briefly world-readable)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def generate_missing_keys(keys_dir: Path) -> list[Path]:
+    """Create the keys folder (0700) and every missing key file (0600); return what was made."""
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    created = []
+    for name in SECRET_KEY_FILES:
+        path = keys_dir / name
+        if path.exists():
+            continue
+        write_private_file(path, secrets.token_hex(_MIN_KEY_BYTES).encode("ascii") + b"\n")
+        created.append(path)
+    return created
+
+
+def make_test_keyring() -> KeyRing:
+    """Fresh random secrets for a test app that has no keys folder."""
+    return KeyRing(
+        flask_secret=secrets.token_bytes(_MIN_KEY_BYTES),
+        audit_hmac_key=secrets.token_bytes(_MIN_KEY_BYTES),
+    )

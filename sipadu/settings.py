@@ -1,0 +1,107 @@
+"""Typed, frozen settings read from the environment, plus the secrets kept in ``keys/``.
+
+Every setting is documented in the README's configuration table. Secrets never come from
+environment variables: they live in files under the keys folder, created by ``sipadu init``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sipadu.keyring import KeyRing, load_keyring
+
+MIB = 1024 * 1024
+
+
+class SettingsError(Exception):
+    """A setting has a value SIPADU cannot use."""
+
+
+@dataclass(frozen=True)
+class Argon2Settings:
+    """Argon2id cost parameters, in one place for every derivation SIPADU makes."""
+
+    time_cost: int = 3
+    memory_kib: int = 64 * 1024
+    parallelism: int = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the application needs to know about its deployment."""
+
+    instance_dir: Path
+    keys_dir: Path
+    database_url: str
+    database_schema: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    trusted_proxies: int = 0
+    max_request_bytes: int = 105 * MIB
+    default_locale: str = "id"
+    log_level: str = "INFO"
+    redis_url: str | None = None
+    argon2: Argon2Settings = field(default_factory=Argon2Settings)
+    testing: bool = False
+    keyring: KeyRing | None = None
+
+    @property
+    def uses_https(self) -> bool:
+        """True when the public address is HTTPS: cookies become Secure and HSTS is sent."""
+        return urlsplit(self.base_url).scheme == "https"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where encrypted attachments are stored."""
+        return self.instance_dir / "blobs"
+
+    def with_keyring(self) -> Settings:
+        """Return a copy holding the secrets loaded from the keys folder."""
+        return replace(self, keyring=load_keyring(self.keys_dir))
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``SIPADU_*`` environment variables (see README)."""
+    env = os.environ if env is None else env
+    instance_dir = Path(env.get("SIPADU_INSTANCE_DIR") or "instance").resolve()
+    keys_dir = Path(env.get("SIPADU_KEYS_DIR") or "keys").resolve()
+    default_db = f"sqlite:///{instance_dir / 'sipadu.sqlite3'}"
+    locale = env.get("SIPADU_DEFAULT_LOCALE") or "id"
+    if locale not in ("id", "en"):
+        raise SettingsError(f"SIPADU_DEFAULT_LOCALE must be 'id' or 'en', got {locale!r}")
+    base_url = env.get("SIPADU_BASE_URL") or "http://127.0.0.1:8000"
+    if urlsplit(base_url).scheme not in ("http", "https"):
+        raise SettingsError(f"SIPADU_BASE_URL must start with http(s)://, got {base_url!r}")
+    return Settings(
+        instance_dir=instance_dir,
+        keys_dir=keys_dir,
+        database_url=env.get("SIPADU_DATABASE_URL") or default_db,
+        database_schema=env.get("SIPADU_DATABASE_SCHEMA") or None,
+        base_url=base_url,
+        trusted_proxies=_int(env, "SIPADU_TRUSTED_PROXIES", 0),
+        max_request_bytes=_int(env, "SIPADU_MAX_REQUEST_BYTES", 105 * MIB, minimum=64 * 1024),
+        default_locale=locale,
+        log_level=(env.get("SIPADU_LOG_LEVEL") or "INFO").upper(),
+        redis_url=env.get("SIPADU_REDIS_URL") or None,
+        argon2=Argon2Settings(
+            time_cost=_int(env, "SIPADU_ARGON2_TIME_COST", 3, minimum=3),
+            memory_kib=_int(env, "SIPADU_ARGON2_MEMORY_KIB", 64 * 1024, minimum=64 * 1024),
+            parallelism=_int(env, "SIPADU_ARGON2_PARALLELISM", 1, minimum=1),
+        ),
+    )

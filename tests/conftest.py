@@ -1,0 +1,148 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from ``SIPADU_TEST_POSTGRES_URL`` (default: the local test database). Each
+test gets its own schema, dropped afterwards. Locally an unreachable PostgreSQL skips those
+tests; with ``CI=true`` it fails them, so CI can never pass without running them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sipadu import create_app, migrate
+from sipadu.db import db_session, make_engine
+from sipadu.keyring import make_test_keyring
+from sipadu.settings import Argon2Settings, Settings
+
+POSTGRES_URL = os.environ.get(
+    "SIPADU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Tests never wait for production-strength Argon2; one test checks the defaults instead.
+TEST_ARGON2 = Argon2Settings(time_cost=1, memory_kib=8, parallelism=1)
+
+
+@dataclass(frozen=True)
+class Database:
+    """A throwaway database for one test."""
+
+    backend: str
+    url: str
+    schema: str | None = None
+
+
+def _postgres_problem() -> str | None:
+    try:
+        engine = make_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # any failure to reach it is reported the same way
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL URL, or skip (fail under CI) when it cannot be reached."""
+    problem = _postgres_problem()
+    if problem:
+        message = f"PostgreSQL at {POSTGRES_URL} is unreachable: {problem}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return POSTGRES_URL
+
+
+def _postgres_schema(url: str) -> Iterator[Database]:
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield Database("postgresql", url, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database on each backend."""
+    if request.param == "sqlite":
+        yield Database("sqlite", f"sqlite:///{tmp_path / 'sipadu.sqlite3'}")
+        return
+    yield from _postgres_schema(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path) -> Database:
+    """An empty SQLite database, for tests where the backend does not matter."""
+    return Database("sqlite", f"sqlite:///{tmp_path / 'sipadu.sqlite3'}")
+
+
+def make_settings(tmp_path: Path, db: Database, **overrides: object) -> Settings:
+    """Test settings: temporary folders, fresh random keys, cheap Argon2."""
+    values: dict[str, object] = {
+        "instance_dir": tmp_path / "instance",
+        "keys_dir": tmp_path / "keys",
+        "database_url": db.url,
+        "database_schema": db.schema,
+        "testing": True,
+        "keyring": make_test_keyring(),
+        "argon2": TEST_ARGON2,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def build_app(settings: Settings) -> Flask:
+    """Create the schema through the migrations (as production does), then the app."""
+    engine = make_engine(settings.database_url, settings.database_schema)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return create_app(settings)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database: Database) -> Settings:
+    return make_settings(tmp_path, database)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    """A migrated app on each backend."""
+    application = build_app(settings)
+    yield application
+    application.extensions["sipadu.engine"].dispose()
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path, sqlite_database: Database) -> Iterator[Flask]:
+    """A migrated app on SQLite only, for behaviour that does not touch the database."""
+    application = build_app(make_settings(tmp_path, sqlite_database))
+    yield application
+    application.extensions["sipadu.engine"].dispose()
+
+
+@pytest.fixture
+def client(sqlite_app: Flask) -> FlaskClient:
+    return sqlite_app.test_client()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """The request-scoped session of an app context on each backend."""
+    with app.app_context():
+        yield db_session()
