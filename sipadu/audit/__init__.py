@@ -1,0 +1,1 @@
+"""Tamper-evident audit log: every access and action, never any content."""

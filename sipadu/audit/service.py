@@ -1,0 +1,194 @@
+"""Writing and verifying the audit chain.
+
+Each row carries ``hash = SHA-256(prev_hash | canonical row)`` and ``hmac = HMAC-SHA256(key,
+hash)``. The head row is locked for every append, so concurrent writers (threads, gunicorn
+workers, several app servers) queue instead of forking the chain. Events are written in the
+caller's transaction: the action and its record commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac as hmac_lib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sipadu.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+
+HEAD_ID = 1
+OUTCOMES = frozenset({"success", "failure", "denied"})
+_TAG = re.compile(r"^[a-z][a-z_]{0,30}:[a-z][a-z_]{0,30}$")
+_ACTOR = re.compile(r"^(staff:\d{1,12}|reporter|system|cli)$")
+_CASE_CODE = re.compile(r"^[A-Z0-9-]{1,32}$")
+_DETAIL_KEY = re.compile(r"^[a-z][a-z_]{0,31}$")
+# Detail values are identifiers (statuses, usernames, ids), never free text or content.
+_DETAIL_VALUE = re.compile(r"^[A-Za-z0-9_.:@-]{0,64}$")
+
+DetailValue = str | int | bool | None
+_PROGRESS_STEP = 1000
+
+
+class AuditEventError(ValueError):
+    """An event was malformed; refusing it keeps free text (and content) out of the log."""
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """Outcome of walking the chain."""
+
+    rows_checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def canonical_row(
+    seq: int, occurred_at: datetime, tag: str, actor: str,
+    case_code: str | None, outcome: str, detail: str,
+) -> bytes:
+    """The exact bytes hashed for a row; any edit of any field changes them."""
+    fields = [seq, _iso(occurred_at), tag, actor, case_code, outcome, detail]
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def chain_hash(prev_hash: str, canonical: bytes) -> str:
+    """SHA-256 over the previous link and this row."""
+    return hashlib.sha256(prev_hash.encode("ascii") + b"|" + canonical).hexdigest()
+
+
+def sign(key: bytes, message: str) -> str:
+    """HMAC-SHA256 of a hash (or head record) under the audit key."""
+    return hmac_lib.new(key, message.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _head_message(seq: int, head_hash: str) -> str:
+    return f"head|{seq}|{head_hash}"
+
+
+def _encode_detail(detail: Mapping[str, DetailValue] | None) -> str:
+    detail = detail or {}
+    for key, value in detail.items():
+        if not _DETAIL_KEY.match(key):
+            raise AuditEventError(f"audit detail key {key!r} is not an identifier")
+        if isinstance(value, str) and not _DETAIL_VALUE.match(value):
+            raise AuditEventError(f"audit detail {key!r} must be a short identifier")
+        if not isinstance(value, str | int | bool | type(None)):
+            raise AuditEventError(f"audit detail {key!r} has an unsupported type")
+    return json.dumps(dict(detail), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _validate(tag: str, actor: str, case_code: str | None, outcome: str) -> None:
+    if not _TAG.match(tag):
+        raise AuditEventError(f"audit tag {tag!r} is not 'subject:action'")
+    if not _ACTOR.match(actor):
+        raise AuditEventError("audit actor must be staff:<id>, reporter, system or cli")
+    if case_code is not None and not _CASE_CODE.match(case_code):
+        raise AuditEventError("audit case code is malformed")
+    if outcome not in OUTCOMES:
+        raise AuditEventError(f"audit outcome must be one of {sorted(OUTCOMES)}")
+
+
+def _event_time(actor: str, now: datetime | None) -> datetime:
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    if actor == "reporter":
+        # The operator must not learn when a reporter acted (DESIGN §2): keep the day only.
+        moment = moment.replace(hour=0, minute=0, second=0)
+    return moment
+
+
+def lock_head(session: Session) -> AuditHead:
+    """Lock and return the head row (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE)."""
+    stmt = select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+    return session.execute(stmt, execution_options={"populate_existing": True}).scalar_one()
+
+
+def record_event(
+    session: Session, key: bytes, tag: str, *, actor: str, case_code: str | None = None,
+    outcome: str = "success", detail: Mapping[str, DetailValue] | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the chain in the caller's transaction (flushed, not committed)."""
+    _validate(tag, actor, case_code, outcome)
+    detail_text = _encode_detail(detail)
+    occurred_at = _event_time(actor, now)
+    head = lock_head(session)
+    seq = head.seq + 1
+    canonical = canonical_row(seq, occurred_at, tag, actor, case_code, outcome, detail_text)
+    row_hash = chain_hash(head.hash, canonical)
+    event = AuditEvent(
+        seq=seq, occurred_at=occurred_at, tag=tag, actor=actor, case_code=case_code,
+        outcome=outcome, detail=detail_text, prev_hash=head.hash, hash=row_hash,
+        hmac=sign(key, row_hash),
+    )
+    session.add(event)
+    head.seq, head.hash = seq, row_hash
+    head.hmac = sign(key, _head_message(seq, row_hash))
+    session.flush()
+    return event
+
+
+def count_events(session: Session) -> int:
+    """Number of rows in the chain."""
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def _check_row(row: AuditEvent, key: bytes, expected_seq: int, prev_hash: str) -> str | None:
+    if row.seq != expected_seq:
+        return f"expected row {expected_seq} here, found row {row.seq} (deleted or reordered)"
+    if row.prev_hash != prev_hash:
+        return "its link to the previous row is broken (a row before it changed or vanished)"
+    canonical = canonical_row(row.seq, row.occurred_at, row.tag, row.actor, row.case_code,
+                              row.outcome, row.detail)
+    if chain_hash(prev_hash, canonical) != row.hash:
+        return "its content does not match its hash (edited)"
+    if not hmac_lib.compare_digest(sign(key, row.hash), row.hmac):
+        return "its HMAC is wrong (written without the audit key)"
+    return None
+
+
+def _head_is_authentic(key: bytes, head: AuditHead) -> bool:
+    if head.seq == 0 and head.hash == GENESIS_HASH and head.hmac == "":
+        return True  # the migration's unsigned genesis head of an empty chain
+    return hmac_lib.compare_digest(sign(key, _head_message(head.seq, head.hash)), head.hmac)
+
+
+def verify_chain(
+    session: Session, key: bytes, progress: Callable[[int], None] | None = None,
+) -> ChainReport:
+    """Walk the whole chain in order; report the first row that fails, if any."""
+    expected, prev_hash, checked = 1, GENESIS_HASH, 0
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(
+        yield_per=5000)).scalars()
+    for row in rows:
+        problem = _check_row(row, key, expected, prev_hash)
+        if problem:
+            return ChainReport(checked, row.seq, problem)
+        expected, prev_hash, checked = expected + 1, row.hash, checked + 1
+        if progress is not None and checked % _PROGRESS_STEP == 0:
+            progress(_PROGRESS_STEP)
+    if progress is not None:
+        progress(checked % _PROGRESS_STEP)
+    head = session.get(AuditHead, HEAD_ID)
+    if head is None:
+        return ChainReport(checked, None, "the head row is missing")
+    if not _head_is_authentic(key, head):
+        return ChainReport(checked, head.seq, "the head row was edited")
+    if head.seq != checked or head.hash != prev_hash:
+        return ChainReport(checked, checked + 1,
+                           f"the head records {head.seq} rows but {checked} remain (truncated)")
+    return ChainReport(checked)
