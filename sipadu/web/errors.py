@@ -1,0 +1,103 @@
+"""Error pages and JSON errors that say what went wrong and leak nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import LazyString, force_locale, gettext, lazy_gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from sipadu.web.i18n import select_locale
+
+log = logging.getLogger("sipadu.errors")
+
+# code -> (title, explanation); English msgids, Indonesian in the catalog.
+ERROR_TEXTS = {
+    400: (lazy_gettext("Invalid request"),
+          lazy_gettext("The request could not be understood. Please go back and try again.")),
+    403: (lazy_gettext("Access denied"),
+          lazy_gettext("You do not have permission to open this page.")),
+    404: (lazy_gettext("Page not found"),
+          lazy_gettext("The page you are looking for does not exist.")),
+    405: (lazy_gettext("Method not allowed"),
+          lazy_gettext("This page cannot be used in that way.")),
+    413: (lazy_gettext("Upload too large"),
+          lazy_gettext("What you sent is larger than the service accepts. "
+                       "Please send smaller or fewer files.")),
+    429: (lazy_gettext("Too many requests"),
+          lazy_gettext("Please wait a moment before trying again.")),
+    500: (lazy_gettext("Something went wrong"),
+          lazy_gettext("The service could not complete your request. Nothing you sent "
+                       "was stored. Please try again later.")),
+    503: (lazy_gettext("Service not available"),
+          lazy_gettext("The service is temporarily unavailable. Please try again later.")),
+}
+CSRF_TEXT = lazy_gettext("This form has expired or was not sent from SIPADU. "
+                         "Please reload the page and send it again.")
+API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 413: "too_large",
+             422: "invalid", 429: "too_many_requests", 500: "internal_error",
+             503: "unavailable"}
+
+
+def _texts(code: int, override: LazyString | None = None) -> tuple[str, str]:
+    title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500] if code >= 500 else ERROR_TEXTS[400])
+    return str(title), str(override if override is not None else message)
+
+
+def is_api_request() -> bool:
+    """True for JSON API paths, which get JSON errors instead of pages."""
+    return request.path.startswith("/api/")
+
+
+def api_error(status: int, message: str, code: str | None = None) -> Response:
+    """The JSON API's error shape: ``{"error": {"code", "message"}}``."""
+    response = jsonify({"error": {"code": code or API_CODES.get(status, "error"),
+                                  "message": message}})
+    response.status_code = status
+    return response
+
+
+def render_error(
+    code: int, override: LazyString | None = None,
+) -> tuple[str | Response, int]:
+    """A bilingual error page (or JSON for the API) for HTTP status ``code``.
+
+    ``override`` is a lazy (translatable) message so both languages can be shown.
+    """
+    title, message = _texts(code, override)
+    if is_api_request():
+        return api_error(code, message), code
+    other = "en" if select_locale() == "id" else "id"
+    with force_locale(other):
+        other_title, other_message = _texts(code, override)
+    return render_template(
+        "errors/error.html", code=code, title=title, message=message,
+        other_lang=other, other_title=other_title, other_message=other_message,
+    ), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install handlers for HTTP errors, CSRF failures and anything unexpected."""
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error: CSRFError) -> tuple[str | Response, int]:
+        return render_error(400, CSRF_TEXT)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> tuple[str | Response, int] | HTTPException:
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[str | Response, int]:
+        # The exception type only: messages and tracebacks may quote what a reporter sent.
+        log.error("unhandled %s on %s %s", type(error).__name__, request.method,
+                  request.url_rule.rule if request.url_rule else "<no route>")
+        return render_error(InternalServerError.code)
+
+
+__all__ = ["api_error", "gettext", "register_error_handlers", "render_error"]

@@ -1,0 +1,58 @@
+"""Languages: Bahasa Indonesia by default, English on request.
+
+The choice travels in a small cookie set only when the visitor asks to switch; nothing is
+read from Accept-Language, which is the same for every Tor Browser user anyway.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, request
+from flask_babel import Babel
+from werkzeug.wrappers import Response
+
+from sipadu.resources import PACKAGE_DIR
+
+LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+LANG_COOKIE = "sipadu_lang"
+
+babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    """The visitor's chosen language, else the deployment's default."""
+    chosen = request.cookies.get(LANG_COOKIE, "") if request else ""
+    if chosen in LANGUAGES:
+        return chosen
+    from sipadu.app_context import current_settings
+
+    return current_settings().default_locale
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would help phishing against staff.
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@bp.get("/bahasa/<code>")
+def switch_language(code: str) -> Response:
+    """Remember the chosen language and go back to the page the visitor came from."""
+    response = redirect(_safe_next(request.args.get("next")), code=303)
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
+                            samesite="Strict", secure=request.is_secure)
+    return response
+
+
+def configure_i18n(app: Flask) -> None:
+    """Attach Flask-Babel and the language switch."""
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"  # msgids are English; "id" is a catalog
+    babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _languages() -> dict[str, object]:
+        return {"languages": LANGUAGES, "current_locale": select_locale()}

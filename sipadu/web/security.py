@@ -1,0 +1,86 @@
+"""The security baseline, in one place: CSRF, cookies, headers, size limits, proxies.
+
+Every response gets the headers below; pages may add to the policy only here.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from sipadu.settings import Settings
+
+csrf = CSRFProtect()
+
+# Nothing from other origins, no inline script or style. Pages render no script at all;
+# stylesheets and images come from our own origin only.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'none'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+])
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()" for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
+        "fullscreen", "geolocation", "gyroscope", "interest-cohort", "magnetometer",
+        "microphone", "midi", "payment", "picture-in-picture", "publickey-credentials-get",
+        "screen-wake-lock", "usb", "xr-spatial-tracking",
+    )
+)
+STATIC_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "X-Robots-Tag": "noindex, nofollow",
+}
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def _apply_headers(response: Response) -> Response:
+    for name, value in STATIC_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint != "static":
+        # Dynamic pages may show case data: never keep them in any cache or history.
+        response.headers["Cache-Control"] = "no-store, max-age=0"
+        response.headers["Pragma"] = "no-cache"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = HSTS
+    # Never tell the world which server software runs here.
+    response.headers.pop("Server", None)
+    return response
+
+
+def configure_security(app: Flask, settings: Settings) -> None:
+    """Apply cookie, CSRF, size and header policy to ``app``."""
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-sipadu" if settings.uses_https else "sipadu",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.uses_https,
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=30 * 60,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=512 * 1024,
+        MAX_FORM_PARTS=200,
+        WTF_CSRF_TIME_LIMIT=3600,
+        WTF_CSRF_SSL_STRICT=True,
+        PREFERRED_URL_SCHEME="https" if settings.uses_https else "http",
+    )
+    csrf.init_app(app)
+    if settings.trusted_proxies:
+        # Only the scheme and host are taken from the proxy; the client address never is,
+        # because SIPADU never needs it.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=0, x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+        )
+    app.after_request(_apply_headers)

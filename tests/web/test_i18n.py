@@ -1,0 +1,62 @@
+"""Bahasa Indonesia by default, English on request, every string translated."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+
+from sipadu.resources import PACKAGE_DIR
+
+CATALOG = PACKAGE_DIR / "translations" / "id" / "LC_MESSAGES" / "messages.po"
+
+
+def test_landing_is_indonesian_by_default(client: FlaskClient) -> None:
+    response = client.get("/", headers={"Accept-Language": "en-US,en;q=0.5"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="id">' in page
+    assert "Laporkan pelanggaran dengan aman" in page
+    assert "Jangan memakai komputer kantor" in page
+    assert "Set-Cookie" not in response.headers  # no cookie before one is needed
+
+
+def test_switch_to_english_and_back(client: FlaskClient) -> None:
+    response = client.get("/bahasa/en?next=/")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Report wrongdoing safely" in page
+    client.get("/bahasa/id")
+    assert "Laporkan pelanggaran" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil",
+                                    "javascript:alert(1)"])
+def test_language_switch_is_not_an_open_redirect(client: FlaskClient, target: str) -> None:
+    response = client.get("/bahasa/en", query_string={"next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_unknown_language_is_ignored(client: FlaskClient) -> None:
+    response = client.get("/bahasa/xx")
+    assert "Set-Cookie" not in response.headers
+    assert "Laporkan pelanggaran" in client.get("/").get_data(as_text=True)
+
+
+def test_every_message_has_an_indonesian_translation() -> None:
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle)
+    untranslated = [m.id for m in catalog if m.id and not m.string]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert untranslated == [] and fuzzy == []
+
+
+def test_pages_load_nothing_from_elsewhere(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert "<script" not in page.lower()
+    assert not re.search(r'(src|href)="(https?:)?//', page)
