@@ -1,0 +1,141 @@
+"""The `sipadu` command: a Flask CLI group (also reachable as `flask --app sipadu`)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup, NoAppException
+
+from sipadu.app import StartupError, create_app
+from sipadu.app_context import current_settings
+from sipadu.audit.cli import audit_cli
+from sipadu.audit.service import count_events, record_event
+from sipadu.db import db_session, get_engine
+from sipadu.keyring import KeyFileError, generate_missing_keys
+from sipadu.migrate import alembic_config, current_revision, head_revision, is_up_to_date
+from sipadu.settings import SettingsError, settings_from_env
+
+db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database schema (default: to the newest revision)."""
+    from sipadu import migrate
+
+    migrate.upgrade(get_engine(), revision)
+    click.echo(f"Database at revision {current_revision(get_engine())}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the database schema to REVISION (may drop data: back up first)."""
+    from sipadu import migrate
+
+    migrate.downgrade(get_engine(), revision)
+    click.echo(f"Database at revision {current_revision(get_engine())}.")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database revision and the code's newest revision."""
+    engine = get_engine()
+    click.echo(f"database: {current_revision(engine)}  code: {head_revision(engine)}")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the revision changes.")
+def db_revision(message: str) -> None:
+    """(Developers) write a new revision from the difference between models and database."""
+    from alembic import command
+
+    command.revision(alembic_config(get_engine()), message=message, autogenerate=True)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    raise SystemExit(2)
+
+
+def _load_app() -> Flask:
+    try:
+        return create_app()
+    except (KeyFileError, SettingsError, StartupError) as error:
+        _fail(str(error))
+        raise  # unreachable; keeps type checkers content
+
+
+@click.command("init", help="Create the instance folder, missing keys and the database.")
+def init_command() -> None:
+    """Idempotent: safe to run on every start."""
+    try:
+        settings = settings_from_env()
+    except SettingsError as error:
+        _fail(str(error))
+        return
+    os.umask(0o077)  # the database, blobs and keys are for this account only
+    settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in generate_missing_keys(settings.keys_dir):
+        click.echo(f"Created key file {path} (mode 0600).")
+    app = _load_app()
+    with app.app_context():
+        from sipadu import migrate
+
+        migrate.upgrade(get_engine(), "head")
+        session = db_session()
+        if count_events(session) == 0:
+            # A used instance always has rows, so an emptied log cannot pass as new.
+            keyring = current_settings().keyring
+            assert keyring is not None  # noqa: S101
+            record_event(session, keyring.audit_hmac_key, "system:initialised", actor="cli")
+            session.commit()
+    click.echo(f"Instance ready: {settings.instance_dir} (keys in {settings.keys_dir}).")
+
+
+@click.command("serve", help="Serve SIPADU with gunicorn.")
+@click.option("--bind", envvar="SIPADU_BIND", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", envvar="SIPADU_WORKERS", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per core, at least 2).")
+@click.option("--timeout", envvar="SIPADU_WORKER_TIMEOUT", type=click.IntRange(10, 3600),
+              default=300, show_default=True, help="Seconds a request may take (large uploads).")
+def serve_command(bind: str, workers: int | None, timeout: int) -> None:
+    """Check keys and schema first, so a misconfigured server never starts."""
+    from sipadu.serve import SipaduServer, default_workers, gunicorn_options
+
+    os.umask(0o077)
+    app = _load_app()
+    with app.app_context():
+        if not is_up_to_date(get_engine()):
+            _fail("the database schema is not current; run `sipadu init` or `sipadu db upgrade`")
+        get_engine().dispose()
+    click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
+    SipaduServer(gunicorn_options(bind, workers or default_workers(), timeout)).run()
+
+
+def _create_app_for_cli() -> Flask:
+    # NoAppException makes Flask print one clear line instead of a traceback.
+    try:
+        return create_app()
+    except (KeyFileError, SettingsError, StartupError) as error:
+        raise NoAppException(str(error)) from None
+
+
+main = FlaskGroup(
+    name="sipadu",
+    create_app=_create_app_for_cli,
+    add_version_option=False,
+    load_dotenv=False,
+    help="SIPADU command line.",
+)
+for command in (init_command, serve_command, db_cli, audit_cli):
+    main.add_command(command)
+
+
+def register_app_commands(app: Flask) -> None:
+    """Make the app-context commands reachable as `flask --app sipadu …` too."""
+    app.cli.add_command(db_cli)
+    app.cli.add_command(audit_cli)

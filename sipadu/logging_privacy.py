@@ -1,0 +1,77 @@
+"""Logging that never records who a client is.
+
+SIPADU never reads the client address or user agent, but servers around it do: Werkzeug's
+dev server starts each access line with the peer address and gunicorn's default access format
+includes it. These filters remove addresses from every record before any handler sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+# IPv4, and IPv6 as servers print it: the full eight groups, or any form with "::".
+# (Clock times such as 16:05:12 must survive, so two or three bare groups do not count.)
+_IPV4 = r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])"
+_IPV6_FULL = r"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+_IPV6_SHORT = r"[0-9A-Fa-f:]*::[0-9A-Fa-f:.]*"
+ADDRESS = re.compile(rf"{_IPV4}|{_IPV6_FULL}|{_IPV6_SHORT}(?:%\w+)?")
+REDACTED = "[addr]"
+# Query strings in request lines ("GET /path?x=1 HTTP/1.1") may carry what a user typed.
+QUERY_IN_REQUEST_LINE = re.compile(r'("[A-Z]{3,10} [^ ?"]*)\?[^ "]*( HTTP/[\d.]+")')
+
+
+def scrub(text: str) -> str:
+    """Replace every IP address in ``text`` and drop query strings from request lines."""
+    return QUERY_IN_REQUEST_LINE.sub(r"\1\2", ADDRESS.sub(REDACTED, text))
+
+
+class ScrubAddressesFilter(logging.Filter):
+    """Renders the record's message, removes addresses, and stores the result as the message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record must not take logging down
+            message = str(record.msg)
+        record.msg = scrub(message)
+        record.args = None
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True
+
+
+def install_filter(logger: logging.Logger) -> None:
+    """Attach the filter to a logger and all its handlers (handlers see propagated records)."""
+    scrubber = ScrubAddressesFilter()
+    if not any(isinstance(f, ScrubAddressesFilter) for f in logger.filters):
+        logger.addFilter(scrubber)
+    for handler in logger.handlers:
+        if not any(isinstance(f, ScrubAddressesFilter) for f in handler.filters):
+            handler.addFilter(scrubber)
+
+
+def configure_logging(level: str) -> None:
+    """Root logging for the app and the dev server, scrubbed."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("", "werkzeug", "sipadu", "gunicorn.error", "gunicorn.access"):
+        install_filter(logging.getLogger(name))
+
+
+def gunicorn_logger_class() -> Any:
+    """A gunicorn Logger whose access and error logs are scrubbed."""
+    from gunicorn.glogging import Logger
+
+    class PrivateLogger(Logger):  # type: ignore[misc]
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            install_filter(self.error_log)
+            install_filter(self.access_log)
+
+    return PrivateLogger

@@ -1,0 +1,55 @@
+"""`sipadu serve`: gunicorn, the production server, with privacy-preserving logs."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from sipadu.logging_privacy import gunicorn_logger_class
+
+# Method, path without query string, status, size, duration. Never %(h)s (client address),
+# %(a)s (user agent), %(r)s/%(q)s (query strings) or %(f)s (referrer).
+ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def default_workers() -> int:
+    """One sync worker per core (Argon2 work is CPU-bound), at least two."""
+    return max(2, os.cpu_count() or 1)
+
+
+def gunicorn_options(bind: str, workers: int, timeout: int) -> dict[str, Any]:
+    """The gunicorn settings SIPADU runs with."""
+    return {
+        "bind": bind,
+        "workers": workers,
+        "worker_class": "sync",
+        "timeout": timeout,
+        "graceful_timeout": 30,
+        "accesslog": "-",
+        "errorlog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "logger_class": gunicorn_logger_class(),
+        "proc_name": "sipadu",
+        "preload_app": False,
+        "forwarded_allow_ips": "127.0.0.1,::1",
+    }
+
+
+class SipaduServer(BaseApplication):  # type: ignore[misc]
+    """Runs the app factory inside gunicorn's workers."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        from sipadu.app import create_app
+
+        return create_app()

@@ -1,0 +1,105 @@
+"""The `sipadu` command as an operator runs it: a real process with real environment."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+
+from sipadu.db import make_engine
+from tests.conftest import Database
+
+SIPADU = str(Path(sys.executable).with_name("sipadu"))
+
+
+def _env(tmp_path: Path, database: Database) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
+    env.update({
+        "SIPADU_INSTANCE_DIR": str(tmp_path / "instance"),
+        "SIPADU_KEYS_DIR": str(tmp_path / "keys"),
+        "SIPADU_DATABASE_URL": database.url,
+    })
+    if database.schema:
+        env["SIPADU_DATABASE_SCHEMA"] = database.schema
+    return env
+
+
+def run(
+    env: dict[str, str], *args: str, cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SIPADU, *args], env=env, capture_output=True, text=True,
+                          timeout=120, check=False, cwd=cwd)
+
+
+def test_init_is_idempotent_and_private(tmp_path: Path, database: Database) -> None:
+    env = _env(tmp_path, database)
+    first = run(env, "init")
+    assert first.returncode == 0, first.stderr
+    keys = sorted((tmp_path / "keys").iterdir())
+    assert [k.name for k in keys] == ["audit_hmac.key", "flask_secret.key"]
+    contents = {k.name: k.read_bytes() for k in keys}
+    for key in keys:
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
+
+    second = run(env, "init")
+    assert second.returncode == 0, second.stderr
+    assert "Created key file" not in second.stdout
+    assert {k.name: k.read_bytes() for k in keys} == contents
+    current = run(env, "db", "current")
+    assert "database: 0001_audit_log" in current.stdout
+    verify = run(env, "audit", "verify")
+    assert verify.returncode == 0 and "1 rows verified" in verify.stdout
+
+
+def test_missing_key_is_named_with_its_fix(tmp_path: Path, sqlite_database: Database) -> None:
+    env = _env(tmp_path, sqlite_database)
+    assert run(env, "init").returncode == 0
+    (tmp_path / "keys" / "audit_hmac.key").unlink()
+    result = run(env, "audit", "verify")
+    assert result.returncode != 0
+    assert "audit_hmac.key is missing" in result.stderr
+    assert "sipadu init" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_without_keys(tmp_path: Path, sqlite_database: Database) -> None:
+    result = run(_env(tmp_path, sqlite_database), "serve", "--bind", "127.0.0.1:0")
+    assert result.returncode != 0
+    assert "flask_secret.key is missing" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_an_old_schema(tmp_path: Path, sqlite_database: Database) -> None:
+    env = _env(tmp_path, sqlite_database)
+    assert run(env, "init").returncode == 0
+    assert run(env, "db", "downgrade", "base").returncode == 0
+    result = run(env, "serve", "--bind", "127.0.0.1:0")
+    assert result.returncode != 0 and "sipadu db upgrade" in result.stderr
+
+
+def test_verify_names_the_edited_row(tmp_path: Path, database: Database) -> None:
+    env = _env(tmp_path, database)
+    assert run(env, "init").returncode == 0
+    engine = make_engine(database.url, database.schema)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_events SET actor = 'staff:7' WHERE seq = 1"))
+    engine.dispose()
+    result = run(env, "audit", "verify")
+    assert result.returncode == 1
+    assert "FAILED at row 1" in result.stderr
+
+
+def test_flask_cli_reaches_the_same_commands(tmp_path: Path, sqlite_database: Database) -> None:
+    env = _env(tmp_path, sqlite_database)
+    flask = str(Path(sys.executable).with_name("flask"))
+    init = subprocess.run([flask, "--app", "sipadu", "init"], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr
+    verify = subprocess.run([flask, "--app", "sipadu", "audit", "verify"], env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert verify.returncode == 0 and "rows verified" in verify.stdout

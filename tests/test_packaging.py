@@ -1,0 +1,70 @@
+"""A non-editable install carries templates, static files, migrations and catalogs, and
+serves from any directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.test_logging_privacy import _free_port, _wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--disable-pip-version-check", "-w", str(out), str(ROOT)],
+                   check=True, timeout=300, capture_output=True)
+    return next(out.glob("sipadu-*.whl"))
+
+
+def test_wheel_carries_everything_the_app_reads(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for expected in ("sipadu/templates/base.html", "sipadu/templates/public/landing.html",
+                     "sipadu/templates/errors/error.html", "sipadu/static/css/sipadu.css",
+                     "sipadu/migrations/env.py", "sipadu/migrations/script.py.mako",
+                     "sipadu/migrations/versions/0001_audit_log.py",
+                     "sipadu/translations/id/LC_MESSAGES/messages.mo"):
+        assert expected in names, expected
+    assert not any(name.startswith(("tests/", "keys/", "instance/")) for name in names)
+
+
+@pytest.mark.slow
+def test_installed_wheel_serves_from_another_directory(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
+                    "--disable-pip-version-check", str(wheel)],
+                   check=True, timeout=600, capture_output=True)
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("SIPADU_", "PYTHON", "VIRTUAL_ENV"))}
+    sipadu = str(venv / "bin" / "sipadu")
+    subprocess.run([sipadu, "init"], cwd=workdir, env=env, check=True, timeout=120,
+                   capture_output=True)
+    assert (workdir / "keys" / "flask_secret.key").exists()
+    port = _free_port()
+    process = subprocess.Popen([sipadu, "serve", "--bind", f"127.0.0.1:{port}", "--workers",
+                                "1"], cwd=workdir, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(port, process)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            page = response.read().decode()
+            assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert "Laporkan pelanggaran dengan aman" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/css/sipadu.css",
+                                    timeout=10) as response:
+            assert response.status == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
