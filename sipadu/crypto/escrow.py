@@ -135,7 +135,11 @@ def write_escrow_private(
     path: str | os.PathLike[str], private_key: bytes, passphrase: str
 ) -> None:
     """Create ``path`` (mode 0600) holding the encrypted escrow private key."""
-    _write_new(Path(path), seal_escrow_private(private_key, passphrase), 0o600)
+    target = Path(path)
+    if target.exists():
+        # Fail before the slow key derivation; O_EXCL still guards the race.
+        raise FileExistsError(str(target))
+    _write_new(target, seal_escrow_private(private_key, passphrase), 0o600)
 
 
 def read_escrow_private(path: str | os.PathLike[str], passphrase: str) -> bytes:
