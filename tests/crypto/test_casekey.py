@@ -28,7 +28,9 @@ from sipadu.crypto.params import Argon2Params
 from tests.crypto._util import flip_each_byte
 
 DEK = bytes(range(32))
-SHAPE = re.compile(r"SPD-[0-9A-HJKMNP-TV-Z]{6}(-[0-9A-HJKMNP-TV-Z]{5}){4}-[0-9A-HJKMNP-TV-Z]")
+SHAPE = re.compile(
+    r"SPD-[0-9A-HJKMNP-TV-Z]{6}(-[0-9A-HJKMNP-TV-Z]{5}){4}-[0-9A-HJKMNP-TV-Z]"
+)
 
 
 def test_code_shape() -> None:
@@ -73,9 +75,17 @@ def test_parse_is_tolerant(transform: object) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "SPD", "SPD-7K3Q9M", "hello world", "SPD-7K3Q9M-ABCDE-FGHJK-MNPQR-STVWX",
-     "SPD-7K3Q9M-ABCDE-FGHJK-MNPQR-STVWX-YY", "SPD-7K3Q9M-ABCDE-FGHJK-MNPQR-STVWU-Y",
-     "SPD-7K3Q9M-ABCDE-FGHJK-MNPQR-STVW*-Y", "x" * 1000],
+    [
+        "",
+        "SPD",
+        "SPD-7K3Q9M",
+        "hello world",
+        "SPD-7K3Q9M-ABCDE-FGHJK-MNPQR-STVWX",
+        "SPD-7K3Q9M-ABCDE-FGHJK-MNPQR-STVWX-YY",
+        "SPD-7K3Q9M-ABCDE-FGHJK-MNPQR-STVWU-Y",
+        "SPD-7K3Q9M-ABCDE-FGHJK-MNPQR-STVW*-Y",
+        "x" * 1000,
+    ],
 )
 def test_malformed(text: str) -> None:
     with pytest.raises(MalformedCaseKeyError):
@@ -158,7 +168,9 @@ def test_salts_are_per_case(fast_params: Argon2Params) -> None:
     assert a[26:58] != b[26:58]
 
 
-def test_rehash_detection(fast_params: Argon2Params, other_params: Argon2Params) -> None:
+def test_rehash_detection(
+    fast_params: Argon2Params, other_params: Argon2Params
+) -> None:
     key = generate_case_key()
     record = enroll_case_key(key, DEK, other_params, case_id=1)
     assert casekey.case_record_needs_rehash(record, fast_params)

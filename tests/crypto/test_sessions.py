@@ -64,8 +64,16 @@ def test_token_alone_has_no_payload() -> None:
 
 @pytest.mark.parametrize(
     "token",
-    ["", "v1.", "v2." + "A" * 43, "v1." + "A" * 42, "v1." + "A" * 44, "v1." + "*" * 43,
-     "v1." + "A" * 42 + "B", "v1." + "A" * 41 + "=="],
+    [
+        "",
+        "v1.",
+        "v2." + "A" * 43,
+        "v1." + "A" * 42,
+        "v1." + "A" * 44,
+        "v1." + "*" * 43,
+        "v1." + "A" * 42 + "B",
+        "v1." + "A" * 41 + "==",
+    ],
 )
 def test_malformed_tokens(token: str) -> None:
     with pytest.raises(InvalidSessionTokenError):
