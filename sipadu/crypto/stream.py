@@ -23,7 +23,7 @@ in the clear: a visible padding flag would reveal the size padding hides.
 Padding (``pad=True``, the default): the writer adds padding records so the
 record count becomes ``ceil(padme(n * 64 KiB) / 64 KiB)``, ``n`` the records
 needed for the data plus the marker. Blob size then reveals the plaintext size
-only to the next 64 KiB below ~2 MiB, and within about 12 % (PADME) above.
+only to the next 64 KiB below 4 MiB, and within about 12 % (PADME) above.
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ class _ChunkCipher:
 
     def _nonce(self, counter: int, flag: int) -> bytes:
         if counter >= MAX_RECORDS:
-            raise DecryptionError("stream too long")
+            # 2**32 records of 64 KiB = 256 TiB: the nonce space of one file.
+            raise OverflowError("stream too long")
         return self._prefix + counter.to_bytes(4, "big") + bytes((flag,))
 
     def seal(self, counter: int, flag: int, plaintext: bytes) -> bytes:
@@ -279,6 +280,8 @@ def decrypt_stream(source: Readable, key: bytes) -> Iterator[bytes]:
         if not following:
             return
         record, counter = following, counter + 1
+        if counter >= MAX_RECORDS:
+            raise DecryptionError("stream too long")
 
 
 def decrypt_to_bytes(source: Readable, key: bytes) -> bytes:

@@ -18,6 +18,7 @@ import contextlib
 import os
 import re
 import secrets
+import stat
 import time
 from collections.abc import Collection
 from pathlib import Path
@@ -152,7 +153,7 @@ class FilesystemBlobStore(BlobStore):
     def exists(self, blob_id: str) -> bool:
         """True if the blob exists as a regular file."""
         try:
-            return self._path(blob_id).lstat().st_mode & 0o170000 == 0o100000
+            return stat.S_ISREG(self._path(blob_id).lstat().st_mode)
         except FileNotFoundError:
             return False
 
