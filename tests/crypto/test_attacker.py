@@ -51,16 +51,10 @@ class World:
     keys_dir: Path = Path()
 
 
-@pytest.fixture
-def world(tmp_path: Path, fast_params: Argon2Params) -> World:
-    w = World(keys_dir=tmp_path / "keys")
-    w.keys_dir.mkdir()
-    escrow_private, escrow_public = escrow.generate_escrow_keypair()
-    escrow.write_escrow_public(w.keys_dir / "escrow.pub", escrow_public)
-    w.secrets["escrow_private"] = escrow_private  # offline, never on the server
+def _add_staff(w: World, params: Argon2Params) -> dict[int, bytes]:
     privates = {}
     for account, password in PASSWORDS.items():
-        material = staff.create_staff_keys(password, fast_params, account_id=account)
+        material = staff.create_staff_keys(password, params, account_id=account)
         w.db[f"staff{account}.public_key"] = material.public_key
         w.db[f"staff{account}.wrapped_private_key"] = material.wrapped_private_key
         w.db[f"staff{account}.password_hash"] = material.password_hash
@@ -68,37 +62,43 @@ def world(tmp_path: Path, fast_params: Argon2Params) -> World:
             material.wrapped_private_key, password, account_id=account
         )
         w.secrets[f"staff{account}_private"] = privates[account]
+    return privates
 
-    dek = envelope.new_data_key()
-    w.secrets["dek"] = dek
+
+def _add_case(w: World, params: Argon2Params, dek: bytes) -> None:
     key = casekey.generate_case_key()
     w.case_key = casekey.format_case_key(key)
     w.secrets["case_secret"] = key.secret.encode()
     w.db["case.code"] = key.code
     w.db["case.reporter_record"] = casekey.enroll_case_key(
-        key, dek, fast_params, case_id=CASE_ID
+        key, dek, params, case_id=CASE_ID
     )
     for name, (kind, plaintext) in ENVELOPES.items():
         w.db[f"case.{name}"] = envelope.seal(dek, plaintext, case_id=CASE_ID, kind=kind)
-    w.db["grant.staff1"] = grants.wrap_for_recipient(
-        dek,
-        w.db["staff1.public_key"],
-        case_id=CASE_ID,
-    )
+
+
+def _add_grants(w: World, dek: bytes, supervisor_private: bytes) -> None:
+    escrow_private, escrow_public = escrow.generate_escrow_keypair()
+    escrow.write_escrow_public(w.keys_dir / "escrow.pub", escrow_public)
+    w.secrets["escrow_private"] = escrow_private  # offline, never on the server
     w.db["grant.escrow"] = grants.wrap_for_recipient(
         dek, escrow_public, case_id=CASE_ID
     )
+    w.db["grant.staff1"] = grants.wrap_for_recipient(
+        dek, w.db["staff1.public_key"], case_id=CASE_ID
+    )
     w.db["grant.staff2"] = grants.rewrap_grant(
         w.db["grant.staff1"],
-        privates[1],
+        supervisor_private,
         w.db["staff2.public_key"],
         case_id=CASE_ID,
     )
 
-    w.store = FilesystemBlobStore(tmp_path / "blobs")
+
+def _add_attachment(w: World, store: FilesystemBlobStore, dek: bytes) -> None:
     file_key = stream.new_file_key()
     w.secrets["file_key"] = file_key
-    writer = w.store.open_writer()
+    writer = store.open_writer()
     with stream.StreamEncryptor(writer, file_key) as encryptor:
         encryptor.write(ATTACHMENT)
     w.db["attachment.blob_id"] = writer.commit()
@@ -106,12 +106,29 @@ def world(tmp_path: Path, fast_params: Argon2Params) -> World:
         dek, file_key, case_id=CASE_ID, kind=b"file-key"
     )
 
-    for who, payload in (("staff1", privates[1]), ("reporter", dek)):
+
+def _add_sessions(w: World, staff_private: bytes, dek: bytes) -> None:
+    for who, payload in (("staff1", staff_private), ("reporter", dek)):
         session = sessions.new_session_token()
         w.tokens[who] = session.token
         w.secrets[f"session_{who}"] = session.secret
         w.db[f"session.{who}.id_hash"] = session.id_hash
         w.db[f"session.{who}.payload"] = sessions.seal_session_payload(session, payload)
+
+
+@pytest.fixture
+def world(tmp_path: Path, fast_params: Argon2Params) -> World:
+    """Everything the server stores for one case with two staff members."""
+    w = World(keys_dir=tmp_path / "keys", store=FilesystemBlobStore(tmp_path / "blobs"))
+    w.keys_dir.mkdir()
+    privates = _add_staff(w, fast_params)
+    dek = envelope.new_data_key()
+    w.secrets["dek"] = dek
+    _add_case(w, fast_params, dek)
+    _add_grants(w, dek, privates[1])
+    assert w.store is not None
+    _add_attachment(w, w.store, dek)
+    _add_sessions(w, privates[1], dek)
     return w
 
 
