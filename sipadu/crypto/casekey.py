@@ -201,6 +201,17 @@ def verify_case_key(key: CaseKey, record: bytes) -> bool:
     return True
 
 
+def dummy_case_key_check(key: CaseKey, params: Argon2Params) -> bool:
+    """Spend the same Argon2 work as a real check and return False.
+
+    Call it when the code names no case, so that neither the answer nor its
+    timing tells a prober which case codes exist.
+    """
+    derived = derive_case_key_material(key, secrets.token_bytes(SALT_SIZE), params)
+    hmac.compare_digest(derived.verifier, secrets.token_bytes(VERIFIER_SIZE))
+    return False
+
+
 def unlock_case_dek(key: CaseKey, record: bytes, *, case_id: CaseId) -> bytes:
     """Verify ``key`` and return the case DEK.
 

@@ -11,6 +11,7 @@ Stored per account (see docs/crypto.md):
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher, Type
@@ -19,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sipadu.crypto import grants, pwbox
 from sipadu.crypto.envelope import KIND_STAFF_PRIVATE_KEY, CaseId
 from sipadu.crypto.errors import DecryptionError, WrongPasswordError
-from sipadu.crypto.params import Argon2Params
+from sipadu.crypto.params import SALT_SIZE, Argon2Params, argon2id
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,18 @@ def verify_password(password_hash: str, password: str) -> bool:
         return hasher.verify(password_hash, pwbox.normalize_password(password))
     except (VerificationError, InvalidHashError):
         return False
+
+
+def dummy_login_check(password: str, params: Argon2Params) -> bool:
+    """Spend the Argon2 work of a real login (verify + unlock) and return False.
+
+    Call it for an unknown username so timing does not reveal which accounts
+    exist.
+    """
+    salt = secrets.token_bytes(SALT_SIZE)
+    argon2id(pwbox.normalize_password(password), salt, params, 32)
+    argon2id(pwbox.normalize_password(password), salt[::-1], params, 32)
+    return False
 
 
 def password_needs_rehash(password_hash: str, params: Argon2Params) -> bool:

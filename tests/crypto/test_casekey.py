@@ -214,3 +214,7 @@ def test_check_symbol_detects_single_errors(symbols: list[str]) -> None:
                 assert not base32.has_valid_check(
                     word[:position] + symbol + word[position + 1 :]
                 )
+
+
+def test_dummy_check_is_always_false(fast_params: Argon2Params) -> None:
+    assert casekey.dummy_case_key_check(generate_case_key(), fast_params) is False

@@ -152,3 +152,7 @@ def test_parameter_encoding_round_trip() -> None:
     assert Argon2Params.decode(DEFAULT_ARGON2.encode()) == DEFAULT_ARGON2
     with pytest.raises(CryptoError):
         Argon2Params.decode(b"\x00" * 8)
+
+
+def test_dummy_login_check_is_always_false(fast_params: Argon2Params) -> None:
+    assert staff.dummy_login_check(PASSWORD, fast_params) is False
