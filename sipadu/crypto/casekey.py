@@ -74,6 +74,8 @@ def generate_case_code() -> str:
 
 def normalize_case_code(text: str) -> str:
     """Canonical form of a typed case code (tolerant like :func:`parse_case_key`)."""
+    if not isinstance(text, str) or len(text) > 100:
+        raise MalformedCaseKeyError("not a case code")
     body = base32.normalize(text)
     if (
         body.startswith(CASE_CODE_PREFIX)

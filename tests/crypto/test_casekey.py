@@ -192,7 +192,7 @@ def test_normalize_case_code() -> None:
     assert casekey.normalize_case_code("spd-7k3q9m") == "SPD-7K3Q9M"
     assert casekey.normalize_case_code("7K3Q9M") == "SPD-7K3Q9M"
     assert casekey.normalize_case_code("SPD 7K3Q9O") == "SPD-7K3Q90"
-    for bad in ("SPD-7K3Q9", "../etc", "SPD-7K3Q9MM", "SPD-7K3Q9U"):
+    for bad in ("SPD-7K3Q9", "../etc", "SPD-7K3Q9MM", "SPD-7K3Q9U", " " * 1000):
         with pytest.raises(MalformedCaseKeyError):
             casekey.normalize_case_code(bad)
 
