@@ -21,17 +21,20 @@ MARKER = b"SIPADU-PLAINTEXT-MARKER-" + secrets.token_hex(16).encode()
 
 
 def files_containing(folder: Path, needle: bytes, since: float) -> list[Path]:
+    """Files under ``folder`` modified since ``since`` that contain ``needle``.
+
+    os.walk ignores errors, because other processes create and delete files
+    in the system temp directory while we walk it.
+    """
     hits = []
-    for path in folder.rglob("*"):
-        try:
-            if (
-                path.is_file()
-                and path.stat().st_mtime >= since
-                and needle in path.read_bytes()
-            ):
-                hits.append(path)
-        except OSError:
-            continue  # other users' files in the system temp directory
+    for directory, _, names in os.walk(folder):
+        for name in names:
+            path = Path(directory) / name
+            try:
+                if path.stat().st_mtime >= since and needle in path.read_bytes():
+                    hits.append(path)
+            except OSError:
+                continue  # vanished, or another user's file
     return hits
 
 
