@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -31,7 +32,10 @@ def files_containing(folder: Path, needle: bytes, since: float) -> list[Path]:
         for name in names:
             path = Path(directory) / name
             try:
-                if path.stat().st_mtime >= since and needle in path.read_bytes():
+                info = path.lstat()
+                # Regular files only: reading a FIFO or socket would block.
+                fresh = stat.S_ISREG(info.st_mode) and info.st_mtime >= since
+                if fresh and needle in path.read_bytes():
                     hits.append(path)
             except OSError:
                 continue  # vanished, or another user's file
