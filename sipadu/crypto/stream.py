@@ -1,0 +1,289 @@
+"""Chunked, streamed AES-256-GCM for attachments (the STREAM construction).
+
+Format (version 1)::
+
+    header  = version (1, 0x01) || nonce prefix (7, random)
+    record  = AES-GCM(file key, nonce, chunk plaintext, aad = header)  # ct || tag
+    nonce   = nonce prefix (7) || chunk counter (4, big-endian) || flag (1)
+    blob    = header || record_0 || record_1 || ... || record_n
+
+Every record but the last holds exactly 64 KiB of plaintext (65552 bytes on
+disk); the last holds 0..64 KiB. The flag byte is part of the nonce, so it is
+authenticated without being visible:
+
+* ``0x00`` data, more follows;   ``0x01`` final data (end of stream);
+* ``0x02`` padding (64 KiB of zeros, more follows);
+* ``0x03`` final, padded: a full 64 KiB plaintext ``tail || 0x80 || 0x00*``.
+
+Counter and flag in the nonce make truncation, extension, reordering and
+duplication of records fail authentication. Readers must try the flags a
+position allows (at most two) because the flag is deliberately not written
+in the clear: a visible padding flag would reveal the size padding hides.
+
+Padding (``pad=True``, the default): the writer adds padding records so the
+record count becomes ``ceil(padme(n * 64 KiB) / 64 KiB)``, ``n`` the records
+needed for the data plus the marker. Blob size then reveals the plaintext size
+only to the next 64 KiB below 4 MiB, and within about 12 % (PADME) above.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from sipadu.crypto.envelope import KEY_SIZE, TAG_SIZE
+from sipadu.crypto.errors import DecryptionError
+
+VERSION = 1
+CHUNK_SIZE = 64 * 1024
+PREFIX_SIZE = 7
+HEADER_SIZE = 1 + PREFIX_SIZE
+RECORD_SIZE = CHUNK_SIZE + TAG_SIZE
+MAX_RECORDS = 2**32
+
+FLAG_DATA = 0x00
+FLAG_FINAL = 0x01
+FLAG_PAD = 0x02
+FLAG_FINAL_PADDED = 0x03
+_MARKER = b"\x80"
+_ZERO_CHUNK = bytes(CHUNK_SIZE)
+
+
+class Writable(Protocol):
+    """Any binary sink: a file, a blob store writer, a BytesIO."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
+class Readable(Protocol):
+    """Any binary source."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def new_file_key() -> bytes:
+    """Return a fresh random 256-bit key for one file (never reuse it)."""
+    return secrets.token_bytes(KEY_SIZE)
+
+
+def padme(length: int) -> int:
+    """PADME padding (Nikitin et al., 2019): round ``length`` up, leaking
+    O(log log length) bits, with at most ~12 % overhead."""
+    if length < 2:
+        return length
+    exponent = length.bit_length() - 1
+    last_bits = exponent - exponent.bit_length()
+    mask = (1 << last_bits) - 1
+    return (length + mask) & ~mask
+
+
+def padded_record_count(records: int) -> int:
+    """Number of records a padded stream with ``records`` real records gets."""
+    return -(-padme(records * CHUNK_SIZE) // CHUNK_SIZE)
+
+
+class _ChunkCipher:
+    def __init__(self, key: bytes, header: bytes) -> None:
+        if len(key) != KEY_SIZE:
+            raise ValueError("file key must be 32 bytes")
+        self._aead = AESGCM(key)
+        self._header = header
+        self._prefix = header[1:]
+
+    def _nonce(self, counter: int, flag: int) -> bytes:
+        if counter >= MAX_RECORDS:
+            # 2**32 records of 64 KiB = 256 TiB: the nonce space of one file.
+            raise OverflowError("stream too long")
+        return self._prefix + counter.to_bytes(4, "big") + bytes((flag,))
+
+    def seal(self, counter: int, flag: int, plaintext: bytes) -> bytes:
+        return self._aead.encrypt(self._nonce(counter, flag), plaintext, self._header)
+
+    def open(self, counter: int, flag: int, record: bytes) -> bytes | None:
+        try:
+            return self._aead.decrypt(self._nonce(counter, flag), record, self._header)
+        except InvalidTag:
+            return None
+
+
+class StreamEncryptor:
+    """Encrypting writer: ``write()`` pieces of any size, then ``close()``.
+
+    Holds at most one 64 KiB chunk in memory. ``close()`` writes the final
+    record (also for an empty file) but does not close ``sink``. Used as a
+    context manager, an exception skips the final record, so an interrupted
+    upload never looks complete; the caller must discard the sink.
+    """
+
+    def __init__(
+        self,
+        sink: Writable,
+        key: bytes,
+        *,
+        pad: bool = True,
+        _nonce_prefix: bytes | None = None,
+    ) -> None:
+        prefix = (
+            secrets.token_bytes(PREFIX_SIZE) if _nonce_prefix is None else _nonce_prefix
+        )
+        if len(prefix) != PREFIX_SIZE:
+            raise ValueError("nonce prefix must be 7 bytes")
+        header = bytes((VERSION,)) + prefix
+        self._cipher = _ChunkCipher(key, header)
+        self._sink = sink
+        self._pad = pad
+        self._buffer = bytearray()
+        self._counter = 0
+        self._closed = False
+        self.plaintext_size = 0
+        self.ciphertext_size = 0
+        self._out(header)
+
+    def _out(self, data: bytes) -> None:
+        self._sink.write(data)
+        self.ciphertext_size += len(data)
+
+    def _emit(self, flag: int, plaintext: bytes) -> None:
+        self._out(self._cipher.seal(self._counter, flag, plaintext))
+        self._counter += 1
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Encrypt ``data``; full chunks go to the sink as soon as more data follows."""
+        if self._closed:
+            raise ValueError("write to a closed StreamEncryptor")
+        view = memoryview(data).cast("B")
+        pos = 0
+        while pos < len(view):
+            # A full buffer is only sealed once we know more data follows:
+            # otherwise it must become the final record.
+            if len(self._buffer) == CHUNK_SIZE:
+                self._emit(FLAG_DATA, bytes(self._buffer))
+                self._buffer.clear()
+            take = min(CHUNK_SIZE - len(self._buffer), len(view) - pos)
+            self._buffer += view[pos : pos + take]
+            pos += take
+        self.plaintext_size += len(view)
+        return len(view)
+
+    def close(self) -> None:
+        """Write the final record (and padding). Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if not self._pad:
+            self._emit(FLAG_FINAL, bytes(self._buffer))
+            return
+        if len(self._buffer) == CHUNK_SIZE:
+            # The padded final record needs room for the marker byte.
+            self._emit(FLAG_DATA, bytes(self._buffer))
+            self._buffer.clear()
+        for _ in range(padded_record_count(self._counter + 1) - self._counter - 1):
+            self._emit(FLAG_PAD, _ZERO_CHUNK)
+        tail = bytes(self._buffer) + _MARKER
+        self._emit(FLAG_FINAL_PADDED, tail + bytes(CHUNK_SIZE - len(tail)))
+        self._buffer.clear()
+
+    def abandon(self) -> None:
+        """Stop without writing a final record (the result will not decrypt)."""
+        self._closed = True
+        self._buffer.clear()
+
+    def __enter__(self) -> StreamEncryptor:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abandon()
+
+
+def encrypt_stream(
+    source: Readable, sink: Writable, key: bytes, *, pad: bool = True
+) -> int:
+    """Encrypt all of ``source`` into ``sink``; returns the plaintext size."""
+    encryptor = StreamEncryptor(sink, key, pad=pad)
+    while piece := source.read(CHUNK_SIZE):
+        encryptor.write(piece)
+    encryptor.close()
+    return encryptor.plaintext_size
+
+
+def _read_exact(source: Readable, size: int) -> bytes:
+    parts: list[bytes] = []
+    remaining = size
+    while remaining:
+        piece = source.read(remaining)
+        if not piece:
+            break
+        parts.append(piece)
+        remaining -= len(piece)
+    return b"".join(parts)
+
+
+def _strip_padding(plaintext: bytes) -> bytes:
+    body = plaintext.rstrip(b"\x00")
+    if not body.endswith(_MARKER):
+        raise DecryptionError("bad stream padding")
+    return body[:-1]
+
+
+def _open_record(
+    cipher: _ChunkCipher, counter: int, record: bytes, last: bool, padding: bool
+) -> tuple[bytes, bool]:
+    """Return (plaintext to yield, now in padding) or raise DecryptionError."""
+    full = len(record) == RECORD_SIZE
+    if not last:
+        if not full:
+            raise DecryptionError("stream record truncated")
+        if (
+            not padding
+            and (data := cipher.open(counter, FLAG_DATA, record)) is not None
+        ):
+            return data, False
+        if cipher.open(counter, FLAG_PAD, record) == _ZERO_CHUNK:
+            return b"", True
+        raise DecryptionError("stream record authentication failed")
+    if not padding and (data := cipher.open(counter, FLAG_FINAL, record)) is not None:
+        return data, False
+    if full and (data := cipher.open(counter, FLAG_FINAL_PADDED, record)) is not None:
+        return _strip_padding(data), True
+    raise DecryptionError("stream final record missing or forged")
+
+
+def decrypt_stream(source: Readable, key: bytes) -> Iterator[bytes]:
+    """Yield plaintext chunks of an encrypted stream, authenticating each first.
+
+    Raises DecryptionError at the first bad record, before yielding anything
+    from it, and if the stream ends without a final record or continues after
+    one. Data already yielded was authentic, but callers serving a download
+    must still treat an error as a failed download.
+    """
+    header = _read_exact(source, HEADER_SIZE)
+    if len(header) != HEADER_SIZE or header[0] != VERSION:
+        raise DecryptionError("malformed stream header")
+    cipher = _ChunkCipher(key, header)
+    record = _read_exact(source, RECORD_SIZE)
+    if len(record) < TAG_SIZE:
+        raise DecryptionError("stream ended without a final record")
+    counter, padding = 0, False
+    while True:
+        # One record of look-ahead tells us whether this one must be final.
+        following = _read_exact(source, RECORD_SIZE)
+        data, padding = _open_record(cipher, counter, record, not following, padding)
+        if data:
+            yield data
+        if not following:
+            return
+        record, counter = following, counter + 1
+        if counter >= MAX_RECORDS:
+            raise DecryptionError("stream too long")
+
+
+def decrypt_to_bytes(source: Readable, key: bytes) -> bytes:
+    """Decrypt a whole (small) stream into memory; for tests and tiny files."""
+    return b"".join(decrypt_stream(source, key))

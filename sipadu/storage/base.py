@@ -1,0 +1,93 @@
+"""The blob store interface.
+
+A blob store keeps opaque byte strings (always ciphertext in SIPADU) under
+ids it generates itself. Callers never choose a name, so nothing a user sends
+can become a path. A blob is written through a :class:`BlobWriter` and only
+becomes visible, atomically, on :meth:`BlobWriter.commit`.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Collection
+from typing import BinaryIO
+
+BLOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
+
+
+class BlobStoreError(Exception):
+    """Base class of blob store errors."""
+
+
+class InvalidBlobIdError(BlobStoreError):
+    """A blob id is not 32 lower-case hex characters."""
+
+
+class BlobNotFoundError(BlobStoreError):
+    """No blob with this id exists."""
+
+
+class BlobTooLargeError(BlobStoreError):
+    """A writer received more bytes than its size limit."""
+
+
+def validate_blob_id(blob_id: object) -> str:
+    """Return ``blob_id`` if it is a well-formed id, else raise InvalidBlobIdError."""
+    if not isinstance(blob_id, str) or not BLOB_ID_PATTERN.fullmatch(blob_id):
+        raise InvalidBlobIdError("invalid blob id")
+    return blob_id
+
+
+class BlobWriter(ABC):
+    """A blob being written. Used as a context manager it aborts unless
+    :meth:`commit` was called, so an exception never leaves a partial blob."""
+
+    @abstractmethod
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Append ``data``; returns the number of bytes written."""
+
+    @abstractmethod
+    def commit(self) -> str:
+        """Make the blob durable and visible; returns its new id."""
+
+    @abstractmethod
+    def abort(self) -> None:
+        """Discard everything written. Idempotent; a no-op after commit."""
+
+    def __enter__(self) -> BlobWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.abort()
+
+
+class BlobStore(ABC):
+    """Storage of opaque blobs under store-generated ids."""
+
+    @abstractmethod
+    def open_writer(self, *, max_size: int | None = None) -> BlobWriter:
+        """Start a new blob; at most ``max_size`` bytes if given."""
+
+    @abstractmethod
+    def open(self, blob_id: str) -> BinaryIO:
+        """Open a committed blob for reading (BlobNotFoundError if missing)."""
+
+    @abstractmethod
+    def delete(self, blob_id: str) -> None:
+        """Overwrite, then remove a blob (BlobNotFoundError if missing)."""
+
+    @abstractmethod
+    def exists(self, blob_id: str) -> bool:
+        """True if a committed blob with this id exists."""
+
+    @abstractmethod
+    def size(self, blob_id: str) -> int:
+        """Size in bytes of a committed blob."""
+
+    @abstractmethod
+    def sweep_orphans(
+        self, known_ids: Collection[str], older_than_seconds: float = 3600
+    ) -> list[str]:
+        """Remove blobs not in ``known_ids`` and abandoned partial writes, both
+        only when older than ``older_than_seconds``; returns what was removed."""

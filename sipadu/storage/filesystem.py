@@ -1,0 +1,193 @@
+"""Filesystem blob store: one flat directory, one file per blob.
+
+* Writers create ``tmp-<random>.partial`` (mode 0600, O_EXCL) in the store
+  directory, so the final rename never crosses a filesystem.
+* ``commit`` flushes and fsyncs the file, links it to a fresh random id
+  (``link`` fails instead of replacing an existing blob), unlinks the temp
+  name and fsyncs the directory so the new entry survives a crash.
+* Ids are validated against ``[0-9a-f]{32}`` before any path is built, and
+  files are opened with O_NOFOLLOW: no traversal, no symlink games.
+* ``delete`` overwrites the file with zeros and fsyncs before unlinking. On
+  SSDs and copy-on-write filesystems this is best effort; the real guarantee
+  is that blobs are ciphertext whose key dies with the database row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import stat
+import time
+from collections.abc import Collection
+from pathlib import Path
+from typing import BinaryIO
+
+from sipadu.storage.base import (
+    BLOB_ID_PATTERN,
+    BlobNotFoundError,
+    BlobStore,
+    BlobStoreError,
+    BlobTooLargeError,
+    BlobWriter,
+    validate_blob_id,
+)
+
+_TEMP_PATTERN = re.compile(r"tmp-[0-9a-f]{32}\.partial")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_WIPE_CHUNK = bytes(64 * 1024)
+
+
+class _FilesystemBlobWriter(BlobWriter):
+    def __init__(self, store: FilesystemBlobStore, max_size: int | None) -> None:
+        self._store = store
+        self._max_size = max_size
+        self._temp = store.root / f"tmp-{secrets.token_hex(16)}.partial"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+        self._file: BinaryIO = os.fdopen(os.open(self._temp, flags, 0o600), "wb")
+        self._size = 0
+        self._state = "open"
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self._state != "open":
+            raise BlobStoreError("writer is not open")
+        count = memoryview(data).nbytes
+        if self._max_size is not None and self._size + count > self._max_size:
+            raise BlobTooLargeError("blob exceeds its size limit")
+        self._file.write(data)
+        self._size += count
+        return count
+
+    def commit(self) -> str:
+        if self._state != "open":
+            raise BlobStoreError("writer is not open")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        blob_id = self._store._publish(self._temp)
+        self._state = "committed"
+        return blob_id
+
+    def abort(self) -> None:
+        if self._state != "open":
+            return
+        self._state = "aborted"
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self._store._shred(self._temp)
+
+
+class FilesystemBlobStore(BlobStore):
+    """A :class:`BlobStore` in one local directory (created 0700 if missing)."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.root = self.root.resolve()
+
+    def _path(self, blob_id: str) -> Path:
+        return self.root / validate_blob_id(blob_id)
+
+    def _fsync_dir(self) -> None:
+        fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _publish(self, temp: Path) -> str:
+        for _ in range(8):
+            blob_id = secrets.token_hex(16)
+            final = self.root / blob_id
+            try:
+                os.link(temp, final)
+            except FileExistsError:
+                continue
+            except OSError:
+                # No hard links on this filesystem: fall back to rename.
+                if final.exists():
+                    continue
+                os.rename(temp, final)
+            else:
+                os.unlink(temp)
+            self._fsync_dir()
+            return blob_id
+        raise BlobStoreError("could not allocate a blob id")
+
+    def _shred(self, path: Path) -> None:
+        fd = os.open(path, os.O_WRONLY | _NOFOLLOW | _CLOEXEC)
+        try:
+            remaining = os.fstat(fd).st_size
+            while remaining > 0:
+                remaining -= os.write(
+                    fd, _WIPE_CHUNK[: min(remaining, len(_WIPE_CHUNK))]
+                )
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.unlink(path)
+        self._fsync_dir()
+
+    def open_writer(self, *, max_size: int | None = None) -> BlobWriter:
+        """Start a new blob in a temporary file next to the final ones."""
+        return _FilesystemBlobWriter(self, max_size)
+
+    def open(self, blob_id: str) -> BinaryIO:
+        """Open a blob for reading."""
+        try:
+            fd = os.open(self._path(blob_id), os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+        except FileNotFoundError:
+            raise BlobNotFoundError("no such blob") from None
+        return os.fdopen(fd, "rb")
+
+    def delete(self, blob_id: str) -> None:
+        """Overwrite the blob with zeros, fsync, unlink and fsync the directory."""
+        try:
+            self._shred(self._path(blob_id))
+        except FileNotFoundError:
+            raise BlobNotFoundError("no such blob") from None
+
+    def exists(self, blob_id: str) -> bool:
+        """True if the blob exists as a regular file."""
+        try:
+            return stat.S_ISREG(self._path(blob_id).lstat().st_mode)
+        except FileNotFoundError:
+            return False
+
+    def size(self, blob_id: str) -> int:
+        """Size of the blob in bytes."""
+        try:
+            return self._path(blob_id).lstat().st_size
+        except FileNotFoundError:
+            raise BlobNotFoundError("no such blob") from None
+
+    def sweep_orphans(
+        self,
+        known_ids: Collection[str],
+        older_than_seconds: float = 3600,
+        *,
+        now: float | None = None,
+    ) -> list[str]:
+        """Shred unknown blobs and stale temp files older than the threshold.
+
+        Files whose names the store never creates are left alone. Age is the
+        modification time, so a blob committed moments ago whose database
+        row is not yet committed is safe, and so is a slow upload in progress.
+        """
+        known = set(known_ids)
+        cutoff = (time.time() if now is None else now) - older_than_seconds
+        removed: list[str] = []
+        for entry in os.scandir(self.root):
+            name = entry.name
+            ours = BLOB_ID_PATTERN.fullmatch(name) or _TEMP_PATTERN.fullmatch(name)
+            if not ours or name in known or not entry.is_file(follow_symlinks=False):
+                continue
+            if entry.stat(follow_symlinks=False).st_mtime > cutoff:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                self._shred(self.root / name)
+                removed.append(name)
+        return sorted(removed)
