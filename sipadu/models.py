@@ -1,5 +1,19 @@
 """Import every model so the metadata (and Alembic's comparison) sees all tables."""
 
 from sipadu.audit.models import AuditEvent, AuditHead
+from sipadu.cases.models import (
+    Attachment,
+    Case,
+    CaseConflict,
+    CaseGrant,
+    CaseKeyThrottle,
+    CaseMessage,
+    TimelineEntry,
+)
+from sipadu.sessions.models import AuthSession
+from sipadu.staff.models import StaffAccount
 
-__all__ = ["AuditEvent", "AuditHead"]
+__all__ = [
+    "Attachment", "AuditEvent", "AuditHead", "AuthSession", "Case", "CaseConflict",
+    "CaseGrant", "CaseKeyThrottle", "CaseMessage", "StaffAccount", "TimelineEntry",
+]

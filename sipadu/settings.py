@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sipadu.crypto.params import DEFAULT_ARGON2, Argon2Params
 from sipadu.keyring import KeyRing, load_keyring
 
 MIB = 1024 * 1024
@@ -19,15 +20,6 @@ MIB = 1024 * 1024
 
 class SettingsError(Exception):
     """A setting has a value SIPADU cannot use."""
-
-
-@dataclass(frozen=True)
-class Argon2Settings:
-    """Argon2id cost parameters, in one place for every derivation SIPADU makes."""
-
-    time_cost: int = 3
-    memory_kib: int = 64 * 1024
-    parallelism: int = 1
 
 
 @dataclass(frozen=True)
@@ -44,7 +36,8 @@ class Settings:
     default_locale: str = "id"
     log_level: str = "INFO"
     redis_url: str | None = None
-    argon2: Argon2Settings = field(default_factory=Argon2Settings)
+    # Argon2id cost for every key SIPADU derives or verifier it creates (DESIGN §3).
+    argon2: Argon2Params = DEFAULT_ARGON2
     testing: bool = False
     keyring: KeyRing | None = None
 
@@ -99,9 +92,11 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         default_locale=locale,
         log_level=(env.get("SIPADU_LOG_LEVEL") or "INFO").upper(),
         redis_url=env.get("SIPADU_REDIS_URL") or None,
-        argon2=Argon2Settings(
-            time_cost=_int(env, "SIPADU_ARGON2_TIME_COST", 3, minimum=3),
-            memory_kib=_int(env, "SIPADU_ARGON2_MEMORY_KIB", 64 * 1024, minimum=64 * 1024),
+        argon2=Argon2Params(
+            time_cost=_int(env, "SIPADU_ARGON2_TIME_COST", DEFAULT_ARGON2.time_cost,
+                           minimum=DEFAULT_ARGON2.time_cost),
+            memory_cost=_int(env, "SIPADU_ARGON2_MEMORY_KIB", DEFAULT_ARGON2.memory_cost,
+                             minimum=DEFAULT_ARGON2.memory_cost),
             parallelism=_int(env, "SIPADU_ARGON2_PARALLELISM", 1, minimum=1),
         ),
     )

@@ -20,16 +20,17 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sipadu import create_app, migrate
+from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session, make_engine
 from sipadu.keyring import make_test_keyring
-from sipadu.settings import Argon2Settings, Settings
+from sipadu.settings import Settings
 
 POSTGRES_URL = os.environ.get(
     "SIPADU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Tests never wait for production-strength Argon2; one test checks the defaults instead.
-TEST_ARGON2 = Argon2Settings(time_cost=1, memory_kib=8, parallelism=1)
+TEST_ARGON2 = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.database_url == f"sqlite:///{tmp_path / 'instance' / 'sipadu.sqlite3'}"
     assert settings.keys_dir == tmp_path / "keys"
     assert settings.default_locale == "id"
-    assert settings.argon2.time_cost >= 3 and settings.argon2.memory_kib >= 64 * 1024
+    assert settings.argon2.time_cost >= 3 and settings.argon2.memory_cost >= 64 * 1024
     assert not settings.uses_https
 
 
@@ -29,7 +29,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
     })
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert settings.keys_dir == tmp_path / "k"
-    assert settings.uses_https and settings.argon2.memory_kib == 128 * 1024
+    assert settings.uses_https and settings.argon2.memory_cost == 128 * 1024
 
 
 @pytest.mark.parametrize(("name", "value"), [

@@ -52,7 +52,7 @@ def test_truncation_is_detected(small_chunks: int, pad: bool) -> None:
 @pytest.mark.parametrize("pad", [False, True])
 def test_extension_is_detected(small_chunks: int, pad: bool) -> None:
     blob = encrypt(bytes(small_chunks * 2 + 5), pad=pad)
-    header, recs = records(blob)
+    _header, recs = records(blob)
     for extra in (b"\x00", bytes(16), recs[0], recs[-1], bytes(stream.RECORD_SIZE)):
         with pytest.raises(DecryptionError):
             decrypt(blob + extra)

@@ -1,0 +1,1 @@
+"""Cases: reports, their keys and grants, messages, timeline and workflow."""

@@ -1,0 +1,145 @@
+"""Cases and what hangs off them. Every column that could identify a reporter or reveal
+content is ciphertext under the case's data key (DEK); the rest is metadata the operator
+may see (DESIGN §2): code, category, status, unit, coarse dates and who on the staff acted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sipadu.db import Base
+
+CATEGORIES = (
+    "penyalahgunaan_wewenang", "pelanggaran_administratif", "kkn",
+    "pelanggaran_disiplin", "gratifikasi", "pungli", "lainnya",
+)
+
+
+class Case(Base):
+    """One report and its life in the workflow."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    unit: Mapped[str | None] = mapped_column(String(120), index=True)
+    # Day only: the exact submission time exists only inside the sealed report.
+    received_on: Mapped[date] = mapped_column(Date, index=True)
+    acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    last_feedback_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    archived_on: Mapped[date | None] = mapped_column(Date, index=True)
+    retention_until: Mapped[date | None] = mapped_column(Date, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    objection_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    # AES-GCM under the DEK, AAD bound to this case and the record kind.
+    report_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    identity_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Argon2id verifier of the reporter's secret plus the DEK wrapped under its derived key.
+    reporter_key_record: Mapped[bytes] = mapped_column(LargeBinary)
+    # The DEK wrapped for the instance escrow key (recovery when staff leave).
+    escrow_grant: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseGrant(Base):
+    """The case DEK wrapped for one staff member's public key."""
+
+    __tablename__ = "case_grants"
+    __table_args__ = (UniqueConstraint("case_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+    # "supervisor" (at submission), "assignment" (an investigator), "recovery" (escrow).
+    reason: Mapped[str] = mapped_column(String(16))
+    wrapped_dek: Mapped[bytes] = mapped_column(LargeBinary)
+    granted_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseConflict(Base):
+    """A declared or marked conflict of interest: that person never gets this case."""
+
+    __tablename__ = "case_conflicts"
+    __table_args__ = (UniqueConstraint("case_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+    marked_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseMessage(Base):
+    """A message between reporter and Inspektorat, or a staff-only internal note."""
+
+    __tablename__ = "case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # "reporter" or "staff"; a reporter only ever sees "Inspektorat" for staff messages.
+    author_kind: Mapped[str] = mapped_column(String(16))
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # Day only for reporter messages; the exact time is inside the sealed body.
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+class TimelineEntry(Base):
+    """Something the reporter sees on the case timeline (status changes and the like)."""
+
+    __tablename__ = "timeline_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(String(32))
+    # Reporter-safe text (a reason, a conclusion), sealed under the DEK.
+    text_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+class Attachment(Base):
+    """An encrypted file in the blob store; its file key is sealed under the case DEK."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    blob_id: Mapped[str] = mapped_column(String(64), unique=True)
+    file_key_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # Original name, type, size and the cleaning report, sealed under the DEK.
+    meta_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(16))
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+class CaseKeyThrottle(Base):
+    """Failed case-key guesses per case code (codes that do not exist are throttled too)."""
+
+    __tablename__ = "case_key_throttle"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""Server-side sessions that hold unlocked keys, readable only with the client's token."""

@@ -1,0 +1,1 @@
+"""Inspektorat staff: accounts, login, roles."""

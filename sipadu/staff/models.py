@@ -1,0 +1,38 @@
+"""Staff accounts: login verifier, X25519 key pair (private half wrapped), TOTP state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sipadu.db import Base
+
+ROLES = ("admin", "supervisor", "investigator", "auditor")
+
+
+class StaffAccount(Base):
+    """One Inspektorat staff member."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Argon2id verifier (PasswordHasher string); its salt is separate from the KEK's.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # The X25519 private key, sealed under Argon2id(password, own salt).
+    wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Highest TOTP time step accepted so far: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set by an admin reset: grants made for the previous key pair no longer open.
+    keys_reset_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
