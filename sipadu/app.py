@@ -8,6 +8,8 @@ from sipadu import db
 from sipadu.logging_privacy import configure_logging
 from sipadu.resources import PACKAGE_DIR, resource_dir
 from sipadu.settings import Settings, settings_from_env
+from sipadu.storage.filesystem import FilesystemBlobStore
+from sipadu.storage.uploads import UploadLimits, configure_uploads
 from sipadu.web.errors import register_error_handlers
 from sipadu.web.i18n import configure_i18n
 from sipadu.web.security import configure_security
@@ -38,6 +40,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app, db.make_engine(settings.database_url, settings.database_schema))
     configure_security(app, settings)
+    configure_uploads(app, FilesystemBlobStore(settings.blob_dir),
+                      UploadLimits(settings.max_file_bytes, settings.max_files))
     configure_i18n(app)
     register_error_handlers(app)
     _register_blueprints(app)

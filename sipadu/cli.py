@@ -13,9 +13,11 @@ from sipadu.app_context import current_settings
 from sipadu.audit.cli import audit_cli
 from sipadu.audit.service import count_events, record_event
 from sipadu.db import db_session, get_engine
-from sipadu.keyring import KeyFileError, generate_missing_keys
+from sipadu.escrow.cli import OFFLINE_FILE_NAME, announce_escrow, escrow_cli
+from sipadu.escrow.service import create_escrow, generate_escrow_passphrase
+from sipadu.keyring import ESCROW_PUBLIC_FILE, KeyFileError, generate_missing_keys
 from sipadu.migrate import alembic_config, current_revision, head_revision, is_up_to_date
-from sipadu.settings import SettingsError, settings_from_env
+from sipadu.settings import Settings, SettingsError, settings_from_env
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -93,7 +95,18 @@ def init_command() -> None:
             assert keyring is not None  # noqa: S101
             record_event(session, keyring.audit_hmac_key, "system:initialised", actor="cli")
             session.commit()
+    _ensure_escrow(settings)
     click.echo(f"Instance ready: {settings.instance_dir} (keys in {settings.keys_dir}).")
+
+
+def _ensure_escrow(settings: Settings) -> None:
+    """First run: create an escrow key so no case is ever readable by nobody."""
+    if (settings.keys_dir / ESCROW_PUBLIC_FILE).exists():
+        return
+    passphrase = generate_escrow_passphrase()
+    private_path = settings.instance_dir / OFFLINE_FILE_NAME
+    create_escrow(settings.keys_dir, private_path, passphrase)
+    announce_escrow(private_path, passphrase)
 
 
 @click.command("serve", help="Serve SIPADU with gunicorn.")
@@ -112,6 +125,9 @@ def serve_command(bind: str, workers: int | None, timeout: int) -> None:
         if not is_up_to_date(get_engine()):
             _fail("the database schema is not current; run `sipadu init` or `sipadu db upgrade`")
         get_engine().dispose()
+    offline = current_settings(app).instance_dir / OFFLINE_FILE_NAME
+    if offline.exists():
+        click.echo(f"WARNING: {offline} is still on this server. Move it offline.", err=True)
     click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
     SipaduServer(gunicorn_options(bind, workers or default_workers(), timeout)).run()
 
@@ -131,7 +147,7 @@ main = FlaskGroup(
     load_dotenv=False,
     help="SIPADU command line.",
 )
-for command in (init_command, serve_command, db_cli, audit_cli):
+for command in (init_command, serve_command, db_cli, audit_cli, escrow_cli):
     main.add_command(command)
 
 
@@ -139,3 +155,4 @@ def register_app_commands(app: Flask) -> None:
     """Make the app-context commands reachable as `flask --app sipadu …` too."""
     app.cli.add_command(db_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(escrow_cli)

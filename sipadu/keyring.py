@@ -31,6 +31,8 @@ class KeyRing:
 
     flask_secret: bytes
     audit_hmac_key: bytes
+    # Public, so not a secret: every new case's DEK is also wrapped for it (DESIGN §3).
+    escrow_public: bytes | None = None
 
     def __repr__(self) -> str:
         return "KeyRing(<secrets withheld>)"
@@ -60,11 +62,28 @@ def _read_key(path: Path) -> bytes:
     return key
 
 
+ESCROW_PUBLIC_FILE = "escrow.pub"
+
+
+def _read_escrow_public(keys_dir: Path) -> bytes | None:
+    from sipadu.crypto.errors import EscrowFileError
+    from sipadu.crypto.escrow import read_escrow_public
+
+    path = keys_dir / ESCROW_PUBLIC_FILE
+    if not path.exists():
+        return None
+    try:
+        return read_escrow_public(path)
+    except EscrowFileError as error:
+        raise KeyFileError(f"{path} is not a valid escrow public key ({error})") from None
+
+
 def load_keyring(keys_dir: Path) -> KeyRing:
-    """Load and check every secret key file."""
+    """Load and check every secret key file, and the escrow public key when present."""
     return KeyRing(
         flask_secret=_read_key(keys_dir / "flask_secret.key"),
         audit_hmac_key=_read_key(keys_dir / "audit_hmac.key"),
+        escrow_public=_read_escrow_public(keys_dir),
     )
 
 
@@ -90,9 +109,10 @@ def generate_missing_keys(keys_dir: Path) -> list[Path]:
     return created
 
 
-def make_test_keyring() -> KeyRing:
+def make_test_keyring(escrow_public: bytes | None = None) -> KeyRing:
     """Fresh random secrets for a test app that has no keys folder."""
     return KeyRing(
         flask_secret=secrets.token_bytes(_MIN_KEY_BYTES),
         audit_hmac_key=secrets.token_bytes(_MIN_KEY_BYTES),
+        escrow_public=escrow_public,
     )

@@ -33,6 +33,8 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: int = 0
     max_request_bytes: int = 105 * MIB
+    max_file_bytes: int = 100 * MIB
+    max_files: int = 10
     default_locale: str = "id"
     log_level: str = "INFO"
     redis_url: str | None = None
@@ -89,6 +91,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         base_url=base_url,
         trusted_proxies=_int(env, "SIPADU_TRUSTED_PROXIES", 0),
         max_request_bytes=_int(env, "SIPADU_MAX_REQUEST_BYTES", 105 * MIB, minimum=64 * 1024),
+        max_file_bytes=_int(env, "SIPADU_MAX_FILE_BYTES", 100 * MIB, minimum=1024),
+        max_files=_int(env, "SIPADU_MAX_FILES", 10, minimum=1),
         default_locale=locale,
         log_level=(env.get("SIPADU_LOG_LEVEL") or "INFO").upper(),
         redis_url=env.get("SIPADU_REDIS_URL") or None,

@@ -10,13 +10,28 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_public
 from sipadu.db import make_engine
 from tests.conftest import Database
 
 SIPADU = str(Path(sys.executable).with_name("sipadu"))
 
 
-def _env(tmp_path: Path, database: Database) -> dict[str, str]:
+_ESCROW_PUBLIC: list[bytes] = []
+
+
+def _seed_escrow_public(keys_dir: Path) -> None:
+    """Give an instance an escrow public key up front, so `sipadu init` skips the (deliberately
+    slow, 256 MiB) sealing of a new private half in tests that are not about escrow."""
+    if not _ESCROW_PUBLIC:
+        _ESCROW_PUBLIC.append(generate_escrow_keypair()[1])
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_escrow_public(keys_dir / "escrow.pub", _ESCROW_PUBLIC[0])
+
+
+def _env(tmp_path: Path, database: Database, *, seed_escrow: bool = True) -> dict[str, str]:
+    if seed_escrow:
+        _seed_escrow_public(tmp_path / "keys")
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
     env.update({
         "SIPADU_INSTANCE_DIR": str(tmp_path / "instance"),
@@ -40,10 +55,11 @@ def test_init_is_idempotent_and_private(tmp_path: Path, database: Database) -> N
     first = run(env, "init")
     assert first.returncode == 0, first.stderr
     keys = sorted((tmp_path / "keys").iterdir())
-    assert [k.name for k in keys] == ["audit_hmac.key", "flask_secret.key"]
+    assert [k.name for k in keys] == ["audit_hmac.key", "escrow.pub", "flask_secret.key"]
     contents = {k.name: k.read_bytes() for k in keys}
     for key in keys:
-        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+        if key.suffix == ".key":
+            assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
 
     second = run(env, "init")

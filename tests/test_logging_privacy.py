@@ -84,6 +84,9 @@ def instance_env(tmp_path: Path, sqlite_database: Database) -> dict[str, str]:
     env.update({"SIPADU_INSTANCE_DIR": str(tmp_path / "instance"),
                 "SIPADU_KEYS_DIR": str(tmp_path / "keys"),
                 "SIPADU_DATABASE_URL": sqlite_database.url})
+    from tests.test_cli import _seed_escrow_public
+
+    _seed_escrow_public(tmp_path / "keys")
     subprocess.run([SIPADU, "init"], env=env, check=True, capture_output=True, timeout=120)
     return env
 

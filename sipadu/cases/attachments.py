@@ -1,0 +1,93 @@
+"""Attachments: publish an encrypted upload as a case file; read one back, streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sipadu.cases.models import Attachment, Case
+from sipadu.cases.service import open_json, seal_json
+from sipadu.crypto import envelope
+from sipadu.crypto.stream import decrypt_stream
+from sipadu.storage.base import BlobStore
+from sipadu.storage.uploads import EncryptedUpload
+
+KIND_ATTACHMENT_META = b"attachment-meta"
+
+
+class AttachmentNotFoundError(LookupError):
+    """No attachment with that id on that case."""
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    """What a page or the API shows about a file (decrypted metadata)."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    cleaning: Mapping[str, object]
+    uploaded_by: str
+
+
+def store_attachment(
+    db: Session, case: Case, dek: bytes, upload: EncryptedUpload, *, uploaded_by: str,
+    cleaning: Mapping[str, object] | None = None, now: datetime | None = None,
+) -> Attachment:
+    """Publish the blob and add its row; the file key and metadata are sealed under the DEK.
+
+    If the surrounding transaction later fails, the published blob has no row and the storage
+    sweep removes it; a row never points at a missing blob.
+    """
+    blob_id = upload.commit()
+    meta = {"filename": upload.filename[:255], "content_type": upload.content_type or "",
+            "size": upload.size, "cleaning": dict(cleaning or {})}
+    row = Attachment(
+        case_id=case.id, blob_id=blob_id,
+        file_key_sealed=envelope.seal(dek, upload.file_key, case_id=case.code,
+                                      kind=envelope.KIND_FILE_KEY),
+        meta_sealed=seal_json(dek, case.code, KIND_ATTACHMENT_META, meta),
+        uploaded_by=uploaded_by, created_on=(now or datetime.now(UTC)).date(),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _view(case: Case, dek: bytes, row: Attachment) -> AttachmentView:
+    meta = open_json(dek, case.code, KIND_ATTACHMENT_META, row.meta_sealed)
+    cleaning = meta.get("cleaning")
+    return AttachmentView(row.id, str(meta["filename"]), str(meta["content_type"]),
+                          int(str(meta["size"])),
+                          cleaning if isinstance(cleaning, dict) else {}, row.uploaded_by)
+
+
+def list_attachments(db: Session, case: Case, dek: bytes) -> list[AttachmentView]:
+    """The case's files, oldest first, with decrypted names and sizes."""
+    rows = db.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                      .order_by(Attachment.id))
+    return [_view(case, dek, row) for row in rows]
+
+
+def open_attachment(
+    db: Session, case: Case, dek: bytes, attachment_id: int, store: BlobStore,
+) -> tuple[AttachmentView, Iterator[bytes]]:
+    """Metadata and a streamed, authenticated decryption of one file of this case."""
+    row = db.scalar(select(Attachment).where(Attachment.id == attachment_id,
+                                             Attachment.case_id == case.id))
+    if row is None:
+        raise AttachmentNotFoundError(attachment_id)
+    view = _view(case, dek, row)
+    file_key = envelope.open_sealed(dek, row.file_key_sealed, case_id=case.code,
+                                    kind=envelope.KIND_FILE_KEY)
+
+    def chunks() -> Iterator[bytes]:
+        with store.open(row.blob_id) as blob:
+            yield from decrypt_stream(blob, file_key)
+
+    return view, chunks()

@@ -1,0 +1,96 @@
+"""Opening a case with its case key: parse, throttle per code, verify, unwrap the DEK.
+
+Failed guesses slow further guesses for that code (delays, never a lockout a stranger could
+use to shut the reporter out). Unknown codes cost the same Argon2 work as real ones and are
+throttled the same way, so neither answers nor timing reveal which codes exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from sipadu.audit.service import record_event
+from sipadu.cases.models import Case, CaseKeyThrottle
+from sipadu.cases.service import case_by_code
+from sipadu.crypto.casekey import dummy_case_key_check, parse_case_key, unlock_case_dek
+from sipadu.crypto.errors import DecryptionError, WrongCaseKeyError
+from sipadu.crypto.params import Argon2Params
+from sipadu.staff.throttle import is_throttled
+
+
+class CaseKeyThrottledError(Exception):
+    """Too many wrong keys for this code lately; try again after ``retry_after``."""
+
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__("case key attempts are being slowed down")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    """A case and its DEK, unlocked by the reporter's key."""
+
+    case: Case
+    dek: bytes = field(repr=False)
+
+
+def _throttle_row(db: Session, code: str, moment: datetime) -> CaseKeyThrottle:
+    row = db.get(CaseKeyThrottle, code, with_for_update=True)
+    if row is None:
+        row = CaseKeyThrottle(code=code, failures=0, last_failure_at=moment)
+        db.add(row)
+    return row
+
+
+def _check_throttle(db: Session, code: str, moment: datetime) -> None:
+    row = db.get(CaseKeyThrottle, code)
+    if row is None:
+        return
+    last = row.last_failure_at
+    wait = is_throttled(row.failures, last if last.tzinfo else last.replace(tzinfo=UTC), moment)
+    if wait:
+        raise CaseKeyThrottledError(wait)
+
+
+def _record_failure(db: Session, code: str, moment: datetime, audit_key: bytes,
+                    exists: bool) -> None:
+    row = _throttle_row(db, code, moment)
+    row.failures += 1
+    row.last_failure_at = moment
+    record_event(db, audit_key, "reporter:login_failed", actor="reporter",
+                 case_code=code if exists else None, outcome="failure", now=moment)
+    db.flush()
+
+
+def open_case_with_key(
+    db: Session, key_text: str, *, params: Argon2Params, audit_key: bytes,
+    now: datetime | None = None,
+) -> OpenedCase:
+    """Return the case and DEK, or raise: MalformedCaseKeyError / CaseKeyTypoError (nothing
+    counted), CaseKeyThrottledError (no Argon2 work done), WrongCaseKeyError (counted).
+
+    The caller commits in every case, so a failure is recorded even though it raises.
+    """
+    key = parse_case_key(key_text)
+    moment = now or datetime.now(UTC)
+    _check_throttle(db, key.code, moment)
+    case = case_by_code(db, key.code)
+    if case is None:
+        dummy_case_key_check(key, params)
+        _record_failure(db, key.code, moment, audit_key, exists=False)
+        raise WrongCaseKeyError("case key does not match")
+    try:
+        dek = unlock_case_dek(key, case.reporter_key_record, case_id=case.code)
+    except (WrongCaseKeyError, DecryptionError):
+        _record_failure(db, key.code, moment, audit_key, exists=True)
+        raise WrongCaseKeyError("case key does not match") from None
+    row = db.get(CaseKeyThrottle, key.code)
+    if row is not None:
+        db.delete(row)
+    record_event(db, audit_key, "reporter:login", actor="reporter", case_code=case.code,
+                 now=moment)
+    db.flush()
+    return OpenedCase(case=case, dek=dek)

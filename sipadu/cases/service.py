@@ -1,0 +1,189 @@
+"""Creating cases, opening them with a case key or a grant, and granting access.
+
+Every piece of content is sealed under the case DEK with the case code as context, so a
+ciphertext copied to another case fails to open (DESIGN §3).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sipadu.audit.service import record_event
+from sipadu.cases.models import Case, CaseConflict, CaseGrant, TimelineEntry
+from sipadu.crypto import envelope, grants
+from sipadu.crypto.casekey import enroll_case_key, format_case_key, generate_case_key
+from sipadu.crypto.errors import DecryptionError
+from sipadu.crypto.params import Argon2Params
+from sipadu.staff.models import StaffAccount
+
+INITIAL_STATUS = "diterima"
+
+
+class CaseServiceError(Exception):
+    """Base class for case errors that views turn into clear messages."""
+
+
+class ServiceNotReadyError(CaseServiceError):
+    """No supervisor and no escrow key exist: nobody could ever read a new report."""
+
+
+class CaseAccessError(CaseServiceError):
+    """The staff member holds no grant that opens this case (or is conflicted)."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone a new case's DEK is wrapped for."""
+
+    staff_id: int
+    public_key: bytes
+
+
+@dataclass(frozen=True)
+class CreatedCase:
+    """The new case and the key shown to the reporter exactly once."""
+
+    case: Case
+    case_key: str = field(repr=False)
+    dek: bytes = field(repr=False)
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def submission_recipients(db: Session) -> list[Recipient]:
+    """Every active supervisor: each gets the DEK of every new case."""
+    rows = db.execute(select(StaffAccount.id, StaffAccount.public_key).where(
+        StaffAccount.role == "supervisor", StaffAccount.active.is_(True))).all()
+    return [Recipient(staff_id, public_key) for staff_id, public_key in rows]
+
+
+def _unused_code(db: Session) -> str:
+    for _ in range(20):
+        key = generate_case_key()
+        if db.scalar(select(Case.id).where(Case.code == key.code)) is None:
+            return key.code
+    raise CaseServiceError("could not find a free case code")  # 32^6 codes: practically never
+
+
+def seal_json(dek: bytes, code: str, kind: bytes, document: Mapping[str, object]) -> bytes:
+    """Seal a JSON document under the case DEK."""
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return envelope.seal(dek, data, case_id=code, kind=kind)
+
+
+def open_json(dek: bytes, code: str, kind: bytes, sealed: bytes) -> dict[str, object]:
+    """Open a JSON document sealed by :func:`seal_json`."""
+    document = json.loads(envelope.open_sealed(dek, sealed, case_id=code, kind=kind))
+    if not isinstance(document, dict):
+        raise DecryptionError("sealed document is not an object")
+    return document
+
+
+def create_case(
+    db: Session, report: Mapping[str, object], *, identity: Mapping[str, str] | None,
+    recipients: Sequence[Recipient], escrow_public: bytes | None, params: Argon2Params,
+    audit_key: bytes, now: datetime | None = None,
+) -> CreatedCase:
+    """Store a new case: report and identity sealed, the DEK wrapped for the reporter, the
+    supervisors and the escrow key. Refuses when nobody at all could read it."""
+    if not recipients and escrow_public is None:
+        raise ServiceNotReadyError("no supervisor account and no escrow key")
+    moment = _now(now)
+    code = _unused_code(db)
+    key = generate_case_key(code)
+    dek = envelope.new_data_key()
+    document = {**report, "submitted_at": moment.isoformat()}
+    case = Case(
+        code=code, category=str(report["category"]), status=INITIAL_STATUS,
+        received_on=moment.date(), objection_used=False, updated_at=moment,
+        report_sealed=seal_json(dek, code, envelope.KIND_REPORT, document),
+        identity_sealed=(seal_json(dek, code, envelope.KIND_IDENTITY, identity)
+                         if identity else None),
+        reporter_key_record=enroll_case_key(key, dek, params, case_id=code),
+        escrow_grant=(grants.wrap_for_recipient(dek, escrow_public, case_id=code)
+                      if escrow_public else None),
+    )
+    db.add(case)
+    db.flush()
+    for recipient in recipients:
+        db.add(CaseGrant(case_id=case.id, staff_id=recipient.staff_id, reason="supervisor",
+                         wrapped_dek=grants.wrap_for_recipient(dek, recipient.public_key,
+                                                               case_id=code),
+                         granted_by=None, created_at=moment))
+    db.add(TimelineEntry(case_id=case.id, kind="status", status=INITIAL_STATUS,
+                         text_sealed=None, created_on=moment.date()))
+    record_event(db, audit_key, "case:submitted", actor="reporter", case_code=code,
+                 detail={"category": case.category}, now=moment)
+    db.flush()
+    return CreatedCase(case=case, case_key=format_case_key(key), dek=dek)
+
+
+def is_conflicted(db: Session, case: Case, staff_id: int) -> bool:
+    """True when a conflict of interest excludes this staff member from the case."""
+    return db.scalar(select(CaseConflict.id).where(
+        CaseConflict.case_id == case.id, CaseConflict.staff_id == staff_id)) is not None
+
+
+def grant_for(db: Session, case: Case, staff_id: int) -> CaseGrant | None:
+    """The staff member's grant on a case, if any."""
+    return db.scalar(select(CaseGrant).where(
+        CaseGrant.case_id == case.id, CaseGrant.staff_id == staff_id))
+
+
+def unlock_case_for_staff(db: Session, case: Case, staff_id: int, private_key: bytes) -> bytes:
+    """The case DEK through the staff member's own grant; conflicts always refuse."""
+    grant = grant_for(db, case, staff_id)
+    if grant is None or is_conflicted(db, case, staff_id):
+        raise CaseAccessError("no usable grant for this case")
+    try:
+        return grants.unwrap_grant(grant.wrapped_dek, private_key, case_id=case.code)
+    except DecryptionError:
+        # A grant made for a key pair that an admin reset has replaced.
+        raise CaseAccessError("the grant was made for an older key pair") from None
+
+
+def grant_case(
+    db: Session, case: Case, dek: bytes, recipient: StaffAccount, *, reason: str,
+    granted_by: int | None, now: datetime | None = None,
+) -> CaseGrant:
+    """Wrap the DEK for ``recipient`` (replacing an older grant of theirs)."""
+    if is_conflicted(db, case, recipient.id):
+        raise CaseAccessError("a conflicted staff member cannot be granted this case")
+    wrapped = grants.wrap_for_recipient(dek, recipient.public_key, case_id=case.code)
+    grant = grant_for(db, case, recipient.id)
+    if grant is None:
+        grant = CaseGrant(case_id=case.id, staff_id=recipient.id, reason=reason,
+                          wrapped_dek=wrapped, granted_by=granted_by, created_at=_now(now))
+        db.add(grant)
+    else:
+        grant.wrapped_dek, grant.reason, grant.granted_by = wrapped, reason, granted_by
+    db.flush()
+    return grant
+
+
+def revoke_grant(db: Session, case: Case, staff_id: int) -> bool:
+    """Delete a staff member's grant: they can no longer decrypt the case at all."""
+    grant = grant_for(db, case, staff_id)
+    if grant is None:
+        return False
+    db.delete(grant)
+    db.flush()
+    return True
+
+
+def case_by_code(db: Session, code: str) -> Case | None:
+    """Look a case up by its public code."""
+    return db.scalar(select(Case).where(Case.code == code))
+
+
+def today(now: datetime | None = None) -> date:
+    """The current UTC day (what coarsened dates are made of)."""
+    return _now(now).date()

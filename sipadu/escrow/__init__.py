@@ -1,0 +1,1 @@
+"""The instance escrow key: recovery of cases when staff leave (DESIGN §3)."""

@@ -1,0 +1,77 @@
+"""`sipadu escrow …`: create the escrow key, and use its offline half to recover a case."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from sipadu.app_context import current_settings
+from sipadu.crypto.errors import CryptoError
+from sipadu.crypto.escrow import read_escrow_private
+from sipadu.db import db_session
+from sipadu.escrow.service import EscrowError, create_escrow, grant_with_escrow
+
+escrow_cli = AppGroup("escrow", help="The offline escrow key.")
+OFFLINE_FILE_NAME = "escrow-private-MOVE-OFFLINE.key"
+
+
+def read_passphrase(from_stdin: bool, *, confirm: bool) -> str:
+    """The passphrase from the first line of stdin, or a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Escrow passphrase", hide_input=True,
+                            confirmation_prompt=confirm))
+
+
+def announce_escrow(private_path: Path, passphrase: str | None) -> None:
+    """Tell the operator, once, where the private half is and that it must leave."""
+    click.echo(f"Escrow public key written to keys/escrow.pub; private half: {private_path}")
+    if passphrase is not None:
+        click.echo(f"Escrow passphrase (shown once, write it down): {passphrase}")
+    click.echo("MOVE the private file OFF this server now (e.g. to an encrypted USB stick kept "
+               "by the Inspektur) and delete it here. Without it and its passphrase, cases "
+               "cannot be recovered when staff leave.")
+
+
+@escrow_cli.command("init", with_appcontext=False)
+@click.option("--private-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the passphrase-sealed private half.")
+@click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
+def escrow_init(private_out: Path | None, passphrase_stdin: bool) -> None:
+    """Create the instance escrow key pair (once per instance)."""
+    from sipadu.settings import settings_from_env
+
+    settings = settings_from_env()
+    target = private_out or settings.instance_dir / OFFLINE_FILE_NAME
+    passphrase = read_passphrase(passphrase_stdin, confirm=True)
+    try:
+        created = create_escrow(settings.keys_dir, target, passphrase)
+    except (EscrowError, CryptoError) as error:
+        raise click.ClickException(str(error)) from None
+    announce_escrow(created.private_path, None)
+
+
+@escrow_cli.command("grant")
+@click.option("--case", "code", required=True, help="Case code, e.g. SPD-7K3Q9M.")
+@click.option("--to", "username", required=True, help="Staff account to receive access.")
+@click.option("--key", "key_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The offline escrow private key file.")
+@click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
+def escrow_grant(code: str, username: str, key_path: Path, passphrase_stdin: bool) -> None:
+    """Give a staff member access to a case with the offline escrow key (recovery)."""
+    keyring = current_settings().keyring
+    assert keyring is not None  # noqa: S101
+    passphrase = read_passphrase(passphrase_stdin, confirm=False)
+    try:
+        private = read_escrow_private(key_path, passphrase)
+        db = db_session()
+        grant_with_escrow(db, private, code=code.strip().upper(), username=username,
+                          audit_key=keyring.audit_hmac_key)
+        db.commit()
+    except (EscrowError, CryptoError) as error:
+        raise click.ClickException(f"{type(error).__name__}: {error}") from None
+    click.echo(f"{username} can now open case {code}.")

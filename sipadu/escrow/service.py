@@ -1,0 +1,87 @@
+"""Creating the escrow key pair and granting a case to a staff member with its private half."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sipadu.audit.service import record_event
+from sipadu.cases.models import Case, CaseGrant
+from sipadu.cases.service import CaseAccessError, case_by_code, grant_case, is_conflicted
+from sipadu.crypto import grants
+from sipadu.crypto.base32 import random_symbols
+from sipadu.crypto.errors import DecryptionError
+from sipadu.crypto.escrow import (
+    generate_escrow_keypair,
+    write_escrow_private,
+    write_escrow_public,
+)
+from sipadu.keyring import ESCROW_PUBLIC_FILE
+from sipadu.staff.models import StaffAccount
+
+
+class EscrowError(Exception):
+    """An escrow operation cannot proceed; the message says why."""
+
+
+@dataclass(frozen=True)
+class CreatedEscrow:
+    """Where the two halves went."""
+
+    public_path: Path
+    private_path: Path
+
+
+def generate_escrow_passphrase() -> str:
+    """A random passphrase of 125 bits, in readable groups (for non-interactive setup)."""
+    symbols = random_symbols(25)
+    return "-".join(symbols[i:i + 5] for i in range(0, 25, 5))
+
+
+def create_escrow(keys_dir: Path, private_path: Path, passphrase: str) -> CreatedEscrow:
+    """Write ``keys/escrow.pub`` and the passphrase-sealed private half to ``private_path``.
+
+    Refuses to replace an existing public key: cases already wrapped for it would become
+    unrecoverable."""
+    public_path = keys_dir / ESCROW_PUBLIC_FILE
+    if public_path.exists():
+        raise EscrowError(f"{public_path} already exists; the instance has an escrow key")
+    if private_path.exists():
+        raise EscrowError(f"{private_path} already exists; choose another --private-out")
+    private, public = generate_escrow_keypair()
+    write_escrow_private(private_path, private, passphrase)
+    write_escrow_public(public_path, public)
+    return CreatedEscrow(public_path, private_path)
+
+
+def grant_with_escrow(
+    db: Session, escrow_private: bytes, *, code: str, username: str, audit_key: bytes,
+) -> CaseGrant:
+    """Unwrap a case's escrow grant and wrap its DEK for an active staff member."""
+    case: Case | None = case_by_code(db, code)
+    if case is None:
+        raise EscrowError(f"no case with code {code}")
+    if case.escrow_grant is None:
+        raise EscrowError(f"case {code} was filed before the escrow key existed")
+    staff = db.scalar(select(StaffAccount).where(StaffAccount.username == username))
+    if staff is None or not staff.active:
+        raise EscrowError(f"no active staff account named {username}")
+    if staff.role not in ("supervisor", "investigator"):
+        raise EscrowError("only supervisors and investigators can be given a case")
+    if is_conflicted(db, case, staff.id):
+        raise EscrowError(f"{username} has a conflict of interest on {code}")
+    try:
+        dek = grants.unwrap_grant(case.escrow_grant, escrow_private, case_id=case.code)
+    except DecryptionError:
+        raise EscrowError("this escrow key does not open the case (another instance?)") from None
+    try:
+        grant = grant_case(db, case, dek, staff, reason="recovery", granted_by=None)
+    except CaseAccessError as error:
+        raise EscrowError(str(error)) from None
+    record_event(db, audit_key, "grant:created", actor="cli", case_code=case.code,
+                 detail={"staff_id": staff.id, "reason": "recovery"})
+    return grant
+
