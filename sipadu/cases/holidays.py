@@ -53,13 +53,13 @@ def _shown(text: str) -> str:
 
 
 def _parse_line(number: int, raw: str) -> tuple[date | None, str, HolidayProblem | None]:
+    if len(raw) > MAX_LINE_CHARS:
+        return None, "", HolidayProblem(number, _shown(raw), lazy_gettext(
+            "Line %(number)s is too long.", number=number))
     value, _, comment = raw.partition("#")
     value, comment = value.strip(), comment.strip()
     if not value:
         return None, comment, None
-    if len(raw) > MAX_LINE_CHARS:
-        return None, "", HolidayProblem(number, _shown(raw), lazy_gettext(
-            "Line %(number)s is too long.", number=number))
     match = _ISO_DATE.match(value)
     if match is None:
         return None, "", HolidayProblem(number, _shown(value), lazy_gettext(

@@ -187,8 +187,8 @@ def test_policy_refuses_nonsense(changes: dict[str, int]) -> None:
 
 
 def test_due_today_is_due_soon_and_tomorrow_overdue() -> None:
-    kwargs = {"today": D("2026-11-25")}
-    got = _by_kind(case_deadlines(D("2026-11-20"), "diterima", None, None, None, None, **kwargs))
+    got = _by_kind(case_deadlines(D("2026-11-20"), "diterima", None, None, None, None,
+                                  today=D("2026-11-25")))
     assert got[K.ACKNOWLEDGE].state is ST.DUE_SOON
     got = _by_kind(case_deadlines(D("2026-11-20"), "diterima", None, None, None, None,
                                   today=D("2026-11-26")))

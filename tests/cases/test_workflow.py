@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -29,7 +30,8 @@ from sipadu.resources import PACKAGE_DIR
 
 S = Status
 SUP, INV, REP = "supervisor", "investigator", "reporter"
-FULL = {"reason": "Alasan untuk pelapor.", "outcome": "terbukti", "destination": "kpk"}
+FULL: dict[str, Any] = {"reason": "Alasan untuk pelapor.", "outcome": "terbukti",
+                        "destination": "kpk"}
 
 # (from, to) -> roles allowed; anything missing here must be refused.
 EXPECTED: dict[tuple[Status, Status], set[str]] = {
@@ -63,9 +65,9 @@ def test_every_transition_for_every_role(current: Status, target: Status, role: 
             check_transition(current, target, role, **FULL)
         assert info.value.http_status == 403
     else:
-        with pytest.raises(TransitionNotAllowedError) as info:
+        with pytest.raises(TransitionNotAllowedError) as refused:
             check_transition(current, target, role, **FULL)
-        assert info.value.http_status == 409
+        assert refused.value.http_status == 409
 
 
 @pytest.mark.parametrize(("target", "missing", "field"), [
@@ -86,7 +88,7 @@ def test_verification_decisions_need_their_fields(target: Status, missing: str,
     ({"outcome": None}, "outcome"), ({"outcome": "mungkin"}, "outcome"),
     ({"reason": ""}, "reason"), ({"reason": None}, "reason"),
 ])
-def test_closing_an_investigation_needs_outcome_and_conclusion(changes: dict[str, str | None],
+def test_closing_an_investigation_needs_outcome_and_conclusion(changes: dict[str, Any],
                                                                field: str) -> None:
     with pytest.raises(TransitionIncompleteError) as info:
         check_transition(S.INVESTIGASI, S.SELESAI, INV, **{**FULL, **changes})

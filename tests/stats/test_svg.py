@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from sipadu.stats.suppress import CellKind, suppress_counts
 from sipadu.stats.svg import SUPPRESSED_LENGTH, horizontal_bar_chart, monthly_column_chart
 
 NS = "{http://www.w3.org/2000/svg}"
-CHARTS = [horizontal_bar_chart, monthly_column_chart]
+Chart = Callable[..., Markup]
+CHARTS: list[Chart] = [horizontal_bar_chart, monthly_column_chart]
 
 
 def _parse(svg: str) -> ET.Element:
@@ -29,19 +32,20 @@ def _texts(root: ET.Element) -> list[str]:
 
 
 @pytest.mark.parametrize("chart", CHARTS)
-def test_well_formed_accessible_and_csp_clean(chart) -> None:  # type: ignore[no-untyped-def]
+def test_well_formed_accessible_and_csp_clean(chart: Chart) -> None:
     svg = str(chart({"Gratifikasi": 12, "Pungutan liar": 30, "Lainnya": 0}, title="Per kategori"))
     root = _parse(svg)
     assert root.tag == f"{NS}svg" and root.get("role") == "img"
     assert root.get("aria-label") == "Per kategori"
-    assert root.find(f"{NS}title") is not None and root.find(f"{NS}title").text == "Per kategori"
+    title = root.find(f"{NS}title")
+    assert title is not None and title.text == "Per kategori"
     assert not any("style" in element.attrib for element in root.iter())
     assert root.find(f".//{NS}style") is None and "<script" not in svg
     assert re.search(r"(href|src)=", svg) is None  # nothing loaded from anywhere
 
 
 @pytest.mark.parametrize("chart", CHARTS)
-def test_labels_and_titles_are_escaped(chart) -> None:  # type: ignore[no-untyped-def]
+def test_labels_and_titles_are_escaped(chart: Chart) -> None:
     label = '<script>alert("x")</script> & "OPD"'
     svg = str(chart({label: 20}, title='<b>"Judul"</b>'))
     assert "<script" not in svg and "<b>" not in svg
@@ -51,7 +55,7 @@ def test_labels_and_titles_are_escaped(chart) -> None:  # type: ignore[no-untype
 
 
 @pytest.mark.parametrize("chart", CHARTS)
-def test_a_suppressed_number_appears_nowhere(chart) -> None:  # type: ignore[no-untyped-def]
+def test_a_suppressed_number_appears_nowhere(chart: Chart) -> None:
     counts = {"Gratifikasi": 3, "KKN": 60, "Disiplin": 80, "Lainnya": 0}
     svg = str(chart(counts, title="Laporan"))
     root = _parse(svg)
@@ -65,7 +69,8 @@ def test_a_suppressed_number_appears_nowhere(chart) -> None:  # type: ignore[no-
 
 @pytest.mark.parametrize("chart", CHARTS)
 @given(counts=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=8))
-def test_the_drawing_does_not_depend_on_a_suppressed_count(chart, counts: list[int]) -> None:  # type: ignore[no-untyped-def]
+def test_the_drawing_does_not_depend_on_a_suppressed_count(chart: Chart,
+                                                           counts: list[int]) -> None:
     def draw(values: list[int]) -> tuple[str, list[CellKind]]:
         pairs = [(f"bulan {chr(97 + i)}", v) for i, v in enumerate(values)]
         kinds = [c.kind for c in suppress_counts(pairs).cells]
