@@ -1,1 +1,1 @@
-"""Cases: reports, their keys and grants, messages, timeline and workflow."""
+"""Cases: reports, their keys and grants, messages, timeline, workflow and deadlines."""

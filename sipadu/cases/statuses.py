@@ -1,0 +1,126 @@
+"""Case statuses, outcomes and destinations, with their bilingual labels (DESIGN §4).
+
+Staff see a short working label; the reporter sees a plain label and an explanation of what the
+status means for them. Labels are lazy (Flask-Babel): English msgids, Indonesian in the catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext
+
+
+class Status(StrEnum):
+    """Where a case stands."""
+
+    DITERIMA = "diterima"
+    VERIFIKASI = "verifikasi"
+    PERLU_DILENGKAPI = "perlu_dilengkapi"
+    TIDAK_DAPAT_DITINDAKLANJUTI = "tidak_dapat_ditindaklanjuti"
+    DITERUSKAN = "diteruskan"
+    INVESTIGASI = "investigasi"
+    SELESAI = "selesai"
+    DIARSIPKAN = "diarsipkan"
+
+
+class Role(StrEnum):
+    """Who may act on the workflow (admins and auditors never do)."""
+
+    SUPERVISOR = "supervisor"
+    INVESTIGATOR = "investigator"
+    REPORTER = "reporter"
+
+
+class Outcome(StrEnum):
+    """The finding that closes an investigation."""
+
+    TERBUKTI = "terbukti"
+    TIDAK_TERBUKTI = "tidak_terbukti"
+
+
+class Destination(StrEnum):
+    """Where a case outside the Inspektorat's authority is forwarded."""
+
+    KPK = "kpk"
+    APH = "aph"
+    OMBUDSMAN = "ombudsman"
+    BKD = "bkd"
+    OPD_LAIN = "opd_lain"
+
+
+_S = Status
+CLOSURES = frozenset({_S.SELESAI, _S.TIDAK_DAPAT_DITINDAKLANJUTI, _S.DITERUSKAN})
+CLOSED = CLOSURES | {_S.DIARSIPKAN}
+
+
+def is_closed(status: str) -> bool:
+    """True for closed cases: selesai, tidak_dapat_ditindaklanjuti, diteruskan, diarsipkan."""
+    return status in CLOSED
+
+
+@dataclass(frozen=True)
+class StatusText:
+    """How a status is named for staff and explained to the reporter."""
+
+    staff_label: Any
+    reporter_label: Any
+    reporter_explanation: Any
+
+
+STATUS_TEXTS: Mapping[Status, StatusText] = {
+    _S.DITERIMA: StatusText(
+        lazy_gettext("Received"), lazy_gettext("Received"),
+        lazy_gettext("Your report has arrived safely. The Inspektorat will look at it soon."),
+    ),
+    _S.VERIFIKASI: StatusText(
+        lazy_gettext("Verification"), lazy_gettext("Being assessed"),
+        lazy_gettext("The Inspektorat is checking whether your report can be followed up."),
+    ),
+    _S.PERLU_DILENGKAPI: StatusText(
+        lazy_gettext("Needs more information"), lazy_gettext("More information needed"),
+        lazy_gettext("The Inspektorat needs more from you. Please read the message and "
+                     "reply with your case key."),
+    ),
+    _S.TIDAK_DAPAT_DITINDAKLANJUTI: StatusText(
+        lazy_gettext("Cannot proceed"), lazy_gettext("Cannot be followed up"),
+        lazy_gettext("The Inspektorat cannot follow up your report. The reason is given "
+                     "below. You may object once."),
+    ),
+    _S.DITERUSKAN: StatusText(
+        lazy_gettext("Forwarded"), lazy_gettext("Forwarded"),
+        lazy_gettext("Your report is outside the Inspektorat's authority and has been "
+                     "passed to the institution named below. You may object once."),
+    ),
+    _S.INVESTIGASI: StatusText(
+        lazy_gettext("Investigation"), lazy_gettext("Under investigation"),
+        lazy_gettext("The Inspektorat is investigating your report. This can take some "
+                     "time; you will hear from us at least every three months."),
+    ),
+    _S.SELESAI: StatusText(
+        lazy_gettext("Completed"), lazy_gettext("Completed"),
+        lazy_gettext("The investigation is finished. The conclusion is given below. "
+                     "You may object once."),
+    ),
+    _S.DIARSIPKAN: StatusText(
+        lazy_gettext("Archived"), lazy_gettext("Archived"),
+        lazy_gettext("The case is closed and archived. It will be deleted after the "
+                     "retention period."),
+    ),
+}
+
+OUTCOME_LABELS: Mapping[Outcome, Any] = {
+    Outcome.TERBUKTI: lazy_gettext("Proven"),
+    Outcome.TIDAK_TERBUKTI: lazy_gettext("Not proven"),
+}
+
+DESTINATION_LABELS: Mapping[Destination, Any] = {
+    Destination.KPK: lazy_gettext("Corruption Eradication Commission (KPK)"),
+    Destination.APH: lazy_gettext("Law enforcement (police or prosecutor)"),
+    Destination.OMBUDSMAN: lazy_gettext("Ombudsman"),
+    Destination.BKD: lazy_gettext("Regional Civil Service Agency (BKD)"),
+    Destination.OPD_LAIN: lazy_gettext("Another regional government office (OPD)"),
+}
