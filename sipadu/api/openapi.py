@@ -1,0 +1,55 @@
+"""The OpenAPI document at /api/v1/openapi.json, assembled from each domain's fragment.
+
+Each domain's API module calls :func:`register` at import with its paths, schemas and
+security schemes, so no single file has to be edited by every feature.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+_PATHS: dict[str, dict[str, Any]] = {}
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }},
+    },
+}
+_SECURITY: dict[str, Any] = {}
+
+
+def register(paths: Mapping[str, Any], schemas: Mapping[str, Any] | None = None,
+             security_schemes: Mapping[str, Any] | None = None) -> None:
+    """Add a domain's operations; a path may gather methods from several domains."""
+    for path, operations in paths.items():
+        _PATHS.setdefault(path, {}).update(copy.deepcopy(dict(operations)))
+    _SCHEMAS.update(copy.deepcopy(dict(schemas or {})))
+    _SECURITY.update(copy.deepcopy(dict(security_schemes or {})))
+
+
+def error_responses(*codes: int) -> dict[str, Any]:
+    """Standard error responses for an operation."""
+    return {str(code): {"description": "Error",
+                        "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"}}}}
+            for code in codes}
+
+
+def document() -> dict[str, Any]:
+    """The full OpenAPI 3.1 document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "SIPADU API", "version": "1",
+                 "description": "Anonymous reports and case work for the Inspektorat. "
+                                "Token auth only: the API never sets cookies."},
+        "servers": [{"url": "/api/v1"}],
+        "paths": copy.deepcopy(_PATHS),
+        "components": {"schemas": copy.deepcopy(_SCHEMAS),
+                       "securitySchemes": copy.deepcopy(_SECURITY)},
+    }

@@ -1,0 +1,145 @@
+"""Sessions on the web: cookies for pages, bearer tokens for the staff API.
+
+A staff page request carries the ``sipadu_staff`` cookie; a reporter's follow-up pages the
+``sipadu_case`` cookie. Both are HttpOnly, SameSite=Strict, Secure (with the ``__Host-``
+prefix) over HTTPS, and carry only the session token. The loader resumes the session, puts
+the unlocked key in ``g`` for this request only, and forgets a dead session's cookie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask, Response, g, request
+from sqlalchemy.orm import Session
+
+from sipadu.app_context import current_settings
+from sipadu.db import db_session
+from sipadu.sessions.service import (
+    IDLE_TIMEOUT,
+    OpenSession,
+    SessionError,
+    end_session,
+    resume_session,
+)
+from sipadu.staff.models import StaffAccount
+
+STAFF_COOKIE = "sipadu_staff"
+REPORTER_COOKIE = "sipadu_case"
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    """The signed-in staff member of this request, with their unlocked private key."""
+
+    staff_id: int
+    role: str
+    username: str
+    session_id_hash: str
+    private_key: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ReporterPrincipal:
+    """The reporter of this request: the one case their key opened, and its DEK."""
+
+    case_id: int
+    session_id_hash: str
+    dek: bytes = field(repr=False)
+
+
+def cookie_name(kind: str) -> str:
+    """The cookie for a session kind; ``__Host-`` prefixed when served over HTTPS."""
+    base = STAFF_COOKIE if kind == "staff" else REPORTER_COOKIE
+    return f"__Host-{base}" if current_settings().uses_https else base
+
+
+def set_session_cookie(response: Response, kind: str, token: str) -> None:
+    """Hand the session token to the browser (never readable by scripts or other sites)."""
+    response.set_cookie(
+        cookie_name(kind), token, httponly=True, samesite="Strict",
+        secure=current_settings().uses_https, path="/",
+        max_age=int(IDLE_TIMEOUT[kind].total_seconds()) * 24,
+    )
+
+
+def clear_session_cookie(response: Response, kind: str) -> None:
+    """Remove the session cookie from the browser."""
+    response.delete_cookie(cookie_name(kind), path="/", samesite="Strict",
+                           secure=current_settings().uses_https, httponly=True)
+
+
+def _staff_principal(db: Session, opened: OpenSession) -> StaffPrincipal | None:
+    account = db.get(StaffAccount, opened.row.staff_id)
+    if account is None or not account.active:
+        return None
+    return StaffPrincipal(account.id, account.role, account.username, opened.row.id_hash,
+                          opened.payload)
+
+
+def resume_staff(token: str, channel: str) -> StaffPrincipal | None:
+    """The staff principal for a token, or None (the session is gone, expired or forged)."""
+    db = db_session()
+    try:
+        opened = resume_session(db, token, kind="staff", channel=channel)
+        principal = _staff_principal(db, opened)
+        if principal is None:
+            end_session(db, token)
+    except SessionError:
+        principal = None
+    db.commit()  # persist the refreshed idle clock or the deletion of a dead session
+    return principal
+
+
+def resume_reporter(token: str) -> ReporterPrincipal | None:
+    """The reporter principal for a cookie token, or None."""
+    db = db_session()
+    try:
+        opened = resume_session(db, token, kind="reporter", channel="web")
+    except SessionError:
+        db.commit()
+        return None
+    db.commit()
+    assert opened.row.case_id is not None  # noqa: S101  (a reporter session names its case)
+    return ReporterPrincipal(opened.row.case_id, opened.row.id_hash, opened.payload)
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def load_principals() -> None:
+    """Before each request: resume whichever session the request carries."""
+    g.principal = None
+    g.reporter = None
+    g.stale_cookies = []
+    if request.path.startswith("/api/"):
+        token = bearer_token()
+        if token:
+            g.principal = resume_staff(token, channel="api")
+        return
+    staff_token = request.cookies.get(cookie_name("staff"))
+    if staff_token:
+        g.principal = resume_staff(staff_token, channel="web")
+        if g.principal is None:
+            g.stale_cookies.append("staff")
+    reporter_token = request.cookies.get(cookie_name("reporter"))
+    if reporter_token:
+        g.reporter = resume_reporter(reporter_token)
+        if g.reporter is None:
+            g.stale_cookies.append("reporter")
+
+
+def _forget_stale_cookies(response: Response) -> Response:
+    for kind in g.get("stale_cookies", []):
+        clear_session_cookie(response, kind)
+    return response
+
+
+def configure_sessions(app: Flask) -> None:
+    """Install the loader and the clean-up of cookies for sessions that ended."""
+    app.before_request(load_principals)
+    app.after_request(_forget_stale_cookies)
