@@ -24,7 +24,13 @@ from sipadu.media.base import (
     PassThroughCleaner,
     Removed,
 )
-from sipadu.media.sniff import SNIFF_BYTES, CleaningLimits, make_cleaner, sniff
+from sipadu.media.sniff import (
+    SNIFF_BYTES,
+    CleaningLimits,
+    CleaningWriter,
+    make_cleaner,
+    sniff,
+)
 
 __all__ = [
     "SNIFF_BYTES",
@@ -32,6 +38,7 @@ __all__ = [
     "CleaningLimits",
     "CleaningReport",
     "CleaningStatus",
+    "CleaningWriter",
     "FileKind",
     "MediaCleaningError",
     "NotCheckedReason",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sipadu.media.base import Cleaner, CleaningReport, FileKind, PassThroughCleaner
 from sipadu.media.jpeg import JpegCleaner
@@ -111,3 +112,38 @@ def make_cleaner(
     if first_bytes is not None and len(first_bytes) >= SNIFF_BYTES:
         return cleaner_for(sniff(first_bytes[:SNIFF_BYTES]), limits)
     return SniffingCleaner(limits)
+
+
+class _Sink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+class CleaningWriter:
+    """A write-only file-like object that cleans each piece and passes it on to ``sink``.
+
+    Meant to sit between an upload parser (which calls :meth:`write` as the body arrives)
+    and the encrypting writer (the ``sink``). Call :meth:`finish` once the part is complete;
+    it flushes the rest and returns the report. :class:`MediaCleaningError` propagates from
+    either call: the caller must then discard whatever the sink received.
+    """
+
+    def __init__(self, cleaner: Cleaner, sink: _Sink) -> None:
+        self.cleaner = cleaner
+        self._sink = sink
+        self._finished = False
+
+    def write(self, data: bytes) -> int:
+        if self._finished:
+            raise ValueError("write after finish")
+        out = self.cleaner.feed(bytes(data))
+        if out:
+            self._sink.write(out)
+        return len(data)
+
+    def finish(self) -> CleaningReport:
+        if not self._finished:
+            self._finished = True
+            out = self.cleaner.finish()
+            if out:
+                self._sink.write(out)
+        return self.cleaner.report
