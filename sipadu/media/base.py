@@ -56,7 +56,6 @@ class Removed(enum.StrEnum):
     DOCUMENT_INFO = "document_info"
     ANNOTATION_AUTHORS = "annotation_authors"
     EMBEDDED_IMAGE_METADATA = "embedded_image_metadata"
-    DOCUMENT_ID = "document_id"
 
 
 class NotCheckedReason(enum.StrEnum):
@@ -83,7 +82,6 @@ REMOVED_LABELS: dict[Removed, Any] = {
     ),
     Removed.ANNOTATION_AUTHORS: lazy_gettext("names of the authors of comments and annotations"),
     Removed.EMBEDDED_IMAGE_METADATA: lazy_gettext("metadata of pictures inside the document"),
-    Removed.DOCUMENT_ID: lazy_gettext("the document's identifier"),
 }
 
 STATUS_LABELS: dict[CleaningStatus, Any] = {

@@ -11,7 +11,8 @@ Removed:
 - ``/PieceInfo`` (private data of the application that made the file) and ``/LastModified``;
 - the author (``/T``) of comments and annotations; the comment text itself stays;
 - EXIF and other metadata inside embedded JPEG pictures (cleaned with the JPEG cleaner);
-- the document identifier (replaced by one computed from the cleaned content).
+- the document identifier (replaced by one computed from the cleaned content; not listed
+  in the report, since every PDF has one).
 
 Kept: pages, content, fonts, pictures, forms, bookmarks, embedded files (they are content the
 reporter chose to send; their own metadata is not examined).
@@ -82,8 +83,11 @@ class PdfCleaner:
             with pdf:
                 self._scrub(pdf)
                 out = io.BytesIO()
+                # Streams are copied as they are, never decoded: no decompression bombs,
+                # and pictures and content stay byte for byte what the reporter sent.
                 pdf.save(out, encryption=False, fix_metadata_version=False,
-                         deterministic_id=True)
+                         deterministic_id=True,
+                         stream_decode_level=pikepdf.StreamDecodeLevel.none)
         except (pikepdf.PdfError, ValueError, RuntimeError) as error:
             raise MediaCleaningError(FileKind.PDF, "unwritable") from error
         return out.getvalue()

@@ -348,6 +348,9 @@ def test_owner_password_only_pdf_is_cleaned() -> None:
     cleaned, report = clean(buffer.getvalue())
     assert report.status is CleaningStatus.CLEANED
     assert_no_markers(pdf_plain_text(cleaned))
+    with pikepdf.open(io.BytesIO(cleaned)) as pdf:
+        assert not pdf.is_encrypted
+        assert pdf.pages[0].obj.Contents.read_bytes() == b"q 48 0 0 32 0 0 cm /Im0 Do Q"
 
 
 @pytest.mark.parametrize("data", [b"%PDF-1.7\n", b"%PDF-1.4\n" + b"\x00garbage" * 50,
