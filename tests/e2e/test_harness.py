@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, foreign_requests
 from tests.e2e.helpers import fill_form, run_sipadu
 
 if TYPE_CHECKING:
@@ -52,3 +52,12 @@ def test_js_page_runs_scripts_and_page_does_not(page: Page, js_page: Page) -> No
     js_page.set_content(script)
     assert page.inner_text("#out") == "off"
     assert js_page.inner_text("#out") == "on"
+
+
+def test_other_origins_are_refused_and_recorded(page: Page, live_server: LiveServer) -> None:
+    # about:blank, not a SIPADU page: its Content-Security-Policy would block the image
+    # before the request reached the guard.
+    page.set_content('<img src="http://tracker.invalid/pixel.png" alt="">'
+                     f'<img src="{live_server.url}/static/css/sipadu.css" alt="">')
+    page.wait_for_load_state("networkidle")
+    assert foreign_requests(page) == ["http://tracker.invalid/pixel.png"]
