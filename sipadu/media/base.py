@@ -1,0 +1,211 @@
+"""The shape every metadata cleaner has, the report it keeps and the error it raises.
+
+A cleaner is a streaming filter: the upload pipeline feeds it the file's bytes in pieces as
+they arrive and passes what it returns straight to the encrypting writer. Nothing is written
+to disk. Feeding a file in one piece or in pieces of any sizes gives the same output.
+
+Failure policy: a file of a type we clean (JPEG, PNG, WebP, PDF) that cannot be parsed raises
+:class:`MediaCleaningError`, and the upload must be refused. We never store such a file as
+sent, because its metadata would go through unexamined. The only files stored as sent are
+those of a type we do not clean (``not_supported``) and PDFs we deliberately could not open
+(too large, password protected: ``not_checked``); the reporter is told so for each file.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from flask_babel import lazy_gettext
+
+MIB = 1024 * 1024
+
+
+class CleaningStatus(enum.StrEnum):
+    """What happened to a file, machine-readable (stored with the attachment, shown in words)."""
+
+    CLEANED = "cleaned"  # a supported type; metadata was found and removed
+    NOTHING_FOUND = "nothing_found"  # a supported type; it carried no metadata we remove
+    NOT_SUPPORTED = "not_supported"  # a type we do not clean; stored exactly as sent
+    NOT_CHECKED = "not_checked"  # a PDF we could not open (too large, encrypted); as sent
+
+
+class FileKind(enum.StrEnum):
+    """The file type, decided from its first bytes, never from its name or declared type."""
+
+    JPEG = "jpeg"
+    PNG = "png"
+    WEBP = "webp"
+    PDF = "pdf"
+    OTHER = "other"
+
+
+class Removed(enum.StrEnum):
+    """Kinds of hidden data a cleaner removes (machine-readable, described in words below)."""
+
+    EXIF = "exif"
+    XMP = "xmp"
+    IPTC = "iptc"
+    COMMENT = "comment"
+    THUMBNAIL = "thumbnail"
+    TEXT = "text"
+    TIMESTAMP = "timestamp"
+    APPLICATION_DATA = "application_data"
+    TRAILING_DATA = "trailing_data"
+    DOCUMENT_INFO = "document_info"
+    ANNOTATION_AUTHORS = "annotation_authors"
+    EMBEDDED_IMAGE_METADATA = "embedded_image_metadata"
+
+
+class NotCheckedReason(enum.StrEnum):
+    """Why a PDF was stored as sent."""
+
+    TOO_LARGE = "too_large"
+    ENCRYPTED = "encrypted"
+
+
+REMOVED_LABELS: dict[Removed, Any] = {
+    Removed.EXIF: lazy_gettext("EXIF data (camera, settings, dates, possibly the GPS location)"),
+    Removed.XMP: lazy_gettext("XMP metadata (may name the author, software and location)"),
+    Removed.IPTC: lazy_gettext("IPTC/Photoshop data (captions, author, location)"),
+    Removed.COMMENT: lazy_gettext("comments stored inside the file"),
+    Removed.THUMBNAIL: lazy_gettext("embedded thumbnail pictures"),
+    Removed.TEXT: lazy_gettext("text fields (author, description, software)"),
+    Removed.TIMESTAMP: lazy_gettext("the time the file was last changed"),
+    Removed.APPLICATION_DATA: lazy_gettext("other data blocks added by apps or devices"),
+    Removed.TRAILING_DATA: lazy_gettext(
+        "data hidden after the end of the picture (extra images, video, device data)"
+    ),
+    Removed.DOCUMENT_INFO: lazy_gettext(
+        "document properties (author, title, subject, keywords, creator tool, producer, dates)"
+    ),
+    Removed.ANNOTATION_AUTHORS: lazy_gettext("names of the authors of comments and annotations"),
+    Removed.EMBEDDED_IMAGE_METADATA: lazy_gettext("metadata of pictures inside the document"),
+}
+
+STATUS_LABELS: dict[CleaningStatus, Any] = {
+    CleaningStatus.CLEANED: lazy_gettext("Hidden data was removed from this file."),
+    CleaningStatus.NOTHING_FOUND: lazy_gettext(
+        "This file was checked and carried no hidden data that we remove."
+    ),
+    CleaningStatus.NOT_SUPPORTED: lazy_gettext(
+        "This file was stored as sent; check it for hidden data."
+    ),
+    CleaningStatus.NOT_CHECKED: lazy_gettext(
+        "This file could not be checked for hidden data and was stored as sent."
+    ),
+}
+
+NOT_CHECKED_LABELS: dict[NotCheckedReason, Any] = {
+    NotCheckedReason.TOO_LARGE: lazy_gettext("The document is too large to be checked."),
+    NotCheckedReason.ENCRYPTED: lazy_gettext(
+        "The document is protected by a password, so it cannot be opened to be cleaned."
+    ),
+}
+
+
+@dataclass
+class CleaningReport:
+    """What a cleaner did to one file. Holds no file content and no metadata values."""
+
+    kind: FileKind
+    status: CleaningStatus = CleaningStatus.NOTHING_FOUND
+    removed: list[Removed] = field(default_factory=list)
+    not_checked_reason: NotCheckedReason | None = None
+
+    @property
+    def cleanable(self) -> bool:
+        """Whether SIPADU cleans files of this type at all."""
+        return self.kind is not FileKind.OTHER
+
+    def note_removed(self, item: Removed) -> None:
+        """Record one kind of removed data (each kind once, in the order found)."""
+        if item not in self.removed:
+            self.removed.append(item)
+        self.status = CleaningStatus.CLEANED
+
+    def describe(self) -> list[Any]:
+        """Lines for the reporter, in the request's language (lazy strings)."""
+        lines: list[Any] = [STATUS_LABELS[self.status]]
+        if self.not_checked_reason is not None:
+            lines.append(NOT_CHECKED_LABELS[self.not_checked_reason])
+        lines.extend(REMOVED_LABELS[item] for item in self.removed)
+        return lines
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-able form (for the API and for storage next to the attachment)."""
+        return {
+            "kind": self.kind.value,
+            "cleanable": self.cleanable,
+            "status": self.status.value,
+            "removed": [item.value for item in self.removed],
+            "not_checked_reason": (
+                self.not_checked_reason.value if self.not_checked_reason else None
+            ),
+        }
+
+
+class MediaCleaningError(Exception):
+    """A file we must clean could not be cleaned; the upload must be refused.
+
+    ``reason`` is a short machine-readable code for logs and tests (never file content);
+    ``message`` is a lazy, translatable sentence for the reporter.
+    """
+
+    def __init__(self, kind: FileKind, reason: str, message: Any | None = None) -> None:
+        super().__init__(f"{kind.value}: {reason}")
+        self.kind = kind
+        self.reason = reason
+        self.message = message if message is not None else DAMAGED_MESSAGE
+
+
+DAMAGED_MESSAGE = lazy_gettext(
+    "This file appears to be damaged or incomplete, so its hidden data (such as location or "
+    "author) could not be removed. It was not stored. Open it on your device, save or export "
+    "it again, and send the new copy."
+)
+TOO_LARGE_MESSAGE = lazy_gettext(
+    "This picture is too large to be cleaned of hidden data, so it was not stored. "
+    "Send a smaller copy (for example a screenshot or an exported JPEG)."
+)
+
+
+@runtime_checkable
+class Cleaner(Protocol):
+    """A streaming metadata filter for one file.
+
+    Call :meth:`feed` with each piece of the file in order, pass on what it returns, then call
+    :meth:`finish` once and pass on what it returns. Either may raise
+    :class:`MediaCleaningError`, after which the output so far must be discarded.
+    """
+
+    @property
+    def report(self) -> CleaningReport:
+        """What was removed so far (complete after :meth:`finish`)."""
+        ...
+
+    def feed(self, data: bytes) -> bytes:
+        """Take the next piece of the file; return cleaned bytes that may be passed on now."""
+        ...
+
+    def finish(self) -> bytes:
+        """End of file: return the remaining cleaned bytes, or raise if the file is cut short."""
+        ...
+
+
+class PassThroughCleaner:
+    """Files of a type we do not clean: every byte goes through unchanged."""
+
+    def __init__(self) -> None:
+        self._report = CleaningReport(FileKind.OTHER, CleaningStatus.NOT_SUPPORTED)
+
+    @property
+    def report(self) -> CleaningReport:
+        return self._report
+
+    def feed(self, data: bytes) -> bytes:
+        return bytes(data)
+
+    def finish(self) -> bytes:
+        return b""

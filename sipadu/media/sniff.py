@@ -1,0 +1,149 @@
+"""Choosing a cleaner from the first bytes of a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sipadu.media.base import Cleaner, CleaningReport, FileKind, PassThroughCleaner
+from sipadu.media.jpeg import JpegCleaner
+from sipadu.media.pdf import DEFAULT_PDF_LIMIT, PdfCleaner
+from sipadu.media.png import SIGNATURE as PNG_SIGNATURE
+from sipadu.media.png import PngCleaner
+from sipadu.media.webp import DEFAULT_WEBP_LIMIT, WebpCleaner
+
+SNIFF_BYTES = 16  # enough for every signature below
+
+
+@dataclass(frozen=True)
+class CleaningLimits:
+    """How much of a file may be held in memory for the formats that need the whole file."""
+
+    webp_max_bytes: int = DEFAULT_WEBP_LIMIT
+    pdf_max_bytes: int = DEFAULT_PDF_LIMIT
+
+
+def sniff(head: bytes) -> FileKind:
+    """The file type from its first bytes (up to :data:`SNIFF_BYTES`)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return FileKind.JPEG
+    if head.startswith(PNG_SIGNATURE):
+        return FileKind.PNG
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return FileKind.WEBP
+    if head.startswith(b"%PDF-"):
+        return FileKind.PDF
+    return FileKind.OTHER
+
+
+def cleaner_for(kind: FileKind, limits: CleaningLimits | None = None) -> Cleaner:
+    """A fresh cleaner for a known file type."""
+    limits = limits or CleaningLimits()
+    if kind is FileKind.JPEG:
+        return JpegCleaner()
+    if kind is FileKind.PNG:
+        return PngCleaner()
+    if kind is FileKind.WEBP:
+        return WebpCleaner(limits.webp_max_bytes)
+    if kind is FileKind.PDF:
+        return PdfCleaner(limits.pdf_max_bytes)
+    return PassThroughCleaner()
+
+
+class SniffingCleaner:
+    """Holds back the first :data:`SNIFF_BYTES` bytes, then hands everything to the right cleaner.
+
+    A file shorter than that is judged on what there is when it ends.
+    """
+
+    def __init__(self, limits: CleaningLimits | None = None) -> None:
+        self._limits = limits
+        self._head = bytearray()
+        self._inner: Cleaner | None = None
+
+    @property
+    def report(self) -> CleaningReport:
+        if self._inner is None:
+            return CleaningReport(sniff(bytes(self._head)))
+        return self._inner.report
+
+    @property
+    def kind(self) -> FileKind | None:
+        """The chosen type, once known."""
+        return None if self._inner is None else self._inner.report.kind
+
+    def feed(self, data: bytes) -> bytes:
+        if self._inner is not None:
+            return self._inner.feed(data)
+        self._head += data
+        if len(self._head) < SNIFF_BYTES:
+            return b""
+        return self._choose()
+
+    def finish(self) -> bytes:
+        out = self._choose() if self._inner is None else b""
+        assert self._inner is not None  # noqa: S101 (set by _choose)
+        return out + self._inner.finish()
+
+    def _choose(self) -> bytes:
+        head = bytes(self._head)
+        self._head = bytearray()
+        self._inner = cleaner_for(sniff(head), self._limits)
+        return self._inner.feed(head)
+
+
+def make_cleaner(
+    filename: str,
+    content_type: str | None,
+    first_bytes: bytes | None = None,
+    *,
+    limits: CleaningLimits | None = None,
+) -> Cleaner:
+    """A cleaner for one uploaded file, chosen by its content.
+
+    ``filename`` and ``content_type`` are what the client claims; they are not trusted and
+    do not influence the choice (a PNG named ``.jpg`` is cleaned as PNG). ``first_bytes``
+    is an optional peek at the start of the file when the caller already has it: it only
+    helps choose early, and the caller still feeds the whole file from its first byte.
+    Without it (or with fewer than :data:`SNIFF_BYTES` bytes) the returned cleaner holds
+    back the first bytes until it can choose.
+    """
+    del filename, content_type  # deliberately unused: the content decides
+    if first_bytes is not None and len(first_bytes) >= SNIFF_BYTES:
+        return cleaner_for(sniff(first_bytes[:SNIFF_BYTES]), limits)
+    return SniffingCleaner(limits)
+
+
+class _Sink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+class CleaningWriter:
+    """A write-only file-like object that cleans each piece and passes it on to ``sink``.
+
+    Meant to sit between an upload parser (which calls :meth:`write` as the body arrives)
+    and the encrypting writer (the ``sink``). Call :meth:`finish` once the part is complete;
+    it flushes the rest and returns the report. :class:`MediaCleaningError` propagates from
+    either call: the caller must then discard whatever the sink received.
+    """
+
+    def __init__(self, cleaner: Cleaner, sink: _Sink) -> None:
+        self.cleaner = cleaner
+        self._sink = sink
+        self._finished = False
+
+    def write(self, data: bytes) -> int:
+        if self._finished:
+            raise ValueError("write after finish")
+        out = self.cleaner.feed(bytes(data))
+        if out:
+            self._sink.write(out)
+        return len(data)
+
+    def finish(self) -> CleaningReport:
+        if not self._finished:
+            self._finished = True
+            out = self.cleaner.finish()
+            if out:
+                self._sink.write(out)
+        return self.cleaner.report

@@ -1,0 +1,98 @@
+"""WebP: drop EXIF and XMP chunks, clear their VP8X flags and rewrite the RIFF size.
+
+The RIFF header carries the size of everything after it, so nothing can be passed on before
+the whole file is known. The file is therefore held in memory (never on disk) up to a limit;
+a larger WebP raises :class:`MediaCleaningError` (refused with a clear reason).
+
+Kept: VP8, VP8L, VP8X (with the EXIF and XMP flags cleared), ALPH, ANIM, ANMF, ICCP.
+Removed: EXIF, XMP and any unknown chunk, and anything after the RIFF data.
+"""
+
+from __future__ import annotations
+
+from sipadu.media.base import (
+    MIB,
+    TOO_LARGE_MESSAGE,
+    CleaningReport,
+    FileKind,
+    MediaCleaningError,
+    Removed,
+)
+
+DEFAULT_WEBP_LIMIT = 32 * MIB
+_KEPT = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"}
+_IMAGE = {b"VP8 ", b"VP8L", b"ANMF"}
+_VP8X_EXIF = 0x08
+_VP8X_XMP = 0x04
+
+
+def _error(reason: str) -> MediaCleaningError:
+    return MediaCleaningError(FileKind.WEBP, reason)
+
+
+class WebpCleaner:
+    """See the module docstring."""
+
+    def __init__(self, limit: int = DEFAULT_WEBP_LIMIT) -> None:
+        self._report = CleaningReport(FileKind.WEBP)
+        self._buf = bytearray()
+        self._limit = limit
+
+    @property
+    def report(self) -> CleaningReport:
+        return self._report
+
+    def feed(self, data: bytes) -> bytes:
+        if len(self._buf) + len(data) > self._limit:
+            self._buf = bytearray()
+            raise MediaCleaningError(FileKind.WEBP, "too_large", TOO_LARGE_MESSAGE)
+        self._buf += data
+        return b""
+
+    def finish(self) -> bytes:
+        data = bytes(self._buf)
+        self._buf = bytearray()
+        return self._clean(data)
+
+    def _clean(self, data: bytes) -> bytes:
+        if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+            raise _error("bad_header")
+        riff_size = int.from_bytes(data[4:8], "little")
+        end = 8 + riff_size
+        if riff_size < 4 or end > len(data):
+            raise _error("truncated")
+        if end < len(data):
+            self._report.note_removed(Removed.TRAILING_DATA)
+        chunks: list[bytearray] = []
+        pos = 12
+        seen_image = False
+        while pos < end:
+            if pos + 8 > end:
+                raise _error("truncated_chunk_header")
+            fourcc = data[pos:pos + 4]
+            size = int.from_bytes(data[pos + 4:pos + 8], "little")
+            stop = pos + 8 + size
+            if stop > end:
+                raise _error("truncated_chunk")
+            padded = stop + (size & 1)
+            if padded > end:
+                raise _error("truncated_chunk")
+            if fourcc in _KEPT:
+                chunks.append(bytearray(data[pos:padded]))
+                seen_image = seen_image or fourcc in _IMAGE
+            elif fourcc == b"EXIF":
+                self._report.note_removed(Removed.EXIF)
+            elif fourcc == b"XMP ":
+                self._report.note_removed(Removed.XMP)
+            else:
+                self._report.note_removed(Removed.APPLICATION_DATA)
+            pos = padded
+        if not seen_image:
+            raise _error("no_image_data")
+        for chunk in chunks:
+            if chunk[:4] == b"VP8X":
+                if len(chunk) < 18:
+                    raise _error("bad_vp8x")
+                chunk[8] &= ~(_VP8X_EXIF | _VP8X_XMP) & 0xFF
+        body = b"WEBP" + b"".join(chunks)
+        return b"RIFF" + len(body).to_bytes(4, "little") + body

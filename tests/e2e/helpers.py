@@ -1,0 +1,76 @@
+"""Helpers for the real-browser tests: fill forms like a person would, run the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # playwright is imported lazily so a missing package only skips e2e
+    from playwright.sync_api import Locator, Page
+
+SIPADU = str(Path(sys.executable).with_name("sipadu"))
+
+FormValue = str | int | bool | Path | Sequence[Path] | Sequence[str]
+
+
+def run_sipadu(
+    env: Mapping[str, str], *args: str, input: str | None = None, timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``sipadu ARGS`` against the live server's instance (its env), never raising."""
+    return subprocess.run([SIPADU, *args], env=dict(env), input=input, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def fill_form(page: Page, data: Mapping[str, FormValue], *, form: str = "form") -> None:
+    """Fill the fields of ``form`` by their ``name`` attribute.
+
+    - text inputs and textareas: ``str``/``int`` values are typed in;
+    - ``<select>``: the option with that value (or a list of values) is chosen;
+    - checkboxes: ``True``/``False`` checks or unchecks;
+    - radio buttons: the button of the group whose ``value`` equals the given value;
+    - file inputs: a ``Path`` or a list of paths is attached.
+
+    Works with JavaScript disabled: Playwright drives the page from outside its scripts.
+    Raises ``AssertionError`` for a name the form does not have, so typos fail loudly.
+    """
+    scope = page.locator(form).first
+    for name, value in data.items():
+        fields = scope.locator(f'[name="{name}"]')
+        count = fields.count()
+        assert count > 0, f"the form has no field named {name!r}"
+        first = fields.first
+        tag = first.evaluate("el => el.tagName.toLowerCase()")
+        kind = (first.get_attribute("type") or "").lower()
+        if tag == "select":
+            options = [str(v) for v in value] if _is_list(value) else str(value)
+            first.select_option(options)
+        elif kind == "file":
+            files = [Path(v) for v in value] if _is_list(value) else [Path(str(value))]
+            first.set_input_files(files)
+        elif kind == "checkbox" and isinstance(value, bool):
+            first.set_checked(value)
+        elif kind == "radio" or (kind == "checkbox" and count > 1):
+            _check_value(fields, name, str(value))
+        else:
+            first.fill(str(value))
+
+
+def _check_value(fields: Locator, name: str, value: str) -> None:
+    choice = fields.and_(fields.page.locator(f'[value="{value}"]'))
+    assert choice.count() == 1, f"field {name!r} has no option with value {value!r}"
+    choice.check()
+
+
+def _is_list(value: object) -> bool:
+    return isinstance(value, list | tuple)
+
+
+def artifacts_dir(default: Path) -> Path:
+    """Where screenshots go: ``SIPADU_E2E_ARTIFACTS`` if set (CI keeps it), else ``default``."""
+    target = Path(os.environ.get("SIPADU_E2E_ARTIFACTS") or default)
+    target.mkdir(parents=True, exist_ok=True)
+    return target
