@@ -6,6 +6,7 @@ from flask import Flask
 
 from sipadu import db
 from sipadu.logging_privacy import configure_logging
+from sipadu.media import make_cleaner
 from sipadu.resources import PACKAGE_DIR, resource_dir
 from sipadu.settings import Settings, settings_from_env
 from sipadu.storage.filesystem import FilesystemBlobStore
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app, db.make_engine(settings.database_url, settings.database_schema))
     configure_security(app, settings)
     configure_uploads(app, FilesystemBlobStore(settings.blob_dir),
-                      UploadLimits(settings.max_file_bytes, settings.max_files))
+                      UploadLimits(settings.max_file_bytes, settings.max_files), make_cleaner)
     configure_i18n(app)
     register_error_handlers(app)
     _register_blueprints(app)

@@ -17,10 +17,10 @@ from flask import Flask, Request, current_app, g, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from sipadu.crypto.stream import StreamEncryptor, new_file_key
+from sipadu.media.base import MediaCleaningError
 from sipadu.storage.base import BlobStore, BlobWriter
 
 UPLOAD_ENDPOINTS_KEY = "sipadu.upload_endpoints"
-_SNIFF_BYTES = 16
 
 
 class FileCleaner(Protocol):
@@ -31,11 +31,11 @@ class FileCleaner(Protocol):
     def finish(self) -> bytes: ...
 
 
-CleanerFactory = Callable[[str, str | None, bytes], FileCleaner]
+CleanerFactory = Callable[[str, str | None, bytes | None], FileCleaner]
 
 
 class UploadTooLargeError(RequestEntityTooLarge):
-    """One file, or the number of files, is over the configured limit."""
+    """An upload was refused for its size; raised when a view insists on committing it."""
 
 
 class UploadsNotAcceptedError(BadRequest):
@@ -51,36 +51,48 @@ class UploadLimits:
 
 
 class EncryptedUpload:
-    """One file part on its way into the blob store, encrypted as it arrives."""
+    """One file part on its way into the blob store, encrypted as it arrives.
 
-    def __init__(self, writer: BlobWriter, filename: str, content_type: str | None,
-                 max_bytes: int, cleaner_factory: CleanerFactory | None) -> None:
+    A file that breaks a limit or cannot be cleaned is *refused*: its partial blob is dropped
+    at once, the rest of its bytes are discarded, and parsing goes on, so the view can show the
+    form again with everything else the reporter typed and say which file was refused.
+    """
+
+    def __init__(self, writer: BlobWriter | None, filename: str, content_type: str | None,
+                 max_bytes: int, cleaner: FileCleaner | None,
+                 refusal: str | None = None) -> None:
         self.file_key = new_file_key()
         self.filename = filename
         self.content_type = content_type
         self.size = 0
         self.blob_id: str | None = None
-        self.cleaner: FileCleaner | None = None
+        self.cleaner = cleaner
+        self.refusal = refusal
+        self.refusal_message: Any = None
         self._writer = writer
-        self._encryptor = StreamEncryptor(writer, self.file_key)
+        self._encryptor = StreamEncryptor(writer, self.file_key) if writer else None
         self._max_bytes = max_bytes
-        self._cleaner_factory = cleaner_factory
-        self._head = b""
-        self._finished = False
+        self._finished = refusal is not None
+
+    def _refuse(self, code: str, message: Any = None) -> None:
+        self.refusal, self.refusal_message = code, message
+        self.abort()
+        self._finished = True
 
     def write(self, data: bytes) -> int:
         """Called by Werkzeug for each piece of the part."""
+        if self.refusal is not None or self._encryptor is None:
+            return len(data)
         self.size += len(data)
         if self.size > self._max_bytes:
-            raise UploadTooLargeError()
-        if self.cleaner is None and self._cleaner_factory is not None:
-            # The cleaner is chosen by the file's first bytes, never by its name.
-            self._head += data
-            if len(self._head) < _SNIFF_BYTES:
-                return len(data)
-            data, self._head = self._head, b""
-            self.cleaner = self._cleaner_factory(self.filename, self.content_type, data)
-        self._encryptor.write(self.cleaner.feed(data) if self.cleaner else data)
+            self._refuse("too_large")
+            return len(data)
+        try:
+            cleaned = self.cleaner.feed(data) if self.cleaner else data
+        except MediaCleaningError as error:
+            self._refuse("damaged", error.message)
+            return len(data)
+        self._encryptor.write(cleaned)
         return len(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:
@@ -95,28 +107,44 @@ class EncryptedUpload:
 
     def finish(self) -> None:
         """Flush the cleaner and write the final encrypted chunk (blob not yet published)."""
-        if self._finished:
+        if self._finished or self._encryptor is None:
             return
-        if self.cleaner is None and self._cleaner_factory is not None:
-            self.cleaner = self._cleaner_factory(self.filename, self.content_type, self._head)
-            data, self._head = self._head, b""
-            self._encryptor.write(self.cleaner.feed(data))
-        if self.cleaner is not None:
-            self._encryptor.write(self.cleaner.finish())
+        try:
+            tail = self.cleaner.finish() if self.cleaner else b""
+        except MediaCleaningError as error:
+            self._refuse("damaged", error.message)
+            return
+        self._encryptor.write(tail)
         self._encryptor.close()
         self._finished = True
+
+    @property
+    def cleaning_report(self) -> dict[str, Any]:
+        """What the cleaner removed, for the reporter and the sealed metadata."""
+        report = getattr(self.cleaner, "report", None)
+        return report.as_dict() if report is not None else {"status": "not_supported"}
+
+    def describe_cleaning(self) -> list[Any]:
+        """Translatable sentences telling the reporter what was and was not cleaned."""
+        report = getattr(self.cleaner, "report", None)
+        return list(report.describe()) if report is not None else []
 
     def commit(self) -> str:
         """Publish the blob under a fresh id (the caller then commits its row)."""
         self.finish()
+        if self.refusal is not None or self._writer is None:
+            raise UploadTooLargeError() if self.refusal in ("too_large", "too_many") \
+                else BadRequest()
         self.blob_id = self._writer.commit()
         return self.blob_id
 
     def abort(self) -> None:
         """Drop the temporary blob (request failed or the file was refused)."""
-        if self.blob_id is None:
-            self._encryptor.abandon()
+        if self.blob_id is None and self._writer is not None:
+            if self._encryptor is not None:
+                self._encryptor.abandon()
             self._writer.abort()
+            self._writer = None
 
 
 class EncryptingRequest(Request):
@@ -130,18 +158,21 @@ class EncryptingRequest(Request):
             raise UploadsNotAcceptedError()
         uploads: list[EncryptedUpload] = g.setdefault("encrypted_uploads", [])
         limits: UploadLimits = app.extensions["sipadu.upload_limits"]
-        if len(uploads) >= limits.max_files:
-            raise UploadTooLargeError()
-        store: BlobStore = app.extensions["sipadu.blobs"]
-        upload = EncryptedUpload(store.open_writer(), filename or "", content_type,
-                                 limits.max_file_bytes,
-                                 app.extensions.get("sipadu.cleaner_factory"))
+        name = filename or ""
+        if len([u for u in uploads if u.refusal != "too_many"]) >= limits.max_files:
+            upload = EncryptedUpload(None, name, content_type, 0, None, refusal="too_many")
+        else:
+            store: BlobStore = app.extensions["sipadu.blobs"]
+            factory: CleanerFactory | None = app.extensions.get("sipadu.cleaner_factory")
+            upload = EncryptedUpload(store.open_writer(), name, content_type,
+                                     limits.max_file_bytes,
+                                     factory(name, content_type, None) if factory else None)
         uploads.append(upload)
         return cast(IO[bytes], upload)
 
 
 def encrypted_uploads() -> list[EncryptedUpload]:
-    """The current request's finished uploads, in the order they were sent."""
+    """The current request's finished uploads (refused ones included, with their reason)."""
     request.files  # noqa: B018  (parsing the body is what fills the list)
     uploads: list[EncryptedUpload] = g.get("encrypted_uploads", [])
     for upload in uploads:
@@ -155,11 +186,14 @@ def accepts_uploads(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
-def configure_uploads(app: Flask, store: BlobStore, limits: UploadLimits) -> None:
+def configure_uploads(app: Flask, store: BlobStore, limits: UploadLimits,
+                      cleaner_factory: CleanerFactory | None = None) -> None:
     """Install the request class, the blob store and the teardown that aborts leftovers."""
     app.request_class = EncryptingRequest
     app.extensions["sipadu.blobs"] = store
     app.extensions["sipadu.upload_limits"] = limits
+    if cleaner_factory is not None:
+        app.extensions["sipadu.cleaner_factory"] = cleaner_factory
     app.extensions.setdefault(UPLOAD_ENDPOINTS_KEY, set())
 
     @app.before_request

@@ -30,6 +30,9 @@ def _blueprint() -> Blueprint:
     @accepts_uploads
     def upload() -> str:
         uploads = encrypted_uploads()
+        refused = [item.refusal for item in uploads if item.refusal]
+        if refused:
+            return "refused:" + ",".join(refused), 422
         for item in uploads:
             KEPT[item.filename] = (item.commit(), item.file_key)
         return str(len(uploads))
@@ -89,8 +92,7 @@ def test_too_large_file_is_413_and_stores_nothing(upload_app: Flask) -> None:
     response = client.post("/probe/upload", data={
         "attachments": [(io.BytesIO(b"y" * 400_000), "besar.bin")]},
         content_type="multipart/form-data")
-    assert response.status_code == 413
-    assert "Unggahan terlalu besar" in response.text
+    assert (response.status_code, response.text) == (422, "refused:too_large")
     assert _blob_files(upload_app) == []
 
 
@@ -99,7 +101,26 @@ def test_too_many_files_is_413_and_stores_nothing(upload_app: Flask) -> None:
     files = [(io.BytesIO(b"z" * 10), f"f{n}.txt") for n in range(4)]
     response = client.post("/probe/upload", data={"attachments": files},
                            content_type="multipart/form-data")
+    assert (response.status_code, response.text) == (422, "refused:too_many")
+    assert _blob_files(upload_app) == []
+
+
+def test_whole_request_over_the_limit_is_413(upload_app: Flask) -> None:
+    upload_app.config["MAX_CONTENT_LENGTH"] = 100_000
+    response = upload_app.test_client().post("/probe/upload", data={
+        "attachments": [(io.BytesIO(b"q" * 150_000), "a.bin")]},
+        content_type="multipart/form-data")
     assert response.status_code == 413
+    assert "Unggahan terlalu besar" in response.text
+    assert _blob_files(upload_app) == []
+
+
+def test_damaged_image_is_refused_and_nothing_stored(upload_app: Flask) -> None:
+    broken_jpeg = b"\xff\xd8\xff\xe1\x00\x40Exif\x00\x00" + b"GPS" * 5
+    response = upload_app.test_client().post("/probe/upload", data={
+        "attachments": [(io.BytesIO(broken_jpeg), "foto.jpg")]},
+        content_type="multipart/form-data")
+    assert (response.status_code, response.text) == (422, "refused:damaged")
     assert _blob_files(upload_app) == []
 
 
