@@ -1,0 +1,1 @@
+"""Staff accounts: password policy, TOTP and login throttling (pure logic, no database)."""
