@@ -45,6 +45,8 @@ class Settings:
     log_level: str = "INFO"
     redis_url: str | None = None
     argon2: Argon2Settings = field(default_factory=Argon2Settings)
+    argon2_slots: int = 2
+    argon2_wait_seconds: float = 5.0
     testing: bool = False
     keyring: KeyRing | None = None
 
@@ -104,4 +106,6 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             memory_kib=_int(env, "SIPADU_ARGON2_MEMORY_KIB", 64 * 1024, minimum=64 * 1024),
             parallelism=_int(env, "SIPADU_ARGON2_PARALLELISM", 1, minimum=1),
         ),
+        argon2_slots=_int(env, "SIPADU_ARGON2_SLOTS", 2, minimum=1),
+        argon2_wait_seconds=float(_int(env, "SIPADU_ARGON2_WAIT_SECONDS", 5, minimum=0)),
     )
