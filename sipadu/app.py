@@ -9,6 +9,7 @@ from sipadu.logging_privacy import configure_logging
 from sipadu.resources import PACKAGE_DIR, resource_dir
 from sipadu.settings import Settings, settings_from_env
 from sipadu.web.argon2_gate import configure_argon2_gate
+from sipadu.web.auth import configure_auth
 from sipadu.web.errors import register_error_handlers
 from sipadu.web.i18n import configure_i18n
 from sipadu.web.security import configure_security
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_i18n(app)
     register_error_handlers(app)
     configure_argon2_gate(app, settings)
+    configure_auth(app)
     _register_blueprints(app)
     from sipadu.cli import register_app_commands
 

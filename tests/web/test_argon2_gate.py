@@ -12,6 +12,7 @@ from flask import Blueprint, Flask
 
 from sipadu.web import argon2_gate
 from sipadu.web.argon2_gate import Argon2Gate, Argon2GateBusyError, current_gate
+from sipadu.web.auth import public
 from tests.conftest import Database, build_app, make_settings
 
 
@@ -111,6 +112,7 @@ def busy_app(tmp_path: Path, sqlite_database: Database) -> Flask:
                                   argon2_wait_seconds=0.0))
     bp = Blueprint("gate_probe", __name__)
 
+    @public
     def guess() -> str:
         with argon2_gate.admit(), argon2_gate.admit():  # the second cannot get a slot
             return "unreachable"
