@@ -12,6 +12,7 @@ from sipadu.web.argon2_gate import configure_argon2_gate
 from sipadu.web.auth import configure_auth
 from sipadu.web.errors import register_error_handlers
 from sipadu.web.i18n import configure_i18n
+from sipadu.web.ratelimit import configure_rate_limits
 from sipadu.web.security import configure_security
 
 
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_i18n(app)
     register_error_handlers(app)
     configure_argon2_gate(app, settings)
+    # Limits before the access check: a flood is refused before any other work is done.
+    configure_rate_limits(app, settings)
     configure_auth(app)
     _register_blueprints(app)
     from sipadu.cli import register_app_commands
