@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import string
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
@@ -89,10 +90,20 @@ def common_passwords() -> frozenset[str]:
     text = resources.files("sipadu.staff").joinpath("common_passwords.txt").read_text("utf-8")
     entries: set[str] = set()
     for line in text.splitlines():
-        entry = line.strip().lower()
+        entry = comparable(line.strip())
         if entry and not entry.startswith("#"):
             entries.update(_variants(entry))
     return frozenset(entries)
+
+
+def comparable(text: str) -> str:
+    """``text`` as compared: NFKC, case-folded, invisible format characters removed.
+
+    So full-width letters, ligatures, "ß" and zero-width joiners cannot smuggle a
+    common password or the username past the checks.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
 
 
 def _variants(lowered: str) -> set[str]:
@@ -109,11 +120,11 @@ def _variants(lowered: str) -> set[str]:
 
 def is_common(password: str) -> bool:
     """True when the password, or its undecorated core, is on the common list."""
-    return not _variants(password.lower()).isdisjoint(common_passwords())
+    return not _variants(comparable(password)).isdisjoint(common_passwords())
 
 
 def _contains_username(lowered: str, username: str) -> bool:
-    name = username.strip().lower()
+    name = comparable(username.strip())
     if not name:
         return False
     if lowered == name:
@@ -135,7 +146,7 @@ def _has_short_period(text: str) -> bool:
 
 def is_repetitive(password: str) -> bool:
     """True for one character class of few distinct characters, repeats and sequences."""
-    lowered = password.lower()
+    lowered = comparable(password)
     if len(set(lowered)) < _MIN_DISTINCT_CHARACTERS or _has_short_period(lowered):
         return True
     # A string of digits alone is a date, a phone number or a PIN: guessable in bulk.
@@ -150,8 +161,7 @@ def check_password_policy(password: str, username: str) -> list[PolicyViolation]
     found: list[Violation] = []
     if len(password) < MIN_LENGTH:
         found.append(Violation.TOO_SHORT)
-    lowered = password.lower()
-    if _contains_username(lowered, username):
+    if _contains_username(comparable(password), username):
         found.append(Violation.CONTAINS_USERNAME)
     if is_common(password):
         found.append(Violation.COMMON)

@@ -67,6 +67,20 @@ def test_username_is_refused_in_any_case_or_disguise(password: str) -> None:
     assert "contains_username" in codes(password)
 
 
+@pytest.mark.parametrize("password", [
+    "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13\uff14",
+    "pass\u200bword\u200d1234", "PASSWORD\u00ad1234", "pa\u00dfword1234",
+])
+def test_unicode_disguises_of_a_common_password_are_refused(password: str) -> None:
+    assert "common" in codes(password), password
+
+
+def test_unicode_disguises_of_the_username_are_refused() -> None:
+    disguised = "\uff50\uff45\uff4d\uff45\uff52\uff49\uff4b\uff53\uff41.tiga-rahasia"
+    assert "contains_username" in codes(disguised)
+    assert "contains_username" in codes("pemeriksa\u200b.tiga-rahasia")
+
+
 def test_a_very_short_username_only_blocks_equality() -> None:
     assert "contains_username" not in codes("gentong-ab-mangga-7", "ab")
     assert "contains_username" in codes("ab", "AB")
