@@ -42,6 +42,10 @@ class UnknownRoleError(ValueError):
     """A view names a role that does not exist (a typo would otherwise lock everyone out)."""
 
 
+class ConflictingAccessRuleError(ValueError):
+    """A view was declared both public and role-restricted; one of them is a mistake."""
+
+
 class Principal(Protocol):
     """What the session loader puts in ``g.principal`` for a signed-in staff member."""
 
@@ -81,8 +85,15 @@ class _AuthConfig:
     load_principal: PrincipalLoader | None = None
 
 
+def _declared_rule(view: object) -> AccessRule | None:
+    rule = getattr(view, _RULE_ATTRIBUTE, None)
+    return rule if isinstance(rule, AccessRule) else None
+
+
 def public(view: F) -> F:
     """Mark a view as reachable without signing in."""
+    if (declared := _declared_rule(view)) is not None and not declared.public:
+        raise ConflictingAccessRuleError(f"{view.__qualname__} already requires roles")
     setattr(view, _RULE_ATTRIBUTE, PUBLIC)
     return view
 
@@ -100,6 +111,9 @@ def require_roles(*roles: str) -> Callable[[F], F]:
     rule = AccessRule(public=False, roles=frozenset(roles))
 
     def decorate(view: F) -> F:
+        if (declared := _declared_rule(view)) is not None and declared != rule:
+            raise ConflictingAccessRuleError(f"{view.__qualname__} already has {declared}")
+
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             refusal = _refusal(rule)
@@ -137,12 +151,16 @@ def _config(app: Flask) -> _AuthConfig:
 
 
 def rule_for(app: Flask, endpoint: str) -> AccessRule | None:
-    """The rule declared for ``endpoint``, or ``None`` when it has none (and is refused)."""
+    """The rule declared for ``endpoint``, or ``None`` when it has none (and is refused).
+
+    A role rule on the view wins over the public allow-list: the stricter declaration holds.
+    """
+    rule = _declared_rule(app.view_functions.get(endpoint))
+    if rule is not None and not rule.public:
+        return rule
     if endpoint in _config(app).public_endpoints:
         return PUBLIC
-    view = app.view_functions.get(endpoint)
-    rule = getattr(view, _RULE_ATTRIBUTE, None)
-    return rule if isinstance(rule, AccessRule) else None
+    return rule
 
 
 def all_endpoint_rules(app: Flask) -> dict[str, AccessRule | None]:

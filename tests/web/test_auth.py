@@ -13,6 +13,7 @@ from sipadu.web.auth import (
     PUBLIC,
     ROLES,
     AccessRule,
+    ConflictingAccessRuleError,
     Principal,
     UnknownRoleError,
     all_endpoint_rules,
@@ -260,3 +261,23 @@ def test_the_view_checks_roles_itself_even_without_the_hook(app: Flask) -> None:
 def test_unknown_roles_are_refused_at_declaration(roles: tuple[str, ...]) -> None:
     with pytest.raises(UnknownRoleError):
         require_roles(*roles)
+
+
+def test_public_and_roles_on_one_view_is_refused() -> None:
+    def view() -> str:
+        return "x"
+
+    with pytest.raises(ConflictingAccessRuleError):
+        public(require_roles("admin")(view))
+    with pytest.raises(ConflictingAccessRuleError):
+        require_roles("admin")(public(view))
+    with pytest.raises(ConflictingAccessRuleError):
+        require_roles("admin")(require_roles("auditor")(lambda: "y"))
+
+
+def test_a_role_rule_beats_the_public_allow_list(app: Flask) -> None:
+    allow_public(app, "probe_auth.audit")
+    assert all_endpoint_rules(app)["probe_auth.audit"] == AccessRule(False,
+                                                                     frozenset({"auditor"}))
+    assert _as(app, None).get("/t/audit").status_code == 401
+    assert _as(app, "supervisor").get("/t/audit").status_code == 403
