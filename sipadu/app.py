@@ -8,11 +8,15 @@ from sipadu import db
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
 from sipadu.resources import PACKAGE_DIR, resource_dir
+from sipadu.sessions.web import configure_sessions
 from sipadu.settings import Settings, settings_from_env
 from sipadu.storage.filesystem import FilesystemBlobStore
 from sipadu.storage.uploads import UploadLimits, configure_uploads
+from sipadu.web.argon2_gate import configure_argon2_gate
+from sipadu.web.auth import configure_auth
 from sipadu.web.errors import register_error_handlers
 from sipadu.web.i18n import configure_i18n
+from sipadu.web.ratelimit import configure_rate_limits
 from sipadu.web.security import configure_security
 
 
@@ -45,6 +49,11 @@ def create_app(settings: Settings | None = None) -> Flask:
                       UploadLimits(settings.max_file_bytes, settings.max_files), make_cleaner)
     configure_i18n(app)
     register_error_handlers(app)
+    configure_argon2_gate(app, settings)
+    # Limits before the access check: a flood is refused before any other work is done.
+    configure_rate_limits(app, settings)
+    configure_auth(app)
+    configure_sessions(app)  # the access check asks its loader who is calling
     _register_blueprints(app)
     from sipadu.cli import register_app_commands
 
@@ -53,6 +62,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from sipadu.api.views import register_api
     from sipadu.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
+    register_api(app)

@@ -16,6 +16,7 @@ from pathlib import Path
 SECRET_KEY_FILES: dict[str, str] = {
     "flask_secret.key": "signs the CSRF tokens and the short-lived form state",
     "audit_hmac.key": "authenticates every row of the audit log chain",
+    "ratelimit.key": "turns client addresses into daily rate-limit identifiers (HMAC)",
 }
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "dev", "development", "test"}
 _MIN_KEY_BYTES = 32
@@ -31,6 +32,7 @@ class KeyRing:
 
     flask_secret: bytes
     audit_hmac_key: bytes
+    ratelimit_key: bytes
     # Public, so not a secret: every new case's DEK is also wrapped for it (DESIGN §3).
     escrow_public: bytes | None = None
 
@@ -83,6 +85,7 @@ def load_keyring(keys_dir: Path) -> KeyRing:
     return KeyRing(
         flask_secret=_read_key(keys_dir / "flask_secret.key"),
         audit_hmac_key=_read_key(keys_dir / "audit_hmac.key"),
+        ratelimit_key=_read_key(keys_dir / "ratelimit.key"),
         escrow_public=_read_escrow_public(keys_dir),
     )
 
@@ -114,5 +117,6 @@ def make_test_keyring(escrow_public: bytes | None = None) -> KeyRing:
     return KeyRing(
         flask_secret=secrets.token_bytes(_MIN_KEY_BYTES),
         audit_hmac_key=secrets.token_bytes(_MIN_KEY_BYTES),
+        ratelimit_key=secrets.token_bytes(_MIN_KEY_BYTES),
         escrow_public=escrow_public,
     )

@@ -40,6 +40,9 @@ class Settings:
     redis_url: str | None = None
     # Argon2id cost for every key SIPADU derives or verifier it creates (DESIGN §3).
     argon2: Argon2Params = DEFAULT_ARGON2
+    argon2_slots: int = 2
+    argon2_wait_seconds: float = 5.0
+    rate_limits_enabled: bool = True
     testing: bool = False
     keyring: KeyRing | None = None
 
@@ -69,6 +72,17 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -103,4 +117,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
                              minimum=DEFAULT_ARGON2.memory_cost),
             parallelism=_int(env, "SIPADU_ARGON2_PARALLELISM", 1, minimum=1),
         ),
+        argon2_slots=_int(env, "SIPADU_ARGON2_SLOTS", 2, minimum=1),
+        argon2_wait_seconds=float(_int(env, "SIPADU_ARGON2_WAIT_SECONDS", 5, minimum=0)),
+        rate_limits_enabled=_bool(env, "SIPADU_RATE_LIMITS_ENABLED", True),
     )

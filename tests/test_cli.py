@@ -55,7 +55,8 @@ def test_init_is_idempotent_and_private(tmp_path: Path, database: Database) -> N
     first = run(env, "init")
     assert first.returncode == 0, first.stderr
     keys = sorted((tmp_path / "keys").iterdir())
-    assert [k.name for k in keys] == ["audit_hmac.key", "escrow.pub", "flask_secret.key"]
+    assert [k.name for k in keys] == ["audit_hmac.key", "escrow.pub", "flask_secret.key",
+                                      "ratelimit.key"]
     contents = {k.name: k.read_bytes() for k in keys}
     for key in keys:
         if key.suffix == ".key":

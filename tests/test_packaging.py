@@ -32,7 +32,8 @@ def test_wheel_carries_everything_the_app_reads(wheel: Path) -> None:
                      "sipadu/templates/errors/error.html", "sipadu/static/css/sipadu.css",
                      "sipadu/migrations/env.py", "sipadu/migrations/script.py.mako",
                      "sipadu/migrations/versions/0001_audit_log.py",
-                     "sipadu/translations/id/LC_MESSAGES/messages.mo"):
+                     "sipadu/translations/id/LC_MESSAGES/messages.mo",
+                     "sipadu/staff/common_passwords.txt"):
         assert expected in names, expected
     assert not any(name.startswith(("tests/", "keys/", "instance/")) for name in names)
 

@@ -36,10 +36,23 @@ def test_environment_overrides(tmp_path: Path) -> None:
     ("SIPADU_MAX_REQUEST_BYTES", "lots"), ("SIPADU_ARGON2_TIME_COST", "1"),
     ("SIPADU_ARGON2_MEMORY_KIB", "1024"), ("SIPADU_DEFAULT_LOCALE", "fr"),
     ("SIPADU_BASE_URL", "ftp://x"), ("SIPADU_TRUSTED_PROXIES", "-1"),
+    ("SIPADU_ARGON2_SLOTS", "0"), ("SIPADU_ARGON2_WAIT_SECONDS", "-1"),
+    ("SIPADU_RATE_LIMITS_ENABLED", "maybe"),
 ])
 def test_bad_values_are_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         settings_from_env({name: value})
+
+
+def test_rate_limit_and_argon2_gate_settings() -> None:
+    defaults = settings_from_env({})
+    assert defaults.rate_limits_enabled and defaults.argon2_slots == 2
+    assert defaults.argon2_wait_seconds == 5.0
+    settings = settings_from_env({"SIPADU_RATE_LIMITS_ENABLED": "false",
+                                  "SIPADU_ARGON2_SLOTS": "4", "SIPADU_ARGON2_WAIT_SECONDS": "0"})
+    assert not settings.rate_limits_enabled and settings.argon2_slots == 4
+    assert settings.argon2_wait_seconds == 0.0
+    assert settings_from_env({"SIPADU_RATE_LIMITS_ENABLED": " ON "}).rate_limits_enabled
 
 
 def _settings_with_keys(tmp_path: Path) -> object:
@@ -77,9 +90,12 @@ def test_generated_keys_load_and_differ(tmp_path: Path) -> None:
     first, second = load_keyring(tmp_path / "a"), load_keyring(tmp_path / "b")
     assert first.flask_secret != second.flask_secret
     assert first.audit_hmac_key != first.flask_secret
+    assert first.ratelimit_key != second.ratelimit_key
+    assert first.ratelimit_key not in (first.flask_secret, first.audit_hmac_key)
 
 
 def test_keyring_never_prints_its_secrets() -> None:
     keyring = make_test_keyring()
     assert keyring.flask_secret.hex() not in repr(keyring)
     assert keyring.audit_hmac_key.hex() not in str(keyring)
+    assert keyring.ratelimit_key.hex() not in repr(keyring)

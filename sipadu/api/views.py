@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, jsonify
 
 from sipadu.api.openapi import document
+from sipadu.web.auth import public
 from sipadu.web.security import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/openapi.json")
+@public
 def openapi() -> Response:
     """The OpenAPI description of API v1."""
     return jsonify(document())

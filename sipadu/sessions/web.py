@@ -111,26 +111,37 @@ def bearer_token() -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def load_principals() -> None:
-    """Before each request: resume whichever session the request carries."""
-    g.principal = None
-    g.reporter = None
-    g.stale_cookies = []
+def _mark_stale(kind: str) -> None:
+    stale: list[str] = g.setdefault("stale_cookies", [])
+    stale.append(kind)
+
+
+def load_staff_principal() -> StaffPrincipal | None:
+    """The staff member this request's bearer token (API) or cookie (pages) names, if any.
+
+    Registered as the access check's principal loader, so it runs once, on first use.
+    """
     if request.path.startswith("/api/"):
         token = bearer_token()
-        if token:
-            g.principal = resume_staff(token, channel="api")
-        return
-    staff_token = request.cookies.get(cookie_name("staff"))
-    if staff_token:
-        g.principal = resume_staff(staff_token, channel="web")
-        if g.principal is None:
-            g.stale_cookies.append("staff")
-    reporter_token = request.cookies.get(cookie_name("reporter"))
-    if reporter_token:
-        g.reporter = resume_reporter(reporter_token)
-        if g.reporter is None:
-            g.stale_cookies.append("reporter")
+        return resume_staff(token, channel="api") if token else None
+    token = request.cookies.get(cookie_name("staff"))
+    if not token:
+        return None
+    principal = resume_staff(token, channel="web")
+    if principal is None:
+        _mark_stale("staff")
+    return principal
+
+
+def current_reporter() -> ReporterPrincipal | None:
+    """The reporter whose cookie this page request carries (resumed once per request)."""
+    if "reporter" not in g:
+        token = request.cookies.get(cookie_name("reporter"))
+        g.reporter = resume_reporter(token) if token else None
+        if token and g.reporter is None:
+            _mark_stale("reporter")
+    reporter: ReporterPrincipal | None = g.reporter
+    return reporter
 
 
 def _forget_stale_cookies(response: Response) -> Response:
@@ -140,6 +151,10 @@ def _forget_stale_cookies(response: Response) -> Response:
 
 
 def configure_sessions(app: Flask) -> None:
-    """Install the loader and the clean-up of cookies for sessions that ended."""
-    app.before_request(load_principals)
+    """Install the staff principal loader and the clean-up of cookies of ended sessions.
+
+    Call after ``configure_auth``: the access check asks this loader who is calling."""
+    from sipadu.web.auth import set_principal_loader
+
+    set_principal_loader(app, load_staff_principal)
     app.after_request(_forget_stale_cookies)

@@ -28,7 +28,7 @@ def delay_for(failures: int) -> float:
     if failures <= FREE_FAILURES:
         return 0.0
     exponent = min(failures - FREE_FAILURES - 1, _MAX_EXPONENT)
-    return min(BASE_DELAY_SECONDS * 2**exponent, _MAX_DELAY_SECONDS)
+    return min(BASE_DELAY_SECONDS * float(2**exponent), _MAX_DELAY_SECONDS)
 
 
 def is_throttled(

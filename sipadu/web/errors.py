@@ -17,6 +17,8 @@ log = logging.getLogger("sipadu.errors")
 ERROR_TEXTS = {
     400: (lazy_gettext("Invalid request"),
           lazy_gettext("The request could not be understood. Please go back and try again.")),
+    401: (lazy_gettext("Sign-in required"),
+          lazy_gettext("Please sign in to open this page.")),
     403: (lazy_gettext("Access denied"),
           lazy_gettext("You do not have permission to open this page.")),
     404: (lazy_gettext("Page not found"),

@@ -77,8 +77,8 @@ def configure_security(app: Flask, settings: Settings) -> None:
     )
     csrf.init_app(app)
     if settings.trusted_proxies:
-        # Only the scheme and host are taken from the proxy; the client address never is,
-        # because SIPADU never needs it.
+        # Only the scheme and host are taken from the proxy; request.remote_addr stays the
+        # proxy's. The rate limiter alone reads X-Forwarded-For and keeps only an HMAC of it.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=0, x_proto=settings.trusted_proxies,
             x_host=settings.trusted_proxies,

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sipadu.app_context import current_settings
 from sipadu.crypto.stream import decrypt_to_bytes
 from sipadu.storage.uploads import accepts_uploads, encrypted_uploads
+from sipadu.web.auth import public
 from tests.conftest import Database, build_app, make_settings
 
 # Random per run, so no file outside this test (a shell history, a script) can hold it.
@@ -27,6 +28,7 @@ def _blueprint() -> Blueprint:
     bp = Blueprint("uploadprobe", __name__)
 
     @bp.post("/probe/upload")
+    @public
     @accepts_uploads
     def upload() -> str:
         uploads = encrypted_uploads()
@@ -38,6 +40,7 @@ def _blueprint() -> Blueprint:
         return str(len(uploads))
 
     @bp.post("/probe/no-upload")
+    @public
     def no_upload() -> str:
         from flask import request
 

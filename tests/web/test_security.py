@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, abort, request, session
 from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
 
+from sipadu.web.auth import public
 from tests.conftest import Database, build_app, make_settings
 
 EXPECTED_HEADERS = {
@@ -21,27 +22,32 @@ EXPECTED_HEADERS = {
 
 
 def _probe_blueprint() -> Blueprint:
-    """Routes that exercise the baseline the way real forms and failures will."""
+    """Routes that exercise the baseline the way real forms and failures will (all public)."""
     bp = Blueprint("probe", __name__)
 
     @bp.route("/probe/form", methods=["GET", "POST"])
+    @public
     def form() -> str:
         session["visited"] = True
         return "ok"
 
     @bp.get("/probe/token")
+    @public
     def token() -> str:
         return generate_csrf()
 
     @bp.get("/probe/abort/<int:code>")
+    @public
     def fail(code: int) -> str:
         abort(code)
 
     @bp.get("/probe/crash")
+    @public
     def crash() -> str:
         raise RuntimeError("SECRET-REPORT-TEXT must never be shown")
 
     @bp.post("/probe/upload")
+    @public
     def upload() -> str:
         return str(len(request.files))
 

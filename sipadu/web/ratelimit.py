@@ -1,0 +1,153 @@
+"""Per-client rate limits that never store a client address (issue 4, issue 5 item 4).
+
+Counters live in Redis when ``SIPADU_REDIS_URL`` is set (shared by every worker and server,
+DESIGN §9) and in the worker's memory otherwise. A client is identified by
+
+    HMAC-SHA256(keys/ratelimit.key, "<UTC day>" + "<address>")[:16 hex]
+
+so the store holds neither the address nor anything that can be reversed by trying all four
+billion IPv4 addresses without the key, and identifiers change every day, so they cannot link
+one day's visits to the next. The key file is shared by every server (copy ``keys/``), which
+is what makes one client's counters add up across servers.
+
+IPv6 clients are counted per /64 network, since one host usually owns a whole /64 and could
+otherwise rotate addresses to escape any limit.
+
+Default limits (per client; static files exempt):
+- ``APPLICATION_LIMITS``: all endpoints together, "300 per minute".
+- ``DEFAULT_LIMITS``: each endpoint, "60 per minute; 600 per hour".
+Sensitive views add stricter ones with ``@limiter.limit(...)``:
+- ``LOGIN_LIMITS`` for staff sign-in (password and TOTP), "10 per minute; 60 per hour";
+- ``CASE_KEY_LIMITS`` for a reporter's case-key entry, "10 per minute; 60 per hour";
+- ``SUBMIT_LIMITS`` for new reports and uploads, "5 per minute; 30 per hour".
+These sit on top of the per-account and per-case-code delays of ``sipadu.staff.throttle``.
+
+Behind a reverse proxy (``SIPADU_TRUSTED_PROXIES`` > 0) the address is read from
+``X-Forwarded-For`` here and only here, hashed at once; ``request.remote_addr`` keeps the proxy's
+address so nothing else in SIPADU ever sees a client's. All visitors of the onion service arrive
+from the local Tor daemon and so share one identifier: the limits above leave room for that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import time
+from datetime import UTC, datetime
+
+from flask import Flask, request
+from flask_limiter import Limiter, RateLimitExceeded
+from werkzeug.wrappers import Response
+
+from sipadu.app_context import current_settings
+from sipadu.settings import Settings
+from sipadu.web.errors import render_error
+
+APPLICATION_LIMITS = "300 per minute"
+DEFAULT_LIMITS = "60 per minute;600 per hour"
+LOGIN_LIMITS = "10 per minute;60 per hour"
+CASE_KEY_LIMITS = "10 per minute;60 per hour"
+SUBMIT_LIMITS = "5 per minute;30 per hour"
+KEY_PREFIX = "sipadu"
+IDENTIFIER_HEX_CHARS = 16
+# A slow or dead Redis must not hang every request: fail fast, then count in memory.
+REDIS_OPTIONS: dict[str, str | int] = {"socket_timeout": 1, "socket_connect_timeout": 1}
+
+
+def _normalise_address(raw: str) -> str:
+    """The address as counted: IPv4 as is, IPv6 as its /64 network, anything else verbatim."""
+    try:
+        address = ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return raw.strip()
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def client_address(trusted_proxies: int) -> str:
+    """The client's address for this request, to be hashed at once and never kept."""
+    if trusted_proxies > 0:
+        hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        # Only the entry our own proxies appended is trustworthy; earlier ones are the
+        # client's to forge (the same rule as werkzeug's ProxyFix).
+        if len(hops) >= trusted_proxies:
+            return _normalise_address(hops[-trusted_proxies])
+    return _normalise_address(request.remote_addr or "unknown")
+
+
+def client_identifier_for(key: bytes, address: str, day: str) -> str:
+    """HMAC-SHA256 of ``address`` on ``day`` under ``key``, as 16 hex characters (64 bits)."""
+    # Length-prefixed so no (day, address) pair can collide with another by shifting text.
+    message = f"{len(day)}:{day}|{address}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).hexdigest()
+    return digest[:IDENTIFIER_HEX_CHARS]
+
+
+def client_identifier() -> str:
+    """The rate-limit key of the current request (Flask-Limiter's ``key_func``)."""
+    settings = current_settings()
+    if settings.keyring is None:  # create_app guarantees a keyring; this is for type checkers
+        raise RuntimeError("rate limiting needs the keyring")
+    day = datetime.now(UTC).date().isoformat()
+    return client_identifier_for(settings.keyring.ratelimit_key,
+                                 client_address(settings.trusted_proxies), day)
+
+
+def _exempt() -> bool:
+    # Stylesheets are fetched with every page; counting them would halve the page budget.
+    return request.endpoint == "static"
+
+
+# One limiter per process, as Flask-Limiter intends: views decorate with @limiter.limit(...)
+# at import time, and configure_rate_limits binds it to the app the process serves.
+limiter = Limiter(
+    key_func=client_identifier,
+    application_limits=[APPLICATION_LIMITS],
+    application_limits_exempt_when=_exempt,
+    default_limits=[DEFAULT_LIMITS],
+    default_limits_exempt_when=_exempt,
+    strategy="sliding-window-counter",
+    # No X-RateLimit-* headers on every response; a 429 gets Retry-After (see below).
+    headers_enabled=False,
+    key_prefix=KEY_PREFIX,
+    in_memory_fallback_enabled=True,
+    swallow_errors=True,
+)
+
+
+def storage_uri(settings: Settings) -> str:
+    """Redis when configured (shared across workers and servers), else this worker's memory."""
+    return settings.redis_url or "memory://"
+
+
+def retry_after() -> int:
+    """Whole seconds until the breached limit of this request frees up (at least 1)."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, int(current.reset_at - time.time()))
+
+
+def _too_many(_error: RateLimitExceeded) -> tuple[str | Response, int, dict[str, str]]:
+    body, status = render_error(429)
+    return body, status, {"Retry-After": str(retry_after())}
+
+
+def configure_rate_limits(app: Flask, settings: Settings) -> None:
+    """Bind ``limiter`` to ``app``; 429 responses use the bilingual error page."""
+    uri = storage_uri(settings)
+    app.config.update(
+        RATELIMIT_ENABLED=settings.rate_limits_enabled,
+        RATELIMIT_STORAGE_URI=uri,
+        RATELIMIT_STORAGE_OPTIONS=REDIS_OPTIONS if uri.startswith(("redis", "rediss")) else {},
+    )
+    # The limiter outlives an app (tests build many): forget that an earlier app's Redis
+    # was unreachable, or this app would start on the in-memory fallback.
+    limiter._storage_dead = False
+    limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, _too_many)
