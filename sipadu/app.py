@@ -16,6 +16,7 @@ from sipadu.web.argon2_gate import configure_argon2_gate
 from sipadu.web.auth import configure_auth
 from sipadu.web.errors import register_error_handlers
 from sipadu.web.i18n import configure_i18n
+from sipadu.web.nav import configure_nav
 from sipadu.web.ratelimit import configure_rate_limits
 from sipadu.web.security import configure_security
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_rate_limits(app, settings)
     configure_auth(app)
     configure_sessions(app)  # the access check asks its loader who is calling
+    configure_nav(app)
     _register_blueprints(app)
     from sipadu.cli import register_app_commands
 
