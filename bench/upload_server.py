@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
 
 from sipadu.app import create_app
 from sipadu.db import get_engine
@@ -32,8 +32,6 @@ def _blueprint() -> Blueprint:
     @accepts_uploads
     def upload() -> tuple[str, int]:
         """Parse the body through EncryptingRequest, commit each blob, then delete it."""
-        from flask import current_app
-
         uploads = encrypted_uploads()
         refused = [item.refusal or "" for item in uploads if item.refusal]
         if refused:
