@@ -27,8 +27,14 @@ test: translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sipadu tests migrations
+	$(BIN)/ruff check sipadu tests migrations bench
 	$(BIN)/mypy
+
+# Benchmarks (bench/): a Markdown and JSON report under bench-results/ (git-ignored).
+# BENCH_ARGS=--quick uses smaller sizes.
+BENCH_ARGS ?=
+bench: translations
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 migrate: $(STAMP)
 	$(BIN)/sipadu db upgrade

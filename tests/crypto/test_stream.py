@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -164,3 +165,31 @@ def test_encrypt_stream_helper() -> None:
     sink = io.BytesIO()
     assert stream.encrypt_stream(io.BytesIO(data), sink, KEY) == len(data)
     assert decrypt(sink.getvalue()) == data
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cuts=st.lists(st.integers(min_value=0, max_value=3 * C + 2), max_size=6),
+    kinds=st.lists(st.sampled_from(["bytes", "bytearray", "memoryview"]), min_size=7,
+                   max_size=7),
+    pad=st.booleans(),
+)
+def test_split_and_buffer_type_do_not_change_output(
+    cuts: list[int], kinds: list[str], pad: bool
+) -> None:
+    """Whole chunks are sealed or held without copying where that is safe: a caller that
+    reuses and overwrites its mutable buffer after each write must not change the blob."""
+    data = bytes(range(256)) * (3 * C // 256) + b"tail"
+    prefix = bytes(7)
+    reference = io.BytesIO()
+    with StreamEncryptor(reference, KEY, pad=pad, _nonce_prefix=prefix) as enc:
+        enc.write(data)
+    bounds = [0, *sorted(min(c, len(data)) for c in cuts), len(data)]
+    sink = io.BytesIO()
+    with StreamEncryptor(sink, KEY, pad=pad, _nonce_prefix=prefix) as enc:
+        for (start, end), kind in zip(itertools.pairwise(bounds), kinds, strict=False):
+            piece = bytearray(data[start:end])
+            enc.write(bytes(piece) if kind == "bytes" else
+                      piece if kind == "bytearray" else memoryview(piece))
+            piece[:] = bytes(len(piece))  # the caller reuses its buffer
+    assert sink.getvalue() == reference.getvalue()

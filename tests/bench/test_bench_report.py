@@ -1,0 +1,72 @@
+"""`make bench` with tiny sizes: every figure is measured and lands in both reports.
+
+No timing is asserted here (the suite must pass on any machine); `make bench` itself
+judges the targets.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.__main__ import Sizes, crypto_figures, run
+from bench.report import Report, machine_info
+from tests.conftest import TEST_ARGON2
+
+KIB = 1024
+TINY = Sizes(stream=256 * KIB, upload=300 * KIB, argon2_runs=2, rounds=2)
+CRYPTO_KEYS = {
+    "raw_aesgcm_mib_s", "stream_encrypt_mib_s", "stream_encrypt_ratio",
+    "stream_decrypt_mib_s", "stream_decrypt_ratio", "raw_aesgcm_decrypt_mib_s",
+    "argon2id_seconds",
+}
+UPLOAD_KEYS = {"upload_peak_above_idle_mib", "upload_mib_s"}
+TARGETED = {"stream_encrypt_ratio", "stream_decrypt_ratio", "argon2id_seconds",
+            "upload_peak_above_idle_mib"}
+FIGURE_FIELDS = {"key", "name", "value", "unit", "target", "passed", "detail", "verdict"}
+MACHINE_FIELDS = {"cpu_model", "cores", "python", "implementation", "system",
+                  "cryptography", "argon2_cffi"}
+
+
+def _check_report(folder: Path, keys: set[str]) -> dict[str, Any]:
+    data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    assert set(data["machine"]) == MACHINE_FIELDS
+    assert all(data["machine"][field] not in (None, "") for field in MACHINE_FIELDS)
+    assert data["generated"] in markdown and data["machine"]["cpu_model"] in markdown
+    figures = {figure["key"]: figure for figure in data["figures"]}
+    assert set(figures) == keys
+    for key, figure in figures.items():
+        assert set(figure) == FIGURE_FIELDS
+        assert math.isfinite(figure["value"]) and figure["value"] >= 0, key
+        # Targeted figures get PASS or FAIL, baselines INFO; both reports say the same.
+        expected = {"PASS", "FAIL"} if key in TARGETED else {"INFO"}
+        assert figure["verdict"] in expected, key
+        assert f"| {figure['name']} |" in markdown
+        assert f"| {figure['verdict']} |" in markdown
+    assert data["all_targets_met"] == all(f["passed"] is not False for f in figures.values())
+    return data
+
+
+def test_crypto_figures_fill_the_report(tmp_path: Path) -> None:
+    report = Report(machine_info(), {"quick": True})
+    for figure in crypto_figures(TINY, TEST_ARGON2):
+        report.add(figure)
+    report.write(tmp_path)
+    data = _check_report(tmp_path, CRYPTO_KEYS)
+    argon2 = next(f for f in data["figures"] if f["key"] == "argon2id_seconds")
+    assert "t=1, m=8 KiB" in argon2["detail"]
+
+
+@pytest.mark.slow
+def test_full_run_through_a_real_server_writes_every_figure(tmp_path: Path) -> None:
+    """Starts the bench gunicorn on 127.0.0.1 and uploads a generated 300 KiB file."""
+    report = run(TINY, tmp_path / "out", quick=True, argon2=TEST_ARGON2)
+    data = _check_report(tmp_path / "out", CRYPTO_KEYS | UPLOAD_KEYS)
+    assert data == report.as_dict()
+    upload = next(f for f in report.figures if f.key == "upload_peak_above_idle_mib")
+    assert "127.0.0.1" in upload.detail and "Idle" in upload.detail
