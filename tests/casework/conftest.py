@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.attachments import store_attachment

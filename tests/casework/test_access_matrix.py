@@ -1,4 +1,4 @@
-"""The access matrix: every case-work endpoint (web and API) × every role × the caller's
+"""The access matrix: every case-work endpoint (web and API) x every role x the caller's
 relation to the case (assigned / not assigned / conflicted), with the expected status.
 
 A new endpoint of the casework blueprints without a row here fails
