@@ -38,6 +38,12 @@ def _forbidden() -> Response:
     return api_error(403, gettext("You may not access this case."))
 
 
+
+@bp.errorhandler(CaseForbiddenError)
+def _refused(_error: CaseForbiddenError) -> ResponseReturnValue:
+    """A request without a usable staff session that still got past the role check."""
+    return _forbidden()
+
 def _actor() -> Actor:
     actor = current_actor()
     if actor is None:

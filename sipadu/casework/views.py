@@ -34,6 +34,12 @@ add_staff_nav("casework.inbox", lazy_gettext("Cases"), CASE_ROLES, order=10)
 Action = Callable[[OpenCase, Actor], Any]
 
 
+
+@bp.errorhandler(CaseForbiddenError)
+def _refused(_error: CaseForbiddenError) -> ResponseReturnValue:
+    """A request without a usable staff session that still got past the role check."""
+    return render_error(403)
+
 def _actor() -> Actor:
     actor = current_actor()
     if actor is None:  # require_roles admitted a principal without a staff session
