@@ -65,7 +65,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from sipadu.api.views import register_api
+    from sipadu.casework.api import bp as casework_api_bp
+    from sipadu.casework.views import bp as casework_bp
     from sipadu.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
-    register_api(app)
+    app.register_blueprint(casework_bp)
+    register_api(app, casework_api_bp)

@@ -29,7 +29,10 @@ def _no_cookies(response: Response) -> Response:
 def register_api(app: Flask, *blueprints: Blueprint) -> None:
     """Register the API and its domain blueprints, all exempt from CSRF."""
     for blueprint in blueprints:
-        bp.register_blueprint(blueprint)
+        # ``bp`` lives at module level: a second app (tests, several workers in one process)
+        # must not nest the same child again, which Flask refuses once ``bp`` is registered.
+        if all(child is not blueprint for child, _options in bp._blueprints):
+            bp.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # Flask-WTF looks at the innermost blueprint only
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Case work for Inspektorat staff: inbox, case page, workflow, assignment, conflicts."""

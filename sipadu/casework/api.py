@@ -1,0 +1,176 @@
+"""The staff case API (Bearer token): the inbox, one case, messages, status, assignment and
+attachments. Errors are ``{"error": {"code", "message"}}``.
+
+An unknown case code and a case the caller may not read both answer 403 ``forbidden``: a
+staff member learns nothing about codes they are not entitled to (and the refusal is audited).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from sipadu.audit.recorder import audit
+from sipadu.cases.attachments import AttachmentNotFoundError
+from sipadu.cases.workflow import WorkflowError
+from sipadu.casework import forms, service
+from sipadu.casework import inbox as inbox_service
+from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
+from sipadu.casework.api_doc import describe
+from sipadu.casework.detail import case_detail
+from sipadu.casework.http import attachment_response, audit_key, current_actor, load_case
+from sipadu.casework.serialize import case_json, inbox_json
+from sipadu.db import db_session
+from sipadu.web.auth import require_roles
+from sipadu.web.errors import api_error
+
+bp = Blueprint("casework_api", __name__, url_prefix="/staff/cases")
+CASE_ROLES = ("supervisor", "investigator")
+VIEW_ROLES = ("supervisor", "investigator", "admin", "auditor")
+describe()
+
+
+def _forbidden() -> Response:
+    return api_error(403, gettext("You may not access this case."))
+
+
+
+@bp.errorhandler(CaseForbiddenError)
+def _refused(_error: CaseForbiddenError) -> ResponseReturnValue:
+    """A request without a usable staff session that still got past the role check."""
+    return _forbidden()
+
+def _actor() -> Actor:
+    actor = current_actor()
+    if actor is None:
+        raise CaseForbiddenError("no staff session")
+    return actor
+
+
+def _body() -> dict[str, Any] | None:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else None
+
+
+def _str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+@bp.get("")
+@require_roles(*CASE_ROLES)
+def list_cases() -> ResponseReturnValue:
+    """The caller's inbox as JSON (same filters as the page, as query parameters)."""
+    actor = _actor()
+    page = inbox_service.inbox(db_session(), staff_id=actor.staff_id, role=actor.role,
+                               filters=forms.inbox_filters(request.args),
+                               today=service.today())
+    return jsonify(inbox_json(page))
+
+
+@bp.get("/<code>")
+@require_roles(*VIEW_ROLES)
+def get_case(code: str) -> ResponseReturnValue:
+    """One case: report, timeline, messages (internal notes included), attachment list."""
+    actor = _actor()
+    try:
+        opened = load_case(code, actor, "case:viewed")
+    except CaseForbiddenError:
+        return _forbidden()
+    db = db_session()
+    detail = case_detail(db, opened, actor, today=service.today())
+    audit("case:viewed", actor=actor.audit_actor, case_code=opened.case.code)
+    db.commit()
+    return jsonify(case_json(opened.case, detail))
+
+
+def _act(code: str, tag: str, action: Callable[[OpenCase, Actor, dict[str, Any]], Any],
+         status: int = 200) -> ResponseReturnValue:
+    actor = _actor()
+    data = _body()
+    if data is None:
+        return api_error(400, gettext("Send a JSON object."))
+    try:
+        opened = load_case(code, actor, tag)
+    except CaseForbiddenError:
+        return _forbidden()
+    db = db_session()
+    try:
+        result = action(opened, actor, data)
+    except (WorkflowError, service.CaseworkError) as error:
+        db.rollback()
+        return api_error(error.http_status, str(error.message))
+    db.commit()
+    return jsonify({"case_code": opened.case.code, "status": opened.case.status,
+                    **(result or {})}), status
+
+
+@bp.post("/<code>/messages")
+@require_roles(*CASE_ROLES)
+def post_message(code: str) -> ResponseReturnValue:
+    """Send a message to the reporter, or (``internal: true``) add an internal note."""
+    def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+        internal = data.get("internal") is True
+        message = service.post_message(db_session(), opened, actor, _str(data, "body") or "",
+                                       internal=internal, audit_key=audit_key())
+        return {"message_id": message.id, "internal": internal}
+    return _act(code, "message:sent", action, 201)
+
+
+@bp.post("/<code>/status")
+@require_roles(*CASE_ROLES)
+def change_status(code: str) -> ResponseReturnValue:
+    """Change the status (409 forbidden transition, 403 role, 422 missing reason/outcome)."""
+    def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> None:
+        service.change_status(db_session(), opened, actor, _str(data, "status") or "",
+                              reason=_str(data, "reason"), outcome=_str(data, "outcome"),
+                              destination=_str(data, "destination"), audit_key=audit_key())
+    return _act(code, "case:status_changed", action)
+
+
+@bp.post("/<code>/assignments")
+@require_roles("supervisor")
+def assign(code: str) -> ResponseReturnValue:
+    """Assign an investigator by username (the case key is re-wrapped for them)."""
+    def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+        target = service.assign(db_session(), opened, actor, _str(data, "username") or "",
+                                audit_key=audit_key())
+        return {"assigned": target.username}
+    return _act(code, "grant:created", action, 201)
+
+
+@bp.delete("/<code>/assignments/<username>")
+@require_roles("supervisor")
+def unassign(code: str, username: str) -> ResponseReturnValue:
+    """Unassign an investigator: their grant is deleted."""
+    actor = _actor()
+    try:
+        opened = load_case(code, actor, "grant:revoked")
+    except CaseForbiddenError:
+        return _forbidden()
+    db = db_session()
+    try:
+        service.unassign(db, opened, actor, username, audit_key=audit_key())
+    except service.CaseworkError as error:
+        db.rollback()
+        return api_error(error.http_status, str(error.message))
+    db.commit()
+    return Response(status=204)
+
+
+@bp.get("/<code>/attachments/<int:attachment_id>")
+@require_roles(*CASE_ROLES)
+def download(code: str, attachment_id: int) -> ResponseReturnValue:
+    """One attachment, decrypted as it streams, as ``application/octet-stream``."""
+    actor = _actor()
+    try:
+        opened = load_case(code, actor, "attachment:downloaded")
+        return attachment_response(opened, actor, attachment_id)
+    except CaseForbiddenError:
+        return _forbidden()
+    except AttachmentNotFoundError:
+        return api_error(404, gettext("This case has no such attachment."))

@@ -1,0 +1,96 @@
+"""The staff case API in the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sipadu.api.openapi import error_responses, register
+
+_BASE = "/staff/cases"
+_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+         "description": "Public case code, e.g. SPD-7K3Q9M"}
+_BEARER: list[dict[str, list[str]]] = [{"staffBearer": []}]
+_FILTERS = [
+    {"name": "status", "in": "query", "schema": {"type": "string"}},
+    {"name": "category", "in": "query", "schema": {"type": "string"}},
+    {"name": "mine", "in": "query", "schema": {"type": "boolean"},
+     "description": "Only cases assigned to the caller"},
+    {"name": "due", "in": "query", "schema": {"type": "string", "enum": ["due", "overdue"]}},
+    {"name": "sort", "in": "query",
+     "schema": {"type": "string", "enum": ["received_desc", "received_asc", "status"]}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+]
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _op(summary: str, ok: str, ok_body: dict[str, Any], errors: tuple[int, ...],
+        **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "security": _BEARER, "tags": ["staff cases"],
+            "responses": {ok: {"description": "OK", **ok_body}, **error_responses(*errors)},
+            **extra}
+
+
+_OBJECT = {"type": "object"}
+SCHEMAS = {
+    "StaffInbox": {"type": "object", "properties": {
+        "cases": {"type": "array", "items": _OBJECT}, "total": {"type": "integer"},
+        "page": {"type": "integer"}, "per_page": {"type": "integer"},
+        "pages": {"type": "integer"}}},
+    "StaffCase": {"type": "object", "properties": {
+        "code": {"type": "string"}, "status": {"type": "string"}, "report": _OBJECT,
+        "attachments": {"type": "array", "items": _OBJECT},
+        "timeline": {"type": "array", "items": _OBJECT},
+        "messages": {"type": "array", "items": _OBJECT},
+        "allowed_statuses": {"type": "array", "items": {"type": "string"}}}},
+    "StaffMessageIn": {"type": "object", "required": ["body"], "properties": {
+        "body": {"type": "string", "maxLength": 20000}, "internal": {"type": "boolean"}}},
+    "StatusChangeIn": {"type": "object", "required": ["status"], "properties": {
+        "status": {"type": "string"}, "reason": {"type": "string"},
+        "outcome": {"type": "string", "enum": ["terbukti", "tidak_terbukti"]},
+        "destination": {"type": "string",
+                        "enum": ["kpk", "aph", "ombudsman", "bkd", "opd_lain"]}}},
+    "AssignmentIn": {"type": "object", "required": ["username"],
+                     "properties": {"username": {"type": "string"}}},
+    "CaseActionResult": {"type": "object", "properties": {
+        "case_code": {"type": "string"}, "status": {"type": "string"}}},
+}
+
+
+def describe() -> None:
+    """Register the operations (called once at import of the API module)."""
+
+    register({
+        _BASE: {"get": _op("The caller's inbox", "200", _json("StaffInbox"), (401, 403),
+                           parameters=_FILTERS)},
+        f"{_BASE}/{{code}}": {"get": _op(
+            "One case, decrypted (403 also for unknown codes)", "200", _json("StaffCase"),
+            (401, 403), parameters=[_CODE])},
+        f"{_BASE}/{{code}}/messages": {"post": _op(
+            "Message to the reporter or internal note", "201", _json("CaseActionResult"),
+            (400, 401, 403, 422), parameters=[_CODE],
+            requestBody={"required": True, **_json("StaffMessageIn")})},
+        f"{_BASE}/{{code}}/status": {"post": _op(
+            "Change the case status", "200", _json("CaseActionResult"),
+            (400, 401, 403, 409, 422), parameters=[_CODE],
+            requestBody={"required": True, **_json("StatusChangeIn")})},
+        f"{_BASE}/{{code}}/assignments": {"post": _op(
+            "Assign an investigator (supervisors)", "201", _json("CaseActionResult"),
+            (400, 401, 403, 422), parameters=[_CODE],
+            requestBody={"required": True, **_json("AssignmentIn")})},
+        f"{_BASE}/{{code}}/assignments/{{username}}": {"delete": _op(
+            "Unassign an investigator (supervisors)", "204", {}, (401, 403, 422),
+            parameters=[_CODE, {"name": "username", "in": "path", "required": True,
+                                "schema": {"type": "string"}}])},
+        f"{_BASE}/{{code}}/attachments/{{attachment_id}}": {"get": _op(
+            "Download one attachment (streamed, decrypted)", "200",
+            {"content": {"application/octet-stream": {"schema": {
+                "type": "string", "format": "binary"}}}},
+            (401, 403, 404), parameters=[_CODE, {"name": "attachment_id", "in": "path",
+                                                  "required": True,
+                                                  "schema": {"type": "integer"}}])},
+    }, SCHEMAS, {"staffBearer": {"type": "http", "scheme": "bearer",
+                                 "description": "Token from POST /staff/sessions"}})
+

@@ -1,0 +1,111 @@
+"""Everything the case page and the API show about one case, decrypted for its reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sipadu.cases.attachments import AttachmentView, list_attachments
+from sipadu.cases.content import (
+    MessageView,
+    TimelineView,
+    list_messages,
+    list_timeline,
+    read_report,
+)
+from sipadu.cases.deadlines import Deadline, DeadlineInputError, case_deadlines
+from sipadu.cases.models import CaseGrant
+from sipadu.cases.statuses import Status
+from sipadu.cases.workflow import allowed_targets, can_object
+from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.inbox import ASSIGNED_REASONS, inbox_policy
+from sipadu.casework.service import objection_pending
+from sipadu.staff.models import StaffAccount
+
+# The exact submission time stays sealed: staff see the day of receipt (DESIGN §3).
+HIDDEN_REPORT_FIELDS = frozenset({"submitted_at"})
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """An investigator who holds the case."""
+
+    staff_id: int
+    username: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """The decrypted case for staff."""
+
+    report: dict[str, object]
+    attachments: list[AttachmentView]
+    timeline: list[TimelineView]
+    messages: list[MessageView]
+    staff_names: dict[int, str]
+    assignees: list[Assignee]
+    investigators: list[str]
+    targets: tuple[Status, ...]
+    deadlines: list[Deadline]
+    objection_pending: bool
+    can_object: bool
+
+
+def _names(db: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.execute(select(StaffAccount.id, StaffAccount.username)
+                      .where(StaffAccount.id.in_(ids))).all()
+    return {staff_id: username for staff_id, username in rows}
+
+
+def _assignees(db: Session, opened: OpenCase) -> list[Assignee]:
+    rows = db.execute(
+        select(StaffAccount.id, StaffAccount.username, CaseGrant.reason)
+        .join(CaseGrant, CaseGrant.staff_id == StaffAccount.id)
+        .where(CaseGrant.case_id == opened.case.id, CaseGrant.reason.in_(ASSIGNED_REASONS))
+        .order_by(StaffAccount.username)).all()
+    return [Assignee(*row) for row in rows]
+
+
+def _investigators(db: Session) -> list[str]:
+    """Active investigators a supervisor may choose from (conflicts are refused on assign)."""
+    return list(db.scalars(select(StaffAccount.username).where(
+        StaffAccount.role == "investigator", StaffAccount.active.is_(True))
+        .order_by(StaffAccount.username).limit(500)))
+
+
+def _deadlines(db: Session, opened: OpenCase, today: date) -> list[Deadline]:
+    policy, holidays = inbox_policy(db)
+    case = opened.case
+    try:
+        return case_deadlines(case.received_on, case.status, case.acknowledged_on,
+                              case.decided_on, case.last_feedback_on, case.closed_on,
+                              policy, holidays, today=today)
+    except DeadlineInputError:
+        return []
+
+
+def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> CaseDetail:
+    """Decrypt the report, files, timeline and messages (internal notes included)."""
+    report = {key: value for key, value in read_report(opened.case, opened.dek).items()
+              if key not in HIDDEN_REPORT_FIELDS}
+    messages = list_messages(db, opened.case, opened.dek, include_internal=True)
+    supervisor = actor.role == "supervisor"
+    return CaseDetail(
+        report=report,
+        attachments=list_attachments(db, opened.case, opened.dek),
+        timeline=list_timeline(db, opened.case, opened.dek),
+        messages=messages,
+        staff_names=_names(db, {m.staff_id for m in messages if m.staff_id is not None}),
+        assignees=_assignees(db, opened),
+        investigators=_investigators(db) if supervisor else [],
+        targets=allowed_targets(opened.case.status, actor.role),
+        deadlines=_deadlines(db, opened, today),
+        objection_pending=objection_pending(db, opened),
+        can_object=can_object(opened.case.status, opened.case.objection_used),
+    )

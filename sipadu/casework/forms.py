@@ -1,0 +1,95 @@
+"""Forms of the case pages and the inbox query. CSRF is checked globally (Flask-WTF's
+CSRFProtect); these only read and bound what was sent; the services validate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sipadu.cases.models import CATEGORIES
+from sipadu.cases.statuses import Status
+from sipadu.casework.inbox import DUE_FILTERS, PER_PAGE, SORTS, InboxFilters
+
+_MAX_PAGE = 100_000
+# Longest text field kept from a form; the services refuse anything over their own limits.
+_MAX_FIELD = 40_000
+
+
+def _field(form: Mapping[str, str], name: str) -> str | None:
+    value = form.get(name)
+    return value[:_MAX_FIELD] if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class MessageForm:
+    """A message to the reporter, or an internal note."""
+
+    body: str
+    internal: bool
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> MessageForm:
+        """Read the submitted form."""
+        return cls(_field(form, "body") or "", _truthy(_field(form, "internal")))
+
+
+@dataclass(frozen=True)
+class StatusForm:
+    """A status change with what it may need: reason, outcome, destination."""
+
+    status: str
+    reason: str | None
+    outcome: str | None
+    destination: str | None
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> StatusForm:
+        """Read the submitted form (empty choices become ``None``)."""
+        return cls(_field(form, "status") or "", _field(form, "reason"),
+                   _field(form, "outcome") or None, _field(form, "destination") or None)
+
+
+@dataclass(frozen=True)
+class ObjectionAnswerForm:
+    """A supervisor's answer to the reporter's objection, optionally reopening."""
+
+    answer: str
+    reopen_to: str | None
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> ObjectionAnswerForm:
+        """Read the submitted form."""
+        return cls(_field(form, "answer") or "", _field(form, "reopen_to") or None)
+
+
+def username(form: Mapping[str, str]) -> str:
+    """The ``username`` field (assignment, conflict marking)."""
+    return (_field(form, "username") or "")[:64]
+
+
+def _page(raw: str | None) -> int:
+    try:
+        return min(max(1, int(raw or "1")), _MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def _truthy(raw: str | None) -> bool:
+    return (raw or "").lower() in ("1", "true", "yes", "on")
+
+
+def inbox_filters(args: Mapping[str, str]) -> InboxFilters:
+    """Read the inbox filters from a query string; unknown values are ignored, not errors."""
+    status = args.get("status") or None
+    category = args.get("category") or None
+    due = args.get("due") or None
+    sort = args.get("sort") or "received_desc"
+    return InboxFilters(
+        status=status if status in {s.value for s in Status} else None,
+        category=category if category in CATEGORIES else None,
+        assigned_to_me=_truthy(args.get("mine")),
+        due=due if due in DUE_FILTERS else None,
+        sort=sort if sort in SORTS else "received_desc",
+        page=_page(args.get("page")),
+        per_page=PER_PAGE,
+    )

@@ -1,0 +1,78 @@
+"""Request helpers shared by the case pages and the case API: who acts, opening a case with
+the refusal audited, and the streamed attachment download."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from flask import Response, current_app
+
+from sipadu.app_context import current_settings
+from sipadu.audit.recorder import audit
+from sipadu.cases.attachments import open_attachment
+from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase, normalise_code, open_case
+from sipadu.db import db_session
+from sipadu.sessions.web import StaffPrincipal
+from sipadu.storage.base import BlobStore
+from sipadu.web.auth import current_principal
+
+_CODE = re.compile(r"^[A-Z0-9-]{1,32}$")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def audit_key() -> bytes:
+    """The app's audit HMAC key."""
+    keyring = current_settings().keyring
+    assert keyring is not None  # noqa: S101  (create_app refuses to start without it)
+    return keyring.audit_hmac_key
+
+
+def current_actor() -> Actor | None:
+    """The signed-in staff member as an ``Actor`` (``None`` without a staff session)."""
+    principal = current_principal()
+    if not isinstance(principal, StaffPrincipal):
+        return None
+    return Actor(principal.staff_id, principal.role, principal.private_key)
+
+
+def audit_code(code: str) -> str | None:
+    """The case code as the audit log may hold it (a malformed one is left out)."""
+    normal = normalise_code(code)
+    return normal if _CODE.match(normal) else None
+
+
+def load_case(code: str, actor: Actor, tag: str) -> OpenCase:
+    """Open the case for ``actor``; a refusal is audited as ``tag`` with outcome denied
+    (and committed, since the request then ends in an error)."""
+    db = db_session()
+    try:
+        return open_case(db, code, actor)
+    except CaseForbiddenError:
+        db.rollback()
+        audit(tag, actor=actor.audit_actor, case_code=audit_code(code), outcome="denied")
+        db.commit()
+        raise
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback name and the exact name per RFC 5987."""
+    fallback = _UNSAFE_NAME.sub("_", filename).strip("._")[:100] or "lampiran"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def attachment_response(opened: OpenCase, actor: Actor, attachment_id: int) -> Response:
+    """Stream one decrypted file as a download, never inline; the download is audited.
+
+    Raises ``AttachmentNotFoundError`` for an id that is not a file of this case.
+    """
+    db = db_session()
+    store: BlobStore = current_app.extensions["sipadu.blobs"]
+    view, chunks = open_attachment(db, opened.case, opened.dek, attachment_id, store)
+    audit("attachment:downloaded", actor=actor.audit_actor, case_code=opened.case.code,
+          detail={"attachment": attachment_id})
+    db.commit()
+    response = Response(chunks, mimetype="application/octet-stream", direct_passthrough=True)
+    response.headers["Content-Disposition"] = content_disposition(view.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

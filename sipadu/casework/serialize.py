@@ -1,0 +1,57 @@
+"""JSON shapes of the staff case API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sipadu.cases.deadlines import Deadline
+from sipadu.cases.models import Case
+from sipadu.casework.detail import CaseDetail
+from sipadu.casework.inbox import InboxPage, InboxRow
+
+
+def _deadline(deadline: Deadline | None) -> dict[str, Any] | None:
+    if deadline is None:
+        return None
+    return {"kind": deadline.kind.value, "due_on": deadline.due_on.isoformat(),
+            "state": deadline.state.value,
+            "completed_on": deadline.completed_on.isoformat() if deadline.completed_on
+            else None}
+
+
+def _row(row: InboxRow) -> dict[str, Any]:
+    return {"code": row.code, "category": row.category, "status": row.status,
+            "unit": row.unit, "received_on": row.received_on.isoformat(),
+            "assigned_to_me": row.assigned_to_me,
+            "badge": row.badge.value if row.badge else None,
+            "next_deadline": _deadline(row.next_deadline)}
+
+
+def inbox_json(page: InboxPage) -> dict[str, Any]:
+    """The inbox page as JSON."""
+    return {"cases": [_row(row) for row in page.rows], "total": page.total,
+            "page": page.page, "per_page": page.per_page, "pages": page.pages}
+
+
+def case_json(case: Case, detail: CaseDetail) -> dict[str, Any]:
+    """One case, decrypted, for its staff reader (internal notes included)."""
+    return {
+        "code": case.code, "category": case.category, "status": case.status,
+        "unit": case.unit, "outcome": case.outcome,
+        "received_on": case.received_on.isoformat(),
+        "report": detail.report,
+        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,
+                         "size": a.size, "uploaded_by": a.uploaded_by}
+                        for a in detail.attachments],
+        "timeline": [{"kind": t.kind, "status": t.status, "text": t.text,
+                      "created_on": t.created_on.isoformat()} for t in detail.timeline],
+        "messages": [{"id": m.id, "author_kind": m.author_kind,
+                      "author": (detail.staff_names.get(m.staff_id)
+                                 if m.staff_id is not None else None),
+                      "internal": m.internal, "body": m.body,
+                      "created_on": m.created_on.isoformat()} for m in detail.messages],
+        "assignees": [a.username for a in detail.assignees],
+        "allowed_statuses": [target.value for target in detail.targets],
+        "deadlines": [_deadline(d) for d in detail.deadlines],
+        "objection_pending": detail.objection_pending,
+    }

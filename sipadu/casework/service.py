@@ -1,0 +1,253 @@
+"""What staff do to a case: messages and notes, status changes, objections, assignment and
+conflicts of interest. Each function takes the DB session and an opened case, records its
+audit event in the same transaction and raises a named error the views turn into a message.
+
+Objections: the reporter's objection to a closure is a timeline entry of kind "objection"
+(its text sealed under the DEK); a supervisor's answer is an entry of kind "objection_answer".
+An objection is pending while no answer follows it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from flask_babel import force_locale, lazy_gettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sipadu.audit.service import DetailValue, record_event
+from sipadu.cases.content import MessageError, add_message, add_timeline_entry
+from sipadu.cases.models import CaseConflict, CaseMessage, TimelineEntry
+from sipadu.cases.service import grant_case, grant_for, is_conflicted, revoke_grant
+from sipadu.cases.statuses import CLOSURES, DESTINATION_LABELS, Status
+from sipadu.cases.workflow import (
+    ObjectionNotAllowedError,
+    Transition,
+    check_objection_answer,
+    check_transition,
+)
+from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.inbox import ASSIGNED_REASONS
+from sipadu.staff.models import StaffAccount
+
+RETENTION_DAYS = 365
+DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN,
+                       Status.INVESTIGASI})
+CONFLICT_ROLES = ("supervisor", "investigator")
+
+
+class CaseworkError(Exception):
+    """A request about a case was refused; ``message`` is translatable."""
+
+    http_status = 422
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class AssignmentError(CaseworkError):
+    """The person cannot be assigned, unassigned or marked (unknown, conflicted, ...)."""
+
+
+class NotSupervisorError(CaseworkError):
+    """Only a supervisor may do this."""
+
+    http_status = 403
+
+
+def retention_days(db: Session) -> int:
+    """Days an archived case is kept; the admin settings will be read here later."""
+    del db
+    return RETENTION_DAYS
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def _audit(db: Session, key: bytes, tag: str, actor: Actor, opened: OpenCase,
+           detail: dict[str, DetailValue] | None = None) -> None:
+    record_event(db, key, tag, actor=actor.audit_actor, case_code=opened.case.code,
+                 detail=detail)
+
+
+def post_message(db: Session, opened: OpenCase, actor: Actor, body: str, *, internal: bool,
+                 audit_key: bytes, now: datetime | None = None) -> CaseMessage:
+    """A message to the reporter (shown as from "Inspektorat") or an internal note."""
+    moment = _now(now)
+    try:
+        message = add_message(db, opened.case, opened.dek, body, author_kind="staff",
+                              staff_id=actor.staff_id, internal=internal, now=moment)
+    except MessageError as error:
+        raise CaseworkError(lazy_gettext("Write a message of at most 20000 characters.")
+                            ) from error
+    if not internal:
+        opened.case.last_feedback_on = moment.date()
+    opened.case.updated_at = moment
+    _audit(db, audit_key, "note:added" if internal else "message:sent", actor, opened,
+           {"message": message.id})
+    return message
+
+
+def objection_pending(db: Session, opened: OpenCase) -> bool:
+    """True when the reporter's latest objection has not been answered yet."""
+    def last(kind: str) -> int:
+        return int(db.scalar(select(func.max(TimelineEntry.id)).where(
+            TimelineEntry.case_id == opened.case.id, TimelineEntry.kind == kind)) or 0)
+    objection = last("objection")
+    return objection > 0 and objection > last("objection_answer")
+
+
+def _timeline_text(transition: Transition) -> str | None:
+    if transition.destination is None:
+        return transition.reason
+    # The reporter reads Indonesian by default; the destination is part of what they are told.
+    with force_locale("id"):
+        label = str(DESTINATION_LABELS[transition.destination])
+    return f"{label}\n\n{transition.reason}" if transition.reason else label
+
+
+def _apply(db: Session, opened: OpenCase, actor: Actor, transition: Transition, *,
+           audit_key: bytes, moment: datetime, timeline_text: str | None) -> None:
+    case, day = opened.case, moment.date()
+    if transition.source is Status.DITERIMA and case.acknowledged_on is None:
+        case.acknowledged_on = day
+    if transition.source is Status.VERIFIKASI and transition.target in DECISIONS:
+        case.decided_on = case.decided_on or day
+    if transition.target in CLOSURES:
+        case.closed_on = day
+    if transition.target is Status.SELESAI:
+        case.outcome = transition.outcome.value if transition.outcome else None
+    if transition.is_reopen:
+        case.outcome = None
+    if transition.target is Status.DIARSIPKAN:
+        case.archived_on = day
+        case.retention_until = day + timedelta(days=retention_days(db))
+    case.status = transition.target.value
+    case.last_feedback_on = day  # the reporter sees every status change on the timeline
+    case.updated_at = moment
+    add_timeline_entry(db, case, opened.dek, kind="status", status=case.status,
+                       text=timeline_text, now=moment)
+    detail: dict[str, DetailValue] = {"from": transition.source.value,
+                                      "to": transition.target.value}
+    if transition.outcome is not None:
+        detail["outcome"] = transition.outcome.value
+    if transition.destination is not None:
+        detail["destination"] = transition.destination.value
+    _audit(db, audit_key, "case:status_changed", actor, opened, detail)
+
+
+def change_status(db: Session, opened: OpenCase, actor: Actor, target: str, *,
+                  reason: str | None = None, outcome: str | None = None,
+                  destination: str | None = None, audit_key: bytes,
+                  now: datetime | None = None) -> Transition:
+    """Move the case through the workflow (``WorkflowError`` subclasses when refused)."""
+    transition = check_transition(opened.case.status, target, actor.role, reason=reason,
+                                  outcome=outcome, destination=destination,
+                                  objection_pending=objection_pending(db, opened))
+    _apply(db, opened, actor, transition, audit_key=audit_key, moment=_now(now),
+           timeline_text=_timeline_text(transition))
+    return transition
+
+
+def answer_objection(db: Session, opened: OpenCase, actor: Actor, answer: str, *,
+                     reopen_to: str | None, audit_key: bytes,
+                     now: datetime | None = None) -> Transition | None:
+    """Answer the reporter's objection; with ``reopen_to``, reopen the case with it."""
+    if not objection_pending(db, opened):
+        raise ObjectionNotAllowedError(lazy_gettext("There is no open objection on this case."))
+    transition = check_objection_answer(opened.case.status, actor.role, answer=answer,
+                                        reopen_to=reopen_to or None)
+    moment = _now(now)
+    add_timeline_entry(db, opened.case, opened.dek, kind="objection_answer",
+                       text=answer.strip(), now=moment)
+    opened.case.last_feedback_on = moment.date()
+    opened.case.updated_at = moment
+    if transition is not None:
+        # The answer already is on the timeline; the status entry need not repeat it.
+        _apply(db, opened, actor, transition, audit_key=audit_key, moment=moment,
+               timeline_text=None)
+    _audit(db, audit_key, "objection:answered", actor, opened,
+           {"reopened_to": transition.target.value if transition else None})
+    return transition
+
+
+def _account(db: Session, username: str, roles: tuple[str, ...]) -> StaffAccount | None:
+    return db.scalar(select(StaffAccount).where(
+        StaffAccount.username == username.strip()[:64], StaffAccount.active.is_(True),
+        StaffAccount.role.in_(roles)))
+
+
+def _require_supervisor(actor: Actor) -> None:
+    if actor.role != "supervisor":
+        raise NotSupervisorError(lazy_gettext("Only a supervisor may do this."))
+
+
+def assign(db: Session, opened: OpenCase, actor: Actor, username: str, *, audit_key: bytes,
+           now: datetime | None = None) -> StaffAccount:
+    """Give an investigator the case: the DEK re-wrapped for their public key."""
+    _require_supervisor(actor)
+    target = _account(db, username, ("investigator",))
+    if target is None:
+        raise AssignmentError(lazy_gettext("No active investigator has that username."))
+    if is_conflicted(db, opened.case, target.id):
+        raise AssignmentError(lazy_gettext(
+            "This investigator has a conflict of interest in this case and cannot be "
+            "assigned."))
+    grant_case(db, opened.case, opened.dek, target, reason="assignment",
+               granted_by=actor.staff_id, now=now)
+    _audit(db, audit_key, "grant:created", actor, opened,
+           {"grantee": target.id, "reason": "assignment"})
+    return target
+
+
+def unassign(db: Session, opened: OpenCase, actor: Actor, username: str, *,
+             audit_key: bytes) -> StaffAccount:
+    """Take the case away from an investigator: their grant is deleted."""
+    _require_supervisor(actor)
+    target = db.scalar(select(StaffAccount).where(StaffAccount.username == username[:64]))
+    grant = grant_for(db, opened.case, target.id) if target is not None else None
+    if target is None or grant is None or grant.reason not in ASSIGNED_REASONS:
+        raise AssignmentError(lazy_gettext("That person is not assigned to this case."))
+    revoke_grant(db, opened.case, target.id)
+    _audit(db, audit_key, "grant:revoked", actor, opened, {"grantee": target.id})
+    return target
+
+
+def _exclude(db: Session, opened: OpenCase, staff_id: int, marked_by: int,
+             now: datetime | None) -> None:
+    if not is_conflicted(db, opened.case, staff_id):
+        db.add(CaseConflict(case_id=opened.case.id, staff_id=staff_id, marked_by=marked_by,
+                            created_at=_now(now)))
+    revoke_grant(db, opened.case, staff_id)
+    db.flush()
+
+
+def declare_conflict(db: Session, opened: OpenCase, actor: Actor, *, audit_key: bytes,
+                     now: datetime | None = None) -> None:
+    """The actor declares a conflict of interest: their own grant is deleted at once."""
+    _exclude(db, opened, actor.staff_id, actor.staff_id, now)
+    _audit(db, audit_key, "conflict:declared", actor, opened)
+
+
+def mark_conflict(db: Session, opened: OpenCase, actor: Actor, username: str, *,
+                  audit_key: bytes, now: datetime | None = None) -> StaffAccount:
+    """A supervisor marks someone else as conflicted: that person loses the case."""
+    _require_supervisor(actor)
+    target = _account(db, username, CONFLICT_ROLES)
+    if target is None:
+        raise AssignmentError(lazy_gettext("No active supervisor or investigator has that "
+                                           "username."))
+    _exclude(db, opened, target.id, actor.staff_id, now)
+    _audit(db, audit_key, "conflict:marked", actor, opened, {"staff": target.id})
+    return target
+
+
+def today(now: datetime | None = None) -> date:
+    """The current UTC day."""
+    return _now(now).date()

@@ -1,0 +1,196 @@
+"""The access matrix: every case-work endpoint (web and API) x every role x the caller's
+relation to the case (assigned / not assigned / conflicted), with the expected status.
+
+A new endpoint of the casework blueprints without a row here fails
+``test_every_casework_endpoint_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from sipadu.cases.content import add_timeline_entry
+from sipadu.cases.service import CreatedCase, revoke_grant
+from tests.casework.conftest import (
+    add_attachment,
+    assign_directly,
+    bearer,
+    conflict_directly,
+    set_status,
+    staff_token,
+)
+from tests.factories import StaffMember, make_case, make_staff
+
+ROLES = ("admin", "supervisor", "investigator", "auditor", "anonymous")
+STATES = ("assigned", "not_assigned", "conflicted")
+WORKERS = frozenset({"supervisor", "investigator"})
+SUPERVISOR = frozenset({"supervisor"})
+REASON = "Mohon lampirkan dokumen pendukung."
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One endpoint: how to call it and who succeeds (with what status) when assigned."""
+
+    endpoint: str
+    method: str
+    path: str
+    ok: int
+    roles: frozenset[str]
+    case_scoped: bool = True
+    body: dict[str, Any] = field(default_factory=dict)
+    setup: str = "verifikasi"
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+W, A = "/petugas/kasus", "/api/v1/staff/cases"
+SPECS = [
+    Spec("casework.inbox", "GET", W, 200, WORKERS, case_scoped=False),
+    Spec("casework.case_page", "GET", W + "/{code}", 200, WORKERS),
+    Spec("casework.download", "GET", W + "/{code}/lampiran/{att}", 200, WORKERS),
+    Spec("casework.post_message", "POST", W + "/{code}/pesan", 303, WORKERS,
+         body={"body": "Terima kasih atas laporan Anda."}),
+    Spec("casework.change_status", "POST", W + "/{code}/status", 303, WORKERS,
+         body={"status": "perlu_dilengkapi", "reason": REASON}),
+    Spec("casework.answer_objection", "POST", W + "/{code}/keberatan", 303, SUPERVISOR,
+         body={"answer": "Keputusan tetap."}, setup="objection"),
+    Spec("casework.assign", "POST", W + "/{code}/penugasan", 303, SUPERVISOR,
+         body={"username": "{target}"}),
+    Spec("casework.unassign", "POST", W + "/{code}/penugasan/{target}/hapus", 303, SUPERVISOR,
+         setup="target_assigned"),
+    Spec("casework.declare_conflict", "POST", W + "/{code}/konflik", 303, WORKERS),
+    Spec("casework.mark_conflict", "POST", W + "/{code}/konflik/tandai", 303, SUPERVISOR,
+         body={"username": "{target}"}),
+    Spec("api.casework_api.list_cases", "GET", A, 200, WORKERS, case_scoped=False),
+    Spec("api.casework_api.get_case", "GET", A + "/{code}", 200, WORKERS),
+    Spec("api.casework_api.post_message", "POST", A + "/{code}/messages", 201, WORKERS,
+         body={"body": "Catatan", "internal": True}),
+    Spec("api.casework_api.change_status", "POST", A + "/{code}/status", 200, WORKERS,
+         body={"status": "perlu_dilengkapi", "reason": REASON}),
+    Spec("api.casework_api.assign", "POST", A + "/{code}/assignments", 201, SUPERVISOR,
+         body={"username": "{target}"}),
+    Spec("api.casework_api.unassign", "DELETE", A + "/{code}/assignments/{target}", 204,
+         SUPERVISOR, setup="target_assigned"),
+    Spec("api.casework_api.download", "GET", A + "/{code}/attachments/{att}", 200, WORKERS),
+]
+
+
+def expected(spec: Spec, role: str, state: str) -> set[int]:
+    """The statuses this cell may answer."""
+    if role == "anonymous":
+        # 401 until the login page exists in the app, then a redirect to it.
+        return {401} if spec.api else {401, 303}
+    if role not in spec.roles:
+        return {403}
+    if spec.case_scoped and state != "assigned":
+        return {403}
+    return {spec.ok}
+
+
+def _member(app: Flask, db: Session, role: str) -> StaffMember | None:
+    return None if role == "anonymous" else make_staff(app, db, role)
+
+
+def _relate(db: Session, created: CreatedCase, member: StaffMember | None, role: str,
+            state: str) -> None:
+    if member is None:
+        return
+    if role == "investigator" and state != "not_assigned":
+        assign_directly(db, created, member)
+    if state == "not_assigned" and role == "supervisor":
+        revoke_grant(db, created.case, member.account.id)
+        db.commit()
+    if state == "conflicted":
+        conflict_directly(db, created, member)
+
+
+def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[CreatedCase,
+                                                                              int]:
+    created = make_case(app, db)
+    att = add_attachment(app, db, created, b"%PDF-1.4 bukti")
+    if spec.setup == "objection":
+        set_status(db, created, "selesai", closed_on=date.today(), outcome="terbukti",
+                   objection_used=True)
+        add_timeline_entry(db, created.case, created.dek, kind="objection",
+                           text="Saya keberatan.")
+        db.commit()
+    else:
+        set_status(db, created, "verifikasi", acknowledged_on=date.today())
+    if spec.setup == "target_assigned":
+        assign_directly(db, created, target)
+    return created, att
+
+
+def _call(app: Flask, db: Session, spec: Spec, member: StaffMember | None, code: str,
+          att: int, target: str) -> int:
+    client = app.test_client()
+    headers: dict[str, str] = {}
+    if member is not None and spec.api:
+        headers = bearer(db, member)
+    elif member is not None:
+        client.set_cookie("sipadu_staff", staff_token(db, member))
+    path = spec.path.format(code=code, att=att, target=target)
+    body = {k: (v.format(target=target) if isinstance(v, str) else v)
+            for k, v in spec.body.items()}
+    kwargs: dict[str, Any] = {"headers": headers}
+    if spec.method != "GET":
+        kwargs["json" if spec.api else "data"] = body
+    response = client.open(path, method=spec.method, **kwargs)
+    return response.status_code
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[spec.endpoint for spec in SPECS])
+def test_access_matrix(app: Flask, db: Session, spec: Spec) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own test; this one is about roles
+    make_staff(app, db, "supervisor")  # someone always holds every case
+    members = {role: _member(app, db, role) for role in ROLES}
+    target = make_staff(app, db, "investigator")
+    db.commit()
+    failures = []
+    for role in ROLES:
+        member = members[role]
+        for state in STATES:
+            created, att = _prepare(app, db, spec, target)
+            _relate(db, created, member, role, state)
+            got = _call(app, db, spec, member, created.case.code, att,
+                        target.account.username)
+            if got not in expected(spec, role, state):
+                failures.append(f"{role}/{state}: got {got}, want {expected(spec, role, state)}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_casework_endpoint_is_in_the_matrix(app: Flask) -> None:
+    mine = {rule.endpoint for rule in app.url_map.iter_rules()
+            if rule.endpoint.startswith(("casework.", "api.casework_api."))}
+    assert mine == {spec.endpoint for spec in SPECS}
+    for rule in app.url_map.iter_rules():
+        spec = next((s for s in SPECS if s.endpoint == rule.endpoint), None)
+        if spec is not None:
+            assert spec.method in (rule.methods or set())
+
+
+def test_unknown_case_code_answers_like_a_forbidden_case(app: Flask, db: Session) -> None:
+    supervisor = make_staff(app, db, "supervisor")
+    db.commit()
+    client = app.test_client()
+    client.set_cookie("sipadu_staff", staff_token(db, supervisor))
+    assert client.get(f"{W}/SPD-XXXXXX").status_code == 403
+    response = app.test_client().get(f"{A}/SPD-XXXXXX", headers=bearer(db, supervisor))
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_api_rejects_a_forged_token(app: Flask, db: Session) -> None:
+    response = app.test_client().get(A, headers={"Authorization": "Bearer forged.token"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert "Set-Cookie" not in response.headers

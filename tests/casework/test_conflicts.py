@@ -1,0 +1,97 @@
+"""Conflicts of interest: declared by oneself, marked by a supervisor; the grant goes."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from sipadu.cases.service import grant_for, is_conflicted
+from tests.casework.conftest import (
+    Team,
+    assign_directly,
+    bearer,
+    csrf_from,
+    detail_of,
+    events,
+    web_client,
+)
+
+W, A = "/petugas/kasus", "/api/v1/staff/cases"
+
+
+def test_declaring_a_conflict_removes_the_grant_and_the_case(
+        app: Flask, db: Session, team: Team) -> None:
+    assign_directly(db, team.created, team.investigator)
+    code, case = team.created.case.code, team.created.case
+    client = web_client(app, db, team.investigator)
+    token = csrf_from(client, f"{W}/{code}")
+    response = client.post(f"{W}/{code}/konflik", data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].endswith(W)
+    assert grant_for(db, case, team.investigator.account.id) is None
+    assert is_conflicted(db, case, team.investigator.account.id)
+    assert client.get(f"{W}/{code}").status_code == 403
+    assert code not in client.get(W).get_data(as_text=True)
+    declared = events(db, "conflict:declared", code)
+    assert [e.actor for e in declared] == [f"staff:{team.investigator.account.id}"]
+
+
+def test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned(
+        app: Flask, db: Session, team: Team) -> None:
+    code, case = team.created.case.code, team.created.case
+    boss = web_client(app, db, team.supervisor)
+    token = csrf_from(boss, f"{W}/{code}")
+    marked = boss.post(f"{W}/{code}/konflik/tandai",
+                       data={"csrf_token": token, "username": team.investigator.account.username})
+    assert marked.status_code == 303
+    assert detail_of(events(db, "conflict:marked", code)[0]) == {
+        "staff": team.investigator.account.id}
+    refused = boss.post(f"{W}/{code}/penugasan",
+                        data={"csrf_token": token, "username": team.investigator.account.username})
+    assert refused.status_code == 422
+    assert "konflik kepentingan" in refused.get_data(as_text=True)
+    api = app.test_client().post(f"{A}/{code}/assignments", headers=bearer(db, team.supervisor),
+                                 json={"username": team.investigator.account.username})
+    assert api.status_code == 422
+    assert "conflict" in api.get_json()["error"]["message"].lower() or \
+        "konflik" in api.get_json()["error"]["message"].lower()
+    assert grant_for(db, case, team.investigator.account.id) is None
+    assert events(db, "grant:created", code) == []
+
+
+def test_marking_an_assigned_investigator_removes_their_grant(
+        app: Flask, db: Session, team: Team) -> None:
+    assign_directly(db, team.created, team.investigator)
+    code = team.created.case.code
+    boss = web_client(app, db, team.supervisor)
+    token = csrf_from(boss, f"{W}/{code}")
+    boss.post(f"{W}/{code}/konflik/tandai",
+              data={"csrf_token": token, "username": team.investigator.account.username})
+    assert grant_for(db, team.created.case, team.investigator.account.id) is None
+    listing = app.test_client().get(A, headers=bearer(db, team.investigator)).get_json()
+    assert listing["cases"] == []
+
+
+def test_assigning_unknown_or_non_investigator_is_refused(
+        app: Flask, db: Session, team: Team) -> None:
+    code = team.created.case.code
+    for username in ("nobody-here", team.admin.account.username,
+                     team.auditor.account.username):
+        response = app.test_client().post(f"{A}/{code}/assignments",
+                                          headers=bearer(db, team.supervisor),
+                                          json={"username": username})
+        assert response.status_code == 422
+    assert grant_for(db, team.created.case, team.admin.account.id) is None
+
+
+def test_investigator_cannot_assign_even_on_their_own_case(
+        app: Flask, db: Session, team: Team) -> None:
+    from tests.factories import make_staff
+
+    assign_directly(db, team.created, team.investigator)
+    colleague = make_staff(app, db, "investigator")
+    db.commit()
+    response = app.test_client().post(f"{A}/{team.created.case.code}/assignments",
+                                      headers=bearer(db, team.investigator),
+                                      json={"username": colleague.account.username})
+    assert response.status_code == 403
+    assert grant_for(db, team.created.case, colleague.account.id) is None

@@ -1,0 +1,176 @@
+"""Every workflow transition through the API (allowed, 409, 403, 422), a sample through the
+pages, the case dates each one sets, the reporter's timeline and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from sipadu.cases.content import add_timeline_entry, list_timeline
+from sipadu.cases.statuses import CLOSED, Status
+from sipadu.cases.workflow import RULES
+from tests.casework.conftest import (
+    Team,
+    assign_directly,
+    bearer,
+    csrf_from,
+    detail_of,
+    events,
+    set_status,
+    web_client,
+)
+
+W, A = "/petugas/kasus", "/api/v1/staff/cases"
+COMPLETE = {"reason": "Alasan untuk pelapor.", "outcome": "terbukti", "destination": "kpk"}
+
+
+def _put(db: Session, team: Team, status: Status) -> None:
+    closed = date.today() if status in CLOSED else None
+    set_status(db, team.created, status.value, closed_on=closed, acknowledged_on=None,
+               decided_on=None, archived_on=None, retention_until=None, outcome=None)
+
+
+def _expected(source: Status, target: Status, role: str) -> int:
+    rule = RULES.get((source, target))
+    if rule is None:
+        return 409
+    return 200 if role in rule.roles else 403
+
+
+@pytest.mark.parametrize("role", ["supervisor", "investigator"])
+def test_every_transition_through_the_api(app: Flask, db: Session, team: Team,
+                                          role: str) -> None:
+    member = team.supervisor if role == "supervisor" else team.investigator
+    assign_directly(db, team.created, team.investigator)
+    headers = bearer(db, member)
+    client = app.test_client()
+    failures = []
+    for source in Status:
+        for target in Status:
+            _put(db, team, source)
+            response = client.post(f"{A}/{team.created.case.code}/status", headers=headers,
+                                   json={"status": target.value, **COMPLETE})
+            want = _expected(source, target, role)
+            if response.status_code != want:
+                failures.append(f"{source}->{target}: {response.status_code} != {want}")
+            elif want != 200:
+                assert response.get_json()["error"]["message"]
+            else:
+                assert response.get_json()["status"] == target.value
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(("source", "target", "body", "field"), [
+    ("verifikasi", "tidak_dapat_ditindaklanjuti", {}, "reason"),
+    ("verifikasi", "perlu_dilengkapi", {"reason": "   "}, "reason"),
+    ("verifikasi", "diteruskan", {"reason": "Di luar kewenangan."}, "destination"),
+    ("investigasi", "selesai", {"reason": "Kesimpulan."}, "outcome"),
+    ("investigasi", "selesai", {"outcome": "terbukti"}, "reason"),
+    ("selesai", "verifikasi", {}, "reason"),
+])
+def test_incomplete_transitions_answer_422(app: Flask, db: Session, team: Team, source: str,
+                                           target: str, body: dict[str, str],
+                                           field: str) -> None:
+    _put(db, team, Status(source))
+    response = app.test_client().post(f"{A}/{team.created.case.code}/status",
+                                      headers=bearer(db, team.supervisor),
+                                      json={"status": target, **body})
+    assert response.status_code == 422, field
+    assert response.get_json()["error"]["code"] == "invalid"
+    db.refresh(team.created.case)
+    assert team.created.case.status == source
+
+
+def test_web_status_changes_and_their_errors(app: Flask, db: Session, team: Team) -> None:
+    code = team.created.case.code
+    client = web_client(app, db, team.supervisor)
+    token = csrf_from(client, f"{W}/{code}")
+
+    def post(**data: str) -> int:
+        return client.post(f"{W}/{code}/status", data={"csrf_token": token, **data}).status_code
+
+    assert post(status="selesai") == 409
+    assert post(status="verifikasi") == 303
+    assert post(status="tidak_dapat_ditindaklanjuti") == 422
+    page = client.post(f"{W}/{code}/status", data={"csrf_token": token,
+                                                   "status": "tidak_dapat_ditindaklanjuti"})
+    assert "alasan" in page.get_data(as_text=True).lower()
+    assert post(status="bogus") == 409
+    assign_directly(db, team.created, team.investigator)
+    investigator = web_client(app, db, team.investigator)
+    inv_token = csrf_from(investigator, f"{W}/{code}")
+    refused = investigator.post(f"{W}/{code}/status",
+                                data={"csrf_token": inv_token, "status": "investigasi"})
+    assert refused.status_code == 403
+    db.refresh(team.created.case)
+    assert team.created.case.status == "verifikasi"
+
+
+def test_dates_timeline_and_audit_along_a_full_path(app: Flask, db: Session, team: Team) -> None:
+    code, case, dek = team.created.case.code, team.created.case, team.created.dek
+    client, headers = app.test_client(), bearer(db, team.supervisor)
+    today = date.today()
+    steps = [("verifikasi", {}), ("investigasi", {}),
+             ("selesai", {"outcome": "tidak_terbukti", "reason": "Tidak cukup bukti."}),
+             ("diarsipkan", {})]
+    for status, extra in steps:
+        response = client.post(f"{A}/{code}/status", headers=headers,
+                               json={"status": status, **extra})
+        assert response.status_code == 200, response.get_json()
+    db.refresh(case)
+    assert (case.acknowledged_on, case.decided_on, case.closed_on, case.archived_on) == \
+        (today, today, today, today)
+    assert case.retention_until == today + timedelta(days=365)
+    assert case.outcome == "tidak_terbukti" and case.last_feedback_on == today
+    timeline = list_timeline(db, case, dek)
+    assert [t.status for t in timeline] == ["diterima", "verifikasi", "investigasi",
+                                            "selesai", "diarsipkan"]
+    assert timeline[3].text == "Tidak cukup bukti."
+    changes = [detail_of(e) for e in events(db, "case:status_changed", code)]
+    assert changes[0] == {"from": "diterima", "to": "verifikasi"}
+    assert changes[2] == {"from": "investigasi", "to": "selesai", "outcome": "tidak_terbukti"}
+    assert all(e.actor == f"staff:{team.supervisor.account.id}"
+               for e in events(db, "case:status_changed", code))
+
+
+def test_forwarding_tells_the_reporter_where(app: Flask, db: Session, team: Team) -> None:
+    _put(db, team, Status.VERIFIKASI)
+    response = app.test_client().post(
+        f"{A}/{team.created.case.code}/status", headers=bearer(db, team.supervisor),
+        json={"status": "diteruskan", "destination": "ombudsman", "reason": "Pelayanan publik."})
+    assert response.status_code == 200
+    last = list_timeline(db, team.created.case, team.created.dek)[-1]
+    assert last.text is not None and "Ombudsman" in last.text and "Pelayanan publik." in last.text
+    assert detail_of(events(db, "case:status_changed")[-1])["destination"] == "ombudsman"
+
+
+def test_objection_blocks_archiving_until_answered_and_can_reopen(
+        app: Flask, db: Session, team: Team) -> None:
+    code, case, dek = team.created.case.code, team.created.case, team.created.dek
+    set_status(db, team.created, "selesai", closed_on=date.today(), outcome="terbukti",
+               objection_used=True)
+    add_timeline_entry(db, case, dek, kind="objection", text="Saya keberatan, ada bukti baru.")
+    db.commit()
+    client = web_client(app, db, team.supervisor)
+    page = client.get(f"{W}/{code}").get_data(as_text=True)
+    assert "Saya keberatan, ada bukti baru." in page
+    token = csrf_from(client, f"{W}/{code}")
+    archive = client.post(f"{W}/{code}/status", data={"csrf_token": token,
+                                                      "status": "diarsipkan"})
+    assert archive.status_code == 409
+    empty = client.post(f"{W}/{code}/keberatan", data={"csrf_token": token, "answer": ""})
+    assert empty.status_code == 422
+    answered = client.post(f"{W}/{code}/keberatan", data={
+        "csrf_token": token, "answer": "Kami periksa kembali.", "reopen_to": "investigasi"})
+    assert answered.status_code == 303
+    db.refresh(case)
+    assert case.status == "investigasi" and case.outcome is None
+    kinds = [(t.kind, t.text) for t in list_timeline(db, case, dek)][-2:]
+    assert kinds == [("objection_answer", "Kami periksa kembali."), ("status", None)]
+    assert detail_of(events(db, "objection:answered", code)[0]) == {
+        "reopened_to": "investigasi"}
+    again = client.post(f"{W}/{code}/keberatan", data={"csrf_token": token, "answer": "Lagi."})
+    assert again.status_code == 409
