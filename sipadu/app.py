@@ -66,6 +66,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from sipadu.api.views import register_api
     from sipadu.public.views import bp as public_bp
+    from sipadu.reporting.api import bp as reporting_api_bp
+    from sipadu.reporting.followup import bp as followup_bp
+    from sipadu.reporting.views import bp as reporting_bp
 
     app.register_blueprint(public_bp)
-    register_api(app)
+    app.register_blueprint(reporting_bp)
+    app.register_blueprint(followup_bp)
+    register_api(app, reporting_api_bp)
