@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
 from sipadu.app_context import current_settings
 from sipadu.cases.service import ServiceNotReadyError
@@ -131,6 +131,10 @@ def key_copy() -> ResponseReturnValue:
     if request.form.get("format") == "print":
         return render_template("reporting/case_key_print.html", case_key=key,
                                groups=key.split("-"), code=key[:10])
-    text = render_template("reporting/case_key.txt", case_key=key, code=key[:10])
+    text = "\n".join([
+        f"{gettext('SIPADU case key')}: {key}",
+        gettext("Public case code: %(code)s", code=key[:10]), "",
+        gettext("Keep this file private. Anyone holding this key can read the case. "
+                "It cannot be recovered if lost."), ""])
     return Response(text, mimetype="text/plain", headers={
         "Content-Disposition": f'attachment; filename="sipadu-{key[:10]}.txt"'})
