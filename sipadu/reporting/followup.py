@@ -25,6 +25,7 @@ from sipadu.reporting import service
 from sipadu.reporting.files import RefusedFile, sort_uploads
 from sipadu.reporting.forms import IDENTITY_FIELDS
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
+from sipadu.reporting.views import already_sent_form, new_form_id, remember_sent_form
 from sipadu.sessions.service import end_session, start_session
 from sipadu.sessions.web import (
     ReporterPrincipal,
@@ -115,7 +116,8 @@ def _render_case(reporter: ReporterPrincipal, status: int = 200,
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     view = service.case_overview(db, case, reporter.dek)
-    context: dict[str, Any] = {"errors": {}, "values": {}, "refused": [], "stored": []}
+    context: dict[str, Any] = {"errors": {}, "values": {}, "refused": [], "stored": [],
+                               "form_id": new_form_id()}
     context.update(extra)
     return render_template("reporting/case.html", case=view, identity_fields=IDENTITY_FIELDS,
                            status_texts=STATUS_TEXTS, max_message=MAX_MESSAGE_CHARS,
@@ -170,10 +172,14 @@ def reply() -> ResponseReturnValue:
 @accepts_uploads
 @limiter.limit(SUBMIT_LIMITS)
 def add_evidence() -> ResponseReturnValue:
-    """Add files to the case; if one is refused, none is stored."""
+    """Add files to the case; if one is refused, none is stored. A reload of the result
+    page (the browser re-posting the same form) adds nothing a second time."""
     reporter = _reporter()
     if isinstance(reporter, Response):
         return reporter
+    form_id = request.form.get("form_id", "")[:64]
+    if already_sent_form(form_id):
+        return redirect(url_for("followup.case_page"), code=303)
     accepted, refused = sort_uploads()
     if refused or not accepted:
         missing = [] if refused else [RefusedFile("", lazy_gettext("Choose at least one file."))]
@@ -182,6 +188,7 @@ def add_evidence() -> ResponseReturnValue:
     case = service.reporter_case(db, reporter.case_id)
     stored = service.add_evidence(db, case, reporter.dek, accepted, _audit_key())
     db.commit()
+    remember_sent_form(form_id)
     flash(lazy_gettext("Your files were added to the case."), "success")
     return _render_case(reporter, 200, stored=stored)
 

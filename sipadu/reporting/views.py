@@ -57,7 +57,7 @@ def _render_form(status: int = 200, *, values: Any = None, errors: Any = None,
         "reporting/new_report.html", values=values or {}, errors=errors or {},
         refused=refused or [], message=message, categories=CATEGORY_LABELS,
         text_fields=REPORT_TEXT_FIELDS, identity_fields=IDENTITY_FIELDS,
-        honeypot=HONEYPOT_FIELD, form_id=secrets.token_urlsafe(16),
+        honeypot=HONEYPOT_FIELD, form_id=new_form_id(),
         settings=current_settings()), status
 
 
@@ -68,11 +68,20 @@ def new_report() -> ResponseReturnValue:
     return _render_form()
 
 
-def _already_sent(form_id: str) -> bool:
+def new_form_id() -> str:
+    """A random id for one rendering of a form that must not be sent twice."""
+    return secrets.token_urlsafe(16)
+
+
+def already_sent_form(form_id: str) -> bool:
+    """True when this form id was already sent successfully from this browser."""
     return bool(form_id) and form_id in session.get(SENT_FORMS_KEY, [])
 
 
-def _remember_sent(form_id: str) -> None:
+def remember_sent_form(form_id: str) -> None:
+    """Remember a successfully sent form id (ids only: never content, never the key)."""
+    if not form_id:
+        return
     sent = [*session.get(SENT_FORMS_KEY, []), form_id]
     session[SENT_FORMS_KEY] = sent[-MAX_REMEMBERED_FORMS:]
 
@@ -84,7 +93,7 @@ def _remember_sent(form_id: str) -> None:
 def submit() -> ResponseReturnValue:
     """Validate, file the report with its files, and show the case key once."""
     form_id = request.form.get("form_id", "")[:64]
-    if _already_sent(form_id):
+    if already_sent_form(form_id):
         return redirect(url_for("reporting.already_sent"), code=303)
     values = request.form.to_dict()
     if values.get(HONEYPOT_FIELD):
@@ -106,7 +115,7 @@ def submit() -> ResponseReturnValue:
         db.rollback()
         return render_error(503, NOT_READY_TEXT)
     db.commit()
-    _remember_sent(form_id)
+    remember_sent_form(form_id)
     created = result.created
     return render_template("reporting/case_key.html", case_key=created.case_key,
                            groups=created.case_key.split("-"), code=created.case.code,

@@ -157,6 +157,10 @@ def test_adding_evidence_and_refusals(ready: Ready) -> None:
     added = client.post("/kasus/saya/bukti", content_type="multipart/form-data", data={
         **hidden, "attachments": [(io.BytesIO(b"bukti"), "bukti.txt")]})
     assert added.status_code == 200 and "bukti.txt" in added.get_data(as_text=True)
+    reloaded = client.post("/kasus/saya/bukti", content_type="multipart/form-data", data={
+        **hidden, "attachments": [(io.BytesIO(b"bukti"), "bukti.txt")]})
+    assert reloaded.status_code == 303  # the same form again: nothing added twice
+    hidden = csrf_from(client.get("/kasus/saya"))
     refused = client.post("/kasus/saya/bukti", content_type="multipart/form-data", data={
         **hidden, "attachments": [(io.BytesIO(b"y" * (65 * 1024)), "besar.bin")]})
     assert refused.status_code == 422
