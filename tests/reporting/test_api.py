@@ -50,6 +50,27 @@ def test_api_journey(ready: Ready) -> None:
     assert data["attachments"][0]["filename"] == "foto.jpg"
     for response in (case, sent, files):
         assert "Set-Cookie" not in response.headers
+    with ready.app.app_context():
+        from sipadu.audit.models import AuditEvent
+
+        tags = set(db_session().scalars(select(AuditEvent.tag)))
+    assert {"case:submitted", "reporter:login", "message:sent", "attachment:added"} <= tags
+
+
+def test_api_too_many_files_store_nothing(ready: Ready) -> None:
+    client = ready.app.test_client()
+    filed = _file(client)
+    response = client.post("/api/v1/case/attachments", headers=_auth(filed["case_key"]),
+                           content_type="multipart/form-data", data={
+                               "attachments": [(io.BytesIO(b"x"), f"{n}.txt")
+                                               for n in range(4)]})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["files"][0]["reason"] == "too_many"
+    empty = client.post("/api/v1/case/attachments", headers=_auth(filed["case_key"]),
+                        content_type="multipart/form-data", data={})
+    assert empty.status_code == 422
+    with ready.app.app_context():
+        assert db_session().scalars(select(Attachment)).all() == []
 
 
 def test_api_multipart_report_with_files(ready: Ready) -> None:

@@ -210,3 +210,10 @@ def test_both_languages_render(ready: Ready) -> None:
     client.set_cookie("sipadu_lang", "en")
     assert "New report" in client.get("/laporan").get_data(as_text=True)
     assert "Follow up your case" in client.get("/kasus").get_data(as_text=True)
+    english = submit(client)
+    assert "Write down your case key now" in english.get_data(as_text=True)
+    login(client, case_key_of(english))
+    html = client.get("/kasus/saya").get_data(as_text=True)
+    assert "Status: <span id=\"case-status\">Received</span>" in html
+    client.set_cookie("sipadu_lang", "id")
+    assert "Riwayat" in client.get("/kasus/saya").get_data(as_text=True)
