@@ -68,7 +68,12 @@ def _register_blueprints(app: Flask) -> None:
     from sipadu.casework.api import bp as casework_api_bp
     from sipadu.casework.views import bp as casework_bp
     from sipadu.public.views import bp as public_bp
+    from sipadu.reporting.api import bp as reporting_api_bp
+    from sipadu.reporting.followup import bp as followup_bp
+    from sipadu.reporting.views import bp as reporting_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(casework_bp)
-    register_api(app, casework_api_bp)
+    app.register_blueprint(reporting_bp)
+    app.register_blueprint(followup_bp)
+    register_api(app, casework_api_bp, reporting_api_bp)

@@ -1,0 +1,220 @@
+"""The reporter's JSON API (DESIGN §8): file a report, then follow it with the case key.
+
+``Authorization: CaseKey <case key>`` is checked on every call (Argon2 through the gate, the
+per-code throttle, the rate limit); the API keeps no session and sets no cookie.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
+
+from sipadu.app_context import current_settings
+from sipadu.cases.content import MAX_MESSAGE_CHARS
+from sipadu.cases.reporter_access import CaseKeyThrottledError, OpenedCase, open_case_with_key
+from sipadu.cases.service import ServiceNotReadyError
+from sipadu.crypto.errors import CaseKeyError
+from sipadu.db import db_session
+from sipadu.reporting import service
+from sipadu.reporting.api_docs import register_openapi
+from sipadu.reporting.files import RefusedFile, sort_uploads
+from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
+from sipadu.storage.uploads import accepts_uploads
+from sipadu.web.argon2_gate import admit
+from sipadu.web.auth import public
+from sipadu.web.errors import api_error
+from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
+
+bp = Blueprint("reporting_api", __name__)
+register_openapi()
+
+NOT_READY = lazy_gettext("The service cannot accept reports yet: nobody could read them.")
+
+
+class ApiRefusalError(Exception):
+    """Refuse the request with a JSON error (raised by helpers, answered by the view)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+@bp.errorhandler(ApiRefusalError)
+def _refused(error: ApiRefusalError) -> Response:
+    return error.response
+
+
+def _invalid(errors: Mapping[str, Any], status: int = 422) -> ApiRefusalError:
+    first = next(iter(errors.values()))
+    response = jsonify({"error": {"code": "invalid", "message": str(first),
+                                  "fields": {k: str(v) for k, v in errors.items()}}})
+    response.status_code = status
+    return ApiRefusalError(response)
+
+
+def _refused_files(refused: list[RefusedFile]) -> ApiRefusalError:
+    response = jsonify({"error": {"code": "files_refused", "message": str(refused[0].reason),
+                                  "files": [{"filename": r.filename, "reason": r.code,
+                                             "message": str(r.reason)}
+                                            for r in refused]}})
+    response.status_code = 413 if any(r.code == "too_large" for r in refused) else 422
+    return ApiRefusalError(response)
+
+
+def _report_document() -> Mapping[str, object]:
+    if request.mimetype == "multipart/form-data":
+        raw = request.form.get("report")
+        try:
+            data = json.loads(raw) if raw is not None else None
+        except ValueError:
+            data = None
+    elif request.is_json:
+        data = request.get_json(silent=True)
+    else:
+        raise ApiRefusalError(api_error(
+            415, str(lazy_gettext("Send JSON, or multipart/form-data with a 'report' part.")),
+            "unsupported_media_type"))
+    if not isinstance(data, dict):
+        raise _invalid({"report": lazy_gettext("The report must be a JSON object.")}, 400)
+    return data
+
+
+def _files_json(files: list[service.StoredFile]) -> list[dict[str, Any]]:
+    return [{"filename": f.filename, "cleaning": [str(line) for line in f.cleaning]}
+            for f in files]
+
+
+@bp.post("/reports")
+@public
+@accepts_uploads
+@limiter.limit(SUBMIT_LIMITS)
+def submit_report() -> ResponseReturnValue:
+    """File a report (JSON, or multipart with files) → 201 with the case code and key."""
+    try:
+        valid = validate_report(_report_document())
+    except ReportValidationError as error:
+        raise _invalid(error.errors) from None
+    accepted, refused = sort_uploads() if request.mimetype == "multipart/form-data" \
+        else ([], [])
+    if refused:
+        raise _refused_files(refused)
+    db = db_session()
+    try:
+        with admit():
+            result = service.submit_report(db, valid.report, valid.identity, accepted,
+                                           current_settings())
+    except ServiceNotReadyError:
+        db.rollback()
+        return api_error(503, str(NOT_READY), "not_ready")
+    db.commit()
+    return jsonify({"case_code": result.created.case.code,
+                    "case_key": result.created.case_key,
+                    "attachments": _files_json(result.files)}), 201
+
+
+def _unauthorized(message: Any, status: int = 401,
+                  headers: Mapping[str, str] | None = None) -> ApiRefusalError:
+    response = api_error(status, str(message))
+    response.headers["WWW-Authenticate"] = 'CaseKey realm="sipadu"'
+    response.headers.update(dict(headers or {}))
+    return ApiRefusalError(response)
+
+
+def _open_case() -> OpenedCase:
+    """The case named by ``Authorization: CaseKey …``, or an ``ApiRefusalError``."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "casekey" or not value.strip():
+        raise _unauthorized(lazy_gettext("Send the case key as 'Authorization: CaseKey "
+                                         "<case key>'."))
+    settings = current_settings()
+    assert settings.keyring is not None  # noqa: S101
+    db = db_session()
+    try:
+        with admit():
+            return open_case_with_key(db, value.strip(), params=settings.argon2,
+                                      audit_key=settings.keyring.audit_hmac_key)
+    except CaseKeyThrottledError as error:
+        db.commit()
+        seconds = max(1, int(error.retry_after.total_seconds()))
+        raise _unauthorized(lazy_gettext("Too many wrong keys were tried for this case. "
+                                         "Try again later."), 429,
+                            {"Retry-After": str(seconds)}) from None
+    except CaseKeyError:
+        db.commit()  # keep the counted failure
+        raise _unauthorized(lazy_gettext("This case key was not recognised.")) from None
+
+
+def _case_json(opened: OpenedCase) -> dict[str, Any]:
+    view = service.case_overview(db_session(), opened.case, opened.dek)
+    return {
+        "case_code": view.code, "status": view.status,
+        "status_label": str(view.status_text.reporter_label),
+        "status_explanation": str(view.status_text.reporter_explanation),
+        "may_object": view.may_object,
+        "timeline": [{"kind": t.kind, "status": t.status, "text": t.text,
+                      "date": t.created_on.isoformat()} for t in view.timeline],
+        "messages": [{"from": "reporter" if m.from_reporter else "inspektorat",
+                      "body": m.body, "sent_at": m.sent_at} for m in view.messages],
+        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,
+                         "size": a.size, "from": "reporter" if a.uploaded_by == "reporter"
+                         else "inspektorat"} for a in view.attachments],
+    }
+
+
+@bp.get("/case")
+@public
+@limiter.limit(CASE_KEY_LIMITS)
+def get_case() -> ResponseReturnValue:
+    """The case: code, status, timeline, messages and files."""
+    opened = _open_case()
+    response = jsonify(_case_json(opened))
+    db_session().commit()  # the login audit event
+    return response
+
+
+@bp.post("/case/messages")
+@public
+@limiter.limit(CASE_KEY_LIMITS)
+def post_message() -> ResponseReturnValue:
+    """Send a message to the Inspektorat."""
+    opened = _open_case()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise _invalid({"body": lazy_gettext("Send a JSON object with a 'body'.")}, 400)
+    try:
+        body = validate_text(data.get("body"), MAX_MESSAGE_CHARS, "body",
+                             lazy_gettext("Write your message."))
+    except ReportValidationError as error:
+        raise _invalid(error.errors) from None
+    settings = current_settings()
+    assert settings.keyring is not None  # noqa: S101
+    db = db_session()
+    service.send_reply(db, opened.case, opened.dek, body, settings.keyring.audit_hmac_key)
+    db.commit()
+    return jsonify({"status": opened.case.status}), 201
+
+
+@bp.post("/case/attachments")
+@public
+@accepts_uploads
+@limiter.limit(SUBMIT_LIMITS)
+def post_attachments() -> ResponseReturnValue:
+    """Add files (multipart parts named ``attachments``); if one is refused none is kept."""
+    opened = _open_case()
+    accepted, refused = sort_uploads()
+    if refused:
+        raise _refused_files(refused)
+    if not accepted:
+        raise _invalid({"attachments": lazy_gettext("Send at least one file.")})
+    settings = current_settings()
+    assert settings.keyring is not None  # noqa: S101
+    db = db_session()
+    files = service.add_evidence(db, opened.case, opened.dek, accepted,
+                                 settings.keyring.audit_hmac_key)
+    db.commit()
+    return jsonify({"attachments": _files_json(files)}), 201

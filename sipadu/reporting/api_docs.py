@@ -1,0 +1,106 @@
+"""The reporter API's part of the OpenAPI document (``/api/v1/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sipadu.api.openapi import error_responses, register
+
+_TEXT = {"type": "string"}
+REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["category", "what"], "additionalProperties": True,
+    "properties": {
+        "category": {"type": "string", "enum": [
+            "penyalahgunaan_wewenang", "pelanggaran_administratif", "kkn",
+            "pelanggaran_disiplin", "gratifikasi", "pungli", "lainnya"]},
+        "what": {"type": "string", "maxLength": 20000, "description": "What happened."},
+        "who": {"type": "string", "maxLength": 2000},
+        "where": {"type": "string", "maxLength": 2000},
+        "when": {"type": "string", "maxLength": 200},
+        "how": {"type": "string", "maxLength": 2000},
+        "amount": {"type": "string", "maxLength": 30, "pattern": r"^[0-9.,Rp ]*$",
+                   "description": "Estimated loss or amount in Rupiah, e.g. 15.000.000."},
+        "source_of_knowledge": {"type": "string", "maxLength": 2000},
+        "reported_elsewhere": {"type": "string", "maxLength": 2000},
+        "identity": {"type": "object", "description": "Optional; sealed separately.",
+                     "properties": {"name": {"type": "string", "maxLength": 200},
+                                    "contact": {"type": "string", "maxLength": 200}}},
+    },
+}
+FILES_SCHEMA: dict[str, Any] = {"type": "array", "items": {
+    "type": "object", "properties": {"filename": _TEXT, "cleaning": {
+        "type": "array", "items": _TEXT, "description": "What metadata was removed."}}}}
+CASE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "case_code": _TEXT, "status": _TEXT, "status_label": _TEXT,
+        "status_explanation": _TEXT, "may_object": {"type": "boolean"},
+        "timeline": {"type": "array", "items": {"type": "object", "properties": {
+            "kind": _TEXT, "status": {"type": ["string", "null"]},
+            "text": {"type": ["string", "null"]}, "date": {"type": "string",
+                                                           "format": "date"}}}},
+        "messages": {"type": "array", "items": {"type": "object", "properties": {
+            "from": {"type": "string", "enum": ["reporter", "inspektorat"]},
+            "body": _TEXT, "sent_at": {"type": "string", "format": "date-time"}}}},
+        "attachments": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "filename": _TEXT, "content_type": _TEXT,
+            "size": {"type": "integer"}, "from": _TEXT}}},
+    },
+}
+_MULTIPART_FILES = {"attachments": {"type": "array",
+                                    "items": {"type": "string", "format": "binary"}}}
+_CASEKEY: list[dict[str, list[str]]] = [{"CaseKey": []}]
+
+
+def _json(ref: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+def register_openapi() -> None:
+    """Describe every reporter operation in the API document."""
+    register(
+        paths={
+            "/reports": {"post": {
+                "summary": "File an anonymous report", "operationId": "submitReport",
+                "security": [],
+                "requestBody": {"required": True, "content": {
+                    **_json("Report"),
+                    "multipart/form-data": {"schema": {"type": "object", "properties": {
+                        "report": {"type": "string",
+                                   "description": "The Report object as JSON text."},
+                        **_MULTIPART_FILES}}}}},
+                "responses": {"201": {"description": "Filed; the case key is shown only "
+                                                     "in this response.",
+                                      "content": _json("SubmittedReport")},
+                              **error_responses(400, 413, 415, 422, 429, 503)}}},
+            "/case": {"get": {
+                "summary": "Read the case the key opens", "operationId": "getCase",
+                "security": _CASEKEY,
+                "responses": {"200": {"description": "The case", "content": _json("Case")},
+                              **error_responses(401, 429)}}},
+            "/case/messages": {"post": {
+                "summary": "Send a message to the Inspektorat", "operationId": "postMessage",
+                "security": _CASEKEY,
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["body"], "properties": {
+                        "body": {"type": "string", "maxLength": 20000}}}}}},
+                "responses": {"201": {"description": "Sent"},
+                              **error_responses(400, 401, 422, 429)}}},
+            "/case/attachments": {"post": {
+                "summary": "Add evidence files", "operationId": "postAttachments",
+                "security": _CASEKEY,
+                "requestBody": {"required": True, "content": {"multipart/form-data": {
+                    "schema": {"type": "object", "properties": _MULTIPART_FILES}}}},
+                "responses": {"201": {"description": "Stored; what was cleaned per file"},
+                              **error_responses(401, 413, 422, 429)}}},
+        },
+        schemas={
+            "Report": REPORT_SCHEMA, "Case": CASE_SCHEMA,
+            "SubmittedReport": {"type": "object", "required": ["case_code", "case_key"],
+                                "properties": {"case_code": _TEXT, "case_key": _TEXT,
+                                               "attachments": FILES_SCHEMA}},
+        },
+        security_schemes={"CaseKey": {
+            "type": "apiKey", "in": "header", "name": "Authorization",
+            "description": "The reporter's case key: 'Authorization: CaseKey <case key>'."}},
+    )

@@ -1,0 +1,254 @@
+"""Follow-up pages: enter the case key, then the case page with its forms, then log out.
+
+After the key is accepted the browser is redirected to ``/kasus/saya``: neither the key nor
+the case code ever appears in a URL. The case is found through the reporter session cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
+from werkzeug.wrappers import Response
+
+from sipadu.app_context import current_settings
+from sipadu.cases.content import MAX_MESSAGE_CHARS
+from sipadu.cases.reporter_access import CaseKeyThrottledError, open_case_with_key
+from sipadu.cases.statuses import STATUS_TEXTS
+from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
+from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
+from sipadu.db import db_session
+from sipadu.reporting import service
+from sipadu.reporting.files import RefusedFile, sort_uploads
+from sipadu.reporting.forms import IDENTITY_FIELDS
+from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
+from sipadu.reporting.views import already_sent_form, new_form_id, remember_sent_form
+from sipadu.sessions.service import end_session, start_session
+from sipadu.sessions.web import (
+    ReporterPrincipal,
+    clear_session_cookie,
+    cookie_name,
+    current_reporter,
+    set_session_cookie,
+)
+from sipadu.storage.uploads import accepts_uploads
+from sipadu.web.argon2_gate import admit
+from sipadu.web.auth import public
+from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
+
+bp = Blueprint("followup", __name__)
+
+MALFORMED_TEXT = lazy_gettext(
+    "This does not look like a case key. A case key looks like "
+    "SPD-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX-X.")
+TYPO_TEXT = lazy_gettext("This key looks like it has a typo. Please check each character "
+                         "against the key you saved.")
+WRONG_TEXT = lazy_gettext("This case key was not recognised.")
+ENDED_TEXT = lazy_gettext("Your session has ended. Please enter your case key again.")
+
+
+def _throttled_text(error: CaseKeyThrottledError) -> Any:
+    minutes = max(1, -(-int(error.retry_after.total_seconds()) // 60))
+    return lazy_gettext("Too many wrong keys were tried for this case. Please wait "
+                        "%(minutes)s minutes and try again.", minutes=minutes)
+
+
+@bp.get("/kasus")
+@public
+def enter_key() -> ResponseReturnValue:
+    """The form where the reporter types the case key."""
+    if current_reporter() is not None:
+        return redirect(url_for("followup.case_page"), code=303)
+    return render_template("reporting/enter_key.html", error=None)
+
+
+def _key_error(status: int, message: Any,
+               headers: dict[str, str] | None = None) -> ResponseReturnValue:
+    db_session().commit()  # a counted failure must be kept even though we refuse
+    return render_template("reporting/enter_key.html", error=message), status, headers or {}
+
+
+@bp.post("/kasus")
+@public
+@limiter.limit(CASE_KEY_LIMITS)
+def login() -> ResponseReturnValue:
+    """Check the case key; on success start a reporter session and go to the case page."""
+    db = db_session()
+    settings = current_settings()
+    assert settings.keyring is not None  # noqa: S101
+    try:
+        with admit():
+            opened = open_case_with_key(db, request.form.get("case_key", ""),
+                                        params=settings.argon2,
+                                        audit_key=settings.keyring.audit_hmac_key)
+    except MalformedCaseKeyError:
+        return _key_error(400, MALFORMED_TEXT)
+    except CaseKeyTypoError:
+        return _key_error(400, TYPO_TEXT)
+    except CaseKeyThrottledError as error:
+        seconds = str(int(error.retry_after.total_seconds()) or 1)
+        return _key_error(429, _throttled_text(error), {"Retry-After": seconds})
+    except WrongCaseKeyError:
+        return _key_error(401, WRONG_TEXT)
+    old = request.cookies.get(cookie_name("reporter"))
+    if old:
+        end_session(db, old)
+    token = start_session(db, kind="reporter", payload=opened.dek, case_id=opened.case.id)
+    db.commit()
+    response = cast(FlaskResponse, redirect(url_for("followup.case_page"), code=303))
+    set_session_cookie(response, "reporter", token)
+    return response
+
+
+def _reporter() -> ReporterPrincipal | Response:
+    reporter = current_reporter()
+    if reporter is None:
+        flash(ENDED_TEXT, "info")
+        return redirect(url_for("followup.enter_key"), code=303)
+    return reporter
+
+
+def _render_case(reporter: ReporterPrincipal, status: int = 200,
+                 **extra: Any) -> ResponseReturnValue:
+    db = db_session()
+    case = service.reporter_case(db, reporter.case_id)
+    view = service.case_overview(db, case, reporter.dek)
+    context: dict[str, Any] = {"errors": {}, "values": {}, "refused": [], "stored": [],
+                               "form_id": new_form_id()}
+    context.update(extra)
+    return render_template("reporting/case.html", case=view, identity_fields=IDENTITY_FIELDS,
+                           status_texts=STATUS_TEXTS, max_message=MAX_MESSAGE_CHARS,
+                           **context), status
+
+
+@bp.get("/kasus/saya")
+@public
+def case_page() -> ResponseReturnValue:
+    """The reporter's case: status, timeline, messages, files and the forms to act."""
+    reporter = _reporter()
+    if isinstance(reporter, Response):
+        return reporter
+    try:
+        return _render_case(reporter)
+    except service.ReporterCaseGoneError:
+        return _logout_response(ENDED_TEXT)
+
+
+def _audit_key() -> bytes:
+    keyring = current_settings().keyring
+    assert keyring is not None  # noqa: S101
+    return keyring.audit_hmac_key
+
+
+def _done(message: Any) -> Response:
+    db_session().commit()
+    flash(message, "success")
+    return redirect(url_for("followup.case_page"), code=303)
+
+
+@bp.post("/kasus/saya/pesan")
+@public
+def reply() -> ResponseReturnValue:
+    """Send a message to the Inspektorat (resumes the assessment if it was waiting)."""
+    reporter = _reporter()
+    if isinstance(reporter, Response):
+        return reporter
+    db = db_session()
+    try:
+        body = validate_text(request.form.get("body"), MAX_MESSAGE_CHARS, "body",
+                             lazy_gettext("Write your message."))
+    except ReportValidationError as error:
+        return _render_case(reporter, 422, errors=error.errors, values=request.form)
+    case = service.reporter_case(db, reporter.case_id)
+    service.send_reply(db, case, reporter.dek, body, _audit_key())
+    return _done(lazy_gettext("Your message was sent."))
+
+
+@bp.post("/kasus/saya/bukti")
+@public
+@accepts_uploads
+@limiter.limit(SUBMIT_LIMITS)
+def add_evidence() -> ResponseReturnValue:
+    """Add files to the case; if one is refused, none is stored. A reload of the result
+    page (the browser re-posting the same form) adds nothing a second time."""
+    reporter = _reporter()
+    if isinstance(reporter, Response):
+        return reporter
+    form_id = request.form.get("form_id", "")[:64]
+    if already_sent_form(form_id):
+        return redirect(url_for("followup.case_page"), code=303)
+    accepted, refused = sort_uploads()
+    if refused or not accepted:
+        missing = [] if refused else [RefusedFile("", lazy_gettext("Choose at least one file."))]
+        return _render_case(reporter, 422, refused=refused or missing)
+    db = db_session()
+    case = service.reporter_case(db, reporter.case_id)
+    stored = service.add_evidence(db, case, reporter.dek, accepted, _audit_key())
+    db.commit()
+    remember_sent_form(form_id)
+    flash(lazy_gettext("Your files were added to the case."), "success")
+    return _render_case(reporter, 200, stored=stored)
+
+
+@bp.post("/kasus/saya/identitas")
+@public
+def disclose_identity() -> ResponseReturnValue:
+    """Seal the reporter's name and contact into the case."""
+    reporter = _reporter()
+    if isinstance(reporter, Response):
+        return reporter
+    try:
+        identity = validate_report({"category": "lainnya", "what": "-",
+                                    **request.form.to_dict()}).identity
+    except ReportValidationError as error:
+        return _render_case(reporter, 422, errors=error.errors, values=request.form)
+    if identity is None:
+        return _render_case(reporter, 422, values=request.form, errors={
+            "identity_name": lazy_gettext("Write your name or a way to contact you.")})
+    db = db_session()
+    case = service.reporter_case(db, reporter.case_id)
+    service.disclose_identity(db, case, reporter.dek, identity, _audit_key())
+    return _done(lazy_gettext("Your identity was sealed into the case."))
+
+
+@bp.post("/kasus/saya/keberatan")
+@public
+def object_to_closure() -> ResponseReturnValue:
+    """Object once to the decision that closed the case."""
+    reporter = _reporter()
+    if isinstance(reporter, Response):
+        return reporter
+    db = db_session()
+    case = service.reporter_case(db, reporter.case_id)
+    try:
+        text = validate_text(request.form.get("objection"), MAX_TEXT_CHARS, "objection",
+                             lazy_gettext("Explain why you object to the decision."))
+        service.object_to_closure(db, case, reporter.dek, text, _audit_key())
+    except ReportValidationError as error:
+        return _render_case(reporter, 422, errors=error.errors, values=request.form)
+    except WorkflowError as error:
+        return _render_case(reporter, error.http_status, values=request.form,
+                            errors={"objection": error.message})
+    return _done(lazy_gettext("Your objection was recorded. The Inspektorat will answer it."))
+
+
+def _logout_response(message: Any) -> Response:
+    db = db_session()
+    token = request.cookies.get(cookie_name("reporter"))
+    if token:
+        end_session(db, token)
+    db.commit()
+    flash(message, "info")
+    response = cast(FlaskResponse, redirect(url_for("followup.enter_key"), code=303))
+    clear_session_cookie(response, "reporter")
+    return response
+
+
+@bp.post("/kasus/keluar")
+@public
+def logout() -> ResponseReturnValue:
+    """End the reporter session and forget its cookie."""
+    return _logout_response(lazy_gettext("You have left your case. Keep your case key safe."))

@@ -1,0 +1,179 @@
+"""What a reporter does, as services: file a report, and follow the case with the case key.
+
+Each function takes the request's DB session explicitly, changes nothing it was not asked to,
+and records its audit event in the same transaction. The audit actor is always "reporter"
+and the detail never more than the case code and short identifiers (DESIGN §6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sipadu.audit.service import record_event
+from sipadu.cases.attachments import AttachmentView, list_attachments, store_attachment
+from sipadu.cases.content import (
+    add_message,
+    add_timeline_entry,
+    list_messages,
+    list_timeline,
+    seal_identity,
+)
+from sipadu.cases.models import Case
+from sipadu.cases.service import CreatedCase, create_case, submission_recipients
+from sipadu.cases.statuses import STATUS_TEXTS, Status, StatusText
+from sipadu.cases.workflow import can_object, check_objection, check_transition
+from sipadu.settings import Settings
+from sipadu.storage.uploads import EncryptedUpload
+
+REPORTER = "reporter"
+
+
+class ReporterCaseGoneError(LookupError):
+    """The case of a reporter session no longer exists (purged after retention)."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file the reporter sent, with what was cleaned from it (translatable lines)."""
+
+    filename: str
+    cleaning: list[Any]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A filed report: the case, its key (shown once) and what happened to each file."""
+
+    created: CreatedCase = field(repr=False)
+    files: list[StoredFile]
+
+
+@dataclass(frozen=True)
+class ReporterMessage:
+    """A message as the reporter sees it: from "you" or from "Inspektorat", never a name."""
+
+    from_reporter: bool
+    body: str
+    sent_at: str
+
+
+@dataclass(frozen=True)
+class ReporterCaseView:
+    """Everything the reporter's case page and ``GET /api/v1/case`` show."""
+
+    code: str
+    status: str
+    status_text: StatusText
+    timeline: list[Any]
+    messages: list[ReporterMessage]
+    attachments: list[AttachmentView]
+    may_object: bool
+
+
+def _keys(settings: Settings) -> tuple[bytes, bytes | None]:
+    assert settings.keyring is not None  # noqa: S101  (create_app guarantees a keyring)
+    return settings.keyring.audit_hmac_key, settings.keyring.escrow_public
+
+
+def _store_files(db: Session, case: Case, dek: bytes,
+                 uploads: Sequence[EncryptedUpload]) -> list[StoredFile]:
+    files = []
+    for upload in uploads:
+        store_attachment(db, case, dek, upload, uploaded_by=REPORTER,
+                         cleaning=upload.cleaning_report)
+        files.append(StoredFile(upload.filename, upload.describe_cleaning()))
+    return files
+
+
+def submit_report(db: Session, report: dict[str, object], identity: dict[str, str] | None,
+                  uploads: Sequence[EncryptedUpload], settings: Settings) -> Submission:
+    """File a new case with its (already accepted) uploads; raises ServiceNotReadyError.
+
+    Run inside the Argon2 gate: enrolling the case key costs one Argon2id derivation.
+    """
+    audit_key, escrow_public = _keys(settings)
+    created = create_case(db, report, identity=identity, recipients=submission_recipients(db),
+                          escrow_public=escrow_public, params=settings.argon2,
+                          audit_key=audit_key)
+    files = _store_files(db, created.case, created.dek, uploads)
+    for _ in files:
+        record_event(db, audit_key, "attachment:added", actor=REPORTER,
+                     case_code=created.case.code)
+    return Submission(created, files)
+
+
+def reporter_case(db: Session, case_id: int) -> Case:
+    """The case a reporter session names."""
+    case = db.get(Case, case_id)
+    if case is None:
+        raise ReporterCaseGoneError(case_id)
+    return case
+
+
+def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
+    """The reporter's view of the case: no internal notes, no staff ids or names."""
+    messages = [ReporterMessage(m.author_kind == REPORTER, m.body, m.sent_at)
+                for m in list_messages(db, case, dek, include_internal=False)]
+    return ReporterCaseView(
+        code=case.code, status=case.status, status_text=STATUS_TEXTS[Status(case.status)],
+        timeline=list_timeline(db, case, dek), messages=messages,
+        attachments=list_attachments(db, case, dek),
+        may_object=can_object(case.status, case.objection_used))
+
+
+def _touch(case: Case, moment: datetime) -> None:
+    case.updated_at = moment
+
+
+def send_reply(db: Session, case: Case, dek: bytes, body: str, audit_key: bytes) -> bool:
+    """Store the reporter's message; a reply to "more information needed" resumes the
+    assessment (perlu_dilengkapi → verifikasi). Returns True when the status changed."""
+    moment = datetime.now(UTC)
+    add_message(db, case, dek, body, author_kind=REPORTER, now=moment)
+    record_event(db, audit_key, "message:sent", actor=REPORTER, case_code=case.code)
+    _touch(case, moment)
+    if case.status != Status.PERLU_DILENGKAPI:
+        return False
+    change = check_transition(case.status, Status.VERIFIKASI, REPORTER)
+    case.status = change.target.value
+    add_timeline_entry(db, case, dek, kind="status", status=change.target.value, now=moment)
+    record_event(db, audit_key, "case:status_changed", actor=REPORTER, case_code=case.code,
+                 detail={"from": change.source.value, "to": change.target.value})
+    return True
+
+
+def add_evidence(db: Session, case: Case, dek: bytes, uploads: Sequence[EncryptedUpload],
+                 audit_key: bytes) -> list[StoredFile]:
+    """Attach more files (already accepted) to the case."""
+    files = _store_files(db, case, dek, uploads)
+    for _ in files:
+        record_event(db, audit_key, "attachment:added", actor=REPORTER, case_code=case.code)
+    if files:
+        moment = datetime.now(UTC)
+        add_timeline_entry(db, case, dek, kind="evidence_added", now=moment)
+        _touch(case, moment)
+    return files
+
+
+def disclose_identity(db: Session, case: Case, dek: bytes, identity: dict[str, str],
+                      audit_key: bytes) -> None:
+    """Seal the reporter's identity into the case (replacing an earlier one)."""
+    seal_identity(case, dek, identity)
+    record_event(db, audit_key, "identity:disclosed", actor=REPORTER, case_code=case.code)
+    _touch(case, datetime.now(UTC))
+
+
+def object_to_closure(db: Session, case: Case, dek: bytes, text: str | None,
+                      audit_key: bytes) -> None:
+    """Record the reporter's one objection to a closure; raises ObjectionNotAllowedError."""
+    checked = check_objection(case.status, case.objection_used, text)
+    moment = datetime.now(UTC)
+    case.objection_used = True
+    add_timeline_entry(db, case, dek, kind="objection", text=checked, now=moment)
+    record_event(db, audit_key, "case:objected", actor=REPORTER, case_code=case.code)
+    _touch(case, moment)

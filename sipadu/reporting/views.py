@@ -1,0 +1,149 @@
+"""New report pages: the form, the one-time case key page, and its download/print copies.
+
+The key exists only in the body of the POST response that created the case (and in what the
+reporter posts back to download or print it). To stop a reload from filing twice, each form
+carries a random ``form_id``; after a successful submission that id is remembered in the
+Flask session (which never holds the key), and a resubmission of it is redirected to a page
+saying the report was already received — the key is not shown again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
+
+from sipadu.app_context import current_settings
+from sipadu.cases.service import ServiceNotReadyError
+from sipadu.crypto.casekey import format_case_key, parse_case_key
+from sipadu.crypto.errors import CaseKeyError
+from sipadu.db import db_session
+from sipadu.reporting.files import RefusedFile, sort_uploads
+from sipadu.reporting.forms import (
+    CATEGORY_LABELS,
+    HONEYPOT_FIELD,
+    IDENTITY_FIELDS,
+    REPORT_TEXT_FIELDS,
+)
+from sipadu.reporting.service import submit_report
+from sipadu.reporting.validation import ReportValidationError, validate_report
+from sipadu.storage.uploads import accepts_uploads
+from sipadu.web.argon2_gate import admit
+from sipadu.web.auth import public
+from sipadu.web.errors import render_error
+from sipadu.web.ratelimit import SUBMIT_LIMITS, limiter
+
+bp = Blueprint("reporting", __name__)
+
+SENT_FORMS_KEY = "sent_report_forms"
+MAX_REMEMBERED_FORMS = 10
+NOT_READY_TEXT = lazy_gettext(
+    "SIPADU is not ready to receive reports yet: nobody at the Inspektorat could read them. "
+    "Nothing you sent was stored. Please try again later.")
+REJECTED_TEXT = lazy_gettext("Your report could not be sent. Please check the form and try "
+                             "again.")
+FILES_REFUSED_TEXT = lazy_gettext(
+    "Some files were not accepted, so nothing was sent yet. Your text is kept below: remove "
+    "or replace those files and send again.")
+
+
+def _render_form(status: int = 200, *, values: Any = None, errors: Any = None,
+                 refused: list[RefusedFile] | None = None, message: Any = None,
+                 ) -> tuple[str, int]:
+    return render_template(
+        "reporting/new_report.html", values=values or {}, errors=errors or {},
+        refused=refused or [], message=message, categories=CATEGORY_LABELS,
+        text_fields=REPORT_TEXT_FIELDS, identity_fields=IDENTITY_FIELDS,
+        honeypot=HONEYPOT_FIELD, form_id=new_form_id(),
+        settings=current_settings()), status
+
+
+@bp.get("/laporan")
+@public
+def new_report() -> ResponseReturnValue:
+    """The new report form, with the safety guidance before the submit button."""
+    return _render_form()
+
+
+def new_form_id() -> str:
+    """A random id for one rendering of a form that must not be sent twice."""
+    return secrets.token_urlsafe(16)
+
+
+def already_sent_form(form_id: str) -> bool:
+    """True when this form id was already sent successfully from this browser."""
+    return bool(form_id) and form_id in session.get(SENT_FORMS_KEY, [])
+
+
+def remember_sent_form(form_id: str) -> None:
+    """Remember a successfully sent form id (ids only: never content, never the key)."""
+    if not form_id:
+        return
+    sent = [*session.get(SENT_FORMS_KEY, []), form_id]
+    session[SENT_FORMS_KEY] = sent[-MAX_REMEMBERED_FORMS:]
+
+
+@bp.post("/laporan")
+@public
+@accepts_uploads
+@limiter.limit(SUBMIT_LIMITS)
+def submit() -> ResponseReturnValue:
+    """Validate, file the report with its files, and show the case key once."""
+    form_id = request.form.get("form_id", "")[:64]
+    if already_sent_form(form_id):
+        return redirect(url_for("reporting.already_sent"), code=303)
+    values = request.form.to_dict()
+    if values.get(HONEYPOT_FIELD):
+        # A bot filled the field people never see: refuse, without saying why.
+        return _render_form(400, values=values, message=REJECTED_TEXT)
+    try:
+        valid = validate_report(values)
+    except ReportValidationError as error:
+        return _render_form(422, values=values, errors=error.errors)
+    accepted, refused = sort_uploads()
+    if refused:
+        return _render_form(422, values=values, refused=refused, message=FILES_REFUSED_TEXT)
+    db = db_session()
+    try:
+        with admit():
+            result = submit_report(db, valid.report, valid.identity, accepted,
+                                   current_settings())
+    except ServiceNotReadyError:
+        db.rollback()
+        return render_error(503, NOT_READY_TEXT)
+    db.commit()
+    remember_sent_form(form_id)
+    created = result.created
+    return render_template("reporting/case_key.html", case_key=created.case_key,
+                           groups=created.case_key.split("-"), code=created.case.code,
+                           files=result.files), 201
+
+
+@bp.get("/laporan/terkirim")
+@public
+def already_sent() -> ResponseReturnValue:
+    """Where a reload or resubmission of a filed report lands; the key is not shown again."""
+    return render_template("reporting/already_sent.html")
+
+
+@bp.post("/laporan/kunci")
+@public
+def key_copy() -> ResponseReturnValue:
+    """Give back the posted case key as a text file or a printable page; nothing is stored."""
+    try:
+        key = format_case_key(parse_case_key(request.form.get("case_key", "")))
+    except CaseKeyError:
+        return render_error(400)
+    if request.form.get("format") == "print":
+        return render_template("reporting/case_key_print.html", case_key=key,
+                               groups=key.split("-"), code=key[:10])
+    text = "\n".join([
+        f"{gettext('SIPADU case key')}: {key}",
+        gettext("Public case code: %(code)s", code=key[:10]), "",
+        gettext("Keep this file private. Anyone holding this key can read the case. "
+                "It cannot be recovered if lost."), ""])
+    return Response(text, mimetype="text/plain", headers={
+        "Content-Disposition": f'attachment; filename="sipadu-{key[:10]}.txt"'})
