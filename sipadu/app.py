@@ -64,8 +64,15 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from sipadu.admin.views import bp as admin_bp
     from sipadu.api.views import register_api
+    from sipadu.auditor.views import bp as auditor_bp
     from sipadu.public.views import bp as public_bp
+    from sipadu.staff.api import bp as staff_api_bp
+    from sipadu.staff.views import bp as staff_bp
 
     app.register_blueprint(public_bp)
-    register_api(app)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(auditor_bp)
+    register_api(app, staff_api_bp)
