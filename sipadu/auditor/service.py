@@ -49,7 +49,7 @@ class AuditPage:
     total: int
 
 
-def _filtered(filters: AuditFilter) -> Select[tuple[AuditEvent]]:
+def _filtered(filters: AuditFilter) -> Select[AuditEvent]:
     stmt = select(AuditEvent)
     if filters.tag:
         # "staff:" matches every staff event; a full tag matches exactly.

@@ -11,8 +11,19 @@ from __future__ import annotations
 import time
 from typing import cast
 
-from flask import (Blueprint, Response, abort, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
@@ -21,8 +32,12 @@ from sipadu.app_context import current_settings
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session
 from sipadu.sessions.service import end_session, start_session
-from sipadu.sessions.web import (StaffPrincipal, clear_session_cookie, cookie_name,
-                                 set_session_cookie)
+from sipadu.sessions.web import (
+    StaffPrincipal,
+    clear_session_cookie,
+    cookie_name,
+    set_session_cookie,
+)
 from sipadu.staff import service, setup, totp
 from sipadu.staff.models import ROLES, StaffAccount
 from sipadu.staff.passwords import WeakPasswordError
@@ -74,7 +89,7 @@ def _begin_session(result: service.LoginResult, target: str | None) -> Response:
     db.commit()
     session.pop(ENROL_KEY, None)
     session.pop(ENROL_UNTIL, None)
-    response = redirect(_safe_next(target), code=303)
+    response = make_response(redirect(_safe_next(target), code=303))
     set_session_cookie(response, "staff", token)
     return response
 
@@ -232,7 +247,7 @@ def logout() -> Response:
     db.commit()
     g.principal = None
     flash(gettext("You are signed out."), "info")
-    response = redirect(url_for("staff.login"), code=303)
+    response = make_response(redirect(url_for("staff.login"), code=303))
     clear_session_cookie(response, "staff")
     return response
 
