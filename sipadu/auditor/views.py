@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
@@ -67,8 +68,17 @@ def export() -> Response:
     db = db_session()
     audit("audit:exported", actor=_actor())
     db.commit()
-    rows = service.audit_csv(db, _filters())
-    response = Response(stream_with_context(rows), mimetype="text/csv")
+    filters = _filters()
+
+    def rows() -> Iterator[str]:
+        try:
+            yield from service.audit_csv(db, filters)
+        finally:
+            # End the read transaction as soon as the last row is out: on SQLite an open
+            # reader would hold up the next writer until the response object is closed.
+            db.rollback()
+
+    response = Response(stream_with_context(rows()), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="sipadu-audit.csv"'
     return response
 
