@@ -23,7 +23,7 @@ from sipadu.crypto.params import Argon2Params
 from sipadu.sessions.service import end_staff_sessions
 from sipadu.staff import throttle, totp
 from sipadu.staff.models import ROLES, StaffAccount
-from sipadu.staff.passwords import require_strong_password
+from sipadu.staff.passwords import MAX_LENGTH, require_strong_password
 from sipadu.web.argon2_gate import admit
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}", re.ASCII)
@@ -170,6 +170,9 @@ def _check_throttle(account: StaffAccount) -> None:
 def check_password(db: Session, username: str, password: str, *, params: Argon2Params,
                    audit_key: bytes) -> StaffAccount:
     """Verify username and password with constant work; ``LoginFailedError`` otherwise."""
+    if len(password) > MAX_LENGTH:
+        # No Argon2 over megabytes of input; no password is this long, known name or not.
+        raise LoginFailedError()
     account = find_account(db, username)
     if account is None or not account.active:
         with admit():

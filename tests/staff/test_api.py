@@ -87,3 +87,11 @@ def test_openapi_describes_the_operations(api_app: Flask) -> None:
     assert "post" in document["paths"]["/staff/sessions"]
     assert "delete" in document["paths"]["/staff/sessions/current"]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_an_oversized_password_is_refused_without_work(api_app: Flask) -> None:
+    with api_app.app_context():
+        person = enrolled(api_app, db_session())
+    response = api_app.test_client().post("/api/v1/staff/sessions", json={
+        "username": person.username, "password": "x" * 2_000_000, "totp": "123456"})
+    assert response.status_code == 401

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sipadu.app_context import current_settings
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import CaseGrant
-from sipadu.cases.service import case_by_code, submission_recipients, unlock_case_for_staff
+from sipadu.cases.service import submission_recipients, unlock_case_for_staff
 from sipadu.crypto.errors import WrongPasswordError
 from sipadu.crypto.params import Argon2Params
 from sipadu.crypto.staff import unlock_private_key
@@ -164,7 +164,7 @@ def test_admin_reset_gives_new_keys_and_old_grants_are_gone(app: Flask, db: Sess
     case = created.case
     private = unlock_private_key(account.wrapped_private_key, "gajah-biru-terbang-9",
                                  account_id=account.id)
-    with pytest.raises(Exception):  # noqa: B017,PT011 - no grant: CaseAccessError
+    with pytest.raises(Exception):  # noqa: B017 - no grant: CaseAccessError
         unlock_case_for_staff(db, case, account.id, private)  # type: ignore[arg-type]
 
 
