@@ -29,6 +29,7 @@ from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
 from sipadu.app_context import current_settings
+from sipadu.audit.recorder import audit
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session
 from sipadu.sessions.service import end_session, start_session
@@ -241,8 +242,6 @@ def logout() -> Response:
     db = db_session()
     token = request.cookies.get(cookie_name("staff"), "")
     end_session(db, token)
-    from sipadu.audit.recorder import audit
-
     audit("staff:logout", actor=f"staff:{principal.staff_id}")
     db.commit()
     g.principal = None
