@@ -217,3 +217,23 @@ def test_next_parameter_cannot_leave_the_site(web_app: Flask) -> None:
         "csrf_token": csrf(client), "username": person.username, "password": person.password,
         "totp": person.code(), "next": "//evil.example/"})
     assert response.headers["Location"] == "/staff/"
+
+
+@pytest.mark.parametrize("role", ["supervisor", "investigator", "auditor"])
+def test_admin_actions_are_refused_to_other_roles(web_app: Flask, role: str) -> None:
+    with web_app.app_context():
+        person = enrolled(web_app, db_session(), role)
+        victim = enrolled(web_app, db_session(), "supervisor")
+    client = web_app.test_client()
+    sign_in(client, person)
+    assert client.get("/staff/").status_code == 200
+    token = csrf(client, "/staff/password")
+    for path in ("/admin/accounts", f"/admin/accounts/{victim.account_id}/deactivate",
+                 f"/admin/accounts/{victim.account_id}/reset",
+                 f"/admin/accounts/{victim.account_id}/email", "/admin/settings",
+                 "/admin/texts"):
+        response = client.post(path, data={"csrf_token": token, "password": "x" * 20})
+        assert response.status_code == 403, path
+    with web_app.app_context():
+        account = db_session().get(StaffAccount, victim.account_id)
+        assert account is not None and account.active
