@@ -64,16 +64,23 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from sipadu.admin.views import bp as admin_bp
     from sipadu.api.views import register_api
+    from sipadu.auditor.views import bp as auditor_bp
     from sipadu.casework.api import bp as casework_api_bp
     from sipadu.casework.views import bp as casework_bp
     from sipadu.public.views import bp as public_bp
     from sipadu.reporting.api import bp as reporting_api_bp
     from sipadu.reporting.followup import bp as followup_bp
     from sipadu.reporting.views import bp as reporting_bp
+    from sipadu.staff.api import bp as staff_api_bp
+    from sipadu.staff.views import bp as staff_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(auditor_bp)
     app.register_blueprint(casework_bp)
     app.register_blueprint(reporting_bp)
     app.register_blueprint(followup_bp)
-    register_api(app, casework_api_bp, reporting_api_bp)
+    register_api(app, staff_api_bp, casework_api_bp, reporting_api_bp)

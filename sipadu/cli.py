@@ -17,7 +17,9 @@ from sipadu.escrow.cli import OFFLINE_FILE_NAME, announce_escrow, escrow_cli
 from sipadu.escrow.service import create_escrow, generate_escrow_passphrase
 from sipadu.keyring import ESCROW_PUBLIC_FILE, KeyFileError, generate_missing_keys
 from sipadu.migrate import alembic_config, current_revision, head_revision, is_up_to_date
+from sipadu.notify.cli import notify_cli
 from sipadu.settings import Settings, SettingsError, settings_from_env
+from sipadu.staff.cli import account_cli
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -124,12 +126,32 @@ def serve_command(bind: str, workers: int | None, timeout: int) -> None:
     with app.app_context():
         if not is_up_to_date(get_engine()):
             _fail("the database schema is not current; run `sipadu init` or `sipadu db upgrade`")
+        base_url = (current_settings(app).base_url if os.environ.get("SIPADU_BASE_URL")
+                    else f"http://{bind}")
+        _announce_first_run(base_url)
         get_engine().dispose()
     offline = current_settings(app).instance_dir / OFFLINE_FILE_NAME
     if offline.exists():
         click.echo(f"WARNING: {offline} is still on this server. Move it offline.", err=True)
     click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
     SipaduServer(gunicorn_options(bind, workers or default_workers(), timeout)).run()
+
+
+def _announce_first_run(base_url: str) -> None:
+    """While no account exists, print a one-time URL that creates the first admin."""
+    from sipadu.staff.setup import SETUP_TOKEN_LIFETIME, issue_setup_token
+
+    session = db_session()
+    token = issue_setup_token(session)
+    session.commit()
+    if token is None:
+        return
+    minutes = int(SETUP_TOKEN_LIFETIME.total_seconds() // 60)
+    click.echo("No staff account exists yet. Create the first administrator with either:\n"
+               f"  - this one-time link (valid {minutes} minutes, once):\n"
+               f"      {base_url.rstrip('/')}/staff/setup/{token}\n"
+               "  - or the shell: sipadu account create --username NAME --role admin\n"
+               "Then sign in at /staff/login and set up the authenticator app.")
 
 
 def _create_app_for_cli() -> Flask:
@@ -147,7 +169,8 @@ main = FlaskGroup(
     load_dotenv=False,
     help="SIPADU command line.",
 )
-for command in (init_command, serve_command, db_cli, audit_cli, escrow_cli):
+for command in (init_command, serve_command, db_cli, audit_cli, escrow_cli, account_cli,
+                notify_cli):
     main.add_command(command)
 
 
@@ -156,3 +179,5 @@ def register_app_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(escrow_cli)
+    app.cli.add_command(account_cli)
+    app.cli.add_command(notify_cli)

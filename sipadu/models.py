@@ -1,5 +1,6 @@
 """Import every model so the metadata (and Alembic's comparison) sees all tables."""
 
+from sipadu.admin.models import InstanceSetting, PublicText, SetupToken
 from sipadu.audit.models import AuditEvent, AuditHead
 from sipadu.cases.models import (
     Attachment,
@@ -10,10 +11,12 @@ from sipadu.cases.models import (
     CaseMessage,
     TimelineEntry,
 )
+from sipadu.notify.models import NotificationLog, PendingNotification
 from sipadu.sessions.models import AuthSession
 from sipadu.staff.models import StaffAccount
 
 __all__ = [
     "Attachment", "AuditEvent", "AuditHead", "AuthSession", "Case", "CaseConflict",
-    "CaseGrant", "CaseKeyThrottle", "CaseMessage", "StaffAccount", "TimelineEntry",
+    "CaseGrant", "CaseKeyThrottle", "CaseMessage", "InstanceSetting", "NotificationLog",
+    "PendingNotification", "PublicText", "SetupToken", "StaffAccount", "TimelineEntry",
 ]

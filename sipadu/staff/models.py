@@ -20,6 +20,8 @@ class StaffAccount(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16), index=True)
+    # Optional: where content-free notifications go (added in 0003_staff_admin).
+    email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Argon2id verifier (PasswordHasher string); its salt is separate from the KEK's.
     password_hash: Mapped[str] = mapped_column(String(255))

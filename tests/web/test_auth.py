@@ -77,17 +77,6 @@ def _blueprint() -> Blueprint:
     return bp
 
 
-def _login_blueprint() -> Blueprint:
-    bp = Blueprint("staff", __name__)
-
-    @bp.get("/staff/masuk")
-    @public
-    def login() -> str:
-        return "login form"
-
-    return bp
-
-
 @pytest.fixture
 def app(tmp_path: Path, sqlite_database: Database) -> Flask:
     application = build_app(make_settings(tmp_path, sqlite_database))
@@ -177,6 +166,7 @@ def test_anonymous_api_call_is_401_json(app: Flask) -> None:
 
 
 def test_anonymous_page_without_a_login_page_is_a_bilingual_401(app: Flask) -> None:
+    app.extensions["sipadu.auth"].login_endpoint = "no_such.login"
     response = _as(app, None).get("/t/cases")
     assert response.status_code == 401
     page = response.get_data(as_text=True)
@@ -184,11 +174,10 @@ def test_anonymous_page_without_a_login_page_is_a_bilingual_401(app: Flask) -> N
 
 
 def test_anonymous_page_redirects_to_the_login_page_when_there_is_one(app: Flask) -> None:
-    app.register_blueprint(_login_blueprint())
     response = _as(app, None).get("/t/audit?x=secret")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/staff/masuk?next=/t/audit"
-    assert _as(app, None).get("/staff/masuk").status_code == 200
+    assert response.headers["Location"] == "/staff/login?next=/t/audit"
+    assert _as(app, None).get("/staff/login").status_code == 200
 
 
 def test_public_pages_work_with_or_without_a_principal(app: Flask) -> None:
@@ -279,5 +268,5 @@ def test_a_role_rule_beats_the_public_allow_list(app: Flask) -> None:
     allow_public(app, "probe_auth.audit")
     assert all_endpoint_rules(app)["probe_auth.audit"] == AccessRule(False,
                                                                      frozenset({"auditor"}))
-    assert _as(app, None).get("/t/audit").status_code == 401
+    assert _as(app, None).get("/t/audit").status_code == 303  # to the login page
     assert _as(app, "supervisor").get("/t/audit").status_code == 403

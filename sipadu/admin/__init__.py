@@ -1,0 +1,1 @@
+"""The admin console: accounts, instance settings, public texts (never case content)."""

@@ -1,0 +1,176 @@
+"""Instance settings and public texts an admin edits; other packages read them from here.
+
+``get_instance_settings(db)`` is the one read path: deadlines (``DeadlinePolicy``), holidays,
+retention period and upload limits, with DESIGN defaults for anything never saved. Public
+texts are limited HTML, sanitised with bleach on save *and* on display, so a row written
+around the service (a restored backup, a manual edit) still cannot inject markup.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+
+import bleach
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from sipadu.admin.models import InstanceSetting, PublicText
+from sipadu.audit.service import record_event
+from sipadu.cases.deadlines import DEFAULT_POLICY, DeadlinePolicy
+from sipadu.cases.holidays import format_holidays, parse_holiday_lines
+
+SETTINGS_KEY = "instance"
+DEFAULT_RETENTION_DAYS = 365
+MIB = 1024 * 1024
+PUBLIC_TEXT_KEYS = ("landing_intro", "guidance", "privacy_notice")
+MAX_PUBLIC_TEXT_CHARS = 20_000
+ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "ul", "ol", "li", "a"})
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+
+class AdminServiceError(ValueError):
+    """Base class of refused admin input."""
+
+
+class InvalidSettingError(AdminServiceError):
+    """A setting is out of range; ``field`` names it."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+class UnknownPublicTextError(AdminServiceError):
+    """Not one of ``PUBLIC_TEXT_KEYS``."""
+
+
+class PublicTextTooLongError(AdminServiceError):
+    """More than ``MAX_PUBLIC_TEXT_CHARS`` characters."""
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    """What admins configure; the defaults are those of DESIGN §4 and §6."""
+
+    deadlines: DeadlinePolicy = DEFAULT_POLICY
+    holidays: dict[date, str] = field(default_factory=dict)
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    max_file_mib: int = 100
+    max_files: int = 10
+
+    @property
+    def holiday_dates(self) -> frozenset[date]:
+        """The holidays as a set, for the working-day calendar."""
+        return frozenset(self.holidays)
+
+    @property
+    def holidays_text(self) -> str:
+        """The holiday list as the admin edits it."""
+        return format_holidays(self.holidays)
+
+
+def _validate(values: InstanceSettings) -> None:
+    if not 30 <= values.retention_days <= 3650:
+        raise InvalidSettingError("retention_days", "retention must be 30-3650 days")
+    if not 1 <= values.max_file_mib <= 1024:
+        raise InvalidSettingError("max_file_mib", "file size limit must be 1-1024 MiB")
+    if not 1 <= values.max_files <= 50:
+        raise InvalidSettingError("max_files", "files per upload must be 1-50")
+
+
+def _to_json(values: InstanceSettings) -> str:
+    document = {
+        "deadlines": asdict(values.deadlines),
+        "holidays": format_holidays(values.holidays),
+        "retention_days": values.retention_days,
+        "max_file_mib": values.max_file_mib,
+        "max_files": values.max_files,
+    }
+    return json.dumps(document, sort_keys=True)
+
+
+def _from_json(text: str) -> InstanceSettings:
+    document = json.loads(text)
+    return InstanceSettings(
+        deadlines=DeadlinePolicy(**document.get("deadlines", {})),
+        holidays=parse_holiday_lines(document.get("holidays", "")),
+        retention_days=int(document.get("retention_days", DEFAULT_RETENTION_DAYS)),
+        max_file_mib=int(document.get("max_file_mib", 100)),
+        max_files=int(document.get("max_files", 10)),
+    )
+
+
+def get_instance_settings(db: Session) -> InstanceSettings:
+    """The saved settings, or the defaults when an admin never saved any."""
+    row = db.get(InstanceSetting, SETTINGS_KEY)
+    return InstanceSettings() if row is None else _from_json(row.value)
+
+
+def save_instance_settings(db: Session, values: InstanceSettings, *, audit_key: bytes,
+                           actor: str) -> None:
+    """Validate and store the settings (one row), audited as ``settings:changed``."""
+    _validate(values)
+    row = db.get(InstanceSetting, SETTINGS_KEY)
+    now = datetime.now(UTC)
+    if row is None:
+        db.add(InstanceSetting(key=SETTINGS_KEY, value=_to_json(values), updated_at=now))
+    else:
+        row.value, row.updated_at = _to_json(values), now
+    record_event(db, audit_key, "settings:changed", actor=actor)
+    db.flush()
+
+
+def _safe_link(tag: str, name: str, value: str) -> bool:
+    return tag == "a" and name in ("href", "rel")
+
+
+def sanitize_html(html: str) -> str:
+    """Keep only the allow-listed tags; links only http(s)/mailto, opened without referrer."""
+    cleaned = bleach.clean(html, tags=ALLOWED_TAGS, attributes=_safe_link,
+                           protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True)
+    # Every remaining link gets rel="noopener noreferrer", whatever the admin typed.
+    linker = bleach.linkifier.Linker(callbacks=[_force_rel], skip_tags=None, parse_email=False)
+    return str(linker.linkify(cleaned))
+
+
+def _force_rel(attrs: dict[tuple[str | None, str], str],
+               new: bool = False) -> dict[tuple[str | None, str], str] | None:
+    href = attrs.get((None, "href"), "")
+    if new:
+        # Do not turn bare text into links: only what the admin marked up is a link.
+        return None
+    if not href:
+        return attrs
+    attrs[(None, "rel")] = "noopener noreferrer"
+    return attrs
+
+
+def set_public_text(db: Session, key: str, html: str, *, audit_key: bytes,
+                    actor: str) -> str:
+    """Sanitise and store a public text (empty text removes it); returns what is stored."""
+    if key not in PUBLIC_TEXT_KEYS:
+        raise UnknownPublicTextError(key)
+    if len(html) > MAX_PUBLIC_TEXT_CHARS:
+        raise PublicTextTooLongError(key)
+    clean = sanitize_html(html).strip()
+    row = db.get(PublicText, key)
+    if not clean:
+        if row is not None:
+            db.delete(row)
+    elif row is None:
+        db.add(PublicText(key=key, html=clean, updated_at=datetime.now(UTC)))
+    else:
+        row.html, row.updated_at = clean, datetime.now(UTC)
+    record_event(db, audit_key, "public_text:changed", actor=actor, detail={"text": key})
+    db.flush()
+    return clean
+
+
+def get_public_text(db: Session, key: str) -> Markup | None:
+    """The stored text as safe markup (sanitised again on the way out), or ``None``."""
+    row = db.get(PublicText, key)
+    if row is None or not row.html:
+        return None
+    return Markup(sanitize_html(row.html))  # noqa: S704 - sanitised by the allow-list

@@ -1,0 +1,204 @@
+"""The admin console: accounts, instance settings, public texts. No route here opens a case."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
+
+from sipadu.admin import service as admin_service
+from sipadu.app_context import current_settings
+from sipadu.cases.deadlines import DeadlinePolicy, DeadlinePolicyError
+from sipadu.cases.holidays import HolidayParseError, parse_holiday_lines
+from sipadu.db import db_session
+from sipadu.staff import service
+from sipadu.staff.models import ROLES, StaffAccount
+from sipadu.staff.passwords import WeakPasswordError
+from sipadu.staff.views import account_errors
+from sipadu.web.auth import current_principal, require_roles
+from sipadu.web.nav import add_staff_nav
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+add_staff_nav("admin.accounts", lazy_gettext("Accounts"), ("admin",), order=60)
+add_staff_nav("admin.settings", lazy_gettext("Settings"), ("admin",), order=61)
+add_staff_nav("admin.texts", lazy_gettext("Public texts"), ("admin",), order=62)
+TEXT_LABELS = {
+    "landing_intro": lazy_gettext("Landing page introduction"),
+    "guidance": lazy_gettext("Guidance for reporters"),
+    "privacy_notice": lazy_gettext("Privacy notice"),
+}
+_INT_FIELDS = ("acknowledge_working_days", "verification_days", "feedback_days",
+               "resolution_days", "due_soon_working_days")
+
+
+def _key() -> bytes:
+    keyring = current_settings().keyring
+    assert keyring is not None  # noqa: S101
+    return keyring.audit_hmac_key
+
+
+def _actor() -> str:
+    principal = current_principal()
+    assert principal is not None  # noqa: S101  (require_roles ran)
+    return f"staff:{principal.staff_id}"
+
+
+def _account(staff_id: int) -> StaffAccount:
+    account = db_session().get(StaffAccount, staff_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+@bp.get("/")
+@require_roles("admin")
+def accounts() -> str:
+    """Every staff account with its role, state and actions."""
+    return render_template("admin/accounts.html", accounts=service.list_accounts(db_session()),
+                           roles=ROLES, me=_actor())
+
+
+@bp.post("/accounts")
+@require_roles("admin")
+def create_account() -> ResponseReturnValue:
+    """Create an account; its owner enrols TOTP at first sign-in."""
+    form, db = request.form, db_session()
+    try:
+        account = service.create_account(
+            db, form.get("username", ""), form.get("role", ""), form.get("password", ""),
+            params=current_settings().argon2, audit_key=_key(), actor=_actor(),
+            email=form.get("email"))
+    except (service.StaffServiceError, WeakPasswordError) as error:
+        db.rollback()
+        return render_template("admin/accounts.html", accounts=service.list_accounts(db),
+                               roles=ROLES, me=_actor(), errors=account_errors(error)), 400
+    db.commit()
+    flash(gettext("Account %(name)s created. Give the password to its owner in person; "
+                  "they set up the authenticator app at first sign-in.",
+                  name=account.username), "success")
+    return redirect(url_for("admin.accounts"), code=303)
+
+
+@bp.post("/accounts/<int:staff_id>/deactivate")
+@require_roles("admin")
+def deactivate(staff_id: int) -> ResponseReturnValue:
+    """Deactivate an account (never one's own: that would lock the last admin out)."""
+    account = _account(staff_id)
+    if _actor() == f"staff:{account.id}":
+        flash(gettext("You cannot deactivate your own account."), "error")
+        return redirect(url_for("admin.accounts"), code=303)
+    service.deactivate(db_session(), account, audit_key=_key(), actor=_actor())
+    db_session().commit()
+    flash(gettext("Account %(name)s deactivated; its sessions were ended.",
+                  name=account.username), "success")
+    return redirect(url_for("admin.accounts"), code=303)
+
+
+@bp.post("/accounts/<int:staff_id>/email")
+@require_roles("admin")
+def set_email(staff_id: int) -> ResponseReturnValue:
+    """Set or clear the address that receives content-free notifications."""
+    account, db = _account(staff_id), db_session()
+    try:
+        service.set_email(db, account, request.form.get("email"), audit_key=_key(),
+                          actor=_actor())
+    except service.InvalidEmailError as error:
+        db.rollback()
+        flash(account_errors(error)[0], "error")
+        return redirect(url_for("admin.accounts"), code=303)
+    db.commit()
+    flash(gettext("E-mail address saved."), "success")
+    return redirect(url_for("admin.accounts"), code=303)
+
+
+@bp.route("/accounts/<int:staff_id>/reset", methods=["GET", "POST"])
+@require_roles("admin")
+def reset(staff_id: int) -> ResponseReturnValue:
+    """Reset an account: new password, new key pair, new TOTP; case access must be re-granted."""
+    account, db = _account(staff_id), db_session()
+    if request.method == "GET":
+        return render_template("admin/reset.html", account=account)
+    try:
+        lost = service.admin_reset(db, account, request.form.get("password", ""),
+                                   params=current_settings().argon2, audit_key=_key(),
+                                   actor=_actor())
+    except WeakPasswordError as error:
+        db.rollback()
+        return render_template("admin/reset.html", account=account,
+                               errors=account_errors(error)), 400
+    db.commit()
+    flash(gettext("Account %(name)s was reset. %(count)d case grants no longer open and were "
+                  "removed: a supervisor must grant those cases again.",
+                  name=account.username, count=lost), "success")
+    return redirect(url_for("admin.accounts"), code=303)
+
+
+def _settings_from_form(current: admin_service.InstanceSettings
+                        ) -> admin_service.InstanceSettings:
+    form = request.form
+    numbers = {name: int(form.get(name, "")) for name in _INT_FIELDS}
+    policy = DeadlinePolicy(**numbers, verification_in_working_days=bool(
+        form.get("verification_in_working_days")))
+    return replace(current, deadlines=policy,
+                   holidays=parse_holiday_lines(form.get("holidays", "")),
+                   retention_days=int(form.get("retention_days", "")),
+                   max_file_mib=int(form.get("max_file_mib", "")),
+                   max_files=int(form.get("max_files", "")))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@require_roles("admin")
+def settings() -> ResponseReturnValue:
+    """Deadlines, holidays, retention period and upload limits."""
+    db = db_session()
+    current = admin_service.get_instance_settings(db)
+    if request.method == "GET":
+        return render_template("admin/settings.html", values=current)
+    errors: list[str] = []
+    try:
+        admin_service.save_instance_settings(db, _settings_from_form(current),
+                                             audit_key=_key(), actor=_actor())
+    except HolidayParseError as error:
+        errors = [str(problem) for problem in error.problems]
+    except (ValueError, DeadlinePolicyError):
+        errors = [gettext("Every number must be a whole number within its range: deadlines "
+                          "1-366 days, retention 30-3650 days, files 1-1024 MiB, 1-50 files.")]
+    if errors:
+        db.rollback()
+        return render_template("admin/settings.html", values=current, errors=errors), 400
+    db.commit()
+    flash(gettext("Settings saved."), "success")
+    return redirect(url_for("admin.settings"), code=303)
+
+
+@bp.route("/texts", methods=["GET", "POST"])
+@require_roles("admin")
+def texts() -> ResponseReturnValue:
+    """Public texts with limited HTML (paragraphs, emphasis, lists, links)."""
+    db = db_session()
+    if request.method == "POST":
+        try:
+            for key in admin_service.PUBLIC_TEXT_KEYS:
+                admin_service.set_public_text(db, key, request.form.get(key, ""),
+                                              audit_key=_key(), actor=_actor())
+        except admin_service.PublicTextTooLongError:
+            db.rollback()
+            flash(gettext("A text is too long (at most 20,000 characters)."), "error")
+            return redirect(url_for("admin.texts"), code=303)
+        db.commit()
+        flash(gettext("Public texts saved. Disallowed markup was removed."), "success")
+        return redirect(url_for("admin.texts"), code=303)
+    current = {key: admin_service.get_public_text(db, key) or ""
+               for key in admin_service.PUBLIC_TEXT_KEYS}
+    return render_template("admin/texts.html", texts=current, labels=TEXT_LABELS)
+
+
+@bp.app_context_processor
+def _public_texts() -> dict[str, object]:
+    def public_text(key: str) -> Markup | None:
+        return admin_service.get_public_text(db_session(), key)
+
+    return {"public_text": public_text}

@@ -1,0 +1,1 @@
+"""The auditor console: the audit log, its chain check, and statistics from metadata."""

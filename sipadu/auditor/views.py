@@ -1,0 +1,102 @@
+"""The auditor console: the audit log (filters, pages, CSV), its chain check, statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import gettext, lazy_gettext
+
+from sipadu.app_context import current_settings
+from sipadu.audit.recorder import audit
+from sipadu.audit.service import verify_chain
+from sipadu.auditor import service
+from sipadu.cases.service import today
+from sipadu.db import db_session
+from sipadu.stats.suppress import suppress_counts
+from sipadu.stats.svg import horizontal_bar_chart, monthly_column_chart
+from sipadu.web.auth import current_principal, require_roles
+from sipadu.web.nav import add_staff_nav
+
+bp = Blueprint("auditor", __name__, url_prefix="/auditor")
+add_staff_nav("auditor.log", lazy_gettext("Audit log"), ("auditor",), order=70)
+add_staff_nav("auditor.stats", lazy_gettext("Statistics"), ("auditor",), order=71)
+
+
+def _actor() -> str:
+    principal = current_principal()
+    assert principal is not None  # noqa: S101  (require_roles ran)
+    return f"staff:{principal.staff_id}"
+
+
+def _date(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None  # a malformed date filters nothing rather than failing the page
+
+
+def _filters() -> service.AuditFilter:
+    args = request.args
+    return service.AuditFilter(tag=args.get("tag", "")[:64].strip(),
+                               actor=args.get("actor", "")[:64].strip(),
+                               case_code=args.get("case", "")[:32].strip(),
+                               date_from=_date("from"), date_to=_date("to"))
+
+
+@bp.get("/")
+@require_roles("auditor")
+def log() -> str:
+    """The audit log, newest first, with filters, pagination and the chain check."""
+    db = db_session()
+    keyring = current_settings().keyring
+    assert keyring is not None  # noqa: S101
+    report = verify_chain(db, keyring.audit_hmac_key)
+    page = service.audit_page(db, _filters(), request.args.get("page", 1, type=int) or 1)
+    audit("audit:viewed", actor=_actor())
+    db.commit()
+    args = {key: value for key, value in request.args.items() if key != "page"}
+    return render_template("auditor/log.html", page=page, report=report, args=args,
+                           filters=_filters())
+
+
+@bp.get("/export.csv")
+@require_roles("auditor")
+def export() -> Response:
+    """The filtered log as CSV, streamed; the log holds no content, nor does the file."""
+    db = db_session()
+    audit("audit:exported", actor=_actor())
+    db.commit()
+    filters = _filters()
+
+    def rows() -> Iterator[str]:
+        try:
+            yield from service.audit_csv(db, filters)
+        finally:
+            # End the read transaction as soon as the last row is out: on SQLite an open
+            # reader would hold up the next writer until the response object is closed.
+            db.rollback()
+
+    response = Response(stream_with_context(rows()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="sipadu-audit.csv"'
+    return response
+
+
+@bp.get("/statistics")
+@require_roles("auditor")
+def stats() -> str:
+    """Counts, deadline compliance and time to close; cells under 5 shown as "< 5"."""
+    figures = service.statistics(db_session(), today())
+    tables = {
+        "category": (gettext("Cases by category"), suppress_counts(figures.by_category)),
+        "status": (gettext("Cases by status"), suppress_counts(figures.by_status)),
+        "unit": (gettext("Cases by unit of work"), suppress_counts(figures.by_unit)),
+        "month": (gettext("Cases by month received"), suppress_counts(figures.by_month)),
+    }
+    charts = {key: (monthly_column_chart(series, title=title, chart_id=f"chart-{key}")
+                    if key == "month" else
+                    horizontal_bar_chart(series, title=title, chart_id=f"chart-{key}"))
+              for key, (title, series) in tables.items()}
+    return render_template("auditor/stats.html", figures=figures, tables=tables, charts=charts,
+                           total=suppress_counts({"total": figures.total}).cells[0])

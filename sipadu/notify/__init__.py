@@ -1,0 +1,1 @@
+"""Content-free staff notifications, queued and sent as batched digests."""

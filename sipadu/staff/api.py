@@ -1,0 +1,100 @@
+"""Staff sessions in the JSON API: log in for a bearer token, log out with it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from sipadu.api.openapi import error_responses, register
+from sipadu.app_context import current_settings
+from sipadu.db import db_session
+from sipadu.sessions.service import end_session, start_session
+from sipadu.sessions.web import bearer_token
+from sipadu.staff import service
+from sipadu.staff.models import ROLES
+from sipadu.web.auth import public, require_roles
+from sipadu.web.errors import api_error
+from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
+
+bp = Blueprint("staff_api", __name__, url_prefix="/staff")
+
+
+def _field(document: object, name: str) -> str:
+    value = document.get(name) if isinstance(document, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+@bp.post("/sessions")
+@public
+@limiter.limit(LOGIN_LIMITS)
+def create_session() -> ResponseReturnValue:
+    """Log in with ``{username, password, totp}`` and receive ``{"token"}`` (201)."""
+    body = request.get_json(silent=True)
+    settings = current_settings()
+    assert settings.keyring is not None  # noqa: S101
+    db = db_session()
+    try:
+        result = service.authenticate(
+            db, _field(body, "username"), _field(body, "password"), _field(body, "totp"),
+            params=settings.argon2, audit_key=settings.keyring.audit_hmac_key, channel="api")
+    except service.LoginThrottledError as error:
+        db.commit()
+        response = api_error(429, gettext("Too many failed attempts. Please wait %(seconds)d "
+                                          "seconds and try again.", seconds=error.retry_after))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    except (service.LoginFailedError, service.EnrolmentRequiredError):
+        # An account still to enrol TOTP cannot use the API: same answer as any failure.
+        db.commit()
+        return api_error(401, gettext("The username, password or code is not correct."),
+                         "invalid_credentials")
+    token = start_session(db, kind="staff", payload=result.private_key,
+                          staff_id=result.account.id, channel="api")
+    db.commit()
+    return jsonify({"token": token}), 201
+
+
+@bp.delete("/sessions/current")
+@require_roles(*ROLES)
+def delete_session() -> Response:
+    """Log out: the session named by the bearer token is deleted."""
+    db = db_session()
+    end_session(db, bearer_token() or "")
+    db.commit()
+    return Response(status=204)
+
+
+_CREDENTIALS = {
+    "type": "object", "required": ["username", "password", "totp"],
+    "properties": {"username": {"type": "string"}, "password": {"type": "string"},
+                   "totp": {"type": "string", "pattern": "^[0-9]{6}$"}},
+}
+register(
+    paths={
+        "/staff/sessions": {"post": {
+            "operationId": "createStaffSession", "tags": ["staff"],
+            "summary": "Log in (password + TOTP) and receive a bearer token",
+            "security": [],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/StaffCredentials"}}}},
+            "responses": {"201": {"description": "Logged in", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/StaffToken"}}}},
+                **error_responses(401, 429)},
+        }},
+        "/staff/sessions/current": {"delete": {
+            "operationId": "deleteStaffSession", "tags": ["staff"],
+            "summary": "Log out: delete the session of this bearer token",
+            "security": [{"bearerAuth": []}],
+            "responses": {"204": {"description": "Logged out"}, **error_responses(401)},
+        }},
+    },
+    schemas={
+        "StaffCredentials": _CREDENTIALS,
+        "StaffToken": {"type": "object", "required": ["token"],
+                       "properties": {"token": {"type": "string"}}},
+    },
+    security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer",
+                                     "description": "Token from POST /staff/sessions; "
+                                                    "30 minutes idle timeout."}},
+)

@@ -1,0 +1,284 @@
+"""Staff sign-in pages: login with TOTP, first-run setup, TOTP enrolment, logout, password.
+
+The flow for an account without confirmed TOTP: the password is checked, the browser gets a
+short-lived marker in the signed Flask session (the account id only, no secret), the
+enrolment page shows the QR code and the secret, and the person confirms with their password
+and a first code. Only then is the private key unlocked and a staff session started.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import cast
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
+
+from sipadu.app_context import current_settings
+from sipadu.audit.recorder import audit
+from sipadu.crypto.params import Argon2Params
+from sipadu.db import db_session
+from sipadu.sessions.service import end_session, start_session
+from sipadu.sessions.web import (
+    StaffPrincipal,
+    clear_session_cookie,
+    cookie_name,
+    set_session_cookie,
+)
+from sipadu.staff import service, setup, totp
+from sipadu.staff.models import ROLES, StaffAccount
+from sipadu.staff.passwords import WeakPasswordError
+from sipadu.web.auth import current_principal, public, require_roles
+from sipadu.web.nav import add_staff_nav
+from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+ENROL_KEY, ENROL_UNTIL = "enrol_staff_id", "enrol_until"
+ENROL_SECONDS = 15 * 60
+FAILED = lazy_gettext("The username, password or code is not correct.")
+
+add_staff_nav("staff.home", lazy_gettext("Home"), tuple(ROLES), order=0)
+add_staff_nav("staff.password", lazy_gettext("Change password"), tuple(ROLES), order=90)
+
+
+def _params() -> Argon2Params:
+    return current_settings().argon2
+
+
+def _audit_key() -> bytes:
+    keyring = current_settings().keyring
+    assert keyring is not None  # noqa: S101  (create_app guarantees the keyring)
+    return keyring.audit_hmac_key
+
+
+def _principal() -> StaffPrincipal:
+    principal = current_principal()
+    if not isinstance(principal, StaffPrincipal):
+        abort(401)
+    return principal
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a local path: an open redirect would make a perfect phishing link.
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for("staff.home")
+
+
+def _begin_session(result: service.LoginResult, target: str | None) -> Response:
+    """Regenerate: drop any previous session, start a fresh one with a new token."""
+    db = db_session()
+    old = request.cookies.get(cookie_name("staff"))
+    if old:
+        end_session(db, old)
+    token = start_session(db, kind="staff", payload=result.private_key,
+                          staff_id=result.account.id, channel="web")
+    db.commit()
+    session.pop(ENROL_KEY, None)
+    session.pop(ENROL_UNTIL, None)
+    response = make_response(redirect(_safe_next(target), code=303))
+    set_session_cookie(response, "staff", token)
+    return response
+
+
+def _throttled(error: service.LoginThrottledError, template: str,
+               **context: object) -> ResponseReturnValue:
+    db_session().commit()
+    message = gettext("Too many failed attempts. Please wait %(seconds)d seconds and try "
+                      "again.", seconds=error.retry_after)
+    return (render_template(template, error=message, **context), 429,
+            {"Retry-After": str(error.retry_after)})
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(LOGIN_LIMITS, methods=["POST"])
+def login() -> ResponseReturnValue:
+    """Sign in with username, password and the authenticator code."""
+    target = request.values.get("next")
+    if request.method == "GET":
+        return render_template("staff/login.html", next=target)
+    form = request.form
+    db = db_session()
+    try:
+        result = service.authenticate(
+            db, form.get("username", ""), form.get("password", ""), form.get("totp", ""),
+            params=_params(), audit_key=_audit_key())
+    except service.EnrolmentRequiredError as needed:
+        db.commit()
+        session[ENROL_KEY], session[ENROL_UNTIL] = needed.staff_id, time.time() + ENROL_SECONDS
+        return redirect(url_for("staff.enrol"), code=303)
+    except service.LoginThrottledError as error:
+        return _throttled(error, "staff/login.html", next=target)
+    except service.LoginFailedError:
+        db.commit()
+        return render_template("staff/login.html", error=str(FAILED), next=target), 401
+    return _begin_session(result, target)
+
+
+def _enrolling_account() -> StaffAccount | None:
+    staff_id, until = session.get(ENROL_KEY), session.get(ENROL_UNTIL)
+    if not isinstance(staff_id, int) or not isinstance(until, float | int) or until < time.time():
+        return None
+    account = db_session().get(StaffAccount, staff_id)
+    if account is None or not account.active or account.totp_confirmed:
+        return None
+    return account
+
+
+def _enrol_page(account: StaffAccount, error: str | None = None,
+                status: int = 200) -> ResponseReturnValue:
+    secret = account.totp_secret or ""
+    uri = totp.provisioning_uri(secret, account.username)
+    qr = Markup(totp.qr_svg(uri))  # noqa: S704 - segno output of our own URI
+    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return render_template("staff/enrol.html", account=account, qr=qr, secret=grouped,
+                           error=error), status
+
+
+@bp.route("/enrol", methods=["GET", "POST"])
+@public
+@limiter.limit(LOGIN_LIMITS, methods=["POST"])
+def enrol() -> ResponseReturnValue:
+    """Show the QR code and secret; confirm with the password and a first code."""
+    account = _enrolling_account()
+    if account is None:
+        flash(gettext("Please sign in first."), "info")
+        return redirect(url_for("staff.login"), code=303)
+    if request.method == "GET":
+        return _enrol_page(account)
+    db = db_session()
+    try:
+        result = service.confirm_enrolment(
+            db, account.id, request.form.get("password", ""), request.form.get("totp", ""),
+            params=_params(), audit_key=_audit_key())
+    except service.LoginThrottledError as error:
+        db.commit()
+        return _enrol_page(account, gettext("Too many failed attempts. Please wait %(seconds)d "
+                                            "seconds and try again.",
+                                            seconds=error.retry_after), 429)
+    except service.LoginFailedError:
+        db.commit()
+        return _enrol_page(account, gettext("The password or code is not correct. Check the "
+                                            "time on your phone and try the next code."), 401)
+    return _begin_session(result, None)
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(LOGIN_LIMITS, methods=["POST"])
+def first_run(token: str) -> ResponseReturnValue:
+    """Create the first admin with the one-time URL that `sipadu serve` printed."""
+    db = db_session()
+    try:
+        setup.check_setup_token(db, token)
+    except setup.SetupTokenError:
+        return render_template("staff/setup_invalid.html"), 404
+    if request.method == "GET":
+        return render_template("staff/setup.html", token=token)
+    form = request.form
+    errors = _password_pair_errors(form.get("password", ""), form.get("password2", ""))
+    if not errors:
+        try:
+            account = setup.create_first_admin(
+                db, token, form.get("username", ""), form.get("password", ""),
+                params=_params(), audit_key=_audit_key())
+        except (service.StaffServiceError, WeakPasswordError, setup.SetupTokenError) as error:
+            errors = account_errors(error)
+    if errors:
+        db.rollback()
+        return render_template("staff/setup.html", token=token, errors=errors,
+                               username=form.get("username", "")), 400
+    db.commit()
+    session[ENROL_KEY], session[ENROL_UNTIL] = account.id, time.time() + ENROL_SECONDS
+    return redirect(url_for("staff.enrol"), code=303)
+
+
+def _password_pair_errors(password: str, repeated: str) -> list[str]:
+    if password != repeated:
+        return [gettext("The two passwords are not the same.")]
+    return []
+
+
+def account_errors(error: Exception) -> list[str]:
+    """Translated messages for the account service's refusals (shared with the admin pages)."""
+    if isinstance(error, WeakPasswordError):
+        return error.messages
+    messages = {
+        service.InvalidUsernameError: gettext(
+            "The username must be 2-64 characters: lower-case letters, digits, dots, dashes "
+            "or underscores."),
+        service.DuplicateUsernameError: gettext("This username is already taken."),
+        service.UnknownRoleError: gettext("Choose one of the roles offered."),
+        service.InvalidEmailError: gettext("The e-mail address is not valid."),
+        service.LoginFailedError: gettext("The current password is not correct."),
+        setup.SetupTokenError: gettext("This setup link is no longer valid."),
+    }
+    for kind, message in messages.items():
+        if isinstance(error, kind):
+            return [message]
+    return [gettext("The request could not be completed.")]
+
+
+@bp.post("/logout")
+@require_roles(*ROLES)
+def logout() -> Response:
+    """End this session on the server and forget the cookie."""
+    principal = _principal()
+    db = db_session()
+    token = request.cookies.get(cookie_name("staff"), "")
+    end_session(db, token)
+    audit("staff:logout", actor=f"staff:{principal.staff_id}")
+    db.commit()
+    g.principal = None
+    flash(gettext("You are signed out."), "info")
+    response = make_response(redirect(url_for("staff.login"), code=303))
+    clear_session_cookie(response, "staff")
+    return response
+
+
+@bp.get("/")
+@require_roles(*ROLES)
+def home() -> str:
+    """A start page linking to what this role can use."""
+    return render_template("staff/home.html", principal=_principal())
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@require_roles(*ROLES)
+def password() -> ResponseReturnValue:
+    """Change the password: the private key is re-wrapped; other sessions end."""
+    principal = _principal()
+    if request.method == "GET":
+        return render_template("staff/password.html")
+    form = request.form
+    db = db_session()
+    account = cast(StaffAccount, db.get(StaffAccount, principal.staff_id))
+    errors = _password_pair_errors(form.get("new_password", ""), form.get("new_password2", ""))
+    if not errors:
+        try:
+            service.change_password(db, account, form.get("old_password", ""),
+                                    form.get("new_password", ""), params=_params(),
+                                    audit_key=_audit_key(),
+                                    keep_session_hash=principal.session_id_hash)
+        except (service.StaffServiceError, WeakPasswordError) as error:
+            errors = account_errors(error)
+    db.commit()  # also keeps the audit event of a wrong current password
+    if errors:
+        return render_template("staff/password.html", errors=errors), 400
+    flash(gettext("Your password was changed. Your other sessions were ended."), "success")
+    return redirect(url_for("staff.home"), code=303)

@@ -1,0 +1,149 @@
+"""The admin console: sanitised public texts, settings, accounts (create, reset, deactivate)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sipadu.admin.service import (
+    InstanceSettings,
+    get_instance_settings,
+    sanitize_html,
+    save_instance_settings,
+)
+from sipadu.app_context import current_settings
+from sipadu.cases.deadlines import DeadlinePolicy
+from sipadu.db import db_session
+from sipadu.staff.models import StaffAccount
+from tests.conftest import Database, build_app, make_settings
+from tests.factories import make_case
+from tests.staffkit import Enrolled, csrf, enrolled, sign_in
+
+
+@pytest.mark.parametrize("dirty", [
+    "<script>alert(1)</script>", "<style>p{}</style>", '<p onclick="x()">t</p>',
+    '<a href="javascript:alert(1)">x</a>', '<img src=x onerror="y()">',
+    '<a href="data:text/html,hi">x</a>', '<iframe src="https://a"></iframe>',
+    '<p style="color:red">t</p>'])
+def test_bleach_strips_dangerous_markup(dirty: str) -> None:
+    clean = sanitize_html(dirty)
+    for bad in ("<script", "<style", "onclick", "javascript:", "onerror", "data:", "<iframe",
+                "style="):
+        assert bad not in clean
+
+
+def test_allowed_markup_survives_and_links_get_rel() -> None:
+    clean = sanitize_html('<p><strong>a</strong> <em>b</em></p><ul><li>c</li></ul>'
+                          '<a href="https://example.org/x" target="_blank">d</a>')
+    assert "<strong>a</strong>" in clean and "<li>c</li>" in clean
+    assert 'rel="noopener noreferrer"' in clean and "target" not in clean
+
+
+def test_settings_round_trip_on_both_databases(app: Flask, db: Session) -> None:
+    assert get_instance_settings(db).retention_days == 365
+    keyring = current_settings(app).keyring
+    assert keyring is not None
+    values = InstanceSettings(deadlines=DeadlinePolicy(acknowledge_working_days=5),
+                              holidays={date(2027, 1, 1): "Tahun Baru"}, retention_days=400,
+                              max_file_mib=20, max_files=3)
+    save_instance_settings(db, values, audit_key=keyring.audit_hmac_key, actor="cli")
+    db.commit()
+    loaded = get_instance_settings(db)
+    assert loaded == values and date(2027, 1, 1) in loaded.holiday_dates
+
+
+@pytest.fixture
+def admin_app(tmp_path: Path, sqlite_database: Database) -> Iterator[Flask]:
+    application = build_app(make_settings(tmp_path, sqlite_database,
+                                          rate_limits_enabled=False))
+    yield application
+    application.extensions["sipadu.engine"].dispose()
+
+
+def _admin(app: Flask) -> tuple[FlaskClient, Enrolled]:
+    with app.app_context():
+        person = enrolled(app, db_session(), "admin")
+    client = app.test_client()
+    client.get("/bahasa/en")  # assertions below read the English texts
+    assert sign_in(client, person).status_code == 303
+    return client, person
+
+
+def test_public_texts_are_sanitised_and_shown_on_the_landing_page(admin_app: Flask) -> None:
+    client, _ = _admin(admin_app)
+    token = csrf(client, "/admin/texts")
+    response = client.post("/admin/texts", data={
+        "csrf_token": token, "landing_intro": "<p>Halo <script>alert(1)</script>warga</p>",
+        "guidance": '<a href="javascript:alert(1)">klik</a>', "privacy_notice": ""})
+    assert response.status_code == 303
+    landing = admin_app.test_client().get("/").get_data(as_text=True)
+    assert "<p>Halo alert(1)warga</p>" in landing or "<p>Halo warga</p>" in landing
+    assert "<script" not in landing and "javascript:" not in landing
+    assert 'id="custom-privacy-notice"' not in landing
+
+
+def test_settings_form_refuses_bad_input_with_messages(admin_app: Flask) -> None:
+    client, _ = _admin(admin_app)
+    token = csrf(client, "/admin/settings")
+    form = {"csrf_token": token, "acknowledge_working_days": "3", "verification_days": "30",
+            "feedback_days": "90", "resolution_days": "60", "due_soon_working_days": "2",
+            "holidays": "2027-02-30\nbukan tanggal", "retention_days": "365",
+            "max_file_mib": "100", "max_files": "10"}
+    bad = client.post("/admin/settings", data=form)
+    assert bad.status_code == 400 and "2" in bad.get_data(as_text=True)
+    form["holidays"] = "2027-01-01  # Tahun Baru"
+    form["retention_days"] = "-1"
+    assert client.post("/admin/settings", data=form).status_code == 400
+    form["retention_days"] = "abc"
+    assert client.post("/admin/settings", data=form).status_code == 400
+    form["retention_days"] = "500"
+    assert client.post("/admin/settings", data=form).status_code == 303
+    with admin_app.app_context():
+        assert get_instance_settings(db_session()).retention_days == 500
+
+
+def test_accounts_create_reset_and_deactivate(admin_app: Flask) -> None:
+    client, admin = _admin(admin_app)
+    token = csrf(client, "/admin/")
+    weak = client.post("/admin/accounts", data={"csrf_token": token, "username": "irban-1",
+                                                "role": "investigator", "password": "pendek"})
+    assert weak.status_code == 400
+    created = client.post("/admin/accounts", data={
+        "csrf_token": token, "username": "irban-1", "role": "investigator",
+        "password": "kuda-laut-merah-1", "email": "irban@example.org"})
+    assert created.status_code == 303
+    with admin_app.app_context():
+        db = db_session()
+        person = enrolled(admin_app, db, "supervisor")
+        make_case(admin_app, db)
+        target = db.get(StaffAccount, person.account_id)
+        assert target is not None
+    reset_page = client.get(f"/admin/accounts/{person.account_id}/reset")
+    assert "grant those cases again" in reset_page.get_data(as_text=True)
+    reset = client.post(f"/admin/accounts/{person.account_id}/reset",
+                        data={"csrf_token": token, "password": "gajah-biru-terbang-9"},
+                        follow_redirects=True)
+    assert "1 case grants" in reset.get_data(as_text=True)
+    own = client.post(f"/admin/accounts/{admin.account_id}/deactivate",
+                      data={"csrf_token": token}, follow_redirects=True)
+    assert "cannot deactivate your own" in own.get_data(as_text=True)
+    client.post(f"/admin/accounts/{person.account_id}/deactivate", data={"csrf_token": token})
+    with admin_app.app_context():
+        db = db_session()
+        irban = db.scalars(select(StaffAccount).where(StaffAccount.username == "irban-1")).one()
+        assert irban.email == "irban@example.org" and irban.role == "investigator"
+        target = db.get(StaffAccount, person.account_id)
+        assert target is not None and not target.active
+
+
+def test_admin_pages_have_no_route_to_case_content(admin_app: Flask) -> None:
+    endpoints = [rule.endpoint for rule in admin_app.url_map.iter_rules()
+                 if rule.endpoint.startswith("admin.")]
+    assert endpoints and not any("case" in endpoint for endpoint in endpoints)

@@ -1,0 +1,70 @@
+"""Helpers for staff tests: enrolled accounts, TOTP codes, CSRF tokens, signing in."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from sipadu.app_context import current_settings
+from sipadu.staff import service
+from sipadu.staff.models import StaffAccount
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Enrolled:
+    """An account with confirmed TOTP, and what its owner knows."""
+
+    account_id: int
+    username: str
+    password: str = field(repr=False)
+    secret: str = field(repr=False)
+
+    def code(self, steps_ahead: int = 0) -> str:
+        """The TOTP code ``steps_ahead`` steps from now (within the accepted window ±1)."""
+        return pyotp.TOTP(self.secret).at(time.time() + 30 * steps_ahead)
+
+
+def enrolled(app: Flask, db: Session, role: str = "supervisor", *, confirmed: bool = True,
+             email: str | None = None) -> Enrolled:
+    """Create an account through the service; mark TOTP confirmed unless told otherwise."""
+    settings = current_settings(app)
+    assert settings.keyring is not None
+    password = f"kuda-{secrets.token_hex(6)}-Laut"
+    account = service.create_account(
+        db, f"{role[:5]}-{secrets.token_hex(3)}", role, password, params=settings.argon2,
+        audit_key=settings.keyring.audit_hmac_key, email=email)
+    account.totp_confirmed = confirmed
+    db.commit()
+    return Enrolled(account.id, account.username, password, account.totp_secret or "")
+
+
+def forget_totp_step(db: Session, person: Enrolled) -> None:
+    """Let the same code be used again (tests that sign in many times within 30 s)."""
+    account = db.get(StaffAccount, person.account_id)
+    assert account is not None
+    account.totp_last_step = None
+    db.commit()
+
+
+def csrf(client: FlaskClient, path: str = "/staff/login") -> str:
+    """A CSRF token from a page's form."""
+    match = _CSRF.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, person: Enrolled, code: str | None = None) -> TestResponse:
+    """Post the login form; returns the response (303 on success)."""
+    return client.post("/staff/login", data={
+        "csrf_token": csrf(client), "username": person.username, "password": person.password,
+        "totp": code or person.code()})
