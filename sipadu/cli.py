@@ -17,6 +17,7 @@ from sipadu.escrow.cli import OFFLINE_FILE_NAME, announce_escrow, escrow_cli
 from sipadu.escrow.service import create_escrow, generate_escrow_passphrase
 from sipadu.keyring import ESCROW_PUBLIC_FILE, KeyFileError, generate_missing_keys
 from sipadu.migrate import alembic_config, current_revision, head_revision, is_up_to_date
+from sipadu.ops.cli import backup_cli, retention_cli, storage_cli
 from sipadu.settings import Settings, SettingsError, settings_from_env
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
@@ -147,7 +148,8 @@ main = FlaskGroup(
     load_dotenv=False,
     help="SIPADU command line.",
 )
-for command in (init_command, serve_command, db_cli, audit_cli, escrow_cli):
+for command in (init_command, serve_command, db_cli, audit_cli, escrow_cli, retention_cli,
+                backup_cli, storage_cli):
     main.add_command(command)
 
 
@@ -156,3 +158,6 @@ def register_app_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(escrow_cli)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(storage_cli)
