@@ -20,7 +20,7 @@ from sipadu.escrow.cli import read_passphrase
 from sipadu.ops.backup import BackupError, create_backup, read_key_files
 from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.gc import ORPHAN_MIN_AGE_SECONDS, sweep_storage
-from sipadu.ops.restore import RestoreError, restore_backup
+from sipadu.ops.restore import RestoreError, restore_backup, target_is_empty
 from sipadu.ops.retention import cases_due_for_purge, run_retention
 from sipadu.storage.filesystem import FilesystemBlobStore
 
@@ -131,14 +131,17 @@ def backup_restore(backup_file: Path, key_path: Path, passphrase_stdin: bool, re
         settings = settings_from_env()
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
-    passphrase = read_passphrase(passphrase_stdin, confirm=False)
-    try:
-        private = read_escrow_private(key_path, passphrase)
-    except CryptoError as error:
-        raise click.ClickException(f"{type(error).__name__}: {error}") from None
     settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = make_engine(settings.database_url, settings.database_schema)
     try:
+        # Refuse a non-empty target before the (slow) escrow key derivation.
+        if not replace and not target_is_empty(engine, settings.blob_dir):
+            raise RestoreError("the target instance is not empty; pass --replace to overwrite it")
+        passphrase = read_passphrase(passphrase_stdin, confirm=False)
+        try:
+            private = read_escrow_private(key_path, passphrase)
+        except CryptoError as error:
+            raise click.ClickException(f"{type(error).__name__}: {error}") from None
         with backup_file.open("rb") as source, click.progressbar(
                 length=backup_file.stat().st_size, label="Restoring", file=sys.stderr,
                 hidden=quiet) as bar:

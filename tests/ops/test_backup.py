@@ -121,7 +121,7 @@ def test_corrupted_backup_is_refused_naming_the_member(
         _restore(bytes(data), escrow.private, target_database, tmp_path / "t")
     assert any(blob_id in str(info.value) for blob_id in filed.files) or "database/" in str(
         info.value)
-    with pytest.raises(BackupCorruptError, match="truncated|damaged"):
+    with pytest.raises(BackupCorruptError, match=r"truncated|damaged"):
         _restore(bytes(data[: len(data) // 2]), escrow.private, target_database,
                  tmp_path / "u")
     assert not (tmp_path / "t" / "blobs").exists() or not any((tmp_path / "t" / "blobs").iterdir())
@@ -141,7 +141,7 @@ def test_wrong_key_and_foreign_file_are_refused(
 
 def test_manifest_mismatch_names_the_member() -> None:
     listed = {"members": {"blobs/" + "a" * 32: {"sha256": "0" * 64}}}
-    with pytest.raises(BackupCorruptError, match="blobs/a{32} does not match its SHA-256"):
+    with pytest.raises(BackupCorruptError, match=r"blobs/a{32} does not match its SHA-256"):
         _check_manifest(listed, {"blobs/" + "a" * 32: "1" * 64})
     with pytest.raises(BackupCorruptError, match="listed in the manifest but missing"):
         _check_manifest(listed, {})
