@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sipadu import create_app
 from sipadu.app_context import current_settings
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import verify_chain
@@ -21,6 +24,7 @@ from sipadu.cases.models import (
     TimelineEntry,
 )
 from sipadu.cases.service import case_by_code
+from sipadu.db import db_session
 from sipadu.ops.retention import (
     RetentionError,
     cases_due_for_purge,
@@ -31,7 +35,10 @@ from sipadu.ops.retention import (
     run_retention,
 )
 from sipadu.sessions.models import AuthSession
+from sipadu.settings import settings_from_env
+from tests.conftest import TEST_ARGON2, Database
 from tests.ops.conftest import blob_store, file_case, supervisor
+from tests.test_cli import _env, run
 
 TODAY = date(2027, 6, 1)
 
@@ -133,3 +140,31 @@ def test_retention_period_setting() -> None:
             retention_days({"SIPADU_RETENTION_DAYS": bad})
     assert retention_end(date(2027, 1, 1), 365) == date(2028, 1, 1)
     assert Case.retention_until is not None
+
+
+@pytest.mark.slow
+def test_retention_cli(tmp_path: Path, sqlite_database: Database) -> None:
+    env = _env(tmp_path, sqlite_database)
+    assert run(env, "init").returncode == 0
+    app = create_app(replace(settings_from_env(env).with_keyring(), argon2=TEST_ARGON2))
+    today = date.today()
+    with app.app_context():
+        db = db_session()
+        supervisor(app, db)
+        due = file_case(app, db, "habis", archived_on=today - timedelta(days=400),
+                        retention_until=today - timedelta(days=1))
+        kept = file_case(app, db, "simpan", archived_on=today, retention_until=retention_end(
+            today, 365))
+    dry = run(env, "retention", "run", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert due.code in dry.stdout and kept.code not in dry.stdout
+    assert "1 case(s) due for purge (dry run: nothing deleted)." in dry.stdout
+    done = run(env, "retention", "run")
+    assert done.returncode == 0, done.stderr
+    assert f"purged {due.code}" in done.stdout
+    with app.app_context():
+        db = db_session()
+        assert case_by_code(db, due.code) is None and case_by_code(db, kept.code) is not None
+        assert not any(blob_store(app).exists(b) for b in due.files)
+    app.extensions["sipadu.engine"].dispose()
+    assert run(env, "audit", "verify").returncode == 0
