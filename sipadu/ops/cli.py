@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -54,7 +53,7 @@ def retention_run(dry_run: bool, quiet: bool) -> None:
         purged = run_retention(db, store, audit_key=_audit_key(), progress=bar.update)
     for code in purged:
         click.echo(f"purged {code}")
-    click.echo(f"{len(purged)} case(s) purged on {date.today().isoformat()}.")
+    click.echo(f"{len(purged)} case(s) purged.")
 
 
 class _HashingSink:

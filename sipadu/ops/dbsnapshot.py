@@ -15,7 +15,7 @@ import base64
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +46,22 @@ def snapshot_sqlite(engine: Engine, dest: Path) -> None:
         source.close()
 
 
+def _utc(value: datetime) -> datetime:
+    # SQLite keeps timestamps naive (they are UTC); PostgreSQL returns them in the session's
+    # time zone. Normalising to aware UTC keeps a restore exact across backends.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _normalise(row: Row) -> Row:
+    return {key: _utc(value) if isinstance(value, datetime) else value
+            for key, value in row.items()}
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, bytes | memoryview):
         return {"$b": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, datetime):
-        return {"$t": value.isoformat()}
+        return {"$t": _utc(value).isoformat()}
     if isinstance(value, date):
         return {"$d": value.isoformat()}
     return value
@@ -61,7 +72,7 @@ def _decode(value: Any) -> Any:
         if "$b" in value:
             return base64.b64decode(value["$b"])
         if "$t" in value:
-            return datetime.fromisoformat(value["$t"])
+            return _utc(datetime.fromisoformat(value["$t"]))
         if "$d" in value:
             return date.fromisoformat(value["$d"])
     return value
@@ -144,7 +155,7 @@ class Snapshot:
                 for table in meta.sorted_tables:
                     if table.name != VERSION_TABLE:
                         for row in _ordered_rows(connection, table):
-                            yield table.name, row
+                            yield table.name, _normalise(row)
         finally:
             engine.dispose()
 

@@ -30,6 +30,7 @@ from sipadu.cases.models import (
     TimelineEntry,
 )
 from sipadu.cases.service import open_json, seal_json
+from sipadu.cases.service import today as utc_today
 from sipadu.sessions.models import AuthSession
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 
@@ -75,7 +76,7 @@ def retention_end(archived_on: date, days: int | None = None) -> date:
 def cases_due_for_purge(db: Session, within_days: int = 14, *,
                         today: date | None = None) -> list[DueCase]:
     """Cases whose retention ends within ``within_days`` (0: due now), soonest first."""
-    horizon = (today or date.today()) + timedelta(days=within_days)
+    horizon = (today or utc_today()) + timedelta(days=within_days)
     rows = db.scalars(select(Case).where(Case.retention_until.is_not(None),
                                          Case.retention_until <= horizon)
                       .order_by(Case.retention_until, Case.id))
@@ -97,7 +98,7 @@ def extend_retention(
         raise RetentionError("the reason is too long")
     if case.retention_until is None:
         raise RetentionError("only archived cases have a retention period")
-    if until <= max(case.retention_until, today or date.today()):
+    if until <= max(case.retention_until, today or utc_today()):
         raise RetentionError("the new date must be later than the current one")
     case.retention_until = until
     case.retention_extended_by = staff_id
@@ -153,7 +154,7 @@ def run_retention(
         # Re-read under this transaction: an extension committed meanwhile wins.
         case = db.scalar(select(Case).where(Case.code == code).with_for_update())
         if case is None or case.retention_until is None or \
-                case.retention_until > (today or date.today()):
+                case.retention_until > (today or utc_today()):
             db.rollback()
             continue
         blob_ids = purge_case(db, case, audit_key=audit_key)

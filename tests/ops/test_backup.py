@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -38,11 +39,18 @@ def _backup(app: Flask, escrow: Escrow, key_files: dict[str, bytes] | None = Non
     return sink.getvalue()
 
 
+def _same(value: object) -> object:
+    # SQLite hands back naive UTC timestamps, PostgreSQL aware ones: compare the instants.
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
 def _dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     meta = MetaData()
     meta.reflect(engine)
     with engine.connect() as connection:
-        return {table.name: [tuple(row) for row in connection.execute(
+        return {table.name: [tuple(_same(v) for v in row) for row in connection.execute(
             select(table).order_by(*table.primary_key.columns))]
             for table in meta.sorted_tables if table.name != "alembic_version"}
 
@@ -147,3 +155,32 @@ def test_manifest_mismatch_names_the_member() -> None:
         _check_manifest(listed, {})
     with pytest.raises(BackupCorruptError, match="not listed"):
         _check_manifest({"members": {}}, {"keys/escrow.pub": "1" * 64})
+
+
+def test_sqlite_backup_restores_into_postgresql(
+    tmp_path: Path, sqlite_database: Database, postgres_url: str, escrow: Escrow,
+) -> None:
+    from sipadu.keyring import make_test_keyring
+    from tests.conftest import _postgres_schema, build_app, make_settings
+
+    app = build_app(make_settings(tmp_path, sqlite_database,
+                                  keyring=make_test_keyring(escrow_public=escrow.public)))
+    try:
+        with app.app_context():
+            from sipadu.db import db_session
+
+            db = db_session()
+            supervisor(app, db)
+            file_case(app, db, "pindah-ke-postgresql", files=1)
+        data = _backup(app, escrow)
+        target_gen = _postgres_schema(postgres_url)
+        target = next(target_gen)
+        try:
+            engine, report = _restore(data, escrow.private, target, tmp_path / "pg")
+            assert report.chain.ok  # type: ignore[attr-defined]
+            assert _dump(engine) == _dump(app.extensions["sipadu.engine"])
+            engine.dispose()
+        finally:
+            next(target_gen, None)
+    finally:
+        app.extensions["sipadu.engine"].dispose()
