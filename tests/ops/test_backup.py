@@ -17,7 +17,7 @@ from sipadu.cases.content import list_messages, read_report
 from sipadu.cases.models import Attachment
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
 from sipadu.crypto.escrow import generate_escrow_keypair
-from sipadu.crypto.staff import unlock_private_key
+from sipadu.crypto.staff import unlock_private_key, verify_password
 from sipadu.db import make_engine
 from sipadu.ops.backup import create_backup
 from sipadu.ops.container import BackupFormatError, BackupKeyError
@@ -86,6 +86,7 @@ def test_round_trip_restores_everything_byte_for_byte(
         with Session(engine) as db:
             account = db.scalar(select(StaffAccount).where(StaffAccount.id == member.account.id))
             assert account is not None
+            assert verify_password(account.password_hash, member.password)
             private = unlock_private_key(account.wrapped_private_key, member.password,
                                          account_id=account.id)
             for filed in cases:
