@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from sipadu.app_context import current_settings
-from sipadu.audit.service import count_events, verify_chain
+from sipadu.audit.service import (
+    chain_head,
+    check_anchor,
+    count_events,
+    export_rows,
+    verify_chain,
+)
 from sipadu.db import db_session
 
 audit_cli = AppGroup("audit", help="Audit log tools.")
@@ -16,7 +24,10 @@ audit_cli = AppGroup("audit", help="Audit log tools.")
 
 @audit_cli.command("verify")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def verify_command(quiet: bool) -> None:
+@click.option("--anchor", default=None, metavar="[SEQ:]HASH",
+              help="A head hash recorded earlier (from `sipadu audit export`) that must still "
+                   "be in the chain, at its place.")
+def verify_command(quiet: bool, anchor: str | None) -> None:
     """Walk the audit chain; exit 1 naming the first row that was edited, removed or moved."""
     keyring = current_settings().keyring
     assert keyring is not None  # noqa: S101
@@ -29,7 +40,33 @@ def verify_command(quiet: bool) -> None:
         click.echo(f"Audit log FAILED at row {report.first_bad_seq}: {report.problem}. "
                    f"{report.rows_checked} rows before it are intact.", err=True)
         raise SystemExit(1)
+    if anchor is not None:
+        problem = check_anchor(session, anchor)
+        if problem:
+            click.echo(f"Audit log FAILED the anchor check: {problem}.", err=True)
+            raise SystemExit(1)
+        click.echo("Anchor found: nothing up to the anchored row has changed.")
     if report.rows_checked == 0:
         click.echo("Audit log is empty: nothing to verify (a used instance always has rows).")
         return
     click.echo(f"Audit log intact: {report.rows_checked} rows verified.")
+
+
+@audit_cli.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the JSON lines to this file instead of stdout.")
+def export_command(out: Path | None) -> None:
+    """The chain as JSON lines; the head (``HEAD <seq>:<hash>``) goes to stderr, to anchor."""
+    session = db_session()
+    # The head printed is the last row exported, so it always matches the file even when
+    # events are appended meanwhile.
+    seq, head_hash = chain_head(session) if count_events(session) == 0 else (0, "")
+    handle = out.open("x", encoding="ascii") if out else sys.stdout
+    try:
+        for row in export_rows(session):
+            handle.write(json.dumps(row, separators=(",", ":"), sort_keys=True) + "\n")
+            seq, head_hash = int(str(row["seq"])), str(row["hash"])
+    finally:
+        if out:
+            handle.close()
+    click.echo(f"HEAD {seq}:{head_hash}", err=True)

@@ -12,7 +12,7 @@ import hashlib
 import hmac as hmac_lib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -192,3 +192,37 @@ def verify_chain(
         return ChainReport(checked, checked + 1,
                            f"the head records {head.seq} rows but {checked} remain (truncated)")
     return ChainReport(checked)
+
+
+def export_rows(session: Session) -> Iterator[dict[str, object]]:
+    """Every row in chain order, as JSON-ready dicts (what an auditor archives)."""
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(
+        yield_per=5000)).scalars()
+    for row in rows:
+        yield {"seq": row.seq, "occurred_at": _iso(row.occurred_at), "tag": row.tag,
+               "actor": row.actor, "case_code": row.case_code, "outcome": row.outcome,
+               "detail": row.detail, "prev_hash": row.prev_hash, "hash": row.hash,
+               "hmac": row.hmac}
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """``(seq, hash)`` of the newest row (``(0, genesis)`` for an empty chain)."""
+    head = session.get(AuditHead, HEAD_ID)
+    return (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
+
+
+def check_anchor(session: Session, anchor: str) -> str | None:
+    """Why ``anchor`` (``HASH`` or ``SEQ:HASH``) is not in the chain, or None when it is.
+
+    Call after :func:`verify_chain` succeeded: every row then links back to the genesis, so a
+    row carrying the anchored hash proves that nothing up to it changed. A rewritten history
+    (even one re-signed with the audit key) or a chain truncated before it has no such row."""
+    seq_text, _, hash_text = anchor.strip().lower().rpartition(":")
+    if not re.fullmatch(r"[0-9a-f]{64}", hash_text) or (seq_text and not seq_text.isdigit()):
+        return "the anchor must be a 64-character hex hash, optionally prefixed by 'SEQ:'"
+    row = session.scalar(select(AuditEvent).where(AuditEvent.hash == hash_text))
+    if row is None:
+        return "no row carries the anchored hash (history rewritten or truncated before it)"
+    if seq_text and int(seq_text) != row.seq:
+        return f"the anchored hash is at row {row.seq}, not at row {seq_text}"
+    return None

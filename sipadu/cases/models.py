@@ -44,6 +44,10 @@ class Case(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     archived_on: Mapped[date | None] = mapped_column(Date, index=True)
     retention_until: Mapped[date | None] = mapped_column(Date, index=True)
+    # Set when a supervisor extends retention: who, and why (the reason sealed under the DEK).
+    retention_extended_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+    retention_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     outcome: Mapped[str | None] = mapped_column(String(32))
     objection_used: Mapped[bool] = mapped_column(Boolean, default=False)
     # AES-GCM under the DEK, AAD bound to this case and the record kind.

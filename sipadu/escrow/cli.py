@@ -12,7 +12,12 @@ from sipadu.app_context import current_settings
 from sipadu.crypto.errors import CryptoError
 from sipadu.crypto.escrow import read_escrow_private
 from sipadu.db import db_session
-from sipadu.escrow.service import EscrowError, create_escrow, grant_with_escrow
+from sipadu.escrow.service import (
+    EscrowError,
+    create_escrow,
+    grant_all_open_with_escrow,
+    grant_with_escrow,
+)
 
 escrow_cli = AppGroup("escrow", help="The offline escrow key.")
 OFFLINE_FILE_NAME = "escrow-private-MOVE-OFFLINE.key"
@@ -55,23 +60,38 @@ def escrow_init(private_out: Path | None, passphrase_stdin: bool) -> None:
 
 
 @escrow_cli.command("grant")
-@click.option("--case", "code", required=True, help="Case code, e.g. SPD-7K3Q9M.")
+@click.option("--case", "code", default=None, help="Case code, e.g. SPD-7K3Q9M.")
+@click.option("--all-open", is_flag=True,
+              help="Every case not closed or archived (e.g. for a new supervisor).")
 @click.option("--to", "username", required=True, help="Staff account to receive access.")
 @click.option("--key", "key_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The offline escrow private key file.")
 @click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
-def escrow_grant(code: str, username: str, key_path: Path, passphrase_stdin: bool) -> None:
+def escrow_grant(code: str | None, all_open: bool, username: str, key_path: Path,
+                 passphrase_stdin: bool) -> None:
     """Give a staff member access to a case with the offline escrow key (recovery)."""
+    if (code is None) == (not all_open):
+        raise click.UsageError("give exactly one of --case CODE or --all-open")
     keyring = current_settings().keyring
     assert keyring is not None  # noqa: S101
     passphrase = read_passphrase(passphrase_stdin, confirm=False)
     try:
         private = read_escrow_private(key_path, passphrase)
         db = db_session()
-        grant_with_escrow(db, private, code=code.strip().upper(), username=username,
-                          audit_key=keyring.audit_hmac_key)
+        if code is None:
+            granted, skipped = grant_all_open_with_escrow(
+                db, private, username=username, audit_key=keyring.audit_hmac_key)
+        else:
+            grant_with_escrow(db, private, code=code.strip().upper(), username=username,
+                              audit_key=keyring.audit_hmac_key)
+            granted, skipped = [code], []
         db.commit()
     except (EscrowError, CryptoError) as error:
         raise click.ClickException(f"{type(error).__name__}: {error}") from None
-    click.echo(f"{username} can now open case {code}.")
+    for skipped_code, why in skipped:
+        click.echo(f"skipped {skipped_code}: {why}", err=True)
+    if code is None:
+        click.echo(f"{username} can now open {len(granted)} open case(s).")
+    else:
+        click.echo(f"{username} can now open case {code}.")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.cases.service import CaseAccessError, case_by_code, grant_case, is_conflicted
+from sipadu.cases.statuses import CLOSED
 from sipadu.crypto import grants
 from sipadu.crypto.base32 import random_symbols
 from sipadu.crypto.errors import DecryptionError
@@ -57,6 +58,16 @@ def create_escrow(keys_dir: Path, private_path: Path, passphrase: str) -> Create
     return CreatedEscrow(public_path, private_path)
 
 
+def escrow_recipient(db: Session, username: str) -> StaffAccount:
+    """The active supervisor or investigator who is to receive recovered cases."""
+    staff = db.scalar(select(StaffAccount).where(StaffAccount.username == username))
+    if staff is None or not staff.active:
+        raise EscrowError(f"no active staff account named {username}")
+    if staff.role not in ("supervisor", "investigator"):
+        raise EscrowError("only supervisors and investigators can be given a case")
+    return staff
+
+
 def grant_with_escrow(
     db: Session, escrow_private: bytes, *, code: str, username: str, audit_key: bytes,
 ) -> CaseGrant:
@@ -66,11 +77,7 @@ def grant_with_escrow(
         raise EscrowError(f"no case with code {code}")
     if case.escrow_grant is None:
         raise EscrowError(f"case {code} was filed before the escrow key existed")
-    staff = db.scalar(select(StaffAccount).where(StaffAccount.username == username))
-    if staff is None or not staff.active:
-        raise EscrowError(f"no active staff account named {username}")
-    if staff.role not in ("supervisor", "investigator"):
-        raise EscrowError("only supervisors and investigators can be given a case")
+    staff = escrow_recipient(db, username)
     if is_conflicted(db, case, staff.id):
         raise EscrowError(f"{username} has a conflict of interest on {code}")
     try:
@@ -85,3 +92,29 @@ def grant_with_escrow(
                  detail={"staff_id": staff.id, "reason": "recovery"})
     return grant
 
+
+
+def open_case_codes(db: Session) -> list[str]:
+    """Codes of every case not closed or archived, oldest first."""
+    return list(db.scalars(select(Case.code).where(Case.status.not_in([str(s) for s in CLOSED]))
+                           .order_by(Case.id)))
+
+
+def grant_all_open_with_escrow(
+    db: Session, escrow_private: bytes, *, username: str, audit_key: bytes,
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Grant every open case to one staff member (e.g. a new supervisor after every
+    supervisor lost their keys). Returns the granted codes and ``(code, why)`` for those
+    skipped (filed before the escrow key, conflicted); each grant is audited."""
+    escrow_recipient(db, username)  # fail once, before any case, for a wrong name
+    granted: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for code in open_case_codes(db):
+        try:
+            with db.begin_nested():
+                grant_with_escrow(db, escrow_private, code=code, username=username,
+                                  audit_key=audit_key)
+            granted.append(code)
+        except EscrowError as error:
+            skipped.append((code, str(error)))
+    return granted, skipped

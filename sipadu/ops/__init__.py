@@ -1,0 +1,1 @@
+"""Operations: retention, backup and restore, storage sweep."""

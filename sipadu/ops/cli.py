@@ -1,0 +1,181 @@
+"""`sipadu retention …`, `sipadu backup …` and `sipadu storage …` commands."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from sipadu.app_context import current_settings
+from sipadu.crypto.errors import CryptoError
+from sipadu.crypto.escrow import read_escrow_private
+from sipadu.crypto.stream import Writable
+from sipadu.db import db_session, get_engine, make_engine
+from sipadu.escrow.cli import read_passphrase
+from sipadu.ops.backup import BackupError, create_backup, read_key_files
+from sipadu.ops.container import BackupFormatError, BackupKeyError
+from sipadu.ops.gc import ORPHAN_MIN_AGE_SECONDS, sweep_storage
+from sipadu.ops.restore import RestoreError, restore_backup, target_is_empty
+from sipadu.ops.retention import cases_due_for_purge, run_retention
+from sipadu.storage.filesystem import FilesystemBlobStore
+
+retention_cli = AppGroup("retention", help="Purge archived cases whose retention has ended.")
+backup_cli = AppGroup("backup", help="Encrypted backups and restores.")
+storage_cli = AppGroup("storage", help="The encrypted blob store.")
+
+
+def _audit_key() -> bytes:
+    keyring = current_settings().keyring
+    assert keyring is not None  # noqa: S101
+    return keyring.audit_hmac_key
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="List the cases due for purge; delete nothing.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def retention_run(dry_run: bool, quiet: bool) -> None:
+    """Purge every case whose retention date has passed (one transaction per case)."""
+    db = db_session()
+    store = FilesystemBlobStore(current_settings().blob_dir)
+    if dry_run:
+        due = cases_due_for_purge(db, 0)
+        for item in due:
+            click.echo(f"{item.code}\tretention ended {item.retention_until.isoformat()}")
+        click.echo(f"{len(due)} case(s) due for purge (dry run: nothing deleted).")
+        return
+    total = len(cases_due_for_purge(db, 0))
+    with click.progressbar(length=total, label="Purging", file=sys.stderr,
+                           hidden=quiet or total < 2) as bar:
+        purged = run_retention(db, store, audit_key=_audit_key(), progress=bar.update)
+    for code in purged:
+        click.echo(f"purged {code}")
+    click.echo(f"{len(purged)} case(s) purged.")
+
+
+class _HashingSink:
+    """The backup file, hashed as it is written (the operator records the digest)."""
+
+    def __init__(self, sink: Writable) -> None:
+        self._sink, self.digest = sink, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self._sink.write(data)
+        return len(data)
+
+
+@backup_cli.command("create")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The encrypted backup file to write (must not exist).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def backup_create(out: Path, quiet: bool) -> None:
+    """Write an encrypted, consistent backup of the database, blobs and audit key."""
+    settings = current_settings()
+    assert settings.keyring is not None  # noqa: S101
+    if settings.keyring.escrow_public is None:
+        raise click.ClickException("no escrow key (keys/escrow.pub): run `sipadu escrow init`")
+    if out.exists():
+        raise click.ClickException(f"{out} already exists")
+    partial = out.with_name(out.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle, click.progressbar(
+                length=1, label="Backing up", file=sys.stderr, hidden=quiet) as bar:
+            sink = _HashingSink(handle)
+
+            def _grow(blobs: int) -> None:
+                bar.length = blobs + 1
+                bar.update(1)
+
+            summary = create_backup(
+                sink, engine=get_engine(), store=FilesystemBlobStore(settings.blob_dir),
+                escrow_public=settings.keyring.escrow_public,
+                key_files=read_key_files(settings.keys_dir), progress=bar.update,
+                on_blob_count=_grow)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, out)
+    except (BackupError, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"backup failed: {error}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    for blob_id in summary.missing_blobs:
+        click.echo(f"WARNING: blob {blob_id} is referenced but missing; run `sipadu storage gc`",
+                   err=True)
+    click.echo(f"Backup written: {out} ({summary.backend} database, {summary.blobs} blobs).")
+    click.echo(f"SHA-256 {sink.digest.hexdigest()}  (record it beside the file)")
+
+
+@backup_cli.command("restore", with_appcontext=False)
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--escrow-key", "key_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The offline escrow private key file.")
+@click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
+@click.option("--replace", is_flag=True, help="Overwrite a target that already holds data.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def backup_restore(backup_file: Path, key_path: Path, passphrase_stdin: bool, replace: bool,
+                   quiet: bool) -> None:
+    """Restore a backup onto this (empty) instance, then verify the audit chain."""
+    from sipadu.settings import SettingsError, settings_from_env
+
+    os.umask(0o077)
+    try:
+        settings = settings_from_env()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url, settings.database_schema)
+    try:
+        # Refuse a non-empty target before the (slow) escrow key derivation.
+        if not replace and not target_is_empty(engine, settings.blob_dir):
+            raise RestoreError("the target instance is not empty; pass --replace to overwrite it")
+        passphrase = read_passphrase(passphrase_stdin, confirm=False)
+        try:
+            private = read_escrow_private(key_path, passphrase)
+        except CryptoError as error:
+            raise click.ClickException(f"{type(error).__name__}: {error}") from None
+        with backup_file.open("rb") as source, click.progressbar(
+                length=backup_file.stat().st_size, label="Restoring", file=sys.stderr,
+                hidden=quiet) as bar:
+            report = restore_backup(source, private, engine=engine, blob_dir=settings.blob_dir,
+                                    keys_dir=settings.keys_dir,
+                                    staging_root=settings.instance_dir, replace=replace,
+                                    progress=bar.update)
+    except (RestoreError, BackupFormatError, BackupKeyError) as error:
+        raise click.ClickException(f"restore refused: {error}") from None
+    finally:
+        engine.dispose()
+    for name in report.keys_restored:
+        click.echo(f"Restored key file keys/{name}.")
+    chain = report.chain
+    if chain is None or not chain.ok:
+        click.echo(f"Restore FAILED the audit check at row {chain and chain.first_bad_seq}: "
+                   f"{chain and chain.problem}", err=True)
+        raise SystemExit(1)
+    click.echo(f"Restored {sum(report.rows.values())} rows and {report.blobs} blobs; "
+               f"audit log intact: {chain.rows_checked} rows verified.")
+
+
+@storage_cli.command("gc")
+@click.option("--min-age", type=click.IntRange(0), default=ORPHAN_MIN_AGE_SECONDS,
+              show_default=True, help="Only orphans older than this many seconds are removed.")
+def storage_gc(min_age: int) -> None:
+    """Remove orphan blobs; report rows whose blob is missing or malformed (exit 1)."""
+    store = FilesystemBlobStore(current_settings().blob_dir)
+    report = sweep_storage(db_session(), store, min_age)
+    for blob_id in report.removed:
+        click.echo(f"removed orphan blob {blob_id}")
+    for problem in report.problems:
+        click.echo(f"PROBLEM case {problem.case_code} attachment {problem.attachment_id} "
+                   f"blob {problem.blob_id}: {problem.problem}", err=True)
+    click.echo(f"{len(report.removed)} orphan(s) removed; {report.checked} attachment(s) "
+               f"checked, {len(report.problems)} problem(s).")
+    if report.problems:
+        raise SystemExit(1)

@@ -1,0 +1,244 @@
+"""`sipadu backup restore`: decrypt, check every member against the manifest, load, verify.
+
+Members are written only to paths this module chooses (never ``tar.extract``), into a
+private staging folder inside the instance folder. Nothing reaches the database or the blob
+store until every hash matched; the audit chain is verified before success is declared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, MetaData, func, select
+
+from sipadu import migrate
+from sipadu.audit.models import AuditEvent
+from sipadu.audit.service import ChainReport, verify_chain
+from sipadu.crypto.errors import DecryptionError
+from sipadu.crypto.stream import Readable
+from sipadu.keyring import generate_missing_keys, write_private_file
+from sipadu.ops.backup import BACKED_UP_KEYS, MANIFEST
+from sipadu.ops.container import open_encrypted_reader
+from sipadu.ops.dbsnapshot import VERSION_TABLE, Snapshot, clear_tables, load_rows
+from sipadu.storage.base import BLOB_ID_PATTERN
+
+_MEMBER = re.compile(r"(database/(snapshot\.sqlite3|export\.jsonl)|keys/(audit_hmac\.key|"
+                     r"escrow\.pub)|blobs/[0-9a-f]{32}|manifest\.json)")
+_MAX_MANIFEST = 64 * 1024 * 1024
+_KEEP_EVENTS = frozenset({"system:initialised"})
+
+
+class RestoreError(Exception):
+    """The backup cannot be restored here; the message says why."""
+
+
+class BackupCorruptError(RestoreError):
+    """A member is damaged, missing or unexpected; the message names it."""
+
+
+@dataclass
+class RestoreReport:
+    """What was restored."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    blobs: int = 0
+    keys_restored: list[str] = field(default_factory=list)
+    chain: ChainReport | None = None
+
+
+def _copy_member(tar: tarfile.TarFile, member: tarfile.TarInfo, dest: Path) -> str:
+    source = tar.extractfile(member)
+    if source is None:
+        raise BackupCorruptError(f"member {member.name} is not a regular file")
+    digest = hashlib.sha256()
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        while piece := source.read(256 * 1024):
+            digest.update(piece)
+            out.write(piece)
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest()
+
+
+def _unpack(reader: Any, staging: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Stream the archive into ``staging``; returns the manifest and each member's hash."""
+    hashes: dict[str, str] = {}
+    manifest: dict[str, Any] | None = None
+    current = "the start of the archive"
+    try:
+        with tarfile.open(fileobj=reader, mode="r|") as tar:
+            for member in tar:
+                current = f"member {member.name}"
+                if not member.isfile() or not _MEMBER.fullmatch(member.name) \
+                        or member.name in hashes:
+                    raise BackupCorruptError(f"unexpected {current} in the backup")
+                if member.name == MANIFEST:
+                    data = tar.extractfile(member)
+                    if data is None or member.size > _MAX_MANIFEST:
+                        raise BackupCorruptError("the manifest is malformed")
+                    manifest = json.loads(data.read())
+                    continue
+                dest = staging / member.name.replace("/", "__")
+                hashes[member.name] = _copy_member(tar, member, dest)
+                current = f"the data after member {member.name}"
+    except DecryptionError:
+        raise BackupCorruptError(f"the backup is damaged in {current}: it does not "
+                                 "authenticate (altered, truncated or corrupted)") from None
+    except (tarfile.TarError, ValueError, OSError) as error:
+        raise BackupCorruptError(f"the archive is unreadable near {current}: {error}") from None
+    if manifest is None:
+        raise BackupCorruptError("the backup has no manifest (truncated?)")
+    return manifest, hashes
+
+
+def _check_manifest(manifest: dict[str, Any], hashes: dict[str, str]) -> None:
+    listed = manifest.get("members")
+    if not isinstance(listed, dict):
+        raise BackupCorruptError("the manifest is malformed")
+    for name, entry in sorted(listed.items()):
+        if name not in hashes:
+            raise BackupCorruptError(f"member {name} is listed in the manifest but missing")
+        if not isinstance(entry, dict) or entry.get("sha256") != hashes[name]:
+            raise BackupCorruptError(f"member {name} does not match its SHA-256 in the manifest")
+    for name in sorted(set(hashes) - set(listed)):
+        raise BackupCorruptError(f"member {name} is not listed in the manifest")
+
+
+def target_is_empty(engine: Engine, blob_dir: Path) -> bool:
+    """True for a new instance: no rows beyond what `sipadu init` writes, and no blobs."""
+    if blob_dir.is_dir() and any(BLOB_ID_PATTERN.fullmatch(p.name) for p in blob_dir.iterdir()):
+        return False
+    with engine.connect() as connection:
+        meta = MetaData()
+        meta.reflect(connection)
+        for table in meta.sorted_tables:
+            if table.name in (VERSION_TABLE, "audit_head"):
+                continue
+            query = select(func.count()).select_from(table)
+            if table.name == AuditEvent.__tablename__:
+                query = query.where(table.c.tag.not_in(_KEEP_EVENTS))
+            if connection.execute(query).scalar():
+                return False
+    return True
+
+
+def _restore_keys(staging: Path, keys_dir: Path, replace: bool) -> list[str]:
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    restored = []
+    for name in BACKED_UP_KEYS:
+        staged = staging / f"keys__{name}"
+        if not staged.exists():
+            continue
+        data, target = staged.read_bytes(), keys_dir / name
+        if target.exists():
+            if target.read_bytes() == data:
+                continue
+            if not replace:
+                raise RestoreError(f"{target} differs from the backup's copy; the restored data "
+                                   "needs the backup's key. Move it away or pass --replace.")
+            target.unlink()
+        write_private_file(target, data)
+        if name.endswith(".pub"):
+            target.chmod(0o644)
+        restored.append(name)
+    # The CSRF and rate-limit keys are per machine: new ones are as good as the old.
+    generate_missing_keys(keys_dir)
+    return restored
+
+
+def _known_revisions(engine: Engine) -> set[str]:
+    script = ScriptDirectory.from_config(migrate.alembic_config(engine))
+    return {revision.revision for revision in script.walk_revisions()}
+
+
+def _load_database(engine: Engine, staging: Path, report: RestoreReport) -> None:
+    sqlite_path = staging / "database__snapshot.sqlite3"
+    snapshot = (Snapshot(sqlite_path, "sqlite") if sqlite_path.exists()
+                else Snapshot(staging / "database__export.jsonl", "jsonl"))
+    if snapshot.revision is None:
+        raise BackupCorruptError("the database snapshot has no schema revision")
+    if snapshot.revision not in _known_revisions(engine):
+        raise RestoreError(f"the backup's schema {snapshot.revision} is unknown to this "
+                           "version of SIPADU; install the version that made it")
+    if migrate.current_revision(engine) is not None:
+        migrate.downgrade(engine, "base")  # the target is empty (or is being replaced)
+    migrate.upgrade(engine, snapshot.revision)
+    with engine.begin() as connection:
+        meta = MetaData()
+        meta.reflect(connection)
+        clear_tables(connection, meta)
+        report.rows = load_rows(connection, meta, snapshot.rows())
+    migrate.upgrade(engine, "head")
+
+
+def _install_blobs(staging: Path, blob_dir: Path, replace: bool) -> int:
+    blob_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if replace:
+        for old in blob_dir.iterdir():
+            if BLOB_ID_PATTERN.fullmatch(old.name):
+                old.unlink()
+    count = 0
+    for staged in staging.glob("blobs__*"):
+        os.replace(staged, blob_dir / staged.name.removeprefix("blobs__"))
+        count += 1
+    return count
+
+
+class _Counting:
+    """Reports bytes read from the backup file (for the progress bar)."""
+
+    def __init__(self, source: Readable, progress: Callable[[int], None] | None) -> None:
+        self._source, self._progress = source, progress
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._source.read(size)
+        if self._progress is not None and data:
+            self._progress(len(data))
+        return data
+
+
+def restore_backup(
+    source: Readable, escrow_private: bytes, *, engine: Engine, blob_dir: Path,
+    keys_dir: Path, staging_root: Path, replace: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> RestoreReport:
+    """Restore a backup onto this instance; raises RestoreError (or a subclass)."""
+    if not replace and not target_is_empty(engine, blob_dir):
+        raise RestoreError("the target instance is not empty; pass --replace to overwrite it")
+    reader = open_encrypted_reader(_Counting(source, progress), escrow_private)
+    staging_root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    staging = staging_root / f"restore-{os.getpid()}-{os.urandom(4).hex()}"
+    staging.mkdir(mode=0o700)
+    report = RestoreReport()
+    try:
+        manifest, hashes = _unpack(reader, staging)
+        _check_manifest(manifest, hashes)
+        report.keys_restored = _restore_keys(staging, keys_dir, replace)
+        _load_database(engine, staging, report)
+        report.blobs = _install_blobs(staging, blob_dir, replace)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    report.chain = _verify(engine, keys_dir)
+    return report
+
+
+def _verify(engine: Engine, keys_dir: Path) -> ChainReport:
+    from sqlalchemy.orm import Session
+
+    from sipadu.keyring import load_keyring
+
+    key = load_keyring(keys_dir).audit_hmac_key
+    with Session(engine) as session:
+        return verify_chain(session, key)
+

@@ -1,0 +1,165 @@
+"""Retention: which archived cases are due, extending a case's retention, and the purge.
+
+A purge deletes one case per transaction: the rows (grants, conflicts, messages, timeline,
+attachments, sessions, the case-key throttle row for its code) and one ``case:purged`` audit
+event commit together. Blobs are shredded only AFTER that commit, so a crash can never leave
+a case whose files are gone but whose rows remain; a crash between the commit and the shred
+leaves an orphan blob (unreadable: its key died with the row) that ``sipadu storage gc``
+removes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from sipadu.audit.service import record_event
+from sipadu.cases.models import (
+    Attachment,
+    Case,
+    CaseConflict,
+    CaseGrant,
+    CaseKeyThrottle,
+    CaseMessage,
+    TimelineEntry,
+)
+from sipadu.cases.service import open_json, seal_json
+from sipadu.cases.service import today as utc_today
+from sipadu.sessions.models import AuthSession
+from sipadu.storage.base import BlobNotFoundError, BlobStore
+
+DEFAULT_RETENTION_DAYS = 365
+KIND_RETENTION_REASON = b"retention-reason"
+MAX_REASON_CHARS = 2000
+_CHILD_TABLES = (CaseGrant, CaseConflict, CaseMessage, TimelineEntry, Attachment, AuthSession)
+
+
+class RetentionError(ValueError):
+    """A retention change is not allowed; the message says why."""
+
+
+@dataclass(frozen=True)
+class DueCase:
+    """A case whose retention ends on or before the horizon (metadata only)."""
+
+    code: str
+    archived_on: date | None
+    retention_until: date
+    extended: bool
+
+
+def retention_days(env: dict[str, str] | None = None) -> int:
+    """``SIPADU_RETENTION_DAYS`` (default 365, at least 30): days an archived case is kept."""
+    raw = (os.environ if env is None else env).get("SIPADU_RETENTION_DAYS") or ""
+    if not raw.strip():
+        return DEFAULT_RETENTION_DAYS
+    try:
+        days = int(raw)
+    except ValueError:
+        raise RetentionError(f"SIPADU_RETENTION_DAYS must be a whole number, got {raw!r}") from None
+    if days < 30:
+        raise RetentionError("SIPADU_RETENTION_DAYS must be at least 30")
+    return days
+
+
+def retention_end(archived_on: date, days: int | None = None) -> date:
+    """The day a case archived on ``archived_on`` becomes due for purge."""
+    return archived_on + timedelta(days=retention_days() if days is None else days)
+
+
+def cases_due_for_purge(db: Session, within_days: int = 14, *,
+                        today: date | None = None) -> list[DueCase]:
+    """Cases whose retention ends within ``within_days`` (0: due now), soonest first."""
+    horizon = (today or utc_today()) + timedelta(days=within_days)
+    rows = db.scalars(select(Case).where(Case.retention_until.is_not(None),
+                                         Case.retention_until <= horizon)
+                      .order_by(Case.retention_until, Case.id))
+    return [DueCase(case.code, case.archived_on, case.retention_until,  # type: ignore[arg-type]
+                    case.retention_extended_by is not None) for case in rows]
+
+
+def extend_retention(
+    db: Session, case: Case, until: date, reason: str, *, staff_id: int, dek: bytes,
+    audit_key: bytes, today: date | None = None,
+) -> None:
+    """Keep a case until ``until`` (later than now); the reason is sealed under the DEK.
+
+    The caller (a supervisor's session, which can open the DEK) commits."""
+    text = reason.strip()
+    if not text:
+        raise RetentionError("a reason is required")
+    if len(text) > MAX_REASON_CHARS:
+        raise RetentionError("the reason is too long")
+    if case.retention_until is None:
+        raise RetentionError("only archived cases have a retention period")
+    if until <= max(case.retention_until, today or utc_today()):
+        raise RetentionError("the new date must be later than the current one")
+    case.retention_until = until
+    case.retention_extended_by = staff_id
+    case.retention_reason_sealed = seal_json(dek, case.code, KIND_RETENTION_REASON,
+                                             {"reason": text, "until": until.isoformat()})
+    record_event(db, audit_key, "case:retention_extended", actor=f"staff:{staff_id}",
+                 case_code=case.code, detail={"until": until.isoformat()})
+    db.flush()
+
+
+def read_retention_reason(case: Case, dek: bytes) -> str | None:
+    """The decrypted reason of the latest extension, if any."""
+    if case.retention_reason_sealed is None:
+        return None
+    return str(open_json(dek, case.code, KIND_RETENTION_REASON,
+                         case.retention_reason_sealed)["reason"])
+
+
+def purge_case(db: Session, case: Case, *, audit_key: bytes, actor: str = "cli") -> list[str]:
+    """Delete the case and everything hanging off it, record ``case:purged`` and commit.
+
+    Returns the blob ids to shred once the commit is durable."""
+    blob_ids = list(db.scalars(select(Attachment.blob_id).where(Attachment.case_id == case.id)))
+    code, case_id = case.code, case.id
+    # Explicit deletes, not ON DELETE CASCADE alone: they work whatever the connection's
+    # foreign-key pragma says.
+    for model in _CHILD_TABLES:
+        db.execute(delete(model).where(model.case_id == case_id))
+    db.execute(delete(CaseKeyThrottle).where(CaseKeyThrottle.code == code))
+    db.execute(delete(Case).where(Case.id == case_id))
+    record_event(db, audit_key, "case:purged", actor=actor, case_code=code)
+    db.commit()
+    return blob_ids
+
+
+def shred_blobs(store: BlobStore, blob_ids: list[str]) -> None:
+    """Overwrite and unlink blobs; one already gone is fine (a re-run after a crash)."""
+    for blob_id in blob_ids:
+        with contextlib.suppress(BlobNotFoundError):
+            store.delete(blob_id)
+
+
+def run_retention(
+    db: Session, store: BlobStore, *, audit_key: bytes, dry_run: bool = False,
+    today: date | None = None, progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Purge every case due today (or only list them with ``dry_run``); returns the codes."""
+    due = [item.code for item in cases_due_for_purge(db, 0, today=today)]
+    if dry_run:
+        return due
+    purged = []
+    for code in due:
+        # Re-read under this transaction: an extension committed meanwhile wins.
+        case = db.scalar(select(Case).where(Case.code == code).with_for_update())
+        if case is None or case.retention_until is None or \
+                case.retention_until > (today or utc_today()):
+            db.rollback()
+            continue
+        blob_ids = purge_case(db, case, audit_key=audit_key)
+        shred_blobs(store, blob_ids)
+        purged.append(code)
+        if progress is not None:
+            progress(1)
+    return purged

@@ -1,0 +1,110 @@
+"""Fixtures for the operations tests: an app with an escrow key, a second empty database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from sipadu.cases.attachments import store_attachment
+from sipadu.cases.content import add_message
+from sipadu.cases.models import Attachment, Case
+from sipadu.crypto.escrow import generate_escrow_keypair
+from sipadu.db import db_session
+from sipadu.keyring import make_test_keyring
+from sipadu.storage.filesystem import FilesystemBlobStore
+from sipadu.storage.uploads import EncryptedUpload
+from tests.conftest import Database, _postgres_schema, build_app, make_settings
+from tests.factories import StaffMember, make_case, make_staff
+
+
+@dataclass(frozen=True)
+class Escrow:
+    """A raw escrow key pair (no passphrase file: in-process tests need none)."""
+
+    private: bytes = field(repr=False)
+    public: bytes
+
+
+@pytest.fixture
+def escrow() -> Escrow:
+    private, public = generate_escrow_keypair()
+    return Escrow(private, public)
+
+
+@pytest.fixture
+def ops_app(tmp_path: Path, database: Database, escrow: Escrow) -> Iterator[Flask]:
+    """A migrated app on each backend whose cases are wrapped for ``escrow`` too."""
+    settings = make_settings(tmp_path, database,
+                             keyring=make_test_keyring(escrow_public=escrow.public))
+    application = build_app(settings)
+    yield application
+    application.extensions["sipadu.engine"].dispose()
+
+
+@pytest.fixture
+def ops_db(ops_app: Flask) -> Iterator[Session]:
+    with ops_app.app_context():
+        yield db_session()
+
+
+@pytest.fixture
+def target_database(database: Database, tmp_path: Path) -> Iterator[Database]:
+    """A second empty database on the same backend (the restore target)."""
+    if database.backend == "sqlite":
+        yield Database("sqlite", f"sqlite:///{tmp_path / 'target.sqlite3'}")
+        return
+    yield from _postgres_schema(database.url)
+
+
+def blob_store(app: Flask) -> FilesystemBlobStore:
+    store: FilesystemBlobStore = app.extensions["sipadu.blobs"]
+    return store
+
+
+def add_attachment(app: Flask, db: Session, case: Case, dek: bytes, data: bytes) -> Attachment:
+    """Stream ``data`` into the blob store the way an upload does, and add its row."""
+    upload = EncryptedUpload(blob_store(app).open_writer(), "bukti.pdf", "application/pdf",
+                             10_000_000, None)
+    upload.write(data)
+    upload.finish()
+    return store_attachment(db, case, dek, upload, uploaded_by="reporter")
+
+
+@dataclass
+class Filed:
+    """A case with content, and what it takes to read it."""
+
+    code: str
+    dek: bytes = field(repr=False)
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+def file_case(app: Flask, db: Session, what: str, *, files: int = 1,
+              archived_on: date | None = None, retention_until: date | None = None) -> Filed:
+    """A case with a message from each side and ``files`` attachments."""
+    created = make_case(app, db, {"category": "kkn", "what": what})
+    case = created.case
+    add_message(db, case, created.dek, f"pesan pelapor {what}", author_kind="reporter")
+    add_message(db, case, created.dek, "catatan internal", author_kind="staff", internal=True)
+    filed = Filed(case.code, created.dek)
+    for index in range(files):
+        data = f"{what}-{index}-".encode() * (1000 + 7000 * index)
+        row = add_attachment(app, db, case, created.dek, data)
+        filed.files[row.blob_id] = data
+    if archived_on is not None:
+        case.status, case.archived_on, case.retention_until = (
+            "diarsipkan", archived_on, retention_until)
+    db.commit()
+    return filed
+
+
+def supervisor(app: Flask, db: Session, username: str = "verifikator-satu") -> StaffMember:
+    member = make_staff(app, db, "supervisor", username=username)
+    db.commit()
+    return member

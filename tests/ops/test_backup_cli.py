@@ -1,0 +1,150 @@
+"""`sipadu backup create|restore` as an operator runs them, while reports keep arriving."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from sipadu import create_app
+from sipadu.cases.models import Case
+from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private, write_escrow_public
+from sipadu.db import db_session, make_engine
+from sipadu.settings import settings_from_env
+from tests.conftest import TEST_ARGON2, Database
+from tests.factories import make_case, make_staff
+from tests.test_cli import SIPADU, _env, run
+
+PASSPHRASE = "frasa-sandi-cadangan-uji-coba-123"
+
+
+@dataclass(frozen=True)
+class EscrowFile:
+    """An escrow key whose private half is a real passphrase-sealed file."""
+
+    path: Path
+    public: bytes = field(repr=False)
+
+
+@pytest.fixture(scope="module")
+def escrow_file(tmp_path_factory: pytest.TempPathFactory) -> EscrowFile:
+    private, public = generate_escrow_keypair()
+    path = tmp_path_factory.mktemp("offline") / "escrow-private.key"
+    write_escrow_private(path, private, PASSPHRASE)  # the deliberately slow sealing, once
+    return EscrowFile(path, public)
+
+
+def _instance(root: Path, database: Database, escrow: EscrowFile) -> dict[str, str]:
+    (root / "keys").mkdir(mode=0o700, parents=True)
+    write_escrow_public(root / "keys" / "escrow.pub", escrow.public)
+    return _env(root, database, seed_escrow=False)
+
+
+def _restore(env: dict[str, str], backup: Path, escrow: EscrowFile, passphrase: str,
+             *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SIPADU, "backup", "restore", str(backup), "--escrow-key",
+                           str(escrow.path), "--passphrase-stdin", "--quiet", *extra],
+                          input=passphrase + "\n", env=env, text=True, capture_output=True,
+                          timeout=180, check=False)
+
+
+class Submitter(threading.Thread):
+    """Files reports in a loop, recording when each one was acknowledged."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        super().__init__(daemon=True)
+        settings = replace(settings_from_env(env).with_keyring(), argon2=TEST_ARGON2)
+        self.app = create_app(settings)
+        self.stop = threading.Event()
+        self.acknowledged: list[tuple[str, float]] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with self.app.app_context():
+                db = db_session()
+                while not self.stop.is_set():
+                    code = make_case(self.app, db, {"category": "pungli", "what": "x"}).case.code
+                    self.acknowledged.append((code, time.monotonic()))
+                    time.sleep(0.02)  # leave the CPU to the backup being tested
+        except BaseException as error:  # surfaced by the test
+            self.error = error
+
+
+@pytest.fixture
+def live(tmp_path: Path, database: Database, escrow_file: EscrowFile) -> Iterator[Submitter]:
+    env = _instance(tmp_path / "live", database, escrow_file)
+    assert run(env, "init").returncode == 0
+    submitter = Submitter(env)
+    with submitter.app.app_context():
+        make_staff(submitter.app, db_session(), "supervisor", username="verifikator")
+        db_session().commit()
+    submitter.start()
+    yield submitter
+    submitter.stop.set()
+    submitter.join(30)
+    submitter.app.extensions["sipadu.engine"].dispose()
+
+
+@pytest.mark.slow
+def test_backup_while_reports_arrive_then_restore(
+    tmp_path: Path, database: Database, target_database: Database, escrow_file: EscrowFile,
+    live: Submitter,
+) -> None:
+    env = _instance(tmp_path / "live2", database, escrow_file)  # same database, for the CLI
+    env.update({"SIPADU_INSTANCE_DIR": str(tmp_path / "live" / "instance"),
+                "SIPADU_KEYS_DIR": str(tmp_path / "live" / "keys")})
+    while len(live.acknowledged) < 3:
+        time.sleep(0.05)
+    started = time.monotonic()
+    backup = tmp_path / "cadangan.sipadu-backup"
+    created = run(env, "backup", "create", "--out", str(backup), "--quiet")
+    finished = time.monotonic()
+    live.stop.set()
+    live.join(30)
+    assert live.error is None, live.error
+    assert created.returncode == 0, created.stderr
+    assert "SHA-256" in created.stdout and not backup.with_name(backup.name + ".partial").exists()
+    before = {code for code, at in live.acknowledged if at < started}
+    assert any(started <= at <= finished for _, at in live.acknowledged), "no concurrent writes"
+
+    target_env = _instance(tmp_path / "baru", target_database, escrow_file)
+    restored = _restore(target_env, backup, escrow_file, PASSPHRASE)
+    assert restored.returncode == 0, restored.stderr
+    assert "audit log intact" in restored.stdout
+    assert "Restored key file keys/audit_hmac.key." in restored.stdout
+    engine = make_engine(target_database.url, target_database.schema)
+    with engine.connect() as connection:
+        codes = set(connection.execute(select(Case.code)).scalars())
+    engine.dispose()
+    assert before <= codes, f"acknowledged before the backup but missing: {before - codes}"
+    again = _restore(target_env, backup, escrow_file, PASSPHRASE)
+    assert again.returncode != 0 and "not empty" in again.stderr
+
+
+@pytest.mark.slow
+def test_corrupted_backup_file_is_refused_by_the_cli(
+    tmp_path: Path, sqlite_database: Database, escrow_file: EscrowFile,
+) -> None:
+    env = _instance(tmp_path / "a", sqlite_database, escrow_file)
+    assert run(env, "init").returncode == 0
+    backup = tmp_path / "b.bak"
+    assert run(env, "backup", "create", "--out", str(backup), "--quiet").returncode == 0
+    data = bytearray(backup.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    backup.write_bytes(bytes(data))
+    target = _instance(tmp_path / "c", Database("sqlite", f"sqlite:///{tmp_path / 'c.db'}"),
+                       escrow_file)
+    wrong = _restore(target, backup, escrow_file, "bukan-frasa-sandi-yang-benar")
+    assert wrong.returncode != 0 and "WrongPassphraseError" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+    result = _restore(target, backup, escrow_file, PASSPHRASE)
+    assert result.returncode != 0
+    assert "restore refused: the backup is damaged in" in result.stderr
+    assert "member " in result.stderr and "Traceback" not in result.stderr
