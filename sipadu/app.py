@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from sipadu import db
+from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
 from sipadu.resources import PACKAGE_DIR, resource_dir
@@ -46,8 +47,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app, db.make_engine(settings.database_url, settings.database_schema))
     configure_security(app, settings)
-    configure_uploads(app, FilesystemBlobStore(settings.blob_dir),
-                      UploadLimits(settings.max_file_bytes, settings.max_files), make_cleaner)
+    static_limits = UploadLimits(settings.max_file_bytes, settings.max_files)
+    configure_uploads(app, FilesystemBlobStore(settings.blob_dir), static_limits, make_cleaner,
+                      lambda: _upload_limits(static_limits))
     configure_i18n(app)
     register_error_handlers(app)
     configure_argon2_gate(app, settings)
@@ -61,6 +63,16 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_app_commands(app)
     return app
+
+
+def _upload_limits(static: UploadLimits) -> UploadLimits:
+    """The admin console's upload limits once an admin saved settings; else the environment's."""
+    from sipadu.admin.service import saved_instance_settings
+
+    saved = saved_instance_settings(db_session())
+    if saved is None:
+        return static
+    return UploadLimits(saved.max_file_mib * 1024 * 1024, saved.max_files)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -102,10 +102,16 @@ def _from_json(text: str) -> InstanceSettings:
     )
 
 
+def saved_instance_settings(db: Session) -> InstanceSettings | None:
+    """The settings an admin saved, or None when none were ever saved (deployment defaults
+    from the environment then apply)."""
+    row = db.get(InstanceSetting, SETTINGS_KEY)
+    return None if row is None else _from_json(row.value)
+
+
 def get_instance_settings(db: Session) -> InstanceSettings:
     """The saved settings, or the defaults when an admin never saved any."""
-    row = db.get(InstanceSetting, SETTINGS_KEY)
-    return InstanceSettings() if row is None else _from_json(row.value)
+    return saved_instance_settings(db) or InstanceSettings()
 
 
 def save_instance_settings(db: Session, values: InstanceSettings, *, audit_key: bytes,

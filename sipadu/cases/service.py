@@ -103,7 +103,7 @@ def create_case(
     document = {**report, "submitted_at": moment.isoformat()}
     case = Case(
         code=code, category=str(report["category"]), status=INITIAL_STATUS,
-        received_on=moment.date(), objection_used=False, updated_at=moment,
+        received_on=moment.date(), objection_used=False, updated_at=day_start(moment),
         report_sealed=seal_json(dek, code, envelope.KIND_REPORT, document),
         identity_sealed=(seal_json(dek, code, envelope.KIND_IDENTITY, identity)
                          if identity else None),
@@ -182,6 +182,11 @@ def revoke_grant(db: Session, case: Case, staff_id: int) -> bool:
 def case_by_code(db: Session, code: str) -> Case | None:
     """Look a case up by its public code."""
     return db.scalar(select(Case).where(Case.code == code))
+
+
+def day_start(moment: datetime) -> datetime:
+    """Midnight UTC of ``moment``'s day: how reporter-driven times are kept."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def today(now: datetime | None = None) -> date:

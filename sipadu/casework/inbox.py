@@ -21,8 +21,6 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, selec
 from sqlalchemy.orm import Session
 
 from sipadu.cases.deadlines import (
-    DEFAULT_POLICY,
-    NO_HOLIDAYS,
     Deadline,
     DeadlineInputError,
     DeadlinePolicy,
@@ -89,12 +87,11 @@ class InboxPage:
 
 
 def inbox_policy(db: Session) -> tuple[DeadlinePolicy, frozenset[date]]:
-    """The deadline policy and holidays the inbox uses.
+    """The deadline policy and holidays the inbox uses: the admin console's settings."""
+    from sipadu.admin.service import get_instance_settings
 
-    Defaults for now; the admin console's settings will be read here (``db`` is for that).
-    """
-    del db
-    return DEFAULT_POLICY, NO_HOLIDAYS
+    settings = get_instance_settings(db)
+    return settings.deadlines, settings.holiday_dates
 
 
 def _latest_base(due_of: Callable[[date], date], limit: date) -> date:

@@ -62,7 +62,9 @@ def _aware(moment: datetime) -> datetime:
 
 def _queue(db: Session, staff_ids: set[int], kind: str, now: datetime | None) -> int:
     for staff_id in sorted(staff_ids):
-        db.add(PendingNotification(staff_id=staff_id, kind=kind, created_at=_now(now)))
+        # The day only: a queued "new report" must not record when a reporter submitted.
+        created = _now(now).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        db.add(PendingNotification(staff_id=staff_id, kind=kind, created_at=created))
     db.flush()
     return len(staff_ids)
 

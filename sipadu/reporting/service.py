@@ -24,9 +24,10 @@ from sipadu.cases.content import (
     seal_identity,
 )
 from sipadu.cases.models import Case
-from sipadu.cases.service import CreatedCase, create_case, submission_recipients
+from sipadu.cases.service import CreatedCase, create_case, day_start, submission_recipients
 from sipadu.cases.statuses import STATUS_TEXTS, Status, StatusText
 from sipadu.cases.workflow import can_object, check_objection, check_transition
+from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
 from sipadu.storage.uploads import EncryptedUpload
 
@@ -104,6 +105,7 @@ def submit_report(db: Session, report: dict[str, object], identity: dict[str, st
     for _ in files:
         record_event(db, audit_key, "attachment:added", actor=REPORTER,
                      case_code=created.case.code)
+    notify_new_case(db, created.case)
     return Submission(created, files)
 
 
@@ -127,7 +129,8 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
 
 
 def _touch(case: Case, moment: datetime) -> None:
-    case.updated_at = moment
+    # The day only: the operator must not learn when a reporter acted (DESIGN §2).
+    case.updated_at = day_start(moment)
 
 
 def send_reply(db: Session, case: Case, dek: bytes, body: str, audit_key: bytes) -> bool:
@@ -136,6 +139,7 @@ def send_reply(db: Session, case: Case, dek: bytes, body: str, audit_key: bytes)
     moment = datetime.now(UTC)
     add_message(db, case, dek, body, author_kind=REPORTER, now=moment)
     record_event(db, audit_key, "message:sent", actor=REPORTER, case_code=case.code)
+    notify_reporter_reply(db, case)
     _touch(case, moment)
     if case.status != Status.PERLU_DILENGKAPI:
         return False

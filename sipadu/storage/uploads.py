@@ -157,7 +157,7 @@ class EncryptingRequest(Request):
         if self.endpoint not in app.extensions.get(UPLOAD_ENDPOINTS_KEY, set()):
             raise UploadsNotAcceptedError()
         uploads: list[EncryptedUpload] = g.setdefault("encrypted_uploads", [])
-        limits: UploadLimits = app.extensions["sipadu.upload_limits"]
+        limits = current_upload_limits()
         name = filename or ""
         if len([u for u in uploads if u.refusal != "too_many"]) >= limits.max_files:
             upload = EncryptedUpload(None, name, content_type, 0, None, refusal="too_many")
@@ -169,6 +169,17 @@ class EncryptingRequest(Request):
                                      factory(name, content_type, None) if factory else None)
         uploads.append(upload)
         return cast(IO[bytes], upload)
+
+
+def current_upload_limits() -> UploadLimits:
+    """This request's limits: from the configured provider (admin settings) or the static ones."""
+    limits: UploadLimits | None = g.get("upload_limits")
+    if limits is None:
+        provider: Callable[[], UploadLimits] | None = current_app.extensions.get(
+            "sipadu.upload_limits_provider")
+        limits = provider() if provider else current_app.extensions["sipadu.upload_limits"]
+        g.upload_limits = limits
+    return limits
 
 
 def encrypted_uploads() -> list[EncryptedUpload]:
@@ -187,11 +198,17 @@ def accepts_uploads(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def configure_uploads(app: Flask, store: BlobStore, limits: UploadLimits,
-                      cleaner_factory: CleanerFactory | None = None) -> None:
-    """Install the request class, the blob store and the teardown that aborts leftovers."""
+                      cleaner_factory: CleanerFactory | None = None,
+                      limits_provider: Callable[[], UploadLimits] | None = None) -> None:
+    """Install the request class, the blob store and the teardown that aborts leftovers.
+
+    ``limits_provider`` (if given) is asked once per upload request, so limits an admin
+    changes apply without a restart; ``limits`` is used otherwise."""
     app.request_class = EncryptingRequest
     app.extensions["sipadu.blobs"] = store
     app.extensions["sipadu.upload_limits"] = limits
+    if limits_provider is not None:
+        app.extensions["sipadu.upload_limits_provider"] = limits_provider
     if cleaner_factory is not None:
         app.extensions["sipadu.cleaner_factory"] = cleaner_factory
     app.extensions.setdefault(UPLOAD_ENDPOINTS_KEY, set())
