@@ -1,0 +1,100 @@
+"""The whole promise in a real browser without JavaScript: the first admin sets SIPADU up, a
+supervisor enrols, a reporter files a report, the supervisor opens it and replies, and the
+reporter reads the reply — seeing "Inspektorat", never a staff name."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pyotp
+import pytest
+
+from tests.e2e.conftest import LiveServer, foreign_requests
+from tests.e2e.helpers import fill_form, run_sipadu
+from tests.e2e.test_staff_signin import _setup_url
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real server + browser
+PASSWORD = "kuda-laut-merah-jambu"
+SUPERVISOR_PASSWORD = "pohon-kelapa-di-pantai-utara"
+KEY_RE = re.compile(r"SPD-[0-9A-Z]{6}(?:-[0-9A-Z]{5}){4}-[0-9A-Z]")
+REPLY = "Terima kasih, laporan Anda sedang kami verifikasi."
+
+
+def _enrol(page: Page, password: str, secret: str) -> pyotp.TOTP:
+    totp = pyotp.TOTP(secret)
+    fill_form(page, {"password": password, "totp": totp.now()})
+    page.get_by_role("button", name="Confirm and sign in").click()
+    page.wait_for_load_state()
+    return totp
+
+
+def test_setup_report_reply_and_read(make_page: Callable[..., Page],
+                                     live_server: LiveServer) -> None:
+    # 1. First run: the administrator from the printed one-time link, with TOTP enrolment.
+    admin = make_page()
+    admin.goto("/bahasa/en")
+    admin.goto(_setup_url(live_server))
+    fill_form(admin, {"username": "kepala", "password": PASSWORD, "password2": PASSWORD})
+    admin.get_by_role("button", name="Create administrator").click()
+    secret = admin.locator("#totp-secret").inner_text().replace(" ", "")
+    _enrol(admin, PASSWORD, secret)
+    assert admin.url.endswith("/staff/")
+
+    # 2. A supervisor account from the shell; its owner signs in and enrols in the browser.
+    created = run_sipadu(live_server.env, "account", "create", "--username", "verifikator",
+                         "--role", "supervisor", "--password-stdin", "--json",
+                         input=SUPERVISOR_PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    account = json.loads(created.stdout)
+    staff = make_page()
+    staff.goto("/bahasa/en")
+    staff.goto("/staff/login")
+    fill_form(staff, {"username": "verifikator", "password": SUPERVISOR_PASSWORD})
+    staff.get_by_role("button", name="Sign in").click()
+    staff.wait_for_load_state()
+    assert staff.url.endswith("/staff/enrol")
+    _enrol(staff, SUPERVISOR_PASSWORD, account["totp_secret"])
+    assert staff.url.endswith("/staff/")
+
+    # 3. A reporter files a report (no JavaScript) and keeps the key.
+    reporter = make_page()
+    reporter.goto("/laporan")
+    fill_form(reporter, {"category": "gratifikasi",
+                         "what": "Pejabat menerima bingkisan dari calon rekanan."},
+              form="form.report-form")
+    reporter.get_by_role("button", name="Kirim laporan").click()
+    reporter.wait_for_load_state()
+    match = KEY_RE.search(reporter.locator("#case-key").inner_text().replace(" ", "")
+                          .replace("\n", ""))
+    assert match
+    key = match.group(0)
+    code = key[:10]
+
+    # 4. The supervisor finds it in the inbox, reads it and replies.
+    staff.goto("/petugas/kasus")
+    assert code in staff.content()
+    staff.get_by_role("link", name=code).first.click()
+    staff.wait_for_load_state()
+    assert "Pejabat menerima bingkisan dari calon rekanan." in staff.content()
+    fill_form(staff, {"body": REPLY}, form=f'form[action$="/{code}/pesan"]')
+    staff.get_by_role("button", name="Send", exact=True).click()
+    staff.wait_for_load_state()
+    assert REPLY in staff.content()
+
+    # 5. The reporter comes back with the key and reads the reply from "Inspektorat".
+    reporter.goto("/kasus")
+    fill_form(reporter, {"case_key": key})
+    reporter.get_by_role("button", name="Buka kasus saya").click()
+    reporter.wait_for_load_state()
+    page_text = reporter.content()
+    assert REPLY in page_text
+    assert "Inspektorat" in page_text and "verifikator" not in page_text
+    for page in (admin, staff, reporter):
+        assert foreign_requests(page) == []
+        assert page.locator("script").count() == 0
