@@ -38,13 +38,10 @@ def create_session() -> ResponseReturnValue:
         result = service.authenticate(
             db, _field(body, "username"), _field(body, "password"), _field(body, "totp"),
             params=settings.argon2, audit_key=settings.keyring.audit_hmac_key, channel="api")
-    except service.LoginThrottledError as error:
-        db.commit()
-        response = api_error(429, gettext("Too many failed attempts. Please wait %(seconds)d "
-                                          "seconds and try again.", seconds=error.retry_after))
-        response.headers["Retry-After"] = str(error.retry_after)
-        return response
-    except (service.LoginFailedError, service.EnrolmentRequiredError):
+    except (service.LoginFailedError, service.EnrolmentRequiredError,
+            service.LoginThrottledError):
+        # Throttled, unenrolled and wrong all answer alike: only real accounts can be
+        # throttled, so a distinct answer would reveal which usernames exist.
         # An account still to enrol TOTP cannot use the API: same answer as any failure.
         db.commit()
         return api_error(401, gettext("The username, password or code is not correct."),

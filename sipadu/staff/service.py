@@ -182,7 +182,15 @@ def check_password(db: Session, username: str, password: str, *, params: Argon2P
         _audit(db, audit_key, "staff:login_failed", actor, "failure",
                reason="unknown" if account is None else "inactive")
         raise LoginFailedError()
-    _check_throttle(account)
+    try:
+        _check_throttle(account)
+    except LoginThrottledError:
+        # The same Argon2 work as any attempt, so neither timing nor the answer (the views
+        # show a throttled login like a failed one) tells that this username exists.
+        with admit():
+            staff_crypto.dummy_login_check(password, params)
+        _audit(db, audit_key, "staff:login_throttled", _actor(account), "denied")
+        raise
     with admit():
         valid = staff_crypto.verify_password(account.password_hash, password)
     if not valid:

@@ -49,7 +49,8 @@ from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 ENROL_KEY, ENROL_UNTIL = "enrol_staff_id", "enrol_until"
 ENROL_SECONDS = 15 * 60
-FAILED = lazy_gettext("The username, password or code is not correct.")
+FAILED = lazy_gettext("The username, password or code is not correct. After several failed "
+                      "attempts, signing in pauses for a few minutes.")
 
 add_staff_nav("staff.home", lazy_gettext("Home"), tuple(ROLES), order=0)
 add_staff_nav("staff.password", lazy_gettext("Change password"), tuple(ROLES), order=90)
@@ -95,13 +96,11 @@ def _begin_session(result: service.LoginResult, target: str | None) -> Response:
     return response
 
 
-def _throttled(error: service.LoginThrottledError, template: str,
-               **context: object) -> ResponseReturnValue:
+def _throttled(template: str, **context: object) -> ResponseReturnValue:
+    # Answered exactly like a wrong password: a distinct "too many attempts" page would tell
+    # a stranger which usernames exist (only real accounts can be throttled).
     db_session().commit()
-    message = gettext("Too many failed attempts. Please wait %(seconds)d seconds and try "
-                      "again.", seconds=error.retry_after)
-    return (render_template(template, error=message, **context), 429,
-            {"Retry-After": str(error.retry_after)})
+    return render_template(template, error=str(FAILED), **context), 401
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -122,8 +121,8 @@ def login() -> ResponseReturnValue:
         db.commit()
         session[ENROL_KEY], session[ENROL_UNTIL] = needed.staff_id, time.time() + ENROL_SECONDS
         return redirect(url_for("staff.enrol"), code=303)
-    except service.LoginThrottledError as error:
-        return _throttled(error, "staff/login.html", next=target)
+    except service.LoginThrottledError:
+        return _throttled("staff/login.html", next=target)
     except service.LoginFailedError:
         db.commit()
         return render_template("staff/login.html", error=str(FAILED), next=target), 401

@@ -59,7 +59,7 @@ def test_replayed_code_is_refused(api_app: Flask) -> None:
     assert client.post("/api/v1/staff/sessions", json=body).status_code == 401
 
 
-def test_throttled_account_gets_429(api_app: Flask) -> None:
+def test_throttled_account_looks_like_a_failure(api_app: Flask) -> None:
     with api_app.app_context():
         person = enrolled(api_app, db_session())
     client = api_app.test_client()
@@ -68,7 +68,13 @@ def test_throttled_account_gets_429(api_app: Flask) -> None:
             "username": person.username, "password": "salah-sekali", "totp": "1"})
     response = client.post("/api/v1/staff/sessions", json={
         "username": person.username, "password": person.password, "totp": person.code()})
-    assert response.status_code == 429 and response.headers["Retry-After"]
+    unknown = client.post("/api/v1/staff/sessions", json={
+        "username": "tidak-ada-orangnya", "password": person.password, "totp": "123456"})
+    # Even the right password is refused while throttled, and the answer is the one an
+    # unknown username gets: throttling must not reveal that the account exists.
+    assert response.status_code == unknown.status_code == 401
+    assert response.get_json() == unknown.get_json()
+    assert "Retry-After" not in response.headers
 
 
 def test_api_token_is_not_a_page_cookie(api_app: Flask) -> None:
