@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from sipadu.admin.views import bp as admin_bp
     from sipadu.api.views import register_api
     from sipadu.auditor.views import bp as auditor_bp
+    from sipadu.casework import retention as _casework_retention  # noqa: F401  (routes)
     from sipadu.casework.api import bp as casework_api_bp
     from sipadu.casework.views import bp as casework_bp
     from sipadu.public.views import bp as public_bp

@@ -70,6 +70,10 @@ SPECS = [
     Spec("casework.declare_conflict", "POST", W + "/{code}/konflik", 303, WORKERS),
     Spec("casework.mark_conflict", "POST", W + "/{code}/konflik/tandai", 303, SUPERVISOR,
          body={"username": "{target}"}),
+    Spec("casework.retention_due", "GET", W + "/retensi", 200, SUPERVISOR, case_scoped=False),
+    Spec("casework.extend", "POST", W + "/{code}/retensi", 303, SUPERVISOR,
+         body={"until": "2099-01-01", "reason": "Masih diperlukan untuk proses hukum."},
+         setup="archived"),
     Spec("api.casework_api.list_cases", "GET", A, 200, WORKERS, case_scoped=False),
     Spec("api.casework_api.get_case", "GET", A + "/{code}", 200, WORKERS),
     Spec("api.casework_api.post_message", "POST", A + "/{code}/messages", 201, WORKERS,
@@ -123,6 +127,9 @@ def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[
         add_timeline_entry(db, created.case, created.dek, kind="objection",
                            text="Saya keberatan.")
         db.commit()
+    elif spec.setup == "archived":
+        set_status(db, created, "diarsipkan", closed_on=date.today(),
+                   archived_on=date.today(), retention_until=date.today())
     else:
         set_status(db, created, "verifikasi", acknowledged_on=date.today())
     if spec.setup == "target_assigned":
