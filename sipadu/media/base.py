@@ -209,3 +209,42 @@ class PassThroughCleaner:
 
     def finish(self) -> bytes:
         return b""
+
+
+class SteppingCleaner:
+    """Shared driver of the streaming JPEG and PNG cleaners: buffer what arrives, let the
+    format's ``_step`` consume whole structures, drop anything after the end of the image."""
+
+    kind: FileKind
+
+    def __init__(self) -> None:
+        self._report = CleaningReport(self.kind)
+        self._buf = bytearray()
+        self._state = "start"
+
+    @property
+    def report(self) -> CleaningReport:
+        """What was removed so far."""
+        return self._report
+
+    def feed(self, data: bytes) -> bytes:
+        """Clean the next piece; returns the bytes that may be passed on now."""
+        if self._state == "trailer":
+            if data:
+                self._report.note_removed(Removed.TRAILING_DATA)
+            return b""
+        self._buf += data
+        out = bytearray()
+        while self._step(out):
+            pass
+        return bytes(out)
+
+    def finish(self) -> bytes:
+        """The file ended: it must have reached the end of the image."""
+        if self._state != "trailer":
+            raise MediaCleaningError(self.kind, "truncated")
+        return b""
+
+    def _step(self, out: bytearray) -> bool:
+        """Consume one structure from the buffer into ``out``; False means: wait for more."""
+        raise NotImplementedError

@@ -15,7 +15,7 @@ Memory is bounded by one segment (at most 65,535 bytes) plus the current piece.
 
 from __future__ import annotations
 
-from sipadu.media.base import CleaningReport, FileKind, MediaCleaningError, Removed
+from sipadu.media.base import FileKind, MediaCleaningError, Removed, SteppingCleaner
 
 _SOI, _EOI, _SOS, _TEM = 0xD8, 0xD9, 0xDA, 0x01
 _RST = range(0xD0, 0xD8)
@@ -27,37 +27,18 @@ def _error(reason: str) -> MediaCleaningError:
     return MediaCleaningError(FileKind.JPEG, reason)
 
 
-class JpegCleaner:
+class JpegCleaner(SteppingCleaner):
     """See the module docstring."""
 
+    kind = FileKind.JPEG
+
     def __init__(self) -> None:
-        self._report = CleaningReport(FileKind.JPEG)
-        self._buf = bytearray()
+        super().__init__()
         # "soi" -> "marker" <-> "segment" ; after SOS header: "scan"; after EOI: "trailer"
         self._state = "soi"
         self._marker = 0
         self._seen_frame = False
         self._seen_scan = False
-
-    @property
-    def report(self) -> CleaningReport:
-        return self._report
-
-    def feed(self, data: bytes) -> bytes:
-        if self._state == "trailer":
-            if data:
-                self._report.note_removed(Removed.TRAILING_DATA)
-            return b""
-        self._buf += data
-        out = bytearray()
-        while self._step(out):
-            pass
-        return bytes(out)
-
-    def finish(self) -> bytes:
-        if self._state != "trailer":
-            raise _error("truncated")
-        return b""
 
     # Each step consumes from the buffer and returns True, or returns False to wait for more.
     def _step(self, out: bytearray) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import zlib
 
-from sipadu.media.base import CleaningReport, FileKind, MediaCleaningError, Removed
+from sipadu.media.base import FileKind, MediaCleaningError, Removed, SteppingCleaner
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CRITICAL = {b"IHDR", b"PLTE", b"IDAT", b"IEND"}
@@ -35,38 +35,19 @@ def _error(reason: str) -> MediaCleaningError:
     return MediaCleaningError(FileKind.PNG, reason)
 
 
-class PngCleaner:
+class PngCleaner(SteppingCleaner):
     """See the module docstring."""
 
+    kind = FileKind.PNG
+
     def __init__(self) -> None:
-        self._report = CleaningReport(FileKind.PNG)
-        self._buf = bytearray()
+        super().__init__()
         self._state = "signature"  # -> "header" <-> "data" -> "crc" ... -> "trailer"
         self._type = b""
         self._keep = False
         self._remaining = 0
         self._crc = 0
         self._chunks = 0
-
-    @property
-    def report(self) -> CleaningReport:
-        return self._report
-
-    def feed(self, data: bytes) -> bytes:
-        if self._state == "trailer":
-            if data:
-                self._report.note_removed(Removed.TRAILING_DATA)
-            return b""
-        self._buf += data
-        out = bytearray()
-        while self._step(out):
-            pass
-        return bytes(out)
-
-    def finish(self) -> bytes:
-        if self._state != "trailer":
-            raise _error("truncated")
-        return b""
 
     def _step(self, out: bytearray) -> bool:
         buf = self._buf
