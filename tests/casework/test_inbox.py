@@ -156,7 +156,11 @@ def test_inbox_is_one_query(app: Flask, db: Session) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert page.total > 0
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    # One query for the cases, whatever the filters (no query per row); reading the admin's
+    # deadline settings is a separate, constant lookup.
+    case_queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+                    and "FROM instance_settings" not in s]
+    assert len(case_queries) == 1
 
 
 def test_bad_query_parameters_are_ignored(app: Flask, db: Session) -> None:
