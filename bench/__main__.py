@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import crypto_bench, upload_bench
+from bench import audit_bench, crypto_bench, upload_bench
 from bench.report import Figure, Report, machine_info
 from sipadu.crypto.params import DEFAULT_ARGON2, Argon2Params
 
@@ -18,6 +18,7 @@ UPLOAD_MEMORY_TARGET_MIB = 64
 # Issue 3 sets no time target for Argon2id; one second keeps a login or a case-key check
 # bearable for a person while the gate (2 slots) bounds the server's load.
 ARGON2_TARGET_SECONDS = 1.0
+AUDIT_VERIFY_TARGET = 100_000  # rows per second (issue 7)
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,11 @@ class Sizes:
     upload: int
     argon2_runs: int
     rounds: int
+    audit_rows: int = 1_000_000
 
 
 FULL = Sizes(stream=256 * MIB, upload=1024 * MIB, argon2_runs=7, rounds=64)
-QUICK = Sizes(stream=32 * MIB, upload=128 * MIB, argon2_runs=3, rounds=16)
+QUICK = Sizes(stream=32 * MIB, upload=128 * MIB, argon2_runs=3, rounds=16, audit_rows=100_000)
 
 
 def crypto_figures(sizes: Sizes, argon2: Argon2Params = DEFAULT_ARGON2) -> list[Figure]:
@@ -91,12 +93,30 @@ def upload_figures(size: int) -> list[Figure]:
     ]
 
 
+def audit_figures(rows: int) -> list[Figure]:
+    """Rows per second of a full ``verify_chain`` over ``rows`` rows on SQLite."""
+    result = audit_bench.audit_verify(rows)
+    rate = result.rows_per_second
+    return [
+        Figure("audit_verify_rows_s", f"Audit verify, {rows:,} rows (SQLite)", rate, "rows/s",
+               f">= {AUDIT_VERIFY_TARGET:,}", result.ok and rate >= AUDIT_VERIFY_TARGET,
+               f"verify_chain (what `sipadu audit verify` runs) over {rows:,} chained, "
+               f"HMAC-signed rows in a temporary SQLite file: {result.verify_seconds:.2f} s. "
+               f"Seeded by bulk insert of rows computed with canonical_row/chain_hash/sign "
+               f"in {result.seed_seconds:.1f} s (not through record_event). "
+               f"Chain {'verified' if result.ok else 'FAILED to verify'}."),
+    ]
+
+
 def run(sizes: Sizes, out: Path, quick: bool,
         argon2: Argon2Params = DEFAULT_ARGON2) -> Report:
     """Run every benchmark and write the report into ``out``."""
     report = Report(machine_info(), {"quick": quick, "stream_mib": sizes.stream / MIB,
-                                     "upload_mib": sizes.upload / MIB})
-    for figure in crypto_figures(sizes, argon2) + upload_figures(sizes.upload):
+                                     "upload_mib": sizes.upload / MIB,
+                                     "audit_rows": sizes.audit_rows})
+    figures = crypto_figures(sizes, argon2) + upload_figures(sizes.upload)
+    figures += audit_figures(sizes.audit_rows)
+    for figure in figures:
         report.add(figure)
     report.write(out)
     return report
