@@ -33,7 +33,9 @@ class Case(Base):
     __tablename__ = "cases"
     # The inbox sorts by received day (then id) and filters by status (migration 0005).
     __table_args__ = (Index("ix_cases_received_on_id", "received_on", "id"),
-                      Index("ix_cases_status_received_on", "status", "received_on"))
+                      Index("ix_cases_status_received_on", "status", "received_on"),
+                      Index("ix_cases_deadlines", "status", "received_on", "acknowledged_on",
+                            "decided_on", "last_feedback_on"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
