@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
 
-from sipadu.cases.models import Attachment, Case, CaseMessage
 from sipadu.db import db_session
 from sipadu.sessions.service import start_session
 from tests.conftest import Database, build_app, make_settings
@@ -57,11 +55,3 @@ def credentials(fuzz_app: Flask) -> Credentials:
     body = filed.get_json()
     return Credentials(body["case_key"], body["case_code"], token, supervisor)
 
-
-def stored_counts(app: Flask) -> tuple[int, int, int]:
-    """How many cases, messages and attachments the database holds."""
-    with app.app_context():
-        db = db_session()
-        return tuple(  # type: ignore[return-value]
-            int(db.scalar(select(func.count()).select_from(model)) or 0)
-            for model in (Case, CaseMessage, Attachment))
