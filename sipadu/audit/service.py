@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _quote  # the escaper json.dumps uses
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -52,18 +53,29 @@ class ChainReport:
 
 
 def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``YYYY-MM-DDTHH:MM:SSZ`` in UTC (a naive time is taken as UTC, as SQLite returns it)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    # isoformat is the C fast path; same text as strftime("%Y-%m-%dT%H:%M:%SZ") for any
+    # year from 1000 on, and it drops the microseconds the way the format does.
+    return moment.isoformat(timespec="seconds") + "Z"
 
 
 def canonical_row(
     seq: int, occurred_at: datetime, tag: str, actor: str,
     case_code: str | None, outcome: str, detail: str,
 ) -> bytes:
-    """The exact bytes hashed for a row; any edit of any field changes them."""
-    fields = [seq, _iso(occurred_at), tag, actor, case_code, outcome, detail]
-    return json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    """The exact bytes hashed for a row; any edit of any field changes them.
+
+    The JSON array ``[seq, time, tag, actor, case_code, outcome, detail]`` exactly as
+    ``json.dumps(..., separators=(",", ":"), ensure_ascii=True)`` writes it, built with the
+    same C string escaper without the encoder's per-call set-up (verification runs it for
+    every row of the chain).
+    """
+    code = "null" if case_code is None else _quote(case_code)
+    text = (f"[{int(seq)},{_quote(_iso(occurred_at))},{_quote(tag)},{_quote(actor)},"
+            f"{code},{_quote(outcome)},{_quote(detail)}]")
+    return text.encode("ascii")
 
 
 def chain_hash(prev_hash: str, canonical: bytes) -> str:
@@ -73,7 +85,34 @@ def chain_hash(prev_hash: str, canonical: bytes) -> str:
 
 def sign(key: bytes, message: str) -> str:
     """HMAC-SHA256 of a hash (or head record) under the audit key."""
-    return hmac_lib.new(key, message.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac_lib.digest(key, message.encode("ascii"), "sha256").hex()
+
+
+class ChainSigner:
+    """``sign(key, ·)`` for many messages under one key, about twice as fast.
+
+    HMAC-SHA256 as RFC 2104 defines it, with the keyed inner and outer SHA-256 states
+    computed once and copied per message (what the standard library's pure-Python HMAC does);
+    ``hmac.digest`` sets the key up again on every call, which dominates a chain walk.
+    Tests check it against ``sign`` and the RFC 4231 vectors.
+    """
+
+    _BLOCK = 64
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > self._BLOCK:
+            key = hashlib.sha256(key).digest()
+        padded = key.ljust(self._BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+
+    def __call__(self, message: str) -> str:
+        """The hex HMAC of ``message`` (ASCII), equal to ``sign(key, message)``."""
+        inner = self._inner.copy()
+        inner.update(message.encode("ascii"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
 
 def _head_message(seq: int, head_hash: str) -> str:
@@ -147,16 +186,23 @@ def count_events(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
-def _check_row(row: AuditEvent, key: bytes, expected_seq: int, prev_hash: str) -> str | None:
-    if row.seq != expected_seq:
-        return f"expected row {expected_seq} here, found row {row.seq} (deleted or reordered)"
-    if row.prev_hash != prev_hash:
+# verify_chain reads plain column tuples: building ORM objects cost more than the hashing.
+_CHAIN_COLUMNS = (AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.tag, AuditEvent.actor,
+                  AuditEvent.case_code, AuditEvent.outcome, AuditEvent.detail,
+                  AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.hmac)
+_ChainRow = tuple[int, datetime, str, str, str | None, str, str, str, str, str]
+
+
+def _check_row(row: _ChainRow, key: bytes, expected_seq: int, prev_hash: str) -> str | None:
+    seq, occurred_at, tag, actor, case_code, outcome, detail, row_prev, row_hash, mac = row
+    if seq != expected_seq:
+        return f"expected row {expected_seq} here, found row {seq} (deleted or reordered)"
+    if row_prev != prev_hash:
         return "its link to the previous row is broken (a row before it changed or vanished)"
-    canonical = canonical_row(row.seq, row.occurred_at, row.tag, row.actor, row.case_code,
-                              row.outcome, row.detail)
-    if chain_hash(prev_hash, canonical) != row.hash:
+    canonical = canonical_row(seq, occurred_at, tag, actor, case_code, outcome, detail)
+    if chain_hash(prev_hash, canonical) != row_hash:
         return "its content does not match its hash (edited)"
-    if not hmac_lib.compare_digest(sign(key, row.hash), row.hmac):
+    if not hmac_lib.compare_digest(sign(key, row_hash), mac):
         return "its HMAC is wrong (written without the audit key)"
     return None
 
@@ -172,13 +218,19 @@ def verify_chain(
 ) -> ChainReport:
     """Walk the whole chain in order; report the first row that fails, if any."""
     expected, prev_hash, checked = 1, GENESIS_HASH, 0
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(
-        yield_per=5000)).scalars()
+    signer = ChainSigner(key)
+    # Core rows through the session's connection (same transaction): no ORM loading step.
+    rows = session.connection().execute(select(*_CHAIN_COLUMNS).order_by(AuditEvent.seq)
+                                        .execution_options(yield_per=5000))
     for row in rows:
-        problem = _check_row(row, key, expected, prev_hash)
-        if problem:
-            return ChainReport(checked, row.seq, problem)
-        expected, prev_hash, checked = expected + 1, row.hash, checked + 1
+        seq, at, tag, actor, code, outcome, detail, row_prev, row_hash, mac = row
+        # The same checks as _check_row, inline: this loop runs once per row of the chain.
+        if (seq != expected or row_prev != prev_hash
+                or chain_hash(prev_hash, canonical_row(seq, at, tag, actor, code, outcome,
+                                                       detail)) != row_hash
+                or not hmac_lib.compare_digest(signer(row_hash), mac)):
+            return ChainReport(checked, seq, _check_row(row, key, expected, prev_hash))
+        expected, prev_hash, checked = expected + 1, row_hash, checked + 1
         if progress is not None and checked % _PROGRESS_STEP == 0:
             progress(_PROGRESS_STEP)
     if progress is not None:

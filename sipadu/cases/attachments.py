@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,10 +18,19 @@ from sipadu.storage.base import BlobStore
 from sipadu.storage.uploads import EncryptedUpload
 
 KIND_ATTACHMENT_META = b"attachment-meta"
+MAX_FILENAME_CHARS = 255
+# Control characters and bidirectional overrides (which make "gpj.exe" read as "exe.jpg").
+_FILENAME_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class AttachmentNotFoundError(LookupError):
     """No attachment with that id on that case."""
+
+
+def safe_filename(name: str) -> str:
+    """The file's own name: no directories, control characters or direction overrides."""
+    base = re.split(r"[/\\]", name)[-1]
+    return _FILENAME_UNSAFE.sub("", base).strip()[:MAX_FILENAME_CHARS]
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ def store_attachment(
     sweep removes it; a row never points at a missing blob.
     """
     blob_id = upload.commit()
-    meta = {"filename": upload.filename[:255], "content_type": upload.content_type or "",
+    meta = {"filename": safe_filename(upload.filename), "content_type": upload.content_type or "",
             "size": upload.size, "cleaning": dict(cleaning or {})}
     row = Attachment(
         case_id=case.id, blob_id=blob_id,

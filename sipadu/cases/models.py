@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -30,6 +31,11 @@ class Case(Base):
     """One report and its life in the workflow."""
 
     __tablename__ = "cases"
+    # The inbox sorts by received day (then id) and filters by status (migration 0005).
+    __table_args__ = (Index("ix_cases_received_on_id", "received_on", "id"),
+                      Index("ix_cases_status_received_on", "status", "received_on"),
+                      Index("ix_cases_deadlines", "status", "received_on", "acknowledged_on",
+                            "decided_on", "last_feedback_on"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -64,7 +70,10 @@ class CaseGrant(Base):
     """The case DEK wrapped for one staff member's public key."""
 
     __tablename__ = "case_grants"
-    __table_args__ = (UniqueConstraint("case_id", "staff_id"),)
+    # The inbox starts from one reader's grants, by reason (migration 0005).
+    __table_args__ = (UniqueConstraint("case_id", "staff_id"),
+                      Index("ix_case_grants_staff_reason_case", "staff_id", "reason",
+                            "case_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

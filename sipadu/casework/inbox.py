@@ -1,13 +1,15 @@
 """The staff inbox: the cases one person may read, from metadata only (nothing decrypted).
 
-One SQL query answers a page: the reader's grants, the filters (including "due soon" and
-"overdue", turned into date bounds), the sort, the page and the total (a window count).
+Two SQL queries answer a page: one for the rows (the reader's grants, the filters, including
+"due soon" and "overdue" turned into date bounds, the sort and the page) and one for the total.
 Deadlines follow the working-day calendar; because every due day grows with its base day
 (receipt or last feedback), "overdue today" is "base day on or before some bound", and the
 bounds are computed once per request in Python (see ``_latest_base``).
 
-Indexes this relies on at 100 000 cases (see docs/casework.md): case_grants(staff_id, reason,
-case_id), cases(received_on, id), cases(status, received_on).
+Indexes this relies on at 100 000 cases (migration 0005, docs/performance.md):
+case_grants(staff_id, reason, case_id), cases(received_on, id), cases(status, received_on), and
+cases(status, received_on, acknowledged_on, decided_on, last_feedback_on) so that counting
+"due" and "overdue" reads a narrow index instead of every case row with its ciphertext.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from sipadu.cases.deadlines import (
@@ -153,28 +155,54 @@ def deadline_conditions(today: date, policy: DeadlinePolicy,
     return {"overdue": overdue, "due": due}
 
 
-def _base_query(staff_id: int, role: str) -> Any:
-    readable = and_(CaseGrant.case_id == Case.id, CaseGrant.staff_id == staff_id)
+def _readable(staff_id: int, role: str) -> ColumnElement[bool]:
+    """SQL: the reader holds a grant on the case (an assignment, for investigators) and is
+    not excluded from it by a conflict of interest."""
+    # select(<column>).exists(), not exists(): SQLite reads "SELECT *" from the table row,
+    # while one indexed column is answered from the unique (case_id, staff_id) index.
+    grant = select(CaseGrant.case_id).where(CaseGrant.case_id == Case.id,
+                                            CaseGrant.staff_id == staff_id)
     if role == "investigator":
-        readable = and_(readable, CaseGrant.reason.in_(ASSIGNED_REASONS))
-    conflicted = exists().where(CaseConflict.case_id == Case.id,
-                                CaseConflict.staff_id == staff_id)
+        grant = grant.where(CaseGrant.reason.in_(ASSIGNED_REASONS))
+    conflicted = select(CaseConflict.case_id).where(CaseConflict.case_id == Case.id,
+                                                    CaseConflict.staff_id == staff_id)
+    return and_(grant.exists(), not_(conflicted.exists()))
+
+
+def _base_query(staff_id: int, role: str) -> Any:
+    # Cases drive the query and the grant is a correlated lookup (unique on case and staff):
+    # the database can then walk cases(received_on, id) in page order and stop after one
+    # page, instead of joining every grant of the reader and sorting them all.
+    reason = (select(CaseGrant.reason).where(CaseGrant.case_id == Case.id,
+                                             CaseGrant.staff_id == staff_id)
+              .scalar_subquery().label("reason"))
     return (select(Case.code, Case.category, Case.status, Case.unit, Case.received_on,
                    Case.acknowledged_on, Case.decided_on, Case.last_feedback_on,
-                   Case.closed_on, CaseGrant.reason, func.count().over().label("total"))
-            .join(CaseGrant, readable).where(not_(conflicted)))
+                   Case.closed_on, reason)
+            .where(_readable(staff_id, role)))
 
 
-def _filtered(stmt: Any, filters: InboxFilters, today: date, policy: DeadlinePolicy,
-              holidays: Set[date]) -> Any:
+def _assigned(staff_id: int) -> ColumnElement[bool]:
+    return select(CaseGrant.case_id).where(
+        CaseGrant.case_id == Case.id, CaseGrant.staff_id == staff_id,
+        CaseGrant.reason.in_(ASSIGNED_REASONS)).exists()
+
+
+def _conditions(filters: InboxFilters, staff_id: int, today: date, policy: DeadlinePolicy,
+                holidays: Set[date]) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if filters.status:
-        stmt = stmt.where(Case.status == filters.status)
+        conditions.append(Case.status == filters.status)
     if filters.category:
-        stmt = stmt.where(Case.category == filters.category)
+        conditions.append(Case.category == filters.category)
     if filters.assigned_to_me:
-        stmt = stmt.where(CaseGrant.reason.in_(ASSIGNED_REASONS))
+        conditions.append(_assigned(staff_id))
     if filters.due in DUE_FILTERS:
-        stmt = stmt.where(deadline_conditions(today, policy, holidays)[filters.due])
+        conditions.append(deadline_conditions(today, policy, holidays)[filters.due])
+    return conditions
+
+
+def _sorted(stmt: Any, filters: InboxFilters) -> Any:
     if filters.sort == "received_asc":
         return stmt.order_by(Case.received_on.asc(), Case.id.asc())
     if filters.sort == "status":
@@ -195,21 +223,36 @@ def _row(values: Any, today: date, policy: DeadlinePolicy, holidays: Set[date]) 
                     inbox_badge(deadlines), next_due(deadlines))
 
 
+def _count(db: Session, staff_id: int, role: str,
+           conditions: list[ColumnElement[bool]], filters: InboxFilters) -> int:
+    """How many cases match. Without a condition on the cases themselves this is the
+    reader's grants minus the conflicted ones, counted on the grants index alone."""
+    if filters.status or filters.category or filters.due in DUE_FILTERS:
+        return int(db.scalar(select(func.count()).select_from(Case).where(
+            _readable(staff_id, role), *conditions)) or 0)
+    grants = select(func.count()).select_from(CaseGrant).where(CaseGrant.staff_id == staff_id)
+    if role == "investigator" or filters.assigned_to_me:
+        grants = grants.where(CaseGrant.reason.in_(ASSIGNED_REASONS))
+    excluded = grants.join(CaseConflict, and_(CaseConflict.case_id == CaseGrant.case_id,
+                                              CaseConflict.staff_id == CaseGrant.staff_id))
+    return int(db.scalar(select(grants.scalar_subquery() - excluded.scalar_subquery())) or 0)
+
+
 def inbox(db: Session, *, staff_id: int, role: str, filters: InboxFilters,
           today: date) -> InboxPage:
-    """One page of the cases ``staff_id`` may read (never a conflicted one), in one query."""
+    """One page of the cases ``staff_id`` may read (never a conflicted one), and the total.
+
+    Page and total are two queries: a window count over the page query would make the
+    database build and sort every matching row before returning the first 25.
+    """
     if role not in INBOX_ROLES:
         return InboxPage([], 0, 1, filters.per_page)
     policy, holidays = inbox_policy(db)
     page = max(1, filters.page)
-    stmt = _filtered(_base_query(staff_id, role), filters, today, policy, holidays)
+    conditions = _conditions(filters, staff_id, today, policy, holidays)
+    stmt = _sorted(_base_query(staff_id, role).where(*conditions), filters)
     rows = db.execute(stmt.limit(filters.per_page)
                       .offset((page - 1) * filters.per_page)).all()
-    total = int(rows[0].total) if rows else 0
-    if not rows and page > 1:
-        # Past the end (a stale link): the count still tells the reader where the end is.
-        total = int(db.scalar(select(func.count()).select_from(
-            _filtered(_base_query(staff_id, role), filters, today, policy, holidays)
-            .order_by(None).subquery())) or 0)
+    total = _count(db, staff_id, role, conditions, filters)
     return InboxPage([_row(row, today, policy, holidays) for row in rows], total, page,
                      filters.per_page)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import request
 from flask_babel import lazy_gettext
 
 from sipadu.app_context import current_settings
 from sipadu.storage.uploads import EncryptedUpload, encrypted_uploads
 
 MIB = 1024 * 1024
+FILE_FIELD = "attachments"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,10 @@ def _reason(upload: EncryptedUpload) -> Any:
     if upload.refusal == "too_many":
         return lazy_gettext("Too many files: at most %(count)s files can be sent at once.",
                             count=settings.max_files)
+    if upload.refusal == "incomplete":
+        return lazy_gettext("This file arrived incomplete. Please send it again.")
+    if upload.refusal == "unexpected_field":
+        return lazy_gettext("This file was not sent through the attachments field.")
     if upload.refusal_message is not None:
         return upload.refusal_message
     return lazy_gettext("This file could not be read. It may be damaged.")
@@ -38,11 +44,17 @@ def _reason(upload: EncryptedUpload) -> Any:
 def sort_uploads() -> tuple[list[EncryptedUpload], list[RefusedFile]]:
     """The request's uploads: accepted ones, and refused ones with their reason.
 
-    An empty file input still sends an empty, nameless part; it is dropped silently.
+    An empty file input still sends an empty, nameless part; it is dropped silently. Files
+    only come through the ``attachments`` field: a file part under any other name (or none)
+    is refused rather than stored unseen by the form that should have described it.
     """
     accepted: list[EncryptedUpload] = []
     refused: list[RefusedFile] = []
-    for upload in encrypted_uploads():
+    uploads = encrypted_uploads()
+    expected = {id(part.stream) for part in request.files.getlist(FILE_FIELD)}
+    for upload in uploads:
+        if upload.refusal is None and id(upload) not in expected:
+            upload.refuse("unexpected_field")
         if upload.refusal is not None:
             refused.append(RefusedFile(upload.filename, _reason(upload), upload.refusal))
         elif not upload.filename and upload.size == 0:

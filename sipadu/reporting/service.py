@@ -15,7 +15,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sipadu.audit.service import record_event
-from sipadu.cases.attachments import AttachmentView, list_attachments, store_attachment
+from sipadu.cases.attachments import (
+    AttachmentView,
+    list_attachments,
+    safe_filename,
+    store_attachment,
+)
 from sipadu.cases.content import (
     add_message,
     add_timeline_entry,
@@ -87,7 +92,7 @@ def _store_files(db: Session, case: Case, dek: bytes,
     for upload in uploads:
         store_attachment(db, case, dek, upload, uploaded_by=REPORTER,
                          cleaning=upload.cleaning_report)
-        files.append(StoredFile(upload.filename, upload.describe_cleaning()))
+        files.append(StoredFile(safe_filename(upload.filename), upload.describe_cleaning()))
     return files
 
 

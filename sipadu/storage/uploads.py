@@ -74,7 +74,8 @@ class EncryptedUpload:
         self._max_bytes = max_bytes
         self._finished = refusal is not None
 
-    def _refuse(self, code: str, message: Any = None) -> None:
+    def refuse(self, code: str, message: Any = None) -> None:
+        """Refuse the file: drop its partial blob and ignore the rest of its bytes."""
         self.refusal, self.refusal_message = code, message
         self.abort()
         self._finished = True
@@ -85,12 +86,12 @@ class EncryptedUpload:
             return len(data)
         self.size += len(data)
         if self.size > self._max_bytes:
-            self._refuse("too_large")
+            self.refuse("too_large")
             return len(data)
         try:
             cleaned = self.cleaner.feed(data) if self.cleaner else data
         except MediaCleaningError as error:
-            self._refuse("damaged", error.message)
+            self.refuse("damaged", error.message)
             return len(data)
         self._encryptor.write(cleaned)
         return len(data)
@@ -112,7 +113,7 @@ class EncryptedUpload:
         try:
             tail = self.cleaner.finish() if self.cleaner else b""
         except MediaCleaningError as error:
-            self._refuse("damaged", error.message)
+            self.refuse("damaged", error.message)
             return
         self._encryptor.write(tail)
         self._encryptor.close()
@@ -184,9 +185,13 @@ def current_upload_limits() -> UploadLimits:
 
 def encrypted_uploads() -> list[EncryptedUpload]:
     """The current request's finished uploads (refused ones included, with their reason)."""
-    request.files  # noqa: B018  (parsing the body is what fills the list)
+    parsed = {id(part.stream) for _name, part in request.files.items(multi=True)}
     uploads: list[EncryptedUpload] = g.get("encrypted_uploads", [])
     for upload in uploads:
+        if upload.refusal is None and id(upload) not in parsed:
+            # The body ended inside this part (no closing boundary): Werkzeug drops such a
+            # part, and a truncated file must never be stored as if it were whole.
+            upload.refuse("incomplete")
         upload.finish()
     return uploads
 

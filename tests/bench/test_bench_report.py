@@ -13,20 +13,24 @@ from typing import Any
 
 import pytest
 
-from bench.__main__ import Sizes, crypto_figures, run
+from bench.__main__ import Sizes, audit_figures, crypto_figures, inbox_figures, run
 from bench.report import Report, machine_info
 from tests.conftest import TEST_ARGON2
 
 KIB = 1024
-TINY = Sizes(stream=256 * KIB, upload=300 * KIB, argon2_runs=2, rounds=2)
+TINY = Sizes(stream=256 * KIB, upload=300 * KIB, argon2_runs=2, rounds=2, audit_rows=300,
+             inbox_cases=200)
 CRYPTO_KEYS = {
     "raw_aesgcm_mib_s", "stream_encrypt_mib_s", "stream_encrypt_ratio",
     "stream_decrypt_mib_s", "stream_decrypt_ratio", "raw_aesgcm_decrypt_mib_s",
     "argon2id_seconds",
 }
 UPLOAD_KEYS = {"upload_peak_above_idle_mib", "upload_mib_s"}
+AUDIT_KEYS = {"audit_verify_rows_s"}
+INBOX_KEYS = {"inbox_p95_ms_first", "inbox_p95_ms_due_overdue",
+              "inbox_p95_ms_status_verifikasi_sort_received_asc"}
 TARGETED = {"stream_encrypt_ratio", "stream_decrypt_ratio", "argon2id_seconds",
-            "upload_peak_above_idle_mib"}
+            "upload_peak_above_idle_mib", "audit_verify_rows_s", *INBOX_KEYS}
 FIGURE_FIELDS = {"key", "name", "value", "unit", "target", "passed", "detail", "verdict"}
 MACHINE_FIELDS = {"cpu_model", "cores", "python", "implementation", "system",
                   "cryptography", "argon2_cffi"}
@@ -66,7 +70,54 @@ def test_crypto_figures_fill_the_report(tmp_path: Path) -> None:
 def test_full_run_through_a_real_server_writes_every_figure(tmp_path: Path) -> None:
     """Starts the bench gunicorn on 127.0.0.1 and uploads a generated 300 KiB file."""
     report = run(TINY, tmp_path / "out", quick=True, argon2=TEST_ARGON2)
-    data = _check_report(tmp_path / "out", CRYPTO_KEYS | UPLOAD_KEYS)
+    data = _check_report(tmp_path / "out",
+                         CRYPTO_KEYS | UPLOAD_KEYS | AUDIT_KEYS | INBOX_KEYS)
     assert data == report.as_dict()
     upload = next(f for f in report.figures if f.key == "upload_peak_above_idle_mib")
     assert "127.0.0.1" in upload.detail and "Idle" in upload.detail
+
+
+def test_audit_figure_seeds_a_valid_chain_and_reports_it(tmp_path: Path) -> None:
+    """300 bulk-seeded rows verify (the seeding matches what record_event writes)."""
+    report = Report(machine_info(), {"quick": True})
+    for figure in audit_figures(300):
+        report.add(figure)
+    report.write(tmp_path)
+    data = _check_report(tmp_path, AUDIT_KEYS)
+    assert "300 chained" in data["figures"][0]["detail"]
+    assert "Chain verified" in data["figures"][0]["detail"]
+
+
+def test_seeded_chain_continues_with_record_event(tmp_path: Path) -> None:
+    """The bench's bulk rows are real chain rows: the service appends to them and the whole
+    chain verifies, and an edit among them is still caught."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from bench.audit_bench import seed_chain
+    from sipadu.audit.models import AuditEvent
+    from sipadu.audit.service import record_event, verify_chain
+    from sipadu.db import make_engine
+
+    key, url = b"k" * 32, f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    seed_chain(url, key, 50)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        record_event(session, key, "case:viewed", actor="staff:3", case_code="SPD-ABCDEF")
+        session.commit()
+        assert verify_chain(session, key).rows_checked == 51
+        session.execute(update(AuditEvent).where(AuditEvent.seq == 20).values(actor="cli"))
+        assert verify_chain(session, key).first_bad_seq == 20
+    engine.dispose()
+
+
+def test_inbox_figures_seed_pages_and_report(tmp_path: Path) -> None:
+    """200 seeded cases: every page answers a full page of rows, three figures reported."""
+    report = Report(machine_info(), {"quick": True})
+    for figure in inbox_figures(200, requests=3):
+        report.add(figure)
+    report.write(tmp_path)
+    data = _check_report(tmp_path, INBOX_KEYS)
+    for figure in data["figures"]:
+        assert "rows per page" in figure["detail"]
+        assert "fake ciphertext" in figure["detail"]

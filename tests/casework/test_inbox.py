@@ -140,7 +140,10 @@ def test_filters_sort_pages_and_conflicts(app: Flask, db: Session) -> None:
     assert by_status.index("SPD-T00001") < by_status.index("SPD-T00000")
 
 
-def test_inbox_is_one_query(app: Flask, db: Session) -> None:
+@pytest.mark.parametrize("filters", [
+    InboxFilters(due="overdue", status="diterima", category="gratifikasi"), InboxFilters()])
+def test_inbox_is_two_queries(app: Flask, db: Session, filters: InboxFilters) -> None:
+    """One query for the page and one for the total, whatever the number of cases."""
     boss = make_staff(app, db, "supervisor")
     for n in range(40):
         _case(db, boss, n, MONDAY - timedelta(days=n))
@@ -150,17 +153,16 @@ def test_inbox_is_one_query(app: Flask, db: Session) -> None:
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        page = inbox(db, staff_id=boss.account.id, role="supervisor",
-                     filters=InboxFilters(due="overdue", status="diterima", category="gratifikasi"),
+        page = inbox(db, staff_id=boss.account.id, role="supervisor", filters=filters,
                      today=MONDAY)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert page.total > 0
-    # One query for the cases, whatever the filters (no query per row); reading the admin's
+    # The page and its total, whatever the filters (no query per row); reading the admin's
     # deadline settings is a separate, constant lookup.
     case_queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")
                     and "FROM instance_settings" not in s]
-    assert len(case_queries) == 1
+    assert len(case_queries) == 2
 
 
 def test_bad_query_parameters_are_ignored(app: Flask, db: Session) -> None:
@@ -178,3 +180,23 @@ def test_bad_query_parameters_are_ignored(app: Flask, db: Session) -> None:
 
 def test_policy_defaults(app: Flask, db: Session) -> None:
     assert inbox_module.inbox_policy(db) == (DEFAULT_POLICY, frozenset())
+
+
+@pytest.mark.parametrize("filters", [{}, {"status": "diterima"}, {"assigned_to_me": True},
+                                     {"due": "overdue"}])
+def test_totals_leave_out_conflicted_and_unheld_cases(app: Flask, db: Session,
+                                                      filters: dict[str, object]) -> None:
+    """The total agrees with the rows: a conflict excludes a case even while its grant
+    still exists, and another person's case never counts."""
+    worker = make_staff(app, db, "investigator")
+    other = make_staff(app, db, "investigator")
+    kept = [_case(db, worker, n, MONDAY - timedelta(days=40 + n), reason="assignment")
+            for n in range(3)]
+    _case(db, other, 10, MONDAY - timedelta(days=40), reason="assignment")
+    db.add(CaseConflict(case_id=kept[0].id, staff_id=worker.account.id, marked_by=None,
+                        created_at=datetime.now(UTC)))
+    db.commit()
+    page = inbox(db, staff_id=worker.account.id, role="investigator",
+                 filters=InboxFilters(**filters), today=MONDAY)  # type: ignore[arg-type]
+    assert sorted(row.code for row in page.rows) == ["SPD-T00001", "SPD-T00002"]
+    assert page.total == 2
