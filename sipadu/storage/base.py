@@ -32,6 +32,10 @@ class BlobTooLargeError(BlobStoreError):
     """A writer received more bytes than its size limit."""
 
 
+class BlobStoreFullError(BlobStoreError):
+    """The store has no space (or quota) left; the partial blob has been discarded."""
+
+
 def validate_blob_id(blob_id: object) -> str:
     """Return ``blob_id`` if it is a well-formed id, else raise InvalidBlobIdError."""
     if not isinstance(blob_id, str) or not BLOB_ID_PATTERN.fullmatch(blob_id):

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -29,6 +30,7 @@ from sipadu.storage.base import (
     BlobNotFoundError,
     BlobStore,
     BlobStoreError,
+    BlobStoreFullError,
     BlobTooLargeError,
     BlobWriter,
     validate_blob_id,
@@ -38,6 +40,12 @@ _TEMP_PATTERN = re.compile(r"tmp-[0-9a-f]{32}\.partial")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _WIPE_CHUNK = bytes(64 * 1024)
+# "No space left" and "quota exceeded": the store is full, not broken.
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def _is_full(error: OSError) -> bool:
+    return error.errno in _FULL_ERRNOS
 
 
 class _FilesystemBlobWriter(BlobWriter):
@@ -46,9 +54,20 @@ class _FilesystemBlobWriter(BlobWriter):
         self._max_size = max_size
         self._temp = store.root / f"tmp-{secrets.token_hex(16)}.partial"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
-        self._file: BinaryIO = os.fdopen(os.open(self._temp, flags, 0o600), "wb")
+        try:
+            self._file: BinaryIO = os.fdopen(os.open(self._temp, flags, 0o600), "wb")
+        except OSError as error:
+            if _is_full(error):
+                raise BlobStoreFullError("blob store is full") from None
+            raise
         self._size = 0
         self._state = "open"
+
+    def _give_up_if_full(self, error: OSError) -> None:
+        """Translate a full disk into BlobStoreFullError, freeing the partial file first."""
+        if _is_full(error):
+            self.abort()
+            raise BlobStoreFullError("blob store is full") from None
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         if self._state != "open":
@@ -56,17 +75,25 @@ class _FilesystemBlobWriter(BlobWriter):
         count = memoryview(data).nbytes
         if self._max_size is not None and self._size + count > self._max_size:
             raise BlobTooLargeError("blob exceeds its size limit")
-        self._file.write(data)
+        try:
+            self._file.write(data)
+        except OSError as error:
+            self._give_up_if_full(error)
+            raise
         self._size += count
         return count
 
     def commit(self) -> str:
         if self._state != "open":
             raise BlobStoreError("writer is not open")
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        blob_id = self._store._publish(self._temp)
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            blob_id = self._store._publish(self._temp)
+        except OSError as error:
+            self._give_up_if_full(error)
+            raise
         self._state = "committed"
         return blob_id
 
@@ -76,8 +103,14 @@ class _FilesystemBlobWriter(BlobWriter):
         self._state = "aborted"
         with contextlib.suppress(OSError):
             self._file.close()
-        with contextlib.suppress(FileNotFoundError):
+        try:
             self._store._shred(self._temp)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            # Overwriting failed (e.g. a full disk): removing the ciphertext still frees space.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._temp)
 
 
 class FilesystemBlobStore(BlobStore):

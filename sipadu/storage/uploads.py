@@ -9,6 +9,7 @@ the case DEK and commits blob and row; anything not committed is aborted at tear
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any, Protocol, cast
@@ -18,7 +19,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from sipadu.crypto.stream import StreamEncryptor, new_file_key
 from sipadu.media.base import MediaCleaningError
-from sipadu.storage.base import BlobStore, BlobWriter
+from sipadu.storage.base import BlobStore, BlobStoreError, BlobWriter
 
 UPLOAD_ENDPOINTS_KEY = "sipadu.upload_endpoints"
 
@@ -194,6 +195,21 @@ def encrypted_uploads() -> list[EncryptedUpload]:
             upload.refuse("incomplete")
         upload.finish()
     return uploads
+
+
+def discard_published_uploads() -> None:
+    """Delete the blobs this request already published, when its transaction will not commit.
+
+    Only for failures known to happen before the view's commit (a full store): after a
+    failed database commit nobody knows whether the rows exist, so ``sipadu storage gc``
+    (which checks the rows) decides instead.
+    """
+    store: BlobStore = current_app.extensions["sipadu.blobs"]
+    for upload in g.get("encrypted_uploads", []):
+        if upload.blob_id is not None:
+            with contextlib.suppress(BlobStoreError):
+                store.delete(upload.blob_id)
+            upload.blob_id = None
 
 
 def accepts_uploads(view: Callable[..., Any]) -> Callable[..., Any]:

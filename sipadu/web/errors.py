@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import LazyString, force_locale, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from sipadu.storage.base import BlobStoreFullError
+from sipadu.storage.uploads import discard_published_uploads
 from sipadu.web.i18n import select_locale
 
 log = logging.getLogger("sipadu.errors")
@@ -38,6 +43,14 @@ ERROR_TEXTS = {
 }
 CSRF_TEXT = lazy_gettext("This form has expired or was not sent from SIPADU. "
                          "Please reload the page and send it again.")
+DB_UNAVAILABLE_TEXT = lazy_gettext(
+    "The service cannot reach its database at the moment. Nothing you sent was stored. "
+    "Please try again in a few minutes.")
+STORAGE_FULL_TEXT = lazy_gettext(
+    "The service's file storage is full. Nothing you sent was stored, neither the report "
+    "nor its files. Please try again later.")
+DB_RETRY_AFTER_SECONDS = 30
+STORAGE_RETRY_AFTER_SECONDS = 300
 API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
              405: "method_not_allowed", 409: "conflict", 413: "too_large",
              422: "invalid", 429: "too_many_requests", 500: "internal_error",
@@ -81,6 +94,29 @@ def render_error(
     ), code
 
 
+def is_database_unavailable(error: DBAPIError) -> bool:
+    """True for failures of the database itself (down, refused, full, locked), not of a query."""
+    return isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated
+
+
+def discard_request_session() -> None:
+    """Drop the request's session and its connection, so the next request starts clean.
+
+    ``invalidate`` does not try to roll back over a connection that may be dead; the pool
+    replaces it (and ``pool_pre_ping`` checks the others) once the database is back.
+    """
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            session.invalidate()
+
+
+def _log_unexpected(error: BaseException) -> None:
+    # The exception type only: messages and tracebacks may quote what a reporter sent.
+    log.error("unhandled %s on %s %s", type(error).__name__, request.method,
+              request.url_rule.rule if request.url_rule else "<no route>")
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install handlers for HTTP errors, CSRF failures and anything unexpected."""
 
@@ -94,11 +130,34 @@ def register_error_handlers(app: Flask) -> None:
             return error
         return render_error(error.code)
 
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError) -> tuple[str | Response, int, dict[str, str]]:
+        discard_request_session()
+        if not is_database_unavailable(error):
+            _log_unexpected(error)
+            body, status = render_error(InternalServerError.code)
+            return body, status, {}
+        # Types only: a driver's message can quote the statement's parameters.
+        log.warning("database unavailable: %s (%s) on %s %s", type(error).__name__,
+                    type(error.orig).__name__, request.method,
+                    request.url_rule.rule if request.url_rule else "<no route>")
+        body, status = render_error(503, DB_UNAVAILABLE_TEXT)
+        return body, status, {"Retry-After": str(DB_RETRY_AFTER_SECONDS)}
+
+    @app.errorhandler(BlobStoreFullError)
+    def _storage_full(_error: BlobStoreFullError) -> tuple[str | Response, int, dict[str, str]]:
+        # Raised before the view commits: the request's transaction (case, rows, audit
+        # events) is thrown away and the teardown aborts every temporary blob.
+        discard_request_session()
+        discard_published_uploads()
+        log.error("blob store full on %s %s", request.method,
+                  request.url_rule.rule if request.url_rule else "<no route>")
+        body, status = render_error(503, STORAGE_FULL_TEXT)
+        return body, status, {"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str | Response, int]:
-        # The exception type only: messages and tracebacks may quote what a reporter sent.
-        log.error("unhandled %s on %s %s", type(error).__name__, request.method,
-                  request.url_rule.rule if request.url_rule else "<no route>")
+        _log_unexpected(error)
         return render_error(InternalServerError.code)
 
 
