@@ -1,0 +1,225 @@
+"""A gunicorn worker killed with SIGKILL in the middle of an upload.
+
+A real ``sipadu serve --workers 1`` on a temporary instance receives a large multipart report
+sent slowly; once its encrypted temp blob is on disk the worker is killed. Afterwards the
+service answers again (gunicorn starts a new worker), no case or attachment row lacks its
+blob, every earlier acknowledged report still opens with its key, and
+``sipadu storage gc --min-age 0`` sweeps what the dead worker left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from sipadu.cases.models import Attachment, Case
+from tests.e2e.helpers import SIPADU, run_sipadu
+
+pytestmark = pytest.mark.slow
+
+BOUNDARY = "sipadu-fault-boundary"
+STARTUP_SECONDS = 60
+DECLARED_FILE_BYTES = 8 * 1024 * 1024  # announced, never fully sent
+SENT_FILE_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running single-worker ``sipadu serve`` and its instance."""
+
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+    root: Path
+
+    @property
+    def blobs(self) -> Path:
+        return self.root / "instance" / "blobs"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (loopback)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as error:
+        return int(error.code), bytes(error.read())
+
+
+def _wait_until_up(server_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"sipadu serve exited:\n{log.read_text()}"
+        try:
+            if _get(server_url + "/")[0] == 200:
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"sipadu serve did not answer:\n{log.read_text()}")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """``sipadu init``, a supervisor, then ``sipadu serve --workers 1`` on loopback."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
+    port = _free_port()
+    env.update({
+        "SIPADU_INSTANCE_DIR": str(tmp_path / "instance"),
+        "SIPADU_KEYS_DIR": str(tmp_path / "keys"),
+        "SIPADU_DATABASE_URL": f"sqlite:///{tmp_path / 'sipadu.sqlite3'}",
+        "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
+        "SIPADU_RATE_LIMITS_ENABLED": "false",
+        "SIPADU_MAX_FILE_BYTES": str(16 * 1024 * 1024),
+    })
+    assert run_sipadu(env, "init").returncode == 0
+    created = run_sipadu(env, "account", "create", "--username", "verifikator", "--role",
+                         "supervisor", "--password-stdin", "--json",
+                         input="Pohon-kelapa-tumbuh-di-pantai-77\n")
+    assert created.returncode == 0, created.stderr
+    log = tmp_path / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [SIPADU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log)
+        yield Server(url, port, process, env, tmp_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def _multipart_head(text: str, filename: str) -> bytes:
+    report = json.dumps({"category": "pungli", "what": text})
+    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"report\"\r\n\r\n"
+            f"{report}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; "
+            f"name=\"attachments\"; filename=\"{filename}\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode()
+
+
+def _file_report(server: Server, text: str, payload: bytes) -> dict[str, str]:
+    body = _multipart_head(text, "bukti.bin") + payload + f"\r\n--{BOUNDARY}--\r\n".encode()
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        server.url + "/api/v1/reports", data=body, method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        assert response.status == 201
+        filed: dict[str, str] = json.loads(response.read())
+    return filed
+
+
+def _start_slow_upload(server: Server) -> socket.socket:
+    """Send headers and the first part of a large upload, then stall (socket left open)."""
+    head = _multipart_head("Unggahan yang terputus.", "besar.bin")
+    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+    length = len(head) + DECLARED_FILE_BYTES + len(tail)
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.sendall((f"POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                  f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+                  f"Content-Length: {length}\r\n\r\n").encode() + head)
+    chunk = os.urandom(64 * 1024)
+    for _ in range(SENT_FILE_BYTES // len(chunk)):
+        sock.sendall(chunk)
+        time.sleep(0.02)  # a slow reporter
+    return sock
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _partials(server: Server) -> list[Path]:
+    return [p for p in server.blobs.glob("tmp-*.partial") if p.stat().st_size > 0]
+
+
+def _workers(master: int) -> list[int]:
+    """Pids whose parent is the gunicorn master (from /proc)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == master:
+                children.append(int(entry.name))
+    return children
+
+
+def _rows(server: Server) -> tuple[list[str], list[str]]:
+    """(case codes, attachment blob ids) as stored in the database."""
+    engine = create_engine(server.env["SIPADU_DATABASE_URL"])
+    try:
+        with Session(engine) as db:
+            return list(db.scalars(select(Case.code))), list(db.scalars(select(Attachment.blob_id)))
+    finally:
+        engine.dispose()
+
+
+def _blob_files(server: Server) -> set[str]:
+    return {p.name for p in server.blobs.iterdir() if not p.name.startswith("tmp-")}
+
+
+def test_sigkill_mid_upload_leaves_no_half_case(server: Server) -> None:
+    earlier = [_file_report(server, f"Laporan sebelumnya {n}.", os.urandom(200_000))
+               for n in range(2)]
+    (worker,) = _workers(server.process.pid)
+
+    sock = _start_slow_upload(server)
+    try:
+        _wait_for(lambda: bool(_partials(server)), 15, "the upload's temp blob")
+        os.kill(worker, signal.SIGKILL)
+        _wait_for(lambda: (w := _workers(server.process.pid)) != [] and worker not in w,
+                  30, "gunicorn to start a new worker")
+    finally:
+        sock.close()
+
+    # The service answers again, by itself.
+    _wait_until_up(server.url, server.process, server.root / "server.log")
+    codes, blob_ids = _rows(server)
+    assert sorted(codes) == sorted(item["case_code"] for item in earlier)
+    assert len(blob_ids) == 2 and all((server.blobs / b).is_file() for b in blob_ids)
+    leftovers = [p.name for p in server.blobs.iterdir() if p.name not in blob_ids]
+    assert leftovers, "the killed upload left nothing behind: the fault did not hit it"
+    for item in earlier:
+        status, body = _get(server.url + "/api/v1/case",
+                            {"Authorization": f"CaseKey {item['case_key']}"})
+        assert status == 200
+        assert len(json.loads(body)["attachments"]) == 1
+
+    swept = run_sipadu(server.env, "storage", "gc", "--min-age", "0")
+    assert swept.returncode == 0, swept.stderr
+    assert not list(server.blobs.glob("tmp-*")) and _blob_files(server) == set(blob_ids)
+    later = _file_report(server, "Laporan sesudahnya.", os.urandom(10_000))
+    assert later["case_key"].startswith(later["case_code"])
