@@ -8,7 +8,11 @@ import logging
 
 import pytest
 from flask import Flask
+from sqlalchemy import create_engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import NullPool
 
+from sipadu.web.auth import public
 from tests.faults.conftest import database_outage, report_multipart, stored_state
 from tests.reporting.conftest import BASE_REPORT, Ready, csrf_from
 
@@ -60,3 +64,63 @@ def test_outage_gives_503_then_recovers(ready: Ready, caplog: pytest.LogCaptureF
     assert (cases, files) == (state[0] + 1, state[1] + 1)
     _, _, _, referenced, on_disk = stored_state(app)
     assert referenced == on_disk
+
+
+def _raising_app(sqlite_app: Flask, error: Exception) -> Flask:
+    @public
+    def boom() -> str:
+        raise error
+
+    sqlite_app.add_url_rule("/boom", "boom", boom)
+    sqlite_app.add_url_rule("/api/v1/boom", "api_boom", boom)
+    return sqlite_app
+
+
+def test_query_errors_stay_500_and_messages_never_logged(
+    sqlite_app: Flask, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only connection failures are "unavailable"; a broken query is still our bug (500).
+    Neither log line repeats the driver's message, which can quote parameters."""
+    secret = "rahasia-pelapor-123"
+    app = _raising_app(sqlite_app, IntegrityError("INSERT ...", {"what": secret},
+                                                  Exception(secret)))
+    with caplog.at_level(logging.INFO):
+        assert app.test_client().get("/boom").status_code == 500
+        api = app.test_client().get("/api/v1/boom")
+    assert api.status_code == 500 and api.get_json()["error"]["code"] == "internal_error"
+    assert secret not in caplog.text and "IntegrityError" in caplog.text
+
+
+def test_lost_connection_mid_query_is_503(sqlite_app: Flask,
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    secret = "rahasia-pelapor-456"
+    error = DBAPIError("SELECT ...", {"code": secret}, Exception(secret),
+                       connection_invalidated=True)
+    app = _raising_app(sqlite_app, error)
+    with caplog.at_level(logging.INFO):
+        page = app.test_client().get("/boom")
+    assert page.status_code == 503 and ID_TEXT in page.get_data(as_text=True)
+    assert secret not in caplog.text
+
+
+def test_postgres_restart_drops_pooled_connections_and_pool_recovers(
+    ready: Ready, postgres_url: str,
+) -> None:
+    """The server dropped every pooled connection (as a restart does) and is back at once:
+    pool_pre_ping notices and reconnects; the reporter sees no error at all."""
+    app = ready.app
+    if app.extensions["sipadu.engine"].dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's pool only")
+    client = app.test_client()
+    filed = client.post("/api/v1/reports", json=BASE_REPORT).get_json()
+    engine = app.extensions["sipadu.engine"]
+    with engine.connect() as connection:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    killer = create_engine(postgres_url, poolclass=NullPool)
+    try:
+        with killer.connect() as admin:
+            # Only the app's own backend, never another test run's.
+            assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar()
+    finally:
+        killer.dispose()
+    assert client.get("/api/v1/case", headers=_auth(filed["case_key"])).status_code == 200
