@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, has_request_context, jsonify, render_template, request
 from flask_babel import LazyString, force_locale, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -94,6 +95,14 @@ def render_error(
     ), code
 
 
+@event.listens_for(Session, "before_commit")
+def _note_commit_started(_session: Session) -> None:
+    # After a commit was attempted nobody knows whether the rows exist: from then on this
+    # request's published blobs are left to `sipadu storage gc`, which checks the rows.
+    if has_request_context():
+        g.sipadu_commit_started = True
+
+
 def is_database_unavailable(error: DBAPIError) -> bool:
     """True for failures of the database itself (down, refused, full, locked), not of a query."""
     return isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated
@@ -133,6 +142,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     def _database(error: DBAPIError) -> tuple[str | Response, int, dict[str, str]]:
         discard_request_session()
+        if not g.get("sipadu_commit_started"):
+            discard_published_uploads()
         if not is_database_unavailable(error):
             _log_unexpected(error)
             body, status = render_error(InternalServerError.code)

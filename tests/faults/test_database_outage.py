@@ -8,8 +8,9 @@ import logging
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import create_engine, event
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from sipadu.web.auth import public
@@ -124,3 +125,42 @@ def test_postgres_restart_drops_pooled_connections_and_pool_recovers(
     finally:
         killer.dispose()
     assert client.get("/api/v1/case", headers=_auth(filed["case_key"])).status_code == 200
+
+
+def test_outage_after_blob_published_removes_the_blob(
+    ready: Ready, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database fails after the attachment's blob was published but before the commit:
+    the request knows nothing was committed, so it deletes that blob itself."""
+    from sipadu.reporting import service
+
+    def lost(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("INSERT ...", {}, Exception("server closed the connection"))
+
+    client = ready.app.test_client()
+    state = stored_state(ready.app)
+    monkeypatch.setattr(service, "notify_new_case", lost)
+    response = client.post("/api/v1/reports", data=report_multipart("Putus di tengah."),
+                           content_type="multipart/form-data")
+    assert response.status_code == 503
+    assert stored_state(ready.app) == state
+
+
+def test_failed_commit_leaves_its_blob_to_gc(ready: Ready) -> None:
+    """When the commit itself fails its outcome is unknown (the server may have committed
+    before the connection broke): the blob is kept for `sipadu storage gc`, which checks rows."""
+    def broken_commit(_session: Session) -> None:
+        raise OperationalError("COMMIT", {}, Exception("connection lost during commit"))
+
+    client = ready.app.test_client()
+    cases, files, events, referenced, on_disk = stored_state(ready.app)
+    event.listen(Session, "before_commit", broken_commit)
+    try:
+        response = client.post("/api/v1/reports", data=report_multipart("Commit gagal."),
+                               content_type="multipart/form-data")
+    finally:
+        event.remove(Session, "before_commit", broken_commit)
+    assert response.status_code == 503
+    after = stored_state(ready.app)
+    assert after[:4] == (cases, files, events, referenced)
+    assert len(after[4] - on_disk) == 1  # the published blob, now an orphan for gc
