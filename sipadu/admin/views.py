@@ -10,7 +10,7 @@ from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
 from sipadu.admin import service as admin_service
-from sipadu.app_context import current_settings
+from sipadu.app_context import current_audit_key, current_settings
 from sipadu.cases.deadlines import DeadlinePolicy, DeadlinePolicyError
 from sipadu.cases.holidays import HolidayParseError, parse_holiday_lines
 from sipadu.db import db_session
@@ -32,12 +32,6 @@ TEXT_LABELS = {
 }
 _INT_FIELDS = ("acknowledge_working_days", "verification_days", "feedback_days",
                "resolution_days", "due_soon_working_days")
-
-
-def _key() -> bytes:
-    keyring = current_settings().keyring
-    assert keyring is not None  # noqa: S101
-    return keyring.audit_hmac_key
 
 
 def _actor() -> str:
@@ -69,7 +63,7 @@ def create_account() -> ResponseReturnValue:
     try:
         account = service.create_account(
             db, form.get("username", ""), form.get("role", ""), form.get("password", ""),
-            params=current_settings().argon2, audit_key=_key(), actor=_actor(),
+            params=current_settings().argon2, audit_key=current_audit_key(), actor=_actor(),
             email=form.get("email"))
     except (service.StaffServiceError, WeakPasswordError) as error:
         db.rollback()
@@ -90,7 +84,7 @@ def deactivate(staff_id: int) -> ResponseReturnValue:
     if _actor() == f"staff:{account.id}":
         flash(gettext("You cannot deactivate your own account."), "error")
         return redirect(url_for("admin.accounts"), code=303)
-    service.deactivate(db_session(), account, audit_key=_key(), actor=_actor())
+    service.deactivate(db_session(), account, audit_key=current_audit_key(), actor=_actor())
     db_session().commit()
     flash(gettext("Account %(name)s deactivated; its sessions were ended.",
                   name=account.username), "success")
@@ -103,7 +97,7 @@ def set_email(staff_id: int) -> ResponseReturnValue:
     """Set or clear the address that receives content-free notifications."""
     account, db = _account(staff_id), db_session()
     try:
-        service.set_email(db, account, request.form.get("email"), audit_key=_key(),
+        service.set_email(db, account, request.form.get("email"), audit_key=current_audit_key(),
                           actor=_actor())
     except service.InvalidEmailError as error:
         db.rollback()
@@ -123,7 +117,7 @@ def reset(staff_id: int) -> ResponseReturnValue:
         return render_template("admin/reset.html", account=account)
     try:
         lost = service.admin_reset(db, account, request.form.get("password", ""),
-                                   params=current_settings().argon2, audit_key=_key(),
+                                   params=current_settings().argon2, audit_key=current_audit_key(),
                                    actor=_actor())
     except WeakPasswordError as error:
         db.rollback()
@@ -160,7 +154,7 @@ def settings() -> ResponseReturnValue:
     errors: list[str] = []
     try:
         admin_service.save_instance_settings(db, _settings_from_form(current),
-                                             audit_key=_key(), actor=_actor())
+                                             audit_key=current_audit_key(), actor=_actor())
     except HolidayParseError as error:
         errors = [str(problem) for problem in error.problems]
     except (ValueError, DeadlinePolicyError):
@@ -183,7 +177,7 @@ def texts() -> ResponseReturnValue:
         try:
             for key in admin_service.PUBLIC_TEXT_KEYS:
                 admin_service.set_public_text(db, key, request.form.get(key, ""),
-                                              audit_key=_key(), actor=_actor())
+                                              audit_key=current_audit_key(), actor=_actor())
         except admin_service.PublicTextTooLongError:
             db.rollback()
             flash(gettext("A text is too long (at most 20,000 characters)."), "error")

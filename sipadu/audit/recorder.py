@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sipadu.app_context import current_settings
+from sipadu.app_context import current_audit_key
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import DetailValue, record_event
 from sipadu.db import db_session
@@ -15,7 +15,5 @@ def audit(
     detail: Mapping[str, DetailValue] | None = None,
 ) -> AuditEvent:
     """Record an event in the current request's transaction."""
-    keyring = current_settings().keyring
-    assert keyring is not None, "the app was created without its keys"  # noqa: S101
-    return record_event(db_session(), keyring.audit_hmac_key, tag, actor=actor,
+    return record_event(db_session(), current_audit_key(), tag, actor=actor,
                         case_code=case_code, outcome=outcome, detail=detail)

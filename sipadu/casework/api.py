@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from sipadu.app_context import current_audit_key
 from sipadu.audit.recorder import audit
 from sipadu.cases.attachments import AttachmentNotFoundError
 from sipadu.cases.workflow import WorkflowError
@@ -22,7 +23,7 @@ from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.api_doc import describe
 from sipadu.casework.detail import case_detail
-from sipadu.casework.http import attachment_response, audit_key, current_actor, load_case
+from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.casework.serialize import case_json, inbox_json
 from sipadu.db import db_session
 from sipadu.web.auth import require_roles
@@ -116,7 +117,7 @@ def post_message(code: str) -> ResponseReturnValue:
     def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         internal = data.get("internal") is True
         message = service.post_message(db_session(), opened, actor, _str(data, "body") or "",
-                                       internal=internal, audit_key=audit_key())
+                                       internal=internal, audit_key=current_audit_key())
         return {"message_id": message.id, "internal": internal}
     return _act(code, "message:sent", action, 201)
 
@@ -128,7 +129,7 @@ def change_status(code: str) -> ResponseReturnValue:
     def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> None:
         service.change_status(db_session(), opened, actor, _str(data, "status") or "",
                               reason=_str(data, "reason"), outcome=_str(data, "outcome"),
-                              destination=_str(data, "destination"), audit_key=audit_key())
+                              destination=_str(data, "destination"), audit_key=current_audit_key())
     return _act(code, "case:status_changed", action)
 
 
@@ -138,7 +139,7 @@ def assign(code: str) -> ResponseReturnValue:
     """Assign an investigator by username (the case key is re-wrapped for them)."""
     def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         target = service.assign(db_session(), opened, actor, _str(data, "username") or "",
-                                audit_key=audit_key())
+                                audit_key=current_audit_key())
         return {"assigned": target.username}
     return _act(code, "grant:created", action, 201)
 
@@ -154,7 +155,7 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
         return _forbidden()
     db = db_session()
     try:
-        service.unassign(db, opened, actor, username, audit_key=audit_key())
+        service.unassign(db, opened, actor, username, audit_key=current_audit_key())
     except service.CaseworkError as error:
         db.rollback()
         return api_error(error.http_status, str(error.message))

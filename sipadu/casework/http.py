@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 from flask import Response, current_app
 
-from sipadu.app_context import current_settings
 from sipadu.audit.recorder import audit
 from sipadu.cases.attachments import open_attachment
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase, normalise_code, open_case
@@ -19,13 +18,6 @@ from sipadu.web.auth import current_principal
 
 _CODE = re.compile(r"^[A-Z0-9-]{1,32}$")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def audit_key() -> bytes:
-    """The app's audit HMAC key."""
-    keyring = current_settings().keyring
-    assert keyring is not None  # noqa: S101  (create_app refuses to start without it)
-    return keyring.audit_hmac_key
 
 
 def current_actor() -> Actor | None:

@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.app_context import current_audit_key
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.casework import service
 from sipadu.casework.access import Actor, OpenCase
-from sipadu.casework.http import audit_key
 from sipadu.casework.views import _act, _actor, bp
 from sipadu.db import db_session
 from sipadu.ops.retention import DueCase, RetentionError, cases_due_for_purge, extend_retention
@@ -68,7 +68,7 @@ def extend(code: str) -> ResponseReturnValue:
         until = _parse_until(raw_until)
         try:
             extend_retention(db_session(), opened.case, until, reason, staff_id=actor.staff_id,
-                             dek=opened.dek, audit_key=audit_key(), today=service.today())
+                             dek=opened.dek, audit_key=current_audit_key(), today=service.today())
         except RetentionError:
             raise RetentionChangeError(lazy_gettext(
                 "Only an archived case can be kept longer, until a date later than its "

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
+from sipadu.app_context import current_audit_key
 from sipadu.audit.recorder import audit
 from sipadu.cases.attachments import AttachmentNotFoundError
 from sipadu.cases.deadlines import STATE_LABELS
@@ -19,7 +20,7 @@ from sipadu.casework import forms, service
 from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.detail import case_detail
-from sipadu.casework.http import attachment_response, audit_key, current_actor, load_case
+from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.db import db_session
 from sipadu.web.auth import require_roles
 from sipadu.web.errors import render_error
@@ -128,7 +129,7 @@ def post_message(code: str) -> ResponseReturnValue:
     return _act(code, "note:added" if form.internal else "message:sent",
                 lambda opened, actor: service.post_message(
                     db_session(), opened, actor, form.body, internal=form.internal,
-                    audit_key=audit_key()),
+                    audit_key=current_audit_key()),
                 lazy_gettext("Internal note saved.") if form.internal
                 else lazy_gettext("Message sent to the reporter."))
 
@@ -142,7 +143,7 @@ def change_status(code: str) -> ResponseReturnValue:
                 lambda opened, actor: service.change_status(
                     db_session(), opened, actor, form.status, reason=form.reason,
                     outcome=form.outcome, destination=form.destination,
-                    audit_key=audit_key()),
+                    audit_key=current_audit_key()),
                 lazy_gettext("Status changed."))
 
 
@@ -154,7 +155,7 @@ def answer_objection(code: str) -> ResponseReturnValue:
     return _act(code, "objection:answered",
                 lambda opened, actor: service.answer_objection(
                     db_session(), opened, actor, form.answer, reopen_to=form.reopen_to,
-                    audit_key=audit_key()),
+                    audit_key=current_audit_key()),
                 lazy_gettext("Objection answered."))
 
 
@@ -165,7 +166,7 @@ def assign(code: str) -> ResponseReturnValue:
     name = forms.username(request.form)
     return _act(code, "grant:created",
                 lambda opened, actor: service.assign(
-                    db_session(), opened, actor, name, audit_key=audit_key()),
+                    db_session(), opened, actor, name, audit_key=current_audit_key()),
                 lazy_gettext("Investigator assigned."))
 
 
@@ -175,7 +176,7 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
     """Unassign an investigator: their grant is deleted."""
     return _act(code, "grant:revoked",
                 lambda opened, actor: service.unassign(
-                    db_session(), opened, actor, username, audit_key=audit_key()),
+                    db_session(), opened, actor, username, audit_key=current_audit_key()),
                 lazy_gettext("Investigator unassigned."))
 
 
@@ -185,7 +186,7 @@ def declare_conflict(code: str) -> ResponseReturnValue:
     """Declare one's own conflict of interest: the case leaves one's inbox at once."""
     return _act(code, "conflict:declared",
                 lambda opened, actor: service.declare_conflict(
-                    db_session(), opened, actor, audit_key=audit_key()),
+                    db_session(), opened, actor, audit_key=current_audit_key()),
                 lazy_gettext("Conflict of interest recorded. You no longer have access "
                              "to this case."), leave=True)
 
@@ -197,5 +198,5 @@ def mark_conflict(code: str) -> ResponseReturnValue:
     name = forms.username(request.form)
     return _act(code, "conflict:marked",
                 lambda opened, actor: service.mark_conflict(
-                    db_session(), opened, actor, name, audit_key=audit_key()),
+                    db_session(), opened, actor, name, audit_key=current_audit_key()),
                 lazy_gettext("Conflict of interest recorded."))

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from sipadu.app_context import current_settings
+from sipadu.app_context import current_audit_key, current_settings
 from sipadu.crypto.errors import CryptoError
 from sipadu.crypto.escrow import read_escrow_private
 from sipadu.crypto.stream import Writable
@@ -26,12 +26,6 @@ from sipadu.storage.filesystem import FilesystemBlobStore
 retention_cli = AppGroup("retention", help="Purge archived cases whose retention has ended.")
 backup_cli = AppGroup("backup", help="Encrypted backups and restores.")
 storage_cli = AppGroup("storage", help="The encrypted blob store.")
-
-
-def _audit_key() -> bytes:
-    keyring = current_settings().keyring
-    assert keyring is not None  # noqa: S101
-    return keyring.audit_hmac_key
 
 
 @retention_cli.command("run")
@@ -50,7 +44,7 @@ def retention_run(dry_run: bool, quiet: bool) -> None:
     total = len(cases_due_for_purge(db, 0))
     with click.progressbar(length=total, label="Purging", file=sys.stderr,
                            hidden=quiet or total < 2) as bar:
-        purged = run_retention(db, store, audit_key=_audit_key(), progress=bar.update)
+        purged = run_retention(db, store, audit_key=current_audit_key(), progress=bar.update)
     for code in purged:
         click.echo(f"purged {code}")
     click.echo(f"{len(purged)} case(s) purged.")

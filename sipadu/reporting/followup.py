@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
-from sipadu.app_context import current_settings
+from sipadu.app_context import current_audit_key, current_settings
 from sipadu.cases.content import MAX_MESSAGE_CHARS
 from sipadu.cases.reporter_access import CaseKeyThrottledError, open_case_with_key
 from sipadu.cases.statuses import STATUS_TEXTS
@@ -137,12 +137,6 @@ def case_page() -> ResponseReturnValue:
         return _logout_response(ENDED_TEXT)
 
 
-def _audit_key() -> bytes:
-    keyring = current_settings().keyring
-    assert keyring is not None  # noqa: S101
-    return keyring.audit_hmac_key
-
-
 def _done(message: Any) -> Response:
     db_session().commit()
     flash(message, "success")
@@ -163,7 +157,7 @@ def reply() -> ResponseReturnValue:
     except ReportValidationError as error:
         return _render_case(reporter, 422, errors=error.errors, values=request.form)
     case = service.reporter_case(db, reporter.case_id)
-    service.send_reply(db, case, reporter.dek, body, _audit_key())
+    service.send_reply(db, case, reporter.dek, body, current_audit_key())
     return _done(lazy_gettext("Your message was sent."))
 
 
@@ -186,7 +180,7 @@ def add_evidence() -> ResponseReturnValue:
         return _render_case(reporter, 422, refused=refused or missing)
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
-    stored = service.add_evidence(db, case, reporter.dek, accepted, _audit_key())
+    stored = service.add_evidence(db, case, reporter.dek, accepted, current_audit_key())
     db.commit()
     remember_sent_form(form_id)
     flash(lazy_gettext("Your files were added to the case."), "success")
@@ -210,7 +204,7 @@ def disclose_identity() -> ResponseReturnValue:
             "identity_name": lazy_gettext("Write your name or a way to contact you.")})
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
-    service.disclose_identity(db, case, reporter.dek, identity, _audit_key())
+    service.disclose_identity(db, case, reporter.dek, identity, current_audit_key())
     return _done(lazy_gettext("Your identity was sealed into the case."))
 
 
@@ -226,7 +220,7 @@ def object_to_closure() -> ResponseReturnValue:
     try:
         text = validate_text(request.form.get("objection"), MAX_TEXT_CHARS, "objection",
                              lazy_gettext("Explain why you object to the decision."))
-        service.object_to_closure(db, case, reporter.dek, text, _audit_key())
+        service.object_to_closure(db, case, reporter.dek, text, current_audit_key())
     except ReportValidationError as error:
         return _render_case(reporter, 422, errors=error.errors, values=request.form)
     except WorkflowError as error:

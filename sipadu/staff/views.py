@@ -28,7 +28,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
-from sipadu.app_context import current_settings
+from sipadu.app_context import current_audit_key, current_settings
 from sipadu.audit.recorder import audit
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session
@@ -58,12 +58,6 @@ add_staff_nav("staff.password", lazy_gettext("Change password"), tuple(ROLES), o
 
 def _params() -> Argon2Params:
     return current_settings().argon2
-
-
-def _audit_key() -> bytes:
-    keyring = current_settings().keyring
-    assert keyring is not None  # noqa: S101  (create_app guarantees the keyring)
-    return keyring.audit_hmac_key
 
 
 def _principal() -> StaffPrincipal:
@@ -116,7 +110,7 @@ def login() -> ResponseReturnValue:
     try:
         result = service.authenticate(
             db, form.get("username", ""), form.get("password", ""), form.get("totp", ""),
-            params=_params(), audit_key=_audit_key())
+            params=_params(), audit_key=current_audit_key())
     except service.EnrolmentRequiredError as needed:
         db.commit()
         session[ENROL_KEY], session[ENROL_UNTIL] = needed.staff_id, time.time() + ENROL_SECONDS
@@ -164,7 +158,7 @@ def enrol() -> ResponseReturnValue:
     try:
         result = service.confirm_enrolment(
             db, account.id, request.form.get("password", ""), request.form.get("totp", ""),
-            params=_params(), audit_key=_audit_key())
+            params=_params(), audit_key=current_audit_key())
     except service.LoginThrottledError as error:
         db.commit()
         return _enrol_page(account, gettext("Too many failed attempts. Please wait %(seconds)d "
@@ -195,7 +189,7 @@ def first_run(token: str) -> ResponseReturnValue:
         try:
             account = setup.create_first_admin(
                 db, token, form.get("username", ""), form.get("password", ""),
-                params=_params(), audit_key=_audit_key())
+                params=_params(), audit_key=current_audit_key())
         except (service.StaffServiceError, WeakPasswordError, setup.SetupTokenError) as error:
             errors = account_errors(error)
     if errors:
@@ -272,7 +266,7 @@ def password() -> ResponseReturnValue:
         try:
             service.change_password(db, account, form.get("old_password", ""),
                                     form.get("new_password", ""), params=_params(),
-                                    audit_key=_audit_key(),
+                                    audit_key=current_audit_key(),
                                     keep_session_hash=principal.session_id_hash)
         except (service.StaffServiceError, WeakPasswordError) as error:
             errors = account_errors(error)
