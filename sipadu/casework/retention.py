@@ -15,7 +15,7 @@ from sipadu.app_context import current_audit_key
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.casework import service
 from sipadu.casework.access import Actor, OpenCase
-from sipadu.casework.views import _act, _actor, bp
+from sipadu.casework.views import acting_staff, bp, run_case_action
 from sipadu.db import db_session
 from sipadu.ops.retention import DueCase, RetentionError, cases_due_for_purge, extend_retention
 from sipadu.web.auth import require_roles
@@ -42,7 +42,7 @@ def due_for(db: Session, staff_id: int, today: date) -> list[DueCase]:
 @require_roles("supervisor")
 def retention_due() -> ResponseReturnValue:
     """Archived cases whose retention ends in the coming 14 days."""
-    actor = _actor()
+    actor = acting_staff()
     today = service.today()
     return render_template("casework/retention.html",
                            due=due_for(db_session(), actor.staff_id, today), today=today,
@@ -74,5 +74,5 @@ def extend(code: str) -> ResponseReturnValue:
                 "Only an archived case can be kept longer, until a date later than its "
                 "current end, and a reason is required.")) from None
 
-    return _act(code, "case:retention_extended", action,
+    return run_case_action(code, "case:retention_extended", action,
                 lazy_gettext("The case will be kept until the new date."))

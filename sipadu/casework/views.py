@@ -41,7 +41,7 @@ def _refused(_error: CaseForbiddenError) -> ResponseReturnValue:
     """A request without a usable staff session that still got past the role check."""
     return render_error(403)
 
-def _actor() -> Actor:
+def acting_staff() -> Actor:
     actor = current_actor()
     if actor is None:  # require_roles admitted a principal without a staff session
         raise CaseForbiddenError("no staff session")
@@ -52,7 +52,7 @@ def _actor() -> Actor:
 @require_roles(*CASE_ROLES)
 def inbox() -> ResponseReturnValue:
     """The cases this person may read, with filters, sort, pages and deadline badges."""
-    actor = _actor()
+    actor = acting_staff()
     filters = forms.inbox_filters(request.args)
     page = inbox_service.inbox(db_session(), staff_id=actor.staff_id, role=actor.role,
                                filters=filters, today=service.today())
@@ -78,7 +78,7 @@ def _render_case(opened: OpenCase, actor: Actor, *, error: Any = None,
 @require_roles(*VIEW_ROLES)
 def case_page(code: str) -> ResponseReturnValue:
     """The decrypted case: report, files, timeline, messages, notes and the actions."""
-    actor = _actor()
+    actor = acting_staff()
     try:
         opened = load_case(code, actor, "case:viewed")
     except CaseForbiddenError:
@@ -90,7 +90,7 @@ def case_page(code: str) -> ResponseReturnValue:
 @require_roles(*CASE_ROLES)
 def download(code: str, attachment_id: int) -> ResponseReturnValue:
     """Download one attachment, decrypted as it streams, never shown inline."""
-    actor = _actor()
+    actor = acting_staff()
     try:
         opened = load_case(code, actor, "attachment:downloaded")
         return attachment_response(opened, actor, attachment_id)
@@ -100,10 +100,10 @@ def download(code: str, attachment_id: int) -> ResponseReturnValue:
         return render_error(404)
 
 
-def _act(code: str, tag: str, action: Action, done: Any, *,
+def run_case_action(code: str, tag: str, action: Action, done: Any, *,
          leave: bool = False) -> ResponseReturnValue:
     """Run one case action: refuse (403), show its error on the case page, or redirect."""
-    actor = _actor()
+    actor = acting_staff()
     try:
         opened = load_case(code, actor, tag)
     except CaseForbiddenError:
@@ -126,7 +126,7 @@ def _act(code: str, tag: str, action: Action, done: Any, *,
 def post_message(code: str) -> ResponseReturnValue:
     """Send a message to the reporter, or add an internal note."""
     form = forms.MessageForm.read(request.form)
-    return _act(code, "note:added" if form.internal else "message:sent",
+    return run_case_action(code, "note:added" if form.internal else "message:sent",
                 lambda opened, actor: service.post_message(
                     db_session(), opened, actor, form.body, internal=form.internal,
                     audit_key=current_audit_key()),
@@ -139,7 +139,7 @@ def post_message(code: str) -> ResponseReturnValue:
 def change_status(code: str) -> ResponseReturnValue:
     """Move the case through the workflow."""
     form = forms.StatusForm.read(request.form)
-    return _act(code, "case:status_changed",
+    return run_case_action(code, "case:status_changed",
                 lambda opened, actor: service.change_status(
                     db_session(), opened, actor, form.status, reason=form.reason,
                     outcome=form.outcome, destination=form.destination,
@@ -152,7 +152,7 @@ def change_status(code: str) -> ResponseReturnValue:
 def answer_objection(code: str) -> ResponseReturnValue:
     """Answer the reporter's objection to a closure, optionally reopening the case."""
     form = forms.ObjectionAnswerForm.read(request.form)
-    return _act(code, "objection:answered",
+    return run_case_action(code, "objection:answered",
                 lambda opened, actor: service.answer_objection(
                     db_session(), opened, actor, form.answer, reopen_to=form.reopen_to,
                     audit_key=current_audit_key()),
@@ -164,7 +164,7 @@ def answer_objection(code: str) -> ResponseReturnValue:
 def assign(code: str) -> ResponseReturnValue:
     """Assign an investigator (the case key is re-wrapped for them)."""
     name = forms.username(request.form)
-    return _act(code, "grant:created",
+    return run_case_action(code, "grant:created",
                 lambda opened, actor: service.assign(
                     db_session(), opened, actor, name, audit_key=current_audit_key()),
                 lazy_gettext("Investigator assigned."))
@@ -174,7 +174,7 @@ def assign(code: str) -> ResponseReturnValue:
 @require_roles("supervisor")
 def unassign(code: str, username: str) -> ResponseReturnValue:
     """Unassign an investigator: their grant is deleted."""
-    return _act(code, "grant:revoked",
+    return run_case_action(code, "grant:revoked",
                 lambda opened, actor: service.unassign(
                     db_session(), opened, actor, username, audit_key=current_audit_key()),
                 lazy_gettext("Investigator unassigned."))
@@ -184,7 +184,7 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
 @require_roles(*CASE_ROLES)
 def declare_conflict(code: str) -> ResponseReturnValue:
     """Declare one's own conflict of interest: the case leaves one's inbox at once."""
-    return _act(code, "conflict:declared",
+    return run_case_action(code, "conflict:declared",
                 lambda opened, actor: service.declare_conflict(
                     db_session(), opened, actor, audit_key=current_audit_key()),
                 lazy_gettext("Conflict of interest recorded. You no longer have access "
@@ -196,7 +196,7 @@ def declare_conflict(code: str) -> ResponseReturnValue:
 def mark_conflict(code: str) -> ResponseReturnValue:
     """Mark another staff member as conflicted in this case."""
     name = forms.username(request.form)
-    return _act(code, "conflict:marked",
+    return run_case_action(code, "conflict:marked",
                 lambda opened, actor: service.mark_conflict(
                     db_session(), opened, actor, name, audit_key=current_audit_key()),
                 lazy_gettext("Conflict of interest recorded."))
