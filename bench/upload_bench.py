@@ -1,81 +1,142 @@
-"""Peak worker memory while a large upload is parsed, encrypted and committed.
+"""A large attachment through the product's own routes, served by ``sipadu serve``.
 
-Method (the most honest one available): a real gunicorn process (``bench.upload_server``,
-one sync worker) on 127.0.0.1 receives a multipart body that the client generates on the fly
-and sends in 64 KiB pieces, so nothing the size of the file exists anywhere except as
-ciphertext in the blob store. The worker's resident memory is read from
-``/proc/<pid>/status``: the idle figure is VmRSS after a warm-up upload, the peak is VmHWM
-(reset through ``clear_refs`` before the upload) and the highest VmRSS sampled during it.
+Method: a temporary instance made by ``sipadu init``, one supervisor account created through
+the staff service (with a Bearer session, as an API login would give), and ``sipadu serve``
+(gunicorn, one sync worker) on 127.0.0.1. The client files a report through
+``POST /api/v1/reports``, then uploads one file through ``POST /api/v1/case/attachments``
+(``Authorization: CaseKey …``) and downloads it as the supervisor through
+``GET /api/v1/staff/cases/<code>/attachments/<id>``. The body is generated on the fly and sent
+in pieces, and the download is read in pieces and hashed: the file exists nowhere whole, not
+even on the client. The download must hash to what was sent.
+
+The worker's resident memory comes from ``/proc/<pid>/status``: idle is VmRSS after warm-up
+requests, the peak is VmHWM (reset through ``clear_refs`` before the upload) and the highest
+VmRSS sampled during it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
-import os
+import json
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.upload_server import UPLOAD_PATH
+from bench.live_instance import (
+    LiveInstance,
+    MemorySampler,
+    UploadBenchError,
+    rss_kib,
+    wait_until_idle,
+    worker_memory_probe,
+)
 
 KIB = 1024
-PIECE = 64 * KIB
-_REPO = Path(__file__).resolve().parent.parent
+MIB = 1024 * KIB
+PIECE = 256 * KIB
+DOWNLOAD_READ = 1 * MIB
+_PATTERN_SIZE = 4 * MIB
+_REPORT = {"category": "pungli", "what": "Benchmark: one large attachment."}
 
 
 @dataclass(frozen=True)
-class UploadMemory:
-    """What the worker held before and during the upload (bytes) and how long it took."""
+class UploadResult:
+    """What one upload and download measured (bytes, seconds, worker memory)."""
 
     size: int
-    seconds: float
+    upload_seconds: float
+    download_seconds: float
+    multipart_seconds: float
     idle_rss: int
     peak_rss: int
+    request_peak_rss: int
     method: str
 
     @property
     def above_idle(self) -> int:
-        """Peak resident memory minus the idle worker's."""
+        """Peak resident memory while the body was received, minus the idle worker's."""
         return self.peak_rss - self.idle_rss
 
+    @property
+    def request_above_idle(self) -> int:
+        """The same for the whole request, its case-key check (Argon2id) included."""
+        return self.request_peak_rss - self.idle_rss
 
-class UploadBenchError(RuntimeError):
-    """The bench server did not start or refused the upload."""
+    @property
+    def multipart_mib_s(self) -> float:
+        """Upload rate of the same file as multipart/form-data, MiB per second."""
+        return self.size / MIB / self.multipart_seconds
+
+    @property
+    def upload_mib_s(self) -> float:
+        """Upload rate, end to end, MiB per second."""
+        return self.size / MIB / self.upload_seconds
+
+    @property
+    def download_mib_s(self) -> float:
+        """Download rate, end to end, MiB per second."""
+        return self.size / MIB / self.download_seconds
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+class GeneratedFile:
+    """``size`` bytes that differ from piece to piece, sent without ever existing whole.
+
+    Pieces are windows into one random pattern at shifting offsets, so a download that
+    repeated, dropped or reordered pieces would not hash the same. The pattern starts with
+    bytes no cleaner recognises: this is the path of a file stored as sent.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        pattern = bytearray(secrets.token_bytes(_PATTERN_SIZE + PIECE))
+        pattern[:8] = b"SIPADU\x00\x01"
+        self._pattern = bytes(pattern)
+
+    def pieces(self) -> Iterator[memoryview]:
+        """The file's bytes in order, ``PIECE`` at a time (views, no copies)."""
+        view = memoryview(self._pattern)
+        sent, index = 0, 0
+        while sent < self.size:
+            offset = 0 if index == 0 else (index * 40_961) % _PATTERN_SIZE
+            length = min(PIECE, self.size - sent)
+            yield view[offset:offset + length]
+            sent += length
+            index += 1
+
+    def sha256(self) -> str:
+        """Digest of the whole file (computed before timing starts)."""
+        digest = hashlib.sha256()
+        for piece in self.pieces():
+            digest.update(piece)
+        return digest.hexdigest()
 
 
-def _status_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise UploadBenchError(f"{field} missing for process {pid}")
+def _json_request(port: int, method: str, path: str, body: object | None,
+                  headers: dict[str, str]) -> tuple[int, dict[str, object]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    try:
+        data = None if body is None else json.dumps(body).encode()
+        sent = dict(headers, **({"Content-Type": "application/json"} if data else {}))
+        conn.request(method, path, body=data, headers=sent)
+        response = conn.getresponse()
+        text = response.read()
+        return response.status, json.loads(text) if text else {}
+    finally:
+        conn.close()
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # Field 4 (after the parenthesised command name) is the parent pid.
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
+def file_report(port: int) -> tuple[str, str]:
+    """File a report through the API; returns (case code, case key)."""
+    status, body = _json_request(port, "POST", "/api/v1/reports", _REPORT, {})
+    if status != 201:
+        raise UploadBenchError(f"report answered {status}: {body}")
+    return str(body["case_code"]), str(body["case_key"])
 
 
 def _multipart(size: int, boundary: str) -> tuple[bytes, bytes, int]:
@@ -86,135 +147,160 @@ def _multipart(size: int, boundary: str) -> tuple[bytes, bytes, int]:
     return head, tail, len(head) + size + len(tail)
 
 
-def _body_pieces(size: int) -> Iterator[bytes]:
-    # Random bytes so nothing compresses or short-cuts; one piece reused, never a whole file.
-    piece = secrets.token_bytes(PIECE)
-    sent = 0
-    while sent < size:
-        part = piece[: min(PIECE, size - sent)]
-        sent += len(part)
-        yield part
-
-
-def post_upload(port: int, size: int) -> tuple[int, str]:
-    """Stream a ``size``-byte file as multipart/form-data; return (status, body)."""
-    boundary = secrets.token_hex(16)
-    head, tail, length = _multipart(size, boundary)
+def _send_upload(port: int, case_key: str, file: GeneratedFile, content_type: str,
+                 framing: tuple[bytes, bytes], extra: dict[str, str],
+                 before_body: Callable[[], None] | None) -> dict[str, object]:
+    head, tail = framing
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     try:
-        conn.putrequest("POST", UPLOAD_PATH)
-        conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-        conn.putheader("Content-Length", str(length))
+        conn.putrequest("POST", "/api/v1/case/attachments")
+        conn.putheader("Authorization", f"CaseKey {case_key}")
+        conn.putheader("Content-Type", content_type)
+        conn.putheader("Content-Length", str(len(head) + file.size + len(tail)))
+        for name, value in extra.items():
+            conn.putheader(name, value)
         conn.endheaders()
-        conn.send(head)
-        for part in _body_pieces(size):
-            conn.send(part)
-        conn.send(tail)
+        if before_body is not None:
+            before_body()
+        if head:
+            conn.send(head)
+        for piece in file.pieces():
+            conn.sock.sendall(piece)
+        if tail:
+            conn.send(tail)
         response = conn.getresponse()
-        return response.status, response.read().decode(errors="replace")
+        answer = response.read()
+        if response.status != 201:
+            raise UploadBenchError(f"upload answered {response.status}: {answer[:300]!r}")
+        parsed: dict[str, object] = json.loads(answer)
+        return parsed
     finally:
         conn.close()
 
 
-class _Server:
-    """The bench gunicorn in a temporary instance; stopped (by its own pid) on exit."""
-
-    def __init__(self, instance: Path, max_bytes: int) -> None:
-        self.port = _free_port()
-        env = dict(os.environ, SIPADU_INSTANCE_DIR=str(instance / "instance"),
-                   SIPADU_KEYS_DIR=str(instance / "keys"), SIPADU_LOG_LEVEL="WARNING",
-                   SIPADU_MAX_FILE_BYTES=str(max_bytes),
-                   SIPADU_MAX_REQUEST_BYTES=str(max_bytes + 64 * KIB),
-                   SIPADU_RATE_LIMITS_ENABLED="false", PYTHONPATH=str(_REPO))
-        # Server output goes to a file: an unread pipe could fill up and stall the server.
-        self._log = (instance / "server.log").open("w+b")
-        self.process = subprocess.Popen(  # noqa: S603  (our own module, fixed arguments)
-            [sys.executable, "-m", "bench.upload_server", f"127.0.0.1:{self.port}"],
-            env=env, cwd=_REPO, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def worker_pid(self, deadline: float = 60.0) -> int:
-        """Wait until the port answers and return the single worker's pid."""
-        end = time.monotonic() + deadline
-        while time.monotonic() < end:
-            if self.process.poll() is not None:
-                raise UploadBenchError(self._stderr())
-            workers = _children(self.process.pid)
-            if workers and _port_open(self.port):
-                return workers[0]
-            time.sleep(0.1)
-        raise UploadBenchError("bench server did not start in time")
-
-    def _stderr(self) -> str:
-        self._log.seek(0)
-        return self._log.read().decode(errors="replace")[-2000:]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
+def upload_multipart(port: int, case_key: str, file: GeneratedFile,
+                     before_body: Callable[[], None] | None = None) -> dict[str, object]:
+    """Stream ``file`` to the reporter API as multipart/form-data; returns the answer."""
+    boundary = secrets.token_hex(16)
+    head, tail, _length = _multipart(file.size, boundary)
+    return _send_upload(port, case_key, file, f"multipart/form-data; boundary={boundary}",
+                        (head, tail), {}, before_body)
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+def upload_body(port: int, case_key: str, file: GeneratedFile,
+                before_body: Callable[[], None] | None = None) -> dict[str, object]:
+    """Stream ``file`` as the whole request body (``application/octet-stream``)."""
+    return _send_upload(port, case_key, file, "application/octet-stream", (b"", b""),
+                        {"Content-Disposition": 'attachment; filename="bench.bin"'},
+                        before_body)
 
 
-class _Sampler(threading.Thread):
-    """Reads the worker's VmRSS every few milliseconds and keeps the highest value."""
+def newest_attachment(port: int, case_key: str) -> int:
+    """The id of the case's newest file, as the reporter API lists it."""
+    status, body = _json_request(port, "GET", "/api/v1/case", None,
+                                 {"Authorization": f"CaseKey {case_key}"})
+    attachments = body.get("attachments") if status == 200 else None
+    if not isinstance(attachments, list) or not attachments:
+        raise UploadBenchError(f"case answered {status} without attachments")
+    return int(attachments[-1]["id"])
+
+
+def download(port: int, token: str, code: str, attachment_id: int) -> tuple[int, str]:
+    """Read the file as the supervisor, in large pieces; returns (bytes, SHA-256)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    digest, size = hashlib.sha256(), 0
+    try:
+        conn.request("GET", f"/api/v1/staff/cases/{code}/attachments/{attachment_id}",
+                     headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        if response.status != 200:
+            raise UploadBenchError(f"download answered {response.status}")
+        buffer = bytearray(DOWNLOAD_READ)
+        view = memoryview(buffer)
+        while count := response.readinto(buffer):
+            digest.update(view[:count])
+            size += count
+        return size, digest.hexdigest()
+    finally:
+        conn.close()
+
+
+class _UploadProbe:
+    """Called between the upload's headers and its body: waits until the worker has checked
+    the case key (one Argon2id derivation, whose memory belongs to the key check, not to
+    the upload) and sits waiting for the body, then starts watching its memory."""
 
     def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.peak_kib, self._halt = pid, 0, threading.Event()
+        self.pid = pid
+        self.peak_kib = 0
+        self._probe: AbstractContextManager[MemorySampler] | None = None
+        self._sampler: MemorySampler | None = None
 
-    def run(self) -> None:
-        while not self._halt.is_set():
-            self.peak_kib = max(self.peak_kib, _status_kib(self.pid, "VmRSS"))
-            self._halt.wait(0.02)
+    def __call__(self) -> None:
+        wait_until_idle(self.pid)
+        self._probe = worker_memory_probe(self.pid)
+        self._sampler = self._probe.__enter__()
 
-    def stop(self) -> int:
-        self._halt.set()
-        self.join()
-        return self.peak_kib
-
-
-def _reset_hwm(pid: int) -> bool:
-    # Writing 5 to clear_refs resets VmHWM to the current RSS (Linux 4.0+).
-    try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
+    def finish(self) -> None:
+        """Stop watching; ``peak_kib`` holds the highest resident memory seen."""
+        if self._probe is not None and self._sampler is not None:
+            self._probe.__exit__(None, None, None)
+            self.peak_kib = self._sampler.peak_kib
 
 
-def upload_memory(size: int) -> UploadMemory:
-    """Upload ``size`` bytes through a real server and measure the worker's memory."""
-    with tempfile.TemporaryDirectory(prefix="sipadu-bench-") as folder:
-        server = _Server(Path(folder), max(size, PIECE))
-        try:
-            pid = server.worker_pid()
-            # Warm-up: imports, first request, blob store and cleaner all touched once.
-            for _ in range(2):
-                status, body = post_upload(server.port, min(size, 4 * PIECE))
-                if status != 200:
-                    raise UploadBenchError(f"warm-up upload answered {status}: {body}")
-            time.sleep(0.3)
-            idle = _status_kib(pid, "VmRSS")
-            hwm_reset = _reset_hwm(pid)
-            sampler = _Sampler(pid)
-            sampler.start()
-            start = time.perf_counter()
-            status, body = post_upload(server.port, size)
-            seconds = time.perf_counter() - start
-            peak = max(sampler.stop(), _status_kib(pid, "VmHWM") if hwm_reset else 0)
-            if status != 200 or body != str(size):
-                raise UploadBenchError(f"upload answered {status}: {body[:200]}")
-        finally:
-            server.stop()
-    method = ("gunicorn (1 sync worker) on 127.0.0.1; worker VmHWM after clear_refs reset "
-              "and VmRSS sampled every 20 ms" if hwm_reset else
-              "gunicorn (1 sync worker) on 127.0.0.1; worker VmRSS sampled every 20 ms")
-    return UploadMemory(size, seconds, idle * KIB, peak * KIB, method)
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def _measure(instance: LiveInstance, case_key: str, code: str, size: int) -> UploadResult:
+    """The timed transfers, after warm-up; every download must hash to what was sent."""
+    pid, port = instance.worker_pid(), instance.port
+    file = GeneratedFile(size)
+    expected = file.sha256()
+    idle = rss_kib(pid)
+    with worker_memory_probe(pid) as whole_request:
+        probe = _UploadProbe(pid)
+        upload_seconds = _timed(lambda: upload_body(port, case_key, file, probe))
+        probe.finish()
+    attachment_id = newest_attachment(port, case_key)
+    received: list[tuple[int, str]] = []
+    download_seconds = _timed(lambda: received.append(
+        download(port, instance.token, code, attachment_id)))
+    multipart_seconds = _timed(lambda: upload_multipart(port, case_key, file))
+    if received[0] != (file.size, expected):
+        raise UploadBenchError(f"download differs from upload ({received[0][0]} of "
+                               f"{file.size} bytes)")
+    return UploadResult(size, upload_seconds, download_seconds, multipart_seconds,
+                        idle * KIB, probe.peak_kib * KIB, whole_request.peak_kib * KIB,
+                        instance.memory_method)
+
+
+def upload_download(size: int) -> UploadResult:
+    """Upload and download ``size`` bytes through ``sipadu serve``; measure worker memory."""
+    with (tempfile.TemporaryDirectory(prefix="sipadu-bench-upload-") as folder,
+          LiveInstance(Path(folder), max_file_bytes=max(size, 2 * PIECE)) as instance):
+        code, case_key = file_report(instance.port)
+        # Warm-up: imports, both upload paths and a download touched once.
+        warm = GeneratedFile(2 * PIECE)
+        upload_body(instance.port, case_key, warm)
+        upload_multipart(instance.port, case_key, warm)
+        download(instance.port, instance.token, code, newest_attachment(instance.port,
+                                                                        case_key))
+        time.sleep(0.3)
+        return _measure(instance, case_key, code, size)
+
+
+def main() -> None:
+    """``python -m bench.upload_bench [MiB]``: one run, printed (for profiling by hand)."""
+    size = int(sys.argv[1]) * MIB if len(sys.argv) > 1 else 128 * MIB
+    result = upload_download(size)
+    sys.stdout.write(f"upload {result.upload_mib_s:.1f} MiB/s (multipart "
+                     f"{result.multipart_mib_s:.1f}), download {result.download_mib_s:.1f} "
+                     f"MiB/s, above idle {result.above_idle / MIB:.1f} MiB (whole request "
+                     f"{result.request_above_idle / MIB:.1f})\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -22,9 +22,16 @@ from sipadu.crypto.errors import CaseKeyError
 from sipadu.db import db_session
 from sipadu.reporting import service
 from sipadu.reporting.api_docs import register_openapi
-from sipadu.reporting.files import RefusedFile, sort_uploads
+from sipadu.reporting.files import (
+    BODY_FILE_TYPE,
+    MissingFilenameError,
+    RefusedFile,
+    body_filename,
+    receive_body_file,
+    sort_uploads,
+)
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
-from sipadu.storage.uploads import accepts_uploads
+from sipadu.storage.uploads import EncryptedUpload, accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.errors import api_error
@@ -199,14 +206,27 @@ def post_message() -> ResponseReturnValue:
     return jsonify({"status": opened.case.status}), 201
 
 
+def _body_file() -> tuple[list[EncryptedUpload], list[RefusedFile]]:
+    """The body as one file; the name is checked before a byte of it is read."""
+    try:
+        filename = body_filename()
+    except MissingFilenameError:
+        raise _invalid({"filename": lazy_gettext(
+            "Name the file: 'Content-Disposition: attachment; filename=\"…\"'.")}) from None
+    return receive_body_file(filename)
+
+
 @bp.post("/case/attachments")
 @public
 @accepts_uploads
 @limiter.limit(SUBMIT_LIMITS)
 def post_attachments() -> ResponseReturnValue:
-    """Add files (multipart parts named ``attachments``); if one is refused none is kept."""
+    """Add files (multipart parts named ``attachments``), or one file as the whole body
+    (``application/octet-stream``, named in ``Content-Disposition``); if one is refused none
+    is kept."""
     opened = _open_case()
-    accepted, refused = sort_uploads()
+    accepted, refused = _body_file() if request.mimetype == BODY_FILE_TYPE \
+        else sort_uploads()
     if refused:
         raise _refused_files(refused)
     if not accepted:

@@ -50,6 +50,12 @@ CASE_SCHEMA: dict[str, Any] = {
 _MULTIPART_FILES = {"attachments": {"type": "array",
                                     "items": {"type": "string", "format": "binary"}}}
 _CASEKEY: list[dict[str, list[str]]] = [{"CaseKey": []}]
+_ATTACHMENTS_DESCRIPTION = (
+    "Either multipart/form-data with one or more parts named 'attachments', or one file as "
+    "the whole body (application/octet-stream) with its name in a Content-Disposition "
+    "header and a Content-Length (411 without one). The body form skips multipart "
+    "parsing, for large files. Both are cleaned of metadata and encrypted as they arrive; "
+    "a refused file (too large, damaged, cut short) leaves nothing stored.")
 
 
 def _json(ref: str) -> dict[str, Any]:
@@ -88,11 +94,20 @@ def register_openapi() -> None:
                               **error_responses(400, 401, 422, 429)}}},
             "/case/attachments": {"post": {
                 "summary": "Add evidence files", "operationId": "postAttachments",
+                "description": _ATTACHMENTS_DESCRIPTION,
                 "security": _CASEKEY,
-                "requestBody": {"required": True, "content": {"multipart/form-data": {
-                    "schema": {"type": "object", "properties": _MULTIPART_FILES}}}},
+                "parameters": [{
+                    "name": "Content-Disposition", "in": "header", "required": False,
+                    "description": "For a file sent as the body: its name, e.g. "
+                                   "attachment; filename*=UTF-8''bukti%20rapat.pdf",
+                    "schema": {"type": "string"}}],
+                "requestBody": {"required": True, "content": {
+                    "multipart/form-data": {
+                        "schema": {"type": "object", "properties": _MULTIPART_FILES}},
+                    "application/octet-stream": {
+                        "schema": {"type": "string", "format": "binary"}}}},
                 "responses": {"201": {"description": "Stored; what was cleaned per file"},
-                              **error_responses(401, 413, 422, 429)}}},
+                              **error_responses(401, 411, 413, 422, 429)}}},
         },
         schemas={
             "Report": REPORT_SCHEMA, "Case": CASE_SCHEMA,

@@ -7,12 +7,14 @@ from typing import Any
 
 from flask import request
 from flask_babel import lazy_gettext
+from werkzeug.http import parse_options_header
 
 from sipadu.app_context import current_settings
-from sipadu.storage.uploads import EncryptedUpload, encrypted_uploads
+from sipadu.storage.uploads import EncryptedUpload, encrypted_uploads, receive_body_upload
 
 MIB = 1024 * 1024
 FILE_FIELD = "attachments"
+BODY_FILE_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -62,3 +64,32 @@ def sort_uploads() -> tuple[list[EncryptedUpload], list[RefusedFile]]:
         else:
             accepted.append(upload)
     return accepted, refused
+
+
+class MissingFilenameError(ValueError):
+    """A file sent as the request body did not name itself in ``Content-Disposition``."""
+
+
+def body_filename() -> str:
+    """The file name of a body upload: ``Content-Disposition: attachment; filename*=…``.
+
+    ``filename*`` (RFC 8187, UTF-8) wins over ``filename``; Werkzeug decodes both.
+    Raises :class:`MissingFilenameError` when neither is there.
+    """
+    _value, options = parse_options_header(request.headers.get("Content-Disposition", ""))
+    name = options.get("filename", "")
+    if not name.strip():
+        raise MissingFilenameError()
+    return name
+
+
+def receive_body_file(filename: str) -> tuple[list[EncryptedUpload], list[RefusedFile]]:
+    """The request body as one file, sorted like :func:`sort_uploads` sorts form files
+    (an empty body is no file at all)."""
+    upload = receive_body_upload(filename)
+    if upload.refusal is not None:
+        return [], [RefusedFile(upload.filename, _reason(upload), upload.refusal)]
+    if upload.size == 0:
+        upload.abort()
+        return [], []
+    return [upload], []

@@ -40,6 +40,8 @@ _TEMP_PATTERN = re.compile(r"tmp-[0-9a-f]{32}\.partial")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _WIPE_CHUNK = bytes(64 * 1024)
+# Every this many bytes a writer asks the kernel to start writing what it has to disk.
+WRITEBACK_WINDOW = 8 * 1024 * 1024
 # "No space left" and "quota exceeded": the store is full, not broken.
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
@@ -61,6 +63,7 @@ class _FilesystemBlobWriter(BlobWriter):
                 raise BlobStoreFullError("blob store is full") from None
             raise
         self._size = 0
+        self._written_back = 0
         self._state = "open"
 
     def _give_up_if_full(self, error: OSError) -> None:
@@ -81,7 +84,25 @@ class _FilesystemBlobWriter(BlobWriter):
             self._give_up_if_full(error)
             raise
         self._size += count
+        if self._size - self._written_back >= WRITEBACK_WINDOW:
+            self._start_writeback()
         return count
+
+    def _start_writeback(self) -> None:
+        """Let the disk work while the upload goes on, instead of all at commit's fsync.
+
+        Linux starts writing dirty pages back when told they are not needed (without
+        waiting), and drops the pages of the window before, written back by now: a large
+        blob then neither waits for the disk all at once nor fills the page cache with
+        ciphertext. Durability still comes from commit's fsync, which also reports any
+        write error of this background writeback.
+        """
+        self._file.flush()
+        previous = max(0, self._written_back - WRITEBACK_WINDOW)
+        with contextlib.suppress(OSError, AttributeError):
+            os.posix_fadvise(self._file.fileno(), previous, self._size - previous,
+                             os.POSIX_FADV_DONTNEED)
+        self._written_back = self._size
 
     def commit(self) -> str:
         if self._state != "open":
@@ -174,6 +195,9 @@ class FilesystemBlobStore(BlobStore):
             fd = os.open(self._path(blob_id), os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
         except FileNotFoundError:
             raise BlobNotFoundError("no such blob") from None
+        # Blobs are read from start to end (a download): a larger read-ahead window.
+        with contextlib.suppress(OSError, AttributeError):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
         return os.fdopen(fd, "rb")
 
     def delete(self, blob_id: str) -> None:

@@ -15,13 +15,17 @@ from dataclasses import dataclass
 from typing import IO, Any, Protocol, cast
 
 from flask import Flask, Request, current_app, g, request
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, LengthRequired, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from sipadu.crypto.stream import StreamEncryptor, new_file_key
 from sipadu.media.base import MediaCleaningError
 from sipadu.storage.base import BlobStore, BlobStoreError, BlobWriter
 
 UPLOAD_ENDPOINTS_KEY = "sipadu.upload_endpoints"
+# How much of the body the multipart parser asks the server for at once. Werkzeug's 64 KiB
+# made gunicorn copy what it had read ahead (up to 1 MiB) again on every call.
+UPLOAD_READ_SIZE = 256 * 1024
 
 
 class FileCleaner(Protocol):
@@ -72,7 +76,7 @@ class EncryptedUpload:
         self.refusal_message: Any = None
         self._writer = writer
         self._encryptor = StreamEncryptor(writer, self.file_key) if writer else None
-        self._max_bytes = max_bytes
+        self.max_bytes = max_bytes
         self._finished = refusal is not None
 
     def refuse(self, code: str, message: Any = None) -> None:
@@ -86,7 +90,7 @@ class EncryptedUpload:
         if self.refusal is not None or self._encryptor is None:
             return len(data)
         self.size += len(data)
-        if self.size > self._max_bytes:
+        if self.size > self.max_bytes:
             self.refuse("too_large")
             return len(data)
         try:
@@ -149,28 +153,82 @@ class EncryptedUpload:
             self._writer = None
 
 
+class _LargeReadFormDataParser(FormDataParser):
+    """Werkzeug's form parser, reading the body in :data:`UPLOAD_READ_SIZE` pieces."""
+
+    def _parse_multipart(self, stream: IO[bytes], mimetype: str, content_length: int | None,
+                         options: dict[str, str]) -> Any:
+        parser = MultiPartParser(stream_factory=self.stream_factory,
+                                 max_form_memory_size=self.max_form_memory_size,
+                                 max_form_parts=self.max_form_parts, cls=self.cls,
+                                 buffer_size=UPLOAD_READ_SIZE)
+        boundary = options.get("boundary", "").encode("ascii")
+        if not boundary:
+            raise ValueError("Missing boundary")
+        form, files = parser.parse(stream, boundary, content_length)
+        return stream, form, files
+
+
 class EncryptingRequest(Request):
     """A request whose file parts go through :class:`EncryptedUpload`."""
+
+    form_data_parser_class = _LargeReadFormDataParser
 
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None,
                          content_length: int | None = None) -> IO[bytes]:
-        app = current_app
-        if self.endpoint not in app.extensions.get(UPLOAD_ENDPOINTS_KEY, set()):
-            raise UploadsNotAcceptedError()
-        uploads: list[EncryptedUpload] = g.setdefault("encrypted_uploads", [])
-        limits = current_upload_limits()
-        name = filename or ""
-        if len([u for u in uploads if u.refusal != "too_many"]) >= limits.max_files:
-            upload = EncryptedUpload(None, name, content_type, 0, None, refusal="too_many")
-        else:
-            store: BlobStore = app.extensions["sipadu.blobs"]
-            factory: CleanerFactory | None = app.extensions.get("sipadu.cleaner_factory")
-            upload = EncryptedUpload(store.open_writer(), name, content_type,
-                                     limits.max_file_bytes,
-                                     factory(name, content_type, None) if factory else None)
-        uploads.append(upload)
-        return cast(IO[bytes], upload)
+        return cast(IO[bytes], start_upload(filename or "", content_type))
+
+
+def start_upload(filename: str, content_type: str | None) -> EncryptedUpload:
+    """A new upload of this request into the blob store (refused past the file count).
+
+    Only views marked :func:`accepts_uploads` may receive files; the upload is aborted at
+    teardown unless the view commits it.
+    """
+    app = current_app
+    if request.endpoint not in app.extensions.get(UPLOAD_ENDPOINTS_KEY, set()):
+        raise UploadsNotAcceptedError()
+    uploads: list[EncryptedUpload] = g.setdefault("encrypted_uploads", [])
+    limits = current_upload_limits()
+    if len([u for u in uploads if u.refusal != "too_many"]) >= limits.max_files:
+        upload = EncryptedUpload(None, filename, content_type, 0, None, refusal="too_many")
+    else:
+        store: BlobStore = app.extensions["sipadu.blobs"]
+        factory: CleanerFactory | None = app.extensions.get("sipadu.cleaner_factory")
+        upload = EncryptedUpload(store.open_writer(), filename, content_type,
+                                 limits.max_file_bytes,
+                                 factory(filename, content_type, None) if factory else None)
+    uploads.append(upload)
+    return upload
+
+
+def receive_body_upload(filename: str) -> EncryptedUpload:
+    """The whole request body as one file (``application/octet-stream``), encrypted as read.
+
+    The body must declare its length (411 otherwise). A body longer than the file limit is
+    refused before a byte is read; one that ends early is refused as incomplete. It is read
+    from the server's input stream directly, in :data:`UPLOAD_READ_SIZE` pieces: the
+    length is checked here, and Werkzeug's limiting wrapper would copy every piece twice.
+    """
+    length = request.content_length
+    if length is None:
+        raise LengthRequired()
+    upload = start_upload(filename, request.mimetype)
+    if length > upload.max_bytes or length > (request.max_content_length or length):
+        upload.refuse("too_large")
+        return upload
+    source = request.environ["wsgi.input"]
+    remaining = length
+    while remaining and upload.refusal is None:
+        piece = source.read(min(UPLOAD_READ_SIZE, remaining))
+        if not piece:
+            upload.refuse("incomplete")
+            break
+        remaining -= len(piece)
+        upload.write(piece)
+    upload.finish()
+    return upload
 
 
 def current_upload_limits() -> UploadLimits:

@@ -31,6 +31,9 @@ ERROR_TEXTS = {
           lazy_gettext("The page you are looking for does not exist.")),
     405: (lazy_gettext("Method not allowed"),
           lazy_gettext("This page cannot be used in that way.")),
+    411: (lazy_gettext("Size required"),
+          lazy_gettext("Say how large the upload is (a Content-Length header), then send "
+                       "it again.")),
     413: (lazy_gettext("Upload too large"),
           lazy_gettext("What you sent is larger than the service accepts. "
                        "Please send smaller or fewer files.")),
@@ -53,7 +56,8 @@ STORAGE_FULL_TEXT = lazy_gettext(
 DB_RETRY_AFTER_SECONDS = 30
 STORAGE_RETRY_AFTER_SECONDS = 300
 API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 413: "too_large",
+             405: "method_not_allowed", 409: "conflict", 411: "length_required",
+             413: "too_large",
              422: "invalid", 429: "too_many_requests", 500: "internal_error",
              503: "unavailable"}
 

@@ -25,12 +25,15 @@ CRYPTO_KEYS = {
     "stream_decrypt_mib_s", "stream_decrypt_ratio", "raw_aesgcm_decrypt_mib_s",
     "argon2id_seconds",
 }
-UPLOAD_KEYS = {"upload_peak_above_idle_mib", "upload_mib_s"}
+UPLOAD_KEYS = {"upload_raw_aesgcm_mib_s", "upload_mib_s", "upload_ratio",
+               "upload_multipart_mib_s", "download_mib_s", "download_ratio",
+               "upload_peak_above_idle_mib"}
 AUDIT_KEYS = {"audit_verify_rows_s"}
 INBOX_KEYS = {"inbox_p95_ms_first", "inbox_p95_ms_due_overdue",
               "inbox_p95_ms_status_verifikasi_sort_received_asc"}
 TARGETED = {"stream_encrypt_ratio", "stream_decrypt_ratio", "argon2id_seconds",
-            "upload_peak_above_idle_mib", "audit_verify_rows_s", *INBOX_KEYS}
+            "upload_peak_above_idle_mib", "upload_ratio", "download_ratio",
+            "audit_verify_rows_s", *INBOX_KEYS}
 FIGURE_FIELDS = {"key", "name", "value", "unit", "target", "passed", "detail", "verdict"}
 MACHINE_FIELDS = {"cpu_model", "cores", "python", "implementation", "system",
                   "cryptography", "argon2_cffi"}
@@ -68,7 +71,8 @@ def test_crypto_figures_fill_the_report(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_full_run_through_a_real_server_writes_every_figure(tmp_path: Path) -> None:
-    """Starts the bench gunicorn on 127.0.0.1 and uploads a generated 300 KiB file."""
+    """Starts `sipadu serve` on 127.0.0.1, uploads a generated 300 KiB file through the
+    reporter API twice (body and multipart) and downloads it as a supervisor."""
     report = run(TINY, tmp_path / "out", quick=True, argon2=TEST_ARGON2)
     data = _check_report(tmp_path / "out",
                          CRYPTO_KEYS | UPLOAD_KEYS | AUDIT_KEYS | INBOX_KEYS)

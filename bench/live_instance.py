@@ -1,0 +1,224 @@
+"""A real SIPADU for HTTP benchmarks: ``sipadu init``, a supervisor, ``sipadu serve``.
+
+Everything lives in a folder the caller owns (a temporary one). The supervisor is created
+through the staff service, with the instance's own Argon2 parameters, and gets an API
+session the way a login would; the server is the product's ``sipadu serve`` with one sync
+worker on 127.0.0.1, stopped by its own process id.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sipadu.app import create_app
+from sipadu.app_context import current_settings
+from sipadu.crypto.staff import unlock_private_key
+from sipadu.db import db_session
+from sipadu.sessions.service import start_session
+from sipadu.settings import settings_from_env
+from sipadu.staff import service as staff_service
+
+SIPADU = str(Path(sys.executable).with_name("sipadu"))
+STARTUP_SECONDS = 60.0
+REQUEST_HEADROOM = 64 * 1024  # multipart framing around the one file
+
+
+class UploadBenchError(RuntimeError):
+    """The bench server did not start or refused a request."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def status_kib(pid: int, field: str) -> int:
+    """A ``kB`` field of ``/proc/<pid>/status`` (VmRSS, VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise UploadBenchError(f"{field} missing for process {pid}")
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of ``pid`` now, KiB."""
+    return status_kib(pid, "VmRSS")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # Field 4 (after the parenthesised command name) is the parent pid.
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+class MemorySampler(threading.Thread):
+    """Reads the worker's VmRSS every 20 ms and keeps the highest value."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kib, self._halt = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.peak_kib = max(self.peak_kib, rss_kib(self.pid))
+            self._halt.wait(0.02)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+def _reset_hwm(pid: int) -> bool:
+    # Writing 5 to clear_refs resets VmHWM to the current RSS (Linux 4.0+).
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _state_and_cpu(pid: int) -> tuple[str, int]:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return fields[0], int(fields[11]) + int(fields[12])  # state, utime + stime (ticks)
+
+
+def wait_until_idle(pid: int, timeout: float = 60.0) -> None:
+    """Return once ``pid`` sleeps and has used no CPU for 100 ms (it waits for input)."""
+    end = time.monotonic() + timeout
+    quiet, last = 0, _state_and_cpu(pid)[1]
+    while time.monotonic() < end and quiet < 5:
+        time.sleep(0.02)
+        state, cpu = _state_and_cpu(pid)
+        quiet = quiet + 1 if state == "S" and cpu == last else 0
+        last = cpu
+    if quiet < 5:
+        raise UploadBenchError(f"process {pid} did not become idle")
+
+
+@contextmanager
+def worker_memory_probe(pid: int) -> Iterator[MemorySampler]:
+    """Track ``pid``'s peak resident memory while the block runs (``.peak_kib`` after)."""
+    hwm_reset = _reset_hwm(pid)
+    sampler = MemorySampler(pid)
+    sampler.start()
+    try:
+        yield sampler
+    finally:
+        sampler.stop()
+        if hwm_reset:
+            sampler.peak_kib = max(sampler.peak_kib, status_kib(pid, "VmHWM"))
+
+
+class LiveInstance:
+    """``sipadu init`` + a supervisor with an API token + ``sipadu serve`` (1 worker)."""
+
+    memory_method = ("`sipadu serve` (gunicorn, 1 sync worker) on 127.0.0.1; worker VmHWM "
+                     "after a clear_refs reset and VmRSS sampled every 20 ms")
+
+    def __init__(self, root: Path, max_file_bytes: int) -> None:
+        self.root = root
+        self.port = _free_port()
+        self.env = {key: value for key, value in os.environ.items()
+                    if not key.startswith("SIPADU_")}
+        self.env.update({
+            "SIPADU_INSTANCE_DIR": str(root / "instance"), "SIPADU_KEYS_DIR": str(root / "keys"),
+            "SIPADU_DATABASE_URL": f"sqlite:///{root / 'sipadu.sqlite3'}",
+            "SIPADU_BASE_URL": f"http://127.0.0.1:{self.port}", "SIPADU_LOG_LEVEL": "WARNING",
+            "SIPADU_MAX_FILE_BYTES": str(max_file_bytes),
+            "SIPADU_MAX_REQUEST_BYTES": str(max_file_bytes + REQUEST_HEADROOM),
+            # The bench sends more uploads a minute than a reporter may; limits are not
+            # what it measures.
+            "SIPADU_RATE_LIMITS_ENABLED": "false",
+        })
+        self.token = ""
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log_path = root / "server.log"
+
+    def __enter__(self) -> LiveInstance:
+        init = subprocess.run([SIPADU, "init"], env=self.env, capture_output=True,  # noqa: S603
+                              text=True, timeout=120, check=False)
+        if init.returncode != 0:
+            raise UploadBenchError(f"sipadu init failed: {init.stderr[-2000:]}")
+        self.token = self._supervisor_token()
+        with self._log_path.open("wb") as log:
+            self.process = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
+                [SIPADU, "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
+                 "--timeout", "900"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self.worker_pid()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def _supervisor_token(self) -> str:
+        """A supervisor made through the staff service, and an API session for it."""
+        app = create_app(settings_from_env(self.env))
+        password = f"bench-{secrets.token_urlsafe(12)}-Sup"
+        with app.app_context():
+            settings = current_settings()
+            assert settings.keyring is not None  # noqa: S101
+            db = db_session()
+            account = staff_service.create_account(
+                db, f"bench-{secrets.token_hex(3)}", "supervisor", password,
+                params=settings.argon2, audit_key=settings.keyring.audit_hmac_key)
+            account.totp_confirmed = True
+            private_key = unlock_private_key(account.wrapped_private_key, password,
+                                             account_id=account.id)
+            token = start_session(db, kind="staff", payload=private_key, staff_id=account.id,
+                                  channel="api")
+            db.commit()
+        app.extensions["sipadu.engine"].dispose()
+        return token
+
+    def worker_pid(self) -> int:
+        """Wait until the port answers; the single worker's pid."""
+        assert self.process is not None  # noqa: S101
+        end = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < end:
+            if self.process.poll() is not None:
+                raise UploadBenchError(self._log_path.read_text(errors="replace")[-2000:])
+            workers = _children(self.process.pid)
+            if workers and _port_open(self.port):
+                return workers[0]
+            time.sleep(0.1)
+        raise UploadBenchError("sipadu serve did not start in time")
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL to its own process group)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, 9)
+            self.process.wait(timeout=10)
