@@ -43,6 +43,8 @@ class AttachmentView:
     size: int
     cleaning: Mapping[str, object]
     uploaded_by: str
+    # Bytes a download yields (after cleaning); None for files stored before it was kept.
+    stored_size: int | None = None
 
 
 def store_attachment(
@@ -56,7 +58,8 @@ def store_attachment(
     """
     blob_id = upload.commit()
     meta = {"filename": safe_filename(upload.filename), "content_type": upload.content_type or "",
-            "size": upload.size, "cleaning": dict(cleaning or {})}
+            "size": upload.size, "stored_size": upload.stored_size,
+            "cleaning": dict(cleaning or {})}
     row = Attachment(
         case_id=case.id, blob_id=blob_id,
         file_key_sealed=envelope.seal(dek, upload.file_key, case_id=case.code,
@@ -72,9 +75,11 @@ def store_attachment(
 def _view(case: Case, dek: bytes, row: Attachment) -> AttachmentView:
     meta = open_json(dek, case.code, KIND_ATTACHMENT_META, row.meta_sealed)
     cleaning = meta.get("cleaning")
+    stored = meta.get("stored_size")
     return AttachmentView(row.id, str(meta["filename"]), str(meta["content_type"]),
                           int(str(meta["size"])),
-                          cleaning if isinstance(cleaning, dict) else {}, row.uploaded_by)
+                          cleaning if isinstance(cleaning, dict) else {}, row.uploaded_by,
+                          stored if isinstance(stored, int) else None)
 
 
 def list_attachments(db: Session, case: Case, dek: bytes) -> list[AttachmentView]:

@@ -65,6 +65,11 @@ def attachment_response(opened: OpenCase, actor: Actor, attachment_id: int) -> R
           detail={"attachment": attachment_id})
     db.commit()
     response = Response(chunks, mimetype="application/octet-stream", direct_passthrough=True)
+    if view.stored_size is not None:
+        # With a length gunicorn sends each chunk as it is instead of framing it (chunked
+        # encoding copies it once more), and a download cut short by a failed
+        # authentication is visibly short to the client.
+        response.content_length = view.stored_size
     response.headers["Content-Disposition"] = content_disposition(view.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

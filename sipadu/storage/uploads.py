@@ -125,6 +125,11 @@ class EncryptedUpload:
         self._finished = True
 
     @property
+    def stored_size(self) -> int:
+        """Plaintext bytes encrypted into the blob (after cleaning): what a download yields."""
+        return self._encryptor.plaintext_size if self._encryptor is not None else 0
+
+    @property
     def cleaning_report(self) -> dict[str, Any]:
         """What the cleaner removed, for the reporter and the sealed metadata."""
         report = getattr(self.cleaner, "report", None)

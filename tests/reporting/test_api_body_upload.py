@@ -56,7 +56,10 @@ def _download(ready: Ready, code: str, attachment_id: int) -> bytes:
                                            f"{attachment_id}",
                                            headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
-    return response.get_data()
+    data = response.get_data()
+    # The length of what the cleaner kept, sent ahead so a cut-short download shows.
+    assert response.headers["Content-Length"] == str(len(data))
+    return data
 
 
 def test_body_file_is_stored_encrypted_and_reads_back(ready: Ready) -> None:
