@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import os
 import secrets
 import sys
 import tempfile
@@ -42,6 +43,7 @@ MIB = 1024 * KIB
 PIECE = 256 * KIB
 DOWNLOAD_READ = 1 * MIB
 _PATTERN_SIZE = 4 * MIB
+DISK_BASELINE_MAX = 512 * MIB
 _REPORT = {"category": "pungli", "what": "Benchmark: one large attachment."}
 
 
@@ -53,6 +55,7 @@ class UploadResult:
     upload_seconds: float
     download_seconds: float
     multipart_seconds: float
+    disk_mib_s: float
     idle_rss: int
     peak_rss: int
     request_peak_rss: int
@@ -248,6 +251,22 @@ class _UploadProbe:
             self.peak_kib = self._sampler.peak_kib
 
 
+def durable_write_mib_s(folder: Path, size: int) -> float:
+    """MiB/s of writing ``size`` bytes in 1 MiB pieces and fsyncing them, in ``folder``:
+    the most a durable upload into a blob store on that filesystem can reach."""
+    piece = secrets.token_bytes(MIB)
+    path = folder / "disk-baseline"
+    start = time.perf_counter()
+    with path.open("wb") as file:
+        for _ in range(max(1, size // MIB)):
+            file.write(piece)
+        file.flush()
+        os.fsync(file.fileno())
+    seconds = time.perf_counter() - start
+    path.unlink()
+    return max(1, size // MIB) / seconds
+
+
 def _timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
@@ -272,7 +291,8 @@ def _measure(instance: LiveInstance, case_key: str, code: str, size: int) -> Upl
     if received[0] != (file.size, expected):
         raise UploadBenchError(f"download differs from upload ({received[0][0]} of "
                                f"{file.size} bytes)")
-    return UploadResult(size, upload_seconds, download_seconds, multipart_seconds,
+    disk = durable_write_mib_s(instance.root, min(size, DISK_BASELINE_MAX))
+    return UploadResult(size, upload_seconds, download_seconds, multipart_seconds, disk,
                         idle * KIB, probe.peak_kib * KIB, whole_request.peak_kib * KIB,
                         instance.memory_method)
 

@@ -24,8 +24,11 @@ from sipadu.storage.base import BlobStore, BlobStoreError, BlobWriter
 
 UPLOAD_ENDPOINTS_KEY = "sipadu.upload_endpoints"
 # How much of the body the multipart parser asks the server for at once. Werkzeug's 64 KiB
-# made gunicorn copy what it had read ahead (up to 1 MiB) again on every call.
-UPLOAD_READ_SIZE = 256 * 1024
+# made gunicorn copy what it had read ahead (up to 1 MiB) again on every call; more than
+# 256 KiB would not fit Flask's form memory limit (500 kB) per parser step.
+MULTIPART_READ_SIZE = 256 * 1024
+# The same for a file sent as the whole body: gunicorn's own largest read.
+BODY_READ_SIZE = 1024 * 1024
 
 
 class FileCleaner(Protocol):
@@ -159,14 +162,14 @@ class EncryptedUpload:
 
 
 class _LargeReadFormDataParser(FormDataParser):
-    """Werkzeug's form parser, reading the body in :data:`UPLOAD_READ_SIZE` pieces."""
+    """Werkzeug's form parser, reading the body in :data:`MULTIPART_READ_SIZE` pieces."""
 
     def _parse_multipart(self, stream: IO[bytes], mimetype: str, content_length: int | None,
                          options: dict[str, str]) -> Any:
         parser = MultiPartParser(stream_factory=self.stream_factory,
                                  max_form_memory_size=self.max_form_memory_size,
                                  max_form_parts=self.max_form_parts, cls=self.cls,
-                                 buffer_size=UPLOAD_READ_SIZE)
+                                 buffer_size=MULTIPART_READ_SIZE)
         boundary = options.get("boundary", "").encode("ascii")
         if not boundary:
             raise ValueError("Missing boundary")
@@ -213,7 +216,7 @@ def receive_body_upload(filename: str) -> EncryptedUpload:
 
     The body must declare its length (411 otherwise). A body longer than the file limit is
     refused before a byte is read; one that ends early is refused as incomplete. It is read
-    from the server's input stream directly, in :data:`UPLOAD_READ_SIZE` pieces: the
+    from the server's input stream directly, in :data:`BODY_READ_SIZE` pieces: the
     length is checked here, and Werkzeug's limiting wrapper would copy every piece twice.
     """
     length = request.content_length
@@ -226,7 +229,7 @@ def receive_body_upload(filename: str) -> EncryptedUpload:
     source = request.environ["wsgi.input"]
     remaining = length
     while remaining and upload.refusal is None:
-        piece = source.read(min(UPLOAD_READ_SIZE, remaining))
+        piece = source.read(min(BODY_READ_SIZE, remaining))
         if not piece:
             upload.refuse("incomplete")
             break

@@ -26,8 +26,8 @@ CRYPTO_KEYS = {
     "argon2id_seconds",
 }
 UPLOAD_KEYS = {"upload_raw_aesgcm_mib_s", "upload_mib_s", "upload_ratio",
-               "upload_multipart_mib_s", "download_mib_s", "download_ratio",
-               "upload_peak_above_idle_mib"}
+               "upload_multipart_mib_s", "durable_write_mib_s", "download_mib_s",
+               "download_ratio", "upload_peak_above_idle_mib"}
 AUDIT_KEYS = {"audit_verify_rows_s"}
 INBOX_KEYS = {"inbox_p95_ms_first", "inbox_p95_ms_due_overdue",
               "inbox_p95_ms_status_verifikasi_sort_received_asc"}
