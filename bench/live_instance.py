@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from sipadu.app import create_app
@@ -131,6 +131,29 @@ def worker_memory_probe(pid: int) -> Iterator[MemorySampler]:
         sampler.stop()
         if hwm_reset:
             sampler.peak_kib = max(sampler.peak_kib, status_kib(pid, "VmHWM"))
+
+
+class IdleThenMemoryProbe:
+    """Called between a request's headers and its body: waits until the worker has done
+    what it does before reading the body (for an upload, the case-key check, whose Argon2id
+    memory is not the upload's) and sits waiting, then starts watching its memory."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kib = 0
+        self._probe: AbstractContextManager[MemorySampler] | None = None
+        self._sampler: MemorySampler | None = None
+
+    def __call__(self) -> None:
+        wait_until_idle(self.pid)
+        self._probe = worker_memory_probe(self.pid)
+        self._sampler = self._probe.__enter__()
+
+    def finish(self) -> None:
+        """Stop watching; ``peak_kib`` holds the highest resident memory seen."""
+        if self._probe is not None and self._sampler is not None:
+            self._probe.__exit__(None, None, None)
+            self.peak_kib = self._sampler.peak_kib
 
 
 class LiveInstance:

@@ -25,16 +25,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.live_instance import (
+    IdleThenMemoryProbe,
     LiveInstance,
-    MemorySampler,
     UploadBenchError,
     rss_kib,
-    wait_until_idle,
     worker_memory_probe,
 )
 
@@ -228,29 +226,6 @@ def download(port: int, token: str, code: str, attachment_id: int) -> tuple[int,
         conn.close()
 
 
-class _UploadProbe:
-    """Called between the upload's headers and its body: waits until the worker has checked
-    the case key (one Argon2id derivation, whose memory belongs to the key check, not to
-    the upload) and sits waiting for the body, then starts watching its memory."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peak_kib = 0
-        self._probe: AbstractContextManager[MemorySampler] | None = None
-        self._sampler: MemorySampler | None = None
-
-    def __call__(self) -> None:
-        wait_until_idle(self.pid)
-        self._probe = worker_memory_probe(self.pid)
-        self._sampler = self._probe.__enter__()
-
-    def finish(self) -> None:
-        """Stop watching; ``peak_kib`` holds the highest resident memory seen."""
-        if self._probe is not None and self._sampler is not None:
-            self._probe.__exit__(None, None, None)
-            self.peak_kib = self._sampler.peak_kib
-
-
 def durable_write_mib_s(folder: Path, size: int) -> float:
     """MiB/s of writing ``size`` bytes in 1 MiB pieces and fsyncing them, in ``folder``:
     the most a durable upload into a blob store on that filesystem can reach."""
@@ -280,7 +255,7 @@ def _measure(instance: LiveInstance, case_key: str, code: str, size: int) -> Upl
     expected = file.sha256()
     idle = rss_kib(pid)
     with worker_memory_probe(pid) as whole_request:
-        probe = _UploadProbe(pid)
+        probe = IdleThenMemoryProbe(pid)
         upload_seconds = _timed(lambda: upload_body(port, case_key, file, probe))
         probe.finish()
     attachment_id = newest_attachment(port, case_key)
