@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import audit_bench, crypto_bench, inbox_bench, upload_bench
+from bench.http_figures import FULL_HTTP, QUICK_HTTP, http_figures
 from bench.report import Figure, Report, machine_info
 from sipadu.crypto.params import DEFAULT_ARGON2, Argon2Params
 
@@ -173,15 +174,32 @@ def inbox_figures(cases: int, requests: int = INBOX_REQUESTS) -> list[Figure]:
     return figures
 
 
-def run(sizes: Sizes, out: Path, quick: bool,
-        argon2: Argon2Params = DEFAULT_ARGON2) -> Report:
-    """Run every benchmark and write the report into ``out``."""
-    report = Report(machine_info(), {"quick": quick, "stream_mib": sizes.stream / MIB,
+GROUPS = ("crypto", "http", "upload", "audit", "inbox")
+
+
+def _group_figures(group: str, sizes: Sizes, quick: bool,
+                   argon2: Argon2Params) -> list[Figure]:
+    if group == "crypto":
+        return crypto_figures(sizes, argon2)
+    if group == "http":
+        return http_figures(QUICK_HTTP if quick else FULL_HTTP, argon2)
+    if group == "upload":
+        return upload_figures(sizes.upload)
+    if group == "audit":
+        return audit_figures(sizes.audit_rows)
+    return inbox_figures(sizes.inbox_cases)
+
+
+def run(sizes: Sizes, out: Path, quick: bool, argon2: Argon2Params = DEFAULT_ARGON2,
+        groups: tuple[str, ...] = GROUPS) -> Report:
+    """Run the benchmarks of ``groups`` and write the report into ``out``."""
+    report = Report(machine_info(), {"quick": quick, "groups": list(groups),
+                                     "stream_mib": sizes.stream / MIB,
                                      "upload_mib": sizes.upload / MIB,
                                      "audit_rows": sizes.audit_rows,
                                      "inbox_cases": sizes.inbox_cases})
-    figures = crypto_figures(sizes, argon2) + upload_figures(sizes.upload)
-    figures += audit_figures(sizes.audit_rows) + inbox_figures(sizes.inbox_cases)
+    figures = [figure for group in groups
+               for figure in _group_figures(group, sizes, quick, argon2)]
     for figure in figures:
         report.add(figure)
     report.write(out)
@@ -193,8 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a few seconds)")
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
+    parser.add_argument("--only", choices=GROUPS, action="append",
+                        help="run only this group (repeatable); default: all")
     args = parser.parse_args(argv)
-    report = run(QUICK if args.quick else FULL, args.out, args.quick)
+    groups = tuple(args.only) if args.only else GROUPS
+    report = run(QUICK if args.quick else FULL, args.out, args.quick, groups=groups)
     sys.stdout.write(report.markdown())
     sys.stdout.write(f"\nWritten to {args.out}/report.md and report.json\n")
     return 0 if report.as_dict()["all_targets_met"] else 1

@@ -157,13 +157,15 @@ class IdleThenMemoryProbe:
 
 
 class LiveInstance:
-    """``sipadu init`` + a supervisor with an API token + ``sipadu serve`` (1 worker)."""
+    """``sipadu init`` + a supervisor with an API token + ``sipadu serve`` (``workers``
+    sync workers, 1 unless told)."""
 
     memory_method = ("`sipadu serve` (gunicorn, 1 sync worker) on 127.0.0.1; worker VmHWM "
                      "after a clear_refs reset and VmRSS sampled every 20 ms")
 
-    def __init__(self, root: Path, max_file_bytes: int) -> None:
-        self.root = root
+    def __init__(self, root: Path, max_file_bytes: int, workers: int = 1,
+                 env: dict[str, str] | None = None) -> None:
+        self.root, self.workers = root, workers
         self.port = _free_port()
         self.env = {key: value for key, value in os.environ.items()
                     if not key.startswith("SIPADU_")}
@@ -177,6 +179,7 @@ class LiveInstance:
             # what it measures.
             "SIPADU_RATE_LIMITS_ENABLED": "false",
         })
+        self.env.update(env or {})
         self.token = ""
         self.process: subprocess.Popen[bytes] | None = None
         self._log_path = root / "server.log"
@@ -189,11 +192,11 @@ class LiveInstance:
         self.token = self._supervisor_token()
         with self._log_path.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
-                [SIPADU, "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
-                 "--timeout", "900"],
+                [SIPADU, "serve", "--bind", f"127.0.0.1:{self.port}",
+                 "--workers", str(self.workers), "--timeout", "900"],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            self.worker_pid()
+            self.worker_pids()
         except BaseException:
             self.stop()
             raise
@@ -223,17 +226,25 @@ class LiveInstance:
         return token
 
     def worker_pid(self) -> int:
-        """Wait until the port answers; the single worker's pid."""
+        """Wait until the port answers; the (first) worker's pid."""
+        return self.worker_pids()[0]
+
+    def worker_pids(self) -> list[int]:
+        """Wait until every worker runs and the port answers; their pids."""
         assert self.process is not None  # noqa: S101
         end = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < end:
             if self.process.poll() is not None:
                 raise UploadBenchError(self._log_path.read_text(errors="replace")[-2000:])
             workers = _children(self.process.pid)
-            if workers and _port_open(self.port):
-                return workers[0]
+            if len(workers) >= self.workers and _port_open(self.port):
+                return sorted(workers)
             time.sleep(0.1)
         raise UploadBenchError("sipadu serve did not start in time")
+
+    def server_log(self) -> str:
+        """What the server wrote so far (for a bench that must show it logged no error)."""
+        return self._log_path.read_text(errors="replace")
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL to its own process group)."""

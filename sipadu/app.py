@@ -17,6 +17,7 @@ from sipadu.web.argon2_gate import configure_argon2_gate
 from sipadu.web.auth import configure_auth
 from sipadu.web.errors import register_error_handlers
 from sipadu.web.i18n import configure_i18n
+from sipadu.web.key_check_slots import configure_key_check_slots
 from sipadu.web.nav import configure_nav
 from sipadu.web.ratelimit import configure_rate_limits
 from sipadu.web.security import configure_security
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_i18n(app)
     register_error_handlers(app)
     configure_argon2_gate(app, settings)
+    configure_key_check_slots(app, settings)
     # Limits before the access check: a flood is refused before any other work is done.
     configure_rate_limits(app, settings)
     configure_auth(app)
@@ -69,7 +71,12 @@ def _upload_limits(static: UploadLimits) -> UploadLimits:
     """The admin console's upload limits once an admin saved settings; else the environment's."""
     from sipadu.admin.service import saved_instance_settings
 
-    saved = saved_instance_settings(db_session())
+    db = db_session()
+    saved = saved_instance_settings(db)
+    # The body streams in after this, for minutes with a big file; a transaction left open
+    # would hold SQLite's write lock (taken at BEGIN) all that time and stall every other
+    # request. What the request did so far (a session touch, a reporter:login) is committed.
+    db.commit()
     if saved is None:
         return static
     return UploadLimits(saved.max_file_mib * 1024 * 1024, saved.max_files)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +16,11 @@ from sipadu.crypto.params import DEFAULT_ARGON2, Argon2Params
 from sipadu.keyring import KeyRing, load_keyring
 
 MIB = 1024 * 1024
+
+
+def default_key_check_slots() -> int:
+    """Half the cores, at least one: the other half stays free for new reports."""
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 class SettingsError(Exception):
@@ -42,6 +47,8 @@ class Settings:
     argon2: Argon2Params = DEFAULT_ARGON2
     argon2_slots: int = 2
     argon2_wait_seconds: float = 5.0
+    # Case-key checks at once across every worker (sipadu/web/key_check_slots.py).
+    case_key_check_slots: int = field(default_factory=lambda: default_key_check_slots())
     rate_limits_enabled: bool = True
     testing: bool = False
     keyring: KeyRing | None = None
@@ -119,5 +126,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         ),
         argon2_slots=_int(env, "SIPADU_ARGON2_SLOTS", 2, minimum=1),
         argon2_wait_seconds=float(_int(env, "SIPADU_ARGON2_WAIT_SECONDS", 5, minimum=0)),
+        case_key_check_slots=_int(env, "SIPADU_CASE_KEY_CHECK_SLOTS",
+                                  default_key_check_slots(), minimum=1),
         rate_limits_enabled=_bool(env, "SIPADU_RATE_LIMITS_ENABLED", True),
     )

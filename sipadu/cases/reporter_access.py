@@ -72,18 +72,23 @@ def open_case_with_key(
     """Return the case and DEK, or raise: MalformedCaseKeyError / CaseKeyTypoError (nothing
     counted), CaseKeyThrottledError (no Argon2 work done), WrongCaseKeyError (counted).
 
-    The caller commits in every case, so a failure is recorded even though it raises.
+    The reads are committed before the derivation, so call it with no pending writes. The
+    caller commits in every case, so a failure is recorded even though it raises.
     """
     key = parse_case_key(key_text)
     moment = now or datetime.now(UTC)
     _check_throttle(db, key.code, moment)
     case = case_by_code(db, key.code)
-    if case is None:
+    record = case.reporter_key_record if case is not None else None
+    # End the read transaction before the Argon2id work: on SQLite it holds the write lock
+    # (BEGIN IMMEDIATE), and a guess would stall every other request for the derivation.
+    db.commit()
+    if case is None or record is None:
         dummy_case_key_check(key, params)
         _record_failure(db, key.code, moment, audit_key, exists=False)
         raise WrongCaseKeyError("case key does not match")
     try:
-        dek = unlock_case_dek(key, case.reporter_key_record, case_id=case.code)
+        dek = unlock_case_dek(key, record, case_id=key.code)
     except (WrongCaseKeyError, DecryptionError):
         _record_failure(db, key.code, moment, audit_key, exists=True)
         raise WrongCaseKeyError("case key does not match") from None

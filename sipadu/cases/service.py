@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseConflict, CaseGrant, TimelineEntry
 from sipadu.crypto import envelope, grants
-from sipadu.crypto.casekey import enroll_case_key, format_case_key, generate_case_key
+from sipadu.crypto.casekey import CaseKey, enroll_case_key, format_case_key, generate_case_key
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.params import Argon2Params
 from sipadu.staff.models import StaffAccount
@@ -54,6 +54,27 @@ class CreatedCase:
     dek: bytes = field(repr=False)
 
 
+@dataclass(frozen=True)
+class PreparedCaseKey:
+    """A new case's key, DEK and stored key record, derived before any database work.
+
+    The Argon2id derivation takes a quarter of a second or more; done inside the transaction
+    it would hold SQLite's write lock (taken at BEGIN) the whole time and serialise every
+    submission on the instance.
+    """
+
+    key: CaseKey = field(repr=False)
+    dek: bytes = field(repr=False)
+    key_record: bytes = field(repr=False)
+
+
+def prepare_case_key(params: Argon2Params) -> PreparedCaseKey:
+    """Draw a case code, key and DEK and enrol the key (one Argon2id derivation)."""
+    key = generate_case_key()
+    dek = envelope.new_data_key()
+    return PreparedCaseKey(key, dek, enroll_case_key(key, dek, params, case_id=key.code))
+
+
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
@@ -65,12 +86,21 @@ def submission_recipients(db: Session) -> list[Recipient]:
     return [Recipient(staff_id, public_key) for staff_id, public_key in rows]
 
 
-def _unused_code(db: Session) -> str:
+def _code_in_use(db: Session, code: str) -> bool:
+    return db.scalar(select(Case.id).where(Case.code == code)) is not None
+
+
+def _unused_prepared_key(db: Session, prepared: PreparedCaseKey | None,
+                         params: Argon2Params) -> PreparedCaseKey:
+    # The key record is bound to its code, so a taken code costs a new derivation; with 32^6
+    # codes that practically never happens.
     for _ in range(20):
-        key = generate_case_key()
-        if db.scalar(select(Case.id).where(Case.code == key.code)) is None:
-            return key.code
-    raise CaseServiceError("could not find a free case code")  # 32^6 codes: practically never
+        if prepared is None:
+            prepared = prepare_case_key(params)
+        if not _code_in_use(db, prepared.key.code):
+            return prepared
+        prepared = None
+    raise CaseServiceError("could not find a free case code")
 
 
 def seal_json(dek: bytes, code: str, kind: bytes, document: Mapping[str, object]) -> bytes:
@@ -90,16 +120,18 @@ def open_json(dek: bytes, code: str, kind: bytes, sealed: bytes) -> dict[str, ob
 def create_case(
     db: Session, report: Mapping[str, object], *, identity: Mapping[str, str] | None,
     recipients: Sequence[Recipient], escrow_public: bytes | None, params: Argon2Params,
-    audit_key: bytes, now: datetime | None = None,
+    audit_key: bytes, now: datetime | None = None, prepared: PreparedCaseKey | None = None,
 ) -> CreatedCase:
     """Store a new case: report and identity sealed, the DEK wrapped for the reporter, the
-    supervisors and the escrow key. Refuses when nobody at all could read it."""
+    supervisors and the escrow key. Refuses when nobody at all could read it.
+
+    Pass ``prepared`` (from ``prepare_case_key``, called before the transaction) to keep the
+    Argon2id derivation out of it; without it the key is derived here."""
     if not recipients and escrow_public is None:
         raise ServiceNotReadyError("no supervisor account and no escrow key")
     moment = _now(now)
-    code = _unused_code(db)
-    key = generate_case_key(code)
-    dek = envelope.new_data_key()
+    prepared = _unused_prepared_key(db, prepared, params)
+    key, dek, code = prepared.key, prepared.dek, prepared.key.code
     document = {**report, "submitted_at": moment.isoformat()}
     case = Case(
         code=code, category=str(report["category"]), status=INITIAL_STATUS,
@@ -107,7 +139,7 @@ def create_case(
         report_sealed=seal_json(dek, code, envelope.KIND_REPORT, document),
         identity_sealed=(seal_json(dek, code, envelope.KIND_IDENTITY, identity)
                          if identity else None),
-        reporter_key_record=enroll_case_key(key, dek, params, case_id=code),
+        reporter_key_record=prepared.key_record,
         escrow_grant=(grants.wrap_for_recipient(dek, escrow_public, case_id=code)
                       if escrow_public else None),
     )

@@ -35,6 +35,7 @@ from sipadu.storage.uploads import EncryptedUpload, accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.errors import api_error
+from sipadu.web.key_check_slots import case_key_check
 from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
 
 bp = Blueprint("reporting_api", __name__)
@@ -142,7 +143,7 @@ def _open_case() -> OpenedCase:
     assert settings.keyring is not None  # noqa: S101
     db = db_session()
     try:
-        with admit():
+        with case_key_check():
             return open_case_with_key(db, value.strip(), params=settings.argon2,
                                       audit_key=settings.keyring.audit_hmac_key)
     except CaseKeyThrottledError as error:

@@ -35,8 +35,8 @@ from sipadu.sessions.web import (
     set_session_cookie,
 )
 from sipadu.storage.uploads import accepts_uploads
-from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
+from sipadu.web.key_check_slots import case_key_check
 from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
 
 bp = Blueprint("followup", __name__)
@@ -80,7 +80,7 @@ def login() -> ResponseReturnValue:
     settings = current_settings()
     assert settings.keyring is not None  # noqa: S101
     try:
-        with admit():
+        with case_key_check():
             opened = open_case_with_key(db, request.form.get("case_key", ""),
                                         params=settings.argon2,
                                         audit_key=settings.keyring.audit_hmac_key)

@@ -29,7 +29,13 @@ from sipadu.cases.content import (
     seal_identity,
 )
 from sipadu.cases.models import Case
-from sipadu.cases.service import CreatedCase, create_case, day_start, submission_recipients
+from sipadu.cases.service import (
+    CreatedCase,
+    create_case,
+    day_start,
+    prepare_case_key,
+    submission_recipients,
+)
 from sipadu.cases.statuses import STATUS_TEXTS, Status, StatusText
 from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
@@ -100,12 +106,14 @@ def submit_report(db: Session, report: dict[str, object], identity: dict[str, st
                   uploads: Sequence[EncryptedUpload], settings: Settings) -> Submission:
     """File a new case with its (already accepted) uploads; raises ServiceNotReadyError.
 
-    Run inside the Argon2 gate: enrolling the case key costs one Argon2id derivation.
+    Run inside the Argon2 gate: enrolling the case key costs one Argon2id derivation, done
+    before the first query so no transaction (on SQLite: the write lock) is held during it.
     """
+    prepared = prepare_case_key(settings.argon2)
     audit_key, escrow_public = _keys(settings)
     created = create_case(db, report, identity=identity, recipients=submission_recipients(db),
                           escrow_public=escrow_public, params=settings.argon2,
-                          audit_key=audit_key)
+                          audit_key=audit_key, prepared=prepared)
     files = _store_files(db, created.case, created.dek, uploads)
     for _ in files:
         record_event(db, audit_key, "attachment:added", actor=REPORTER,

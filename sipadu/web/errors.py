@@ -102,8 +102,11 @@ def render_error(
 @event.listens_for(Session, "before_commit")
 def _note_commit_started(_session: Session) -> None:
     # After a commit was attempted nobody knows whether the rows exist: from then on this
-    # request's published blobs are left to `sipadu storage gc`, which checks the rows.
-    if has_request_context():
+    # request's published blobs are left to `sipadu storage gc`, which checks the rows. A
+    # commit made before any blob was published (the read ended before a body streams in)
+    # cannot hold their rows, so it does not count.
+    if has_request_context() and any(upload.blob_id is not None
+                                     for upload in g.get("encrypted_uploads", [])):
         g.sipadu_commit_started = True
 
 

@@ -73,7 +73,9 @@ def test_crypto_figures_fill_the_report(tmp_path: Path) -> None:
 def test_full_run_through_a_real_server_writes_every_figure(tmp_path: Path) -> None:
     """Starts `sipadu serve` on 127.0.0.1, uploads a generated 300 KiB file through the
     reporter API twice (body and multipart) and downloads it as a supervisor."""
-    report = run(TINY, tmp_path / "out", quick=True, argon2=TEST_ARGON2)
+    # The HTTP group (minutes of real Argon2id) has its own test in test_http_bench.py.
+    report = run(TINY, tmp_path / "out", quick=True, argon2=TEST_ARGON2,
+                 groups=("crypto", "upload", "audit", "inbox"))
     data = _check_report(tmp_path / "out",
                          CRYPTO_KEYS | UPLOAD_KEYS | AUDIT_KEYS | INBOX_KEYS)
     assert data == report.as_dict()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from sipadu.cases.models import Case
 from sipadu.web.auth import public
 from tests.faults.conftest import database_outage, report_multipart, stored_state
 from tests.reporting.conftest import BASE_REPORT, Ready, csrf_from
@@ -149,8 +150,10 @@ def test_outage_after_blob_published_removes_the_blob(
 def test_failed_commit_leaves_its_blob_to_gc(ready: Ready) -> None:
     """When the commit itself fails its outcome is unknown (the server may have committed
     before the connection broke): the blob is kept for `sipadu storage gc`, which checks rows."""
-    def broken_commit(_session: Session) -> None:
-        raise OperationalError("COMMIT", {}, Exception("connection lost during commit"))
+    def broken_commit(session: Session) -> None:
+        # Only the commit that would store the case (earlier commits only end reads).
+        if any(isinstance(row, Case) for row in session.identity_map.values()):
+            raise OperationalError("COMMIT", {}, Exception("connection lost during commit"))
 
     client = ready.app.test_client()
     cases, files, events, referenced, on_disk = stored_state(ready.app)
