@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,11 @@ class Outcome:
     body: dict[str, object]
     retry_after: str | None = None
     failure: str | None = None
+
+    @property
+    def marker(self) -> str:
+        """The part of the text no other report shares (reporter, number, random)."""
+        return self.text.split(": ")[0]
 
 
 @dataclass
@@ -116,6 +122,17 @@ class Traffic:
             assert time.monotonic() < deadline, f"timed out waiting for {what}"
             time.sleep(0.1)
 
+    def wait_for_each_reporter(self, since: float, when: str) -> None:
+        """Block until every reporter had a report acknowledged that it sent after ``since``."""
+        for number in range(REPORTERS):
+            self.wait_for(partial(_acknowledged, number, since),
+                          f"reporter {number} to succeed {when}")
+
+
+def _acknowledged(reporter: int, since: float, outcome: Outcome) -> bool:
+    return (outcome.status == 201 and outcome.sent >= since
+            and outcome.text.startswith(f"Laporan uji {reporter}-"))
+
 
 @contextmanager
 def reporters_running(server: Server) -> Iterator[Traffic]:
@@ -144,10 +161,6 @@ def cluster() -> Iterator[PgCluster]:
 def server(tmp_path: Path, cluster: PgCluster) -> Iterator[Server]:
     with serving(tmp_path, cluster.url, workers=2) as running:
         yield running
-
-
-def _by(outcome: Outcome, reporter: int) -> bool:
-    return outcome.text.startswith(f"Laporan uji {reporter}-")
 
 
 def _assert_clear_answers(outcomes: list[Outcome]) -> None:
@@ -191,7 +204,7 @@ def _assert_quiet_log(server: Server, outcomes: list[Outcome]) -> None:
     log = server.log.read_text(errors="replace")
     assert "database unavailable" in log
     assert "Traceback" not in log and "WORKER TIMEOUT" not in log
-    leaked = [o.text for o in outcomes if o.text.split(": ")[0] in log]
+    leaked = [o.text for o in outcomes if o.marker in log]
     assert not leaked, f"report text in the server log: {leaked[:3]}"
 
 
@@ -200,9 +213,7 @@ def test_postgres_restart_under_traffic(server: Server, cluster: PgCluster,
                                         stop_mode: str) -> None:
     """``fast`` is a service restart; ``immediate`` a crash, recovered from the WAL."""
     with reporters_running(server) as traffic:
-        for reporter in range(REPORTERS):
-            traffic.wait_for(lambda o, n=reporter: o.status == 201 and _by(o, n),
-                             f"reporter {reporter} to succeed before the outage")
+        traffic.wait_for_each_reporter(since=0.0, when="before the outage")
         cluster.stop(stop_mode)
         down = time.monotonic()
         traffic.wait_for(lambda o: o.status == 503 and o.sent >= down, "a 503 in the outage")
@@ -210,9 +221,7 @@ def test_postgres_restart_under_traffic(server: Server, cluster: PgCluster,
         starting = time.monotonic()
         cluster.start()
         up = time.monotonic()
-        for reporter in range(REPORTERS):
-            traffic.wait_for(lambda o, n=reporter: o.status == 201 and o.sent >= up
-                             and _by(o, n), f"reporter {reporter} to succeed after the restart")
+        traffic.wait_for_each_reporter(since=up, when="after the restart")
 
     outcomes = traffic.outcomes
     _assert_clear_answers(outcomes)
