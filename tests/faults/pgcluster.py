@@ -42,9 +42,11 @@ def _bin_dir() -> Path | None:
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).resolve().parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
-    return Path(candidates[-1]).parent if candidates else None
+    installed = [Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/pg_ctl")]
+    # /usr/lib/postgresql/<major>/bin: the highest major version.
+    installed.sort(key=lambda bin_dir: int(bin_dir.parent.name) if bin_dir.parent.name.isdigit()
+                   else 0)
+    return installed[-1] if installed else None
 
 
 def _server_account() -> pwd.struct_passwd | None:
