@@ -48,8 +48,16 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, schema: str | None = None) -> Engine:
-    """Create an engine for SQLite (WAL, foreign keys, secure_delete) or PostgreSQL (psycopg 3)."""
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
+
+
+def make_engine(url: str, schema: str | None = None,
+                connect_timeout: int = DEFAULT_CONNECT_TIMEOUT_SECONDS) -> Engine:
+    """Create an engine for SQLite (WAL, foreign keys, secure_delete) or PostgreSQL (psycopg 3).
+
+    PostgreSQL connections give up after ``connect_timeout`` seconds unless the URL sets its
+    own ``connect_timeout``: without a bound a host that never answers holds the worker.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # NullPool: a fresh connection per checkout keeps forked gunicorn workers independent.
@@ -57,6 +65,8 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
         _configure_sqlite(engine)
         return engine
     connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = connect_timeout
     if schema:
         if not schema.replace("_", "").isalnum():
             raise ValueError("database schema names may hold only letters, digits and '_'")

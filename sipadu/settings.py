@@ -35,6 +35,9 @@ class Settings:
     keys_dir: Path
     database_url: str
     database_schema: str | None = None
+    # Seconds to wait for PostgreSQL to answer a new connection; past it the request gets
+    # the "cannot reach its database" 503 instead of holding a worker until gunicorn kills it.
+    database_connect_timeout: int = 5
     base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: int = 0
     max_request_bytes: int = 105 * MIB
@@ -109,6 +112,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         keys_dir=keys_dir,
         database_url=env.get("SIPADU_DATABASE_URL") or default_db,
         database_schema=env.get("SIPADU_DATABASE_SCHEMA") or None,
+        # libpq rounds anything below 2 seconds up to 2.
+        database_connect_timeout=_int(env, "SIPADU_DATABASE_CONNECT_TIMEOUT", 5, minimum=2),
         base_url=base_url,
         trusted_proxies=_int(env, "SIPADU_TRUSTED_PROXIES", 0),
         max_request_bytes=_int(env, "SIPADU_MAX_REQUEST_BYTES", 105 * MIB, minimum=64 * 1024),

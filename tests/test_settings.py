@@ -28,6 +28,9 @@ def test_environment_overrides(tmp_path: Path) -> None:
         "SIPADU_ARGON2_MEMORY_KIB": str(128 * 1024), "SIPADU_DEFAULT_LOCALE": "en",
     })
     assert settings.database_url.startswith("postgresql+psycopg://")
+    assert settings.database_connect_timeout == 5  # bounded even when not configured
+    assert settings_from_env({"SIPADU_DATABASE_CONNECT_TIMEOUT": "12"}) \
+        .database_connect_timeout == 12
     assert settings.keys_dir == tmp_path / "k"
     assert settings.uses_https and settings.argon2.memory_cost == 128 * 1024
 
@@ -37,7 +40,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
     ("SIPADU_ARGON2_MEMORY_KIB", "1024"), ("SIPADU_DEFAULT_LOCALE", "fr"),
     ("SIPADU_BASE_URL", "ftp://x"), ("SIPADU_TRUSTED_PROXIES", "-1"),
     ("SIPADU_ARGON2_SLOTS", "0"), ("SIPADU_ARGON2_WAIT_SECONDS", "-1"),
-    ("SIPADU_RATE_LIMITS_ENABLED", "maybe"),
+    ("SIPADU_RATE_LIMITS_ENABLED", "maybe"), ("SIPADU_DATABASE_CONNECT_TIMEOUT", "1"),
 ])
 def test_bad_values_are_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):

@@ -125,7 +125,8 @@ def backup_restore(backup_file: Path, key_path: Path, passphrase_stdin: bool, re
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
     settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url, settings.database_schema)
+    engine = make_engine(settings.database_url, settings.database_schema,
+                         settings.database_connect_timeout)
     try:
         # Refuse a non-empty target before the (slow) escrow key derivation.
         if not replace and not target_is_empty(engine, settings.blob_dir):

@@ -13,12 +13,9 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,93 +23,22 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from sipadu.cases.models import Attachment, Case
-from tests.e2e.helpers import SIPADU, run_sipadu
+from tests.e2e.helpers import run_sipadu
+from tests.faults.live import Server, http_get, serving, wait_until_up
 
 pytestmark = pytest.mark.slow
 
 BOUNDARY = "sipadu-fault-boundary"
-STARTUP_SECONDS = 60
 DECLARED_FILE_BYTES = 8 * 1024 * 1024  # announced, never fully sent
 SENT_FILE_BYTES = 512 * 1024
-
-
-@dataclass(frozen=True)
-class Server:
-    """A running single-worker ``sipadu serve`` and its instance."""
-
-    url: str
-    port: int
-    process: subprocess.Popen[bytes]
-    env: dict[str, str]
-    root: Path
-
-    @property
-    def blobs(self) -> Path:
-        return self.root / "instance" / "blobs"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (loopback)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as error:
-        return int(error.code), bytes(error.read())
-
-
-def _wait_until_up(server_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"sipadu serve exited:\n{log.read_text()}"
-        try:
-            if _get(server_url + "/")[0] == 200:
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"sipadu serve did not answer:\n{log.read_text()}")
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """``sipadu init``, a supervisor, then ``sipadu serve --workers 1`` on loopback."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
-    port = _free_port()
-    env.update({
-        "SIPADU_INSTANCE_DIR": str(tmp_path / "instance"),
-        "SIPADU_KEYS_DIR": str(tmp_path / "keys"),
-        "SIPADU_DATABASE_URL": f"sqlite:///{tmp_path / 'sipadu.sqlite3'}",
-        "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
-        "SIPADU_RATE_LIMITS_ENABLED": "false",
-        "SIPADU_MAX_FILE_BYTES": str(16 * 1024 * 1024),
-    })
-    assert run_sipadu(env, "init").returncode == 0
-    created = run_sipadu(env, "account", "create", "--username", "verifikator", "--role",
-                         "supervisor", "--password-stdin", "--json",
-                         input="Pohon-kelapa-tumbuh-di-pantai-77\n")
-    assert created.returncode == 0, created.stderr
-    log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [SIPADU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process, log)
-        yield Server(url, port, process, env, tmp_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    with serving(tmp_path, f"sqlite:///{tmp_path / 'sipadu.sqlite3'}",
+                 extra_env={"SIPADU_MAX_FILE_BYTES": str(16 * 1024 * 1024)}) as running:
+        yield running
 
 
 def _multipart_head(text: str, filename: str) -> bytes:
@@ -206,14 +132,14 @@ def test_sigkill_mid_upload_leaves_no_half_case(server: Server) -> None:
         sock.close()
 
     # The service answers again, by itself.
-    _wait_until_up(server.url, server.process, server.root / "server.log")
+    wait_until_up(server.url, server.process, server.log)
     codes, blob_ids = _rows(server)
     assert sorted(codes) == sorted(item["case_code"] for item in earlier)
     assert len(blob_ids) == 2 and all((server.blobs / b).is_file() for b in blob_ids)
     leftovers = [p.name for p in server.blobs.iterdir() if p.name not in blob_ids]
     assert leftovers, "the killed upload left nothing behind: the fault did not hit it"
     for item in earlier:
-        status, body = _get(server.url + "/api/v1/case",
+        status, body = http_get(server.url + "/api/v1/case",
                             {"Authorization": f"CaseKey {item['case_key']}"})
         assert status == 200
         assert len(json.loads(body)["attachments"]) == 1
