@@ -19,6 +19,7 @@ no traceback, no content, no case key and no reporter address.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -33,6 +34,7 @@ from tests.livekit import LiveServer, enrol_staff, free_port, init_instance, ins
 from tests.load.crowd import FiledCase, Reporter, sha256
 from tests.load.staffcrowd import StaffMember, StaffMessage
 from tests.load.wire import Client, Ledger
+from tests.staffkit import Enrolled
 
 pytestmark = pytest.mark.slow
 
@@ -69,9 +71,9 @@ class Crowd:
             [t for s in self.staff for t in s.work.sent_texts]
 
 
-def _people(server: LiveServer, ledger: Ledger) -> tuple[list[Reporter], list[StaffMember]]:
-    supervisor, *investigators = enrol_staff(
-        server.env, ["supervisor", "investigator", "investigator"])
+def _people(server: LiveServer, ledger: Ledger,
+            staff_accounts: list[Enrolled]) -> tuple[list[Reporter], list[StaffMember]]:
+    supervisor, *investigators = staff_accounts
     deadline = time.monotonic() + LOAD_SECONDS
     reporters = [Reporter(n, Client(server.url, f"{REPORTER_NET}{n + 10}", ledger,
                                     f"reporter-{n}", cookies=True),
@@ -86,11 +88,11 @@ def _people(server: LiveServer, ledger: Ledger) -> tuple[list[Reporter], list[St
     return reporters, staff
 
 
-def _run_crowd(server: LiveServer) -> Crowd:
+def _run_crowd(server: LiveServer, staff_accounts: list[Enrolled]) -> Crowd:
     """Everyone at once; the supervisor stops after the reporters, the investigators after
     the supervisor, each with a last pass over their inbox."""
     ledger = Ledger()
-    reporters, staff = _people(server, ledger)
+    reporters, staff = _people(server, ledger, staff_accounts)
     reporters_done, triage_done = threading.Event(), threading.Event()
     staff_deadline = time.monotonic() + LOAD_SECONDS + FINAL_PASS_SECONDS
     staff_threads = [threading.Thread(target=staff[0].run,
@@ -113,7 +115,8 @@ def _checker(server: LiveServer, crowd: Crowd, number: int) -> Client:
     return Client(server.url, f"10.79.0.{number + 1}", crowd.ledger, "checker")
 
 
-def _check_reporter_view(client: Client, filed: FiledCase, staff: list[StaffMessage]) -> None:
+def _check_reporter_view(client: Client, filed: FiledCase, staff: list[StaffMessage]) -> str:
+    """The reporter's view holds exactly what was acknowledged; returns the case status."""
     answer = client.get("/api/v1/case", route="GET /api/v1/case", headers=filed.auth)
     assert answer.status == 200, (filed.code, answer.status, answer.text[:300])
     view = answer.json()
@@ -124,10 +127,13 @@ def _check_reporter_view(client: Client, filed: FiledCase, staff: list[StaffMess
     assert not [m.body for m in staff if m.internal and m.body in answer.text], \
         "an internal note reached the reporter"
     assert sorted(a["filename"] for a in view["attachments"]) == sorted(filed.files)
+    return str(view["status"])
 
 
 def _check_staff_view(client: Client, token: str, filed: FiledCase,
-                      staff: list[StaffMessage]) -> None:
+                      staff: list[StaffMessage]) -> str:
+    """The staff view decrypts to what was sent and every file downloads intact; returns
+    the case status."""
     bearer = {"Authorization": f"Bearer {token}"}
     answer = client.get(f"/api/v1/staff/cases/{filed.code}", route="GET /api/v1/staff/cases/C",
                         headers=bearer)
@@ -143,6 +149,7 @@ def _check_staff_view(client: Client, token: str, filed: FiledCase,
                               route="GET /api/v1/staff/cases/C/attachments/A", headers=bearer)
         assert download.status == 200, (filed.code, name, download.status)
         assert sha256(download.body) == digest, (filed.code, name)
+    return str(case["status"])
 
 
 def _check_everything_stored(server: LiveServer, crowd: Crowd) -> None:
@@ -151,8 +158,8 @@ def _check_everything_stored(server: LiveServer, crowd: Crowd) -> None:
     for number, filed in enumerate(crowd.filed):
         client = _checker(server, crowd, number)
         staff = crowd.staff_messages(filed.code)
-        _check_reporter_view(client, filed, staff)
-        _check_staff_view(client, token, filed, staff)
+        seen_by_reporter = _check_reporter_view(client, filed, staff)
+        assert _check_staff_view(client, token, filed, staff) == seen_by_reporter
     inbox = _checker(server, crowd, len(crowd.filed)).get(
         "/api/v1/staff/cases", route="GET /api/v1/staff/cases",
         headers={"Authorization": f"Bearer {token}"})
@@ -169,6 +176,9 @@ def _check_downloads_during_load(crowd: Crowd) -> None:
 
 def _check_log(server: LiveServer, crowd: Crowd) -> None:
     log = server.log_text()
+    # The access log is there (so the checks below read something) and agrees: no 5xx.
+    assert '"POST /api/v1/case/messages" 201' in log
+    assert re.findall(r'^"[A-Z]+ [^"]*" 5\d\d ', log, re.MULTILINE) == []
     assert "Traceback" not in log
     assert [t for t in crowd.sent_texts() if t in log] == [], "content in the server log"
     assert [f.code for f in crowd.filed if f.key in log] == [], "a case key in the server log"
@@ -188,8 +198,9 @@ def test_crowd_of_reporters_and_staff_loses_nothing(tmp_path: Path,
                                                     database: Database) -> None:
     env = instance_env(tmp_path, database, free_port(), {"SIPADU_TRUSTED_PROXIES": "1"})
     init_instance(env)
+    staff_accounts = enrol_staff(env, ["supervisor", "investigator", "investigator"])
     with serving(env, tmp_path, workers=WORKERS) as server:
-        crowd = _run_crowd(server)
+        crowd = _run_crowd(server, staff_accounts)
         assert crowd.ledger.crashes == []
         _check_load_happened(crowd)
         _check_everything_stored(server, crowd)
