@@ -66,8 +66,8 @@ def _append_chain(connection: sqlite3.Connection, rows: list[tuple[object, ...]]
     for occurred_at, tag, actor, case_code, outcome, detail in rows:
         seq += 1
         moment = datetime.fromisoformat(str(occurred_at))
-        row_hash = chain_hash(head_hash, canonical_row(seq, moment, str(tag), str(actor),
-                                                       case_code and str(case_code),
+        code = None if case_code is None else str(case_code)
+        row_hash = chain_hash(head_hash, canonical_row(seq, moment, str(tag), str(actor), code,
                                                        str(outcome), str(detail)))
         linked.append((seq, occurred_at, tag, actor, case_code, outcome, detail, head_hash,
                        row_hash, sign(key, row_hash)))
