@@ -182,9 +182,9 @@ def inbox_figures(cases: int, requests: int = INBOX_REQUESTS, *,
            "statuses and dates spread by direct UPDATEs; "
            + (f"seeded in {seeded.seed_seconds:.0f} s." if seeded.seed_seconds is not None
               else f"reused from {seeded.root.name}."))
-    if postgres_url:
-        how += " PostgreSQL: the same rows copied into a fresh schema, then ANALYZE."
-    return [_page_figure(run, page, how) for run in runs for page in run.pages]
+    copied = " The same rows copied into a fresh PostgreSQL schema, then ANALYZE."
+    return [_page_figure(run, page, how + (copied if run.backend == "PostgreSQL" else ""))
+            for run in runs for page in run.pages]
 
 
 GROUPS = ("crypto", "http", "upload", "audit", "inbox")
