@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sipadu.app import create_app
@@ -156,28 +157,68 @@ class IdleThenMemoryProbe:
             self.peak_kib = self._sampler.peak_kib
 
 
+@dataclass(frozen=True)
+class Database:
+    """Where an instance keeps its data: a SQLAlchemy URL and, on PostgreSQL, a schema."""
+
+    url: str
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    """A bench-made staff account of a seeded instance (never a real person's)."""
+
+    username: str
+    password: str = field(repr=False)
+
+
+def instance_env(root: Path, port: int, database: Database) -> dict[str, str]:
+    """The environment of a bench instance in ``root``: the caller's, minus any SIPADU_*
+    setting, plus this instance's folders, database and address."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
+    env.update({
+        "SIPADU_INSTANCE_DIR": str(root / "instance"), "SIPADU_KEYS_DIR": str(root / "keys"),
+        "SIPADU_DATABASE_URL": database.url, "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
+        "SIPADU_LOG_LEVEL": "WARNING",
+        # The benches send more requests a minute than a person may; limits are not what
+        # they measure.
+        "SIPADU_RATE_LIMITS_ENABLED": "false",
+    })
+    if database.schema:
+        env["SIPADU_DATABASE_SCHEMA"] = database.schema
+    return env
+
+
+def run_init(env: dict[str, str]) -> None:
+    """``sipadu init`` for the instance ``env`` describes (idempotent)."""
+    init = subprocess.run([SIPADU, "init"], env=env, capture_output=True,  # noqa: S603
+                          text=True, timeout=120, check=False)
+    if init.returncode != 0:
+        raise UploadBenchError(f"sipadu init failed: {init.stderr[-2000:]}")
+
+
 class LiveInstance:
     """``sipadu init`` + a supervisor with an API token + ``sipadu serve`` (``workers``
-    sync workers, 1 unless told)."""
+    sync workers, 1 unless told).
+
+    With ``database`` and ``login``, the instance serves an existing (seeded) database whose
+    keys are already in ``root``/keys, and signs in that database's supervisor instead."""
 
     memory_method = ("`sipadu serve` (gunicorn, 1 sync worker) on 127.0.0.1; worker VmHWM "
                      "after a clear_refs reset and VmRSS sampled every 20 ms")
 
-    def __init__(self, root: Path, max_file_bytes: int, workers: int = 1,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Path, max_file_bytes: int = 10 * 1024 * 1024, workers: int = 1,
+                 env: dict[str, str] | None = None, *, database: Database | None = None,
+                 login: StaffLogin | None = None) -> None:
         self.root, self.workers = root, workers
         self.port = _free_port()
-        self.env = {key: value for key, value in os.environ.items()
-                    if not key.startswith("SIPADU_")}
+        self.login = login
+        self.env = instance_env(root, self.port, database or Database(
+            f"sqlite:///{root / 'sipadu.sqlite3'}"))
         self.env.update({
-            "SIPADU_INSTANCE_DIR": str(root / "instance"), "SIPADU_KEYS_DIR": str(root / "keys"),
-            "SIPADU_DATABASE_URL": f"sqlite:///{root / 'sipadu.sqlite3'}",
-            "SIPADU_BASE_URL": f"http://127.0.0.1:{self.port}", "SIPADU_LOG_LEVEL": "WARNING",
             "SIPADU_MAX_FILE_BYTES": str(max_file_bytes),
             "SIPADU_MAX_REQUEST_BYTES": str(max_file_bytes + REQUEST_HEADROOM),
-            # The bench sends more uploads a minute than a reporter may; limits are not
-            # what it measures.
-            "SIPADU_RATE_LIMITS_ENABLED": "false",
         })
         self.env.update(env or {})
         self.token = ""
@@ -185,11 +226,8 @@ class LiveInstance:
         self._log_path = root / "server.log"
 
     def __enter__(self) -> LiveInstance:
-        init = subprocess.run([SIPADU, "init"], env=self.env, capture_output=True,  # noqa: S603
-                              text=True, timeout=120, check=False)
-        if init.returncode != 0:
-            raise UploadBenchError(f"sipadu init failed: {init.stderr[-2000:]}")
-        self.token = self._supervisor_token()
+        run_init(self.env)
+        self.token = self._login_token() if self.login else self._supervisor_token()
         with self._log_path.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
                 [SIPADU, "serve", "--bind", f"127.0.0.1:{self.port}",
@@ -218,6 +256,23 @@ class LiveInstance:
                 params=settings.argon2, audit_key=settings.keyring.audit_hmac_key)
             account.totp_confirmed = True
             private_key = unlock_private_key(account.wrapped_private_key, password,
+                                             account_id=account.id)
+            token = start_session(db, kind="staff", payload=private_key, staff_id=account.id,
+                                  channel="api")
+            db.commit()
+        app.extensions["sipadu.engine"].dispose()
+        return token
+
+    def _login_token(self) -> str:
+        """An API session for an existing staff account (a seeded instance's supervisor)."""
+        assert self.login is not None  # noqa: S101
+        app = create_app(settings_from_env(self.env))
+        with app.app_context():
+            db = db_session()
+            account = staff_service.find_account(db, self.login.username)
+            if account is None:
+                raise UploadBenchError(f"no staff account {self.login.username!r}")
+            private_key = unlock_private_key(account.wrapped_private_key, self.login.password,
                                              account_id=account.id)
             token = start_session(db, kind="staff", payload=private_key, staff_id=account.id,
                                   channel="api")

@@ -21,6 +21,7 @@ from sipadu.web.key_check_slots import configure_key_check_slots
 from sipadu.web.nav import configure_nav
 from sipadu.web.ratelimit import configure_rate_limits
 from sipadu.web.security import configure_security
+from sipadu.web.server_timing import configure_server_timing
 
 
 class StartupError(RuntimeError):
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_sessions(app)  # the access check asks its loader who is calling
     configure_nav(app)
     _register_blueprints(app)
+    # Outermost, so the figure covers everything the app does for a request.
+    configure_server_timing(app, settings.server_timing)
     from sipadu.cli import register_app_commands
 
     register_app_commands(app)

@@ -53,6 +53,8 @@ class Settings:
     # Case-key checks at once across every worker (sipadu/web/key_check_slots.py).
     case_key_check_slots: int = field(default_factory=lambda: default_key_check_slots())
     rate_limits_enabled: bool = True
+    # A Server-Timing header on every answer, for benchmarks only (sipadu/web/server_timing.py).
+    server_timing: bool = False
     testing: bool = False
     keyring: KeyRing | None = None
 
@@ -134,4 +136,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         case_key_check_slots=_int(env, "SIPADU_CASE_KEY_CHECK_SLOTS",
                                   default_key_check_slots(), minimum=1),
         rate_limits_enabled=_bool(env, "SIPADU_RATE_LIMITS_ENABLED", True),
+        server_timing=_bool(env, "SIPADU_SERVER_TIMING", False),
     )

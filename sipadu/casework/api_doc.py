@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sipadu.api.openapi import error_responses, register
+from sipadu.casework.inbox import COUNT_CAP
 
 _BASE = "/staff/cases"
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
@@ -35,10 +36,19 @@ def _op(summary: str, ok: str, ok_body: dict[str, Any], errors: tuple[int, ...],
 
 _OBJECT = {"type": "object"}
 SCHEMAS = {
-    "StaffInbox": {"type": "object", "properties": {
-        "cases": {"type": "array", "items": _OBJECT}, "total": {"type": "integer"},
+    "StaffInbox": {"type": "object", "required": [
+        "cases", "total", "total_is_exact", "has_next", "page", "per_page", "pages"],
+        "properties": {
+        "cases": {"type": "array", "items": _OBJECT},
+        "total": {"type": "integer", "minimum": 0, "description": (
+            f"Cases matching, counted up to {COUNT_CAP:,}. When total_is_exact is false, "
+            "more than this many match.")},
+        "total_is_exact": {"type": "boolean"},
+        "has_next": {"type": "boolean", "description": "A further page exists"},
         "page": {"type": "integer"}, "per_page": {"type": "integer"},
-        "pages": {"type": "integer"}}},
+        "pages": {"type": "integer", "description": (
+            "Pages known to exist: all of them when total_is_exact is true, otherwise a "
+            "lower bound")}}},
     "StaffCase": {"type": "object", "properties": {
         "code": {"type": "string"}, "status": {"type": "string"}, "report": _OBJECT,
         "attachments": {"type": "array", "items": _OBJECT},

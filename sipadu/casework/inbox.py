@@ -1,7 +1,10 @@
 """The staff inbox: the cases one person may read, from metadata only (nothing decrypted).
 
 Two SQL queries answer a page: one for the rows (the reader's grants, the filters, including
-"due soon" and "overdue" turned into date bounds, the sort and the page) and one for the total.
+"due soon" and "overdue" turned into date bounds, the sort and the page, plus one row to know
+whether a next page exists) and one for the total. The total is counted only up to
+``COUNT_CAP`` + 1 matching rows: an exact count of 50 000 overdue cases checks 50 000 grants on
+every page view, and nobody reads "47 381" differently from "more than 1,000".
 Deadlines follow the working-day calendar; because every due day grows with its base day
 (receipt or last feedback), "overdue today" is "base day on or before some bound", and the
 bounds are computed once per request in Python (see ``_latest_base``).
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
 from sipadu.cases.deadlines import (
@@ -42,6 +45,8 @@ INBOX_ROLES = frozenset({"supervisor", "investigator"})
 SORTS = ("received_desc", "received_asc", "status")
 DUE_FILTERS = ("due", "overdue")
 PER_PAGE = 25
+# Totals above this read "more than 1,000 cases"; paging then goes by next/previous links.
+COUNT_CAP = 1000
 _SEARCH_SPAN = timedelta(days=3660)
 _STATUS_ORDER = {status.value: index for index, status in enumerate(Status)}
 
@@ -75,17 +80,30 @@ class InboxRow:
 
 @dataclass(frozen=True)
 class InboxPage:
-    """A page of the inbox and how many cases match in all."""
+    """A page of the inbox and how many cases match in all.
+
+    When ``total_is_exact`` is false, more than ``total`` cases match (``total`` is the cap).
+    """
 
     rows: list[InboxRow]
     total: int
     page: int
     per_page: int
+    total_is_exact: bool = True
+    has_next: bool = False
 
     @property
     def pages(self) -> int:
-        """Number of pages (at least one, so "page 1 of 1" reads right when empty)."""
-        return max(1, -(-self.total // self.per_page))
+        """Pages known to exist (at least one, so "page 1 of 1" reads right when empty).
+
+        Exact when the total is; otherwise the pages the cap proves, or up to the next page
+        when the reader has gone past them.
+        """
+        if self.total_is_exact:
+            return max(1, -(-self.total // self.per_page))
+        proven = -(-(self.total + 1) // self.per_page)
+        reached = self.page + 1 if self.has_next else (self.page if self.rows else 0)
+        return max(proven, reached)
 
 
 def inbox_policy(db: Session) -> tuple[DeadlinePolicy, frozenset[date]]:
@@ -223,24 +241,30 @@ def _row(values: Any, today: date, policy: DeadlinePolicy, holidays: Set[date]) 
                     inbox_badge(deadlines), next_due(deadlines))
 
 
-def _count(db: Session, staff_id: int, role: str,
-           conditions: list[ColumnElement[bool]], filters: InboxFilters) -> int:
-    """How many cases match. Without a condition on the cases themselves this is the
-    reader's grants minus the conflicted ones, counted on the grants index alone."""
+def _count(db: Session, staff_id: int, role: str, conditions: list[ColumnElement[bool]],
+           filters: InboxFilters, cap: int) -> int:
+    """How many cases match, counting no further than ``cap`` + 1. Without a condition on
+    the cases themselves this walks the reader's grants (minus the conflicted ones) on the
+    grants index alone."""
     if filters.status or filters.category or filters.due in DUE_FILTERS:
-        return int(db.scalar(select(func.count()).select_from(Case).where(
-            _readable(staff_id, role), *conditions)) or 0)
-    grants = select(func.count()).select_from(CaseGrant).where(CaseGrant.staff_id == staff_id)
-    if role == "investigator" or filters.assigned_to_me:
-        grants = grants.where(CaseGrant.reason.in_(ASSIGNED_REASONS))
-    excluded = grants.join(CaseConflict, and_(CaseConflict.case_id == CaseGrant.case_id,
-                                              CaseConflict.staff_id == CaseGrant.staff_id))
-    return int(db.scalar(select(grants.scalar_subquery() - excluded.scalar_subquery())) or 0)
+        matching = select(literal(1)).select_from(Case).where(_readable(staff_id, role),
+                                                              *conditions)
+    else:
+        conflicted = select(CaseConflict.case_id).where(
+            CaseConflict.case_id == CaseGrant.case_id, CaseConflict.staff_id == staff_id)
+        matching = select(literal(1)).select_from(CaseGrant).where(
+            CaseGrant.staff_id == staff_id, not_(conflicted.exists()))
+        if role == "investigator" or filters.assigned_to_me:
+            matching = matching.where(CaseGrant.reason.in_(ASSIGNED_REASONS))
+    capped = matching.limit(cap + 1).subquery()
+    return int(db.scalar(select(func.count()).select_from(capped)) or 0)
 
 
 def inbox(db: Session, *, staff_id: int, role: str, filters: InboxFilters,
-          today: date) -> InboxPage:
-    """One page of the cases ``staff_id`` may read (never a conflicted one), and the total.
+          today: date, count_cap: int | None = None) -> InboxPage:
+    """One page of the cases ``staff_id`` may read (never a conflicted one), and the total
+    up to ``count_cap`` (default ``COUNT_CAP``; beyond it, ``total_is_exact`` is false and
+    ``total`` is the cap).
 
     Page and total are two queries: a window count over the page query would make the
     database build and sort every matching row before returning the first 25.
@@ -251,8 +275,11 @@ def inbox(db: Session, *, staff_id: int, role: str, filters: InboxFilters,
     page = max(1, filters.page)
     conditions = _conditions(filters, staff_id, today, policy, holidays)
     stmt = _sorted(_base_query(staff_id, role).where(*conditions), filters)
-    rows = db.execute(stmt.limit(filters.per_page)
+    rows = db.execute(stmt.limit(filters.per_page + 1)
                       .offset((page - 1) * filters.per_page)).all()
-    total = _count(db, staff_id, role, conditions, filters)
-    return InboxPage([_row(row, today, policy, holidays) for row in rows], total, page,
-                     filters.per_page)
+    cap = COUNT_CAP if count_cap is None else count_cap
+    counted = _count(db, staff_id, role, conditions, filters, cap)
+    exact = counted <= cap
+    return InboxPage([_row(row, today, policy, holidays) for row in rows[:filters.per_page]],
+                     counted if exact else cap, page, filters.per_page,
+                     total_is_exact=exact, has_next=len(rows) > filters.per_page)

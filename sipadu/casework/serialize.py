@@ -30,6 +30,7 @@ def _row(row: InboxRow) -> dict[str, Any]:
 def inbox_json(page: InboxPage) -> dict[str, Any]:
     """The inbox page as JSON."""
     return {"cases": [_row(row) for row in page.rows], "total": page.total,
+            "total_is_exact": page.total_is_exact, "has_next": page.has_next,
             "page": page.page, "per_page": page.per_page, "pages": page.pages}
 
 

@@ -19,7 +19,7 @@ from tests.conftest import TEST_ARGON2
 
 KIB = 1024
 TINY = Sizes(stream=256 * KIB, upload=300 * KIB, argon2_runs=2, rounds=2, audit_rows=300,
-             inbox_cases=200)
+             inbox_cases=40)
 CRYPTO_KEYS = {
     "raw_aesgcm_mib_s", "stream_encrypt_mib_s", "stream_encrypt_ratio",
     "stream_decrypt_mib_s", "stream_decrypt_ratio", "raw_aesgcm_decrypt_mib_s",
@@ -29,8 +29,8 @@ UPLOAD_KEYS = {"upload_raw_aesgcm_mib_s", "upload_mib_s", "upload_ratio",
                "upload_multipart_mib_s", "durable_write_mib_s", "download_mib_s",
                "download_ratio", "upload_peak_above_idle_mib"}
 AUDIT_KEYS = {"audit_verify_rows_s"}
-INBOX_KEYS = {"inbox_p95_ms_first", "inbox_p95_ms_due_overdue",
-              "inbox_p95_ms_status_verifikasi_sort_received_asc"}
+INBOX_KEYS = {"inbox_sqlite_p95_ms_first", "inbox_sqlite_p95_ms_overdue",
+              "inbox_sqlite_p95_ms_status"}
 TARGETED = {"stream_encrypt_ratio", "stream_decrypt_ratio", "argon2id_seconds",
             "upload_peak_above_idle_mib", "upload_ratio", "download_ratio",
             "audit_verify_rows_s", *INBOX_KEYS}
@@ -118,12 +118,14 @@ def test_seeded_chain_continues_with_record_event(tmp_path: Path) -> None:
 
 
 def test_inbox_figures_seed_pages_and_report(tmp_path: Path) -> None:
-    """200 seeded cases: every page answers a full page of rows, three figures reported."""
+    """40 cases filed through the services: every page answers, three figures reported."""
     report = Report(machine_info(), {"quick": True})
-    for figure in inbox_figures(200, requests=3):
+    for figure in inbox_figures(40, requests=2, cache_root=tmp_path / "cache"):
         report.add(figure)
     report.write(tmp_path)
     data = _check_report(tmp_path, INBOX_KEYS)
-    for figure in data["figures"]:
-        assert "rows per page" in figure["detail"]
-        assert "fake ciphertext" in figure["detail"]
+    figures = {figure["key"]: figure for figure in data["figures"]}
+    assert "25 rows, total 40." in figures["inbox_sqlite_p95_ms_first"]["detail"]
+    for figure in figures.values():
+        assert "reporting service" in figure["detail"]
+        assert "gunicorn" in figure["detail"]
