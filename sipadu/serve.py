@@ -35,6 +35,9 @@ def gunicorn_options(bind: str, workers: int, timeout: int) -> dict[str, Any]:
         "proc_name": "sipadu",
         "preload_app": False,
         "forwarded_allow_ips": "127.0.0.1,::1",
+        # gunicorn 27's control socket lives at one path per user (~/.gunicorn/), shared by
+        # every instance on the machine; SIPADU has no use for it.
+        "control_socket_disable": True,
     }
 
 
@@ -47,6 +50,8 @@ class SipaduServer(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.options.items():
+            if key == "control_socket_disable" and key not in self.cfg.settings:
+                continue  # a gunicorn older than 27 has no control socket to turn off
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
