@@ -62,15 +62,15 @@ def test_installed_wheel_serves_from_another_directory(wheel: Path, tmp_path: Pa
                     "install", "--quiet", "--disable-pip-version-check", "--no-deps",
                     "--no-index", "--no-compile", str(wheel)],
                    check=True, timeout=300, capture_output=True)
-    imported = subprocess.run([str(venv / "bin" / "python"), "-c",
-                               "import sipadu; print(sipadu.__file__)"],
-                              cwd=tmp_path, check=True, timeout=60, capture_output=True,
-                              text=True).stdout
-    assert Path(imported.strip()).is_relative_to(venv), "not the installed wheel's sipadu"
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("SIPADU_", "PYTHON", "VIRTUAL_ENV"))}
+    imported = subprocess.run([str(venv / "bin" / "python"), "-c",
+                               "import sipadu; print(sipadu.__file__)"],
+                              cwd=workdir, env=env, check=True, timeout=60,
+                              capture_output=True, text=True).stdout
+    assert Path(imported.strip()).is_relative_to(venv), "not the installed wheel's sipadu"
     sipadu = str(venv / "bin" / "sipadu")
     subprocess.run([sipadu, "init"], cwd=workdir, env=env, check=True, timeout=120,
                    capture_output=True)
