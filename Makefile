@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test processes for `make test` (pytest-xdist): auto = one per core; 0 = a single process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint migrate translations messages bench clean
 
@@ -23,8 +25,9 @@ run: translations
 	$(BIN)/sipadu init
 	$(BIN)/sipadu serve --bind 127.0.0.1:8000
 
+# --dist loadfile keeps a module's tests in one process, so module fixtures are built once.
 test: translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sipadu tests migrations bench

@@ -19,11 +19,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sipadu import create_app, migrate
+from sipadu import create_app
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session, make_engine
 from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
+from tests.dbtemplate import migrated
 
 POSTGRES_URL = os.environ.get(
     "SIPADU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -109,10 +110,11 @@ def make_settings(tmp_path: Path, db: Database, **overrides: object) -> Settings
 
 
 def build_app(settings: Settings) -> Flask:
-    """Create the schema through the migrations (as production does), then the app."""
-    engine = make_engine(settings.database_url, settings.database_schema)
-    migrate.upgrade(engine)
-    engine.dispose()
+    """Create the schema through the migrations (as production does), then the app.
+
+    An empty database is cloned from this process's migrated template (tests/dbtemplate.py).
+    """
+    migrated(settings.database_url, settings.database_schema)
     return create_app(settings)
 
 

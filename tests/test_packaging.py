@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -38,17 +39,38 @@ def test_wheel_carries_everything_the_app_reads(wheel: Path) -> None:
     assert not any(name.startswith(("tests/", "keys/", "instance/")) for name in names)
 
 
+def _venv_with_outer_dependencies(venv: Path) -> Path:
+    """A bare venv that sees this venv's installed packages after its own.
+
+    Installing every dependency again would dominate the test; they are not what it checks.
+    A path line in a .pth file is appended to sys.path without running the .pth files found
+    there, so the source checkout's editable hook stays out and only the wheel provides
+    sipadu.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    own = sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)})
+    outer = sysconfig.get_path("purelib")
+    Path(own, "outer-dependencies.pth").write_text(f"{outer}\n", encoding="utf-8")
+    return venv
+
+
 @pytest.mark.slow
 def test_installed_wheel_serves_from_another_directory(wheel: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
-                    "--disable-pip-version-check", str(wheel)],
-                   check=True, timeout=600, capture_output=True)
+    venv = _venv_with_outer_dependencies(tmp_path / "venv")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
+                    "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+                    "--no-index", "--no-compile", str(wheel)],
+                   check=True, timeout=300, capture_output=True)
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("SIPADU_", "PYTHON", "VIRTUAL_ENV"))}
+    imported = subprocess.run([str(venv / "bin" / "python"), "-c",
+                               "import sipadu; print(sipadu.__file__)"],
+                              cwd=workdir, env=env, check=True, timeout=60,
+                              capture_output=True, text=True).stdout
+    assert Path(imported.strip()).is_relative_to(venv), "not the installed wheel's sipadu"
     sipadu = str(venv / "bin" / "sipadu")
     subprocess.run([sipadu, "init"], cwd=workdir, env=env, check=True, timeout=120,
                    capture_output=True)

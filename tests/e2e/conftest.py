@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.e2e.helpers import SIPADU, run_sipadu
+from tests.test_cli import _seed_escrow_public
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
@@ -102,6 +103,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "SIPADU_DATABASE_URL": f"sqlite:///{root / 'sipadu.sqlite3'}",
         "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
     })
+    # A ready escrow public key spares each module init's deliberately slow 256 MiB sealing;
+    # creating the escrow key is tested in tests/escrow/.
+    _seed_escrow_public(root / "keys")
     init = run_sipadu(env, "init")
     assert init.returncode == 0, f"sipadu init failed:\n{init.stdout}\n{init.stderr}"
     log = root / "server.log"

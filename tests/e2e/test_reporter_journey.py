@@ -1,6 +1,7 @@
 """A reporter in a real browser without JavaScript: report with a file, key, follow-up.
 
-`sipadu init` creates the escrow key, so the live server accepts reports at once.
+The instance has an escrow public key from the start, so the live server accepts reports
+at once.
 """
 
 from __future__ import annotations

@@ -1,0 +1,84 @@
+"""A database cloned from the per-process template is the one the migrations build."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, MetaData, inspect, select
+
+from sipadu import migrate
+from sipadu.db import make_engine
+from tests.conftest import Database, _postgres_schema
+from tests.dbtemplate import migrated
+
+
+@pytest.fixture
+def other_database(database: Database, tmp_path: Path) -> Iterator[Database]:
+    """A second empty database on the same backend."""
+    if database.backend == "sqlite":
+        yield Database("sqlite", f"sqlite:///{tmp_path / 'other.sqlite3'}")
+        return
+    yield from _postgres_schema(database.url)
+
+
+def _describe(engine: Engine) -> dict[str, Any]:
+    """Everything about the schema and rows that a test could notice."""
+    inspector = inspect(engine)
+    described: dict[str, Any] = {
+        table: {
+            "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                        for c in inspector.get_columns(table)],
+            "pk": inspector.get_pk_constraint(table),
+            "fks": sorted(map(repr, inspector.get_foreign_keys(table))),
+            "indexes": sorted(map(repr, inspector.get_indexes(table))),
+            "unique": sorted(map(repr, inspector.get_unique_constraints(table))),
+            "checks": sorted(map(repr, inspector.get_check_constraints(table))),
+        }
+        for table in inspector.get_table_names()
+    }
+    metadata = MetaData()
+    metadata.reflect(engine)
+    with engine.connect() as connection:
+        for name, table in metadata.tables.items():
+            described[name]["rows"] = sorted(map(repr, connection.execute(select(table))))
+    return described
+
+
+def _engine(database: Database) -> Engine:
+    return make_engine(database.url, database.schema)
+
+
+def test_a_clone_equals_a_migrated_database(database: Database,
+                                            other_database: Database) -> None:
+    real = _engine(database)
+    migrate.upgrade(real)
+    assert migrated(other_database.url, other_database.schema), "the template was not used"
+    clone = _engine(other_database)
+    try:
+        assert migrate.is_up_to_date(clone)
+        described = _describe(clone)
+        assert described == _describe(real)
+        assert described["audit_head"]["rows"], "the migrations' own rows were not carried"
+    finally:
+        real.dispose()
+        clone.dispose()
+
+
+def test_a_database_with_tables_is_migrated_not_replaced(database: Database) -> None:
+    engine = _engine(database)
+    migrate.upgrade(engine, _first_revision(engine))
+    try:
+        assert not migrated(database.url, database.schema)
+        assert migrate.is_up_to_date(engine)
+    finally:
+        engine.dispose()
+
+
+def _first_revision(engine: Engine) -> str:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config(engine))
+    return list(script.walk_revisions())[-1].revision
