@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench.live_instance import MemorySampler, rss_kib
+from bench.process_probe import MemorySampler, rss_kib
 from sipadu.crypto.casekey import format_case_key, generate_case_key
 
 TIMEOUT_SECONDS = 60.0

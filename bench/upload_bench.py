@@ -28,13 +28,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.live_instance import (
-    IdleThenMemoryProbe,
-    LiveInstance,
-    UploadBenchError,
-    rss_kib,
-    worker_memory_probe,
-)
+from bench.live_instance import LiveInstance, UploadBenchError
+from bench.process_probe import IdleThenMemoryProbe, rss_kib, worker_memory_probe
 
 KIB = 1024
 MIB = 1024 * KIB
