@@ -21,6 +21,7 @@ from werkzeug.formparser import FormDataParser, MultiPartParser
 from sipadu.crypto.stream import StreamEncryptor, new_file_key
 from sipadu.media.base import MediaCleaningError
 from sipadu.storage.base import BlobStore, BlobStoreError, BlobWriter
+from sipadu.storage.body_source import body_pieces
 
 UPLOAD_ENDPOINTS_KEY = "sipadu.upload_endpoints"
 # How much of the body the multipart parser asks the server for at once. Werkzeug's 64 KiB
@@ -216,8 +217,9 @@ def receive_body_upload(filename: str) -> EncryptedUpload:
 
     The body must declare its length (411 otherwise). A body longer than the file limit is
     refused before a byte is read; one that ends early is refused as incomplete. It is read
-    from the server's input stream directly, in :data:`BODY_READ_SIZE` pieces: the
-    length is checked here, and Werkzeug's limiting wrapper would copy every piece twice.
+    from the server's input directly (under gunicorn, its socket: ``body_source``), in
+    pieces of at most :data:`BODY_READ_SIZE`: the length is checked here, and Werkzeug's
+    limiting wrapper would copy every piece twice.
     """
     length = request.content_length
     if length is None:
@@ -226,15 +228,15 @@ def receive_body_upload(filename: str) -> EncryptedUpload:
     if length > upload.max_bytes or length > (request.max_content_length or length):
         upload.refuse("too_large")
         return upload
-    source = request.environ["wsgi.input"]
-    remaining = length
-    while remaining and upload.refusal is None:
-        piece = source.read(min(BODY_READ_SIZE, remaining))
-        if not piece:
-            upload.refuse("incomplete")
-            break
-        remaining -= len(piece)
+    received = 0
+    for piece in body_pieces(request.environ, length, BODY_READ_SIZE):
+        received += len(piece)
         upload.write(piece)
+        if upload.refusal is not None:
+            break
+    else:
+        if received < length:
+            upload.refuse("incomplete")
     upload.finish()
     return upload
 
