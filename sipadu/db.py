@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from sipadu.settings import DEFAULT_DATABASE_CONNECT_TIMEOUT
+
 # Stable constraint names keep Alembic migrations reproducible on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -48,11 +50,8 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
-
-
 def make_engine(url: str, schema: str | None = None,
-                connect_timeout: int = DEFAULT_CONNECT_TIMEOUT_SECONDS) -> Engine:
+                connect_timeout: int = DEFAULT_DATABASE_CONNECT_TIMEOUT) -> Engine:
     """Create an engine for SQLite (WAL, foreign keys, secure_delete) or PostgreSQL (psycopg 3).
 
     PostgreSQL connections give up after ``connect_timeout`` seconds unless the URL sets its

@@ -16,6 +16,7 @@ from sipadu.crypto.params import DEFAULT_ARGON2, Argon2Params
 from sipadu.keyring import KeyRing, load_keyring
 
 MIB = 1024 * 1024
+DEFAULT_DATABASE_CONNECT_TIMEOUT = 5  # seconds
 
 
 def default_key_check_slots() -> int:
@@ -37,7 +38,7 @@ class Settings:
     database_schema: str | None = None
     # Seconds to wait for PostgreSQL to answer a new connection; past it the request gets
     # the "cannot reach its database" 503 instead of holding a worker until gunicorn kills it.
-    database_connect_timeout: int = 5
+    database_connect_timeout: int = DEFAULT_DATABASE_CONNECT_TIMEOUT
     base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: int = 0
     max_request_bytes: int = 105 * MIB
@@ -51,7 +52,7 @@ class Settings:
     argon2_slots: int = 2
     argon2_wait_seconds: float = 5.0
     # Case-key checks at once across every worker (sipadu/web/key_check_slots.py).
-    case_key_check_slots: int = field(default_factory=lambda: default_key_check_slots())
+    case_key_check_slots: int = field(default_factory=default_key_check_slots)
     rate_limits_enabled: bool = True
     # A Server-Timing header on every answer, for benchmarks only (sipadu/web/server_timing.py).
     server_timing: bool = False
@@ -115,7 +116,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         database_url=env.get("SIPADU_DATABASE_URL") or default_db,
         database_schema=env.get("SIPADU_DATABASE_SCHEMA") or None,
         # libpq rounds anything below 2 seconds up to 2.
-        database_connect_timeout=_int(env, "SIPADU_DATABASE_CONNECT_TIMEOUT", 5, minimum=2),
+        database_connect_timeout=_int(env, "SIPADU_DATABASE_CONNECT_TIMEOUT",
+                                              DEFAULT_DATABASE_CONNECT_TIMEOUT, minimum=2),
         base_url=base_url,
         trusted_proxies=_int(env, "SIPADU_TRUSTED_PROXIES", 0),
         max_request_bytes=_int(env, "SIPADU_MAX_REQUEST_BYTES", 105 * MIB, minimum=64 * 1024),

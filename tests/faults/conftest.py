@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,6 @@ def database_outage(app: Flask) -> Iterator[None]:
     Pooled connections are dropped first, as a server restart drops them; the app's own
     engine, pool and session handling must cope and recover once the block ends.
     """
-    engine = app.extensions["sipadu.engine"]
     port = closed_port()
 
     def _redirect(dialect: Any, _record: Any, cargs: list[Any],
@@ -66,12 +65,21 @@ def database_outage(app: Flask) -> Iterator[None]:
         else:
             cparams.update(host="127.0.0.1", port=port, connect_timeout=3)
 
+    with connections_redirected(app, _redirect):
+        yield
+
+
+@contextmanager
+def connections_redirected(app: Flask, redirect: Callable[..., None]) -> Iterator[None]:
+    """Within the block ``redirect`` (a ``do_connect`` listener) rewrites every new
+    connection of the app's engine; pooled connections are dropped first."""
+    engine = app.extensions["sipadu.engine"]
     engine.dispose()
-    event.listen(engine, "do_connect", _redirect)
+    event.listen(engine, "do_connect", redirect)
     try:
         yield
     finally:
-        event.remove(engine, "do_connect", _redirect)
+        event.remove(engine, "do_connect", redirect)
 
 
 def report_multipart(text: str, payload: bytes = b"bukti " * 2000) -> dict[str, Any]:

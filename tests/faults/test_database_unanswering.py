@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sipadu.db import db_session, make_engine
 from tests.conftest import Database, build_app, make_settings
 from tests.factories import make_staff
+from tests.faults.conftest import connections_redirected
 from tests.faults.test_database_outage import EN_TEXT, ID_TEXT
 from tests.reporting.conftest import BASE_REPORT
 
@@ -39,18 +40,13 @@ def unanswering_port() -> Iterator[int]:
 def database_unanswering(app: Flask) -> Iterator[None]:
     """New connections go to the unanswering port; everything else of the engine is kept,
     including its connect timeout."""
-    engine = app.extensions["sipadu.engine"]
     with unanswering_port() as port:
         def _redirect(_dialect: Any, _record: Any, _cargs: list[Any],
                       cparams: dict[str, Any]) -> None:
             cparams.update(host="127.0.0.1", port=port)
 
-        engine.dispose()
-        event.listen(engine, "do_connect", _redirect)
-        try:
+        with connections_redirected(app, _redirect):
             yield
-        finally:
-            event.remove(engine, "do_connect", _redirect)
 
 
 def _within_client_timeout(call: Callable[[], T]) -> T:
