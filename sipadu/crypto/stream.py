@@ -45,6 +45,9 @@ PREFIX_SIZE = 7
 HEADER_SIZE = 1 + PREFIX_SIZE
 RECORD_SIZE = CHUNK_SIZE + TAG_SIZE
 MAX_RECORDS = 2**32
+# Sealed records handed to the sink at once (about 1 MiB): one write per batch instead of
+# one per record nearly halves the cost of storing an upload (``make bench``).
+BATCH_RECORDS = 16
 
 FLAG_DATA = 0x00
 FLAG_FINAL = 0x01
@@ -56,9 +59,13 @@ _COUNTER_FLAG = struct.Struct(">IB")  # the nonce's last 5 bytes: counter (4) ||
 
 
 class Writable(Protocol):
-    """Any binary sink: a file, a blob store writer, a BytesIO."""
+    """Any binary sink: a file, a blob store writer, a BytesIO.
 
-    def write(self, data: bytes, /) -> object: ...
+    As with files, ``data`` is only valid during the call: a sink that keeps it must copy it
+    (the encryptor reuses its buffer).
+    """
+
+    def write(self, data: bytes | bytearray | memoryview, /) -> object: ...
 
 
 class Readable(Protocol):
@@ -105,6 +112,11 @@ class _ChunkCipher:
     def seal(self, counter: int, flag: int, plaintext: bytes | bytearray | memoryview) -> bytes:
         return self._aead.encrypt(self._nonce(counter, flag), plaintext, self._header)
 
+    def seal_into(self, counter: int, flag: int, plaintext: bytes | bytearray | memoryview,
+                  out: memoryview) -> None:
+        """Seal into ``out``, which is exactly ``len(plaintext) + TAG_SIZE`` bytes."""
+        self._aead.encrypt_into(self._nonce(counter, flag), plaintext, self._header, out)
+
     def open(self, counter: int, flag: int, record: bytes) -> bytes | None:
         try:
             return self._aead.decrypt(self._nonce(counter, flag), record, self._header)
@@ -115,10 +127,12 @@ class _ChunkCipher:
 class StreamEncryptor:
     """Encrypting writer: ``write()`` pieces of any size, then ``close()``.
 
-    Holds at most one 64 KiB chunk in memory: either a partial chunk in ``_buffer`` or a
-    full one in ``_held`` (sealed only once more data shows it is not the last). Whole chunks
-    are sealed straight from the caller's memory, without copying (``make bench`` measures
-    the cost against raw AES-GCM). ``close()`` writes the final
+    Holds at most one 64 KiB chunk of plaintext in memory: either a partial chunk in
+    ``_buffer`` or a full one in ``_held`` (sealed only once more data shows it is not the
+    last). Whole chunks are sealed straight from the caller's memory into a batch of
+    :data:`BATCH_RECORDS` records (ciphertext only), which goes to the sink in one write
+    when full and at ``close()`` (``make bench`` measures the cost against raw AES-GCM).
+    ``close()`` writes the final
     record (also for an empty file) but does not close ``sink``. Used as a
     context manager, an exception skips the final record, so an interrupted
     upload never looks complete; the caller must discard the sink.
@@ -146,15 +160,32 @@ class StreamEncryptor:
         self._counter = 0
         self._closed = False
         self.plaintext_size = 0
-        self.ciphertext_size = 0
-        self._out(header)
+        self.ciphertext_size = HEADER_SIZE
+        self._batch = bytearray(HEADER_SIZE + BATCH_RECORDS * RECORD_SIZE)
+        self._batch_view = memoryview(self._batch)
+        self._batch[:HEADER_SIZE] = header
+        self._batch_used = HEADER_SIZE
 
-    def _out(self, data: bytes) -> None:
-        self._sink.write(data)
-        self.ciphertext_size += len(data)
+    def _flush(self) -> None:
+        """Hand the sealed records (and the header, the first time) to the sink."""
+        if self._batch_used:
+            self._sink.write(self._batch_view[: self._batch_used])
+            self._batch_used = 0
+
+    def _release_batch(self) -> None:
+        self._batch_used = 0
+        self._batch = bytearray()
+        self._batch_view = memoryview(self._batch)
 
     def _emit(self, flag: int, plaintext: bytes | bytearray | memoryview) -> None:
-        self._out(self._cipher.seal(self._counter, flag, plaintext))
+        size = len(plaintext) + TAG_SIZE
+        if self._batch_used + size > len(self._batch):
+            self._flush()
+        end = self._batch_used + size
+        self._cipher.seal_into(self._counter, flag, plaintext,
+                               self._batch_view[self._batch_used : end])
+        self._batch_used = end
+        self.ciphertext_size += size
         self._counter += 1
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
@@ -205,7 +236,12 @@ class StreamEncryptor:
         self._buffer.clear()
         if not self._pad:
             self._emit(FLAG_FINAL, last)
-            return
+        else:
+            self._emit_padded_final(last)
+        self._flush()
+        self._release_batch()
+
+    def _emit_padded_final(self, last: bytes) -> None:
         if len(last) == CHUNK_SIZE:
             # The padded final record needs room for the marker byte.
             self._emit(FLAG_DATA, last)
@@ -220,6 +256,7 @@ class StreamEncryptor:
         self._closed = True
         self._held = None
         self._buffer.clear()
+        self._release_batch()
 
     def __enter__(self) -> StreamEncryptor:
         return self

@@ -56,7 +56,7 @@ class _HashingSink:
     def __init__(self, sink: Writable) -> None:
         self._sink, self.digest = sink, hashlib.sha256()
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | bytearray | memoryview) -> int:
         self.digest.update(data)
         self._sink.write(data)
         return len(data)

@@ -115,10 +115,13 @@ def test_memory_stays_flat_for_one_big_write() -> None:
 
     sink = CountingSink()
     enc = StreamEncryptor(sink, KEY, pad=False)
-    enc.write(memoryview(bytes(8 * C + 5)))
+    enc.write(memoryview(bytes(40 * C + 5)))
     assert len(enc._buffer) <= C
+    # Sealed records reach the sink in batches as the write goes, not all at close().
+    assert sink.total >= stream.BATCH_RECORDS * stream.RECORD_SIZE
     enc.close()
-    assert sink.largest <= stream.RECORD_SIZE
+    assert sink.largest <= stream.HEADER_SIZE + stream.BATCH_RECORDS * stream.RECORD_SIZE
+    assert sink.total == enc.ciphertext_size
 
 
 def test_exception_in_context_manager_writes_no_final_record() -> None:

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 BOUNDARY = "sipadu-fault-boundary"
 DECLARED_FILE_BYTES = 8 * 1024 * 1024  # announced, never fully sent
-SENT_FILE_BYTES = 512 * 1024
+SENT_FILE_BYTES = 2 * 1024 * 1024  # over one encryptor batch (1 MiB), so some reaches disk
 
 
 @pytest.fixture

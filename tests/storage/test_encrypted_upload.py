@@ -75,8 +75,11 @@ def test_interrupted_upload_leaves_nothing(store: FilesystemBlobStore) -> None:
 def test_size_limit_applies_to_ciphertext(store: FilesystemBlobStore) -> None:
     writer = store.open_writer(max_size=3 * stream.RECORD_SIZE)
     encryptor = stream.StreamEncryptor(writer, stream.new_file_key(), pad=False)
+    # Records reach the writer a batch at a time: the limit bites at the first batch (here
+    # the final one, at close) and the blob never grows past it.
     with pytest.raises(BlobTooLargeError):
         encryptor.write(bytes(5 * stream.CHUNK_SIZE))
+        encryptor.close()
     encryptor.abandon()
     writer.abort()
     assert os.listdir(store.root) == []
