@@ -23,8 +23,9 @@ import stat
 import time
 from collections.abc import Collection
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
+from sipadu.storage.advice import BackgroundAdvice
 from sipadu.storage.base import (
     BLOB_ID_PATTERN,
     BlobNotFoundError,
@@ -35,11 +36,13 @@ from sipadu.storage.base import (
     BlobWriter,
     validate_blob_id,
 )
+from sipadu.storage.readahead import open_prefetching
 
 _TEMP_PATTERN = re.compile(r"tmp-[0-9a-f]{32}\.partial")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _WIPE_CHUNK = bytes(64 * 1024)
+_DONTNEED = getattr(os, "POSIX_FADV_DONTNEED", None)  # Linux and most Unixes; not macOS
 # Every this many bytes a writer asks the kernel to start writing what it has to disk.
 WRITEBACK_WINDOW = 8 * 1024 * 1024
 # "No space left" and "quota exceeded": the store is full, not broken.
@@ -64,6 +67,7 @@ class _FilesystemBlobWriter(BlobWriter):
             raise
         self._size = 0
         self._written_back = 0
+        self._advice = BackgroundAdvice(self._file.fileno())
         self._state = "open"
 
     def _give_up_if_full(self, error: OSError) -> None:
@@ -91,17 +95,15 @@ class _FilesystemBlobWriter(BlobWriter):
     def _start_writeback(self) -> None:
         """Let the disk work while the upload goes on, instead of all at commit's fsync.
 
-        Linux starts writing dirty pages back when told they are not needed (without
-        waiting), and drops the pages of the window before, written back by now: a large
-        blob then neither waits for the disk all at once nor fills the page cache with
-        ciphertext. Durability still comes from commit's fsync, which also reports any
-        write error of this background writeback.
+        Linux starts writing dirty pages back when told they are not needed, and drops the
+        pages of the window before, written back by now: a large blob then neither waits
+        for the disk all at once nor fills the page cache with ciphertext. A helper thread
+        makes that call (``advice``); durability still comes from commit's fsync.
         """
         self._file.flush()
         previous = max(0, self._written_back - WRITEBACK_WINDOW)
-        with contextlib.suppress(OSError, AttributeError):
-            os.posix_fadvise(self._file.fileno(), previous, self._size - previous,
-                             os.POSIX_FADV_DONTNEED)
+        if _DONTNEED is not None:
+            self._advice.advise(previous, self._size - previous, _DONTNEED)
         self._written_back = self._size
 
     def commit(self) -> str:
@@ -109,6 +111,7 @@ class _FilesystemBlobWriter(BlobWriter):
             raise BlobStoreError("writer is not open")
         try:
             self._file.flush()
+            self._advice.close()
             os.fsync(self._file.fileno())
             self._file.close()
             blob_id = self._store._publish(self._temp)
@@ -122,6 +125,7 @@ class _FilesystemBlobWriter(BlobWriter):
         if self._state != "open":
             return
         self._state = "aborted"
+        self._advice.close()
         with contextlib.suppress(OSError):
             self._file.close()
         try:
@@ -195,10 +199,8 @@ class FilesystemBlobStore(BlobStore):
             fd = os.open(self._path(blob_id), os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
         except FileNotFoundError:
             raise BlobNotFoundError("no such blob") from None
-        # Blobs are read from start to end (a download): a larger read-ahead window.
-        with contextlib.suppress(OSError, AttributeError):
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
-        return os.fdopen(fd, "rb")
+        # Blobs are read from start to end (a download): the next windows are asked for.
+        return cast(BinaryIO, open_prefetching(fd))
 
     def delete(self, blob_id: str) -> None:
         """Overwrite the blob with zeros, fsync, unlink and fsync the directory."""
