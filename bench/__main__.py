@@ -10,15 +10,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import audit_bench, crypto_bench, inbox_bench, upload_bench
+from bench import audit_bench, crypto_bench, inbox_bench
 from bench.http_figures import FULL_HTTP, QUICK_HTTP, http_figures
 from bench.report import Figure, Report, machine_info
+from bench.upload_figures import upload_figures
 from sipadu.crypto.params import DEFAULT_ARGON2, Argon2Params
 
 MIB = 1024 * 1024
 STREAM_RATIO_TARGET = 0.7
-UPLOAD_MEMORY_TARGET_MIB = 64
-TRANSFER_RATIO_TARGET = 0.15  # upload and download / raw AES-GCM (issue 7)
 # Issue 3 sets no time target for Argon2id; one second keeps a login or a case-key check
 # bearable for a person while the gate (2 slots) bounds the server's load.
 ARGON2_TARGET_SECONDS = 1.0
@@ -84,62 +83,6 @@ def _spread(ratios: list[float]) -> str:
     ordered = sorted(ratios)
     return (f"Best rounds compared; per-round ratios: median {statistics.median(ordered):.3f}, "
             f"min {ordered[0]:.3f}, max {ordered[-1]:.3f}.")
-
-
-def raw_baseline(size: int = 64 * MIB, rounds: int = 8) -> float:
-    """Raw AES-GCM MiB/s on 64 KiB chunks, best of ``rounds``: the upload figures' baseline."""
-    run_once = crypto_bench.raw_aesgcm_run(size // rounds)
-    best = min(crypto_bench.timed(run_once) for _ in range(rounds))
-    return size / rounds / MIB / best
-
-
-def upload_figures(size: int) -> list[Figure]:
-    """Upload and download of one ``size``-byte file through ``sipadu serve``, as ratios to
-    raw AES-GCM measured just before and after; worker memory during the upload."""
-    before = raw_baseline()
-    result = upload_bench.upload_download(size)
-    raw = max(before, raw_baseline())
-    above, label = result.above_idle / MIB, f"{size / MIB:g} MiB"
-    up, down = result.upload_mib_s / raw, result.download_mib_s / raw
-    where = ("`sipadu serve` (gunicorn, 1 sync worker) on 127.0.0.1, temporary instance on "
-             "the bench's temporary folder; client in another process")
-    return [
-        Figure("upload_raw_aesgcm_mib_s", "Raw AES-256-GCM, 64 KiB chunks (upload baseline)",
-               raw, "MiB/s", "baseline", None, "Best of 8 rounds of 8 MiB before and after "
-               "the transfers (the better of the two), same run."),
-        Figure("upload_mib_s", f"Upload {label} (API, file as the body)",
-               result.upload_mib_s, "MiB/s", "-", None,
-               f"POST /api/v1/case/attachments, application/octet-stream, through {where}: "
-               "case-key check (one Argon2id), metadata sniffing, streamed encryption, "
-               "blob commit (fsync) and row; end to end."),
-        Figure("upload_ratio", f"Upload {label} / raw AES-GCM", up, "x",
-               f">= {TRANSFER_RATIO_TARGET}", up >= TRANSFER_RATIO_TARGET,
-               f"{result.upload_mib_s:.1f} / {raw:.1f} MiB/s."),
-        Figure("upload_multipart_mib_s", f"Upload {label} (API, multipart/form-data)",
-               result.multipart_mib_s, "MiB/s", "-", None,
-               f"The same file as a multipart part (the web form's path); ratio "
-               f"{result.multipart_mib_s / raw:.3f}."),
-        Figure("durable_write_mib_s", "Durable write to the blob store's disk (baseline)",
-               result.disk_mib_s, "MiB/s", "baseline", None,
-               f"{min(size, upload_bench.DISK_BASELINE_MAX) / MIB:g} MiB written in 1 MiB "
-               f"pieces and fsynced, in the instance's folder, after the transfers. An "
-               f"upload is acknowledged only once its blob is on disk, so it cannot be "
-               f"faster; upload / this = {result.upload_mib_s / result.disk_mib_s:.3f}."),
-        Figure("download_mib_s", f"Download {label} (staff API, streamed decrypt)",
-               result.download_mib_s, "MiB/s", "-", None,
-               "GET /api/v1/staff/cases/<code>/attachments/<id> as a supervisor (Bearer), "
-               "read in 1 MiB pieces and SHA-256-checked against what was sent."),
-        Figure("download_ratio", f"Download {label} / raw AES-GCM", down, "x",
-               f">= {TRANSFER_RATIO_TARGET}", down >= TRANSFER_RATIO_TARGET,
-               f"{result.download_mib_s:.1f} / {raw:.1f} MiB/s."),
-        Figure("upload_peak_above_idle_mib", f"Upload {label}: peak worker memory above idle",
-               above, "MiB", f"< {UPLOAD_MEMORY_TARGET_MIB} MiB",
-               above < UPLOAD_MEMORY_TARGET_MIB,
-               f"{result.method}, from the end of the case-key check to the answer. Idle "
-               f"{result.idle_rss / MIB:.1f} MiB, peak {result.peak_rss / MIB:.1f} MiB. "
-               f"The whole request, its Argon2id (64 MiB by design) included: "
-               f"{result.request_above_idle / MIB:.1f} MiB above idle."),
-    ]
 
 
 def audit_figures(rows: int) -> list[Figure]:

@@ -26,13 +26,16 @@ CRYPTO_KEYS = {
     "argon2id_seconds",
 }
 UPLOAD_KEYS = {"upload_raw_aesgcm_mib_s", "upload_mib_s", "upload_ratio",
-               "upload_multipart_mib_s", "durable_write_mib_s", "download_mib_s",
-               "download_ratio", "upload_peak_above_idle_mib"}
+               "upload_multipart_mib_s", "store_write_mib_s", "loopback_store_mib_s",
+               "upload_ceiling_ratio", "download_mib_s", "download_ratio",
+               "download_cached_mib_s", "download_cached_ratio", "cold_read_mib_s",
+               "upload_peak_above_idle_mib"}
 AUDIT_KEYS = {"audit_verify_rows_s"}
 INBOX_KEYS = {"inbox_sqlite_p95_ms_first", "inbox_sqlite_p95_ms_overdue",
               "inbox_sqlite_p95_ms_status"}
 TARGETED = {"stream_encrypt_ratio", "stream_decrypt_ratio", "argon2id_seconds",
             "upload_peak_above_idle_mib", "upload_ratio", "download_ratio",
+            "download_cached_ratio",
             "audit_verify_rows_s", *INBOX_KEYS}
 FIGURE_FIELDS = {"key", "name", "value", "unit", "target", "passed", "detail", "verdict"}
 MACHINE_FIELDS = {"cpu_model", "cores", "python", "implementation", "system",
