@@ -74,7 +74,7 @@ def run_ahead(source: Iterator[T], depth: int) -> Iterator[T]:
     helper.start()
     try:
         while True:
-            kind, value = items.get()
+            kind, value = _next_entry(items, helper)
             if kind == "item":
                 yield value
             elif kind == "end":
@@ -84,3 +84,16 @@ def run_ahead(source: Iterator[T], depth: int) -> Iterator[T]:
     finally:
         stop.set()
         helper.join()
+
+
+def _next_entry(items: queue.Queue[tuple[str, Any]],
+                helper: threading.Thread) -> tuple[str, Any]:
+    """The helper's next entry; an error, not a hang, if it died without a word (it only
+    forwards ``Exception``s)."""
+    while True:
+        try:
+            return items.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            # Alive first, then empty: a helper that ended after queueing is seen queued.
+            if not helper.is_alive() and items.empty():
+                raise RuntimeError("read-ahead helper stopped unexpectedly") from None

@@ -82,6 +82,19 @@ def test_closing_early_closes_the_source_before_returning() -> None:
     assert _alive() == []
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_helper_dying_silently_is_an_error_not_a_hang() -> None:
+    def dying() -> Iterator[int]:
+        yield 1
+        raise KeyboardInterrupt  # not an Exception: the helper cannot forward it
+
+    items = run_ahead(dying(), depth=2)
+    assert next(items) == 1
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        next(items)
+    assert _alive() == []
+
+
 def test_joined_makes_large_pieces_and_keeps_every_byte() -> None:
     pieces = [bytes([n]) * 300 for n in range(10)]
     out = list(joined(iter(pieces), 1000))
