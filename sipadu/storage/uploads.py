@@ -196,7 +196,7 @@ def start_upload(filename: str, content_type: str | None) -> EncryptedUpload:
     teardown unless the view commits it.
     """
     app = current_app
-    if request.endpoint not in app.extensions.get(UPLOAD_ENDPOINTS_KEY, set()):
+    if request.endpoint not in _upload_endpoints(app):
         raise UploadsNotAcceptedError()
     uploads: list[EncryptedUpload] = g.setdefault("encrypted_uploads", [])
     limits = current_upload_limits()
@@ -210,6 +210,22 @@ def start_upload(filename: str, content_type: str | None) -> EncryptedUpload:
                                  factory(filename, content_type, None) if factory else None)
     uploads.append(upload)
     return upload
+
+
+def _upload_endpoints(app: Flask) -> set[str]:
+    """The endpoints of views marked :func:`accepts_uploads`, found on first use.
+
+    Not in a ``before_request`` hook: the CSRF check runs before any hook of ours and reads
+    the form, so on a worker's first request the file parts arrive before such a hook has
+    run (and a reporter's file was refused with a 400). Views are all registered by the time
+    a request is parsed.
+    """
+    endpoints: set[str] = app.extensions.setdefault(UPLOAD_ENDPOINTS_KEY, set())
+    if not endpoints:
+        endpoints.update(name for name, func in app.view_functions.items()
+                         if getattr(func, "_sipadu_accepts_uploads", False))
+        endpoints.add("")  # never empty again: computed once
+    return endpoints
 
 
 def receive_body_upload(filename: str) -> EncryptedUpload:
@@ -301,14 +317,6 @@ def configure_uploads(app: Flask, store: BlobStore, limits: UploadLimits,
     if cleaner_factory is not None:
         app.extensions["sipadu.cleaner_factory"] = cleaner_factory
     app.extensions.setdefault(UPLOAD_ENDPOINTS_KEY, set())
-
-    @app.before_request
-    def _note_upload_endpoints() -> None:
-        endpoints = app.extensions[UPLOAD_ENDPOINTS_KEY]
-        if not endpoints:
-            endpoints.update(name for name, func in app.view_functions.items()
-                             if getattr(func, "_sipadu_accepts_uploads", False))
-            endpoints.add("")  # never empty again: computed once
 
     @app.teardown_request
     def _abort_uncommitted(_exc: BaseException | None) -> None:
