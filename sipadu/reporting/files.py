@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext
 from werkzeug.http import parse_options_header
 
 from sipadu.app_context import current_settings
-from sipadu.storage.uploads import EncryptedUpload, encrypted_uploads, receive_body_upload
+from sipadu.storage.body_upload import receive_body_upload
+from sipadu.storage.uploads import EncryptedUpload, encrypted_uploads
 
 MIB = 1024 * 1024
 FILE_FIELD = "attachments"

@@ -15,21 +15,18 @@ from dataclasses import dataclass
 from typing import IO, Any, Protocol, cast
 
 from flask import Flask, Request, current_app, g, request
-from werkzeug.exceptions import BadRequest, LengthRequired, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from sipadu.crypto.stream import StreamEncryptor, new_file_key
 from sipadu.media.base import MediaCleaningError
 from sipadu.storage.base import BlobStore, BlobStoreError, BlobWriter
-from sipadu.storage.body_source import body_pieces
 
 UPLOAD_ENDPOINTS_KEY = "sipadu.upload_endpoints"
 # How much of the body the multipart parser asks the server for at once. Werkzeug's 64 KiB
 # made gunicorn copy what it had read ahead (up to 1 MiB) again on every call; more than
 # 256 KiB would not fit Flask's form memory limit (500 kB) per parser step.
 MULTIPART_READ_SIZE = 256 * 1024
-# The same for a file sent as the whole body: gunicorn's own largest read.
-BODY_READ_SIZE = 1024 * 1024
 
 
 class FileCleaner(Protocol):
@@ -226,35 +223,6 @@ def _upload_endpoints(app: Flask) -> set[str]:
                          if getattr(func, "_sipadu_accepts_uploads", False))
         endpoints.add("")  # never empty again: computed once
     return endpoints
-
-
-def receive_body_upload(filename: str) -> EncryptedUpload:
-    """The whole request body as one file (``application/octet-stream``), encrypted as read.
-
-    The body must declare its length (411 otherwise). A body longer than the file limit is
-    refused before a byte is read; one that ends early is refused as incomplete. It is read
-    from the server's input directly (under gunicorn, its socket: ``body_source``), in
-    pieces of at most :data:`BODY_READ_SIZE`: the length is checked here, and Werkzeug's
-    limiting wrapper would copy every piece twice.
-    """
-    length = request.content_length
-    if length is None:
-        raise LengthRequired()
-    upload = start_upload(filename, request.mimetype)
-    if length > upload.max_bytes or length > (request.max_content_length or length):
-        upload.refuse("too_large")
-        return upload
-    received = 0
-    for piece in body_pieces(request.environ, length, BODY_READ_SIZE):
-        received += len(piece)
-        upload.write(piece)
-        if upload.refusal is not None:
-            break
-    else:
-        if received < length:
-            upload.refuse("incomplete")
-    upload.finish()
-    return upload
 
 
 def current_upload_limits() -> UploadLimits:
