@@ -38,6 +38,7 @@ from sipadu.storage.uploads import accepts_uploads
 from sipadu.web.auth import public
 from sipadu.web.key_check_slots import case_key_check
 from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
+from sipadu.web.security import csrf_checked_after_limits
 
 bp = Blueprint("followup", __name__)
 
@@ -74,6 +75,7 @@ def _key_error(status: int, message: Any,
 @bp.post("/kasus")
 @public
 @limiter.limit(CASE_KEY_LIMITS)
+@csrf_checked_after_limits
 def login() -> ResponseReturnValue:
     """Check the case key; on success start a reporter session and go to the case page."""
     db = db_session()
@@ -165,6 +167,7 @@ def reply() -> ResponseReturnValue:
 @public
 @accepts_uploads
 @limiter.limit(SUBMIT_LIMITS)
+@csrf_checked_after_limits
 def add_evidence() -> ResponseReturnValue:
     """Add files to the case; if one is refused, none is stored. A reload of the result
     page (the browser re-posting the same form) adds nothing a second time."""

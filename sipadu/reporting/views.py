@@ -35,6 +35,7 @@ from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.errors import render_error
 from sipadu.web.ratelimit import SUBMIT_LIMITS, limiter
+from sipadu.web.security import csrf_checked_after_limits
 
 bp = Blueprint("reporting", __name__)
 
@@ -90,6 +91,7 @@ def remember_sent_form(form_id: str) -> None:
 @public
 @accepts_uploads
 @limiter.limit(SUBMIT_LIMITS)
+@csrf_checked_after_limits
 def submit() -> ResponseReturnValue:
     """Validate, file the report with its files, and show the case key once."""
     form_id = request.form.get("form_id", "")[:64]

@@ -21,6 +21,10 @@ Sensitive views add stricter ones with ``@limiter.limit(...)``:
 - ``CASE_KEY_LIMITS`` for a reporter's case-key entry, "10 per minute; 60 per hour";
 - ``SUBMIT_LIMITS`` for new reports and uploads, "5 per minute; 30 per hour".
 These sit on top of the per-account and per-case-code delays of ``sipadu.staff.throttle``.
+Flask-Limiter checks a view's own limit only when the view is called, after every
+``before_request`` hook; the reporter's form views with a limit therefore check their CSRF
+token after it (``security.csrf_checked_after_limits``), so a client over its limit costs no
+form parsing, files included.
 
 Behind a reverse proxy (``SIPADU_TRUSTED_PROXIES`` > 0) the address is read from
 ``X-Forwarded-For`` here and only here, hashed at once; ``request.remote_addr`` keeps the proxy's

@@ -5,13 +5,39 @@ Every response gets the headers below; pages may add to the policy only here.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sipadu.settings import Settings
 
 csrf = CSRFProtect()
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def csrf_checked_after_limits(view: View) -> View:
+    """Check the CSRF token when the view is called, under its own rate limit.
+
+    Put it below ``@limiter.limit(...)``. Flask-Limiter checks a view's own limit only when
+    the view is called, while the global CSRF check runs before that and reads the form: the
+    whole body, file parts encrypted into the blob store as they arrive. A client over its
+    limit would cost that much work per request before being refused. Here the view is
+    exempt from the global check and checks the token itself, after its limit.
+    """
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        config = current_app.config
+        if config.get("WTF_CSRF_ENABLED", True) and request.method in config.get(
+                "WTF_CSRF_METHODS", ("POST", "PUT", "PATCH", "DELETE")):
+            csrf.protect()
+        return view(*args, **kwargs)
+
+    csrf.exempt(checked)  # by module and name: the route registers the same ones
+    return checked  # type: ignore[return-value]
 
 # Nothing from other origins, no inline script or style. Pages render no script at all;
 # stylesheets and images come from our own origin only.

@@ -183,6 +183,50 @@ def test_submissions_are_rate_limited(tmp_path: Path, sqlite_database: Database)
     app.extensions["sipadu.engine"].dispose()
 
 
+def test_a_client_over_its_limit_is_refused_before_its_files_are_read(
+        tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sipadu.storage import uploads
+
+    app = build_app(make_settings(tmp_path, sqlite_database))
+    with app.app_context():
+        make_staff(app, db_session())
+        db_session().commit()
+    started: list[str] = []
+    real_start = uploads.start_upload
+
+    def counting(filename: str, content_type: str | None) -> uploads.EncryptedUpload:
+        started.append(filename)
+        return real_start(filename, content_type)
+
+    monkeypatch.setattr(uploads, "start_upload", counting)
+    client = app.test_client()
+    for _ in range(5):
+        assert submit(client).status_code == 201
+    over = submit(client, files=[(b"%PDF-1.4 bukti", "bukti.pdf")])
+    # The limit refused it before the CSRF check read the form: no file part was parsed.
+    assert over.status_code == 429
+    assert started == []
+    with app.app_context():
+        assert db_session().scalars(select(Attachment)).all() == []
+    app.extensions["sipadu.engine"].dispose()
+
+
+def test_forged_tokens_are_refused_on_the_views_that_check_after_their_limit(
+        ready: Ready) -> None:
+    client = ready.app.test_client()
+    hidden = csrf_from(client.get("/laporan"))
+    forged = {**hidden, "csrf_token": hidden["csrf_token"][:-4] + "AAAA"}
+    files = {"attachments": [(io.BytesIO(b"%PDF-1.4 bukti"), "bukti.pdf")]}
+    response = client.post("/laporan", data={**forged, **BASE_REPORT, **files},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert client.post("/kasus", data={"csrf_token": forged["csrf_token"],
+                                       "case_key": "SPD-XXXXXX"}).status_code == 400
+    with ready.app.app_context():
+        assert db_session().scalars(select(Case)).all() == []
+        assert db_session().scalars(select(Attachment)).all() == []
+
+
 def test_staff_session_cookie_is_not_a_reporter_session(ready: Ready, app: Flask) -> None:
     from sipadu.sessions.service import start_session
 
