@@ -33,7 +33,6 @@ from bench.process_probe import IdleThenMemoryProbe, rss_kib, worker_memory_prob
 KIB = 1024
 MIB = 1024 * KIB
 PIECE = 256 * KIB
-DOWNLOAD_READ = 1 * MIB
 _PATTERN_SIZE = 4 * MIB
 _REPORT = {"category": "pungli", "what": "Benchmark: one large attachment."}
 
@@ -87,7 +86,7 @@ class GeneratedFile:
     """``size`` bytes that differ from piece to piece, sent without ever existing whole.
 
     Pieces are windows into one random pattern at shifting offsets, so a download that
-    repeated, dropped or reordered pieces would not hash the same. The pattern starts with
+    repeated, dropped or reordered pieces would not match. The pattern starts with
     bytes no cleaner recognises: this is the path of a file stored as sent.
     """
 

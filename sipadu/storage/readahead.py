@@ -42,18 +42,13 @@ class PrefetchingFile(io.FileIO):
             self._advice.advise(self._asked, PREFETCH_WINDOW, _WILLNEED)
             self._asked += PREFETCH_WINDOW
 
+    # The buffered reader over this file calls only readinto and readall.
     def readinto(self, buffer: Any) -> int | None:
         self._prefetch()
         count = super().readinto(buffer)
         if count:
             self._position += count
         return count
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        self._prefetch()
-        data = super().read(size)
-        self._position += len(data)
-        return data
 
     def readall(self) -> bytes:
         data = super().readall()  # all at once: nothing left to prefetch
