@@ -21,6 +21,7 @@ from tests.casework.conftest import (
     events,
     web_client,
 )
+from tests.support.forms import submit
 
 W, A = "/petugas/kasus", "/api/v1/staff/cases"
 
@@ -103,9 +104,8 @@ def test_attachment_of_another_case_is_not_served(app: Flask, db: Session, team:
 def test_messages_and_internal_notes(app: Flask, db: Session, team: Team) -> None:
     code = team.created.case.code
     client = web_client(app, db, team.supervisor)
-    token = csrf_from(client, f"{W}/{code}")
-    sent = client.post(f"{W}/{code}/pesan", data={"csrf_token": token,
-                                                  "body": "Mohon kirim bukti transfer."})
+    sent = submit(client, client.get(f"{W}/{code}"), f"{W}/{code}/pesan",
+                  fill={"body": "Mohon kirim bukti transfer."}, button="Kirim ke pelapor")
     assert sent.status_code == 303
     api = app.test_client().post(f"{A}/{code}/messages", headers=bearer(db, team.supervisor),
                                  json={"body": "Catatan: saksi kunci.", "internal": True})
@@ -132,12 +132,12 @@ def test_reporter_message_shown_and_empty_message_refused(
     db.commit()
     client = web_client(app, db, team.supervisor)
     assert "Ini bukti tambahan." in client.get(f"{W}/{code}").get_data(as_text=True)
-    token = csrf_from(client, f"{W}/{code}")
-    empty = client.post(f"{W}/{code}/pesan", data={"csrf_token": token, "body": "   "})
+    empty = submit(client, client.get(f"{W}/{code}"), f"{W}/{code}/pesan",
+                   fill={"body": "   "}, button="Kirim ke pelapor")
     assert empty.status_code == 422
     too_long = app.test_client().post(f"{A}/{code}/messages",
                                       headers=bearer(db, team.supervisor),
-                                      json={"body": "x" * 20_001})
+                                      json={"body": "x" * 20_001, "internal": False})
     assert too_long.status_code == 422
     assert too_long.get_json()["error"]["code"] == "invalid"
     not_json = app.test_client().post(f"{A}/{code}/messages",
