@@ -140,7 +140,8 @@ def test_oversize_upload_keeps_text_and_stores_nothing(ready: Ready) -> None:
                       files=[(b"ok", "kecil.txt"), (b"x" * (65 * 1024), "besar.bin")])
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "TEKS-YANG-DIKETIK" in html and "besar.bin" in html and "MB" in html
+    # The limit in force (64 KB here), not a rounded-up "1 MB".
+    assert "TEKS-YANG-DIKETIK" in html and "besar.bin" in html and "batas 64 KB." in html
     too_many = submit(client, files=[(b"1", f"{n}.txt") for n in range(4)])
     assert too_many.status_code == 422 and "paling banyak 3" in too_many.get_data(as_text=True)
     with ready.app.app_context():
