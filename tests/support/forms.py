@@ -302,6 +302,22 @@ def _press(form: Form, button: str | tuple[str, str] | None) -> Button | None:
 
 # ---------------------------------------------------------------- the entry list
 
+@dataclass(frozen=True)
+class FilePart:
+    """A file the browser sends; a fresh stream is made for every send (a reload sends the
+    same submission again)."""
+
+    content: bytes
+    filename: str
+    content_type: str | None = None
+
+    def as_upload(self) -> tuple[io.BytesIO, str] | tuple[io.BytesIO, str, str]:
+        """What the test client takes for a file part."""
+        if self.content_type is None:
+            return io.BytesIO(self.content), self.filename
+        return io.BytesIO(self.content), self.filename, self.content_type
+
+
 @dataclass
 class Submission:
     """What the browser sends: method, path (with query), body or query pairs, files."""
@@ -373,8 +389,8 @@ def _file_entries(form: Form, control: Control,
         return [(control.name, filename) for _, filename in items] or [(control.name, "")]
     if not items:
         # No file chosen: browsers send an empty part with an empty file name.
-        return [(control.name, (io.BytesIO(b""), "", "application/octet-stream"))]
-    return [(control.name, (io.BytesIO(content), filename)) for content, filename in items]
+        return [(control.name, FilePart(b"", "", "application/octet-stream"))]
+    return [(control.name, FilePart(content, filename)) for content, filename in items]
 
 
 def build(response: TestResponse, form: FormSelector = None, *,
@@ -409,7 +425,8 @@ def send(client: FlaskClient, submission: Submission, **kwargs: Any) -> TestResp
         query = urlencode([(k, v) for k, v in submission.pairs])
         return client.get(f"{path}?{query}" if query else path, **kwargs)
     if submission.enctype == MULTIPART:
-        data: MultiDict[str, Any] = MultiDict(submission.pairs)
+        data: MultiDict[str, Any] = MultiDict(
+            [(k, v.as_upload() if isinstance(v, FilePart) else v) for k, v in submission.pairs])
         return client.post(submission.path, data=data, content_type=MULTIPART, **kwargs)
     body = urlencode(submission.pairs, encoding="utf-8")
     return client.post(submission.path, data=body, content_type=URLENCODED, **kwargs)
