@@ -16,7 +16,6 @@ from tests.casework.conftest import (
     add_attachment,
     assign_directly,
     bearer,
-    csrf_from,
     detail_of,
     events,
     web_client,
@@ -165,9 +164,8 @@ def test_investigator_assignment_gives_access_and_unassignment_removes_the_key(
     investigator = web_client(app, db, team.investigator)
     assert investigator.get(f"{W}/{code}").status_code == 403
     boss = web_client(app, db, team.supervisor)
-    token = csrf_from(boss, f"{W}/{code}")
-    assigned = boss.post(f"{W}/{code}/penugasan",
-                         data={"csrf_token": token, "username": team.investigator.account.username})
+    assigned = submit(boss, boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan",
+                      fill={"username": team.investigator.account.username})
     assert assigned.status_code == 303
     assert investigator.get(f"{W}/{code}").status_code == 200
     grant = grant_for(db, case, team.investigator.account.id)
@@ -175,10 +173,9 @@ def test_investigator_assignment_gives_access_and_unassignment_removes_the_key(
     old_wrapped = grant.wrapped_dek
     assert unwrap_grant(old_wrapped, team.investigator.private_key, case_id=code) == \
         team.created.dek
-    removed = app.test_client().delete(
-        f"{A}/{code}/assignments/{team.investigator.account.username}",
-        headers=bearer(db, team.supervisor))
-    assert removed.status_code == 204
+    name = team.investigator.account.username
+    removed = submit(boss, boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan/{name}/hapus")
+    assert removed.status_code == 303
     assert investigator.get(f"{W}/{code}").status_code == 403
     assert grant_for(db, case, team.investigator.account.id) is None
     # Their own key opens nothing on the server any more: the grant row is gone.

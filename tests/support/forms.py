@@ -82,6 +82,16 @@ class Form:
         """Every control name the form has."""
         return {control.name for control in self.controls}
 
+    def choices(self, name: str) -> list[str]:
+        """The values a user can choose for ``name``: a select's options, a radio group's or
+        checkboxes' values."""
+        found = [c for c in self.controls if c.name == name]
+        if not found:
+            raise FormHelperError(f"the form has no field {name!r}")
+        if found[0].kind.startswith("select"):
+            return [value for value, _ in found[0].options]
+        return [c.value for c in found]
+
 
 # ---------------------------------------------------------------- parsing
 
