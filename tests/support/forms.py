@@ -17,220 +17,34 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-URLENCODED = "application/x-www-form-urlencoded"
-MULTIPART = "multipart/form-data"
-# Input types whose value the user types (a test may fill them).
-_TYPED = {"text", "search", "email", "password", "tel", "url", "number", "date", "time",
-          "datetime-local", "month", "week", "color", "range"}
-_NOT_SENT = {"reset", "button", "image"}
+from tests.support.form_parse import (
+    MULTIPART,
+    TYPED_INPUTS,
+    URLENCODED,
+    Button,
+    Control,
+    FileValue,
+    Form,
+    FormHelperError,
+    FormSelector,
+    TickKey,
+    all_forms,
+    attr,
+    find_form,
+    page_url,
+    path_of,
+)
 
-FormSelector = str | int | None
-TickKey = str | tuple[str, str]
-FileValue = tuple[bytes, str] | Sequence[tuple[bytes, str]]
-
-
-class FormHelperError(AssertionError):
-    """The test asked for something the rendered page cannot send."""
-
-
-@dataclass
-class Button:
-    """A submit button of the form."""
-
-    name: str
-    value: str
-    text: str
-    tag: Tag
-    order: int = 0
-
-
-@dataclass
-class Control:
-    """One form control (input, textarea or select) in tree order."""
-
-    name: str
-    kind: str  # input type, "textarea", "select" or "select-multiple"
-    tag: Tag
-    value: str = ""
-    checked: bool = False
-    options: list[tuple[str, bool]] = field(default_factory=list)  # (value, selected)
-    readonly: bool = False
-    order: int = 0
-
-
-@dataclass
-class Form:
-    """A parsed form: where and how it is sent, its controls and buttons."""
-
-    method: str
-    action: str  # path and query, resolved against the page's address
-    enctype: str
-    controls: list[Control]
-    buttons: list[Button]
-    tag: Tag
-
-    def names(self) -> set[str]:
-        """Every control name the form has."""
-        return {control.name for control in self.controls}
-
-    def choices(self, name: str) -> list[str]:
-        """The values a user can choose for ``name``: a select's options, a radio group's or
-        checkboxes' values."""
-        found = [c for c in self.controls if c.name == name]
-        if not found:
-            raise FormHelperError(f"the form has no field {name!r}")
-        if found[0].kind.startswith("select"):
-            return [value for value, _ in found[0].options]
-        return [c.value for c in found]
-
-
-# ---------------------------------------------------------------- parsing
-
-def _page_url(response: TestResponse) -> str:
-    request = response.request
-    return str(request.url) if request is not None else "http://localhost/"
-
-
-def _path_of(url: str, base: str) -> str:
-    """The path and query of ``url``; refuse another site (a test client only has one)."""
-    parts, base_parts = urlsplit(url), urlsplit(base)
-    if parts.netloc and parts.netloc != base_parts.netloc:
-        raise FormHelperError(f"form posts to another site: {url}")
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _disabled(tag: Tag) -> bool:
-    if tag.has_attr("disabled"):
-        return True
-    return any(parent.name == "fieldset" and parent.has_attr("disabled")
-               for parent in tag.parents)
-
-
-def _text(tag: Tag) -> str:
-    return " ".join(tag.get_text().split())
-
-
-def _attr(tag: Tag, name: str, default: str = "") -> str:
-    value = tag.get(name)
-    if value is None:
-        return default
-    return " ".join(value) if isinstance(value, list) else str(value)
-
-
-def _textarea_default(tag: Tag) -> str:
-    # The HTML parser drops one newline right after <textarea>; html.parser does not.
-    text = tag.get_text()
-    return text[1:] if text.startswith("\n") else text
-
-
-def _select_options(tag: Tag) -> list[tuple[str, bool]]:
-    options = [(_attr(option, "value", _text(option)), option.has_attr("selected"))
-               for option in tag.find_all("option") if not _disabled(option)]
-    multiple = tag.has_attr("multiple")
-    if options and not multiple and not any(sel for _, sel in options):
-        # A single select shows (and sends) its first option when none is selected.
-        options[0] = (options[0][0], True)
-    return options
-
-
-def _control(tag: Tag) -> Control | None:
-    name = _attr(tag, "name")
-    if not name or tag.name == "button":
-        return None
-    if tag.name == "textarea":
-        return Control(name, "textarea", tag, _textarea_default(tag),
-                       readonly=tag.has_attr("readonly"))
-    if tag.name == "select":
-        kind = "select-multiple" if tag.has_attr("multiple") else "select"
-        return Control(name, kind, tag, options=_select_options(tag))
-    kind = _attr(tag, "type", "text").lower()
-    if kind in _NOT_SENT or kind == "submit":
-        return None
-    default = "on" if kind in ("checkbox", "radio") else ""
-    return Control(name, kind, tag, _attr(tag, "value", default), tag.has_attr("checked"),
-                   readonly=tag.has_attr("readonly"))
-
-
-def _button(tag: Tag) -> Button | None:
-    if tag.name == "button":
-        if _attr(tag, "type", "submit").lower() != "submit":
-            return None
-        return Button(_attr(tag, "name"), _attr(tag, "value"), _text(tag), tag)
-    if _attr(tag, "type").lower() == "submit":
-        value = _attr(tag, "value", "Submit")
-        return Button(_attr(tag, "name"), value, value, tag)
-    return None
-
-
-def _members(soup: BeautifulSoup, form: Tag) -> list[Tag]:
-    """The form's controls in tree order, those outside it with ``form="id"`` included."""
-    form_id = _attr(form, "id")
-    found: list[Tag] = []
-    for tag in soup.find_all(["input", "textarea", "select", "button"]):
-        owner = _attr(tag, "form")
-        if (owner and owner == form_id) or (not owner and form in tag.parents):
-            found.append(tag)
-    return found
-
-
-def _parse(soup: BeautifulSoup, tag: Tag, page_url: str) -> Form:
-    members = [member for member in _members(soup, tag) if not _disabled(member)]
-    controls: list[Control] = []
-    buttons: list[Button] = []
-    for order, member in enumerate(members):
-        control, button = _control(member), _button(member)
-        if control is not None:
-            control.order = order
-            controls.append(control)
-        if button is not None:
-            button.order = order
-            buttons.append(button)
-    method = _attr(tag, "method", "get").lower()
-    enctype = _attr(tag, "enctype", URLENCODED).lower()
-    action = urljoin(page_url, _attr(tag, "action") or page_url)
-    return Form("post" if method == "post" else "get", _path_of(action, page_url),
-                MULTIPART if enctype == MULTIPART else URLENCODED, controls, buttons, tag)
-
-
-def all_forms(response: TestResponse) -> list[Form]:
-    """Every form of the page, in page order."""
-    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    url = _page_url(response)
-    return [_parse(soup, tag, url) for tag in soup.find_all("form")]
-
-
-def find_form(response: TestResponse, form: FormSelector = None) -> Form:
-    """The form chosen by ``form``: its index, its id, or its action (path as written or
-    resolved); ``None`` when the page has exactly one form."""
-    forms = all_forms(response)
-    if not forms:
-        raise FormHelperError(f"the page has no form (status {response.status_code})")
-    if form is None:
-        if len(forms) != 1:
-            raise FormHelperError(f"the page has {len(forms)} forms, choose one: "
-                                  f"{[f.action for f in forms]}")
-        return forms[0]
-    if isinstance(form, int):
-        if not 0 <= form < len(forms):
-            raise FormHelperError(f"no form number {form}; the page has {len(forms)}")
-        return forms[form]
-    by_id = [f for f in forms if _attr(f.tag, "id") == form]
-    matches = by_id or [f for f in forms
-                        if form in (f.action, _attr(f.tag, "action"))
-                        or urlsplit(f.action).path == form]
-    if len(matches) != 1:
-        raise FormHelperError(f"{len(matches)} forms match {form!r}; the page has "
-                              f"{[f.action for f in forms]}")
-    return matches[0]
+__all__ = ["FilePart", "Form", "FormHelperError", "Submission", "all_forms", "build",
+           "find_form", "send", "submit"]
 
 
 # ---------------------------------------------------------------- filling
@@ -241,7 +55,7 @@ def _apply_fill(form: Form, fill: Mapping[str, str | Sequence[str]]) -> None:
         if not controls:
             raise FormHelperError(f"the form has no field {name!r}; it has {sorted(form.names())}")
         kinds = {c.kind for c in controls}
-        if kinds <= _TYPED | {"textarea"}:
+        if kinds <= TYPED_INPUTS | {"textarea"}:
             _fill_typed(controls, name, wanted)
         elif kinds == {"radio"}:
             _choose_radio(controls, name, wanted)
@@ -420,10 +234,10 @@ def build(response: TestResponse, form: FormSelector = None, *,
     pressed = _press(chosen, button)
     method, path, enctype = chosen.method, chosen.action, chosen.enctype
     if pressed is not None:
-        method = _attr(pressed.tag, "formmethod", method).lower()
+        method = attr(pressed.tag, "formmethod", method).lower()
         if pressed.tag.has_attr("formaction"):
-            path = _path_of(urljoin(_page_url(response), _attr(pressed.tag, "formaction")),
-                            _page_url(response))
+            path = path_of(urljoin(page_url(response), attr(pressed.tag, "formaction")),
+                            page_url(response))
     return Submission(method, path, enctype, _entries(chosen, pressed, files or {}))
 
 
