@@ -81,6 +81,13 @@ def test_the_evidence_form_names_the_admins_limit(ready: Ready) -> None:
     refused = submit(reporter, case, "/kasus/saya/bukti",
                      files={"attachments": (TWO_MIB, "bukti.pdf")})
     assert "Berkas ini lebih besar dari batas 1 MB." in refused.get_data(as_text=True)
+    # A file sent as the whole body of an API request is told the same limit.
+    body = app.test_client().post(
+        "/api/v1/case/attachments", data=TWO_MIB, content_type="application/octet-stream",
+        headers={"Authorization": f"CaseKey {key.group(0)}",
+                 "Content-Disposition": 'attachment; filename="rekaman.mp4"'})
+    assert body.status_code == 413
+    assert body.get_json()["error"]["message"] == "Berkas ini lebih besar dari batas 1 MB."
 
 
 def test_without_saved_settings_the_environment_decides(tmp_path: Path,
