@@ -38,3 +38,12 @@ class StaffAccount(Base):
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Set by an admin reset: grants made for the previous key pair no longer open.
     keys_reset_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When another supervisor approved this key pair (added in 0006_account_setup). Only an
+    # approved supervisor is given new cases (four eyes: sipadu/staff/activation.py).
+    activation_approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def has_keys(self) -> bool:
+        """True once the owner chose a password (the key pair exists); False while the
+        account waits for its setup link."""
+        return bool(self.password_hash) and len(self.public_key or b"") == 32
