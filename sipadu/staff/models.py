@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ColumnElement, DateTime, Integer, LargeBinary, String, and_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sipadu.db import Base
@@ -47,3 +47,11 @@ class StaffAccount(Base):
         """True once the owner chose a password (the key pair exists); False while the
         account waits for its setup link."""
         return bool(self.password_hash) and len(self.public_key or b"") == 32
+
+
+def case_reader_clause() -> ColumnElement[bool]:
+    """Accounts that receive every new case: active supervisors whose owner completed setup
+    (the key pair exists) and whose activation another supervisor approved."""
+    return and_(StaffAccount.role == "supervisor", StaffAccount.active.is_(True),
+                StaffAccount.password_hash != "",
+                StaffAccount.activation_approved_at.is_not(None))
