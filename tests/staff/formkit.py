@@ -25,9 +25,11 @@ class Form:
 
     def submit(self, client: FlaskClient, values: dict[str, str] | None = None,
                button: str | None = None,
-               files: dict[str, list[tuple[BinaryIO, str]]] | None = None) -> TestResponse:
+               files: dict[str, list[tuple[BinaryIO, str]]] | None = None,
+               forged: dict[str, str] | None = None) -> TestResponse:
         """Post the form with ``values`` typed into existing fields and ``button`` pressed
-        (by its text; the only button when None), ``files`` in its file inputs."""
+        (by its text; the only button when None), ``files`` in its file inputs, and
+        ``forged`` fields the form does not have (what an attacker adds)."""
         typed = values or {}
         unknown = set(typed) - self.inputs
         assert not unknown, f"the form has no field {unknown}"
@@ -39,6 +41,7 @@ class Form:
         name, value, _ = chosen[0]
         if name:
             data.append((name, value or ""))
+        data += list((forged or {}).items())
         body = MultiDict(data)
         for file_field, uploads in (files or {}).items():
             assert file_field in self.inputs, f"the form has no file input {file_field}"
@@ -115,5 +118,12 @@ def forms_of(page: TestResponse) -> list[Form]:
 def form_to(page: TestResponse, action_part: str) -> Form:
     """The one form whose action contains ``action_part``."""
     found = [f for f in forms_of(page) if action_part in f.action]
+    assert len(found) == 1, [f.action for f in forms_of(page)]
+    return found[0]
+
+
+def form_at(page: TestResponse, action: str) -> Form:
+    """The one form whose action is exactly ``action``."""
+    found = [f for f in forms_of(page) if f.action == action]
     assert len(found) == 1, [f.action for f in forms_of(page)]
     return found[0]
