@@ -30,7 +30,7 @@ SUBJECT = "SIPADU: ada pembaruan / there are updates"
 LINES = {
     "new_case": ("Ada laporan baru: {n}.", "New reports: {n}."),
     "reporter_reply": ("Ada balasan pelapor: {n}.", "Replies from reporters: {n}."),
-    "supervisor_approved": ("Supervisor baru disetujui: {n}.", "Supervisors approved: {n}."),
+    "new_supervisor": ("Supervisor baru disetujui: {n}.", "Supervisors approved: {n}."),
 }
 FOOTER = ("Silakan masuk ke SIPADU untuk melihatnya. / Please sign in to SIPADU to read them.\n"
           "E-mail ini sengaja tidak memuat isi laporan. / This e-mail deliberately carries no "
@@ -93,7 +93,7 @@ def notify_supervisor_approved(db: Session, now: datetime | None = None) -> int:
     who did not expect it signs in and looks at the audit log)."""
     supervisors = set(db.scalars(select(StaffAccount.id).where(
         StaffAccount.role == "supervisor", StaffAccount.active.is_(True))))
-    return _queue(db, supervisors, "supervisor_approved", now)
+    return _queue(db, supervisors, "new_supervisor", now)
 
 
 def digest_body(counts: Counter[str]) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
@@ -95,10 +95,12 @@ def approved_supervisors(db: Session, *, besides: int) -> list[StaffAccount]:
 
 
 def _approve(db: Session, target: StaffAccount, actor: str, audit_key: bytes,
-             now: datetime | None) -> None:
+             now: datetime | None, by_escrow: bool = False) -> None:
     target.activation_approved_at = now or datetime.now(UTC)
-    record_event(db, audit_key, "staff:activation_approved", actor=actor,
-                 detail={"target": target.id})
+    detail: dict[str, int | str] = {"target": target.id}
+    if by_escrow:
+        detail["by"] = "escrow"
+    record_event(db, audit_key, "staff:activation_approved", actor=actor, detail=detail)
     notify_supervisor_approved(db, now)
     db.flush()
 
@@ -129,12 +131,13 @@ def approve_first_supervisor(db: Session, username: str, *, audit_key: bytes,
     target = db.scalar(select(StaffAccount).where(StaffAccount.username == username))
     if target is None or not is_awaiting_approval(target):
         raise NotAwaitingApprovalError(username)
-    _approve(db, target, "escrow", audit_key, now)
+    _approve(db, target, "cli", audit_key, now, by_escrow=True)
     return target
 
 
 def _shareable(db: Session, sharer_id: int, target_id: int) -> list[tuple[Case, CaseGrant]]:
-    target_has = exists().where(CaseGrant.case_id == Case.id, CaseGrant.staff_id == target_id)
+    theirs = aliased(CaseGrant)  # the outer query joins case_grants too
+    target_has = exists().where(theirs.case_id == Case.id, theirs.staff_id == target_id)
     conflicted = exists().where(CaseConflict.case_id == Case.id,
                                 CaseConflict.staff_id.in_([sharer_id, target_id]))
     rows = db.execute(select(Case, CaseGrant).join(CaseGrant, CaseGrant.case_id == Case.id)
