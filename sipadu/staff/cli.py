@@ -1,8 +1,9 @@
 """`sipadu account create`: create a staff account from the shell.
 
-It prints a one-time setup link with which the owner chooses the password (as an admin's
-console does). ``--password-stdin`` reads a password instead, but only while no admin account
-exists: the installer bootstrapping an instance, who holds the server anyway.
+Once an admin exists it prints a one-time setup link with which the owner chooses the password
+(as the admin console does). While no admin exists it asks for a password (or reads it with
+``--password-stdin``), as before: the installer bootstrapping an instance holds the server,
+its keys and its database anyway.
 """
 
 from __future__ import annotations
@@ -57,17 +58,27 @@ def create_command(username: str, role: str, email: str | None, password_stdin: 
                    as_json: bool) -> None:
     """Create a staff account and print its one-time setup link for the owner.
 
-    With --password-stdin (only while no admin account exists, to bootstrap an instance)
-    the account gets the password read from stdin instead."""
+    While no admin account exists (bootstrapping an instance) the account gets a password
+    instead: asked twice, or read from stdin with --password-stdin."""
     if role not in ROLES:
         _fail(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
-    if password_stdin:
-        if _admin_exists():
-            _fail("--password-stdin is only for bootstrapping while no admin exists; without "
-                  "it you get a setup link with which the owner chooses the password")
-        _create_with_password(username, role, email, as_json)
+    if not _admin_exists():
+        _create_with_password(username, role, email, as_json, from_stdin=password_stdin)
+    elif password_stdin:
+        _fail("--password-stdin is only for bootstrapping while no admin exists; without "
+              "it you get a setup link with which the owner chooses the password")
     else:
         _create_with_link(username, role, email, as_json)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = click.prompt("Password", hide_input=True)
+    second = click.prompt("Password again", hide_input=True)
+    if first != second:
+        _fail("the two passwords are not the same")
+    return str(first)
 
 
 def _keys() -> tuple[bytes, Settings]:
@@ -99,8 +110,9 @@ def _create_with_link(username: str, role: str, email: str | None, as_json: bool
                "authenticator app.")
 
 
-def _create_with_password(username: str, role: str, email: str | None, as_json: bool) -> None:
-    password = sys.stdin.readline().rstrip("\r\n")
+def _create_with_password(username: str, role: str, email: str | None, as_json: bool, *,
+                          from_stdin: bool) -> None:
+    password = _read_password(from_stdin)
     audit_key, settings = _keys()
     db = db_session()
     try:
