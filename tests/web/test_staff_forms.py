@@ -1,0 +1,165 @@
+"""The staff, admin and auditor consoles' forms, each submitted as its rendered page makes a
+browser send it (tests/support/forms.py), with the effect it is for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from sipadu.admin.service import get_instance_settings
+from sipadu.audit.models import AuditEvent
+from sipadu.db import db_session
+from sipadu.sessions.models import AuthSession
+from sipadu.staff.models import StaffAccount
+from sipadu.staff.setup import issue_setup_token
+from tests.conftest import Database, build_app, make_settings
+from tests.staffkit import Enrolled, enrolled, forget_totp_step
+from tests.support.forms import find_form, submit
+
+
+@pytest.fixture
+def web_app(tmp_path: Path, database: Database) -> Iterator[Flask]:
+    """An app on each backend without per-client limits (the tests sign in often)."""
+    application = build_app(make_settings(tmp_path, database, rate_limits_enabled=False))
+    yield application
+    application.extensions["sipadu.engine"].dispose()
+
+
+def person_of(app: Flask, role: str) -> Enrolled:
+    with app.app_context():
+        return enrolled(app, db_session(), role)
+
+
+def sign_in(client: FlaskClient, person: Enrolled, password: str | None = None) -> None:
+    """Sign in through the login page's form."""
+    answer = submit(client, client.get("/staff/login"), "/staff/login", fill={
+        "username": person.username, "password": password or person.password,
+        "totp": person.code()})
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:400]
+
+
+def account(app: Flask, username: str) -> StaffAccount:
+    with app.app_context():
+        db = db_session()
+        found = db.scalars(select(StaffAccount).where(StaffAccount.username == username)).one()
+        db.expunge(found)
+        return found
+
+
+def test_setup_link_then_enrolment(web_app: Flask) -> None:
+    with web_app.app_context():
+        token = issue_setup_token(db_session())
+        db_session().commit()
+    assert token is not None
+    client = web_app.test_client()
+    password = "kuda-laut-merah-1"
+    created = submit(client, client.get(f"/staff/setup/{token}"), f"/staff/setup/{token}",
+                     fill={"username": "kepala", "password": password, "password2": password})
+    assert created.status_code == 303 and created.headers["Location"] == "/staff/enrol"
+    admin = account(web_app, "kepala")
+    assert admin.role == "admin" and not admin.totp_confirmed
+    enrolled_now = submit(client, client.get("/staff/enrol"), "/staff/enrol", fill={
+        "password": password, "totp": pyotp.TOTP(admin.totp_secret or "").now()})
+    assert enrolled_now.status_code == 303
+    assert client.get("/admin/").status_code == 200
+    assert account(web_app, "kepala").totp_confirmed
+
+
+def test_password_change_and_logout(web_app: Flask) -> None:
+    person = person_of(web_app, "investigator")
+    client = web_app.test_client()
+    sign_in(client, person)
+    new = "gajah-biru-terbang-9"
+    changed = submit(client, client.get("/staff/password"), "/staff/password", fill={
+        "old_password": person.password, "new_password": new, "new_password2": new})
+    assert changed.status_code == 303
+    # The staff layout's logout form ends the session.
+    out = submit(client, client.get("/staff/"), "/staff/logout")
+    assert out.status_code == 303 and client.get("/staff/").status_code == 303
+    with web_app.app_context():
+        assert db_session().scalars(select(AuthSession)).first() is None
+        forget_totp_step(db_session(), person)
+    sign_in(client, person, new)  # the new password opens the account
+    assert client.get("/staff/").status_code == 200
+
+
+def test_admin_creates_mails_resets_and_deactivates_an_account(web_app: Flask) -> None:
+    admin = person_of(web_app, "admin")
+    client = web_app.test_client()
+    sign_in(client, admin)
+    page = client.get("/admin/")
+    assert "investigator" in find_form(page, "/admin/accounts").choices("role")
+    created = submit(client, page, "/admin/accounts", fill={
+        "username": "penyidik-baru", "role": "investigator",
+        "password": "kuda-laut-merah-1", "email": "penyidik@example.org"})
+    assert created.status_code == 303
+    made = account(web_app, "penyidik-baru")
+    assert (made.role, made.email, made.active) == ("investigator", "penyidik@example.org", True)
+
+    mailed = submit(client, client.get("/admin/"), f"/admin/accounts/{made.id}/email",
+                    fill={"email": "ganti@example.org"})
+    assert mailed.status_code == 303 and account(web_app, made.username).email == \
+        "ganti@example.org"
+
+    reset_page = client.get(f"/admin/accounts/{made.id}/reset")
+    reset = submit(client, reset_page, f"/admin/accounts/{made.id}/reset",
+                   fill={"password": "singa-hijau-lompat-7"})
+    assert reset.status_code == 303
+    assert account(web_app, made.username).password_hash != made.password_hash
+
+    deactivated = submit(client, client.get("/admin/"), f"/admin/accounts/{made.id}/deactivate")
+    assert deactivated.status_code == 303 and not account(web_app, made.username).active
+
+
+def test_admin_settings_checkbox_and_public_texts(web_app: Flask) -> None:
+    admin = person_of(web_app, "admin")
+    client = web_app.test_client()
+    sign_in(client, admin)
+    page = client.get("/admin/settings")
+    assert find_form(page, "/admin/settings").choices("verification_in_working_days") == ["1"]
+    saved = submit(client, page, "/admin/settings", fill={"feedback_days": "45"},
+                   tick={"verification_in_working_days": True})
+    assert saved.status_code == 303
+    with web_app.app_context():
+        policy = get_instance_settings(db_session()).deadlines
+    assert policy.verification_in_working_days and policy.feedback_days == 45
+    # Saving the page as it now shows keeps the ticked box ticked; unticking clears it.
+    submit(client, client.get("/admin/settings"), "/admin/settings")
+    with web_app.app_context():
+        assert get_instance_settings(db_session()).deadlines.verification_in_working_days
+    submit(client, client.get("/admin/settings"), "/admin/settings",
+           tick={"verification_in_working_days": False})
+    with web_app.app_context():
+        assert not get_instance_settings(db_session()).deadlines.verification_in_working_days
+
+    texts = submit(client, client.get("/admin/texts"), "/admin/texts", fill={
+        "landing_intro": "<p>Selamat datang <script>x()</script>di SIPADU</p>"})
+    assert texts.status_code == 303
+    landing = web_app.test_client().get("/").get_data(as_text=True)
+    assert "Selamat datang" in landing and "<script" not in landing
+
+
+def test_auditor_filters_the_log(web_app: Flask) -> None:
+    auditor = person_of(web_app, "auditor")
+    other = person_of(web_app, "supervisor")
+    client = web_app.test_client()
+    sign_in(client, other)  # a staff:login event by someone else
+    sign_in(client, auditor)
+    with web_app.app_context():
+        tags = set(db_session().scalars(select(AuditEvent.tag)))
+    assert "staff:login" in tags and "audit:viewed" not in tags
+    page = client.get("/auditor/")
+    shown = submit(client, page, "/auditor/", fill={"tag": "staff:login",
+                                                     "actor": f"staff:{other.account_id}"})
+    assert shown.status_code == 200
+    form = find_form(shown, "/auditor/")
+    typed = {c.name: c.value for c in form.controls}
+    assert typed["tag"] == "staff:login" and typed["actor"] == f"staff:{other.account_id}"
+    text = shown.get_data(as_text=True)
+    assert f"staff:{other.account_id}" in text and f"staff:{auditor.account_id}</" not in text
