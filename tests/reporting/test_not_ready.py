@@ -7,7 +7,6 @@ every staff member created afterwards.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from sipadu.settings import Settings
 from sipadu.staff.accounts import complete_setup, create_pending_account
 from tests.conftest import Database, make_settings
 from tests.factories import make_staff
-from tests.staff.formkit import form_to
+from tests.support.forms import submit
 
 REPORT = {"category": "pungli", "what": "Petugas meminta uang tambahan di loket."}
 
@@ -39,9 +38,8 @@ def settings(tmp_path: Path, database: Database) -> Settings:
 def _post_rendered_form(app: Flask):  # type: ignore[no-untyped-def]
     client = app.test_client()
     client.get("/bahasa/en")
-    form = form_to(client.get("/laporan"), "/laporan")
-    return form.submit(client, REPORT, files={"attachments": [
-        (io.BytesIO(b"catatan bukti\n"), "bukti.txt")]})
+    return submit(client, client.get("/laporan"), "/laporan", fill=REPORT,
+                  files={"attachments": (b"catatan bukti\n", "bukti.txt")})
 
 
 def _nothing_stored(app: Flask) -> None:

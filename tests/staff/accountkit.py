@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from sipadu.app_context import current_settings
 from sipadu.crypto.escrow import generate_escrow_keypair
@@ -21,8 +22,8 @@ from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
 from sipadu.staff.models import StaffAccount
 from tests.conftest import Database, make_settings
-from tests.staff.formkit import form_at, form_to
 from tests.staffkit import Enrolled, enrolled, sign_in
+from tests.support.forms import build, find_form, send, submit
 
 LINK = re.compile(r"/staff/account-setup/([A-Za-z0-9_-]{20,})")
 SECRET = re.compile(r'id="totp-secret">([A-Z2-7 ]+)<')
@@ -58,11 +59,20 @@ def link_token(page_text: str) -> str:
     return match.group(1)
 
 
+def submit_with_forged(client: FlaskClient, page: TestResponse, action: str,
+                       forged: dict[str, str], fill: dict[str, str] | None = None
+                       ) -> TestResponse:
+    """Submit the rendered form plus fields it does not have (what an attacker adds)."""
+    submission = build(page, action, fill=fill or {})
+    submission.pairs.extend(forged.items())
+    return send(client, submission)
+
+
 def create_in_console(admin: FlaskClient, username: str, role: str,
                       forged: dict[str, str] | None = None) -> str:
     """Fill the admin's create form as rendered; returns the setup link token shown."""
-    form = form_at(admin.get("/admin/"), "/admin/accounts")
-    response = form.submit(admin, {"username": username, "role": role}, forged=forged)
+    response = submit_with_forged(admin, admin.get("/admin/"), "/admin/accounts",
+                                  forged or {}, {"username": username, "role": role})
     assert response.status_code == 200, response.get_data(as_text=True)
     return link_token(response.get_data(as_text=True))
 
@@ -90,21 +100,20 @@ def complete_link(app: Flask, token: str, password: str | None = None) -> Owner:
     password = password or f"sawah-hijau-{token[:4]}-pagi"
     client = app.test_client()
     client.get("/bahasa/en")
-    page = client.get(f"/staff/account-setup/{token}")
+    action = f"/staff/account-setup/{token}"
+    page = client.get(action)
     assert page.status_code == 200
-    chosen = form_to(page, "/staff/account-setup/").submit(
-        client, {"password": password, "password2": password})
+    chosen = submit(client, page, action, fill={"password": password, "password2": password})
     assert chosen.status_code == 303 and chosen.headers["Location"].endswith("/staff/enrol")
     enrol_page = client.get("/staff/enrol")
     match = SECRET.search(enrol_page.get_data(as_text=True))
     assert match
     secret = match.group(1).replace(" ", "")
-    done = form_at(enrol_page, "/staff/enrol").submit(
-        client, {"password": password, "totp": pyotp.TOTP(secret).now()})
+    done = submit(client, enrol_page, "/staff/enrol",
+                  fill={"password": password, "totp": pyotp.TOTP(secret).now()})
     assert done.status_code == 303, done.get_data(as_text=True)
-    username = form_to(page, "/staff/account-setup/").fields
+    name = next(c.value for c in find_form(page, action).controls if c.name == "username")
     with app.app_context():
-        name = dict(username)["username"]
         account = db_session().scalars(
             select(StaffAccount).where(StaffAccount.username == name)).one()
         return Owner(client, account.id, name, password, secret)

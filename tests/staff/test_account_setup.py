@@ -23,8 +23,9 @@ from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     link_token,
     settings,
     signed_in,
+    submit_with_forged,
 )
-from tests.staff.formkit import form_at, forms_of
+from tests.support.forms import all_forms, find_form, submit
 
 FORGED = "admin-pilihan-Rahasia-1"
 
@@ -37,15 +38,14 @@ def _account(app: Flask, username: str) -> StaffAccount:
 
 def _login(app: Flask, username: str, password: str, code: str = "000000") -> int:
     client = app.test_client()
-    form = form_at(client.get("/staff/login"), "/staff/login")
-    return form.submit(client, {"username": username, "password": password,
-                                "totp": code}).status_code
+    return submit(client, client.get("/staff/login"), "/staff/login", fill={
+        "username": username, "password": password, "totp": code}).status_code
 
 
 def test_admin_create_form_has_no_password_and_a_forged_one_changes_nothing(app: Flask) -> None:
     admin, _ = signed_in(app, "admin")
     page = admin.get("/admin/")
-    assert all("password" not in form.inputs for form in forms_of(page))
+    assert all("password" not in form.names() for form in all_forms(page))
     token = create_in_console(admin, "verifikator", "supervisor", forged={"password": FORGED})
     account = _account(app, "verifikator")
     assert not account.has_keys and account.password_hash == "" and account.public_key == b""
@@ -59,8 +59,8 @@ def test_admin_create_form_has_no_password_and_a_forged_one_changes_nothing(app:
 
 def test_link_page_says_how_long_it_lives_and_the_link_works_only_once(app: Flask) -> None:
     admin, _ = signed_in(app, "admin")
-    form = form_at(admin.get("/admin/"), "/admin/accounts")
-    shown = form.submit(admin, {"username": "irban", "role": "investigator"})
+    shown = submit(admin, admin.get("/admin/"), "/admin/accounts",
+                   fill={"username": "irban", "role": "investigator"})
     text = shown.get_data(as_text=True)
     assert "72 hours" in text and "works once" in text
     assert "no-store" in shown.headers.get("Cache-Control", "")
@@ -95,10 +95,10 @@ def test_reset_has_no_password_field_and_kills_the_old_link(app: Flask) -> None:
     admin, _ = signed_in(app, "admin")
     first = create_in_console(admin, "pengawas", "supervisor")
     account_id = _account(app, "pengawas").id
-    reset_page = admin.get(f"/admin/accounts/{account_id}/reset")
-    form = form_at(reset_page, f"/admin/accounts/{account_id}/reset")
-    assert "password" not in form.inputs
-    response = form.submit(admin, forged={"password": FORGED})
+    action = f"/admin/accounts/{account_id}/reset"
+    reset_page = admin.get(action)
+    assert "password" not in find_form(reset_page, action).names()
+    response = submit_with_forged(admin, reset_page, action, {"password": FORGED})
     second = link_token(response.get_data(as_text=True))
     assert second != first
     assert app.test_client().get(f"/staff/account-setup/{first}").status_code == 404
@@ -114,9 +114,8 @@ def test_reset_of_a_set_up_account_drops_keys_grants_sessions_and_approval(app: 
     with app.app_context():
         make_case(app, db_session())
     account_id = person.account_id
-    form = form_at(admin.get(f"/admin/accounts/{account_id}/reset"),
-                   f"/admin/accounts/{account_id}/reset")
-    text = form.submit(admin).get_data(as_text=True)
+    action = f"/admin/accounts/{account_id}/reset"
+    text = submit(admin, admin.get(action), action).get_data(as_text=True)
     assert "1 case grants" in text
     assert owner_client.get("/staff/").status_code != 200  # the session ended
     with app.app_context():
@@ -135,11 +134,12 @@ def test_setup_refuses_a_weak_or_mismatched_password_and_keeps_the_link(app: Fla
     token = create_in_console(admin, "auditor-1", "auditor")
     client = app.test_client()
     client.get("/bahasa/en")
-    page = client.get(f"/staff/account-setup/{token}")
-    form = form_at(page, f"/staff/account-setup/{token}")
-    weak = form.submit(client, {"password": "pendek", "password2": "pendek"})
+    action = f"/staff/account-setup/{token}"
+    page = client.get(action)
+    weak = submit(client, page, action, fill={"password": "pendek", "password2": "pendek"})
     assert weak.status_code == 400 and "12 characters" in weak.get_data(as_text=True)
-    differ = form.submit(client, {"password": "kuda-laut-merah-1", "password2": "lain-sekali-2"})
+    differ = submit(client, page, action, fill={"password": "kuda-laut-merah-1",
+                                                "password2": "lain-sekali-2"})
     assert differ.status_code == 400 and "not the same" in differ.get_data(as_text=True)
     assert not _account(app, "auditor-1").has_keys
     owner = complete_link(app, token)

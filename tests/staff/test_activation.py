@@ -29,8 +29,8 @@ from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     settings,
     signed_in,
 )
-from tests.staff.formkit import form_at, forms_of
 from tests.staffkit import csrf
+from tests.support.forms import all_forms, find_form, submit
 
 
 def _new_supervisor(app: Flask, admin: FlaskClient, name: str = "baru") -> Owner:
@@ -60,9 +60,8 @@ def _file(app: Flask, status: str | None = None) -> int:
 
 
 def _approve_in_page(app: Flask, approver: FlaskClient, target: Owner) -> None:
-    page = approver.get("/staff/activations/")
-    form = form_at(page, f"/staff/activations/{target.account_id}/approve")
-    assert form.submit(approver).status_code == 303
+    action = f"/staff/activations/{target.account_id}/approve"
+    assert submit(approver, approver.get("/staff/activations/"), action).status_code == 303
     assert _approved(app, target.account_id)
 
 
@@ -80,7 +79,7 @@ def test_unapproved_supervisor_gets_no_grant_and_cannot_approve_themselves(app: 
     assert _grant(app, case_id, new.account_id) is None
     page = new.client.get("/staff/activations/")
     assert "waits for another supervisor" in page.get_data(as_text=True)
-    assert not [f for f in forms_of(page) if "/approve" in f.action]
+    assert not [f for f in all_forms(page) if "/approve" in f.action]
     token = csrf(new.client, "/staff/activations/")
     own = new.client.post(f"/staff/activations/{new.account_id}/approve",
                           data={"csrf_token": token}, follow_redirects=True)
@@ -133,10 +132,9 @@ def test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones(app: Fla
         "csrf_token": csrf(new.client, "/staff/activations/")}).status_code == 303
     assert _grant(app, open_id, person.account_id).granted_by is None  # type: ignore[union-attr]
     _approve_in_page(app, approver, new)
-    page = approver.get("/staff/activations/")
-    form = form_at(page, f"/staff/activations/{new.account_id}/share")
-    assert form.buttons[0][2] == "Share 1 open cases with baru"
-    assert form.submit(approver).status_code == 303
+    page, action = approver.get("/staff/activations/"), f"/staff/activations/{new.account_id}/share"
+    assert [b.text for b in find_form(page, action).buttons] == ["Share 1 open cases with baru"]
+    assert submit(approver, page, action).status_code == 303
     assert _grant(app, closed_id, new.account_id) is None
     assert _grant(app, archived_id, new.account_id) is None
     key = new.private_key(app)
