@@ -96,11 +96,15 @@ def _register_blueprints(app: Flask) -> None:
     from sipadu.reporting.api import bp as reporting_api_bp
     from sipadu.reporting.followup import bp as followup_bp
     from sipadu.reporting.views import bp as reporting_bp
+    from sipadu.staff.activation_views import bp as activation_bp
     from sipadu.staff.api import bp as staff_api_bp
+    from sipadu.staff.setup_views import bp as account_setup_bp
     from sipadu.staff.views import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(account_setup_bp)
+    app.register_blueprint(activation_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(auditor_bp)
     app.register_blueprint(casework_bp)

@@ -43,6 +43,7 @@ def make_staff(app: Flask, db: Session, role: str = "supervisor", *,
         username=username or f"{role}-{secrets.token_hex(3)}", role=role, active=active,
         password_hash="", public_key=b"", wrapped_private_key=b"", failed_logins=0,
         totp_confirmed=False, created_at=now, password_changed_at=now,
+        activation_approved_at=now,
     )
     db.add(account)
     db.flush()

@@ -17,16 +17,23 @@ from tests.conftest import Database
 SIPADU = str(Path(sys.executable).with_name("sipadu"))
 
 
-_ESCROW_PUBLIC: list[bytes] = []
+_ESCROW_PAIR: list[tuple[bytes, bytes]] = []
 
 
 def _seed_escrow_public(keys_dir: Path) -> None:
     """Give an instance an escrow public key up front, so `sipadu init` skips the (deliberately
     slow, 256 MiB) sealing of a new private half in tests that are not about escrow."""
-    if not _ESCROW_PUBLIC:
-        _ESCROW_PUBLIC.append(generate_escrow_keypair()[1])
+    if not _ESCROW_PAIR:
+        _ESCROW_PAIR.append(generate_escrow_keypair())
     keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    write_escrow_public(keys_dir / "escrow.pub", _ESCROW_PUBLIC[0])
+    write_escrow_public(keys_dir / "escrow.pub", _ESCROW_PAIR[0][1])
+
+
+def seeded_escrow_private() -> bytes:
+    """The private half of the escrow key ``_seed_escrow_public`` gave this process's
+    instances (for the tests that play the escrow holder)."""
+    assert _ESCROW_PAIR, "seed an instance first"
+    return _ESCROW_PAIR[0][0]
 
 
 def _env(tmp_path: Path, database: Database, *, seed_escrow: bool = True) -> dict[str, str]:

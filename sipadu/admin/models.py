@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sipadu.db import Base
@@ -31,7 +31,11 @@ class PublicText(Base):
 
 
 class SetupToken(Base):
-    """A one-time first-run token; only its SHA-256 is stored."""
+    """A one-time setup token; only its SHA-256 is stored.
+
+    Without ``staff_id`` it is the first-run token (creates the first admin); with it, the
+    setup link of that account (its owner chooses the password and enrols TOTP).
+    """
 
     __tablename__ = "setup_tokens"
 
@@ -40,3 +44,5 @@ class SetupToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)

@@ -14,9 +14,10 @@ from sipadu.app_context import current_audit_key, current_settings
 from sipadu.cases.deadlines import DeadlinePolicy, DeadlinePolicyError
 from sipadu.cases.holidays import HolidayParseError, parse_holiday_lines
 from sipadu.db import db_session
+from sipadu.staff import accounts as staff_accounts
 from sipadu.staff import service
 from sipadu.staff.models import ROLES, StaffAccount
-from sipadu.staff.passwords import WeakPasswordError
+from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 from sipadu.staff.views import account_errors
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
@@ -58,22 +59,26 @@ def accounts() -> str:
 @bp.post("/accounts")
 @require_roles("admin")
 def create_account() -> ResponseReturnValue:
-    """Create an account; its owner enrols TOTP at first sign-in."""
+    """Create an account without a password; show the one-time setup link for its owner."""
     form, db = request.form, db_session()
     try:
-        account = service.create_account(
-            db, form.get("username", ""), form.get("role", ""), form.get("password", ""),
-            params=current_settings().argon2, audit_key=current_audit_key(), actor=_actor(),
-            email=form.get("email"))
-    except (service.StaffServiceError, WeakPasswordError) as error:
+        link = staff_accounts.create_pending_account(
+            db, form.get("username", ""), form.get("role", ""), audit_key=current_audit_key(),
+            actor=_actor(), email=form.get("email"))
+    except service.StaffServiceError as error:
         db.rollback()
         return render_template("admin/accounts.html", accounts=service.list_accounts(db),
                                roles=ROLES, me=_actor(), errors=account_errors(error)), 400
     db.commit()
-    flash(gettext("Account %(name)s created. Give the password to its owner in person; "
-                  "they set up the authenticator app at first sign-in.",
-                  name=account.username), "success")
-    return redirect(url_for("admin.accounts"), code=303)
+    return _link_page(link, reset=False)
+
+
+def _link_page(link: staff_accounts.SetupLink, *, reset: bool) -> str:
+    # Rendered once in this response, never flashed: the flash would sit in the cookie.
+    return render_template("admin/setup_link.html", account=link.account, reset=reset,
+                           url=link.url(current_settings().base_url),
+                           hours=int(ACCOUNT_SETUP_LIFETIME.total_seconds() // 3600),
+                           expires=link.expires_at.strftime("%Y-%m-%d %H:%M UTC"))
 
 
 @bp.post("/accounts/<int:staff_id>/deactivate")
@@ -111,23 +116,18 @@ def set_email(staff_id: int) -> ResponseReturnValue:
 @bp.route("/accounts/<int:staff_id>/reset", methods=["GET", "POST"])
 @require_roles("admin")
 def reset(staff_id: int) -> ResponseReturnValue:
-    """Reset an account: new password, new key pair, new TOTP; case access must be re-granted."""
+    """Reset an account: key pair, TOTP and approval dropped, sessions ended; a new setup
+    link for the owner (case access must be granted again)."""
     account, db = _account(staff_id), db_session()
     if request.method == "GET":
         return render_template("admin/reset.html", account=account)
-    try:
-        lost = service.admin_reset(db, account, request.form.get("password", ""),
-                                   params=current_settings().argon2, audit_key=current_audit_key(),
-                                   actor=_actor())
-    except WeakPasswordError as error:
-        db.rollback()
-        return render_template("admin/reset.html", account=account,
-                               errors=account_errors(error)), 400
+    lost, link = staff_accounts.reset_account(db, account, audit_key=current_audit_key(),
+                                        actor=_actor())
     db.commit()
     flash(gettext("Account %(name)s was reset. %(count)d case grants no longer open and were "
                   "removed: a supervisor must grant those cases again.",
                   name=account.username, count=lost), "success")
-    return redirect(url_for("admin.accounts"), code=303)
+    return _link_page(link, reset=True)
 
 
 def _settings_from_form(current: admin_service.InstanceSettings

@@ -20,7 +20,7 @@ from sipadu.crypto import envelope, grants
 from sipadu.crypto.casekey import CaseKey, enroll_case_key, format_case_key, generate_case_key
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.params import Argon2Params
-from sipadu.staff.models import StaffAccount
+from sipadu.staff.models import StaffAccount, case_reader_clause
 
 INITIAL_STATUS = "diterima"
 
@@ -30,7 +30,10 @@ class CaseServiceError(Exception):
 
 
 class ServiceNotReadyError(CaseServiceError):
-    """No supervisor and no escrow key exist: nobody could ever read a new report."""
+    """No approved supervisor exists: nobody at the Inspektorat could read a new report.
+
+    The escrow key alone does not count: its holder is offline, so a report wrapped only for
+    it would sit unread while the reporter believes it was received."""
 
 
 class CaseAccessError(CaseServiceError):
@@ -80,9 +83,9 @@ def _now(now: datetime | None) -> datetime:
 
 
 def submission_recipients(db: Session) -> list[Recipient]:
-    """Every active supervisor: each gets the DEK of every new case."""
+    """Every active, set-up and approved supervisor: each gets the DEK of every new case."""
     rows = db.execute(select(StaffAccount.id, StaffAccount.public_key).where(
-        StaffAccount.role == "supervisor", StaffAccount.active.is_(True))).all()
+        case_reader_clause())).all()
     return [Recipient(staff_id, public_key) for staff_id, public_key in rows]
 
 
@@ -123,12 +126,12 @@ def create_case(
     audit_key: bytes, now: datetime | None = None, prepared: PreparedCaseKey | None = None,
 ) -> CreatedCase:
     """Store a new case: report and identity sealed, the DEK wrapped for the reporter, the
-    supervisors and the escrow key. Refuses when nobody at all could read it.
+    supervisors and the escrow key. Refuses when no supervisor could read it.
 
     Pass ``prepared`` (from ``prepare_case_key``, called before the transaction) to keep the
     Argon2id derivation out of it; without it the key is derived here."""
-    if not recipients and escrow_public is None:
-        raise ServiceNotReadyError("no supervisor account and no escrow key")
+    if not recipients:
+        raise ServiceNotReadyError("no approved supervisor could read the report")
     moment = _now(now)
     prepared = _unused_prepared_key(db, prepared, params)
     key, dek, code = prepared.key, prepared.dek, prepared.key.code

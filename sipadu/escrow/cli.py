@@ -11,12 +11,18 @@ from flask.cli import AppGroup
 from sipadu.app_context import current_settings
 from sipadu.crypto.errors import CryptoError
 from sipadu.crypto.escrow import read_escrow_private
+from sipadu.crypto.grants import public_from_private
 from sipadu.db import db_session
 from sipadu.escrow.service import (
     EscrowError,
     create_escrow,
     grant_all_open_with_escrow,
     grant_with_escrow,
+)
+from sipadu.staff.activation import (
+    ActivationError,
+    ApprovedSupervisorExistsError,
+    approve_first_supervisor,
 )
 
 escrow_cli = AppGroup("escrow", help="The offline escrow key.")
@@ -95,3 +101,34 @@ def escrow_grant(code: str | None, all_open: bool, username: str, key_path: Path
         click.echo(f"{username} can now open {len(granted)} open case(s).")
     else:
         click.echo(f"{username} can now open case {code}.")
+
+
+@escrow_cli.command("approve")
+@click.option("--to", "username", required=True, help="The supervisor to activate.")
+@click.option("--key", "key_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The offline escrow private key file.")
+@click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
+def escrow_approve(username: str, key_path: Path, passphrase_stdin: bool) -> None:
+    """Approve the first supervisor (while no approved supervisor exists) as escrow holder."""
+    keyring = current_settings().keyring
+    assert keyring is not None  # noqa: S101
+    passphrase = read_passphrase(passphrase_stdin, confirm=False)
+    try:
+        private = read_escrow_private(key_path, passphrase)
+        if keyring.escrow_public is None or public_from_private(private) != keyring.escrow_public:
+            raise EscrowError("this escrow key is not the one of this instance (keys/escrow.pub)")
+        db = db_session()
+        approve_first_supervisor(db, username.strip().lower(),
+                                 audit_key=keyring.audit_hmac_key)
+        db.commit()
+    except (EscrowError, CryptoError) as error:
+        raise click.ClickException(f"{type(error).__name__}: {error}") from None
+    except ApprovedSupervisorExistsError:
+        raise click.ClickException("an approved supervisor exists: they approve new "
+                                   "supervisors on their Activations page") from None
+    except ActivationError:
+        raise click.ClickException(f"{username} is not a supervisor who completed the setup "
+                                   "link and the authenticator enrolment") from None
+    click.echo(f"{username} is approved and receives new reports. Open cases nobody can read: "
+               f"sipadu escrow grant --all-open --to {username} --key FILE")

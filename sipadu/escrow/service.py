@@ -65,6 +65,12 @@ def escrow_recipient(db: Session, username: str) -> StaffAccount:
         raise EscrowError(f"no active staff account named {username}")
     if staff.role not in ("supervisor", "investigator"):
         raise EscrowError("only supervisors and investigators can be given a case")
+    if not staff.has_keys:
+        raise EscrowError(f"{username} has not completed the setup link yet")
+    if staff.role == "supervisor" and staff.activation_approved_at is None:
+        # Four eyes: an unapproved supervisor holds no case, recovered ones included.
+        raise EscrowError(f"{username} is not approved yet (sipadu escrow approve, or "
+                          "another supervisor's approval)")
     return staff
 
 

@@ -30,6 +30,7 @@ SUBJECT = "SIPADU: ada pembaruan / there are updates"
 LINES = {
     "new_case": ("Ada laporan baru: {n}.", "New reports: {n}."),
     "reporter_reply": ("Ada balasan pelapor: {n}.", "Replies from reporters: {n}."),
+    "new_supervisor": ("Supervisor baru disetujui: {n}.", "Supervisors approved: {n}."),
 }
 FOOTER = ("Silakan masuk ke SIPADU untuk melihatnya. / Please sign in to SIPADU to read them.\n"
           "E-mail ini sengaja tidak memuat isi laporan. / This e-mail deliberately carries no "
@@ -85,6 +86,14 @@ def notify_reporter_reply(db: Session, case: Case, now: datetime | None = None) 
     """Queue "ada balasan pelapor" for the active supervisors and investigators on ``case``."""
     holders = _grant_holders(db, case, ("supervisor", "investigator"))
     return _queue(db, holders, "reporter_reply", now)
+
+
+def notify_supervisor_approved(db: Session, now: datetime | None = None) -> int:
+    """Queue "supervisor baru disetujui" for every active supervisor (no name: a supervisor
+    who did not expect it signs in and looks at the audit log)."""
+    supervisors = set(db.scalars(select(StaffAccount.id).where(
+        StaffAccount.role == "supervisor", StaffAccount.active.is_(True))))
+    return _queue(db, supervisors, "new_supervisor", now)
 
 
 def digest_body(counts: Counter[str]) -> str:

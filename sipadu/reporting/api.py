@@ -30,6 +30,7 @@ from sipadu.reporting.files import (
     receive_body_file,
     sort_uploads,
 )
+from sipadu.reporting.readiness import not_ready_answer, requires_case_readers
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
 from sipadu.storage.uploads import EncryptedUpload, accepts_uploads
 from sipadu.web.argon2_gate import admit
@@ -41,7 +42,6 @@ from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
 bp = Blueprint("reporting_api", __name__)
 register_openapi()
 
-NOT_READY = lazy_gettext("The service cannot accept reports yet: nobody could read them.")
 
 
 class ApiRefusalError(Exception):
@@ -101,6 +101,7 @@ def _files_json(files: list[service.StoredFile]) -> list[dict[str, Any]]:
 @public
 @accepts_uploads
 @limiter.limit(SUBMIT_LIMITS)
+@requires_case_readers(as_json=True)
 def submit_report() -> ResponseReturnValue:
     """File a report (JSON, or multipart with files) → 201 with the case code and key."""
     try:
@@ -116,9 +117,9 @@ def submit_report() -> ResponseReturnValue:
         with admit():
             result = service.submit_report(db, valid.report, valid.identity, accepted,
                                            current_settings())
-    except ServiceNotReadyError:
+    except ServiceNotReadyError:  # the last supervisor left while the report was sent
         db.rollback()
-        return api_error(503, str(NOT_READY), "not_ready")
+        return not_ready_answer(as_json=True)
     db.commit()
     return jsonify({"case_code": result.created.case.code,
                     "case_key": result.created.case_key,

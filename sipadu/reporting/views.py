@@ -28,6 +28,7 @@ from sipadu.reporting.forms import (
     IDENTITY_FIELDS,
     REPORT_TEXT_FIELDS,
 )
+from sipadu.reporting.readiness import not_ready_answer, requires_case_readers
 from sipadu.reporting.service import submit_report
 from sipadu.reporting.upload_limits import upload_limit_texts
 from sipadu.reporting.validation import ReportValidationError, validate_report
@@ -50,9 +51,6 @@ def _upload_limits() -> dict[str, object]:
 
 SENT_FORMS_KEY = "sent_report_forms"
 MAX_REMEMBERED_FORMS = 10
-NOT_READY_TEXT = lazy_gettext(
-    "SIPADU is not ready to receive reports yet: nobody at the Inspektorat could read them. "
-    "Nothing you sent was stored. Please try again later.")
 REJECTED_TEXT = lazy_gettext("Your report could not be sent. Please check the form and try "
                              "again.")
 FILES_REFUSED_TEXT = lazy_gettext(
@@ -99,6 +97,7 @@ def remember_sent_form(form_id: str) -> None:
 @public
 @accepts_uploads
 @limiter.limit(SUBMIT_LIMITS)
+@requires_case_readers(as_json=False)
 @csrf_checked_after_limits
 def submit() -> ResponseReturnValue:
     """Validate, file the report with its files, and show the case key once."""
@@ -121,9 +120,9 @@ def submit() -> ResponseReturnValue:
         with admit():
             result = submit_report(db, valid.report, valid.identity, accepted,
                                    current_settings())
-    except ServiceNotReadyError:
+    except ServiceNotReadyError:  # the last supervisor left while the report was sent
         db.rollback()
-        return render_error(503, NOT_READY_TEXT)
+        return not_ready_answer(as_json=False)
     db.commit()
     remember_sent_form(form_id)
     created = result.created

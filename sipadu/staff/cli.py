@@ -1,4 +1,10 @@
-"""`sipadu account create`: create a staff account from the shell."""
+"""`sipadu account create`: create a staff account from the shell.
+
+Once an admin exists it prints a one-time setup link with which the owner chooses the password
+(as the admin console does). While no admin exists it asks for a password (or reads it with
+``--password-stdin``), as before: the installer bootstrapping an instance holds the server,
+its keys and its database anyway.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,15 @@ import sys
 import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from sipadu.app_context import current_settings
 from sipadu.db import db_session
-from sipadu.staff import service, totp
-from sipadu.staff.models import ROLES
+from sipadu.settings import Settings
+from sipadu.staff import accounts, service, totp
+from sipadu.staff.models import ROLES, StaffAccount
 from sipadu.staff.passwords import WeakPasswordError
+from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 
 account_cli = AppGroup("account", help="Staff accounts.")
 _ERRORS = {
@@ -30,6 +39,38 @@ def _fail(message: str) -> None:
     raise SystemExit(2)
 
 
+def _admin_exists() -> bool:
+    db = db_session()
+    found = db.scalar(select(StaffAccount.id).where(StaffAccount.role == "admin")) is not None
+    db.rollback()
+    return found
+
+
+@account_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, help=f"One of: {', '.join(ROLES)}.")
+@click.option("--email", default=None, help="Address for content-free notifications.")
+@click.option("--password-stdin", is_flag=True,
+              help="Bootstrap only (while no admin exists): read the password from stdin.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON (setup link, or TOTP secret with a password).")
+def create_command(username: str, role: str, email: str | None, password_stdin: bool,
+                   as_json: bool) -> None:
+    """Create a staff account and print its one-time setup link for the owner.
+
+    While no admin account exists (bootstrapping an instance) the account gets a password
+    instead: asked twice, or read from stdin with --password-stdin."""
+    if role not in ROLES:
+        _fail(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
+    if not _admin_exists():
+        _create_with_password(username, role, email, as_json, from_stdin=password_stdin)
+    elif password_stdin:
+        _fail("--password-stdin is only for bootstrapping while no admin exists; without "
+              "it you get a setup link with which the owner chooses the password")
+    else:
+        _create_with_link(username, role, email, as_json)
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -40,26 +81,43 @@ def _read_password(from_stdin: bool) -> str:
     return str(first)
 
 
-@account_cli.command("create")
-@click.option("--username", required=True)
-@click.option("--role", required=True, help=f"One of: {', '.join(ROLES)}.")
-@click.option("--email", default=None, help="Address for content-free notifications.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print username, role, TOTP secret and provisioning URI as JSON.")
-def create_command(username: str, role: str, email: str | None, password_stdin: bool,
-                   as_json: bool) -> None:
-    """Create a staff account; its owner confirms TOTP at first sign-in (or uses --json)."""
-    if role not in ROLES:
-        _fail(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
-    password = _read_password(password_stdin)
+def _keys() -> tuple[bytes, Settings]:
     settings = current_settings()
     assert settings.keyring is not None  # noqa: S101
+    return settings.keyring.audit_hmac_key, settings
+
+
+def _create_with_link(username: str, role: str, email: str | None, as_json: bool) -> None:
+    audit_key, settings = _keys()
+    db = db_session()
+    try:
+        link = accounts.create_pending_account(db, username, role, audit_key=audit_key,
+                                               actor="cli", email=email)
+    except service.StaffServiceError as error:
+        db.rollback()
+        _fail(_ERRORS.get(type(error), "the account could not be created"))
+        return
+    db.commit()
+    url, expires = link.url(settings.base_url), link.expires_at.isoformat(timespec="seconds")
+    if as_json:
+        click.echo(json.dumps({"username": link.account.username, "role": link.account.role,
+                               "setup_url": url, "expires_at": expires}))
+        return
+    hours = int(ACCOUNT_SETUP_LIFETIME.total_seconds() // 3600)
+    click.echo(f"Account {link.account.username} ({link.account.role}) created. Give this "
+               f"one-time setup link to its owner (valid {hours} hours, until {expires}, "
+               f"once):\n  {url}\nThe owner chooses the password and sets up the "
+               "authenticator app.")
+
+
+def _create_with_password(username: str, role: str, email: str | None, as_json: bool, *,
+                          from_stdin: bool) -> None:
+    password = _read_password(from_stdin)
+    audit_key, settings = _keys()
     db = db_session()
     try:
         account = service.create_account(db, username, role, password, params=settings.argon2,
-                                         audit_key=settings.keyring.audit_hmac_key,
-                                         actor="cli", email=email)
+                                         audit_key=audit_key, actor="cli", email=email)
     except WeakPasswordError as error:
         db.rollback()
         with force_locale("en"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ColumnElement, DateTime, Integer, LargeBinary, String, and_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sipadu.db import Base
@@ -38,3 +38,20 @@ class StaffAccount(Base):
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Set by an admin reset: grants made for the previous key pair no longer open.
     keys_reset_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When another supervisor approved this key pair (added in 0006_account_setup). Only an
+    # approved supervisor is given new cases (four eyes: sipadu/staff/activation.py).
+    activation_approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def has_keys(self) -> bool:
+        """True once the owner chose a password (the key pair exists); False while the
+        account waits for its setup link."""
+        return bool(self.password_hash) and len(self.public_key or b"") == 32
+
+
+def case_reader_clause() -> ColumnElement[bool]:
+    """Accounts that receive every new case: active supervisors whose owner completed setup
+    (the key pair exists) and whose activation another supervisor approved."""
+    return and_(StaffAccount.role == "supervisor", StaffAccount.active.is_(True),
+                StaffAccount.password_hash != "",
+                StaffAccount.activation_approved_at.is_not(None))

@@ -127,7 +127,11 @@ def create_account(
     db: Session, username: str, role: str, password: str, *, params: Argon2Params,
     audit_key: bytes, actor: str = "system", email: str | None = None,
 ) -> StaffAccount:
-    """Create an account with a wrapped key pair and a TOTP secret still to be confirmed."""
+    """Create an account with a wrapped key pair and a TOTP secret still to be confirmed.
+
+    The password must be the owner's own: only the first-run page, the shell while no admin
+    exists (``sipadu account create --password-stdin``) and tests call this. Such an account
+    counts as approved; admins create accounts with ``accounts.create_pending_account``."""
     name = normalise_username(username)
     if role not in ROLES:
         raise UnknownRoleError(role)
@@ -139,7 +143,8 @@ def create_account(
     account = StaffAccount(
         username=name, role=role, email=address, active=True, password_hash="",
         public_key=b"", wrapped_private_key=b"", totp_secret=totp.new_totp_secret(),
-        totp_confirmed=False, failed_logins=0, created_at=now, password_changed_at=now)
+        totp_confirmed=False, failed_logins=0, created_at=now, password_changed_at=now,
+        activation_approved_at=now)
     db.add(account)
     db.flush()  # the id binds the wrapped key to this account
     with admit():
@@ -174,13 +179,14 @@ def check_password(db: Session, username: str, password: str, *, params: Argon2P
         # No Argon2 over megabytes of input; no password is this long, known name or not.
         raise LoginFailedError()
     account = find_account(db, username)
-    if account is None or not account.active:
+    if account is None or not account.active or not account.has_keys:
         with admit():
             staff_crypto.dummy_login_check(password, params)
         # Never the typed name: it may be a password typed into the wrong field.
         actor = "system" if account is None else _actor(account)
-        _audit(db, audit_key, "staff:login_failed", actor, "failure",
-               reason="unknown" if account is None else "inactive")
+        reason = ("unknown" if account is None else "inactive" if not account.active
+                  else "setup_pending")  # an account whose owner has not used the link yet
+        _audit(db, audit_key, "staff:login_failed", actor, "failure", reason=reason)
         raise LoginFailedError()
     try:
         _check_throttle(account)

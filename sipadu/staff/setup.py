@@ -1,8 +1,12 @@
-"""First run: a one-time URL that creates the first admin in the browser.
+"""One-time setup links: the first-run link and each account's own setup link.
 
 ``sipadu serve`` calls ``issue_setup_token`` while no account exists and prints the URL. Only
 the token's SHA-256 is stored; it works once and expires after ``SETUP_TOKEN_LIFETIME``, and
 never once any account exists (so a leaked log line is useless after setup).
+
+An account created (or reset) by an admin gets the same kind of token, tied to the account
+(``staff_id``) and valid ``ACCOUNT_SETUP_LIFETIME``: ``issue_account_token`` and
+``check_account_token``. Issuing a new one drops the account's older links.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sipadu.staff.models import StaffAccount
 from sipadu.staff.service import account_count, create_account
 
 SETUP_TOKEN_LIFETIME = timedelta(hours=1)
+ACCOUNT_SETUP_LIFETIME = timedelta(hours=72)
 
 
 class SetupTokenError(Exception):
@@ -40,26 +45,57 @@ def issue_setup_token(db: Session, now: datetime | None = None) -> str | None:
     """A new token when no account exists (older unused tokens are dropped), else ``None``."""
     if account_count(db) > 0:
         return None
+    db.execute(delete(SetupToken).where(SetupToken.staff_id.is_(None)))
+    return _new_token(db, None, SETUP_TOKEN_LIFETIME, now)
+
+
+def _new_token(db: Session, staff_id: int | None, lifetime: timedelta,
+               now: datetime | None) -> str:
     moment = now or datetime.now(UTC)
-    db.execute(delete(SetupToken))
     token = secrets.token_urlsafe(32)
-    db.add(SetupToken(token_hash=_hash(token), created_at=moment,
-                      expires_at=moment + SETUP_TOKEN_LIFETIME))
+    db.add(SetupToken(token_hash=_hash(token), created_at=moment, staff_id=staff_id,
+                      expires_at=moment + lifetime))
     db.flush()
     return token
 
 
-def check_setup_token(db: Session, token: str, now: datetime | None = None) -> SetupToken:
-    """The live token row, or ``SetupTokenError``."""
-    if account_count(db) > 0 or not token or len(token) > 128:
-        raise SetupTokenError("setup is not available")
+def _live_token(db: Session, token: str, *, first_run: bool,
+                now: datetime | None) -> SetupToken:
+    if not token or len(token) > 128:
+        raise SetupTokenError("unknown setup token")
     wanted = _hash(token)
-    for row in db.scalars(select(SetupToken)):
+    kind = SetupToken.staff_id.is_(None) if first_run else SetupToken.staff_id.is_not(None)
+    for row in db.scalars(select(SetupToken).where(kind)):
         if hmac.compare_digest(row.token_hash, wanted):
             if row.used_at is not None or _aware(row.expires_at) <= (now or datetime.now(UTC)):
                 raise SetupTokenError("setup token used or expired")
             return row
     raise SetupTokenError("unknown setup token")
+
+
+def check_setup_token(db: Session, token: str, now: datetime | None = None) -> SetupToken:
+    """The live first-run token row, or ``SetupTokenError``."""
+    if account_count(db) > 0:
+        raise SetupTokenError("setup is not available")
+    return _live_token(db, token, first_run=True, now=now)
+
+
+def issue_account_token(db: Session, account: StaffAccount,
+                        now: datetime | None = None) -> str:
+    """A new setup link token for ``account``; its older links stop working."""
+    db.execute(delete(SetupToken).where(SetupToken.staff_id == account.id))
+    return _new_token(db, account.id, ACCOUNT_SETUP_LIFETIME, now)
+
+
+def check_account_token(db: Session, token: str,
+                        now: datetime | None = None) -> tuple[SetupToken, StaffAccount]:
+    """The live account token row and its account (active, keys not yet chosen), or
+    ``SetupTokenError``."""
+    row = _live_token(db, token, first_run=False, now=now)
+    account = db.get(StaffAccount, row.staff_id)
+    if account is None or not account.active or account.has_keys:
+        raise SetupTokenError("the account cannot be set up with this link")
+    return row, account
 
 
 def create_first_admin(

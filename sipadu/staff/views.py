@@ -39,7 +39,7 @@ from sipadu.sessions.web import (
     cookie_name,
     set_session_cookie,
 )
-from sipadu.staff import service, setup, totp
+from sipadu.staff import activation, service, setup, totp
 from sipadu.staff.models import ROLES, StaffAccount
 from sipadu.staff.passwords import WeakPasswordError
 from sipadu.web.auth import current_principal, public, require_roles
@@ -242,8 +242,16 @@ def logout() -> Response:
 @bp.get("/")
 @require_roles(*ROLES)
 def home() -> str:
-    """A start page linking to what this role can use."""
-    return render_template("staff/home.html", principal=_principal())
+    """A start page linking to what this role can use; supervisors and admins also see
+    whether reports are accepted and how many open cases nobody can read (counts only)."""
+    principal = _principal()
+    unreadable, ready = None, True
+    if principal.role in ("supervisor", "admin"):
+        db = db_session()
+        unreadable, ready = (activation.unreadable_open_case_count(db),
+                             activation.readers_exist(db))
+    return render_template("staff/home.html", principal=principal, unreadable=unreadable,
+                           ready=ready)
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -1,20 +1,23 @@
-"""The whole promise in a real browser without JavaScript: the first admin sets SIPADU up, a
-supervisor enrols, a reporter files a report, the supervisor opens it and replies, and the
+"""The whole promise in a real browser without JavaScript: the first admin sets SIPADU up and
+creates a supervisor, who completes the setup link and is approved by the escrow holder, a
+reporter files a report, the supervisor opens it and replies, and the
 reporter reads the reply — seeing "Inspektorat", never a staff name."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyotp
 import pytest
 
+from sipadu.crypto.escrow import write_escrow_private
 from tests.e2e.conftest import LiveServer, foreign_requests
 from tests.e2e.helpers import fill_form, run_sipadu
 from tests.e2e.test_staff_signin import _setup_url
+from tests.test_cli import seeded_escrow_private
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real server + browser
 PASSWORD = "kuda-laut-merah-jambu"
 SUPERVISOR_PASSWORD = "pohon-kelapa-di-pantai-utara"
+ESCROW_PASSPHRASE = "batu-karang-laut-dalam-senja"
 KEY_RE = re.compile(r"SPD-[0-9A-Z]{6}(?:-[0-9A-Z]{5}){4}-[0-9A-Z]")
 REPLY = "Terima kasih, laporan Anda sedang kami verifikasi."
 
@@ -35,7 +39,7 @@ def _enrol(page: Page, password: str, secret: str) -> pyotp.TOTP:
 
 
 def test_setup_report_reply_and_read(make_page: Callable[..., Page],
-                                     live_server: LiveServer) -> None:
+                                     live_server: LiveServer, tmp_path: Path) -> None:
     # 1. First run: the administrator from the printed one-time link, with TOTP enrolment.
     admin = make_page()
     admin.goto("/bahasa/en")
@@ -46,21 +50,30 @@ def test_setup_report_reply_and_read(make_page: Callable[..., Page],
     _enrol(admin, PASSWORD, secret)
     assert admin.url.endswith("/staff/")
 
-    # 2. A supervisor account from the shell; its owner signs in and enrols in the browser.
-    created = run_sipadu(live_server.env, "account", "create", "--username", "verifikator",
-                         "--role", "supervisor", "--password-stdin", "--json",
-                         input=SUPERVISOR_PASSWORD + "\n")
-    assert created.returncode == 0, created.stderr
-    account = json.loads(created.stdout)
+    # 2. The admin creates a supervisor (no password: a one-time setup link); its owner
+    #    chooses the password and enrols; the escrow holder approves this first supervisor.
+    admin.goto("/admin/")
+    fill_form(admin, {"username": "verifikator", "role": "supervisor"},
+              form='form[action$="/admin/accounts"]')
+    admin.get_by_role("button", name="Create account").click()
+    admin.wait_for_load_state()
+    link = admin.locator("#setup-link").inner_text().strip()
     staff = make_page()
     staff.goto("/bahasa/en")
-    staff.goto("/staff/login")
-    fill_form(staff, {"username": "verifikator", "password": SUPERVISOR_PASSWORD})
-    staff.get_by_role("button", name="Sign in").click()
+    staff.goto(link.removeprefix(live_server.url))
+    fill_form(staff, {"password": SUPERVISOR_PASSWORD, "password2": SUPERVISOR_PASSWORD})
+    staff.get_by_role("button", name="Save password").click()
     staff.wait_for_load_state()
     assert staff.url.endswith("/staff/enrol")
-    _enrol(staff, SUPERVISOR_PASSWORD, account["totp_secret"])
+    _enrol(staff, SUPERVISOR_PASSWORD, staff.locator("#totp-secret").inner_text()
+           .replace(" ", ""))
     assert staff.url.endswith("/staff/")
+    escrow_file = tmp_path / "escrow.key"
+    write_escrow_private(escrow_file, seeded_escrow_private(), ESCROW_PASSPHRASE)
+    approved = run_sipadu(live_server.env, "escrow", "approve", "--to", "verifikator",
+                          "--key", str(escrow_file), "--passphrase-stdin",
+                          input=ESCROW_PASSPHRASE + "\n")
+    assert approved.returncode == 0, approved.stderr
 
     # 3. A reporter files a report (no JavaScript) and keeps the key.
     reporter = make_page()

@@ -1,7 +1,7 @@
 """A reporter in a real browser without JavaScript: report with a file, key, follow-up.
 
-The instance has an escrow public key from the start, so the live server accepts reports
-at once.
+A supervisor is created on the shell first (bootstrap: no admin exists yet, so the account
+is approved at once); without one the server refuses reports that nobody could read.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.e2e.conftest import LiveServer, foreign_requests
-from tests.e2e.helpers import artifacts_dir, fill_form
+from tests.e2e.helpers import artifacts_dir, fill_form, run_sipadu
 from tests.media.samples import jpeg_with_metadata
 
 if TYPE_CHECKING:
@@ -26,6 +26,10 @@ KEY_RE = re.compile(r"SPD-[0-9A-Z]{6}(?:-[0-9A-Z]{5}){4}-[0-9A-Z]")
 
 def test_report_with_file_then_follow_up(page: Page, live_server: LiveServer,
                                          tmp_path: Path) -> None:
+    created = run_sipadu(live_server.env, "account", "create", "--username", "verifikator",
+                         "--role", "supervisor", "--password-stdin",
+                         input="pohon-kelapa-di-pantai-utara\n")
+    assert created.returncode == 0, created.stderr
     photo = tmp_path / "foto.jpg"
     photo.write_bytes(jpeg_with_metadata())
     shots = artifacts_dir(tmp_path)

@@ -23,9 +23,11 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 from werkzeug.test import TestResponse
 
+from sipadu.app_context import current_settings
 from sipadu.cases.content import add_timeline_entry
 from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.db import db_session
+from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.setup import issue_setup_token
 from tests.conftest import Database, build_app, make_settings
 from tests.factories import make_case
@@ -38,6 +40,7 @@ _J = "tests/reporting/test_journey.py::"
 _CP = "tests/casework/test_case_page.py::"
 _WF = "tests/casework/test_workflow_http.py::"
 _SF = "tests/web/test_staff_forms.py::"
+_AC = "tests/staff/test_activation.py::"
 # (endpoint, method) -> the test that submits that form as its page sends it.
 COVERED: dict[tuple[str, str], str] = {
     ("reporting.submit", "POST"): _J + "test_full_journey",
@@ -81,6 +84,12 @@ COVERED: dict[tuple[str, str], str] = {
     ("admin.settings", "POST"): _SF + "test_admin_settings_checkbox_and_public_texts",
     ("admin.texts", "POST"): _SF + "test_admin_settings_checkbox_and_public_texts",
     ("auditor.log", "GET"): _SF + "test_auditor_filters_the_log",
+    ("account_setup.page", "POST"): "tests/staff/test_account_setup.py::"
+        "test_setup_refuses_a_weak_or_mismatched_password_and_keeps_the_link",
+    ("activation.approve", "POST"): _AC + "test_approval_is_audited_notified_and_new_reports_"
+        "reach_the_approved",
+    ("activation.share", "POST"):
+        _AC + "test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones",
 }
 # Links the crawler does not follow: downloads and exports (no forms), the language switch.
 SKIPPED_ENDPOINTS = {"static", "casework.download", "auditor.export_csv", "i18n.switch_language"}
@@ -178,7 +187,28 @@ def _world(app: Flask) -> World:
         archived.case.status, archived.case.archived_on = "diarsipkan", date.today()
         archived.case.retention_until = date.today()
         db.commit()
+        # Approved after the cases were filed: the supervisor's page offers to share them.
+        enrolled(app, db, "supervisor")
     return World(people, open_case, objected, archived)
+
+
+def _waiting_supervisor_and_setup_link(app: Flask) -> str:
+    """A supervisor waiting for approval (Activations page) and an unused setup link."""
+    with app.app_context():
+        db = db_session()
+        key = current_settings(app).keyring
+        assert key is not None
+        waiting = create_pending_account(db, "menunggu", "supervisor", actor="cli",
+                                         audit_key=key.audit_hmac_key)
+        db.commit()
+        account = complete_setup(db, waiting.token, "sawah-hijau-pagi-7",
+                                 params=current_settings(app).argon2,
+                                 audit_key=key.audit_hmac_key)
+        account.totp_confirmed = True
+        pending = create_pending_account(db, "belum", "auditor", actor="cli",
+                                         audit_key=key.audit_hmac_key)
+        db.commit()
+        return f"/staff/account-setup/{pending.token}"
 
 
 def _reporter_pages(app: Flask, found: Found) -> None:
@@ -227,6 +257,7 @@ def test_every_form_has_a_round_trip_test(app: Flask) -> None:
         db_session().commit()
     crawl(app, app.test_client(), [f"/staff/setup/{token}"], found)  # before any account
     world = _world(app)
+    crawl(app, app.test_client(), [_waiting_supervisor_and_setup_link(app)], found)
     _reporter_pages(app, found)
     _staff_pages(app, world, found)
     missing = {key: sorted(pages) for key, pages in found.forms.items() if key not in COVERED}

@@ -96,11 +96,12 @@ def test_admin_creates_mails_resets_and_deactivates_an_account(web_app: Flask) -
     page = client.get("/admin/")
     assert "investigator" in find_form(page, "/admin/accounts").choices("role")
     created = submit(client, page, "/admin/accounts", fill={
-        "username": "penyidik-baru", "role": "investigator",
-        "password": "kuda-laut-merah-1", "email": "penyidik@example.org"})
-    assert created.status_code == 303
+        "username": "penyidik-baru", "role": "investigator", "email": "penyidik@example.org"})
+    assert created.status_code == 200 and "/staff/account-setup/" in created.get_data(
+        as_text=True)
     made = account(web_app, "penyidik-baru")
     assert (made.role, made.email, made.active) == ("investigator", "penyidik@example.org", True)
+    assert not made.has_keys  # the owner chooses the password with the setup link
 
     mailed = submit(client, client.get("/admin/"), f"/admin/accounts/{made.id}/email",
                     fill={"email": "ganti@example.org"})
@@ -108,10 +109,9 @@ def test_admin_creates_mails_resets_and_deactivates_an_account(web_app: Flask) -
         "ganti@example.org"
 
     reset_page = client.get(f"/admin/accounts/{made.id}/reset")
-    reset = submit(client, reset_page, f"/admin/accounts/{made.id}/reset",
-                   fill={"password": "singa-hijau-lompat-7"})
-    assert reset.status_code == 303
-    assert account(web_app, made.username).password_hash != made.password_hash
+    reset = submit(client, reset_page, f"/admin/accounts/{made.id}/reset")
+    assert reset.status_code == 200 and "/staff/account-setup/" in reset.get_data(as_text=True)
+    assert not account(web_app, made.username).has_keys
 
     deactivated = submit(client, client.get("/admin/"), f"/admin/accounts/{made.id}/deactivate")
     assert deactivated.status_code == 303 and not account(web_app, made.username).active

@@ -1,0 +1,51 @@
+"""Refuse a new report before reading it while nobody at the Inspektorat could read it.
+
+A report is accepted only when at least one approved supervisor exists to receive its key
+(``readers_exist``). The escrow key alone does not count: its holder is offline and a report
+wrapped only for it would wait unread while the reporter believes it was received. The check
+runs before the body is parsed, so a refused report leaves nothing behind: no case, no blob.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
+
+from sipadu.db import db_session
+from sipadu.staff.activation import readers_exist
+from sipadu.web.errors import api_error, render_error
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+NOT_READY_TEXT = lazy_gettext(
+    "SIPADU is not ready to receive reports yet: nobody at the Inspektorat could read them. "
+    "Nothing you sent was stored. Please try again later.")
+NOT_READY_API = lazy_gettext("The service cannot accept reports yet: nobody could read them.")
+
+
+def not_ready_answer(as_json: bool) -> ResponseReturnValue:
+    """The 503 answer: a JSON error for the API, the bilingual error page otherwise."""
+    if as_json:
+        return api_error(503, str(NOT_READY_API), "not_ready")
+    return render_error(503, NOT_READY_TEXT)
+
+
+def requires_case_readers(*, as_json: bool) -> Callable[[View], View]:
+    """Answer 503 before the view (and before the body is read) when no one could read it."""
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            db = db_session()
+            ready = readers_exist(db)
+            db.rollback()  # a read only: the view's Argon2 work must run outside a transaction
+            if not ready:
+                return not_ready_answer(as_json)
+            return view(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,189 @@
+"""Four eyes for supervisors: no case reaches a supervisor another supervisor has not approved.
+
+A supervisor account an admin creates (or resets) is completed by its owner with a setup link,
+but it is not given any case, new or old, until ANOTHER approved supervisor approves the
+activation (``approve_activation``; never the admin, never the person themselves). The
+approval is audited (``staff:activation_approved``) and queued as a content-free notification
+for every active supervisor. The approver can then share the open cases they hold with the new
+supervisor in one step (``share_open_cases``: their own grant's DEK re-wrapped for the other's
+public key, one ``grant:shared`` event with a count).
+
+The very first supervisor, or the next one after every approved supervisor is gone, has no
+one to approve them: the escrow holder does, on the shell (``sipadu escrow approve``), since
+the escrow key already opens every case. The admin alone can never activate a supervisor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from sipadu.audit.service import record_event
+from sipadu.cases.models import Case, CaseConflict, CaseGrant
+from sipadu.cases.statuses import CLOSED
+from sipadu.crypto import grants
+from sipadu.crypto.errors import DecryptionError
+from sipadu.notify.service import notify_supervisor_approved
+from sipadu.staff.models import StaffAccount, case_reader_clause
+
+
+class ActivationError(Exception):
+    """Base class of refused approvals and shares."""
+
+
+class SelfApprovalError(ActivationError):
+    """A supervisor tried to approve their own activation."""
+
+
+class NotAnApproverError(ActivationError):
+    """The acting account is not an active, approved supervisor."""
+
+
+class NotAwaitingApprovalError(ActivationError):
+    """The account is not a set-up supervisor waiting for approval."""
+
+
+class ApprovedSupervisorExistsError(ActivationError):
+    """The escrow path is only for when no approved supervisor exists."""
+
+
+@dataclass(frozen=True)
+class SharedCases:
+    """What ``share_open_cases`` did: cases granted, cases skipped (conflict, old grant)."""
+
+    shared: int
+    skipped: int
+
+
+def _open_status() -> ColumnElement[bool]:
+    return Case.status.not_in([str(status) for status in CLOSED])
+
+
+def readers_exist(db: Session) -> bool:
+    """True when at least one approved supervisor would receive a new report."""
+    return db.scalar(select(StaffAccount.id).where(case_reader_clause()).limit(1)) is not None
+
+
+def is_approved_supervisor(account: StaffAccount | None) -> bool:
+    """An active supervisor with a key pair whose activation was approved."""
+    return (account is not None and account.role == "supervisor" and account.active
+            and account.has_keys and account.activation_approved_at is not None)
+
+
+def is_awaiting_approval(account: StaffAccount | None) -> bool:
+    """A supervisor who completed setup and TOTP enrolment but is not approved yet."""
+    return (account is not None and account.role == "supervisor" and account.active
+            and account.has_keys and account.totp_confirmed
+            and account.activation_approved_at is None)
+
+
+def awaiting_approval(db: Session) -> list[StaffAccount]:
+    """Supervisors waiting for another supervisor's approval, by username."""
+    rows = db.scalars(select(StaffAccount).where(
+        StaffAccount.role == "supervisor", StaffAccount.active.is_(True),
+        StaffAccount.activation_approved_at.is_(None)).order_by(StaffAccount.username))
+    return [account for account in rows if is_awaiting_approval(account)]
+
+
+def approved_supervisors(db: Session, *, besides: int) -> list[StaffAccount]:
+    """Approved supervisors other than ``besides`` (whom one may share cases with)."""
+    return list(db.scalars(select(StaffAccount).where(
+        case_reader_clause(), StaffAccount.id != besides).order_by(StaffAccount.username)))
+
+
+def _approve(db: Session, target: StaffAccount, actor: str, audit_key: bytes,
+             now: datetime | None, by_escrow: bool = False) -> None:
+    target.activation_approved_at = now or datetime.now(UTC)
+    detail: dict[str, int | str] = {"target": target.id}
+    if by_escrow:
+        detail["by"] = "escrow"
+    record_event(db, audit_key, "staff:activation_approved", actor=actor, detail=detail)
+    notify_supervisor_approved(db, now)
+    db.flush()
+
+
+def approve_activation(db: Session, approver_id: int, target_id: int, *, audit_key: bytes,
+                       now: datetime | None = None) -> StaffAccount:
+    """Another approved supervisor approves ``target_id``; from now on new cases reach them."""
+    if approver_id == target_id:
+        raise SelfApprovalError(target_id)
+    approver = db.get(StaffAccount, approver_id)
+    if not is_approved_supervisor(approver):
+        raise NotAnApproverError(approver_id)
+    target = db.get(StaffAccount, target_id)
+    if target is None or not is_awaiting_approval(target):
+        raise NotAwaitingApprovalError(target_id)
+    _approve(db, target, f"staff:{approver_id}", audit_key, now)
+    return target
+
+
+def approve_first_supervisor(db: Session, username: str, *, audit_key: bytes,
+                             now: datetime | None = None) -> StaffAccount:
+    """The escrow holder approves a supervisor while no approved supervisor exists.
+
+    The caller proves the escrow holder's presence first (the private key opened with its
+    passphrase and matching ``keys/escrow.pub``)."""
+    if readers_exist(db):
+        raise ApprovedSupervisorExistsError(username)
+    target = db.scalar(select(StaffAccount).where(StaffAccount.username == username))
+    if target is None or not is_awaiting_approval(target):
+        raise NotAwaitingApprovalError(username)
+    _approve(db, target, "cli", audit_key, now, by_escrow=True)
+    return target
+
+
+def _shareable(db: Session, sharer_id: int, target_id: int) -> list[tuple[Case, CaseGrant]]:
+    theirs = aliased(CaseGrant)  # the outer query joins case_grants too
+    target_has = exists().where(theirs.case_id == Case.id, theirs.staff_id == target_id)
+    conflicted = exists().where(CaseConflict.case_id == Case.id,
+                                CaseConflict.staff_id.in_([sharer_id, target_id]))
+    rows = db.execute(select(Case, CaseGrant).join(CaseGrant, CaseGrant.case_id == Case.id)
+                      .where(CaseGrant.staff_id == sharer_id, _open_status(), ~target_has,
+                             ~conflicted).order_by(Case.id)).all()
+    return [(case, grant) for case, grant in rows]
+
+
+def share_open_cases(db: Session, sharer_id: int, private_key: bytes, target_id: int, *,
+                     audit_key: bytes, now: datetime | None = None) -> SharedCases:
+    """Grant the approved supervisor ``target_id`` every open case ``sharer_id`` holds.
+
+    Closed and archived cases are not shared (they need no more work; the escrow holder can
+    grant one if it must be reopened), nor cases where either person is conflicted. One audit
+    event with the count, no case codes in it."""
+    sharer, target = db.get(StaffAccount, sharer_id), db.get(StaffAccount, target_id)
+    if not is_approved_supervisor(sharer):
+        raise NotAnApproverError(sharer_id)
+    if sharer_id == target_id or target is None or not is_approved_supervisor(target):
+        raise NotAwaitingApprovalError(target_id)
+    moment = now or datetime.now(UTC)
+    shared = skipped = 0
+    for case, grant in _shareable(db, sharer_id, target_id):
+        try:
+            wrapped = grants.rewrap_grant(grant.wrapped_dek, private_key, target.public_key,
+                                          case_id=case.code)
+        except DecryptionError:
+            skipped += 1  # a grant for an older key pair of the sharer: it opens nothing
+            continue
+        db.add(CaseGrant(case_id=case.id, staff_id=target_id, reason="supervisor",
+                         wrapped_dek=wrapped, granted_by=sharer_id, created_at=moment))
+        shared += 1
+    record_event(db, audit_key, "grant:shared", actor=f"staff:{sharer_id}",
+                 detail={"target": target_id, "cases": shared})
+    db.flush()
+    return SharedCases(shared, skipped)
+
+
+def shareable_count(db: Session, sharer_id: int, target_id: int) -> int:
+    """How many open cases ``share_open_cases`` would offer (for the button's label)."""
+    return len(_shareable(db, sharer_id, target_id))
+
+
+def unreadable_open_case_count(db: Session) -> int:
+    """Open cases no active staff member holds a grant for (only the escrow key opens them)."""
+    readable = exists().where(
+        CaseGrant.case_id == Case.id, CaseGrant.staff_id == StaffAccount.id,
+        StaffAccount.active.is_(True), StaffAccount.password_hash != "")
+    return db.scalar(select(func.count(Case.id)).where(_open_status(), ~readable)) or 0

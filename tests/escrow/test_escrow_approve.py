@@ -1,0 +1,86 @@
+"""`sipadu escrow approve`: the escrow holder activates the first supervisor, and only then."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from sipadu.app_context import current_settings
+from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private
+from sipadu.db import db_session
+from sipadu.keyring import make_test_keyring
+from sipadu.settings import Settings
+from sipadu.staff.accounts import complete_setup, create_pending_account
+from sipadu.staff.activation import readers_exist
+from sipadu.staff.models import StaffAccount
+from tests.conftest import Database, make_settings
+from tests.staff.accountkit import audit_key
+from tests.staffkit import enrolled
+
+pytestmark = pytest.mark.slow  # every approval opens the escrow key (Argon2id, 256 MiB)
+PRIVATE, PUBLIC = generate_escrow_keypair()
+PASSPHRASE = "batu-karang-laut-dalam-senja"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database: Database) -> Settings:
+    return make_settings(tmp_path, database, keyring=make_test_keyring(escrow_public=PUBLIC))
+
+
+@pytest.fixture(scope="module")
+def escrow_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """This instance's sealed escrow key and another instance's (sealing is slow: once)."""
+    folder = tmp_path_factory.mktemp("escrow")
+    ours, foreign = folder / "ours.key", folder / "foreign.key"
+    write_escrow_private(ours, PRIVATE, PASSPHRASE)
+    write_escrow_private(foreign, generate_escrow_keypair()[0], PASSPHRASE)
+    return ours, foreign
+
+
+def _waiting_supervisor(app: Flask, name: str) -> None:
+    with app.app_context():
+        db = db_session()
+        link = create_pending_account(db, name, "supervisor", actor="cli",
+                                      audit_key=audit_key(app))
+        db.commit()
+        account = complete_setup(db, link.token, "sawah-hijau-pagi-7",
+                                 params=current_settings(app).argon2,
+                                 audit_key=audit_key(app))
+        account.totp_confirmed = True
+        db.commit()
+
+
+def _approve(app: Flask, name: str, key: Path, passphrase: str = PASSPHRASE):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner().invoke(args=[
+        "escrow", "approve", "--to", name, "--key", str(key), "--passphrase-stdin"],
+        input=passphrase + "\n")
+
+
+def test_escrow_approves_the_first_supervisor_only_with_this_instances_key(
+        app: Flask, escrow_files: tuple[Path, Path]) -> None:
+    ours, foreign = escrow_files
+    _waiting_supervisor(app, "pertama")
+    assert _approve(app, "pertama", foreign).exit_code != 0
+    assert _approve(app, "pertama", ours, "salah-sandi").exit_code != 0
+    with app.app_context():
+        assert not readers_exist(db_session())
+    done = _approve(app, "pertama", ours)
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        assert readers_exist(db_session())
+    _waiting_supervisor(app, "kedua")
+    refused = _approve(app, "kedua", ours)
+    assert refused.exit_code != 0 and "Activations page" in refused.output
+    with app.app_context():
+        db = db_session()
+        second = db.query(StaffAccount).filter_by(username="kedua").one()
+        assert second.activation_approved_at is None
+
+
+def test_escrow_does_not_approve_an_admin_or_an_unfinished_account(
+        app: Flask, escrow_files: tuple[Path, Path]) -> None:
+    with app.app_context():
+        admin = enrolled(app, db_session(), "admin")
+    assert _approve(app, admin.username, escrow_files[0]).exit_code != 0
