@@ -20,6 +20,7 @@ would if it were not bounded. What every one of them must meet (``test_hostile.p
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zlib
 from collections.abc import Callable
@@ -136,7 +137,7 @@ def pdf_normal(size: int) -> bytes:
     pdf = pikepdf.new()
     page_bytes = 60_000
     pages = max(1, size // page_bytes)
-    noise = bytes((i * 7919) % 251 for i in range(page_bytes - 2000))
+    noise = random.Random(size).randbytes(page_bytes - 2000)
     for number in range(pages):
         pdf.add_blank_page(page_size=(595, 842))
         page = pdf.pages[-1]
