@@ -28,7 +28,8 @@ _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 
 _ADOBE_APP14_LENGTH = 14  # length field value of the standard 12-byte Adobe segment + 2
 # In scan data, a marker starts at the last 0xFF of a run followed by a byte that is not a
 # stuffed zero or a restart marker; earlier 0xFFs of the run are fill bytes, kept as sent.
-_SCAN_END = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
+# (Never ``\xff+`` here: the engine would retry the run from each of its bytes, quadratic.)
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 _NOT_FILL = re.compile(rb"[^\xff]")
 
 
