@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_security(app, settings)
     static_limits = UploadLimits(settings.max_file_bytes, settings.max_files)
     configure_uploads(app, FilesystemBlobStore(settings.blob_dir), static_limits, make_cleaner,
-                      lambda: _upload_limits(static_limits))
+                      _upload_limits)
     configure_i18n(app)
     register_error_handlers(app)
     configure_argon2_gate(app, settings)
@@ -71,19 +71,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def _upload_limits(static: UploadLimits) -> UploadLimits:
-    """The admin console's upload limits once an admin saved settings; else the environment's."""
-    from sipadu.admin.service import saved_instance_settings
+def _upload_limits() -> UploadLimits:
+    """The limits in force (the admin's saved ones, else the environment's), read once per
+    upload request."""
+    from sipadu.reporting.upload_limits import effective_upload_limits
 
     db = db_session()
-    saved = saved_instance_settings(db)
+    limits = effective_upload_limits(db)
     # The body streams in after this, for minutes with a big file; a transaction left open
     # would hold SQLite's write lock (taken at BEGIN) all that time and stall every other
     # request. What the request did so far (a session touch, a reporter:login) is committed.
     db.commit()
-    if saved is None:
-        return static
-    return UploadLimits(saved.max_file_mib * 1024 * 1024, saved.max_files)
+    return limits
 
 
 def _register_blueprints(app: Flask) -> None:

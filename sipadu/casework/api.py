@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from sipadu.app_context import current_audit_key
 from sipadu.audit.recorder import audit
@@ -110,12 +110,20 @@ def _act(code: str, tag: str, action: Callable[[OpenCase, Actor, dict[str, Any]]
                     **(result or {})}), status
 
 
+UNCLEAR_INTERNAL = lazy_gettext(
+    "Say what this is: \"internal\" must be true (an internal note) or false (a message "
+    "to the reporter). Nothing was stored.")
+
+
 @bp.post("/<code>/messages")
 @require_roles(*CASE_ROLES)
 def post_message(code: str) -> ResponseReturnValue:
-    """Send a message to the reporter, or (``internal: true``) add an internal note."""
+    """Send a message to the reporter (``internal: false``) or add an internal note
+    (``internal: true``); any other ``internal``, or none, is refused with a 422."""
     def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        internal = data.get("internal") is True
+        internal = data.get("internal")
+        if not isinstance(internal, bool):
+            raise service.CaseworkError(UNCLEAR_INTERNAL)
         message = service.post_message(db_session(), opened, actor, _str(data, "body") or "",
                                        internal=internal, audit_key=current_audit_key())
         return {"message_id": message.id, "internal": internal}

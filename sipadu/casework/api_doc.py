@@ -55,8 +55,10 @@ SCHEMAS = {
         "timeline": {"type": "array", "items": _OBJECT},
         "messages": {"type": "array", "items": _OBJECT},
         "allowed_statuses": {"type": "array", "items": {"type": "string"}}}},
-    "StaffMessageIn": {"type": "object", "required": ["body"], "properties": {
-        "body": {"type": "string", "maxLength": 20000}, "internal": {"type": "boolean"}}},
+    "StaffMessageIn": {"type": "object", "required": ["body", "internal"], "properties": {
+        "body": {"type": "string", "maxLength": 20000},
+        "internal": {"type": "boolean",
+                     "description": "true: an internal note; false: a message to the reporter"}}},
     "StatusChangeIn": {"type": "object", "required": ["status"], "properties": {
         "status": {"type": "string"}, "reason": {"type": "string"},
         "outcome": {"type": "string", "enum": ["terbukti", "tidak_terbukti"]},

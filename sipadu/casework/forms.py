@@ -20,17 +20,24 @@ def _field(form: Mapping[str, str], name: str) -> str | None:
     return value[:_MAX_FIELD] if isinstance(value, str) else None
 
 
+# The message form's two submit buttons (name "kind"): each act has its own button, and any
+# other value, or none, is refused rather than guessed, since a wrong guess would show an
+# internal note to the reporter.
+MESSAGE_KINDS = {"message": False, "note": True}
+
+
 @dataclass(frozen=True)
 class MessageForm:
-    """A message to the reporter, or an internal note."""
+    """A message to the reporter, or an internal note (``internal`` is ``None`` when the
+    form did not say which, with a missing or unknown button value)."""
 
     body: str
-    internal: bool
+    internal: bool | None
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> MessageForm:
-        """Read the submitted form."""
-        return cls(_field(form, "body") or "", _truthy(_field(form, "internal")))
+        """Read the submitted form; the pressed button says which act it is."""
+        return cls(_field(form, "body") or "", MESSAGE_KINDS.get(_field(form, "kind") or ""))
 
 
 @dataclass(frozen=True)

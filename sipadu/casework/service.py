@@ -49,6 +49,12 @@ class CaseworkError(Exception):
         return str(self.message)
 
 
+class MessageKindError(CaseworkError):
+    """A message that does not say whether it goes to the reporter or is an internal note."""
+
+    http_status = 400
+
+
 class AssignmentError(CaseworkError):
     """The person cannot be assigned, unassigned or marked (unknown, conflicted, ...)."""
 

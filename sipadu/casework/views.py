@@ -121,17 +121,26 @@ def run_case_action(code: str, tag: str, action: Action, done: Any, *,
     return redirect(url_for("casework.case_page", code=opened.case.code), code=303)
 
 
+UNCLEAR_MESSAGE_KIND = lazy_gettext(
+    "Choose “Send to the reporter” or “Save internal note”. Nothing was stored.")
+
+
 @bp.post("/<code>/pesan")
 @require_roles(*CASE_ROLES)
 def post_message(code: str) -> ResponseReturnValue:
-    """Send a message to the reporter, or add an internal note."""
+    """Send a message to the reporter, or add an internal note: the pressed button says
+    which; a form that does not say is refused with a 400 and nothing is stored."""
     form = forms.MessageForm.read(request.form)
-    return run_case_action(code, "note:added" if form.internal else "message:sent",
-                lambda opened, actor: service.post_message(
-                    db_session(), opened, actor, form.body, internal=form.internal,
-                    audit_key=current_audit_key()),
-                lazy_gettext("Internal note saved.") if form.internal
-                else lazy_gettext("Message sent to the reporter."))
+
+    def action(opened: OpenCase, actor: Actor) -> None:
+        if form.internal is None:
+            raise service.MessageKindError(UNCLEAR_MESSAGE_KIND)
+        service.post_message(db_session(), opened, actor, form.body, internal=form.internal,
+                             audit_key=current_audit_key())
+
+    return run_case_action(code, "note:added" if form.internal else "message:sent", action,
+                           lazy_gettext("Internal note saved.") if form.internal
+                           else lazy_gettext("Message sent to the reporter."))
 
 
 @bp.post("/<code>/status")

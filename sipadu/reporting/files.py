@@ -9,11 +9,10 @@ from flask import request
 from flask_babel import lazy_gettext
 from werkzeug.http import parse_options_header
 
-from sipadu.app_context import current_settings
+from sipadu.reporting.upload_limits import format_size
 from sipadu.storage.body_upload import receive_body_upload
-from sipadu.storage.uploads import EncryptedUpload, encrypted_uploads
+from sipadu.storage.uploads import EncryptedUpload, current_upload_limits, encrypted_uploads
 
-MIB = 1024 * 1024
 FILE_FIELD = "attachments"
 BODY_FILE_TYPE = "application/octet-stream"
 
@@ -28,13 +27,14 @@ class RefusedFile:
 
 
 def _reason(upload: EncryptedUpload) -> Any:
-    settings = current_settings()
+    # The limits this request enforced: the refusal names the limit that refused the file.
+    limits = current_upload_limits()
     if upload.refusal == "too_large":
-        return lazy_gettext("This file is larger than the limit of %(size)s MB.",
-                            size=max(1, settings.max_file_bytes // MIB))
+        return lazy_gettext("This file is larger than the limit of %(size)s.",
+                            size=format_size(limits.max_file_bytes))
     if upload.refusal == "too_many":
         return lazy_gettext("Too many files: at most %(count)s files can be sent at once.",
-                            count=settings.max_files)
+                            count=limits.max_files)
     if upload.refusal == "incomplete":
         return lazy_gettext("This file arrived incomplete. Please send it again.")
     if upload.refusal == "unexpected_field":

@@ -29,6 +29,7 @@ from sipadu.reporting.forms import (
     REPORT_TEXT_FIELDS,
 )
 from sipadu.reporting.service import submit_report
+from sipadu.reporting.upload_limits import upload_limit_texts
 from sipadu.reporting.validation import ReportValidationError, validate_report
 from sipadu.storage.uploads import accepts_uploads
 from sipadu.web.argon2_gate import admit
@@ -38,6 +39,14 @@ from sipadu.web.ratelimit import SUBMIT_LIMITS, limiter
 from sipadu.web.security import csrf_checked_after_limits
 
 bp = Blueprint("reporting", __name__)
+
+
+@bp.app_context_processor
+def _upload_limits() -> dict[str, object]:
+    """``upload_limits()`` for the reporter's forms: the limits in force, formatted (read
+    only by the pages that name them)."""
+    return {"upload_limits": upload_limit_texts}
+
 
 SENT_FORMS_KEY = "sent_report_forms"
 MAX_REMEMBERED_FORMS = 10
@@ -58,8 +67,7 @@ def _render_form(status: int = 200, *, values: Any = None, errors: Any = None,
         "reporting/new_report.html", values=values or {}, errors=errors or {},
         refused=refused or [], message=message, categories=CATEGORY_LABELS,
         text_fields=REPORT_TEXT_FIELDS, identity_fields=IDENTITY_FIELDS,
-        honeypot=HONEYPOT_FIELD, form_id=new_form_id(),
-        settings=current_settings()), status
+        honeypot=HONEYPOT_FIELD, form_id=new_form_id()), status
 
 
 @bp.get("/laporan")

@@ -45,6 +45,7 @@ from sipadu.staff.passwords import WeakPasswordError
 from sipadu.web.auth import current_principal, public, require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
+from sipadu.web.redirects import safe_target
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 ENROL_KEY, ENROL_UNTIL = "enrol_staff_id", "enrol_until"
@@ -67,13 +68,6 @@ def _principal() -> StaffPrincipal:
     return principal
 
 
-def _safe_next(target: str | None) -> str:
-    # Only a local path: an open redirect would make a perfect phishing link.
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("staff.home")
-
-
 def _begin_session(result: service.LoginResult, target: str | None) -> Response:
     """Regenerate: drop any previous session, start a fresh one with a new token."""
     db = db_session()
@@ -85,7 +79,7 @@ def _begin_session(result: service.LoginResult, target: str | None) -> Response:
     db.commit()
     session.pop(ENROL_KEY, None)
     session.pop(ENROL_UNTIL, None)
-    response = make_response(redirect(_safe_next(target), code=303))
+    response = make_response(redirect(safe_target(target, url_for("staff.home")), code=303))
     set_session_cookie(response, "staff", token)
     return response
 
@@ -102,7 +96,8 @@ def _throttled(template: str, **context: object) -> ResponseReturnValue:
 @limiter.limit(LOGIN_LIMITS, methods=["POST"])
 def login() -> ResponseReturnValue:
     """Sign in with username, password and the authenticator code."""
-    target = request.values.get("next")
+    # An unsafe target is dropped here, so the page never carries it into its form either.
+    target = safe_target(request.values.get("next"), "") or None
     if request.method == "GET":
         return render_template("staff/login.html", next=target)
     form = request.form

@@ -11,6 +11,7 @@ from flask_babel import Babel
 from werkzeug.wrappers import Response
 
 from sipadu.resources import PACKAGE_DIR
+from sipadu.web.redirects import safe_target
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 LANG_COOKIE = "sipadu_lang"
@@ -29,17 +30,10 @@ def select_locale() -> str:
     return current_settings().default_locale
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect would help phishing against staff.
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
 @bp.get("/bahasa/<code>")
 def switch_language(code: str) -> Response:
     """Remember the chosen language and go back to the page the visitor came from."""
-    response = redirect(_safe_next(request.args.get("next")), code=303)
+    response = redirect(safe_target(request.args.get("next"), "/"), code=303)
     if code in LANGUAGES:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
                             samesite="Strict", secure=request.is_secure)

@@ -26,6 +26,7 @@ from sipadu.settings import Settings
 from sipadu.storage.uploads import EncryptedUpload
 from tests.conftest import Database, build_app, make_settings
 from tests.factories import StaffMember, make_case, make_staff
+from tests.support.forms import submit
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -90,6 +91,14 @@ def csrf_from(client: FlaskClient, url: str) -> str:
     match = _CSRF.search(client.get(url).get_data(as_text=True))
     assert match, "the page carries no CSRF token"
     return match.group(1)
+
+
+def press(client: FlaskClient, code: str, action: str, *,
+          fill: dict[str, str] | None = None, button: str | None = None) -> TestResponse:
+    """Submit the case page's form whose action ends in ``action`` ("" is the page itself,
+    e.g. "/status", "/konflik") as the rendered page makes a browser send it."""
+    page = f"/petugas/kasus/{code}"
+    return submit(client, client.get(page), page + action, fill=fill, button=button)
 
 
 def assign_directly(db: Session, created: CreatedCase, member: StaffMember) -> None:

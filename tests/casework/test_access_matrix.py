@@ -58,7 +58,7 @@ SPECS = [
     Spec("casework.case_page", "GET", W + "/{code}", 200, WORKERS),
     Spec("casework.download", "GET", W + "/{code}/lampiran/{att}", 200, WORKERS),
     Spec("casework.post_message", "POST", W + "/{code}/pesan", 303, WORKERS,
-         body={"body": "Terima kasih atas laporan Anda."}),
+         body={"body": "Terima kasih atas laporan Anda.", "kind": "message"}),
     Spec("casework.change_status", "POST", W + "/{code}/status", 303, WORKERS,
          body={"status": "perlu_dilengkapi", "reason": REASON}),
     Spec("casework.answer_objection", "POST", W + "/{code}/keberatan", 303, SUPERVISOR,

@@ -16,11 +16,11 @@ from tests.casework.conftest import (
     add_attachment,
     assign_directly,
     bearer,
-    csrf_from,
     detail_of,
     events,
     web_client,
 )
+from tests.support.forms import submit
 
 W, A = "/petugas/kasus", "/api/v1/staff/cases"
 
@@ -103,9 +103,8 @@ def test_attachment_of_another_case_is_not_served(app: Flask, db: Session, team:
 def test_messages_and_internal_notes(app: Flask, db: Session, team: Team) -> None:
     code = team.created.case.code
     client = web_client(app, db, team.supervisor)
-    token = csrf_from(client, f"{W}/{code}")
-    sent = client.post(f"{W}/{code}/pesan", data={"csrf_token": token,
-                                                  "body": "Mohon kirim bukti transfer."})
+    sent = submit(client, client.get(f"{W}/{code}"), f"{W}/{code}/pesan",
+                  fill={"body": "Mohon kirim bukti transfer."}, button="Kirim ke pelapor")
     assert sent.status_code == 303
     api = app.test_client().post(f"{A}/{code}/messages", headers=bearer(db, team.supervisor),
                                  json={"body": "Catatan: saksi kunci.", "internal": True})
@@ -132,12 +131,12 @@ def test_reporter_message_shown_and_empty_message_refused(
     db.commit()
     client = web_client(app, db, team.supervisor)
     assert "Ini bukti tambahan." in client.get(f"{W}/{code}").get_data(as_text=True)
-    token = csrf_from(client, f"{W}/{code}")
-    empty = client.post(f"{W}/{code}/pesan", data={"csrf_token": token, "body": "   "})
+    empty = submit(client, client.get(f"{W}/{code}"), f"{W}/{code}/pesan",
+                   fill={"body": "   "}, button="Kirim ke pelapor")
     assert empty.status_code == 422
     too_long = app.test_client().post(f"{A}/{code}/messages",
                                       headers=bearer(db, team.supervisor),
-                                      json={"body": "x" * 20_001})
+                                      json={"body": "x" * 20_001, "internal": False})
     assert too_long.status_code == 422
     assert too_long.get_json()["error"]["code"] == "invalid"
     not_json = app.test_client().post(f"{A}/{code}/messages",
@@ -165,9 +164,8 @@ def test_investigator_assignment_gives_access_and_unassignment_removes_the_key(
     investigator = web_client(app, db, team.investigator)
     assert investigator.get(f"{W}/{code}").status_code == 403
     boss = web_client(app, db, team.supervisor)
-    token = csrf_from(boss, f"{W}/{code}")
-    assigned = boss.post(f"{W}/{code}/penugasan",
-                         data={"csrf_token": token, "username": team.investigator.account.username})
+    assigned = submit(boss, boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan",
+                      fill={"username": team.investigator.account.username})
     assert assigned.status_code == 303
     assert investigator.get(f"{W}/{code}").status_code == 200
     grant = grant_for(db, case, team.investigator.account.id)
@@ -175,10 +173,9 @@ def test_investigator_assignment_gives_access_and_unassignment_removes_the_key(
     old_wrapped = grant.wrapped_dek
     assert unwrap_grant(old_wrapped, team.investigator.private_key, case_id=code) == \
         team.created.dek
-    removed = app.test_client().delete(
-        f"{A}/{code}/assignments/{team.investigator.account.username}",
-        headers=bearer(db, team.supervisor))
-    assert removed.status_code == 204
+    name = team.investigator.account.username
+    removed = submit(boss, boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan/{name}/hapus")
+    assert removed.status_code == 303
     assert investigator.get(f"{W}/{code}").status_code == 403
     assert grant_for(db, case, team.investigator.account.id) is None
     # Their own key opens nothing on the server any more: the grant row is gone.

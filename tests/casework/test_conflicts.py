@@ -10,11 +10,12 @@ from tests.casework.conftest import (
     Team,
     assign_directly,
     bearer,
-    csrf_from,
     detail_of,
     events,
+    press,
     web_client,
 )
+from tests.support import forms
 
 W, A = "/petugas/kasus", "/api/v1/staff/cases"
 
@@ -24,8 +25,7 @@ def test_declaring_a_conflict_removes_the_grant_and_the_case(
     assign_directly(db, team.created, team.investigator)
     code, case = team.created.case.code, team.created.case
     client = web_client(app, db, team.investigator)
-    token = csrf_from(client, f"{W}/{code}")
-    response = client.post(f"{W}/{code}/konflik", data={"csrf_token": token})
+    response = press(client, code, "/konflik")
     assert response.status_code == 303 and response.headers["Location"].endswith(W)
     assert grant_for(db, case, team.investigator.account.id) is None
     assert is_conflicted(db, case, team.investigator.account.id)
@@ -39,14 +39,15 @@ def test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned(
         app: Flask, db: Session, team: Team) -> None:
     code, case = team.created.case.code, team.created.case
     boss = web_client(app, db, team.supervisor)
-    token = csrf_from(boss, f"{W}/{code}")
-    marked = boss.post(f"{W}/{code}/konflik/tandai",
-                       data={"csrf_token": token, "username": team.investigator.account.username})
+    name = team.investigator.account.username
+    assignable = forms.find_form(boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan")
+    assert name in assignable.choices("username")
+    marked = press(boss, code, "/konflik/tandai", fill={"username": name})
     assert marked.status_code == 303
     assert detail_of(events(db, "conflict:marked", code)[0]) == {
         "staff": team.investigator.account.id}
-    refused = boss.post(f"{W}/{code}/penugasan",
-                        data={"csrf_token": token, "username": team.investigator.account.username})
+    # The page still offers every active investigator; choosing the conflicted one is refused.
+    refused = press(boss, code, "/penugasan", fill={"username": name})
     assert refused.status_code == 422
     assert "konflik kepentingan" in refused.get_data(as_text=True)
     api = app.test_client().post(f"{A}/{code}/assignments", headers=bearer(db, team.supervisor),
@@ -63,9 +64,7 @@ def test_marking_an_assigned_investigator_removes_their_grant(
     assign_directly(db, team.created, team.investigator)
     code = team.created.case.code
     boss = web_client(app, db, team.supervisor)
-    token = csrf_from(boss, f"{W}/{code}")
-    boss.post(f"{W}/{code}/konflik/tandai",
-              data={"csrf_token": token, "username": team.investigator.account.username})
+    press(boss, code, "/konflik/tandai", fill={"username": team.investigator.account.username})
     assert grant_for(db, team.created.case, team.investigator.account.id) is None
     listing = app.test_client().get(A, headers=bearer(db, team.investigator)).get_json()
     assert listing["cases"] == []

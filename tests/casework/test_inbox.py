@@ -200,3 +200,31 @@ def test_totals_leave_out_conflicted_and_unheld_cases(app: Flask, db: Session,
                  filters=InboxFilters(**filters), today=MONDAY)  # type: ignore[arg-type]
     assert sorted(row.code for row in page.rows) == ["SPD-T00001", "SPD-T00002"]
     assert page.total == 2
+
+
+def test_the_filter_form_sends_what_the_server_reads(app: Flask, db: Session) -> None:
+    """The inbox's own form (its option and checkbox values, its button) filters the list."""
+    from tests.casework.conftest import web_client
+    from tests.support.forms import find_form, submit
+
+    boss = make_staff(app, db, "supervisor")
+    today = date.today()
+    for n in range(6):
+        _case(db, boss, n, today - timedelta(days=n), "verifikasi" if n % 2 else "diterima",
+              category="pungli" if n < 3 else "kkn",
+              reason="assignment" if n == 1 else "supervisor")
+    db.commit()
+    client = web_client(app, db, boss)
+    page = client.get("/petugas/kasus")
+    form = find_form(page, "/petugas/kasus")
+    assert "verifikasi" in form.choices("status") and form.choices("mine") == ["1"]
+    shown = submit(client, page, "/petugas/kasus",
+                   fill={"status": "verifikasi", "category": "pungli", "sort": "received_asc"})
+    assert shown.status_code == 200
+    text = shown.get_data(as_text=True)
+    assert "SPD-T00001" in text and "SPD-T00000" not in text and "SPD-T00003" not in text
+    # The filters survive in the re-rendered form, and "mine" narrows to the assignment.
+    mine = submit(client, shown, "/petugas/kasus", tick={"mine": True})
+    listed = mine.get_data(as_text=True)
+    assert "SPD-T00001" in listed and "SPD-T00005" not in listed
+    assert find_form(mine, "/petugas/kasus").choices("mine") == ["1"]

@@ -10,14 +10,13 @@ from sqlalchemy.orm import Session
 
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import Case
-from tests.casework.conftest import set_status, staff_token
+from tests.casework.conftest import csrf_from, press, set_status, staff_token
 from tests.factories import make_case, make_staff
 
 W = "/petugas/kasus"
 
 
 def test_due_list_and_extension(app: Flask, db: Session) -> None:
-    app.config["WTF_CSRF_ENABLED"] = False
     supervisor = make_staff(app, db, "supervisor")
     other = make_staff(app, db, "supervisor")
     soon, later = make_case(app, db), make_case(app, db)
@@ -32,12 +31,12 @@ def test_due_list_and_extension(app: Flask, db: Session) -> None:
     assert soon.case.code in page and later.case.code not in page
 
     reason = "ALASAN-RAHASIA: masih diperlukan untuk proses hukum."
-    refused = client.post(f"{W}/{soon.case.code}/retensi",
-                          data={"until": "kemarin", "reason": reason})
+    # What a browser without a date picker lets the user type into the date field.
+    refused = press(client, soon.case.code, "/retensi", fill={"until": "kemarin",
+                                                              "reason": reason})
     assert refused.status_code == 422
-    done = client.post(f"{W}/{soon.case.code}/retensi",
-                       data={"until": (today + timedelta(days=400)).isoformat(),
-                             "reason": reason})
+    done = press(client, soon.case.code, "/retensi", fill={
+        "until": (today + timedelta(days=400)).isoformat(), "reason": reason})
     assert done.status_code == 303
     db.expire_all()
     case = db.get(Case, soon.case.id)
@@ -54,5 +53,7 @@ def test_due_list_and_extension(app: Flask, db: Session) -> None:
     db.commit()
     stranger = app.test_client()
     stranger.set_cookie("sipadu_staff", staff_token(db, other))
+    assert stranger.get(f"{W}/{later.case.code}").status_code == 403
+    token = csrf_from(stranger, f"{W}/retensi")  # a forged form: the page is refused
     assert stranger.post(f"{W}/{later.case.code}/retensi", data={
-        "until": "2099-01-01", "reason": "x"}).status_code == 403
+        "csrf_token": token, "until": "2099-01-01", "reason": "x"}).status_code == 403

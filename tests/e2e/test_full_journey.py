@@ -83,7 +83,7 @@ def test_setup_report_reply_and_read(make_page: Callable[..., Page],
     staff.wait_for_load_state()
     assert "Pejabat menerima bingkisan dari calon rekanan." in staff.content()
     fill_form(staff, {"body": REPLY}, form=f'form[action$="/{code}/pesan"]')
-    staff.get_by_role("button", name="Send", exact=True).click()
+    staff.get_by_role("button", name="Send to the reporter", exact=True).click()
     staff.wait_for_load_state()
     assert REPLY in staff.content()
 

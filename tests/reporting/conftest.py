@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from sipadu.db import db_session
 from sipadu.settings import Settings
 from tests.conftest import Database, make_settings
 from tests.factories import StaffMember, make_staff
+from tests.support import forms
 
 KEY_RE = re.compile(r"SPD-[0-9A-Z]{6}(?:-[0-9A-Z]{5}){4}-[0-9A-Z]")
 BASE_REPORT = {"category": "pungli", "what": "Petugas meminta uang tambahan di loket."}
@@ -54,10 +54,17 @@ def csrf_from(page: TestResponse) -> dict[str, str]:
 
 def submit(client: FlaskClient, report: Mapping[str, str] | None = None,
            files: list[tuple[bytes, str]] | None = None) -> TestResponse:
-    """Fill and send the new report form like a browser (file input last)."""
+    """Fill and send the new report form as its rendered page makes a browser send it."""
+    return forms.submit(client, client.get("/laporan"), "/laporan",
+                        fill=report or BASE_REPORT,
+                        files={"attachments": list(files)} if files else None)
+
+
+def forge_report(client: FlaskClient, report: Mapping[str, str]) -> TestResponse:
+    """Post the report form with values its page cannot send (a choice it does not offer,
+    a field it does not have), as a forged request would, with a valid CSRF token."""
     hidden = csrf_from(client.get("/laporan"))
-    data: dict[str, object] = {**hidden, **(report or BASE_REPORT)}
-    data["attachments"] = [(io.BytesIO(content), name) for content, name in files or []]
+    data: dict[str, object] = {**hidden, **report, "attachments": []}
     return client.post("/laporan", data=data, content_type="multipart/form-data")
 
 
@@ -69,13 +76,18 @@ def case_key_of(response: TestResponse) -> str:
 
 
 def login(client: FlaskClient, key: str) -> TestResponse:
-    """Enter the case key at /kasus."""
-    hidden = csrf_from(client.get("/kasus"))
-    return client.post("/kasus", data={"csrf_token": hidden["csrf_token"], "case_key": key})
+    """Enter the case key on /kasus."""
+    return forms.submit(client, client.get("/kasus"), "/kasus", fill={"case_key": key})
 
 
-def post_case_form(client: FlaskClient, path: str, data: Mapping[str, object],
-                   **kwargs: object) -> TestResponse:
-    """Post one of the case page's forms with a fresh CSRF token."""
+def post_case_form(client: FlaskClient, path: str, fill: Mapping[str, str] | None = None,
+                   files: list[tuple[bytes, str]] | None = None) -> TestResponse:
+    """Submit the case page's form for ``path`` as the rendered page sends it."""
+    return forms.submit(client, client.get("/kasus/saya"), path, fill=fill,
+                        files={"attachments": list(files)} if files else None)
+
+
+def forge_case_form(client: FlaskClient, path: str, data: Mapping[str, object]) -> TestResponse:
+    """Post to a case action the page does not offer right now (a forged or stale form)."""
     hidden = csrf_from(client.get("/kasus/saya"))
-    return client.post(path, data={"csrf_token": hidden["csrf_token"], **data}, **kwargs)
+    return client.post(path, data={"csrf_token": hidden["csrf_token"], **data})

@@ -161,9 +161,7 @@ def test_no_transaction_while_files_stream_in(ready: Ready, streaming: StreamPro
                        headers={**auth, "Content-Disposition": 'attachment; filename="b.txt"'})
     browser = ready.app.test_client()
     assert login(browser, key).status_code == 303
-    evidence = post_case_form(browser, "/kasus/saya/bukti",
-                              {"attachments": [(io.BytesIO(b"foto"), "c.txt")]},
-                              content_type="multipart/form-data")
+    evidence = post_case_form(browser, "/kasus/saya/bukti", files=[(b"foto", "c.txt")])
     assert (multipart.status_code, body.status_code) == (201, 201)
     assert evidence.status_code in (200, 303)
     assert len(streaming.open) == 4

@@ -10,15 +10,19 @@ from sipadu.cases.content import add_message
 from sipadu.cases.models import Case
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
 from sipadu.db import db_session
+from sipadu.reporting.forms import HONEYPOT_FIELD
 from tests.reporting.conftest import (
     BASE_REPORT,
     Ready,
     case_key_of,
     csrf_from,
+    forge_case_form,
+    forge_report,
     login,
     post_case_form,
     submit,
 )
+from tests.support import forms
 
 
 def _tags(app: Flask) -> list[str]:
@@ -92,7 +96,7 @@ def test_full_journey(ready: Ready) -> None:
                                {"identity_name": "Nama Baru", "identity_contact": ""})
     assert disclosed.status_code == 303
 
-    out = post_case_form(client, "/kasus/keluar", {})
+    out = post_case_form(client, "/kasus/keluar")
     assert out.status_code == 303
     assert client.get("/kasus/saya").status_code == 303  # session gone
 
@@ -106,7 +110,10 @@ def test_objection_once_after_closure(ready: Ready) -> None:
     client = ready.app.test_client()
     key = case_key_of(submit(client))
     login(client, key)
-    early = post_case_form(client, "/kasus/saya/keberatan", {"objection": "Tidak setuju."})
+    # The page offers no objection form before a closure; a forged one is refused.
+    assert 'action="/kasus/saya/keberatan"' not in client.get("/kasus/saya").get_data(
+        as_text=True)
+    early = forge_case_form(client, "/kasus/saya/keberatan", {"objection": "Tidak setuju."})
     assert early.status_code == 409
     with ready.app.app_context():
         db = db_session()
@@ -119,18 +126,20 @@ def test_objection_once_after_closure(ready: Ready) -> None:
     assert empty.status_code == 422
     first = post_case_form(client, "/kasus/saya/keberatan", {"objection": "Tidak setuju."})
     assert first.status_code == 303
-    second = post_case_form(client, "/kasus/saya/keberatan", {"objection": "Lagi."})
+    assert 'action="/kasus/saya/keberatan"' not in client.get("/kasus/saya").get_data(
+        as_text=True)
+    second = forge_case_form(client, "/kasus/saya/keberatan", {"objection": "Lagi."})
     assert second.status_code == 409
     assert "case:objected" in _tags(ready.app)
 
 
 def test_reload_does_not_submit_twice_or_show_the_key_again(ready: Ready) -> None:
     client = ready.app.test_client()
-    hidden = csrf_from(client.get("/laporan"))
-    data = {**hidden, **BASE_REPORT}
-    first = client.post("/laporan", data=data)
+    # A reload sends the very same form again.
+    sent = forms.build(client.get("/laporan"), "/laporan", fill=BASE_REPORT)
+    first = forms.send(client, sent)
     assert first.status_code == 201
-    again = client.post("/laporan", data=data)
+    again = forms.send(client, sent)
     assert again.status_code == 303
     assert again.headers["Location"] == "/laporan/terkirim"
     done = client.get("/laporan/terkirim").get_data(as_text=True)
@@ -154,14 +163,12 @@ def test_key_download_and_print_store_nothing(ready: Ready) -> None:
     assert hidden["case_key"] == key
     with ready.app.app_context():
         before = len(db_session().scalars(select(AuditEvent)).all())
-    text = client.post("/laporan/kunci", data={"csrf_token": hidden["csrf_token"],
-                                                "case_key": key, "format": "txt"})
+    text = forms.submit(client, page, "/laporan/kunci", button="txt")
     assert text.status_code == 200 and text.mimetype == "text/plain"
     assert "attachment" in text.headers["Content-Disposition"]
     assert "no-store" in text.headers["Cache-Control"]
     assert key in text.get_data(as_text=True)
-    printable = client.post("/laporan/kunci", data={"csrf_token": hidden["csrf_token"],
-                                                     "case_key": key, "format": "print"})
+    printable = forms.submit(client, page, "/laporan/kunci", button="print")
     assert printable.status_code == 200 and key[:10] in printable.get_data(as_text=True)
     bad = client.post("/laporan/kunci", data={"csrf_token": hidden["csrf_token"],
                                                "case_key": "<b>x</b>", "format": "txt"})
@@ -172,8 +179,8 @@ def test_key_download_and_print_store_nothing(ready: Ready) -> None:
 
 def test_validation_errors_keep_the_text(ready: Ready) -> None:
     client = ready.app.test_client()
+    assert forge_report(client, {"category": "bukan", "what": "Isi"}).status_code == 422
     for report, field in (({"category": "", "what": "Isi"}, "category"),
-                          ({"category": "bukan", "what": "Isi"}, "category"),
                           ({"category": "kkn", "what": "  "}, "what"),
                           ({"category": "kkn", "what": "x" * 20_001}, "what"),
                           ({"category": "kkn", "what": "Isi", "amount": "sejuta"}, "amount"),
@@ -188,7 +195,7 @@ def test_validation_errors_keep_the_text(ready: Ready) -> None:
 
 
 def test_honeypot_rejects_without_storing(ready: Ready) -> None:
-    response = submit(ready.app.test_client(), {**BASE_REPORT, "hp_extra": "http://spam"})
+    response = submit(ready.app.test_client(), {**BASE_REPORT, HONEYPOT_FIELD: "http://spam"})
     assert response.status_code == 400
     assert "honeypot" not in response.get_data(as_text=True).lower()
     with ready.app.app_context():

@@ -1,0 +1,57 @@
+"""The upload limits in force, and how they are told to the reporter.
+
+There is one source: the limits an admin saved in the console, or the environment's while no
+admin saved any. The refusal of a file and every text that names a limit (the form hints, the
+refusal on the page, the API's JSON error) read the same value, so a reporter is never told
+"100 MB" while 1 MB is enforced. Sizes are shown in one style: MB and KB of 1024 * 1024 and
+1024 bytes, rounded down to one decimal (a limit is never shown larger than it is).
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask import g
+from flask_babel import format_decimal
+from sqlalchemy.orm import Session
+
+from sipadu.admin.service import saved_instance_settings
+from sipadu.app_context import current_settings
+from sipadu.db import db_session
+from sipadu.storage.uploads import UploadLimits
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+def effective_upload_limits(db: Session) -> UploadLimits:
+    """The admin console's limits once an admin saved settings; else the environment's."""
+    saved = saved_instance_settings(db)
+    if saved is not None:
+        return UploadLimits(saved.max_file_mib * MIB, saved.max_files)
+    settings = current_settings()
+    return UploadLimits(settings.max_file_bytes, settings.max_files)
+
+
+def shown_upload_limits() -> UploadLimits:
+    """The limits to name on a page: those this request enforced when it received files,
+    else the effective ones (read without caching them, so the upload path still commits
+    before its body streams in)."""
+    enforced: UploadLimits | None = g.get("upload_limits")
+    return enforced if enforced is not None else effective_upload_limits(db_session())
+
+
+def format_size(size: int) -> str:
+    """``size`` bytes as the reporter reads it: "1 MB", "1,5 MB" (in Indonesian), "64 KB"."""
+    if size >= MIB:
+        value, unit = size / MIB, "MB"
+    else:
+        value, unit = max(1, size // KIB), "KB"
+    rounded = math.floor(value * 10) / 10
+    return f"{format_decimal(rounded, format='#,##0.#')} {unit}"
+
+
+def upload_limit_texts() -> dict[str, object]:
+    """What templates show: the file count and the largest file, formatted."""
+    limits = shown_upload_limits()
+    return {"max_files": limits.max_files, "max_file_size": format_size(limits.max_file_bytes)}

@@ -1,0 +1,1 @@
+"""Test support code shared across test packages (not tests themselves)."""

@@ -1,0 +1,47 @@
+"""A clock for the rate limiter, so limit tests do not depend on the wall clock.
+
+SIPADU's limiter counts with the ``sliding-window-counter`` strategy: a request is weighed
+against the current window's count plus the previous window's count scaled by how much of
+that window still overlaps. Requests that straddle a window boundary (a minute for "5 per
+minute") are therefore partly forgotten as the old window's weight shrinks, and a test that
+expects "the sixth request within a minute is refused" passes or fails with the second it
+starts in. Tests pin the limiter's clock instead of racing the real one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from types import SimpleNamespace
+
+import limits.storage.memory
+import limits.strategies
+import pytest
+
+
+class LimiterClock:
+    """The time the limiter sees; it moves only when the test moves it."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        """What ``time.time()`` answers inside the limiter."""
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the limiter's time forward."""
+        self.now += seconds
+
+
+def pin_limiter_clock(monkeypatch: pytest.MonkeyPatch, now: float | None = None
+                      ) -> LimiterClock:
+    """Pin the in-memory limiter's clock (by default to the middle of the current minute:
+    the real time's minute, so ``Retry-After`` computed from it stays small)."""
+    start = now if now is not None else math.floor(time.time() / 60) * 60 + 30
+    clock = LimiterClock(start)
+    shim = SimpleNamespace(time=clock.time)
+    monkeypatch.setattr(limits.storage.memory, "time", shim)
+    monkeypatch.setattr(limits.strategies, "time", shim)
+    return clock
+
