@@ -19,7 +19,8 @@ def clean_document(data: bytes, report: CleaningReport) -> bytes:
     """The cleaned document; ``report`` notes what was removed.
 
     Raises :class:`pikepdf.PasswordError` for a document that needs a password to open,
-    and pikepdf's or Python's errors for one that cannot be read or written.
+    :class:`MemoryError` when memory ran out (even where qpdf would repair around it), and
+    pikepdf's or Python's errors for one that cannot be read or written.
     """
     with pikepdf.open(io.BytesIO(data)) as pdf:
         scrub(pdf, report)
@@ -28,6 +29,10 @@ def clean_document(data: bytes, report: CleaningReport) -> bytes:
         # and pictures and content stay byte for byte what the reporter sent.
         pdf.save(out, encryption=False, fix_metadata_version=False, deterministic_id=True,
                  stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        # qpdf repairs what it cannot read, and an object it ran out of memory for is one
+        # of those: it would silently be left out of the document. Refuse instead.
+        if any("bad_alloc" in str(warning) for warning in pdf.get_warnings()):
+            raise MemoryError("qpdf ran out of memory")
     return out.getvalue()
 
 
