@@ -22,6 +22,12 @@ def test_a_normal_document_is_cleaned_in_the_sandbox() -> None:
     assert "document_info" in result.removed
 
 
+def test_a_document_that_needs_more_memory_than_allowed_is_refused() -> None:
+    """qpdf would repair around the object it had no memory for; the file is refused."""
+    result = clean_pdf_in_sandbox(hostile.pdf_huge_array(), SandboxLimits())
+    assert (result.outcome, result.reason) == ("refused", "over_memory_limit")
+
+
 def test_past_the_wall_clock_limit_the_child_is_killed_and_the_file_refused() -> None:
     limits = SandboxLimits(wall_factor=0, wall_extra_seconds=0.001)
     result = clean_pdf_in_sandbox(samples.pdf_with_metadata(), limits)
