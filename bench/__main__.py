@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import audit_bench, crypto_bench, inbox_bench
+from bench.cleaning_bench import cleaning_figures
 from bench.http_figures import FULL_HTTP, QUICK_HTTP, http_figures
 from bench.report import Figure, Report, machine_info
 from bench.upload_figures import upload_figures
@@ -37,11 +38,12 @@ class Sizes:
     rounds: int
     audit_rows: int = 1_000_000
     inbox_cases: int = 100_000
+    clean: int = 8 * MIB
 
 
 FULL = Sizes(stream=256 * MIB, upload=1024 * MIB, argon2_runs=7, rounds=64)
 QUICK = Sizes(stream=32 * MIB, upload=128 * MIB, argon2_runs=3, rounds=16, audit_rows=100_000,
-              inbox_cases=10_000)
+              inbox_cases=10_000, clean=2 * MIB)
 
 
 def crypto_figures(sizes: Sizes, argon2: Argon2Params = DEFAULT_ARGON2) -> list[Figure]:
@@ -130,7 +132,7 @@ def inbox_figures(cases: int, requests: int = INBOX_REQUESTS, *,
             for run in runs for page in run.pages]
 
 
-GROUPS = ("crypto", "http", "upload", "audit", "inbox")
+GROUPS = ("crypto", "http", "upload", "audit", "inbox", "cleaning")
 
 
 def _group_figures(group: str, sizes: Sizes, quick: bool, argon2: Argon2Params, out: Path,
@@ -143,6 +145,8 @@ def _group_figures(group: str, sizes: Sizes, quick: bool, argon2: Argon2Params, 
         return upload_figures(sizes.upload)
     if group == "audit":
         return audit_figures(sizes.audit_rows)
+    if group == "cleaning":
+        return cleaning_figures(sizes.clean)
     return inbox_figures(sizes.inbox_cases, cache_root=out / "cache", postgres_url=postgres_url)
 
 

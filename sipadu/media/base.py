@@ -1,5 +1,8 @@
 """The shape every metadata cleaner has, the report it keeps and the error it raises.
 
+It imports nothing of Flask (the words for the reporter are in :mod:`sipadu.media.labels`),
+so the PDF sandbox process starts quickly.
+
 A cleaner is a streaming filter: the upload pipeline feeds it the file's bytes in pieces as
 they arrive and passes what it returns straight to the encrypting writer. Nothing is written
 to disk. Feeding a file in one piece or in pieces of any sizes gives the same output.
@@ -16,8 +19,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
-
-from flask_babel import lazy_gettext
 
 MIB = 1024 * 1024
 
@@ -65,46 +66,6 @@ class NotCheckedReason(enum.StrEnum):
     ENCRYPTED = "encrypted"
 
 
-REMOVED_LABELS: dict[Removed, Any] = {
-    Removed.EXIF: lazy_gettext("EXIF data (camera, settings, dates, possibly the GPS location)"),
-    Removed.XMP: lazy_gettext("XMP metadata (may name the author, software and location)"),
-    Removed.IPTC: lazy_gettext("IPTC/Photoshop data (captions, author, location)"),
-    Removed.COMMENT: lazy_gettext("comments stored inside the file"),
-    Removed.THUMBNAIL: lazy_gettext("embedded thumbnail pictures"),
-    Removed.TEXT: lazy_gettext("text fields (author, description, software)"),
-    Removed.TIMESTAMP: lazy_gettext("the time the file was last changed"),
-    Removed.APPLICATION_DATA: lazy_gettext("other data blocks added by apps or devices"),
-    Removed.TRAILING_DATA: lazy_gettext(
-        "data hidden after the end of the picture (extra images, video, device data)"
-    ),
-    Removed.DOCUMENT_INFO: lazy_gettext(
-        "document properties (author, title, subject, keywords, creator tool, producer, dates)"
-    ),
-    Removed.ANNOTATION_AUTHORS: lazy_gettext("names of the authors of comments and annotations"),
-    Removed.EMBEDDED_IMAGE_METADATA: lazy_gettext("metadata of pictures inside the document"),
-}
-
-STATUS_LABELS: dict[CleaningStatus, Any] = {
-    CleaningStatus.CLEANED: lazy_gettext("Hidden data was removed from this file."),
-    CleaningStatus.NOTHING_FOUND: lazy_gettext(
-        "This file was checked and carried no hidden data that we remove."
-    ),
-    CleaningStatus.NOT_SUPPORTED: lazy_gettext(
-        "This file was stored as sent; check it for hidden data."
-    ),
-    CleaningStatus.NOT_CHECKED: lazy_gettext(
-        "This file could not be checked for hidden data and was stored as sent."
-    ),
-}
-
-NOT_CHECKED_LABELS: dict[NotCheckedReason, Any] = {
-    NotCheckedReason.TOO_LARGE: lazy_gettext("The document is too large to be checked."),
-    NotCheckedReason.ENCRYPTED: lazy_gettext(
-        "The document is protected by a password, so it cannot be opened to be cleaned."
-    ),
-}
-
-
 @dataclass
 class CleaningReport:
     """What a cleaner did to one file. Holds no file content and no metadata values."""
@@ -127,6 +88,8 @@ class CleaningReport:
 
     def describe(self) -> list[Any]:
         """Lines for the reporter, in the request's language (lazy strings)."""
+        from sipadu.media.labels import NOT_CHECKED_LABELS, REMOVED_LABELS, STATUS_LABELS
+
         lines: list[Any] = [STATUS_LABELS[self.status]]
         if self.not_checked_reason is not None:
             lines.append(NOT_CHECKED_LABELS[self.not_checked_reason])
@@ -157,18 +120,17 @@ class MediaCleaningError(Exception):
         super().__init__(f"{kind.value}: {reason}")
         self.kind = kind
         self.reason = reason
-        self.message = message if message is not None else DAMAGED_MESSAGE
+        self._message = message
 
+    @property
+    def message(self) -> Any:
+        """The sentence for the reporter: the one given, else the one for ``reason``."""
+        if self._message is not None:
+            return self._message
+        # Imported here: the PDF sandbox uses this module and must start without Flask.
+        from sipadu.media.labels import message_for_reason
 
-DAMAGED_MESSAGE = lazy_gettext(
-    "This file appears to be damaged or incomplete, so its hidden data (such as location or "
-    "author) could not be removed. It was not stored. Open it on your device, save or export "
-    "it again, and send the new copy."
-)
-TOO_LARGE_MESSAGE = lazy_gettext(
-    "This picture is too large to be cleaned of hidden data, so it was not stored. "
-    "Send a smaller copy (for example a screenshot or an exported JPEG)."
-)
+        return message_for_reason(self.reason)
 
 
 @runtime_checkable
@@ -221,6 +183,8 @@ class SteppingCleaner:
         self._report = CleaningReport(self.kind)
         self._buf = bytearray()
         self._state = "start"
+        self._fed = 0
+        self._structures = 0
 
     @property
     def report(self) -> CleaningReport:
@@ -233,6 +197,7 @@ class SteppingCleaner:
             if data:
                 self._report.note_removed(Removed.TRAILING_DATA)
             return b""
+        self._fed += len(data)
         self._buf += data
         out = bytearray()
         while self._step(out):
@@ -248,3 +213,24 @@ class SteppingCleaner:
     def _step(self, out: bytearray) -> bool:
         """Consume one structure from the buffer into ``out``; False means: wait for more."""
         raise NotImplementedError
+
+    def count_structure(self) -> None:
+        """Count one segment, marker or chunk; refuse a file made of absurdly many.
+
+        Each costs a few Python steps, so a file of nothing but tiny ones (empty PNG
+        chunks, empty JPEG comments) would cost hundreds of times a normal file. Allowed:
+        :data:`FREE_STRUCTURES`, plus one per :data:`BYTES_PER_STRUCTURE` bytes received
+        (real files use a few dozen, or one per 8-64 KiB of picture data).
+        """
+        self._structures += 1
+        if self._structures > structure_allowance(self._fed):
+            raise MediaCleaningError(self.kind, "too_many_structures")
+
+
+FREE_STRUCTURES = 4096
+BYTES_PER_STRUCTURE = 256
+
+
+def structure_allowance(size: int) -> int:
+    """How many segments or chunks a file of ``size`` bytes may have (see above)."""
+    return FREE_STRUCTURES + size // BYTES_PER_STRUCTURE

@@ -10,10 +10,15 @@ Kept: SOI/EOI, JFIF APP0 (without thumbnail), APP2 ICC_PROFILE (colours), Adobe 
 colour transform CMYK/YCCK pictures need), quantisation and Huffman tables, frame and scan
 headers, restart intervals, and the entropy-coded scan data byte for byte.
 
-Memory is bounded by one segment (at most 65,535 bytes) plus the current piece.
+Memory is bounded by one segment (at most 65,535 bytes) plus the current piece. Time is
+linear with small constants: scan data and fill bytes are searched by the regular-expression
+engine (runs of 0xFF cost no Python step per byte), and the markers and segments outside the
+scan, each a Python step, are capped (see :meth:`SteppingCleaner.count_structure`).
 """
 
 from __future__ import annotations
+
+import re
 
 from sipadu.media.base import FileKind, MediaCleaningError, Removed, SteppingCleaner
 
@@ -21,6 +26,11 @@ _SOI, _EOI, _SOS, _TEM = 0xD8, 0xD9, 0xDA, 0x01
 _RST = range(0xD0, 0xD8)
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7}
 _ADOBE_APP14_LENGTH = 14  # length field value of the standard 12-byte Adobe segment + 2
+# In scan data, a marker starts at the last 0xFF of a run followed by a byte that is not a
+# stuffed zero or a restart marker; earlier 0xFFs of the run are fill bytes, kept as sent.
+# (Never ``\xff+`` here: the engine would retry the run from each of its bytes, quadratic.)
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+_NOT_FILL = re.compile(rb"[^\xff]")
 
 
 def _error(reason: str) -> MediaCleaningError:
@@ -65,17 +75,15 @@ class JpegCleaner(SteppingCleaner):
 
     def _read_marker(self, out: bytearray) -> bool:
         buf = self._buf
-        # Fill bytes (0xFF) may precede a marker; drop them.
-        start = 0
-        while start < len(buf) and buf[start] == 0xFF and start + 1 < len(buf) \
-                and buf[start + 1] == 0xFF:
-            start += 1
-        if start:
-            del buf[:start]
-        if len(buf) < 2:
+        # Fill bytes (0xFF) may precede a marker; drop them, keeping the marker's own 0xFF.
+        found = _NOT_FILL.search(buf)
+        if found is None:
+            del buf[:max(0, len(buf) - 1)]
             return False
-        if buf[0] != 0xFF:
+        if found.start() == 0:
             raise _error("expected_marker")
+        del buf[:found.start() - 1]
+        self.count_structure()
         marker = buf[1]
         if marker in (0x00, 0xFF):
             raise _error("invalid_marker")
@@ -164,30 +172,14 @@ class JpegCleaner(SteppingCleaner):
     def _read_scan(self, out: bytearray) -> bool:
         """Copy entropy-coded data until a marker that is not stuffing or a restart."""
         buf = self._buf
-        pos = 0
-        while True:
-            ff = buf.find(b"\xff", pos)
-            if ff < 0:
-                out += buf
-                buf.clear()
-                return False
-            if ff + 1 >= len(buf):
-                # Cannot tell yet what follows this 0xFF; keep it for the next piece.
-                out += buf[:ff]
-                del buf[:ff]
-                return False
-            nxt = buf[ff + 1]
-            if nxt == 0x00 or nxt in _RST:
-                pos = ff + 2
-                continue
-            if nxt == 0xFF:
-                # A fill byte before a marker; keep going from the second 0xFF.
-                pos = ff + 1
-                out += buf[:pos]
-                del buf[:pos]
-                pos = 0
-                continue
-            out += buf[:ff]
-            del buf[:ff]
-            self._state = "marker"
-            return True
+        found = _SCAN_END.search(buf)
+        if found is None:
+            # A final 0xFF may start a marker: keep it until we see what follows.
+            end = len(buf) - 1 if buf.endswith(b"\xff") else len(buf)
+            out += buf[:end]
+            del buf[:end]
+            return False
+        out += buf[:found.start()]
+        del buf[:found.start()]
+        self._state = "marker"
+        return True

@@ -17,17 +17,19 @@ Removed:
 Kept: pages, content, fonts, pictures, forms, bookmarks, embedded files (they are content the
 reporter chose to send; their own metadata is not examined).
 
-Policy (see DESIGN §3 and docs): a PDF larger than the limit, or one that needs a password
-to open, is stored as sent with status ``not_checked`` and the reporter is told why; a file
-that starts like a PDF but cannot be parsed raises :class:`MediaCleaningError`.
+Policy: a PDF larger than the limit, or one that needs a password to open, is stored as
+sent with status ``not_checked`` and the reporter is told why; a file that starts like a PDF
+but cannot be parsed raises :class:`MediaCleaningError`, and so does one that cannot be
+cleaned within the sandbox's memory and time limits (:mod:`sipadu.media.sandbox`): what
+could not be examined is not stored.
+
+The worker holds the document (up to the limit) and its cleaned copy (at most twice its
+size plus 1 MiB); pikepdf itself runs only in the sandbox process.
 """
 
 from __future__ import annotations
 
-import io
-from typing import Any, cast
-
-import pikepdf
+from typing import cast
 
 from sipadu.media.base import (
     MIB,
@@ -38,7 +40,7 @@ from sipadu.media.base import (
     NotCheckedReason,
     Removed,
 )
-from sipadu.media.jpeg import JpegCleaner
+from sipadu.media.sandbox import SandboxLimits, clean_pdf_in_sandbox
 
 DEFAULT_PDF_LIMIT = 64 * MIB
 
@@ -46,10 +48,12 @@ DEFAULT_PDF_LIMIT = 64 * MIB
 class PdfCleaner:
     """See the module docstring."""
 
-    def __init__(self, limit: int = DEFAULT_PDF_LIMIT) -> None:
+    def __init__(self, limit: int = DEFAULT_PDF_LIMIT,
+                 sandbox: SandboxLimits | None = None) -> None:
         self._report = CleaningReport(FileKind.PDF)
         self._buf = bytearray()
         self._limit = limit
+        self._sandbox = sandbox or SandboxLimits()
         self._passing_through = False
 
     @property
@@ -70,89 +74,21 @@ class PdfCleaner:
     def finish(self) -> bytes:
         if self._passing_through:
             return b""
-        original = bytes(self._buf)
-        self._buf = bytearray()
-        try:
-            pdf = pikepdf.open(io.BytesIO(original))
-        except pikepdf.PasswordError:
+        original, self._buf = self._buf, bytearray()
+        result = clean_pdf_in_sandbox(original, self._sandbox)
+        if result.outcome == "encrypted":
             self._not_checked(NotCheckedReason.ENCRYPTED)
-            return original
-        except (pikepdf.PdfError, ValueError, RuntimeError) as error:
-            raise MediaCleaningError(FileKind.PDF, "unreadable") from error
-        try:
-            with pdf:
-                self._scrub(pdf)
-                out = io.BytesIO()
-                # Streams are copied as they are, never decoded: no decompression bombs,
-                # and pictures and content stay byte for byte what the reporter sent.
-                pdf.save(out, encryption=False, fix_metadata_version=False,
-                         deterministic_id=True,
-                         stream_decode_level=pikepdf.StreamDecodeLevel.none)
-        except (pikepdf.PdfError, ValueError, RuntimeError) as error:
-            raise MediaCleaningError(FileKind.PDF, "unwritable") from error
-        return out.getvalue()
+            return bytes(original)
+        if result.outcome != "cleaned":
+            raise MediaCleaningError(FileKind.PDF, result.reason or "unreadable")
+        for item in result.removed:
+            self._report.note_removed(Removed(item))
+        # Handed on as the bytearray it was read into (callers only write it on): a copy
+        # would double the worker's peak.
+        return cast("bytes", result.cleaned)
 
     def _not_checked(self, reason: NotCheckedReason) -> None:
         self._passing_through = True
         self._report.status = CleaningStatus.NOT_CHECKED
         self._report.not_checked_reason = reason
         self._report.removed.clear()
-
-    def _scrub(self, pdf: pikepdf.Pdf) -> None:
-        report = self._report
-        trailer = pdf.trailer
-        if pikepdf.Name.Info in trailer:
-            info = trailer.Info
-            if not isinstance(info, pikepdf.Dictionary) or len(info.keys()) > 0:
-                report.note_removed(Removed.DOCUMENT_INFO)
-            del trailer.Info
-        if pikepdf.Name.ID in trailer:
-            del trailer.ID  # replaced at save by an identifier derived from the content
-        for obj in pdf.objects:
-            self._scrub_object(obj)
-
-    def _scrub_object(self, obj: Any) -> None:
-        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-            return
-        report = self._report
-        if pikepdf.Name.Metadata in obj:
-            del obj[pikepdf.Name.Metadata]
-            report.note_removed(Removed.XMP)
-        for key in (pikepdf.Name.PieceInfo, pikepdf.Name.LastModified):
-            if key in obj:
-                del obj[key]
-                report.note_removed(Removed.APPLICATION_DATA)
-        if obj.get(pikepdf.Name.Type) == pikepdf.Name.Metadata and isinstance(obj, pikepdf.Stream):
-            # An orphaned XMP stream is not written by a full rewrite once nothing refers
-            # to it, but empty it anyway in case something still does.
-            obj.write(b"")
-        if obj.get(pikepdf.Name.Subtype) in _ANNOTATIONS_WITH_AUTHOR and pikepdf.Name.T in obj:
-            del obj[pikepdf.Name.T]
-            report.note_removed(Removed.ANNOTATION_AUTHORS)
-        if isinstance(obj, pikepdf.Stream) and obj.get(pikepdf.Name.Filter) in (
-            pikepdf.Name.DCTDecode, pikepdf.Array([pikepdf.Name.DCTDecode]),
-        ):
-            self._clean_embedded_jpeg(obj)
-
-    def _clean_embedded_jpeg(self, stream: pikepdf.Stream) -> None:
-        raw = stream.read_raw_bytes()
-        cleaner = JpegCleaner()
-        try:
-            cleaned = cleaner.feed(raw) + cleaner.finish()
-        except MediaCleaningError:
-            return  # not a well-formed JPEG: leave the picture as it is (viewers cope)
-        if cleaner.report.removed:
-            parms = stream.get(pikepdf.Name.DecodeParms)
-            stream.write(cleaned, filter=pikepdf.Name.DCTDecode,
-                         decode_parms=cast("pikepdf.Dictionary | pikepdf.Array | None", parms))
-            self._report.note_removed(Removed.EMBEDDED_IMAGE_METADATA)
-
-
-# Markup annotations carry the author's name in /T (for form fields /T is the field name).
-_ANNOTATIONS_WITH_AUTHOR = {
-    pikepdf.Name(n) for n in (
-        "/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine",
-        "/Highlight", "/Underline", "/Squiggly", "/StrikeOut", "/Stamp", "/Caret", "/Ink",
-        "/FileAttachment", "/Sound", "/Redact", "/Popup",
-    )
-}

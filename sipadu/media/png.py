@@ -10,6 +10,9 @@ anything after IEND. Every chunk's CRC is checked, kept or not; an unknown *crit
 a bad CRC or a cut-short file raises :class:`MediaCleaningError`.
 
 Chunk data is streamed, never buffered whole, so memory stays flat even for huge IDATs.
+Picture data is never decompressed (a tiny IDAT declaring a huge picture costs nothing), and
+the number of chunks is capped (see :meth:`SteppingCleaner.count_structure`), since each
+costs a few Python steps.
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ class PngCleaner(SteppingCleaner):
             raise _error("bad_chunk_length")
         if not all(0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A for c in chunk_type):
             raise _error("bad_chunk_type")
+        self.count_structure()
         if self._chunks == 0 and chunk_type != b"IHDR":
             raise _error("first_chunk_not_ihdr")
         critical = chunk_type[0] < 0x61  # upper-case first letter

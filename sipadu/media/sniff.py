@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sipadu.media.base import Cleaner, CleaningReport, FileKind, PassThroughCleaner
@@ -10,6 +10,7 @@ from sipadu.media.jpeg import JpegCleaner
 from sipadu.media.pdf import DEFAULT_PDF_LIMIT, PdfCleaner
 from sipadu.media.png import SIGNATURE as PNG_SIGNATURE
 from sipadu.media.png import PngCleaner
+from sipadu.media.sandbox import SandboxLimits
 from sipadu.media.webp import DEFAULT_WEBP_LIMIT, WebpCleaner
 
 SNIFF_BYTES = 16  # enough for every signature below
@@ -17,10 +18,12 @@ SNIFF_BYTES = 16  # enough for every signature below
 
 @dataclass(frozen=True)
 class CleaningLimits:
-    """How much of a file may be held in memory for the formats that need the whole file."""
+    """How much of a file may be held in memory for the formats that need the whole file,
+    and what cleaning a PDF may cost (its sandbox's limits)."""
 
     webp_max_bytes: int = DEFAULT_WEBP_LIMIT
     pdf_max_bytes: int = DEFAULT_PDF_LIMIT
+    pdf_sandbox: SandboxLimits = field(default_factory=SandboxLimits)
 
 
 def sniff(head: bytes) -> FileKind:
@@ -46,7 +49,7 @@ def cleaner_for(kind: FileKind, limits: CleaningLimits | None = None) -> Cleaner
     if kind is FileKind.WEBP:
         return WebpCleaner(limits.webp_max_bytes)
     if kind is FileKind.PDF:
-        return PdfCleaner(limits.pdf_max_bytes)
+        return PdfCleaner(limits.pdf_max_bytes, limits.pdf_sandbox)
     return PassThroughCleaner()
 
 
@@ -83,7 +86,8 @@ class SniffingCleaner:
     def finish(self) -> bytes:
         out = self._choose() if self._inner is None else b""
         assert self._inner is not None  # noqa: S101 (set by _choose)
-        return out + self._inner.finish()
+        tail = self._inner.finish()
+        return out + tail if out else tail  # no copy of a whole cleaned PDF
 
     def _choose(self) -> bytes:
         head = bytes(self._head)

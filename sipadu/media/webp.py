@@ -6,17 +6,20 @@ a larger WebP raises :class:`MediaCleaningError` (refused with a clear reason).
 
 Kept: VP8, VP8L, VP8X (with the EXIF and XMP flags cleared), ALPH, ANIM, ANMF, ICCP.
 Removed: EXIF, XMP and any unknown chunk, and anything after the RIFF data.
+
+Memory: the file and its cleaned copy. Time: one Python step per chunk, and the number of
+chunks is capped like the JPEG and PNG cleaners' structures (:func:`structure_allowance`).
 """
 
 from __future__ import annotations
 
 from sipadu.media.base import (
     MIB,
-    TOO_LARGE_MESSAGE,
     CleaningReport,
     FileKind,
     MediaCleaningError,
     Removed,
+    structure_allowance,
 )
 
 DEFAULT_WEBP_LIMIT = 32 * MIB
@@ -45,7 +48,7 @@ class WebpCleaner:
     def feed(self, data: bytes) -> bytes:
         if len(self._buf) + len(data) > self._limit:
             self._buf = bytearray()
-            raise MediaCleaningError(FileKind.WEBP, "too_large", TOO_LARGE_MESSAGE)
+            raise MediaCleaningError(FileKind.WEBP, "too_large")
         self._buf += data
         return b""
 
@@ -63,36 +66,42 @@ class WebpCleaner:
             raise _error("truncated")
         if end < len(data):
             self._report.note_removed(Removed.TRAILING_DATA)
-        chunks: list[bytearray] = []
+        out = bytearray(b"RIFF\x00\x00\x00\x00WEBP")
         pos = 12
         seen_image = False
+        allowed = structure_allowance(len(data))
         while pos < end:
-            if pos + 8 > end:
-                raise _error("truncated_chunk_header")
-            fourcc = data[pos:pos + 4]
-            size = int.from_bytes(data[pos + 4:pos + 8], "little")
-            stop = pos + 8 + size
-            if stop > end:
-                raise _error("truncated_chunk")
-            padded = stop + (size & 1)
-            if padded > end:
-                raise _error("truncated_chunk")
-            if fourcc in _KEPT:
-                chunks.append(bytearray(data[pos:padded]))
-                seen_image = seen_image or fourcc in _IMAGE
-            elif fourcc == b"EXIF":
-                self._report.note_removed(Removed.EXIF)
-            elif fourcc == b"XMP ":
-                self._report.note_removed(Removed.XMP)
-            else:
-                self._report.note_removed(Removed.APPLICATION_DATA)
-            pos = padded
+            allowed -= 1
+            if allowed < 0:
+                raise _error("too_many_structures")
+            pos, seen_image = self._take_chunk(data, pos, end, out, seen_image)
         if not seen_image:
             raise _error("no_image_data")
-        for chunk in chunks:
-            if chunk[:4] == b"VP8X":
-                if len(chunk) < 18:
+        out[4:8] = (len(out) - 8).to_bytes(4, "little")
+        return bytes(out)
+
+    def _take_chunk(self, data: bytes, pos: int, end: int, out: bytearray,
+                    seen_image: bool) -> tuple[int, bool]:
+        """Copy the chunk at ``pos`` to ``out`` if kept; the next position."""
+        if pos + 8 > end:
+            raise _error("truncated_chunk_header")
+        fourcc = data[pos:pos + 4]
+        size = int.from_bytes(data[pos + 4:pos + 8], "little")
+        padded = pos + 8 + size + (size & 1)
+        if padded > end:
+            raise _error("truncated_chunk")
+        if fourcc in _KEPT:
+            start = len(out)
+            out += data[pos:padded]
+            if fourcc == b"VP8X":
+                if size < 10:
                     raise _error("bad_vp8x")
-                chunk[8] &= ~(_VP8X_EXIF | _VP8X_XMP) & 0xFF
-        body = b"WEBP" + b"".join(chunks)
-        return b"RIFF" + len(body).to_bytes(4, "little") + body
+                out[start + 8] &= ~(_VP8X_EXIF | _VP8X_XMP) & 0xFF
+            return padded, seen_image or fourcc in _IMAGE
+        if fourcc == b"EXIF":
+            self._report.note_removed(Removed.EXIF)
+        elif fourcc == b"XMP ":
+            self._report.note_removed(Removed.XMP)
+        else:
+            self._report.note_removed(Removed.APPLICATION_DATA)
+        return padded, seen_image

@@ -1,0 +1,84 @@
+"""The words for the reporter: what a cleaner removed, and why a file was refused.
+
+Kept apart from :mod:`sipadu.media.base` so the PDF sandbox process never imports Flask.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext
+
+from sipadu.media.base import CleaningStatus, NotCheckedReason, Removed
+
+REMOVED_LABELS: dict[Removed, Any] = {
+    Removed.EXIF: lazy_gettext("EXIF data (camera, settings, dates, possibly the GPS location)"),
+    Removed.XMP: lazy_gettext("XMP metadata (may name the author, software and location)"),
+    Removed.IPTC: lazy_gettext("IPTC/Photoshop data (captions, author, location)"),
+    Removed.COMMENT: lazy_gettext("comments stored inside the file"),
+    Removed.THUMBNAIL: lazy_gettext("embedded thumbnail pictures"),
+    Removed.TEXT: lazy_gettext("text fields (author, description, software)"),
+    Removed.TIMESTAMP: lazy_gettext("the time the file was last changed"),
+    Removed.APPLICATION_DATA: lazy_gettext("other data blocks added by apps or devices"),
+    Removed.TRAILING_DATA: lazy_gettext(
+        "data hidden after the end of the picture (extra images, video, device data)"
+    ),
+    Removed.DOCUMENT_INFO: lazy_gettext(
+        "document properties (author, title, subject, keywords, creator tool, producer, dates)"
+    ),
+    Removed.ANNOTATION_AUTHORS: lazy_gettext("names of the authors of comments and annotations"),
+    Removed.EMBEDDED_IMAGE_METADATA: lazy_gettext("metadata of pictures inside the document"),
+}
+
+STATUS_LABELS: dict[CleaningStatus, Any] = {
+    CleaningStatus.CLEANED: lazy_gettext("Hidden data was removed from this file."),
+    CleaningStatus.NOTHING_FOUND: lazy_gettext(
+        "This file was checked and carried no hidden data that we remove."
+    ),
+    CleaningStatus.NOT_SUPPORTED: lazy_gettext(
+        "This file was stored as sent; check it for hidden data."
+    ),
+    CleaningStatus.NOT_CHECKED: lazy_gettext(
+        "This file could not be checked for hidden data and was stored as sent."
+    ),
+}
+
+NOT_CHECKED_LABELS: dict[NotCheckedReason, Any] = {
+    NotCheckedReason.TOO_LARGE: lazy_gettext("The document is too large to be checked."),
+    NotCheckedReason.ENCRYPTED: lazy_gettext(
+        "The document is protected by a password, so it cannot be opened to be cleaned."
+    ),
+}
+
+
+DAMAGED_MESSAGE = lazy_gettext(
+    "This file appears to be damaged or incomplete, so its hidden data (such as location or "
+    "author) could not be removed. It was not stored. Open it on your device, save or export "
+    "it again, and send the new copy."
+)
+TOO_LARGE_MESSAGE = lazy_gettext(
+    "This picture is too large to be cleaned of hidden data, so it was not stored. "
+    "Send a smaller copy (for example a screenshot or an exported JPEG)."
+)
+
+
+TOO_COMPLEX_MESSAGE = lazy_gettext(
+    "This file is built in an unusually complex way, so its hidden data (such as location "
+    "or author) could not be removed within safe limits. It was not stored. Open it on your "
+    "device, save or export it again (a document can be printed to a new PDF), and send the "
+    "new copy."
+)
+
+# Refusals for going over a resource limit; every other reason means a damaged file.
+_REASON_MESSAGES: dict[str, Any] = {
+    "too_large": TOO_LARGE_MESSAGE,
+    "too_many_structures": TOO_COMPLEX_MESSAGE,
+    "over_memory_limit": TOO_COMPLEX_MESSAGE,
+    "over_time_limit": TOO_COMPLEX_MESSAGE,
+    "output_too_large": TOO_COMPLEX_MESSAGE,
+}
+
+
+def message_for_reason(reason: str) -> Any:
+    """The sentence for a refusal with this machine-readable reason."""
+    return _REASON_MESSAGES.get(reason, DAMAGED_MESSAGE)
