@@ -7,11 +7,13 @@ A cleaner is a streaming filter: the upload pipeline feeds it the file's bytes i
 they arrive and passes what it returns straight to the encrypting writer. Nothing is written
 to disk. Feeding a file in one piece or in pieces of any sizes gives the same output.
 
-Failure policy: a file of a type we clean (JPEG, PNG, WebP, PDF) that cannot be parsed raises
-:class:`MediaCleaningError`, and the upload must be refused. We never store such a file as
-sent, because its metadata would go through unexamined. The only files stored as sent are
-those of a type we do not clean (``not_supported``) and PDFs we deliberately could not open
-(too large, password protected: ``not_checked``); the reporter is told so for each file.
+Failure policy: a file of a type we clean (JPEG, PNG, WebP, PDF) that cannot be parsed, or
+cannot be cleaned within the resource bounds (absurdly many segments or chunks, a PDF over
+its sandbox's limits), raises :class:`MediaCleaningError`, and the upload must be refused.
+We never store such a file as sent, because its metadata would go through unexamined. The
+only files stored as sent are those of a type we do not clean (``not_supported``) and PDFs
+we deliberately could not open (too large, password protected: ``not_checked``); the
+reporter is told so for each file.
 """
 
 from __future__ import annotations

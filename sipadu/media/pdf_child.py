@@ -35,6 +35,15 @@ def forbid_core_dumps() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
 
 
+def set_limit(which: int, value: int) -> None:
+    """Soft and hard limit ``value``, or lower if the worker already runs under a lower one
+    (raising a hard limit is not allowed, and the lower one bounds us anyway)."""
+    _soft, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
 def address_space() -> int:
     """This process's current virtual size in bytes (Linux)."""
     with open("/proc/self/statm", encoding="ascii") as statm:
@@ -50,10 +59,9 @@ def main(args: list[str]) -> None:
     """``args``: CPU seconds, memory budget in bytes, largest output in bytes."""
     cpu_seconds, memory_budget, max_output = (int(arg) for arg in args)
     forbid_core_dumps()
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    set_limit(resource.RLIMIT_CPU, cpu_seconds)
     data = sys.stdin.buffer.read()
-    limit = address_space() + memory_budget
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    set_limit(resource.RLIMIT_AS, address_space() + memory_budget)
     report = CleaningReport(FileKind.PDF)
     try:
         cleaned = clean_document(data, report)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
-import select
+import selectors
 import signal
 import subprocess
 import sys
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import IO
 
 from sipadu.media.base import MIB
+
+log = logging.getLogger(__name__)
 
 # Run the child without executing sipadu/__init__.py (which imports the whole app): bare
 # package modules are enough to import the few media modules it needs.
@@ -91,6 +94,8 @@ def clean_pdf_in_sandbox(data: bytes | bytearray, limits: SandboxLimits) -> Sand
     end = out.find(b"\n")
     if child.returncode != 0 or end < 0:
         # Died another way (an allocation qpdf could not survive, a crash): not cleaned.
+        # Said in the log (no content), since a sandbox that cannot start refuses every PDF.
+        log.warning("PDF sandbox ended without an answer (exit status %s)", child.returncode)
         return SandboxResult("refused", "sandbox_failed")
     answer = json.loads(bytes(out[:end]))
     del out[:end + 1]  # cheap for a bytearray: the cleaned copy is not copied again
@@ -107,13 +112,14 @@ def _exchange(child: subprocess.Popen[bytes], data: bytes | bytearray,
     feeder.start()
     out = bytearray()
     source = child.stdout.fileno()
+    selector = selectors.DefaultSelector()  # not select(): a worker's fds may pass 1024
+    selector.register(source, selectors.EVENT_READ)
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            ready, _, _ = select.select([source], [], [], remaining)
-            if ready:
+            if selector.select(remaining):
                 piece = os.read(source, _READ_SIZE)
                 if not piece:
                     break
@@ -122,6 +128,7 @@ def _exchange(child: subprocess.Popen[bytes], data: bytes | bytearray,
     except subprocess.TimeoutExpired:
         return None
     finally:
+        selector.close()
         if child.returncode is None:
             child.kill()
             child.wait()

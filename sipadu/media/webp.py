@@ -13,6 +13,8 @@ chunks is capped like the JPEG and PNG cleaners' structures (:func:`structure_al
 
 from __future__ import annotations
 
+from typing import cast
+
 from sipadu.media.base import (
     MIB,
     CleaningReport,
@@ -53,11 +55,12 @@ class WebpCleaner:
         return b""
 
     def finish(self) -> bytes:
-        data = bytes(self._buf)
-        self._buf = bytearray()
-        return self._clean(data)
+        data, self._buf = self._buf, bytearray()
+        # The file and its cleaned copy, no third copy: the copy is handed on as the
+        # bytearray it was built in (callers only write it on).
+        return cast("bytes", self._clean(data))
 
-    def _clean(self, data: bytes) -> bytes:
+    def _clean(self, data: bytearray) -> bytearray:
         if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
             raise _error("bad_header")
         riff_size = int.from_bytes(data[4:8], "little")
@@ -78,14 +81,14 @@ class WebpCleaner:
         if not seen_image:
             raise _error("no_image_data")
         out[4:8] = (len(out) - 8).to_bytes(4, "little")
-        return bytes(out)
+        return out
 
-    def _take_chunk(self, data: bytes, pos: int, end: int, out: bytearray,
+    def _take_chunk(self, data: bytearray, pos: int, end: int, out: bytearray,
                     seen_image: bool) -> tuple[int, bool]:
         """Copy the chunk at ``pos`` to ``out`` if kept; the next position."""
         if pos + 8 > end:
             raise _error("truncated_chunk_header")
-        fourcc = data[pos:pos + 4]
+        fourcc = bytes(data[pos:pos + 4])
         size = int.from_bytes(data[pos + 4:pos + 8], "little")
         padded = pos + 8 + size + (size & 1)
         if padded > end:

@@ -25,7 +25,7 @@ from sipadu.media import (
     make_cleaner,
     sniff,
 )
-from tests.media import samples
+from tests.media import hostile, samples
 
 # The sample JPEG carries an MPF block on purpose; Pillow warns about it when opening.
 pytestmark = pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO")
@@ -379,3 +379,41 @@ def test_every_cleaner_satisfies_the_protocol() -> None:
     for data in (sample("jpeg"), sample("png"), sample("webp"), sample("pdf"), b"x" * 20):
         assert isinstance(make_cleaner("f", None, first_bytes=data[:SNIFF_BYTES]), Cleaner)
         assert isinstance(make_cleaner("f", None), Cleaner)
+
+
+# --- structure caps: absurd files refused, real ones (many small IDATs) kept -------------
+
+def _png_with_idat_pieces(data: bytes, piece: int) -> bytes:
+    """The PNG ``data`` (IHDR, IDATs, IEND only) with its picture data re-split into IDAT
+    chunks of ``piece`` bytes."""
+    pos, idat = 8, bytearray()
+    while pos < len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        if data[pos + 4:pos + 8] == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    pieces = b"".join(samples.png_chunk(b"IDAT", bytes(idat[i:i + piece]))
+                      for i in range(0, len(idat), piece))
+    return data[:33] + pieces + samples.png_chunk(b"IEND", b"")
+
+
+def test_png_of_many_small_idat_chunks_is_cleaned_and_unchanged() -> None:
+    """Chunks of 256 bytes (smaller than any real encoder writes) are always allowed."""
+    data = _png_with_idat_pieces(hostile.png_normal(2 * 1024 * 1024), 256)
+    assert data.count(b"IDAT") > 4096  # past the free allowance: the per-byte one decides
+    cleaned, report = clean(data, [65536])
+    assert report.status is CleaningStatus.NOTHING_FOUND and cleaned == data
+
+
+@pytest.mark.parametrize("build", [
+    lambda n: clean(sample("png"))[0][:33] + samples.png_chunk(b"prVt", b"") * n
+    + clean(sample("png"))[0][33:],
+    lambda n: b"\xff\xd8" + b"\xff\xfe\x00\x02" * n + clean(sample("jpeg"))[0][2:],
+])
+def test_files_of_absurdly_many_empty_structures_are_refused(
+        build: Callable[[int], bytes]) -> None:
+    fine = build(1000)
+    assert clean(fine)[1].cleanable
+    error = _refused(build(20_000), [65536])
+    assert error.reason == "too_many_structures"
+    assert "unusually complex" in str(error.message)

@@ -3,6 +3,8 @@ their rendered pages make a browser send them): a clear refusal, and nothing sto
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 from flask import Flask
@@ -60,3 +62,17 @@ def test_evidence_with_a_pdf_bomb_is_refused_and_nothing_is_stored(ready: Ready)
     with app.app_context():
         assert db_session().scalars(select(Attachment)).all() == []
     assert stored_blobs(app) == blobs_before
+
+
+def test_the_api_refuses_a_png_of_empty_chunks_in_its_json_shape(ready: Ready) -> None:
+    app = ready.app
+    answer = app.test_client().post("/api/v1/reports", content_type="multipart/form-data", data={
+        "report": json.dumps(BASE_REPORT),
+        "attachments": [(io.BytesIO(hostile.png_empty_chunks(60 * 1024)), "foto.png")]})
+    assert answer.status_code == 422
+    error = answer.get_json()["error"]
+    assert error["code"] == "files_refused" and error["message"].startswith(REFUSAL_ID)
+    assert error["files"][0]["reason"] == "damaged"
+    with app.app_context():
+        assert db_session().scalars(select(Case)).all() == []
+    assert stored_blobs(app) == []
