@@ -39,6 +39,7 @@ from sipadu.sessions.web import (
     cookie_name,
     set_session_cookie,
 )
+from sipadu.staff import login as sign_in_flow
 from sipadu.staff import service, setup, totp
 from sipadu.staff.models import ROLES, StaffAccount
 from sipadu.staff.passwords import WeakPasswordError
@@ -108,7 +109,7 @@ def login() -> ResponseReturnValue:
     form = request.form
     db = db_session()
     try:
-        result = service.authenticate(
+        result = sign_in_flow.authenticate(
             db, form.get("username", ""), form.get("password", ""), form.get("totp", ""),
             params=_params(), audit_key=current_audit_key())
     except service.EnrolmentRequiredError as needed:
@@ -156,7 +157,7 @@ def enrol() -> ResponseReturnValue:
         return _enrol_page(account)
     db = db_session()
     try:
-        result = service.confirm_enrolment(
+        result = sign_in_flow.confirm_enrolment(
             db, account.id, request.form.get("password", ""), request.form.get("totp", ""),
             params=_params(), audit_key=current_audit_key())
     except service.LoginThrottledError as error:
