@@ -186,6 +186,7 @@ def test_escrow_grant_derives_outside_any_transaction(open_app: Flask, tmp_path:
 def test_reporter_paths_derive_outside_any_transaction(open_app: Flask,
                                                        argon2_probe: Argon2Probe) -> None:
     _person(open_app)
+    argon2_probe.reset()
     client = open_app.test_client()
     filed = client.post("/api/v1/reports", json={"category": "pungli",
                                                  "what": "Petugas meminta uang di loket."})
