@@ -41,10 +41,11 @@ def argon2_probe(monkeypatch: pytest.MonkeyPatch) -> Iterator[Argon2Probe]:
 def _attempt(app: Flask, db: Session, case: str) -> type[Exception] | None:
     person = enrolled(app, db, confirmed=not case.startswith("unenrolled"))
     username, password, code = person.username, person.password, person.code()
-    changes: dict[str, object] = {
+    by_case: dict[str, dict[str, object]] = {
         "deactivated": {"active": False},
         "throttled": {"failed_logins": 8, "last_failed_login_at": datetime.now(UTC)},
-    }.get(case, {})
+    }
+    changes = by_case.get(case, {})
     if changes:
         db.execute(update(StaffAccount).where(StaffAccount.id == person.account_id)
                    .values(**changes))
