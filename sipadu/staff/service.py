@@ -191,25 +191,31 @@ def change_password(
     require_strong_password(new_password, account.username)
     staff_id, box = account.id, account.wrapped_private_key
     end_reads(db)
-    with admit():
-        try:
-            private = staff_crypto.unlock_private_key(box, old_password, account_id=staff_id)
-        except WrongPasswordError:
-            private = None
-        else:
-            kek = pwbox.prepare_kek(new_password, params)
-            password_hash = staff_crypto.hash_password(new_password, params)
+    rewrapped = _rewrap_for_new_password(box, old_password, new_password, params, staff_id)
     current = db.get(StaffAccount, staff_id, with_for_update=True, populate_existing=True)
-    if private is None or current is None or current.wrapped_private_key != box:
+    # A box changed during the derivation (another password change, a reset) wins.
+    if rewrapped is None or current is None or current.wrapped_private_key != box:
         _audit(db, audit_key, "staff:password_changed", f"staff:{staff_id}", "failure")
         raise LoginFailedError()
-    current.wrapped_private_key = staff_crypto.seal_private_key(private, kek,
-                                                                account_id=staff_id)
-    current.password_hash = password_hash
+    current.wrapped_private_key, current.password_hash = rewrapped
     current.password_changed_at = _now()
     end_staff_sessions(db, staff_id, keep_id_hash=keep_session_hash)
     _audit(db, audit_key, "staff:password_changed", _actor(current))
     db.flush()
+
+
+def _rewrap_for_new_password(box: bytes, old_password: str, new_password: str,
+                             params: Argon2Params, staff_id: int) -> tuple[bytes, str] | None:
+    """The key box and verifier for ``new_password``, or ``None`` if ``old_password`` does not
+    open ``box``. Three derivations; call it with no transaction open."""
+    with admit():
+        try:
+            private = staff_crypto.unlock_private_key(box, old_password, account_id=staff_id)
+        except WrongPasswordError:
+            return None
+        kek = pwbox.prepare_kek(new_password, params)
+        verifier = staff_crypto.hash_password(new_password, params)
+    return staff_crypto.seal_private_key(private, kek, account_id=staff_id), verifier
 
 
 def admin_reset(

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from sipadu.crypto.casekey import format_case_key, generate_case_key, parse_case_key
 from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private
 from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
@@ -26,6 +27,8 @@ from sipadu.staff.setup import issue_setup_token
 from tests.argon2probe import Argon2Probe, installed_probe
 from tests.conftest import Database, build_app, make_settings
 from tests.factories import make_case
+from tests.reporting.conftest import case_key_of, submit
+from tests.reporting.conftest import login as reporter_login
 from tests.staffkit import Enrolled, csrf, enrolled, sign_in
 
 LOGIN_PATHS = ["success", "wrong_password", "unknown", "wrong_totp", "unenrolled",
@@ -192,8 +195,13 @@ def test_reporter_paths_derive_outside_any_transaction(open_app: Flask,
                                                  "what": "Petugas meminta uang di loket."})
     assert filed.status_code == 201
     key = filed.get_json()["case_key"]
-    wrong = key[:-8] + ("AAAAA" if not key[:-8].endswith("AAAAA") else "BBBBB") + key[-3:]
+    wrong = format_case_key(generate_case_key(parse_case_key(key).code))  # valid, not the key
     for guess, status in ((key, 200), (wrong, 401)):
         answer = client.get("/api/v1/case", headers={"Authorization": f"CaseKey {guess}"})
-        assert answer.status_code in (status, 400)
-    argon2_probe.assert_outside(at_least=2)
+        assert answer.status_code == status
+    browser = open_app.test_client()
+    page = submit(browser)
+    assert page.status_code == 201
+    assert reporter_login(browser, case_key_of(page)).status_code == 303
+    assert reporter_login(open_app.test_client(), wrong).status_code == 401
+    argon2_probe.assert_outside(at_least=6)
