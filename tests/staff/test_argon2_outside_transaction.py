@@ -205,3 +205,12 @@ def test_reporter_paths_derive_outside_any_transaction(open_app: Flask,
     assert reporter_login(browser, case_key_of(page)).status_code == 303
     assert reporter_login(open_app.test_client(), wrong).status_code == 401
     argon2_probe.assert_outside(at_least=6)
+
+
+def test_shell_account_creation_derives_outside_any_transaction(
+        open_app: Flask, argon2_probe: Argon2Probe) -> None:
+    result = open_app.test_cli_runner().invoke(args=[
+        "account", "create", "--username", "auditor-baru", "--role", "auditor",
+        "--password-stdin"], input="kuda-laut-berlari-2026\n")
+    assert result.exit_code == 0, result.output
+    argon2_probe.assert_outside(at_least=2)
