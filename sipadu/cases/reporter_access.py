@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sipadu.audit.service import record_event
@@ -37,29 +40,33 @@ class OpenedCase:
     dek: bytes = field(repr=False)
 
 
-def _throttle_row(db: Session, code: str, moment: datetime) -> CaseKeyThrottle:
-    row = db.get(CaseKeyThrottle, code, with_for_update=True)
-    if row is None:
-        row = CaseKeyThrottle(code=code, failures=0, last_failure_at=moment)
-        db.add(row)
-    return row
+def _count_failure(db: Session, code: str, moment: datetime) -> None:
+    """Add one failure in one statement: simultaneous first failures for a code must all
+    count, and none may fail on the row another guess inserted a moment earlier."""
+    dialect = db.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(CaseKeyThrottle).values(code=code, failures=1, last_failure_at=moment)
+    db.execute(statement.on_conflict_do_update(
+        index_elements=[CaseKeyThrottle.code],
+        set_={"failures": CaseKeyThrottle.failures + 1, "last_failure_at": moment}))
 
 
 def _check_throttle(db: Session, code: str, moment: datetime) -> None:
-    row = db.get(CaseKeyThrottle, code)
+    # Columns, not the ORM object: a row cached in the session would miss the failures
+    # counted since by single-statement upserts.
+    row = db.execute(select(CaseKeyThrottle.failures, CaseKeyThrottle.last_failure_at)
+                     .where(CaseKeyThrottle.code == code)).first()
     if row is None:
         return
-    last = row.last_failure_at
-    wait = is_throttled(row.failures, last if last.tzinfo else last.replace(tzinfo=UTC), moment)
+    failures, last = row
+    wait = is_throttled(failures, last if last.tzinfo else last.replace(tzinfo=UTC), moment)
     if wait:
         raise CaseKeyThrottledError(wait)
 
 
 def _record_failure(db: Session, code: str, moment: datetime, audit_key: bytes,
                     exists: bool) -> None:
-    row = _throttle_row(db, code, moment)
-    row.failures += 1
-    row.last_failure_at = moment
+    _count_failure(db, code, moment)
     record_event(db, audit_key, "reporter:login_failed", actor="reporter",
                  case_code=code if exists else None, outcome="failure", now=moment)
     db.flush()
@@ -92,9 +99,7 @@ def open_case_with_key(
     except (WrongCaseKeyError, DecryptionError):
         _record_failure(db, key.code, moment, audit_key, exists=True)
         raise WrongCaseKeyError("case key does not match") from None
-    row = db.get(CaseKeyThrottle, key.code)
-    if row is not None:
-        db.delete(row)
+    db.execute(delete(CaseKeyThrottle).where(CaseKeyThrottle.code == key.code))
     record_event(db, audit_key, "reporter:login", actor="reporter", case_code=case.code,
                  now=moment)
     db.flush()

@@ -29,6 +29,10 @@ class CaseServiceError(Exception):
     """Base class for case errors that views turn into clear messages."""
 
 
+class CaseCodeTakenError(CaseServiceError):
+    """The code of the prepared case key is in use: prepare another, outside the transaction."""
+
+
 class ServiceNotReadyError(CaseServiceError):
     """No approved supervisor exists: nobody at the Inspektorat could read a new report.
 
@@ -96,13 +100,16 @@ def _code_in_use(db: Session, code: str) -> bool:
 def _unused_prepared_key(db: Session, prepared: PreparedCaseKey | None,
                          params: Argon2Params) -> PreparedCaseKey:
     # The key record is bound to its code, so a taken code costs a new derivation; with 32^6
-    # codes that practically never happens.
+    # codes that practically never happens. A key prepared before the transaction is not
+    # replaced here: that derivation would hold the transaction open (CaseCodeTakenError).
+    if prepared is not None:
+        if _code_in_use(db, prepared.key.code):
+            raise CaseCodeTakenError(prepared.key.code)
+        return prepared
     for _ in range(20):
-        if prepared is None:
-            prepared = prepare_case_key(params)
-        if not _code_in_use(db, prepared.key.code):
-            return prepared
-        prepared = None
+        fresh = prepare_case_key(params)
+        if not _code_in_use(db, fresh.key.code):
+            return fresh
     raise CaseServiceError("could not find a free case code")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from dataclasses import dataclass, field
 
 from sipadu.crypto import envelope
 from sipadu.crypto.envelope import CaseId
@@ -32,14 +33,36 @@ def normalize_password(password: str) -> bytes:
     return unicodedata.normalize("NFC", password).encode("utf-8")
 
 
+@dataclass(frozen=True)
+class PreparedKek:
+    """A KEK derived from a password with a fresh salt, ready to seal one secret.
+
+    Deriving is the slow (Argon2id) part and needs neither the secret nor its context, so
+    callers derive before they open a database transaction and seal inside it.
+    """
+
+    header: bytes
+    kek: bytes = field(repr=False)
+
+
+def prepare_kek(password: str, params: Argon2Params) -> PreparedKek:
+    """Derive a KEK from ``password`` with a fresh salt (one Argon2id derivation)."""
+    salt = secrets.token_bytes(SALT_SIZE)
+    kek = argon2id(normalize_password(password), salt, params, envelope.KEY_SIZE)
+    return PreparedKek(bytes((VERSION,)) + params.encode() + salt, kek)
+
+
+def seal_prepared(prepared: PreparedKek, secret: bytes, *, context: CaseId,
+                  kind: bytes) -> bytes:
+    """The box of ``secret`` under a prepared KEK (no Argon2 work)."""
+    return prepared.header + envelope.seal(prepared.kek, secret, case_id=context, kind=kind)
+
+
 def wrap(
     secret: bytes, password: str, params: Argon2Params, *, context: CaseId, kind: bytes
 ) -> bytes:
     """Encrypt ``secret`` under Argon2id(password, fresh salt) with ``params``."""
-    salt = secrets.token_bytes(SALT_SIZE)
-    kek = argon2id(normalize_password(password), salt, params, envelope.KEY_SIZE)
-    header = bytes((VERSION,)) + params.encode() + salt
-    return header + envelope.seal(kek, secret, case_id=context, kind=kind)
+    return seal_prepared(prepare_kek(password, params), secret, context=context, kind=kind)
 
 
 def read_params(box: bytes) -> Argon2Params:

@@ -64,15 +64,19 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def dummy_derivation(password: str, params: Argon2Params) -> None:
+    """Spend one Argon2 derivation on nothing (equal work on a failing path)."""
+    argon2id(pwbox.normalize_password(password), secrets.token_bytes(SALT_SIZE), params, 32)
+
+
 def dummy_login_check(password: str, params: Argon2Params) -> bool:
     """Spend the Argon2 work of a real login (verify + unlock) and return False.
 
     Call it for an unknown username so timing does not reveal which accounts
     exist.
     """
-    salt = secrets.token_bytes(SALT_SIZE)
-    argon2id(pwbox.normalize_password(password), salt, params, 32)
-    argon2id(pwbox.normalize_password(password), salt[::-1], params, 32)
+    dummy_derivation(password, params)
+    dummy_derivation(password, params)
     return False
 
 
@@ -99,18 +103,47 @@ def wrap_private_key(
     )
 
 
+@dataclass(frozen=True)
+class PreparedStaffKeys:
+    """A new key pair, its password verifier and a KEK: all the Argon2 work of an account's
+    keys, done before the account row (whose id the private key box is bound to) exists."""
+
+    public_key: bytes
+    private_key: bytes = field(repr=False)
+    kek: pwbox.PreparedKek = field(repr=False)
+    password_hash: str = field(repr=False)
+
+
+def prepare_staff_keys(password: str, params: Argon2Params) -> PreparedStaffKeys:
+    """Generate a key pair and do the two derivations (verifier and KEK) for ``password``."""
+    private, public = grants.generate_keypair()
+    return PreparedStaffKeys(public, private, pwbox.prepare_kek(password, params),
+                             hash_password(password, params))
+
+
+def seal_private_key(private_key: bytes, kek: pwbox.PreparedKek, *,
+                     account_id: CaseId) -> bytes:
+    """The private key box bound to ``account_id``, under a prepared KEK (no Argon2 work)."""
+    if len(private_key) != grants.PRIVATE_KEY_SIZE:
+        raise ValueError("private key must be 32 bytes")
+    return pwbox.seal_prepared(kek, private_key, context=_context(account_id),
+                               kind=KIND_STAFF_PRIVATE_KEY)
+
+
+def seal_staff_keys(prepared: PreparedStaffKeys, *, account_id: CaseId) -> StaffKeyMaterial:
+    """The stored key material of ``prepared`` for the account ``account_id``."""
+    return StaffKeyMaterial(
+        public_key=prepared.public_key,
+        wrapped_private_key=seal_private_key(prepared.private_key, prepared.kek,
+                                             account_id=account_id),
+        password_hash=prepared.password_hash)
+
+
 def create_staff_keys(
     password: str, params: Argon2Params, *, account_id: CaseId
 ) -> StaffKeyMaterial:
     """Generate a key pair for a new account (or an admin reset) and wrap it."""
-    private, public = grants.generate_keypair()
-    return StaffKeyMaterial(
-        public_key=public,
-        wrapped_private_key=wrap_private_key(
-            private, password, params, account_id=account_id
-        ),
-        password_hash=hash_password(password, params),
-    )
+    return seal_staff_keys(prepare_staff_keys(password, params), account_id=account_id)
 
 
 def unlock_private_key(

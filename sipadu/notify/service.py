@@ -2,7 +2,8 @@
 
 Other packages call ``notify_new_case`` or ``notify_reporter_reply`` in the transaction of the
 event; that only queues rows. ``sipadu notify send`` (cron or a systemd timer, every few
-minutes) sends each recipient at most one digest per ``DIGEST_INTERVAL``. E-mail is plain
+minutes) sends each recipient at most one digest per ``DIGEST_INTERVAL``, with no database
+transaction open while it talks to the mail server (see ``send_digests``). E-mail is plain
 text through someone else's servers, so a digest says only *that* something happened and how
 often: no case code, no category, no text. Without an SMTP host a content-free log line (staff
 id and counts, never an address) stands in for the mail.
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sipadu.audit.service import record_event
@@ -105,17 +108,89 @@ def digest_body(counts: Counter[str]) -> str:
     return "\n".join(lines) + "\n\n" + FOOTER
 
 
-def _due(db: Session, staff_id: int, moment: datetime) -> bool:
-    sent = db.get(NotificationLog, staff_id)
-    return sent is None or _aware(sent.last_sent_at) + DIGEST_INTERVAL <= moment
+@dataclass(frozen=True)
+class _Digest:
+    """One recipient's queued events, read before any mail server is contacted."""
+
+    staff_id: int
+    last_row_id: int
+    counts: Counter[str]
+    address: str | None = field(repr=False)
 
 
-def _mark_sent(db: Session, staff_id: int, moment: datetime) -> None:
-    sent = db.get(NotificationLog, staff_id)
-    if sent is None:
-        db.add(NotificationLog(staff_id=staff_id, last_sent_at=moment))
+def _collect(db: Session) -> list[_Digest]:
+    pending: dict[int, tuple[int, Counter[str]]] = {}
+    for row in db.scalars(select(PendingNotification).order_by(PendingNotification.id)):
+        last, counts = pending.setdefault(row.staff_id, (0, Counter()))
+        counts[row.kind] += 1
+        pending[row.staff_id] = (max(last, row.id), counts)
+    digests = []
+    for staff_id, (last_id, counts) in pending.items():
+        account = db.get(StaffAccount, staff_id)
+        address = account.email if account is not None and account.active else None
+        digests.append(_Digest(staff_id, last_id, counts, address))
+    return digests
+
+
+def _claim(db: Session, staff_id: int, moment: datetime) -> tuple[datetime | None] | None:
+    """Mark the digest as going out now, so an overlapping run does not send it too.
+
+    Returns ``(previous send time,)`` when claimed, ``None`` when not due (or claimed by
+    another run). Committed at once: the claim is the only thing held while mail goes out.
+    """
+    row = db.get(NotificationLog, staff_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        claimed = db.execute(_insert_for(db)(NotificationLog).values(
+            staff_id=staff_id, last_sent_at=moment).on_conflict_do_nothing())
+        db.commit()
+        return (None,) if claimed.rowcount else None  # type: ignore[attr-defined]
+    previous = row.last_sent_at
+    if _aware(previous) + DIGEST_INTERVAL > moment:
+        db.commit()
+        return None
+    row.last_sent_at = moment
+    db.commit()
+    return (previous,)
+
+
+def _insert_for(db: Session) -> Any:
+    return postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _release(db: Session, staff_id: int, previous: datetime | None, moment: datetime) -> None:
+    """Undo a claim whose mail could not be delivered: the next run tries again."""
+    mine = (NotificationLog.staff_id == staff_id) & (NotificationLog.last_sent_at == moment)
+    if previous is None:
+        db.execute(delete(NotificationLog).where(mine))
     else:
-        sent.last_sent_at = moment
+        db.execute(update(NotificationLog).where(mine).values(last_sent_at=previous))
+    db.commit()
+
+
+def _record_sent(db: Session, digest: _Digest, audit_key: bytes) -> None:
+    # Only the rows this digest counted: events queued while it was on its way stay queued.
+    db.execute(delete(PendingNotification).where(
+        PendingNotification.staff_id == digest.staff_id,
+        PendingNotification.id <= digest.last_row_id))
+    record_event(db, audit_key, "notification:sent", actor="system",
+                 detail={"target": digest.staff_id, "events": sum(digest.counts.values())})
+    db.commit()
+
+
+def _deliver(transport: Transport | None, digest: _Digest) -> str:
+    """Send (``sent``), log (``logged``, no SMTP or no address) or fail (``deferred``)."""
+    body = digest_body(digest.counts)
+    if transport is None or digest.address is None:
+        log.info("notification digest for staff:%d: %s", digest.staff_id,
+                 ", ".join(f"{kind}={n}" for kind, n in sorted(digest.counts.items())))
+        return "logged"
+    try:
+        transport.send(digest.address, SUBJECT, body)
+    except OSError:
+        log.warning("notification digest for staff:%d not delivered; kept queued",
+                    digest.staff_id)
+        return "deferred"
+    return "sent"
 
 
 def send_digests(db: Session, transport: Transport | None, *, audit_key: bytes,
@@ -123,35 +198,26 @@ def send_digests(db: Session, transport: Transport | None, *, audit_key: bytes,
     """Send one digest per recipient whose last digest is older than the interval.
 
     ``transport`` None means no SMTP server: each digest becomes a content-free log line.
-    A delivery failure leaves that recipient's rows queued for the next run.
+    No transaction is open while a mail server is contacted: the queue is read and
+    committed, each digest is claimed in a short transaction, sent, then its rows are
+    deleted and its audit event recorded in another. Delivery is at least once: a crash
+    between the send and that last commit sends the same counts again once the interval has
+    passed; a crash before the send delays the digest by one interval, never loses it. A
+    delivery failure releases the claim and keeps the rows queued for the next run.
     """
     moment = _now(now)
-    pending: dict[int, Counter[str]] = {}
-    for row in db.scalars(select(PendingNotification).order_by(PendingNotification.id)):
-        pending.setdefault(row.staff_id, Counter())[row.kind] += 1
-    sent = logged = deferred = 0
-    for staff_id, counts in pending.items():
-        if not _due(db, staff_id, moment):
-            deferred += 1
+    digests = _collect(db)
+    db.commit()
+    outcomes: Counter[str] = Counter()
+    for digest in digests:
+        claim = _claim(db, digest.staff_id, moment)
+        if claim is None:
+            outcomes["deferred"] += 1
             continue
-        account = db.get(StaffAccount, staff_id)
-        body = digest_body(counts)
-        if transport is not None and account is not None and account.email and account.active:
-            try:
-                transport.send(account.email, SUBJECT, body)
-            except OSError:
-                log.warning("notification digest for staff:%d not delivered; kept queued",
-                            staff_id)
-                deferred += 1
-                continue
-            sent += 1
+        outcome = _deliver(transport, digest)
+        outcomes[outcome] += 1
+        if outcome == "deferred":
+            _release(db, digest.staff_id, claim[0], moment)
         else:
-            log.info("notification digest for staff:%d: %s", staff_id,
-                     ", ".join(f"{kind}={n}" for kind, n in sorted(counts.items())))
-            logged += 1
-        db.execute(delete(PendingNotification).where(PendingNotification.staff_id == staff_id))
-        _mark_sent(db, staff_id, moment)
-        record_event(db, audit_key, "notification:sent", actor="system",
-                     detail={"target": staff_id, "events": sum(counts.values())})
-    db.flush()
-    return SendReport(sent, logged, deferred)
+            _record_sent(db, digest, audit_key)
+    return SendReport(outcomes["sent"], outcomes["logged"], outcomes["deferred"])

@@ -30,6 +30,8 @@ from sipadu.cases.content import (
 )
 from sipadu.cases.models import Case
 from sipadu.cases.service import (
+    CaseCodeTakenError,
+    CaseServiceError,
     CreatedCase,
     create_case,
     day_start,
@@ -43,6 +45,7 @@ from sipadu.settings import Settings
 from sipadu.storage.uploads import EncryptedUpload
 
 REPORTER = "reporter"
+CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically never one)
 
 
 class ReporterCaseGoneError(LookupError):
@@ -102,6 +105,21 @@ def _store_files(db: Session, case: Case, dek: bytes,
     return files
 
 
+def _create_with_prepared_key(db: Session, report: dict[str, object],
+                              identity: dict[str, str] | None, settings: Settings,
+                              audit_key: bytes, escrow_public: bytes | None) -> CreatedCase:
+    for _ in range(CODE_ATTEMPTS):
+        prepared = prepare_case_key(settings.argon2)
+        try:
+            return create_case(db, report, identity=identity,
+                               recipients=submission_recipients(db),
+                               escrow_public=escrow_public, params=settings.argon2,
+                               audit_key=audit_key, prepared=prepared)
+        except CaseCodeTakenError:
+            db.commit()  # only reads so far: end them before the next derivation
+    raise CaseServiceError("could not find a free case code")
+
+
 def submit_report(db: Session, report: dict[str, object], identity: dict[str, str] | None,
                   uploads: Sequence[EncryptedUpload], settings: Settings) -> Submission:
     """File a new case with its (already accepted) uploads; raises ServiceNotReadyError.
@@ -109,11 +127,9 @@ def submit_report(db: Session, report: dict[str, object], identity: dict[str, st
     Run inside the Argon2 gate: enrolling the case key costs one Argon2id derivation, done
     before the first query so no transaction (on SQLite: the write lock) is held during it.
     """
-    prepared = prepare_case_key(settings.argon2)
     audit_key, escrow_public = _keys(settings)
-    created = create_case(db, report, identity=identity, recipients=submission_recipients(db),
-                          escrow_public=escrow_public, params=settings.argon2,
-                          audit_key=audit_key, prepared=prepared)
+    created = _create_with_prepared_key(db, report, identity, settings, audit_key,
+                                        escrow_public)
     files = _store_files(db, created.case, created.dek, uploads)
     for _ in files:
         record_event(db, audit_key, "attachment:added", actor=REPORTER,

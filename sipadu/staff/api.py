@@ -11,7 +11,7 @@ from sipadu.app_context import current_settings
 from sipadu.db import db_session
 from sipadu.sessions.service import end_session, start_session
 from sipadu.sessions.web import bearer_token
-from sipadu.staff import service
+from sipadu.staff import login, service
 from sipadu.staff.models import ROLES
 from sipadu.web.auth import public, require_roles
 from sipadu.web.errors import api_error
@@ -35,7 +35,7 @@ def create_session() -> ResponseReturnValue:
     assert settings.keyring is not None  # noqa: S101
     db = db_session()
     try:
-        result = service.authenticate(
+        result = login.authenticate(
             db, _field(body, "username"), _field(body, "password"), _field(body, "totp"),
             params=settings.argon2, audit_key=settings.keyring.audit_hmac_key, channel="api")
     except (service.LoginFailedError, service.EnrolmentRequiredError,

@@ -1,9 +1,9 @@
 """Staff accounts: creation, login with mandatory TOTP, password change, reset, deactivation.
 
-Every function takes the caller's DB session and writes its audit event in that transaction;
-the caller commits (also after a failed login, so the failure count and event persist).
-Login messages never say whether a username exists: an unknown name costs the same Argon2
-work as a known one (``dummy_login_check``) and fails with the same ``LoginFailedError``.
+Every function takes the caller's DB session and writes its audit event in its transaction;
+the caller commits. A function that spends Argon2 work first ends the session's transaction
+(``end_reads``) and writes only after the derivation, so no transaction is open while Argon2
+runs. Sign-in and TOTP enrolment live in ``sipadu.staff.login``.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from sipadu.audit.service import record_event
 from sipadu.cases.models import CaseGrant
+from sipadu.crypto import pwbox
 from sipadu.crypto import staff as staff_crypto
 from sipadu.crypto.errors import WrongPasswordError
 from sipadu.crypto.params import Argon2Params
 from sipadu.sessions.service import end_staff_sessions
-from sipadu.staff import throttle, totp
+from sipadu.staff import totp
 from sipadu.staff.models import ROLES, StaffAccount
-from sipadu.staff.passwords import MAX_LENGTH, require_strong_password
+from sipadu.staff.passwords import require_strong_password
 from sipadu.web.argon2_gate import admit
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}", re.ASCII)
@@ -86,9 +87,13 @@ def _actor(account: StaffAccount) -> str:
     return f"staff:{account.id}"
 
 
-def _audit(db: Session, key: bytes, tag: str, actor: str, outcome: str = "success",
-           **detail: str | int | bool | None) -> None:
+def audit_staff(db: Session, key: bytes, tag: str, actor: str, outcome: str = "success",
+                **detail: str | int | bool | None) -> None:
+    """Record an account event (``detail`` never holds a password, code or typed name)."""
     record_event(db, key, tag, actor=actor, outcome=outcome, detail=detail or None)
+
+
+_audit = audit_staff
 
 
 def normalise_username(username: str) -> str:
@@ -123,6 +128,15 @@ def find_account(db: Session, username: str) -> StaffAccount | None:
     return db.scalar(select(StaffAccount).where(StaffAccount.username == name))
 
 
+def end_reads(db: Session) -> None:
+    """End the session's transaction before Argon2 work (committing what it holds).
+
+    On SQLite a transaction holds the write lock from its first statement (``BEGIN
+    IMMEDIATE``): a derivation inside one would stall every other request for its duration.
+    """
+    db.commit()
+
+
 def create_account(
     db: Session, username: str, role: str, password: str, *, params: Argon2Params,
     audit_key: bytes, actor: str = "system", email: str | None = None,
@@ -131,7 +145,8 @@ def create_account(
 
     The password must be the owner's own: only the first-run page, the shell while no admin
     exists (``sipadu account create --password-stdin``) and tests call this. Such an account
-    counts as approved; admins create accounts with ``accounts.create_pending_account``."""
+    counts as approved; admins create accounts with ``accounts.create_pending_account``.
+    Commits what the session holds before the Argon2 work; the caller commits the account."""
     name = normalise_username(username)
     if role not in ROLES:
         raise UnknownRoleError(role)
@@ -139,16 +154,29 @@ def create_account(
     address = normalise_email(email)
     if find_account(db, name) is not None:
         raise DuplicateUsernameError(name)
+    end_reads(db)
+    with admit():
+        prepared = staff_crypto.prepare_staff_keys(password, params)
+    return add_prepared_account(db, name, role, prepared, audit_key=audit_key, actor=actor,
+                                email=address)
+
+
+def add_prepared_account(
+    db: Session, name: str, role: str, prepared: staff_crypto.PreparedStaffKeys, *,
+    audit_key: bytes, actor: str, email: str | None,
+) -> StaffAccount:
+    """Insert an account whose Argon2 work is done (``prepared``); no derivation here."""
+    if find_account(db, name) is not None:  # taken while the keys were derived
+        raise DuplicateUsernameError(name)
     now = _now()
     account = StaffAccount(
-        username=name, role=role, email=address, active=True, password_hash="",
+        username=name, role=role, email=email, active=True, password_hash="",
         public_key=b"", wrapped_private_key=b"", totp_secret=totp.new_totp_secret(),
         totp_confirmed=False, failed_logins=0, created_at=now, password_changed_at=now,
         activation_approved_at=now)
     db.add(account)
     db.flush()  # the id binds the wrapped key to this account
-    with admit():
-        material = staff_crypto.create_staff_keys(password, params, account_id=account.id)
+    material = staff_crypto.seal_staff_keys(prepared, account_id=account.id)
     account.password_hash = material.password_hash
     account.public_key = material.public_key
     account.wrapped_private_key = material.wrapped_private_key
@@ -157,144 +185,41 @@ def create_account(
     return account
 
 
-def _register_failure(db: Session, account: StaffAccount, key: bytes, reason: str) -> None:
-    account.failed_logins += 1
-    account.last_failed_login_at = _now()
-    _audit(db, key, "staff:login_failed", _actor(account), "failure", reason=reason)
-
-
-def _check_throttle(account: StaffAccount) -> None:
-    last = account.last_failed_login_at
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
-    wait = throttle.is_throttled(account.failed_logins, last, _now())
-    if wait is not None:
-        raise LoginThrottledError(throttle.retry_after_seconds(wait))
-
-
-def check_password(db: Session, username: str, password: str, *, params: Argon2Params,
-                   audit_key: bytes) -> StaffAccount:
-    """Verify username and password with constant work; ``LoginFailedError`` otherwise."""
-    if len(password) > MAX_LENGTH:
-        # No Argon2 over megabytes of input; no password is this long, known name or not.
-        raise LoginFailedError()
-    account = find_account(db, username)
-    if account is None or not account.active or not account.has_keys:
-        with admit():
-            staff_crypto.dummy_login_check(password, params)
-        # Never the typed name: it may be a password typed into the wrong field.
-        actor = "system" if account is None else _actor(account)
-        reason = ("unknown" if account is None else "inactive" if not account.active
-                  else "setup_pending")  # an account whose owner has not used the link yet
-        _audit(db, audit_key, "staff:login_failed", actor, "failure", reason=reason)
-        raise LoginFailedError()
-    try:
-        _check_throttle(account)
-    except LoginThrottledError:
-        # The same Argon2 work as any attempt, so neither timing nor the answer (the views
-        # show a throttled login like a failed one) tells that this username exists.
-        with admit():
-            staff_crypto.dummy_login_check(password, params)
-        _audit(db, audit_key, "staff:login_throttled", _actor(account), "denied")
-        raise
-    with admit():
-        valid = staff_crypto.verify_password(account.password_hash, password)
-    if not valid:
-        _register_failure(db, account, audit_key, "password")
-        raise LoginFailedError()
-    return account
-
-
-def _accept_totp(db: Session, account: StaffAccount, code: str, key: bytes) -> None:
-    try:
-        step = totp.verify_totp(account.totp_secret or "", code, account.totp_last_step)
-    except totp.TotpReplayError:
-        _register_failure(db, account, key, "totp_replay")
-        raise LoginFailedError() from None
-    except totp.TotpError:
-        _register_failure(db, account, key, "totp")
-        raise LoginFailedError() from None
-    account.totp_last_step = step
-
-
-def _unlock(db: Session, account: StaffAccount, password: str, params: Argon2Params) -> bytes:
-    """Unlock the private key; upgrade the verifier and the box if Argon2 params changed."""
-    with admit():
-        private = staff_crypto.unlock_private_key(account.wrapped_private_key, password,
-                                                  account_id=account.id)
-        if staff_crypto.private_key_needs_rewrap(account.wrapped_private_key, params):
-            account.wrapped_private_key = staff_crypto.wrap_private_key(
-                private, password, params, account_id=account.id)
-        if staff_crypto.password_needs_rehash(account.password_hash, params):
-            account.password_hash = staff_crypto.hash_password(password, params)
-    return private
-
-
-def authenticate(
-    db: Session, username: str, password: str, totp_code: str, *, params: Argon2Params,
-    audit_key: bytes, channel: str = "web",
-) -> LoginResult:
-    """Log in with password and TOTP; raises ``LoginFailedError``, ``LoginThrottledError``
-    or (right password, TOTP not yet enrolled) ``EnrolmentRequiredError``."""
-    account = check_password(db, username, password, params=params, audit_key=audit_key)
-    if not account.totp_confirmed:
-        raise EnrolmentRequiredError(account.id)
-    _accept_totp(db, account, totp_code, audit_key)
-    return _finish_login(db, account, password, params, audit_key, channel)
-
-
-def _finish_login(db: Session, account: StaffAccount, password: str, params: Argon2Params,
-                  audit_key: bytes, channel: str) -> LoginResult:
-    try:
-        private = _unlock(db, account, password, params)
-    except WrongPasswordError:
-        # The verifier and the box disagree (data damage): refuse like any failure.
-        _register_failure(db, account, audit_key, "key")
-        raise LoginFailedError() from None
-    account.failed_logins = 0
-    account.last_failed_login_at = None
-    _audit(db, audit_key, "staff:login", _actor(account), channel=channel)
-    db.flush()
-    return LoginResult(account, private)
-
-
-def confirm_enrolment(
-    db: Session, staff_id: int, password: str, totp_code: str, *, params: Argon2Params,
-    audit_key: bytes,
-) -> LoginResult:
-    """Confirm TOTP enrolment with the password and a first code; logs the person in."""
-    account = db.get(StaffAccount, staff_id)
-    if account is None or not account.active or account.totp_confirmed:
-        raise LoginFailedError()
-    account = check_password(db, account.username, password, params=params,
-                             audit_key=audit_key)
-    _accept_totp(db, account, totp_code, audit_key)
-    account.totp_confirmed = True
-    _audit(db, audit_key, "staff:totp_enrolled", _actor(account))
-    return _finish_login(db, account, password, params, audit_key, "web")
-
-
 def change_password(
     db: Session, account: StaffAccount, old_password: str, new_password: str, *,
     params: Argon2Params, audit_key: bytes, keep_session_hash: str | None = None,
 ) -> None:
-    """Re-wrap the same key pair under a new password; end the account's other sessions."""
+    """Re-wrap the same key pair under a new password; end the account's other sessions.
+
+    Commits what the session holds before the Argon2 work; the caller commits the change."""
     require_strong_password(new_password, account.username)
-    current = staff_crypto.StaffKeyMaterial(account.public_key, account.wrapped_private_key,
-                                            account.password_hash)
-    try:
-        with admit():
-            material = staff_crypto.change_password(current, old_password, new_password,
-                                                    params, account_id=account.id)
-    except WrongPasswordError:
-        _audit(db, audit_key, "staff:password_changed", _actor(account), "failure")
-        raise LoginFailedError() from None
-    account.wrapped_private_key = material.wrapped_private_key
-    account.password_hash = material.password_hash
-    account.password_changed_at = _now()
-    end_staff_sessions(db, account.id, keep_id_hash=keep_session_hash)
-    _audit(db, audit_key, "staff:password_changed", _actor(account))
+    staff_id, box = account.id, account.wrapped_private_key
+    end_reads(db)
+    rewrapped = _rewrap_for_new_password(box, old_password, new_password, params, staff_id)
+    current = db.get(StaffAccount, staff_id, with_for_update=True, populate_existing=True)
+    # A box changed during the derivation (another password change, a reset) wins.
+    if rewrapped is None or current is None or current.wrapped_private_key != box:
+        _audit(db, audit_key, "staff:password_changed", f"staff:{staff_id}", "failure")
+        raise LoginFailedError()
+    current.wrapped_private_key, current.password_hash = rewrapped
+    current.password_changed_at = _now()
+    end_staff_sessions(db, staff_id, keep_id_hash=keep_session_hash)
+    _audit(db, audit_key, "staff:password_changed", _actor(current))
     db.flush()
+
+
+def _rewrap_for_new_password(box: bytes, old_password: str, new_password: str,
+                             params: Argon2Params, staff_id: int) -> tuple[bytes, str] | None:
+    """The key box and verifier for ``new_password``, or ``None`` if ``old_password`` does not
+    open ``box``. Three derivations; call it with no transaction open."""
+    with admit():
+        try:
+            private = staff_crypto.unlock_private_key(box, old_password, account_id=staff_id)
+        except WrongPasswordError:
+            return None
+        kek = pwbox.prepare_kek(new_password, params)
+        verifier = staff_crypto.hash_password(new_password, params)
+    return staff_crypto.seal_private_key(private, kek, account_id=staff_id), verifier
 
 
 def admin_reset(
@@ -304,11 +229,16 @@ def admin_reset(
     """New key pair and TOTP enrolment, sessions ended; returns the grants deleted.
 
     Grants were wrapped for the old public key and can never open again, so they are
-    deleted: a supervisor (or escrow) must grant the cases again.
+    deleted: a supervisor (or escrow) must grant the cases again. Commits what the session
+    holds before the Argon2 work; the caller commits the reset.
     """
     require_strong_password(new_password, account.username)
+    staff_id = account.id
+    end_reads(db)
     with admit():
-        material = staff_crypto.create_staff_keys(new_password, params, account_id=account.id)
+        prepared = staff_crypto.prepare_staff_keys(new_password, params)
+    db.refresh(account, with_for_update=True)  # the row as it is now, locked on PostgreSQL
+    material = staff_crypto.seal_staff_keys(prepared, account_id=staff_id)
     account.public_key = material.public_key
     account.wrapped_private_key = material.wrapped_private_key
     account.password_hash = material.password_hash

@@ -22,8 +22,16 @@ from sqlalchemy.orm import Session
 from sipadu.admin.models import SetupToken
 from sipadu.audit.service import record_event
 from sipadu.crypto.params import Argon2Params
+from sipadu.crypto.staff import prepare_staff_keys
 from sipadu.staff.models import StaffAccount
-from sipadu.staff.service import account_count, create_account
+from sipadu.staff.passwords import require_strong_password
+from sipadu.staff.service import (
+    account_count,
+    add_prepared_account,
+    end_reads,
+    normalise_username,
+)
+from sipadu.web.argon2_gate import admit
 
 SETUP_TOKEN_LIFETIME = timedelta(hours=1)
 ACCOUNT_SETUP_LIFETIME = timedelta(hours=72)
@@ -59,13 +67,16 @@ def _new_token(db: Session, staff_id: int | None, lifetime: timedelta,
     return token
 
 
-def _live_token(db: Session, token: str, *, first_run: bool,
-                now: datetime | None) -> SetupToken:
+def _live_token(db: Session, token: str, *, first_run: bool, now: datetime | None,
+                lock: bool = False) -> SetupToken:
     if not token or len(token) > 128:
         raise SetupTokenError("unknown setup token")
     wanted = _hash(token)
     kind = SetupToken.staff_id.is_(None) if first_run else SetupToken.staff_id.is_not(None)
-    for row in db.scalars(select(SetupToken).where(kind)):
+    query = select(SetupToken).where(kind)
+    if lock:
+        query = query.with_for_update()
+    for row in db.scalars(query.execution_options(populate_existing=True)):
         if hmac.compare_digest(row.token_hash, wanted):
             if row.used_at is not None or _aware(row.expires_at) <= (now or datetime.now(UTC)):
                 raise SetupTokenError("setup token used or expired")
@@ -73,11 +84,13 @@ def _live_token(db: Session, token: str, *, first_run: bool,
     raise SetupTokenError("unknown setup token")
 
 
-def check_setup_token(db: Session, token: str, now: datetime | None = None) -> SetupToken:
-    """The live first-run token row, or ``SetupTokenError``."""
+def check_setup_token(db: Session, token: str, now: datetime | None = None, *,
+                      lock: bool = False) -> SetupToken:
+    """The live first-run token row, or ``SetupTokenError``; ``lock`` holds it until the
+    commit."""
     if account_count(db) > 0:
         raise SetupTokenError("setup is not available")
-    return _live_token(db, token, first_run=True, now=now)
+    return _live_token(db, token, first_run=True, now=now, lock=lock)
 
 
 def issue_account_token(db: Session, account: StaffAccount,
@@ -102,10 +115,19 @@ def create_first_admin(
     db: Session, token: str, username: str, password: str, *, params: Argon2Params,
     audit_key: bytes, now: datetime | None = None,
 ) -> StaffAccount:
-    """Spend the token and create the first admin (TOTP enrolment follows at login)."""
-    row = check_setup_token(db, token, now)
-    account = create_account(db, username, "admin", password, params=params,
-                             audit_key=audit_key, actor="system")
+    """Spend the token and create the first admin (TOTP enrolment follows at login).
+
+    The keys are derived with no transaction open; the token is checked again, locked,
+    before the account is written, so two setups at once make one admin."""
+    check_setup_token(db, token, now)
+    name = normalise_username(username)
+    require_strong_password(password, name)
+    end_reads(db)
+    with admit():
+        prepared = prepare_staff_keys(password, params)
+    row = check_setup_token(db, token, now, lock=True)
+    account = add_prepared_account(db, name, "admin", prepared, audit_key=audit_key,
+                                   actor="system", email=None)
     row.used_at = now or datetime.now(UTC)
     record_event(db, audit_key, "setup:completed", actor="system",
                  detail={"target": account.id})

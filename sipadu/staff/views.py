@@ -40,6 +40,7 @@ from sipadu.sessions.web import (
     set_session_cookie,
 )
 from sipadu.staff import activation, service, setup, totp
+from sipadu.staff import login as sign_in_flow
 from sipadu.staff.models import ROLES, StaffAccount
 from sipadu.staff.passwords import WeakPasswordError
 from sipadu.web.auth import current_principal, public, require_roles
@@ -103,7 +104,7 @@ def login() -> ResponseReturnValue:
     form = request.form
     db = db_session()
     try:
-        result = service.authenticate(
+        result = sign_in_flow.authenticate(
             db, form.get("username", ""), form.get("password", ""), form.get("totp", ""),
             params=_params(), audit_key=current_audit_key())
     except service.EnrolmentRequiredError as needed:
@@ -151,7 +152,7 @@ def enrol() -> ResponseReturnValue:
         return _enrol_page(account)
     db = db_session()
     try:
-        result = service.confirm_enrolment(
+        result = sign_in_flow.confirm_enrolment(
             db, account.id, request.form.get("password", ""), request.form.get("totp", ""),
             params=_params(), audit_key=current_audit_key())
     except service.LoginThrottledError as error:

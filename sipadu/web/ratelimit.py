@@ -1,7 +1,9 @@
 """Per-client rate limits that never store a client address (issue 4, issue 5 item 4).
 
-Counters live in Redis when ``SIPADU_REDIS_URL`` is set (shared by every worker and server,
-DESIGN §9) and in the worker's memory otherwise. A client is identified by
+Counters live in Redis when ``SIPADU_REDIS_URL`` is set (shared by every worker and server)
+and otherwise in ``<instance>/ratelimits.sqlite3`` (``ratelimit_store.py``), shared by every
+worker of the one server, so the limits below hold whichever worker answers. A client is
+identified by
 
     HMAC-SHA256(keys/ratelimit.key, "<UTC day>" + "<address>")[:16 hex]
 
@@ -47,6 +49,7 @@ from werkzeug.wrappers import Response
 from sipadu.app_context import current_settings
 from sipadu.settings import Settings
 from sipadu.web.errors import render_error
+from sipadu.web.ratelimit_store import storage_uri_for
 
 APPLICATION_LIMITS = "300 per minute"
 DEFAULT_LIMITS = "60 per minute;600 per hour"
@@ -125,8 +128,9 @@ limiter = Limiter(
 
 
 def storage_uri(settings: Settings) -> str:
-    """Redis when configured (shared across workers and servers), else this worker's memory."""
-    return settings.redis_url or "memory://"
+    """Redis when configured (shared across servers), else the instance's counters file
+    (shared by the workers of this server)."""
+    return settings.redis_url or storage_uri_for(settings.instance_dir)
 
 
 def retry_after() -> int:

@@ -18,7 +18,7 @@ from sipadu.crypto.params import Argon2Params
 from sipadu.crypto.staff import unlock_private_key
 from sipadu.sessions.models import AuthSession
 from sipadu.sessions.service import start_session
-from sipadu.staff import service
+from sipadu.staff import login, service
 from sipadu.staff.models import StaffAccount
 from sipadu.staff.passwords import WeakPasswordError
 from tests.factories import make_case
@@ -33,7 +33,7 @@ def _kw(app: Flask) -> dict[str, object]:
 
 def _login(app: Flask, db: Session, person: Enrolled, code: str | None = None,
            password: str | None = None) -> service.LoginResult:
-    return service.authenticate(db, person.username, password or person.password,
+    return login.authenticate(db, person.username, password or person.password,
                                 code or person.code(), **_kw(app))  # type: ignore[arg-type]
 
 
@@ -59,7 +59,7 @@ def test_wrong_password_wrong_code_and_unknown_user_fail_alike(app: Flask, db: S
                                      (person.username, person.password, "000000"),
                                      ("tidak-ada", person.password, person.code())):
         with pytest.raises(service.LoginFailedError) as caught:
-            service.authenticate(db, username, password, code, **_kw(app))  # type: ignore[arg-type]
+            login.authenticate(db, username, password, code, **_kw(app))  # type: ignore[arg-type]
         failures.append(str(caught.value))
     assert len(set(failures)) == 1
     events = _tags(db)
@@ -101,9 +101,9 @@ def test_unenrolled_account_must_enrol_and_confirm(app: Flask, db: Session) -> N
     with pytest.raises(service.EnrolmentRequiredError):
         _login(app, db, person)
     with pytest.raises(service.LoginFailedError):
-        service.confirm_enrolment(db, person.account_id, person.password, "000000",
+        login.confirm_enrolment(db, person.account_id, person.password, "000000",
                                   **_kw(app))  # type: ignore[arg-type]
-    result = service.confirm_enrolment(db, person.account_id, person.password, person.code(),
+    result = login.confirm_enrolment(db, person.account_id, person.password, person.code(),
                                        **_kw(app))  # type: ignore[arg-type]
     assert result.account.totp_confirmed
 
@@ -191,6 +191,6 @@ def test_login_upgrades_argon2_parameters(app: Flask, db: Session) -> None:
     before = db.get(StaffAccount, person.account_id)
     assert before is not None
     old_hash = before.password_hash
-    service.authenticate(db, person.username, person.password, person.code(), params=stronger,
+    login.authenticate(db, person.username, person.password, person.code(), params=stronger,
                          audit_key=settings.keyring.audit_hmac_key)
     assert before.password_hash != old_hash and "t=2" in before.password_hash

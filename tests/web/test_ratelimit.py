@@ -7,6 +7,7 @@ unreachable Redis skips those tests; with ``CI=true`` it fails them, like Postgr
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from sipadu.web.ratelimit import (
     limiter,
     storage_uri,
 )
+from sipadu.web.ratelimit_store import FILE_NAME, SqliteCounterStorage, storage_uri_for
 from tests.conftest import IN_CI, Database, build_app, make_settings
 
 REDIS_URL = os.environ.get("SIPADU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -70,12 +72,11 @@ def _identifier(app: Flask, address: str = ADDRESS) -> str:
                                  datetime.now(UTC).date().isoformat())
 
 
-def _memory_keys() -> list[str]:
+def _stored_keys() -> list[str]:
     storage = limiter.storage
-    keys: set[str] = set()
-    for name in ("storage", "expirations", "events"):
-        keys.update(getattr(storage, name, {}).keys())
-    return sorted(keys)
+    assert isinstance(storage, SqliteCounterStorage)
+    with sqlite3.connect(storage.path) as db:
+        return sorted(row[0] for row in db.execute("SELECT key FROM counters"))
 
 
 def test_the_limit_gives_a_429_page_in_bahasa_indonesia(app: Flask) -> None:
@@ -117,14 +118,17 @@ def test_default_limits_apply_to_every_page_but_not_static_files(app: Flask) -> 
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
 
 
-def test_memory_storage_holds_no_address(app: Flask) -> None:
+def test_counter_storage_holds_no_address(app: Flask) -> None:
     client = _client(app)
     for _ in range(4):
         client.get("/t/guess")
     client.get("/")
-    keys = _memory_keys()
+    keys = _stored_keys()
     assert keys, "the limiter stored nothing?"
-    assert storage_uri(app.extensions["sipadu.settings"]) == "memory://"
+    settings = app.extensions["sipadu.settings"]
+    assert storage_uri(settings) == storage_uri_for(settings.instance_dir)
+    for stored in (settings.instance_dir / FILE_NAME).parent.glob(FILE_NAME + "*"):
+        assert ADDRESS.encode() not in stored.read_bytes()
     identifier = _identifier(app)
     assert all(identifier in key for key in keys)
     for key in keys:
@@ -176,7 +180,7 @@ def test_behind_a_proxy_clients_are_told_apart_and_cannot_forge(
     assert blocked.status_code == 429
     other = proxy.get("/t/guess", headers={"X-Forwarded-For": "198.51.100.9"})
     assert other.status_code == 200
-    assert all(_identifier(app) in key for key in _memory_keys()
+    assert all(_identifier(app) in key for key in _stored_keys()
                if _identifier(app, "198.51.100.9") not in key)
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                                   headers={"X-Forwarded-For": ADDRESS}):
@@ -202,7 +206,7 @@ def test_an_unreachable_redis_falls_back_to_memory(
 
 def test_settings_choose_the_storage() -> None:
     base = Settings(instance_dir=Path("i"), keys_dir=Path("k"), database_url="sqlite://")
-    assert storage_uri(base) == "memory://"
+    assert storage_uri(base) == f"sipadu-sqlite://{Path('i', FILE_NAME).resolve()}"
     from dataclasses import replace
 
     assert storage_uri(replace(base, redis_url="redis://cache:6379/2")) == "redis://cache:6379/2"
