@@ -96,6 +96,11 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
               if key not in HIDDEN_REPORT_FIELDS}
     messages = list_messages(db, opened.case, opened.dek, include_internal=True)
     supervisor = actor.role == "supervisor"
+    pending = objection_pending(db, opened)
+    # Archiving waits for the answer to a pending objection: the menu does not offer a step
+    # the workflow would refuse.
+    targets = tuple(t for t in allowed_targets(opened.case.status, actor.role)
+                    if not (pending and t is Status.DIARSIPKAN))
     return CaseDetail(
         report=report,
         attachments=list_attachments(db, opened.case, opened.dek),
@@ -104,8 +109,8 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
         staff_names=_names(db, {m.staff_id for m in messages if m.staff_id is not None}),
         assignees=_assignees(db, opened),
         investigators=_investigators(db) if supervisor else [],
-        targets=allowed_targets(opened.case.status, actor.role),
+        targets=targets,
         deadlines=_deadlines(db, opened, today),
-        objection_pending=objection_pending(db, opened),
+        objection_pending=pending,
         can_object=can_object(opened.case.status, opened.case.objection_used),
     )
