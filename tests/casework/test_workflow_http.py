@@ -231,3 +231,20 @@ def _offered(client: object, db: Session, team: Team, source: Status, objection:
     page = client.get(page_path)  # type: ignore[attr-defined]
     found = [f for f in forms.all_forms(page) if f.action == f"{page_path}/status"]
     return found[0].choices("status") if found else []
+
+
+@pytest.mark.parametrize("choice", ["", "verifikasi", "investigasi"])
+def test_every_reopen_choice_the_objection_form_offers_is_accepted(
+        app: Flask, db: Session, team: Team, choice: str) -> None:
+    code, case, dek = team.created.case.code, team.created.case, team.created.dek
+    set_status(db, team.created, "selesai", closed_on=date.today(), outcome="terbukti",
+               objection_used=True)
+    add_timeline_entry(db, case, dek, kind="objection", text="Saya keberatan.")
+    db.commit()
+    client = web_client(app, db, team.supervisor)
+    offered = forms.find_form(client.get(f"{W}/{code}"), f"{W}/{code}/keberatan")
+    assert offered.choices("reopen_to") == ["", "verifikasi", "investigasi"]
+    answered = press(client, code, "/keberatan", fill={"answer": "Jawaban.", "reopen_to": choice})
+    assert answered.status_code == 303
+    db.refresh(case)
+    assert case.status == (choice or "selesai")
