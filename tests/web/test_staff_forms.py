@@ -188,3 +188,16 @@ def test_saving_the_admin_pages_unchanged_changes_nothing(web_app: Flask) -> Non
         assert get_instance_settings(db_session()) == settings_before
     assert web_app.test_client().get("/").get_data(as_text=True) == landing_before
     assert len(settings_before.holidays) == 3 and settings_before.max_file_mib == 20
+
+
+def test_every_role_the_account_form_offers_is_accepted(web_app: Flask) -> None:
+    admin = person_of(web_app, "admin")
+    client = web_app.test_client()
+    sign_in(client, admin)
+    roles = find_form(client.get("/admin/"), "/admin/accounts").choices("role")
+    assert set(roles) == {"admin", "supervisor", "investigator", "auditor"}
+    for n, role in enumerate(roles):
+        created = submit(client, client.get("/admin/"), "/admin/accounts", fill={
+            "username": f"akun-{n}", "role": role, "password": "kuda-laut-merah-1"})
+        assert created.status_code == 303, role
+        assert account(web_app, f"akun-{n}").role == role
