@@ -17,7 +17,7 @@ from sipadu.cases.content import (
     read_report,
 )
 from sipadu.cases.deadlines import Deadline, DeadlineInputError, case_deadlines
-from sipadu.cases.models import CaseGrant
+from sipadu.cases.models import CaseConflict, CaseGrant
 from sipadu.cases.statuses import Status
 from sipadu.cases.workflow import allowed_targets, can_object
 from sipadu.casework.access import Actor, OpenCase
@@ -72,10 +72,13 @@ def _assignees(db: Session, opened: OpenCase) -> list[Assignee]:
     return [Assignee(*row) for row in rows]
 
 
-def _investigators(db: Session) -> list[str]:
-    """Active investigators a supervisor may choose from (conflicts are refused on assign)."""
+def _investigators(db: Session, opened: OpenCase) -> list[str]:
+    """Active investigators a supervisor may choose from: those with a conflict of interest
+    in this case are left out (assigning them is refused, so the menu never offers it)."""
+    conflicted = select(CaseConflict.staff_id).where(CaseConflict.case_id == opened.case.id)
     return list(db.scalars(select(StaffAccount.username).where(
-        StaffAccount.role == "investigator", StaffAccount.active.is_(True))
+        StaffAccount.role == "investigator", StaffAccount.active.is_(True),
+        StaffAccount.id.not_in(conflicted))
         .order_by(StaffAccount.username).limit(500)))
 
 
@@ -96,6 +99,11 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
               if key not in HIDDEN_REPORT_FIELDS}
     messages = list_messages(db, opened.case, opened.dek, include_internal=True)
     supervisor = actor.role == "supervisor"
+    pending = objection_pending(db, opened)
+    # Archiving waits for the answer to a pending objection: the menu does not offer a step
+    # the workflow would refuse.
+    targets = tuple(t for t in allowed_targets(opened.case.status, actor.role)
+                    if not (pending and t is Status.DIARSIPKAN))
     return CaseDetail(
         report=report,
         attachments=list_attachments(db, opened.case, opened.dek),
@@ -103,9 +111,9 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
         messages=messages,
         staff_names=_names(db, {m.staff_id for m in messages if m.staff_id is not None}),
         assignees=_assignees(db, opened),
-        investigators=_investigators(db) if supervisor else [],
-        targets=allowed_targets(opened.case.status, actor.role),
+        investigators=_investigators(db, opened) if supervisor else [],
+        targets=targets,
         deadlines=_deadlines(db, opened, today),
-        objection_pending=objection_pending(db, opened),
+        objection_pending=pending,
         can_object=can_object(opened.case.status, opened.case.objection_used),
     )

@@ -25,6 +25,7 @@ from sipadu.staff.models import StaffAccount
 from tests.conftest import Database, build_app, make_settings
 from tests.factories import make_case
 from tests.staffkit import Enrolled, csrf, enrolled, sign_in
+from tests.support.forms import submit
 
 
 @pytest.mark.parametrize("dirty", [
@@ -78,9 +79,8 @@ def _admin(app: Flask) -> tuple[FlaskClient, Enrolled]:
 
 def test_public_texts_are_sanitised_and_shown_on_the_landing_page(admin_app: Flask) -> None:
     client, _ = _admin(admin_app)
-    token = csrf(client, "/admin/texts")
-    response = client.post("/admin/texts", data={
-        "csrf_token": token, "landing_intro": "<p>Halo <script>alert(1)</script>warga</p>",
+    response = submit(client, client.get("/admin/texts"), "/admin/texts", fill={
+        "landing_intro": "<p>Halo <script>alert(1)</script>warga</p>",
         "guidance": '<a href="javascript:alert(1)">klik</a>', "privacy_notice": ""})
     assert response.status_code == 303
     landing = admin_app.test_client().get("/").get_data(as_text=True)
@@ -91,20 +91,19 @@ def test_public_texts_are_sanitised_and_shown_on_the_landing_page(admin_app: Fla
 
 def test_settings_form_refuses_bad_input_with_messages(admin_app: Flask) -> None:
     client, _ = _admin(admin_app)
-    token = csrf(client, "/admin/settings")
-    form = {"csrf_token": token, "acknowledge_working_days": "3", "verification_days": "30",
-            "feedback_days": "90", "resolution_days": "60", "due_soon_working_days": "2",
-            "holidays": "2027-02-30\nbukan tanggal", "retention_days": "365",
-            "max_file_mib": "100", "max_files": "10"}
-    bad = client.post("/admin/settings", data=form)
+
+    def save(**fill: str) -> int:
+        """The settings page as shown, with ``fill`` typed in (number fields take any text
+        in browsers without number inputs)."""
+        page = client.get("/admin/settings")
+        return submit(client, page, "/admin/settings", fill=fill).status_code
+
+    bad = submit(client, client.get("/admin/settings"), "/admin/settings",
+                 fill={"holidays": "2027-02-30\nbukan tanggal"})
     assert bad.status_code == 400 and "2" in bad.get_data(as_text=True)
-    form["holidays"] = "2027-01-01  # Tahun Baru"
-    form["retention_days"] = "-1"
-    assert client.post("/admin/settings", data=form).status_code == 400
-    form["retention_days"] = "abc"
-    assert client.post("/admin/settings", data=form).status_code == 400
-    form["retention_days"] = "500"
-    assert client.post("/admin/settings", data=form).status_code == 303
+    assert save(holidays="2027-01-01  # Tahun Baru", retention_days="-1") == 400
+    assert save(holidays="2027-01-01  # Tahun Baru", retention_days="abc") == 400
+    assert save(holidays="2027-01-01  # Tahun Baru", retention_days="500") == 303
     with admin_app.app_context():
         assert get_instance_settings(db_session()).retention_days == 500
 

@@ -10,6 +10,7 @@ from tests.casework.conftest import (
     Team,
     assign_directly,
     bearer,
+    csrf_from,
     detail_of,
     events,
     press,
@@ -46,8 +47,11 @@ def test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned(
     assert marked.status_code == 303
     assert detail_of(events(db, "conflict:marked", code)[0]) == {
         "staff": team.investigator.account.id}
-    # The page still offers every active investigator; choosing the conflicted one is refused.
-    refused = press(boss, code, "/penugasan", fill={"username": name})
+    # The assignment menu no longer offers them; a forged assignment is refused.
+    assignable = forms.find_form(boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan")
+    assert name not in assignable.choices("username")
+    refused = boss.post(f"{W}/{code}/penugasan",
+                        data={"csrf_token": csrf_from(boss, f"{W}/{code}"), "username": name})
     assert refused.status_code == 422
     assert "konflik kepentingan" in refused.get_data(as_text=True)
     api = app.test_client().post(f"{A}/{code}/assignments", headers=bearer(db, team.supervisor),
@@ -94,3 +98,21 @@ def test_investigator_cannot_assign_even_on_their_own_case(
                                       json={"username": colleague.account.username})
     assert response.status_code == 403
     assert grant_for(db, team.created.case, colleague.account.id) is None
+
+
+def test_every_investigator_the_menu_offers_can_be_assigned(
+        app: Flask, db: Session, team: Team) -> None:
+    """The assignment menu offers exactly the investigators the server accepts."""
+    from tests.factories import make_staff
+
+    others = [make_staff(app, db, "investigator") for _ in range(2)]
+    db.commit()
+    code = team.created.case.code
+    boss = web_client(app, db, team.supervisor)
+    press(boss, code, "/konflik/tandai", fill={"username": others[0].account.username})
+    offered = forms.find_form(boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan")
+    assert others[0].account.username not in offered.choices("username")
+    for name in offered.choices("username"):
+        assert press(boss, code, "/penugasan", fill={"username": name}).status_code == 303
+    assert {team.investigator.account.username, others[1].account.username} <= set(
+        offered.choices("username"))

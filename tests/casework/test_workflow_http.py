@@ -163,7 +163,11 @@ def test_objection_blocks_archiving_until_answered_and_can_reopen(
     page = client.get(f"{W}/{code}").get_data(as_text=True)
     assert "Saya keberatan, ada bukti baru." in page
     token = csrf_from(client, f"{W}/{code}")
-    archive = press(client, code, "/status", fill={"status": "diarsipkan"})
+    # The page does not offer archiving while the objection waits; a forged form is refused.
+    offered = forms.find_form(client.get(f"{W}/{code}"), f"{W}/{code}/status")
+    assert "diarsipkan" not in offered.choices("status")
+    archive = client.post(f"{W}/{code}/status", data={"csrf_token": token,
+                                                      "status": "diarsipkan"})
     assert archive.status_code == 409
     empty = press(client, code, "/keberatan", fill={"answer": ""})
     assert empty.status_code == 422
@@ -178,3 +182,69 @@ def test_objection_blocks_archiving_until_answered_and_can_reopen(
         "reopened_to": "investigasi"}
     again = client.post(f"{W}/{code}/keberatan", data={"csrf_token": token, "answer": "Lagi."})
     assert again.status_code == 409
+
+
+SOURCES = sorted({source for source, _target in RULES}, key=lambda s: s.value)
+
+
+@pytest.mark.parametrize("objection", [False, True])
+@pytest.mark.parametrize("role", ["supervisor", "investigator"])
+def test_every_status_the_page_offers_is_accepted(app: Flask, db: Session, team: Team,
+                                                 role: str, objection: bool) -> None:
+    """Each status the case page's select offers, sent with its reason and the page's first
+    outcome and destination, is a change the server makes (none is refused by role or by
+    the workflow, e.g. archiving while the reporter's objection waits for its answer)."""
+    member = team.supervisor if role == "supervisor" else team.investigator
+    assign_directly(db, team.created, team.investigator)
+    client = web_client(app, db, member)
+    code = team.created.case.code
+    for source in SOURCES:
+        if objection and source not in CLOSED:
+            continue
+        page_path = f"{W}/{code}"
+        for target in _offered(client, db, team, source, objection, page_path):
+            _put(db, team, source)
+            _object(db, team, objection)
+            page = client.get(page_path)
+            form = forms.find_form(page, f"{page_path}/status")
+            extra = {name: next(v for v in form.choices(name) if v)
+                     for name in ("outcome", "destination")}
+            answer = forms.submit(client, page, f"{page_path}/status", fill={
+                "status": target, "reason": "Alasan untuk pelapor.", **extra})
+            assert answer.status_code == 303, (role, source.value, target, objection,
+                                               answer.get_data(as_text=True)[:200])
+
+
+def _object(db: Session, team: Team, objection: bool) -> None:
+    """A pending objection from the reporter (or none)."""
+    if objection:
+        team.created.case.objection_used = True
+        add_timeline_entry(db, team.created.case, team.created.dek, kind="objection",
+                           text="Saya keberatan.")
+        db.commit()
+
+
+def _offered(client: object, db: Session, team: Team, source: Status, objection: bool,
+             page_path: str) -> list[str]:
+    _put(db, team, source)
+    _object(db, team, objection)
+    page = client.get(page_path)  # type: ignore[attr-defined]
+    found = [f for f in forms.all_forms(page) if f.action == f"{page_path}/status"]
+    return found[0].choices("status") if found else []
+
+
+@pytest.mark.parametrize("choice", ["", "verifikasi", "investigasi"])
+def test_every_reopen_choice_the_objection_form_offers_is_accepted(
+        app: Flask, db: Session, team: Team, choice: str) -> None:
+    code, case, dek = team.created.case.code, team.created.case, team.created.dek
+    set_status(db, team.created, "selesai", closed_on=date.today(), outcome="terbukti",
+               objection_used=True)
+    add_timeline_entry(db, case, dek, kind="objection", text="Saya keberatan.")
+    db.commit()
+    client = web_client(app, db, team.supervisor)
+    offered = forms.find_form(client.get(f"{W}/{code}"), f"{W}/{code}/keberatan")
+    assert offered.choices("reopen_to") == ["", "verifikasi", "investigasi"]
+    answered = press(client, code, "/keberatan", fill={"answer": "Jawaban.", "reopen_to": choice})
+    assert answered.status_code == 303
+    db.refresh(case)
+    assert case.status == (choice or "selesai")

@@ -224,3 +224,12 @@ def test_both_languages_render(ready: Ready) -> None:
     assert "Status: <span id=\"case-status\">Received</span>" in html
     client.set_cookie("sipadu_lang", "id")
     assert "Riwayat" in client.get("/kasus/saya").get_data(as_text=True)
+
+
+def test_every_category_the_form_offers_is_accepted(ready: Ready) -> None:
+    client = ready.app.test_client()
+    offered = forms.find_form(client.get("/laporan"), "/laporan").choices("category")
+    assert offered[0] == "" and len(offered) > 5  # "— choose —" first
+    for category in offered[1:]:
+        filed = submit(client, {"category": category, "what": "Isi laporan."})
+        assert filed.status_code == 201, category

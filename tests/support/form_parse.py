@@ -3,6 +3,7 @@ submission, with the values the page gives them (for tests/support/forms.py)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -78,6 +79,16 @@ class Form:
 
 
 # ---------------------------------------------------------------- parsing
+
+_TEXTAREA = re.compile(r"(<textarea\b[^>]*>)(.*?)(</textarea\s*>)", re.IGNORECASE | re.DOTALL)
+
+
+def _textareas_as_text(html: str) -> str:
+    """Browsers read a textarea's content as text (entities decoded, tags not parsed); the
+    parser would read tags in it, so its "<" are escaped first."""
+    return _TEXTAREA.sub(lambda m: m.group(1) + m.group(2).replace("<", "&lt;") + m.group(3),
+                         html)
+
 
 def page_url(response: TestResponse) -> str:
     """The address of the page (after redirects), against which actions resolve."""
@@ -189,7 +200,7 @@ def _parse(soup: BeautifulSoup, tag: Tag, page_url: str) -> Form:
 
 def all_forms(response: TestResponse) -> list[Form]:
     """Every form of the page, in page order."""
-    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    soup = BeautifulSoup(_textareas_as_text(response.get_data(as_text=True)), "html.parser")
     url = page_url(response)
     return [_parse(soup, tag, url) for tag in soup.find_all("form")]
 

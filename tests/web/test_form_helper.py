@@ -185,3 +185,9 @@ def test_controls_outside_the_form_and_disabled_fieldsets(client: FlaskClient) -
         <fieldset disabled><input name="gone" value="1"></fieldset>
         <button>Go</button></form><input form="f" name="outside" value="o">""")
     assert echoed(submit(client, page))["form"] == [["outside", "o"]]
+
+
+def test_textareas_are_read_as_text_like_browsers_do(client: FlaskClient) -> None:
+    page = render(client, """<form method=post action=/echo><textarea name=t>
+<p>Halo &amp; <b>tebal</b> &lt;i&gt;</p></textarea><button>Go</button></form>""")
+    assert echoed(submit(client, page))["form"] == [["t", "<p>Halo & <b>tebal</b> <i></p>"]]

@@ -163,3 +163,41 @@ def test_auditor_filters_the_log(web_app: Flask) -> None:
     assert typed["tag"] == "staff:login" and typed["actor"] == f"staff:{other.account_id}"
     text = shown.get_data(as_text=True)
     assert f"staff:{other.account_id}" in text and f"staff:{auditor.account_id}</" not in text
+
+
+def test_saving_the_admin_pages_unchanged_changes_nothing(web_app: Flask) -> None:
+    """What the settings and texts pages show is what they send back: a save without edits
+    keeps every value (holidays typed with line breaks, links, emphasis included)."""
+    admin = person_of(web_app, "admin")
+    client = web_app.test_client()
+    sign_in(client, admin)
+    submit(client, client.get("/admin/settings"), "/admin/settings", fill={
+        "holidays": "2027-01-01  # Tahun Baru\n2027-08-17 # HUT RI\n2027-12-25",
+        "retention_days": "400", "max_file_mib": "20", "max_files": "4"})
+    texts = {"landing_intro": '<p>Halo <em>warga</em> & <a href="https://example.org/x">info'
+                              "</a></p>",
+             "guidance": "<ul><li>Satu: 1 < 2 &amp; <b>tebal</b></li><li>Dua</li></ul>",
+             "privacy_notice": ""}
+    submit(client, client.get("/admin/texts"), "/admin/texts", fill=texts)
+    with web_app.app_context():
+        settings_before = get_instance_settings(db_session())
+    landing_before = web_app.test_client().get("/").get_data(as_text=True)
+    for path in ("/admin/settings", "/admin/texts"):
+        assert submit(client, client.get(path), path).status_code == 303
+    with web_app.app_context():
+        assert get_instance_settings(db_session()) == settings_before
+    assert web_app.test_client().get("/").get_data(as_text=True) == landing_before
+    assert len(settings_before.holidays) == 3 and settings_before.max_file_mib == 20
+
+
+def test_every_role_the_account_form_offers_is_accepted(web_app: Flask) -> None:
+    admin = person_of(web_app, "admin")
+    client = web_app.test_client()
+    sign_in(client, admin)
+    roles = find_form(client.get("/admin/"), "/admin/accounts").choices("role")
+    assert set(roles) == {"admin", "supervisor", "investigator", "auditor"}
+    for n, role in enumerate(roles):
+        created = submit(client, client.get("/admin/"), "/admin/accounts", fill={
+            "username": f"akun-{n}", "role": role, "password": "kuda-laut-merah-1"})
+        assert created.status_code == 303, role
+        assert account(web_app, f"akun-{n}").role == role
