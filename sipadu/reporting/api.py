@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
 from sipadu.app_context import current_settings
+from sipadu.cases.attachments import AttachmentView
 from sipadu.cases.content import MAX_MESSAGE_CHARS
 from sipadu.cases.reporter_access import CaseKeyThrottledError, OpenedCase, open_case_with_key
 from sipadu.cases.service import ServiceNotReadyError
@@ -165,13 +166,25 @@ def _case_json(opened: OpenedCase) -> dict[str, Any]:
         "status_explanation": str(view.status_text.reporter_explanation),
         "may_object": view.may_object,
         "timeline": [{"kind": t.kind, "status": t.status, "text": t.text,
-                      "date": t.created_on.isoformat()} for t in view.timeline],
-        "messages": [{"from": "reporter" if m.from_reporter else "inspektorat",
-                      "body": m.body, "sent_at": m.sent_at} for m in view.messages],
-        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,
-                         "size": a.size, "from": "reporter" if a.uploaded_by == "reporter"
-                         else "inspektorat"} for a in view.attachments],
+                      "verified": t.verified, "date": t.created_on.isoformat()}
+                     for t in view.timeline],
+        # A message that does not verify is attributed to nobody and has no body.
+        "messages": [{"from": ("reporter" if m.from_reporter else "inspektorat")
+                      if m.verified else None,
+                      "body": m.body if m.verified else None,
+                      "sent_at": m.sent_at if m.verified else None, "verified": m.verified}
+                     for m in view.messages],
+        "attachments": [_attachment_json(a) for a in view.attachments],
     }
+
+
+def _attachment_json(a: AttachmentView) -> dict[str, Any]:
+    if not a.verified:
+        return {"id": a.id, "filename": None, "content_type": None, "size": None,
+                "from": None, "verified": False}
+    return {"id": a.id, "filename": a.filename, "content_type": a.content_type,
+            "size": a.size, "from": "reporter" if a.uploaded_by == "reporter"
+            else "inspektorat", "verified": True}
 
 
 @bp.get("/case")

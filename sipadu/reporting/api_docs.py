@@ -7,6 +7,9 @@ from typing import Any
 from sipadu.api.openapi import error_responses, register
 
 _TEXT = {"type": "string"}
+_VERIFIED = {"type": "boolean", "description": (
+    "False when the stored record does not open under its row's binding (moved, replayed "
+    "or altered in the database): its content and author are then null.")}
 REPORT_SCHEMA: dict[str, Any] = {
     "type": "object", "required": ["category", "what"], "additionalProperties": True,
     "properties": {
@@ -37,14 +40,18 @@ CASE_SCHEMA: dict[str, Any] = {
         "status_explanation": _TEXT, "may_object": {"type": "boolean"},
         "timeline": {"type": "array", "items": {"type": "object", "properties": {
             "kind": _TEXT, "status": {"type": ["string", "null"]},
-            "text": {"type": ["string", "null"]}, "date": {"type": "string",
-                                                           "format": "date"}}}},
+            "text": {"type": ["string", "null"]}, "verified": _VERIFIED,
+            "date": {"type": "string", "format": "date"}}}},
         "messages": {"type": "array", "items": {"type": "object", "properties": {
-            "from": {"type": "string", "enum": ["reporter", "inspektorat"]},
-            "body": _TEXT, "sent_at": {"type": "string", "format": "date-time"}}}},
+            "from": {"type": ["string", "null"], "enum": ["reporter", "inspektorat", None]},
+            "body": {"type": ["string", "null"]},
+            "sent_at": {"type": ["string", "null"], "format": "date-time"},
+            "verified": _VERIFIED}}},
         "attachments": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "filename": _TEXT, "content_type": _TEXT,
-            "size": {"type": "integer"}, "from": _TEXT}}},
+            "id": {"type": "integer"}, "filename": {"type": ["string", "null"]},
+            "content_type": {"type": ["string", "null"]},
+            "size": {"type": ["integer", "null"]}, "from": {"type": ["string", "null"]},
+            "verified": _VERIFIED}}},
     },
 }
 _MULTIPART_FILES = {"attachments": {"type": "array",
