@@ -97,7 +97,7 @@ def store_attachment(
 def _view(case: Case, dek: bytes, row: Attachment) -> AttachmentView:
     try:
         meta = json_document(open_record(dek, case, KIND_ATTACHMENT_META, row.meta_sealed,
-                                         attachment_binding(row)))
+                                         lambda: attachment_binding(row)))
         cleaning = meta.get("cleaning")
         stored = meta.get("stored_size")
         return AttachmentView(row.id, str(meta["filename"]), str(meta["content_type"]),
@@ -128,7 +128,7 @@ def open_attachment(
         if not view.verified:
             raise DecryptionError("attachment metadata does not verify")
         file_key = open_record(dek, case, envelope.KIND_FILE_KEY, row.file_key_sealed,
-                               attachment_binding(row))
+                               lambda: attachment_binding(row))
     except DecryptionError:
         raise AttachmentUnverifiedError(attachment_id) from None
 

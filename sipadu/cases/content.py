@@ -65,7 +65,7 @@ class TimelineView:
 def read_report(case: Case, dek: bytes) -> dict[str, object]:
     """The decrypted report document; raises DecryptionError when it does not verify."""
     return json_document(open_record(dek, case, envelope.KIND_REPORT, case.report_sealed,
-                                     report_binding()))
+                                     report_binding))
 
 
 def read_identity(case: Case, dek: bytes) -> dict[str, object] | None:
@@ -73,7 +73,7 @@ def read_identity(case: Case, dek: bytes) -> dict[str, object] | None:
     if case.identity_sealed is None:
         return None
     return json_document(open_record(dek, case, envelope.KIND_IDENTITY, case.identity_sealed,
-                                     report_binding()))
+                                     report_binding))
 
 
 def seal_identity(db: Session, case: Case, dek: bytes, identity: Mapping[str, str]) -> None:
@@ -127,7 +127,7 @@ def list_messages(db: Session, case: Case, dek: bytes, *,
 def _message_view(case: Case, dek: bytes, row: CaseMessage) -> MessageView:
     try:
         doc = json_document(open_record(dek, case, _kind(row.internal), row.body_sealed,
-                                        message_binding(row)))
+                                        lambda: message_binding(row)))
         return MessageView(row.id, row.author_kind, row.staff_id, row.internal,
                            str(doc["body"]), str(doc["sent_at"]), row.created_on)
     except (DecryptionError, KeyError):
@@ -167,7 +167,7 @@ def _timeline_view(case: Case, dek: bytes, row: TimelineEntry) -> TimelineView:
         return TimelineView(row.kind, row.status, None, row.created_on)
     try:
         doc = json_document(open_record(dek, case, KIND_TIMELINE, row.text_sealed,
-                                        timeline_binding(row)))
+                                        lambda: timeline_binding(row)))
         return TimelineView(row.kind, row.status, str(doc["timeline"]), row.created_on)
     except (DecryptionError, KeyError):
         return TimelineView(row.kind, row.status, None, row.created_on, verified=False)

@@ -15,6 +15,8 @@ back to that state, which is the only thing version 1 allowed anyway (``docs/cry
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -84,13 +86,13 @@ def seal_record(dek: bytes, case: Case, kind: bytes, data: bytes, binding: Bindi
 
 
 def open_record(dek: bytes, case: Case, kind: bytes, sealed: bytes,
-                binding: Binding | None) -> bytes:
-    """Open content with the version the case demands (never the one the record claims)."""
+                binding: Callable[[], Binding]) -> bytes:
+    """Open content with the version the case demands (never the one the record claims).
+
+    ``binding`` is called only for a bound case: legacy rows have no record id yet."""
     if not is_bound(case):
         return envelope.open_sealed(dek, sealed, case_id=case.code, kind=kind)
-    if binding is None:
-        raise UnverifiableRecordError("bound case record without a binding")
-    return envelope.open_sealed(dek, sealed, case_id=case.code, kind=kind, binding=binding)
+    return envelope.open_sealed(dek, sealed, case_id=case.code, kind=kind, binding=binding())
 
 
 def _reseal(dek: bytes, case: Case, kind: bytes, sealed: bytes, binding: Binding) -> bytes:
