@@ -135,7 +135,8 @@ def reporter_case(db: Session, case_id: int) -> Case:
 def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
     """The reporter's view of the case: no internal notes, no staff ids or names."""
     messages = [ReporterMessage(m.verified and m.author_kind == REPORTER, m.body, m.sent_at,
-                                m.verified) for m in list_messages(db, case, dek, include_internal=False)]
+                                m.verified)
+                for m in list_messages(db, case, dek, include_internal=False)]
     return ReporterCaseView(
         code=case.code, status=case.status, status_text=STATUS_TEXTS[Status(case.status)],
         timeline=list_timeline(db, case, dek), messages=messages,
