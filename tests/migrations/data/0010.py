@@ -91,6 +91,6 @@ def before_downgrade(connection: Connection) -> None:
 
 def after_downgrade(connection: Connection) -> None:
     columns = connection.execute(text("SELECT * FROM case_messages WHERE case_id = 901"))
-    assert "record_id" not in columns.keys()
+    assert "record_id" not in list(columns.keys())
     assert len(columns.all()) == 2
     assert _case(connection).report_sealed[0] == 1
