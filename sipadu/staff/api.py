@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from sipadu.api.json_body import accepts_json, json_object
 from sipadu.api.openapi import error_responses, register
 from sipadu.app_context import current_settings
 from sipadu.db import db_session
@@ -26,11 +27,12 @@ def _field(document: object, name: str) -> str:
 
 
 @bp.post("/sessions")
+@accepts_json({"username": None, "password": None, "totp": None})
 @public
 @limiter.limit(LOGIN_LIMITS)
 def create_session() -> ResponseReturnValue:
     """Log in with ``{username, password, totp}`` and receive ``{"token"}`` (201)."""
-    body = request.get_json(silent=True)
+    body = json_object()
     settings = current_settings()
     assert settings.keyring is not None  # noqa: S101
     db = db_session()
