@@ -53,6 +53,21 @@ class JsonBodyError(Exception):
         self.response.status_code = status
 
 
+# What every JSON operation may answer besides its own errors (listed in the API document).
+JSON_BODY_ERRORS = (400, 413, 415, 422)
+
+
+def json_request_body(schema: Mapping[str, Any], max_bytes: int = DEFAULT_JSON_LIMIT,
+                      ) -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of a JSON operation, its cap stated."""
+    return {"required": True,
+            "description": (f"One JSON object of at most {max_bytes // KIB} KiB (413 above). "
+                            "Unknown fields are refused (422 naming them); malformed JSON, "
+                            "duplicate keys, NaN and nesting deeper than "
+                            f"{MAX_DEPTH} levels are refused with 400."),
+            "content": {"application/json": {"schema": dict(schema)}}}
+
+
 def accepts_json(fields: FieldSpec, max_bytes: int = DEFAULT_JSON_LIMIT) -> Callable[[F], F]:
     """Declare that a view reads a JSON object of ``fields``, at most ``max_bytes`` long."""
     def decorate(view: F) -> F:
@@ -65,6 +80,12 @@ def accepts_json(fields: FieldSpec, max_bytes: int = DEFAULT_JSON_LIMIT) -> Call
 def json_limit_of(view: Callable[..., Any] | None) -> int | None:
     """The JSON body cap a view declared (None: the view reads no JSON)."""
     return getattr(view, _LIMIT_ATTRIBUTE, None)
+
+
+def fields_of(view: Callable[..., Any] | None) -> FieldSpec:
+    """The fields a view declared (empty when it reads no JSON)."""
+    fields: FieldSpec = getattr(view, _FIELDS_ATTRIBUTE, {})
+    return fields
 
 
 def _current_view() -> Callable[..., Any] | None:
@@ -166,8 +187,7 @@ def json_object() -> dict[str, Any]:
     if request.mimetype not in JSON_TYPES:
         raise JsonBodyError(415, gettext("Send the body as application/json."),
                             "unsupported_media_type")
-    fields: FieldSpec = getattr(view, _FIELDS_ATTRIBUTE)
-    return parse_json_object(_read_capped(limit), fields)
+    return parse_json_object(_read_capped(limit), fields_of(view))
 
 
 def json_text_part(text: str | None) -> dict[str, Any] | None:
@@ -178,5 +198,5 @@ def json_text_part(text: str | None) -> dict[str, Any] | None:
         return None
     if len(text.encode("utf-8")) > limit:
         raise too_large(limit)
-    return parse_json_object(text, getattr(view, _FIELDS_ATTRIBUTE))
+    return parse_json_object(text, fields_of(view))
 

@@ -265,3 +265,30 @@ def test_multipart_report_part_over_the_cap_is_refused(app: Flask, db: Session) 
                                       content_type="multipart/form-data")
     assert response.status_code == 422
     assert list(response.get_json()["error"]["fields"]) == ["extra"]
+
+
+def _resolve(document: dict, schema: dict) -> dict:  # type: ignore[type-arg]
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    resolved: dict = document["components"]["schemas"][ref.rsplit("/", 1)[1]]  # type: ignore[type-arg]
+    return resolved
+
+
+def test_the_api_document_describes_the_rules(app: Flask, db: Session) -> None:
+    """Each JSON endpoint's operation: closed request schemas, its cap, 400/413/415/422."""
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    for endpoint in _json_endpoints(app, db):
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint.name)
+        path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+        operation = document["paths"][path]["post"]
+        assert {"400", "413", "415", "422"} <= set(operation["responses"]), path
+        body = operation["requestBody"]
+        assert f"{endpoint.limit // 1024} KiB" in body["description"], path
+        schema = _resolve(document, body["content"]["application/json"]["schema"])
+        assert schema["additionalProperties"] is False, path
+        for nested in schema["properties"].values():
+            if nested.get("type") == "object":
+                assert nested["additionalProperties"] is False, path
+        assert set(schema["properties"]) == set(json_body.fields_of(
+            app.view_functions[endpoint.name])), path
