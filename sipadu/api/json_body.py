@@ -32,6 +32,9 @@ DEFAULT_JSON_LIMIT = 64 * KIB
 MESSAGE_JSON_LIMIT = 256 * KIB
 REPORT_JSON_LIMIT = 512 * KIB
 MAX_DEPTH = 4
+# At most this many unknown fields are named in a 422, each cut to this many characters.
+MAX_NAMED = 20
+MAX_NAME_CHARS = 64
 JSON_TYPES = ("application/json",)
 # A field spec maps each known field to None (any value) or to the spec of a nested object.
 FieldSpec = Mapping[str, "FieldSpec | None"]
@@ -157,7 +160,8 @@ def parse_json_object(data: bytes | str, fields: FieldSpec) -> dict[str, Any]:
         raise JsonBodyError(400, gettext("Send a JSON object."), "bad_request")
     if _depth(document) > MAX_DEPTH:
         raise _malformed()
-    unknown = unknown_fields(document, fields)
+    # Named back as sent, but a few and short: the answer stays small whatever the body.
+    unknown = [name[:MAX_NAME_CHARS] for name in unknown_fields(document, fields)][:MAX_NAMED]
     if unknown:
         raise JsonBodyError(
             422, gettext("Unknown fields: %(fields)s.", fields=", ".join(unknown)),
