@@ -17,7 +17,10 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["error"],
         "properties": {"error": {
             "type": "object", "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                           "fields": {"type": "object", "description": (
+                               "Field name (dotted when nested) to what is wrong with it"),
+                               "additionalProperties": {"type": "string"}}},
         }},
     },
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify
 
+from sipadu.api.json_body import JsonBodyError, refuse_oversized_json
 from sipadu.api.openapi import document
 from sipadu.web.auth import public
 from sipadu.web.security import csrf
@@ -16,6 +17,16 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def openapi() -> Response:
     """The OpenAPI description of API v1."""
     return jsonify(document())
+
+
+# Parent blueprint hooks run for every API blueprint: a JSON body over its view's cap is
+# refused before anything reads it (sipadu/api/json_body.py).
+bp.before_request(refuse_oversized_json)
+
+
+@bp.errorhandler(JsonBodyError)
+def _refused_json(error: JsonBodyError) -> Response:
+    return error.response
 
 
 @bp.after_request

@@ -11,14 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.cases.models import Attachment, Case
-from sipadu.cases.service import open_json, seal_json
+from sipadu.cases.sealing import (
+    KIND_ATTACHMENT_META,
+    attachment_binding,
+    open_record,
+    seal_record,
+    upgrade_legacy_case,
+)
+from sipadu.cases.service import json_bytes, json_document
 from sipadu.crypto import envelope
+from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.stream import decrypt_stream
 from sipadu.storage.base import BlobStore
 from sipadu.storage.pipeline import joined, run_ahead
 from sipadu.storage.uploads import EncryptedUpload
 
-KIND_ATTACHMENT_META = b"attachment-meta"
 MAX_FILENAME_CHARS = 255
 # A download is sent in pieces of about 1 MiB (16 decrypted records), read and decrypted by
 # a helper thread up to 4 pieces ahead of the socket (``storage.pipeline``).
@@ -30,6 +37,11 @@ _FILENAME_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u20
 
 class AttachmentNotFoundError(LookupError):
     """No attachment with that id on that case."""
+
+
+class AttachmentUnverifiedError(AttachmentNotFoundError):
+    """The file's sealed key or metadata does not open under its row's binding (a download
+    answers as for a missing file; the case page marks it as unverified)."""
 
 
 def safe_filename(name: str) -> str:
@@ -50,6 +62,8 @@ class AttachmentView:
     uploaded_by: str
     # Bytes a download yields (after cleaning); None for files stored before it was kept.
     stored_size: int | None = None
+    # False when the sealed metadata does not verify: no name, no size, no download.
+    verified: bool = True
 
 
 def store_attachment(
@@ -61,30 +75,37 @@ def store_attachment(
     If the surrounding transaction later fails, the published blob has no row and the storage
     sweep removes it; a row never points at a missing blob.
     """
+    upgrade_legacy_case(db, case, dek)
     blob_id = upload.commit()
     meta = {"filename": safe_filename(upload.filename), "content_type": upload.content_type or "",
             "size": upload.size, "stored_size": upload.stored_size,
             "cleaning": dict(cleaning or {})}
     row = Attachment(
-        case_id=case.id, blob_id=blob_id,
-        file_key_sealed=envelope.seal(dek, upload.file_key, case_id=case.code,
-                                      kind=envelope.KIND_FILE_KEY),
-        meta_sealed=seal_json(dek, case.code, KIND_ATTACHMENT_META, meta),
+        case_id=case.id, blob_id=blob_id, record_id=envelope.new_record_id(),
+        file_key_sealed=b"", meta_sealed=b"",
         uploaded_by=uploaded_by, created_on=(now or datetime.now(UTC)).date(),
     )
+    binding = attachment_binding(row)
+    row.file_key_sealed = seal_record(dek, case, envelope.KIND_FILE_KEY, upload.file_key,
+                                      binding)
+    row.meta_sealed = seal_record(dek, case, KIND_ATTACHMENT_META, json_bytes(meta), binding)
     db.add(row)
     db.flush()
     return row
 
 
 def _view(case: Case, dek: bytes, row: Attachment) -> AttachmentView:
-    meta = open_json(dek, case.code, KIND_ATTACHMENT_META, row.meta_sealed)
-    cleaning = meta.get("cleaning")
-    stored = meta.get("stored_size")
-    return AttachmentView(row.id, str(meta["filename"]), str(meta["content_type"]),
-                          int(str(meta["size"])),
-                          cleaning if isinstance(cleaning, dict) else {}, row.uploaded_by,
-                          stored if isinstance(stored, int) else None)
+    try:
+        meta = json_document(open_record(dek, case, KIND_ATTACHMENT_META, row.meta_sealed,
+                                         lambda: attachment_binding(row)))
+        cleaning = meta.get("cleaning")
+        stored = meta.get("stored_size")
+        return AttachmentView(row.id, str(meta["filename"]), str(meta["content_type"]),
+                              int(str(meta["size"])),
+                              cleaning if isinstance(cleaning, dict) else {},
+                              row.uploaded_by, stored if isinstance(stored, int) else None)
+    except (DecryptionError, KeyError, ValueError):
+        return AttachmentView(row.id, "", "", 0, {}, "unverified", None, verified=False)
 
 
 def list_attachments(db: Session, case: Case, dek: bytes) -> list[AttachmentView]:
@@ -103,8 +124,13 @@ def open_attachment(
     if row is None:
         raise AttachmentNotFoundError(attachment_id)
     view = _view(case, dek, row)
-    file_key = envelope.open_sealed(dek, row.file_key_sealed, case_id=case.code,
-                                    kind=envelope.KIND_FILE_KEY)
+    try:
+        if not view.verified:
+            raise DecryptionError("attachment metadata does not verify")
+        file_key = open_record(dek, case, envelope.KIND_FILE_KEY, row.file_key_sealed,
+                               lambda: attachment_binding(row))
+    except DecryptionError:
+        raise AttachmentUnverifiedError(attachment_id) from None
 
     blob_id = row.blob_id  # read here: the helper thread must not touch the ORM
 

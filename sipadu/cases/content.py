@@ -14,11 +14,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.cases.models import Case, CaseMessage, TimelineEntry
-from sipadu.cases.service import open_json, seal_json
+from sipadu.cases.sealing import (
+    KIND_TIMELINE,
+    message_author,
+    message_binding,
+    open_record,
+    report_binding,
+    seal_record,
+    timeline_binding,
+    upgrade_legacy_case,
+)
+from sipadu.cases.service import json_bytes, json_document
 from sipadu.crypto import envelope
+from sipadu.crypto.errors import DecryptionError
 
 MAX_MESSAGE_CHARS = 20_000
-KIND_TIMELINE = b"timeline"
 
 
 class MessageError(ValueError):
@@ -36,6 +46,9 @@ class MessageView:
     body: str
     sent_at: str
     created_on: date
+    # False when the sealed body does not open under this row's binding (moved, replayed or
+    # altered): pages show "could not be verified" and neither body nor author.
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,23 +59,28 @@ class TimelineView:
     status: str | None
     text: str | None
     created_on: date
+    verified: bool = True
 
 
 def read_report(case: Case, dek: bytes) -> dict[str, object]:
-    """The decrypted report document."""
-    return open_json(dek, case.code, envelope.KIND_REPORT, case.report_sealed)
+    """The decrypted report document; raises DecryptionError when it does not verify."""
+    return json_document(open_record(dek, case, envelope.KIND_REPORT, case.report_sealed,
+                                     report_binding))
 
 
 def read_identity(case: Case, dek: bytes) -> dict[str, object] | None:
     """The sealed identity, when the reporter gave one (custodian approval is the caller's)."""
     if case.identity_sealed is None:
         return None
-    return open_json(dek, case.code, envelope.KIND_IDENTITY, case.identity_sealed)
+    return json_document(open_record(dek, case, envelope.KIND_IDENTITY, case.identity_sealed,
+                                     report_binding))
 
 
-def seal_identity(case: Case, dek: bytes, identity: Mapping[str, str]) -> None:
+def seal_identity(db: Session, case: Case, dek: bytes, identity: Mapping[str, str]) -> None:
     """Store (or replace) the reporter's sealed identity."""
-    case.identity_sealed = seal_json(dek, case.code, envelope.KIND_IDENTITY, identity)
+    upgrade_legacy_case(db, case, dek)
+    case.identity_sealed = seal_record(dek, case, envelope.KIND_IDENTITY, json_bytes(identity),
+                                       report_binding())
 
 
 def _kind(internal: bool) -> bytes:
@@ -81,13 +99,17 @@ def add_message(
         raise MessageError("message too long")
     if author_kind == "reporter" and (internal or staff_id is not None):
         raise ValueError("a reporter writes neither notes nor as staff")
+    author = message_author(author_kind, staff_id)
+    if author is None:
+        raise ValueError("unknown message author")
+    upgrade_legacy_case(db, case, dek)
     moment = now or datetime.now(UTC)
     message = CaseMessage(
         case_id=case.id, author_kind=author_kind, staff_id=staff_id, internal=internal,
-        body_sealed=seal_json(dek, case.code, _kind(internal),
-                              {"body": text, "sent_at": moment.isoformat()}),
-        created_on=moment.date(),
+        record_id=envelope.new_record_id(), body_sealed=b"", created_on=moment.date(),
     )
+    message.body_sealed = seal_record(dek, case, _kind(internal), json_bytes(
+        {"body": text, "sent_at": moment.isoformat()}), message_binding(message))
     db.add(message)
     db.flush()
     return message
@@ -99,12 +121,19 @@ def list_messages(db: Session, case: Case, dek: bytes, *,
     stmt = select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id)
     if not include_internal:
         stmt = stmt.where(CaseMessage.internal.is_(False))
-    views = []
-    for row in db.scalars(stmt):
-        doc = open_json(dek, case.code, _kind(row.internal), row.body_sealed)
-        views.append(MessageView(row.id, row.author_kind, row.staff_id, row.internal,
-                                 str(doc["body"]), str(doc["sent_at"]), row.created_on))
-    return views
+    return [_message_view(case, dek, row) for row in db.scalars(stmt)]
+
+
+def _message_view(case: Case, dek: bytes, row: CaseMessage) -> MessageView:
+    try:
+        doc = json_document(open_record(dek, case, _kind(row.internal), row.body_sealed,
+                                        lambda: message_binding(row)))
+        return MessageView(row.id, row.author_kind, row.staff_id, row.internal,
+                           str(doc["body"]), str(doc["sent_at"]), row.created_on)
+    except (DecryptionError, KeyError):
+        # Neither body nor author: the row's author columns are what failed to verify.
+        return MessageView(row.id, "unverified", None, row.internal, "", "",
+                           row.created_on, verified=False)
 
 
 def add_timeline_entry(
@@ -114,10 +143,13 @@ def add_timeline_entry(
     """Add a reporter-visible timeline entry; its text is sealed under the DEK."""
     if text is not None and dek is None:
         raise ValueError("timeline text needs the case DEK")
-    sealed = (seal_json(dek, case.code, KIND_TIMELINE, {"timeline": text})
-              if text is not None and dek is not None else None)
-    entry = TimelineEntry(case_id=case.id, kind=kind, status=status, text_sealed=sealed,
+    entry = TimelineEntry(case_id=case.id, kind=kind, status=status, text_sealed=None,
+                          record_id=envelope.new_record_id(),
                           created_on=(now or datetime.now(UTC)).date())
+    if text is not None and dek is not None:
+        upgrade_legacy_case(db, case, dek)
+        entry.text_sealed = seal_record(dek, case, KIND_TIMELINE,
+                                        json_bytes({"timeline": text}), timeline_binding(entry))
     db.add(entry)
     db.flush()
     return entry
@@ -125,12 +157,17 @@ def add_timeline_entry(
 
 def list_timeline(db: Session, case: Case, dek: bytes) -> list[TimelineView]:
     """Timeline entries oldest first, texts decrypted."""
-    views = []
-    for row in db.scalars(select(TimelineEntry).where(TimelineEntry.case_id == case.id)
-                          .order_by(TimelineEntry.id)):
-        text = None
-        if row.text_sealed is not None:
-            text = str(open_json(dek, case.code, KIND_TIMELINE,
-                                 row.text_sealed)["timeline"])
-        views.append(TimelineView(row.kind, row.status, text, row.created_on))
-    return views
+    return [_timeline_view(case, dek, row) for row in db.scalars(
+        select(TimelineEntry).where(TimelineEntry.case_id == case.id)
+        .order_by(TimelineEntry.id))]
+
+
+def _timeline_view(case: Case, dek: bytes, row: TimelineEntry) -> TimelineView:
+    if row.text_sealed is None:
+        return TimelineView(row.kind, row.status, None, row.created_on)
+    try:
+        doc = json_document(open_record(dek, case, KIND_TIMELINE, row.text_sealed,
+                                        lambda: timeline_binding(row)))
+        return TimelineView(row.kind, row.status, str(doc["timeline"]), row.created_on)
+    except (DecryptionError, KeyError):
+        return TimelineView(row.kind, row.status, None, row.created_on, verified=False)

@@ -115,6 +115,9 @@ class CaseMessage(Base):
         ForeignKey("staff_accounts.id", ondelete="SET NULL"))
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # Random row identity drawn before sealing, bound into the sealed content (envelope v2);
+    # NULL only on rows of cases never written to since the upgrade.
+    record_id: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True, unique=True)
     # Day only for reporter messages; the exact time is inside the sealed body.
     created_on: Mapped[date] = mapped_column(Date)
 
@@ -130,6 +133,9 @@ class TimelineEntry(Base):
     status: Mapped[str | None] = mapped_column(String(32))
     # Reporter-safe text (a reason, a conclusion), sealed under the DEK.
     text_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Random row identity drawn before sealing, bound into the sealed content (envelope v2);
+    # NULL only on rows of cases never written to since the upgrade.
+    record_id: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True, unique=True)
     created_on: Mapped[date] = mapped_column(Date)
 
 
@@ -144,6 +150,9 @@ class Attachment(Base):
     file_key_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     # Original name, type, size and the cleaning report, sealed under the DEK.
     meta_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # Random row identity drawn before sealing, bound into the sealed content (envelope v2);
+    # NULL only on rows of cases never written to since the upgrade.
+    record_id: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True, unique=True)
     uploaded_by: Mapped[str] = mapped_column(String(16))
     created_on: Mapped[date] = mapped_column(Date)
 

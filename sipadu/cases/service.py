@@ -23,6 +23,9 @@ from sipadu.crypto.params import Argon2Params
 from sipadu.staff.models import StaffAccount, case_reader_clause
 
 INITIAL_STATUS = "diterima"
+# The binding of the report and identity (the case row, the reporter); ``cases.sealing``
+# builds the same one, without importing this module's callers.
+CASE_BINDING = envelope.Binding(b"", "reporter")
 
 
 class CaseServiceError(Exception):
@@ -113,18 +116,31 @@ def _unused_prepared_key(db: Session, prepared: PreparedCaseKey | None,
     raise CaseServiceError("could not find a free case code")
 
 
-def seal_json(dek: bytes, code: str, kind: bytes, document: Mapping[str, object]) -> bytes:
-    """Seal a JSON document under the case DEK."""
-    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return envelope.seal(dek, data, case_id=code, kind=kind)
+def json_bytes(document: Mapping[str, object]) -> bytes:
+    """A document's canonical JSON bytes, as sealed."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def open_json(dek: bytes, code: str, kind: bytes, sealed: bytes) -> dict[str, object]:
-    """Open a JSON document sealed by :func:`seal_json`."""
-    document = json.loads(envelope.open_sealed(dek, sealed, case_id=code, kind=kind))
+def json_document(plain: bytes) -> dict[str, object]:
+    """An opened JSON document; anything but an object counts as a failed opening."""
+    try:
+        document = json.loads(plain)
+    except ValueError:
+        raise DecryptionError("sealed document is not JSON") from None
     if not isinstance(document, dict):
         raise DecryptionError("sealed document is not an object")
     return document
+
+
+def seal_json(dek: bytes, code: str, kind: bytes, document: Mapping[str, object],
+              binding: envelope.Binding | None = None) -> bytes:
+    """Seal a JSON document under the case DEK (version 2 when a binding is given)."""
+    return envelope.seal(dek, json_bytes(document), case_id=code, kind=kind, binding=binding)
+
+
+def open_json(dek: bytes, code: str, kind: bytes, sealed: bytes) -> dict[str, object]:
+    """Open a version 1 JSON document sealed by :func:`seal_json`."""
+    return json_document(envelope.open_sealed(dek, sealed, case_id=code, kind=kind))
 
 
 def create_case(
@@ -146,8 +162,9 @@ def create_case(
     case = Case(
         code=code, category=str(report["category"]), status=INITIAL_STATUS,
         received_on=moment.date(), objection_used=False, updated_at=day_start(moment),
-        report_sealed=seal_json(dek, code, envelope.KIND_REPORT, document),
-        identity_sealed=(seal_json(dek, code, envelope.KIND_IDENTITY, identity)
+        # Version 2 from the start: the case is bound (``cases.sealing``).
+        report_sealed=seal_json(dek, code, envelope.KIND_REPORT, document, CASE_BINDING),
+        identity_sealed=(seal_json(dek, code, envelope.KIND_IDENTITY, identity, CASE_BINDING)
                          if identity else None),
         reporter_key_record=prepared.key_record,
         escrow_grant=(grants.wrap_for_recipient(dek, escrow_public, case_id=code)
@@ -161,7 +178,8 @@ def create_case(
                                                                case_id=code),
                          granted_by=None, created_at=moment))
     db.add(TimelineEntry(case_id=case.id, kind="status", status=INITIAL_STATUS,
-                         text_sealed=None, created_on=moment.date()))
+                         text_sealed=None, record_id=envelope.new_record_id(),
+                         created_on=moment.date()))
     record_event(db, audit_key, "case:submitted", actor="reporter", case_code=code,
                  detail={"category": case.category}, now=moment)
     db.flush()

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 
+from sipadu.api.json_body import MESSAGE_JSON_LIMIT, accepts_json, json_object
 from sipadu.app_context import current_audit_key
 from sipadu.audit.recorder import audit
 from sipadu.cases.attachments import AttachmentNotFoundError
@@ -52,11 +53,6 @@ def _actor() -> Actor:
     return actor
 
 
-def _body() -> dict[str, Any] | None:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else None
-
-
 def _str(data: dict[str, Any], key: str) -> str | None:
     value = data.get(key)
     return value if isinstance(value, str) else None
@@ -92,9 +88,7 @@ def get_case(code: str) -> ResponseReturnValue:
 def _act(code: str, tag: str, action: Callable[[OpenCase, Actor, dict[str, Any]], Any],
          status: int = 200) -> ResponseReturnValue:
     actor = _actor()
-    data = _body()
-    if data is None:
-        return api_error(400, gettext("Send a JSON object."))
+    data = json_object()  # capped, an object of the view's known fields, or refused
     try:
         opened = load_case(code, actor, tag)
     except CaseForbiddenError:
@@ -116,6 +110,7 @@ UNCLEAR_INTERNAL = lazy_gettext(
 
 
 @bp.post("/<code>/messages")
+@accepts_json({"body": None, "internal": None}, MESSAGE_JSON_LIMIT)
 @require_roles(*CASE_ROLES)
 def post_message(code: str) -> ResponseReturnValue:
     """Send a message to the reporter (``internal: false``) or add an internal note
@@ -131,6 +126,8 @@ def post_message(code: str) -> ResponseReturnValue:
 
 
 @bp.post("/<code>/status")
+@accepts_json({"status": None, "reason": None, "outcome": None, "destination": None},
+              MESSAGE_JSON_LIMIT)
 @require_roles(*CASE_ROLES)
 def change_status(code: str) -> ResponseReturnValue:
     """Change the status (409 forbidden transition, 403 role, 422 missing reason/outcome)."""
@@ -142,6 +139,7 @@ def change_status(code: str) -> ResponseReturnValue:
 
 
 @bp.post("/<code>/assignments")
+@accepts_json({"username": None})
 @require_roles("supervisor")
 def assign(code: str) -> ResponseReturnValue:
     """Assign an investigator by username (the case key is re-wrapped for them)."""

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sipadu.api.json_body import (
+    DEFAULT_JSON_LIMIT,
+    JSON_BODY_ERRORS,
+    MESSAGE_JSON_LIMIT,
+    json_request_body,
+)
 from sipadu.api.openapi import error_responses, register
 from sipadu.casework.inbox import COUNT_CAP
 
@@ -25,6 +31,10 @@ _FILTERS = [
 
 def _json(schema: str) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _body(schema: str, max_bytes: int) -> dict[str, Any]:
+    return json_request_body({"$ref": f"#/components/schemas/{schema}"}, max_bytes)
 
 
 def _op(summary: str, ok: str, ok_body: dict[str, Any], errors: tuple[int, ...],
@@ -55,16 +65,18 @@ SCHEMAS = {
         "timeline": {"type": "array", "items": _OBJECT},
         "messages": {"type": "array", "items": _OBJECT},
         "allowed_statuses": {"type": "array", "items": {"type": "string"}}}},
-    "StaffMessageIn": {"type": "object", "required": ["body", "internal"], "properties": {
+    "StaffMessageIn": {"type": "object", "required": ["body", "internal"],
+                       "additionalProperties": False, "properties": {
         "body": {"type": "string", "maxLength": 20000},
         "internal": {"type": "boolean",
                      "description": "true: an internal note; false: a message to the reporter"}}},
-    "StatusChangeIn": {"type": "object", "required": ["status"], "properties": {
+    "StatusChangeIn": {"type": "object", "required": ["status"], "additionalProperties": False,
+                       "properties": {
         "status": {"type": "string"}, "reason": {"type": "string"},
         "outcome": {"type": "string", "enum": ["terbukti", "tidak_terbukti"]},
         "destination": {"type": "string",
                         "enum": ["kpk", "aph", "ombudsman", "bkd", "opd_lain"]}}},
-    "AssignmentIn": {"type": "object", "required": ["username"],
+    "AssignmentIn": {"type": "object", "required": ["username"], "additionalProperties": False,
                      "properties": {"username": {"type": "string"}}},
     "CaseActionResult": {"type": "object", "properties": {
         "case_code": {"type": "string"}, "status": {"type": "string"}}},
@@ -82,16 +94,16 @@ def describe() -> None:
             (401, 403), parameters=[_CODE])},
         f"{_BASE}/{{code}}/messages": {"post": _op(
             "Message to the reporter or internal note", "201", _json("CaseActionResult"),
-            (400, 401, 403, 422), parameters=[_CODE],
-            requestBody={"required": True, **_json("StaffMessageIn")})},
+            (401, 403, *JSON_BODY_ERRORS), parameters=[_CODE],
+            requestBody=_body("StaffMessageIn", MESSAGE_JSON_LIMIT))},
         f"{_BASE}/{{code}}/status": {"post": _op(
             "Change the case status", "200", _json("CaseActionResult"),
-            (400, 401, 403, 409, 422), parameters=[_CODE],
-            requestBody={"required": True, **_json("StatusChangeIn")})},
+            (401, 403, 409, *JSON_BODY_ERRORS), parameters=[_CODE],
+            requestBody=_body("StatusChangeIn", MESSAGE_JSON_LIMIT))},
         f"{_BASE}/{{code}}/assignments": {"post": _op(
             "Assign an investigator (supervisors)", "201", _json("CaseActionResult"),
-            (400, 401, 403, 422), parameters=[_CODE],
-            requestBody={"required": True, **_json("AssignmentIn")})},
+            (401, 403, *JSON_BODY_ERRORS), parameters=[_CODE],
+            requestBody=_body("AssignmentIn", DEFAULT_JSON_LIMIT))},
         f"{_BASE}/{{code}}/assignments/{{username}}": {"delete": _op(
             "Unassign an investigator (supervisors)", "204", {}, (401, 403, 422),
             parameters=[_CODE, {"name": "username", "in": "path", "required": True,

@@ -23,6 +23,7 @@ from sipadu.cases.workflow import allowed_targets, can_object
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.inbox import ASSIGNED_REASONS, inbox_policy
 from sipadu.casework.service import objection_pending
+from sipadu.crypto.errors import DecryptionError
 from sipadu.staff.models import StaffAccount
 
 # The exact submission time stays sealed: staff see the day of receipt (DESIGN §3).
@@ -43,6 +44,8 @@ class CaseDetail:
     """The decrypted case for staff."""
 
     report: dict[str, object]
+    # False when the sealed report does not verify (then ``report`` is empty).
+    report_verified: bool
     attachments: list[AttachmentView]
     timeline: list[TimelineView]
     messages: list[MessageView]
@@ -95,8 +98,11 @@ def _deadlines(db: Session, opened: OpenCase, today: date) -> list[Deadline]:
 
 def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> CaseDetail:
     """Decrypt the report, files, timeline and messages (internal notes included)."""
-    report = {key: value for key, value in read_report(opened.case, opened.dek).items()
-              if key not in HIDDEN_REPORT_FIELDS}
+    try:
+        report = {key: value for key, value in read_report(opened.case, opened.dek).items()
+                  if key not in HIDDEN_REPORT_FIELDS}
+    except DecryptionError:
+        report = None
     messages = list_messages(db, opened.case, opened.dek, include_internal=True)
     supervisor = actor.role == "supervisor"
     pending = objection_pending(db, opened)
@@ -105,7 +111,7 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
     targets = tuple(t for t in allowed_targets(opened.case.status, actor.role)
                     if not (pending and t is Status.DIARSIPKAN))
     return CaseDetail(
-        report=report,
+        report=report or {}, report_verified=report is not None,
         attachments=list_attachments(db, opened.case, opened.dek),
         timeline=list_timeline(db, opened.case, opened.dek),
         messages=messages,

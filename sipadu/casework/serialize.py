@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sipadu.cases.content import MessageView
 from sipadu.cases.deadlines import Deadline
 from sipadu.cases.models import Case
 from sipadu.casework.detail import CaseDetail
@@ -34,23 +35,35 @@ def inbox_json(page: InboxPage) -> dict[str, Any]:
             "page": page.page, "per_page": page.per_page, "pages": page.pages}
 
 
+def _message(m: MessageView, detail: CaseDetail) -> dict[str, Any]:
+    """A message; one that does not verify carries neither body nor author."""
+    if not m.verified:
+        return {"id": m.id, "author_kind": None, "author": None, "internal": m.internal,
+                "body": None, "verified": False, "created_on": m.created_on.isoformat()}
+    return {"id": m.id, "author_kind": m.author_kind,
+            "author": detail.staff_names.get(m.staff_id) if m.staff_id is not None else None,
+            "internal": m.internal, "body": m.body, "verified": True,
+            "created_on": m.created_on.isoformat()}
+
+
 def case_json(case: Case, detail: CaseDetail) -> dict[str, Any]:
     """One case, decrypted, for its staff reader (internal notes included)."""
     return {
         "code": case.code, "category": case.category, "status": case.status,
         "unit": case.unit, "outcome": case.outcome,
         "received_on": case.received_on.isoformat(),
-        "report": detail.report,
-        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,
-                         "size": a.size, "uploaded_by": a.uploaded_by}
+        "report": detail.report if detail.report_verified else None,
+        "report_verified": detail.report_verified,
+        "attachments": [{"id": a.id, "filename": a.filename if a.verified else None,
+                         "content_type": a.content_type if a.verified else None,
+                         "size": a.size if a.verified else None,
+                         "uploaded_by": a.uploaded_by if a.verified else None,
+                         "verified": a.verified}
                         for a in detail.attachments],
         "timeline": [{"kind": t.kind, "status": t.status, "text": t.text,
+                      "verified": t.verified,
                       "created_on": t.created_on.isoformat()} for t in detail.timeline],
-        "messages": [{"id": m.id, "author_kind": m.author_kind,
-                      "author": (detail.staff_names.get(m.staff_id)
-                                 if m.staff_id is not None else None),
-                      "internal": m.internal, "body": m.body,
-                      "created_on": m.created_on.isoformat()} for m in detail.messages],
+        "messages": [_message(m, detail) for m in detail.messages],
         "assignees": [a.username for a in detail.assignees],
         "allowed_statuses": [target.value for target in detail.targets],
         "deadlines": [_deadline(d) for d in detail.deadlines],

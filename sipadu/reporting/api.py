@@ -6,7 +6,6 @@ per-code throttle, the rate limit); the API keeps no session and sets no cookie.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,7 +13,16 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
+from sipadu.api.json_body import (
+    JSON_TYPES,
+    MESSAGE_JSON_LIMIT,
+    REPORT_JSON_LIMIT,
+    accepts_json,
+    json_object,
+    json_text_part,
+)
 from sipadu.app_context import current_settings
+from sipadu.cases.attachments import AttachmentView
 from sipadu.cases.content import MAX_MESSAGE_CHARS
 from sipadu.cases.reporter_access import CaseKeyThrottledError, OpenedCase, open_case_with_key
 from sipadu.cases.service import ServiceNotReadyError
@@ -30,6 +38,7 @@ from sipadu.reporting.files import (
     receive_body_file,
     sort_uploads,
 )
+from sipadu.reporting.forms import REPORT_TEXT_FIELDS
 from sipadu.reporting.readiness import not_ready_answer, requires_case_readers
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
 from sipadu.storage.uploads import EncryptedUpload, accepts_uploads
@@ -42,6 +51,9 @@ from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
 bp = Blueprint("reporting_api", __name__)
 register_openapi()
 
+# The report's fields (the identity is an object of its own); anything else is refused.
+REPORT_FIELDS = {"category": None, **{f.name: None for f in REPORT_TEXT_FIELDS},
+                 "identity": {"name": None, "contact": None}}
 
 
 class ApiRefusalError(Exception):
@@ -76,18 +88,14 @@ def _refused_files(refused: list[RefusedFile]) -> ApiRefusalError:
 
 def _report_document() -> Mapping[str, object]:
     if request.mimetype == "multipart/form-data":
-        raw = request.form.get("report")
-        try:
-            data = json.loads(raw) if raw is not None else None
-        except ValueError:
-            data = None
-    elif request.is_json:
-        data = request.get_json(silent=True)
+        data = json_text_part(request.form.get("report"))
+    elif request.mimetype in JSON_TYPES:
+        data = json_object()
     else:
         raise ApiRefusalError(api_error(
             415, str(lazy_gettext("Send JSON, or multipart/form-data with a 'report' part.")),
             "unsupported_media_type"))
-    if not isinstance(data, dict):
+    if data is None:
         raise _invalid({"report": lazy_gettext("The report must be a JSON object.")}, 400)
     return data
 
@@ -98,6 +106,7 @@ def _files_json(files: list[service.StoredFile]) -> list[dict[str, Any]]:
 
 
 @bp.post("/reports")
+@accepts_json(REPORT_FIELDS, REPORT_JSON_LIMIT)
 @public
 @accepts_uploads
 @limiter.limit(SUBMIT_LIMITS)
@@ -166,13 +175,25 @@ def _case_json(opened: OpenedCase) -> dict[str, Any]:
         "status_explanation": str(view.status_text.reporter_explanation),
         "may_object": view.may_object,
         "timeline": [{"kind": t.kind, "status": t.status, "text": t.text,
-                      "date": t.created_on.isoformat()} for t in view.timeline],
-        "messages": [{"from": "reporter" if m.from_reporter else "inspektorat",
-                      "body": m.body, "sent_at": m.sent_at} for m in view.messages],
-        "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,
-                         "size": a.size, "from": "reporter" if a.uploaded_by == "reporter"
-                         else "inspektorat"} for a in view.attachments],
+                      "verified": t.verified, "date": t.created_on.isoformat()}
+                     for t in view.timeline],
+        # A message that does not verify is attributed to nobody and has no body.
+        "messages": [{"from": ("reporter" if m.from_reporter else "inspektorat")
+                      if m.verified else None,
+                      "body": m.body if m.verified else None,
+                      "sent_at": m.sent_at if m.verified else None, "verified": m.verified}
+                     for m in view.messages],
+        "attachments": [_attachment_json(a) for a in view.attachments],
     }
+
+
+def _attachment_json(a: AttachmentView) -> dict[str, Any]:
+    if not a.verified:
+        return {"id": a.id, "filename": None, "content_type": None, "size": None,
+                "from": None, "verified": False}
+    return {"id": a.id, "filename": a.filename, "content_type": a.content_type,
+            "size": a.size, "from": "reporter" if a.uploaded_by == "reporter"
+            else "inspektorat", "verified": True}
 
 
 @bp.get("/case")
@@ -187,14 +208,13 @@ def get_case() -> ResponseReturnValue:
 
 
 @bp.post("/case/messages")
+@accepts_json({"body": None}, MESSAGE_JSON_LIMIT)
 @public
 @limiter.limit(CASE_KEY_LIMITS)
 def post_message() -> ResponseReturnValue:
     """Send a message to the Inspektorat."""
+    data = json_object()  # before the case key check: a bad body costs no Argon2
     opened = _open_case()
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise _invalid({"body": lazy_gettext("Send a JSON object with a 'body'.")}, 400)
     try:
         body = validate_text(data.get("body"), MAX_MESSAGE_CHARS, "body",
                              lazy_gettext("Write your message."))

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from sipadu.api.json_body import (
+    JSON_BODY_ERRORS,
+    MESSAGE_JSON_LIMIT,
+    REPORT_JSON_LIMIT,
+    json_request_body,
+)
 from sipadu.api.openapi import error_responses, register
 
 _TEXT = {"type": "string"}
+_VERIFIED = {"type": "boolean", "description": (
+    "False when the stored record does not open under its row's binding (moved, replayed "
+    "or altered in the database): its content and author are then null.")}
 REPORT_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["category", "what"], "additionalProperties": True,
+    "type": "object", "required": ["category", "what"], "additionalProperties": False,
     "properties": {
         "category": {"type": "string", "enum": [
             "penyalahgunaan_wewenang", "pelanggaran_administratif", "kkn",
@@ -23,6 +32,7 @@ REPORT_SCHEMA: dict[str, Any] = {
         "source_of_knowledge": {"type": "string", "maxLength": 2000},
         "reported_elsewhere": {"type": "string", "maxLength": 2000},
         "identity": {"type": "object", "description": "Optional; sealed separately.",
+                     "additionalProperties": False,
                      "properties": {"name": {"type": "string", "maxLength": 200},
                                     "contact": {"type": "string", "maxLength": 200}}},
     },
@@ -37,14 +47,18 @@ CASE_SCHEMA: dict[str, Any] = {
         "status_explanation": _TEXT, "may_object": {"type": "boolean"},
         "timeline": {"type": "array", "items": {"type": "object", "properties": {
             "kind": _TEXT, "status": {"type": ["string", "null"]},
-            "text": {"type": ["string", "null"]}, "date": {"type": "string",
-                                                           "format": "date"}}}},
+            "text": {"type": ["string", "null"]}, "verified": _VERIFIED,
+            "date": {"type": "string", "format": "date"}}}},
         "messages": {"type": "array", "items": {"type": "object", "properties": {
-            "from": {"type": "string", "enum": ["reporter", "inspektorat"]},
-            "body": _TEXT, "sent_at": {"type": "string", "format": "date-time"}}}},
+            "from": {"type": ["string", "null"], "enum": ["reporter", "inspektorat", None]},
+            "body": {"type": ["string", "null"]},
+            "sent_at": {"type": ["string", "null"], "format": "date-time"},
+            "verified": _VERIFIED}}},
         "attachments": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "filename": _TEXT, "content_type": _TEXT,
-            "size": {"type": "integer"}, "from": _TEXT}}},
+            "id": {"type": "integer"}, "filename": {"type": ["string", "null"]},
+            "content_type": {"type": ["string", "null"]},
+            "size": {"type": ["integer", "null"]}, "from": {"type": ["string", "null"]},
+            "verified": _VERIFIED}}},
     },
 }
 _MULTIPART_FILES = {"attachments": {"type": "array",
@@ -62,6 +76,15 @@ def _json(ref: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
 
 
+def _report_body() -> dict[str, Any]:
+    body = json_request_body({"$ref": "#/components/schemas/Report"}, REPORT_JSON_LIMIT)
+    body["content"]["multipart/form-data"] = {"schema": {"type": "object", "properties": {
+        "report": {"type": "string", "description": (
+            "The Report object as JSON text, within the same cap and rules.")},
+        **_MULTIPART_FILES}}}
+    return body
+
+
 def register_openapi() -> None:
     """Describe every reporter operation in the API document."""
     register(
@@ -69,16 +92,11 @@ def register_openapi() -> None:
             "/reports": {"post": {
                 "summary": "File an anonymous report", "operationId": "submitReport",
                 "security": [],
-                "requestBody": {"required": True, "content": {
-                    **_json("Report"),
-                    "multipart/form-data": {"schema": {"type": "object", "properties": {
-                        "report": {"type": "string",
-                                   "description": "The Report object as JSON text."},
-                        **_MULTIPART_FILES}}}}},
+                "requestBody": _report_body(),
                 "responses": {"201": {"description": "Filed; the case key is shown only "
                                                      "in this response.",
                                       "content": _json("SubmittedReport")},
-                              **error_responses(400, 413, 415, 422, 429, 503)}}},
+                              **error_responses(*JSON_BODY_ERRORS, 429, 503)}}},
             "/case": {"get": {
                 "summary": "Read the case the key opens", "operationId": "getCase",
                 "security": _CASEKEY,
@@ -87,11 +105,12 @@ def register_openapi() -> None:
             "/case/messages": {"post": {
                 "summary": "Send a message to the Inspektorat", "operationId": "postMessage",
                 "security": _CASEKEY,
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"type": "object", "required": ["body"], "properties": {
-                        "body": {"type": "string", "maxLength": 20000}}}}}},
+                "requestBody": json_request_body(
+                    {"type": "object", "required": ["body"], "additionalProperties": False,
+                     "properties": {"body": {"type": "string", "maxLength": 20000}}},
+                    MESSAGE_JSON_LIMIT),
                 "responses": {"201": {"description": "Sent"},
-                              **error_responses(400, 401, 422, 429)}}},
+                              **error_responses(401, 429, *JSON_BODY_ERRORS)}}},
             "/case/attachments": {"post": {
                 "summary": "Add evidence files", "operationId": "postAttachments",
                 "description": _ATTACHMENTS_DESCRIPTION,

@@ -75,6 +75,8 @@ class ReporterMessage:
     from_reporter: bool
     body: str
     sent_at: str
+    # False: the sealed body did not verify; shown as such, attributed to nobody.
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,8 @@ def reporter_case(db: Session, case_id: int) -> Case:
 
 def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
     """The reporter's view of the case: no internal notes, no staff ids or names."""
-    messages = [ReporterMessage(m.author_kind == REPORTER, m.body, m.sent_at)
+    messages = [ReporterMessage(m.verified and m.author_kind == REPORTER, m.body, m.sent_at,
+                                m.verified)
                 for m in list_messages(db, case, dek, include_internal=False)]
     return ReporterCaseView(
         code=case.code, status=case.status, status_text=STATUS_TEXTS[Status(case.status)],
@@ -196,7 +199,7 @@ def add_evidence(db: Session, case: Case, dek: bytes, uploads: Sequence[Encrypte
 def disclose_identity(db: Session, case: Case, dek: bytes, identity: dict[str, str],
                       audit_key: bytes) -> None:
     """Seal the reporter's identity into the case (replacing an earlier one)."""
-    seal_identity(case, dek, identity)
+    seal_identity(db, case, dek, identity)
     record_event(db, audit_key, "identity:disclosed", actor=REPORTER, case_code=case.code)
     _touch(case, datetime.now(UTC))
 

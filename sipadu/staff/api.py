@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from sipadu.api.json_body import (
+    JSON_BODY_ERRORS,
+    accepts_json,
+    json_object,
+    json_request_body,
+)
 from sipadu.api.openapi import error_responses, register
 from sipadu.app_context import current_settings
 from sipadu.db import db_session
@@ -26,11 +32,12 @@ def _field(document: object, name: str) -> str:
 
 
 @bp.post("/sessions")
+@accepts_json({"username": None, "password": None, "totp": None})
 @public
 @limiter.limit(LOGIN_LIMITS)
 def create_session() -> ResponseReturnValue:
     """Log in with ``{username, password, totp}`` and receive ``{"token"}`` (201)."""
-    body = request.get_json(silent=True)
+    body = json_object()
     settings = current_settings()
     assert settings.keyring is not None  # noqa: S101
     db = db_session()
@@ -64,6 +71,7 @@ def delete_session() -> Response:
 
 _CREDENTIALS = {
     "type": "object", "required": ["username", "password", "totp"],
+    "additionalProperties": False,
     "properties": {"username": {"type": "string"}, "password": {"type": "string"},
                    "totp": {"type": "string", "pattern": "^[0-9]{6}$"}},
 }
@@ -73,11 +81,11 @@ register(
             "operationId": "createStaffSession", "tags": ["staff"],
             "summary": "Log in (password + TOTP) and receive a bearer token",
             "security": [],
-            "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/StaffCredentials"}}}},
+            "requestBody": json_request_body(
+                {"$ref": "#/components/schemas/StaffCredentials"}),
             "responses": {"201": {"description": "Logged in", "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/StaffToken"}}}},
-                **error_responses(401, 429)},
+                **error_responses(401, 429, *JSON_BODY_ERRORS)},
         }},
         "/staff/sessions/current": {"delete": {
             "operationId": "deleteStaffSession", "tags": ["staff"],

@@ -141,7 +141,10 @@ def test_reporter_message_shown_and_empty_message_refused(
     assert too_long.get_json()["error"]["code"] == "invalid"
     not_json = app.test_client().post(f"{A}/{code}/messages",
                                       headers=bearer(db, team.supervisor), data="body")
-    assert not_json.status_code == 400
+    assert not_json.status_code == 415  # not sent as application/json
+    not_object = app.test_client().post(f"{A}/{code}/messages",
+                                        headers=bearer(db, team.supervisor), json=["body"])
+    assert not_object.status_code == 400
 
 
 def test_posts_without_csrf_token_are_refused(app: Flask, db: Session, team: Team) -> None:

@@ -42,12 +42,15 @@ def test_bad_credentials_give_one_401_without_hint(api_app: Flask) -> None:
     bodies = []
     for body in ({"username": person.username, "password": "salah-sekali", "totp": "1"},
                  {"username": "hantu", "password": person.password, "totp": person.code()},
-                 {"username": person.username, "password": person.password, "totp": "000000"},
-                 {"nonsense": True}, ["not", "an", "object"]):
+                 {"username": person.username, "password": person.password, "totp": "000000"}):
         response = client.post("/api/v1/staff/sessions", json=body)
         assert response.status_code == 401
         bodies.append(response.get_json())
     assert all(body == bodies[0] for body in bodies)
+    # A body of the wrong shape is refused as such (it says nothing about any account).
+    assert client.post("/api/v1/staff/sessions", json={"nonsense": True}).status_code == 422
+    assert client.post("/api/v1/staff/sessions", json=["not", "an", "object"]).status_code \
+        == 400
 
 
 def test_replayed_code_is_refused(api_app: Flask) -> None:
@@ -100,4 +103,7 @@ def test_an_oversized_password_is_refused_without_work(api_app: Flask) -> None:
         person = enrolled(api_app, db_session())
     response = api_app.test_client().post("/api/v1/staff/sessions", json={
         "username": person.username, "password": "x" * 2_000_000, "totp": "123456"})
+    assert response.status_code == 413  # over the 64 KiB body cap: not even parsed
+    response = api_app.test_client().post("/api/v1/staff/sessions", json={
+        "username": person.username, "password": "x" * 50_000, "totp": "123456"})
     assert response.status_code == 401
