@@ -8,8 +8,8 @@ them (sipadu/cases/sealing.py), which needs the case key and so cannot happen he
 Downgrading drops the record ids: version 2 content then no longer opens (older code reads
 version 1 only), so downgrade only before anything was written with this revision.
 
-Revision ID: 0010
-Revises: 0005_inbox_indexes
+Revision ID: 0007_envelope_binding
+Revises: 0006_account_setup
 Create Date: 2026-12-07 05:10:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0005_inbox_indexes"
+revision: str = "0007_envelope_binding"
+down_revision: str | None = "0006_account_setup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
