@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from json.encoder import encode_basestring_ascii as _quote  # the escaper json.dumps uses
 
 from sqlalchemy import func, select
@@ -33,6 +33,9 @@ _DETAIL_VALUE = re.compile(r"^[A-Za-z0-9_.:@-]{0,64}$")
 
 DetailValue = str | int | bool | None
 _PROGRESS_STEP = 1000
+# Sent by the digest timer minutes after a reporter's message or report: its time would
+# place that reporter action, so it is kept to the day like the action itself.
+DAY_ONLY_TAGS = frozenset({"notification:sent"})
 
 
 class AuditEventError(ValueError):
@@ -50,6 +53,18 @@ class ChainReport:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+
+@dataclass(frozen=True)
+class QueuedEvent:
+    """A day-only event as queued: the day, never a finer time, and the fields of its row."""
+
+    day: date
+    tag: str
+    actor: str
+    case_code: str | None
+    outcome: str
+    detail: str
 
 
 def _iso(moment: datetime) -> str:
@@ -142,30 +157,17 @@ def _validate(tag: str, actor: str, case_code: str | None, outcome: str) -> None
         raise AuditEventError(f"audit outcome must be one of {sorted(OUTCOMES)}")
 
 
-def _event_time(actor: str, now: datetime | None) -> datetime:
-    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    if actor == "reporter":
-        # The operator must not learn when a reporter acted (DESIGN §2): keep the day only.
-        moment = moment.replace(hour=0, minute=0, second=0)
-    return moment
-
-
 def lock_head(session: Session) -> AuditHead:
     """Lock and return the head row (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE)."""
     stmt = select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
     return session.execute(stmt, execution_options={"populate_existing": True}).scalar_one()
 
 
-def record_event(
-    session: Session, key: bytes, tag: str, *, actor: str, case_code: str | None = None,
-    outcome: str = "success", detail: Mapping[str, DetailValue] | None = None,
-    now: datetime | None = None,
+def append_event(
+    session: Session, key: bytes, head: AuditHead, occurred_at: datetime, tag: str,
+    actor: str, case_code: str | None, outcome: str, detail_text: str,
 ) -> AuditEvent:
-    """Append one event to the chain in the caller's transaction (flushed, not committed)."""
-    _validate(tag, actor, case_code, outcome)
-    detail_text = _encode_detail(detail)
-    occurred_at = _event_time(actor, now)
-    head = lock_head(session)
+    """Append one already validated event after ``head`` (locked by the caller)."""
     seq = head.seq + 1
     canonical = canonical_row(seq, occurred_at, tag, actor, case_code, outcome, detail_text)
     row_hash = chain_hash(head.hash, canonical)
@@ -177,6 +179,37 @@ def record_event(
     session.add(event)
     head.seq, head.hash = seq, row_hash
     head.hmac = sign(key, _head_message(seq, row_hash))
+    return event
+
+
+def is_day_only(tag: str, actor: str) -> bool:
+    """Whether an event may be placed in time no finer than its day: everything a reporter
+    does, and what follows a reporter's action on a schedule of its own (the staff digest)."""
+    return actor == "reporter" or tag in DAY_ONLY_TAGS
+
+
+def record_event(
+    session: Session, key: bytes, tag: str, *, actor: str, case_code: str | None = None,
+    outcome: str = "success", detail: Mapping[str, DetailValue] | None = None,
+    now: datetime | None = None,
+) -> AuditEvent | QueuedEvent:
+    """Record one event in the caller's transaction (flushed, not committed).
+
+    Staff, system and CLI events join the chain at once and come back as the new row.
+    Day-only events (:func:`is_day_only`) go to the day queue and come back as a
+    :class:`QueuedEvent`; ``sipadu audit seal-day`` appends them once their day is over.
+    """
+    _validate(tag, actor, case_code, outcome)
+    detail_text = _encode_detail(detail)
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    if is_day_only(tag, actor):
+        from sipadu.audit.day_queue import enqueue_event
+
+        return enqueue_event(session, key, QueuedEvent(moment.date(), tag, actor, case_code,
+                                                       outcome, detail_text))
+    head = lock_head(session)
+    event = append_event(session, key, head, moment, tag, actor, case_code, outcome,
+                         detail_text)
     session.flush()
     return event
 

@@ -3,7 +3,7 @@ insertion, reordering or truncation is caught and the first bad row named."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
+from sipadu.audit.day_queue import seal_days
 from sipadu.audit.models import AuditEvent, AuditHead
 from sipadu.audit.service import (
     AuditEventError,
@@ -54,11 +55,14 @@ def test_event_rolls_back_with_the_action(app: Flask, db: Session) -> None:
 
 def test_reporter_events_keep_only_the_day(app: Flask, db: Session) -> None:
     moment = datetime(2026, 5, 17, 14, 33, 21, tzinfo=UTC)
-    event = record_event(db, _key(app), "case:submitted", actor="reporter",
-                         case_code="SPD-7K3Q9M", now=moment)
+    record_event(db, _key(app), "case:submitted", actor="reporter", case_code="SPD-7K3Q9M",
+                 now=moment)
     staff = record_event(db, _key(app), "case:viewed", actor="staff:3", now=moment)
+    seal_days(db, _key(app), before=date(2026, 5, 18))
     db.commit()
-    assert (event.occurred_at.hour, event.occurred_at.minute) == (0, 0)
+    reporter = db.scalars(select(AuditEvent).where(AuditEvent.actor == "reporter")).one()
+    assert (reporter.occurred_at.hour, reporter.occurred_at.minute) == (0, 0)
+    assert isinstance(staff, AuditEvent)
     assert (staff.occurred_at.hour, staff.occurred_at.minute) == (14, 33)
 
 

@@ -1,0 +1,48 @@
+"""Reporter event queue: reporter events wait, sealed, until their day is over.
+
+Reporter events used to join the audit chain at once, between staff events timed to the second,
+which placed a reporter's action to within seconds. They now wait in ``audit_queue`` (random
+id, day, sealed event) and are appended, shuffled, once their day has ended;
+``audit_queue_state`` keeps the HMAC'd count that exposes a deleted queue row.
+
+Revision ID: 0007
+Revises: 0005_inbox_indexes
+Create Date: 2026-12-07 05:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0005_inbox_indexes"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_queue",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_queue")),
+    )
+    op.create_index(op.f("ix_audit_queue_day"), "audit_queue", ["day"])
+    state = op.create_table(
+        "audit_queue_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("pending", sa.Integer(), nullable=False),
+        sa.Column("queued_total", sa.Integer(), nullable=False),
+        sa.Column("hmac", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_queue_state")),
+    )
+    # Unsigned like the genesis head: no key is at hand here; the first event signs it.
+    op.bulk_insert(state, [{"id": 1, "pending": 0, "queued_total": 0, "hmac": ""}])
+
+
+def downgrade() -> None:
+    op.drop_table("audit_queue_state")
+    op.drop_index(op.f("ix_audit_queue_day"), table_name="audit_queue")
+    op.drop_table("audit_queue")
