@@ -53,6 +53,9 @@ def test_api_journey(ready: Ready) -> None:
     with ready.app.app_context():
         from sipadu.audit.models import AuditEvent
 
+        from tests.auditkit import seal_all
+
+        seal_all(ready.app, db_session())
         tags = set(db_session().scalars(select(AuditEvent.tag)))
     assert {"case:submitted", "reporter:login", "message:sent", "attachment:added"} <= tags
 

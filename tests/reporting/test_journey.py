@@ -10,6 +10,7 @@ from sipadu.cases.content import add_message
 from sipadu.cases.models import Case
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
 from sipadu.db import db_session
+from tests.auditkit import seal_all
 from tests.reporting.conftest import (
     BASE_REPORT,
     Ready,
@@ -23,6 +24,7 @@ from tests.reporting.conftest import (
 
 def _tags(app: Flask) -> list[str]:
     with app.app_context():
+        seal_all(app, db_session())
         return list(db_session().scalars(select(AuditEvent.tag).order_by(AuditEvent.seq)))
 
 
