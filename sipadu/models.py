@@ -16,7 +16,8 @@ from sipadu.sessions.models import AuthSession
 from sipadu.staff.models import StaffAccount
 
 __all__ = [
-    "Attachment", "AuditEvent", "AuditHead", "AuditQueueEntry", "AuditQueueState", "AuthSession", "Case", "CaseConflict",
+    "Attachment", "AuditEvent", "AuditHead", "AuditQueueEntry", "AuditQueueState",
+    "AuthSession", "Case", "CaseConflict",
     "CaseGrant", "CaseKeyThrottle", "CaseMessage", "InstanceSetting", "NotificationLog",
     "PendingNotification", "PublicText", "SetupToken", "StaffAccount", "TimelineEntry",
 ]

@@ -52,7 +52,6 @@ def test_api_journey(ready: Ready) -> None:
         assert "Set-Cookie" not in response.headers
     with ready.app.app_context():
         from sipadu.audit.models import AuditEvent
-
         from tests.auditkit import seal_all
 
         seal_all(ready.app, db_session())
