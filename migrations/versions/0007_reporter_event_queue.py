@@ -4,6 +4,7 @@ Reporter events used to join the audit chain at once, between staff events timed
 which placed a reporter's action to within seconds. They now wait in ``audit_queue`` (random
 id, day, sealed event) and are appended, shuffled, once their day has ended;
 ``audit_queue_state`` keeps the HMAC'd count that exposes a deleted queue row.
+``audit_checkpoint`` lets the auditor console verify only the rows written since its last view.
 
 Revision ID: 0007
 Revises: 0005_inbox_indexes
@@ -40,9 +41,20 @@ def upgrade() -> None:
     )
     # Unsigned like the genesis head: no key is at hand here; the first event signs it.
     op.bulk_insert(state, [{"id": 1, "pending": 0, "queued_total": 0, "hmac": ""}])
+    # The auditor console's last verified row: the unsigned genesis until its first view.
+    checkpoint = op.create_table(
+        "audit_checkpoint",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("hmac", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_checkpoint")),
+    )
+    op.bulk_insert(checkpoint, [{"id": 1, "seq": 0, "hash": "0" * 64, "hmac": ""}])
 
 
 def downgrade() -> None:
+    op.drop_table("audit_checkpoint")
     op.drop_table("audit_queue_state")
     op.drop_index(op.f("ix_audit_queue_day"), table_name="audit_queue")
     op.drop_table("audit_queue")

@@ -67,3 +67,15 @@ class AuditQueueState(Base):
     pending: Mapped[int] = mapped_column(Integer)
     queued_total: Mapped[int] = mapped_column(Integer)
     hmac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """The newest row the auditor console found intact, under the audit key's HMAC, so the
+    next view verifies only the rows after it (the CLI still walks the whole chain)."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    hmac: Mapped[str] = mapped_column(String(64))

@@ -247,13 +247,18 @@ def _head_is_authentic(key: bytes, head: AuditHead) -> bool:
 
 
 def verify_chain(
-    session: Session, key: bytes, progress: Callable[[int], None] | None = None,
+    session: Session, key: bytes, progress: Callable[[int], None] | None = None, *,
+    after: tuple[int, str] = (0, GENESIS_HASH),
 ) -> ChainReport:
-    """Walk the whole chain in order; report the first row that fails, if any."""
-    expected, prev_hash, checked = 1, GENESIS_HASH, 0
+    """Walk the chain in order from the row after ``after`` (``(seq, hash)`` of a row known
+    good; the genesis by default, i.e. the whole chain) and report the first row that fails.
+    ``rows_checked`` counts the rows read."""
+    start_seq, prev_hash = after
+    expected, checked = start_seq + 1, 0
     signer = ChainSigner(key)
     # Core rows through the session's connection (same transaction): no ORM loading step.
-    rows = session.connection().execute(select(*_CHAIN_COLUMNS).order_by(AuditEvent.seq)
+    rows = session.connection().execute(select(*_CHAIN_COLUMNS).where(AuditEvent.seq > start_seq)
+                                        .order_by(AuditEvent.seq)
                                         .execution_options(yield_per=5000))
     for row in rows:
         seq, at, tag, actor, code, outcome, detail, row_prev, row_hash, mac = row
@@ -268,14 +273,19 @@ def verify_chain(
             progress(_PROGRESS_STEP)
     if progress is not None:
         progress(checked % _PROGRESS_STEP)
+    return _check_head(session, key, checked, expected - 1, prev_hash)
+
+
+def _check_head(session: Session, key: bytes, checked: int, last_seq: int,
+                last_hash: str) -> ChainReport:
     head = session.get(AuditHead, HEAD_ID)
     if head is None:
         return ChainReport(checked, None, "the head row is missing")
     if not _head_is_authentic(key, head):
         return ChainReport(checked, head.seq, "the head row was edited")
-    if head.seq != checked or head.hash != prev_hash:
-        return ChainReport(checked, checked + 1,
-                           f"the head records {head.seq} rows but {checked} remain (truncated)")
+    if head.seq != last_seq or head.hash != last_hash:
+        return ChainReport(checked, last_seq + 1,
+                           f"the head records {head.seq} rows but {last_seq} remain (truncated)")
     return ChainReport(checked)
 
 

@@ -89,7 +89,8 @@ def report_multipart(text: str, payload: bytes = b"bukti " * 2000) -> dict[str, 
 
 
 def stored_state(app: Flask) -> tuple[int, int, int, set[str], set[str]]:
-    """(cases, attachments, audit events chained or queued, blob ids referenced, blob files on disk)."""
+    """(cases, attachments, audit events chained or queued, blob ids referenced, blob files
+    on disk)."""
     store = app.extensions["sipadu.blobs"]
     with app.app_context():
         db = db_session()

@@ -1,4 +1,5 @@
-"""Data checks for 0007: the queue's count row is seeded unsigned (no key in a migration)."""
+"""Data checks for 0007: the queue's count row and the console's checkpoint are seeded
+unsigned (no key in a migration)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ def after_upgrade(connection: Connection) -> None:
     rows = connection.execute(text(
         "SELECT id, pending, queued_total, hmac FROM audit_queue_state")).all()
     assert [tuple(row) for row in rows] == [(1, 0, 0, "")]
+    checkpoint = connection.execute(text("SELECT id, seq, hash, hmac FROM audit_checkpoint"))
+    assert [tuple(row) for row in checkpoint] == [(1, 0, "0" * 64, "")]
 
 
 def before_downgrade(connection: Connection) -> None:
@@ -22,4 +25,5 @@ def before_downgrade(connection: Connection) -> None:
 
 
 def after_downgrade(connection: Connection) -> None:
-    assert not {"audit_queue", "audit_queue_state"} & set(inspect(connection).get_table_names())
+    tables = set(inspect(connection).get_table_names())
+    assert not {"audit_queue", "audit_queue_state", "audit_checkpoint"} & tables
