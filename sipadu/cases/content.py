@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.cases.models import Case, CaseMessage, TimelineEntry
-from sipadu.cases.service import open_json, seal_json
+from sipadu.cases.service import day_start, open_json, seal_json
 from sipadu.crypto import envelope
 
 MAX_MESSAGE_CHARS = 20_000
@@ -82,10 +82,12 @@ def add_message(
     if author_kind == "reporter" and (internal or staff_id is not None):
         raise ValueError("a reporter writes neither notes nor as staff")
     moment = now or datetime.now(UTC)
+    # A reporter's message keeps its day only, even sealed: nobody may learn when they wrote.
+    sent_at = day_start(moment) if author_kind == "reporter" else moment
     message = CaseMessage(
         case_id=case.id, author_kind=author_kind, staff_id=staff_id, internal=internal,
         body_sealed=seal_json(dek, case.code, _kind(internal),
-                              {"body": text, "sent_at": moment.isoformat()}),
+                              {"body": text, "sent_at": sent_at.isoformat()}),
         created_on=moment.date(),
     )
     db.add(message)

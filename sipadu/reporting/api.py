@@ -167,7 +167,8 @@ def _case_json(opened: OpenedCase) -> dict[str, Any]:
         "timeline": [{"kind": t.kind, "status": t.status, "text": t.text,
                       "date": t.created_on.isoformat()} for t in view.timeline],
         "messages": [{"from": "reporter" if m.from_reporter else "inspektorat",
-                      "body": m.body, "sent_at": m.sent_at} for m in view.messages],
+                      "body": m.body, "sent_on": m.sent_on.isoformat()}
+                     for m in view.messages],
         "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,
                          "size": a.size, "from": "reporter" if a.uploaded_by == "reporter"
                          else "inspektorat"} for a in view.attachments],

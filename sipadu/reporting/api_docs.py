@@ -41,7 +41,7 @@ CASE_SCHEMA: dict[str, Any] = {
                                                            "format": "date"}}}},
         "messages": {"type": "array", "items": {"type": "object", "properties": {
             "from": {"type": "string", "enum": ["reporter", "inspektorat"]},
-            "body": _TEXT, "sent_at": {"type": "string", "format": "date-time"}}}},
+            "body": _TEXT, "sent_on": {"type": "string", "format": "date"}}}},
         "attachments": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "integer"}, "filename": _TEXT, "content_type": _TEXT,
             "size": {"type": "integer"}, "from": _TEXT}}},

@@ -6,12 +6,13 @@ the case code ever appears in a URL. The case is found through the reporter sess
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, cast
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext
+from flask_babel import format_date, lazy_gettext
 from werkzeug.wrappers import Response
 
 from sipadu.app_context import current_audit_key, current_settings
@@ -41,6 +42,12 @@ from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
 from sipadu.web.security import csrf_checked_after_limits
 
 bp = Blueprint("followup", __name__)
+
+
+@bp.app_template_filter("reporter_day")
+def reporter_day(day: date) -> str:
+    """A day as a reporter reads it: "7 Desember 2026" / "7 December 2026", no time."""
+    return str(format_date(day, "d MMMM y"))
 
 MALFORMED_TEXT = lazy_gettext(
     "This does not look like a case key. A case key looks like "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -43,6 +43,9 @@ from sipadu.settings import Settings
 from sipadu.storage.uploads import EncryptedUpload
 
 REPORTER = "reporter"
+# Western Indonesian Time, the reporters' clock (UTC+7 all year, no daylight saving; a fixed
+# offset needs no time zone database on the server).
+WIB = timezone(timedelta(hours=7), "WIB")
 
 
 class ReporterCaseGoneError(LookupError):
@@ -71,7 +74,7 @@ class ReporterMessage:
 
     from_reporter: bool
     body: str
-    sent_at: str
+    sent_on: date  # the day in WIB: a reporter's pages show no time of day
 
 
 @dataclass(frozen=True)
@@ -130,9 +133,15 @@ def reporter_case(db: Session, case_id: int) -> Case:
     return case
 
 
+def day_in_wib(moment: str) -> date:
+    """The WIB day of an ISO time as sealed with a message (a naive one is taken as UTC)."""
+    parsed = datetime.fromisoformat(moment)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(WIB).date()
+
+
 def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
     """The reporter's view of the case: no internal notes, no staff ids or names."""
-    messages = [ReporterMessage(m.author_kind == REPORTER, m.body, m.sent_at)
+    messages = [ReporterMessage(m.author_kind == REPORTER, m.body, day_in_wib(m.sent_at))
                 for m in list_messages(db, case, dek, include_internal=False)]
     return ReporterCaseView(
         code=case.code, status=case.status, status_text=STATUS_TEXTS[Status(case.status)],

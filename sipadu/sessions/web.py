@@ -55,11 +55,14 @@ def cookie_name(kind: str) -> str:
 
 
 def set_session_cookie(response: Response, kind: str, token: str) -> None:
-    """Hand the session token to the browser (never readable by scripts or other sites)."""
+    """Hand the session token to the browser (never readable by scripts or other sites).
+
+    The reporter's is a session cookie (no Max-Age): it goes when the browser closes, so a
+    shared or seized device keeps no trace of a visit; the server ends the session anyway."""
+    max_age = None if kind == "reporter" else int(IDLE_TIMEOUT[kind].total_seconds()) * 24
     response.set_cookie(
         cookie_name(kind), token, httponly=True, samesite="Strict",
-        secure=current_settings().uses_https, path="/",
-        max_age=int(IDLE_TIMEOUT[kind].total_seconds()) * 24,
+        secure=current_settings().uses_https, path="/", max_age=max_age,
     )
 
 

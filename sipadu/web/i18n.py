@@ -38,11 +38,13 @@ def _safe_next(target: str | None) -> str:
 
 @bp.get("/bahasa/<code>")
 def switch_language(code: str) -> Response:
-    """Remember the chosen language and go back to the page the visitor came from."""
+    """Remember the chosen language and go back to the page the visitor came from.
+
+    A session cookie: a reporter's browser must not keep a SIPADU cookie after it is closed."""
     response = redirect(_safe_next(request.args.get("next")), code=303)
     if code in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
-                            samesite="Strict", secure=request.is_secure)
+        response.set_cookie(LANG_COOKIE, code, httponly=True, samesite="Strict",
+                            secure=request.is_secure)
     return response
 
 

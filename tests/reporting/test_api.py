@@ -46,7 +46,7 @@ def test_api_journey(ready: Ready) -> None:
     assert files.get_json()["attachments"][0]["cleaning"]
     data = client.get("/api/v1/case", headers=_auth(filed["case_key"])).get_json()
     assert data["messages"][0] == {"from": "reporter", "body": "Tambahan informasi.",
-                                   "sent_at": data["messages"][0]["sent_at"]}
+                                   "sent_on": data["messages"][0]["sent_on"]}
     assert data["attachments"][0]["filename"] == "foto.jpg"
     for response in (case, sent, files):
         assert "Set-Cookie" not in response.headers
