@@ -5,9 +5,10 @@ dev server starts each access line with the peer address and gunicorn's default 
 includes it. These filters remove addresses from every record before any handler sees it.
 
 Every log line carries a time (journald adds one if the line does not), so a line about a
-reporter's request would date it to the second. Only staff requests are logged: access lines
-for any other path (reporter pages and API, the public pages a reporter reads first, static
-files, unknown paths) are dropped, and so is every record written while serving one.
+reporter's request would date it to the second. Access lines are written for staff requests
+only (reporter pages and API, the public pages a reporter reads first, static files and
+unknown paths leave none), and records the app writes while serving a reporter's page or API
+call are dropped.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ QUERY_IN_REQUEST_LINE = re.compile(r'("[A-Z]{3,10} [^ ?"]*)\?[^ "]*( HTTP/[\d.]+
 # The staff side: its pages, its API. Nothing else is logged (docs/deployment.md has the
 # matching nginx map).
 STAFF_PATH = re.compile(r"^/(?:staff|admin|auditor|petugas|api/v1/staff)(?:/|$)")
+# What a reporter does: filing, the case pages, the reporter API.
+REPORTER_PATH = re.compile(r"^/(?:laporan|kasus|api/v1/reports|api/v1/case)(?:/|$)")
 # The path of a request line, as the dev server and the access format write it.
 _REQUEST_LINE_PATH = re.compile(r'"[A-Z]{3,10} ([^ ?"]*)')
 
@@ -41,13 +44,18 @@ def is_logged_path(path: str) -> bool:
     return STAFF_PATH.match(path) is not None
 
 
+def is_reporter_path(path: str) -> bool:
+    """Whether ``path`` is a reporter's page or API call."""
+    return REPORTER_PATH.match(path) is not None
+
+
 class QuietNonStaffRequestsFilter(logging.Filter):
-    """Drops records written while serving a non-staff request, and access lines naming
-    one (the dev server writes those after the request, outside its context)."""
+    """Drops records written while serving a reporter's request, and access lines naming
+    any non-staff path (the dev server writes those after the request, outside its context)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
-            return is_logged_path(request.path)
+            return not is_reporter_path(request.path)
         try:
             message = record.getMessage()
         except Exception:  # a malformed record must not take logging down

@@ -54,8 +54,12 @@ def test_records_of_a_reporter_request_are_dropped(sqlite_app: Flask) -> None:
     quiet = QuietNonStaffRequestsFilter()
     with sqlite_app.test_request_context("/laporan", method="POST"):
         assert not quiet.filter(_record("something happened"))
+    with sqlite_app.test_request_context("/api/v1/case/messages", method="POST"):
+        assert not quiet.filter(_record("something happened"))
     with sqlite_app.test_request_context("/staff/login"):
         assert quiet.filter(_record("something happened"))
+    with sqlite_app.test_request_context("/"):  # no reporter action: warnings stay visible
+        assert quiet.filter(_record("an endpoint without an access rule"))
     # The dev server's access line, written after the request's context is gone.
     assert not quiet.filter(_record('[addr] - - "POST /laporan HTTP/1.1" 201 -'))
     assert not quiet.filter(_record('"GET /kasus/saya HTTP/1.1" 200 -'))

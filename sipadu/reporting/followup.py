@@ -33,6 +33,7 @@ from sipadu.sessions.web import (
     clear_session_cookie,
     cookie_name,
     current_reporter,
+    reporter_payload,
     set_session_cookie,
 )
 from sipadu.storage.uploads import accepts_uploads
@@ -105,7 +106,8 @@ def login() -> ResponseReturnValue:
     old = request.cookies.get(cookie_name("reporter"))
     if old:
         end_session(db, old)
-    token = start_session(db, kind="reporter", payload=opened.dek, case_id=opened.case.id)
+    token = start_session(db, kind="reporter",
+                          payload=reporter_payload(opened.case.code, opened.dek))
     db.commit()
     response = cast(FlaskResponse, redirect(url_for("followup.case_page"), code=303))
     set_session_cookie(response, "reporter", token)

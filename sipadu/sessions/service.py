@@ -88,8 +88,8 @@ def start_session(
     """Create a session row and return the token for the cookie or bearer header."""
     if kind not in IDLE_TIMEOUT:
         raise ValueError(f"unknown session kind {kind!r}")
-    if (kind == "staff") == (staff_id is None) or (kind == "reporter") == (case_id is None):
-        raise ValueError("a staff session needs staff_id, a reporter session case_id")
+    if (kind == "staff") == (staff_id is None) or (kind == "staff" and case_id is not None):
+        raise ValueError("a staff session needs staff_id and names no case")
     created, seen, expires = _clocks(kind, _now(now))
     token = new_session_token()
     db.add(AuthSession(

@@ -16,6 +16,7 @@ from sipadu.cases.content import add_message, list_messages, read_report
 from sipadu.cases.models import CaseGrant
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
 from sipadu.db import db_session
+from sipadu.sessions.models import AuthSession
 from tests.reporting.conftest import Ready, case_key_of, login, post_case_form, submit
 
 # 20:30 UTC on 6 December is 03:30 WIB on 7 December.
@@ -114,3 +115,23 @@ def test_reporter_cookies_end_with_the_browser(ready: Ready) -> None:
         if "=;" in cookie or "max-age=0" in lowered:
             continue  # a cookie being deleted
         assert "max-age" not in lowered and "expires" not in lowered, cookie
+
+
+def test_a_reporter_session_row_does_not_name_its_case(ready: Ready) -> None:
+    """A dump taken while a reporter is signed in must not tell whose case is being read."""
+    key, code = _filed_with_staff_reply(ready)
+    client = ready.app.test_client()
+    login(client, key)
+    assert client.get("/kasus/saya").status_code == 200
+    with ready.app.app_context():
+        db = db_session()
+        row = db.scalars(select(AuthSession).where(AuthSession.kind == "reporter")).one()
+        case = case_by_code(db, code)
+        assert case is not None
+        assert row.case_id is None
+        assert code.encode() not in bytes(row.payload)
+        # The case is purged meanwhile: the session ends cleanly instead of opening anything.
+        db.delete(case)
+        db.commit()
+    page = client.get("/kasus/saya")
+    assert page.status_code == 303 and page.headers["Location"].endswith("/kasus")
