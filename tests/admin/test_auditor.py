@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
 from sipadu.audit.checkpoint import IncrementalReport
-from sipadu.audit.models import AuditCheckpoint, AuditEvent
+from sipadu.audit.models import AuditCheckpoint, AuditEvent, AuditQueueEntry
 from sipadu.audit.service import chain_head, record_event, verify_chain
 from sipadu.auditor.service import AuditFilter, audit_page, statistics
 from sipadu.cases.models import Case
@@ -201,3 +201,21 @@ def test_statistics_never_read_sealed_columns(app: Flask, db: Session) -> None:
     db.execute(update(Case).values(report_sealed=b"broken"))
     db.commit()
     assert statistics(db, date.today()).total == 1
+
+
+def test_the_console_reports_the_day_queue(auditor_app: Flask) -> None:
+    with auditor_app.app_context():
+        db = db_session()
+        record_event(db, _audit_key(auditor_app), "reporter:login", actor="reporter",
+                     case_code="SPD-7K3Q9M")
+        db.commit()
+    client = _auditor(auditor_app)
+    page = client.get("/auditor/").get_data(as_text=True)
+    assert 'id="queue-result"' in page and "waiting for their day to end: 1" in page
+    with auditor_app.app_context():
+        db = db_session()
+        entry = db.scalars(select(AuditQueueEntry)).one()
+        entry.sealed = bytes(entry.sealed)[:-1] + bytes([entry.sealed[-1] ^ 1])
+        db.commit()
+    page = client.get("/auditor/").get_data(as_text=True)
+    assert "queue of reporter events FAILED" in page and "edited or forged" in page

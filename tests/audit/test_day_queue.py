@@ -24,7 +24,7 @@ from sipadu.audit.day_queue import (
 from sipadu.audit.models import AuditEvent, AuditQueueEntry, AuditQueueState
 from sipadu.audit.service import QueuedEvent, export_rows, record_event, verify_chain
 
-DAY = date(2026, 12, 7)
+DAY = date(2025, 3, 4)  # a day that is over whenever the tests run
 NEXT_DAY = DAY + timedelta(days=1)
 
 
@@ -35,7 +35,7 @@ def _key(app: Flask) -> bytes:
 
 
 def _at(hour: int, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(2026, 12, 7, hour, minute, second, tzinfo=UTC)
+    return datetime(2025, 3, 4, hour, minute, second, tzinfo=UTC)
 
 
 def _busy_day(app: Flask, db: Session) -> None:
@@ -80,7 +80,7 @@ def test_reporter_events_wait_until_their_day_is_sealed(app: Flask, db: Session)
     assert {row.tag for row in sealed} == {"case:submitted", "reporter:login", "message:sent",
                                            "notification:sent"}
     # Each carries its day and nothing finer.
-    assert {row.occurred_at.replace(tzinfo=None) for row in sealed} == {datetime(2026, 12, 7)}
+    assert {row.occurred_at.replace(tzinfo=None) for row in sealed} == {datetime(2025, 3, 4)}
     assert verify_chain(db, _key(app)).ok
     assert verify_queue(db, _key(app)) == verify_queue(db, _key(app)) and \
         verify_queue(db, _key(app)).pending == 0
@@ -119,13 +119,13 @@ def test_each_day_is_shuffled(app: Flask, db: Session) -> None:
 
 
 def test_days_are_sealed_oldest_first(app: Flask, db: Session) -> None:
-    for day in (date(2026, 12, 5), date(2026, 12, 3)):
+    for day in (date(2025, 3, 3), date(2025, 3, 1)):
         record_event(db, _key(app), "reporter:login", actor="reporter",
                      now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9))
     report = seal_days(db, _key(app), before=DAY)
     db.commit()
-    assert report.days == [date(2026, 12, 3), date(2026, 12, 5)]
-    assert [row.occurred_at.day for row in _chain(db)] == [3, 5]
+    assert report.days == [date(2025, 3, 1), date(2025, 3, 3)]
+    assert [row.occurred_at.day for row in _chain(db)] == [1, 3]
 
 
 def _tamper_sealed(db: Session) -> None:
@@ -178,3 +178,30 @@ def test_a_forged_count_is_not_signed_by_the_next_event(app: Flask, db: Session)
 def test_queue_needs_the_audit_key(app: Flask, db: Session) -> None:
     _busy_day(app, db)
     assert not verify_queue(db, b"\x01" * 32).ok
+
+
+def test_seal_day_and_verify_commands(app: Flask, db: Session) -> None:
+    _busy_day(app, db)
+    runner = app.test_cli_runner()
+    verified = runner.invoke(args=["audit", "verify", "--quiet"])
+    assert verified.exit_code == 0 and "4 reporter events waiting" in verified.output
+    sealed = runner.invoke(args=["audit", "seal-day"])
+    assert sealed.exit_code == 0 and "Sealed 4 reporter events" in sealed.output
+    assert "2025-03-04" in sealed.output
+    db.expire_all()
+    assert len(_chain(db)) == 7 and pending_by_day(db) == {}
+
+
+def test_verify_and_seal_day_fail_on_a_deleted_queued_event(app: Flask, db: Session) -> None:
+    _busy_day(app, db)
+    _delete_one(db)
+    db.commit()
+    runner = app.test_cli_runner()
+    verified = runner.invoke(args=["audit", "verify", "--quiet"])
+    assert verified.exit_code == 1 and "queue" in verified.output
+    assert "3 events but its count row records 4" in verified.output
+    sealed = runner.invoke(args=["audit", "seal-day"])
+    assert sealed.exit_code == 1 and "Nothing sealed" in sealed.output
+    db.expire_all()
+    assert len(_chain(db)) == 3
+
