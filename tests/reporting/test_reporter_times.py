@@ -105,11 +105,14 @@ def _set_cookie_headers(response: object) -> list[str]:
 def test_reporter_cookies_end_with_the_browser(ready: Ready) -> None:
     client = ready.app.test_client()
     language = client.get("/bahasa/en")
-    key = case_key_of(submit(client))
+    filed = submit(client)
+    key = case_key_of(filed)
     entered = login(client, key)
-    cookies = _set_cookie_headers(language) + _set_cookie_headers(entered)
+    cookies = (_set_cookie_headers(language) + _set_cookie_headers(filed)
+               + _set_cookie_headers(entered))
     assert any(c.startswith("sipadu_lang=") for c in cookies)
     assert any(c.startswith("sipadu_case=") for c in cookies)
+    assert any(c.startswith("sipadu=") for c in cookies)  # the form-id session
     for cookie in cookies:
         lowered = cookie.lower()
         if "=;" in cookie or "max-age=0" in lowered:
