@@ -3,7 +3,9 @@
 Each row carries ``hash = SHA-256(prev_hash | canonical row)`` and ``hmac = HMAC-SHA256(key,
 hash)``. The head row is locked for every append, so concurrent writers (threads, gunicorn
 workers, several app servers) queue instead of forking the chain. Events are written in the
-caller's transaction: the action and its record commit or roll back together.
+caller's transaction: the action and its record commit or roll back together. A reporter's
+events wait in the day queue instead (``sipadu/audit/day_queue.py``) and join the chain once
+their day is over, so their place in it cannot date them.
 """
 
 from __future__ import annotations
