@@ -69,8 +69,8 @@ def test_reporter_events_wait_until_their_day_is_sealed(app: Flask, db: Session)
     assert seal_days(db, _key(app), before=DAY).events == 0  # the day is not over yet
     assert not has_due_days(db, before=DAY) and has_due_days(db, before=NEXT_DAY)
     # A staff action the next morning, before the seal, still comes first.
-    record_event(db, _key(app), "case:viewed", actor="staff:3", now=_at(23, 59) + timedelta(
-        minutes=5))
+    record_event(db, _key(app), "case:viewed", actor="staff:3",
+                 now=_at(23, 59) + timedelta(minutes=5))
     report = seal_days(db, _key(app), before=NEXT_DAY)
     db.commit()
     assert (report.days, report.events) == ([DAY], 4)
@@ -82,8 +82,8 @@ def test_reporter_events_wait_until_their_day_is_sealed(app: Flask, db: Session)
     # Each carries its day and nothing finer.
     assert {row.occurred_at.replace(tzinfo=None) for row in sealed} == {datetime(2025, 3, 4)}
     assert verify_chain(db, _key(app)).ok
-    assert verify_queue(db, _key(app)) == verify_queue(db, _key(app)) and \
-        verify_queue(db, _key(app)).pending == 0
+    queue = verify_queue(db, _key(app))
+    assert queue.ok and queue.pending == 0
     assert [row["seq"] for row in export_rows(db)] == [row.seq for row in rows]
 
 
