@@ -212,10 +212,15 @@ def _check_row(row: _ChainRow, key: bytes, expected_seq: int, prev_hash: str) ->
     return None
 
 
-def _head_is_authentic(key: bytes, head: AuditHead) -> bool:
-    if head.seq == 0 and head.hash == GENESIS_HASH and head.hmac == "":
+def _head_is_authentic(key: bytes, seq: int, head_hash: str, mac: str) -> bool:
+    if seq == 0 and head_hash == GENESIS_HASH and mac == "":
         return True  # the migration's unsigned genesis head of an empty chain
-    return hmac_lib.compare_digest(sign(key, _head_message(head.seq, head.hash)), head.hmac)
+    return hmac_lib.compare_digest(sign(key, _head_message(seq, head_hash)), mac)
+
+
+# Rows a writer commits between the walk's read and the head's (PostgreSQL reads each
+# statement's own snapshot) are read in another pass rather than reported as a truncation.
+_CATCH_UP_PASSES = 3
 
 
 def verify_chain(
@@ -225,9 +230,28 @@ def verify_chain(
     """Walk the chain in order from the row after ``after`` (``(seq, hash)`` of a row known
     good; the genesis by default, i.e. the whole chain) and report the first row that fails.
     ``rows_checked`` counts the rows read."""
-    start_seq, prev_hash = after
-    expected, checked = start_seq + 1, 0
+    last_seq, last_hash = after
+    checked = 0
     signer = ChainSigner(key)
+    for _ in range(_CATCH_UP_PASSES):
+        walked = _walk(session, key, signer, last_seq, last_hash, progress)
+        if isinstance(walked, ChainReport):
+            return ChainReport(checked + walked.rows_checked, walked.first_bad_seq,
+                               walked.problem)
+        count, last_seq, last_hash = walked
+        checked += count
+        head = _read_head(session)
+        if head is None or head[0] <= last_seq:
+            break
+    if progress is not None:
+        progress(checked % _PROGRESS_STEP)
+    return _check_head(session, key, checked, last_seq, last_hash)
+
+
+def _walk(session: Session, key: bytes, signer: ChainSigner, start_seq: int, prev_hash: str,
+          progress: Callable[[int], None] | None) -> tuple[int, int, str] | ChainReport:
+    """Check the rows after ``start_seq``: ``(rows, last seq, last hash)`` or the failure."""
+    expected, checked = start_seq + 1, 0
     # Core rows through the session's connection (same transaction): no ORM loading step.
     rows = session.connection().execute(select(*_CHAIN_COLUMNS).where(AuditEvent.seq > start_seq)
                                         .order_by(AuditEvent.seq)
@@ -243,21 +267,27 @@ def verify_chain(
         expected, prev_hash, checked = expected + 1, row_hash, checked + 1
         if progress is not None and checked % _PROGRESS_STEP == 0:
             progress(_PROGRESS_STEP)
-    if progress is not None:
-        progress(checked % _PROGRESS_STEP)
-    return _check_head(session, key, checked, expected - 1, prev_hash)
+    return checked, expected - 1, prev_hash
+
+
+def _read_head(session: Session) -> tuple[int, str, str] | None:
+    """``(seq, hash, hmac)`` of the head as stored now (not a copy the session holds)."""
+    row = session.execute(select(AuditHead.seq, AuditHead.hash, AuditHead.hmac)
+                          .where(AuditHead.id == HEAD_ID)).first()
+    return (int(row[0]), str(row[1]), str(row[2])) if row is not None else None
 
 
 def _check_head(session: Session, key: bytes, checked: int, last_seq: int,
                 last_hash: str) -> ChainReport:
-    head = session.get(AuditHead, HEAD_ID)
+    head = _read_head(session)
     if head is None:
         return ChainReport(checked, None, "the head row is missing")
-    if not _head_is_authentic(key, head):
-        return ChainReport(checked, head.seq, "the head row was edited")
-    if head.seq != last_seq or head.hash != last_hash:
+    head_seq, head_hash, head_mac = head
+    if not _head_is_authentic(key, head_seq, head_hash, head_mac):
+        return ChainReport(checked, head_seq, "the head row was edited")
+    if head_seq != last_seq or head_hash != last_hash:
         return ChainReport(checked, last_seq + 1,
-                           f"the head records {head.seq} rows but {last_seq} remain (truncated)")
+                           f"the head records {head_seq} rows but {last_seq} remain (truncated)")
     return ChainReport(checked)
 
 

@@ -20,6 +20,8 @@ from sipadu.audit.service import (
     record_event,
     verify_chain,
 )
+from sipadu.db import make_engine
+from tests.conftest import Database
 
 
 def _key(app: Flask) -> bytes:
@@ -171,3 +173,34 @@ def test_edited_head_is_caught(app: Flask, db: Session) -> None:
     _execute(db, "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events "
                  "WHERE seq = 2)")
     assert _bad_row(app, db) == 2
+
+
+def test_an_append_during_the_walk_is_not_a_truncation(app: Flask, db: Session,
+                                                        database: Database,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL a writer may commit between the walk's read and the head's: the walk
+    catches up with the new rows instead of reporting the chain truncated."""
+    if database.url.startswith("sqlite"):
+        pytest.skip("SQLite's verifying transaction holds the write lock: no append can land")
+    _fill(app, db, 3)
+    import sipadu.audit.service as service
+
+    original = service._walk
+    appended: list[int] = []
+
+    def walk_then_append(*args: object, **kwargs: object) -> object:
+        result = original(*args, **kwargs)  # type: ignore[arg-type]
+        if not appended:
+            engine = make_engine(database.url, database.schema)
+            with Session(engine) as other:
+                record_event(other, _key(app), "case:viewed", actor="staff:9")
+                other.commit()
+            engine.dispose()
+            appended.append(1)
+        return result
+
+    monkeypatch.setattr(service, "_walk", walk_then_append)
+    db.rollback()
+    report = verify_chain(db, _key(app))
+    assert appended and report.ok, report.problem
+    assert report.rows_checked == 4
