@@ -39,6 +39,7 @@ import shutil
 import sqlite3
 import time
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from bench import inbox_merge
@@ -46,6 +47,7 @@ from bench.live_instance import Database, StaffLogin, instance_env, run_init
 from sipadu import migrate
 from sipadu.app import create_app
 from sipadu.app_context import current_settings
+from sipadu.audit.day_queue import seal_days
 from sipadu.cases.models import CATEGORIES
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session, make_engine
@@ -109,6 +111,11 @@ def file_cases(root: Path, database: Path, count: int, seed_value: int) -> None:
             submit_report(db, valid.report, valid.identity, [], settings)
             if number % COMMIT_EVERY == COMMIT_EVERY - 1:
                 db.commit()
+        db.commit()
+        # The submissions' audit events wait in the day queue; seal them (today's too) so
+        # each part's chain holds them before the parts are merged.
+        assert settings.keyring is not None  # noqa: S101
+        seal_days(db, settings.keyring.audit_hmac_key, before=date.max)
         db.commit()
     app.extensions["sipadu.engine"].dispose()
 

@@ -8,6 +8,7 @@ from sipadu import db
 from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
+from sipadu.ops.housekeeping import configure_housekeeping
 from sipadu.resources import PACKAGE_DIR, resource_dir
 from sipadu.sessions.web import configure_sessions
 from sipadu.settings import Settings, settings_from_env
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_rate_limits(app, settings)
     configure_auth(app)
     configure_sessions(app)  # the access check asks its loader who is calling
+    configure_housekeeping(app)
     configure_nav(app)
     _register_blueprints(app)
     # Outermost, so the figure covers everything the app does for a request.

@@ -19,6 +19,7 @@ from sipadu.keyring import ESCROW_PUBLIC_FILE, KeyFileError, generate_missing_ke
 from sipadu.migrate import alembic_config, current_revision, head_revision, is_up_to_date
 from sipadu.notify.cli import notify_cli
 from sipadu.ops.cli import backup_cli, retention_cli, storage_cli
+from sipadu.sessions.cli import sessions_cli
 from sipadu.settings import Settings, SettingsError, settings_from_env
 from sipadu.staff.cli import account_cli
 
@@ -171,7 +172,7 @@ main = FlaskGroup(
     help="SIPADU command line.",
 )
 for command in (init_command, serve_command, db_cli, audit_cli, escrow_cli, account_cli,
-                notify_cli, retention_cli, backup_cli, storage_cli):
+                notify_cli, retention_cli, backup_cli, storage_cli, sessions_cli):
     main.add_command(command)
 
 
@@ -185,3 +186,4 @@ def register_app_commands(app: Flask) -> None:
     app.cli.add_command(retention_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(storage_cli)
+    app.cli.add_command(sessions_cli)

@@ -1,7 +1,13 @@
 """Import every model so the metadata (and Alembic's comparison) sees all tables."""
 
 from sipadu.admin.models import InstanceSetting, PublicText, SetupToken
-from sipadu.audit.models import AuditEvent, AuditHead
+from sipadu.audit.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditHead,
+    AuditQueueEntry,
+    AuditQueueState,
+)
 from sipadu.cases.models import (
     Attachment,
     Case,
@@ -16,7 +22,8 @@ from sipadu.sessions.models import AuthSession
 from sipadu.staff.models import StaffAccount
 
 __all__ = [
-    "Attachment", "AuditEvent", "AuditHead", "AuthSession", "Case", "CaseConflict",
+    "Attachment", "AuditCheckpoint", "AuditEvent", "AuditHead", "AuditQueueEntry",
+    "AuditQueueState", "AuthSession", "Case", "CaseConflict",
     "CaseGrant", "CaseKeyThrottle", "CaseMessage", "InstanceSetting", "NotificationLog",
     "PendingNotification", "PublicText", "SetupToken", "StaffAccount", "TimelineEntry",
 ]

@@ -1,4 +1,6 @@
-"""No log line written while serving requests holds the client's address or user agent.
+"""No log line written while serving requests holds the client's address or user agent, and
+no line at all is written for a reporter's (or any other non-staff) request: a timestamped
+line would date the reporter's visit.
 
 Real servers, real sockets: gunicorn through `sipadu serve` (production) and Werkzeug through
 `sipadu run` (development). Every line either server prints is read.
@@ -27,6 +29,9 @@ UA_MARKER = "UA-MARKER-7Q2"
 # server's own (which may appear in the start-up banner).
 CLIENT_ADDRESS = "127.0.0.9"
 QUERY_MARKER = "QUERY-MARKER-5K"
+REPORTER_REQUESTS = (("/laporan", "GET"), ("/laporan", "POST"), ("/kasus", "GET"),
+                     ("/kasus", "POST"), ("/kasus/saya", "GET"), ("/api/v1/reports", "POST"),
+                     ("/api/v1/case", "GET"), ("/bahasa/en", "GET"))
 
 
 def _free_port() -> int:
@@ -50,7 +55,8 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 30) 
 
 def _traffic(port: int) -> None:
     for path, method in (("/", "GET"), ("/?q=" + QUERY_MARKER, "GET"), ("/missing", "GET"),
-                         ("/", "DELETE"), ("/static/css/sipadu.css", "GET")):
+                         ("/", "DELETE"), ("/static/css/sipadu.css", "GET"),
+                         ("/staff/login?q=" + QUERY_MARKER, "GET"), *REPORTER_REQUESTS):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10,
                                                 source_address=(CLIENT_ADDRESS, 0))
         connection.request(method, path, headers={
@@ -92,7 +98,13 @@ def instance_env(tmp_path: Path, sqlite_database: Database) -> dict[str, str]:
 
 
 def _assert_private(log: str) -> None:
-    assert '"GET /" 200' in log or "GET / HTTP" in log, f"no access log was written:\n{log}"
+    assert '"GET /staff/login" 200' in log or "GET /staff/login HTTP" in log, \
+        f"no access log was written for a staff page:\n{log}"
+    for path, method in (*REPORTER_REQUESTS, ("/", "GET"), ("/missing", "GET"),
+                         ("/static/css/sipadu.css", "GET")):
+        for line in log.splitlines():
+            assert f'"{method} {path}"' not in line and f'"{method} {path} HTTP' not in line, \
+                f"a non-staff request reached the log: {line}"
     for secret in (CLIENT_ADDRESS, "203.0.113.77", "198.51.100.5", UA_MARKER, QUERY_MARKER):
         offending = [line for line in log.splitlines() if secret in line]
         assert offending == [], f"{secret} reached the log: {offending}"

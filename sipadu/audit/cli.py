@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from sipadu.app_context import current_settings
+from sipadu.audit.day_queue import AuditQueueError, seal_days, verify_queue
 from sipadu.audit.service import (
     chain_head,
     check_anchor,
@@ -46,10 +47,35 @@ def verify_command(quiet: bool, anchor: str | None) -> None:
             click.echo(f"Audit log FAILED the anchor check: {problem}.", err=True)
             raise SystemExit(1)
         click.echo("Anchor found: nothing up to the anchored row has changed.")
-    if report.rows_checked == 0:
+    queue = verify_queue(session, keyring.audit_hmac_key)
+    if not queue.ok:
+        click.echo(f"Audit log FAILED in the queue of reporter events: {queue.problem}.",
+                   err=True)
+        raise SystemExit(1)
+    if report.rows_checked == 0 and queue.pending == 0:
         click.echo("Audit log is empty: nothing to verify (a used instance always has rows).")
         return
-    click.echo(f"Audit log intact: {report.rows_checked} rows verified.")
+    click.echo(f"Audit log intact: {report.rows_checked} rows verified, "
+               f"{queue.pending} reporter events waiting in the day queue.")
+
+
+@audit_cli.command("seal-day")
+def seal_day_command() -> None:
+    """Append the reporter events of the days that are over to the chain, shuffled per day.
+
+    Run daily just after midnight UTC (a timer); requests also do it opportunistically."""
+    keyring = current_settings().keyring
+    assert keyring is not None  # noqa: S101
+    session = db_session()
+    try:
+        sealed = seal_days(session, keyring.audit_hmac_key)
+    except AuditQueueError as error:
+        session.rollback()
+        click.echo(f"Nothing sealed: {error}. Run `sipadu audit verify`.", err=True)
+        raise SystemExit(1) from None
+    session.commit()
+    days = ", ".join(day.isoformat() for day in sealed.days) or "none"
+    click.echo(f"Sealed {sealed.events} reporter events into the audit log (days: {days}).")
 
 
 @audit_cli.command("export")

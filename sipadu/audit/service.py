@@ -3,7 +3,9 @@
 Each row carries ``hash = SHA-256(prev_hash | canonical row)`` and ``hmac = HMAC-SHA256(key,
 hash)``. The head row is locked for every append, so concurrent writers (threads, gunicorn
 workers, several app servers) queue instead of forking the chain. Events are written in the
-caller's transaction: the action and its record commit or roll back together.
+caller's transaction: the action and its record commit or roll back together. A reporter's
+events wait in the day queue instead (``sipadu/audit/day_queue.py``) and join the chain once
+their day is over, so their place in it cannot date them.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from json.encoder import encode_basestring_ascii as _quote  # the escaper json.dumps uses
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sipadu.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from sipadu.audit.signing import ChainSigner as ChainSigner  # re-exported for callers
+from sipadu.audit.signing import sign as sign
 
 HEAD_ID = 1
 OUTCOMES = frozenset({"success", "failure", "denied"})
@@ -33,6 +37,9 @@ _DETAIL_VALUE = re.compile(r"^[A-Za-z0-9_.:@-]{0,64}$")
 
 DetailValue = str | int | bool | None
 _PROGRESS_STEP = 1000
+# Sent by the digest timer minutes after a reporter's message or report: its time would
+# place that reporter action, so it is kept to the day like the action itself.
+DAY_ONLY_TAGS = frozenset({"notification:sent"})
 
 
 class AuditEventError(ValueError):
@@ -50,6 +57,18 @@ class ChainReport:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+
+@dataclass(frozen=True)
+class QueuedEvent:
+    """A day-only event as queued: the day, never a finer time, and the fields of its row."""
+
+    day: date
+    tag: str
+    actor: str
+    case_code: str | None
+    outcome: str
+    detail: str
 
 
 def _iso(moment: datetime) -> str:
@@ -83,38 +102,6 @@ def chain_hash(prev_hash: str, canonical: bytes) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + b"|" + canonical).hexdigest()
 
 
-def sign(key: bytes, message: str) -> str:
-    """HMAC-SHA256 of a hash (or head record) under the audit key."""
-    return hmac_lib.digest(key, message.encode("ascii"), "sha256").hex()
-
-
-class ChainSigner:
-    """``sign(key, ·)`` for many messages under one key, about twice as fast.
-
-    HMAC-SHA256 as RFC 2104 defines it, with the keyed inner and outer SHA-256 states
-    computed once and copied per message (what the standard library's pure-Python HMAC does);
-    ``hmac.digest`` sets the key up again on every call, which dominates a chain walk.
-    Tests check it against ``sign`` and the RFC 4231 vectors.
-    """
-
-    _BLOCK = 64
-
-    def __init__(self, key: bytes) -> None:
-        if len(key) > self._BLOCK:
-            key = hashlib.sha256(key).digest()
-        padded = key.ljust(self._BLOCK, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
-
-    def __call__(self, message: str) -> str:
-        """The hex HMAC of ``message`` (ASCII), equal to ``sign(key, message)``."""
-        inner = self._inner.copy()
-        inner.update(message.encode("ascii"))
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
-
-
 def _head_message(seq: int, head_hash: str) -> str:
     return f"head|{seq}|{head_hash}"
 
@@ -142,30 +129,17 @@ def _validate(tag: str, actor: str, case_code: str | None, outcome: str) -> None
         raise AuditEventError(f"audit outcome must be one of {sorted(OUTCOMES)}")
 
 
-def _event_time(actor: str, now: datetime | None) -> datetime:
-    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    if actor == "reporter":
-        # The operator must not learn when a reporter acted (DESIGN §2): keep the day only.
-        moment = moment.replace(hour=0, minute=0, second=0)
-    return moment
-
-
 def lock_head(session: Session) -> AuditHead:
     """Lock and return the head row (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE)."""
     stmt = select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
     return session.execute(stmt, execution_options={"populate_existing": True}).scalar_one()
 
 
-def record_event(
-    session: Session, key: bytes, tag: str, *, actor: str, case_code: str | None = None,
-    outcome: str = "success", detail: Mapping[str, DetailValue] | None = None,
-    now: datetime | None = None,
+def append_event(
+    session: Session, key: bytes, head: AuditHead, occurred_at: datetime, tag: str,
+    actor: str, case_code: str | None, outcome: str, detail_text: str,
 ) -> AuditEvent:
-    """Append one event to the chain in the caller's transaction (flushed, not committed)."""
-    _validate(tag, actor, case_code, outcome)
-    detail_text = _encode_detail(detail)
-    occurred_at = _event_time(actor, now)
-    head = lock_head(session)
+    """Append one already validated event after ``head`` (locked by the caller)."""
     seq = head.seq + 1
     canonical = canonical_row(seq, occurred_at, tag, actor, case_code, outcome, detail_text)
     row_hash = chain_hash(head.hash, canonical)
@@ -177,6 +151,37 @@ def record_event(
     session.add(event)
     head.seq, head.hash = seq, row_hash
     head.hmac = sign(key, _head_message(seq, row_hash))
+    return event
+
+
+def is_day_only(tag: str, actor: str) -> bool:
+    """Whether an event may be placed in time no finer than its day: everything a reporter
+    does, and what follows a reporter's action on a schedule of its own (the staff digest)."""
+    return actor == "reporter" or tag in DAY_ONLY_TAGS
+
+
+def record_event(
+    session: Session, key: bytes, tag: str, *, actor: str, case_code: str | None = None,
+    outcome: str = "success", detail: Mapping[str, DetailValue] | None = None,
+    now: datetime | None = None,
+) -> AuditEvent | QueuedEvent:
+    """Record one event in the caller's transaction (flushed, not committed).
+
+    Staff, system and CLI events join the chain at once and come back as the new row.
+    Day-only events (:func:`is_day_only`) go to the day queue and come back as a
+    :class:`QueuedEvent`; ``sipadu audit seal-day`` appends them once their day is over.
+    """
+    _validate(tag, actor, case_code, outcome)
+    detail_text = _encode_detail(detail)
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    if is_day_only(tag, actor):
+        from sipadu.audit.day_queue import enqueue_event
+
+        return enqueue_event(session, key, QueuedEvent(moment.date(), tag, actor, case_code,
+                                                       outcome, detail_text))
+    head = lock_head(session)
+    event = append_event(session, key, head, moment, tag, actor, case_code, outcome,
+                         detail_text)
     session.flush()
     return event
 
@@ -207,20 +212,49 @@ def _check_row(row: _ChainRow, key: bytes, expected_seq: int, prev_hash: str) ->
     return None
 
 
-def _head_is_authentic(key: bytes, head: AuditHead) -> bool:
-    if head.seq == 0 and head.hash == GENESIS_HASH and head.hmac == "":
+def _head_is_authentic(key: bytes, seq: int, head_hash: str, mac: str) -> bool:
+    if seq == 0 and head_hash == GENESIS_HASH and mac == "":
         return True  # the migration's unsigned genesis head of an empty chain
-    return hmac_lib.compare_digest(sign(key, _head_message(head.seq, head.hash)), head.hmac)
+    return hmac_lib.compare_digest(sign(key, _head_message(seq, head_hash)), mac)
+
+
+# Rows a writer commits between the walk's read and the head's (PostgreSQL reads each
+# statement's own snapshot) are read in another pass rather than reported as a truncation.
+_CATCH_UP_PASSES = 3
 
 
 def verify_chain(
-    session: Session, key: bytes, progress: Callable[[int], None] | None = None,
+    session: Session, key: bytes, progress: Callable[[int], None] | None = None, *,
+    after: tuple[int, str] = (0, GENESIS_HASH),
 ) -> ChainReport:
-    """Walk the whole chain in order; report the first row that fails, if any."""
-    expected, prev_hash, checked = 1, GENESIS_HASH, 0
+    """Walk the chain in order from the row after ``after`` (``(seq, hash)`` of a row known
+    good; the genesis by default, i.e. the whole chain) and report the first row that fails.
+    ``rows_checked`` counts the rows read."""
+    last_seq, last_hash = after
+    checked = 0
     signer = ChainSigner(key)
+    for _ in range(_CATCH_UP_PASSES):
+        walked = _walk(session, key, signer, last_seq, last_hash, progress)
+        if isinstance(walked, ChainReport):
+            return ChainReport(checked + walked.rows_checked, walked.first_bad_seq,
+                               walked.problem)
+        count, last_seq, last_hash = walked
+        checked += count
+        head = _read_head(session)
+        if head is None or head[0] <= last_seq:
+            break
+    if progress is not None:
+        progress(checked % _PROGRESS_STEP)
+    return _check_head(session, key, checked, last_seq, last_hash)
+
+
+def _walk(session: Session, key: bytes, signer: ChainSigner, start_seq: int, prev_hash: str,
+          progress: Callable[[int], None] | None) -> tuple[int, int, str] | ChainReport:
+    """Check the rows after ``start_seq``: ``(rows, last seq, last hash)`` or the failure."""
+    expected, checked = start_seq + 1, 0
     # Core rows through the session's connection (same transaction): no ORM loading step.
-    rows = session.connection().execute(select(*_CHAIN_COLUMNS).order_by(AuditEvent.seq)
+    rows = session.connection().execute(select(*_CHAIN_COLUMNS).where(AuditEvent.seq > start_seq)
+                                        .order_by(AuditEvent.seq)
                                         .execution_options(yield_per=5000))
     for row in rows:
         seq, at, tag, actor, code, outcome, detail, row_prev, row_hash, mac = row
@@ -233,16 +267,27 @@ def verify_chain(
         expected, prev_hash, checked = expected + 1, row_hash, checked + 1
         if progress is not None and checked % _PROGRESS_STEP == 0:
             progress(_PROGRESS_STEP)
-    if progress is not None:
-        progress(checked % _PROGRESS_STEP)
-    head = session.get(AuditHead, HEAD_ID)
+    return checked, expected - 1, prev_hash
+
+
+def _read_head(session: Session) -> tuple[int, str, str] | None:
+    """``(seq, hash, hmac)`` of the head as stored now (not a copy the session holds)."""
+    row = session.execute(select(AuditHead.seq, AuditHead.hash, AuditHead.hmac)
+                          .where(AuditHead.id == HEAD_ID)).first()
+    return (int(row[0]), str(row[1]), str(row[2])) if row is not None else None
+
+
+def _check_head(session: Session, key: bytes, checked: int, last_seq: int,
+                last_hash: str) -> ChainReport:
+    head = _read_head(session)
     if head is None:
         return ChainReport(checked, None, "the head row is missing")
-    if not _head_is_authentic(key, head):
-        return ChainReport(checked, head.seq, "the head row was edited")
-    if head.seq != checked or head.hash != prev_hash:
-        return ChainReport(checked, checked + 1,
-                           f"the head records {head.seq} rows but {checked} remain (truncated)")
+    head_seq, head_hash, head_mac = head
+    if not _head_is_authentic(key, head_seq, head_hash, head_mac):
+        return ChainReport(checked, head_seq, "the head row was edited")
+    if head_seq != last_seq or head_hash != last_hash:
+        return ChainReport(checked, last_seq + 1,
+                           f"the head records {head_seq} rows but {last_seq} remain (truncated)")
     return ChainReport(checked)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sipadu.admin.service import get_instance_settings
 from sipadu.audit.models import AuditEvent
+from sipadu.audit.service import is_day_only
 from sipadu.cases.deadlines import case_deadlines
 from sipadu.cases.models import Case
 from sipadu.public.views import CATEGORIES
@@ -94,7 +95,10 @@ def audit_csv(db: Session, filters: AuditFilter) -> Iterator[str]:
     yield flush()
     stmt = _filtered(filters).order_by(AuditEvent.seq).execution_options(yield_per=1000)
     for event in db.scalars(stmt):
-        writer.writerow([event.seq, event.occurred_at.isoformat(), event.tag, event.actor,
+        # A reporter's events carry their day only; a time of 00:00 would suggest more.
+        moment = (event.occurred_at.date().isoformat() if is_day_only(event.tag, event.actor)
+                  else event.occurred_at.isoformat())
+        writer.writerow([event.seq, moment, event.tag, event.actor,
                          event.case_code or "", event.outcome, event.detail, event.hash])
         yield flush()
 

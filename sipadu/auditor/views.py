@@ -9,8 +9,10 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from flask_babel import gettext, lazy_gettext
 
 from sipadu.app_context import current_settings
+from sipadu.audit.checkpoint import verify_since_checkpoint
+from sipadu.audit.day_queue import pending_by_day, verify_queue
 from sipadu.audit.recorder import audit
-from sipadu.audit.service import verify_chain
+from sipadu.audit.service import is_day_only
 from sipadu.auditor import service
 from sipadu.cases.service import today
 from sipadu.db import db_session
@@ -48,17 +50,21 @@ def _filters() -> service.AuditFilter:
 @bp.get("/")
 @require_roles("auditor")
 def log() -> str:
-    """The audit log, newest first, with filters, pagination and the chain check."""
+    """The audit log, newest first, with filters, pagination, the check of the rows written
+    since the last verified one (the whole walk is `sipadu audit verify`) and the day queue."""
     db = db_session()
     keyring = current_settings().keyring
     assert keyring is not None  # noqa: S101
-    report = verify_chain(db, keyring.audit_hmac_key)
+    checked = verify_since_checkpoint(db, keyring.audit_hmac_key)
+    queue = verify_queue(db, keyring.audit_hmac_key)
+    waiting = pending_by_day(db)
     page = service.audit_page(db, _filters(), request.args.get("page", 1, type=int) or 1)
     audit("audit:viewed", actor=_actor())
     db.commit()
     args = {key: value for key, value in request.args.items() if key != "page"}
-    return render_template("auditor/log.html", page=page, report=report, args=args,
-                           filters=_filters())
+    return render_template("auditor/log.html", page=page, report=checked.chain,
+                           checked=checked, queue=queue, waiting=waiting, args=args,
+                           filters=_filters(), day_only=is_day_only)
 
 
 @bp.get("/export.csv")

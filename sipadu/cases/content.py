@@ -24,7 +24,7 @@ from sipadu.cases.sealing import (
     timeline_binding,
     upgrade_legacy_case,
 )
-from sipadu.cases.service import json_bytes, json_document
+from sipadu.cases.service import day_start, json_bytes, json_document
 from sipadu.crypto import envelope
 from sipadu.crypto.errors import DecryptionError
 
@@ -104,12 +104,14 @@ def add_message(
         raise ValueError("unknown message author")
     upgrade_legacy_case(db, case, dek)
     moment = now or datetime.now(UTC)
+    # A reporter's message keeps its day only, even sealed: nobody may learn when they wrote.
+    sent_at = day_start(moment) if author_kind == "reporter" else moment
     message = CaseMessage(
         case_id=case.id, author_kind=author_kind, staff_id=staff_id, internal=internal,
         record_id=envelope.new_record_id(), body_sealed=b"", created_on=moment.date(),
     )
     message.body_sealed = seal_record(dek, case, _kind(internal), json_bytes(
-        {"body": text, "sent_at": moment.isoformat()}), message_binding(message))
+        {"body": text, "sent_at": sent_at.isoformat()}), message_binding(message))
     db.add(message)
     db.flush()
     return message

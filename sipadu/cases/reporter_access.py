@@ -23,6 +23,11 @@ from sipadu.crypto.errors import DecryptionError, WrongCaseKeyError
 from sipadu.crypto.params import Argon2Params
 from sipadu.staff.throttle import is_throttled
 
+# A throttle row names a case code and the time of its last failed guess (perhaps the
+# reporter's own typo). Past the longest delay it only keeps the failure count growing, so it
+# is kept a day, then forgotten (``purge_stale_throttles``).
+THROTTLE_KEPT = timedelta(days=1)
+
 
 class CaseKeyThrottledError(Exception):
     """Too many wrong keys for this code lately; try again after ``retry_after``."""
@@ -104,3 +109,10 @@ def open_case_with_key(
                  now=moment)
     db.flush()
     return OpenedCase(case=case, dek=dek)
+
+
+def purge_stale_throttles(db: Session, now: datetime | None = None) -> int:
+    """Delete throttle rows whose last failure is older than ``THROTTLE_KEPT``."""
+    cutoff = (now or datetime.now(UTC)) - THROTTLE_KEPT
+    result = db.execute(delete(CaseKeyThrottle).where(CaseKeyThrottle.last_failure_at < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -158,7 +158,8 @@ def create_case(
     moment = _now(now)
     prepared = _unused_prepared_key(db, prepared, params)
     key, dek, code = prepared.key, prepared.dek, prepared.key.code
-    document = {**report, "submitted_at": moment.isoformat()}
+    # The day only, even sealed and hidden from staff pages: the report must not date itself.
+    document = {**report, "submitted_at": day_start(moment).isoformat()}
     case = Case(
         code=code, category=str(report["category"]), status=INITIAL_STATUS,
         received_on=moment.date(), objection_used=False, updated_at=day_start(moment),
@@ -176,7 +177,7 @@ def create_case(
         db.add(CaseGrant(case_id=case.id, staff_id=recipient.staff_id, reason="supervisor",
                          wrapped_dek=grants.wrap_for_recipient(dek, recipient.public_key,
                                                                case_id=code),
-                         granted_by=None, created_at=moment))
+                         granted_by=None, created_at=day_start(moment)))
     db.add(TimelineEntry(case_id=case.id, kind="status", status=INITIAL_STATUS,
                          text_sealed=None, record_id=envelope.new_record_id(),
                          created_on=moment.date()))

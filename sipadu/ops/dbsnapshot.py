@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, select, text
+from sqlalchemy import Connection, Engine, Integer, MetaData, Table, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 VERSION_TABLE = "alembic_version"
@@ -188,9 +188,10 @@ def load_rows(connection: Connection, meta: MetaData, rows: Iterator[tuple[str, 
 
 
 def _reset_sequences(connection: Connection, meta: MetaData) -> None:
-    # Rows arrived with their ids; move each serial sequence past them.
+    # Rows arrived with their ids; move each serial sequence past them. (A text id, such as
+    # the day queue's random one, has no sequence.)
     for table in meta.sorted_tables:
-        if "id" in table.columns:
+        if "id" in table.columns and isinstance(table.columns["id"].type, Integer):
             connection.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
                 f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name} "

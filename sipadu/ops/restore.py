@@ -115,6 +115,11 @@ def _check_manifest(manifest: dict[str, Any], hashes: dict[str, str]) -> None:
         raise BackupCorruptError(f"member {name} is not listed in the manifest")
 
 
+# One-row tables every migrated database holds (the chain's head, the day queue's count,
+# the auditor console's checkpoint): their rows do not make a target "used".
+_SEEDED_TABLES = ("audit_head", "audit_queue_state", "audit_checkpoint")
+
+
 def target_is_empty(engine: Engine, blob_dir: Path) -> bool:
     """True for a new instance: no rows beyond what `sipadu init` writes, and no blobs."""
     if blob_dir.is_dir() and any(BLOB_ID_PATTERN.fullmatch(p.name) for p in blob_dir.iterdir()):
@@ -123,7 +128,7 @@ def target_is_empty(engine: Engine, blob_dir: Path) -> bool:
         meta = MetaData()
         meta.reflect(connection)
         for table in meta.sorted_tables:
-            if table.name in (VERSION_TABLE, "audit_head"):
+            if table.name in (VERSION_TABLE, *_SEEDED_TABLES):
                 continue
             query = select(func.count()).select_from(table)
             if table.name == AuditEvent.__tablename__:
@@ -236,9 +241,14 @@ def restore_backup(
 def _verify(engine: Engine, keys_dir: Path) -> ChainReport:
     from sqlalchemy.orm import Session
 
+    from sipadu.audit.day_queue import verify_queue
     from sipadu.keyring import load_keyring
 
     key = load_keyring(keys_dir).audit_hmac_key
     with Session(engine) as session:
-        return verify_chain(session, key)
+        report = verify_chain(session, key)
+        queue = verify_queue(session, key)
+    if report.ok and not queue.ok:
+        return ChainReport(report.rows_checked, None, f"the reporter event queue: {queue.problem}")
+    return report
 

@@ -181,7 +181,8 @@ def _case_json(opened: OpenedCase) -> dict[str, Any]:
         "messages": [{"from": ("reporter" if m.from_reporter else "inspektorat")
                       if m.verified else None,
                       "body": m.body if m.verified else None,
-                      "sent_at": m.sent_at if m.verified else None, "verified": m.verified}
+                      "sent_on": m.sent_on.isoformat() if m.verified else None,
+                      "verified": m.verified}
                      for m in view.messages],
         "attachments": [_attachment_json(a) for a in view.attachments],
     }

@@ -52,7 +52,7 @@ CASE_SCHEMA: dict[str, Any] = {
         "messages": {"type": "array", "items": {"type": "object", "properties": {
             "from": {"type": ["string", "null"], "enum": ["reporter", "inspektorat", None]},
             "body": {"type": ["string", "null"]},
-            "sent_at": {"type": ["string", "null"], "format": "date-time"},
+            "sent_on": {"type": ["string", "null"], "format": "date"},
             "verified": _VERIFIED}}},
         "attachments": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "integer"}, "filename": {"type": ["string", "null"]},

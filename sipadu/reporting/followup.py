@@ -6,12 +6,13 @@ the case code ever appears in a URL. The case is found through the reporter sess
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, cast
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext
+from flask_babel import format_date, lazy_gettext
 from werkzeug.wrappers import Response
 
 from sipadu.app_context import current_audit_key, current_settings
@@ -32,6 +33,7 @@ from sipadu.sessions.web import (
     clear_session_cookie,
     cookie_name,
     current_reporter,
+    reporter_payload,
     set_session_cookie,
 )
 from sipadu.storage.uploads import accepts_uploads
@@ -41,6 +43,12 @@ from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
 from sipadu.web.security import csrf_checked_after_limits
 
 bp = Blueprint("followup", __name__)
+
+
+@bp.app_template_filter("reporter_day")
+def reporter_day(day: date) -> str:
+    """A day as a reporter reads it: "7 Desember 2026" / "7 December 2026", no time."""
+    return str(format_date(day, "d MMMM y"))
 
 MALFORMED_TEXT = lazy_gettext(
     "This does not look like a case key. A case key looks like "
@@ -98,7 +106,8 @@ def login() -> ResponseReturnValue:
     old = request.cookies.get(cookie_name("reporter"))
     if old:
         end_session(db, old)
-    token = start_session(db, kind="reporter", payload=opened.dek, case_id=opened.case.id)
+    token = start_session(db, kind="reporter",
+                          payload=reporter_payload(opened.case.code, opened.dek))
     db.commit()
     response = cast(FlaskResponse, redirect(url_for("followup.case_page"), code=303))
     set_session_cookie(response, "reporter", token)

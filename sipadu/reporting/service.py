@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -46,6 +46,9 @@ from sipadu.storage.uploads import EncryptedUpload
 
 REPORTER = "reporter"
 CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically never one)
+# Western Indonesian Time, the reporters' clock (UTC+7 all year, no daylight saving; a fixed
+# offset needs no time zone database on the server).
+WIB = timezone(timedelta(hours=7), "WIB")
 
 
 class ReporterCaseGoneError(LookupError):
@@ -74,7 +77,7 @@ class ReporterMessage:
 
     from_reporter: bool
     body: str
-    sent_at: str
+    sent_on: date  # the day in WIB: a reporter's pages show no time of day
     # False: the sealed body did not verify; shown as such, attributed to nobody.
     verified: bool = True
 
@@ -148,9 +151,16 @@ def reporter_case(db: Session, case_id: int) -> Case:
     return case
 
 
+def day_in_wib(moment: str) -> date:
+    """The WIB day of an ISO time as sealed with a message (a naive one is taken as UTC)."""
+    parsed = datetime.fromisoformat(moment)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(WIB).date()
+
+
 def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
     """The reporter's view of the case: no internal notes, no staff ids or names."""
-    messages = [ReporterMessage(m.verified and m.author_kind == REPORTER, m.body, m.sent_at,
+    messages = [ReporterMessage(m.verified and m.author_kind == REPORTER, m.body,
+                                day_in_wib(m.sent_at) if m.verified else m.created_on,
                                 m.verified)
                 for m in list_messages(db, case, dek, include_internal=False)]
     return ReporterCaseView(

@@ -28,6 +28,11 @@ ABSOLUTE_LIFETIME = {"staff": timedelta(hours=12), "reporter": timedelta(hours=2
 # Writing last_seen_at on every request would turn reads into writes; a minute is precise
 # enough for a 15- or 30-minute idle timeout.
 _TOUCH_INTERVAL = timedelta(seconds=60)
+# A reporter session row must not date the reporter's visit: it keeps the day it began, and
+# its clocks rounded up to these steps (so the idle timeout is 15 to 20 minutes, the absolute
+# lifetime 2 hours to 2 hours 15). Expired rows are purged (``purge_expired_sessions``).
+REPORTER_SEEN_STEP = timedelta(minutes=5)
+REPORTER_EXPIRY_STEP = timedelta(minutes=15)
 
 
 class SessionError(Exception):
@@ -59,6 +64,23 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def round_up(moment: datetime, step: timedelta) -> datetime:
+    """``moment`` rounded up to the next multiple of ``step`` since the epoch (UTC)."""
+    moment = _aware(moment).astimezone(UTC)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    steps = -(-(moment - epoch) // step)
+    return epoch + steps * step
+
+
+def _clocks(kind: str, moment: datetime) -> tuple[datetime, datetime, datetime]:
+    """``(created_at, last_seen_at, expires_at)`` for a new session of ``kind``."""
+    expires = moment + ABSOLUTE_LIFETIME[kind]
+    if kind != "reporter":
+        return moment, moment, expires
+    day = _aware(moment).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day, round_up(moment, REPORTER_SEEN_STEP), round_up(expires, REPORTER_EXPIRY_STEP)
+
+
 def start_session(
     db: Session, *, kind: str, payload: bytes, staff_id: int | None = None,
     case_id: int | None = None, channel: str = "web", now: datetime | None = None,
@@ -66,14 +88,14 @@ def start_session(
     """Create a session row and return the token for the cookie or bearer header."""
     if kind not in IDLE_TIMEOUT:
         raise ValueError(f"unknown session kind {kind!r}")
-    if (kind == "staff") == (staff_id is None) or (kind == "reporter") == (case_id is None):
-        raise ValueError("a staff session needs staff_id, a reporter session case_id")
-    moment = _now(now)
+    if (kind == "staff") == (staff_id is None) or (kind == "staff" and case_id is not None):
+        raise ValueError("a staff session needs staff_id and names no case")
+    created, seen, expires = _clocks(kind, _now(now))
     token = new_session_token()
     db.add(AuthSession(
         id_hash=token.id_hash, kind=kind, staff_id=staff_id, case_id=case_id,
-        payload=seal_session_payload(token, payload), channel=channel, created_at=moment,
-        last_seen_at=moment, expires_at=moment + ABSOLUTE_LIFETIME[kind], generation=0,
+        payload=seal_session_payload(token, payload), channel=channel, created_at=created,
+        last_seen_at=seen, expires_at=expires, generation=0,
     ))
     db.flush()
     return token.token
@@ -105,9 +127,17 @@ def resume_session(
         payload = open_session_payload(parsed, row.payload)
     except DecryptionError:
         raise InvalidSessionError("session payload does not open") from None
-    if moment - _aware(row.last_seen_at) >= _TOUCH_INTERVAL:
-        row.last_seen_at = moment
+    _touch(row, moment)
     return OpenSession(row=row, payload=payload, token=parsed)
+
+
+def _touch(row: AuthSession, moment: datetime) -> None:
+    if row.kind == "reporter":
+        seen = round_up(moment, REPORTER_SEEN_STEP)
+        if seen > _aware(row.last_seen_at):
+            row.last_seen_at = seen
+    elif moment - _aware(row.last_seen_at) >= _TOUCH_INTERVAL:
+        row.last_seen_at = moment
 
 
 def end_session(db: Session, token: str) -> bool:
@@ -129,10 +159,13 @@ def end_staff_sessions(db: Session, staff_id: int, *, keep_id_hash: str | None =
 
 
 def purge_expired_sessions(db: Session, now: datetime | None = None) -> int:
-    """Delete rows past their absolute lifetime or idle for longer than any kind allows."""
+    """Delete rows past their absolute lifetime or idle for longer than their kind allows
+    (run from ``sipadu sessions purge`` and opportunistically by the app)."""
     moment = _now(now)
-    longest_idle = max(IDLE_TIMEOUT.values())
     stmt = delete(AuthSession).where(
-        (AuthSession.expires_at <= moment) | (AuthSession.last_seen_at <= moment - longest_idle)
+        (AuthSession.expires_at <= moment)
+        | ((AuthSession.kind == "reporter")
+           & (AuthSession.last_seen_at <= moment - IDLE_TIMEOUT["reporter"]))
+        | (AuthSession.last_seen_at <= moment - max(IDLE_TIMEOUT.values()))
     )
     return int(db.execute(stmt).rowcount)  # type: ignore[attr-defined]

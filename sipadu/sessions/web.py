@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, g, request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
+from sipadu.cases.models import Case
 from sipadu.db import db_session
 from sipadu.sessions.service import (
     IDLE_TIMEOUT,
@@ -55,11 +57,14 @@ def cookie_name(kind: str) -> str:
 
 
 def set_session_cookie(response: Response, kind: str, token: str) -> None:
-    """Hand the session token to the browser (never readable by scripts or other sites)."""
+    """Hand the session token to the browser (never readable by scripts or other sites).
+
+    The reporter's is a session cookie (no Max-Age): it goes when the browser closes, so a
+    shared or seized device keeps no trace of a visit; the server ends the session anyway."""
+    max_age = None if kind == "reporter" else int(IDLE_TIMEOUT[kind].total_seconds()) * 24
     response.set_cookie(
         cookie_name(kind), token, httponly=True, samesite="Strict",
-        secure=current_settings().uses_https, path="/",
-        max_age=int(IDLE_TIMEOUT[kind].total_seconds()) * 24,
+        secure=current_settings().uses_https, path="/", max_age=max_age,
     )
 
 
@@ -91,17 +96,33 @@ def resume_staff(token: str, channel: str) -> StaffPrincipal | None:
     return principal
 
 
+def reporter_payload(case_code: str, dek: bytes) -> bytes:
+    """What a reporter session seals: the case code and its DEK. The row itself names no
+    case, so a database dump taken while a reporter is signed in does not say whose case."""
+    return case_code.encode("ascii") + b"\n" + dek
+
+
+def _reporter_case(db: Session, opened: OpenSession) -> tuple[int, bytes] | None:
+    if opened.row.case_id is not None:  # a session started before the code moved inside
+        return opened.row.case_id, opened.payload
+    code, _, dek = opened.payload.partition(b"\n")
+    case_id = db.scalar(select(Case.id).where(Case.code == code.decode("ascii", "replace")))
+    return (case_id, dek) if case_id is not None else None
+
+
 def resume_reporter(token: str) -> ReporterPrincipal | None:
-    """The reporter principal for a cookie token, or None."""
+    """The reporter principal for a cookie token, or None (also when the case is gone)."""
     db = db_session()
     try:
         opened = resume_session(db, token, kind="reporter", channel="web")
     except SessionError:
         db.commit()
         return None
+    found = _reporter_case(db, opened)
+    if found is None:
+        end_session(db, token)
     db.commit()
-    assert opened.row.case_id is not None  # noqa: S101  (a reporter session names its case)
-    return ReporterPrincipal(opened.row.case_id, opened.row.id_hash, opened.payload)
+    return ReporterPrincipal(found[0], opened.row.id_hash, found[1]) if found else None
 
 
 def bearer_token() -> str | None:

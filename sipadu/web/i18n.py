@@ -32,11 +32,13 @@ def select_locale() -> str:
 
 @bp.get("/bahasa/<code>")
 def switch_language(code: str) -> Response:
-    """Remember the chosen language and go back to the page the visitor came from."""
+    """Remember the chosen language and go back to the page the visitor came from.
+
+    A session cookie: a reporter's browser must not keep a SIPADU cookie after it is closed."""
     response = redirect(safe_target(request.args.get("next"), "/"), code=303)
     if code in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
-                            samesite="Strict", secure=request.is_secure)
+        response.set_cookie(LANG_COOKIE, code, httponly=True, samesite="Strict",
+                            secure=request.is_secure)
     return response
 
 

@@ -11,13 +11,17 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sipadu.audit.models import AuditEvent
+from sipadu.app_context import current_settings
+from sipadu.audit.checkpoint import IncrementalReport
+from sipadu.audit.models import AuditCheckpoint, AuditEvent, AuditQueueEntry
+from sipadu.audit.service import chain_head, record_event, verify_chain
 from sipadu.auditor.service import AuditFilter, audit_page, statistics
 from sipadu.cases.models import Case
 from sipadu.db import db_session
+from tests.auditkit import seal_all
 from tests.conftest import Database, build_app, make_settings
 from tests.factories import DEFAULT_REPORT, make_case
 from tests.staffkit import enrolled, sign_in
@@ -46,6 +50,7 @@ def test_csv_export_has_the_events_and_no_content(auditor_app: Flask) -> None:
         enrolled(auditor_app, db, "supervisor")
         created = make_case(auditor_app, db)
         code, key = created.case.code, created.case_key
+        seal_all(auditor_app, db)
     client = _auditor(auditor_app)
     response = client.get("/auditor/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -53,6 +58,10 @@ def test_csv_export_has_the_events_and_no_content(auditor_app: Flask) -> None:
     text = response.get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert any(row["case_code"] == code for row in rows)
+    # A reporter's event shows its day, never a time (not even 00:00).
+    submitted = next(row for row in rows if row["tag"] == "case:submitted")
+    assert len(submitted["occurred_at"]) == 10
+    assert any(len(row["occurred_at"]) > 10 for row in rows if row["actor"].startswith("staff"))
     assert key not in text
     for field, value in DEFAULT_REPORT.items():
         if field != "category":  # metadata, recorded on purpose
@@ -66,11 +75,96 @@ def test_log_page_filters_and_shows_the_chain_result(auditor_app: Flask) -> None
     page = client.get("/auditor/?tag=staff:login").get_data(as_text=True)
     assert 'id="chain-result"' in page and "Chain verified" in page
     assert "staff:login" in page and "staff:created" not in page
+
+
+def _view_checks(client: FlaskClient) -> tuple[str, int, int]:
+    """The page, and (after_seq, rows read) of the check the view ran."""
+    import sipadu.auditor.views as views
+
+    seen: list[IncrementalReport] = []
+    original = views.verify_since_checkpoint
+
+    def spy(db: Session, key: bytes) -> IncrementalReport:
+        seen.append(original(db, key))
+        return seen[-1]
+
+    views.verify_since_checkpoint = spy  # type: ignore[assignment]
+    try:
+        page = client.get("/auditor/").get_data(as_text=True)
+    finally:
+        views.verify_since_checkpoint = original  # type: ignore[assignment]
+    return page, seen[0].after_seq, seen[0].chain.rows_checked
+
+
+def _add_staff_events(app: Flask, count: int) -> None:
+    with app.app_context():
+        db = db_session()
+        key = _audit_key(app)
+        for _ in range(count):
+            record_event(db, key, "case:viewed", actor="staff:1", case_code="SPD-7K3Q9M")
+        db.commit()
+
+
+def _audit_key(app: Flask) -> bytes:
+    keyring = current_settings(app).keyring
+    assert keyring is not None
+    return keyring.audit_hmac_key
+
+
+def _head_seq(app: Flask) -> int:
+    with app.app_context():
+        return chain_head(db_session())[0]
+
+
+def test_the_log_page_verifies_only_rows_after_its_checkpoint(auditor_app: Flask) -> None:
+    client = _auditor(auditor_app)
+    page, after, read = _view_checks(client)
+    assert "Chain verified" in page and after == 0 and read == _head_seq(auditor_app) - 1
+    checkpoint = _head_seq(auditor_app)  # the view's own audit:viewed row is the newest
+    _add_staff_events(auditor_app, 5)
+    page, after, read = _view_checks(client)
+    # The rows from the last check on: the earlier audit:viewed row and the five new ones.
+    assert "Chain verified" in page and (after, read) == (checkpoint - 1, 6)
+
+
+def test_a_tampered_new_row_is_reported_on_the_page(auditor_app: Flask) -> None:
+    client = _auditor(auditor_app)
+    _view_checks(client)
+    _add_staff_events(auditor_app, 3)
+    newest = _head_seq(auditor_app)
+    with auditor_app.app_context():
+        db = db_session()
+        db.execute(update(AuditEvent).where(AuditEvent.seq == newest - 1)
+                   .values(case_code="SPD-FORGED"))
+        db.commit()
+    page, _, _ = _view_checks(client)
+    assert "FAILED" in page and f"row {newest - 1}" in page
+
+
+def test_an_old_tampered_row_is_left_to_the_full_check(auditor_app: Flask) -> None:
+    """The view reads only new rows; the full walk (CLI, daily timer) catches the old one."""
+    client = _auditor(auditor_app)
+    _view_checks(client)
     with auditor_app.app_context():
         db = db_session()
         db.execute(update(AuditEvent).where(AuditEvent.seq == 1).values(tag="system:edited"))
         db.commit()
-    assert "FAILED" in client.get("/auditor/").get_data(as_text=True)
+        assert not verify_chain(db, _audit_key(auditor_app)).ok
+    assert "Chain verified" in _view_checks(client)[0]
+
+
+def test_a_forged_checkpoint_forces_a_full_check(auditor_app: Flask) -> None:
+    client = _auditor(auditor_app)
+    _view_checks(client)
+    with auditor_app.app_context():
+        db = db_session()
+        db.execute(update(AuditEvent).where(AuditEvent.seq == 1).values(tag="system:edited"))
+        # Moving the checkpoint past the edit without the audit key cannot sign it.
+        db.execute(update(AuditCheckpoint).values(hmac="0" * 64))
+        db.commit()
+    page, after, read = _view_checks(client)
+    assert after == 0 and 'id="checkpoint-distrusted"' in page
+    assert "FAILED at row 1" in page and read == 0
 
 
 def test_audit_page_paginates_and_filters_by_date(app: Flask, db: Session) -> None:
@@ -107,3 +201,21 @@ def test_statistics_never_read_sealed_columns(app: Flask, db: Session) -> None:
     db.execute(update(Case).values(report_sealed=b"broken"))
     db.commit()
     assert statistics(db, date.today()).total == 1
+
+
+def test_the_console_reports_the_day_queue(auditor_app: Flask) -> None:
+    with auditor_app.app_context():
+        db = db_session()
+        record_event(db, _audit_key(auditor_app), "reporter:login", actor="reporter",
+                     case_code="SPD-7K3Q9M")
+        db.commit()
+    client = _auditor(auditor_app)
+    page = client.get("/auditor/").get_data(as_text=True)
+    assert 'id="queue-result"' in page and "waiting for their day to end: 1" in page
+    with auditor_app.app_context():
+        db = db_session()
+        entry = db.scalars(select(AuditQueueEntry)).one()
+        entry.sealed = bytes(entry.sealed)[:-1] + bytes([entry.sealed[-1] ^ 1])
+        db.commit()
+    page = client.get("/auditor/").get_data(as_text=True)
+    assert "queue of reporter events FAILED" in page and "edited or forged" in page

@@ -1,4 +1,5 @@
-"""Concurrent writers in separate processes must queue on the head, never fork the chain."""
+"""Concurrent writers in separate processes must queue on the head, never fork the chain,
+and never lose count of the reporter events they queue."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
+from sipadu.audit.day_queue import verify_queue
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import record_event, verify_chain
 from sipadu.db import make_engine
@@ -22,11 +24,14 @@ WRITERS = 3
 def _append_events(url: str, schema: str | None, key: bytes, writer: int, start: Any) -> None:
     engine = make_engine(url, schema)
     start.wait(timeout=30)
-    for _ in range(EVENTS_PER_WRITER):
+    for number in range(EVENTS_PER_WRITER):
         with Session(engine) as session:
             # Read first, as a request does before it audits: the stale-read case.
             session.execute(select(AuditEvent.seq).limit(1)).all()
-            record_event(session, key, "case:viewed", actor=f"staff:{writer}")
+            if number % 2:  # every other event a reporter's, for the day queue
+                record_event(session, key, "reporter:login", actor="reporter")
+            else:
+                record_event(session, key, "case:viewed", actor=f"staff:{writer}")
             session.commit()
     engine.dispose()
 
@@ -54,7 +59,9 @@ def test_parallel_processes_keep_one_chain(app: Flask, database: Database) -> No
         session = db_session()
         report = verify_chain(session, keyring.audit_hmac_key)
         assert report.ok, report.problem
-        assert report.rows_checked == WRITERS * EVENTS_PER_WRITER
+        assert report.rows_checked == WRITERS * EVENTS_PER_WRITER // 2
         actors = session.scalars(select(AuditEvent.actor)).all()
         for writer in range(1, WRITERS + 1):
-            assert actors.count(f"staff:{writer}") == EVENTS_PER_WRITER
+            assert actors.count(f"staff:{writer}") == EVENTS_PER_WRITER // 2
+        queue = verify_queue(session, keyring.audit_hmac_key)
+        assert queue.ok and queue.pending == WRITERS * EVENTS_PER_WRITER // 2

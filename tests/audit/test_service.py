@@ -3,7 +3,7 @@ insertion, reordering or truncation is caught and the first bad row named."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
+from sipadu.audit.day_queue import seal_days
 from sipadu.audit.models import AuditEvent, AuditHead
 from sipadu.audit.service import (
     AuditEventError,
@@ -19,6 +20,8 @@ from sipadu.audit.service import (
     record_event,
     verify_chain,
 )
+from sipadu.db import make_engine
+from tests.conftest import Database
 
 
 def _key(app: Flask) -> bytes:
@@ -54,11 +57,14 @@ def test_event_rolls_back_with_the_action(app: Flask, db: Session) -> None:
 
 def test_reporter_events_keep_only_the_day(app: Flask, db: Session) -> None:
     moment = datetime(2026, 5, 17, 14, 33, 21, tzinfo=UTC)
-    event = record_event(db, _key(app), "case:submitted", actor="reporter",
-                         case_code="SPD-7K3Q9M", now=moment)
+    record_event(db, _key(app), "case:submitted", actor="reporter", case_code="SPD-7K3Q9M",
+                 now=moment)
     staff = record_event(db, _key(app), "case:viewed", actor="staff:3", now=moment)
+    seal_days(db, _key(app), before=date(2026, 5, 18))
     db.commit()
-    assert (event.occurred_at.hour, event.occurred_at.minute) == (0, 0)
+    reporter = db.scalars(select(AuditEvent).where(AuditEvent.actor == "reporter")).one()
+    assert (reporter.occurred_at.hour, reporter.occurred_at.minute) == (0, 0)
+    assert isinstance(staff, AuditEvent)
     assert (staff.occurred_at.hour, staff.occurred_at.minute) == (14, 33)
 
 
@@ -167,3 +173,34 @@ def test_edited_head_is_caught(app: Flask, db: Session) -> None:
     _execute(db, "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events "
                  "WHERE seq = 2)")
     assert _bad_row(app, db) == 2
+
+
+def test_an_append_during_the_walk_is_not_a_truncation(app: Flask, db: Session,
+                                                        database: Database,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL a writer may commit between the walk's read and the head's: the walk
+    catches up with the new rows instead of reporting the chain truncated."""
+    if database.url.startswith("sqlite"):
+        pytest.skip("SQLite's verifying transaction holds the write lock: no append can land")
+    _fill(app, db, 3)
+    import sipadu.audit.service as service
+
+    original = service._walk
+    appended: list[int] = []
+
+    def walk_then_append(*args: object, **kwargs: object) -> object:
+        result = original(*args, **kwargs)  # type: ignore[arg-type]
+        if not appended:
+            engine = make_engine(database.url, database.schema)
+            with Session(engine) as other:
+                record_event(other, _key(app), "case:viewed", actor="staff:9")
+                other.commit()
+            engine.dispose()
+            appended.append(1)
+        return result
+
+    monkeypatch.setattr(service, "_walk", walk_then_append)
+    db.rollback()
+    report = verify_chain(db, _key(app))
+    assert appended and report.ok, report.problem
+    assert report.rows_checked == 4

@@ -36,6 +36,7 @@ from sipadu.crypto.errors import (
     WrongCaseKeyError,
 )
 from sipadu.crypto.grants import unwrap_grant
+from tests.auditkit import seal_all
 from tests.factories import make_case, make_staff
 
 MARKER = "PENANDA-RAHASIA-8841"
@@ -105,6 +106,7 @@ def test_failed_guesses_slow_down_the_code(app: Flask, db: Session) -> None:
     # After the delay the real key works again, and the count resets.
     later = moment + timedelta(minutes=16)
     assert _open(app, db, created.case_key, now=later).case.code == code
+    seal_all(app, db)
     failures = db.scalars(select(AuditEvent.tag).where(AuditEvent.case_code == code)).all()
     assert failures.count("reporter:login_failed") == 4
 
@@ -202,6 +204,7 @@ def test_identity_is_sealed_and_audit_keeps_the_day(app: Flask, db: Session) -> 
     make_staff(app, db)
     created = make_case(app, db, identity={"name": "Pelapor", "contact": "Signal"})
     assert read_identity(created.case, created.dek) == {"name": "Pelapor", "contact": "Signal"}
+    seal_all(app, db)
     event = db.scalars(select(AuditEvent).where(AuditEvent.tag == "case:submitted")).one()
     assert event.actor == "reporter" and event.case_code == created.case.code
     assert (event.occurred_at.hour, event.occurred_at.minute, event.occurred_at.second) == (0, 0, 0)

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
-from sipadu.audit.models import AuditEvent
+from sipadu.audit.models import AuditEvent, AuditQueueEntry
 from sipadu.cases.models import Attachment, Case
 from sipadu.db import db_session
 from sipadu.settings import Settings
@@ -89,12 +89,14 @@ def report_multipart(text: str, payload: bytes = b"bukti " * 2000) -> dict[str, 
 
 
 def stored_state(app: Flask) -> tuple[int, int, int, set[str], set[str]]:
-    """(cases, attachments, audit events, blob ids referenced, blob files on disk)."""
+    """(cases, attachments, audit events chained or queued, blob ids referenced, blob files
+    on disk)."""
     store = app.extensions["sipadu.blobs"]
     with app.app_context():
         db = db_session()
         cases = db.scalar(select(func.count()).select_from(Case)) or 0
         files = set(db.scalars(select(Attachment.blob_id)))
-        events = db.scalar(select(func.count()).select_from(AuditEvent)) or 0
+        events = (db.scalar(select(func.count()).select_from(AuditEvent)) or 0) + (
+            db.scalar(select(func.count()).select_from(AuditQueueEntry)) or 0)
     on_disk = {p.name for p in Path(store.root).iterdir() if not p.name.startswith("tmp-")}
     return cases, len(files), events, files, on_disk

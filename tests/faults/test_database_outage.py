@@ -42,6 +42,7 @@ def test_outage_gives_503_then_recovers(ready: Ready, caplog: pytest.LogCaptureF
         api = client.post("/api/v1/reports", data=report_multipart("Saat gangguan."),
                           content_type="multipart/form-data")
         case = client.get("/api/v1/case", headers=_auth(key))
+        landing = client.get("/")  # a public page, not a reporter's action: it is logged
 
     assert page.status_code == 503 and page.headers["Retry-After"].isdigit()
     html = page.get_data(as_text=True)
@@ -55,7 +56,11 @@ def test_outage_gives_503_then_recovers(ready: Ready, caplog: pytest.LogCaptureF
     # Nothing of the refused submissions was kept, and the log names types only.
     assert stored_state(app) == state
     assert "Saat gangguan" not in caplog.text and "127.0.0.1" not in caplog.text
-    assert "database unavailable" in caplog.text
+    assert landing.status_code == 503
+    assert "database unavailable" in caplog.text and "on GET /" in caplog.text
+    # The reporters' requests leave no line: its time would date a submission or a login.
+    for path in ("/laporan", "/api/v1/reports", "/api/v1/case"):
+        assert path not in caplog.text
 
     # The database is back: the same app (same pool, same worker) answers by itself.
     assert client.get("/api/v1/case", headers=_auth(key)).status_code == 200

@@ -46,13 +46,15 @@ def test_api_journey(ready: Ready) -> None:
     assert files.get_json()["attachments"][0]["cleaning"]
     data = client.get("/api/v1/case", headers=_auth(filed["case_key"])).get_json()
     assert data["messages"][0] == {"from": "reporter", "body": "Tambahan informasi.",
-                                   "sent_at": data["messages"][0]["sent_at"], "verified": True}
+                                   "sent_on": data["messages"][0]["sent_on"], "verified": True}
     assert data["attachments"][0]["filename"] == "foto.jpg"
     for response in (case, sent, files):
         assert "Set-Cookie" not in response.headers
     with ready.app.app_context():
         from sipadu.audit.models import AuditEvent
+        from tests.auditkit import seal_all
 
+        seal_all(ready.app, db_session())
         tags = set(db_session().scalars(select(AuditEvent.tag)))
     assert {"case:submitted", "reporter:login", "message:sent", "attachment:added"} <= tags
 

@@ -11,6 +11,7 @@ from sipadu.cases.models import Case
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
 from sipadu.db import db_session
 from sipadu.reporting.forms import HONEYPOT_FIELD
+from tests.auditkit import seal_all
 from tests.reporting.conftest import (
     BASE_REPORT,
     Ready,
@@ -27,6 +28,7 @@ from tests.support import forms
 
 def _tags(app: Flask) -> list[str]:
     with app.app_context():
+        seal_all(app, db_session())
         return list(db_session().scalars(select(AuditEvent.tag).order_by(AuditEvent.seq)))
 
 

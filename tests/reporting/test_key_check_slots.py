@@ -23,6 +23,7 @@ from sipadu.cases.models import CaseKeyThrottle
 from sipadu.db import db_session
 from sipadu.settings import SettingsError, settings_from_env
 from sipadu.web.key_check_slots import KeyCheckBusyError, KeyCheckSlots
+from tests.auditkit import seal_all
 from tests.reporting.conftest import BASE_REPORT, Ready, csrf_from
 
 
@@ -81,6 +82,7 @@ def _filed(ready: Ready) -> dict[str, str]:
 def _counted(app: Flask) -> tuple[int, int]:
     with app.app_context():
         db = db_session()
+        seal_all(app, db)
         failures = db.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.tag.in_(["reporter:login_failed", "reporter:login"])))
         throttles = db.scalar(select(func.count()).select_from(CaseKeyThrottle))
