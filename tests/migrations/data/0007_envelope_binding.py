@@ -1,6 +1,8 @@
-"""Data checks for 0007_envelope_binding (envelope v2): content sealed with version 1
-before the upgrade still opens through the service's read path afterwards; the rows get no record id until
-their case is next written to; going down keeps every row."""
+"""Data checks for 0007_envelope_binding (envelope v2).
+
+Content sealed with version 1 before the upgrade still opens through the service's read path
+afterwards; the rows get no record id until their case is next written to; going down keeps
+every row."""
 
 from __future__ import annotations
 

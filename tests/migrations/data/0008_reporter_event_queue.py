@@ -1,5 +1,6 @@
-"""Data checks for 0008_reporter_event_queue: the queue's count row and the console's checkpoint are seeded
-unsigned (no key in a migration)."""
+"""Data checks for 0008_reporter_event_queue.
+
+The queue's count row and the console's checkpoint are seeded unsigned (no key in a migration)."""
 
 from __future__ import annotations
 
