@@ -33,6 +33,9 @@ QUERY_IN_REQUEST_LINE = re.compile(r'("[A-Z]{3,10} [^ ?"]*)\?[^ "]*( HTTP/[\d.]+
 # The staff side: its pages, its API. Nothing else is logged (docs/deployment.md has the
 # matching nginx map).
 STAFF_PATH = re.compile(r"^/(?:staff|admin|auditor|petugas|api/v1/staff)(?:/|$)")
+# Setup links carry a one-time secret in their path: whoever reads a log line holding an unused
+# one could complete the account before its owner. They are never logged.
+SETUP_LINK_PATH = re.compile(r"^/staff/(?:account-)?setup/")
 # What a reporter does: filing, the case pages, the reporter API.
 REPORTER_PATH = re.compile(r"^/(?:laporan|kasus|api/v1/reports|api/v1/case)(?:/|$)")
 # The path of a request line, as the dev server and the access format write it.
@@ -41,7 +44,7 @@ _REQUEST_LINE_PATH = re.compile(r'"[A-Z]{3,10} ([^ ?"]*)')
 
 def is_logged_path(path: str) -> bool:
     """Whether a request for ``path`` may leave a log line (staff paths only)."""
-    return STAFF_PATH.match(path) is not None
+    return STAFF_PATH.match(path) is not None and SETUP_LINK_PATH.match(path) is None
 
 
 def is_reporter_path(path: str) -> bool:

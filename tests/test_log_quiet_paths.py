@@ -22,6 +22,8 @@ REPORTER_PATHS = ("/", "/laporan", "/laporan/kunci", "/laporan/terkirim", "/kasu
                   "/kasus/saya", "/kasus/saya/pesan", "/kasus/keluar", "/api/v1/reports",
                   "/api/v1/case", "/api/v1/case/messages", "/bahasa/en",
                   "/static/css/sipadu.css", "/missing", "/staffx", "/api/v1/openapi.json")
+# Setup links hold a one-time secret in their path: never logged.
+SETUP_LINK_PATHS = ("/staff/setup/3q9NrTx", "/staff/account-setup/Zk81qPw")
 STAFF_PATHS = ("/staff/login", "/admin/", "/auditor/", "/petugas/kasus/SPD-7K3Q9M",
                "/api/v1/staff/sessions", "/api/v1/staff/cases")
 
@@ -35,6 +37,11 @@ def test_reporter_and_public_paths_are_not_logged(path: str) -> None:
     assert not is_logged_path(path)
 
 
+@pytest.mark.parametrize("path", SETUP_LINK_PATHS)
+def test_setup_links_are_not_logged(path: str) -> None:
+    assert not is_logged_path(path)
+
+
 @pytest.mark.parametrize("path", STAFF_PATHS)
 def test_staff_paths_are_logged(path: str) -> None:
     assert is_logged_path(path)
@@ -42,12 +49,15 @@ def test_staff_paths_are_logged(path: str) -> None:
 
 def test_every_route_is_classified_as_its_blueprint(sqlite_app: Flask) -> None:
     """Each staff blueprint's routes are logged; the reporters' and public ones are not."""
-    staff = {"staff", "admin", "auditor", "casework", "casework_api", "staff_api"}
+    staff = {"staff", "admin", "auditor", "casework", "casework_api", "staff_api", "activation",
+             "account_setup"}
     for rule in sqlite_app.url_map.iter_rules():
         blueprint = rule.endpoint.rsplit(".", 1)[0].split(".")[-1] if "." in rule.endpoint \
             else ""
         path = re.sub(r"<[^>]+>", "x", rule.rule)
-        assert is_logged_path(path) == (blueprint in staff), rule.rule
+        setup_link = rule.endpoint in ("staff.setup", "account_setup.setup_page") or \
+            rule.rule.startswith(("/staff/setup/", "/staff/account-setup/"))
+        assert is_logged_path(path) == (blueprint in staff and not setup_link), rule.rule
 
 
 def test_records_of_a_reporter_request_are_dropped(sqlite_app: Flask) -> None:
@@ -108,5 +118,5 @@ def test_the_documented_nginx_logs_staff_requests_only() -> None:
         return next((value for pattern, value in patterns if pattern.search(path)),
                     "0;") == "1;"
 
-    for path in (*REPORTER_PATHS, *STAFF_PATHS):
+    for path in (*REPORTER_PATHS, *STAFF_PATHS, *SETUP_LINK_PATHS):
         assert loggable(path) == is_logged_path(path), path
