@@ -22,9 +22,9 @@ from sqlalchemy import Connection, Engine, event
 from sipadu.crypto import params as params_module
 
 
-def write_lock_free(path: str) -> bool:
-    """True if another connection can take the SQLite write lock right now."""
-    other = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+def write_lock_free(path: str, timeout: float = 0.2) -> bool:
+    """True if another connection can take the SQLite write lock within ``timeout`` seconds."""
+    other = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
         other.execute("ROLLBACK")

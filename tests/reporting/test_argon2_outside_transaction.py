@@ -10,7 +10,6 @@ connection while the derivation runs.
 from __future__ import annotations
 
 import io
-import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +19,7 @@ from flask import Flask
 from sipadu.crypto import casekey
 from sipadu.db import db_session
 from sipadu.storage.uploads import EncryptedUpload
+from tests.argon2probe import write_lock_free
 from tests.reporting.conftest import (
     BASE_REPORT,
     Ready,
@@ -42,7 +42,7 @@ class DerivationProbe:
         self.in_transaction.append(db_session().in_transaction())
         url = self.app.extensions["sipadu.engine"].url
         if url.get_backend_name() == "sqlite":
-            self.lock_free.append(_write_lock_free(str(url.database)))
+            self.lock_free.append(write_lock_free(str(url.database)))
         return self.real(*args, **kwargs)
 
     def reset(self) -> None:
@@ -53,18 +53,6 @@ class DerivationProbe:
         assert self.in_transaction, "the derivation was never called"
         assert not any(self.in_transaction), "Argon2id ran inside a transaction"
         assert all(self.lock_free), "another writer was locked out during Argon2id"
-
-
-def _write_lock_free(path: str) -> bool:
-    other = sqlite3.connect(path, timeout=0.2, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        other.close()
 
 
 @pytest.fixture
@@ -131,7 +119,7 @@ class StreamProbe:
             self._last = upload
             url = self.app.extensions["sipadu.engine"].url
             locked = (url.get_backend_name() == "sqlite"
-                      and not _write_lock_free(str(url.database)))
+                      and not write_lock_free(str(url.database)))
             self.open.append(db_session().in_transaction() or locked)
         return self.real(upload, data)
 

@@ -9,7 +9,6 @@ the attempts made while a derivation was running: all of them must get the lock.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from flask import Flask
 from sipadu.crypto import params as params_module
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session
+from tests.argon2probe import write_lock_free
 from tests.conftest import Database, build_app, make_settings
 from tests.staffkit import csrf, enrolled
 
@@ -59,18 +59,6 @@ def costly_app(tmp_path: Path, sqlite_database: Database) -> Iterator[Flask]:
     application.extensions["sipadu.engine"].dispose()
 
 
-def _write_once(path: str) -> bool:
-    other = sqlite3.connect(path, timeout=WRITER_TIMEOUT, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        other.close()
-
-
 def test_failed_logins_leave_the_write_lock_free(costly_app: Flask,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     with costly_app.app_context():
@@ -95,7 +83,7 @@ def test_failed_logins_leave_the_write_lock_free(costly_app: Flask,
     during: list[bool] = []
     while guesser.is_alive():
         if running.count:
-            during.append(_write_once(path))
+            during.append(write_lock_free(path, WRITER_TIMEOUT))
         time.sleep(0.02)
     guesser.join()
     assert statuses == [401] * FAILED_LOGINS
