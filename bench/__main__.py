@@ -19,11 +19,11 @@ from sipadu.crypto.params import DEFAULT_ARGON2, Argon2Params
 
 MIB = 1024 * 1024
 STREAM_RATIO_TARGET = 0.7
-# Issue 3 sets no time target for Argon2id; one second keeps a login or a case-key check
+# SIPADU sets no time target for Argon2id; one second keeps a login or a case-key check
 # bearable for a person while the gate (2 slots) bounds the server's load.
 ARGON2_TARGET_SECONDS = 1.0
-AUDIT_VERIFY_TARGET = 100_000  # rows per second (issue 7)
-INBOX_P95_TARGET_MS = 50.0  # issue 7
+AUDIT_VERIFY_TARGET = 100_000  # rows per second
+INBOX_P95_TARGET_MS = 50.0
 INBOX_REQUESTS = 20
 CACHE_ROOT = Path("bench-results") / "cache"
 
@@ -76,7 +76,7 @@ def crypto_figures(sizes: Sizes, argon2: Argon2Params = DEFAULT_ARGON2) -> list[
                f"<= {ARGON2_TARGET_SECONDS:g} s", timing.median <= ARGON2_TARGET_SECONDS,
                f"t={argon2.time_cost}, m={argon2.memory_cost} KiB, p={argon2.parallelism}; "
                f"median of {len(timing.runs)} runs "
-               f"(min {min(timing.runs):.3f} s, max {max(timing.runs):.3f} s). Issue 3 sets "
+               f"(min {min(timing.runs):.3f} s, max {max(timing.runs):.3f} s). SIPADU sets "
                "no time target; 1 s is this report's usability bound."),
     ]
 

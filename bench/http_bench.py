@@ -1,5 +1,5 @@
 """Reports through `sipadu serve`: one client's latency, many clients' throughput, and both
-under a flood of wrong case keys (issue 7, benchmarks 1, 2 and 6).
+under a flood of wrong case keys (figures 1, 2 and 6 of docs/performance.md).
 
 Every request goes over loopback to gunicorn with one sync worker per core, as in
 production; clients are threads of this process using ``http.client`` with a new connection

@@ -1,5 +1,5 @@
-"""Figures of benchmarks 1, 2 and 6 (issue 7): reports through ``sipadu serve``, as ratios
-to one Argon2id derivation measured in the same run."""
+"""Figures 1, 2 and 6 of docs/performance.md's table: reports through ``sipadu serve``, as
+ratios to one Argon2id derivation measured in the same run."""
 
 from __future__ import annotations
 

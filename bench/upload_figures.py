@@ -1,5 +1,6 @@
-"""Figures of benchmark 3 (issue 7): one large file up and down through ``sipadu serve``, as
-ratios to raw AES-GCM, beside what this machine allows any transfer (``transfer_limits``)."""
+"""The rows numbered 3 in docs/performance.md's table: one large file up and down through
+``sipadu serve``, as ratios to raw AES-GCM, beside what this machine allows any transfer
+(``transfer_limits``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from bench.report import Figure
 
 MIB = 1024 * 1024
 UPLOAD_MEMORY_TARGET_MIB = 64
-TRANSFER_RATIO_TARGET = 0.15  # upload and download / raw AES-GCM (issue 7)
+TRANSFER_RATIO_TARGET = 0.15  # upload and download / raw AES-GCM
 KEY_CHECK_RUNS = 3
 
 

@@ -33,7 +33,7 @@ class KeyRing:
     flask_secret: bytes
     audit_hmac_key: bytes
     ratelimit_key: bytes
-    # Public, so not a secret: every new case's DEK is also wrapped for it (DESIGN §3).
+    # Public, so not a secret: every new case's DEK is also wrapped for it.
     escrow_public: bytes | None = None
 
     def __repr__(self) -> str:

@@ -47,7 +47,7 @@ class Settings:
     default_locale: str = "id"
     log_level: str = "INFO"
     redis_url: str | None = None
-    # Argon2id cost for every key SIPADU derives or verifier it creates (DESIGN §3).
+    # Argon2id cost for every key SIPADU derives or verifier it creates (docs/crypto.md).
     argon2: Argon2Params = DEFAULT_ARGON2
     argon2_slots: int = 2
     argon2_wait_seconds: float = 5.0

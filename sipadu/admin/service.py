@@ -1,7 +1,7 @@
 """Instance settings and public texts an admin edits; other packages read them from here.
 
 ``get_instance_settings(db)`` is the one read path: deadlines (``DeadlinePolicy``), holidays,
-retention period and upload limits, with DESIGN defaults for anything never saved. Public
+retention period and upload limits, with the documented defaults for anything never saved. Public
 texts are limited HTML, sanitised with bleach on save *and* on display, so a row written
 around the service (a restored backup, a manual edit) still cannot inject markup.
 """
@@ -52,7 +52,8 @@ class PublicTextTooLongError(AdminServiceError):
 
 @dataclass(frozen=True)
 class InstanceSettings:
-    """What admins configure; the defaults are those of DESIGN §4 and §6."""
+    """What admins configure; the defaults are the deadlines of docs/workflow.md and
+    the retention period of docs/operations.md."""
 
     deadlines: DeadlinePolicy = DEFAULT_POLICY
     holidays: dict[date, str] = field(default_factory=dict)

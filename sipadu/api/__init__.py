@@ -1,1 +1,1 @@
-"""JSON API v1 (DESIGN §8): token auth, no cookies, no CSRF, JSON errors."""
+"""JSON API v1: token auth, no cookies, no CSRF, JSON errors."""

@@ -1,14 +1,14 @@
-"""Working-day calendar and case deadlines (DESIGN §4).
+"""Working-day calendar and case deadlines (docs/workflow.md).
 
 Working days are Monday to Friday, minus the holidays an admin configures (a set of dates:
 national holidays, *cuti bersama*, the Lebaran week). Everything is a ``date``: the service
-records days, never exact times (DESIGN §3, coarsened metadata).
+records days, never exact times (metadata is coarsened to the day).
 
 Deadlines, all configurable in ``DeadlinePolicy``:
 
 - **acknowledge**: at most 3 *working* days after receipt;
 - **verification**: the decision (investigate, refuse, forward) within 30 *calendar* days of
-  receipt. DESIGN §4 names working days only for the acknowledgement, and 30 days is the
+  receipt. Only the acknowledgement is counted in working days, and 30 days is the
   familiar one-month period; ``verification_in_working_days`` switches to working days;
 - **feedback**: the reporter hears from the Inspektorat at least every 90 calendar days
   (counted from receipt, then from the last reporter-visible message or status change);
@@ -101,7 +101,7 @@ def add_calendar_days(start: date, n: int, holidays: Set[date] = NO_HOLIDAYS) ->
 
 @dataclass(frozen=True)
 class DeadlinePolicy:
-    """The deadline settings; defaults are those of DESIGN §4."""
+    """The deadline settings; defaults are those of docs/workflow.md."""
 
     acknowledge_working_days: int = 3
     verification_days: int = 30

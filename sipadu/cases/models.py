@@ -1,6 +1,7 @@
 """Cases and what hangs off them. Every column that could identify a reporter or reveal
 content is ciphertext under the case's data key (DEK); the rest is metadata the operator
-may see (DESIGN §2): code, category, status, unit, coarse dates and who on the staff acted."""
+may see (docs/crypto.md, threat model): code, category, status, unit, coarse dates and who
+on the staff acted."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Creating cases, opening them with a case key or a grant, and granting access.
 
 Every piece of content is sealed under the case DEK with the case code as context, so a
-ciphertext copied to another case fails to open (DESIGN §3).
+ciphertext copied to another case fails to open (docs/crypto.md).
 """
 
 from __future__ import annotations

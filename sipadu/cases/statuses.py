@@ -1,4 +1,4 @@
-"""Case statuses, outcomes and destinations, with their bilingual labels (DESIGN §4).
+"""Case statuses, outcomes and destinations, with their bilingual labels (docs/workflow.md).
 
 Staff see a short working label; the reporter sees a plain label and an explanation of what the
 status means for them. Labels are lazy (Flask-Babel): English msgids, Indonesian in the catalog.

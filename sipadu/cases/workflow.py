@@ -1,4 +1,4 @@
-"""The case workflow of DESIGN §4 as data and pure functions.
+"""The case workflow (docs/workflow.md) as data and pure functions.
 
 Statuses and the transitions between them are a table (``RULES``); ``check_transition`` is the
 one gate every status change goes through, in the browser and in the API. It knows roles only:

@@ -26,7 +26,7 @@ from sipadu.casework.service import objection_pending
 from sipadu.crypto.errors import DecryptionError
 from sipadu.staff.models import StaffAccount
 
-# The exact submission time stays sealed: staff see the day of receipt (DESIGN §3).
+# The exact submission time stays sealed: staff see the day of receipt.
 HIDDEN_REPORT_FIELDS = frozenset({"submitted_at"})
 
 

@@ -1,4 +1,4 @@
-"""Retention for supervisors (issue 6): what is due for purge soon, and keeping a case longer
+"""Retention for supervisors: what is due for purge soon, and keeping a case longer
 with a reason. The purge itself is `sipadu retention run` (sipadu/ops/retention.py)."""
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""The instance escrow key: recovery of cases when staff leave (DESIGN §3)."""
+"""The instance escrow key: recovery of cases when staff leave (docs/operations.md)."""

@@ -1,1 +1,1 @@
-"""The reporter journey: new reports, the case key, and the follow-up mailbox (issue 4)."""
+"""The reporter journey: new reports, the case key, and the follow-up mailbox."""

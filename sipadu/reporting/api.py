@@ -1,4 +1,4 @@
-"""The reporter's JSON API (DESIGN §8): file a report, then follow it with the case key.
+"""The reporter's JSON API: file a report, then follow it with the case key.
 
 ``Authorization: CaseKey <case key>`` is checked on every call (Argon2 through the gate, the
 per-code throttle, the rate limit); the API keeps no session and sets no cookie.

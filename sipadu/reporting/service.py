@@ -2,7 +2,7 @@
 
 Each function takes the request's DB session explicitly, changes nothing it was not asked to,
 and records its audit event in the same transaction. The audit actor is always "reporter"
-and the detail never more than the case code and short identifiers (DESIGN §6).
+and the detail never more than the case code and short identifiers (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
 
 
 def _touch(case: Case, moment: datetime) -> None:
-    # The day only: the operator must not learn when a reporter acted (DESIGN §2).
+    # The day only: the operator must not learn when a reporter acted (docs/reporting.md).
     case.updated_at = day_start(moment)
 
 

@@ -1,4 +1,4 @@
-"""Server-side sessions (DESIGN §3).
+"""Server-side sessions (docs/crypto.md, session token).
 
 The client holds a token; the row holds ``hash(id)`` and the payload (an unlocked staff private
 key or a case DEK) sealed under a secret derived from the token. The row alone decrypts

@@ -1,4 +1,4 @@
-"""The password policy for staff accounts (DESIGN §2, issue 5 item 3).
+"""The password policy for staff accounts.
 
 Length, not composition rules, makes a password strong (NIST SP 800-63B), so the policy asks
 for 12 characters and refuses what attackers try first: the username, common passwords and

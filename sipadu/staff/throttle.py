@@ -1,4 +1,4 @@
-"""Growing delays after failed attempts, capped (DESIGN §3, issue 5 item 4).
+"""Growing delays after failed attempts, capped.
 
 Used per staff account (failed logins) and per case code (failed case-key guesses). There is
 deliberately no lockout: a stranger who knows a username or a case code could otherwise shut

@@ -1,4 +1,4 @@
-"""Small-cell suppression for published counts (DESIGN §6 statistics, issue 5 item 10).
+"""Small-cell suppression for published counts.
 
 A count between 1 and 4 could point at a single reporter ("the only gratuity report from
 that office this month"), so it is never shown: tables say "< 5" and charts draw a neutral,

@@ -1,4 +1,4 @@
-"""Attachments encrypted while the multipart body is parsed (DESIGN §3).
+"""Attachments encrypted while the multipart body is parsed (docs/crypto.md).
 
 Werkzeug asks the request for a file stream when a file part begins and writes the part's
 bytes into it as they arrive. Ours cleans metadata (when a cleaner is configured), encrypts

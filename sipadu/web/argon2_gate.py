@@ -1,4 +1,4 @@
-"""A bounded gate for Argon2 work (issue 4 "Behaviour", issue 5 item 4).
+"""A bounded gate for Argon2 work.
 
 Every case-key check and staff login runs Argon2id with 64 MiB or more. Without a bound, a
 flood of guesses on a threaded server would run as many derivations at once as there are

@@ -1,4 +1,4 @@
-"""Deny by default: every endpoint declares who may call it (DESIGN §7, issue 5 item 1).
+"""Deny by default: every endpoint declares who may call it.
 
 A view is either public (``@public`` or listed with ``allow_public``) or names the roles it
 admits (``@require_roles("supervisor", "investigator")``). A ``before_request`` hook refuses

@@ -1,4 +1,4 @@
-"""Per-client rate limits that never store a client address (issue 4, issue 5 item 4).
+"""Per-client rate limits that never store a client address.
 
 Counters live in Redis when ``SIPADU_REDIS_URL`` is set (shared by every worker and server)
 and otherwise in ``<instance>/ratelimits.sqlite3`` (``ratelimit_store.py``), shared by every

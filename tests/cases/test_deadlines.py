@@ -1,4 +1,4 @@
-"""The working-day calendar and the case deadlines of DESIGN §4."""
+"""The working-day calendar and the case deadlines of docs/workflow.md."""
 
 from __future__ import annotations
 

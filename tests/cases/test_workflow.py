@@ -1,4 +1,4 @@
-"""Every workflow transition, allowed and forbidden, for every role (DESIGN §4)."""
+"""Every workflow transition, allowed and forbidden, for every role (docs/workflow.md)."""
 
 from __future__ import annotations
 
