@@ -144,6 +144,21 @@ def _depth(value: object) -> int:
     return 0
 
 
+def _has_lone_surrogate(value: object) -> bool:
+    """True if a key or string holds half a surrogate pair: valid JSON, but not text."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
 def _malformed() -> JsonBodyError:
     return JsonBodyError(400, gettext("The body is not valid JSON: send one JSON object, "
                                       "without repeated keys."), "invalid_json")
@@ -158,7 +173,7 @@ def parse_json_object(data: bytes | str, fields: FieldSpec) -> dict[str, Any]:
         raise _malformed() from None
     if not isinstance(document, dict):
         raise JsonBodyError(400, gettext("Send a JSON object."), "bad_request")
-    if _depth(document) > MAX_DEPTH:
+    if _depth(document) > MAX_DEPTH or _has_lone_surrogate(document):
         raise _malformed()
     # Named back as sent, but a few and short: the answer stays small whatever the body.
     unknown = [name[:MAX_NAME_CHARS] for name in unknown_fields(document, fields)][:MAX_NAMED]

@@ -239,6 +239,10 @@ def test_unknown_nested_identity_field_is_named(app: Flask, db: Session) -> None
     (b'{"body": ' + b'{"a": ' * 6 + b"1" + b"}" * 7, "invalid_json"),
     (b'{"body": "tidak selesai', "invalid_json"),
     (b"\xff\xfe{", "invalid_json"),
+    # Lone surrogates: valid JSON escapes, but no text (a browser cannot send them either).
+    (b'{"body": "\\ud800"}', "invalid_json"),
+    (b'{"body": "ok \\udfff x"}', "invalid_json"),
+    (b'{"\\ud800": 1}', "invalid_json"),
 ])
 def test_wrong_json_is_a_clear_400(app: Flask, db: Session, raw: bytes, code: str) -> None:
     endpoints = _json_endpoints(app, db)
