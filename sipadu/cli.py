@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 
 import click
 from flask import Flask
@@ -124,19 +125,25 @@ def serve_command(bind: str, workers: int | None, timeout: int) -> None:
     from sipadu.serve import SipaduServer, default_workers, gunicorn_options
 
     os.umask(0o077)
+    use_bind_as_base_url(bind)
     app = _load_app()
     with app.app_context():
         if not is_up_to_date(get_engine()):
             _fail("the database schema is not current; run `sipadu init` or `sipadu db upgrade`")
-        base_url = (current_settings(app).base_url if os.environ.get("SIPADU_BASE_URL")
-                    else f"http://{bind}")
-        _announce_first_run(base_url)
+        _announce_first_run(current_settings(app).base_url)
         get_engine().dispose()
     offline = current_settings(app).instance_dir / OFFLINE_FILE_NAME
     if offline.exists():
         click.echo(f"WARNING: {offline} is still on this server. Move it offline.", err=True)
     click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
     SipaduServer(gunicorn_options(bind, workers or default_workers(), timeout)).run()
+
+
+def use_bind_as_base_url(bind: str, env: MutableMapping[str, str] = os.environ) -> None:
+    """Without ``SIPADU_BASE_URL``, links the server prints or shows (first-run and account
+    setup links) name the address it serves on, in this process and its workers alike."""
+    if not env.get("SIPADU_BASE_URL"):
+        env["SIPADU_BASE_URL"] = f"http://{bind}"
 
 
 def _announce_first_run(base_url: str) -> None:

@@ -128,3 +128,18 @@ def test_flask_cli_reaches_the_same_commands(tmp_path: Path, sqlite_database: Da
     verify = subprocess.run([flask, "--app", "sipadu", "audit", "verify"], env=env,
                             capture_output=True, text=True, timeout=120, check=False)
     assert verify.returncode == 0 and "rows verified" in verify.stdout
+
+
+def test_serve_names_its_own_address_in_links_when_no_base_url_is_set() -> None:
+    """`sipadu serve --bind H:P` without SIPADU_BASE_URL: setup links name H:P, not :8000."""
+    from sipadu.cli import use_bind_as_base_url
+    from sipadu.settings import settings_from_env
+
+    env: dict[str, str] = {}
+    use_bind_as_base_url("127.0.0.1:8001", env)
+    assert env["SIPADU_BASE_URL"] == "http://127.0.0.1:8001"
+    assert settings_from_env(env | {"SIPADU_INSTANCE_DIR": "/tmp/x"}).base_url == \
+        "http://127.0.0.1:8001"
+    configured = {"SIPADU_BASE_URL": "https://lapor.example.go.id"}
+    use_bind_as_base_url("127.0.0.1:8001", configured)
+    assert configured["SIPADU_BASE_URL"] == "https://lapor.example.go.id"
