@@ -8,7 +8,9 @@ for a case transaction, nor the reverse), opened by each worker process.
 
 Each check-and-count is one ``BEGIN IMMEDIATE`` transaction, so two workers can never both
 take the last free hit. Rows hold only the limiter's keys (an HMAC of the client address, see
-``ratelimit.py``), a count and an expiry; expired rows are swept now and then. Losing the file
+``ratelimit.py``, and the window's minute), a count and an expiry; every count deletes the
+expired rows, with SQLite's secure delete and no write-ahead log, so the file holds the live
+windows (the last minutes) and no older trace of when a reporter acted. Losing the file
 only forgets the counts (``synchronous=OFF``: a crash may lose the last updates, never the
 file's consistency). Several servers still need Redis (``SIPADU_REDIS_URL``) to share counts.
 """
@@ -29,7 +31,6 @@ from limits.storage.base import SlidingWindowCounterSupport, TimestampedSlidingW
 SCHEME = "sipadu-sqlite"
 FILE_NAME = "ratelimits.sqlite3"
 BUSY_TIMEOUT_MS = 2000
-SWEEP_EVERY = 500  # counter updates between two sweeps of expired rows
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, "
            "expires_at REAL NOT NULL)")
 
@@ -47,7 +48,6 @@ class SqliteCounterStorage(Storage, SlidingWindowCounterSupport, TimestampedSlid
     def __init__(self, uri: str, wrap_exceptions: bool = False, **_options: object) -> None:
         self.path = Path(unquote(uri.removeprefix(f"{SCHEME}://")))
         self._local = threading.local()
-        self._updates = 0
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
 
     @property
@@ -62,7 +62,10 @@ class SqliteCounterStorage(Storage, SlidingWindowCounterSupport, TimestampedSlid
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
                                          isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
+            # A counter's key names its minute, so an expired one must not linger on disk: no
+            # write-ahead log keeping old pages, and deleted rows zeroed in the file.
+            connection.execute("PRAGMA journal_mode=DELETE")
+            connection.execute("PRAGMA secure_delete=ON")
             connection.execute("PRAGMA synchronous=OFF")
             connection.execute(_SCHEMA)
             self._local.owner, self._local.connection = owner, connection
@@ -80,9 +83,8 @@ class SqliteCounterStorage(Storage, SlidingWindowCounterSupport, TimestampedSlid
         db.execute("INSERT INTO counters (key, count, expires_at) VALUES (?, ?, ?) "
                    "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count",
                    (key, amount, now + expiry))
-        self._updates += 1
-        if self._updates % SWEEP_EVERY == 0:
-            db.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
+        # Every count sweeps what has expired (a handful of rows: only live windows remain).
+        db.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
         return self._count(db, key, now)
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:

@@ -77,3 +77,16 @@ def test_the_file_is_private_and_holds_only_counters(tmp_path: Path) -> None:
         columns = [row[1] for row in db.execute("PRAGMA table_info(counters)")]
     assert columns == ["key", "count", "expires_at"]
     assert storage.reset() == 1 and storage.get("sipadu/0123456789abcdef/LIMITER") == 0
+
+
+def test_expired_counters_leave_no_trace_in_the_files(tmp_path: Path) -> None:
+    """A counter's key names its minute: once expired it is gone from every file on disk
+    (no write-ahead log keeping old pages, deleted content zeroed), at the next count."""
+    storage = _storage(tmp_path)
+    storage.incr("LIMITER/reporting.submit/5/1/minute/29943730", 1)
+    time.sleep(1.1)
+    storage.incr("LIMITER/staff.login/10/1/minute/29943731", 60)
+    files = list(tmp_path.glob("ratelimits.sqlite3*"))
+    assert [f.name for f in files] == ["ratelimits.sqlite3"]
+    assert all(b"29943730" not in f.read_bytes() for f in files)
+    assert storage.get("LIMITER/staff.login/10/1/minute/29943731") == 1
