@@ -18,7 +18,6 @@ from sipadu.app_context import current_settings
 from sipadu.cases.models import Case
 from sipadu.db import db_session
 from sipadu.sessions.service import (
-    IDLE_TIMEOUT,
     OpenSession,
     SessionError,
     end_session,
@@ -59,12 +58,12 @@ def cookie_name(kind: str) -> str:
 def set_session_cookie(response: Response, kind: str, token: str) -> None:
     """Hand the session token to the browser (never readable by scripts or other sites).
 
-    The reporter's is a session cookie (no Max-Age): it goes when the browser closes, so a
-    shared or seized device keeps no trace of a visit; the server ends the session anyway."""
-    max_age = None if kind == "reporter" else int(IDLE_TIMEOUT[kind].total_seconds()) * 24
+    Both kinds are session cookies (no Max-Age): they go when the browser closes, so a shared
+    or seized device (a reporter's phone, an office computer) keeps no trace of a visit; the
+    server ends the session after its idle time anyway."""
     response.set_cookie(
         cookie_name(kind), token, httponly=True, samesite="Strict",
-        secure=current_settings().uses_https, path="/", max_age=max_age,
+        secure=current_settings().uses_https, path="/",
     )
 
 

@@ -242,3 +242,17 @@ def test_admin_actions_are_refused_to_other_roles(web_app: Flask, role: str) -> 
     with web_app.app_context():
         account = db_session().get(StaffAccount, victim.account_id)
         assert account is not None and account.active
+
+
+def test_staff_session_cookie_ends_with_the_browser(web_app: Flask) -> None:
+    """No Max-Age or Expires: on a shared office computer the cookie goes when the browser
+    closes (the server ends the session after 30 idle minutes anyway)."""
+    with web_app.app_context():
+        person = enrolled(web_app, db_session(), "investigator")
+    response = sign_in(web_app.test_client(), person)
+    assert response.status_code == 303
+    staff_cookies = [c for c in response.headers.getlist("Set-Cookie")
+                     if c.startswith(("sipadu_staff=", "__Host-sipadu_staff="))]
+    assert staff_cookies, response.headers.getlist("Set-Cookie")
+    for cookie in staff_cookies:
+        assert "max-age" not in cookie.lower() and "expires" not in cookie.lower(), cookie
