@@ -39,6 +39,12 @@ def _date(name: str) -> date | None:
         return None  # a malformed date filters nothing rather than failing the page
 
 
+def _malformed_dates() -> list[str]:
+    """The date filters given that are not dates (YYYY-MM-DD), as typed."""
+    return [request.args[name][:32] for name in ("from", "to")
+            if request.args.get(name) and _date(name) is None]
+
+
 def _filters() -> service.AuditFilter:
     args = request.args
     return service.AuditFilter(tag=args.get("tag", "")[:64].strip(),
@@ -64,13 +70,19 @@ def log() -> str:
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template("auditor/log.html", page=page, report=checked.chain,
                            checked=checked, queue=queue, waiting=waiting, args=args,
-                           filters=_filters(), day_only=is_day_only)
+                           filters=_filters(), day_only=is_day_only,
+                           bad_dates=_malformed_dates())
 
 
 @bp.get("/export.csv")
 @require_roles("auditor")
 def export() -> Response:
     """The filtered log as CSV, streamed; the log holds no content, nor does the file."""
+    if _malformed_dates():
+        # Ignoring the filter would export more than the auditor asked for.
+        message = gettext("A date filter is not a date (use YYYY-MM-DD); nothing was "
+                          "exported.")
+        return Response(message, status=400, mimetype="text/plain")
     db = db_session()
     audit("audit:exported", actor=_actor())
     db.commit()

@@ -219,3 +219,15 @@ def test_the_console_reports_the_day_queue(auditor_app: Flask) -> None:
         db.commit()
     page = client.get("/auditor/").get_data(as_text=True)
     assert "queue of reporter events FAILED" in page and "edited or forged" in page
+
+
+@pytest.mark.parametrize("value", ["2026-13-45", "abc", "07-12-2026"])
+def test_a_date_filter_that_is_no_date_is_said_not_ignored(auditor_app: Flask,
+                                                           value: str) -> None:
+    client = _auditor(auditor_app)
+    page = client.get(f"/auditor/?from={value}").get_data(as_text=True)
+    assert f"“{value}” is not a date" in page
+    export = client.get(f"/auditor/export.csv?to={value}")
+    assert export.status_code == 400 and "nothing was exported" in export.get_data(as_text=True)
+    assert client.get("/auditor/?from=2026-12-01").status_code == 200
+    assert "is not a date" not in client.get("/auditor/?from=2026-12-01").get_data(as_text=True)
