@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sipadu.db import Base
 
-KINDS = ("new_case", "reporter_reply")
+KINDS = ("new_case", "reporter_reply", "new_supervisor")
+# Caused by a reporter: held until their UTC day is over (docs/deployment.md, "Notifications").
+REPORTER_KINDS = frozenset({"new_case", "reporter_reply"})
 
 
 class PendingNotification(Base):

@@ -7,6 +7,11 @@ transaction open while it talks to the mail server (see ``send_digests``). E-mai
 text through someone else's servers, so a digest says only *that* something happened and how
 often: no case code, no category, no text. Without an SMTP host a content-free log line (staff
 id and counts, never an address) stands in for the mail.
+
+Kinds a reporter causes (``REPORTER_KINDS``) wait until the UTC day they were queued in is over:
+a digest's arrival and its ``Date`` header would otherwise date a report or a reply to within
+minutes, where the audit log keeps it to the day (the same UTC day as its day queue).
+Staff-caused kinds go out in the next run.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseGrant
-from sipadu.notify.models import NotificationLog, PendingNotification
+from sipadu.notify.models import REPORTER_KINDS, NotificationLog, PendingNotification
 from sipadu.staff.models import StaffAccount
 
 log = logging.getLogger("sipadu.notify")
@@ -64,10 +69,14 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _day_start(moment: datetime) -> datetime:
+    return _aware(moment).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _queue(db: Session, staff_ids: set[int], kind: str, now: datetime | None) -> int:
     for staff_id in sorted(staff_ids):
         # The day only: a queued "new report" must not record when a reporter submitted.
-        created = _now(now).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        created = _day_start(_now(now))
         db.add(PendingNotification(staff_id=staff_id, kind=kind, created_at=created))
     db.flush()
     return len(staff_ids)
@@ -113,22 +122,29 @@ class _Digest:
     """One recipient's queued events, read before any mail server is contacted."""
 
     staff_id: int
-    last_row_id: int
+    row_ids: tuple[int, ...]
     counts: Counter[str]
     address: str | None = field(repr=False)
 
 
-def _collect(db: Session) -> list[_Digest]:
-    pending: dict[int, tuple[int, Counter[str]]] = {}
+def _is_due(row: PendingNotification, today: datetime) -> bool:
+    """Staff-caused rows are due at once; a reporter's once the day it was queued is over."""
+    return row.kind not in REPORTER_KINDS or _aware(row.created_at) < today
+
+
+def _collect(db: Session, moment: datetime) -> list[_Digest]:
+    pending: dict[int, tuple[list[int], Counter[str]]] = {}
+    today = _day_start(moment)
     for row in db.scalars(select(PendingNotification).order_by(PendingNotification.id)):
-        last, counts = pending.setdefault(row.staff_id, (0, Counter()))
-        counts[row.kind] += 1
-        pending[row.staff_id] = (max(last, row.id), counts)
+        if _is_due(row, today):
+            ids, counts = pending.setdefault(row.staff_id, ([], Counter()))
+            ids.append(row.id)
+            counts[row.kind] += 1
     digests = []
-    for staff_id, (last_id, counts) in pending.items():
+    for staff_id, (ids, counts) in pending.items():
         account = db.get(StaffAccount, staff_id)
         address = account.email if account is not None and account.active else None
-        digests.append(_Digest(staff_id, last_id, counts, address))
+        digests.append(_Digest(staff_id, tuple(ids), counts, address))
     return digests
 
 
@@ -168,10 +184,9 @@ def _release(db: Session, staff_id: int, previous: datetime | None, moment: date
 
 
 def _record_sent(db: Session, digest: _Digest, audit_key: bytes) -> None:
-    # Only the rows this digest counted: events queued while it was on its way stay queued.
-    db.execute(delete(PendingNotification).where(
-        PendingNotification.staff_id == digest.staff_id,
-        PendingNotification.id <= digest.last_row_id))
+    # Only the rows this digest counted: events queued while it was on its way, and a
+    # reporter's rows of a day not over yet (lower ids too), stay queued.
+    db.execute(delete(PendingNotification).where(PendingNotification.id.in_(digest.row_ids)))
     record_event(db, audit_key, "notification:sent", actor="system",
                  detail={"target": digest.staff_id, "events": sum(digest.counts.values())})
     db.commit()
@@ -197,6 +212,8 @@ def send_digests(db: Session, transport: Transport | None, *, audit_key: bytes,
                  now: datetime | None = None) -> SendReport:
     """Send one digest per recipient whose last digest is older than the interval.
 
+    Only due rows count: a reporter's rows wait for the first run after their UTC day.
+
     ``transport`` None means no SMTP server: each digest becomes a content-free log line.
     No transaction is open while a mail server is contacted: the queue is read and
     committed, each digest is claimed in a short transaction, sent, then its rows are
@@ -206,7 +223,7 @@ def send_digests(db: Session, transport: Transport | None, *, audit_key: bytes,
     delivery failure releases the claim and keeps the rows queued for the next run.
     """
     moment = _now(now)
-    digests = _collect(db)
+    digests = _collect(db, moment)
     db.commit()
     outcomes: Counter[str] = Counter()
     for digest in digests:
