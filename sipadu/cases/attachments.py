@@ -22,6 +22,7 @@ from sipadu.cases.service import json_bytes, json_document
 from sipadu.crypto import envelope
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.stream import decrypt_stream
+from sipadu.media import determined_content_type
 from sipadu.storage.base import BlobStore
 from sipadu.storage.pipeline import joined, run_ahead
 from sipadu.storage.uploads import EncryptedUpload
@@ -77,7 +78,9 @@ def store_attachment(
     """
     upgrade_legacy_case(db, case, dek)
     blob_id = upload.commit()
-    meta = {"filename": safe_filename(upload.filename), "content_type": upload.content_type or "",
+    # The type SIPADU determined, never the one the uploader claimed (see docs/media.md).
+    meta = {"filename": safe_filename(upload.filename),
+            "content_type": determined_content_type(cleaning or {}),
             "size": upload.size, "stored_size": upload.stored_size,
             "cleaning": dict(cleaning or {})}
     row = Attachment(
@@ -100,7 +103,9 @@ def _view(case: Case, dek: bytes, row: Attachment) -> AttachmentView:
                                          lambda: attachment_binding(row)))
         cleaning = meta.get("cleaning")
         stored = meta.get("stored_size")
-        return AttachmentView(row.id, str(meta["filename"]), str(meta["content_type"]),
+        # Files stored before the type was determined kept the claimed one: derive it anew.
+        content_type = determined_content_type(cleaning if isinstance(cleaning, dict) else {})
+        return AttachmentView(row.id, str(meta["filename"]), content_type,
                               int(str(meta["size"])),
                               cleaning if isinstance(cleaning, dict) else {},
                               row.uploaded_by, stored if isinstance(stored, int) else None)

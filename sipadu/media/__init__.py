@@ -28,6 +28,7 @@ from sipadu.media.sniff import (
     SNIFF_BYTES,
     CleaningLimits,
     CleaningWriter,
+    determined_content_type,
     make_cleaner,
     sniff,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "NotCheckedReason",
     "PassThroughCleaner",
     "Removed",
+    "determined_content_type",
     "make_cleaner",
     "sniff",
 ]

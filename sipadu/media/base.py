@@ -59,6 +59,9 @@ class Removed(enum.StrEnum):
     DOCUMENT_INFO = "document_info"
     ANNOTATION_AUTHORS = "annotation_authors"
     EMBEDDED_IMAGE_METADATA = "embedded_image_metadata"
+    EMBEDDED_FILES = "embedded_files"
+    SCRIPTS = "scripts"
+    DOCUMENT_EXTRAS = "document_extras"
 
 
 class NotCheckedReason(enum.StrEnum):

@@ -28,6 +28,16 @@ REMOVED_LABELS: dict[Removed, Any] = {
     ),
     Removed.ANNOTATION_AUTHORS: lazy_gettext("names of the authors of comments and annotations"),
     Removed.EMBEDDED_IMAGE_METADATA: lazy_gettext("metadata of pictures inside the document"),
+    Removed.EMBEDDED_FILES: lazy_gettext(
+        "files attached inside the document (such as an original Word file, sound or video)"
+    ),
+    Removed.SCRIPTS: lazy_gettext(
+        "scripts and actions that run or open something when the document is opened or clicked"
+    ),
+    Removed.DOCUMENT_EXTRAS: lazy_gettext(
+        "other data stored in the document that is not needed to show or print it "
+        "(bookmarks, tags, unknown entries)"
+    ),
 }
 
 STATUS_LABELS: dict[CleaningStatus, Any] = {

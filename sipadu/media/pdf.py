@@ -4,8 +4,21 @@ A PDF's structure is only known once it has been read to the end, so the documen
 memory (never on disk) up to a limit, opened with pikepdf from a ``BytesIO`` and written again
 in full (no incremental update, so earlier revisions of the properties are not carried over).
 
-Removed:
-- the document information dictionary, all of it (Author, Creator, Producer, Title, Subject,
+Kept is only what a document needs to be displayed and printed; the lists of what is kept
+are in :mod:`sipadu.media.pdf_prune`, and everything else is removed, whether it is known or
+not. Removed:
+- from the catalog, every entry but the pages, page labels, language, viewer preferences,
+  named destinations and the form's fields: embedded files (``/Names /EmbeddedFiles``,
+  ``/AF``, portfolios), scripts (``/Names /JavaScript``, ``/OpenAction`` unless it only goes
+  to a page, ``/AA``, a form's XFA), bookmarks (their titles are free text that may name
+  people), tagging (``/StructTreeRoot``), layers, private and unknown entries, and all that
+  hangs from them, however large (the rewrite writes only what is still reachable);
+- from pages, every entry but what is drawn and where: page scripts (``/AA``), thumbnails,
+  private and unknown entries;
+- annotations that carry a file or media (file attachments, sound, movie, screen, rich media,
+  3D); from every other annotation and every object, scripts (``/JS``, ``/AA``) and actions
+  other than going to a page, opening a web address or turning a page (a link whose action is
+  removed stays and does nothing); dictionary, all of it (Author, Creator, Producer, Title, Subject,
   Keywords, CreationDate, ModDate and any custom entry);
 - every XMP ``/Metadata`` stream (the catalog's and those of pages, images and fonts);
 - ``/PieceInfo`` (private data of the application that made the file) and ``/LastModified``;
@@ -14,8 +27,8 @@ Removed:
 - the document identifier (replaced by one computed from the cleaned content; not listed
   in the report, since every PDF has one).
 
-Kept: pages, content, fonts, pictures, forms, bookmarks, embedded files (they are content the
-reporter chose to send; their own metadata is not examined).
+Kept: pages, content, fonts, pictures, form fields and their appearance, comments, links.
+The reporter is told when embedded files, scripts or other document data were removed.
 
 Policy: a PDF larger than the limit, or one that needs a password to open, is stored as
 sent with status ``not_checked`` and the reporter is told why; a file that starts like a PDF

@@ -13,6 +13,7 @@ import pikepdf
 
 from sipadu.media.base import CleaningReport, MediaCleaningError, Removed
 from sipadu.media.jpeg import JpegCleaner
+from sipadu.media.pdf_prune import prune, strip_actions
 
 
 def clean_document(data: bytes, report: CleaningReport) -> bytes:
@@ -46,6 +47,7 @@ def scrub(pdf: pikepdf.Pdf, report: CleaningReport) -> None:
         del trailer.Info
     if pikepdf.Name.ID in trailer:
         del trailer.ID  # replaced at save by an identifier derived from the content
+    prune(pdf, report)
     for obj in pdf.objects:
         _scrub_object(obj, report)
 
@@ -53,6 +55,7 @@ def scrub(pdf: pikepdf.Pdf, report: CleaningReport) -> None:
 def _scrub_object(obj: Any, report: CleaningReport) -> None:
     if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
         return
+    strip_actions(obj, report)
     if pikepdf.Name.Metadata in obj:
         del obj[pikepdf.Name.Metadata]
         report.note_removed(Removed.XMP)

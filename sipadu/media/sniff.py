@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sipadu.media.base import Cleaner, CleaningReport, FileKind, PassThroughCleaner
+from sipadu.media.base import (
+    Cleaner,
+    CleaningReport,
+    CleaningStatus,
+    FileKind,
+    PassThroughCleaner,
+)
 from sipadu.media.jpeg import JpegCleaner
 from sipadu.media.pdf import DEFAULT_PDF_LIMIT, PdfCleaner
 from sipadu.media.png import SIGNATURE as PNG_SIGNATURE
@@ -151,3 +158,21 @@ class CleaningWriter:
             if out:
                 self._sink.write(out)
         return self.cleaner.report
+
+
+# The type of a file SIPADU cleaned, as it determined it from the bytes. A file stored as
+# sent is ``application/octet-stream``: what it really is was not established, and the
+# type its uploader declared is a claim (a "picture" may be a web page with a script).
+_CLEANED_TYPES = {FileKind.JPEG: "image/jpeg", FileKind.PNG: "image/png",
+                  FileKind.WEBP: "image/webp", FileKind.PDF: "application/pdf"}
+STORED_AS_SENT_TYPE = "application/octet-stream"
+
+
+def determined_content_type(cleaning: Mapping[str, object]) -> str:
+    """The content type for a stored file, from its cleaning report (``as_dict`` form)."""
+    if cleaning.get("status") not in (CleaningStatus.CLEANED, CleaningStatus.NOTHING_FOUND):
+        return STORED_AS_SENT_TYPE
+    try:
+        return _CLEANED_TYPES.get(FileKind(str(cleaning.get("kind"))), STORED_AS_SENT_TYPE)
+    except ValueError:
+        return STORED_AS_SENT_TYPE

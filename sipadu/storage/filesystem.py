@@ -7,6 +7,10 @@
   name and fsyncs the directory so the new entry survives a crash.
 * Ids are validated against ``[0-9a-f]{32}`` before any path is built, and
   files are opened with O_NOFOLLOW: no traversal, no symlink games.
+* A committed blob's access and modification times, and the directory's modification time
+  after a commit or delete, are set to the start of the UTC day: the file system does not
+  keep the exact time a reporter's file arrived. The inode change time (ctime) cannot be set
+  by a program and stays exact; see docs/media.md for what the operator can do.
 * ``delete`` overwrites the file with zeros and fsyncs before unlinking. On
   SSDs and copy-on-write filesystems this is best effort; the real guarantee
   is that blobs are ciphertext whose key dies with the database row.
@@ -112,6 +116,8 @@ class _FilesystemBlobWriter(BlobWriter):
         try:
             self._file.flush()
             self._advice.close()
+            day = start_of_utc_day(time.time())
+            os.utime(self._file.fileno(), (day, day))
             os.fsync(self._file.fileno())
             self._file.close()
             blob_id = self._store._publish(self._temp)
@@ -150,8 +156,14 @@ class FilesystemBlobStore(BlobStore):
         return self.root / validate_blob_id(blob_id)
 
     def _fsync_dir(self) -> None:
+        """Blur the directory's times to the day (an entry was added or removed) and sync it."""
         fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:
+            day = start_of_utc_day(time.time())
+            # Only the directory's owner may set its times; a store in a folder the service
+            # may write but does not own still works, with exact folder times.
+            with contextlib.suppress(PermissionError):
+                os.utime(fd, (day, day))
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -233,8 +245,10 @@ class FilesystemBlobStore(BlobStore):
         """Shred unknown blobs and stale temp files older than the threshold.
 
         Files whose names the store never creates are left alone. Age is the
-        modification time, so a blob committed moments ago whose database
-        row is not yet committed is safe, and so is a slow upload in progress.
+        modification time, so a slow upload in progress is safe; for a committed blob, whose
+        modification time is the start of its day, it is the inode change time (set when it
+        was committed), so one committed moments ago whose database row is not yet committed
+        is safe too.
         """
         known = set(known_ids)
         cutoff = (time.time() if now is None else now) - older_than_seconds
@@ -244,9 +258,21 @@ class FilesystemBlobStore(BlobStore):
             ours = BLOB_ID_PATTERN.fullmatch(name) or _TEMP_PATTERN.fullmatch(name)
             if not ours or name in known or not entry.is_file(follow_symlinks=False):
                 continue
-            if entry.stat(follow_symlinks=False).st_mtime > cutoff:
+            if _age_mark(entry.stat(follow_symlinks=False)) > cutoff:
                 continue
             with contextlib.suppress(FileNotFoundError):
                 self._shred(self.root / name)
                 removed.append(name)
         return sorted(removed)
+
+
+def start_of_utc_day(moment: float) -> int:
+    """The POSIX time of 00:00 UTC on the day of ``moment``."""
+    return int(moment) // 86400 * 86400
+
+
+def _age_mark(info: os.stat_result) -> float:
+    """When a file was last written: its mtime, or its ctime if the mtime was blurred."""
+    if info.st_mtime_ns == start_of_utc_day(info.st_mtime) * 10**9:
+        return max(info.st_mtime, info.st_ctime)
+    return info.st_mtime

@@ -118,3 +118,79 @@ def pdf_with_metadata(jpeg_inside: bool = True) -> bytes:
     buffer = io.BytesIO()
     pdf.save(buffer, compress_streams=False)
     return buffer.getvalue()
+
+
+def _js(marker: str) -> pikepdf.Dictionary:
+    return pikepdf.Dictionary(S=pikepdf.Name.JavaScript,
+                              JS=pikepdf.String(f"app.alert('{marker}')"))
+
+
+def _embedded_file(pdf: pikepdf.Pdf, name: str, content: bytes) -> pikepdf.Object:
+    stream = pdf.make_stream(content)
+    stream[pikepdf.Name.Type] = pikepdf.Name.EmbeddedFile
+    return pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Filespec, F=pikepdf.String(name), UF=pikepdf.String(name),
+        EF=pikepdf.Dictionary(F=stream), AFRelationship=pikepdf.Name.Source))
+
+
+def _bomb(pdf: pikepdf.Pdf, expanded: int) -> pikepdf.Object:
+    """A Flate stream of zeros: ``expanded`` bytes once decoded, about 1/1000 of that raw."""
+    squeeze = zlib.compressobj(9)
+    block = bytes(16 * 1024 * 1024)
+    parts = [squeeze.compress(block[: min(len(block), expanded - done)])
+             for done in range(0, expanded, len(block))]
+    raw = b"".join(parts) + squeeze.flush()
+    bomb = pikepdf.Stream(pdf, raw)
+    bomb[pikepdf.Name.Filter] = pikepdf.Name.FlateDecode
+    bomb[pikepdf.Name.Marker] = pikepdf.String("MARKER-BOMB")
+    return pdf.make_indirect(bomb)
+
+
+VISIBLE_TEXT = b"VISIBLE-EVIDENCE-TEXT"
+
+
+def pdf_with_active_content(bomb_bytes: int = 1024 * 1024 * 1024) -> bytes:
+    """A PDF that displays one line of text and carries everything a viewer does not need:
+    an embedded Office file (in the name tree and /AF), scripts on open, on the page and
+    behind a link, a file attachment annotation, bookmarks, a private catalog entry, a page
+    XMP stream and a decompression bomb hung from the catalog. Every extra holds ``MARKER``."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(300, 200))
+    page = pdf.pages[0].obj
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                              BaseFont=pikepdf.Name.Helvetica)
+    page[pikepdf.Name.Resources] = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page[pikepdf.Name.Contents] = pdf.make_stream(
+        b"BT /F1 12 Tf 20 100 Td (" + VISIBLE_TEXT + b") Tj ET")
+    docx = _embedded_file(pdf, "original.docx", b"PK\x03\x04MARKER-DOCX-AUTHOR")
+    root = pdf.Root
+    root[pikepdf.Name.Names] = pikepdf.Dictionary(EmbeddedFiles=pikepdf.Dictionary(
+        Names=pikepdf.Array([pikepdf.String("original.docx"), docx])),
+        JavaScript=pikepdf.Dictionary(Names=pikepdf.Array([
+            pikepdf.String("init"), pdf.make_indirect(_js("MARKER-JS-NAMED"))])))
+    root[pikepdf.Name.AF] = pikepdf.Array([docx])
+    root[pikepdf.Name.OpenAction] = _js("MARKER-JS-OPEN")
+    root[pikepdf.Name.Custom] = pikepdf.String("MARKER-ROOTSECRET hidden")
+    root[pikepdf.Name.Bomb] = _bomb(pdf, bomb_bytes)
+    outline = pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String("MARKER-OUTLINE")))
+    root[pikepdf.Name.Outlines] = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Outlines, First=outline, Last=outline, Count=1))
+    outline[pikepdf.Name.Parent] = root.Outlines
+    page[pikepdf.Name.AA] = pikepdf.Dictionary(O=_js("MARKER-JS-PAGE"))
+    xmp = pdf.make_stream(XMP.replace(b"MARKER-XMP-AUTHOR", b"MARKER-XMP-PAGE"))
+    xmp[pikepdf.Name.Type], xmp[pikepdf.Name.Subtype] = pikepdf.Name.Metadata, pikepdf.Name.XML
+    page[pikepdf.Name.Metadata] = xmp
+    attached = _embedded_file(pdf, "notes.docx", b"PK\x03\x04MARKER-ATTACHED-FILE")
+    page[pikepdf.Name.Annots] = pikepdf.Array([
+        pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.FileAttachment,
+                           Rect=[0, 0, 20, 20], FS=attached),
+        pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link,
+                           Rect=[20, 90, 200, 115], A=pikepdf.Dictionary(
+                               S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org/"))),
+        pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link,
+                           Rect=[20, 20, 200, 40], A=pikepdf.Dictionary(
+                               S=pikepdf.Name.Launch, F=pikepdf.String("MARKER-LAUNCH.exe"))),
+    ])
+    buffer = io.BytesIO()
+    pdf.save(buffer, compress_streams=False)
+    return buffer.getvalue()

@@ -240,3 +240,14 @@ def test_root_is_created(tmp_path: Path) -> None:
     store = FilesystemBlobStore(tmp_path / "a" / "b")
     assert store.root.is_dir()
     assert isinstance(store, BlobStore)
+
+
+def test_committed_blob_shows_only_its_day_and_is_not_swept_as_old(
+        store: FilesystemBlobStore) -> None:
+    blob_id = put(store, b"committed moments ago, its row not yet written")
+    midnight = int(time.time()) // 86400 * 86400
+    stored = (store.root / blob_id).stat()
+    assert (stored.st_mtime_ns, stored.st_atime_ns) == (midnight * 10**9, midnight * 10**9)
+    # Its modification time may be almost a day old; the sweep still sees a fresh blob.
+    assert store.sweep_orphans(set(), older_than_seconds=60) == []
+    assert store.exists(blob_id)
