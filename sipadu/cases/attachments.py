@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.cases.models import Attachment, Case
+from sipadu.cases.record_ids import attachment_public_id, is_public_id
 from sipadu.cases.sealing import (
     KIND_ATTACHMENT_META,
     attachment_binding,
@@ -55,7 +56,8 @@ def safe_filename(name: str) -> str:
 class AttachmentView:
     """What a page or the API shows about a file (decrypted metadata)."""
 
-    id: int
+    # The public identifier (``record_ids``), never the sequential row id.
+    id: str
     filename: str
     content_type: str
     size: int
@@ -98,6 +100,7 @@ def store_attachment(
 
 
 def _view(case: Case, dek: bytes, row: Attachment) -> AttachmentView:
+    public_id = attachment_public_id(row.record_id, row.blob_id)
     try:
         meta = json_document(open_record(dek, case, KIND_ATTACHMENT_META, row.meta_sealed,
                                          lambda: attachment_binding(row)))
@@ -105,12 +108,12 @@ def _view(case: Case, dek: bytes, row: Attachment) -> AttachmentView:
         stored = meta.get("stored_size")
         # Files stored before the type was determined kept the claimed one: derive it anew.
         content_type = determined_content_type(cleaning if isinstance(cleaning, dict) else {})
-        return AttachmentView(row.id, str(meta["filename"]), content_type,
+        return AttachmentView(public_id, str(meta["filename"]), content_type,
                               int(str(meta["size"])),
                               cleaning if isinstance(cleaning, dict) else {},
                               row.uploaded_by, stored if isinstance(stored, int) else None)
     except (DecryptionError, KeyError, ValueError):
-        return AttachmentView(row.id, "", "", 0, {}, "unverified", None, verified=False)
+        return AttachmentView(public_id, "", "", 0, {}, "unverified", None, verified=False)
 
 
 def list_attachments(db: Session, case: Case, dek: bytes) -> list[AttachmentView]:
@@ -120,14 +123,27 @@ def list_attachments(db: Session, case: Case, dek: bytes) -> list[AttachmentView
     return [_view(case, dek, row) for row in rows]
 
 
+def find_attachment(db: Session, case: Case, public_id: str) -> Attachment:
+    """This case's file with that public identifier (``record_ids``)."""
+    if not is_public_id(public_id):
+        raise AttachmentNotFoundError(public_id)
+    row = db.scalar(select(Attachment).where(Attachment.record_id == bytes.fromhex(public_id),
+                                             Attachment.case_id == case.id))
+    if row is not None:
+        return row
+    # A file from before envelope v2 is named by a digest of its blob id; a case has few.
+    for legacy in db.scalars(select(Attachment).where(Attachment.case_id == case.id,
+                                                      Attachment.record_id.is_(None))):
+        if attachment_public_id(None, legacy.blob_id) == public_id:
+            return legacy
+    raise AttachmentNotFoundError(public_id)
+
+
 def open_attachment(
-    db: Session, case: Case, dek: bytes, attachment_id: int, store: BlobStore,
+    db: Session, case: Case, dek: bytes, attachment_id: str, store: BlobStore,
 ) -> tuple[AttachmentView, Iterator[bytes]]:
     """Metadata and a streamed, authenticated decryption of one file of this case."""
-    row = db.scalar(select(Attachment).where(Attachment.id == attachment_id,
-                                             Attachment.case_id == case.id))
-    if row is None:
-        raise AttachmentNotFoundError(attachment_id)
+    row = find_attachment(db, case, attachment_id)
     view = _view(case, dek, row)
     try:
         if not view.verified:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.cases.models import Case, CaseMessage, TimelineEntry
+from sipadu.cases.record_ids import public_record_id
 from sipadu.cases.sealing import (
     KIND_TIMELINE,
     message_author,
@@ -39,7 +40,8 @@ class MessageError(ValueError):
 class MessageView:
     """A decrypted message as a page or the API shows it."""
 
-    id: int
+    # The public identifier (``record_ids``); None for a row from before envelope v2.
+    id: str | None
     author_kind: str
     staff_id: int | None
     internal: bool
@@ -127,14 +129,15 @@ def list_messages(db: Session, case: Case, dek: bytes, *,
 
 
 def _message_view(case: Case, dek: bytes, row: CaseMessage) -> MessageView:
+    public_id = public_record_id(row.record_id)
     try:
         doc = json_document(open_record(dek, case, _kind(row.internal), row.body_sealed,
                                         lambda: message_binding(row)))
-        return MessageView(row.id, row.author_kind, row.staff_id, row.internal,
+        return MessageView(public_id, row.author_kind, row.staff_id, row.internal,
                            str(doc["body"]), str(doc["sent_at"]), row.created_on)
     except (DecryptionError, KeyError):
         # Neither body nor author: the row's author columns are what failed to verify.
-        return MessageView(row.id, "unverified", None, row.internal, "", "",
+        return MessageView(public_id, "unverified", None, row.internal, "", "",
                            row.created_on, verified=False)
 
 

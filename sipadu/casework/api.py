@@ -18,6 +18,7 @@ from sipadu.api.json_body import MESSAGE_JSON_LIMIT, accepts_json, json_object
 from sipadu.app_context import current_audit_key
 from sipadu.audit.recorder import audit
 from sipadu.cases.attachments import AttachmentNotFoundError
+from sipadu.cases.record_ids import public_record_id
 from sipadu.cases.workflow import WorkflowError
 from sipadu.casework import forms, service
 from sipadu.casework import inbox as inbox_service
@@ -121,7 +122,7 @@ def post_message(code: str) -> ResponseReturnValue:
             raise service.CaseworkError(UNCLEAR_INTERNAL)
         message = service.post_message(db_session(), opened, actor, _str(data, "body") or "",
                                        internal=internal, audit_key=current_audit_key())
-        return {"message_id": message.id, "internal": internal}
+        return {"message_id": public_record_id(message.record_id), "internal": internal}
     return _act(code, "message:sent", action, 201)
 
 
@@ -169,9 +170,9 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
     return Response(status=204)
 
 
-@bp.get("/<code>/attachments/<int:attachment_id>")
+@bp.get("/<code>/attachments/<attachment_id>")
 @require_roles(*CASE_ROLES)
-def download(code: str, attachment_id: int) -> ResponseReturnValue:
+def download(code: str, attachment_id: str) -> ResponseReturnValue:
     """One attachment, decrypted as it streams, as ``application/octet-stream``."""
     actor = _actor()
     try:

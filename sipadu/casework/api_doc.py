@@ -45,6 +45,10 @@ def _op(summary: str, ok: str, ok_body: dict[str, Any], errors: tuple[int, ...],
 
 
 _OBJECT = {"type": "object"}
+# Random per-record identifiers: they carry no order across cases (docs/audit.md).
+_PUBLIC_ID = {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": (
+    "Random identifier of the record (null for a message stored before the record format "
+    "upgrade, until its case is next written)")}
 SCHEMAS = {
     "StaffInbox": {"type": "object", "required": [
         "cases", "total", "total_is_exact", "has_next", "page", "per_page", "pages"],
@@ -61,9 +65,11 @@ SCHEMAS = {
             "lower bound")}}},
     "StaffCase": {"type": "object", "properties": {
         "code": {"type": "string"}, "status": {"type": "string"}, "report": _OBJECT,
-        "attachments": {"type": "array", "items": _OBJECT},
+        "attachments": {"type": "array", "items": {"type": "object", "properties": {
+            "id": _PUBLIC_ID}}},
         "timeline": {"type": "array", "items": _OBJECT},
-        "messages": {"type": "array", "items": _OBJECT},
+        "messages": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {**_PUBLIC_ID, "type": ["string", "null"]}}}},
         "allowed_statuses": {"type": "array", "items": {"type": "string"}}}},
     "StaffMessageIn": {"type": "object", "required": ["body", "internal"],
                        "additionalProperties": False, "properties": {
@@ -79,7 +85,8 @@ SCHEMAS = {
     "AssignmentIn": {"type": "object", "required": ["username"], "additionalProperties": False,
                      "properties": {"username": {"type": "string"}}},
     "CaseActionResult": {"type": "object", "properties": {
-        "case_code": {"type": "string"}, "status": {"type": "string"}}},
+        "case_code": {"type": "string"}, "status": {"type": "string"},
+        "message_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}},
 }
 
 
@@ -114,7 +121,8 @@ def describe() -> None:
                 "type": "string", "format": "binary"}}}},
             (401, 403, 404), parameters=[_CODE, {"name": "attachment_id", "in": "path",
                                                   "required": True,
-                                                  "schema": {"type": "integer"}}])},
+                                                  "schema": {"type": "string", "pattern":
+                                                             "^[0-9a-f]{32}$"}}])},
     }, SCHEMAS, {"staffBearer": {"type": "http", "scheme": "bearer",
                                  "description": "Token from POST /staff/sessions"}})
 

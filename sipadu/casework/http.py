@@ -53,16 +53,17 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def attachment_response(opened: OpenCase, actor: Actor, attachment_id: int) -> Response:
+def attachment_response(opened: OpenCase, actor: Actor, attachment_id: str) -> Response:
     """Stream one decrypted file as a download, never inline; the download is audited.
 
-    Raises ``AttachmentNotFoundError`` for an id that is not a file of this case.
+    ``attachment_id`` is the file's public identifier (``cases.record_ids``), never its
+    sequential row id. Raises ``AttachmentNotFoundError`` when it names no file of this case.
     """
     db = db_session()
     store: BlobStore = current_app.extensions["sipadu.blobs"]
     view, chunks = open_attachment(db, opened.case, opened.dek, attachment_id, store)
     audit("attachment:downloaded", actor=actor.audit_actor, case_code=opened.case.code,
-          detail={"attachment": attachment_id})
+          detail={"attachment": view.id})
     db.commit()
     response = Response(chunks, mimetype="application/octet-stream", direct_passthrough=True)
     if view.stored_size is not None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sipadu.audit.service import DetailValue, record_event
 from sipadu.cases.content import MessageError, add_message, add_timeline_entry
 from sipadu.cases.models import CaseConflict, CaseMessage, TimelineEntry
+from sipadu.cases.record_ids import public_record_id
 from sipadu.cases.service import grant_case, grant_for, is_conflicted, revoke_grant
 from sipadu.cases.statuses import CLOSURES, DESTINATION_LABELS, Status
 from sipadu.cases.workflow import (
@@ -98,8 +99,10 @@ def post_message(db: Session, opened: OpenCase, actor: Actor, body: str, *, inte
     if not internal:
         opened.case.last_feedback_on = moment.date()
     opened.case.updated_at = moment
+    # The random record id, never the row id: that counts across all cases (docs/audit.md).
+    public_id = public_record_id(message.record_id)
     _audit(db, audit_key, "note:added" if internal else "message:sent", actor, opened,
-           {"message": message.id})
+           {"message": public_id} if public_id is not None else None)
     return message
 
 

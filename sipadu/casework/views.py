@@ -86,9 +86,9 @@ def case_page(code: str) -> ResponseReturnValue:
     return _render_case(opened, actor)
 
 
-@bp.get("/<code>/lampiran/<int:attachment_id>")
+@bp.get("/<code>/lampiran/<attachment_id>")
 @require_roles(*CASE_ROLES)
-def download(code: str, attachment_id: int) -> ResponseReturnValue:
+def download(code: str, attachment_id: str) -> ResponseReturnValue:
     """Download one attachment, decrypted as it streams, never shown inline."""
     actor = acting_staff()
     try:

@@ -101,9 +101,10 @@ def grant_with_escrow(
 
 
 def open_case_codes(db: Session) -> list[str]:
-    """Codes of every case not closed or archived, oldest first."""
+    """Codes of every case not closed or archived, in code order: the audited grants follow
+    it, and filing order would rank reports within their day (docs/audit.md)."""
     return list(db.scalars(select(Case.code).where(Case.status.not_in([str(s) for s in CLOSED]))
-                           .order_by(Case.id)))
+                           .order_by(Case.code)))
 
 
 def grant_all_open_with_escrow(

@@ -79,7 +79,7 @@ def cases_due_for_purge(db: Session, within_days: int = 14, *,
     horizon = (today or utc_today()) + timedelta(days=within_days)
     rows = db.scalars(select(Case).where(Case.retention_until.is_not(None),
                                          Case.retention_until <= horizon)
-                      .order_by(Case.retention_until, Case.id))
+                      .order_by(Case.retention_until, Case.code))
     return [DueCase(case.code, case.archived_on, case.retention_until,  # type: ignore[arg-type]
                     case.retention_extended_by is not None) for case in rows]
 

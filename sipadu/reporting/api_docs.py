@@ -55,7 +55,8 @@ CASE_SCHEMA: dict[str, Any] = {
             "sent_on": {"type": ["string", "null"], "format": "date"},
             "verified": _VERIFIED}}},
         "attachments": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "filename": {"type": ["string", "null"]},
+            "id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+            "filename": {"type": ["string", "null"]},
             "content_type": {"type": ["string", "null"]},
             "size": {"type": ["integer", "null"]}, "from": {"type": ["string", "null"]},
             "verified": _VERIFIED}}},

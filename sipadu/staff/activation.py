@@ -142,7 +142,7 @@ def _shareable(db: Session, sharer_id: int, target_id: int) -> list[tuple[Case, 
                                 CaseConflict.staff_id.in_([sharer_id, target_id]))
     rows = db.execute(select(Case, CaseGrant).join(CaseGrant, CaseGrant.case_id == Case.id)
                       .where(CaseGrant.staff_id == sharer_id, _open_status(), ~target_has,
-                             ~conflicted).order_by(Case.id)).all()
+                             ~conflicted).order_by(Case.code)).all()  # not filing order
     return [(case, grant) for case, grant in rows]
 
 

@@ -119,14 +119,15 @@ def conflict_directly(db: Session, created: CreatedCase, member: StaffMember) ->
 
 
 def add_attachment(app: Flask, db: Session, created: CreatedCase, data: bytes,
-                   filename: str = "bukti rapat ü.pdf") -> int:
-    """Store an encrypted attachment the way an upload does; return its id."""
+                   filename: str = "bukti rapat ü.pdf") -> str:
+    """Store an encrypted attachment the way an upload does; return the id staff see."""
     store = app.extensions["sipadu.blobs"]
     upload = EncryptedUpload(store.open_writer(), filename, "application/pdf", 10**8, None)
     upload.write(data)
     row = store_attachment(db, created.case, created.dek, upload, uploaded_by="reporter")
     db.commit()
-    return row.id
+    assert row.record_id is not None
+    return row.record_id.hex()
 
 
 def set_status(db: Session, created: CreatedCase, status: str, **dates: object) -> Case:

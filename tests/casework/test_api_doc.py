@@ -47,3 +47,13 @@ def test_api_inbox_filters_and_chain_stays_valid(app: Flask, db: Session, team: 
     keyring = current_settings(app).keyring
     assert keyring is not None
     assert verify_chain(db, keyring.audit_hmac_key).ok
+
+
+def test_record_ids_are_documented_as_random_hex_strings(app: Flask) -> None:
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    download = document["paths"]["/staff/cases/{code}/attachments/{attachment_id}"]["get"]
+    by_name = {p["name"]: p["schema"] for p in download["parameters"]}
+    assert by_name["attachment_id"] == {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+    case = document["components"]["schemas"]["StaffCase"]["properties"]
+    assert case["attachments"]["items"]["properties"]["id"]["type"] == "string"
+    assert case["messages"]["items"]["properties"]["id"]["type"] == ["string", "null"]

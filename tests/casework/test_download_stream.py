@@ -32,8 +32,9 @@ def _large_file(size: int) -> bytes:
     return (block * (size // len(block) + 1))[:size]
 
 
-def _blob_path(app: Flask, db: Session, attachment_id: int) -> Path:
-    blob_id = db.scalar(select(Attachment.blob_id).where(Attachment.id == attachment_id))
+def _blob_path(app: Flask, db: Session, attachment_id: str) -> Path:
+    blob_id = db.scalar(select(Attachment.blob_id).where(
+        Attachment.record_id == bytes.fromhex(attachment_id)))
     return Path(app.extensions["sipadu.blobs"].root) / str(blob_id)
 
 

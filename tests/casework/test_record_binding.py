@@ -177,7 +177,8 @@ def test_swapped_file_keys_are_marked_and_not_downloadable(
         app: Flask, db: Session, team: Team) -> None:
     first = add_attachment(app, db, team.created, b"%PDF-1 pertama", "pertama.pdf")
     second = add_attachment(app, db, team.created, b"%PDF-1 kedua", "kedua.pdf")
-    rows = {row.id: row for row in db.scalars(select(Attachment))}
+    rows = {row.record_id.hex(): row for row in db.scalars(select(Attachment))
+            if row.record_id is not None}
     rows[first].file_key_sealed, rows[second].file_key_sealed = (
         rows[second].file_key_sealed, rows[first].file_key_sealed)
     rows[first].meta_sealed, rows[second].meta_sealed = (

@@ -15,6 +15,7 @@ from sipadu.app_context import current_settings
 from sipadu.cases.attachments import open_attachment
 from sipadu.cases.content import list_messages, read_report
 from sipadu.cases.models import Attachment
+from sipadu.cases.record_ids import attachment_public_id
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
 from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.crypto.staff import unlock_private_key, verify_password
@@ -96,7 +97,8 @@ def test_round_trip_restores_everything_byte_for_byte(
                 assert str(read_report(case, dek)["what"]).startswith("laporan-")
                 assert len(list_messages(db, case, dek, include_internal=True)) == 2
                 for row in db.scalars(select(Attachment).where(Attachment.case_id == case.id)):
-                    _, chunks = open_attachment(db, case, dek, row.id, store)
+                    _, chunks = open_attachment(
+                        db, case, dek, attachment_public_id(row.record_id, row.blob_id), store)
                     assert b"".join(chunks) == filed.files[row.blob_id]
         # Sequences moved past the restored ids: the restored instance takes new rows.
         with Session(engine) as db:

@@ -46,7 +46,7 @@ def _stored(ready: Ready) -> tuple[int, list[Path]]:
     return rows, blobs
 
 
-def _download(ready: Ready, code: str, attachment_id: int) -> bytes:
+def _download(ready: Ready, code: str, attachment_id: str) -> bytes:
     with ready.app.app_context():
         db = db_session()
         token = start_session(db, kind="staff", payload=ready.supervisor.private_key,

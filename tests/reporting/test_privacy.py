@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from sipadu.cases.attachments import open_attachment
 from sipadu.cases.models import Attachment
+from sipadu.cases.record_ids import attachment_public_id
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
 from sipadu.db import Base, db_session
 from tests.media.samples import jpeg_with_metadata
@@ -94,7 +95,8 @@ def test_gps_is_gone_after_a_staff_side_decrypt(ready: Ready) -> None:
         dek = unlock_case_for_staff(db, case, ready.supervisor.account.id,
                                     ready.supervisor.private_key)
         row = db.scalars(select(Attachment)).one()
-        view, chunks = open_attachment(db, case, dek, row.id,
+        public_id = attachment_public_id(row.record_id, row.blob_id)
+        view, chunks = open_attachment(db, case, dek, public_id,
                                        ready.app.extensions["sipadu.blobs"])
         data = b"".join(chunks)
     assert view.filename == "foto.jpg"
