@@ -21,7 +21,7 @@ import os
 import sqlite3
 import threading
 import time
-from math import floor
+from math import ceil, floor
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -33,6 +33,16 @@ FILE_NAME = "ratelimits.sqlite3"
 BUSY_TIMEOUT_MS = 2000
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, "
            "expires_at REAL NOT NULL)")
+
+
+def _coarse_expiry(now: float, expiry: float) -> float:
+    """The expiry rounded up to a whole minute: an exact one would date the request that set
+    it. The counter lives up to a minute longer, which only keeps its window's count a little
+    (the sliding windows of SIPADU's limits keep counters two minutes or more; shorter ones,
+    used by tests alone, stay exact)."""
+    if expiry < 120:
+        return now + expiry
+    return float(ceil((now + expiry) / 60) * 60)
 
 
 def storage_uri_for(instance_dir: Path) -> str:
@@ -82,7 +92,7 @@ class SqliteCounterStorage(Storage, SlidingWindowCounterSupport, TimestampedSlid
         db.execute("DELETE FROM counters WHERE key = ? AND expires_at <= ?", (key, now))
         db.execute("INSERT INTO counters (key, count, expires_at) VALUES (?, ?, ?) "
                    "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count",
-                   (key, amount, now + expiry))
+                   (key, amount, _coarse_expiry(now, expiry)))
         # Every count sweeps what has expired (a handful of rows: only live windows remain).
         db.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
         return self._count(db, key, now)

@@ -90,3 +90,11 @@ def test_expired_counters_leave_no_trace_in_the_files(tmp_path: Path) -> None:
     assert [f.name for f in files] == ["ratelimits.sqlite3"]
     assert all(b"29943730" not in f.read_bytes() for f in files)
     assert storage.get("LIMITER/staff.login/10/1/minute/29943731") == 1
+
+
+def test_expiry_times_name_whole_minutes_only(tmp_path: Path) -> None:
+    """The stored expiry never dates the request that set it more finely than its minute."""
+    storage = _storage(tmp_path)
+    storage.incr("LIMITER/reporting.message/10/1/minute/1", 120)
+    assert storage.get_expiry("LIMITER/reporting.message/10/1/minute/1") % 60 == 0
+    assert storage.get("LIMITER/reporting.message/10/1/minute/1") == 1
