@@ -186,17 +186,17 @@ def upload_body(port: int, case_key: str, file: GeneratedFile,
                         before_body)
 
 
-def newest_attachment(port: int, case_key: str) -> int:
+def newest_attachment(port: int, case_key: str) -> str:
     """The id of the case's newest file, as the reporter API lists it."""
     status, body = _json_request(port, "GET", "/api/v1/case", None,
                                  {"Authorization": f"CaseKey {case_key}"})
     attachments = body.get("attachments") if status == 200 else None
     if not isinstance(attachments, list) or not attachments:
         raise UploadBenchError(f"case answered {status} without attachments")
-    return int(attachments[-1]["id"])
+    return str(attachments[-1]["id"])
 
 
-def download(port: int, token: str, code: str, attachment_id: int,
+def download(port: int, token: str, code: str, attachment_id: str,
              file: GeneratedFile) -> int:
     """Read the file as the supervisor, piece by piece, each compared with what was sent;
     returns the bytes read. Comparing (memcmp) instead of hashing keeps the client's own
