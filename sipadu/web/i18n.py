@@ -6,8 +6,12 @@ read from Accept-Language, which is the same for every Tor Browser user anyway.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, g, redirect, request
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, g, redirect, request
 from flask_babel import Babel, refresh
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
 from sipadu.resources import PACKAGE_DIR
@@ -54,8 +58,24 @@ def use_language_now(code: str) -> None:
 
 
 def language_return_path() -> str:
-    """Where a language link brings the visitor back to: this page."""
-    return request.path
+    """Where a language link brings the visitor back to: this page when it can be fetched
+    with GET, else the nearest enclosing path that can (a form's answer such as
+    ``/kasus/saya/bukti`` leads back to ``/kasus/saya``), else the landing page."""
+    rule = request.url_rule
+    if request.method == "GET" or (rule is not None and "GET" in (rule.methods or ())):
+        return request.path
+    adapter = current_app.url_map.bind("localhost")
+    path = request.path.rstrip("/")
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        try:
+            adapter.match(path or "/", method="GET")
+            return path or "/"
+        except RequestRedirect as moved:  # "/admin" -> "/admin/"
+            return urlsplit(moved.new_url).path
+        except HTTPException:
+            continue
+    return "/"
 
 
 def configure_i18n(app: Flask) -> None:
