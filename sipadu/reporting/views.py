@@ -71,11 +71,14 @@ FILES_REFUSED_TEXT = lazy_gettext(
 def _render_form(status: int = 200, *, values: Any = None, errors: Any = None,
                  refused: list[RefusedFile] | None = None, message: Any = None,
                  ) -> tuple[str, int]:
+    # A browser never refills a file input: say so when the refused form carried files.
+    files_dropped = request.method == "POST" and any(
+        upload.filename for upload in request.files.getlist("attachments"))
     return render_template(
         "reporting/new_report.html", values=values or {}, errors=errors or {},
         refused=refused or [], message=message, categories=CATEGORY_LABELS,
         text_fields=REPORT_TEXT_FIELDS, identity_fields=IDENTITY_FIELDS,
-        honeypot=HONEYPOT_FIELD, form_id=new_form_id()), status
+        honeypot=HONEYPOT_FIELD, form_id=new_form_id(), files_dropped=files_dropped), status
 
 
 @bp.get("/laporan")
