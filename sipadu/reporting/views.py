@@ -37,7 +37,12 @@ from sipadu.reporting.forms import (
     IDENTITY_FIELDS,
     REPORT_TEXT_FIELDS,
 )
-from sipadu.reporting.readiness import not_ready_answer, requires_case_readers
+from sipadu.reporting.readiness import (
+    NOT_READY_FORM_TEXT,
+    not_ready_answer,
+    requires_case_readers,
+    service_accepts_reports,
+)
 from sipadu.reporting.service import submit_report
 from sipadu.reporting.upload_limits import upload_limit_texts
 from sipadu.reporting.validation import ReportValidationError, validate_report
@@ -84,8 +89,9 @@ def _render_form(status: int = 200, *, values: Any = None, errors: Any = None,
 @bp.get("/laporan")
 @public
 def new_report() -> ResponseReturnValue:
-    """The new report form, with the safety guidance before the submit button."""
-    return _render_form()
+    """The new report form, with the safety guidance before the submit button, and a notice
+    before anything is written when no one could read a report yet."""
+    return _render_form(message=None if service_accepts_reports() else NOT_READY_FORM_TEXT)
 
 
 def new_form_id() -> str:
