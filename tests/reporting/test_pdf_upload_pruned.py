@@ -10,6 +10,7 @@ import pikepdf
 from sqlalchemy import select
 
 from sipadu.cases.models import Attachment, Case
+from sipadu.cases.record_ids import attachment_public_id
 from sipadu.db import db_session
 from sipadu.sessions.service import start_session
 from tests.media import samples
@@ -25,7 +26,8 @@ def staff_download(ready: Ready) -> bytes:
     with ready.app.app_context():
         db = db_session()
         code = db.scalars(select(Case)).one().code
-        attachment_id = db.scalars(select(Attachment)).one().id
+        row = db.scalars(select(Attachment)).one()
+        attachment_id = attachment_public_id(row.record_id, row.blob_id)
         token = start_session(db, kind="staff", payload=ready.supervisor.private_key,
                               staff_id=ready.supervisor.account.id, channel="api")
         db.commit()
