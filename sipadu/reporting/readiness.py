@@ -24,6 +24,9 @@ View = TypeVar("View", bound=Callable[..., Any])
 NOT_READY_TEXT = lazy_gettext(
     "SIPADU is not ready to receive reports yet: nobody at the Inspektorat could read them. "
     "Nothing you sent was stored. Please try again later.")
+NOT_READY_FORM_TEXT = lazy_gettext(
+    "SIPADU cannot receive reports yet: nobody at the Inspektorat could read them. Please do "
+    "not write your report now; come back later.")
 NOT_READY_API = lazy_gettext("The service cannot accept reports yet: nobody could read them.")
 
 
@@ -34,15 +37,20 @@ def not_ready_answer(as_json: bool) -> ResponseReturnValue:
     return render_error(503, NOT_READY_TEXT)
 
 
+def service_accepts_reports() -> bool:
+    """True when at least one approved supervisor could read a new report."""
+    db = db_session()
+    ready = readers_exist(db)
+    db.rollback()  # a read only: the view's Argon2 work must run outside a transaction
+    return ready
+
+
 def requires_case_readers(*, as_json: bool) -> Callable[[View], View]:
     """Answer 503 before the view (and before the body is read) when no one could read it."""
     def decorate(view: View) -> View:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            db = db_session()
-            ready = readers_exist(db)
-            db.rollback()  # a read only: the view's Argon2 work must run outside a transaction
-            if not ready:
+            if not service_accepts_reports():
                 return not_ready_answer(as_json)
             return view(*args, **kwargs)
 

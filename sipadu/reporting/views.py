@@ -12,7 +12,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 
@@ -28,7 +37,12 @@ from sipadu.reporting.forms import (
     IDENTITY_FIELDS,
     REPORT_TEXT_FIELDS,
 )
-from sipadu.reporting.readiness import not_ready_answer, requires_case_readers
+from sipadu.reporting.readiness import (
+    NOT_READY_FORM_TEXT,
+    not_ready_answer,
+    requires_case_readers,
+    service_accepts_reports,
+)
 from sipadu.reporting.service import submit_report
 from sipadu.reporting.upload_limits import upload_limit_texts
 from sipadu.reporting.validation import ReportValidationError, validate_report
@@ -36,6 +50,7 @@ from sipadu.storage.uploads import accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.errors import render_error
+from sipadu.web.i18n import LANGUAGES, remember_language, use_language_now
 from sipadu.web.ratelimit import SUBMIT_LIMITS, limiter
 from sipadu.web.security import csrf_checked_after_limits
 
@@ -61,18 +76,22 @@ FILES_REFUSED_TEXT = lazy_gettext(
 def _render_form(status: int = 200, *, values: Any = None, errors: Any = None,
                  refused: list[RefusedFile] | None = None, message: Any = None,
                  ) -> tuple[str, int]:
+    # A browser never refills a file input: say so when the refused form carried files.
+    files_dropped = request.method == "POST" and any(
+        upload.filename for upload in request.files.getlist("attachments"))
     return render_template(
         "reporting/new_report.html", values=values or {}, errors=errors or {},
         refused=refused or [], message=message, categories=CATEGORY_LABELS,
         text_fields=REPORT_TEXT_FIELDS, identity_fields=IDENTITY_FIELDS,
-        honeypot=HONEYPOT_FIELD, form_id=new_form_id()), status
+        honeypot=HONEYPOT_FIELD, form_id=new_form_id(), files_dropped=files_dropped), status
 
 
 @bp.get("/laporan")
 @public
 def new_report() -> ResponseReturnValue:
-    """The new report form, with the safety guidance before the submit button."""
-    return _render_form()
+    """The new report form, with the safety guidance before the submit button, and a notice
+    before anything is written when no one could read a report yet."""
+    return _render_form(message=None if service_accepts_reports() else NOT_READY_FORM_TEXT)
 
 
 def new_form_id() -> str:
@@ -125,10 +144,24 @@ def submit() -> ResponseReturnValue:
         return not_ready_answer(as_json=False)
     db.commit()
     remember_sent_form(form_id)
-    created = result.created
-    return render_template("reporting/case_key.html", case_key=created.case_key,
-                           groups=created.case_key.split("-"), code=created.case.code,
-                           files=result.files), 201
+    return _key_page(result.created.case_key, files=result.files), 201
+
+
+def _key_page(key: str, files: list[Any] | None = None) -> str:
+    return render_template("reporting/case_key.html", case_key=key, groups=key.split("-"),
+                           code=key[:10], files=files or [])
+
+
+def _print_page(key: str) -> str:
+    return render_template("reporting/case_key_print.html", case_key=key,
+                           groups=key.split("-"), code=key[:10])
+
+
+def _posted_key() -> str | None:
+    try:
+        return format_case_key(parse_case_key(request.form.get("case_key", "")))
+    except CaseKeyError:
+        return None
 
 
 @bp.get("/laporan/terkirim")
@@ -142,13 +175,11 @@ def already_sent() -> ResponseReturnValue:
 @public
 def key_copy() -> ResponseReturnValue:
     """Give back the posted case key as a text file or a printable page; nothing is stored."""
-    try:
-        key = format_case_key(parse_case_key(request.form.get("case_key", "")))
-    except CaseKeyError:
+    key = _posted_key()
+    if key is None:
         return render_error(400)
     if request.form.get("format") == "print":
-        return render_template("reporting/case_key_print.html", case_key=key,
-                               groups=key.split("-"), code=key[:10])
+        return _print_page(key)
     text = "\n".join([
         f"{gettext('SIPADU case key')}: {key}",
         gettext("Public case code: %(code)s", code=key[:10]), "",
@@ -156,3 +187,21 @@ def key_copy() -> ResponseReturnValue:
                 "It cannot be recovered if lost."), ""])
     return Response(text, mimetype="text/plain", headers={
         "Content-Disposition": f'attachment; filename="sipadu-{key[:10]}.txt"'})
+
+
+@bp.post("/laporan/kunci/bahasa")
+@public
+def key_language() -> ResponseReturnValue:
+    """Switch language on a page showing the case key, showing the posted key again.
+
+    The key travels only in this POST body (never a URL, log or the server); the file
+    cleaning summary of the first answer is not repeated."""
+    key = _posted_key()
+    code = request.form.get("lang", "")
+    if key is None or code not in LANGUAGES:
+        return render_error(400)
+    use_language_now(code)
+    page = _print_page(key) if request.form.get("page") == "print" else _key_page(key)
+    response = make_response(page)
+    remember_language(response, code)
+    return response

@@ -43,6 +43,7 @@ import time
 from datetime import UTC, datetime
 
 from flask import Flask, request
+from flask_babel import LazyString, lazy_gettext, lazy_ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.wrappers import Response
 
@@ -141,9 +142,22 @@ def retry_after() -> int:
     return max(1, int(current.reset_at - time.time()))
 
 
+def wait_text(seconds: int) -> LazyString:
+    """How long to wait, in whole minutes from one minute on, else in seconds."""
+    if seconds >= 60:
+        minutes = -(-seconds // 60)
+        return lazy_ngettext("%(num)d minute", "%(num)d minutes", minutes)
+    return lazy_ngettext("%(num)d second", "%(num)d seconds", seconds)
+
+
 def _too_many(_error: RateLimitExceeded) -> tuple[str | Response, int, dict[str, str]]:
-    body, status = render_error(429)
-    return body, status, {"Retry-After": str(retry_after())}
+    seconds = retry_after()
+    # Say how long, and that the form is not lost: a reporter may have written a long text.
+    body, status = render_error(429, lazy_gettext(
+        "Please wait %(wait)s before trying again. Your browser's Back button returns you to "
+        "the form, where browsers normally keep what you wrote; send it again after the wait.",
+        wait=wait_text(seconds)))
+    return body, status, {"Retry-After": str(seconds)}
 
 
 def configure_rate_limits(app: Flask, settings: Settings) -> None:

@@ -45,6 +45,8 @@ _AC = "tests/staff/test_activation.py::"
 COVERED: dict[tuple[str, str], str] = {
     ("reporting.submit", "POST"): _J + "test_full_journey",
     ("reporting.key_copy", "POST"): _J + "test_key_download_and_print_store_nothing",
+    ("reporting.key_language", "POST"):
+        "tests/reporting/test_language_switch.py::test_english_switch_on_the_key_page_keeps_the_key",
     ("followup.login", "POST"): _J + "test_full_journey",
     ("followup.reply", "POST"): _J + "test_full_journey",
     ("followup.add_evidence", "POST"):

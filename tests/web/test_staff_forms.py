@@ -202,3 +202,16 @@ def test_every_role_the_account_form_offers_is_accepted(web_app: Flask) -> None:
         assert created.status_code == 200, role
         assert "/staff/account-setup/" in created.get_data(as_text=True), role
         assert account(web_app, f"akun-{n}").role == role
+
+
+def test_language_link_right_after_creating_an_account(web_app: Flask) -> None:
+    from tests.support.language_link import follow_language_link
+
+    client = web_app.test_client()
+    sign_in(client, person_of(web_app, "admin"))
+    created = submit(client, client.get("/admin/"), "/admin/accounts", fill={
+        "username": "penyidik-bahasa", "role": "investigator", "email": ""})
+    assert created.status_code == 200
+    english = follow_language_link(client, created, "en")
+    assert english.status_code == 200 and english.request.path == "/admin/"
+    assert '<html lang="en">' in english.get_data(as_text=True)

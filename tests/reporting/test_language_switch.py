@@ -1,0 +1,56 @@
+"""Switching language on a page that shows the case key keeps the key on screen.
+
+The key is shown once, in the body of a POST answer; a language link (a GET) would lose it
+for good. On these pages the switch posts the key back, as the download/print form does.
+"""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import MultiDict
+
+from tests.reporting.conftest import Ready, case_key_of, submit
+from tests.support import forms
+
+SWITCH = "/laporan/kunci/bahasa"
+
+
+def test_english_switch_on_the_key_page_keeps_the_key(ready: Ready) -> None:
+    client = ready.app.test_client()
+    page = submit(client)
+    assert page.status_code == 201 and "Laporan Anda telah diterima" in page.get_data(as_text=True)
+    key = case_key_of(page)
+    english = forms.submit(client, page, SWITCH, button=("lang", "en"))
+    html = english.get_data(as_text=True)
+    assert english.status_code == 200
+    assert "Your report was received" in html and '<html lang="en">' in html
+    assert case_key_of(english) == key
+    assert "no-store" in english.headers["Cache-Control"]
+    back = forms.submit(client, english, SWITCH, button=("lang", "id"))
+    assert "Laporan Anda telah diterima" in back.get_data(as_text=True)
+    assert case_key_of(back) == key
+    assert "/bahasa/en" not in html and key not in english.headers.get("Location", "")
+
+
+def test_english_switch_on_the_print_page_keeps_the_key(ready: Ready) -> None:
+    client = ready.app.test_client()
+    key_page = submit(client)
+    key = case_key_of(key_page)
+    printable = forms.submit(client, key_page, "/laporan/kunci", button="print")
+    assert printable.status_code == 200
+    english = forms.submit(client, printable, SWITCH, button=("lang", "en"))
+    html = english.get_data(as_text=True)
+    assert english.status_code == 200 and '<html lang="en">' in html
+    assert "Use your browser's print command" in html
+    assert case_key_of(english) == key
+
+
+def test_language_switch_refuses_a_forged_post_and_a_bad_key(ready: Ready) -> None:
+    client = ready.app.test_client()
+    page = submit(client)
+    key = case_key_of(page)
+    forged = client.post(SWITCH, data={"case_key": key, "lang": "en", "page": "key"})
+    assert forged.status_code == 400 and key not in forged.get_data(as_text=True)
+    submission = forms.build(page, SWITCH, button=("lang", "en"))
+    pairs = [(k, "<b>x</b>" if k == "case_key" else v) for k, v in submission.pairs]
+    bad = client.post(SWITCH, data=MultiDict(pairs))
+    assert bad.status_code == 400 and "<b>x</b>" not in bad.get_data(as_text=True)
