@@ -15,7 +15,7 @@ from sipadu.cases.deadlines import DeadlinePolicy, DeadlinePolicyError
 from sipadu.cases.holidays import HolidayParseError, parse_holiday_lines
 from sipadu.db import db_session
 from sipadu.staff import accounts as staff_accounts
-from sipadu.staff import service
+from sipadu.staff import activation, service
 from sipadu.staff.models import ROLES, StaffAccount
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 from sipadu.staff.views import account_errors
@@ -76,6 +76,7 @@ def create_account() -> ResponseReturnValue:
 def _link_page(link: staff_accounts.SetupLink, *, reset: bool) -> str:
     # Rendered once in this response, never flashed: the flash would sit in the cookie.
     return render_template("admin/setup_link.html", account=link.account, reset=reset,
+                           first=not activation.readers_exist(db_session()),
                            url=link.url(current_settings().base_url),
                            hours=int(ACCOUNT_SETUP_LIFETIME.total_seconds() // 3600),
                            expires=link.expires_at.strftime("%Y-%m-%d %H:%M UTC"))

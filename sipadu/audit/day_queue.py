@@ -185,6 +185,16 @@ def has_due_days(session: Session, before: date | None = None) -> bool:
                           .limit(1)) is not None
 
 
+def finished_days_waiting(session: Session, today: date | None = None) -> int:
+    """How many events of the days before ``today`` (UTC) still wait to be sealed. Today's
+    events are never counted where anyone sees them: a live count that rises the moment a
+    reporter acts would time that reporter's actions to the minute for whoever polls it."""
+    cutoff = today or today_utc()
+    count = session.scalar(select(func.count()).select_from(AuditQueueEntry)
+                           .where(AuditQueueEntry.day < cutoff))
+    return int(count or 0)
+
+
 def pending_by_day(session: Session) -> dict[date, int]:
     """How many events wait per day (what the auditor console shows about the queue)."""
     rows = session.execute(select(AuditQueueEntry.day, func.count())

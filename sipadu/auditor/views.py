@@ -10,7 +10,7 @@ from flask_babel import gettext, lazy_gettext
 
 from sipadu.app_context import current_settings
 from sipadu.audit.checkpoint import verify_since_checkpoint
-from sipadu.audit.day_queue import pending_by_day, verify_queue
+from sipadu.audit.day_queue import finished_days_waiting, verify_queue
 from sipadu.audit.recorder import audit
 from sipadu.audit.service import is_day_only
 from sipadu.auditor import service
@@ -63,7 +63,7 @@ def log() -> str:
     assert keyring is not None  # noqa: S101
     checked = verify_since_checkpoint(db, keyring.audit_hmac_key)
     queue = verify_queue(db, keyring.audit_hmac_key)
-    waiting = pending_by_day(db)
+    waiting = finished_days_waiting(db)
     page = service.audit_page(db, _filters(), request.args.get("page", 1, type=int) or 1)
     audit("audit:viewed", actor=_actor())
     db.commit()

@@ -90,6 +90,8 @@ def post_message(db: Session, opened: OpenCase, actor: Actor, body: str, *, inte
                  audit_key: bytes, now: datetime | None = None) -> CaseMessage:
     """A message to the reporter (shown as from "Inspektorat") or an internal note."""
     moment = _now(now)
+    if not body.strip():
+        raise CaseworkError(lazy_gettext("Write a message."))
     try:
         message = add_message(db, opened.case, opened.dek, body, author_kind="staff",
                               staff_id=actor.staff_id, internal=internal, now=moment)

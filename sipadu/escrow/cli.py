@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from sipadu.app_context import current_settings
-from sipadu.crypto.errors import CryptoError
+from sipadu.crypto.errors import CryptoError, WrongPassphraseError
 from sipadu.crypto.escrow import read_escrow_private
 from sipadu.crypto.grants import public_from_private
 from sipadu.db import db_session
@@ -23,6 +23,7 @@ from sipadu.staff.activation import (
     ActivationError,
     ApprovedSupervisorExistsError,
     approve_first_supervisor,
+    unreadable_open_case_count,
 )
 
 escrow_cli = AppGroup("escrow", help="The offline escrow key.")
@@ -122,6 +123,9 @@ def escrow_approve(username: str, key_path: Path, passphrase_stdin: bool) -> Non
         approve_first_supervisor(db, username.strip().lower(),
                                  audit_key=keyring.audit_hmac_key)
         db.commit()
+    except WrongPassphraseError:
+        raise click.ClickException("The passphrase does not unlock this escrow key file; "
+                                   "nothing was approved. Try again.") from None
     except (EscrowError, CryptoError) as error:
         raise click.ClickException(f"{type(error).__name__}: {error}") from None
     except ApprovedSupervisorExistsError:
@@ -130,5 +134,8 @@ def escrow_approve(username: str, key_path: Path, passphrase_stdin: bool) -> Non
     except ActivationError:
         raise click.ClickException(f"{username} is not a supervisor who completed the setup "
                                    "link and the authenticator enrolment") from None
-    click.echo(f"{username} is approved and receives new reports. Open cases nobody can read: "
-               f"sipadu escrow grant --all-open --to {username} --key FILE")
+    click.echo(f"{username} is approved and receives new reports.")
+    unreadable = unreadable_open_case_count(db_session())
+    if unreadable:  # only then is there something to hand over
+        click.echo(f"{unreadable} open case(s) nobody can read: "
+                   f"sipadu escrow grant --all-open --to {username} --key FILE")

@@ -29,8 +29,10 @@ ABSOLUTE_LIFETIME = {"staff": timedelta(hours=12), "reporter": timedelta(hours=2
 # enough for a 15- or 30-minute idle timeout.
 _TOUCH_INTERVAL = timedelta(seconds=60)
 # A reporter session row must not date the reporter's visit: it keeps the day it began, and
-# its clocks rounded up to these steps (so the idle timeout is 15 to 20 minutes, the absolute
-# lifetime 2 hours to 2 hours 15). Expired rows are purged (``purge_expired_sessions``).
+# its clocks rounded DOWN to these steps. Rounding down keeps the promise the reporter pages
+# make ("signed out after 15 minutes without activity"): the session ends 10 to 15 minutes
+# after the last request, and its lifetime is 1 h 45 to 2 hours. Expired rows are purged
+# (``purge_expired_sessions``).
 REPORTER_SEEN_STEP = timedelta(minutes=5)
 REPORTER_EXPIRY_STEP = timedelta(minutes=15)
 
@@ -64,12 +66,11 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def round_up(moment: datetime, step: timedelta) -> datetime:
-    """``moment`` rounded up to the next multiple of ``step`` since the epoch (UTC)."""
+def round_down(moment: datetime, step: timedelta) -> datetime:
+    """``moment`` rounded down to the previous multiple of ``step`` since the epoch (UTC)."""
     moment = _aware(moment).astimezone(UTC)
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    steps = -(-(moment - epoch) // step)
-    return epoch + steps * step
+    return epoch + ((moment - epoch) // step) * step
 
 
 def _clocks(kind: str, moment: datetime) -> tuple[datetime, datetime, datetime]:
@@ -78,7 +79,7 @@ def _clocks(kind: str, moment: datetime) -> tuple[datetime, datetime, datetime]:
     if kind != "reporter":
         return moment, moment, expires
     day = _aware(moment).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day, round_up(moment, REPORTER_SEEN_STEP), round_up(expires, REPORTER_EXPIRY_STEP)
+    return day, round_down(moment, REPORTER_SEEN_STEP), round_down(expires, REPORTER_EXPIRY_STEP)
 
 
 def start_session(
@@ -133,7 +134,7 @@ def resume_session(
 
 def _touch(row: AuthSession, moment: datetime) -> None:
     if row.kind == "reporter":
-        seen = round_up(moment, REPORTER_SEEN_STEP)
+        seen = round_down(moment, REPORTER_SEEN_STEP)
         if seen > _aware(row.last_seen_at):
             row.last_seen_at = seen
     elif moment - _aware(row.last_seen_at) >= _TOUCH_INTERVAL:

@@ -88,6 +88,12 @@ def awaiting_approval(db: Session) -> list[StaffAccount]:
     return [account for account in rows if is_awaiting_approval(account)]
 
 
+def open_cases_held(db: Session, staff_id: int) -> int:
+    """How many open cases ``staff_id`` holds a grant for (counts only)."""
+    return db.scalar(select(func.count(Case.id)).join(CaseGrant, CaseGrant.case_id == Case.id)
+                     .where(CaseGrant.staff_id == staff_id, _open_status())) or 0
+
+
 def approved_supervisors(db: Session, *, besides: int) -> list[StaffAccount]:
     """Approved supervisors other than ``besides`` (whom one may share cases with)."""
     return list(db.scalars(select(StaffAccount).where(

@@ -50,7 +50,10 @@ def overview() -> ResponseReturnValue:
                  for c in colleagues} if me else {}
     return render_template("staff/activations.html", approver=approver,
                            waiting=activation.awaiting_approval(db) if approver else [],
-                           colleagues=colleagues, shareable=shareable)
+                           colleagues=colleagues, shareable=shareable,
+                           first=not approver and not activation.readers_exist(db),
+                           held=activation.open_cases_held(db, me.id) if me and approver else 0,
+                           username=me.username if me else "")
 
 
 @bp.post("/<int:staff_id>/approve")

@@ -211,7 +211,8 @@ def test_the_console_reports_the_day_queue(auditor_app: Flask) -> None:
         db.commit()
     client = _auditor(auditor_app)
     page = client.get("/auditor/").get_data(as_text=True)
-    assert 'id="queue-result"' in page and "waiting for their day to end: 1" in page
+    assert 'id="queue-result"' in page and "join the log after the day ends" in page
+    assert "waiting" not in page  # no live count of today's reporter events
     with auditor_app.app_context():
         db = db_session()
         entry = db.scalars(select(AuditQueueEntry)).one()

@@ -184,7 +184,7 @@ def test_seal_day_and_verify_commands(app: Flask, db: Session) -> None:
     _busy_day(app, db)
     runner = app.test_cli_runner()
     verified = runner.invoke(args=["audit", "verify", "--quiet"])
-    assert verified.exit_code == 0 and "4 reporter events waiting" in verified.output
+    assert verified.exit_code == 0 and "4 reporter events of finished days" in verified.output
     sealed = runner.invoke(args=["audit", "seal-day"])
     assert sealed.exit_code == 0 and "Sealed 4 reporter events" in sealed.output
     assert "2025-03-04" in sealed.output

@@ -16,6 +16,7 @@ from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.activation import readers_exist
 from sipadu.staff.models import StaffAccount
 from tests.conftest import Database, make_settings
+from tests.factories import make_case, make_staff
 from tests.staff.accountkit import audit_key
 from tests.staffkit import enrolled
 
@@ -84,3 +85,32 @@ def test_escrow_does_not_approve_an_admin_or_an_unfinished_account(
     with app.app_context():
         admin = enrolled(app, db_session(), "admin")
     assert _approve(app, admin.username, escrow_files[0]).exit_code != 0
+
+
+def test_approve_says_a_wrong_passphrase_plainly_and_names_unreadable_cases_only_if_any(
+        app: Flask, escrow_files: tuple[Path, Path]) -> None:
+    ours, _ = escrow_files
+    _waiting_supervisor(app, "pertama")
+    wrong = _approve(app, "pertama", ours, "salah-sandi")
+    assert wrong.exit_code != 0
+    assert "passphrase does not unlock" in wrong.output and "WrongPassphraseError" not in \
+        wrong.output and "Traceback" not in wrong.output
+    done = _approve(app, "pertama", ours)
+    assert done.exit_code == 0 and "is approved" in done.output
+    assert "nobody can read" not in done.output and "escrow grant" not in done.output
+
+
+def test_approve_names_the_open_cases_nobody_can_read(
+        app: Flask, escrow_files: tuple[Path, Path]) -> None:
+    ours, _ = escrow_files
+    with app.app_context():  # the only reader leaves: only the escrow key opens the case
+        db = db_session()
+        gone = make_staff(app, db)
+        make_case(app, db)
+        gone.account.active = False
+        db.commit()
+    _waiting_supervisor(app, "pertama")
+    done = _approve(app, "pertama", ours)
+    assert done.exit_code == 0
+    assert "1 open case(s) nobody can read: sipadu escrow grant --all-open --to pertama" in \
+        done.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,12 @@ from sipadu.audit.service import record_event
 from sipadu.cases.models import CaseKeyThrottle
 from sipadu.ops.housekeeping import housekeep
 from sipadu.sessions.models import AuthSession
-from sipadu.sessions.service import purge_expired_sessions, resume_session, start_session
+from sipadu.sessions.service import (
+    SessionExpiredError,
+    purge_expired_sessions,
+    resume_session,
+    start_session,
+)
 from tests.factories import make_case, make_staff
 
 PAYLOAD = b"case-dek-bytes-32-long-000000000"
@@ -39,21 +45,21 @@ def test_a_reporter_session_row_keeps_no_exact_time(app: Flask, db: Session) -> 
     token = _reporter_session(app, db, VISIT)
     row = db.scalars(select(AuthSession)).one()
     assert _aware(row.created_at) == datetime(2026, 12, 7, tzinfo=UTC)
-    assert _aware(row.last_seen_at) == datetime(2026, 12, 7, 10, 10, tzinfo=UTC)
-    assert _aware(row.expires_at) == datetime(2026, 12, 7, 12, 15, tzinfo=UTC)
+    assert _aware(row.last_seen_at) == datetime(2026, 12, 7, 10, 5, tzinfo=UTC)
+    assert _aware(row.expires_at) == datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
     resume_session(db, token, kind="reporter", now=VISIT + timedelta(minutes=1))
     db.commit()
-    assert _aware(row.last_seen_at) == datetime(2026, 12, 7, 10, 10, tzinfo=UTC)
+    assert _aware(row.last_seen_at) == datetime(2026, 12, 7, 10, 5, tzinfo=UTC)
     resume_session(db, token, kind="reporter", now=VISIT + timedelta(minutes=4))
     db.commit()
-    assert _aware(row.last_seen_at) == datetime(2026, 12, 7, 10, 15, tzinfo=UTC)
+    assert _aware(row.last_seen_at) == datetime(2026, 12, 7, 10, 10, tzinfo=UTC)
 
 
 def test_idle_reporter_sessions_are_purged(app: Flask, db: Session) -> None:
     _reporter_session(app, db, VISIT)
     assert purge_expired_sessions(db, VISIT + timedelta(minutes=10)) == 0
-    # Idle 15 minutes after its rounded-up clock: gone, though staff rows wait 30.
-    assert purge_expired_sessions(db, datetime(2026, 12, 7, 10, 25, tzinfo=UTC)) == 1
+    # Idle 15 minutes after its rounded-down clock: gone, though staff rows wait 30.
+    assert purge_expired_sessions(db, datetime(2026, 12, 7, 10, 20, tzinfo=UTC)) == 1
     db.commit()
     assert db.scalars(select(AuthSession)).first() is None
 
@@ -102,3 +108,29 @@ def test_sessions_purge_command(app: Flask, db: Session) -> None:
     result = app.test_cli_runner().invoke(args=["sessions", "purge"])
     assert result.exit_code == 0, result.output
     assert "Purged 1 expired sessions" in result.output
+
+
+@pytest.mark.parametrize("minute", [0, 1, 4, 5])
+def test_a_reporter_session_ends_at_most_15_idle_minutes_after_the_last_request(
+        app: Flask, db: Session, minute: int) -> None:
+    active = datetime(2026, 12, 7, 10, minute, 1, tzinfo=UTC)
+    token = _reporter_session(app, db, active - timedelta(minutes=5))
+    resume_session(db, token, kind="reporter", now=active)
+    resume_session(db, token, kind="reporter", now=active + timedelta(minutes=9))
+    db.commit()
+    with pytest.raises(SessionExpiredError):
+        resume_session(db, token, kind="reporter",
+                       now=active + timedelta(minutes=9 + 15, seconds=1))
+
+
+def test_staff_sessions_keep_their_exact_30_idle_minutes(app: Flask, db: Session) -> None:
+    member = make_staff(app, db)
+    token = start_session(db, kind="staff", payload=PAYLOAD, staff_id=member.account.id,
+                          now=VISIT)
+    db.commit()
+    resume_session(db, token, kind="staff", now=VISIT + timedelta(minutes=29))
+    db.commit()
+    resume_session(db, token, kind="staff", now=VISIT + timedelta(minutes=58))
+    db.commit()
+    with pytest.raises(SessionExpiredError):
+        resume_session(db, token, kind="staff", now=VISIT + timedelta(minutes=88, seconds=1))
