@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # Test processes for `make test` (pytest-xdist): auto = one per core; 0 = a single process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint migrate translations messages bench clean
+.PHONY: run test lint fmt migrate translations messages bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -29,9 +29,17 @@ run: translations
 test: translations
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+LINT_PATHS := sipadu tests migrations bench scripts hatch_build.py wsgi.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check sipadu tests migrations bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
+
+# Rewrite the code in the project's format (ruff format) and apply ruff's safe fixes.
+fmt: $(STAMP)
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
 
 # Benchmarks (bench/): a Markdown and JSON report under bench-results/ (git-ignored).
 # BENCH_ARGS=--quick uses smaller sizes.

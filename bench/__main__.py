@@ -42,49 +42,104 @@ class Sizes:
 
 
 FULL = Sizes(stream=256 * MIB, upload=1024 * MIB, argon2_runs=7, rounds=64)
-QUICK = Sizes(stream=32 * MIB, upload=128 * MIB, argon2_runs=3, rounds=16, audit_rows=100_000,
-              inbox_cases=10_000, clean=2 * MIB)
+QUICK = Sizes(
+    stream=32 * MIB,
+    upload=128 * MIB,
+    argon2_runs=3,
+    rounds=16,
+    audit_rows=100_000,
+    inbox_cases=10_000,
+    clean=2 * MIB,
+)
 
 
 def crypto_figures(sizes: Sizes, argon2: Argon2Params = DEFAULT_ARGON2) -> list[Figure]:
     """Raw AES-GCM, streamed encrypt/decrypt and their ratios, Argon2id time."""
     res = crypto_bench.stream_throughputs(sizes.stream, sizes.rounds)
     timing = crypto_bench.argon2_time(sizes.argon2_runs, argon2)
-    how = (f"{sizes.stream / MIB:g} MiB per method in {res.rounds} interleaved rounds of "
-           f"{res.raw.size / MIB:g} MiB; best round")
+    how = (
+        f"{sizes.stream / MIB:g} MiB per method in {res.rounds} interleaved rounds of "
+        f"{res.raw.size / MIB:g} MiB; best round"
+    )
     target = f">= {STREAM_RATIO_TARGET}"
     return [
-        Figure("raw_aesgcm_mib_s", "Raw AES-256-GCM, 64 KiB chunks", res.raw.mib_per_s,
-               "MiB/s", "baseline", None,
-               f"cryptography's AESGCM.encrypt, one key, counter nonces; {how}."),
-        Figure("stream_encrypt_mib_s", "Streamed encrypt (StreamEncryptor)",
-               res.encrypt.mib_per_s, "MiB/s", "-", None,
-               f"64 KiB pieces into a discarding sink, padding on; {how}."),
-        Figure("stream_encrypt_ratio", "Streamed encrypt / raw", res.encrypt_ratio, "x",
-               target, res.encrypt_ratio >= STREAM_RATIO_TARGET, _spread(res.encrypt_ratios)),
-        Figure("stream_decrypt_mib_s", "Streamed decrypt (decrypt_stream)",
-               res.decrypt.mib_per_s, "MiB/s", "-", None,
-               f"From an in-memory (BytesIO) blob, chunks dropped; {how}."),
-        Figure("stream_decrypt_ratio", "Streamed decrypt / raw", res.decrypt_ratio, "x",
-               target, res.decrypt_ratio >= STREAM_RATIO_TARGET, _spread(res.decrypt_ratios)),
-        Figure("raw_aesgcm_decrypt_mib_s", "Raw AES-256-GCM decrypt, distinct records",
-               res.raw_decrypt.mib_per_s, "MiB/s", "-", None,
-               "AESGCM.decrypt over as many distinct 64 KiB records (not one cached piece): "
-               "the part of the decrypt gap that comes from reading ciphertext, not from "
-               f"our code; {how}."),
-        Figure("argon2id_seconds", "Argon2id derivation (median)", timing.median, "s",
-               f"<= {ARGON2_TARGET_SECONDS:g} s", timing.median <= ARGON2_TARGET_SECONDS,
-               f"t={argon2.time_cost}, m={argon2.memory_cost} KiB, p={argon2.parallelism}; "
-               f"median of {len(timing.runs)} runs "
-               f"(min {min(timing.runs):.3f} s, max {max(timing.runs):.3f} s). SIPADU sets "
-               "no time target; 1 s is this report's usability bound."),
+        Figure(
+            "raw_aesgcm_mib_s",
+            "Raw AES-256-GCM, 64 KiB chunks",
+            res.raw.mib_per_s,
+            "MiB/s",
+            "baseline",
+            None,
+            f"cryptography's AESGCM.encrypt, one key, counter nonces; {how}.",
+        ),
+        Figure(
+            "stream_encrypt_mib_s",
+            "Streamed encrypt (StreamEncryptor)",
+            res.encrypt.mib_per_s,
+            "MiB/s",
+            "-",
+            None,
+            f"64 KiB pieces into a discarding sink, padding on; {how}.",
+        ),
+        Figure(
+            "stream_encrypt_ratio",
+            "Streamed encrypt / raw",
+            res.encrypt_ratio,
+            "x",
+            target,
+            res.encrypt_ratio >= STREAM_RATIO_TARGET,
+            _spread(res.encrypt_ratios),
+        ),
+        Figure(
+            "stream_decrypt_mib_s",
+            "Streamed decrypt (decrypt_stream)",
+            res.decrypt.mib_per_s,
+            "MiB/s",
+            "-",
+            None,
+            f"From an in-memory (BytesIO) blob, chunks dropped; {how}.",
+        ),
+        Figure(
+            "stream_decrypt_ratio",
+            "Streamed decrypt / raw",
+            res.decrypt_ratio,
+            "x",
+            target,
+            res.decrypt_ratio >= STREAM_RATIO_TARGET,
+            _spread(res.decrypt_ratios),
+        ),
+        Figure(
+            "raw_aesgcm_decrypt_mib_s",
+            "Raw AES-256-GCM decrypt, distinct records",
+            res.raw_decrypt.mib_per_s,
+            "MiB/s",
+            "-",
+            None,
+            "AESGCM.decrypt over as many distinct 64 KiB records (not one cached piece): "
+            "the part of the decrypt gap that comes from reading ciphertext, not from "
+            f"our code; {how}.",
+        ),
+        Figure(
+            "argon2id_seconds",
+            "Argon2id derivation (median)",
+            timing.median,
+            "s",
+            f"<= {ARGON2_TARGET_SECONDS:g} s",
+            timing.median <= ARGON2_TARGET_SECONDS,
+            f"t={argon2.time_cost}, m={argon2.memory_cost} KiB, p={argon2.parallelism}; "
+            f"median of {len(timing.runs)} runs "
+            f"(min {min(timing.runs):.3f} s, max {max(timing.runs):.3f} s). SIPADU sets "
+            "no time target; 1 s is this report's usability bound.",
+        ),
     ]
 
 
 def _spread(ratios: list[float]) -> str:
     ordered = sorted(ratios)
-    return (f"Best rounds compared; per-round ratios: median {statistics.median(ordered):.3f}, "
-            f"min {ordered[0]:.3f}, max {ordered[-1]:.3f}.")
+    return (
+        f"Best rounds compared; per-round ratios: median {statistics.median(ordered):.3f}, "
+        f"min {ordered[0]:.3f}, max {ordered[-1]:.3f}."
+    )
 
 
 def audit_figures(rows: int) -> list[Figure]:
@@ -92,51 +147,74 @@ def audit_figures(rows: int) -> list[Figure]:
     result = audit_bench.audit_verify(rows)
     rate = result.rows_per_second
     return [
-        Figure("audit_verify_rows_s", f"Audit verify, {rows:,} rows (SQLite)", rate, "rows/s",
-               f">= {AUDIT_VERIFY_TARGET:,}", result.ok and rate >= AUDIT_VERIFY_TARGET,
-               f"verify_chain (what `sipadu audit verify` runs) over {rows:,} chained, "
-               f"HMAC-signed rows in a temporary SQLite file: {result.verify_seconds:.2f} s. "
-               f"Seeded by bulk insert of rows computed with canonical_row/chain_hash/sign "
-               f"in {result.seed_seconds:.1f} s (not through record_event). "
-               f"Chain {'verified' if result.ok else 'FAILED to verify'}."),
+        Figure(
+            "audit_verify_rows_s",
+            f"Audit verify, {rows:,} rows (SQLite)",
+            rate,
+            "rows/s",
+            f">= {AUDIT_VERIFY_TARGET:,}",
+            result.ok and rate >= AUDIT_VERIFY_TARGET,
+            f"verify_chain (what `sipadu audit verify` runs) over {rows:,} chained, "
+            f"HMAC-signed rows in a temporary SQLite file: {result.verify_seconds:.2f} s. "
+            f"Seeded by bulk insert of rows computed with canonical_row/chain_hash/sign "
+            f"in {result.seed_seconds:.1f} s (not through record_event). "
+            f"Chain {'verified' if result.ok else 'FAILED to verify'}.",
+        ),
     ]
 
 
-def _page_figure(run: inbox_bench.InboxRun, page: inbox_bench.PageTiming,
-                 seeded: str) -> Figure:
+def _page_figure(run: inbox_bench.InboxRun, page: inbox_bench.PageTiming, seeded: str) -> Figure:
     p95 = page.p95(page.server) * 1000
     total = f"{page.total:,}" if page.total_is_exact else f"more than {page.total:,}"
     return Figure(
         f"inbox_{run.backend.lower()}_p95_ms_{page.slug}",
-        f"Inbox, {run.cases:,} cases, {run.backend}: {page.label}", p95, "ms",
-        f"<= {INBOX_P95_TARGET_MS:g} ms", p95 <= INBOX_P95_TARGET_MS,
+        f"Inbox, {run.cases:,} cases, {run.backend}: {page.label}",
+        p95,
+        "ms",
+        f"<= {INBOX_P95_TARGET_MS:g} ms",
+        p95 <= INBOX_P95_TARGET_MS,
         f"GET {page.path} as a supervisor holding every case, through `sipadu serve` "
         f"(gunicorn, 1 sync worker) on 127.0.0.1: p95 of {len(page.server)} requests of the "
         f"server time (Server-Timing, the app's share; median "
         f"{statistics.median(page.server) * 1000:.1f} ms); client round trip p95 "
         f"{page.p95(page.round_trip) * 1000:.1f} ms. {page.rows} rows, total {total}. "
-        f"{seeded}")
+        f"{seeded}",
+    )
 
 
-def inbox_figures(cases: int, requests: int = INBOX_REQUESTS, *,
-                  cache_root: Path = CACHE_ROOT, postgres_url: str | None = None) -> list[Figure]:
+def inbox_figures(
+    cases: int,
+    requests: int = INBOX_REQUESTS,
+    *,
+    cache_root: Path = CACHE_ROOT,
+    postgres_url: str | None = None,
+) -> list[Figure]:
     """Server time p95 of a supervisor's inbox pages over ``cases`` service-made cases, on
     SQLite and (with ``postgres_url``) on PostgreSQL."""
     seeded, runs = inbox_bench.inbox_runs(cases, requests, cache_root, postgres_url)
-    how = ("Cases filed through the reporting service (case-key Argon2id at t=1, m=8 KiB), "
-           "statuses and dates spread by direct UPDATEs; "
-           + (f"seeded in {seeded.seed_seconds:.0f} s." if seeded.seed_seconds is not None
-              else f"reused from {seeded.root.name}."))
+    how = (
+        "Cases filed through the reporting service (case-key Argon2id at t=1, m=8 KiB), "
+        "statuses and dates spread by direct UPDATEs; "
+        + (
+            f"seeded in {seeded.seed_seconds:.0f} s."
+            if seeded.seed_seconds is not None
+            else f"reused from {seeded.root.name}."
+        )
+    )
     copied = " The same rows copied into a fresh PostgreSQL schema, then ANALYZE."
-    return [_page_figure(run, page, how + (copied if run.backend == "PostgreSQL" else ""))
-            for run in runs for page in run.pages]
+    return [
+        _page_figure(run, page, how + (copied if run.backend == "PostgreSQL" else ""))
+        for run in runs
+        for page in run.pages
+    ]
 
 
 GROUPS = ("crypto", "http", "upload", "audit", "inbox", "cleaning")
 
 
-def _group_figures(group: str, sizes: Sizes, quick: bool, argon2: Argon2Params, out: Path,
-                   postgres_url: str | None) -> list[Figure]:
+def _group_figures(
+    group: str, sizes: Sizes, quick: bool, argon2: Argon2Params, out: Path, postgres_url: str | None
+) -> list[Figure]:
     if group == "crypto":
         return crypto_figures(sizes, argon2)
     if group == "http":
@@ -150,17 +228,32 @@ def _group_figures(group: str, sizes: Sizes, quick: bool, argon2: Argon2Params, 
     return inbox_figures(sizes.inbox_cases, cache_root=out / "cache", postgres_url=postgres_url)
 
 
-def run(sizes: Sizes, out: Path, quick: bool, argon2: Argon2Params = DEFAULT_ARGON2,
-        groups: tuple[str, ...] = GROUPS, postgres_url: str | None = None) -> Report:
+def run(
+    sizes: Sizes,
+    out: Path,
+    quick: bool,
+    argon2: Argon2Params = DEFAULT_ARGON2,
+    groups: tuple[str, ...] = GROUPS,
+    postgres_url: str | None = None,
+) -> Report:
     """Run the benchmarks of ``groups`` and write the report into ``out``."""
-    report = Report(machine_info(), {"quick": quick, "groups": list(groups),
-                                     "stream_mib": sizes.stream / MIB,
-                                     "upload_mib": sizes.upload / MIB,
-                                     "audit_rows": sizes.audit_rows,
-                                     "inbox_cases": sizes.inbox_cases,
-                                     "inbox_postgres": bool(postgres_url)})
-    figures = [figure for group in groups
-               for figure in _group_figures(group, sizes, quick, argon2, out, postgres_url)]
+    report = Report(
+        machine_info(),
+        {
+            "quick": quick,
+            "groups": list(groups),
+            "stream_mib": sizes.stream / MIB,
+            "upload_mib": sizes.upload / MIB,
+            "audit_rows": sizes.audit_rows,
+            "inbox_cases": sizes.inbox_cases,
+            "inbox_postgres": bool(postgres_url),
+        },
+    )
+    figures = [
+        figure
+        for group in groups
+        for figure in _group_figures(group, sizes, quick, argon2, out, postgres_url)
+    ]
     for figure in figures:
         report.add(figure)
     report.write(out)
@@ -172,15 +265,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a few seconds)")
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
-    parser.add_argument("--only", choices=GROUPS, action="append",
-                        help="run only this group (repeatable); default: all")
-    parser.add_argument("--postgres-url", default=os.environ.get("SIPADU_BENCH_POSTGRES_URL"),
-                        help="also run the inbox on this PostgreSQL database, in a fresh "
-                             "schema (default: $SIPADU_BENCH_POSTGRES_URL)")
+    parser.add_argument(
+        "--only",
+        choices=GROUPS,
+        action="append",
+        help="run only this group (repeatable); default: all",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("SIPADU_BENCH_POSTGRES_URL"),
+        help="also run the inbox on this PostgreSQL database, in a fresh "
+        "schema (default: $SIPADU_BENCH_POSTGRES_URL)",
+    )
     args = parser.parse_args(argv)
     groups = tuple(args.only) if args.only else GROUPS
-    report = run(QUICK if args.quick else FULL, args.out, args.quick, groups=groups,
-                 postgres_url=args.postgres_url)
+    report = run(
+        QUICK if args.quick else FULL,
+        args.out,
+        args.quick,
+        groups=groups,
+        postgres_url=args.postgres_url,
+    )
     sys.stdout.write(report.markdown())
     sys.stdout.write(f"\nWritten to {args.out}/report.md and report.json\n")
     return 0 if report.as_dict()["all_targets_met"] else 1

@@ -26,8 +26,14 @@ from sipadu.audit.service import HEAD_ID, canonical_row, chain_hash, sign, verif
 from sipadu.db import make_engine
 
 BATCH = 20_000
-_TAGS = ("case:viewed", "case:status_changed", "message:sent", "attachment:downloaded",
-         "staff:login", "grant:created")
+_TAGS = (
+    "case:viewed",
+    "case:status_changed",
+    "message:sent",
+    "attachment:downloaded",
+    "staff:login",
+    "grant:created",
+)
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,18 @@ def chained_rows(key: bytes, count: int) -> Iterator[dict[str, object]]:
         detail = f'{{"n":{seq % 1000}}}'
         canonical = canonical_row(seq, moment, tag, actor, code, "success", detail)
         row_hash = chain_hash(prev, canonical)
-        yield {"seq": seq, "occurred_at": moment, "tag": tag, "actor": actor,
-               "case_code": code, "outcome": "success", "detail": detail,
-               "prev_hash": prev, "hash": row_hash, "hmac": sign(key, row_hash)}
+        yield {
+            "seq": seq,
+            "occurred_at": moment,
+            "tag": tag,
+            "actor": actor,
+            "case_code": code,
+            "outcome": "success",
+            "detail": detail,
+            "prev_hash": prev,
+            "hash": row_hash,
+            "hmac": sign(key, row_hash),
+        }
         prev = row_hash
 
 
@@ -80,8 +95,11 @@ def seed_chain(url: str, key: bytes, count: int) -> float:
         if batch:
             connection.execute(insert(AuditEvent), batch)
         seq, head_hash = int(str(last["seq"])), str(last["hash"])
-        connection.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(
-            seq=seq, hash=head_hash, hmac=sign(key, f"head|{seq}|{head_hash}")))
+        connection.execute(
+            update(AuditHead)
+            .where(AuditHead.id == HEAD_ID)
+            .values(seq=seq, hash=head_hash, hmac=sign(key, f"head|{seq}|{head_hash}"))
+        )
     engine.dispose()
     return time.perf_counter() - started
 

@@ -38,7 +38,7 @@ def clean_seconds(data: bytes, rounds: int = 3) -> float:
         cleaner = make_cleaner("bench", None)
         try:
             for offset in range(0, len(data), PIECE):
-                cleaner.feed(data[offset:offset + PIECE])
+                cleaner.feed(data[offset : offset + PIECE])
             cleaner.finish()
         except MediaCleaningError:
             pass
@@ -47,8 +47,12 @@ def clean_seconds(data: bytes, rounds: int = 3) -> float:
 
 
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + kind + payload \
+    return (
+        struct.pack(">I", len(payload))
+        + kind
+        + payload
         + struct.pack(">I", zlib.crc32(kind + payload))
+    )
 
 
 def normal_jpeg(size: int) -> bytes:
@@ -59,7 +63,7 @@ def normal_jpeg(size: int) -> bytes:
 
 
 def normal_png(size: int) -> bytes:
-    side = int(size ** 0.5)
+    side = int(size**0.5)
     out = io.BytesIO()
     Image.effect_noise((side, side), 120).save(out, "PNG")
     return out.getvalue()
@@ -69,7 +73,7 @@ def hostile_jpeg(size: int) -> bytes:
     """Scan data of long 0xFF runs (fill bytes), the header of a real JPEG before it."""
     head = normal_jpeg(4096)
     sos = head.index(b"\xff\xda")
-    head = head[:sos + 2 + int.from_bytes(head[sos + 2:sos + 4], "big")]
+    head = head[: sos + 2 + int.from_bytes(head[sos + 2 : sos + 4], "big")]
     run = b"\xff" * 4096 + b"\x00"
     return head + run * (size // len(run)) + b"\xff\xd9"
 
@@ -78,8 +82,7 @@ def hostile_png(size: int) -> bytes:
     """Empty ancillary chunks, 12 bytes each (refused once past the structure allowance)."""
     ihdr = _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
     empty = _png_chunk(b"prVt", b"")
-    return b"\x89PNG\r\n\x1a\n" + ihdr + empty * (size // len(empty)) \
-        + _png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + ihdr + empty * (size // len(empty)) + _png_chunk(b"IEND", b"")
 
 
 def small_pdf() -> bytes:
@@ -93,31 +96,53 @@ def small_pdf() -> bytes:
     return out.getvalue()
 
 
-def _pair(kind: str, normal: Callable[[int], bytes], hostile: Callable[[int], bytes],
-          size: int) -> list[Figure]:
+def _pair(
+    kind: str, normal: Callable[[int], bytes], hostile: Callable[[int], bytes], size: int
+) -> list[Figure]:
     normal_data, hostile_data = normal(size), hostile(size)
     normal_per_mib = clean_seconds(normal_data) / (len(normal_data) / MIB)
     hostile_per_mib = clean_seconds(hostile_data) / (len(hostile_data) / MIB)
     ratio = hostile_per_mib / normal_per_mib
     return [
-        Figure(f"clean_{kind}_normal_mib_s", f"Cleaning a normal {kind.upper()}",
-               1 / normal_per_mib, "MiB/s", "-", None,
-               f"{len(normal_data) / MIB:.1f} MiB, fed in 256 KiB pieces; best of 3, CPU time."),
-        Figure(f"clean_{kind}_hostile_ratio", f"Hostile {kind.upper()} / normal, per MiB",
-               ratio, "x", f"<= {HOSTILE_RATIO_TARGET:g}", ratio <= HOSTILE_RATIO_TARGET,
-               f"{hostile.__doc__ or ''} {len(hostile_data) / MIB:.1f} MiB."),
+        Figure(
+            f"clean_{kind}_normal_mib_s",
+            f"Cleaning a normal {kind.upper()}",
+            1 / normal_per_mib,
+            "MiB/s",
+            "-",
+            None,
+            f"{len(normal_data) / MIB:.1f} MiB, fed in 256 KiB pieces; best of 3, CPU time.",
+        ),
+        Figure(
+            f"clean_{kind}_hostile_ratio",
+            f"Hostile {kind.upper()} / normal, per MiB",
+            ratio,
+            "x",
+            f"<= {HOSTILE_RATIO_TARGET:g}",
+            ratio <= HOSTILE_RATIO_TARGET,
+            f"{hostile.__doc__ or ''} {len(hostile_data) / MIB:.1f} MiB.",
+        ),
     ]
 
 
 def cleaning_figures(size: int = 8 * MIB) -> list[Figure]:
     """Normal and hostile cleaning rates, and the PDF sandbox's fixed cost."""
     started = time.perf_counter()
-    figures = [*_pair("jpeg", normal_jpeg, hostile_jpeg, size),
-               *_pair("png", normal_png, hostile_png, size)]
+    figures = [
+        *_pair("jpeg", normal_jpeg, hostile_jpeg, size),
+        *_pair("png", normal_png, hostile_png, size),
+    ]
     pdf_seconds = clean_seconds(small_pdf())
-    figures.append(Figure(
-        "clean_pdf_sandbox_seconds", "Cleaning a one-page PDF (sandbox start included)",
-        pdf_seconds, "s", "-", None,
-        f"CPU of the worker and the sandbox process; best of 3. Group took "
-        f"{time.perf_counter() - started:.0f} s."))
+    figures.append(
+        Figure(
+            "clean_pdf_sandbox_seconds",
+            "Cleaning a one-page PDF (sandbox start included)",
+            pdf_seconds,
+            "s",
+            "-",
+            None,
+            f"CPU of the worker and the sandbox process; best of 3. Group took "
+            f"{time.perf_counter() - started:.0f} s.",
+        )
+    )
     return figures

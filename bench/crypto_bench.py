@@ -116,8 +116,10 @@ def raw_aesgcm_decrypt_run(size: int) -> Callable[[], None]:
     aead = AESGCM(secrets.token_bytes(32))
     prefix = secrets.token_bytes(8)
     header = b"\x01" + prefix[:7]
-    records = [aead.encrypt(prefix + n.to_bytes(4, "big"), secrets.token_bytes(CHUNK_SIZE),
-                            header) for n in range(-(-size // CHUNK_SIZE))]
+    records = [
+        aead.encrypt(prefix + n.to_bytes(4, "big"), secrets.token_bytes(CHUNK_SIZE), header)
+        for n in range(-(-size // CHUNK_SIZE))
+    ]
 
     def run() -> None:
         for counter, record in enumerate(records):
@@ -157,15 +159,23 @@ def stream_throughputs(total: int, rounds: int) -> StreamResults:
     The per-round ratios are kept so the spread can be reported too.
     """
     size = max(CHUNK_SIZE, total // rounds // CHUNK_SIZE * CHUNK_SIZE)
-    runs = [raw_aesgcm_run(size), stream_encrypt_run(size), stream_decrypt_run(size),
-            raw_aesgcm_decrypt_run(size)]
+    runs = [
+        raw_aesgcm_run(size),
+        stream_encrypt_run(size),
+        stream_decrypt_run(size),
+        raw_aesgcm_decrypt_run(size),
+    ]
     times: list[list[float]] = [[] for _ in runs]
     for _ in range(rounds):
         for index, run in enumerate(runs):
             times[index].append(timed(run))
     raw, enc, dec, raw_dec = (Throughput(size, min(series)) for series in times)
     return StreamResults(
-        raw, enc, dec, raw_dec, rounds,
+        raw,
+        enc,
+        dec,
+        raw_dec,
+        rounds,
         encrypt_ratios=[r / e for r, e in zip(times[0], times[1], strict=True)],
         decrypt_ratios=[r / d for r, d in zip(times[0], times[2], strict=True)],
     )

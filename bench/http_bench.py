@@ -20,25 +20,34 @@ from bench.process_probe import MemorySampler, rss_kib
 from sipadu.crypto.casekey import format_case_key, generate_case_key
 
 TIMEOUT_SECONDS = 60.0
-REPORT = json.dumps({
-    "category": "kkn",
-    "what": "Uji beban: pejabat meminta imbalan untuk mempercepat izin usaha.",
-    "where": "Kantor kecamatan", "when": "Bulan lalu",
-}).encode()
+REPORT = json.dumps(
+    {
+        "category": "kkn",
+        "what": "Uji beban: pejabat meminta imbalan untuk mempercepat izin usaha.",
+        "where": "Kantor kecamatan",
+        "when": "Bulan lalu",
+    }
+).encode()
 
 
 class HttpBenchError(RuntimeError):
     """A request the bench needed did not succeed."""
 
 
-def request(port: int, method: str, path: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> tuple[int, float]:
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, float]:
     """Send one request on a new connection; its status and seconds to the last byte."""
     start = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
     try:
-        connection.request(method, path, body=body, headers={
-            "Content-Type": "application/json", **(headers or {})})
+        connection.request(
+            method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})}
+        )
         response = connection.getresponse()
         response.read()
         return response.status, time.perf_counter() - start
@@ -51,8 +60,7 @@ def submit(port: int) -> tuple[int, float]:
     return request(port, "POST", "/api/v1/reports", REPORT)
 
 
-def sequential_latencies(port: int, count: int,
-                         refused: Counter[int] | None = None) -> list[float]:
+def sequential_latencies(port: int, count: int, refused: Counter[int] | None = None) -> list[float]:
     """``count`` submissions one after the other; seconds each. A refusal raises, or is
     counted in ``refused`` (and left out of the times) when that is given."""
     times = []
@@ -164,8 +172,9 @@ class Flood:
     def _guess(self) -> None:
         key = format_case_key(generate_case_key())
         try:
-            status: int | str = request(self.port, "GET", "/api/v1/case",
-                                        headers={"Authorization": f"CaseKey {key}"})[0]
+            status: int | str = request(
+                self.port, "GET", "/api/v1/case", headers={"Authorization": f"CaseKey {key}"}
+            )[0]
         except OSError as error:
             status = type(error).__name__
         finally:
@@ -190,8 +199,7 @@ class FloodResult:
         return max(peak - idle for peak, idle in zip(self.peak_kib, self.idle_kib, strict=True))
 
 
-def under_flood(port: int, workers: list[int], submissions: int,
-                rate: float = 50.0) -> FloodResult:
+def under_flood(port: int, workers: list[int], submissions: int, rate: float = 50.0) -> FloodResult:
     """p95 of ``submissions`` sequential reports, then again while guesses flood in."""
     sequential_latencies(port, 3)  # warm every worker up
     quiet = sequential_latencies(port, submissions)

@@ -31,8 +31,11 @@ from bench.live_instance import Database, LiveInstance
 PAGES = (
     ("first", "API: first inbox page", "/api/v1/staff/cases"),
     ("overdue", "API: overdue filter", "/api/v1/staff/cases?due=overdue"),
-    ("status", "API: status filter, oldest first",
-     "/api/v1/staff/cases?status=verifikasi&sort=received_asc"),
+    (
+        "status",
+        "API: status filter, oldest first",
+        "/api/v1/staff/cases?status=verifikasi&sort=received_asc",
+    ),
 )
 WARM_UP = 3
 REQUEST_TIMEOUT = 60.0
@@ -101,8 +104,18 @@ def time_pages(instance: LiveInstance, requests: int) -> list[PageTiming]:
             round_trip.append(outside)
         cases = page["cases"]
         assert isinstance(cases, list)  # noqa: S101
-        timings.append(PageTiming(slug, label, path, server, round_trip, len(cases),
-                                  int(str(page["total"])), bool(page["total_is_exact"])))
+        timings.append(
+            PageTiming(
+                slug,
+                label,
+                path,
+                server,
+                round_trip,
+                len(cases),
+                int(str(page["total"])),
+                bool(page["total_is_exact"]),
+            )
+        )
     return timings
 
 
@@ -115,13 +128,15 @@ def _served(seeded: inbox_seed.SeededInstance, database: Database | None) -> Ite
         shutil.copytree(seeded.root / "keys", root / "keys")
         if database is None:
             shutil.copyfile(seeded.database, root / "sipadu.sqlite3")
-        with LiveInstance(root, database=database, login=seeded.login,
-                          env={"SIPADU_SERVER_TIMING": "true"}) as instance:
+        with LiveInstance(
+            root, database=database, login=seeded.login, env={"SIPADU_SERVER_TIMING": "true"}
+        ) as instance:
             yield instance
 
 
-def inbox_runs(cases: int, requests: int, cache_root: Path,
-               postgres_url: str | None) -> tuple[inbox_seed.SeededInstance, list[InboxRun]]:
+def inbox_runs(
+    cases: int, requests: int, cache_root: Path, postgres_url: str | None
+) -> tuple[inbox_seed.SeededInstance, list[InboxRun]]:
     """Seed (or reuse) ``cases`` cases and time the pages on SQLite, then on PostgreSQL when
     ``postgres_url`` is given."""
     seeded = inbox_seed.seeded_instance(cases, cache_root)
@@ -129,7 +144,9 @@ def inbox_runs(cases: int, requests: int, cache_root: Path,
     with _served(seeded, None) as instance:
         runs.append(InboxRun("SQLite", seeded.cases, time_pages(instance, requests)))
     if postgres_url:
-        with inbox_pg.postgres_copy(seeded.database, postgres_url) as database, \
-                _served(seeded, database) as instance:
+        with (
+            inbox_pg.postgres_copy(seeded.database, postgres_url) as database,
+            _served(seeded, database) as instance,
+        ):
             runs.append(InboxRun("PostgreSQL", seeded.cases, time_pages(instance, requests)))
     return seeded, runs

@@ -26,8 +26,7 @@ CHUNK = 5_000
 def _copy_table(source: Connection, target: Connection, table_name: str) -> int:
     table = Base.metadata.tables[table_name]
     copied = 0
-    result = source.execution_options(stream_results=True, yield_per=CHUNK).execute(
-        select(table))
+    result = source.execution_options(stream_results=True, yield_per=CHUNK).execute(select(table))
     for chunk in result.mappings().partitions(CHUNK):
         target.execute(insert(table), [dict(row) for row in chunk])
         copied += len(chunk)
@@ -36,14 +35,22 @@ def _copy_table(source: Connection, target: Connection, table_name: str) -> int:
 
 def _reset_sequences(target: Connection, schema: str) -> None:
     for table in Base.metadata.sorted_tables:
-        if "id" in table.c and table.c.id.autoincrement is not False and \
-                table.c.id.type.python_type is int:
-            sequence = target.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"),
-                                     {"t": f"{schema}.{table.name}"})
+        if (
+            "id" in table.c
+            and table.c.id.autoincrement is not False
+            and table.c.id.type.python_type is int
+        ):
+            sequence = target.scalar(
+                text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f"{schema}.{table.name}"}
+            )
             if sequence:
-                target.execute(text(f"SELECT setval('{sequence}', "  # noqa: S608
-                                    f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, "
-                                    "false)"))
+                target.execute(
+                    text(
+                        f"SELECT setval('{sequence}', "  # noqa: S608
+                        f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, "
+                        "false)"
+                    )
+                )
 
 
 def load_into(sqlite_file: Path, target: Engine, schema: str) -> dict[str, int]:
@@ -60,8 +67,7 @@ def load_into(sqlite_file: Path, target: Engine, schema: str) -> dict[str, int]:
                 counts[table.name] = _copy_table(source, connection, table.name)
             _reset_sequences(connection, schema)
         with target.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("ANALYZE"))
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     finally:
         source_engine.dispose()
     return counts

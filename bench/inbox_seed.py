@@ -60,8 +60,24 @@ SEED_FORMAT = 1  # bump when what a seeded database holds changes
 CHEAP_ARGON2 = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
 COMMIT_EVERY = 250
 DATABASE_FILE = "sipadu.sqlite3"
-_WORDS = ("anggaran", "proyek", "rekanan", "hadiah", "kuitansi", "lelang", "dinas", "rapat",
-          "perjalanan", "honor", "pengadaan", "laporan", "kas", "setoran", "izin", "fiktif")
+_WORDS = (
+    "anggaran",
+    "proyek",
+    "rekanan",
+    "hadiah",
+    "kuitansi",
+    "lelang",
+    "dinas",
+    "rapat",
+    "perjalanan",
+    "honor",
+    "pengadaan",
+    "laporan",
+    "kas",
+    "setoran",
+    "izin",
+    "fiktif",
+)
 
 
 @dataclass(frozen=True)
@@ -96,8 +112,13 @@ def _report(rng: random.Random) -> dict[str, object]:
     def words(low: int, high: int) -> str:
         return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(low, high)))
 
-    return {"category": rng.choice(CATEGORIES), "what": words(20, 200), "who": words(1, 4),
-            "where": words(1, 3), "when": words(1, 2)}
+    return {
+        "category": rng.choice(CATEGORIES),
+        "what": words(20, 200),
+        "who": words(1, 4),
+        "where": words(1, 3),
+        "when": words(1, 2),
+    }
 
 
 def file_cases(root: Path, database: Path, count: int, seed_value: int) -> None:
@@ -129,11 +150,17 @@ def _supervisors(root: Path, database: Path) -> StaffLogin:
         keyring = current_settings().keyring
         assert keyring is not None  # noqa: S101
         for _ in range(2):
-            login = StaffLogin(f"bench-sup-{secrets.token_hex(3)}",
-                               f"bench-{secrets.token_urlsafe(12)}-Sup")
+            login = StaffLogin(
+                f"bench-sup-{secrets.token_hex(3)}", f"bench-{secrets.token_urlsafe(12)}-Sup"
+            )
             account = staff_service.create_account(
-                db, login.username, "supervisor", login.password, params=CHEAP_ARGON2,
-                audit_key=keyring.audit_hmac_key)
+                db,
+                login.username,
+                "supervisor",
+                login.password,
+                params=CHEAP_ARGON2,
+                audit_key=keyring.audit_hmac_key,
+            )
             account.totp_confirmed = True
             logins.append(login)
         db.commit()
@@ -172,15 +199,15 @@ def build(root: Path, count: int, workers: int) -> StaffLogin:
     shutil.copyfile(parts[0][0], database)
     keyring = _settings(root, database).with_keyring().keyring
     assert keyring is not None  # noqa: S101
-    inbox_merge.merge_parts(database, [part for part, _, _ in parts[1:]],
-                            keyring.audit_hmac_key)
+    inbox_merge.merge_parts(database, [part for part, _, _ in parts[1:]], keyring.audit_hmac_key)
     for part, _, _ in parts:
         part.unlink()
     return login
 
 
-def seeded_instance(count: int, cache_root: Path, workers: int | None = None,
-                    seed_value: int = 7) -> SeededInstance:
+def seeded_instance(
+    count: int, cache_root: Path, workers: int | None = None, seed_value: int = 7
+) -> SeededInstance:
     """The cached instance with ``count`` cases, built (and cached) when missing."""
     folder = cache_root / cache_key(count)
     meta = folder / "seed.json"
@@ -195,8 +222,15 @@ def seeded_instance(count: int, cache_root: Path, workers: int | None = None,
     seconds = time.perf_counter() - started
     descriptor = os.open(building / "seed.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as out:
-        json.dump({"cases": cases, "seed_seconds": seconds, "workers": workers,
-                   "login": {"username": login.username, "password": login.password}}, out)
+        json.dump(
+            {
+                "cases": cases,
+                "seed_seconds": seconds,
+                "workers": workers,
+                "login": {"username": login.username, "password": login.password},
+            },
+            out,
+        )
     shutil.rmtree(folder, ignore_errors=True)
     building.rename(folder)
     return SeededInstance(folder, cases, login, seconds)

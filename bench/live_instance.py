@@ -50,10 +50,6 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-
-
-
-
 @dataclass(frozen=True)
 class Database:
     """Where an instance keeps its data: a SQLAlchemy URL and, on PostgreSQL, a schema."""
@@ -74,14 +70,18 @@ def instance_env(root: Path, port: int, database: Database) -> dict[str, str]:
     """The environment of a bench instance in ``root``: the caller's, minus any SIPADU_*
     setting, plus this instance's folders, database and address."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
-    env.update({
-        "SIPADU_INSTANCE_DIR": str(root / "instance"), "SIPADU_KEYS_DIR": str(root / "keys"),
-        "SIPADU_DATABASE_URL": database.url, "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
-        "SIPADU_LOG_LEVEL": "WARNING",
-        # The benches send more requests a minute than a person may; limits are not what
-        # they measure.
-        "SIPADU_RATE_LIMITS_ENABLED": "false",
-    })
+    env.update(
+        {
+            "SIPADU_INSTANCE_DIR": str(root / "instance"),
+            "SIPADU_KEYS_DIR": str(root / "keys"),
+            "SIPADU_DATABASE_URL": database.url,
+            "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
+            "SIPADU_LOG_LEVEL": "WARNING",
+            # The benches send more requests a minute than a person may; limits are not what
+            # they measure.
+            "SIPADU_RATE_LIMITS_ENABLED": "false",
+        }
+    )
     if database.schema:
         env["SIPADU_DATABASE_SCHEMA"] = database.schema
     return env
@@ -89,18 +89,22 @@ def instance_env(root: Path, port: int, database: Database) -> dict[str, str]:
 
 def run_init(env: dict[str, str]) -> None:
     """``sipadu init`` for the instance ``env`` describes (idempotent)."""
-    init = subprocess.run([SIPADU, "init"], env=env, capture_output=True,  # noqa: S603
-                          text=True, timeout=120, check=False)
+    init = subprocess.run(  # noqa: S603
+        [SIPADU, "init"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     if init.returncode != 0:
         raise UploadBenchError(f"sipadu init failed: {init.stderr[-2000:]}")
 
 
 def _api_session(db: Session, account: StaffAccount, password: str) -> str:
     """An API session for ``account``, started the way a login starts one; committed."""
-    private_key = unlock_private_key(account.wrapped_private_key, password,
-                                     account_id=account.id)
-    token = start_session(db, kind="staff", payload=private_key, staff_id=account.id,
-                          channel="api")
+    private_key = unlock_private_key(account.wrapped_private_key, password, account_id=account.id)
+    token = start_session(db, kind="staff", payload=private_key, staff_id=account.id, channel="api")
     db.commit()
     return token
 
@@ -112,21 +116,33 @@ class LiveInstance:
     With ``database`` and ``login``, the instance serves an existing (seeded) database whose
     keys are already in ``root``/keys, and signs in that database's supervisor instead."""
 
-    memory_method = ("`sipadu serve` (gunicorn, 1 sync worker) on 127.0.0.1; worker VmHWM "
-                     "after a clear_refs reset and VmRSS sampled every 20 ms")
+    memory_method = (
+        "`sipadu serve` (gunicorn, 1 sync worker) on 127.0.0.1; worker VmHWM "
+        "after a clear_refs reset and VmRSS sampled every 20 ms"
+    )
 
-    def __init__(self, root: Path, max_file_bytes: int = 10 * 1024 * 1024, workers: int = 1,
-                 env: dict[str, str] | None = None, *, database: Database | None = None,
-                 login: StaffLogin | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        max_file_bytes: int = 10 * 1024 * 1024,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        *,
+        database: Database | None = None,
+        login: StaffLogin | None = None,
+    ) -> None:
         self.root, self.workers = root, workers
         self.port = _free_port()
         self.login = login
-        self.env = instance_env(root, self.port, database or Database(
-            f"sqlite:///{root / 'sipadu.sqlite3'}"))
-        self.env.update({
-            "SIPADU_MAX_FILE_BYTES": str(max_file_bytes),
-            "SIPADU_MAX_REQUEST_BYTES": str(max_file_bytes + REQUEST_HEADROOM),
-        })
+        self.env = instance_env(
+            root, self.port, database or Database(f"sqlite:///{root / 'sipadu.sqlite3'}")
+        )
+        self.env.update(
+            {
+                "SIPADU_MAX_FILE_BYTES": str(max_file_bytes),
+                "SIPADU_MAX_REQUEST_BYTES": str(max_file_bytes + REQUEST_HEADROOM),
+            }
+        )
         self.env.update(env or {})
         self.token = ""
         self.process: subprocess.Popen[bytes] | None = None
@@ -137,9 +153,21 @@ class LiveInstance:
         self.token = self._login_token() if self.login else self._supervisor_token()
         with self._log_path.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
-                [SIPADU, "serve", "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", str(self.workers), "--timeout", "900"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    SIPADU,
+                    "serve",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    str(self.workers),
+                    "--timeout",
+                    "900",
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             self.worker_pids()
         except BaseException:
@@ -159,8 +187,13 @@ class LiveInstance:
             assert settings.keyring is not None  # noqa: S101
             db = db_session()
             account = staff_service.create_account(
-                db, f"bench-{secrets.token_hex(3)}", "supervisor", password,
-                params=settings.argon2, audit_key=settings.keyring.audit_hmac_key)
+                db,
+                f"bench-{secrets.token_hex(3)}",
+                "supervisor",
+                password,
+                params=settings.argon2,
+                audit_key=settings.keyring.audit_hmac_key,
+            )
             account.totp_confirmed = True
             token = _api_session(db, account, password)
         app.extensions["sipadu.engine"].dispose()

@@ -40,7 +40,8 @@ class Report:
     settings: dict[str, Any]
     figures: list[Figure] = field(default_factory=list)
     generated: str = field(
-        default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))
+        default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    )
 
     def add(self, figure: Figure) -> None:
         """Append a figure."""
@@ -60,14 +61,17 @@ class Report:
         """A human-readable report (the same content as the JSON)."""
         m = self.machine
         lines = [
-            "# SIPADU benchmark report", "",
+            "# SIPADU benchmark report",
+            "",
             f"- Date: {self.generated}",
             f"- CPU: {m['cpu_model']} ({m['cores']} cores)",
             f"- Python: {m['python']} ({m['implementation']}), cryptography "
             f"{m['cryptography']}, argon2-cffi {m['argon2_cffi']}",
             f"- System: {m['system']}",
             f"- Run: {', '.join(f'{k}={v}' for k, v in self.settings.items())}",
-            "", "| Figure | Value | Target | Result |", "|---|---|---|---|",
+            "",
+            "| Figure | Value | Target | Result |",
+            "|---|---|---|---|",
         ]
         for f in self.figures:
             lines.append(f"| {f.name} | {f.value:,.3f} {f.unit} | {f.target} | {f.verdict} |")
@@ -98,7 +102,8 @@ def machine_info() -> dict[str, Any]:
     """CPU model, usable cores, Python and library versions of this machine."""
     return {
         "cpu_model": _cpu_model(),
-        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+        "cores": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
         else os.cpu_count(),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),

@@ -69,7 +69,7 @@ def _write_through_store(store: FilesystemBlobStore, size: int) -> str:
     writer = store.open_writer()
     written = 0
     while written < size:
-        written += writer.write(piece[:min(PIECE, size - written)])
+        written += writer.write(piece[: min(PIECE, size - written)])
     return writer.commit()
 
 
@@ -112,7 +112,8 @@ def loopback_store_mib_s(folder: Path, size: int) -> float:
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
         sender = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed code
-            [sys.executable, "-c", _SENDER, str(port), str(size), str(SEND_PIECE)])
+            [sys.executable, "-c", _SENDER, str(port), str(size), str(SEND_PIECE)]
+        )
         try:
             server.settimeout(30)
             conn, _ = server.accept()
@@ -163,9 +164,10 @@ def set_blobs_cached(blob_dir: Path, cached: bool) -> None:
 def measure(size: int, folder: Path | None = None) -> TransferLimits:
     """All three rates for ``size`` bytes, in a temporary folder beside the bench instances
     (the same filesystem as their blob stores) unless ``folder`` is given."""
-    with tempfile.TemporaryDirectory(prefix="sipadu-bench-limits-",
-                                     dir=folder) as temporary:
+    with tempfile.TemporaryDirectory(prefix="sipadu-bench-limits-", dir=folder) as temporary:
         root = Path(temporary)
-        return TransferLimits(store_write_mib_s(root / "write", size),
-                              loopback_store_mib_s(root / "loopback", size),
-                              cold_read_mib_s(root / "read", size))
+        return TransferLimits(
+            store_write_mib_s(root / "write", size),
+            loopback_store_mib_s(root / "loopback", size),
+            cold_read_mib_s(root / "read", size),
+        )

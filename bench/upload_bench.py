@@ -103,13 +103,14 @@ class GeneratedFile:
         while sent < self.size:
             offset = 0 if index == 0 else (index * 40_961) % _PATTERN_SIZE
             length = min(PIECE, self.size - sent)
-            yield view[offset:offset + length]
+            yield view[offset : offset + length]
             sent += length
             index += 1
 
 
-def _json_request(port: int, method: str, path: str, body: object | None,
-                  headers: dict[str, str]) -> tuple[int, dict[str, object]]:
+def _json_request(
+    port: int, method: str, path: str, body: object | None, headers: dict[str, str]
+) -> tuple[int, dict[str, object]]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     try:
         data = None if body is None else json.dumps(body).encode()
@@ -131,16 +132,23 @@ def file_report(port: int) -> tuple[str, str]:
 
 
 def _multipart(size: int, boundary: str) -> tuple[bytes, bytes, int]:
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"attachments\"; "
-            f"filename=\"bench.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            ).encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; '
+        f'filename="bench.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     return head, tail, len(head) + size + len(tail)
 
 
-def _send_upload(port: int, case_key: str, file: GeneratedFile, content_type: str,
-                 framing: tuple[bytes, bytes], extra: dict[str, str],
-                 before_body: Callable[[], None] | None) -> dict[str, object]:
+def _send_upload(
+    port: int,
+    case_key: str,
+    file: GeneratedFile,
+    content_type: str,
+    framing: tuple[bytes, bytes],
+    extra: dict[str, str],
+    before_body: Callable[[], None] | None,
+) -> dict[str, object]:
     head, tail = framing
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     try:
@@ -169,35 +177,50 @@ def _send_upload(port: int, case_key: str, file: GeneratedFile, content_type: st
         conn.close()
 
 
-def upload_multipart(port: int, case_key: str, file: GeneratedFile,
-                     before_body: Callable[[], None] | None = None) -> dict[str, object]:
+def upload_multipart(
+    port: int, case_key: str, file: GeneratedFile, before_body: Callable[[], None] | None = None
+) -> dict[str, object]:
     """Stream ``file`` to the reporter API as multipart/form-data; returns the answer."""
     boundary = secrets.token_hex(16)
     head, tail, _length = _multipart(file.size, boundary)
-    return _send_upload(port, case_key, file, f"multipart/form-data; boundary={boundary}",
-                        (head, tail), {}, before_body)
+    return _send_upload(
+        port,
+        case_key,
+        file,
+        f"multipart/form-data; boundary={boundary}",
+        (head, tail),
+        {},
+        before_body,
+    )
 
 
-def upload_body(port: int, case_key: str, file: GeneratedFile,
-                before_body: Callable[[], None] | None = None) -> dict[str, object]:
+def upload_body(
+    port: int, case_key: str, file: GeneratedFile, before_body: Callable[[], None] | None = None
+) -> dict[str, object]:
     """Stream ``file`` as the whole request body (``application/octet-stream``)."""
-    return _send_upload(port, case_key, file, "application/octet-stream", (b"", b""),
-                        {"Content-Disposition": 'attachment; filename="bench.bin"'},
-                        before_body)
+    return _send_upload(
+        port,
+        case_key,
+        file,
+        "application/octet-stream",
+        (b"", b""),
+        {"Content-Disposition": 'attachment; filename="bench.bin"'},
+        before_body,
+    )
 
 
 def newest_attachment(port: int, case_key: str) -> str:
     """The id of the case's newest file, as the reporter API lists it."""
-    status, body = _json_request(port, "GET", "/api/v1/case", None,
-                                 {"Authorization": f"CaseKey {case_key}"})
+    status, body = _json_request(
+        port, "GET", "/api/v1/case", None, {"Authorization": f"CaseKey {case_key}"}
+    )
     attachments = body.get("attachments") if status == 200 else None
     if not isinstance(attachments, list) or not attachments:
         raise UploadBenchError(f"case answered {status} without attachments")
     return str(attachments[-1]["id"])
 
 
-def download(port: int, token: str, code: str, attachment_id: str,
-             file: GeneratedFile) -> int:
+def download(port: int, token: str, code: str, attachment_id: str, file: GeneratedFile) -> int:
     """Read the file as the supervisor, piece by piece, each compared with what was sent;
     returns the bytes read. Comparing (memcmp) instead of hashing keeps the client's own
     cost out of the figure: SHA-256 alone would bound it near 1.7 GiB/s on a fast CPU."""
@@ -205,15 +228,18 @@ def download(port: int, token: str, code: str, attachment_id: str,
     buffer = bytearray(PIECE)
     view = memoryview(buffer)
     try:
-        conn.request("GET", f"/api/v1/staff/cases/{code}/attachments/{attachment_id}",
-                     headers={"Authorization": f"Bearer {token}"})
+        conn.request(
+            "GET",
+            f"/api/v1/staff/cases/{code}/attachments/{attachment_id}",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         response = conn.getresponse()
         if response.status != 200:
             raise UploadBenchError(f"download answered {response.status}")
         size = 0
         for expected in file.pieces():
-            _read_full(response, view[:len(expected)])
-            if (buffer if len(expected) == PIECE else view[:len(expected)]) != expected:
+            _read_full(response, view[: len(expected)])
+            if (buffer if len(expected) == PIECE else view[: len(expected)]) != expected:
                 raise UploadBenchError(f"download differs from upload after {size} bytes")
             size += len(expected)
         if response.read(1):
@@ -252,25 +278,34 @@ def _measure(instance: LiveInstance, case_key: str, code: str, size: int) -> Upl
     downloads = []
     for cached in (False, True):
         transfer_limits.set_blobs_cached(blobs, cached)
-        downloads.append(_timed(lambda: download(port, instance.token, code, attachment_id,
-                                                 file)))
+        downloads.append(_timed(lambda: download(port, instance.token, code, attachment_id, file)))
     multipart_seconds = _timed(lambda: upload_multipart(port, case_key, file))
-    return UploadResult(size, upload_seconds, *downloads, multipart_seconds,
-                        idle * KIB, probe.peak_kib * KIB, whole_request.peak_kib * KIB,
-                        instance.memory_method)
+    return UploadResult(
+        size,
+        upload_seconds,
+        *downloads,
+        multipart_seconds,
+        idle * KIB,
+        probe.peak_kib * KIB,
+        whole_request.peak_kib * KIB,
+        instance.memory_method,
+    )
 
 
 def upload_download(size: int) -> UploadResult:
     """Upload and download ``size`` bytes through ``sipadu serve``; measure worker memory."""
-    with (tempfile.TemporaryDirectory(prefix="sipadu-bench-upload-") as folder,
-          LiveInstance(Path(folder), max_file_bytes=max(size, 2 * PIECE)) as instance):
+    with (
+        tempfile.TemporaryDirectory(prefix="sipadu-bench-upload-") as folder,
+        LiveInstance(Path(folder), max_file_bytes=max(size, 2 * PIECE)) as instance,
+    ):
         code, case_key = file_report(instance.port)
         # Warm-up: imports, both upload paths and a download touched once.
         warm = GeneratedFile(2 * PIECE)
         upload_body(instance.port, case_key, warm)
         upload_multipart(instance.port, case_key, warm)
-        download(instance.port, instance.token, code,
-                 newest_attachment(instance.port, case_key), warm)
+        download(
+            instance.port, instance.token, code, newest_attachment(instance.port, case_key), warm
+        )
         time.sleep(0.3)
         return _measure(instance, case_key, code, size)
 
@@ -283,7 +318,9 @@ def main() -> None:
         f"upload {result.upload_mib_s:.1f} MiB/s (multipart {result.multipart_mib_s:.1f}), "
         f"download {result.download_mib_s:.1f} (cached {result.cached_download_mib_s:.1f}) "
         f"MiB/s, above idle {result.above_idle / MIB:.1f} MiB (whole request "
-        f"{result.request_above_idle / MIB:.1f})\n")
+        f"{result.request_above_idle / MIB:.1f})\n"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -77,11 +77,43 @@ password passw0rd p@ssw0rd pass admin root user guest test testing welcome letme
 """
 INDONESIAN_WORDS = _WORDS_TEXT.split()
 
-SUFFIXES = ("", "1", "12", "123", "1234", "12345", "123456", "01", "99", "00", "007",
-            "1945", "17081945", "2020", "2021", "2022", "2023", "2024", "2025", "2026",
-            "!", "!!", "@", "@123", "#1", "123!", "_123")
-KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "0987654321",
-                 "abcdefghijklmnopqrstuvwxyz")
+SUFFIXES = (
+    "",
+    "1",
+    "12",
+    "123",
+    "1234",
+    "12345",
+    "123456",
+    "01",
+    "99",
+    "00",
+    "007",
+    "1945",
+    "17081945",
+    "2020",
+    "2021",
+    "2022",
+    "2023",
+    "2024",
+    "2025",
+    "2026",
+    "!",
+    "!!",
+    "@",
+    "@123",
+    "#1",
+    "123!",
+    "_123",
+)
+KEYBOARD_ROWS = (
+    "1234567890",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "0987654321",
+    "abcdefghijklmnopqrstuvwxyz",
+)
 
 
 def keyboard_walks() -> set[str]:

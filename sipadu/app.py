@@ -48,12 +48,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.keyring.flask_secret, TESTING=settings.testing)
     app.extensions["sipadu.settings"] = settings
 
-    db.init_app(app, db.make_engine(settings.database_url, settings.database_schema,
-                                    settings.database_connect_timeout))
+    db.init_app(
+        app,
+        db.make_engine(
+            settings.database_url, settings.database_schema, settings.database_connect_timeout
+        ),
+    )
     configure_security(app, settings)
     static_limits = UploadLimits(settings.max_file_bytes, settings.max_files)
-    configure_uploads(app, FilesystemBlobStore(settings.blob_dir), static_limits, make_cleaner,
-                      _upload_limits)
+    configure_uploads(
+        app, FilesystemBlobStore(settings.blob_dir), static_limits, make_cleaner, _upload_limits
+    )
     configure_i18n(app)
     register_error_handlers(app)
     configure_argon2_gate(app, settings)

@@ -116,10 +116,21 @@ def _ensure_escrow(settings: Settings) -> None:
 
 @click.command("serve", help="Serve SIPADU with gunicorn.")
 @click.option("--bind", envvar="SIPADU_BIND", default="127.0.0.1:8000", show_default=True)
-@click.option("--workers", envvar="SIPADU_WORKERS", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: one per core, at least 2).")
-@click.option("--timeout", envvar="SIPADU_WORKER_TIMEOUT", type=click.IntRange(10, 3600),
-              default=300, show_default=True, help="Seconds a request may take (large uploads).")
+@click.option(
+    "--workers",
+    envvar="SIPADU_WORKERS",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: one per core, at least 2).",
+)
+@click.option(
+    "--timeout",
+    envvar="SIPADU_WORKER_TIMEOUT",
+    type=click.IntRange(10, 3600),
+    default=300,
+    show_default=True,
+    help="Seconds a request may take (large uploads).",
+)
 def serve_command(bind: str, workers: int | None, timeout: int) -> None:
     """Check keys and schema first, so a misconfigured server never starts."""
     from sipadu.serve import SipaduServer, default_workers, gunicorn_options
@@ -156,11 +167,13 @@ def _announce_first_run(base_url: str) -> None:
     if token is None:
         return
     minutes = int(SETUP_TOKEN_LIFETIME.total_seconds() // 60)
-    click.echo("No staff account exists yet. Create the first administrator with either:\n"
-               f"  - this one-time link (valid {minutes} minutes, once):\n"
-               f"      {base_url.rstrip('/')}/staff/setup/{token}\n"
-               "  - or the shell: sipadu account create --username NAME --role admin\n"
-               "Then sign in at /staff/login and set up the authenticator app.")
+    click.echo(
+        "No staff account exists yet. Create the first administrator with either:\n"
+        f"  - this one-time link (valid {minutes} minutes, once):\n"
+        f"      {base_url.rstrip('/')}/staff/setup/{token}\n"
+        "  - or the shell: sipadu account create --username NAME --role admin\n"
+        "Then sign in at /staff/login and set up the authenticator app."
+    )
 
 
 def _create_app_for_cli() -> Flask:
@@ -178,8 +191,19 @@ main = FlaskGroup(
     load_dotenv=False,
     help="SIPADU command line.",
 )
-for command in (init_command, serve_command, db_cli, audit_cli, escrow_cli, account_cli,
-                notify_cli, retention_cli, backup_cli, storage_cli, sessions_cli):
+for command in (
+    init_command,
+    serve_command,
+    db_cli,
+    audit_cli,
+    escrow_cli,
+    account_cli,
+    notify_cli,
+    retention_cli,
+    backup_cli,
+    storage_cli,
+    sessions_cli,
+):
     main.add_command(command)
 
 

@@ -50,8 +50,9 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, schema: str | None = None,
-                connect_timeout: int = DEFAULT_DATABASE_CONNECT_TIMEOUT) -> Engine:
+def make_engine(
+    url: str, schema: str | None = None, connect_timeout: int = DEFAULT_DATABASE_CONNECT_TIMEOUT
+) -> Engine:
     """Create an engine for SQLite (WAL, foreign keys, secure_delete) or PostgreSQL (psycopg 3).
 
     PostgreSQL connections give up after ``connect_timeout`` seconds unless the URL sets its

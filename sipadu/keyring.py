@@ -43,9 +43,7 @@ class KeyRing:
 def _check_mode(path: Path) -> None:
     mode = path.stat().st_mode
     if mode & (stat.S_IROTH | stat.S_IWOTH):
-        raise KeyFileError(
-            f"{path} can be read or written by other users; run `chmod 600 {path}`"
-        )
+        raise KeyFileError(f"{path} can be read or written by other users; run `chmod 600 {path}`")
 
 
 def _read_key(path: Path) -> bytes:

@@ -120,8 +120,7 @@ def gunicorn_logger_class() -> Any:
             install_filter(self.error_log)
             install_filter(self.access_log)
 
-        def access(self, resp: Any, req: Any, environ: dict[str, Any],
-                   request_time: Any) -> None:
+        def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
             if is_logged_path(str(environ.get("PATH_INFO", ""))):
                 super().access(resp, req, environ, request_time)
 

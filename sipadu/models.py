@@ -22,8 +22,23 @@ from sipadu.sessions.models import AuthSession
 from sipadu.staff.models import StaffAccount
 
 __all__ = [
-    "Attachment", "AuditCheckpoint", "AuditEvent", "AuditHead", "AuditQueueEntry",
-    "AuditQueueState", "AuthSession", "Case", "CaseConflict",
-    "CaseGrant", "CaseKeyThrottle", "CaseMessage", "InstanceSetting", "NotificationLog",
-    "PendingNotification", "PublicText", "SetupToken", "StaffAccount", "TimelineEntry",
+    "Attachment",
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditHead",
+    "AuditQueueEntry",
+    "AuditQueueState",
+    "AuthSession",
+    "Case",
+    "CaseConflict",
+    "CaseGrant",
+    "CaseKeyThrottle",
+    "CaseMessage",
+    "InstanceSetting",
+    "NotificationLog",
+    "PendingNotification",
+    "PublicText",
+    "SetupToken",
+    "StaffAccount",
+    "TimelineEntry",
 ]

@@ -116,8 +116,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         database_url=env.get("SIPADU_DATABASE_URL") or default_db,
         database_schema=env.get("SIPADU_DATABASE_SCHEMA") or None,
         # libpq rounds anything below 2 seconds up to 2.
-        database_connect_timeout=_int(env, "SIPADU_DATABASE_CONNECT_TIMEOUT",
-                                              DEFAULT_DATABASE_CONNECT_TIMEOUT, minimum=2),
+        database_connect_timeout=_int(
+            env, "SIPADU_DATABASE_CONNECT_TIMEOUT", DEFAULT_DATABASE_CONNECT_TIMEOUT, minimum=2
+        ),
         base_url=base_url,
         trusted_proxies=_int(env, "SIPADU_TRUSTED_PROXIES", 0),
         max_request_bytes=_int(env, "SIPADU_MAX_REQUEST_BYTES", 105 * MIB, minimum=64 * 1024),
@@ -127,16 +128,25 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         log_level=(env.get("SIPADU_LOG_LEVEL") or "INFO").upper(),
         redis_url=env.get("SIPADU_REDIS_URL") or None,
         argon2=Argon2Params(
-            time_cost=_int(env, "SIPADU_ARGON2_TIME_COST", DEFAULT_ARGON2.time_cost,
-                           minimum=DEFAULT_ARGON2.time_cost),
-            memory_cost=_int(env, "SIPADU_ARGON2_MEMORY_KIB", DEFAULT_ARGON2.memory_cost,
-                             minimum=DEFAULT_ARGON2.memory_cost),
+            time_cost=_int(
+                env,
+                "SIPADU_ARGON2_TIME_COST",
+                DEFAULT_ARGON2.time_cost,
+                minimum=DEFAULT_ARGON2.time_cost,
+            ),
+            memory_cost=_int(
+                env,
+                "SIPADU_ARGON2_MEMORY_KIB",
+                DEFAULT_ARGON2.memory_cost,
+                minimum=DEFAULT_ARGON2.memory_cost,
+            ),
             parallelism=_int(env, "SIPADU_ARGON2_PARALLELISM", 1, minimum=1),
         ),
         argon2_slots=_int(env, "SIPADU_ARGON2_SLOTS", 2, minimum=1),
         argon2_wait_seconds=float(_int(env, "SIPADU_ARGON2_WAIT_SECONDS", 5, minimum=0)),
-        case_key_check_slots=_int(env, "SIPADU_CASE_KEY_CHECK_SLOTS",
-                                  default_key_check_slots(), minimum=1),
+        case_key_check_slots=_int(
+            env, "SIPADU_CASE_KEY_CHECK_SLOTS", default_key_check_slots(), minimum=1
+        ),
         rate_limits_enabled=_bool(env, "SIPADU_RATE_LIMITS_ENABLED", True),
         server_timing=_bool(env, "SIPADU_SERVER_TIMING", False),
     )

@@ -62,6 +62,7 @@ class Argon2Probe:
         def derive(*args: Any, **kwargs: Any) -> Any:
             self.observe(what)
             return real(*args, **kwargs)
+
         return derive
 
     def reset(self) -> None:
@@ -76,11 +77,15 @@ class Argon2Probe:
 def installed_probe(monkeypatch: pytest.MonkeyPatch) -> Iterator[Argon2Probe]:
     """An installed probe (``yield from`` it in a fixture); removed afterwards."""
     probe = Argon2Probe()
-    monkeypatch.setattr(params_module, "hash_secret_raw",
-                        probe.wrap("argon2id", getattr(params_module, "hash_secret_raw")))  # noqa: B009
+    monkeypatch.setattr(
+        params_module,
+        "hash_secret_raw",
+        probe.wrap("argon2id", getattr(params_module, "hash_secret_raw")),  # noqa: B009
+    )
     monkeypatch.setattr(PasswordHasher, "hash", probe.wrap("verifier hash", PasswordHasher.hash))
-    monkeypatch.setattr(PasswordHasher, "verify",
-                        probe.wrap("verifier check", PasswordHasher.verify))
+    monkeypatch.setattr(
+        PasswordHasher, "verify", probe.wrap("verifier check", PasswordHasher.verify)
+    )
     event.listen(Engine, "begin", probe.began)
     try:
         yield probe

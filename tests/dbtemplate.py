@@ -106,8 +106,9 @@ def _record_postgres_migration(url: str) -> list[Statement]:
     engine = make_engine(url, schema)
     recorded: list[Statement] = []
 
-    def _record(_conn: Any, _cursor: Any, statement: str, parameters: Any,
-                _context: Any, _executemany: bool) -> None:
+    def _record(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+    ) -> None:
         if not statement.lstrip().upper().startswith(("SELECT", "SHOW")):
             recorded.append((statement, parameters))
 

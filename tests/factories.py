@@ -32,17 +32,30 @@ class StaffMember:
     private_key: bytes = field(repr=False)
 
 
-def make_staff(app: Flask, db: Session, role: str = "supervisor", *,
-               username: str | None = None, password: str | None = None,
-               active: bool = True) -> StaffMember:
+def make_staff(
+    app: Flask,
+    db: Session,
+    role: str = "supervisor",
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    active: bool = True,
+) -> StaffMember:
     """Create an account with a real key pair wrapped under its password."""
     settings = current_settings(app)
     password = password or f"pw-{secrets.token_hex(8)}-Panjang"
     now = datetime.now(UTC)
     account = StaffAccount(
-        username=username or f"{role}-{secrets.token_hex(3)}", role=role, active=active,
-        password_hash="", public_key=b"", wrapped_private_key=b"", failed_logins=0,
-        totp_confirmed=False, created_at=now, password_changed_at=now,
+        username=username or f"{role}-{secrets.token_hex(3)}",
+        role=role,
+        active=active,
+        password_hash="",
+        public_key=b"",
+        wrapped_private_key=b"",
+        failed_logins=0,
+        totp_confirmed=False,
+        created_at=now,
+        password_changed_at=now,
         activation_approved_at=now,
     )
     db.add(account)
@@ -56,15 +69,24 @@ def make_staff(app: Flask, db: Session, role: str = "supervisor", *,
     return StaffMember(account, password, private)
 
 
-def make_case(app: Flask, db: Session, report: dict[str, object] | None = None, *,
-              identity: dict[str, str] | None = None) -> CreatedCase:
+def make_case(
+    app: Flask,
+    db: Session,
+    report: dict[str, object] | None = None,
+    *,
+    identity: dict[str, str] | None = None,
+) -> CreatedCase:
     """File a case the way a reporter would (supervisors and escrow get the DEK)."""
     settings = current_settings(app)
     assert settings.keyring is not None
     created = create_case(
-        db, report or DEFAULT_REPORT, identity=identity,
-        recipients=submission_recipients(db), escrow_public=settings.keyring.escrow_public,
-        params=settings.argon2, audit_key=settings.keyring.audit_hmac_key,
+        db,
+        report or DEFAULT_REPORT,
+        identity=identity,
+        recipients=submission_recipients(db),
+        escrow_public=settings.keyring.escrow_public,
+        params=settings.argon2,
+        audit_key=settings.keyring.audit_hmac_key,
     )
     db.commit()
     return created

@@ -54,20 +54,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def instance_env(root: Path, database: Database, port: int,
-                 extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def instance_env(
+    root: Path, database: Database, port: int, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The environment of an instance under ``root`` on ``database``, served on ``port``.
 
     The caller's own ``SIPADU_*`` variables are dropped so a developer's shell cannot leak
     into the instance under test.
     """
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
-    env.update({
-        "SIPADU_INSTANCE_DIR": str(root / "instance"),
-        "SIPADU_KEYS_DIR": str(root / "keys"),
-        "SIPADU_DATABASE_URL": database.url,
-        "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
-    })
+    env.update(
+        {
+            "SIPADU_INSTANCE_DIR": str(root / "instance"),
+            "SIPADU_KEYS_DIR": str(root / "keys"),
+            "SIPADU_DATABASE_URL": database.url,
+            "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
     if database.schema:
         env["SIPADU_DATABASE_SCHEMA"] = database.schema
     env.update(extra or {})
@@ -120,7 +123,11 @@ def serving(env: Mapping[str, str], root: Path, workers: int = 2) -> Iterator[Li
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [SIPADU, "serve", "--bind", bind, "--workers", str(workers)],
-            env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = LiveServer(url, dict(env), root, process, log_path)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

@@ -34,15 +34,27 @@ class Enrolled:
         return pyotp.TOTP(self.secret).at(time.time() + 30 * steps_ahead)
 
 
-def enrolled(app: Flask, db: Session, role: str = "supervisor", *, confirmed: bool = True,
-             email: str | None = None) -> Enrolled:
+def enrolled(
+    app: Flask,
+    db: Session,
+    role: str = "supervisor",
+    *,
+    confirmed: bool = True,
+    email: str | None = None,
+) -> Enrolled:
     """Create an account through the service; mark TOTP confirmed unless told otherwise."""
     settings = current_settings(app)
     assert settings.keyring is not None
     password = f"kuda-{secrets.token_hex(6)}-Laut"
     account = service.create_account(
-        db, f"{role[:5]}-{secrets.token_hex(3)}", role, password, params=settings.argon2,
-        audit_key=settings.keyring.audit_hmac_key, email=email)
+        db,
+        f"{role[:5]}-{secrets.token_hex(3)}",
+        role,
+        password,
+        params=settings.argon2,
+        audit_key=settings.keyring.audit_hmac_key,
+        email=email,
+    )
     account.totp_confirmed = confirmed
     db.commit()
     return Enrolled(account.id, account.username, password, account.totp_secret or "")
@@ -65,6 +77,12 @@ def csrf(client: FlaskClient, path: str = "/staff/login") -> str:
 
 def sign_in(client: FlaskClient, person: Enrolled, code: str | None = None) -> TestResponse:
     """Post the login form; returns the response (303 on success)."""
-    return client.post("/staff/login", data={
-        "csrf_token": csrf(client), "username": person.username, "password": person.password,
-        "totp": code or person.code()})
+    return client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf(client),
+            "username": person.username,
+            "password": person.password,
+            "totp": code or person.code(),
+        },
+    )

@@ -40,21 +40,26 @@ def _env(tmp_path: Path, database: Database, *, seed_escrow: bool = True) -> dic
     if seed_escrow:
         _seed_escrow_public(tmp_path / "keys")
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
-    env.update({
-        "SIPADU_INSTANCE_DIR": str(tmp_path / "instance"),
-        "SIPADU_KEYS_DIR": str(tmp_path / "keys"),
-        "SIPADU_DATABASE_URL": database.url,
-    })
+    env.update(
+        {
+            "SIPADU_INSTANCE_DIR": str(tmp_path / "instance"),
+            "SIPADU_KEYS_DIR": str(tmp_path / "keys"),
+            "SIPADU_DATABASE_URL": database.url,
+        }
+    )
     if database.schema:
         env["SIPADU_DATABASE_SCHEMA"] = database.schema
     return env
 
 
 def run(
-    env: dict[str, str], *args: str, cwd: Path | None = None,
+    env: dict[str, str],
+    *args: str,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SIPADU, *args], env=env, capture_output=True, text=True,
-                          timeout=120, check=False, cwd=cwd)
+    return subprocess.run(
+        [SIPADU, *args], env=env, capture_output=True, text=True, timeout=120, check=False, cwd=cwd
+    )
 
 
 def test_init_is_idempotent_and_private(tmp_path: Path, database: Database) -> None:
@@ -62,8 +67,12 @@ def test_init_is_idempotent_and_private(tmp_path: Path, database: Database) -> N
     first = run(env, "init")
     assert first.returncode == 0, first.stderr
     keys = sorted((tmp_path / "keys").iterdir())
-    assert [k.name for k in keys] == ["audit_hmac.key", "escrow.pub", "flask_secret.key",
-                                      "ratelimit.key"]
+    assert [k.name for k in keys] == [
+        "audit_hmac.key",
+        "escrow.pub",
+        "flask_secret.key",
+        "ratelimit.key",
+    ]
     contents = {k.name: k.read_bytes() for k in keys}
     for key in keys:
         if key.suffix == ".key":
@@ -122,11 +131,23 @@ def test_verify_names_the_edited_row(tmp_path: Path, database: Database) -> None
 def test_flask_cli_reaches_the_same_commands(tmp_path: Path, sqlite_database: Database) -> None:
     env = _env(tmp_path, sqlite_database)
     flask = str(Path(sys.executable).with_name("flask"))
-    init = subprocess.run([flask, "--app", "sipadu", "init"], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    init = subprocess.run(
+        [flask, "--app", "sipadu", "init"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert init.returncode == 0, init.stderr
-    verify = subprocess.run([flask, "--app", "sipadu", "audit", "verify"], env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    verify = subprocess.run(
+        [flask, "--app", "sipadu", "audit", "verify"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert verify.returncode == 0 and "rows verified" in verify.stdout
 
 
@@ -138,8 +159,10 @@ def test_serve_names_its_own_address_in_links_when_no_base_url_is_set() -> None:
     env: dict[str, str] = {}
     use_bind_as_base_url("127.0.0.1:8001", env)
     assert env["SIPADU_BASE_URL"] == "http://127.0.0.1:8001"
-    assert settings_from_env(env | {"SIPADU_INSTANCE_DIR": "/tmp/x"}).base_url == \
-        "http://127.0.0.1:8001"
+    assert (
+        settings_from_env(env | {"SIPADU_INSTANCE_DIR": "/tmp/x"}).base_url
+        == "http://127.0.0.1:8001"
+    )
     configured = {"SIPADU_BASE_URL": "https://lapor.example.go.id"}
     use_bind_as_base_url("127.0.0.1:8001", configured)
     assert configured["SIPADU_BASE_URL"] == "https://lapor.example.go.id"

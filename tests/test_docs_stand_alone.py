@@ -15,8 +15,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCANNED = ("README.md", "docs", "sipadu", "templates", "bench", "migrations", "tests", "keys",
-           "Makefile", "pyproject.toml", ".ci")
+SCANNED = (
+    "README.md",
+    "docs",
+    "sipadu",
+    "templates",
+    "bench",
+    "migrations",
+    "tests",
+    "keys",
+    "Makefile",
+    "pyproject.toml",
+    ".ci",
+)
 SKIPPED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 
 _FILE_STEM = "DESI" + "GN"
@@ -65,27 +76,33 @@ def test_the_scan_covers_the_docs_and_the_code() -> None:
     assert {"README.md", "docs/crypto.md", "sipadu/app.py", "templates/base.html"} <= scanned
 
 
-@pytest.mark.parametrize("line", [
-    "The rules of " + _FILE_STEM + ".md apply.",
-    "see " + _FILE_STEM + " \u00a74",
-    "in " + _FILE_STEM + "\u00a72",
-    "the file in " + ".." + "/sha" + "red",
-    "(" + "iss" + "ue 7)",
-    "Iss" + "ue 3 sets no target",
-    "iss" + "ues 4 and 5",
-    "iss" + "ue #12",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The rules of " + _FILE_STEM + ".md apply.",
+        "see " + _FILE_STEM + " \u00a74",
+        "in " + _FILE_STEM + "\u00a72",
+        "the file in " + ".." + "/sha" + "red",
+        "(" + "iss" + "ue 7)",
+        "Iss" + "ue 3 sets no target",
+        "iss" + "ues 4 and 5",
+        "iss" + "ue #12",
+    ],
+)
 def test_each_way_of_pointing_outside_is_caught(line: str) -> None:
     assert _offences(line)
 
 
-@pytest.mark.parametrize("line", [
-    "See docs/operations.md \u00a73.",
-    "tokens issued 3 minutes ago",
-    "an issuer 5",
-    "shared by every worker",
-    "designed by the Inspektorat; a designated custodian",
-    "the issue is that a count of 3 could name a reporter",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "See docs/operations.md \u00a73.",
+        "tokens issued 3 minutes ago",
+        "an issuer 5",
+        "shared by every worker",
+        "designed by the Inspektorat; a designated custodian",
+        "the issue is that a count of 3 could name a reporter",
+    ],
+)
 def test_legitimate_words_pass(line: str) -> None:
     assert not _offences(line)

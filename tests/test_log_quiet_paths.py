@@ -18,14 +18,34 @@ from sipadu.logging_privacy import (
 )
 
 DEPLOYMENT = Path(__file__).resolve().parents[1] / "docs" / "deployment.md"
-REPORTER_PATHS = ("/", "/laporan", "/laporan/kunci", "/laporan/terkirim", "/kasus",
-                  "/kasus/saya", "/kasus/saya/pesan", "/kasus/keluar", "/api/v1/reports",
-                  "/api/v1/case", "/api/v1/case/messages", "/bahasa/en",
-                  "/static/css/sipadu.css", "/missing", "/staffx", "/api/v1/openapi.json")
+REPORTER_PATHS = (
+    "/",
+    "/laporan",
+    "/laporan/kunci",
+    "/laporan/terkirim",
+    "/kasus",
+    "/kasus/saya",
+    "/kasus/saya/pesan",
+    "/kasus/keluar",
+    "/api/v1/reports",
+    "/api/v1/case",
+    "/api/v1/case/messages",
+    "/bahasa/en",
+    "/static/css/sipadu.css",
+    "/missing",
+    "/staffx",
+    "/api/v1/openapi.json",
+)
 # Setup links hold a one-time secret in their path: never logged.
 SETUP_LINK_PATHS = ("/staff/setup/3q9NrTx", "/staff/account-setup/Zk81qPw")
-STAFF_PATHS = ("/staff/login", "/admin/", "/auditor/", "/petugas/kasus/SPD-7K3Q9M",
-               "/api/v1/staff/sessions", "/api/v1/staff/cases")
+STAFF_PATHS = (
+    "/staff/login",
+    "/admin/",
+    "/auditor/",
+    "/petugas/kasus/SPD-7K3Q9M",
+    "/api/v1/staff/sessions",
+    "/api/v1/staff/cases",
+)
 
 
 def _record(message: str) -> logging.LogRecord:
@@ -49,14 +69,23 @@ def test_staff_paths_are_logged(path: str) -> None:
 
 def test_every_route_is_classified_as_its_blueprint(sqlite_app: Flask) -> None:
     """Each staff blueprint's routes are logged; the reporters' and public ones are not."""
-    staff = {"staff", "admin", "auditor", "casework", "casework_api", "staff_api", "activation",
-             "account_setup"}
+    staff = {
+        "staff",
+        "admin",
+        "auditor",
+        "casework",
+        "casework_api",
+        "staff_api",
+        "activation",
+        "account_setup",
+    }
     for rule in sqlite_app.url_map.iter_rules():
-        blueprint = rule.endpoint.rsplit(".", 1)[0].split(".")[-1] if "." in rule.endpoint \
-            else ""
+        blueprint = rule.endpoint.rsplit(".", 1)[0].split(".")[-1] if "." in rule.endpoint else ""
         path = re.sub(r"<[^>]+>", "x", rule.rule)
-        setup_link = rule.endpoint in ("staff.setup", "account_setup.setup_page") or \
-            rule.rule.startswith(("/staff/setup/", "/staff/account-setup/"))
+        setup_link = rule.endpoint in (
+            "staff.setup",
+            "account_setup.setup_page",
+        ) or rule.rule.startswith(("/staff/setup/", "/staff/account-setup/"))
         assert is_logged_path(path) == (blueprint in staff and not setup_link), rule.rule
 
 
@@ -83,8 +112,9 @@ def test_gunicorn_writes_no_access_line_for_a_reporter(monkeypatch: pytest.Monke
 
     written: list[str] = []
 
-    def base_access(self: Any, resp: Any, req: Any, environ: dict[str, Any],
-                    request_time: Any) -> None:
+    def base_access(
+        self: Any, resp: Any, req: Any, environ: dict[str, Any], request_time: Any
+    ) -> None:
         written.append(environ["PATH_INFO"])
 
     monkeypatch.setattr(Logger, "access", base_access)
@@ -96,27 +126,28 @@ def test_gunicorn_writes_no_access_line_for_a_reporter(monkeypatch: pytest.Monke
 
 def _nginx_block() -> str:
     text = DEPLOYMENT.read_text(encoding="utf-8")
-    section = text[text.index("## nginx"):]
-    return section[section.index("```nginx") + 8:section.index("```", section.index("```nginx")
-                                                                  + 8)]
+    section = text[text.index("## nginx") :]
+    return section[
+        section.index("```nginx") + 8 : section.index("```", section.index("```nginx") + 8)
+    ]
 
 
 def test_the_documented_nginx_logs_staff_requests_only() -> None:
     block = _nginx_block()
     access = [line for line in block.splitlines() if line.strip().startswith("access_log")]
-    assert access and all("if=$sipadu_loggable" in line or line.split()[1] == "off;"
-                          for line in access)
+    assert access and all(
+        "if=$sipadu_loggable" in line or line.split()[1] == "off;" for line in access
+    )
     log_format = next(line for line in block.splitlines() if line.startswith("log_format"))
     assert "$remote_addr" not in log_format and "$http_user_agent" not in log_format
-    mapping = block[block.index("map $uri $sipadu_loggable"):]
-    mapping = mapping[mapping.index("{") + 1:mapping.index("}")]
+    mapping = block[block.index("map $uri $sipadu_loggable") :]
+    mapping = mapping[mapping.index("{") + 1 : mapping.index("}")]
     rules = [line.split() for line in mapping.splitlines() if line.strip()]
     assert rules[-1] == ["default", "0;"]
     patterns = [(re.compile(rule[0][1:]), rule[1]) for rule in rules[:-1]]
 
     def loggable(path: str) -> bool:
-        return next((value for pattern, value in patterns if pattern.search(path)),
-                    "0;") == "1;"
+        return next((value for pattern, value in patterns if pattern.search(path)), "0;") == "1;"
 
     for path in (*REPORTER_PATHS, *STAFF_PATHS, *SETUP_LINK_PATHS):
         assert loggable(path) == is_logged_path(path), path

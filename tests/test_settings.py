@@ -22,26 +22,39 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_environment_overrides(tmp_path: Path) -> None:
-    settings = settings_from_env({
-        "SIPADU_DATABASE_URL": "postgresql+psycopg://u@db/sipadu",
-        "SIPADU_KEYS_DIR": str(tmp_path / "k"), "SIPADU_BASE_URL": "https://lapor.example",
-        "SIPADU_ARGON2_MEMORY_KIB": str(128 * 1024), "SIPADU_DEFAULT_LOCALE": "en",
-    })
+    settings = settings_from_env(
+        {
+            "SIPADU_DATABASE_URL": "postgresql+psycopg://u@db/sipadu",
+            "SIPADU_KEYS_DIR": str(tmp_path / "k"),
+            "SIPADU_BASE_URL": "https://lapor.example",
+            "SIPADU_ARGON2_MEMORY_KIB": str(128 * 1024),
+            "SIPADU_DEFAULT_LOCALE": "en",
+        }
+    )
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert settings.database_connect_timeout == 5  # bounded even when not configured
-    assert settings_from_env({"SIPADU_DATABASE_CONNECT_TIMEOUT": "12"}) \
-        .database_connect_timeout == 12
+    assert (
+        settings_from_env({"SIPADU_DATABASE_CONNECT_TIMEOUT": "12"}).database_connect_timeout == 12
+    )
     assert settings.keys_dir == tmp_path / "k"
     assert settings.uses_https and settings.argon2.memory_cost == 128 * 1024
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("SIPADU_MAX_REQUEST_BYTES", "lots"), ("SIPADU_ARGON2_TIME_COST", "1"),
-    ("SIPADU_ARGON2_MEMORY_KIB", "1024"), ("SIPADU_DEFAULT_LOCALE", "fr"),
-    ("SIPADU_BASE_URL", "ftp://x"), ("SIPADU_TRUSTED_PROXIES", "-1"),
-    ("SIPADU_ARGON2_SLOTS", "0"), ("SIPADU_ARGON2_WAIT_SECONDS", "-1"),
-    ("SIPADU_RATE_LIMITS_ENABLED", "maybe"), ("SIPADU_DATABASE_CONNECT_TIMEOUT", "1"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SIPADU_MAX_REQUEST_BYTES", "lots"),
+        ("SIPADU_ARGON2_TIME_COST", "1"),
+        ("SIPADU_ARGON2_MEMORY_KIB", "1024"),
+        ("SIPADU_DEFAULT_LOCALE", "fr"),
+        ("SIPADU_BASE_URL", "ftp://x"),
+        ("SIPADU_TRUSTED_PROXIES", "-1"),
+        ("SIPADU_ARGON2_SLOTS", "0"),
+        ("SIPADU_ARGON2_WAIT_SECONDS", "-1"),
+        ("SIPADU_RATE_LIMITS_ENABLED", "maybe"),
+        ("SIPADU_DATABASE_CONNECT_TIMEOUT", "1"),
+    ],
+)
 def test_bad_values_are_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         settings_from_env({name: value})
@@ -51,8 +64,13 @@ def test_rate_limit_and_argon2_gate_settings() -> None:
     defaults = settings_from_env({})
     assert defaults.rate_limits_enabled and defaults.argon2_slots == 2
     assert defaults.argon2_wait_seconds == 5.0
-    settings = settings_from_env({"SIPADU_RATE_LIMITS_ENABLED": "false",
-                                  "SIPADU_ARGON2_SLOTS": "4", "SIPADU_ARGON2_WAIT_SECONDS": "0"})
+    settings = settings_from_env(
+        {
+            "SIPADU_RATE_LIMITS_ENABLED": "false",
+            "SIPADU_ARGON2_SLOTS": "4",
+            "SIPADU_ARGON2_WAIT_SECONDS": "0",
+        }
+    )
     assert not settings.rate_limits_enabled and settings.argon2_slots == 4
     assert settings.argon2_wait_seconds == 0.0
     assert settings_from_env({"SIPADU_RATE_LIMITS_ENABLED": " ON "}).rate_limits_enabled
@@ -60,8 +78,12 @@ def test_rate_limit_and_argon2_gate_settings() -> None:
 
 def _settings_with_keys(tmp_path: Path) -> object:
     generate_missing_keys(tmp_path / "keys")
-    return settings_from_env({"SIPADU_KEYS_DIR": str(tmp_path / "keys"),
-                              "SIPADU_INSTANCE_DIR": str(tmp_path / "instance")})
+    return settings_from_env(
+        {
+            "SIPADU_KEYS_DIR": str(tmp_path / "keys"),
+            "SIPADU_INSTANCE_DIR": str(tmp_path / "instance"),
+        }
+    )
 
 
 def test_app_refuses_missing_key_and_names_the_fix(tmp_path: Path) -> None:

@@ -21,16 +21,20 @@ def upgrade() -> None:
     # batch mode: SQLite cannot add a foreign key with ALTER TABLE.
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("retention_extended_by", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("retention_reason_sealed", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("retention_reason_sealed", sa.LargeBinary(), nullable=True))
         batch_op.create_foreign_key(
-            batch_op.f("fk_cases_retention_extended_by_staff_accounts"), "staff_accounts",
-            ["retention_extended_by"], ["id"], ondelete="SET NULL")
+            batch_op.f("fk_cases_retention_extended_by_staff_accounts"),
+            "staff_accounts",
+            ["retention_extended_by"],
+            ["id"],
+            ondelete="SET NULL",
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_constraint(
-            batch_op.f("fk_cases_retention_extended_by_staff_accounts"), type_="foreignkey")
+            batch_op.f("fk_cases_retention_extended_by_staff_accounts"), type_="foreignkey"
+        )
         batch_op.drop_column("retention_reason_sealed")
         batch_op.drop_column("retention_extended_by")

@@ -20,12 +20,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_case_grants_staff_reason_case", "case_grants",
-                    ["staff_id", "reason", "case_id"])
+    op.create_index(
+        "ix_case_grants_staff_reason_case", "case_grants", ["staff_id", "reason", "case_id"]
+    )
     op.create_index("ix_cases_received_on_id", "cases", ["received_on", "id"])
     op.create_index("ix_cases_status_received_on", "cases", ["status", "received_on"])
-    op.create_index("ix_cases_deadlines", "cases", [
-        "status", "received_on", "acknowledged_on", "decided_on", "last_feedback_on"])
+    op.create_index(
+        "ix_cases_deadlines",
+        "cases",
+        ["status", "received_on", "acknowledged_on", "decided_on", "last_feedback_on"],
+    )
 
 
 def downgrade() -> None:

@@ -23,24 +23,29 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("staff_accounts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("activation_approved_at", sa.DateTime(timezone=True),
-                                      nullable=True))
+        batch_op.add_column(
+            sa.Column("activation_approved_at", sa.DateTime(timezone=True), nullable=True)
+        )
     op.execute("UPDATE staff_accounts SET activation_approved_at = created_at")
     with op.batch_alter_table("setup_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("staff_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_setup_tokens_staff_id"), ["staff_id"],
-                              unique=False)
+        batch_op.create_index(batch_op.f("ix_setup_tokens_staff_id"), ["staff_id"], unique=False)
         batch_op.create_foreign_key(
-            batch_op.f("fk_setup_tokens_staff_id_staff_accounts"), "staff_accounts",
-            ["staff_id"], ["id"], ondelete="CASCADE")
+            batch_op.f("fk_setup_tokens_staff_id_staff_accounts"),
+            "staff_accounts",
+            ["staff_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
 
 
 def downgrade() -> None:
     # Account links cannot exist without their column: drop them (first-run links stay).
     op.execute("DELETE FROM setup_tokens WHERE staff_id IS NOT NULL")
     with op.batch_alter_table("setup_tokens", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_setup_tokens_staff_id_staff_accounts"),
-                                 type_="foreignkey")
+        batch_op.drop_constraint(
+            batch_op.f("fk_setup_tokens_staff_id_staff_accounts"), type_="foreignkey"
+        )
         batch_op.drop_index(batch_op.f("ix_setup_tokens_staff_id"))
         batch_op.drop_column("staff_id")
     with op.batch_alter_table("staff_accounts", schema=None) as batch_op:

@@ -45,4 +45,5 @@ class SetupToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     staff_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )

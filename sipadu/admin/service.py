@@ -115,8 +115,9 @@ def get_instance_settings(db: Session) -> InstanceSettings:
     return saved_instance_settings(db) or InstanceSettings()
 
 
-def save_instance_settings(db: Session, values: InstanceSettings, *, audit_key: bytes,
-                           actor: str) -> None:
+def save_instance_settings(
+    db: Session, values: InstanceSettings, *, audit_key: bytes, actor: str
+) -> None:
     """Validate and store the settings (one row), audited as ``settings:changed``."""
     _validate(values)
     row = db.get(InstanceSetting, SETTINGS_KEY)
@@ -135,15 +136,22 @@ def _safe_link(tag: str, name: str, value: str) -> bool:
 
 def sanitize_html(html: str) -> str:
     """Keep only the allow-listed tags; links only http(s)/mailto, opened without referrer."""
-    cleaned = bleach.clean(html, tags=ALLOWED_TAGS, attributes=_safe_link,
-                           protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True)
+    cleaned = bleach.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=_safe_link,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
     # Every remaining link gets rel="noopener noreferrer", whatever the admin typed.
     linker = bleach.linkifier.Linker(callbacks=[_force_rel], skip_tags=None, parse_email=False)
     return str(linker.linkify(cleaned))
 
 
-def _force_rel(attrs: dict[tuple[str | None, str], str],
-               new: bool = False) -> dict[tuple[str | None, str], str] | None:
+def _force_rel(
+    attrs: dict[tuple[str | None, str], str], new: bool = False
+) -> dict[tuple[str | None, str], str] | None:
     href = attrs.get((None, "href"), "")
     if new:
         # Do not turn bare text into links: only what the admin marked up is a link.
@@ -154,8 +162,7 @@ def _force_rel(attrs: dict[tuple[str | None, str], str],
     return attrs
 
 
-def set_public_text(db: Session, key: str, html: str, *, audit_key: bytes,
-                    actor: str) -> str:
+def set_public_text(db: Session, key: str, html: str, *, audit_key: bytes, actor: str) -> str:
     """Sanitise and store a public text (empty text removes it); returns what is stored."""
     if key not in PUBLIC_TEXT_KEYS:
         raise UnknownPublicTextError(key)

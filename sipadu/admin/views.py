@@ -31,8 +31,13 @@ TEXT_LABELS = {
     "guidance": lazy_gettext("Guidance for reporters"),
     "privacy_notice": lazy_gettext("Privacy notice"),
 }
-_INT_FIELDS = ("acknowledge_working_days", "verification_days", "feedback_days",
-               "resolution_days", "due_soon_working_days")
+_INT_FIELDS = (
+    "acknowledge_working_days",
+    "verification_days",
+    "feedback_days",
+    "resolution_days",
+    "due_soon_working_days",
+)
 
 
 def _actor() -> str:
@@ -52,8 +57,12 @@ def _account(staff_id: int) -> StaffAccount:
 @require_roles("admin")
 def accounts() -> str:
     """Every staff account with its role, state and actions."""
-    return render_template("admin/accounts.html", accounts=service.list_accounts(db_session()),
-                           roles=ROLES, me=_actor())
+    return render_template(
+        "admin/accounts.html",
+        accounts=service.list_accounts(db_session()),
+        roles=ROLES,
+        me=_actor(),
+    )
 
 
 @bp.post("/accounts")
@@ -63,23 +72,37 @@ def create_account() -> ResponseReturnValue:
     form, db = request.form, db_session()
     try:
         link = staff_accounts.create_pending_account(
-            db, form.get("username", ""), form.get("role", ""), audit_key=current_audit_key(),
-            actor=_actor(), email=form.get("email"))
+            db,
+            form.get("username", ""),
+            form.get("role", ""),
+            audit_key=current_audit_key(),
+            actor=_actor(),
+            email=form.get("email"),
+        )
     except service.StaffServiceError as error:
         db.rollback()
-        return render_template("admin/accounts.html", accounts=service.list_accounts(db),
-                               roles=ROLES, me=_actor(), errors=account_errors(error)), 400
+        return render_template(
+            "admin/accounts.html",
+            accounts=service.list_accounts(db),
+            roles=ROLES,
+            me=_actor(),
+            errors=account_errors(error),
+        ), 400
     db.commit()
     return _link_page(link, reset=False)
 
 
 def _link_page(link: staff_accounts.SetupLink, *, reset: bool) -> str:
     # Rendered once in this response, never flashed: the flash would sit in the cookie.
-    return render_template("admin/setup_link.html", account=link.account, reset=reset,
-                           first=not activation.readers_exist(db_session()),
-                           url=link.url(current_settings().base_url),
-                           hours=int(ACCOUNT_SETUP_LIFETIME.total_seconds() // 3600),
-                           expires=link.expires_at.strftime("%Y-%m-%d %H:%M UTC"))
+    return render_template(
+        "admin/setup_link.html",
+        account=link.account,
+        reset=reset,
+        first=not activation.readers_exist(db_session()),
+        url=link.url(current_settings().base_url),
+        hours=int(ACCOUNT_SETUP_LIFETIME.total_seconds() // 3600),
+        expires=link.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+    )
 
 
 @bp.post("/accounts/<int:staff_id>/deactivate")
@@ -92,8 +115,10 @@ def deactivate(staff_id: int) -> ResponseReturnValue:
         return redirect(url_for("admin.accounts"), code=303)
     service.deactivate(db_session(), account, audit_key=current_audit_key(), actor=_actor())
     db_session().commit()
-    flash(gettext("Account %(name)s deactivated; its sessions were ended.",
-                  name=account.username), "success")
+    flash(
+        gettext("Account %(name)s deactivated; its sessions were ended.", name=account.username),
+        "success",
+    )
     return redirect(url_for("admin.accounts"), code=303)
 
 
@@ -103,8 +128,9 @@ def set_email(staff_id: int) -> ResponseReturnValue:
     """Set or clear the address that receives content-free notifications."""
     account, db = _account(staff_id), db_session()
     try:
-        service.set_email(db, account, request.form.get("email"), audit_key=current_audit_key(),
-                          actor=_actor())
+        service.set_email(
+            db, account, request.form.get("email"), audit_key=current_audit_key(), actor=_actor()
+        )
     except service.InvalidEmailError as error:
         db.rollback()
         flash(account_errors(error)[0], "error")
@@ -122,26 +148,36 @@ def reset(staff_id: int) -> ResponseReturnValue:
     account, db = _account(staff_id), db_session()
     if request.method == "GET":
         return render_template("admin/reset.html", account=account)
-    lost, link = staff_accounts.reset_account(db, account, audit_key=current_audit_key(),
-                                        actor=_actor())
+    lost, link = staff_accounts.reset_account(
+        db, account, audit_key=current_audit_key(), actor=_actor()
+    )
     db.commit()
-    flash(gettext("Account %(name)s was reset. %(count)d case grants no longer open and were "
-                  "removed: a supervisor must grant those cases again.",
-                  name=account.username, count=lost), "success")
+    flash(
+        gettext(
+            "Account %(name)s was reset. %(count)d case grants no longer open and were "
+            "removed: a supervisor must grant those cases again.",
+            name=account.username,
+            count=lost,
+        ),
+        "success",
+    )
     return _link_page(link, reset=True)
 
 
-def _settings_from_form(current: admin_service.InstanceSettings
-                        ) -> admin_service.InstanceSettings:
+def _settings_from_form(current: admin_service.InstanceSettings) -> admin_service.InstanceSettings:
     form = request.form
     numbers = {name: int(form.get(name, "")) for name in _INT_FIELDS}
-    policy = DeadlinePolicy(**numbers, verification_in_working_days=bool(
-        form.get("verification_in_working_days")))
-    return replace(current, deadlines=policy,
-                   holidays=parse_holiday_lines(form.get("holidays", "")),
-                   retention_days=int(form.get("retention_days", "")),
-                   max_file_mib=int(form.get("max_file_mib", "")),
-                   max_files=int(form.get("max_files", "")))
+    policy = DeadlinePolicy(
+        **numbers, verification_in_working_days=bool(form.get("verification_in_working_days"))
+    )
+    return replace(
+        current,
+        deadlines=policy,
+        holidays=parse_holiday_lines(form.get("holidays", "")),
+        retention_days=int(form.get("retention_days", "")),
+        max_file_mib=int(form.get("max_file_mib", "")),
+        max_files=int(form.get("max_files", "")),
+    )
 
 
 def _current_settings() -> admin_service.InstanceSettings:
@@ -153,7 +189,8 @@ def _current_settings() -> admin_service.InstanceSettings:
     env = current_settings()
     return admin_service.InstanceSettings(
         max_file_mib=min(1024, max(1, env.max_file_bytes // admin_service.MIB)),
-        max_files=min(50, max(1, env.max_files)))
+        max_files=min(50, max(1, env.max_files)),
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -166,13 +203,18 @@ def settings() -> ResponseReturnValue:
         return render_template("admin/settings.html", values=current)
     errors: list[str] = []
     try:
-        admin_service.save_instance_settings(db, _settings_from_form(current),
-                                             audit_key=current_audit_key(), actor=_actor())
+        admin_service.save_instance_settings(
+            db, _settings_from_form(current), audit_key=current_audit_key(), actor=_actor()
+        )
     except HolidayParseError as error:
         errors = [str(problem) for problem in error.problems]
     except (ValueError, DeadlinePolicyError):
-        errors = [gettext("Every number must be a whole number within its range: deadlines "
-                          "1-366 days, retention 30-3650 days, files 1-1024 MiB, 1-50 files.")]
+        errors = [
+            gettext(
+                "Every number must be a whole number within its range: deadlines "
+                "1-366 days, retention 30-3650 days, files 1-1024 MiB, 1-50 files."
+            )
+        ]
     if errors:
         db.rollback()
         return render_template("admin/settings.html", values=current, errors=errors), 400
@@ -189,8 +231,13 @@ def texts() -> ResponseReturnValue:
     if request.method == "POST":
         try:
             for key in admin_service.PUBLIC_TEXT_KEYS:
-                admin_service.set_public_text(db, key, request.form.get(key, ""),
-                                              audit_key=current_audit_key(), actor=_actor())
+                admin_service.set_public_text(
+                    db,
+                    key,
+                    request.form.get(key, ""),
+                    audit_key=current_audit_key(),
+                    actor=_actor(),
+                )
         except admin_service.PublicTextTooLongError:
             db.rollback()
             flash(gettext("A text is too long (at most 20,000 characters)."), "error")
@@ -198,8 +245,9 @@ def texts() -> ResponseReturnValue:
         db.commit()
         flash(gettext("Public texts saved. Disallowed markup was removed."), "success")
         return redirect(url_for("admin.texts"), code=303)
-    current = {key: admin_service.get_public_text(db, key) or ""
-               for key in admin_service.PUBLIC_TEXT_KEYS}
+    current = {
+        key: admin_service.get_public_text(db, key) or "" for key in admin_service.PUBLIC_TEXT_KEYS
+    }
     return render_template("admin/texts.html", texts=current, labels=TEXT_LABELS)
 
 

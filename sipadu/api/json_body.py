@@ -46,8 +46,9 @@ class JsonBodyError(Exception):
     """A JSON body refused before the view used it; ``response`` is its JSON answer (the
     API blueprint answers with it)."""
 
-    def __init__(self, status: int, message: str, code: str,
-                 fields: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, code: str, fields: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(status)
         body: dict[str, Any] = {"code": code, "message": message}
         if fields:
@@ -60,23 +61,31 @@ class JsonBodyError(Exception):
 JSON_BODY_ERRORS = (400, 413, 415, 422)
 
 
-def json_request_body(schema: Mapping[str, Any], max_bytes: int = DEFAULT_JSON_LIMIT,
-                      ) -> dict[str, Any]:
+def json_request_body(
+    schema: Mapping[str, Any],
+    max_bytes: int = DEFAULT_JSON_LIMIT,
+) -> dict[str, Any]:
     """The OpenAPI ``requestBody`` of a JSON operation, its cap stated."""
-    return {"required": True,
-            "description": (f"One JSON object of at most {max_bytes // KIB} KiB (413 above). "
-                            "Unknown fields are refused (422 naming them); malformed JSON, "
-                            "duplicate keys, NaN and nesting deeper than "
-                            f"{MAX_DEPTH} levels are refused with 400."),
-            "content": {"application/json": {"schema": dict(schema)}}}
+    return {
+        "required": True,
+        "description": (
+            f"One JSON object of at most {max_bytes // KIB} KiB (413 above). "
+            "Unknown fields are refused (422 naming them); malformed JSON, "
+            "duplicate keys, NaN and nesting deeper than "
+            f"{MAX_DEPTH} levels are refused with 400."
+        ),
+        "content": {"application/json": {"schema": dict(schema)}},
+    }
 
 
 def accepts_json(fields: FieldSpec, max_bytes: int = DEFAULT_JSON_LIMIT) -> Callable[[F], F]:
     """Declare that a view reads a JSON object of ``fields``, at most ``max_bytes`` long."""
+
     def decorate(view: F) -> F:
         setattr(view, _LIMIT_ATTRIBUTE, max_bytes)
         setattr(view, _FIELDS_ATTRIBUTE, fields)
         return view
+
     return decorate
 
 
@@ -97,8 +106,11 @@ def _current_view() -> Callable[..., Any] | None:
 
 def too_large(limit: int) -> JsonBodyError:
     """The 413 for a JSON body over ``limit`` bytes."""
-    return JsonBodyError(413, gettext("The JSON body is too large (at most %(limit)s KiB).",
-                                      limit=limit // KIB), "too_large")
+    return JsonBodyError(
+        413,
+        gettext("The JSON body is too large (at most %(limit)s KiB).", limit=limit // KIB),
+        "too_large",
+    )
 
 
 def refuse_oversized_json() -> Any:
@@ -160,15 +172,17 @@ def _has_lone_surrogate(value: object) -> bool:
 
 
 def _malformed() -> JsonBodyError:
-    return JsonBodyError(400, gettext("The body is not valid JSON: send one JSON object, "
-                                      "without repeated keys."), "invalid_json")
+    return JsonBodyError(
+        400,
+        gettext("The body is not valid JSON: send one JSON object, without repeated keys."),
+        "invalid_json",
+    )
 
 
 def parse_json_object(data: bytes | str, fields: FieldSpec) -> dict[str, Any]:
     """Parse and check one JSON object of ``fields``; raises JsonBodyError."""
     try:
-        document = json.loads(data, object_pairs_hook=_no_duplicates,
-                              parse_constant=_no_constant)
+        document = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise _malformed() from None
     if not isinstance(document, dict):
@@ -179,8 +193,11 @@ def parse_json_object(data: bytes | str, fields: FieldSpec) -> dict[str, Any]:
     unknown = [name[:MAX_NAME_CHARS] for name in unknown_fields(document, fields)][:MAX_NAMED]
     if unknown:
         raise JsonBodyError(
-            422, gettext("Unknown fields: %(fields)s.", fields=", ".join(unknown)),
-            "unknown_fields", {name: gettext("This field is not known.") for name in unknown})
+            422,
+            gettext("Unknown fields: %(fields)s.", fields=", ".join(unknown)),
+            "unknown_fields",
+            {name: gettext("This field is not known.") for name in unknown},
+        )
     return document
 
 
@@ -204,8 +221,9 @@ def json_object() -> dict[str, Any]:
     if limit is None:
         raise RuntimeError("the view did not declare @accepts_json")
     if request.mimetype not in JSON_TYPES:
-        raise JsonBodyError(415, gettext("Send the body as application/json."),
-                            "unsupported_media_type")
+        raise JsonBodyError(
+            415, gettext("Send the body as application/json."), "unsupported_media_type"
+        )
     return parse_json_object(_read_capped(limit), fields_of(view))
 
 
@@ -218,4 +236,3 @@ def json_text_part(text: str | None) -> dict[str, Any] | None:
     if len(text.encode("utf-8")) > limit:
         raise too_large(limit)
     return parse_json_object(text, fields_of(view))
-

@@ -15,20 +15,31 @@ _SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
         "required": ["error"],
-        "properties": {"error": {
-            "type": "object", "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                           "fields": {"type": "object", "description": (
-                               "Field name (dotted when nested) to what is wrong with it"),
-                               "additionalProperties": {"type": "string"}}},
-        }},
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {
+                        "type": "object",
+                        "description": ("Field name (dotted when nested) to what is wrong with it"),
+                        "additionalProperties": {"type": "string"},
+                    },
+                },
+            }
+        },
     },
 }
 _SECURITY: dict[str, Any] = {}
 
 
-def register(paths: Mapping[str, Any], schemas: Mapping[str, Any] | None = None,
-             security_schemes: Mapping[str, Any] | None = None) -> None:
+def register(
+    paths: Mapping[str, Any],
+    schemas: Mapping[str, Any] | None = None,
+    security_schemes: Mapping[str, Any] | None = None,
+) -> None:
     """Add a domain's operations; a path may gather methods from several domains."""
     for path, operations in paths.items():
         _PATHS.setdefault(path, {}).update(copy.deepcopy(dict(operations)))
@@ -38,21 +49,29 @@ def register(paths: Mapping[str, Any], schemas: Mapping[str, Any] | None = None,
 
 def error_responses(*codes: int) -> dict[str, Any]:
     """Standard error responses for an operation."""
-    return {str(code): {"description": "Error",
-                        "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/Error"}}}}
-            for code in codes}
+    return {
+        str(code): {
+            "description": "Error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for code in codes
+    }
 
 
 def document() -> dict[str, Any]:
     """The full OpenAPI 3.1 document."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "SIPADU API", "version": "1",
-                 "description": "Anonymous reports and case work for the Inspektorat. "
-                                "Token auth only: the API never sets cookies."},
+        "info": {
+            "title": "SIPADU API",
+            "version": "1",
+            "description": "Anonymous reports and case work for the Inspektorat. "
+            "Token auth only: the API never sets cookies.",
+        },
         "servers": [{"url": "/api/v1"}],
         "paths": copy.deepcopy(_PATHS),
-        "components": {"schemas": copy.deepcopy(_SCHEMAS),
-                       "securitySchemes": copy.deepcopy(_SECURITY)},
+        "components": {
+            "schemas": copy.deepcopy(_SCHEMAS),
+            "securitySchemes": copy.deepcopy(_SECURITY),
+        },
     }

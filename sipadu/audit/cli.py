@@ -30,21 +30,29 @@ audit_cli = AppGroup("audit", help="Audit log tools.")
 
 @audit_cli.command("verify")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--anchor", default=None, metavar="[SEQ:]HASH",
-              help="A head hash recorded earlier (from `sipadu audit export`) that must still "
-                   "be in the chain, at its place.")
+@click.option(
+    "--anchor",
+    default=None,
+    metavar="[SEQ:]HASH",
+    help="A head hash recorded earlier (from `sipadu audit export`) that must still "
+    "be in the chain, at its place.",
+)
 def verify_command(quiet: bool, anchor: str | None) -> None:
     """Walk the audit chain; exit 1 naming the first row that was edited, removed or moved."""
     keyring = current_settings().keyring
     assert keyring is not None  # noqa: S101
     session = db_session()
     total = count_events(session)
-    with click.progressbar(length=total, label="Verifying audit log", file=sys.stderr,
-                           hidden=quiet or total == 0) as bar:
+    with click.progressbar(
+        length=total, label="Verifying audit log", file=sys.stderr, hidden=quiet or total == 0
+    ) as bar:
         report = verify_chain(session, keyring.audit_hmac_key, progress=bar.update)
     if not report.ok:
-        click.echo(f"Audit log FAILED at row {report.first_bad_seq}: {report.problem}. "
-                   f"{report.rows_checked} rows before it are intact.", err=True)
+        click.echo(
+            f"Audit log FAILED at row {report.first_bad_seq}: {report.problem}. "
+            f"{report.rows_checked} rows before it are intact.",
+            err=True,
+        )
         raise SystemExit(1)
     if anchor is not None:
         problem = check_anchor(session, anchor)
@@ -54,19 +62,22 @@ def verify_command(quiet: bool, anchor: str | None) -> None:
         click.echo("Anchor found: nothing up to the anchored row has changed.")
     queue = verify_queue(session, keyring.audit_hmac_key)
     if not queue.ok:
-        click.echo(f"Audit log FAILED in the queue of reporter events: {queue.problem}.",
-                   err=True)
+        click.echo(f"Audit log FAILED in the queue of reporter events: {queue.problem}.", err=True)
         raise SystemExit(1)
     # No count of today's queued events: it would date reporter actions (docs/audit.md).
     finished = finished_days_waiting(session)
     if report.rows_checked == 0 and finished == 0:
         click.echo("Audit log is empty: nothing to verify (a used instance always has rows).")
         return
-    click.echo(f"Audit log intact: {report.rows_checked} rows verified; the queue of reporter "
-               "events is intact (today's join the log after the day ends).")
+    click.echo(
+        f"Audit log intact: {report.rows_checked} rows verified; the queue of reporter "
+        "events is intact (today's join the log after the day ends)."
+    )
     if finished:
-        click.echo(f"{finished} reporter events of finished days wait to be sealed: "
-                   "run `sipadu audit seal-day`.")
+        click.echo(
+            f"{finished} reporter events of finished days wait to be sealed: "
+            "run `sipadu audit seal-day`."
+        )
 
 
 @audit_cli.command("seal-day")
@@ -89,8 +100,12 @@ def seal_day_command() -> None:
 
 
 @audit_cli.command("export")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the JSON lines to this file instead of stdout.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON lines to this file instead of stdout.",
+)
 def export_command(out: Path | None) -> None:
     """The chain as JSON lines; the head (``HEAD <seq>:<hash>``) goes to stderr, to anchor."""
     session = db_session()

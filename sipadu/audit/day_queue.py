@@ -68,18 +68,21 @@ def _associated(entry_id: str, day: date) -> bytes:
 
 
 def _seal(key: bytes, entry_id: str, event: QueuedEvent) -> bytes:
-    plain = json.dumps([event.tag, event.actor, event.case_code, event.outcome, event.detail],
-                       separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    plain = json.dumps(
+        [event.tag, event.actor, event.case_code, event.outcome, event.detail],
+        separators=(",", ":"),
+        ensure_ascii=True,
+    ).encode("ascii")
     nonce = secrets.token_bytes(_NONCE_BYTES)
-    return nonce + AESGCM(_seal_key(key)).encrypt(nonce, plain,
-                                                  _associated(entry_id, event.day))
+    return nonce + AESGCM(_seal_key(key)).encrypt(nonce, plain, _associated(entry_id, event.day))
 
 
 def _open(key: bytes, entry: AuditQueueEntry) -> QueuedEvent:
     blob = bytes(entry.sealed)
     try:
-        plain = AESGCM(_seal_key(key)).decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:],
-                                               _associated(entry.id, entry.day))
+        plain = AESGCM(_seal_key(key)).decrypt(
+            blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], _associated(entry.id, entry.day)
+        )
     except (InvalidTag, ValueError):
         raise AuditQueueError("a queued event was edited or forged") from None
     tag, actor, case_code, outcome, detail = json.loads(plain)
@@ -93,8 +96,9 @@ def _state_message(pending: int, queued_total: int) -> str:
 def _state_is_authentic(key: bytes, state: AuditQueueState) -> bool:
     if state.pending == 0 and state.queued_total == 0 and state.hmac == "":
         return True  # the migration's unsigned empty state
-    return hmac_lib.compare_digest(sign(key, _state_message(state.pending, state.queued_total)),
-                                   state.hmac)
+    return hmac_lib.compare_digest(
+        sign(key, _state_message(state.pending, state.queued_total)), state.hmac
+    )
 
 
 def _lock_state(session: Session) -> AuditQueueState:
@@ -102,8 +106,9 @@ def _lock_state(session: Session) -> AuditQueueState:
     return session.execute(stmt, execution_options={"populate_existing": True}).scalar_one()
 
 
-def _set_counts(key: bytes, state: AuditQueueState, pending: int, total: int,
-                authentic: bool) -> None:
+def _set_counts(
+    key: bytes, state: AuditQueueState, pending: int, total: int, authentic: bool
+) -> None:
     state.pending, state.queued_total = pending, total
     # A state that was already forged stays unsigned, so verify keeps reporting it rather
     # than this write signing the forgery.
@@ -127,8 +132,10 @@ def _check(session: Session, key: bytes, state: AuditQueueState) -> list[tuple[s
         raise AuditQueueError("the queue's count row was edited")
     entries = list(session.scalars(select(AuditQueueEntry)))
     if len(entries) != state.pending:
-        raise AuditQueueError(f"the queue holds {len(entries)} events but its count row "
-                              f"records {state.pending} (an event was deleted or added)")
+        raise AuditQueueError(
+            f"the queue holds {len(entries)} events but its count row "
+            f"records {state.pending} (an event was deleted or added)"
+        )
     return [(entry.id, _open(key, entry)) for entry in entries]
 
 
@@ -170,8 +177,17 @@ def seal_days(session: Session, key: bytes, before: date | None = None) -> SealR
         shuffler.shuffle(events)
         midnight = datetime.combine(day, time(), UTC)
         for event in events:
-            append_event(session, key, head, midnight, event.tag, event.actor,
-                         event.case_code, event.outcome, event.detail)
+            append_event(
+                session,
+                key,
+                head,
+                midnight,
+                event.tag,
+                event.actor,
+                event.case_code,
+                event.outcome,
+                event.detail,
+            )
     session.execute(delete(AuditQueueEntry).where(AuditQueueEntry.id.in_(due_ids)))
     _set_counts(key, state, state.pending - len(due_ids), state.queued_total, True)
     session.flush()
@@ -181,8 +197,10 @@ def seal_days(session: Session, key: bytes, before: date | None = None) -> SealR
 def has_due_days(session: Session, before: date | None = None) -> bool:
     """Whether any queued event waits for a day that is over (a cheap indexed query)."""
     cutoff = before or today_utc()
-    return session.scalar(select(AuditQueueEntry.id).where(AuditQueueEntry.day < cutoff)
-                          .limit(1)) is not None
+    return (
+        session.scalar(select(AuditQueueEntry.id).where(AuditQueueEntry.day < cutoff).limit(1))
+        is not None
+    )
 
 
 def finished_days_waiting(session: Session, today: date | None = None) -> int:
@@ -190,13 +208,17 @@ def finished_days_waiting(session: Session, today: date | None = None) -> int:
     events are never counted where anyone sees them: a live count that rises the moment a
     reporter acts would time that reporter's actions to the minute for whoever polls it."""
     cutoff = today or today_utc()
-    count = session.scalar(select(func.count()).select_from(AuditQueueEntry)
-                           .where(AuditQueueEntry.day < cutoff))
+    count = session.scalar(
+        select(func.count()).select_from(AuditQueueEntry).where(AuditQueueEntry.day < cutoff)
+    )
     return int(count or 0)
 
 
 def pending_by_day(session: Session) -> dict[date, int]:
     """How many events wait per day (what the auditor console shows about the queue)."""
-    rows = session.execute(select(AuditQueueEntry.day, func.count())
-                           .group_by(AuditQueueEntry.day).order_by(AuditQueueEntry.day))
+    rows = session.execute(
+        select(AuditQueueEntry.day, func.count())
+        .group_by(AuditQueueEntry.day)
+        .order_by(AuditQueueEntry.day)
+    )
     return {day: int(count) for day, count in rows}

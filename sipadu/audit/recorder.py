@@ -11,9 +11,20 @@ from sipadu.db import db_session
 
 
 def audit(
-    tag: str, *, actor: str, case_code: str | None = None, outcome: str = "success",
+    tag: str,
+    *,
+    actor: str,
+    case_code: str | None = None,
+    outcome: str = "success",
     detail: Mapping[str, DetailValue] | None = None,
 ) -> AuditEvent | QueuedEvent:
     """Record an event in the current request's transaction (reporter events are queued)."""
-    return record_event(db_session(), current_audit_key(), tag, actor=actor,
-                        case_code=case_code, outcome=outcome, detail=detail)
+    return record_event(
+        db_session(),
+        current_audit_key(),
+        tag,
+        actor=actor,
+        case_code=case_code,
+        outcome=outcome,
+        detail=detail,
+    )

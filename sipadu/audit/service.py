@@ -81,8 +81,13 @@ def _iso(moment: datetime) -> str:
 
 
 def canonical_row(
-    seq: int, occurred_at: datetime, tag: str, actor: str,
-    case_code: str | None, outcome: str, detail: str,
+    seq: int,
+    occurred_at: datetime,
+    tag: str,
+    actor: str,
+    case_code: str | None,
+    outcome: str,
+    detail: str,
 ) -> bytes:
     """The exact bytes hashed for a row; any edit of any field changes them.
 
@@ -92,8 +97,10 @@ def canonical_row(
     every row of the chain).
     """
     code = "null" if case_code is None else _quote(case_code)
-    text = (f"[{int(seq)},{_quote(_iso(occurred_at))},{_quote(tag)},{_quote(actor)},"
-            f"{code},{_quote(outcome)},{_quote(detail)}]")
+    text = (
+        f"[{int(seq)},{_quote(_iso(occurred_at))},{_quote(tag)},{_quote(actor)},"
+        f"{code},{_quote(outcome)},{_quote(detail)}]"
+    )
     return text.encode("ascii")
 
 
@@ -136,16 +143,30 @@ def lock_head(session: Session) -> AuditHead:
 
 
 def append_event(
-    session: Session, key: bytes, head: AuditHead, occurred_at: datetime, tag: str,
-    actor: str, case_code: str | None, outcome: str, detail_text: str,
+    session: Session,
+    key: bytes,
+    head: AuditHead,
+    occurred_at: datetime,
+    tag: str,
+    actor: str,
+    case_code: str | None,
+    outcome: str,
+    detail_text: str,
 ) -> AuditEvent:
     """Append one already validated event after ``head`` (locked by the caller)."""
     seq = head.seq + 1
     canonical = canonical_row(seq, occurred_at, tag, actor, case_code, outcome, detail_text)
     row_hash = chain_hash(head.hash, canonical)
     event = AuditEvent(
-        seq=seq, occurred_at=occurred_at, tag=tag, actor=actor, case_code=case_code,
-        outcome=outcome, detail=detail_text, prev_hash=head.hash, hash=row_hash,
+        seq=seq,
+        occurred_at=occurred_at,
+        tag=tag,
+        actor=actor,
+        case_code=case_code,
+        outcome=outcome,
+        detail=detail_text,
+        prev_hash=head.hash,
+        hash=row_hash,
         hmac=sign(key, row_hash),
     )
     session.add(event)
@@ -161,8 +182,14 @@ def is_day_only(tag: str, actor: str) -> bool:
 
 
 def record_event(
-    session: Session, key: bytes, tag: str, *, actor: str, case_code: str | None = None,
-    outcome: str = "success", detail: Mapping[str, DetailValue] | None = None,
+    session: Session,
+    key: bytes,
+    tag: str,
+    *,
+    actor: str,
+    case_code: str | None = None,
+    outcome: str = "success",
+    detail: Mapping[str, DetailValue] | None = None,
     now: datetime | None = None,
 ) -> AuditEvent | QueuedEvent:
     """Record one event in the caller's transaction (flushed, not committed).
@@ -177,11 +204,11 @@ def record_event(
     if is_day_only(tag, actor):
         from sipadu.audit.day_queue import enqueue_event
 
-        return enqueue_event(session, key, QueuedEvent(moment.date(), tag, actor, case_code,
-                                                       outcome, detail_text))
+        return enqueue_event(
+            session, key, QueuedEvent(moment.date(), tag, actor, case_code, outcome, detail_text)
+        )
     head = lock_head(session)
-    event = append_event(session, key, head, moment, tag, actor, case_code, outcome,
-                         detail_text)
+    event = append_event(session, key, head, moment, tag, actor, case_code, outcome, detail_text)
     session.flush()
     return event
 
@@ -192,9 +219,18 @@ def count_events(session: Session) -> int:
 
 
 # verify_chain reads plain column tuples: building ORM objects cost more than the hashing.
-_CHAIN_COLUMNS = (AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.tag, AuditEvent.actor,
-                  AuditEvent.case_code, AuditEvent.outcome, AuditEvent.detail,
-                  AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.hmac)
+_CHAIN_COLUMNS = (
+    AuditEvent.seq,
+    AuditEvent.occurred_at,
+    AuditEvent.tag,
+    AuditEvent.actor,
+    AuditEvent.case_code,
+    AuditEvent.outcome,
+    AuditEvent.detail,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+    AuditEvent.hmac,
+)
 _ChainRow = tuple[int, datetime, str, str, str | None, str, str, str, str, str]
 
 
@@ -224,7 +260,10 @@ _CATCH_UP_PASSES = 3
 
 
 def verify_chain(
-    session: Session, key: bytes, progress: Callable[[int], None] | None = None, *,
+    session: Session,
+    key: bytes,
+    progress: Callable[[int], None] | None = None,
+    *,
     after: tuple[int, str] = (0, GENESIS_HASH),
 ) -> ChainReport:
     """Walk the chain in order from the row after ``after`` (``(seq, hash)`` of a row known
@@ -236,8 +275,7 @@ def verify_chain(
     for _ in range(_CATCH_UP_PASSES):
         walked = _walk(session, key, signer, last_seq, last_hash, progress)
         if isinstance(walked, ChainReport):
-            return ChainReport(checked + walked.rows_checked, walked.first_bad_seq,
-                               walked.problem)
+            return ChainReport(checked + walked.rows_checked, walked.first_bad_seq, walked.problem)
         count, last_seq, last_hash = walked
         checked += count
         head = _read_head(session)
@@ -248,21 +286,33 @@ def verify_chain(
     return _check_head(session, key, checked, last_seq, last_hash)
 
 
-def _walk(session: Session, key: bytes, signer: ChainSigner, start_seq: int, prev_hash: str,
-          progress: Callable[[int], None] | None) -> tuple[int, int, str] | ChainReport:
+def _walk(
+    session: Session,
+    key: bytes,
+    signer: ChainSigner,
+    start_seq: int,
+    prev_hash: str,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, int, str] | ChainReport:
     """Check the rows after ``start_seq``: ``(rows, last seq, last hash)`` or the failure."""
     expected, checked = start_seq + 1, 0
     # Core rows through the session's connection (same transaction): no ORM loading step.
-    rows = session.connection().execute(select(*_CHAIN_COLUMNS).where(AuditEvent.seq > start_seq)
-                                        .order_by(AuditEvent.seq)
-                                        .execution_options(yield_per=5000))
+    rows = session.connection().execute(
+        select(*_CHAIN_COLUMNS)
+        .where(AuditEvent.seq > start_seq)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=5000)
+    )
     for row in rows:
         seq, at, tag, actor, code, outcome, detail, row_prev, row_hash, mac = row
         # The same checks as _check_row, inline: this loop runs once per row of the chain.
-        if (seq != expected or row_prev != prev_hash
-                or chain_hash(prev_hash, canonical_row(seq, at, tag, actor, code, outcome,
-                                                       detail)) != row_hash
-                or not hmac_lib.compare_digest(signer(row_hash), mac)):
+        if (
+            seq != expected
+            or row_prev != prev_hash
+            or chain_hash(prev_hash, canonical_row(seq, at, tag, actor, code, outcome, detail))
+            != row_hash
+            or not hmac_lib.compare_digest(signer(row_hash), mac)
+        ):
             return ChainReport(checked, seq, _check_row(row, key, expected, prev_hash))
         expected, prev_hash, checked = expected + 1, row_hash, checked + 1
         if progress is not None and checked % _PROGRESS_STEP == 0:
@@ -272,13 +322,15 @@ def _walk(session: Session, key: bytes, signer: ChainSigner, start_seq: int, pre
 
 def _read_head(session: Session) -> tuple[int, str, str] | None:
     """``(seq, hash, hmac)`` of the head as stored now (not a copy the session holds)."""
-    row = session.execute(select(AuditHead.seq, AuditHead.hash, AuditHead.hmac)
-                          .where(AuditHead.id == HEAD_ID)).first()
+    row = session.execute(
+        select(AuditHead.seq, AuditHead.hash, AuditHead.hmac).where(AuditHead.id == HEAD_ID)
+    ).first()
     return (int(row[0]), str(row[1]), str(row[2])) if row is not None else None
 
 
-def _check_head(session: Session, key: bytes, checked: int, last_seq: int,
-                last_hash: str) -> ChainReport:
+def _check_head(
+    session: Session, key: bytes, checked: int, last_seq: int, last_hash: str
+) -> ChainReport:
     head = _read_head(session)
     if head is None:
         return ChainReport(checked, None, "the head row is missing")
@@ -286,20 +338,32 @@ def _check_head(session: Session, key: bytes, checked: int, last_seq: int,
     if not _head_is_authentic(key, head_seq, head_hash, head_mac):
         return ChainReport(checked, head_seq, "the head row was edited")
     if head_seq != last_seq or head_hash != last_hash:
-        return ChainReport(checked, last_seq + 1,
-                           f"the head records {head_seq} rows but {last_seq} remain (truncated)")
+        return ChainReport(
+            checked,
+            last_seq + 1,
+            f"the head records {head_seq} rows but {last_seq} remain (truncated)",
+        )
     return ChainReport(checked)
 
 
 def export_rows(session: Session) -> Iterator[dict[str, object]]:
     """Every row in chain order, as JSON-ready dicts (what an auditor archives)."""
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(
-        yield_per=5000)).scalars()
+    rows = session.execute(
+        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=5000)
+    ).scalars()
     for row in rows:
-        yield {"seq": row.seq, "occurred_at": _iso(row.occurred_at), "tag": row.tag,
-               "actor": row.actor, "case_code": row.case_code, "outcome": row.outcome,
-               "detail": row.detail, "prev_hash": row.prev_hash, "hash": row.hash,
-               "hmac": row.hmac}
+        yield {
+            "seq": row.seq,
+            "occurred_at": _iso(row.occurred_at),
+            "tag": row.tag,
+            "actor": row.actor,
+            "case_code": row.case_code,
+            "outcome": row.outcome,
+            "detail": row.detail,
+            "prev_hash": row.prev_hash,
+            "hash": row.hash,
+            "hmac": row.hmac,
+        }
 
 
 def chain_head(session: Session) -> tuple[int, str]:

@@ -54,15 +54,19 @@ def _filtered(filters: AuditFilter) -> Select[AuditEvent]:
     stmt = select(AuditEvent)
     if filters.tag:
         # "staff:" matches every staff event; a full tag matches exactly.
-        stmt = stmt.where(AuditEvent.tag.startswith(filters.tag, autoescape=True)
-                          if filters.tag.endswith(":") else AuditEvent.tag == filters.tag)
+        stmt = stmt.where(
+            AuditEvent.tag.startswith(filters.tag, autoescape=True)
+            if filters.tag.endswith(":")
+            else AuditEvent.tag == filters.tag
+        )
     if filters.actor:
         stmt = stmt.where(AuditEvent.actor == filters.actor)
     if filters.case_code:
         stmt = stmt.where(AuditEvent.case_code == filters.case_code.strip().upper())
     if filters.date_from:
-        stmt = stmt.where(AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(),
-                                                                     UTC))
+        stmt = stmt.where(
+            AuditEvent.occurred_at >= datetime.combine(filters.date_from, time(), UTC)
+        )
     if filters.date_to:
         end = datetime.combine(filters.date_to + timedelta(days=1), time(), UTC)
         stmt = stmt.where(AuditEvent.occurred_at < end)
@@ -75,8 +79,9 @@ def audit_page(db: Session, filters: AuditFilter, page: int = 1) -> AuditPage:
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    rows = db.scalars(stmt.order_by(AuditEvent.seq.desc())
-                      .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    rows = db.scalars(
+        stmt.order_by(AuditEvent.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    )
     return AuditPage(list(rows), page, pages, total)
 
 
@@ -96,26 +101,63 @@ def audit_csv(db: Session, filters: AuditFilter) -> Iterator[str]:
     stmt = _filtered(filters).order_by(AuditEvent.seq).execution_options(yield_per=1000)
     for event in db.scalars(stmt):
         # A reporter's events carry their day only; a time of 00:00 would suggest more.
-        moment = (event.occurred_at.date().isoformat() if is_day_only(event.tag, event.actor)
-                  else event.occurred_at.isoformat())
-        writer.writerow([event.seq, moment, event.tag, event.actor,
-                         event.case_code or "", event.outcome, event.detail, event.hash])
+        moment = (
+            event.occurred_at.date().isoformat()
+            if is_day_only(event.tag, event.actor)
+            else event.occurred_at.isoformat()
+        )
+        writer.writerow(
+            [
+                event.seq,
+                moment,
+                event.tag,
+                event.actor,
+                event.case_code or "",
+                event.outcome,
+                event.detail,
+                event.hash,
+            ]
+        )
         yield flush()
 
 
 def case_records(db: Session, today: date) -> list[CaseRecord]:
     """One metadata record per case, with deadline outcomes from the configured calendar."""
     settings = get_instance_settings(db)
-    columns = (Case.category, Case.status, Case.unit, Case.received_on, Case.acknowledged_on,
-               Case.decided_on, Case.last_feedback_on, Case.closed_on)
+    columns = (
+        Case.category,
+        Case.status,
+        Case.unit,
+        Case.received_on,
+        Case.acknowledged_on,
+        Case.decided_on,
+        Case.last_feedback_on,
+        Case.closed_on,
+    )
     records = []
     for row in db.execute(select(*columns)):
-        deadlines = case_deadlines(row.received_on, row.status, row.acknowledged_on,
-                                   row.decided_on, row.last_feedback_on, row.closed_on,
-                                   settings.deadlines, settings.holiday_dates, today=today)
+        deadlines = case_deadlines(
+            row.received_on,
+            row.status,
+            row.acknowledged_on,
+            row.decided_on,
+            row.last_feedback_on,
+            row.closed_on,
+            settings.deadlines,
+            settings.holiday_dates,
+            today=today,
+        )
         met = {str(d.kind): bool(d.met_on_time) for d in deadlines if d.met_on_time is not None}
-        records.append(CaseRecord(row.category, row.status, row.unit or UNKNOWN_UNIT,
-                                  row.received_on, row.closed_on, met))
+        records.append(
+            CaseRecord(
+                row.category,
+                row.status,
+                row.unit or UNKNOWN_UNIT,
+                row.received_on,
+                row.closed_on,
+                met,
+            )
+        )
     return records
 
 

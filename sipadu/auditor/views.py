@@ -41,16 +41,22 @@ def _date(name: str) -> date | None:
 
 def _malformed_dates() -> list[str]:
     """The date filters given that are not dates (YYYY-MM-DD), as typed."""
-    return [request.args[name][:32] for name in ("from", "to")
-            if request.args.get(name) and _date(name) is None]
+    return [
+        request.args[name][:32]
+        for name in ("from", "to")
+        if request.args.get(name) and _date(name) is None
+    ]
 
 
 def _filters() -> service.AuditFilter:
     args = request.args
-    return service.AuditFilter(tag=args.get("tag", "")[:64].strip(),
-                               actor=args.get("actor", "")[:64].strip(),
-                               case_code=args.get("case", "")[:32].strip(),
-                               date_from=_date("from"), date_to=_date("to"))
+    return service.AuditFilter(
+        tag=args.get("tag", "")[:64].strip(),
+        actor=args.get("actor", "")[:64].strip(),
+        case_code=args.get("case", "")[:32].strip(),
+        date_from=_date("from"),
+        date_to=_date("to"),
+    )
 
 
 @bp.get("/")
@@ -68,10 +74,18 @@ def log() -> str:
     audit("audit:viewed", actor=_actor())
     db.commit()
     args = {key: value for key, value in request.args.items() if key != "page"}
-    return render_template("auditor/log.html", page=page, report=checked.chain,
-                           checked=checked, queue=queue, waiting=waiting, args=args,
-                           filters=_filters(), day_only=is_day_only,
-                           bad_dates=_malformed_dates())
+    return render_template(
+        "auditor/log.html",
+        page=page,
+        report=checked.chain,
+        checked=checked,
+        queue=queue,
+        waiting=waiting,
+        args=args,
+        filters=_filters(),
+        day_only=is_day_only,
+        bad_dates=_malformed_dates(),
+    )
 
 
 @bp.get("/export.csv")
@@ -80,8 +94,7 @@ def export() -> Response:
     """The filtered log as CSV, streamed; the log holds no content, nor does the file."""
     if _malformed_dates():
         # Ignoring the filter would export more than the auditor asked for.
-        message = gettext("A date filter is not a date (use YYYY-MM-DD); nothing was "
-                          "exported.")
+        message = gettext("A date filter is not a date (use YYYY-MM-DD); nothing was exported.")
         return Response(message, status=400, mimetype="text/plain")
     db = db_session()
     audit("audit:exported", actor=_actor())
@@ -112,9 +125,18 @@ def stats() -> str:
         "unit": (gettext("Cases by unit of work"), suppress_counts(figures.by_unit)),
         "month": (gettext("Cases by month received"), suppress_counts(figures.by_month)),
     }
-    charts = {key: (monthly_column_chart(series, title=title, chart_id=f"chart-{key}")
-                    if key == "month" else
-                    horizontal_bar_chart(series, title=title, chart_id=f"chart-{key}"))
-              for key, (title, series) in tables.items()}
-    return render_template("auditor/stats.html", figures=figures, tables=tables, charts=charts,
-                           total=suppress_counts({"total": figures.total}).cells[0])
+    charts = {
+        key: (
+            monthly_column_chart(series, title=title, chart_id=f"chart-{key}")
+            if key == "month"
+            else horizontal_bar_chart(series, title=title, chart_id=f"chart-{key}")
+        )
+        for key, (title, series) in tables.items()
+    }
+    return render_template(
+        "auditor/stats.html",
+        figures=figures,
+        tables=tables,
+        charts=charts,
+        total=suppress_counts({"total": figures.total}).cells[0],
+    )

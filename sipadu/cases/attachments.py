@@ -70,8 +70,14 @@ class AttachmentView:
 
 
 def store_attachment(
-    db: Session, case: Case, dek: bytes, upload: EncryptedUpload, *, uploaded_by: str,
-    cleaning: Mapping[str, object] | None = None, now: datetime | None = None,
+    db: Session,
+    case: Case,
+    dek: bytes,
+    upload: EncryptedUpload,
+    *,
+    uploaded_by: str,
+    cleaning: Mapping[str, object] | None = None,
+    now: datetime | None = None,
 ) -> Attachment:
     """Publish the blob and add its row; the file key and metadata are sealed under the DEK.
 
@@ -81,18 +87,24 @@ def store_attachment(
     upgrade_legacy_case(db, case, dek)
     blob_id = upload.commit()
     # The type SIPADU determined, never the one the uploader claimed (see docs/media.md).
-    meta = {"filename": safe_filename(upload.filename),
-            "content_type": determined_content_type(cleaning or {}),
-            "size": upload.size, "stored_size": upload.stored_size,
-            "cleaning": dict(cleaning or {})}
+    meta = {
+        "filename": safe_filename(upload.filename),
+        "content_type": determined_content_type(cleaning or {}),
+        "size": upload.size,
+        "stored_size": upload.stored_size,
+        "cleaning": dict(cleaning or {}),
+    }
     row = Attachment(
-        case_id=case.id, blob_id=blob_id, record_id=envelope.new_record_id(),
-        file_key_sealed=b"", meta_sealed=b"",
-        uploaded_by=uploaded_by, created_on=(now or datetime.now(UTC)).date(),
+        case_id=case.id,
+        blob_id=blob_id,
+        record_id=envelope.new_record_id(),
+        file_key_sealed=b"",
+        meta_sealed=b"",
+        uploaded_by=uploaded_by,
+        created_on=(now or datetime.now(UTC)).date(),
     )
     binding = attachment_binding(row)
-    row.file_key_sealed = seal_record(dek, case, envelope.KIND_FILE_KEY, upload.file_key,
-                                      binding)
+    row.file_key_sealed = seal_record(dek, case, envelope.KIND_FILE_KEY, upload.file_key, binding)
     row.meta_sealed = seal_record(dek, case, KIND_ATTACHMENT_META, json_bytes(meta), binding)
     db.add(row)
     db.flush()
@@ -102,24 +114,33 @@ def store_attachment(
 def _view(case: Case, dek: bytes, row: Attachment) -> AttachmentView:
     public_id = attachment_public_id(row.record_id, row.blob_id)
     try:
-        meta = json_document(open_record(dek, case, KIND_ATTACHMENT_META, row.meta_sealed,
-                                         lambda: attachment_binding(row)))
+        meta = json_document(
+            open_record(
+                dek, case, KIND_ATTACHMENT_META, row.meta_sealed, lambda: attachment_binding(row)
+            )
+        )
         cleaning = meta.get("cleaning")
         stored = meta.get("stored_size")
         # Files stored before the type was determined kept the claimed one: derive it anew.
         content_type = determined_content_type(cleaning if isinstance(cleaning, dict) else {})
-        return AttachmentView(public_id, str(meta["filename"]), content_type,
-                              int(str(meta["size"])),
-                              cleaning if isinstance(cleaning, dict) else {},
-                              row.uploaded_by, stored if isinstance(stored, int) else None)
+        return AttachmentView(
+            public_id,
+            str(meta["filename"]),
+            content_type,
+            int(str(meta["size"])),
+            cleaning if isinstance(cleaning, dict) else {},
+            row.uploaded_by,
+            stored if isinstance(stored, int) else None,
+        )
     except (DecryptionError, KeyError, ValueError):
         return AttachmentView(public_id, "", "", 0, {}, "unverified", None, verified=False)
 
 
 def list_attachments(db: Session, case: Case, dek: bytes) -> list[AttachmentView]:
     """The case's files, oldest first, with decrypted names and sizes."""
-    rows = db.scalars(select(Attachment).where(Attachment.case_id == case.id)
-                      .order_by(Attachment.id))
+    rows = db.scalars(
+        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    )
     return [_view(case, dek, row) for row in rows]
 
 
@@ -127,20 +148,28 @@ def find_attachment(db: Session, case: Case, public_id: str) -> Attachment:
     """This case's file with that public identifier (``record_ids``)."""
     if not is_public_id(public_id):
         raise AttachmentNotFoundError(public_id)
-    row = db.scalar(select(Attachment).where(Attachment.record_id == bytes.fromhex(public_id),
-                                             Attachment.case_id == case.id))
+    row = db.scalar(
+        select(Attachment).where(
+            Attachment.record_id == bytes.fromhex(public_id), Attachment.case_id == case.id
+        )
+    )
     if row is not None:
         return row
     # A file from before envelope v2 is named by a digest of its blob id; a case has few.
-    for legacy in db.scalars(select(Attachment).where(Attachment.case_id == case.id,
-                                                      Attachment.record_id.is_(None))):
+    for legacy in db.scalars(
+        select(Attachment).where(Attachment.case_id == case.id, Attachment.record_id.is_(None))
+    ):
         if attachment_public_id(None, legacy.blob_id) == public_id:
             return legacy
     raise AttachmentNotFoundError(public_id)
 
 
 def open_attachment(
-    db: Session, case: Case, dek: bytes, attachment_id: str, store: BlobStore,
+    db: Session,
+    case: Case,
+    dek: bytes,
+    attachment_id: str,
+    store: BlobStore,
 ) -> tuple[AttachmentView, Iterator[bytes]]:
     """Metadata and a streamed, authenticated decryption of one file of this case."""
     row = find_attachment(db, case, attachment_id)
@@ -148,8 +177,9 @@ def open_attachment(
     try:
         if not view.verified:
             raise DecryptionError("attachment metadata does not verify")
-        file_key = open_record(dek, case, envelope.KIND_FILE_KEY, row.file_key_sealed,
-                               lambda: attachment_binding(row))
+        file_key = open_record(
+            dek, case, envelope.KIND_FILE_KEY, row.file_key_sealed, lambda: attachment_binding(row)
+        )
     except DecryptionError:
         raise AttachmentUnverifiedError(attachment_id) from None
 

@@ -66,23 +66,26 @@ class TimelineView:
 
 def read_report(case: Case, dek: bytes) -> dict[str, object]:
     """The decrypted report document; raises DecryptionError when it does not verify."""
-    return json_document(open_record(dek, case, envelope.KIND_REPORT, case.report_sealed,
-                                     report_binding))
+    return json_document(
+        open_record(dek, case, envelope.KIND_REPORT, case.report_sealed, report_binding)
+    )
 
 
 def read_identity(case: Case, dek: bytes) -> dict[str, object] | None:
     """The sealed identity, when the reporter gave one (custodian approval is the caller's)."""
     if case.identity_sealed is None:
         return None
-    return json_document(open_record(dek, case, envelope.KIND_IDENTITY, case.identity_sealed,
-                                     report_binding))
+    return json_document(
+        open_record(dek, case, envelope.KIND_IDENTITY, case.identity_sealed, report_binding)
+    )
 
 
 def seal_identity(db: Session, case: Case, dek: bytes, identity: Mapping[str, str]) -> None:
     """Store (or replace) the reporter's sealed identity."""
     upgrade_legacy_case(db, case, dek)
-    case.identity_sealed = seal_record(dek, case, envelope.KIND_IDENTITY, json_bytes(identity),
-                                       report_binding())
+    case.identity_sealed = seal_record(
+        dek, case, envelope.KIND_IDENTITY, json_bytes(identity), report_binding()
+    )
 
 
 def _kind(internal: bool) -> bytes:
@@ -90,8 +93,15 @@ def _kind(internal: bool) -> bytes:
 
 
 def add_message(
-    db: Session, case: Case, dek: bytes, body: str, *, author_kind: str,
-    staff_id: int | None = None, internal: bool = False, now: datetime | None = None,
+    db: Session,
+    case: Case,
+    dek: bytes,
+    body: str,
+    *,
+    author_kind: str,
+    staff_id: int | None = None,
+    internal: bool = False,
+    now: datetime | None = None,
 ) -> CaseMessage:
     """Seal and store a message (or an internal note, staff only)."""
     text = body.strip()
@@ -109,18 +119,29 @@ def add_message(
     # A reporter's message keeps its day only, even sealed: nobody may learn when they wrote.
     sent_at = day_start(moment) if author_kind == "reporter" else moment
     message = CaseMessage(
-        case_id=case.id, author_kind=author_kind, staff_id=staff_id, internal=internal,
-        record_id=envelope.new_record_id(), body_sealed=b"", created_on=moment.date(),
+        case_id=case.id,
+        author_kind=author_kind,
+        staff_id=staff_id,
+        internal=internal,
+        record_id=envelope.new_record_id(),
+        body_sealed=b"",
+        created_on=moment.date(),
     )
-    message.body_sealed = seal_record(dek, case, _kind(internal), json_bytes(
-        {"body": text, "sent_at": sent_at.isoformat()}), message_binding(message))
+    message.body_sealed = seal_record(
+        dek,
+        case,
+        _kind(internal),
+        json_bytes({"body": text, "sent_at": sent_at.isoformat()}),
+        message_binding(message),
+    )
     db.add(message)
     db.flush()
     return message
 
 
-def list_messages(db: Session, case: Case, dek: bytes, *,
-                  include_internal: bool) -> list[MessageView]:
+def list_messages(
+    db: Session, case: Case, dek: bytes, *, include_internal: bool
+) -> list[MessageView]:
     """Messages oldest first; internal notes only when asked (never for reporters)."""
     stmt = select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id)
     if not include_internal:
@@ -131,30 +152,53 @@ def list_messages(db: Session, case: Case, dek: bytes, *,
 def _message_view(case: Case, dek: bytes, row: CaseMessage) -> MessageView:
     public_id = public_record_id(row.record_id)
     try:
-        doc = json_document(open_record(dek, case, _kind(row.internal), row.body_sealed,
-                                        lambda: message_binding(row)))
-        return MessageView(public_id, row.author_kind, row.staff_id, row.internal,
-                           str(doc["body"]), str(doc["sent_at"]), row.created_on)
+        doc = json_document(
+            open_record(
+                dek, case, _kind(row.internal), row.body_sealed, lambda: message_binding(row)
+            )
+        )
+        return MessageView(
+            public_id,
+            row.author_kind,
+            row.staff_id,
+            row.internal,
+            str(doc["body"]),
+            str(doc["sent_at"]),
+            row.created_on,
+        )
     except (DecryptionError, KeyError):
         # Neither body nor author: the row's author columns are what failed to verify.
-        return MessageView(public_id, "unverified", None, row.internal, "", "",
-                           row.created_on, verified=False)
+        return MessageView(
+            public_id, "unverified", None, row.internal, "", "", row.created_on, verified=False
+        )
 
 
 def add_timeline_entry(
-    db: Session, case: Case, dek: bytes | None, *, kind: str, status: str | None = None,
-    text: str | None = None, now: datetime | None = None,
+    db: Session,
+    case: Case,
+    dek: bytes | None,
+    *,
+    kind: str,
+    status: str | None = None,
+    text: str | None = None,
+    now: datetime | None = None,
 ) -> TimelineEntry:
     """Add a reporter-visible timeline entry; its text is sealed under the DEK."""
     if text is not None and dek is None:
         raise ValueError("timeline text needs the case DEK")
-    entry = TimelineEntry(case_id=case.id, kind=kind, status=status, text_sealed=None,
-                          record_id=envelope.new_record_id(),
-                          created_on=(now or datetime.now(UTC)).date())
+    entry = TimelineEntry(
+        case_id=case.id,
+        kind=kind,
+        status=status,
+        text_sealed=None,
+        record_id=envelope.new_record_id(),
+        created_on=(now or datetime.now(UTC)).date(),
+    )
     if text is not None and dek is not None:
         upgrade_legacy_case(db, case, dek)
-        entry.text_sealed = seal_record(dek, case, KIND_TIMELINE,
-                                        json_bytes({"timeline": text}), timeline_binding(entry))
+        entry.text_sealed = seal_record(
+            dek, case, KIND_TIMELINE, json_bytes({"timeline": text}), timeline_binding(entry)
+        )
     db.add(entry)
     db.flush()
     return entry
@@ -162,17 +206,21 @@ def add_timeline_entry(
 
 def list_timeline(db: Session, case: Case, dek: bytes) -> list[TimelineView]:
     """Timeline entries oldest first, texts decrypted."""
-    return [_timeline_view(case, dek, row) for row in db.scalars(
-        select(TimelineEntry).where(TimelineEntry.case_id == case.id)
-        .order_by(TimelineEntry.id))]
+    return [
+        _timeline_view(case, dek, row)
+        for row in db.scalars(
+            select(TimelineEntry).where(TimelineEntry.case_id == case.id).order_by(TimelineEntry.id)
+        )
+    ]
 
 
 def _timeline_view(case: Case, dek: bytes, row: TimelineEntry) -> TimelineView:
     if row.text_sealed is None:
         return TimelineView(row.kind, row.status, None, row.created_on)
     try:
-        doc = json_document(open_record(dek, case, KIND_TIMELINE, row.text_sealed,
-                                        lambda: timeline_binding(row)))
+        doc = json_document(
+            open_record(dek, case, KIND_TIMELINE, row.text_sealed, lambda: timeline_binding(row))
+        )
         return TimelineView(row.kind, row.status, str(doc["timeline"]), row.created_on)
     except (DecryptionError, KeyError):
         return TimelineView(row.kind, row.status, None, row.created_on, verified=False)

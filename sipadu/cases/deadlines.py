@@ -112,8 +112,12 @@ class DeadlinePolicy:
 
     def __post_init__(self) -> None:
         """Refuse settings no office could mean (zero, negative, or beyond a year)."""
-        for name in ("acknowledge_working_days", "verification_days", "feedback_days",
-                     "resolution_days"):
+        for name in (
+            "acknowledge_working_days",
+            "verification_days",
+            "feedback_days",
+            "resolution_days",
+        ):
             if not 1 <= getattr(self, name) <= 366:
                 raise DeadlinePolicyError(f"{name} must be between 1 and 366")
         if not 0 <= self.due_soon_working_days <= 30:
@@ -175,8 +179,13 @@ class Deadline:
         return KIND_LABELS[self.kind]
 
 
-def _state(due_on: date, completed_on: date | None, today: date, policy: DeadlinePolicy,
-           holidays: Set[date]) -> DeadlineState:
+def _state(
+    due_on: date,
+    completed_on: date | None,
+    today: date,
+    policy: DeadlinePolicy,
+    holidays: Set[date],
+) -> DeadlineState:
     if completed_on is not None:
         return DeadlineState.MET
     if today > due_on:
@@ -187,10 +196,16 @@ def _state(due_on: date, completed_on: date | None, today: date, policy: Deadlin
 
 
 def case_deadlines(
-    received_on: date, status: str, acknowledged_on: date | None, decided_on: date | None,
-    last_feedback_on: date | None, closed_on: date | None,
-    policy: DeadlinePolicy = DEFAULT_POLICY, holidays: Set[date] = NO_HOLIDAYS,
-    *, today: date,
+    received_on: date,
+    status: str,
+    acknowledged_on: date | None,
+    decided_on: date | None,
+    last_feedback_on: date | None,
+    closed_on: date | None,
+    policy: DeadlinePolicy = DEFAULT_POLICY,
+    holidays: Set[date] = NO_HOLIDAYS,
+    *,
+    today: date,
 ) -> list[Deadline]:
     """The four deadlines of a case as of ``today``.
 
@@ -202,20 +217,31 @@ def case_deadlines(
     verification_due = (
         add_working_days(received_on, policy.verification_days, holidays)
         if policy.verification_in_working_days
-        else add_calendar_days(received_on, policy.verification_days, holidays))
+        else add_calendar_days(received_on, policy.verification_days, holidays)
+    )
     feedback_base = max(d for d in (received_on, last_feedback_on) if d is not None)
     plan = [
-        (DeadlineKind.ACKNOWLEDGE,
-         add_working_days(received_on, policy.acknowledge_working_days, holidays),
-         acknowledged_on or end),
+        (
+            DeadlineKind.ACKNOWLEDGE,
+            add_working_days(received_on, policy.acknowledge_working_days, holidays),
+            acknowledged_on or end,
+        ),
         (DeadlineKind.VERIFICATION, verification_due, decided_on or end),
-        (DeadlineKind.FEEDBACK,
-         add_calendar_days(feedback_base, policy.feedback_days, holidays), end),
-        (DeadlineKind.RESOLUTION,
-         add_calendar_days(received_on, policy.resolution_days, holidays), end),
+        (
+            DeadlineKind.FEEDBACK,
+            add_calendar_days(feedback_base, policy.feedback_days, holidays),
+            end,
+        ),
+        (
+            DeadlineKind.RESOLUTION,
+            add_calendar_days(received_on, policy.resolution_days, holidays),
+            end,
+        ),
     ]
-    return [Deadline(kind, due, _state(due, done, today, policy, holidays), done)
-            for kind, due, done in plan]
+    return [
+        Deadline(kind, due, _state(due, done, today, policy, holidays), done)
+        for kind, due, done in plan
+    ]
 
 
 def _closed_on(status: str, closed_on: date | None) -> date | None:

@@ -54,27 +54,65 @@ def _shown(text: str) -> str:
 
 def _parse_line(number: int, raw: str) -> tuple[date | None, str, HolidayProblem | None]:
     if len(raw) > MAX_LINE_CHARS:
-        return None, "", HolidayProblem(number, _shown(raw), lazy_gettext(
-            "Line %(number)s is too long.", number=number))
+        return (
+            None,
+            "",
+            HolidayProblem(
+                number, _shown(raw), lazy_gettext("Line %(number)s is too long.", number=number)
+            ),
+        )
     value, _, comment = raw.partition("#")
     value, comment = value.strip(), comment.strip()
     if not value:
         return None, comment, None
     match = _ISO_DATE.match(value)
     if match is None:
-        return None, "", HolidayProblem(number, _shown(value), lazy_gettext(
-            "Line %(number)s: “%(text)s” is not a date written as YYYY-MM-DD "
-            "(for example 2027-08-17).", number=number, text=_shown(value)))
+        return (
+            None,
+            "",
+            HolidayProblem(
+                number,
+                _shown(value),
+                lazy_gettext(
+                    "Line %(number)s: “%(text)s” is not a date written as YYYY-MM-DD "
+                    "(for example 2027-08-17).",
+                    number=number,
+                    text=_shown(value),
+                ),
+            ),
+        )
     try:
         day = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        return None, "", HolidayProblem(number, value, lazy_gettext(
-            "Line %(number)s: %(text)s does not exist in the calendar.",
-            number=number, text=value))
+        return (
+            None,
+            "",
+            HolidayProblem(
+                number,
+                value,
+                lazy_gettext(
+                    "Line %(number)s: %(text)s does not exist in the calendar.",
+                    number=number,
+                    text=value,
+                ),
+            ),
+        )
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        return None, "", HolidayProblem(number, value, lazy_gettext(
-            "Line %(number)s: %(text)s is not between the years %(first)s and %(last)s.",
-            number=number, text=value, first=FIRST_YEAR, last=LAST_YEAR))
+        return (
+            None,
+            "",
+            HolidayProblem(
+                number,
+                value,
+                lazy_gettext(
+                    "Line %(number)s: %(text)s is not between the years %(first)s and %(last)s.",
+                    number=number,
+                    text=value,
+                    first=FIRST_YEAR,
+                    last=LAST_YEAR,
+                ),
+            ),
+        )
     return day, comment, None
 
 
@@ -86,8 +124,15 @@ def parse_holiday_lines(text: str) -> dict[date, str]:
     """
     lines = text.splitlines()
     if len(lines) > MAX_LINES:
-        raise HolidayParseError([HolidayProblem(MAX_LINES + 1, "", lazy_gettext(
-            "The list is too long: at most %(limit)s lines.", limit=MAX_LINES))])
+        raise HolidayParseError(
+            [
+                HolidayProblem(
+                    MAX_LINES + 1,
+                    "",
+                    lazy_gettext("The list is too long: at most %(limit)s lines.", limit=MAX_LINES),
+                )
+            ]
+        )
     holidays: dict[date, str] = {}
     problems: list[HolidayProblem] = []
     for number, raw in enumerate(lines, start=1):

@@ -23,8 +23,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sipadu.db import Base
 
 CATEGORIES = (
-    "penyalahgunaan_wewenang", "pelanggaran_administratif", "kkn",
-    "pelanggaran_disiplin", "gratifikasi", "pungli", "lainnya",
+    "penyalahgunaan_wewenang",
+    "pelanggaran_administratif",
+    "kkn",
+    "pelanggaran_disiplin",
+    "gratifikasi",
+    "pungli",
+    "lainnya",
 )
 
 
@@ -33,10 +38,18 @@ class Case(Base):
 
     __tablename__ = "cases"
     # The inbox sorts by received day (then id) and filters by status (migration 0005).
-    __table_args__ = (Index("ix_cases_received_on_id", "received_on", "id"),
-                      Index("ix_cases_status_received_on", "status", "received_on"),
-                      Index("ix_cases_deadlines", "status", "received_on", "acknowledged_on",
-                            "decided_on", "last_feedback_on"))
+    __table_args__ = (
+        Index("ix_cases_received_on_id", "received_on", "id"),
+        Index("ix_cases_status_received_on", "status", "received_on"),
+        Index(
+            "ix_cases_deadlines",
+            "status",
+            "received_on",
+            "acknowledged_on",
+            "decided_on",
+            "last_feedback_on",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -53,7 +66,8 @@ class Case(Base):
     retention_until: Mapped[date | None] = mapped_column(Date, index=True)
     # Set when a supervisor extends retention: who, and why (the reason sealed under the DEK).
     retention_extended_by: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+        ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
     retention_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     outcome: Mapped[str | None] = mapped_column(String(32))
     objection_used: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -72,19 +86,22 @@ class CaseGrant(Base):
 
     __tablename__ = "case_grants"
     # The inbox starts from one reader's grants, by reason (migration 0005).
-    __table_args__ = (UniqueConstraint("case_id", "staff_id"),
-                      Index("ix_case_grants_staff_reason_case", "staff_id", "reason",
-                            "case_id"))
+    __table_args__ = (
+        UniqueConstraint("case_id", "staff_id"),
+        Index("ix_case_grants_staff_reason_case", "staff_id", "reason", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int] = mapped_column(
-        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
     # "supervisor" (at submission), "assignment" (an investigator), "recovery" (escrow).
     reason: Mapped[str] = mapped_column(String(16))
     wrapped_dek: Mapped[bytes] = mapped_column(LargeBinary)
     granted_by: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+        ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -97,9 +114,11 @@ class CaseConflict(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int] = mapped_column(
-        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
     marked_by: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+        ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -113,7 +132,8 @@ class CaseMessage(Base):
     # "reporter" or "staff"; a reporter only ever sees "Inspektorat" for staff messages.
     author_kind: Mapped[str] = mapped_column(String(16))
     staff_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+        ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     # Random row identity drawn before sealing, bound into the sealed content (envelope v2);

@@ -51,16 +51,22 @@ def _count_failure(db: Session, code: str, moment: datetime) -> None:
     dialect = db.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(CaseKeyThrottle).values(code=code, failures=1, last_failure_at=moment)
-    db.execute(statement.on_conflict_do_update(
-        index_elements=[CaseKeyThrottle.code],
-        set_={"failures": CaseKeyThrottle.failures + 1, "last_failure_at": moment}))
+    db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CaseKeyThrottle.code],
+            set_={"failures": CaseKeyThrottle.failures + 1, "last_failure_at": moment},
+        )
+    )
 
 
 def _check_throttle(db: Session, code: str, moment: datetime) -> None:
     # Columns, not the ORM object: a row cached in the session would miss the failures
     # counted since by single-statement upserts.
-    row = db.execute(select(CaseKeyThrottle.failures, CaseKeyThrottle.last_failure_at)
-                     .where(CaseKeyThrottle.code == code)).first()
+    row = db.execute(
+        select(CaseKeyThrottle.failures, CaseKeyThrottle.last_failure_at).where(
+            CaseKeyThrottle.code == code
+        )
+    ).first()
     if row is None:
         return
     failures, last = row
@@ -69,16 +75,28 @@ def _check_throttle(db: Session, code: str, moment: datetime) -> None:
         raise CaseKeyThrottledError(wait)
 
 
-def _record_failure(db: Session, code: str, moment: datetime, audit_key: bytes,
-                    exists: bool) -> None:
+def _record_failure(
+    db: Session, code: str, moment: datetime, audit_key: bytes, exists: bool
+) -> None:
     _count_failure(db, code, moment)
-    record_event(db, audit_key, "reporter:login_failed", actor="reporter",
-                 case_code=code if exists else None, outcome="failure", now=moment)
+    record_event(
+        db,
+        audit_key,
+        "reporter:login_failed",
+        actor="reporter",
+        case_code=code if exists else None,
+        outcome="failure",
+        now=moment,
+    )
     db.flush()
 
 
 def open_case_with_key(
-    db: Session, key_text: str, *, params: Argon2Params, audit_key: bytes,
+    db: Session,
+    key_text: str,
+    *,
+    params: Argon2Params,
+    audit_key: bytes,
     now: datetime | None = None,
 ) -> OpenedCase:
     """Return the case and DEK, or raise: MalformedCaseKeyError / CaseKeyTypoError (nothing
@@ -105,8 +123,7 @@ def open_case_with_key(
         _record_failure(db, key.code, moment, audit_key, exists=True)
         raise WrongCaseKeyError("case key does not match") from None
     db.execute(delete(CaseKeyThrottle).where(CaseKeyThrottle.code == key.code))
-    record_event(db, audit_key, "reporter:login", actor="reporter", case_code=case.code,
-                 now=moment)
+    record_event(db, audit_key, "reporter:login", actor="reporter", case_code=case.code, now=moment)
     db.flush()
     return OpenedCase(case=case, dek=dek)
 

@@ -85,8 +85,9 @@ def seal_record(dek: bytes, case: Case, kind: bytes, data: bytes, binding: Bindi
     return envelope.seal(dek, data, case_id=case.code, kind=kind, binding=binding)
 
 
-def open_record(dek: bytes, case: Case, kind: bytes, sealed: bytes,
-                binding: Callable[[], Binding]) -> bytes:
+def open_record(
+    dek: bytes, case: Case, kind: bytes, sealed: bytes, binding: Callable[[], Binding]
+) -> bytes:
     """Open content with the version the case demands (never the one the record claims).
 
     ``binding`` is called only for a bound case: legacy rows have no record id yet."""
@@ -113,8 +114,9 @@ def upgrade_legacy_case(db: Session, case: Case, dek: bytes) -> None:
     if is_bound(case):
         return
     try:
-        report = envelope.open_sealed(dek, case.report_sealed, case_id=case.code,
-                                      kind=envelope.KIND_REPORT)
+        report = envelope.open_sealed(
+            dek, case.report_sealed, case_id=case.code, kind=envelope.KIND_REPORT
+        )
     except DecryptionError:
         raise UnverifiableRecordError("the case report does not open") from None
     for message in db.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id)):
@@ -122,21 +124,25 @@ def upgrade_legacy_case(db: Session, case: Case, dek: bytes) -> None:
         kind = envelope.KIND_NOTE if message.internal else envelope.KIND_MESSAGE
         author = message_author(message.author_kind, message.staff_id)
         if author is not None:
-            message.body_sealed = _reseal(dek, case, kind, message.body_sealed,
-                                          Binding(message.record_id, author))
+            message.body_sealed = _reseal(
+                dek, case, kind, message.body_sealed, Binding(message.record_id, author)
+            )
     for entry in db.scalars(select(TimelineEntry).where(TimelineEntry.case_id == case.id)):
         entry.record_id = entry.record_id or envelope.new_record_id()
         if entry.text_sealed is not None:
-            entry.text_sealed = _reseal(dek, case, KIND_TIMELINE, entry.text_sealed,
-                                        timeline_binding(entry))
+            entry.text_sealed = _reseal(
+                dek, case, KIND_TIMELINE, entry.text_sealed, timeline_binding(entry)
+            )
     for file in db.scalars(select(Attachment).where(Attachment.case_id == case.id)):
         file.record_id = file.record_id or envelope.new_record_id()
         binding = attachment_binding(file)
-        file.file_key_sealed = _reseal(dek, case, envelope.KIND_FILE_KEY,
-                                       file.file_key_sealed, binding)
+        file.file_key_sealed = _reseal(
+            dek, case, envelope.KIND_FILE_KEY, file.file_key_sealed, binding
+        )
         file.meta_sealed = _reseal(dek, case, KIND_ATTACHMENT_META, file.meta_sealed, binding)
     if case.identity_sealed is not None:
-        case.identity_sealed = _reseal(dek, case, envelope.KIND_IDENTITY,
-                                       case.identity_sealed, report_binding())
+        case.identity_sealed = _reseal(
+            dek, case, envelope.KIND_IDENTITY, case.identity_sealed, report_binding()
+        )
     case.report_sealed = seal_record(dek, case, envelope.KIND_REPORT, report, report_binding())
     db.flush()

@@ -91,8 +91,9 @@ def _now(now: datetime | None) -> datetime:
 
 def submission_recipients(db: Session) -> list[Recipient]:
     """Every active, set-up and approved supervisor: each gets the DEK of every new case."""
-    rows = db.execute(select(StaffAccount.id, StaffAccount.public_key).where(
-        case_reader_clause())).all()
+    rows = db.execute(
+        select(StaffAccount.id, StaffAccount.public_key).where(case_reader_clause())
+    ).all()
     return [Recipient(staff_id, public_key) for staff_id, public_key in rows]
 
 
@@ -100,8 +101,9 @@ def _code_in_use(db: Session, code: str) -> bool:
     return db.scalar(select(Case.id).where(Case.code == code)) is not None
 
 
-def _unused_prepared_key(db: Session, prepared: PreparedCaseKey | None,
-                         params: Argon2Params) -> PreparedCaseKey:
+def _unused_prepared_key(
+    db: Session, prepared: PreparedCaseKey | None, params: Argon2Params
+) -> PreparedCaseKey:
     # The key record is bound to its code, so a taken code costs a new derivation; with 32^6
     # codes that practically never happens. A key prepared before the transaction is not
     # replaced here: that derivation would hold the transaction open (CaseCodeTakenError).
@@ -132,8 +134,13 @@ def json_document(plain: bytes) -> dict[str, object]:
     return document
 
 
-def seal_json(dek: bytes, code: str, kind: bytes, document: Mapping[str, object],
-              binding: envelope.Binding | None = None) -> bytes:
+def seal_json(
+    dek: bytes,
+    code: str,
+    kind: bytes,
+    document: Mapping[str, object],
+    binding: envelope.Binding | None = None,
+) -> bytes:
     """Seal a JSON document under the case DEK (version 2 when a binding is given)."""
     return envelope.seal(dek, json_bytes(document), case_id=code, kind=kind, binding=binding)
 
@@ -144,9 +151,16 @@ def open_json(dek: bytes, code: str, kind: bytes, sealed: bytes) -> dict[str, ob
 
 
 def create_case(
-    db: Session, report: Mapping[str, object], *, identity: Mapping[str, str] | None,
-    recipients: Sequence[Recipient], escrow_public: bytes | None, params: Argon2Params,
-    audit_key: bytes, now: datetime | None = None, prepared: PreparedCaseKey | None = None,
+    db: Session,
+    report: Mapping[str, object],
+    *,
+    identity: Mapping[str, str] | None,
+    recipients: Sequence[Recipient],
+    escrow_public: bytes | None,
+    params: Argon2Params,
+    audit_key: bytes,
+    now: datetime | None = None,
+    prepared: PreparedCaseKey | None = None,
 ) -> CreatedCase:
     """Store a new case: report and identity sealed, the DEK wrapped for the reporter, the
     supervisors and the escrow key. Refuses when no supervisor could read it.
@@ -161,42 +175,77 @@ def create_case(
     # The day only, even sealed and hidden from staff pages: the report must not date itself.
     document = {**report, "submitted_at": day_start(moment).isoformat()}
     case = Case(
-        code=code, category=str(report["category"]), status=INITIAL_STATUS,
-        received_on=moment.date(), objection_used=False, updated_at=day_start(moment),
+        code=code,
+        category=str(report["category"]),
+        status=INITIAL_STATUS,
+        received_on=moment.date(),
+        objection_used=False,
+        updated_at=day_start(moment),
         # Version 2 from the start: the case is bound (``cases.sealing``).
         report_sealed=seal_json(dek, code, envelope.KIND_REPORT, document, CASE_BINDING),
-        identity_sealed=(seal_json(dek, code, envelope.KIND_IDENTITY, identity, CASE_BINDING)
-                         if identity else None),
+        identity_sealed=(
+            seal_json(dek, code, envelope.KIND_IDENTITY, identity, CASE_BINDING)
+            if identity
+            else None
+        ),
         reporter_key_record=prepared.key_record,
-        escrow_grant=(grants.wrap_for_recipient(dek, escrow_public, case_id=code)
-                      if escrow_public else None),
+        escrow_grant=(
+            grants.wrap_for_recipient(dek, escrow_public, case_id=code) if escrow_public else None
+        ),
     )
     db.add(case)
     db.flush()
     for recipient in recipients:
-        db.add(CaseGrant(case_id=case.id, staff_id=recipient.staff_id, reason="supervisor",
-                         wrapped_dek=grants.wrap_for_recipient(dek, recipient.public_key,
-                                                               case_id=code),
-                         granted_by=None, created_at=day_start(moment)))
-    db.add(TimelineEntry(case_id=case.id, kind="status", status=INITIAL_STATUS,
-                         text_sealed=None, record_id=envelope.new_record_id(),
-                         created_on=moment.date()))
-    record_event(db, audit_key, "case:submitted", actor="reporter", case_code=code,
-                 detail={"category": case.category}, now=moment)
+        db.add(
+            CaseGrant(
+                case_id=case.id,
+                staff_id=recipient.staff_id,
+                reason="supervisor",
+                wrapped_dek=grants.wrap_for_recipient(dek, recipient.public_key, case_id=code),
+                granted_by=None,
+                created_at=day_start(moment),
+            )
+        )
+    db.add(
+        TimelineEntry(
+            case_id=case.id,
+            kind="status",
+            status=INITIAL_STATUS,
+            text_sealed=None,
+            record_id=envelope.new_record_id(),
+            created_on=moment.date(),
+        )
+    )
+    record_event(
+        db,
+        audit_key,
+        "case:submitted",
+        actor="reporter",
+        case_code=code,
+        detail={"category": case.category},
+        now=moment,
+    )
     db.flush()
     return CreatedCase(case=case, case_key=format_case_key(key), dek=dek)
 
 
 def is_conflicted(db: Session, case: Case, staff_id: int) -> bool:
     """True when a conflict of interest excludes this staff member from the case."""
-    return db.scalar(select(CaseConflict.id).where(
-        CaseConflict.case_id == case.id, CaseConflict.staff_id == staff_id)) is not None
+    return (
+        db.scalar(
+            select(CaseConflict.id).where(
+                CaseConflict.case_id == case.id, CaseConflict.staff_id == staff_id
+            )
+        )
+        is not None
+    )
 
 
 def grant_for(db: Session, case: Case, staff_id: int) -> CaseGrant | None:
     """The staff member's grant on a case, if any."""
-    return db.scalar(select(CaseGrant).where(
-        CaseGrant.case_id == case.id, CaseGrant.staff_id == staff_id))
+    return db.scalar(
+        select(CaseGrant).where(CaseGrant.case_id == case.id, CaseGrant.staff_id == staff_id)
+    )
 
 
 def unlock_case_for_staff(db: Session, case: Case, staff_id: int, private_key: bytes) -> bytes:
@@ -212,8 +261,14 @@ def unlock_case_for_staff(db: Session, case: Case, staff_id: int, private_key: b
 
 
 def grant_case(
-    db: Session, case: Case, dek: bytes, recipient: StaffAccount, *, reason: str,
-    granted_by: int | None, now: datetime | None = None,
+    db: Session,
+    case: Case,
+    dek: bytes,
+    recipient: StaffAccount,
+    *,
+    reason: str,
+    granted_by: int | None,
+    now: datetime | None = None,
 ) -> CaseGrant:
     """Wrap the DEK for ``recipient`` (replacing an older grant of theirs)."""
     if is_conflicted(db, case, recipient.id):
@@ -221,8 +276,14 @@ def grant_case(
     wrapped = grants.wrap_for_recipient(dek, recipient.public_key, case_id=case.code)
     grant = grant_for(db, case, recipient.id)
     if grant is None:
-        grant = CaseGrant(case_id=case.id, staff_id=recipient.id, reason=reason,
-                          wrapped_dek=wrapped, granted_by=granted_by, created_at=_now(now))
+        grant = CaseGrant(
+            case_id=case.id,
+            staff_id=recipient.id,
+            reason=reason,
+            wrapped_dek=wrapped,
+            granted_by=granted_by,
+            created_at=_now(now),
+        )
         db.add(grant)
     else:
         grant.wrapped_dek, grant.reason, grant.granted_by = wrapped, reason, granted_by

@@ -73,42 +73,60 @@ class StatusText:
 
 STATUS_TEXTS: Mapping[Status, StatusText] = {
     _S.DITERIMA: StatusText(
-        lazy_gettext("Received"), lazy_gettext("Received"),
+        lazy_gettext("Received"),
+        lazy_gettext("Received"),
         lazy_gettext("Your report has arrived safely. The Inspektorat will look at it soon."),
     ),
     _S.VERIFIKASI: StatusText(
-        lazy_gettext("Verification"), lazy_gettext("Being assessed"),
+        lazy_gettext("Verification"),
+        lazy_gettext("Being assessed"),
         lazy_gettext("The Inspektorat is checking whether your report can be followed up."),
     ),
     _S.PERLU_DILENGKAPI: StatusText(
-        lazy_gettext("Needs more information"), lazy_gettext("More information needed"),
-        lazy_gettext("The Inspektorat needs more from you. Please read the message and "
-                     "reply with your case key."),
+        lazy_gettext("Needs more information"),
+        lazy_gettext("More information needed"),
+        lazy_gettext(
+            "The Inspektorat needs more from you. Please read the message and "
+            "reply with your case key."
+        ),
     ),
     _S.TIDAK_DAPAT_DITINDAKLANJUTI: StatusText(
-        lazy_gettext("Cannot proceed"), lazy_gettext("Cannot be followed up"),
-        lazy_gettext("The Inspektorat cannot follow up your report. The reason is given "
-                     "below. You may object once."),
+        lazy_gettext("Cannot proceed"),
+        lazy_gettext("Cannot be followed up"),
+        lazy_gettext(
+            "The Inspektorat cannot follow up your report. The reason is given "
+            "below. You may object once."
+        ),
     ),
     _S.DITERUSKAN: StatusText(
-        lazy_gettext("Forwarded"), lazy_gettext("Forwarded"),
-        lazy_gettext("Your report is outside the Inspektorat's authority and has been "
-                     "passed to the institution named below. You may object once."),
+        lazy_gettext("Forwarded"),
+        lazy_gettext("Forwarded"),
+        lazy_gettext(
+            "Your report is outside the Inspektorat's authority and has been "
+            "passed to the institution named below. You may object once."
+        ),
     ),
     _S.INVESTIGASI: StatusText(
-        lazy_gettext("Investigation"), lazy_gettext("Under investigation"),
-        lazy_gettext("The Inspektorat is investigating your report. This can take some "
-                     "time; you will hear from us at least every three months."),
+        lazy_gettext("Investigation"),
+        lazy_gettext("Under investigation"),
+        lazy_gettext(
+            "The Inspektorat is investigating your report. This can take some "
+            "time; you will hear from us at least every three months."
+        ),
     ),
     _S.SELESAI: StatusText(
-        lazy_gettext("Completed"), lazy_gettext("Completed"),
-        lazy_gettext("The investigation is finished. The conclusion is given below. "
-                     "You may object once."),
+        lazy_gettext("Completed"),
+        lazy_gettext("Completed"),
+        lazy_gettext(
+            "The investigation is finished. The conclusion is given below. You may object once."
+        ),
     ),
     _S.DIARSIPKAN: StatusText(
-        lazy_gettext("Archived"), lazy_gettext("Archived"),
-        lazy_gettext("The case is closed and archived. It will be deleted after the "
-                     "retention period."),
+        lazy_gettext("Archived"),
+        lazy_gettext("Archived"),
+        lazy_gettext(
+            "The case is closed and archived. It will be deleted after the retention period."
+        ),
     ),
 }
 

@@ -147,8 +147,9 @@ def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise RoleNotPermittedError(lazy_gettext("Your role cannot change the status of a case."),
-                                    field="role") from None
+        raise RoleNotPermittedError(
+            lazy_gettext("Your role cannot change the status of a case."), field="role"
+        ) from None
 
 
 def _text(value: str | None, field: str, missing: Any) -> str:
@@ -157,9 +158,11 @@ def _text(value: str | None, field: str, missing: Any) -> str:
         raise TransitionIncompleteError(missing, field=field)
     if len(text) > MAX_TEXT_CHARS:
         raise TransitionIncompleteError(
-            lazy_gettext("The text is too long (at most %(limit)s characters).",
-                         limit=MAX_TEXT_CHARS),
-            field=field)
+            lazy_gettext(
+                "The text is too long (at most %(limit)s characters).", limit=MAX_TEXT_CHARS
+            ),
+            field=field,
+        )
     return text
 
 
@@ -172,13 +175,21 @@ def _choice(kind: type[_E], value: str | None, field: str, missing: Any) -> _E:
 
 def allowed_targets(current: str, role: str) -> tuple[Status, ...]:
     """The statuses ``role`` may move a case to from ``current`` (for buttons and menus)."""
-    return tuple(target for (source, target), rule in RULES.items()
-                 if source == current and role in rule.roles)
+    return tuple(
+        target
+        for (source, target), rule in RULES.items()
+        if source == current and role in rule.roles
+    )
 
 
 def check_transition(
-    current: str, target: str, role: str, *, reason: str | None = None,
-    outcome: str | None = None, destination: str | None = None,
+    current: str,
+    target: str,
+    role: str,
+    *,
+    reason: str | None = None,
+    outcome: str | None = None,
+    destination: str | None = None,
     objection_pending: bool = False,
 ) -> Transition:
     """Check one status change and return it normalised, or raise a ``WorkflowError``.
@@ -192,43 +203,66 @@ def check_transition(
     rule = RULES.get((source, goal))
     if rule is None:
         raise TransitionNotAllowedError(
-            lazy_gettext("A case that is “%(current)s” cannot be moved to “%(target)s”.",
-               current=STATUS_TEXTS[source].staff_label, target=STATUS_TEXTS[goal].staff_label),
-            field="status")
+            lazy_gettext(
+                "A case that is “%(current)s” cannot be moved to “%(target)s”.",
+                current=STATUS_TEXTS[source].staff_label,
+                target=STATUS_TEXTS[goal].staff_label,
+            ),
+            field="status",
+        )
     if actor not in rule.roles:
         raise RoleNotPermittedError(
-            lazy_gettext("Your role may not move a case from “%(current)s” to “%(target)s”.",
-               current=STATUS_TEXTS[source].staff_label, target=STATUS_TEXTS[goal].staff_label),
-            field="role")
+            lazy_gettext(
+                "Your role may not move a case from “%(current)s” to “%(target)s”.",
+                current=STATUS_TEXTS[source].staff_label,
+                target=STATUS_TEXTS[goal].staff_label,
+            ),
+            field="role",
+        )
     if goal is _S.DIARSIPKAN and objection_pending:
         raise TransitionNotAllowedError(
             lazy_gettext("The reporter's objection must be answered before the case is archived."),
-            field="status")
+            field="status",
+        )
     return _complete(source, goal, actor, rule, reason, outcome, destination)
 
 
 def _complete(
-    source: Status, goal: Status, actor: Role, rule: Rule,
-    reason: str | None, outcome: str | None, destination: str | None,
+    source: Status,
+    goal: Status,
+    actor: Role,
+    rule: Rule,
+    reason: str | None,
+    outcome: str | None,
+    destination: str | None,
 ) -> Transition:
     checked_outcome = checked_destination = None
     if rule.needs_destination:
         checked_destination = _choice(
-            Destination, destination, "destination",
-            lazy_gettext("Choose where the case is forwarded: KPK, APH, Ombudsman, BKD or "
-                         "another OPD."))
+            Destination,
+            destination,
+            "destination",
+            lazy_gettext(
+                "Choose where the case is forwarded: KPK, APH, Ombudsman, BKD or another OPD."
+            ),
+        )
     if rule.needs_outcome:
-        checked_outcome = _choice(Outcome, outcome, "outcome",
-                                  lazy_gettext("Choose the outcome: proven or not proven."))
+        checked_outcome = _choice(
+            Outcome, outcome, "outcome", lazy_gettext("Choose the outcome: proven or not proven.")
+        )
     if rule.needs_reason:
-        missing = (lazy_gettext("Write the conclusion for the reporter.") if rule.needs_outcome
-                   else lazy_gettext("Give the reason; the reporter will read it."))
+        missing = (
+            lazy_gettext("Write the conclusion for the reporter.")
+            if rule.needs_outcome
+            else lazy_gettext("Give the reason; the reporter will read it.")
+        )
         checked_reason: str | None = _text(reason, "reason", missing)
     else:
         # An optional note for the reporter, with the same length limit.
         checked_reason = _text(reason, "reason", None) if (reason or "").strip() else None
-    return Transition(source, goal, actor, checked_reason, checked_outcome,
-                      checked_destination, rule.is_reopen)
+    return Transition(
+        source, goal, actor, checked_reason, checked_outcome, checked_destination, rule.is_reopen
+    )
 
 
 def can_object(status: str, objection_used: bool) -> bool:
@@ -241,13 +275,18 @@ def check_objection(status: str, objection_used: bool, text: str | None) -> str:
     if objection_used:
         raise ObjectionNotAllowedError(lazy_gettext("You have already objected to this decision."))
     if not can_object(status, objection_used):
-        raise ObjectionNotAllowedError(lazy_gettext("You can only object to a decision that closed "
-                                          "the case."))
+        raise ObjectionNotAllowedError(
+            lazy_gettext("You can only object to a decision that closed the case.")
+        )
     return _text(text, "objection", lazy_gettext("Explain why you object to the decision."))
 
 
 def check_objection_answer(
-    status: str, role: str, *, answer: str | None, reopen_to: str | None = None,
+    status: str,
+    role: str,
+    *,
+    answer: str | None,
+    reopen_to: str | None = None,
 ) -> Transition | None:
     """Check a supervisor's answer to an objection; with ``reopen_to``, the reopening too.
 
@@ -255,8 +294,9 @@ def check_objection_answer(
     keeps the case closed.
     """
     if _role(role) is not Role.SUPERVISOR:
-        raise RoleNotPermittedError(lazy_gettext("Only a supervisor answers an objection."),
-                                    field="role")
+        raise RoleNotPermittedError(
+            lazy_gettext("Only a supervisor answers an objection."), field="role"
+        )
     if _status(status, "current") not in CLOSURES:
         raise ObjectionNotAllowedError(lazy_gettext("There is no open objection on this case."))
     text = _text(answer, "answer", lazy_gettext("Write the answer for the reporter."))
@@ -266,9 +306,28 @@ def check_objection_answer(
 
 
 __all__ = [
-    "CLOSED", "CLOSURES", "DESTINATION_LABELS", "OUTCOME_LABELS", "RULES", "STATUS_TEXTS",
-    "Destination", "ObjectionNotAllowedError", "Outcome", "Role", "RoleNotPermittedError",
-    "Rule", "Status", "StatusText", "Transition", "TransitionIncompleteError",
-    "TransitionNotAllowedError", "WorkflowError", "allowed_targets", "can_object",
-    "check_objection", "check_objection_answer", "check_transition", "is_closed",
+    "CLOSED",
+    "CLOSURES",
+    "DESTINATION_LABELS",
+    "OUTCOME_LABELS",
+    "RULES",
+    "STATUS_TEXTS",
+    "Destination",
+    "ObjectionNotAllowedError",
+    "Outcome",
+    "Role",
+    "RoleNotPermittedError",
+    "Rule",
+    "Status",
+    "StatusText",
+    "Transition",
+    "TransitionIncompleteError",
+    "TransitionNotAllowedError",
+    "WorkflowError",
+    "allowed_targets",
+    "can_object",
+    "check_objection",
+    "check_objection_answer",
+    "check_transition",
+    "is_closed",
 ]

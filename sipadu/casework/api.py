@@ -41,11 +41,11 @@ def _forbidden() -> Response:
     return api_error(403, gettext("You may not access this case."))
 
 
-
 @bp.errorhandler(CaseForbiddenError)
 def _refused(_error: CaseForbiddenError) -> ResponseReturnValue:
     """A request without a usable staff session that still got past the role check."""
     return _forbidden()
+
 
 def _actor() -> Actor:
     actor = current_actor()
@@ -64,9 +64,13 @@ def _str(data: dict[str, Any], key: str) -> str | None:
 def list_cases() -> ResponseReturnValue:
     """The caller's inbox as JSON (same filters as the page, as query parameters)."""
     actor = _actor()
-    page = inbox_service.inbox(db_session(), staff_id=actor.staff_id, role=actor.role,
-                               filters=forms.inbox_filters(request.args),
-                               today=service.today())
+    page = inbox_service.inbox(
+        db_session(),
+        staff_id=actor.staff_id,
+        role=actor.role,
+        filters=forms.inbox_filters(request.args),
+        today=service.today(),
+    )
     return jsonify(inbox_json(page))
 
 
@@ -86,8 +90,9 @@ def get_case(code: str) -> ResponseReturnValue:
     return jsonify(case_json(opened.case, detail))
 
 
-def _act(code: str, tag: str, action: Callable[[OpenCase, Actor, dict[str, Any]], Any],
-         status: int = 200) -> ResponseReturnValue:
+def _act(
+    code: str, tag: str, action: Callable[[OpenCase, Actor, dict[str, Any]], Any], status: int = 200
+) -> ResponseReturnValue:
     actor = _actor()
     data = json_object()  # capped, an object of the view's known fields, or refused
     try:
@@ -101,13 +106,15 @@ def _act(code: str, tag: str, action: Callable[[OpenCase, Actor, dict[str, Any]]
         db.rollback()
         return api_error(error.http_status, str(error.message))
     db.commit()
-    return jsonify({"case_code": opened.case.code, "status": opened.case.status,
-                    **(result or {})}), status
+    return jsonify(
+        {"case_code": opened.case.code, "status": opened.case.status, **(result or {})}
+    ), status
 
 
 UNCLEAR_INTERNAL = lazy_gettext(
-    "Say what this is: \"internal\" must be true (an internal note) or false (a message "
-    "to the reporter). Nothing was stored.")
+    'Say what this is: "internal" must be true (an internal note) or false (a message '
+    "to the reporter). Nothing was stored."
+)
 
 
 @bp.post("/<code>/messages")
@@ -116,26 +123,44 @@ UNCLEAR_INTERNAL = lazy_gettext(
 def post_message(code: str) -> ResponseReturnValue:
     """Send a message to the reporter (``internal: false``) or add an internal note
     (``internal: true``); any other ``internal``, or none, is refused with a 422."""
+
     def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         internal = data.get("internal")
         if not isinstance(internal, bool):
             raise service.CaseworkError(UNCLEAR_INTERNAL)
-        message = service.post_message(db_session(), opened, actor, _str(data, "body") or "",
-                                       internal=internal, audit_key=current_audit_key())
+        message = service.post_message(
+            db_session(),
+            opened,
+            actor,
+            _str(data, "body") or "",
+            internal=internal,
+            audit_key=current_audit_key(),
+        )
         return {"message_id": public_record_id(message.record_id), "internal": internal}
+
     return _act(code, "message:sent", action, 201)
 
 
 @bp.post("/<code>/status")
-@accepts_json({"status": None, "reason": None, "outcome": None, "destination": None},
-              MESSAGE_JSON_LIMIT)
+@accepts_json(
+    {"status": None, "reason": None, "outcome": None, "destination": None}, MESSAGE_JSON_LIMIT
+)
 @require_roles(*CASE_ROLES)
 def change_status(code: str) -> ResponseReturnValue:
     """Change the status (409 forbidden transition, 403 role, 422 missing reason/outcome)."""
+
     def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> None:
-        service.change_status(db_session(), opened, actor, _str(data, "status") or "",
-                              reason=_str(data, "reason"), outcome=_str(data, "outcome"),
-                              destination=_str(data, "destination"), audit_key=current_audit_key())
+        service.change_status(
+            db_session(),
+            opened,
+            actor,
+            _str(data, "status") or "",
+            reason=_str(data, "reason"),
+            outcome=_str(data, "outcome"),
+            destination=_str(data, "destination"),
+            audit_key=current_audit_key(),
+        )
+
     return _act(code, "case:status_changed", action)
 
 
@@ -144,10 +169,13 @@ def change_status(code: str) -> ResponseReturnValue:
 @require_roles("supervisor")
 def assign(code: str) -> ResponseReturnValue:
     """Assign an investigator by username (the case key is re-wrapped for them)."""
+
     def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        target = service.assign(db_session(), opened, actor, _str(data, "username") or "",
-                                audit_key=current_audit_key())
+        target = service.assign(
+            db_session(), opened, actor, _str(data, "username") or "", audit_key=current_audit_key()
+        )
         return {"assigned": target.username}
+
     return _act(code, "grant:created", action, 201)
 
 

@@ -61,8 +61,9 @@ class CaseDetail:
 def _names(db: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = db.execute(select(StaffAccount.id, StaffAccount.username)
-                      .where(StaffAccount.id.in_(ids))).all()
+    rows = db.execute(
+        select(StaffAccount.id, StaffAccount.username).where(StaffAccount.id.in_(ids))
+    ).all()
     return {staff_id: username for staff_id, username in rows}
 
 
@@ -71,7 +72,8 @@ def _assignees(db: Session, opened: OpenCase) -> list[Assignee]:
         select(StaffAccount.id, StaffAccount.username, CaseGrant.reason)
         .join(CaseGrant, CaseGrant.staff_id == StaffAccount.id)
         .where(CaseGrant.case_id == opened.case.id, CaseGrant.reason.in_(ASSIGNED_REASONS))
-        .order_by(StaffAccount.username)).all()
+        .order_by(StaffAccount.username)
+    ).all()
     return [Assignee(*row) for row in rows]
 
 
@@ -79,19 +81,35 @@ def _investigators(db: Session, opened: OpenCase) -> list[str]:
     """Active investigators a supervisor may choose from: those with a conflict of interest
     in this case are left out (assigning them is refused, so the menu never offers it)."""
     conflicted = select(CaseConflict.staff_id).where(CaseConflict.case_id == opened.case.id)
-    return list(db.scalars(select(StaffAccount.username).where(
-        StaffAccount.role == "investigator", StaffAccount.active.is_(True),
-        StaffAccount.id.not_in(conflicted))
-        .order_by(StaffAccount.username).limit(500)))
+    return list(
+        db.scalars(
+            select(StaffAccount.username)
+            .where(
+                StaffAccount.role == "investigator",
+                StaffAccount.active.is_(True),
+                StaffAccount.id.not_in(conflicted),
+            )
+            .order_by(StaffAccount.username)
+            .limit(500)
+        )
+    )
 
 
 def _deadlines(db: Session, opened: OpenCase, today: date) -> list[Deadline]:
     policy, holidays = inbox_policy(db)
     case = opened.case
     try:
-        return case_deadlines(case.received_on, case.status, case.acknowledged_on,
-                              case.decided_on, case.last_feedback_on, case.closed_on,
-                              policy, holidays, today=today)
+        return case_deadlines(
+            case.received_on,
+            case.status,
+            case.acknowledged_on,
+            case.decided_on,
+            case.last_feedback_on,
+            case.closed_on,
+            policy,
+            holidays,
+            today=today,
+        )
     except DeadlineInputError:
         return []
 
@@ -99,8 +117,11 @@ def _deadlines(db: Session, opened: OpenCase, today: date) -> list[Deadline]:
 def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> CaseDetail:
     """Decrypt the report, files, timeline and messages (internal notes included)."""
     try:
-        report = {key: value for key, value in read_report(opened.case, opened.dek).items()
-                  if key not in HIDDEN_REPORT_FIELDS}
+        report = {
+            key: value
+            for key, value in read_report(opened.case, opened.dek).items()
+            if key not in HIDDEN_REPORT_FIELDS
+        }
     except DecryptionError:
         report = None
     messages = list_messages(db, opened.case, opened.dek, include_internal=True)
@@ -108,10 +129,14 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
     pending = objection_pending(db, opened)
     # Archiving waits for the answer to a pending objection: the menu does not offer a step
     # the workflow would refuse.
-    targets = tuple(t for t in allowed_targets(opened.case.status, actor.role)
-                    if not (pending and t is Status.DIARSIPKAN))
+    targets = tuple(
+        t
+        for t in allowed_targets(opened.case.status, actor.role)
+        if not (pending and t is Status.DIARSIPKAN)
+    )
     return CaseDetail(
-        report=report or {}, report_verified=report is not None,
+        report=report or {},
+        report_verified=report is not None,
         attachments=list_attachments(db, opened.case, opened.dek),
         timeline=list_timeline(db, opened.case, opened.dek),
         messages=messages,

@@ -52,8 +52,12 @@ class StatusForm:
     @classmethod
     def read(cls, form: Mapping[str, str]) -> StatusForm:
         """Read the submitted form (empty choices become ``None``)."""
-        return cls(_field(form, "status") or "", _field(form, "reason"),
-                   _field(form, "outcome") or None, _field(form, "destination") or None)
+        return cls(
+            _field(form, "status") or "",
+            _field(form, "reason"),
+            _field(form, "outcome") or None,
+            _field(form, "destination") or None,
+        )
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,12 @@ def attachment_response(opened: OpenCase, actor: Actor, attachment_id: str) -> R
     db = db_session()
     store: BlobStore = current_app.extensions["sipadu.blobs"]
     view, chunks = open_attachment(db, opened.case, opened.dek, attachment_id, store)
-    audit("attachment:downloaded", actor=actor.audit_actor, case_code=opened.case.code,
-          detail={"attachment": view.id})
+    audit(
+        "attachment:downloaded",
+        actor=actor.audit_actor,
+        case_code=opened.case.code,
+        detail={"attachment": view.id},
+    )
     db.commit()
     response = Response(chunks, mimetype="application/octet-stream", direct_passthrough=True)
     if view.stored_size is not None:

@@ -131,44 +131,52 @@ def _latest_base(due_of: Callable[[date], date], limit: date) -> date:
     return low
 
 
-def _due_functions(policy: DeadlinePolicy,
-                   holidays: Set[date]) -> dict[str, Callable[[date], date]]:
+def _due_functions(
+    policy: DeadlinePolicy, holidays: Set[date]
+) -> dict[str, Callable[[date], date]]:
     def verification(day: date) -> date:
         if policy.verification_in_working_days:
             return add_working_days(day, policy.verification_days, holidays)
         return add_calendar_days(day, policy.verification_days, holidays)
 
     return {
-        "acknowledge": lambda day: add_working_days(day, policy.acknowledge_working_days,
-                                                    holidays),
+        "acknowledge": lambda day: add_working_days(day, policy.acknowledge_working_days, holidays),
         "verification": verification,
         "feedback": lambda day: add_calendar_days(day, policy.feedback_days, holidays),
         "resolution": lambda day: add_calendar_days(day, policy.resolution_days, holidays),
     }
 
 
-def _falls_due_by(limit: date, policy: DeadlinePolicy,
-                  holidays: Set[date]) -> ColumnElement[bool]:
+def _falls_due_by(limit: date, policy: DeadlinePolicy, holidays: Set[date]) -> ColumnElement[bool]:
     """SQL: some open deadline of the case is due on or before ``limit``."""
-    bound = {kind: _latest_base(due_of, limit)
-             for kind, due_of in _due_functions(policy, holidays).items()}
+    bound = {
+        kind: _latest_base(due_of, limit)
+        for kind, due_of in _due_functions(policy, holidays).items()
+    }
     feedback = bound["feedback"]
-    return and_(Case.status.not_in([s.value for s in CLOSED]), or_(
-        and_(Case.acknowledged_on.is_(None), Case.received_on <= bound["acknowledge"]),
-        and_(Case.decided_on.is_(None), Case.received_on <= bound["verification"]),
-        and_(Case.received_on <= feedback,
-             or_(Case.last_feedback_on.is_(None), Case.last_feedback_on <= feedback)),
-        Case.received_on <= bound["resolution"],
-    ))
+    return and_(
+        Case.status.not_in([s.value for s in CLOSED]),
+        or_(
+            and_(Case.acknowledged_on.is_(None), Case.received_on <= bound["acknowledge"]),
+            and_(Case.decided_on.is_(None), Case.received_on <= bound["verification"]),
+            and_(
+                Case.received_on <= feedback,
+                or_(Case.last_feedback_on.is_(None), Case.last_feedback_on <= feedback),
+            ),
+            Case.received_on <= bound["resolution"],
+        ),
+    )
 
 
-def deadline_conditions(today: date, policy: DeadlinePolicy,
-                        holidays: Set[date]) -> dict[str, ColumnElement[bool]]:
+def deadline_conditions(
+    today: date, policy: DeadlinePolicy, holidays: Set[date]
+) -> dict[str, ColumnElement[bool]]:
     """SQL conditions matching ``inbox_badge`` == overdue / due_soon as of ``today``."""
     overdue = _falls_due_by(today - timedelta(days=1), policy, holidays)
     # due_soon: due within due_soon_working_days working days, i.e. before the next one.
-    soon_limit = add_working_days(today, policy.due_soon_working_days + 1,
-                                  holidays) - timedelta(days=1)
+    soon_limit = add_working_days(today, policy.due_soon_working_days + 1, holidays) - timedelta(
+        days=1
+    )
     due = and_(not_(overdue), _falls_due_by(soon_limit, policy, holidays))
     return {"overdue": overdue, "due": due}
 
@@ -178,12 +186,14 @@ def _readable(staff_id: int, role: str) -> ColumnElement[bool]:
     not excluded from it by a conflict of interest."""
     # select(<column>).exists(), not exists(): SQLite reads "SELECT *" from the table row,
     # while one indexed column is answered from the unique (case_id, staff_id) index.
-    grant = select(CaseGrant.case_id).where(CaseGrant.case_id == Case.id,
-                                            CaseGrant.staff_id == staff_id)
+    grant = select(CaseGrant.case_id).where(
+        CaseGrant.case_id == Case.id, CaseGrant.staff_id == staff_id
+    )
     if role == "investigator":
         grant = grant.where(CaseGrant.reason.in_(ASSIGNED_REASONS))
-    conflicted = select(CaseConflict.case_id).where(CaseConflict.case_id == Case.id,
-                                                    CaseConflict.staff_id == staff_id)
+    conflicted = select(CaseConflict.case_id).where(
+        CaseConflict.case_id == Case.id, CaseConflict.staff_id == staff_id
+    )
     return and_(grant.exists(), not_(conflicted.exists()))
 
 
@@ -191,23 +201,41 @@ def _base_query(staff_id: int, role: str) -> Any:
     # Cases drive the query and the grant is a correlated lookup (unique on case and staff):
     # the database can then walk cases(received_on, id) in day order, sort only each day's
     # cases by code, and stop after one page, instead of joining and sorting every grant.
-    reason = (select(CaseGrant.reason).where(CaseGrant.case_id == Case.id,
-                                             CaseGrant.staff_id == staff_id)
-              .scalar_subquery().label("reason"))
-    return (select(Case.code, Case.category, Case.status, Case.unit, Case.received_on,
-                   Case.acknowledged_on, Case.decided_on, Case.last_feedback_on,
-                   Case.closed_on, reason)
-            .where(_readable(staff_id, role)))
+    reason = (
+        select(CaseGrant.reason)
+        .where(CaseGrant.case_id == Case.id, CaseGrant.staff_id == staff_id)
+        .scalar_subquery()
+        .label("reason")
+    )
+    return select(
+        Case.code,
+        Case.category,
+        Case.status,
+        Case.unit,
+        Case.received_on,
+        Case.acknowledged_on,
+        Case.decided_on,
+        Case.last_feedback_on,
+        Case.closed_on,
+        reason,
+    ).where(_readable(staff_id, role))
 
 
 def _assigned(staff_id: int) -> ColumnElement[bool]:
-    return select(CaseGrant.case_id).where(
-        CaseGrant.case_id == Case.id, CaseGrant.staff_id == staff_id,
-        CaseGrant.reason.in_(ASSIGNED_REASONS)).exists()
+    return (
+        select(CaseGrant.case_id)
+        .where(
+            CaseGrant.case_id == Case.id,
+            CaseGrant.staff_id == staff_id,
+            CaseGrant.reason.in_(ASSIGNED_REASONS),
+        )
+        .exists()
+    )
 
 
-def _conditions(filters: InboxFilters, staff_id: int, today: date, policy: DeadlinePolicy,
-                holidays: Set[date]) -> list[ColumnElement[bool]]:
+def _conditions(
+    filters: InboxFilters, staff_id: int, today: date, policy: DeadlinePolicy, holidays: Set[date]
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.status:
         conditions.append(Case.status == filters.status)
@@ -227,44 +255,80 @@ def _sorted(stmt: Any, filters: InboxFilters) -> Any:
     if filters.sort == "received_asc":
         return stmt.order_by(Case.received_on.asc(), Case.code.asc())
     if filters.sort == "status":
-        return stmt.order_by(case(_STATUS_ORDER, value=Case.status, else_=99),
-                             Case.received_on.desc(), Case.code.asc())
+        return stmt.order_by(
+            case(_STATUS_ORDER, value=Case.status, else_=99),
+            Case.received_on.desc(),
+            Case.code.asc(),
+        )
     return stmt.order_by(Case.received_on.desc(), Case.code.asc())
 
 
 def _row(values: Any, today: date, policy: DeadlinePolicy, holidays: Set[date]) -> InboxRow:
     try:
-        deadlines = case_deadlines(values.received_on, values.status, values.acknowledged_on,
-                                   values.decided_on, values.last_feedback_on,
-                                   values.closed_on, policy, holidays, today=today)
+        deadlines = case_deadlines(
+            values.received_on,
+            values.status,
+            values.acknowledged_on,
+            values.decided_on,
+            values.last_feedback_on,
+            values.closed_on,
+            policy,
+            holidays,
+            today=today,
+        )
     except DeadlineInputError:
         deadlines = []  # a closed case without its closing day: no badge rather than a 500
-    return InboxRow(values.code, values.category, values.status, values.unit,
-                    values.received_on, values.reason in ASSIGNED_REASONS,
-                    inbox_badge(deadlines), next_due(deadlines))
+    return InboxRow(
+        values.code,
+        values.category,
+        values.status,
+        values.unit,
+        values.received_on,
+        values.reason in ASSIGNED_REASONS,
+        inbox_badge(deadlines),
+        next_due(deadlines),
+    )
 
 
-def _count(db: Session, staff_id: int, role: str, conditions: list[ColumnElement[bool]],
-           filters: InboxFilters, cap: int) -> int:
+def _count(
+    db: Session,
+    staff_id: int,
+    role: str,
+    conditions: list[ColumnElement[bool]],
+    filters: InboxFilters,
+    cap: int,
+) -> int:
     """How many cases match, counting no further than ``cap`` + 1. Without a condition on
     the cases themselves this walks the reader's grants (minus the conflicted ones) on the
     grants index alone."""
     if filters.status or filters.category or filters.due in DUE_FILTERS:
-        matching = select(literal(1)).select_from(Case).where(_readable(staff_id, role),
-                                                              *conditions)
+        matching = (
+            select(literal(1)).select_from(Case).where(_readable(staff_id, role), *conditions)
+        )
     else:
         conflicted = select(CaseConflict.case_id).where(
-            CaseConflict.case_id == CaseGrant.case_id, CaseConflict.staff_id == staff_id)
-        matching = select(literal(1)).select_from(CaseGrant).where(
-            CaseGrant.staff_id == staff_id, not_(conflicted.exists()))
+            CaseConflict.case_id == CaseGrant.case_id, CaseConflict.staff_id == staff_id
+        )
+        matching = (
+            select(literal(1))
+            .select_from(CaseGrant)
+            .where(CaseGrant.staff_id == staff_id, not_(conflicted.exists()))
+        )
         if role == "investigator" or filters.assigned_to_me:
             matching = matching.where(CaseGrant.reason.in_(ASSIGNED_REASONS))
     capped = matching.limit(cap + 1).subquery()
     return int(db.scalar(select(func.count()).select_from(capped)) or 0)
 
 
-def inbox(db: Session, *, staff_id: int, role: str, filters: InboxFilters,
-          today: date, count_cap: int | None = None) -> InboxPage:
+def inbox(
+    db: Session,
+    *,
+    staff_id: int,
+    role: str,
+    filters: InboxFilters,
+    today: date,
+    count_cap: int | None = None,
+) -> InboxPage:
     """One page of the cases ``staff_id`` may read (never a conflicted one), and the total
     up to ``count_cap`` (default ``COUNT_CAP``; beyond it, ``total_is_exact`` is false and
     ``total`` is the cap).
@@ -278,11 +342,15 @@ def inbox(db: Session, *, staff_id: int, role: str, filters: InboxFilters,
     page = max(1, filters.page)
     conditions = _conditions(filters, staff_id, today, policy, holidays)
     stmt = _sorted(_base_query(staff_id, role).where(*conditions), filters)
-    rows = db.execute(stmt.limit(filters.per_page + 1)
-                      .offset((page - 1) * filters.per_page)).all()
+    rows = db.execute(stmt.limit(filters.per_page + 1).offset((page - 1) * filters.per_page)).all()
     cap = COUNT_CAP if count_cap is None else count_cap
     counted = _count(db, staff_id, role, conditions, filters, cap)
     exact = counted <= cap
-    return InboxPage([_row(row, today, policy, holidays) for row in rows[:filters.per_page]],
-                     counted if exact else cap, page, filters.per_page,
-                     total_is_exact=exact, has_next=len(rows) > filters.per_page)
+    return InboxPage(
+        [_row(row, today, policy, holidays) for row in rows[: filters.per_page]],
+        counted if exact else cap,
+        page,
+        filters.per_page,
+        total_is_exact=exact,
+        has_next=len(rows) > filters.per_page,
+    )

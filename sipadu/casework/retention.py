@@ -31,11 +31,16 @@ class RetentionChangeError(service.CaseworkError):
 
 def due_for(db: Session, staff_id: int, today: date) -> list[DueCase]:
     """Cases due for purge within 14 days that this supervisor holds a grant for."""
-    codes = set(db.scalars(
-        select(Case.code).join(CaseGrant, CaseGrant.case_id == Case.id)
-        .where(CaseGrant.staff_id == staff_id, Case.retention_until.is_not(None))))
-    return [due for due in cases_due_for_purge(db, DUE_WITHIN_DAYS, today=today)
-            if due.code in codes]
+    codes = set(
+        db.scalars(
+            select(Case.code)
+            .join(CaseGrant, CaseGrant.case_id == Case.id)
+            .where(CaseGrant.staff_id == staff_id, Case.retention_until.is_not(None))
+        )
+    )
+    return [
+        due for due in cases_due_for_purge(db, DUE_WITHIN_DAYS, today=today) if due.code in codes
+    ]
 
 
 @bp.get("/retensi")
@@ -44,17 +49,19 @@ def retention_due() -> ResponseReturnValue:
     """Archived cases whose retention ends in the coming 14 days."""
     actor = acting_staff()
     today = service.today()
-    return render_template("casework/retention.html",
-                           due=due_for(db_session(), actor.staff_id, today), today=today,
-                           within=DUE_WITHIN_DAYS)
+    return render_template(
+        "casework/retention.html",
+        due=due_for(db_session(), actor.staff_id, today),
+        today=today,
+        within=DUE_WITHIN_DAYS,
+    )
 
 
 def _parse_until(raw: str) -> date:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise RetentionChangeError(lazy_gettext(
-            "Enter the new date as YYYY-MM-DD.")) from None
+        raise RetentionChangeError(lazy_gettext("Enter the new date as YYYY-MM-DD.")) from None
 
 
 @bp.post("/<code>/retensi")
@@ -67,12 +74,27 @@ def extend(code: str) -> ResponseReturnValue:
     def action(opened: OpenCase, actor: Actor) -> None:
         until = _parse_until(raw_until)
         try:
-            extend_retention(db_session(), opened.case, until, reason, staff_id=actor.staff_id,
-                             dek=opened.dek, audit_key=current_audit_key(), today=service.today())
+            extend_retention(
+                db_session(),
+                opened.case,
+                until,
+                reason,
+                staff_id=actor.staff_id,
+                dek=opened.dek,
+                audit_key=current_audit_key(),
+                today=service.today(),
+            )
         except RetentionError:
-            raise RetentionChangeError(lazy_gettext(
-                "Only an archived case can be kept longer, until a date later than its "
-                "current end, and a reason is required.")) from None
+            raise RetentionChangeError(
+                lazy_gettext(
+                    "Only an archived case can be kept longer, until a date later than its "
+                    "current end, and a reason is required."
+                )
+            ) from None
 
-    return run_case_action(code, "case:retention_extended", action,
-                lazy_gettext("The case will be kept until the new date."))
+    return run_case_action(
+        code,
+        "case:retention_extended",
+        action,
+        lazy_gettext("The case will be kept until the new date."),
+    )

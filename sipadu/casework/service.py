@@ -32,8 +32,7 @@ from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.inbox import ASSIGNED_REASONS
 from sipadu.staff.models import StaffAccount
 
-DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN,
-                       Status.INVESTIGASI})
+DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN, Status.INVESTIGASI})
 CONFLICT_ROLES = ("supervisor", "investigator")
 
 
@@ -80,39 +79,73 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _audit(db: Session, key: bytes, tag: str, actor: Actor, opened: OpenCase,
-           detail: dict[str, DetailValue] | None = None) -> None:
-    record_event(db, key, tag, actor=actor.audit_actor, case_code=opened.case.code,
-                 detail=detail)
+def _audit(
+    db: Session,
+    key: bytes,
+    tag: str,
+    actor: Actor,
+    opened: OpenCase,
+    detail: dict[str, DetailValue] | None = None,
+) -> None:
+    record_event(db, key, tag, actor=actor.audit_actor, case_code=opened.case.code, detail=detail)
 
 
-def post_message(db: Session, opened: OpenCase, actor: Actor, body: str, *, internal: bool,
-                 audit_key: bytes, now: datetime | None = None) -> CaseMessage:
+def post_message(
+    db: Session,
+    opened: OpenCase,
+    actor: Actor,
+    body: str,
+    *,
+    internal: bool,
+    audit_key: bytes,
+    now: datetime | None = None,
+) -> CaseMessage:
     """A message to the reporter (shown as from "Inspektorat") or an internal note."""
     moment = _now(now)
     if not body.strip():
         raise CaseworkError(lazy_gettext("Write a message."))
     try:
-        message = add_message(db, opened.case, opened.dek, body, author_kind="staff",
-                              staff_id=actor.staff_id, internal=internal, now=moment)
+        message = add_message(
+            db,
+            opened.case,
+            opened.dek,
+            body,
+            author_kind="staff",
+            staff_id=actor.staff_id,
+            internal=internal,
+            now=moment,
+        )
     except MessageError as error:
-        raise CaseworkError(lazy_gettext("Write a message of at most 20000 characters.")
-                            ) from error
+        raise CaseworkError(lazy_gettext("Write a message of at most 20000 characters.")) from error
     if not internal:
         opened.case.last_feedback_on = moment.date()
     opened.case.updated_at = moment
     # The random record id, never the row id: that counts across all cases (docs/audit.md).
     public_id = public_record_id(message.record_id)
-    _audit(db, audit_key, "note:added" if internal else "message:sent", actor, opened,
-           {"message": public_id} if public_id is not None else None)
+    _audit(
+        db,
+        audit_key,
+        "note:added" if internal else "message:sent",
+        actor,
+        opened,
+        {"message": public_id} if public_id is not None else None,
+    )
     return message
 
 
 def objection_pending(db: Session, opened: OpenCase) -> bool:
     """True when the reporter's latest objection has not been answered yet."""
+
     def last(kind: str) -> int:
-        return int(db.scalar(select(func.max(TimelineEntry.id)).where(
-            TimelineEntry.case_id == opened.case.id, TimelineEntry.kind == kind)) or 0)
+        return int(
+            db.scalar(
+                select(func.max(TimelineEntry.id)).where(
+                    TimelineEntry.case_id == opened.case.id, TimelineEntry.kind == kind
+                )
+            )
+            or 0
+        )
+
     objection = last("objection")
     return objection > 0 and objection > last("objection_answer")
 
@@ -126,8 +159,16 @@ def _timeline_text(transition: Transition) -> str | None:
     return f"{label}\n\n{transition.reason}" if transition.reason else label
 
 
-def _apply(db: Session, opened: OpenCase, actor: Actor, transition: Transition, *,
-           audit_key: bytes, moment: datetime, timeline_text: str | None) -> None:
+def _apply(
+    db: Session,
+    opened: OpenCase,
+    actor: Actor,
+    transition: Transition,
+    *,
+    audit_key: bytes,
+    moment: datetime,
+    timeline_text: str | None,
+) -> None:
     case, day = opened.case, moment.date()
     if transition.source is Status.DITERIMA and case.acknowledged_on is None:
         case.acknowledged_on = day
@@ -145,10 +186,13 @@ def _apply(db: Session, opened: OpenCase, actor: Actor, transition: Transition, 
     case.status = transition.target.value
     case.last_feedback_on = day  # the reporter sees every status change on the timeline
     case.updated_at = moment
-    add_timeline_entry(db, case, opened.dek, kind="status", status=case.status,
-                       text=timeline_text, now=moment)
-    detail: dict[str, DetailValue] = {"from": transition.source.value,
-                                      "to": transition.target.value}
+    add_timeline_entry(
+        db, case, opened.dek, kind="status", status=case.status, text=timeline_text, now=moment
+    )
+    detail: dict[str, DetailValue] = {
+        "from": transition.source.value,
+        "to": transition.target.value,
+    }
     if transition.outcome is not None:
         detail["outcome"] = transition.outcome.value
     if transition.destination is not None:
@@ -156,45 +200,86 @@ def _apply(db: Session, opened: OpenCase, actor: Actor, transition: Transition, 
     _audit(db, audit_key, "case:status_changed", actor, opened, detail)
 
 
-def change_status(db: Session, opened: OpenCase, actor: Actor, target: str, *,
-                  reason: str | None = None, outcome: str | None = None,
-                  destination: str | None = None, audit_key: bytes,
-                  now: datetime | None = None) -> Transition:
+def change_status(
+    db: Session,
+    opened: OpenCase,
+    actor: Actor,
+    target: str,
+    *,
+    reason: str | None = None,
+    outcome: str | None = None,
+    destination: str | None = None,
+    audit_key: bytes,
+    now: datetime | None = None,
+) -> Transition:
     """Move the case through the workflow (``WorkflowError`` subclasses when refused)."""
-    transition = check_transition(opened.case.status, target, actor.role, reason=reason,
-                                  outcome=outcome, destination=destination,
-                                  objection_pending=objection_pending(db, opened))
-    _apply(db, opened, actor, transition, audit_key=audit_key, moment=_now(now),
-           timeline_text=_timeline_text(transition))
+    transition = check_transition(
+        opened.case.status,
+        target,
+        actor.role,
+        reason=reason,
+        outcome=outcome,
+        destination=destination,
+        objection_pending=objection_pending(db, opened),
+    )
+    _apply(
+        db,
+        opened,
+        actor,
+        transition,
+        audit_key=audit_key,
+        moment=_now(now),
+        timeline_text=_timeline_text(transition),
+    )
     return transition
 
 
-def answer_objection(db: Session, opened: OpenCase, actor: Actor, answer: str, *,
-                     reopen_to: str | None, audit_key: bytes,
-                     now: datetime | None = None) -> Transition | None:
+def answer_objection(
+    db: Session,
+    opened: OpenCase,
+    actor: Actor,
+    answer: str,
+    *,
+    reopen_to: str | None,
+    audit_key: bytes,
+    now: datetime | None = None,
+) -> Transition | None:
     """Answer the reporter's objection; with ``reopen_to``, reopen the case with it."""
     if not objection_pending(db, opened):
         raise ObjectionNotAllowedError(lazy_gettext("There is no open objection on this case."))
-    transition = check_objection_answer(opened.case.status, actor.role, answer=answer,
-                                        reopen_to=reopen_to or None)
+    transition = check_objection_answer(
+        opened.case.status, actor.role, answer=answer, reopen_to=reopen_to or None
+    )
     moment = _now(now)
-    add_timeline_entry(db, opened.case, opened.dek, kind="objection_answer",
-                       text=answer.strip(), now=moment)
+    add_timeline_entry(
+        db, opened.case, opened.dek, kind="objection_answer", text=answer.strip(), now=moment
+    )
     opened.case.last_feedback_on = moment.date()
     opened.case.updated_at = moment
     if transition is not None:
         # The answer already is on the timeline; the status entry need not repeat it.
-        _apply(db, opened, actor, transition, audit_key=audit_key, moment=moment,
-               timeline_text=None)
-    _audit(db, audit_key, "objection:answered", actor, opened,
-           {"reopened_to": transition.target.value if transition else None})
+        _apply(
+            db, opened, actor, transition, audit_key=audit_key, moment=moment, timeline_text=None
+        )
+    _audit(
+        db,
+        audit_key,
+        "objection:answered",
+        actor,
+        opened,
+        {"reopened_to": transition.target.value if transition else None},
+    )
     return transition
 
 
 def _account(db: Session, username: str, roles: tuple[str, ...]) -> StaffAccount | None:
-    return db.scalar(select(StaffAccount).where(
-        StaffAccount.username == username.strip()[:64], StaffAccount.active.is_(True),
-        StaffAccount.role.in_(roles)))
+    return db.scalar(
+        select(StaffAccount).where(
+            StaffAccount.username == username.strip()[:64],
+            StaffAccount.active.is_(True),
+            StaffAccount.role.in_(roles),
+        )
+    )
 
 
 def _require_supervisor(actor: Actor) -> None:
@@ -202,26 +287,43 @@ def _require_supervisor(actor: Actor) -> None:
         raise NotSupervisorError(lazy_gettext("Only a supervisor may do this."))
 
 
-def assign(db: Session, opened: OpenCase, actor: Actor, username: str, *, audit_key: bytes,
-           now: datetime | None = None) -> StaffAccount:
+def assign(
+    db: Session,
+    opened: OpenCase,
+    actor: Actor,
+    username: str,
+    *,
+    audit_key: bytes,
+    now: datetime | None = None,
+) -> StaffAccount:
     """Give an investigator the case: the DEK re-wrapped for their public key."""
     _require_supervisor(actor)
     target = _account(db, username, ("investigator",))
     if target is None:
         raise AssignmentError(lazy_gettext("No active investigator has that username."))
     if is_conflicted(db, opened.case, target.id):
-        raise AssignmentError(lazy_gettext(
-            "This investigator has a conflict of interest in this case and cannot be "
-            "assigned."))
-    grant_case(db, opened.case, opened.dek, target, reason="assignment",
-               granted_by=actor.staff_id, now=now)
-    _audit(db, audit_key, "grant:created", actor, opened,
-           {"grantee": target.id, "reason": "assignment"})
+        raise AssignmentError(
+            lazy_gettext(
+                "This investigator has a conflict of interest in this case and cannot be assigned."
+            )
+        )
+    grant_case(
+        db, opened.case, opened.dek, target, reason="assignment", granted_by=actor.staff_id, now=now
+    )
+    _audit(
+        db,
+        audit_key,
+        "grant:created",
+        actor,
+        opened,
+        {"grantee": target.id, "reason": "assignment"},
+    )
     return target
 
 
-def unassign(db: Session, opened: OpenCase, actor: Actor, username: str, *,
-             audit_key: bytes) -> StaffAccount:
+def unassign(
+    db: Session, opened: OpenCase, actor: Actor, username: str, *, audit_key: bytes
+) -> StaffAccount:
     """Take the case away from an investigator: their grant is deleted."""
     _require_supervisor(actor)
     target = db.scalar(select(StaffAccount).where(StaffAccount.username == username[:64]))
@@ -233,30 +335,43 @@ def unassign(db: Session, opened: OpenCase, actor: Actor, username: str, *,
     return target
 
 
-def _exclude(db: Session, opened: OpenCase, staff_id: int, marked_by: int,
-             now: datetime | None) -> None:
+def _exclude(
+    db: Session, opened: OpenCase, staff_id: int, marked_by: int, now: datetime | None
+) -> None:
     if not is_conflicted(db, opened.case, staff_id):
-        db.add(CaseConflict(case_id=opened.case.id, staff_id=staff_id, marked_by=marked_by,
-                            created_at=_now(now)))
+        db.add(
+            CaseConflict(
+                case_id=opened.case.id, staff_id=staff_id, marked_by=marked_by, created_at=_now(now)
+            )
+        )
     revoke_grant(db, opened.case, staff_id)
     db.flush()
 
 
-def declare_conflict(db: Session, opened: OpenCase, actor: Actor, *, audit_key: bytes,
-                     now: datetime | None = None) -> None:
+def declare_conflict(
+    db: Session, opened: OpenCase, actor: Actor, *, audit_key: bytes, now: datetime | None = None
+) -> None:
     """The actor declares a conflict of interest: their own grant is deleted at once."""
     _exclude(db, opened, actor.staff_id, actor.staff_id, now)
     _audit(db, audit_key, "conflict:declared", actor, opened)
 
 
-def mark_conflict(db: Session, opened: OpenCase, actor: Actor, username: str, *,
-                  audit_key: bytes, now: datetime | None = None) -> StaffAccount:
+def mark_conflict(
+    db: Session,
+    opened: OpenCase,
+    actor: Actor,
+    username: str,
+    *,
+    audit_key: bytes,
+    now: datetime | None = None,
+) -> StaffAccount:
     """A supervisor marks someone else as conflicted: that person loses the case."""
     _require_supervisor(actor)
     target = _account(db, username, CONFLICT_ROLES)
     if target is None:
-        raise AssignmentError(lazy_gettext("No active supervisor or investigator has that "
-                                           "username."))
+        raise AssignmentError(
+            lazy_gettext("No active supervisor or investigator has that username.")
+        )
     _exclude(db, opened, target.id, actor.staff_id, now)
     _audit(db, audit_key, "conflict:marked", actor, opened, {"staff": target.id})
     return target

@@ -35,11 +35,11 @@ add_staff_nav("casework.inbox", lazy_gettext("Cases"), CASE_ROLES, order=10)
 Action = Callable[[OpenCase, Actor], Any]
 
 
-
 @bp.errorhandler(CaseForbiddenError)
 def _refused(_error: CaseForbiddenError) -> ResponseReturnValue:
     """A request without a usable staff session that still got past the role check."""
     return render_error(403)
+
 
 def acting_staff() -> Actor:
     actor = current_actor()
@@ -54,23 +54,41 @@ def inbox() -> ResponseReturnValue:
     """The cases this person may read, with filters, sort, pages and deadline badges."""
     actor = acting_staff()
     filters = forms.inbox_filters(request.args)
-    page = inbox_service.inbox(db_session(), staff_id=actor.staff_id, role=actor.role,
-                               filters=filters, today=service.today())
-    return render_template("casework/inbox.html", page=page, filters=filters,
-                           statuses=STATUS_TEXTS, categories=CATEGORIES,
-                           state_labels=STATE_LABELS)
+    page = inbox_service.inbox(
+        db_session(),
+        staff_id=actor.staff_id,
+        role=actor.role,
+        filters=filters,
+        today=service.today(),
+    )
+    return render_template(
+        "casework/inbox.html",
+        page=page,
+        filters=filters,
+        statuses=STATUS_TEXTS,
+        categories=CATEGORIES,
+        state_labels=STATE_LABELS,
+    )
 
 
-def _render_case(opened: OpenCase, actor: Actor, *, error: Any = None,
-                 status: int = 200) -> ResponseReturnValue:
+def _render_case(
+    opened: OpenCase, actor: Actor, *, error: Any = None, status: int = 200
+) -> ResponseReturnValue:
     db = db_session()
     detail = case_detail(db, opened, actor, today=service.today())
     audit("case:viewed", actor=actor.audit_actor, case_code=opened.case.code)
     db.commit()
     return render_template(
-        "casework/case.html", case=opened.case, detail=detail, actor=actor, error=error,
-        statuses=STATUS_TEXTS, outcomes=OUTCOME_LABELS, destinations=DESTINATION_LABELS,
-        state_labels=STATE_LABELS, reopen_targets=(Status.VERIFIKASI, Status.INVESTIGASI),
+        "casework/case.html",
+        case=opened.case,
+        detail=detail,
+        actor=actor,
+        error=error,
+        statuses=STATUS_TEXTS,
+        outcomes=OUTCOME_LABELS,
+        destinations=DESTINATION_LABELS,
+        state_labels=STATE_LABELS,
+        reopen_targets=(Status.VERIFIKASI, Status.INVESTIGASI),
     ), status
 
 
@@ -100,8 +118,9 @@ def download(code: str, attachment_id: str) -> ResponseReturnValue:
         return render_error(404)
 
 
-def run_case_action(code: str, tag: str, action: Action, done: Any, *,
-         leave: bool = False) -> ResponseReturnValue:
+def run_case_action(
+    code: str, tag: str, action: Action, done: Any, *, leave: bool = False
+) -> ResponseReturnValue:
     """Run one case action: refuse (403), show its error on the case page, or redirect."""
     actor = acting_staff()
     try:
@@ -122,7 +141,8 @@ def run_case_action(code: str, tag: str, action: Action, done: Any, *,
 
 
 UNCLEAR_MESSAGE_KIND = lazy_gettext(
-    "Choose “Send to the reporter” or “Save internal note”. Nothing was stored.")
+    "Choose “Send to the reporter” or “Save internal note”. Nothing was stored."
+)
 
 
 @bp.post("/<code>/pesan")
@@ -135,12 +155,23 @@ def post_message(code: str) -> ResponseReturnValue:
     def action(opened: OpenCase, actor: Actor) -> None:
         if form.internal is None:
             raise service.MessageKindError(UNCLEAR_MESSAGE_KIND)
-        service.post_message(db_session(), opened, actor, form.body, internal=form.internal,
-                             audit_key=current_audit_key())
+        service.post_message(
+            db_session(),
+            opened,
+            actor,
+            form.body,
+            internal=form.internal,
+            audit_key=current_audit_key(),
+        )
 
-    return run_case_action(code, "note:added" if form.internal else "message:sent", action,
-                           lazy_gettext("Internal note saved.") if form.internal
-                           else lazy_gettext("Message sent to the reporter."))
+    return run_case_action(
+        code,
+        "note:added" if form.internal else "message:sent",
+        action,
+        lazy_gettext("Internal note saved.")
+        if form.internal
+        else lazy_gettext("Message sent to the reporter."),
+    )
 
 
 @bp.post("/<code>/status")
@@ -148,12 +179,21 @@ def post_message(code: str) -> ResponseReturnValue:
 def change_status(code: str) -> ResponseReturnValue:
     """Move the case through the workflow."""
     form = forms.StatusForm.read(request.form)
-    return run_case_action(code, "case:status_changed",
-                lambda opened, actor: service.change_status(
-                    db_session(), opened, actor, form.status, reason=form.reason,
-                    outcome=form.outcome, destination=form.destination,
-                    audit_key=current_audit_key()),
-                lazy_gettext("Status changed."))
+    return run_case_action(
+        code,
+        "case:status_changed",
+        lambda opened, actor: service.change_status(
+            db_session(),
+            opened,
+            actor,
+            form.status,
+            reason=form.reason,
+            outcome=form.outcome,
+            destination=form.destination,
+            audit_key=current_audit_key(),
+        ),
+        lazy_gettext("Status changed."),
+    )
 
 
 @bp.post("/<code>/keberatan")
@@ -161,11 +201,19 @@ def change_status(code: str) -> ResponseReturnValue:
 def answer_objection(code: str) -> ResponseReturnValue:
     """Answer the reporter's objection to a closure, optionally reopening the case."""
     form = forms.ObjectionAnswerForm.read(request.form)
-    return run_case_action(code, "objection:answered",
-                lambda opened, actor: service.answer_objection(
-                    db_session(), opened, actor, form.answer, reopen_to=form.reopen_to,
-                    audit_key=current_audit_key()),
-                lazy_gettext("Objection answered."))
+    return run_case_action(
+        code,
+        "objection:answered",
+        lambda opened, actor: service.answer_objection(
+            db_session(),
+            opened,
+            actor,
+            form.answer,
+            reopen_to=form.reopen_to,
+            audit_key=current_audit_key(),
+        ),
+        lazy_gettext("Objection answered."),
+    )
 
 
 @bp.post("/<code>/penugasan")
@@ -173,31 +221,43 @@ def answer_objection(code: str) -> ResponseReturnValue:
 def assign(code: str) -> ResponseReturnValue:
     """Assign an investigator (the case key is re-wrapped for them)."""
     name = forms.username(request.form)
-    return run_case_action(code, "grant:created",
-                lambda opened, actor: service.assign(
-                    db_session(), opened, actor, name, audit_key=current_audit_key()),
-                lazy_gettext("Investigator assigned."))
+    return run_case_action(
+        code,
+        "grant:created",
+        lambda opened, actor: service.assign(
+            db_session(), opened, actor, name, audit_key=current_audit_key()
+        ),
+        lazy_gettext("Investigator assigned."),
+    )
 
 
 @bp.post("/<code>/penugasan/<username>/hapus")
 @require_roles("supervisor")
 def unassign(code: str, username: str) -> ResponseReturnValue:
     """Unassign an investigator: their grant is deleted."""
-    return run_case_action(code, "grant:revoked",
-                lambda opened, actor: service.unassign(
-                    db_session(), opened, actor, username, audit_key=current_audit_key()),
-                lazy_gettext("Investigator unassigned."))
+    return run_case_action(
+        code,
+        "grant:revoked",
+        lambda opened, actor: service.unassign(
+            db_session(), opened, actor, username, audit_key=current_audit_key()
+        ),
+        lazy_gettext("Investigator unassigned."),
+    )
 
 
 @bp.post("/<code>/konflik")
 @require_roles(*CASE_ROLES)
 def declare_conflict(code: str) -> ResponseReturnValue:
     """Declare one's own conflict of interest: the case leaves one's inbox at once."""
-    return run_case_action(code, "conflict:declared",
-                lambda opened, actor: service.declare_conflict(
-                    db_session(), opened, actor, audit_key=current_audit_key()),
-                lazy_gettext("Conflict of interest recorded. You no longer have access "
-                             "to this case."), leave=True)
+    return run_case_action(
+        code,
+        "conflict:declared",
+        lambda opened, actor: service.declare_conflict(
+            db_session(), opened, actor, audit_key=current_audit_key()
+        ),
+        lazy_gettext("Conflict of interest recorded. You no longer have access to this case."),
+        leave=True,
+    )
 
 
 @bp.post("/<code>/konflik/tandai")
@@ -205,7 +265,11 @@ def declare_conflict(code: str) -> ResponseReturnValue:
 def mark_conflict(code: str) -> ResponseReturnValue:
     """Mark another staff member as conflicted in this case."""
     name = forms.username(request.form)
-    return run_case_action(code, "conflict:marked",
-                lambda opened, actor: service.mark_conflict(
-                    db_session(), opened, actor, name, audit_key=current_audit_key()),
-                lazy_gettext("Conflict of interest recorded."))
+    return run_case_action(
+        code,
+        "conflict:marked",
+        lambda opened, actor: service.mark_conflict(
+            db_session(), opened, actor, name, audit_key=current_audit_key()
+        ),
+        lazy_gettext("Conflict of interest recorded."),
+    )

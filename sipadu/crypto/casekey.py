@@ -77,10 +77,7 @@ def normalize_case_code(text: str) -> str:
     if not isinstance(text, str) or len(text) > 100:
         raise MalformedCaseKeyError("not a case code")
     body = base32.normalize(text)
-    if (
-        body.startswith(CASE_CODE_PREFIX)
-        and len(body) == len(CASE_CODE_PREFIX) + CODE_LENGTH
-    ):
+    if body.startswith(CASE_CODE_PREFIX) and len(body) == len(CASE_CODE_PREFIX) + CODE_LENGTH:
         body = body[len(CASE_CODE_PREFIX) :]
     if len(body) != CODE_LENGTH or not base32.is_valid(body):
         raise MalformedCaseKeyError("not a case code")
@@ -99,9 +96,7 @@ def _code_symbols(key: CaseKey) -> str:
 
 def format_case_key(key: CaseKey) -> str:
     """Render ``SPD-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX-C`` for the reporter."""
-    groups = [
-        key.secret[i : i + GROUP_LENGTH] for i in range(0, SECRET_LENGTH, GROUP_LENGTH)
-    ]
+    groups = [key.secret[i : i + GROUP_LENGTH] for i in range(0, SECRET_LENGTH, GROUP_LENGTH)]
     check = base32.check_symbol(_code_symbols(key) + key.secret)
     return "-".join([key.code, *groups, check])
 
@@ -135,9 +130,7 @@ def _hkdf(ikm: bytes, label: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(ikm)
 
 
-def derive_case_key_material(
-    key: CaseKey, salt: bytes, params: Argon2Params
-) -> CaseKeySecrets:
+def derive_case_key_material(key: CaseKey, salt: bytes, params: Argon2Params) -> CaseKeySecrets:
     """Argon2id(secret, salt) -> 64 bytes, HKDF-split into verifier and wrapping key."""
     master = argon2id(key.secret.encode("ascii"), salt, params, 64)
     return CaseKeySecrets(
@@ -153,25 +146,17 @@ def wrap_reporter_dek(wrapping_key: bytes, dek: bytes, *, case_id: CaseId) -> by
     return envelope.seal(wrapping_key, dek, case_id=case_id, kind=KIND_REPORTER_DEK)
 
 
-def unwrap_reporter_dek(
-    wrapping_key: bytes, wrapped: bytes, *, case_id: CaseId
-) -> bytes:
+def unwrap_reporter_dek(wrapping_key: bytes, wrapped: bytes, *, case_id: CaseId) -> bytes:
     """Open the reporter's copy of the DEK; raises DecryptionError."""
-    return envelope.open_sealed(
-        wrapping_key, wrapped, case_id=case_id, kind=KIND_REPORTER_DEK
-    )
+    return envelope.open_sealed(wrapping_key, wrapped, case_id=case_id, kind=KIND_REPORTER_DEK)
 
 
-def enroll_case_key(
-    key: CaseKey, dek: bytes, params: Argon2Params, *, case_id: CaseId
-) -> bytes:
+def enroll_case_key(key: CaseKey, dek: bytes, params: Argon2Params, *, case_id: CaseId) -> bytes:
     """Return the record to store for a case key (params, salt, verifier, DEK)."""
     salt = secrets.token_bytes(SALT_SIZE)
     derived = derive_case_key_material(key, salt, params)
     wrapped = wrap_reporter_dek(derived.wrapping_key, dek, case_id=case_id)
-    return (
-        bytes((RECORD_VERSION,)) + params.encode() + salt + derived.verifier + wrapped
-    )
+    return bytes((RECORD_VERSION,)) + params.encode() + salt + derived.verifier + wrapped
 
 
 def _split_record(record: bytes) -> tuple[Argon2Params, bytes, bytes, bytes]:

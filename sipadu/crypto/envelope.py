@@ -84,9 +84,16 @@ class Binding:
         detail = self.detail.encode("utf-8")
         if len(detail) > 0xFFFF:
             raise ValueError("binding detail too long")
-        return b"".join((bytes((len(self.record_id),)), self.record_id,
-                         bytes((len(author),)), author,
-                         struct.pack(">H", len(detail)), detail))
+        return b"".join(
+            (
+                bytes((len(self.record_id),)),
+                self.record_id,
+                bytes((len(author),)),
+                author,
+                struct.pack(">H", len(detail)),
+                detail,
+            )
+        )
 
 
 def new_record_id() -> bytes:
@@ -136,7 +143,11 @@ def _check_key(key: bytes) -> None:
 
 
 def _seal_with_nonce(
-    key: bytes, nonce: bytes, plaintext: bytes, case_id: CaseId, kind: bytes,
+    key: bytes,
+    nonce: bytes,
+    plaintext: bytes,
+    case_id: CaseId,
+    kind: bytes,
     binding: Binding | None = None,
 ) -> bytes:
     """Seal with a given nonce; only for known-answer tests and :func:`seal`."""
@@ -148,15 +159,14 @@ def _seal_with_nonce(
     return bytes((version,)) + nonce + ct
 
 
-def seal(key: bytes, plaintext: bytes, *, case_id: CaseId, kind: bytes,
-         binding: Binding | None = None) -> bytes:
+def seal(
+    key: bytes, plaintext: bytes, *, case_id: CaseId, kind: bytes, binding: Binding | None = None
+) -> bytes:
     """Encrypt ``plaintext`` under ``key``, bound to ``case_id`` and ``kind``; with a
     ``binding`` also to its row and author (version 2), else version 1."""
     # Random 96-bit nonces: fine for far fewer than 2**32 messages per key,
     # which a single case never approaches.
-    return _seal_with_nonce(
-        key, secrets.token_bytes(NONCE_SIZE), plaintext, case_id, kind, binding
-    )
+    return _seal_with_nonce(key, secrets.token_bytes(NONCE_SIZE), plaintext, case_id, kind, binding)
 
 
 def envelope_version(data: bytes) -> int | None:
@@ -164,8 +174,9 @@ def envelope_version(data: bytes) -> int | None:
     return data[0] if data else None
 
 
-def open_sealed(key: bytes, data: bytes, *, case_id: CaseId, kind: bytes,
-                binding: Binding | None = None) -> bytes:
+def open_sealed(
+    key: bytes, data: bytes, *, case_id: CaseId, kind: bytes, binding: Binding | None = None
+) -> bytes:
     """Decrypt an envelope; raises DecryptionError on any mismatch or tampering.
 
     Without ``binding`` only version 1 opens, with it only version 2: the caller decides

@@ -101,10 +101,7 @@ def seal_escrow_private(
     """
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
         raise WeakPassphraseError("escrow passphrase must be at least 16 characters")
-    if (
-        params.time_cost < ESCROW_ARGON2.time_cost
-        or params.memory_cost < ESCROW_ARGON2.memory_cost
-    ):
+    if params.time_cost < ESCROW_ARGON2.time_cost or params.memory_cost < ESCROW_ARGON2.memory_cost:
         raise WeakPassphraseError("escrow Argon2 parameters below the minimum")
     if len(private_key) != grants.PRIVATE_KEY_SIZE:
         raise ValueError("private key must be 32 bytes")
@@ -122,18 +119,12 @@ def open_escrow_private(text: str, passphrase: str) -> bytes:
     except DecryptionError:
         raise EscrowFileError("escrow private key file is malformed") from None
     try:
-        return pwbox.unwrap(
-            box, passphrase, context=_CONTEXT, kind=KIND_ESCROW_PRIVATE_KEY
-        )
+        return pwbox.unwrap(box, passphrase, context=_CONTEXT, kind=KIND_ESCROW_PRIVATE_KEY)
     except DecryptionError:
-        raise WrongPassphraseError(
-            "passphrase does not unlock the escrow key"
-        ) from None
+        raise WrongPassphraseError("passphrase does not unlock the escrow key") from None
 
 
-def write_escrow_private(
-    path: str | os.PathLike[str], private_key: bytes, passphrase: str
-) -> None:
+def write_escrow_private(path: str | os.PathLike[str], private_key: bytes, passphrase: str) -> None:
     """Create ``path`` (mode 0600) holding the encrypted escrow private key."""
     target = Path(path)
     if target.exists():

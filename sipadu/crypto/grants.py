@@ -67,9 +67,7 @@ def _public(raw: bytes) -> X25519PublicKey:
 def _key(shared: bytes, case_id: CaseId, eph_pub: bytes, recipient_pub: bytes) -> bytes:
     cid = context_bytes(case_id)
     info = _INFO_LABEL + struct.pack(">H", len(cid)) + cid + eph_pub + recipient_pub
-    return HKDF(
-        algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=info
-    ).derive(shared)
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=info).derive(shared)
 
 
 def _wrap_with(
@@ -91,14 +89,10 @@ def _wrap_with(
     return header + nonce + ct
 
 
-def wrap_for_recipient(
-    dek: bytes, recipient_public: bytes, *, case_id: CaseId
-) -> bytes:
+def wrap_for_recipient(dek: bytes, recipient_public: bytes, *, case_id: CaseId) -> bytes:
     """Wrap a 32-byte DEK for ``recipient_public`` (a staff or the escrow key)."""
     eph_private = X25519PrivateKey.generate().private_bytes_raw()
-    return _wrap_with(
-        eph_private, secrets.token_bytes(NONCE_SIZE), dek, recipient_public, case_id
-    )
+    return _wrap_with(eph_private, secrets.token_bytes(NONCE_SIZE), dek, recipient_public, case_id)
 
 
 def unwrap_grant(grant: bytes, private_key: bytes, *, case_id: CaseId) -> bytes:
@@ -117,9 +111,7 @@ def unwrap_grant(grant: bytes, private_key: bytes, *, case_id: CaseId) -> bytes:
     key = _key(shared, case_id, eph_pub, recipient.public_key().public_bytes_raw())
     aad = bytes(grant[: 1 + PUBLIC_KEY_SIZE]) + context_bytes(case_id)
     try:
-        return AESGCM(key).decrypt(
-            nonce, bytes(grant[1 + PUBLIC_KEY_SIZE + NONCE_SIZE :]), aad
-        )
+        return AESGCM(key).decrypt(nonce, bytes(grant[1 + PUBLIC_KEY_SIZE + NONCE_SIZE :]), aad)
     except InvalidTag:
         raise DecryptionError("grant authentication failed") from None
 

@@ -52,8 +52,7 @@ def prepare_kek(password: str, params: Argon2Params) -> PreparedKek:
     return PreparedKek(bytes((VERSION,)) + params.encode() + salt, kek)
 
 
-def seal_prepared(prepared: PreparedKek, secret: bytes, *, context: CaseId,
-                  kind: bytes) -> bytes:
+def seal_prepared(prepared: PreparedKek, secret: bytes, *, context: CaseId, kind: bytes) -> bytes:
     """The box of ``secret`` under a prepared KEK (no Argon2 work)."""
     return prepared.header + envelope.seal(prepared.kek, secret, case_id=context, kind=kind)
 
@@ -80,9 +79,7 @@ def unwrap(box: bytes, password: str, *, context: CaseId, kind: bytes) -> bytes:
     params = read_params(box)
     salt = bytes(box[1 + ENCODED_SIZE : _HEADER_SIZE])
     kek = argon2id(normalize_password(password), salt, params, envelope.KEY_SIZE)
-    return envelope.open_sealed(
-        kek, bytes(box[_HEADER_SIZE:]), case_id=context, kind=kind
-    )
+    return envelope.open_sealed(kek, bytes(box[_HEADER_SIZE:]), case_id=context, kind=kind)
 
 
 def needs_rewrap(box: bytes, params: Argon2Params) -> bool:

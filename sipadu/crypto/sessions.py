@@ -84,13 +84,9 @@ def session_from_token(token: str) -> SessionToken:
 
 def seal_session_payload(session: SessionToken, payload: bytes) -> bytes:
     """Encrypt a private key or DEK for the session row."""
-    return envelope.seal(
-        session.secret, payload, case_id=session.id_hash, kind=KIND_SESSION
-    )
+    return envelope.seal(session.secret, payload, case_id=session.id_hash, kind=KIND_SESSION)
 
 
 def open_session_payload(session: SessionToken, sealed: bytes) -> bytes:
     """Decrypt the session row's payload; raises DecryptionError."""
-    return envelope.open_sealed(
-        session.secret, sealed, case_id=session.id_hash, kind=KIND_SESSION
-    )
+    return envelope.open_sealed(session.secret, sealed, case_id=session.id_hash, kind=KIND_SESSION)

@@ -117,26 +117,29 @@ class PreparedStaffKeys:
 def prepare_staff_keys(password: str, params: Argon2Params) -> PreparedStaffKeys:
     """Generate a key pair and do the two derivations (verifier and KEK) for ``password``."""
     private, public = grants.generate_keypair()
-    return PreparedStaffKeys(public, private, pwbox.prepare_kek(password, params),
-                             hash_password(password, params))
+    return PreparedStaffKeys(
+        public, private, pwbox.prepare_kek(password, params), hash_password(password, params)
+    )
 
 
-def seal_private_key(private_key: bytes, kek: pwbox.PreparedKek, *,
-                     account_id: CaseId) -> bytes:
+def seal_private_key(private_key: bytes, kek: pwbox.PreparedKek, *, account_id: CaseId) -> bytes:
     """The private key box bound to ``account_id``, under a prepared KEK (no Argon2 work)."""
     if len(private_key) != grants.PRIVATE_KEY_SIZE:
         raise ValueError("private key must be 32 bytes")
-    return pwbox.seal_prepared(kek, private_key, context=_context(account_id),
-                               kind=KIND_STAFF_PRIVATE_KEY)
+    return pwbox.seal_prepared(
+        kek, private_key, context=_context(account_id), kind=KIND_STAFF_PRIVATE_KEY
+    )
 
 
 def seal_staff_keys(prepared: PreparedStaffKeys, *, account_id: CaseId) -> StaffKeyMaterial:
     """The stored key material of ``prepared`` for the account ``account_id``."""
     return StaffKeyMaterial(
         public_key=prepared.public_key,
-        wrapped_private_key=seal_private_key(prepared.private_key, prepared.kek,
-                                             account_id=account_id),
-        password_hash=prepared.password_hash)
+        wrapped_private_key=seal_private_key(
+            prepared.private_key, prepared.kek, account_id=account_id
+        ),
+        password_hash=prepared.password_hash,
+    )
 
 
 def create_staff_keys(
@@ -146,9 +149,7 @@ def create_staff_keys(
     return seal_staff_keys(prepare_staff_keys(password, params), account_id=account_id)
 
 
-def unlock_private_key(
-    wrapped_private_key: bytes, password: str, *, account_id: CaseId
-) -> bytes:
+def unlock_private_key(wrapped_private_key: bytes, password: str, *, account_id: CaseId) -> bytes:
     """Return the raw private key; raises WrongPasswordError if it does not open.
 
     The Argon2 parameters are read from the stored box, not from settings, so
@@ -180,13 +181,9 @@ def change_password(
     account_id: CaseId,
 ) -> StaffKeyMaterial:
     """Re-wrap the same key pair under ``new_password`` (existing grants stay valid)."""
-    private = unlock_private_key(
-        material.wrapped_private_key, old_password, account_id=account_id
-    )
+    private = unlock_private_key(material.wrapped_private_key, old_password, account_id=account_id)
     return StaffKeyMaterial(
         public_key=material.public_key,
-        wrapped_private_key=wrap_private_key(
-            private, new_password, params, account_id=account_id
-        ),
+        wrapped_private_key=wrap_private_key(private, new_password, params, account_id=account_id),
         password_hash=hash_password(new_password, params),
     )

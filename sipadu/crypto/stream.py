@@ -112,8 +112,9 @@ class _ChunkCipher:
     def seal(self, counter: int, flag: int, plaintext: bytes | bytearray | memoryview) -> bytes:
         return self._aead.encrypt(self._nonce(counter, flag), plaintext, self._header)
 
-    def seal_into(self, counter: int, flag: int, plaintext: bytes | bytearray | memoryview,
-                  out: memoryview) -> None:
+    def seal_into(
+        self, counter: int, flag: int, plaintext: bytes | bytearray | memoryview, out: memoryview
+    ) -> None:
         """Seal into ``out``, which is exactly ``len(plaintext) + TAG_SIZE`` bytes."""
         self._aead.encrypt_into(self._nonce(counter, flag), plaintext, self._header, out)
 
@@ -146,9 +147,7 @@ class StreamEncryptor:
         pad: bool = True,
         _nonce_prefix: bytes | None = None,
     ) -> None:
-        prefix = (
-            secrets.token_bytes(PREFIX_SIZE) if _nonce_prefix is None else _nonce_prefix
-        )
+        prefix = secrets.token_bytes(PREFIX_SIZE) if _nonce_prefix is None else _nonce_prefix
         if len(prefix) != PREFIX_SIZE:
             raise ValueError("nonce prefix must be 7 bytes")
         header = bytes((VERSION,)) + prefix
@@ -182,8 +181,9 @@ class StreamEncryptor:
         if self._batch_used + size > len(self._batch):
             self._flush()
         end = self._batch_used + size
-        self._cipher.seal_into(self._counter, flag, plaintext,
-                               self._batch_view[self._batch_used : end])
+        self._cipher.seal_into(
+            self._counter, flag, plaintext, self._batch_view[self._batch_used : end]
+        )
         self._batch_used = end
         self.ciphertext_size += size
         self._counter += 1
@@ -268,9 +268,7 @@ class StreamEncryptor:
             self.abandon()
 
 
-def encrypt_stream(
-    source: Readable, sink: Writable, key: bytes, *, pad: bool = True
-) -> int:
+def encrypt_stream(source: Readable, sink: Writable, key: bytes, *, pad: bool = True) -> int:
     """Encrypt all of ``source`` into ``sink``; returns the plaintext size."""
     encryptor = StreamEncryptor(sink, key, pad=pad)
     while piece := source.read(CHUNK_SIZE):
@@ -309,10 +307,7 @@ def _open_record(
     if not last:
         if not full:
             raise DecryptionError("stream record truncated")
-        if (
-            not padding
-            and (data := cipher.open(counter, FLAG_DATA, record)) is not None
-        ):
+        if not padding and (data := cipher.open(counter, FLAG_DATA, record)) is not None:
             return data, False
         if cipher.open(counter, FLAG_PAD, record) == _ZERO_CHUNK:
             return b"", True

@@ -34,8 +34,7 @@ def read_passphrase(from_stdin: bool, *, confirm: bool) -> str:
     """The passphrase from the first line of stdin, or a hidden prompt."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return str(click.prompt("Escrow passphrase", hide_input=True,
-                            confirmation_prompt=confirm))
+    return str(click.prompt("Escrow passphrase", hide_input=True, confirmation_prompt=confirm))
 
 
 def announce_escrow(private_path: Path, passphrase: str | None) -> None:
@@ -43,14 +42,19 @@ def announce_escrow(private_path: Path, passphrase: str | None) -> None:
     click.echo(f"Escrow public key written to keys/escrow.pub; private half: {private_path}")
     if passphrase is not None:
         click.echo(f"Escrow passphrase (shown once, write it down): {passphrase}")
-    click.echo("MOVE the private file OFF this server now (e.g. to an encrypted USB stick kept "
-               "by the Inspektur) and delete it here. Without it and its passphrase, cases "
-               "cannot be recovered when staff leave.")
+    click.echo(
+        "MOVE the private file OFF this server now (e.g. to an encrypted USB stick kept "
+        "by the Inspektur) and delete it here. Without it and its passphrase, cases "
+        "cannot be recovered when staff leave."
+    )
 
 
 @escrow_cli.command("init", with_appcontext=False)
-@click.option("--private-out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the passphrase-sealed private half.")
+@click.option(
+    "--private-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the passphrase-sealed private half.",
+)
 @click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
 def escrow_init(private_out: Path | None, passphrase_stdin: bool) -> None:
     """Create the instance escrow key pair (once per instance)."""
@@ -68,15 +72,23 @@ def escrow_init(private_out: Path | None, passphrase_stdin: bool) -> None:
 
 @escrow_cli.command("grant")
 @click.option("--case", "code", default=None, help="Case code, e.g. SPD-7K3Q9M.")
-@click.option("--all-open", is_flag=True,
-              help="Every case not closed or archived (e.g. for a new supervisor).")
+@click.option(
+    "--all-open",
+    is_flag=True,
+    help="Every case not closed or archived (e.g. for a new supervisor).",
+)
 @click.option("--to", "username", required=True, help="Staff account to receive access.")
-@click.option("--key", "key_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The offline escrow private key file.")
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The offline escrow private key file.",
+)
 @click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
-def escrow_grant(code: str | None, all_open: bool, username: str, key_path: Path,
-                 passphrase_stdin: bool) -> None:
+def escrow_grant(
+    code: str | None, all_open: bool, username: str, key_path: Path, passphrase_stdin: bool
+) -> None:
     """Give a staff member access to a case with the offline escrow key (recovery)."""
     if (code is None) == (not all_open):
         raise click.UsageError("give exactly one of --case CODE or --all-open")
@@ -88,10 +100,16 @@ def escrow_grant(code: str | None, all_open: bool, username: str, key_path: Path
         db = db_session()
         if code is None:
             granted, skipped = grant_all_open_with_escrow(
-                db, private, username=username, audit_key=keyring.audit_hmac_key)
+                db, private, username=username, audit_key=keyring.audit_hmac_key
+            )
         else:
-            grant_with_escrow(db, private, code=code.strip().upper(), username=username,
-                              audit_key=keyring.audit_hmac_key)
+            grant_with_escrow(
+                db,
+                private,
+                code=code.strip().upper(),
+                username=username,
+                audit_key=keyring.audit_hmac_key,
+            )
             granted, skipped = [code], []
         db.commit()
     except (EscrowError, CryptoError) as error:
@@ -106,9 +124,13 @@ def escrow_grant(code: str | None, all_open: bool, username: str, key_path: Path
 
 @escrow_cli.command("approve")
 @click.option("--to", "username", required=True, help="The supervisor to activate.")
-@click.option("--key", "key_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The offline escrow private key file.")
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The offline escrow private key file.",
+)
 @click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
 def escrow_approve(username: str, key_path: Path, passphrase_stdin: bool) -> None:
     """Approve the first supervisor (while no approved supervisor exists) as escrow holder."""
@@ -120,22 +142,27 @@ def escrow_approve(username: str, key_path: Path, passphrase_stdin: bool) -> Non
         if keyring.escrow_public is None or public_from_private(private) != keyring.escrow_public:
             raise EscrowError("this escrow key is not the one of this instance (keys/escrow.pub)")
         db = db_session()
-        approve_first_supervisor(db, username.strip().lower(),
-                                 audit_key=keyring.audit_hmac_key)
+        approve_first_supervisor(db, username.strip().lower(), audit_key=keyring.audit_hmac_key)
         db.commit()
     except WrongPassphraseError:
-        raise click.ClickException("The passphrase does not unlock this escrow key file; "
-                                   "nothing was approved. Try again.") from None
+        raise click.ClickException(
+            "The passphrase does not unlock this escrow key file; nothing was approved. Try again."
+        ) from None
     except (EscrowError, CryptoError) as error:
         raise click.ClickException(f"{type(error).__name__}: {error}") from None
     except ApprovedSupervisorExistsError:
-        raise click.ClickException("an approved supervisor exists: they approve new "
-                                   "supervisors on their Activations page") from None
+        raise click.ClickException(
+            "an approved supervisor exists: they approve new supervisors on their Activations page"
+        ) from None
     except ActivationError:
-        raise click.ClickException(f"{username} is not a supervisor who completed the setup "
-                                   "link and the authenticator enrolment") from None
+        raise click.ClickException(
+            f"{username} is not a supervisor who completed the setup "
+            "link and the authenticator enrolment"
+        ) from None
     click.echo(f"{username} is approved and receives new reports.")
     unreadable = unreadable_open_case_count(db_session())
     if unreadable:  # only then is there something to hand over
-        click.echo(f"{unreadable} open case(s) nobody can read: "
-                   f"sipadu escrow grant --all-open --to {username} --key FILE")
+        click.echo(
+            f"{unreadable} open case(s) nobody can read: "
+            f"sipadu escrow grant --all-open --to {username} --key FILE"
+        )

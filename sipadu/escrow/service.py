@@ -39,7 +39,7 @@ class CreatedEscrow:
 def generate_escrow_passphrase() -> str:
     """A random passphrase of 125 bits, in readable groups (for non-interactive setup)."""
     symbols = random_symbols(25)
-    return "-".join(symbols[i:i + 5] for i in range(0, 25, 5))
+    return "-".join(symbols[i : i + 5] for i in range(0, 25, 5))
 
 
 def create_escrow(keys_dir: Path, private_path: Path, passphrase: str) -> CreatedEscrow:
@@ -69,13 +69,20 @@ def escrow_recipient(db: Session, username: str) -> StaffAccount:
         raise EscrowError(f"{username} has not completed the setup link yet")
     if staff.role == "supervisor" and staff.activation_approved_at is None:
         # Four eyes: an unapproved supervisor holds no case, recovered ones included.
-        raise EscrowError(f"{username} is not approved yet (sipadu escrow approve, or "
-                          "another supervisor's approval)")
+        raise EscrowError(
+            f"{username} is not approved yet (sipadu escrow approve, or "
+            "another supervisor's approval)"
+        )
     return staff
 
 
 def grant_with_escrow(
-    db: Session, escrow_private: bytes, *, code: str, username: str, audit_key: bytes,
+    db: Session,
+    escrow_private: bytes,
+    *,
+    code: str,
+    username: str,
+    audit_key: bytes,
 ) -> CaseGrant:
     """Unwrap a case's escrow grant and wrap its DEK for an active staff member."""
     case: Case | None = case_by_code(db, code)
@@ -94,21 +101,35 @@ def grant_with_escrow(
         grant = grant_case(db, case, dek, staff, reason="recovery", granted_by=None)
     except CaseAccessError as error:
         raise EscrowError(str(error)) from None
-    record_event(db, audit_key, "grant:created", actor="cli", case_code=case.code,
-                 detail={"staff_id": staff.id, "reason": "recovery"})
+    record_event(
+        db,
+        audit_key,
+        "grant:created",
+        actor="cli",
+        case_code=case.code,
+        detail={"staff_id": staff.id, "reason": "recovery"},
+    )
     return grant
-
 
 
 def open_case_codes(db: Session) -> list[str]:
     """Codes of every case not closed or archived, in code order: the audited grants follow
     it, and filing order would rank reports within their day (docs/audit.md)."""
-    return list(db.scalars(select(Case.code).where(Case.status.not_in([str(s) for s in CLOSED]))
-                           .order_by(Case.code)))
+    return list(
+        db.scalars(
+            select(Case.code)
+            .where(Case.status.not_in([str(s) for s in CLOSED]))
+            .order_by(Case.code)
+        )
+    )
 
 
 def grant_all_open_with_escrow(
-    db: Session, escrow_private: bytes, *, username: str, audit_key: bytes,
+    db: Session,
+    escrow_private: bytes,
+    *,
+    username: str,
+    audit_key: bytes,
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """Grant every open case to one staff member (e.g. a new supervisor after every
     supervisor lost their keys). Returns the granted codes and ``(code, why)`` for those
@@ -119,8 +140,9 @@ def grant_all_open_with_escrow(
     for code in open_case_codes(db):
         try:
             with db.begin_nested():
-                grant_with_escrow(db, escrow_private, code=code, username=username,
-                                  audit_key=audit_key)
+                grant_with_escrow(
+                    db, escrow_private, code=code, username=username, audit_key=audit_key
+                )
             granted.append(code)
         except EscrowError as error:
             skipped.append((code, str(error)))

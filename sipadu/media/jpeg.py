@@ -78,11 +78,11 @@ class JpegCleaner(SteppingCleaner):
         # Fill bytes (0xFF) may precede a marker; drop them, keeping the marker's own 0xFF.
         found = _NOT_FILL.search(buf)
         if found is None:
-            del buf[:max(0, len(buf) - 1)]
+            del buf[: max(0, len(buf) - 1)]
             return False
         if found.start() == 0:
             raise _error("expected_marker")
-        del buf[:found.start() - 1]
+        del buf[: found.start() - 1]
         self.count_structure()
         marker = buf[1]
         if marker in (0x00, 0xFF):
@@ -179,7 +179,7 @@ class JpegCleaner(SteppingCleaner):
             out += buf[:end]
             del buf[:end]
             return False
-        out += buf[:found.start()]
-        del buf[:found.start()]
+        out += buf[: found.start()]
+        del buf[: found.start()]
         self._state = "marker"
         return True

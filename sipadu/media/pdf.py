@@ -61,8 +61,9 @@ DEFAULT_PDF_LIMIT = 64 * MIB
 class PdfCleaner:
     """See the module docstring."""
 
-    def __init__(self, limit: int = DEFAULT_PDF_LIMIT,
-                 sandbox: SandboxLimits | None = None) -> None:
+    def __init__(
+        self, limit: int = DEFAULT_PDF_LIMIT, sandbox: SandboxLimits | None = None
+    ) -> None:
         self._report = CleaningReport(FileKind.PDF)
         self._buf = bytearray()
         self._limit = limit

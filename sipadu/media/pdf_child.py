@@ -77,5 +77,4 @@ def main(args: list[str]) -> None:
     if len(cleaned) > max_output:
         _answer({"outcome": "refused", "reason": "output_too_large"})
         return
-    _answer({"outcome": "cleaned", "removed": [item.value for item in report.removed]},
-            cleaned)
+    _answer({"outcome": "cleaned", "removed": [item.value for item in report.removed]}, cleaned)

@@ -25,19 +25,44 @@ def _names(*names: str) -> frozenset[pikepdf.Name]:
 # and /MarkInfo (tagging for assistive technology; it can carry any text), /OCProperties,
 # /Metadata, /Names except its /Dests, /AF, /OpenAction, /AA, /URI, /Perms, /Collection,
 # /Threads, /SpiderInfo, /Legal, /Requirements, /PieceInfo and anything unknown.
-CATALOG_KEPT = _names("Type", "Version", "Pages", "PageLabels", "PageLayout", "PageMode",
-                      "ViewerPreferences", "Lang", "Names", "Dests", "AcroForm")
+CATALOG_KEPT = _names(
+    "Type",
+    "Version",
+    "Pages",
+    "PageLabels",
+    "PageLayout",
+    "PageMode",
+    "ViewerPreferences",
+    "Lang",
+    "Names",
+    "Dests",
+    "AcroForm",
+)
 NAMES_KEPT = _names("Dests")
 # A form's fields and their appearance; not its scripts (/XFA holds its own data and code;
 # /CO only orders calculation scripts).
 ACROFORM_KEPT = _names("Fields", "NeedAppearances", "SigFlags", "DR", "DA", "Q")
 # Page tree nodes and pages: what is drawn, where, and its annotations.
-PAGE_KEPT = _names("Type", "Parent", "Kids", "Count", "Resources", "MediaBox", "CropBox",
-                   "BleedBox", "TrimBox", "ArtBox", "Rotate", "Contents", "Annots", "Group",
-                   "UserUnit", "Tabs")
+PAGE_KEPT = _names(
+    "Type",
+    "Parent",
+    "Kids",
+    "Count",
+    "Resources",
+    "MediaBox",
+    "CropBox",
+    "BleedBox",
+    "TrimBox",
+    "ArtBox",
+    "Rotate",
+    "Contents",
+    "Annots",
+    "Group",
+    "UserUnit",
+    "Tabs",
+)
 # Annotations that carry a file or play media: the file is gone with them.
-ANNOTATIONS_WITH_FILES = _names("FileAttachment", "Sound", "Movie", "Screen", "RichMedia",
-                                "3D")
+ANNOTATIONS_WITH_FILES = _names("FileAttachment", "Sound", "Movie", "Screen", "RichMedia", "3D")
 # Actions a link may keep: go to a place in the document, open a web address (shown to the
 # reader, who chooses to follow it), turn a page.
 SAFE_ACTIONS = _names("GoTo", "URI", "Named")
@@ -76,8 +101,11 @@ def strip_actions(obj: Any, report: CleaningReport) -> None:
 def _harmless(action: Any, depth: int) -> bool:
     """An action of a kind listed as safe, and so is every one chained after it."""
     if isinstance(action, pikepdf.Array):  # /OpenAction may be a destination
-        return len(action) > 0 and isinstance(action[0], pikepdf.Dictionary) \
+        return (
+            len(action) > 0
+            and isinstance(action[0], pikepdf.Dictionary)
             and pikepdf.Name.Type in action[0]
+        )
     if not isinstance(action, pikepdf.Dictionary) or depth > 8:
         return False
     if action.get(pikepdf.Name.S) not in SAFE_ACTIONS or pikepdf.Name.JS in action:
@@ -94,8 +122,7 @@ def _prune_page_tree(top: Any, report: CleaningReport) -> None:
     stack = [top]
     while stack:
         node = stack.pop()
-        if not isinstance(node, pikepdf.Dictionary) or (
-                node.is_indirect and node.objgen in seen):
+        if not isinstance(node, pikepdf.Dictionary) or (node.is_indirect and node.objgen in seen):
             continue
         seen.add(node.objgen)
         for key in _remove_unlisted(node, PAGE_KEPT):
@@ -131,12 +158,18 @@ def _remove_unlisted(obj: Any, kept: frozenset[pikepdf.Name]) -> list[str]:
 
 _NAMES_KINDS = {"/EmbeddedFiles": Removed.EMBEDDED_FILES, "/JavaScript": Removed.SCRIPTS}
 _CATALOG_KINDS = {
-    "/AF": Removed.EMBEDDED_FILES, "/Collection": Removed.EMBEDDED_FILES,
-    "/OpenAction": Removed.SCRIPTS, "/AA": Removed.SCRIPTS,
-    "/Metadata": Removed.XMP, "/PieceInfo": Removed.APPLICATION_DATA,
+    "/AF": Removed.EMBEDDED_FILES,
+    "/Collection": Removed.EMBEDDED_FILES,
+    "/OpenAction": Removed.SCRIPTS,
+    "/AA": Removed.SCRIPTS,
+    "/Metadata": Removed.XMP,
+    "/PieceInfo": Removed.APPLICATION_DATA,
 }
 _PAGE_KINDS = {
-    "/AA": Removed.SCRIPTS, "/Metadata": Removed.XMP, "/PieceInfo": Removed.APPLICATION_DATA,
-    "/LastModified": Removed.APPLICATION_DATA, "/Thumb": Removed.THUMBNAIL,
+    "/AA": Removed.SCRIPTS,
+    "/Metadata": Removed.XMP,
+    "/PieceInfo": Removed.APPLICATION_DATA,
+    "/LastModified": Removed.APPLICATION_DATA,
+    "/Thumb": Removed.THUMBNAIL,
     "/AF": Removed.EMBEDDED_FILES,
 }

@@ -28,8 +28,13 @@ def clean_document(data: bytes, report: CleaningReport) -> bytes:
         out = io.BytesIO()
         # Streams are copied as they are, never decoded: no decompression bombs,
         # and pictures and content stay byte for byte what the reporter sent.
-        pdf.save(out, encryption=False, fix_metadata_version=False, deterministic_id=True,
-                 stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        pdf.save(
+            out,
+            encryption=False,
+            fix_metadata_version=False,
+            deterministic_id=True,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        )
         # qpdf repairs what it cannot read, and an object it ran out of memory for is one
         # of those: it would silently be left out of the document. Refuse instead.
         if any("bad_alloc" in str(warning) for warning in pdf.get_warnings()):
@@ -71,7 +76,8 @@ def _scrub_object(obj: Any, report: CleaningReport) -> None:
         del obj[pikepdf.Name.T]
         report.note_removed(Removed.ANNOTATION_AUTHORS)
     if isinstance(obj, pikepdf.Stream) and obj.get(pikepdf.Name.Filter) in (
-        pikepdf.Name.DCTDecode, pikepdf.Array([pikepdf.Name.DCTDecode]),
+        pikepdf.Name.DCTDecode,
+        pikepdf.Array([pikepdf.Name.DCTDecode]),
     ):
         _clean_embedded_jpeg(obj, report)
 
@@ -85,16 +91,35 @@ def _clean_embedded_jpeg(stream: pikepdf.Stream, report: CleaningReport) -> None
         return  # not a well-formed JPEG: leave the picture as it is (viewers cope)
     if cleaner.report.removed:
         parms = stream.get(pikepdf.Name.DecodeParms)
-        stream.write(cleaned, filter=pikepdf.Name.DCTDecode,
-                     decode_parms=cast("pikepdf.Dictionary | pikepdf.Array | None", parms))
+        stream.write(
+            cleaned,
+            filter=pikepdf.Name.DCTDecode,
+            decode_parms=cast("pikepdf.Dictionary | pikepdf.Array | None", parms),
+        )
         report.note_removed(Removed.EMBEDDED_IMAGE_METADATA)
 
 
 # Markup annotations carry the author's name in /T (for form fields /T is the field name).
 _ANNOTATIONS_WITH_AUTHOR = {
-    pikepdf.Name(n) for n in (
-        "/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine",
-        "/Highlight", "/Underline", "/Squiggly", "/StrikeOut", "/Stamp", "/Caret", "/Ink",
-        "/FileAttachment", "/Sound", "/Redact", "/Popup",
+    pikepdf.Name(n)
+    for n in (
+        "/Text",
+        "/FreeText",
+        "/Line",
+        "/Square",
+        "/Circle",
+        "/Polygon",
+        "/PolyLine",
+        "/Highlight",
+        "/Underline",
+        "/Squiggly",
+        "/StrikeOut",
+        "/Stamp",
+        "/Caret",
+        "/Ink",
+        "/FileAttachment",
+        "/Sound",
+        "/Redact",
+        "/Popup",
     )
 }

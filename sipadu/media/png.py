@@ -24,12 +24,29 @@ from sipadu.media.base import FileKind, MediaCleaningError, Removed, SteppingCle
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CRITICAL = {b"IHDR", b"PLTE", b"IDAT", b"IEND"}
 _KEPT_ANCILLARY = {
-    b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"cICP", b"mDCV", b"cLLI", b"sBIT",
-    b"bKGD", b"hIST", b"pHYs", b"sPLT", b"acTL", b"fcTL", b"fdAT",
+    b"tRNS",
+    b"gAMA",
+    b"cHRM",
+    b"sRGB",
+    b"iCCP",
+    b"cICP",
+    b"mDCV",
+    b"cLLI",
+    b"sBIT",
+    b"bKGD",
+    b"hIST",
+    b"pHYs",
+    b"sPLT",
+    b"acTL",
+    b"fcTL",
+    b"fdAT",
 }
 _REMOVED_AS = {
-    b"tEXt": Removed.TEXT, b"zTXt": Removed.TEXT, b"iTXt": Removed.TEXT,
-    b"eXIf": Removed.EXIF, b"tIME": Removed.TIMESTAMP,
+    b"tEXt": Removed.TEXT,
+    b"zTXt": Removed.TEXT,
+    b"iTXt": Removed.TEXT,
+    b"eXIf": Removed.EXIF,
+    b"tIME": Removed.TIMESTAMP,
 }
 _MAX_CHUNK = 2**31 - 1
 

@@ -81,10 +81,22 @@ def clean_pdf_in_sandbox(data: bytes | bytearray, limits: SandboxLimits) -> Sand
     """Clean ``data`` in a child process; a refusal if it fails or runs over a limit."""
     cpu = limits.cpu_for(len(data))
     max_output = 2 * len(data) + MIB
-    command = [sys.executable, "-I", "-c", _BOOTSTRAP, _IMPORT_ROOT,
-               str(cpu), str(limits.memory_bytes), str(max_output)]
-    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # noqa: S603
-                             stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-I",
+        "-c",
+        _BOOTSTRAP,
+        _IMPORT_ROOT,
+        str(cpu),
+        str(limits.memory_bytes),
+        str(max_output),
+    ]
+    child = subprocess.Popen(  # noqa: S603
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + limits.wall_factor * cpu + limits.wall_extra_seconds
     out = _exchange(child, data, deadline)
     if out is None:
@@ -98,13 +110,15 @@ def clean_pdf_in_sandbox(data: bytes | bytearray, limits: SandboxLimits) -> Sand
         log.warning("PDF sandbox ended without an answer (exit status %s)", child.returncode)
         return SandboxResult("refused", "sandbox_failed")
     answer = json.loads(bytes(out[:end]))
-    del out[:end + 1]  # cheap for a bytearray: the cleaned copy is not copied again
-    return SandboxResult(answer["outcome"], answer.get("reason", ""),
-                         answer.get("removed", []), out)
+    del out[: end + 1]  # cheap for a bytearray: the cleaned copy is not copied again
+    return SandboxResult(
+        answer["outcome"], answer.get("reason", ""), answer.get("removed", []), out
+    )
 
 
-def _exchange(child: subprocess.Popen[bytes], data: bytes | bytearray,
-              deadline: float) -> bytearray | None:
+def _exchange(
+    child: subprocess.Popen[bytes], data: bytes | bytearray, deadline: float
+) -> bytearray | None:
     """Feed ``data`` to the child and collect all it writes; ``None`` past the deadline
     (the child is killed). One growing buffer, so the worker holds one copy of the result."""
     assert child.stdin is not None and child.stdout is not None  # noqa: S101 (pipes asked)

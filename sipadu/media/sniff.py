@@ -163,8 +163,12 @@ class CleaningWriter:
 # The type of a file SIPADU cleaned, as it determined it from the bytes. A file stored as
 # sent is ``application/octet-stream``: what it really is was not established, and the
 # type its uploader declared is a claim (a "picture" may be a web page with a script).
-_CLEANED_TYPES = {FileKind.JPEG: "image/jpeg", FileKind.PNG: "image/png",
-                  FileKind.WEBP: "image/webp", FileKind.PDF: "application/pdf"}
+_CLEANED_TYPES = {
+    FileKind.JPEG: "image/jpeg",
+    FileKind.PNG: "image/png",
+    FileKind.WEBP: "image/webp",
+    FileKind.PDF: "application/pdf",
+}
 STORED_AS_SENT_TYPE = "application/octet-stream"
 
 

@@ -83,13 +83,14 @@ class WebpCleaner:
         out[4:8] = (len(out) - 8).to_bytes(4, "little")
         return out
 
-    def _take_chunk(self, data: bytearray, pos: int, end: int, out: bytearray,
-                    seen_image: bool) -> tuple[int, bool]:
+    def _take_chunk(
+        self, data: bytearray, pos: int, end: int, out: bytearray, seen_image: bool
+    ) -> tuple[int, bool]:
         """Copy the chunk at ``pos`` to ``out`` if kept; the next position."""
         if pos + 8 > end:
             raise _error("truncated_chunk_header")
-        fourcc = bytes(data[pos:pos + 4])
-        size = int.from_bytes(data[pos + 4:pos + 8], "little")
+        fourcc = bytes(data[pos : pos + 4])
+        size = int.from_bytes(data[pos + 4 : pos + 8], "little")
         padded = pos + 8 + size + (size & 1)
         if padded > end:
             raise _error("truncated_chunk")

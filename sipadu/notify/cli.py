@@ -28,5 +28,7 @@ def send_command() -> None:
     db = db_session()
     report = send_digests(db, transport, audit_key=keyring.audit_hmac_key)
     db.commit()
-    click.echo(f"Digests sent: {report.sent}, logged (no SMTP or no address): {report.logged}, "
-               f"deferred: {report.deferred}.")
+    click.echo(
+        f"Digests sent: {report.sent}, logged (no SMTP or no address): {report.logged}, "
+        f"deferred: {report.deferred}."
+    )

@@ -21,7 +21,8 @@ class PendingNotification(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     staff_id: Mapped[int] = mapped_column(
-        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -32,5 +33,6 @@ class NotificationLog(Base):
     __tablename__ = "notification_log"
 
     staff_id: Mapped[int] = mapped_column(
-        ForeignKey("staff_accounts.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), primary_key=True
+    )
     last_sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

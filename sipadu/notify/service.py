@@ -40,9 +40,11 @@ LINES = {
     "reporter_reply": ("Ada balasan pelapor: {n}.", "Replies from reporters: {n}."),
     "new_supervisor": ("Supervisor baru disetujui: {n}.", "Supervisors approved: {n}."),
 }
-FOOTER = ("Silakan masuk ke SIPADU untuk melihatnya. / Please sign in to SIPADU to read them.\n"
-          "E-mail ini sengaja tidak memuat isi laporan. / This e-mail deliberately carries no "
-          "case content.\n")
+FOOTER = (
+    "Silakan masuk ke SIPADU untuk melihatnya. / Please sign in to SIPADU to read them.\n"
+    "E-mail ini sengaja tidak memuat isi laporan. / This e-mail deliberately carries no "
+    "case content.\n"
+)
 
 
 class Transport(Protocol):
@@ -83,9 +85,15 @@ def _queue(db: Session, staff_ids: set[int], kind: str, now: datetime | None) ->
 
 
 def _grant_holders(db: Session, case: Case, roles: tuple[str, ...]) -> set[int]:
-    stmt = (select(StaffAccount.id).join(CaseGrant, CaseGrant.staff_id == StaffAccount.id)
-            .where(CaseGrant.case_id == case.id, StaffAccount.active.is_(True),
-                   StaffAccount.role.in_(roles)))
+    stmt = (
+        select(StaffAccount.id)
+        .join(CaseGrant, CaseGrant.staff_id == StaffAccount.id)
+        .where(
+            CaseGrant.case_id == case.id,
+            StaffAccount.active.is_(True),
+            StaffAccount.role.in_(roles),
+        )
+    )
     return set(db.scalars(stmt))
 
 
@@ -103,8 +111,13 @@ def notify_reporter_reply(db: Session, case: Case, now: datetime | None = None) 
 def notify_supervisor_approved(db: Session, now: datetime | None = None) -> int:
     """Queue "supervisor baru disetujui" for every active supervisor (no name: a supervisor
     who did not expect it signs in and looks at the audit log)."""
-    supervisors = set(db.scalars(select(StaffAccount.id).where(
-        StaffAccount.role == "supervisor", StaffAccount.active.is_(True))))
+    supervisors = set(
+        db.scalars(
+            select(StaffAccount.id).where(
+                StaffAccount.role == "supervisor", StaffAccount.active.is_(True)
+            )
+        )
+    )
     return _queue(db, supervisors, "new_supervisor", now)
 
 
@@ -156,8 +169,11 @@ def _claim(db: Session, staff_id: int, moment: datetime) -> tuple[datetime | Non
     """
     row = db.get(NotificationLog, staff_id, with_for_update=True, populate_existing=True)
     if row is None:
-        claimed = db.execute(_insert_for(db)(NotificationLog).values(
-            staff_id=staff_id, last_sent_at=moment).on_conflict_do_nothing())
+        claimed = db.execute(
+            _insert_for(db)(NotificationLog)
+            .values(staff_id=staff_id, last_sent_at=moment)
+            .on_conflict_do_nothing()
+        )
         db.commit()
         return (None,) if claimed.rowcount else None  # type: ignore[attr-defined]
     previous = row.last_sent_at
@@ -187,8 +203,13 @@ def _record_sent(db: Session, digest: _Digest, audit_key: bytes) -> None:
     # Only the rows this digest counted: events queued while it was on its way, and a
     # reporter's rows of a day not over yet (lower ids too), stay queued.
     db.execute(delete(PendingNotification).where(PendingNotification.id.in_(digest.row_ids)))
-    record_event(db, audit_key, "notification:sent", actor="system",
-                 detail={"target": digest.staff_id, "events": sum(digest.counts.values())})
+    record_event(
+        db,
+        audit_key,
+        "notification:sent",
+        actor="system",
+        detail={"target": digest.staff_id, "events": sum(digest.counts.values())},
+    )
     db.commit()
 
 
@@ -196,20 +217,23 @@ def _deliver(transport: Transport | None, digest: _Digest) -> str:
     """Send (``sent``), log (``logged``, no SMTP or no address) or fail (``deferred``)."""
     body = digest_body(digest.counts)
     if transport is None or digest.address is None:
-        log.info("notification digest for staff:%d: %s", digest.staff_id,
-                 ", ".join(f"{kind}={n}" for kind, n in sorted(digest.counts.items())))
+        log.info(
+            "notification digest for staff:%d: %s",
+            digest.staff_id,
+            ", ".join(f"{kind}={n}" for kind, n in sorted(digest.counts.items())),
+        )
         return "logged"
     try:
         transport.send(digest.address, SUBJECT, body)
     except OSError:
-        log.warning("notification digest for staff:%d not delivered; kept queued",
-                    digest.staff_id)
+        log.warning("notification digest for staff:%d not delivered; kept queued", digest.staff_id)
         return "deferred"
     return "sent"
 
 
-def send_digests(db: Session, transport: Transport | None, *, audit_key: bytes,
-                 now: datetime | None = None) -> SendReport:
+def send_digests(
+    db: Session, transport: Transport | None, *, audit_key: bytes, now: datetime | None = None
+) -> SendReport:
     """Send one digest per recipient whose last digest is older than the interval.
 
     Only due rows count: a reporter's rows wait for the first run after their UTC day.

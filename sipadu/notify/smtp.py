@@ -39,8 +39,9 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         if self.tls == "tls":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                    context=ssl.create_default_context())
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
         client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         if self.tls == "starttls":
             client.starttls(context=ssl.create_default_context())
@@ -79,6 +80,11 @@ def transport_from_env(env: Mapping[str, str]) -> SmtpTransport | None:
         port = int(env.get("SIPADU_SMTP_PORT", "465" if tls == "tls" else "587"))
     except ValueError:
         raise SmtpConfigError("SIPADU_SMTP_PORT must be a number") from None
-    return SmtpTransport(host=host, port=port, tls=tls, user=env.get("SIPADU_SMTP_USER") or None,
-                         password=_password(env),
-                         sender=env.get("SIPADU_SMTP_FROM") or "sipadu@localhost")
+    return SmtpTransport(
+        host=host,
+        port=port,
+        tls=tls,
+        user=env.get("SIPADU_SMTP_USER") or None,
+        password=_password(env),
+        sender=env.get("SIPADU_SMTP_FROM") or "sipadu@localhost",
+    )

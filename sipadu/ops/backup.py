@@ -71,8 +71,9 @@ class _HashingReader:
         return data
 
 
-def _add_file(tar: tarfile.TarFile, name: str, source: BinaryIO, size: int,
-              summary: BackupSummary) -> None:
+def _add_file(
+    tar: tarfile.TarFile, name: str, source: BinaryIO, size: int, summary: BackupSummary
+) -> None:
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = size, 0o600, 0
     reader = _HashingReader(source)
@@ -101,8 +102,13 @@ def _add_database(tar: tarfile.TarFile, engine: Engine, summary: BackupSummary) 
     return blob_ids
 
 
-def _add_blobs(tar: tarfile.TarFile, store: FilesystemBlobStore, blob_ids: list[str],
-               summary: BackupSummary, progress: Callable[[int], None] | None) -> None:
+def _add_blobs(
+    tar: tarfile.TarFile,
+    store: FilesystemBlobStore,
+    blob_ids: list[str],
+    summary: BackupSummary,
+    progress: Callable[[int], None] | None,
+) -> None:
     for blob_id in sorted(set(blob_ids)):
         try:
             with store.open(blob_id) as blob:
@@ -116,15 +122,26 @@ def _add_blobs(tar: tarfile.TarFile, store: FilesystemBlobStore, blob_ids: list[
 
 
 def create_backup(
-    sink: Writable, *, engine: Engine, store: FilesystemBlobStore, escrow_public: bytes,
-    key_files: Mapping[str, bytes], progress: Callable[[int], None] | None = None,
+    sink: Writable,
+    *,
+    engine: Engine,
+    store: FilesystemBlobStore,
+    escrow_public: bytes,
+    key_files: Mapping[str, bytes],
+    progress: Callable[[int], None] | None = None,
     on_blob_count: Callable[[int], None] | None = None,
 ) -> BackupSummary:
     """Write an encrypted archive of the database, the blobs and the key files to ``sink``."""
     summary = BackupSummary(backend=backend_of(engine))
     encryptor = open_encrypted_writer(sink, escrow_public)
-    with encryptor, tarfile.open(fileobj=encryptor, mode="w|",  # type: ignore[call-overload]
-                                 format=tarfile.PAX_FORMAT) as tar:
+    with (
+        encryptor,
+        tarfile.open(
+            fileobj=encryptor,
+            mode="w|",  # type: ignore[call-overload]
+            format=tarfile.PAX_FORMAT,
+        ) as tar,
+    ):
         blob_ids = _add_database(tar, engine, summary)
         if on_blob_count is not None:
             on_blob_count(len(set(blob_ids)))
@@ -132,8 +149,10 @@ def create_backup(
             _add_bytes(tar, f"keys/{name}", data, summary)
         _add_blobs(tar, store, blob_ids, summary, progress)
         manifest = {
-            "format": FORMAT, "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "backend": summary.backend, "members": summary.members,
+            "format": FORMAT,
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "backend": summary.backend,
+            "members": summary.members,
             "missing_blobs": summary.missing_blobs,
         }
         data = json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
@@ -145,5 +164,8 @@ def create_backup(
 
 def read_key_files(keys_dir: Path) -> dict[str, bytes]:
     """The key files a restore on a new machine needs (see docs/operations.md)."""
-    return {name: (keys_dir / name).read_bytes()
-            for name in BACKED_UP_KEYS if (keys_dir / name).is_file()}
+    return {
+        name: (keys_dir / name).read_bytes()
+        for name in BACKED_UP_KEYS
+        if (keys_dir / name).is_file()
+    }

@@ -42,8 +42,9 @@ def retention_run(dry_run: bool, quiet: bool) -> None:
         click.echo(f"{len(due)} case(s) due for purge (dry run: nothing deleted).")
         return
     total = len(cases_due_for_purge(db, 0))
-    with click.progressbar(length=total, label="Purging", file=sys.stderr,
-                           hidden=quiet or total < 2) as bar:
+    with click.progressbar(
+        length=total, label="Purging", file=sys.stderr, hidden=quiet or total < 2
+    ) as bar:
         purged = run_retention(db, store, audit_key=current_audit_key(), progress=bar.update)
     for code in purged:
         click.echo(f"purged {code}")
@@ -63,8 +64,13 @@ class _HashingSink:
 
 
 @backup_cli.command("create")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The encrypted backup file to write (must not exist).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The encrypted backup file to write (must not exist).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def backup_create(out: Path, quiet: bool) -> None:
     """Write an encrypted, consistent backup of the database, blobs and audit key."""
@@ -77,8 +83,10 @@ def backup_create(out: Path, quiet: bool) -> None:
     partial = out.with_name(out.name + ".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "wb") as handle, click.progressbar(
-                length=1, label="Backing up", file=sys.stderr, hidden=quiet) as bar:
+        with (
+            os.fdopen(fd, "wb") as handle,
+            click.progressbar(length=1, label="Backing up", file=sys.stderr, hidden=quiet) as bar,
+        ):
             sink = _HashingSink(handle)
 
             def _grow(blobs: int) -> None:
@@ -86,10 +94,14 @@ def backup_create(out: Path, quiet: bool) -> None:
                 bar.update(1)
 
             summary = create_backup(
-                sink, engine=get_engine(), store=FilesystemBlobStore(settings.blob_dir),
+                sink,
+                engine=get_engine(),
+                store=FilesystemBlobStore(settings.blob_dir),
                 escrow_public=settings.keyring.escrow_public,
-                key_files=read_key_files(settings.keys_dir), progress=bar.update,
-                on_blob_count=_grow)
+                key_files=read_key_files(settings.keys_dir),
+                progress=bar.update,
+                on_blob_count=_grow,
+            )
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, out)
@@ -100,22 +112,28 @@ def backup_create(out: Path, quiet: bool) -> None:
         partial.unlink(missing_ok=True)
         raise
     for blob_id in summary.missing_blobs:
-        click.echo(f"WARNING: blob {blob_id} is referenced but missing; run `sipadu storage gc`",
-                   err=True)
+        click.echo(
+            f"WARNING: blob {blob_id} is referenced but missing; run `sipadu storage gc`", err=True
+        )
     click.echo(f"Backup written: {out} ({summary.backend} database, {summary.blobs} blobs).")
     click.echo(f"SHA-256 {sink.digest.hexdigest()}  (record it beside the file)")
 
 
 @backup_cli.command("restore", with_appcontext=False)
 @click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--escrow-key", "key_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The offline escrow private key file.")
+@click.option(
+    "--escrow-key",
+    "key_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The offline escrow private key file.",
+)
 @click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
 @click.option("--replace", is_flag=True, help="Overwrite a target that already holds data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def backup_restore(backup_file: Path, key_path: Path, passphrase_stdin: bool, replace: bool,
-                   quiet: bool) -> None:
+def backup_restore(
+    backup_file: Path, key_path: Path, passphrase_stdin: bool, replace: bool, quiet: bool
+) -> None:
     """Restore a backup onto this (empty) instance, then verify the audit chain."""
     from sipadu.settings import SettingsError, settings_from_env
 
@@ -125,8 +143,9 @@ def backup_restore(backup_file: Path, key_path: Path, passphrase_stdin: bool, re
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
     settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url, settings.database_schema,
-                         settings.database_connect_timeout)
+    engine = make_engine(
+        settings.database_url, settings.database_schema, settings.database_connect_timeout
+    )
     try:
         # Refuse a non-empty target before the (slow) escrow key derivation.
         if not replace and not target_is_empty(engine, settings.blob_dir):
@@ -136,13 +155,22 @@ def backup_restore(backup_file: Path, key_path: Path, passphrase_stdin: bool, re
             private = read_escrow_private(key_path, passphrase)
         except CryptoError as error:
             raise click.ClickException(f"{type(error).__name__}: {error}") from None
-        with backup_file.open("rb") as source, click.progressbar(
-                length=backup_file.stat().st_size, label="Restoring", file=sys.stderr,
-                hidden=quiet) as bar:
-            report = restore_backup(source, private, engine=engine, blob_dir=settings.blob_dir,
-                                    keys_dir=settings.keys_dir,
-                                    staging_root=settings.instance_dir, replace=replace,
-                                    progress=bar.update)
+        with (
+            backup_file.open("rb") as source,
+            click.progressbar(
+                length=backup_file.stat().st_size, label="Restoring", file=sys.stderr, hidden=quiet
+            ) as bar,
+        ):
+            report = restore_backup(
+                source,
+                private,
+                engine=engine,
+                blob_dir=settings.blob_dir,
+                keys_dir=settings.keys_dir,
+                staging_root=settings.instance_dir,
+                replace=replace,
+                progress=bar.update,
+            )
     except (RestoreError, BackupFormatError, BackupKeyError) as error:
         raise click.ClickException(f"restore refused: {error}") from None
     finally:
@@ -151,16 +179,26 @@ def backup_restore(backup_file: Path, key_path: Path, passphrase_stdin: bool, re
         click.echo(f"Restored key file keys/{name}.")
     chain = report.chain
     if chain is None or not chain.ok:
-        click.echo(f"Restore FAILED the audit check at row {chain and chain.first_bad_seq}: "
-                   f"{chain and chain.problem}", err=True)
+        click.echo(
+            f"Restore FAILED the audit check at row {chain and chain.first_bad_seq}: "
+            f"{chain and chain.problem}",
+            err=True,
+        )
         raise SystemExit(1)
-    click.echo(f"Restored {sum(report.rows.values())} rows and {report.blobs} blobs; "
-               f"audit log intact: {chain.rows_checked} rows verified.")
+    click.echo(
+        f"Restored {sum(report.rows.values())} rows and {report.blobs} blobs; "
+        f"audit log intact: {chain.rows_checked} rows verified."
+    )
 
 
 @storage_cli.command("gc")
-@click.option("--min-age", type=click.IntRange(0), default=ORPHAN_MIN_AGE_SECONDS,
-              show_default=True, help="Only orphans older than this many seconds are removed.")
+@click.option(
+    "--min-age",
+    type=click.IntRange(0),
+    default=ORPHAN_MIN_AGE_SECONDS,
+    show_default=True,
+    help="Only orphans older than this many seconds are removed.",
+)
 def storage_gc(min_age: int) -> None:
     """Remove orphan blobs; report rows whose blob is missing or malformed (exit 1)."""
     store = FilesystemBlobStore(current_settings().blob_dir)
@@ -168,9 +206,14 @@ def storage_gc(min_age: int) -> None:
     for blob_id in report.removed:
         click.echo(f"removed orphan blob {blob_id}")
     for problem in report.problems:
-        click.echo(f"PROBLEM case {problem.case_code} attachment {problem.attachment_id} "
-                   f"blob {problem.blob_id}: {problem.problem}", err=True)
-    click.echo(f"{len(report.removed)} orphan(s) removed; {report.checked} attachment(s) "
-               f"checked, {len(report.problems)} problem(s).")
+        click.echo(
+            f"PROBLEM case {problem.case_code} attachment {problem.attachment_id} "
+            f"blob {problem.blob_id}: {problem.problem}",
+            err=True,
+        )
+    click.echo(
+        f"{len(report.removed)} orphan(s) removed; {report.checked} attachment(s) "
+        f"checked, {len(report.problems)} problem(s)."
+    )
     if report.problems:
         raise SystemExit(1)

@@ -75,10 +75,12 @@ def open_encrypted_reader(source: Readable, escrow_private: bytes) -> io.Buffere
     if header[len(MAGIC)] != VERSION:
         raise BackupFormatError(f"unknown backup format version {header[len(MAGIC)]}")
     try:
-        file_key = grants.unwrap_grant(header[len(MAGIC) + 1:], escrow_private,
-                                       case_id=CONTEXT)
+        file_key = grants.unwrap_grant(header[len(MAGIC) + 1 :], escrow_private, case_id=CONTEXT)
     except (DecryptionError, ValueError):
-        raise BackupKeyError("this escrow key does not open the backup "
-                             "(a backup of another instance, or a damaged header)") from None
-    return io.BufferedReader(_DecryptingReader(decrypt_stream(source, file_key)),
-                             buffer_size=64 * 1024)
+        raise BackupKeyError(
+            "this escrow key does not open the backup "
+            "(a backup of another instance, or a damaged header)"
+        ) from None
+    return io.BufferedReader(
+        _DecryptingReader(decrypt_stream(source, file_key)), buffer_size=64 * 1024
+    )

@@ -53,8 +53,9 @@ def _utc(value: datetime) -> datetime:
 
 
 def _normalise(row: Row) -> Row:
-    return {key: _utc(value) if isinstance(value, datetime) else value
-            for key, value in row.items()}
+    return {
+        key: _utc(value) if isinstance(value, datetime) else value for key, value in row.items()
+    }
 
 
 def _encode(value: Any) -> Any:
@@ -91,8 +92,10 @@ def _ordered_rows(connection: Connection, table: Table) -> Iterator[Row]:
 def export_postgres(engine: Engine, dest: Path) -> list[str]:
     """Export every table at REPEATABLE READ into ``dest``; returns the referenced blob ids."""
     blob_ids: list[str] = []
-    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, \
-            dest.open("w", encoding="utf-8") as out:
+    with (
+        engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection,
+        dest.open("w", encoding="utf-8") as out,
+    ):
         connection.execute(text("SET TRANSACTION READ ONLY"))
         meta = MetaData()
         meta.reflect(connection)
@@ -167,8 +170,11 @@ def clear_tables(connection: Connection, meta: MetaData) -> None:
             connection.execute(table.delete())
 
 
-def load_rows(connection: Connection, meta: MetaData, rows: Iterator[tuple[str, Row]],
-              ) -> dict[str, int]:
+def load_rows(
+    connection: Connection,
+    meta: MetaData,
+    rows: Iterator[tuple[str, Row]],
+) -> dict[str, int]:
     """Insert snapshot rows in batches; returns rows per table."""
     counts: dict[str, int] = {}
     batch: list[Row] = []
@@ -192,7 +198,10 @@ def _reset_sequences(connection: Connection, meta: MetaData) -> None:
     # the day queue's random one, has no sequence.)
     for table in meta.sorted_tables:
         if "id" in table.columns and isinstance(table.columns["id"].type, Integer):
-            connection.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
-                f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name} "
-                f"WHERE pg_get_serial_sequence('{table.name}', 'id') IS NOT NULL"))
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                    f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name} "
+                    f"WHERE pg_get_serial_sequence('{table.name}', 'id') IS NOT NULL"
+                )
+            )

@@ -67,13 +67,16 @@ def blob_problem(store: FilesystemBlobStore, blob_id: str) -> str | None:
     return None
 
 
-def sweep_storage(db: Session, store: FilesystemBlobStore,
-                  min_age_seconds: float = ORPHAN_MIN_AGE_SECONDS) -> SweepReport:
+def sweep_storage(
+    db: Session, store: FilesystemBlobStore, min_age_seconds: float = ORPHAN_MIN_AGE_SECONDS
+) -> SweepReport:
     """Remove orphans older than ``min_age_seconds``; check every attachment's blob."""
     report = SweepReport()
-    rows = db.execute(select(Attachment.id, Attachment.blob_id, Case.code)
-                      .join(Case, Case.id == Attachment.case_id)
-                      .order_by(Attachment.id)).all()
+    rows = db.execute(
+        select(Attachment.id, Attachment.blob_id, Case.code)
+        .join(Case, Case.id == Attachment.case_id)
+        .order_by(Attachment.id)
+    ).all()
     # Ids are read before the sweep: a blob whose row commits meanwhile is younger than the
     # minimum age, so it is safe anyway.
     report.removed = store.sweep_orphans({blob_id for _, blob_id, _ in rows}, min_age_seconds)

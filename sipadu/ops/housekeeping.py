@@ -56,8 +56,9 @@ def housekeep(db: Session, audit_key: bytes, now: datetime | None = None) -> Tid
             db.commit()
         except AuditQueueError:
             db.rollback()
-            log.warning("the audit queue failed its check; nothing sealed: run "
-                        "`sipadu audit verify`")
+            log.warning(
+                "the audit queue failed its check; nothing sealed: run `sipadu audit verify`"
+            )
     else:
         db.rollback()
     return Tidied(sessions, throttles, sealed)

@@ -32,8 +32,10 @@ from sipadu.ops.container import open_encrypted_reader
 from sipadu.ops.dbsnapshot import VERSION_TABLE, Snapshot, clear_tables, load_rows
 from sipadu.storage.base import BLOB_ID_PATTERN
 
-_MEMBER = re.compile(r"(database/(snapshot\.sqlite3|export\.jsonl)|keys/(audit_hmac\.key|"
-                     r"escrow\.pub)|blobs/[0-9a-f]{32}|manifest\.json)")
+_MEMBER = re.compile(
+    r"(database/(snapshot\.sqlite3|export\.jsonl)|keys/(audit_hmac\.key|"
+    r"escrow\.pub)|blobs/[0-9a-f]{32}|manifest\.json)"
+)
 _MAX_MANIFEST = 64 * 1024 * 1024
 _KEEP_EVENTS = frozenset({"system:initialised"})
 
@@ -80,8 +82,11 @@ def _unpack(reader: Any, staging: Path) -> tuple[dict[str, Any], dict[str, str]]
         with tarfile.open(fileobj=reader, mode="r|") as tar:
             for member in tar:
                 current = f"member {member.name}"
-                if not member.isfile() or not _MEMBER.fullmatch(member.name) \
-                        or member.name in hashes:
+                if (
+                    not member.isfile()
+                    or not _MEMBER.fullmatch(member.name)
+                    or member.name in hashes
+                ):
                     raise BackupCorruptError(f"unexpected {current} in the backup")
                 if member.name == MANIFEST:
                     data = tar.extractfile(member)
@@ -93,8 +98,10 @@ def _unpack(reader: Any, staging: Path) -> tuple[dict[str, Any], dict[str, str]]
                 hashes[member.name] = _copy_member(tar, member, dest)
                 current = f"the data after member {member.name}"
     except DecryptionError:
-        raise BackupCorruptError(f"the backup is damaged in {current}: it does not "
-                                 "authenticate (altered, truncated or corrupted)") from None
+        raise BackupCorruptError(
+            f"the backup is damaged in {current}: it does not "
+            "authenticate (altered, truncated or corrupted)"
+        ) from None
     except (tarfile.TarError, ValueError, OSError) as error:
         raise BackupCorruptError(f"the archive is unreadable near {current}: {error}") from None
     if manifest is None:
@@ -150,8 +157,10 @@ def _restore_keys(staging: Path, keys_dir: Path, replace: bool) -> list[str]:
             if target.read_bytes() == data:
                 continue
             if not replace:
-                raise RestoreError(f"{target} differs from the backup's copy; the restored data "
-                                   "needs the backup's key. Move it away or pass --replace.")
+                raise RestoreError(
+                    f"{target} differs from the backup's copy; the restored data "
+                    "needs the backup's key. Move it away or pass --replace."
+                )
             target.unlink()
         write_private_file(target, data)
         if name.endswith(".pub"):
@@ -169,13 +178,18 @@ def _known_revisions(engine: Engine) -> set[str]:
 
 def _load_database(engine: Engine, staging: Path, report: RestoreReport) -> None:
     sqlite_path = staging / "database__snapshot.sqlite3"
-    snapshot = (Snapshot(sqlite_path, "sqlite") if sqlite_path.exists()
-                else Snapshot(staging / "database__export.jsonl", "jsonl"))
+    snapshot = (
+        Snapshot(sqlite_path, "sqlite")
+        if sqlite_path.exists()
+        else Snapshot(staging / "database__export.jsonl", "jsonl")
+    )
     if snapshot.revision is None:
         raise BackupCorruptError("the database snapshot has no schema revision")
     if snapshot.revision not in _known_revisions(engine):
-        raise RestoreError(f"the backup's schema {snapshot.revision} is unknown to this "
-                           "version of SIPADU; install the version that made it")
+        raise RestoreError(
+            f"the backup's schema {snapshot.revision} is unknown to this "
+            "version of SIPADU; install the version that made it"
+        )
     if migrate.current_revision(engine) is not None:
         migrate.downgrade(engine, "base")  # the target is empty (or is being replaced)
     migrate.upgrade(engine, snapshot.revision)
@@ -214,8 +228,14 @@ class _Counting:
 
 
 def restore_backup(
-    source: Readable, escrow_private: bytes, *, engine: Engine, blob_dir: Path,
-    keys_dir: Path, staging_root: Path, replace: bool = False,
+    source: Readable,
+    escrow_private: bytes,
+    *,
+    engine: Engine,
+    blob_dir: Path,
+    keys_dir: Path,
+    staging_root: Path,
+    replace: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> RestoreReport:
     """Restore a backup onto this instance; raises RestoreError (or a subclass)."""
@@ -251,4 +271,3 @@ def _verify(engine: Engine, keys_dir: Path) -> ChainReport:
     if report.ok and not queue.ok:
         return ChainReport(report.rows_checked, None, f"the reporter event queue: {queue.problem}")
     return report
-

@@ -73,20 +73,37 @@ def retention_end(archived_on: date, days: int | None = None) -> date:
     return archived_on + timedelta(days=retention_days() if days is None else days)
 
 
-def cases_due_for_purge(db: Session, within_days: int = 14, *,
-                        today: date | None = None) -> list[DueCase]:
+def cases_due_for_purge(
+    db: Session, within_days: int = 14, *, today: date | None = None
+) -> list[DueCase]:
     """Cases whose retention ends within ``within_days`` (0: due now), soonest first."""
     horizon = (today or utc_today()) + timedelta(days=within_days)
-    rows = db.scalars(select(Case).where(Case.retention_until.is_not(None),
-                                         Case.retention_until <= horizon)
-                      .order_by(Case.retention_until, Case.code))
-    return [DueCase(case.code, case.archived_on, case.retention_until,  # type: ignore[arg-type]
-                    case.retention_extended_by is not None) for case in rows]
+    rows = db.scalars(
+        select(Case)
+        .where(Case.retention_until.is_not(None), Case.retention_until <= horizon)
+        .order_by(Case.retention_until, Case.code)
+    )
+    return [
+        DueCase(
+            case.code,
+            case.archived_on,
+            case.retention_until,  # type: ignore[arg-type]
+            case.retention_extended_by is not None,
+        )
+        for case in rows
+    ]
 
 
 def extend_retention(
-    db: Session, case: Case, until: date, reason: str, *, staff_id: int, dek: bytes,
-    audit_key: bytes, today: date | None = None,
+    db: Session,
+    case: Case,
+    until: date,
+    reason: str,
+    *,
+    staff_id: int,
+    dek: bytes,
+    audit_key: bytes,
+    today: date | None = None,
 ) -> None:
     """Keep a case until ``until`` (later than now); the reason is sealed under the DEK.
 
@@ -102,10 +119,17 @@ def extend_retention(
         raise RetentionError("the new date must be later than the current one")
     case.retention_until = until
     case.retention_extended_by = staff_id
-    case.retention_reason_sealed = seal_json(dek, case.code, KIND_RETENTION_REASON,
-                                             {"reason": text, "until": until.isoformat()})
-    record_event(db, audit_key, "case:retention_extended", actor=f"staff:{staff_id}",
-                 case_code=case.code, detail={"until": until.isoformat()})
+    case.retention_reason_sealed = seal_json(
+        dek, case.code, KIND_RETENTION_REASON, {"reason": text, "until": until.isoformat()}
+    )
+    record_event(
+        db,
+        audit_key,
+        "case:retention_extended",
+        actor=f"staff:{staff_id}",
+        case_code=case.code,
+        detail={"until": until.isoformat()},
+    )
     db.flush()
 
 
@@ -113,8 +137,9 @@ def read_retention_reason(case: Case, dek: bytes) -> str | None:
     """The decrypted reason of the latest extension, if any."""
     if case.retention_reason_sealed is None:
         return None
-    return str(open_json(dek, case.code, KIND_RETENTION_REASON,
-                         case.retention_reason_sealed)["reason"])
+    return str(
+        open_json(dek, case.code, KIND_RETENTION_REASON, case.retention_reason_sealed)["reason"]
+    )
 
 
 def purge_case(db: Session, case: Case, *, audit_key: bytes, actor: str = "cli") -> list[str]:
@@ -142,8 +167,13 @@ def shred_blobs(store: BlobStore, blob_ids: list[str]) -> None:
 
 
 def run_retention(
-    db: Session, store: BlobStore, *, audit_key: bytes, dry_run: bool = False,
-    today: date | None = None, progress: Callable[[int], None] | None = None,
+    db: Session,
+    store: BlobStore,
+    *,
+    audit_key: bytes,
+    dry_run: bool = False,
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[str]:
     """Purge every case due today (or only list them with ``dry_run``); returns the codes."""
     due = [item.code for item in cases_due_for_purge(db, 0, today=today)]
@@ -153,8 +183,11 @@ def run_retention(
     for code in due:
         # Re-read under this transaction: an extension committed meanwhile wins.
         case = db.scalar(select(Case).where(Case.code == code).with_for_update())
-        if case is None or case.retention_until is None or \
-                case.retention_until > (today or utc_today()):
+        if (
+            case is None
+            or case.retention_until is None
+            or case.retention_until > (today or utc_today())
+        ):
             db.rollback()
             continue
         blob_ids = purge_case(db, case, audit_key=audit_key)

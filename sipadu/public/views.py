@@ -7,8 +7,13 @@ from flask import Blueprint, render_template
 bp = Blueprint("public", __name__)
 
 CATEGORIES = (
-    "penyalahgunaan_wewenang", "pelanggaran_administratif", "kkn",
-    "pelanggaran_disiplin", "gratifikasi", "pungli", "lainnya",
+    "penyalahgunaan_wewenang",
+    "pelanggaran_administratif",
+    "kkn",
+    "pelanggaran_disiplin",
+    "gratifikasi",
+    "pungli",
+    "lainnya",
 )
 
 

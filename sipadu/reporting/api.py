@@ -52,8 +52,11 @@ bp = Blueprint("reporting_api", __name__)
 register_openapi()
 
 # The report's fields (the identity is an object of its own); anything else is refused.
-REPORT_FIELDS = {"category": None, **{f.name: None for f in REPORT_TEXT_FIELDS},
-                 "identity": {"name": None, "contact": None}}
+REPORT_FIELDS = {
+    "category": None,
+    **{f.name: None for f in REPORT_TEXT_FIELDS},
+    "identity": {"name": None, "contact": None},
+}
 
 
 class ApiRefusalError(Exception):
@@ -71,17 +74,32 @@ def _refused(error: ApiRefusalError) -> Response:
 
 def _invalid(errors: Mapping[str, Any], status: int = 422) -> ApiRefusalError:
     first = next(iter(errors.values()))
-    response = jsonify({"error": {"code": "invalid", "message": str(first),
-                                  "fields": {k: str(v) for k, v in errors.items()}}})
+    response = jsonify(
+        {
+            "error": {
+                "code": "invalid",
+                "message": str(first),
+                "fields": {k: str(v) for k, v in errors.items()},
+            }
+        }
+    )
     response.status_code = status
     return ApiRefusalError(response)
 
 
 def _refused_files(refused: list[RefusedFile]) -> ApiRefusalError:
-    response = jsonify({"error": {"code": "files_refused", "message": str(refused[0].reason),
-                                  "files": [{"filename": r.filename, "reason": r.code,
-                                             "message": str(r.reason)}
-                                            for r in refused]}})
+    response = jsonify(
+        {
+            "error": {
+                "code": "files_refused",
+                "message": str(refused[0].reason),
+                "files": [
+                    {"filename": r.filename, "reason": r.code, "message": str(r.reason)}
+                    for r in refused
+                ],
+            }
+        }
+    )
     response.status_code = 413 if any(r.code == "too_large" for r in refused) else 422
     return ApiRefusalError(response)
 
@@ -92,17 +110,20 @@ def _report_document() -> Mapping[str, object]:
     elif request.mimetype in JSON_TYPES:
         data = json_object()
     else:
-        raise ApiRefusalError(api_error(
-            415, str(lazy_gettext("Send JSON, or multipart/form-data with a 'report' part.")),
-            "unsupported_media_type"))
+        raise ApiRefusalError(
+            api_error(
+                415,
+                str(lazy_gettext("Send JSON, or multipart/form-data with a 'report' part.")),
+                "unsupported_media_type",
+            )
+        )
     if data is None:
         raise _invalid({"report": lazy_gettext("The report must be a JSON object.")}, 400)
     return data
 
 
 def _files_json(files: list[service.StoredFile]) -> list[dict[str, Any]]:
-    return [{"filename": f.filename, "cleaning": [str(line) for line in f.cleaning]}
-            for f in files]
+    return [{"filename": f.filename, "cleaning": [str(line) for line in f.cleaning]} for f in files]
 
 
 @bp.post("/reports")
@@ -117,26 +138,31 @@ def submit_report() -> ResponseReturnValue:
         valid = validate_report(_report_document())
     except ReportValidationError as error:
         raise _invalid(error.errors) from None
-    accepted, refused = sort_uploads() if request.mimetype == "multipart/form-data" \
-        else ([], [])
+    accepted, refused = sort_uploads() if request.mimetype == "multipart/form-data" else ([], [])
     if refused:
         raise _refused_files(refused)
     db = db_session()
     try:
         with admit():
-            result = service.submit_report(db, valid.report, valid.identity, accepted,
-                                           current_settings())
+            result = service.submit_report(
+                db, valid.report, valid.identity, accepted, current_settings()
+            )
     except ServiceNotReadyError:  # the last supervisor left while the report was sent
         db.rollback()
         return not_ready_answer(as_json=True)
     db.commit()
-    return jsonify({"case_code": result.created.case.code,
-                    "case_key": result.created.case_key,
-                    "attachments": _files_json(result.files)}), 201
+    return jsonify(
+        {
+            "case_code": result.created.case.code,
+            "case_key": result.created.case_key,
+            "attachments": _files_json(result.files),
+        }
+    ), 201
 
 
-def _unauthorized(message: Any, status: int = 401,
-                  headers: Mapping[str, str] | None = None) -> ApiRefusalError:
+def _unauthorized(
+    message: Any, status: int = 401, headers: Mapping[str, str] | None = None
+) -> ApiRefusalError:
     response = api_error(status, str(message))
     response.headers["WWW-Authenticate"] = 'CaseKey realm="sipadu"'
     response.headers.update(dict(headers or {}))
@@ -147,21 +173,25 @@ def _open_case() -> OpenedCase:
     """The case named by ``Authorization: CaseKey …``, or an ``ApiRefusalError``."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "casekey" or not value.strip():
-        raise _unauthorized(lazy_gettext("Send the case key as 'Authorization: CaseKey "
-                                         "<case key>'."))
+        raise _unauthorized(
+            lazy_gettext("Send the case key as 'Authorization: CaseKey <case key>'.")
+        )
     settings = current_settings()
     assert settings.keyring is not None  # noqa: S101
     db = db_session()
     try:
         with case_key_check():
-            return open_case_with_key(db, value.strip(), params=settings.argon2,
-                                      audit_key=settings.keyring.audit_hmac_key)
+            return open_case_with_key(
+                db, value.strip(), params=settings.argon2, audit_key=settings.keyring.audit_hmac_key
+            )
     except CaseKeyThrottledError as error:
         db.commit()
         seconds = max(1, int(error.retry_after.total_seconds()))
-        raise _unauthorized(lazy_gettext("Too many wrong keys were tried for this case. "
-                                         "Try again later."), 429,
-                            {"Retry-After": str(seconds)}) from None
+        raise _unauthorized(
+            lazy_gettext("Too many wrong keys were tried for this case. Try again later."),
+            429,
+            {"Retry-After": str(seconds)},
+        ) from None
     except CaseKeyError:
         db.commit()  # keep the counted failure
         raise _unauthorized(lazy_gettext("This case key was not recognised.")) from None
@@ -170,31 +200,53 @@ def _open_case() -> OpenedCase:
 def _case_json(opened: OpenedCase) -> dict[str, Any]:
     view = service.case_overview(db_session(), opened.case, opened.dek)
     return {
-        "case_code": view.code, "status": view.status,
+        "case_code": view.code,
+        "status": view.status,
         "status_label": str(view.status_text.reporter_label),
         "status_explanation": str(view.status_text.reporter_explanation),
         "may_object": view.may_object,
-        "timeline": [{"kind": t.kind, "status": t.status, "text": t.text,
-                      "verified": t.verified, "date": t.created_on.isoformat()}
-                     for t in view.timeline],
+        "timeline": [
+            {
+                "kind": t.kind,
+                "status": t.status,
+                "text": t.text,
+                "verified": t.verified,
+                "date": t.created_on.isoformat(),
+            }
+            for t in view.timeline
+        ],
         # A message that does not verify is attributed to nobody and has no body.
-        "messages": [{"from": ("reporter" if m.from_reporter else "inspektorat")
-                      if m.verified else None,
-                      "body": m.body if m.verified else None,
-                      "sent_on": m.sent_on.isoformat() if m.verified else None,
-                      "verified": m.verified}
-                     for m in view.messages],
+        "messages": [
+            {
+                "from": ("reporter" if m.from_reporter else "inspektorat") if m.verified else None,
+                "body": m.body if m.verified else None,
+                "sent_on": m.sent_on.isoformat() if m.verified else None,
+                "verified": m.verified,
+            }
+            for m in view.messages
+        ],
         "attachments": [_attachment_json(a) for a in view.attachments],
     }
 
 
 def _attachment_json(a: AttachmentView) -> dict[str, Any]:
     if not a.verified:
-        return {"id": a.id, "filename": None, "content_type": None, "size": None,
-                "from": None, "verified": False}
-    return {"id": a.id, "filename": a.filename, "content_type": a.content_type,
-            "size": a.size, "from": "reporter" if a.uploaded_by == "reporter"
-            else "inspektorat", "verified": True}
+        return {
+            "id": a.id,
+            "filename": None,
+            "content_type": None,
+            "size": None,
+            "from": None,
+            "verified": False,
+        }
+    return {
+        "id": a.id,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "from": "reporter" if a.uploaded_by == "reporter" else "inspektorat",
+        "verified": True,
+    }
 
 
 @bp.get("/case")
@@ -217,8 +269,9 @@ def post_message() -> ResponseReturnValue:
     data = json_object()  # before the case key check: a bad body costs no Argon2
     opened = _open_case()
     try:
-        body = validate_text(data.get("body"), MAX_MESSAGE_CHARS, "body",
-                             lazy_gettext("Write your message."))
+        body = validate_text(
+            data.get("body"), MAX_MESSAGE_CHARS, "body", lazy_gettext("Write your message.")
+        )
     except ReportValidationError as error:
         raise _invalid(error.errors) from None
     settings = current_settings()
@@ -234,8 +287,13 @@ def _body_file() -> tuple[list[EncryptedUpload], list[RefusedFile]]:
     try:
         filename = body_filename()
     except MissingFilenameError:
-        raise _invalid({"filename": lazy_gettext(
-            "Name the file: 'Content-Disposition: attachment; filename=\"…\"'.")}) from None
+        raise _invalid(
+            {
+                "filename": lazy_gettext(
+                    "Name the file: 'Content-Disposition: attachment; filename=\"…\"'."
+                )
+            }
+        ) from None
     return receive_body_file(filename)
 
 
@@ -248,8 +306,7 @@ def post_attachments() -> ResponseReturnValue:
     (``application/octet-stream``, named in ``Content-Disposition``); if one is refused none
     is kept."""
     opened = _open_case()
-    accepted, refused = _body_file() if request.mimetype == BODY_FILE_TYPE \
-        else sort_uploads()
+    accepted, refused = _body_file() if request.mimetype == BODY_FILE_TYPE else sort_uploads()
     if refused:
         raise _refused_files(refused)
     if not accepted:
@@ -257,7 +314,8 @@ def post_attachments() -> ResponseReturnValue:
     settings = current_settings()
     assert settings.keyring is not None  # noqa: S101
     db = db_session()
-    files = service.add_evidence(db, opened.case, opened.dek, accepted,
-                                 settings.keyring.audit_hmac_key)
+    files = service.add_evidence(
+        db, opened.case, opened.dek, accepted, settings.keyring.audit_hmac_key
+    )
     db.commit()
     return jsonify({"attachments": _files_json(files)}), 201

@@ -30,11 +30,14 @@ def _reason(upload: EncryptedUpload) -> Any:
     # The limits this request enforced: the refusal names the limit that refused the file.
     limits = current_upload_limits()
     if upload.refusal == "too_large":
-        return lazy_gettext("This file is larger than the limit of %(size)s.",
-                            size=format_size(limits.max_file_bytes))
+        return lazy_gettext(
+            "This file is larger than the limit of %(size)s.",
+            size=format_size(limits.max_file_bytes),
+        )
     if upload.refusal == "too_many":
-        return lazy_gettext("Too many files: at most %(count)s files can be sent at once.",
-                            count=limits.max_files)
+        return lazy_gettext(
+            "Too many files: at most %(count)s files can be sent at once.", count=limits.max_files
+        )
     if upload.refusal == "incomplete":
         return lazy_gettext("This file arrived incomplete. Please send it again.")
     if upload.refusal == "unexpected_field":

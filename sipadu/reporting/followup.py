@@ -50,19 +50,25 @@ def reporter_day(day: date) -> str:
     """A day as a reporter reads it: "7 Desember 2026" / "7 December 2026", no time."""
     return str(format_date(day, "d MMMM y"))
 
+
 MALFORMED_TEXT = lazy_gettext(
     "This does not look like a case key. A case key looks like "
-    "SPD-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX-X.")
-TYPO_TEXT = lazy_gettext("This key looks like it has a typo. Please check each character "
-                         "against the key you saved.")
+    "SPD-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX-X."
+)
+TYPO_TEXT = lazy_gettext(
+    "This key looks like it has a typo. Please check each character against the key you saved."
+)
 WRONG_TEXT = lazy_gettext("This case key was not recognised.")
 ENDED_TEXT = lazy_gettext("Your session has ended. Please enter your case key again.")
 
 
 def _throttled_text(error: CaseKeyThrottledError) -> Any:
     minutes = max(1, -(-int(error.retry_after.total_seconds()) // 60))
-    return lazy_gettext("Too many wrong keys were tried for this case. Please wait "
-                        "%(minutes)s minutes and try again.", minutes=minutes)
+    return lazy_gettext(
+        "Too many wrong keys were tried for this case. Please wait "
+        "%(minutes)s minutes and try again.",
+        minutes=minutes,
+    )
 
 
 @bp.get("/kasus")
@@ -74,8 +80,9 @@ def enter_key() -> ResponseReturnValue:
     return render_template("reporting/enter_key.html", error=None)
 
 
-def _key_error(status: int, message: Any,
-               headers: dict[str, str] | None = None) -> ResponseReturnValue:
+def _key_error(
+    status: int, message: Any, headers: dict[str, str] | None = None
+) -> ResponseReturnValue:
     db_session().commit()  # a counted failure must be kept even though we refuse
     return render_template("reporting/enter_key.html", error=message), status, headers or {}
 
@@ -91,9 +98,12 @@ def login() -> ResponseReturnValue:
     assert settings.keyring is not None  # noqa: S101
     try:
         with case_key_check():
-            opened = open_case_with_key(db, request.form.get("case_key", ""),
-                                        params=settings.argon2,
-                                        audit_key=settings.keyring.audit_hmac_key)
+            opened = open_case_with_key(
+                db,
+                request.form.get("case_key", ""),
+                params=settings.argon2,
+                audit_key=settings.keyring.audit_hmac_key,
+            )
     except MalformedCaseKeyError:
         return _key_error(400, MALFORMED_TEXT)
     except CaseKeyTypoError:
@@ -106,8 +116,9 @@ def login() -> ResponseReturnValue:
     old = request.cookies.get(cookie_name("reporter"))
     if old:
         end_session(db, old)
-    token = start_session(db, kind="reporter",
-                          payload=reporter_payload(opened.case.code, opened.dek))
+    token = start_session(
+        db, kind="reporter", payload=reporter_payload(opened.case.code, opened.dek)
+    )
     db.commit()
     response = cast(FlaskResponse, redirect(url_for("followup.case_page"), code=303))
     set_session_cookie(response, "reporter", token)
@@ -122,17 +133,28 @@ def _reporter() -> ReporterPrincipal | Response:
     return reporter
 
 
-def _render_case(reporter: ReporterPrincipal, status: int = 200,
-                 **extra: Any) -> ResponseReturnValue:
+def _render_case(
+    reporter: ReporterPrincipal, status: int = 200, **extra: Any
+) -> ResponseReturnValue:
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     view = service.case_overview(db, case, reporter.dek)
-    context: dict[str, Any] = {"errors": {}, "values": {}, "refused": [], "stored": [],
-                               "form_id": new_form_id()}
+    context: dict[str, Any] = {
+        "errors": {},
+        "values": {},
+        "refused": [],
+        "stored": [],
+        "form_id": new_form_id(),
+    }
     context.update(extra)
-    return render_template("reporting/case.html", case=view, identity_fields=IDENTITY_FIELDS,
-                           status_texts=STATUS_TEXTS, max_message=MAX_MESSAGE_CHARS,
-                           **context), status
+    return render_template(
+        "reporting/case.html",
+        case=view,
+        identity_fields=IDENTITY_FIELDS,
+        status_texts=STATUS_TEXTS,
+        max_message=MAX_MESSAGE_CHARS,
+        **context,
+    ), status
 
 
 @bp.get("/kasus/saya")
@@ -163,8 +185,9 @@ def reply() -> ResponseReturnValue:
         return reporter
     db = db_session()
     try:
-        body = validate_text(request.form.get("body"), MAX_MESSAGE_CHARS, "body",
-                             lazy_gettext("Write your message."))
+        body = validate_text(
+            request.form.get("body"), MAX_MESSAGE_CHARS, "body", lazy_gettext("Write your message.")
+        )
     except ReportValidationError as error:
         return _render_case(reporter, 422, errors=error.errors, values=request.form)
     case = service.reporter_case(db, reporter.case_id)
@@ -207,13 +230,18 @@ def disclose_identity() -> ResponseReturnValue:
     if isinstance(reporter, Response):
         return reporter
     try:
-        identity = validate_report({"category": "lainnya", "what": "-",
-                                    **request.form.to_dict()}).identity
+        identity = validate_report(
+            {"category": "lainnya", "what": "-", **request.form.to_dict()}
+        ).identity
     except ReportValidationError as error:
         return _render_case(reporter, 422, errors=error.errors, values=request.form)
     if identity is None:
-        return _render_case(reporter, 422, values=request.form, errors={
-            "identity_name": lazy_gettext("Write your name or a way to contact you.")})
+        return _render_case(
+            reporter,
+            422,
+            values=request.form,
+            errors={"identity_name": lazy_gettext("Write your name or a way to contact you.")},
+        )
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     service.disclose_identity(db, case, reporter.dek, identity, current_audit_key())
@@ -230,14 +258,19 @@ def object_to_closure() -> ResponseReturnValue:
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     try:
-        text = validate_text(request.form.get("objection"), MAX_TEXT_CHARS, "objection",
-                             lazy_gettext("Explain why you object to the decision."))
+        text = validate_text(
+            request.form.get("objection"),
+            MAX_TEXT_CHARS,
+            "objection",
+            lazy_gettext("Explain why you object to the decision."),
+        )
         service.object_to_closure(db, case, reporter.dek, text, current_audit_key())
     except ReportValidationError as error:
         return _render_case(reporter, 422, errors=error.errors, values=request.form)
     except WorkflowError as error:
-        return _render_case(reporter, error.http_status, values=request.form,
-                            errors={"objection": error.message})
+        return _render_case(
+            reporter, error.http_status, values=request.form, errors={"objection": error.message}
+        )
     return _done(lazy_gettext("Your objection was recorded. The Inspektorat will answer it."))
 
 

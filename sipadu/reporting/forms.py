@@ -44,25 +44,46 @@ class TextField:
 
 
 REPORT_TEXT_FIELDS: tuple[TextField, ...] = (
-    TextField("what", lazy_gettext("What happened? (required)"), MAX_WHAT_CHARS, True,
-              lazy_gettext("Describe the events in the order they happened.")),
-    TextField("who", lazy_gettext("Who is involved? (name, position, office or unit)"),
-              MAX_TEXT_CHARS, True),
-    TextField("where", lazy_gettext("Where did it happen? (office, unit or place)"),
-              MAX_TEXT_CHARS),
-    TextField("when", lazy_gettext("When did it happen? (a date or a period)"),
-              MAX_SHORT_CHARS),
+    TextField(
+        "what",
+        lazy_gettext("What happened? (required)"),
+        MAX_WHAT_CHARS,
+        True,
+        lazy_gettext("Describe the events in the order they happened."),
+    ),
+    TextField(
+        "who",
+        lazy_gettext("Who is involved? (name, position, office or unit)"),
+        MAX_TEXT_CHARS,
+        True,
+    ),
+    TextField(
+        "where", lazy_gettext("Where did it happen? (office, unit or place)"), MAX_TEXT_CHARS
+    ),
+    TextField("when", lazy_gettext("When did it happen? (a date or a period)"), MAX_SHORT_CHARS),
     TextField("how", lazy_gettext("How was it done?"), MAX_TEXT_CHARS, True),
-    TextField("amount", lazy_gettext("Estimated loss or amount, in Rupiah"), MAX_AMOUNT_CHARS,
-              False, lazy_gettext("Digits only, dots allowed, for example 15.000.000.")),
-    TextField("source_of_knowledge", lazy_gettext("How do you know about it?"),
-              MAX_TEXT_CHARS, True),
-    TextField("reported_elsewhere",
-              lazy_gettext("Have you reported this elsewhere? Where and when?"),
-              MAX_TEXT_CHARS, True),
+    TextField(
+        "amount",
+        lazy_gettext("Estimated loss or amount, in Rupiah"),
+        MAX_AMOUNT_CHARS,
+        False,
+        lazy_gettext("Digits only, dots allowed, for example 15.000.000."),
+    ),
+    TextField(
+        "source_of_knowledge", lazy_gettext("How do you know about it?"), MAX_TEXT_CHARS, True
+    ),
+    TextField(
+        "reported_elsewhere",
+        lazy_gettext("Have you reported this elsewhere? Where and when?"),
+        MAX_TEXT_CHARS,
+        True,
+    ),
 )
 IDENTITY_FIELDS: tuple[TextField, ...] = (
     TextField("identity_name", lazy_gettext("Your name"), MAX_SHORT_CHARS),
-    TextField("identity_contact", lazy_gettext("How to contact you (telephone or e-mail)"),
-              MAX_SHORT_CHARS),
+    TextField(
+        "identity_contact",
+        lazy_gettext("How to contact you (telephone or e-mail)"),
+        MAX_SHORT_CHARS,
+    ),
 )

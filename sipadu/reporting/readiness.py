@@ -23,10 +23,12 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 NOT_READY_TEXT = lazy_gettext(
     "SIPADU is not ready to receive reports yet: nobody at the Inspektorat could read them. "
-    "Nothing you sent was stored. Please try again later.")
+    "Nothing you sent was stored. Please try again later."
+)
 NOT_READY_FORM_TEXT = lazy_gettext(
     "SIPADU cannot receive reports yet: nobody at the Inspektorat could read them. Please do "
-    "not write your report now; come back later.")
+    "not write your report now; come back later."
+)
 NOT_READY_API = lazy_gettext("The service cannot accept reports yet: nobody could read them.")
 
 
@@ -47,6 +49,7 @@ def service_accepts_reports() -> bool:
 
 def requires_case_readers(*, as_json: bool) -> Callable[[View], View]:
     """Answer 503 before the view (and before the body is read) when no one could read it."""
+
     def decorate(view: View) -> View:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:

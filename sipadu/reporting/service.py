@@ -100,45 +100,61 @@ def _keys(settings: Settings) -> tuple[bytes, bytes | None]:
     return settings.keyring.audit_hmac_key, settings.keyring.escrow_public
 
 
-def _store_files(db: Session, case: Case, dek: bytes,
-                 uploads: Sequence[EncryptedUpload]) -> list[StoredFile]:
+def _store_files(
+    db: Session, case: Case, dek: bytes, uploads: Sequence[EncryptedUpload]
+) -> list[StoredFile]:
     files = []
     for upload in uploads:
-        store_attachment(db, case, dek, upload, uploaded_by=REPORTER,
-                         cleaning=upload.cleaning_report)
+        store_attachment(
+            db, case, dek, upload, uploaded_by=REPORTER, cleaning=upload.cleaning_report
+        )
         files.append(StoredFile(safe_filename(upload.filename), upload.describe_cleaning()))
     return files
 
 
-def _create_with_prepared_key(db: Session, report: dict[str, object],
-                              identity: dict[str, str] | None, settings: Settings,
-                              audit_key: bytes, escrow_public: bytes | None) -> CreatedCase:
+def _create_with_prepared_key(
+    db: Session,
+    report: dict[str, object],
+    identity: dict[str, str] | None,
+    settings: Settings,
+    audit_key: bytes,
+    escrow_public: bytes | None,
+) -> CreatedCase:
     for _ in range(CODE_ATTEMPTS):
         prepared = prepare_case_key(settings.argon2)
         try:
-            return create_case(db, report, identity=identity,
-                               recipients=submission_recipients(db),
-                               escrow_public=escrow_public, params=settings.argon2,
-                               audit_key=audit_key, prepared=prepared)
+            return create_case(
+                db,
+                report,
+                identity=identity,
+                recipients=submission_recipients(db),
+                escrow_public=escrow_public,
+                params=settings.argon2,
+                audit_key=audit_key,
+                prepared=prepared,
+            )
         except CaseCodeTakenError:
             db.commit()  # only reads so far: end them before the next derivation
     raise CaseServiceError("could not find a free case code")
 
 
-def submit_report(db: Session, report: dict[str, object], identity: dict[str, str] | None,
-                  uploads: Sequence[EncryptedUpload], settings: Settings) -> Submission:
+def submit_report(
+    db: Session,
+    report: dict[str, object],
+    identity: dict[str, str] | None,
+    uploads: Sequence[EncryptedUpload],
+    settings: Settings,
+) -> Submission:
     """File a new case with its (already accepted) uploads; raises ServiceNotReadyError.
 
     Run inside the Argon2 gate: enrolling the case key costs one Argon2id derivation, done
     before the first query so no transaction (on SQLite: the write lock) is held during it.
     """
     audit_key, escrow_public = _keys(settings)
-    created = _create_with_prepared_key(db, report, identity, settings, audit_key,
-                                        escrow_public)
+    created = _create_with_prepared_key(db, report, identity, settings, audit_key, escrow_public)
     files = _store_files(db, created.case, created.dek, uploads)
     for _ in files:
-        record_event(db, audit_key, "attachment:added", actor=REPORTER,
-                     case_code=created.case.code)
+        record_event(db, audit_key, "attachment:added", actor=REPORTER, case_code=created.case.code)
     notify_new_case(db, created.case)
     return Submission(created, files)
 
@@ -159,15 +175,24 @@ def day_in_wib(moment: str) -> date:
 
 def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
     """The reporter's view of the case: no internal notes, no staff ids or names."""
-    messages = [ReporterMessage(m.verified and m.author_kind == REPORTER, m.body,
-                                day_in_wib(m.sent_at) if m.verified else m.created_on,
-                                m.verified)
-                for m in list_messages(db, case, dek, include_internal=False)]
+    messages = [
+        ReporterMessage(
+            m.verified and m.author_kind == REPORTER,
+            m.body,
+            day_in_wib(m.sent_at) if m.verified else m.created_on,
+            m.verified,
+        )
+        for m in list_messages(db, case, dek, include_internal=False)
+    ]
     return ReporterCaseView(
-        code=case.code, status=case.status, status_text=STATUS_TEXTS[Status(case.status)],
-        timeline=list_timeline(db, case, dek), messages=messages,
+        code=case.code,
+        status=case.status,
+        status_text=STATUS_TEXTS[Status(case.status)],
+        timeline=list_timeline(db, case, dek),
+        messages=messages,
         attachments=list_attachments(db, case, dek),
-        may_object=can_object(case.status, case.objection_used))
+        may_object=can_object(case.status, case.objection_used),
+    )
 
 
 def _touch(case: Case, moment: datetime) -> None:
@@ -188,13 +213,20 @@ def send_reply(db: Session, case: Case, dek: bytes, body: str, audit_key: bytes)
     change = check_transition(case.status, Status.VERIFIKASI, REPORTER)
     case.status = change.target.value
     add_timeline_entry(db, case, dek, kind="status", status=change.target.value, now=moment)
-    record_event(db, audit_key, "case:status_changed", actor=REPORTER, case_code=case.code,
-                 detail={"from": change.source.value, "to": change.target.value})
+    record_event(
+        db,
+        audit_key,
+        "case:status_changed",
+        actor=REPORTER,
+        case_code=case.code,
+        detail={"from": change.source.value, "to": change.target.value},
+    )
     return True
 
 
-def add_evidence(db: Session, case: Case, dek: bytes, uploads: Sequence[EncryptedUpload],
-                 audit_key: bytes) -> list[StoredFile]:
+def add_evidence(
+    db: Session, case: Case, dek: bytes, uploads: Sequence[EncryptedUpload], audit_key: bytes
+) -> list[StoredFile]:
     """Attach more files (already accepted) to the case."""
     files = _store_files(db, case, dek, uploads)
     for _ in files:
@@ -206,16 +238,18 @@ def add_evidence(db: Session, case: Case, dek: bytes, uploads: Sequence[Encrypte
     return files
 
 
-def disclose_identity(db: Session, case: Case, dek: bytes, identity: dict[str, str],
-                      audit_key: bytes) -> None:
+def disclose_identity(
+    db: Session, case: Case, dek: bytes, identity: dict[str, str], audit_key: bytes
+) -> None:
     """Seal the reporter's identity into the case (replacing an earlier one)."""
     seal_identity(db, case, dek, identity)
     record_event(db, audit_key, "identity:disclosed", actor=REPORTER, case_code=case.code)
     _touch(case, datetime.now(UTC))
 
 
-def object_to_closure(db: Session, case: Case, dek: bytes, text: str | None,
-                      audit_key: bytes) -> None:
+def object_to_closure(
+    db: Session, case: Case, dek: bytes, text: str | None, audit_key: bytes
+) -> None:
     """Record the reporter's one objection to a closure; raises ObjectionNotAllowedError."""
     checked = check_objection(case.status, case.objection_used, text)
     moment = datetime.now(UTC)

@@ -69,12 +69,12 @@ def _identity(data: Mapping[str, object], errors: dict[str, Any]) -> dict[str, s
     elif raw is None:
         values = {f.name: data.get(f.name) for f in IDENTITY_FIELDS}
     else:
-        errors["identity"] = lazy_gettext("The identity must be an object with a name and "
-                                          "a contact.")
+        errors["identity"] = lazy_gettext(
+            "The identity must be an object with a name and a contact."
+        )
         return None
     name = clean_text(values["identity_name"], MAX_SHORT_CHARS, errors, "identity_name")
-    contact = clean_text(values["identity_contact"], MAX_SHORT_CHARS, errors,
-                         "identity_contact")
+    contact = clean_text(values["identity_contact"], MAX_SHORT_CHARS, errors, "identity_contact")
     return {"name": name, "contact": contact} if name or contact else None
 
 
@@ -93,8 +93,9 @@ def validate_report(data: Mapping[str, object]) -> ValidReport:
         errors["what"] = lazy_gettext("Describe what happened.")
     amount = str(report["amount"])
     if amount and "amount" not in errors and not _AMOUNT.match(amount):
-        errors["amount"] = lazy_gettext("Write the amount in Rupiah with digits, for example "
-                                        "15.000.000.")
+        errors["amount"] = lazy_gettext(
+            "Write the amount in Rupiah with digits, for example 15.000.000."
+        )
     identity = _identity(data, errors)
     if errors:
         raise ReportValidationError(errors)

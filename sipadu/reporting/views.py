@@ -66,24 +66,38 @@ def _upload_limits() -> dict[str, object]:
 
 SENT_FORMS_KEY = "sent_report_forms"
 MAX_REMEMBERED_FORMS = 10
-REJECTED_TEXT = lazy_gettext("Your report could not be sent. Please check the form and try "
-                             "again.")
+REJECTED_TEXT = lazy_gettext("Your report could not be sent. Please check the form and try again.")
 FILES_REFUSED_TEXT = lazy_gettext(
     "Some files were not accepted, so nothing was sent yet. Your text is kept below: remove "
-    "or replace those files and send again.")
+    "or replace those files and send again."
+)
 
 
-def _render_form(status: int = 200, *, values: Any = None, errors: Any = None,
-                 refused: list[RefusedFile] | None = None, message: Any = None,
-                 ) -> tuple[str, int]:
+def _render_form(
+    status: int = 200,
+    *,
+    values: Any = None,
+    errors: Any = None,
+    refused: list[RefusedFile] | None = None,
+    message: Any = None,
+) -> tuple[str, int]:
     # A browser never refills a file input: say so when the refused form carried files.
     files_dropped = request.method == "POST" and any(
-        upload.filename for upload in request.files.getlist("attachments"))
+        upload.filename for upload in request.files.getlist("attachments")
+    )
     return render_template(
-        "reporting/new_report.html", values=values or {}, errors=errors or {},
-        refused=refused or [], message=message, categories=CATEGORY_LABELS,
-        text_fields=REPORT_TEXT_FIELDS, identity_fields=IDENTITY_FIELDS,
-        honeypot=HONEYPOT_FIELD, form_id=new_form_id(), files_dropped=files_dropped), status
+        "reporting/new_report.html",
+        values=values or {},
+        errors=errors or {},
+        refused=refused or [],
+        message=message,
+        categories=CATEGORY_LABELS,
+        text_fields=REPORT_TEXT_FIELDS,
+        identity_fields=IDENTITY_FIELDS,
+        honeypot=HONEYPOT_FIELD,
+        form_id=new_form_id(),
+        files_dropped=files_dropped,
+    ), status
 
 
 @bp.get("/laporan")
@@ -137,8 +151,7 @@ def submit() -> ResponseReturnValue:
     db = db_session()
     try:
         with admit():
-            result = submit_report(db, valid.report, valid.identity, accepted,
-                                   current_settings())
+            result = submit_report(db, valid.report, valid.identity, accepted, current_settings())
     except ServiceNotReadyError:  # the last supervisor left while the report was sent
         db.rollback()
         return not_ready_answer(as_json=False)
@@ -148,13 +161,19 @@ def submit() -> ResponseReturnValue:
 
 
 def _key_page(key: str, files: list[Any] | None = None) -> str:
-    return render_template("reporting/case_key.html", case_key=key, groups=key.split("-"),
-                           code=key[:10], files=files or [])
+    return render_template(
+        "reporting/case_key.html",
+        case_key=key,
+        groups=key.split("-"),
+        code=key[:10],
+        files=files or [],
+    )
 
 
 def _print_page(key: str) -> str:
-    return render_template("reporting/case_key_print.html", case_key=key,
-                           groups=key.split("-"), code=key[:10])
+    return render_template(
+        "reporting/case_key_print.html", case_key=key, groups=key.split("-"), code=key[:10]
+    )
 
 
 def _posted_key() -> str | None:
@@ -180,13 +199,23 @@ def key_copy() -> ResponseReturnValue:
         return render_error(400)
     if request.form.get("format") == "print":
         return _print_page(key)
-    text = "\n".join([
-        f"{gettext('SIPADU case key')}: {key}",
-        gettext("Public case code: %(code)s", code=key[:10]), "",
-        gettext("Keep this file private. Anyone holding this key can read the case. "
-                "It cannot be recovered if lost."), ""])
-    return Response(text, mimetype="text/plain", headers={
-        "Content-Disposition": f'attachment; filename="sipadu-{key[:10]}.txt"'})
+    text = "\n".join(
+        [
+            f"{gettext('SIPADU case key')}: {key}",
+            gettext("Public case code: %(code)s", code=key[:10]),
+            "",
+            gettext(
+                "Keep this file private. Anyone holding this key can read the case. "
+                "It cannot be recovered if lost."
+            ),
+            "",
+        ]
+    )
+    return Response(
+        text,
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="sipadu-{key[:10]}.txt"'},
+    )
 
 
 @bp.post("/laporan/kunci/bahasa")

@@ -21,9 +21,11 @@ class AuthSession(Base):
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     staff_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
     case_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     # "web" (cookie) or "api" (bearer token): API sessions never see a cookie.
     channel: Mapped[str] = mapped_column(String(8), default="web")

@@ -83,8 +83,14 @@ def _clocks(kind: str, moment: datetime) -> tuple[datetime, datetime, datetime]:
 
 
 def start_session(
-    db: Session, *, kind: str, payload: bytes, staff_id: int | None = None,
-    case_id: int | None = None, channel: str = "web", now: datetime | None = None,
+    db: Session,
+    *,
+    kind: str,
+    payload: bytes,
+    staff_id: int | None = None,
+    case_id: int | None = None,
+    channel: str = "web",
+    now: datetime | None = None,
 ) -> str:
     """Create a session row and return the token for the cookie or bearer header."""
     if kind not in IDLE_TIMEOUT:
@@ -93,11 +99,20 @@ def start_session(
         raise ValueError("a staff session needs staff_id and names no case")
     created, seen, expires = _clocks(kind, _now(now))
     token = new_session_token()
-    db.add(AuthSession(
-        id_hash=token.id_hash, kind=kind, staff_id=staff_id, case_id=case_id,
-        payload=seal_session_payload(token, payload), channel=channel, created_at=created,
-        last_seen_at=seen, expires_at=expires, generation=0,
-    ))
+    db.add(
+        AuthSession(
+            id_hash=token.id_hash,
+            kind=kind,
+            staff_id=staff_id,
+            case_id=case_id,
+            payload=seal_session_payload(token, payload),
+            channel=channel,
+            created_at=created,
+            last_seen_at=seen,
+            expires_at=expires,
+            generation=0,
+        )
+    )
     db.flush()
     return token.token
 
@@ -108,7 +123,11 @@ def _expired(row: AuthSession, moment: datetime) -> bool:
 
 
 def resume_session(
-    db: Session, token: str, *, kind: str, channel: str | None = None,
+    db: Session,
+    token: str,
+    *,
+    kind: str,
+    channel: str | None = None,
     now: datetime | None = None,
 ) -> OpenSession:
     """Find, check and unlock a session; refresh its idle clock."""
@@ -165,8 +184,10 @@ def purge_expired_sessions(db: Session, now: datetime | None = None) -> int:
     moment = _now(now)
     stmt = delete(AuthSession).where(
         (AuthSession.expires_at <= moment)
-        | ((AuthSession.kind == "reporter")
-           & (AuthSession.last_seen_at <= moment - IDLE_TIMEOUT["reporter"]))
+        | (
+            (AuthSession.kind == "reporter")
+            & (AuthSession.last_seen_at <= moment - IDLE_TIMEOUT["reporter"])
+        )
         | (AuthSession.last_seen_at <= moment - max(IDLE_TIMEOUT.values()))
     )
     return int(db.execute(stmt).rowcount)  # type: ignore[attr-defined]

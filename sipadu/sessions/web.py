@@ -62,23 +62,33 @@ def set_session_cookie(response: Response, kind: str, token: str) -> None:
     or seized device (a reporter's phone, an office computer) keeps no trace of a visit; the
     server ends the session after its idle time anyway."""
     response.set_cookie(
-        cookie_name(kind), token, httponly=True, samesite="Strict",
-        secure=current_settings().uses_https, path="/",
+        cookie_name(kind),
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=current_settings().uses_https,
+        path="/",
     )
 
 
 def clear_session_cookie(response: Response, kind: str) -> None:
     """Remove the session cookie from the browser."""
-    response.delete_cookie(cookie_name(kind), path="/", samesite="Strict",
-                           secure=current_settings().uses_https, httponly=True)
+    response.delete_cookie(
+        cookie_name(kind),
+        path="/",
+        samesite="Strict",
+        secure=current_settings().uses_https,
+        httponly=True,
+    )
 
 
 def _staff_principal(db: Session, opened: OpenSession) -> StaffPrincipal | None:
     account = db.get(StaffAccount, opened.row.staff_id)
     if account is None or not account.active:
         return None
-    return StaffPrincipal(account.id, account.role, account.username, opened.row.id_hash,
-                          opened.payload)
+    return StaffPrincipal(
+        account.id, account.role, account.username, opened.row.id_hash, opened.payload
+    )
 
 
 def resume_staff(token: str, channel: str) -> StaffPrincipal | None:

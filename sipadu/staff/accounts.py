@@ -69,8 +69,14 @@ def _link(db: Session, account: StaffAccount, moment: datetime) -> SetupLink:
 
 
 def create_pending_account(
-    db: Session, username: str, role: str, *, audit_key: bytes, actor: str,
-    email: str | None = None, now: datetime | None = None,
+    db: Session,
+    username: str,
+    role: str,
+    *,
+    audit_key: bytes,
+    actor: str,
+    email: str | None = None,
+    now: datetime | None = None,
 ) -> SetupLink:
     """Create an account without password or keys, and the link that completes it."""
     name = normalise_username(username)
@@ -81,13 +87,28 @@ def create_pending_account(
         raise DuplicateUsernameError(name)
     moment = _now(now)
     account = StaffAccount(
-        username=name, role=role, email=address, active=True, password_hash="",
-        public_key=b"", wrapped_private_key=b"", totp_secret=None, totp_confirmed=False,
-        failed_logins=0, created_at=moment, password_changed_at=moment)
+        username=name,
+        role=role,
+        email=address,
+        active=True,
+        password_hash="",
+        public_key=b"",
+        wrapped_private_key=b"",
+        totp_secret=None,
+        totp_confirmed=False,
+        failed_logins=0,
+        created_at=moment,
+        password_changed_at=moment,
+    )
     db.add(account)
     db.flush()
-    record_event(db, audit_key, "staff:created", actor=actor,
-                 detail={"target": account.id, "role": role, "setup": "link"})
+    record_event(
+        db,
+        audit_key,
+        "staff:created",
+        actor=actor,
+        detail={"target": account.id, "role": role, "setup": "link"},
+    )
     return _link(db, account, moment)
 
 
@@ -103,8 +124,9 @@ def _drop_keys(account: StaffAccount, moment: datetime) -> None:
     account.keys_reset_at = moment
 
 
-def reset_account(db: Session, account: StaffAccount, *, audit_key: bytes, actor: str,
-                  now: datetime | None = None) -> tuple[int, SetupLink]:
+def reset_account(
+    db: Session, account: StaffAccount, *, audit_key: bytes, actor: str, now: datetime | None = None
+) -> tuple[int, SetupLink]:
     """Drop the key pair, TOTP and approval, end the sessions; returns the grants deleted
     and the new setup link (older links stop working).
 
@@ -116,8 +138,13 @@ def reset_account(db: Session, account: StaffAccount, *, audit_key: bytes, actor
     lost = db.execute(delete(CaseGrant).where(CaseGrant.staff_id == account.id))
     lost_grants = int(lost.rowcount)  # type: ignore[attr-defined]
     end_staff_sessions(db, account.id)
-    record_event(db, audit_key, "staff:reset", actor=actor,
-                 detail={"target": account.id, "grants_removed": lost_grants})
+    record_event(
+        db,
+        audit_key,
+        "staff:reset",
+        actor=actor,
+        detail={"target": account.id, "grants_removed": lost_grants},
+    )
     return lost_grants, _link(db, account, moment)
 
 
@@ -126,8 +153,15 @@ def account_for_setup(db: Session, token: str, now: datetime | None = None) -> S
     return check_account_token(db, token, now)[1]
 
 
-def complete_setup(db: Session, token: str, password: str, *, params: Argon2Params,
-                   audit_key: bytes, now: datetime | None = None) -> StaffAccount:
+def complete_setup(
+    db: Session,
+    token: str,
+    password: str,
+    *,
+    params: Argon2Params,
+    audit_key: bytes,
+    now: datetime | None = None,
+) -> StaffAccount:
     """Spend the link: the owner's password wraps a new key pair; TOTP enrolment follows.
 
     Raises ``SetupTokenError`` or ``WeakPasswordError``. The read transaction is ended before
@@ -142,8 +176,11 @@ def complete_setup(db: Session, token: str, password: str, *, params: Argon2Para
         material = staff_crypto.create_staff_keys(password, params, account_id=account_id)
     row, account = check_account_token(db, token, now)
     moment = _now(now)
-    spent = db.execute(update(SetupToken).where(
-        SetupToken.id == row.id, SetupToken.used_at.is_(None)).values(used_at=moment))
+    spent = db.execute(
+        update(SetupToken)
+        .where(SetupToken.id == row.id, SetupToken.used_at.is_(None))
+        .values(used_at=moment)
+    )
     if account.id != account_id or spent.rowcount != 1:  # type: ignore[attr-defined]
         raise SetupTokenError("the link was used meanwhile")
     account.password_hash = material.password_hash

@@ -69,39 +69,72 @@ def readers_exist(db: Session) -> bool:
 
 def is_approved_supervisor(account: StaffAccount | None) -> bool:
     """An active supervisor with a key pair whose activation was approved."""
-    return (account is not None and account.role == "supervisor" and account.active
-            and account.has_keys and account.activation_approved_at is not None)
+    return (
+        account is not None
+        and account.role == "supervisor"
+        and account.active
+        and account.has_keys
+        and account.activation_approved_at is not None
+    )
 
 
 def is_awaiting_approval(account: StaffAccount | None) -> bool:
     """A supervisor who completed setup and TOTP enrolment but is not approved yet."""
-    return (account is not None and account.role == "supervisor" and account.active
-            and account.has_keys and account.totp_confirmed
-            and account.activation_approved_at is None)
+    return (
+        account is not None
+        and account.role == "supervisor"
+        and account.active
+        and account.has_keys
+        and account.totp_confirmed
+        and account.activation_approved_at is None
+    )
 
 
 def awaiting_approval(db: Session) -> list[StaffAccount]:
     """Supervisors waiting for another supervisor's approval, by username."""
-    rows = db.scalars(select(StaffAccount).where(
-        StaffAccount.role == "supervisor", StaffAccount.active.is_(True),
-        StaffAccount.activation_approved_at.is_(None)).order_by(StaffAccount.username))
+    rows = db.scalars(
+        select(StaffAccount)
+        .where(
+            StaffAccount.role == "supervisor",
+            StaffAccount.active.is_(True),
+            StaffAccount.activation_approved_at.is_(None),
+        )
+        .order_by(StaffAccount.username)
+    )
     return [account for account in rows if is_awaiting_approval(account)]
 
 
 def open_cases_held(db: Session, staff_id: int) -> int:
     """How many open cases ``staff_id`` holds a grant for (counts only)."""
-    return db.scalar(select(func.count(Case.id)).join(CaseGrant, CaseGrant.case_id == Case.id)
-                     .where(CaseGrant.staff_id == staff_id, _open_status())) or 0
+    return (
+        db.scalar(
+            select(func.count(Case.id))
+            .join(CaseGrant, CaseGrant.case_id == Case.id)
+            .where(CaseGrant.staff_id == staff_id, _open_status())
+        )
+        or 0
+    )
 
 
 def approved_supervisors(db: Session, *, besides: int) -> list[StaffAccount]:
     """Approved supervisors other than ``besides`` (whom one may share cases with)."""
-    return list(db.scalars(select(StaffAccount).where(
-        case_reader_clause(), StaffAccount.id != besides).order_by(StaffAccount.username)))
+    return list(
+        db.scalars(
+            select(StaffAccount)
+            .where(case_reader_clause(), StaffAccount.id != besides)
+            .order_by(StaffAccount.username)
+        )
+    )
 
 
-def _approve(db: Session, target: StaffAccount, actor: str, audit_key: bytes,
-             now: datetime | None, by_escrow: bool = False) -> None:
+def _approve(
+    db: Session,
+    target: StaffAccount,
+    actor: str,
+    audit_key: bytes,
+    now: datetime | None,
+    by_escrow: bool = False,
+) -> None:
     target.activation_approved_at = now or datetime.now(UTC)
     detail: dict[str, int | str] = {"target": target.id}
     if by_escrow:
@@ -111,8 +144,9 @@ def _approve(db: Session, target: StaffAccount, actor: str, audit_key: bytes,
     db.flush()
 
 
-def approve_activation(db: Session, approver_id: int, target_id: int, *, audit_key: bytes,
-                       now: datetime | None = None) -> StaffAccount:
+def approve_activation(
+    db: Session, approver_id: int, target_id: int, *, audit_key: bytes, now: datetime | None = None
+) -> StaffAccount:
     """Another approved supervisor approves ``target_id``; from now on new cases reach them."""
     if approver_id == target_id:
         raise SelfApprovalError(target_id)
@@ -126,8 +160,9 @@ def approve_activation(db: Session, approver_id: int, target_id: int, *, audit_k
     return target
 
 
-def approve_first_supervisor(db: Session, username: str, *, audit_key: bytes,
-                             now: datetime | None = None) -> StaffAccount:
+def approve_first_supervisor(
+    db: Session, username: str, *, audit_key: bytes, now: datetime | None = None
+) -> StaffAccount:
     """The escrow holder approves a supervisor while no approved supervisor exists.
 
     The caller proves the escrow holder's presence first (the private key opened with its
@@ -144,16 +179,27 @@ def approve_first_supervisor(db: Session, username: str, *, audit_key: bytes,
 def _shareable(db: Session, sharer_id: int, target_id: int) -> list[tuple[Case, CaseGrant]]:
     theirs = aliased(CaseGrant)  # the outer query joins case_grants too
     target_has = exists().where(theirs.case_id == Case.id, theirs.staff_id == target_id)
-    conflicted = exists().where(CaseConflict.case_id == Case.id,
-                                CaseConflict.staff_id.in_([sharer_id, target_id]))
-    rows = db.execute(select(Case, CaseGrant).join(CaseGrant, CaseGrant.case_id == Case.id)
-                      .where(CaseGrant.staff_id == sharer_id, _open_status(), ~target_has,
-                             ~conflicted).order_by(Case.code)).all()  # not filing order
+    conflicted = exists().where(
+        CaseConflict.case_id == Case.id, CaseConflict.staff_id.in_([sharer_id, target_id])
+    )
+    rows = db.execute(
+        select(Case, CaseGrant)
+        .join(CaseGrant, CaseGrant.case_id == Case.id)
+        .where(CaseGrant.staff_id == sharer_id, _open_status(), ~target_has, ~conflicted)
+        .order_by(Case.code)
+    ).all()  # not filing order
     return [(case, grant) for case, grant in rows]
 
 
-def share_open_cases(db: Session, sharer_id: int, private_key: bytes, target_id: int, *,
-                     audit_key: bytes, now: datetime | None = None) -> SharedCases:
+def share_open_cases(
+    db: Session,
+    sharer_id: int,
+    private_key: bytes,
+    target_id: int,
+    *,
+    audit_key: bytes,
+    now: datetime | None = None,
+) -> SharedCases:
     """Grant the approved supervisor ``target_id`` every open case ``sharer_id`` holds.
 
     Closed and archived cases are not shared (they need no more work; the escrow holder can
@@ -168,16 +214,30 @@ def share_open_cases(db: Session, sharer_id: int, private_key: bytes, target_id:
     shared = skipped = 0
     for case, grant in _shareable(db, sharer_id, target_id):
         try:
-            wrapped = grants.rewrap_grant(grant.wrapped_dek, private_key, target.public_key,
-                                          case_id=case.code)
+            wrapped = grants.rewrap_grant(
+                grant.wrapped_dek, private_key, target.public_key, case_id=case.code
+            )
         except DecryptionError:
             skipped += 1  # a grant for an older key pair of the sharer: it opens nothing
             continue
-        db.add(CaseGrant(case_id=case.id, staff_id=target_id, reason="supervisor",
-                         wrapped_dek=wrapped, granted_by=sharer_id, created_at=moment))
+        db.add(
+            CaseGrant(
+                case_id=case.id,
+                staff_id=target_id,
+                reason="supervisor",
+                wrapped_dek=wrapped,
+                granted_by=sharer_id,
+                created_at=moment,
+            )
+        )
         shared += 1
-    record_event(db, audit_key, "grant:shared", actor=f"staff:{sharer_id}",
-                 detail={"target": target_id, "cases": shared})
+    record_event(
+        db,
+        audit_key,
+        "grant:shared",
+        actor=f"staff:{sharer_id}",
+        detail={"target": target_id, "cases": shared},
+    )
     db.flush()
     return SharedCases(shared, skipped)
 
@@ -190,6 +250,9 @@ def shareable_count(db: Session, sharer_id: int, target_id: int) -> int:
 def unreadable_open_case_count(db: Session) -> int:
     """Open cases no active staff member holds a grant for (only the escrow key opens them)."""
     readable = exists().where(
-        CaseGrant.case_id == Case.id, CaseGrant.staff_id == StaffAccount.id,
-        StaffAccount.active.is_(True), StaffAccount.password_hash != "")
+        CaseGrant.case_id == Case.id,
+        CaseGrant.staff_id == StaffAccount.id,
+        StaffAccount.active.is_(True),
+        StaffAccount.password_hash != "",
+    )
     return db.scalar(select(func.count(Case.id)).where(_open_status(), ~readable)) or 0

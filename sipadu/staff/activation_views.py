@@ -46,14 +46,19 @@ def overview() -> ResponseReturnValue:
     db, me = db_session(), _me()
     approver = activation.is_approved_supervisor(me)
     colleagues = activation.approved_supervisors(db, besides=me.id) if me and approver else []
-    shareable = {c.id: activation.shareable_count(db, me.id, c.id)
-                 for c in colleagues} if me else {}
-    return render_template("staff/activations.html", approver=approver,
-                           waiting=activation.awaiting_approval(db) if approver else [],
-                           colleagues=colleagues, shareable=shareable,
-                           first=not approver and not activation.readers_exist(db),
-                           held=activation.open_cases_held(db, me.id) if me and approver else 0,
-                           username=me.username if me else "")
+    shareable = (
+        {c.id: activation.shareable_count(db, me.id, c.id) for c in colleagues} if me else {}
+    )
+    return render_template(
+        "staff/activations.html",
+        approver=approver,
+        waiting=activation.awaiting_approval(db) if approver else [],
+        colleagues=colleagues,
+        shareable=shareable,
+        first=not approver and not activation.readers_exist(db),
+        held=activation.open_cases_held(db, me.id) if me and approver else 0,
+        username=me.username if me else "",
+    )
 
 
 @bp.post("/<int:staff_id>/approve")
@@ -62,16 +67,22 @@ def approve(staff_id: int) -> ResponseReturnValue:
     """Approve another supervisor's activation; new cases reach them from now on."""
     db = db_session()
     try:
-        target = activation.approve_activation(db, _principal().staff_id, staff_id,
-                                               audit_key=current_audit_key())
+        target = activation.approve_activation(
+            db, _principal().staff_id, staff_id, audit_key=current_audit_key()
+        )
     except activation.SelfApprovalError:
         return _refused(gettext("Another supervisor must approve your activation."))
     except activation.ActivationError:
         return _refused(gettext("This activation cannot be approved."))
     db.commit()
-    flash(gettext("%(name)s is approved and receives new cases from now on. Share the open "
-                  "cases you hold so they can work on those too.", name=target.username),
-          "success")
+    flash(
+        gettext(
+            "%(name)s is approved and receives new cases from now on. Share the open "
+            "cases you hold so they can work on those too.",
+            name=target.username,
+        ),
+        "success",
+    )
     return redirect(url_for("activation.overview"), code=303)
 
 
@@ -81,8 +92,9 @@ def share(staff_id: int) -> ResponseReturnValue:
     """Give an approved supervisor every open case this supervisor holds (one step)."""
     principal, db = _principal(), db_session()
     try:
-        result = activation.share_open_cases(db, principal.staff_id, principal.private_key,
-                                             staff_id, audit_key=current_audit_key())
+        result = activation.share_open_cases(
+            db, principal.staff_id, principal.private_key, staff_id, audit_key=current_audit_key()
+        )
     except activation.ActivationError:
         return _refused(gettext("Cases can be shared only between approved supervisors."))
     db.commit()

@@ -43,18 +43,25 @@ def create_session() -> ResponseReturnValue:
     db = db_session()
     try:
         result = login.authenticate(
-            db, _field(body, "username"), _field(body, "password"), _field(body, "totp"),
-            params=settings.argon2, audit_key=settings.keyring.audit_hmac_key, channel="api")
-    except (service.LoginFailedError, service.EnrolmentRequiredError,
-            service.LoginThrottledError):
+            db,
+            _field(body, "username"),
+            _field(body, "password"),
+            _field(body, "totp"),
+            params=settings.argon2,
+            audit_key=settings.keyring.audit_hmac_key,
+            channel="api",
+        )
+    except (service.LoginFailedError, service.EnrolmentRequiredError, service.LoginThrottledError):
         # Throttled, unenrolled and wrong all answer alike: only real accounts can be
         # throttled, so a distinct answer would reveal which usernames exist.
         # An account still to enrol TOTP cannot use the API: same answer as any failure.
         db.commit()
-        return api_error(401, gettext("The username, password or code is not correct."),
-                         "invalid_credentials")
-    token = start_session(db, kind="staff", payload=result.private_key,
-                          staff_id=result.account.id, channel="api")
+        return api_error(
+            401, gettext("The username, password or code is not correct."), "invalid_credentials"
+        )
+    token = start_session(
+        db, kind="staff", payload=result.private_key, staff_id=result.account.id, channel="api"
+    )
     db.commit()
     return jsonify({"token": token}), 201
 
@@ -70,36 +77,60 @@ def delete_session() -> Response:
 
 
 _CREDENTIALS = {
-    "type": "object", "required": ["username", "password", "totp"],
+    "type": "object",
+    "required": ["username", "password", "totp"],
     "additionalProperties": False,
-    "properties": {"username": {"type": "string"}, "password": {"type": "string"},
-                   "totp": {"type": "string", "pattern": "^[0-9]{6}$"}},
+    "properties": {
+        "username": {"type": "string"},
+        "password": {"type": "string"},
+        "totp": {"type": "string", "pattern": "^[0-9]{6}$"},
+    },
 }
 register(
     paths={
-        "/staff/sessions": {"post": {
-            "operationId": "createStaffSession", "tags": ["staff"],
-            "summary": "Log in (password + TOTP) and receive a bearer token",
-            "security": [],
-            "requestBody": json_request_body(
-                {"$ref": "#/components/schemas/StaffCredentials"}),
-            "responses": {"201": {"description": "Logged in", "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/StaffToken"}}}},
-                **error_responses(401, 429, *JSON_BODY_ERRORS)},
-        }},
-        "/staff/sessions/current": {"delete": {
-            "operationId": "deleteStaffSession", "tags": ["staff"],
-            "summary": "Log out: delete the session of this bearer token",
-            "security": [{"bearerAuth": []}],
-            "responses": {"204": {"description": "Logged out"}, **error_responses(401)},
-        }},
+        "/staff/sessions": {
+            "post": {
+                "operationId": "createStaffSession",
+                "tags": ["staff"],
+                "summary": "Log in (password + TOTP) and receive a bearer token",
+                "security": [],
+                "requestBody": json_request_body({"$ref": "#/components/schemas/StaffCredentials"}),
+                "responses": {
+                    "201": {
+                        "description": "Logged in",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/StaffToken"}
+                            }
+                        },
+                    },
+                    **error_responses(401, 429, *JSON_BODY_ERRORS),
+                },
+            }
+        },
+        "/staff/sessions/current": {
+            "delete": {
+                "operationId": "deleteStaffSession",
+                "tags": ["staff"],
+                "summary": "Log out: delete the session of this bearer token",
+                "security": [{"bearerAuth": []}],
+                "responses": {"204": {"description": "Logged out"}, **error_responses(401)},
+            }
+        },
     },
     schemas={
         "StaffCredentials": _CREDENTIALS,
-        "StaffToken": {"type": "object", "required": ["token"],
-                       "properties": {"token": {"type": "string"}}},
+        "StaffToken": {
+            "type": "object",
+            "required": ["token"],
+            "properties": {"token": {"type": "string"}},
+        },
     },
-    security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer",
-                                     "description": "Token from POST /staff/sessions; "
-                                                    "30 minutes idle timeout."}},
+    security_schemes={
+        "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Token from POST /staff/sessions; 30 minutes idle timeout.",
+        }
+    },
 )

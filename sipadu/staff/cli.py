@@ -27,7 +27,7 @@ from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 account_cli = AppGroup("account", help="Staff accounts.")
 _ERRORS = {
     service.InvalidUsernameError: "the username must be 2-64 characters: lower-case letters, "
-                                  "digits, dots, dashes or underscores",
+    "digits, dots, dashes or underscores",
     service.DuplicateUsernameError: "an account with this username already exists",
     service.UnknownRoleError: f"unknown role; choose one of: {', '.join(ROLES)}",
     service.InvalidEmailError: "the e-mail address is not valid",
@@ -50,12 +50,20 @@ def _admin_exists() -> bool:
 @click.option("--username", required=True)
 @click.option("--role", required=True, help=f"One of: {', '.join(ROLES)}.")
 @click.option("--email", default=None, help="Address for content-free notifications.")
-@click.option("--password-stdin", is_flag=True,
-              help="Bootstrap only (while no admin exists): read the password from stdin.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the result as JSON (setup link, or TOTP secret with a password).")
-def create_command(username: str, role: str, email: str | None, password_stdin: bool,
-                   as_json: bool) -> None:
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Bootstrap only (while no admin exists): read the password from stdin.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the result as JSON (setup link, or TOTP secret with a password).",
+)
+def create_command(
+    username: str, role: str, email: str | None, password_stdin: bool, as_json: bool
+) -> None:
     """Create a staff account and print its one-time setup link for the owner.
 
     While no admin account exists (bootstrapping an instance) the account gets a password
@@ -65,8 +73,10 @@ def create_command(username: str, role: str, email: str | None, password_stdin: 
     if not _admin_exists():
         _create_with_password(username, role, email, as_json, from_stdin=password_stdin)
     elif password_stdin:
-        _fail("--password-stdin is only for bootstrapping while no admin exists; without "
-              "it you get a setup link with which the owner chooses the password")
+        _fail(
+            "--password-stdin is only for bootstrapping while no admin exists; without "
+            "it you get a setup link with which the owner chooses the password"
+        )
     else:
         _create_with_link(username, role, email, as_json)
 
@@ -91,8 +101,9 @@ def _create_with_link(username: str, role: str, email: str | None, as_json: bool
     audit_key, settings = _keys()
     db = db_session()
     try:
-        link = accounts.create_pending_account(db, username, role, audit_key=audit_key,
-                                               actor="cli", email=email)
+        link = accounts.create_pending_account(
+            db, username, role, audit_key=audit_key, actor="cli", email=email
+        )
     except service.StaffServiceError as error:
         db.rollback()
         _fail(_ERRORS.get(type(error), "the account could not be created"))
@@ -100,24 +111,43 @@ def _create_with_link(username: str, role: str, email: str | None, as_json: bool
     db.commit()
     url, expires = link.url(settings.base_url), link.expires_at.isoformat(timespec="seconds")
     if as_json:
-        click.echo(json.dumps({"username": link.account.username, "role": link.account.role,
-                               "setup_url": url, "expires_at": expires}))
+        click.echo(
+            json.dumps(
+                {
+                    "username": link.account.username,
+                    "role": link.account.role,
+                    "setup_url": url,
+                    "expires_at": expires,
+                }
+            )
+        )
         return
     hours = int(ACCOUNT_SETUP_LIFETIME.total_seconds() // 3600)
-    click.echo(f"Account {link.account.username} ({link.account.role}) created. Give this "
-               f"one-time setup link to its owner (valid {hours} hours, until {expires}, "
-               f"once):\n  {url}\nThe owner chooses the password and sets up the "
-               "authenticator app.")
+    click.echo(
+        f"Account {link.account.username} ({link.account.role}) created. Give this "
+        f"one-time setup link to its owner (valid {hours} hours, until {expires}, "
+        f"once):\n  {url}\nThe owner chooses the password and sets up the "
+        "authenticator app."
+    )
 
 
-def _create_with_password(username: str, role: str, email: str | None, as_json: bool, *,
-                          from_stdin: bool) -> None:
+def _create_with_password(
+    username: str, role: str, email: str | None, as_json: bool, *, from_stdin: bool
+) -> None:
     password = _read_password(from_stdin)
     audit_key, settings = _keys()
     db = db_session()
     try:
-        account = service.create_account(db, username, role, password, params=settings.argon2,
-                                         audit_key=audit_key, actor="cli", email=email)
+        account = service.create_account(
+            db,
+            username,
+            role,
+            password,
+            params=settings.argon2,
+            audit_key=audit_key,
+            actor="cli",
+            email=email,
+        )
     except WeakPasswordError as error:
         db.rollback()
         with force_locale("en"):
@@ -131,8 +161,18 @@ def _create_with_password(username: str, role: str, email: str | None, as_json: 
     secret = account.totp_secret or ""
     uri = totp.provisioning_uri(secret, account.username)
     if as_json:
-        click.echo(json.dumps({"username": account.username, "role": account.role,
-                               "totp_secret": secret, "totp_uri": uri}))
+        click.echo(
+            json.dumps(
+                {
+                    "username": account.username,
+                    "role": account.role,
+                    "totp_secret": secret,
+                    "totp_uri": uri,
+                }
+            )
+        )
         return
-    click.echo(f"Account {account.username} ({account.role}) created. At first sign-in the "
-               "owner scans the QR code (or types the secret) into an authenticator app.")
+    click.echo(
+        f"Account {account.username} ({account.role}) created. At first sign-in the "
+        "owner scans the QR code (or types the secret) into an authenticator app."
+    )

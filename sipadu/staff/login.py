@@ -54,10 +54,17 @@ class _Snapshot:
 
     @classmethod
     def of(cls, account: StaffAccount) -> _Snapshot:
-        return cls(account.id, account.active, account.totp_confirmed,
-                   account.totp_secret or "", account.totp_last_step, account.failed_logins,
-                   account.last_failed_login_at, account.password_hash,
-                   account.wrapped_private_key)
+        return cls(
+            account.id,
+            account.active,
+            account.totp_confirmed,
+            account.totp_secret or "",
+            account.totp_last_step,
+            account.failed_logins,
+            account.last_failed_login_at,
+            account.password_hash,
+            account.wrapped_private_key,
+        )
 
 
 @dataclass(frozen=True)
@@ -81,8 +88,14 @@ def _now() -> datetime:
 
 
 def authenticate(
-    db: Session, username: str, password: str, totp_code: str, *, params: Argon2Params,
-    audit_key: bytes, channel: str = "web",
+    db: Session,
+    username: str,
+    password: str,
+    totp_code: str,
+    *,
+    params: Argon2Params,
+    audit_key: bytes,
+    channel: str = "web",
 ) -> LoginResult:
     """Log in with password and TOTP; raises ``LoginFailedError``, ``LoginThrottledError``
     or (right password, TOTP not yet enrolled) ``EnrolmentRequiredError``.
@@ -95,12 +108,16 @@ def authenticate(
     account = find_account(db, username)
     snapshot = _Snapshot.of(account) if account is not None else None
     end_reads(db)
-    return _sign_in(db, snapshot,
-                    _Attempt(password, totp_code, params, audit_key, channel, False))
+    return _sign_in(db, snapshot, _Attempt(password, totp_code, params, audit_key, channel, False))
 
 
 def confirm_enrolment(
-    db: Session, staff_id: int, password: str, totp_code: str, *, params: Argon2Params,
+    db: Session,
+    staff_id: int,
+    password: str,
+    totp_code: str,
+    *,
+    params: Argon2Params,
     audit_key: bytes,
 ) -> LoginResult:
     """Confirm TOTP enrolment with the password and a first code; logs the person in."""
@@ -148,8 +165,7 @@ def _refusal(snapshot: _Snapshot | None) -> str | None:
     return None
 
 
-def _password_work(snapshot: _Snapshot | None,
-                   attempt: _Attempt) -> tuple[bytes | None, str]:
+def _password_work(snapshot: _Snapshot | None, attempt: _Attempt) -> tuple[bytes | None, str]:
     """Exactly two derivations: the verifier, then the private key box (or stand-ins).
 
     Returns the private key, or ``None`` and why not (``password`` or ``key``)."""
@@ -161,9 +177,9 @@ def _password_work(snapshot: _Snapshot | None,
             staff_crypto.dummy_derivation(attempt.password, attempt.params)
             return None, "password"
         try:
-            return staff_crypto.unlock_private_key(snapshot.wrapped_private_key,
-                                                   attempt.password,
-                                                   account_id=snapshot.id), ""
+            return staff_crypto.unlock_private_key(
+                snapshot.wrapped_private_key, attempt.password, account_id=snapshot.id
+            ), ""
         except WrongPasswordError:
             # The verifier and the box disagree (data damage): refuse like any failure.
             return None, "key"
@@ -178,8 +194,9 @@ def _refuse(db: Session, snapshot: _Snapshot | None, why: str, key: bytes) -> No
         # The views answer a throttled login like a failed one, and it cost the same work:
         # neither tells that this username exists.
         audit_staff(db, key, "staff:login_throttled", _actor(snapshot.id), "denied")
-        wait = throttle.is_throttled(snapshot.failed_logins,
-                                     _aware(snapshot.last_failed_login_at), _now())
+        wait = throttle.is_throttled(
+            snapshot.failed_logins, _aware(snapshot.last_failed_login_at), _now()
+        )
         raise LoginThrottledError(throttle.retry_after_seconds(wait) if wait else 1)
     audit_staff(db, key, "staff:login_failed", _actor(snapshot.id), "failure", reason=why)
     raise LoginFailedError()
@@ -211,26 +228,31 @@ def _upgrades(snapshot: _Snapshot, private: bytes, attempt: _Attempt) -> dict[st
     with admit():
         if staff_crypto.private_key_needs_rewrap(snapshot.wrapped_private_key, attempt.params):
             changes["wrapped_private_key"] = staff_crypto.wrap_private_key(
-                private, attempt.password, attempt.params, account_id=snapshot.id)
+                private, attempt.password, attempt.params, account_id=snapshot.id
+            )
         if staff_crypto.password_needs_rehash(snapshot.password_hash, attempt.params):
-            changes["password_hash"] = staff_crypto.hash_password(attempt.password,
-                                                                  attempt.params)
+            changes["password_hash"] = staff_crypto.hash_password(attempt.password, attempt.params)
     return changes
 
 
-def _record_login(db: Session, snapshot: _Snapshot, private: bytes,
-                  upgrades: dict[str, object], attempt: _Attempt) -> LoginResult:
+def _record_login(
+    db: Session, snapshot: _Snapshot, private: bytes, upgrades: dict[str, object], attempt: _Attempt
+) -> LoginResult:
     account = _locked_account(db, snapshot.id)
-    if (account is None or not account.active
-            or account.password_hash != snapshot.password_hash
-            or account.wrapped_private_key != snapshot.wrapped_private_key
-            or account.totp_confirmed != snapshot.totp_confirmed):
+    if (
+        account is None
+        or not account.active
+        or account.password_hash != snapshot.password_hash
+        or account.wrapped_private_key != snapshot.wrapped_private_key
+        or account.totp_confirmed != snapshot.totp_confirmed
+    ):
         # Reset, deactivated or password changed during the derivation: this password
         # opened yesterday's keys, not today's.
         raise LoginFailedError()
     try:
-        account.totp_last_step = totp.verify_totp(account.totp_secret or "", attempt.code,
-                                                  account.totp_last_step)
+        account.totp_last_step = totp.verify_totp(
+            account.totp_secret or "", attempt.code, account.totp_last_step
+        )
     except totp.TotpError:
         # Another sign-in used this code while the derivation ran.
         _register_failure(db, account.id, attempt.audit_key, "totp_replay")
@@ -242,7 +264,6 @@ def _record_login(db: Session, snapshot: _Snapshot, private: bytes,
         audit_staff(db, attempt.audit_key, "staff:totp_enrolled", _actor(account.id))
     account.failed_logins = 0
     account.last_failed_login_at = None
-    audit_staff(db, attempt.audit_key, "staff:login", _actor(account.id),
-                channel=attempt.channel)
+    audit_staff(db, attempt.audit_key, "staff:login", _actor(account.id), channel=attempt.channel)
     db.flush()
     return LoginResult(account, private)

@@ -52,6 +52,9 @@ class StaffAccount(Base):
 def case_reader_clause() -> ColumnElement[bool]:
     """Accounts that receive every new case: active supervisors whose owner completed setup
     (the key pair exists) and whose activation another supervisor approved."""
-    return and_(StaffAccount.role == "supervisor", StaffAccount.active.is_(True),
-                StaffAccount.password_hash != "",
-                StaffAccount.activation_approved_at.is_not(None))
+    return and_(
+        StaffAccount.role == "supervisor",
+        StaffAccount.active.is_(True),
+        StaffAccount.password_hash != "",
+        StaffAccount.activation_approved_at.is_not(None),
+    )

@@ -25,10 +25,29 @@ _MIN_USERNAME_IN_PASSWORD = 3
 _MIN_DISTINCT_CHARACTERS = 5
 _STRIP = string.digits + string.punctuation + string.whitespace
 # Leet substitutions people use to "decorate" a word; "1" stands for both i and l.
-_LEET = str.maketrans({"4": "a", "@": "a", "8": "b", "3": "e", "6": "g", "9": "g",
-                       "!": "i", "0": "o", "5": "s", "$": "s", "7": "t", "+": "t"})
-_SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "1234567890qwertyuiopasdfghjklzxcvbnm",
-              "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p", "qazwsxedcrfvtgbyhnujmikolp")
+_LEET = str.maketrans(
+    {
+        "4": "a",
+        "@": "a",
+        "8": "b",
+        "3": "e",
+        "6": "g",
+        "9": "g",
+        "!": "i",
+        "0": "o",
+        "5": "s",
+        "$": "s",
+        "7": "t",
+        "+": "t",
+    }
+)
+_SEQUENCES = (
+    "0123456789",
+    "abcdefghijklmnopqrstuvwxyz",
+    "1234567890qwertyuiopasdfghjklzxcvbnm",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    "qazwsxedcrfvtgbyhnujmikolp",
+)
 
 
 class Violation(enum.Enum):
@@ -47,10 +66,12 @@ MESSAGES: dict[Violation, LazyString] = {
     Violation.CONTAINS_USERNAME: lazy_gettext("The password must not contain the username."),
     Violation.COMMON: lazy_gettext(
         "This password is too common or too easy to guess. Choose another one, "
-        "for example several unrelated words."),
+        "for example several unrelated words."
+    ),
     Violation.REPETITIVE: lazy_gettext(
         "The password is too simple: it repeats the same characters or follows a keyboard "
-        "or number sequence."),
+        "or number sequence."
+    ),
 }
 
 
@@ -140,8 +161,10 @@ def _is_sequence(lowered: str) -> bool:
 
 def _has_short_period(text: str) -> bool:
     """True when the text is a short unit repeated ("abcabcabcabc")."""
-    return any(len(text) % size == 0 and text == text[:size] * (len(text) // size)
-               for size in range(1, len(text) // 2 + 1))
+    return any(
+        len(text) % size == 0 and text == text[:size] * (len(text) // size)
+        for size in range(1, len(text) // 2 + 1)
+    )
 
 
 def is_repetitive(password: str) -> bool:

@@ -87,8 +87,14 @@ def _actor(account: StaffAccount) -> str:
     return f"staff:{account.id}"
 
 
-def audit_staff(db: Session, key: bytes, tag: str, actor: str, outcome: str = "success",
-                **detail: str | int | bool | None) -> None:
+def audit_staff(
+    db: Session,
+    key: bytes,
+    tag: str,
+    actor: str,
+    outcome: str = "success",
+    **detail: str | int | bool | None,
+) -> None:
     """Record an account event (``detail`` never holds a password, code or typed name)."""
     record_event(db, key, tag, actor=actor, outcome=outcome, detail=detail or None)
 
@@ -138,8 +144,15 @@ def end_reads(db: Session) -> None:
 
 
 def create_account(
-    db: Session, username: str, role: str, password: str, *, params: Argon2Params,
-    audit_key: bytes, actor: str = "system", email: str | None = None,
+    db: Session,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    params: Argon2Params,
+    audit_key: bytes,
+    actor: str = "system",
+    email: str | None = None,
 ) -> StaffAccount:
     """Create an account with a wrapped key pair and a TOTP secret still to be confirmed.
 
@@ -157,23 +170,40 @@ def create_account(
     end_reads(db)
     with admit():
         prepared = staff_crypto.prepare_staff_keys(password, params)
-    return add_prepared_account(db, name, role, prepared, audit_key=audit_key, actor=actor,
-                                email=address)
+    return add_prepared_account(
+        db, name, role, prepared, audit_key=audit_key, actor=actor, email=address
+    )
 
 
 def add_prepared_account(
-    db: Session, name: str, role: str, prepared: staff_crypto.PreparedStaffKeys, *,
-    audit_key: bytes, actor: str, email: str | None,
+    db: Session,
+    name: str,
+    role: str,
+    prepared: staff_crypto.PreparedStaffKeys,
+    *,
+    audit_key: bytes,
+    actor: str,
+    email: str | None,
 ) -> StaffAccount:
     """Insert an account whose Argon2 work is done (``prepared``); no derivation here."""
     if find_account(db, name) is not None:  # taken while the keys were derived
         raise DuplicateUsernameError(name)
     now = _now()
     account = StaffAccount(
-        username=name, role=role, email=email, active=True, password_hash="",
-        public_key=b"", wrapped_private_key=b"", totp_secret=totp.new_totp_secret(),
-        totp_confirmed=False, failed_logins=0, created_at=now, password_changed_at=now,
-        activation_approved_at=now)
+        username=name,
+        role=role,
+        email=email,
+        active=True,
+        password_hash="",
+        public_key=b"",
+        wrapped_private_key=b"",
+        totp_secret=totp.new_totp_secret(),
+        totp_confirmed=False,
+        failed_logins=0,
+        created_at=now,
+        password_changed_at=now,
+        activation_approved_at=now,
+    )
     db.add(account)
     db.flush()  # the id binds the wrapped key to this account
     material = staff_crypto.seal_staff_keys(prepared, account_id=account.id)
@@ -186,8 +216,14 @@ def add_prepared_account(
 
 
 def change_password(
-    db: Session, account: StaffAccount, old_password: str, new_password: str, *,
-    params: Argon2Params, audit_key: bytes, keep_session_hash: str | None = None,
+    db: Session,
+    account: StaffAccount,
+    old_password: str,
+    new_password: str,
+    *,
+    params: Argon2Params,
+    audit_key: bytes,
+    keep_session_hash: str | None = None,
 ) -> None:
     """Re-wrap the same key pair under a new password; end the account's other sessions.
 
@@ -208,8 +244,9 @@ def change_password(
     db.flush()
 
 
-def _rewrap_for_new_password(box: bytes, old_password: str, new_password: str,
-                             params: Argon2Params, staff_id: int) -> tuple[bytes, str] | None:
+def _rewrap_for_new_password(
+    box: bytes, old_password: str, new_password: str, params: Argon2Params, staff_id: int
+) -> tuple[bytes, str] | None:
     """The key box and verifier for ``new_password``, or ``None`` if ``old_password`` does not
     open ``box``. Three derivations; call it with no transaction open."""
     with admit():
@@ -223,8 +260,13 @@ def _rewrap_for_new_password(box: bytes, old_password: str, new_password: str,
 
 
 def admin_reset(
-    db: Session, account: StaffAccount, new_password: str, *, params: Argon2Params,
-    audit_key: bytes, actor: str,
+    db: Session,
+    account: StaffAccount,
+    new_password: str,
+    *,
+    params: Argon2Params,
+    audit_key: bytes,
+    actor: str,
 ) -> int:
     """New key pair and TOTP enrolment, sessions ended; returns the grants deleted.
 
@@ -264,8 +306,9 @@ def deactivate(db: Session, account: StaffAccount, *, audit_key: bytes, actor: s
     db.flush()
 
 
-def set_email(db: Session, account: StaffAccount, email: str | None, *, audit_key: bytes,
-              actor: str) -> None:
+def set_email(
+    db: Session, account: StaffAccount, email: str | None, *, audit_key: bytes, actor: str
+) -> None:
     """Set or clear the notification address (the address itself is never audited)."""
     account.email = normalise_email(email)
     _audit(db, audit_key, "staff:email_changed", actor, target=account.id)
@@ -275,4 +318,3 @@ def set_email(db: Session, account: StaffAccount, email: str | None, *, audit_ke
 def list_accounts(db: Session) -> list[StaffAccount]:
     """Every account, by username."""
     return list(db.scalars(select(StaffAccount).order_by(StaffAccount.username)))
-

@@ -57,18 +57,24 @@ def issue_setup_token(db: Session, now: datetime | None = None) -> str | None:
     return _new_token(db, None, SETUP_TOKEN_LIFETIME, now)
 
 
-def _new_token(db: Session, staff_id: int | None, lifetime: timedelta,
-               now: datetime | None) -> str:
+def _new_token(db: Session, staff_id: int | None, lifetime: timedelta, now: datetime | None) -> str:
     moment = now or datetime.now(UTC)
     token = secrets.token_urlsafe(32)
-    db.add(SetupToken(token_hash=_hash(token), created_at=moment, staff_id=staff_id,
-                      expires_at=moment + lifetime))
+    db.add(
+        SetupToken(
+            token_hash=_hash(token),
+            created_at=moment,
+            staff_id=staff_id,
+            expires_at=moment + lifetime,
+        )
+    )
     db.flush()
     return token
 
 
-def _live_token(db: Session, token: str, *, first_run: bool, now: datetime | None,
-                lock: bool = False) -> SetupToken:
+def _live_token(
+    db: Session, token: str, *, first_run: bool, now: datetime | None, lock: bool = False
+) -> SetupToken:
     if not token or len(token) > 128:
         raise SetupTokenError("unknown setup token")
     wanted = _hash(token)
@@ -84,8 +90,9 @@ def _live_token(db: Session, token: str, *, first_run: bool, now: datetime | Non
     raise SetupTokenError("unknown setup token")
 
 
-def check_setup_token(db: Session, token: str, now: datetime | None = None, *,
-                      lock: bool = False) -> SetupToken:
+def check_setup_token(
+    db: Session, token: str, now: datetime | None = None, *, lock: bool = False
+) -> SetupToken:
     """The live first-run token row, or ``SetupTokenError``; ``lock`` holds it until the
     commit."""
     if account_count(db) > 0:
@@ -93,15 +100,15 @@ def check_setup_token(db: Session, token: str, now: datetime | None = None, *,
     return _live_token(db, token, first_run=True, now=now, lock=lock)
 
 
-def issue_account_token(db: Session, account: StaffAccount,
-                        now: datetime | None = None) -> str:
+def issue_account_token(db: Session, account: StaffAccount, now: datetime | None = None) -> str:
     """A new setup link token for ``account``; its older links stop working."""
     db.execute(delete(SetupToken).where(SetupToken.staff_id == account.id))
     return _new_token(db, account.id, ACCOUNT_SETUP_LIFETIME, now)
 
 
-def check_account_token(db: Session, token: str,
-                        now: datetime | None = None) -> tuple[SetupToken, StaffAccount]:
+def check_account_token(
+    db: Session, token: str, now: datetime | None = None
+) -> tuple[SetupToken, StaffAccount]:
     """The live account token row and its account (active, keys not yet chosen), or
     ``SetupTokenError``."""
     row = _live_token(db, token, first_run=False, now=now)
@@ -112,8 +119,14 @@ def check_account_token(db: Session, token: str,
 
 
 def create_first_admin(
-    db: Session, token: str, username: str, password: str, *, params: Argon2Params,
-    audit_key: bytes, now: datetime | None = None,
+    db: Session,
+    token: str,
+    username: str,
+    password: str,
+    *,
+    params: Argon2Params,
+    audit_key: bytes,
+    now: datetime | None = None,
 ) -> StaffAccount:
     """Spend the token and create the first admin (TOTP enrolment follows at login).
 
@@ -126,10 +139,10 @@ def create_first_admin(
     with admit():
         prepared = prepare_staff_keys(password, params)
     row = check_setup_token(db, token, now, lock=True)
-    account = add_prepared_account(db, name, "admin", prepared, audit_key=audit_key,
-                                   actor="system", email=None)
+    account = add_prepared_account(
+        db, name, "admin", prepared, audit_key=audit_key, actor="system", email=None
+    )
     row.used_at = now or datetime.now(UTC)
-    record_event(db, audit_key, "setup:completed", actor="system",
-                 detail={"target": account.id})
+    record_event(db, audit_key, "setup:completed", actor="system", detail={"target": account.id})
     db.flush()
     return account

@@ -43,9 +43,9 @@ def page(token: str) -> ResponseReturnValue:
     errors = [gettext("The two passwords are not the same.")] if password != repeated else []
     if not errors:
         try:
-            account = accounts.complete_setup(db, token, password,
-                                              params=current_settings().argon2,
-                                              audit_key=current_audit_key())
+            account = accounts.complete_setup(
+                db, token, password, params=current_settings().argon2, audit_key=current_audit_key()
+            )
         except setup.SetupTokenError:
             db.rollback()
             return _invalid()
@@ -54,8 +54,9 @@ def page(token: str) -> ResponseReturnValue:
     if errors:
         db.rollback()
         account = accounts.account_for_setup(db, token)
-        return render_template("staff/account_setup.html", token=token, account=account,
-                               errors=errors), 400
+        return render_template(
+            "staff/account_setup.html", token=token, account=account, errors=errors
+        ), 400
     db.commit()
     session[ENROL_KEY], session[ENROL_UNTIL] = account.id, time.time() + ENROL_SECONDS
     return redirect(url_for("staff.enrol"), code=303)

@@ -32,7 +32,9 @@ def delay_for(failures: int) -> float:
 
 
 def is_throttled(
-    failures: int, last_failure_at: datetime | None, now: datetime,
+    failures: int,
+    last_failure_at: datetime | None,
+    now: datetime,
 ) -> timedelta | None:
     """How long the caller must still wait before the next attempt, or ``None`` if it may try.
 

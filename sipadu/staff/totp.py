@@ -68,8 +68,13 @@ def qr_svg(uri: str, title: str | None = None) -> str:
     """
     code = segno.make(uri, error="m")
     markup: str = code.svg_inline(
-        scale=5, border=4, dark="#000", light="#fff", title=str(title or QR_TITLE),
-        svgclass="totp-qr", lineclass=None,
+        scale=5,
+        border=4,
+        dark="#000",
+        light="#fff",
+        title=str(title or QR_TITLE),
+        svgclass="totp-qr",
+        lineclass=None,
     )
     # role="img" makes assistive technology announce the title instead of the path data.
     return markup.replace("<svg ", '<svg role="img" ', 1)
@@ -91,7 +96,10 @@ def current_step(now: float | None = None) -> int:
 
 
 def verify_totp(
-    secret: str, code: str, last_used_step: int | None, now: float | None = None,
+    secret: str,
+    code: str,
+    last_used_step: int | None,
+    now: float | None = None,
 ) -> int:
     """Check ``code`` and return the time step it matched; store that step on the account.
 

@@ -51,8 +51,10 @@ from sipadu.web.redirects import safe_target
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 ENROL_KEY, ENROL_UNTIL = "enrol_staff_id", "enrol_until"
 ENROL_SECONDS = 15 * 60
-FAILED = lazy_gettext("The username, password or code is not correct. After several failed "
-                      "attempts, signing in pauses for a few minutes.")
+FAILED = lazy_gettext(
+    "The username, password or code is not correct. After several failed "
+    "attempts, signing in pauses for a few minutes."
+)
 
 add_staff_nav("staff.home", lazy_gettext("Home"), tuple(ROLES), order=0)
 add_staff_nav("staff.password", lazy_gettext("Change password"), tuple(ROLES), order=90)
@@ -75,8 +77,9 @@ def _begin_session(result: service.LoginResult, target: str | None) -> Response:
     old = request.cookies.get(cookie_name("staff"))
     if old:
         end_session(db, old)
-    token = start_session(db, kind="staff", payload=result.private_key,
-                          staff_id=result.account.id, channel="web")
+    token = start_session(
+        db, kind="staff", payload=result.private_key, staff_id=result.account.id, channel="web"
+    )
     db.commit()
     session.pop(ENROL_KEY, None)
     session.pop(ENROL_UNTIL, None)
@@ -105,8 +108,13 @@ def login() -> ResponseReturnValue:
     db = db_session()
     try:
         result = sign_in_flow.authenticate(
-            db, form.get("username", ""), form.get("password", ""), form.get("totp", ""),
-            params=_params(), audit_key=current_audit_key())
+            db,
+            form.get("username", ""),
+            form.get("password", ""),
+            form.get("totp", ""),
+            params=_params(),
+            audit_key=current_audit_key(),
+        )
     except service.EnrolmentRequiredError as needed:
         db.commit()
         session[ENROL_KEY], session[ENROL_UNTIL] = needed.staff_id, time.time() + ENROL_SECONDS
@@ -129,14 +137,16 @@ def _enrolling_account() -> StaffAccount | None:
     return account
 
 
-def _enrol_page(account: StaffAccount, error: str | None = None,
-                status: int = 200) -> ResponseReturnValue:
+def _enrol_page(
+    account: StaffAccount, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
     secret = account.totp_secret or ""
     uri = totp.provisioning_uri(secret, account.username)
     qr = Markup(totp.qr_svg(uri))  # noqa: S704 - segno output of our own URI
-    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-    return render_template("staff/enrol.html", account=account, qr=qr, secret=grouped,
-                           error=error), status
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render_template(
+        "staff/enrol.html", account=account, qr=qr, secret=grouped, error=error
+    ), status
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
@@ -153,17 +163,33 @@ def enrol() -> ResponseReturnValue:
     db = db_session()
     try:
         result = sign_in_flow.confirm_enrolment(
-            db, account.id, request.form.get("password", ""), request.form.get("totp", ""),
-            params=_params(), audit_key=current_audit_key())
+            db,
+            account.id,
+            request.form.get("password", ""),
+            request.form.get("totp", ""),
+            params=_params(),
+            audit_key=current_audit_key(),
+        )
     except service.LoginThrottledError as error:
         db.commit()
-        return _enrol_page(account, gettext("Too many failed attempts. Please wait %(seconds)d "
-                                            "seconds and try again.",
-                                            seconds=error.retry_after), 429)
+        return _enrol_page(
+            account,
+            gettext(
+                "Too many failed attempts. Please wait %(seconds)d seconds and try again.",
+                seconds=error.retry_after,
+            ),
+            429,
+        )
     except service.LoginFailedError:
         db.commit()
-        return _enrol_page(account, gettext("The password or code is not correct. Check the "
-                                            "time on your phone and try the next code."), 401)
+        return _enrol_page(
+            account,
+            gettext(
+                "The password or code is not correct. Check the "
+                "time on your phone and try the next code."
+            ),
+            401,
+        )
     return _begin_session(result, None)
 
 
@@ -184,14 +210,20 @@ def first_run(token: str) -> ResponseReturnValue:
     if not errors:
         try:
             account = setup.create_first_admin(
-                db, token, form.get("username", ""), form.get("password", ""),
-                params=_params(), audit_key=current_audit_key())
+                db,
+                token,
+                form.get("username", ""),
+                form.get("password", ""),
+                params=_params(),
+                audit_key=current_audit_key(),
+            )
         except (service.StaffServiceError, WeakPasswordError, setup.SetupTokenError) as error:
             errors = account_errors(error)
     if errors:
         db.rollback()
-        return render_template("staff/setup.html", token=token, errors=errors,
-                               username=form.get("username", "")), 400
+        return render_template(
+            "staff/setup.html", token=token, errors=errors, username=form.get("username", "")
+        ), 400
     db.commit()
     session[ENROL_KEY], session[ENROL_UNTIL] = account.id, time.time() + ENROL_SECONDS
     return redirect(url_for("staff.enrol"), code=303)
@@ -210,7 +242,8 @@ def account_errors(error: Exception) -> list[str]:
     messages = {
         service.InvalidUsernameError: gettext(
             "The username must be 2-64 characters: lower-case letters, digits, dots, dashes "
-            "or underscores."),
+            "or underscores."
+        ),
         service.DuplicateUsernameError: gettext("This username is already taken."),
         service.UnknownRoleError: gettext("Choose one of the roles offered."),
         service.InvalidEmailError: gettext("The e-mail address is not valid."),
@@ -249,10 +282,13 @@ def home() -> str:
     unreadable, ready = None, True
     if principal.role in ("supervisor", "admin"):
         db = db_session()
-        unreadable, ready = (activation.unreadable_open_case_count(db),
-                             activation.readers_exist(db))
-    return render_template("staff/home.html", principal=principal, unreadable=unreadable,
-                           ready=ready)
+        unreadable, ready = (
+            activation.unreadable_open_case_count(db),
+            activation.readers_exist(db),
+        )
+    return render_template(
+        "staff/home.html", principal=principal, unreadable=unreadable, ready=ready
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -268,10 +304,15 @@ def password() -> ResponseReturnValue:
     errors = _password_pair_errors(form.get("new_password", ""), form.get("new_password2", ""))
     if not errors:
         try:
-            service.change_password(db, account, form.get("old_password", ""),
-                                    form.get("new_password", ""), params=_params(),
-                                    audit_key=current_audit_key(),
-                                    keep_session_hash=principal.session_id_hash)
+            service.change_password(
+                db,
+                account,
+                form.get("old_password", ""),
+                form.get("new_password", ""),
+                params=_params(),
+                audit_key=current_audit_key(),
+                keep_session_hash=principal.session_id_hash,
+            )
         except (service.StaffServiceError, WeakPasswordError) as error:
             errors = account_errors(error)
     db.commit()  # also keeps the audit event of a wrong current password

@@ -53,8 +53,9 @@ class Statistics:
     mean_days_to_close: float | None
 
 
-def counts_by_category(records: Iterable[CaseRecord],
-                       categories: Sequence[str] = ()) -> dict[str, int]:
+def counts_by_category(
+    records: Iterable[CaseRecord], categories: Sequence[str] = ()
+) -> dict[str, int]:
     """Cases per category: the known ``categories`` first (zeros included), then any other."""
     counted = Counter(record.category for record in records)
     result = {category: counted.pop(category, 0) for category in categories}
@@ -80,8 +81,9 @@ def _month_key(month: str) -> int:
     return int(year) * 12 + int(number) - 1
 
 
-def counts_by_month(records: Iterable[CaseRecord], start: str | None = None,
-                    end: str | None = None) -> dict[str, int]:
+def counts_by_month(
+    records: Iterable[CaseRecord], start: str | None = None, end: str | None = None
+) -> dict[str, int]:
     """Cases per month of receipt, every month from ``start`` to ``end`` (``YYYY-MM``).
 
     Without bounds, the months from the first to the last record; empty months count zero.
@@ -96,8 +98,9 @@ def counts_by_month(records: Iterable[CaseRecord], start: str | None = None,
     return {month: counted.get(month, 0) for month in months}
 
 
-def deadline_compliance(records: Iterable[CaseRecord],
-                        threshold: int = THRESHOLD) -> dict[str, float | None]:
+def deadline_compliance(
+    records: Iterable[CaseRecord], threshold: int = THRESHOLD
+) -> dict[str, float | None]:
     """Per deadline kind, the percentage met on time (one decimal), ``None`` under threshold."""
     met: Counter[str] = Counter()
     due: Counter[str] = Counter()
@@ -105,13 +108,13 @@ def deadline_compliance(records: Iterable[CaseRecord],
         for kind, on_time in record.deadlines_met.items():
             due[kind] += 1
             met[kind] += bool(on_time)
-    return {str(kind): (round(100 * met[kind] / due[kind], 1) if due[kind] >= threshold
-                        else None)
-            for kind in DeadlineKind}
+    return {
+        str(kind): (round(100 * met[kind] / due[kind], 1) if due[kind] >= threshold else None)
+        for kind in DeadlineKind
+    }
 
 
-def mean_days_to_close(records: Iterable[CaseRecord],
-                       threshold: int = THRESHOLD) -> float | None:
+def mean_days_to_close(records: Iterable[CaseRecord], threshold: int = THRESHOLD) -> float | None:
     """Mean calendar days from receipt to closure (one decimal), ``None`` under threshold."""
     spans = [(r.closed_on - r.received_on).days for r in records if r.closed_on is not None]
     if len(spans) < max(threshold, 1):
@@ -119,9 +122,14 @@ def mean_days_to_close(records: Iterable[CaseRecord],
     return round(sum(spans) / len(spans), 1)
 
 
-def summarize(records: Iterable[CaseRecord], *, categories: Sequence[str] = (),
-              start: str | None = None, end: str | None = None,
-              threshold: int = THRESHOLD) -> Statistics:
+def summarize(
+    records: Iterable[CaseRecord],
+    *,
+    categories: Sequence[str] = (),
+    start: str | None = None,
+    end: str | None = None,
+    threshold: int = THRESHOLD,
+) -> Statistics:
     """All the figures of the statistics page from one pass over the records."""
     rows = list(records)
     return Statistics(

@@ -97,8 +97,9 @@ def _protected(small: list[int], hidden: list[int], threshold: int) -> bool:
 def _secondary(values: list[int], small: set[int], threshold: int) -> set[int] | None:
     """Indexes to hide beside the small ones so the total reveals none; ``None`` if impossible."""
     chosen: set[int] = set()
-    candidates = sorted((i for i, v in enumerate(values) if v >= threshold),
-                        key=lambda i: (values[i], i))
+    candidates = sorted(
+        (i for i, v in enumerate(values) if v >= threshold), key=lambda i: (values[i], i)
+    )
 
     def ok(extra: set[int]) -> bool:
         return _protected([values[i] for i in small], [values[i] for i in extra], threshold)
@@ -114,7 +115,9 @@ def _secondary(values: list[int], small: set[int], threshold: int) -> set[int] |
 
 
 def suppress_counts(
-    counts: Mapping[str, int] | Iterable[tuple[str, int]], *, threshold: int = THRESHOLD,
+    counts: Mapping[str, int] | Iterable[tuple[str, int]],
+    *,
+    threshold: int = THRESHOLD,
     total_label: str = "total",
 ) -> SuppressedSeries:
     """Publish a row of counts: small cells as "< 5", others hidden where the total needs it."""
@@ -138,10 +141,15 @@ def suppress_counts(
             small, found = set(), {i for i, v in enumerate(values) if v > 0}
         hidden = found
     cells = tuple(
-        Cell(label, CellKind.SMALL if i in small else
-             CellKind.HIDDEN if i in hidden else CellKind.SHOWN,
-             None if i in small or i in hidden else value, threshold)
-        for i, (label, value) in enumerate(pairs))
-    total_cell = Cell(total_label, total_kind,
-                      total if total_kind is CellKind.SHOWN else None, threshold)
+        Cell(
+            label,
+            CellKind.SMALL if i in small else CellKind.HIDDEN if i in hidden else CellKind.SHOWN,
+            None if i in small or i in hidden else value,
+            threshold,
+        )
+        for i, (label, value) in enumerate(pairs)
+    )
+    total_cell = Cell(
+        total_label, total_kind, total if total_kind is CellKind.SHOWN else None, threshold
+    )
     return SuppressedSeries(cells, total_cell, threshold, withheld)

@@ -69,12 +69,14 @@ def _open(width: int, height: int, title: str, chart_id: str, cells: tuple[Cell,
 
 def _scale(series: SuppressedSeries) -> int:
     """The largest shown value: suppressed cells never influence the axis."""
-    return max((c.value for c in series.cells if c.value is not None),
-               default=series.threshold) or 1
+    return (
+        max((c.value for c in series.cells if c.value is not None), default=series.threshold) or 1
+    )
 
 
-def _bar(cell: Cell, x: float, y: float, length: float, thickness: float, chart_id: str,
-         vertical: bool) -> str:
+def _bar(
+    cell: Cell, x: float, y: float, length: float, thickness: float, chart_id: str, vertical: bool
+) -> str:
     """One bar (or column) with its tooltip; suppressed cells get the fixed hatched mark."""
     tip = f"<title>{escape(cell.label)}: {escape(cell.display)}</title>"
     if cell.suppressed:
@@ -90,8 +92,12 @@ def _bar(cell: Cell, x: float, y: float, length: float, thickness: float, chart_
 
 
 def horizontal_bar_chart(
-    counts: Counts, *, title: str, chart_id: str | None = None,
-    threshold: int = THRESHOLD, width: int = 640,
+    counts: Counts,
+    *,
+    title: str,
+    chart_id: str | None = None,
+    threshold: int = THRESHOLD,
+    width: int = 640,
 ) -> Markup:
     """A horizontal bar chart, one row per label (categories, statuses, units)."""
     series = _series(counts, threshold)
@@ -108,7 +114,8 @@ def horizontal_bar_chart(
             length = max(length, 1.0)
         parts.append(
             f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end">'
-            f"{escape(_short(cell.label))}</text>")
+            f"{escape(_short(cell.label))}</text>"
+        )
         parts.append(_bar(cell, label_width, y + 4, length, row - 8, ident, vertical=False))
         end = label_width + (SUPPRESSED_LENGTH if cell.suppressed else length)
         parts.append(f'<text x="{end + 6:.1f}" y="{y + 17}">{escape(cell.display)}</text>')
@@ -117,8 +124,12 @@ def horizontal_bar_chart(
 
 
 def monthly_column_chart(
-    counts: Counts, *, title: str, chart_id: str | None = None,
-    threshold: int = THRESHOLD, width: int = 640,
+    counts: Counts,
+    *,
+    title: str,
+    chart_id: str | None = None,
+    threshold: int = THRESHOLD,
+    width: int = 640,
 ) -> Markup:
     """A column chart of counts per month, labels such as ``2026-11``, in the given order."""
     series = _series(counts, threshold)
@@ -131,9 +142,10 @@ def monthly_column_chart(
     every = math.ceil(count / 12)  # at most twelve month labels
     scale = _scale(series)
     baseline = top + plot_height
-    parts = [_open(width, height, title, ident, series.cells),
-             f'<line x1="{left}" y1="{baseline}" x2="{width - 10}" y2="{baseline}" '
-             f'stroke="{MUTED}"/>']
+    parts = [
+        _open(width, height, title, ident, series.cells),
+        f'<line x1="{left}" y1="{baseline}" x2="{width - 10}" y2="{baseline}" stroke="{MUTED}"/>',
+    ]
     if any(cell.value for cell in series.cells):  # the axis top is the largest shown value
         parts.append(f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{scale}</text>')
     for index, cell in enumerate(series.cells):
@@ -143,11 +155,15 @@ def monthly_column_chart(
             length = max(length, 1.0)
         parts.append(_bar(cell, x, baseline, length, thickness, ident, vertical=True))
         if index % every == 0:
-            parts.append(f'<text x="{x + thickness / 2:.1f}" y="{baseline + 16}" '
-                         f'text-anchor="middle" font-size="10">{escape(_short(cell.label))}</text>')
+            parts.append(
+                f'<text x="{x + thickness / 2:.1f}" y="{baseline + 16}" '
+                f'text-anchor="middle" font-size="10">{escape(_short(cell.label))}</text>'
+            )
         if thickness >= 24:
             rise = SUPPRESSED_LENGTH if cell.suppressed else length
-            parts.append(f'<text x="{x + thickness / 2:.1f}" y="{baseline - rise - 4:.1f}" '
-                         f'text-anchor="middle" font-size="10">{escape(cell.display)}</text>')
+            parts.append(
+                f'<text x="{x + thickness / 2:.1f}" y="{baseline - rise - 4:.1f}" '
+                f'text-anchor="middle" font-size="10">{escape(cell.display)}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped

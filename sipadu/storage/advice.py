@@ -37,8 +37,7 @@ class BackgroundAdvice:
         """Queue ``posix_fadvise(fd, offset, length, advice)``; returns at once."""
         if self._thread is None:
             # Started on first use: small blobs never need it and never pay for a thread.
-            self._thread = threading.Thread(target=self._run, name="sipadu-fadvise",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._run, name="sipadu-fadvise", daemon=True)
             self._thread.start()
         self._ranges.put((offset, length, advice))
 

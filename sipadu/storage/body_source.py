@@ -48,8 +48,11 @@ def _gunicorn_length_reader(environ: dict[str, Any], length: int) -> tuple[Any, 
     if not isinstance(reader, LengthReader) or reader.length != length:
         return None
     unreader = reader.unreader
-    if (not isinstance(unreader, SocketUnreader) or unreader.sock is not sock
-            or not hasattr(unreader, "take_buffered")):
+    if (
+        not isinstance(unreader, SocketUnreader)
+        or unreader.sock is not sock
+        or not hasattr(unreader, "take_buffered")
+    ):
         return None
     return sock, reader
 

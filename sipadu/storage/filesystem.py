@@ -192,9 +192,7 @@ class FilesystemBlobStore(BlobStore):
         try:
             remaining = os.fstat(fd).st_size
             while remaining > 0:
-                remaining -= os.write(
-                    fd, _WIPE_CHUNK[: min(remaining, len(_WIPE_CHUNK))]
-                )
+                remaining -= os.write(fd, _WIPE_CHUNK[: min(remaining, len(_WIPE_CHUNK))])
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -86,8 +86,7 @@ def run_ahead(source: Iterator[T], depth: int) -> Iterator[T]:
         helper.join()
 
 
-def _next_entry(items: queue.Queue[tuple[str, Any]],
-                helper: threading.Thread) -> tuple[str, Any]:
+def _next_entry(items: queue.Queue[tuple[str, Any]], helper: threading.Thread) -> tuple[str, Any]:
     """The helper's next entry; an error, not a hang, if it died without a word (it only
     forwards ``Exception``s)."""
     while True:

@@ -64,9 +64,15 @@ class EncryptedUpload:
     form again with everything else the reporter typed and say which file was refused.
     """
 
-    def __init__(self, writer: BlobWriter | None, filename: str, content_type: str | None,
-                 max_bytes: int, cleaner: FileCleaner | None,
-                 refusal: str | None = None) -> None:
+    def __init__(
+        self,
+        writer: BlobWriter | None,
+        filename: str,
+        content_type: str | None,
+        max_bytes: int,
+        cleaner: FileCleaner | None,
+        refusal: str | None = None,
+    ) -> None:
         self.file_key = new_file_key()
         self.filename = filename
         self.content_type = content_type
@@ -145,8 +151,9 @@ class EncryptedUpload:
         """Publish the blob under a fresh id (the caller then commits its row)."""
         self.finish()
         if self.refusal is not None or self._writer is None:
-            raise UploadTooLargeError() if self.refusal in ("too_large", "too_many") \
-                else BadRequest()
+            raise (
+                UploadTooLargeError() if self.refusal in ("too_large", "too_many") else BadRequest()
+            )
         self.blob_id = self._writer.commit()
         return self.blob_id
 
@@ -162,12 +169,16 @@ class EncryptedUpload:
 class _LargeReadFormDataParser(FormDataParser):
     """Werkzeug's form parser, reading the body in :data:`MULTIPART_READ_SIZE` pieces."""
 
-    def _parse_multipart(self, stream: IO[bytes], mimetype: str, content_length: int | None,
-                         options: dict[str, str]) -> Any:
-        parser = MultiPartParser(stream_factory=self.stream_factory,
-                                 max_form_memory_size=self.max_form_memory_size,
-                                 max_form_parts=self.max_form_parts, cls=self.cls,
-                                 buffer_size=MULTIPART_READ_SIZE)
+    def _parse_multipart(
+        self, stream: IO[bytes], mimetype: str, content_length: int | None, options: dict[str, str]
+    ) -> Any:
+        parser = MultiPartParser(
+            stream_factory=self.stream_factory,
+            max_form_memory_size=self.max_form_memory_size,
+            max_form_parts=self.max_form_parts,
+            cls=self.cls,
+            buffer_size=MULTIPART_READ_SIZE,
+        )
         boundary = options.get("boundary", "").encode("ascii")
         if not boundary:
             raise ValueError("Missing boundary")
@@ -180,9 +191,13 @@ class EncryptingRequest(Request):
 
     form_data_parser_class = _LargeReadFormDataParser
 
-    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
-                         filename: str | None = None,
-                         content_length: int | None = None) -> IO[bytes]:
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
         return cast(IO[bytes], start_upload(filename or "", content_type))
 
 
@@ -202,9 +217,13 @@ def start_upload(filename: str, content_type: str | None) -> EncryptedUpload:
     else:
         store: BlobStore = app.extensions["sipadu.blobs"]
         factory: CleanerFactory | None = app.extensions.get("sipadu.cleaner_factory")
-        upload = EncryptedUpload(store.open_writer(), filename, content_type,
-                                 limits.max_file_bytes,
-                                 factory(filename, content_type, None) if factory else None)
+        upload = EncryptedUpload(
+            store.open_writer(),
+            filename,
+            content_type,
+            limits.max_file_bytes,
+            factory(filename, content_type, None) if factory else None,
+        )
     uploads.append(upload)
     return upload
 
@@ -219,8 +238,11 @@ def _upload_endpoints(app: Flask) -> set[str]:
     """
     endpoints: set[str] = app.extensions.setdefault(UPLOAD_ENDPOINTS_KEY, set())
     if not endpoints:
-        endpoints.update(name for name, func in app.view_functions.items()
-                         if getattr(func, "_sipadu_accepts_uploads", False))
+        endpoints.update(
+            name
+            for name, func in app.view_functions.items()
+            if getattr(func, "_sipadu_accepts_uploads", False)
+        )
         endpoints.add("")  # never empty again: computed once
     return endpoints
 
@@ -230,7 +252,8 @@ def current_upload_limits() -> UploadLimits:
     limits: UploadLimits | None = g.get("upload_limits")
     if limits is None:
         provider: Callable[[], UploadLimits] | None = current_app.extensions.get(
-            "sipadu.upload_limits_provider")
+            "sipadu.upload_limits_provider"
+        )
         limits = provider() if provider else current_app.extensions["sipadu.upload_limits"]
         g.upload_limits = limits
     return limits
@@ -270,9 +293,13 @@ def accepts_uploads(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
-def configure_uploads(app: Flask, store: BlobStore, limits: UploadLimits,
-                      cleaner_factory: CleanerFactory | None = None,
-                      limits_provider: Callable[[], UploadLimits] | None = None) -> None:
+def configure_uploads(
+    app: Flask,
+    store: BlobStore,
+    limits: UploadLimits,
+    cleaner_factory: CleanerFactory | None = None,
+    limits_provider: Callable[[], UploadLimits] | None = None,
+) -> None:
     """Install the request class, the blob store and the teardown that aborts leftovers.
 
     ``limits_provider`` (if given) is asked once per upload request, so limits an admin

@@ -32,8 +32,9 @@ from sipadu.web.errors import render_error
 DEFAULT_SLOTS = 2
 DEFAULT_WAIT_SECONDS = 5.0
 RETRY_AFTER_SECONDS = 10
-BUSY_TEXT = lazy_gettext("The server is busy right now. Please wait a moment and try again. "
-                         "Nothing you sent was stored.")
+BUSY_TEXT = lazy_gettext(
+    "The server is busy right now. Please wait a moment and try again. Nothing you sent was stored."
+)
 _EXTENSION = "sipadu.argon2_gate"
 
 
@@ -44,8 +45,9 @@ class Argon2GateBusyError(Exception):
 class Argon2Gate:
     """At most ``slots`` concurrent Argon2 derivations in this process."""
 
-    def __init__(self, slots: int = DEFAULT_SLOTS,
-                 wait_seconds: float = DEFAULT_WAIT_SECONDS) -> None:
+    def __init__(
+        self, slots: int = DEFAULT_SLOTS, wait_seconds: float = DEFAULT_WAIT_SECONDS
+    ) -> None:
         if slots < 1:
             raise ValueError("an Argon2 gate needs at least one slot")
         if wait_seconds < 0:
@@ -87,8 +89,7 @@ def admit() -> Iterator[None]:
 
 def configure_argon2_gate(app: Flask, settings: Settings) -> None:
     """Give ``app`` its gate (sized from settings) and turn a full gate into a 503 page."""
-    app.extensions[_EXTENSION] = Argon2Gate(settings.argon2_slots,
-                                            settings.argon2_wait_seconds)
+    app.extensions[_EXTENSION] = Argon2Gate(settings.argon2_slots, settings.argon2_wait_seconds)
 
     @app.errorhandler(Argon2GateBusyError)
     def _busy(_error: Argon2GateBusyError) -> tuple[str | Response, int, dict[str, str]]:

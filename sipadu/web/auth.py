@@ -106,8 +106,9 @@ def require_roles(*roles: str) -> Callable[[F], F]:
     """
     unknown = set(roles) - ROLES
     if not roles or unknown:
-        raise UnknownRoleError(f"require_roles needs roles from {sorted(ROLES)}, "
-                               f"got {sorted(unknown) or 'none'}")
+        raise UnknownRoleError(
+            f"require_roles needs roles from {sorted(ROLES)}, got {sorted(unknown) or 'none'}"
+        )
     rule = AccessRule(public=False, roles=frozenset(roles))
 
     def decorate(view: F) -> F:
@@ -136,8 +137,10 @@ def current_principal() -> Principal | None:
     principal = g.principal
     if principal is None:
         return None
-    if not isinstance(getattr(principal, "role", None), str) or \
-            getattr(principal, "staff_id", None) is None:
+    if (
+        not isinstance(getattr(principal, "role", None), str)
+        or getattr(principal, "staff_id", None) is None
+    ):
         # A malformed principal must never grant access: treat it as nobody.
         return None
     return cast(Principal, principal)
@@ -180,8 +183,7 @@ def set_principal_loader(app: Flask, loader: PrincipalLoader) -> None:
 
 def _login_redirect() -> ResponseReturnValue | None:
     config = current_app.extensions.get(_EXTENSION)
-    endpoint = config.login_endpoint if isinstance(config, _AuthConfig) else \
-        DEFAULT_LOGIN_ENDPOINT
+    endpoint = config.login_endpoint if isinstance(config, _AuthConfig) else DEFAULT_LOGIN_ENDPOINT
     try:
         target = url_for(endpoint, next=request.path)
     except BuildError:

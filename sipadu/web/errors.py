@@ -21,45 +21,76 @@ log = logging.getLogger("sipadu.errors")
 
 # code -> (title, explanation); English msgids, Indonesian in the catalog.
 ERROR_TEXTS = {
-    400: (lazy_gettext("Invalid request"),
-          lazy_gettext("The request could not be understood. Please go back and try again.")),
-    401: (lazy_gettext("Sign-in required"),
-          lazy_gettext("Please sign in to open this page.")),
-    403: (lazy_gettext("Access denied"),
-          lazy_gettext("You do not have permission to open this page.")),
-    404: (lazy_gettext("Page not found"),
-          lazy_gettext("The page you are looking for does not exist.")),
-    405: (lazy_gettext("Method not allowed"),
-          lazy_gettext("This page cannot be used in that way.")),
-    411: (lazy_gettext("Size required"),
-          lazy_gettext("Say how large the upload is (a Content-Length header), then send "
-                       "it again.")),
-    413: (lazy_gettext("Upload too large"),
-          lazy_gettext("What you sent is larger than the service accepts. "
-                       "Please send smaller or fewer files.")),
-    429: (lazy_gettext("Too many requests"),
-          lazy_gettext("Please wait a moment before trying again.")),
-    500: (lazy_gettext("Something went wrong"),
-          lazy_gettext("The service could not complete your request. Nothing you sent "
-                       "was stored. Please try again later.")),
-    503: (lazy_gettext("Service not available"),
-          lazy_gettext("The service is temporarily unavailable. Please try again later.")),
+    400: (
+        lazy_gettext("Invalid request"),
+        lazy_gettext("The request could not be understood. Please go back and try again."),
+    ),
+    401: (lazy_gettext("Sign-in required"), lazy_gettext("Please sign in to open this page.")),
+    403: (
+        lazy_gettext("Access denied"),
+        lazy_gettext("You do not have permission to open this page."),
+    ),
+    404: (
+        lazy_gettext("Page not found"),
+        lazy_gettext("The page you are looking for does not exist."),
+    ),
+    405: (
+        lazy_gettext("Method not allowed"),
+        lazy_gettext("This page cannot be used in that way."),
+    ),
+    411: (
+        lazy_gettext("Size required"),
+        lazy_gettext("Say how large the upload is (a Content-Length header), then send it again."),
+    ),
+    413: (
+        lazy_gettext("Upload too large"),
+        lazy_gettext(
+            "What you sent is larger than the service accepts. Please send smaller or fewer files."
+        ),
+    ),
+    429: (
+        lazy_gettext("Too many requests"),
+        lazy_gettext("Please wait a moment before trying again."),
+    ),
+    500: (
+        lazy_gettext("Something went wrong"),
+        lazy_gettext(
+            "The service could not complete your request. Nothing you sent "
+            "was stored. Please try again later."
+        ),
+    ),
+    503: (
+        lazy_gettext("Service not available"),
+        lazy_gettext("The service is temporarily unavailable. Please try again later."),
+    ),
 }
-CSRF_TEXT = lazy_gettext("This form has expired or was not sent from SIPADU. "
-                         "Please reload the page and send it again.")
+CSRF_TEXT = lazy_gettext(
+    "This form has expired or was not sent from SIPADU. Please reload the page and send it again."
+)
 DB_UNAVAILABLE_TEXT = lazy_gettext(
     "The service cannot reach its database at the moment. Nothing you sent was stored. "
-    "Please try again in a few minutes.")
+    "Please try again in a few minutes."
+)
 STORAGE_FULL_TEXT = lazy_gettext(
     "The service's file storage is full. Nothing you sent was stored, neither the report "
-    "nor its files. Please try again later.")
+    "nor its files. Please try again later."
+)
 DB_RETRY_AFTER_SECONDS = 30
 STORAGE_RETRY_AFTER_SECONDS = 300
-API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 411: "length_required",
-             413: "too_large",
-             422: "invalid", 429: "too_many_requests", 500: "internal_error",
-             503: "unavailable"}
+API_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    411: "length_required",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
 
 
 def _texts(code: int, override: LazyString | None = None) -> tuple[str, str]:
@@ -74,14 +105,16 @@ def is_api_request() -> bool:
 
 def api_error(status: int, message: str, code: str | None = None) -> Response:
     """The JSON API's error shape: ``{"error": {"code", "message"}}``."""
-    response = jsonify({"error": {"code": code or API_CODES.get(status, "error"),
-                                  "message": message}})
+    response = jsonify(
+        {"error": {"code": code or API_CODES.get(status, "error"), "message": message}}
+    )
     response.status_code = status
     return response
 
 
 def render_error(
-    code: int, override: LazyString | None = None,
+    code: int,
+    override: LazyString | None = None,
 ) -> tuple[str | Response, int]:
     """A bilingual error page (or JSON for the API) for HTTP status ``code``.
 
@@ -94,8 +127,13 @@ def render_error(
     with force_locale(other):
         other_title, other_message = _texts(code, override)
     return render_template(
-        "errors/error.html", code=code, title=title, message=message,
-        other_lang=other, other_title=other_title, other_message=other_message,
+        "errors/error.html",
+        code=code,
+        title=title,
+        message=message,
+        other_lang=other,
+        other_title=other_title,
+        other_message=other_message,
     ), code
 
 
@@ -105,8 +143,9 @@ def _note_commit_started(_session: Session) -> None:
     # request's published blobs are left to `sipadu storage gc`, which checks the rows. A
     # commit made before any blob was published (the read ended before a body streams in)
     # cannot hold their rows, so it does not count.
-    if has_request_context() and any(upload.blob_id is not None
-                                     for upload in g.get("encrypted_uploads", [])):
+    if has_request_context() and any(
+        upload.blob_id is not None for upload in g.get("encrypted_uploads", [])
+    ):
         g.sipadu_commit_started = True
 
 
@@ -129,8 +168,12 @@ def discard_request_session() -> None:
 
 def _log_unexpected(error: BaseException) -> None:
     # The exception type only: messages and tracebacks may quote what a reporter sent.
-    log.error("unhandled %s on %s %s", type(error).__name__, request.method,
-              request.url_rule.rule if request.url_rule else "<no route>")
+    log.error(
+        "unhandled %s on %s %s",
+        type(error).__name__,
+        request.method,
+        request.url_rule.rule if request.url_rule else "<no route>",
+    )
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -156,9 +199,13 @@ def register_error_handlers(app: Flask) -> None:
             body, status = render_error(InternalServerError.code)
             return body, status, {}
         # Types only: a driver's message can quote the statement's parameters.
-        log.warning("database unavailable: %s (%s) on %s %s", type(error).__name__,
-                    type(error.orig).__name__, request.method,
-                    request.url_rule.rule if request.url_rule else "<no route>")
+        log.warning(
+            "database unavailable: %s (%s) on %s %s",
+            type(error).__name__,
+            type(error.orig).__name__,
+            request.method,
+            request.url_rule.rule if request.url_rule else "<no route>",
+        )
         body, status = render_error(503, DB_UNAVAILABLE_TEXT)
         return body, status, {"Retry-After": str(DB_RETRY_AFTER_SECONDS)}
 
@@ -168,8 +215,11 @@ def register_error_handlers(app: Flask) -> None:
         # events) is thrown away and the teardown aborts every temporary blob.
         discard_request_session()
         discard_published_uploads()
-        log.error("blob store full on %s %s", request.method,
-                  request.url_rule.rule if request.url_rule else "<no route>")
+        log.error(
+            "blob store full on %s %s",
+            request.method,
+            request.url_rule.rule if request.url_rule else "<no route>",
+        )
         body, status = render_error(503, STORAGE_FULL_TEXT)
         return body, status, {"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}
 

@@ -46,8 +46,9 @@ def switch_language(code: str) -> Response:
 def remember_language(response: Response, code: str) -> None:
     """Set the language cookie (a session cookie: a reporter's browser must not keep a SIPADU
     cookie after it is closed)."""
-    response.set_cookie(LANG_COOKIE, code, httponly=True, samesite="Strict",
-                        secure=request.is_secure)
+    response.set_cookie(
+        LANG_COOKIE, code, httponly=True, samesite="Strict", secure=request.is_secure
+    )
 
 
 def use_language_now(code: str) -> None:
@@ -87,5 +88,8 @@ def configure_i18n(app: Flask) -> None:
 
     @app.context_processor
     def _languages() -> dict[str, object]:
-        return {"languages": LANGUAGES, "current_locale": select_locale(),
-                "language_return_path": language_return_path}
+        return {
+            "languages": LANGUAGES,
+            "current_locale": select_locale(),
+            "language_return_path": language_return_path,
+        }

@@ -29,8 +29,10 @@ from sipadu.web.argon2_gate import admit
 from sipadu.web.errors import render_error
 
 RETRY_AFTER_SECONDS = 5
-BUSY_TEXT = lazy_gettext("Many case keys are being checked right now. Please wait a few "
-                         "seconds and try again. Nothing was counted against your case.")
+BUSY_TEXT = lazy_gettext(
+    "Many case keys are being checked right now. Please wait a few "
+    "seconds and try again. Nothing was counted against your case."
+)
 _EXTENSION = "sipadu.key_check_slots"
 
 

@@ -23,8 +23,9 @@ class NavItem:
 _STAFF_NAV: list[NavItem] = []
 
 
-def add_staff_nav(endpoint: str, label: LazyString, roles: tuple[str, ...],
-                  order: int = 50) -> None:
+def add_staff_nav(
+    endpoint: str, label: LazyString, roles: tuple[str, ...], order: int = 50
+) -> None:
     """Register a staff navigation link (call at import time of a views module)."""
     if all(item.endpoint != endpoint for item in _STAFF_NAV):
         _STAFF_NAV.append(NavItem(endpoint, label, frozenset(roles), order))
@@ -35,10 +36,14 @@ def staff_nav_items() -> list[NavItem]:
     principal = current_principal()
     if principal is None:
         return []
-    return sorted((item for item in _STAFF_NAV
-                   if principal.role in item.roles
-                   and item.endpoint in current_app.view_functions),
-                  key=lambda item: (item.order, item.endpoint))
+    return sorted(
+        (
+            item
+            for item in _STAFF_NAV
+            if principal.role in item.roles and item.endpoint in current_app.view_functions
+        ),
+        key=lambda item: (item.order, item.endpoint),
+    )
 
 
 def configure_nav(app: Flask) -> None:
@@ -46,5 +51,7 @@ def configure_nav(app: Flask) -> None:
 
     @app.context_processor
     def _nav() -> dict[str, object]:
-        return {"staff_nav_items": staff_nav_items,
-                "has_endpoint": lambda name: name in current_app.view_functions}
+        return {
+            "staff_nav_items": staff_nav_items,
+            "has_endpoint": lambda name: name in current_app.view_functions,
+        }

@@ -102,8 +102,9 @@ def client_identifier() -> str:
     if settings.keyring is None:  # create_app guarantees a keyring; this is for type checkers
         raise RuntimeError("rate limiting needs the keyring")
     day = datetime.now(UTC).date().isoformat()
-    return client_identifier_for(settings.keyring.ratelimit_key,
-                                 client_address(settings.trusted_proxies), day)
+    return client_identifier_for(
+        settings.keyring.ratelimit_key, client_address(settings.trusted_proxies), day
+    )
 
 
 def _exempt() -> bool:
@@ -153,10 +154,14 @@ def wait_text(seconds: int) -> LazyString:
 def _too_many(_error: RateLimitExceeded) -> tuple[str | Response, int, dict[str, str]]:
     seconds = retry_after()
     # Say how long, and that the form is not lost: a reporter may have written a long text.
-    body, status = render_error(429, lazy_gettext(
-        "Please wait %(wait)s before trying again. Your browser's Back button returns you to "
-        "the form, where browsers normally keep what you wrote; send it again after the wait.",
-        wait=wait_text(seconds)))
+    body, status = render_error(
+        429,
+        lazy_gettext(
+            "Please wait %(wait)s before trying again. Your browser's Back button returns you to "
+            "the form, where browsers normally keep what you wrote; send it again after the wait.",
+            wait=wait_text(seconds),
+        ),
+    )
     return body, status, {"Retry-After": str(seconds)}
 
 

@@ -31,8 +31,10 @@ from limits.storage.base import SlidingWindowCounterSupport, TimestampedSlidingW
 SCHEME = "sipadu-sqlite"
 FILE_NAME = "ratelimits.sqlite3"
 BUSY_TIMEOUT_MS = 2000
-_SCHEMA = ("CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, "
-           "expires_at REAL NOT NULL)")
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, "
+    "expires_at REAL NOT NULL)"
+)
 
 
 def _coarse_expiry(now: float, expiry: float) -> float:
@@ -70,8 +72,12 @@ class SqliteCounterStorage(Storage, SlidingWindowCounterSupport, TimestampedSlid
         if getattr(self._local, "owner", None) != owner:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                         isolation_level=None, check_same_thread=False)
+            connection = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
             # A counter's key names its minute, so an expired one must not linger on disk: no
             # write-ahead log keeping old pages, and deleted rows zeroed in the file.
             connection.execute("PRAGMA journal_mode=DELETE")
@@ -83,16 +89,18 @@ class SqliteCounterStorage(Storage, SlidingWindowCounterSupport, TimestampedSlid
         return connection_
 
     def _count(self, db: sqlite3.Connection, key: str, now: float) -> int:
-        row = db.execute("SELECT count FROM counters WHERE key = ? AND expires_at > ?",
-                         (key, now)).fetchone()
+        row = db.execute(
+            "SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, now)
+        ).fetchone()
         return int(row[0]) if row else 0
 
-    def _add(self, db: sqlite3.Connection, key: str, expiry: float, amount: int,
-             now: float) -> int:
+    def _add(self, db: sqlite3.Connection, key: str, expiry: float, amount: int, now: float) -> int:
         db.execute("DELETE FROM counters WHERE key = ? AND expires_at <= ?", (key, now))
-        db.execute("INSERT INTO counters (key, count, expires_at) VALUES (?, ?, ?) "
-                   "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count",
-                   (key, amount, _coarse_expiry(now, expiry)))
+        db.execute(
+            "INSERT INTO counters (key, count, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET count = count + excluded.count",
+            (key, amount, _coarse_expiry(now, expiry)),
+        )
         # Every count sweeps what has expired (a handful of rows: only live windows remain).
         db.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
         return self._count(db, key, now)
@@ -112,8 +120,11 @@ class SqliteCounterStorage(Storage, SlidingWindowCounterSupport, TimestampedSlid
         return self._count(self._connection(), key, time.time())
 
     def get_expiry(self, key: str) -> float:
-        row = self._connection().execute(
-            "SELECT expires_at FROM counters WHERE key = ?", (key,)).fetchone()
+        row = (
+            self._connection()
+            .execute("SELECT expires_at FROM counters WHERE key = ?", (key,))
+            .fetchone()
+        )
         return float(row[0]) if row else time.time()
 
     def check(self) -> bool:
@@ -126,16 +137,18 @@ class SqliteCounterStorage(Storage, SlidingWindowCounterSupport, TimestampedSlid
     def clear(self, key: str) -> None:
         self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
 
-    def _window(self, db: sqlite3.Connection, key: str, expiry: int,
-                now: float) -> tuple[int, float, int, float]:
+    def _window(
+        self, db: sqlite3.Connection, key: str, expiry: int, now: float
+    ) -> tuple[int, float, int, float]:
         previous_key, current_key = self.sliding_window_keys(key, expiry, now)
         previous, current = self._count(db, previous_key, now), self._count(db, current_key, now)
         previous_ttl = 0.0 if previous == 0 else (1 - (((now - expiry) / expiry) % 1)) * expiry
         current_ttl = (1 - ((now / expiry) % 1)) * expiry + expiry
         return previous, previous_ttl, current, current_ttl
 
-    def acquire_sliding_window_entry(self, key: str, limit: int, expiry: int,
-                                     amount: int = 1) -> bool:
+    def acquire_sliding_window_entry(
+        self, key: str, limit: int, expiry: int, amount: int = 1
+    ) -> bool:
         if amount > limit:
             return False
         db = self._connection()
@@ -145,8 +158,9 @@ class SqliteCounterStorage(Storage, SlidingWindowCounterSupport, TimestampedSlid
             previous, previous_ttl, current, _ = self._window(db, key, expiry, now)
             allowed = floor(previous * previous_ttl / expiry + current) + amount <= limit
             if allowed:
-                self._add(db, self.sliding_window_keys(key, expiry, now)[1], 2 * expiry,
-                          amount, now)
+                self._add(
+                    db, self.sliding_window_keys(key, expiry, now)[1], 2 * expiry, amount, now
+                )
         except BaseException:
             db.execute("ROLLBACK")
             raise

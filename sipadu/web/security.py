@@ -28,33 +28,53 @@ def csrf_checked_after_limits(view: View) -> View:
     limit would cost that much work per request before being refused. Here the view is
     exempt from the global check and checks the token itself, after its limit.
     """
+
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
         config = current_app.config
         if config.get("WTF_CSRF_ENABLED", True) and request.method in config.get(
-                "WTF_CSRF_METHODS", ("POST", "PUT", "PATCH", "DELETE")):
+            "WTF_CSRF_METHODS", ("POST", "PUT", "PATCH", "DELETE")
+        ):
             csrf.protect()
         return view(*args, **kwargs)
 
     csrf.exempt(checked)  # by module and name: the route registers the same ones
     return checked  # type: ignore[return-value]
 
+
 # Nothing from other origins, no inline script or style. Pages render no script at all;
 # stylesheets and images come from our own origin only.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'none'",
-    "style-src 'self'",
-    "img-src 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
 PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()" for feature in (
-        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
-        "fullscreen", "geolocation", "gyroscope", "interest-cohort", "magnetometer",
-        "microphone", "midi", "payment", "picture-in-picture", "publickey-credentials-get",
-        "screen-wake-lock", "usb", "xr-spatial-tracking",
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
     )
 )
 STATIC_HEADERS = {
@@ -106,7 +126,9 @@ def configure_security(app: Flask, settings: Settings) -> None:
         # Only the scheme and host are taken from the proxy; request.remote_addr stays the
         # proxy's. The rate limiter alone reads X-Forwarded-For and keeps only an HMAC of it.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=0, x_proto=settings.trusted_proxies,
+            app.wsgi_app,
+            x_for=0,
+            x_proto=settings.trusted_proxies,
             x_host=settings.trusted_proxies,
         )
     app.after_request(_apply_headers)

@@ -23,12 +23,12 @@ class ServerTimingMiddleware:
     def __init__(self, wsgi_app: WsgiApp) -> None:
         self.wsgi_app = wsgi_app
 
-    def __call__(self, environ: dict[str, Any],
-                 start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         started = time.perf_counter()
 
-        def timed_start(status: str, headers: list[tuple[str, str]],
-                        exc_info: Any = None) -> Any:
+        def timed_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             elapsed_ms = (time.perf_counter() - started) * 1000
             headers.append(("Server-Timing", f"app;dur={elapsed_ms:.3f}"))
             return start_response(status, headers, exc_info)

@@ -28,21 +28,39 @@ from tests.staffkit import Enrolled, csrf, enrolled, sign_in
 from tests.support.forms import submit
 
 
-@pytest.mark.parametrize("dirty", [
-    "<script>alert(1)</script>", "<style>p{}</style>", '<p onclick="x()">t</p>',
-    '<a href="javascript:alert(1)">x</a>', '<img src=x onerror="y()">',
-    '<a href="data:text/html,hi">x</a>', '<iframe src="https://a"></iframe>',
-    '<p style="color:red">t</p>'])
+@pytest.mark.parametrize(
+    "dirty",
+    [
+        "<script>alert(1)</script>",
+        "<style>p{}</style>",
+        '<p onclick="x()">t</p>',
+        '<a href="javascript:alert(1)">x</a>',
+        '<img src=x onerror="y()">',
+        '<a href="data:text/html,hi">x</a>',
+        '<iframe src="https://a"></iframe>',
+        '<p style="color:red">t</p>',
+    ],
+)
 def test_bleach_strips_dangerous_markup(dirty: str) -> None:
     clean = sanitize_html(dirty)
-    for bad in ("<script", "<style", "onclick", "javascript:", "onerror", "data:", "<iframe",
-                "style="):
+    for bad in (
+        "<script",
+        "<style",
+        "onclick",
+        "javascript:",
+        "onerror",
+        "data:",
+        "<iframe",
+        "style=",
+    ):
         assert bad not in clean
 
 
 def test_allowed_markup_survives_and_links_get_rel() -> None:
-    clean = sanitize_html('<p><strong>a</strong> <em>b</em></p><ul><li>c</li></ul>'
-                          '<a href="https://example.org/x" target="_blank">d</a>')
+    clean = sanitize_html(
+        "<p><strong>a</strong> <em>b</em></p><ul><li>c</li></ul>"
+        '<a href="https://example.org/x" target="_blank">d</a>'
+    )
     assert "<strong>a</strong>" in clean and "<li>c</li>" in clean
     assert 'rel="noopener noreferrer"' in clean and "target" not in clean
 
@@ -51,9 +69,13 @@ def test_settings_round_trip_on_both_databases(app: Flask, db: Session) -> None:
     assert get_instance_settings(db).retention_days == 365
     keyring = current_settings(app).keyring
     assert keyring is not None
-    values = InstanceSettings(deadlines=DeadlinePolicy(acknowledge_working_days=5),
-                              holidays={date(2027, 1, 1): "Tahun Baru"}, retention_days=400,
-                              max_file_mib=20, max_files=3)
+    values = InstanceSettings(
+        deadlines=DeadlinePolicy(acknowledge_working_days=5),
+        holidays={date(2027, 1, 1): "Tahun Baru"},
+        retention_days=400,
+        max_file_mib=20,
+        max_files=3,
+    )
     save_instance_settings(db, values, audit_key=keyring.audit_hmac_key, actor="cli")
     db.commit()
     loaded = get_instance_settings(db)
@@ -62,8 +84,7 @@ def test_settings_round_trip_on_both_databases(app: Flask, db: Session) -> None:
 
 @pytest.fixture
 def admin_app(tmp_path: Path, sqlite_database: Database) -> Iterator[Flask]:
-    application = build_app(make_settings(tmp_path, sqlite_database,
-                                          rate_limits_enabled=False))
+    application = build_app(make_settings(tmp_path, sqlite_database, rate_limits_enabled=False))
     yield application
     application.extensions["sipadu.engine"].dispose()
 
@@ -79,9 +100,16 @@ def _admin(app: Flask) -> tuple[FlaskClient, Enrolled]:
 
 def test_public_texts_are_sanitised_and_shown_on_the_landing_page(admin_app: Flask) -> None:
     client, _ = _admin(admin_app)
-    response = submit(client, client.get("/admin/texts"), "/admin/texts", fill={
-        "landing_intro": "<p>Halo <script>alert(1)</script>warga</p>",
-        "guidance": '<a href="javascript:alert(1)">klik</a>', "privacy_notice": ""})
+    response = submit(
+        client,
+        client.get("/admin/texts"),
+        "/admin/texts",
+        fill={
+            "landing_intro": "<p>Halo <script>alert(1)</script>warga</p>",
+            "guidance": '<a href="javascript:alert(1)">klik</a>',
+            "privacy_notice": "",
+        },
+    )
     assert response.status_code == 303
     landing = admin_app.test_client().get("/").get_data(as_text=True)
     assert "<p>Halo alert(1)warga</p>" in landing or "<p>Halo warga</p>" in landing
@@ -98,8 +126,12 @@ def test_settings_form_refuses_bad_input_with_messages(admin_app: Flask) -> None
         page = client.get("/admin/settings")
         return submit(client, page, "/admin/settings", fill=fill).status_code
 
-    bad = submit(client, client.get("/admin/settings"), "/admin/settings",
-                 fill={"holidays": "2027-02-30\nbukan tanggal"})
+    bad = submit(
+        client,
+        client.get("/admin/settings"),
+        "/admin/settings",
+        fill={"holidays": "2027-02-30\nbukan tanggal"},
+    )
     assert bad.status_code == 400 and "2" in bad.get_data(as_text=True)
     assert save(holidays="2027-01-01  # Tahun Baru", retention_days="-1") == 400
     assert save(holidays="2027-01-01  # Tahun Baru", retention_days="abc") == 400
@@ -111,9 +143,15 @@ def test_settings_form_refuses_bad_input_with_messages(admin_app: Flask) -> None
 def test_accounts_create_reset_and_deactivate(admin_app: Flask) -> None:
     client, admin = _admin(admin_app)
     token = csrf(client, "/admin/")
-    created = client.post("/admin/accounts", data={
-        "csrf_token": token, "username": "irban-1", "role": "investigator",
-        "email": "irban@example.org"})
+    created = client.post(
+        "/admin/accounts",
+        data={
+            "csrf_token": token,
+            "username": "irban-1",
+            "role": "investigator",
+            "email": "irban@example.org",
+        },
+    )
     assert created.status_code == 200 and "/staff/account-setup/" in created.get_data(as_text=True)
     with admin_app.app_context():
         db = db_session()
@@ -123,12 +161,14 @@ def test_accounts_create_reset_and_deactivate(admin_app: Flask) -> None:
         assert target is not None
     reset_page = client.get(f"/admin/accounts/{person.account_id}/reset")
     assert "grant those cases again" in reset_page.get_data(as_text=True)
-    reset = client.post(f"/admin/accounts/{person.account_id}/reset",
-                        data={"csrf_token": token})
+    reset = client.post(f"/admin/accounts/{person.account_id}/reset", data={"csrf_token": token})
     assert "1 case grants" in reset.get_data(as_text=True)
     assert "/staff/account-setup/" in reset.get_data(as_text=True)
-    own = client.post(f"/admin/accounts/{admin.account_id}/deactivate",
-                      data={"csrf_token": token}, follow_redirects=True)
+    own = client.post(
+        f"/admin/accounts/{admin.account_id}/deactivate",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
     assert "cannot deactivate your own" in own.get_data(as_text=True)
     client.post(f"/admin/accounts/{person.account_id}/deactivate", data={"csrf_token": token})
     with admin_app.app_context():
@@ -140,6 +180,9 @@ def test_accounts_create_reset_and_deactivate(admin_app: Flask) -> None:
 
 
 def test_admin_pages_have_no_route_to_case_content(admin_app: Flask) -> None:
-    endpoints = [rule.endpoint for rule in admin_app.url_map.iter_rules()
-                 if rule.endpoint.startswith("admin.")]
+    endpoints = [
+        rule.endpoint
+        for rule in admin_app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin.")
+    ]
     assert endpoints and not any("case" in endpoint for endpoint in endpoints)

@@ -29,8 +29,7 @@ from tests.staffkit import enrolled, sign_in
 
 @pytest.fixture
 def auditor_app(tmp_path: Path, sqlite_database: Database) -> Iterator[Flask]:
-    application = build_app(make_settings(tmp_path, sqlite_database,
-                                          rate_limits_enabled=False))
+    application = build_app(make_settings(tmp_path, sqlite_database, rate_limits_enabled=False))
     yield application
     application.extensions["sipadu.engine"].dispose()
 
@@ -134,8 +133,9 @@ def test_a_tampered_new_row_is_reported_on_the_page(auditor_app: Flask) -> None:
     newest = _head_seq(auditor_app)
     with auditor_app.app_context():
         db = db_session()
-        db.execute(update(AuditEvent).where(AuditEvent.seq == newest - 1)
-                   .values(case_code="SPD-FORGED"))
+        db.execute(
+            update(AuditEvent).where(AuditEvent.seq == newest - 1).values(case_code="SPD-FORGED")
+        )
         db.commit()
     page, _, _ = _view_checks(client)
     assert "FAILED" in page and f"row {newest - 1}" in page
@@ -206,8 +206,9 @@ def test_statistics_never_read_sealed_columns(app: Flask, db: Session) -> None:
 def test_the_console_reports_the_day_queue(auditor_app: Flask) -> None:
     with auditor_app.app_context():
         db = db_session()
-        record_event(db, _audit_key(auditor_app), "reporter:login", actor="reporter",
-                     case_code="SPD-7K3Q9M")
+        record_event(
+            db, _audit_key(auditor_app), "reporter:login", actor="reporter", case_code="SPD-7K3Q9M"
+        )
         db.commit()
     client = _auditor(auditor_app)
     page = client.get("/auditor/").get_data(as_text=True)
@@ -223,8 +224,7 @@ def test_the_console_reports_the_day_queue(auditor_app: Flask) -> None:
 
 
 @pytest.mark.parametrize("value", ["2026-13-45", "abc", "07-12-2026"])
-def test_a_date_filter_that_is_no_date_is_said_not_ignored(auditor_app: Flask,
-                                                           value: str) -> None:
+def test_a_date_filter_that_is_no_date_is_said_not_ignored(auditor_app: Flask, value: str) -> None:
     client = _auditor(auditor_app)
     page = client.get(f"/auditor/?from={value}").get_data(as_text=True)
     assert f"“{value}” is not a date" in page

@@ -42,8 +42,10 @@ def test_parallel_processes_keep_one_chain(app: Flask, database: Database) -> No
     context = multiprocessing.get_context("spawn")
     start = context.Event()
     writers = [
-        context.Process(target=_append_events,
-                        args=(database.url, database.schema, keyring.audit_hmac_key, n, start))
+        context.Process(
+            target=_append_events,
+            args=(database.url, database.schema, keyring.audit_hmac_key, n, start),
+        )
         for n in range(1, WRITERS + 1)
     ]
     for process in writers:

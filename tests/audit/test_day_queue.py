@@ -42,18 +42,31 @@ def _busy_day(app: Flask, db: Session) -> None:
     """Staff and reporter actions interleaved through one day."""
     key = _key(app)
     record_event(db, key, "staff:login", actor="staff:1", now=_at(8, 0, 5))
-    record_event(db, key, "case:submitted", actor="reporter", case_code="SPD-7K3Q9M",
-                 detail={"category": "pungli"}, now=_at(8, 0, 30))
-    record_event(db, key, "case:viewed", actor="staff:1", case_code="SPD-7K3Q9M",
-                 now=_at(8, 1))
-    record_event(db, key, "reporter:login", actor="reporter", case_code="SPD-7K3Q9M",
-                 now=_at(13, 12, 9))
-    record_event(db, key, "message:sent", actor="reporter", case_code="SPD-7K3Q9M",
-                 now=_at(13, 12, 40))
-    record_event(db, key, "case:viewed", actor="staff:2", case_code="SPD-7K3Q9M",
-                 now=_at(13, 13))
-    record_event(db, key, "notification:sent", actor="system",
-                 detail={"target": 1, "events": 1}, now=_at(13, 15))
+    record_event(
+        db,
+        key,
+        "case:submitted",
+        actor="reporter",
+        case_code="SPD-7K3Q9M",
+        detail={"category": "pungli"},
+        now=_at(8, 0, 30),
+    )
+    record_event(db, key, "case:viewed", actor="staff:1", case_code="SPD-7K3Q9M", now=_at(8, 1))
+    record_event(
+        db, key, "reporter:login", actor="reporter", case_code="SPD-7K3Q9M", now=_at(13, 12, 9)
+    )
+    record_event(
+        db, key, "message:sent", actor="reporter", case_code="SPD-7K3Q9M", now=_at(13, 12, 40)
+    )
+    record_event(db, key, "case:viewed", actor="staff:2", case_code="SPD-7K3Q9M", now=_at(13, 13))
+    record_event(
+        db,
+        key,
+        "notification:sent",
+        actor="system",
+        detail={"target": 1, "events": 1},
+        now=_at(13, 15),
+    )
     db.commit()
 
 
@@ -69,16 +82,21 @@ def test_reporter_events_wait_until_their_day_is_sealed(app: Flask, db: Session)
     assert seal_days(db, _key(app), before=DAY).events == 0  # the day is not over yet
     assert not has_due_days(db, before=DAY) and has_due_days(db, before=NEXT_DAY)
     # A staff action the next morning, before the seal, still comes first.
-    record_event(db, _key(app), "case:viewed", actor="staff:3",
-                 now=_at(23, 59) + timedelta(minutes=5))
+    record_event(
+        db, _key(app), "case:viewed", actor="staff:3", now=_at(23, 59) + timedelta(minutes=5)
+    )
     report = seal_days(db, _key(app), before=NEXT_DAY)
     db.commit()
     assert (report.days, report.events) == ([DAY], 4)
     rows = _chain(db)
     assert [row.actor for row in rows[:4]] == ["staff:1", "staff:1", "staff:2", "staff:3"]
     sealed = rows[4:]
-    assert {row.tag for row in sealed} == {"case:submitted", "reporter:login", "message:sent",
-                                           "notification:sent"}
+    assert {row.tag for row in sealed} == {
+        "case:submitted",
+        "reporter:login",
+        "message:sent",
+        "notification:sent",
+    }
     # Each carries its day and nothing finer.
     assert {row.occurred_at.replace(tzinfo=None) for row in sealed} == {datetime(2025, 3, 4)}
     assert verify_chain(db, _key(app)).ok
@@ -88,10 +106,15 @@ def test_reporter_events_wait_until_their_day_is_sealed(app: Flask, db: Session)
 
 
 def test_record_event_tells_a_queued_event(app: Flask, db: Session) -> None:
-    queued = record_event(db, _key(app), "reporter:login", actor="reporter",
-                          case_code="SPD-7K3Q9M", now=_at(9, 41, 17))
-    assert queued == QueuedEvent(DAY, "reporter:login", "reporter", "SPD-7K3Q9M", "success",
-                                 "{}")
+    queued = record_event(
+        db,
+        _key(app),
+        "reporter:login",
+        actor="reporter",
+        case_code="SPD-7K3Q9M",
+        now=_at(9, 41, 17),
+    )
+    assert queued == QueuedEvent(DAY, "reporter:login", "reporter", "SPD-7K3Q9M", "success", "{}")
 
 
 def test_a_queue_row_holds_no_time_order_or_content(app: Flask, db: Session) -> None:
@@ -108,8 +131,15 @@ def test_a_queue_row_holds_no_time_order_or_content(app: Flask, db: Session) -> 
 
 def test_each_day_is_shuffled(app: Flask, db: Session) -> None:
     for number in range(10):
-        record_event(db, _key(app), "attachment:added", actor="reporter",
-                     case_code="SPD-7K3Q9M", detail={"n": number}, now=_at(10, number))
+        record_event(
+            db,
+            _key(app),
+            "attachment:added",
+            actor="reporter",
+            case_code="SPD-7K3Q9M",
+            detail={"n": number},
+            now=_at(10, number),
+        )
     seal_days(db, _key(app), before=NEXT_DAY)
     db.commit()
     order = [row.detail for row in _chain(db)]
@@ -120,8 +150,13 @@ def test_each_day_is_shuffled(app: Flask, db: Session) -> None:
 
 def test_days_are_sealed_oldest_first(app: Flask, db: Session) -> None:
     for day in (date(2025, 3, 3), date(2025, 3, 1)):
-        record_event(db, _key(app), "reporter:login", actor="reporter",
-                     now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9))
+        record_event(
+            db,
+            _key(app),
+            "reporter:login",
+            actor="reporter",
+            now=datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9),
+        )
     report = seal_days(db, _key(app), before=DAY)
     db.commit()
     assert report.days == [date(2025, 3, 1), date(2025, 3, 3)]
@@ -137,13 +172,19 @@ def _tamper_sealed(db: Session) -> None:
 
 
 def _move_to_other_day(db: Session) -> None:
-    db.execute(update(AuditQueueEntry).where(AuditQueueEntry.id == db.scalars(
-        select(AuditQueueEntry.id)).first()).values(day=DAY - timedelta(days=1)))
+    db.execute(
+        update(AuditQueueEntry)
+        .where(AuditQueueEntry.id == db.scalars(select(AuditQueueEntry.id)).first())
+        .values(day=DAY - timedelta(days=1))
+    )
 
 
 def _delete_one(db: Session) -> None:
-    db.execute(delete(AuditQueueEntry).where(AuditQueueEntry.id == db.scalars(
-        select(AuditQueueEntry.id)).first()))
+    db.execute(
+        delete(AuditQueueEntry).where(
+            AuditQueueEntry.id == db.scalars(select(AuditQueueEntry.id)).first()
+        )
+    )
 
 
 def _forge_count(db: Session) -> None:
@@ -151,8 +192,7 @@ def _forge_count(db: Session) -> None:
     _delete_one(db)
 
 
-@pytest.mark.parametrize("tamper", [_tamper_sealed, _move_to_other_day, _delete_one,
-                                    _forge_count])
+@pytest.mark.parametrize("tamper", [_tamper_sealed, _move_to_other_day, _delete_one, _forge_count])
 def test_tampering_with_the_queue_is_caught(app: Flask, db: Session, tamper: object) -> None:
     _busy_day(app, db)
     assert verify_queue(db, _key(app)).ok
@@ -204,4 +244,3 @@ def test_verify_and_seal_day_fail_on_a_deleted_queued_event(app: Flask, db: Sess
     assert sealed.exit_code == 1 and "Nothing sealed" in sealed.output
     db.expire_all()
     assert len(_chain(db)) == 3
-

@@ -31,8 +31,7 @@ def _key(app: Flask) -> bytes:
 
 
 def _reporter_acts(app: Flask, db: Session, now: datetime | None = None) -> None:
-    record_event(db, _key(app), "message:sent", actor="reporter", case_code="SPD-7K3Q9M",
-                 now=now)
+    record_event(db, _key(app), "message:sent", actor="reporter", case_code="SPD-7K3Q9M", now=now)
     db.commit()
 
 
@@ -74,8 +73,7 @@ def test_the_console_still_reports_a_tampered_queue(app: Flask, db: Session) -> 
     assert "queue of reporter events FAILED" in page
 
 
-def test_verify_prints_the_same_before_and_after_a_reporter_action(app: Flask,
-                                                                     db: Session) -> None:
+def test_verify_prints_the_same_before_and_after_a_reporter_action(app: Flask, db: Session) -> None:
     record_event(db, _key(app), "staff:login", actor="staff:1")
     db.commit()
     runner = app.test_cli_runner()

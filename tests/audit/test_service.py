@@ -32,8 +32,14 @@ def _key(app: Flask) -> bytes:
 
 def _fill(app: Flask, db: Session, count: int = 5) -> None:
     for number in range(count):
-        record_event(db, _key(app), "case:viewed", actor=f"staff:{number + 1}",
-                     case_code="SPD-7K3Q9M", detail={"status": "verifikasi"})
+        record_event(
+            db,
+            _key(app),
+            "case:viewed",
+            actor=f"staff:{number + 1}",
+            case_code="SPD-7K3Q9M",
+            detail={"status": "verifikasi"},
+        )
     db.commit()
 
 
@@ -57,8 +63,9 @@ def test_event_rolls_back_with_the_action(app: Flask, db: Session) -> None:
 
 def test_reporter_events_keep_only_the_day(app: Flask, db: Session) -> None:
     moment = datetime(2026, 5, 17, 14, 33, 21, tzinfo=UTC)
-    record_event(db, _key(app), "case:submitted", actor="reporter", case_code="SPD-7K3Q9M",
-                 now=moment)
+    record_event(
+        db, _key(app), "case:submitted", actor="reporter", case_code="SPD-7K3Q9M", now=moment
+    )
     staff = record_event(db, _key(app), "case:viewed", actor="staff:3", now=moment)
     seal_days(db, _key(app), before=date(2026, 5, 18))
     db.commit()
@@ -68,12 +75,20 @@ def test_reporter_events_keep_only_the_day(app: Flask, db: Session) -> None:
     assert (staff.occurred_at.hour, staff.occurred_at.minute) == (14, 33)
 
 
-@pytest.mark.parametrize("bad", [
-    {"tag": "viewed"}, {"tag": "case:viewed; drop"}, {"actor": "reporter 10.0.0.1"},
-    {"actor": "Mozilla/5.0"}, {"outcome": "maybe"}, {"case_code": "spd 1"},
-    {"detail": {"body": "the mayor took a bribe"}}, {"detail": {"Bad Key": "x"}},
-    {"detail": {"nested": ["x"]}},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"tag": "viewed"},
+        {"tag": "case:viewed; drop"},
+        {"actor": "reporter 10.0.0.1"},
+        {"actor": "Mozilla/5.0"},
+        {"outcome": "maybe"},
+        {"case_code": "spd 1"},
+        {"detail": {"body": "the mayor took a bribe"}},
+        {"detail": {"Bad Key": "x"}},
+        {"detail": {"nested": ["x"]}},
+    ],
+)
 def test_events_refuse_free_text(app: Flask, db: Session, bad: dict[str, object]) -> None:
     fields: dict[str, object] = {"tag": "case:viewed", "actor": "staff:1", "outcome": "success"}
     fields.update(bad)
@@ -102,8 +117,11 @@ def test_edited_row_is_named(app: Flask, db: Session) -> None:
 
 def test_edited_time_is_named(app: Flask, db: Session) -> None:
     _fill(app, db)
-    _execute(db, "UPDATE audit_events SET occurred_at = :t WHERE seq = 2",
-             t=datetime(2020, 1, 1, tzinfo=UTC))
+    _execute(
+        db,
+        "UPDATE audit_events SET occurred_at = :t WHERE seq = 2",
+        t=datetime(2020, 1, 1, tzinfo=UTC),
+    )
     assert _bad_row(app, db) == 2
 
 
@@ -122,8 +140,10 @@ def test_truncated_tail_is_caught(app: Flask, db: Session) -> None:
 def test_swapped_rows_are_caught(app: Flask, db: Session) -> None:
     """Rows 2 and 4 trade places: every field but the sequence number is exchanged."""
     _fill(app, db)
-    rows = {row.seq: (row.actor, row.prev_hash, row.hash, row.hmac)
-            for row in db.scalars(select(AuditEvent))}
+    rows = {
+        row.seq: (row.actor, row.prev_hash, row.hash, row.hmac)
+        for row in db.scalars(select(AuditEvent))
+    }
     update = "UPDATE audit_events SET actor=:a, prev_hash=:p, hash=:h, hmac=:m WHERE seq=:s"
     _execute(db, "UPDATE audit_events SET hash = :h WHERE seq = 2", h="f" * 64)
     for target, (actor, prev_hash, row_hash, mac) in ((4, rows[2]), (2, rows[4])):
@@ -147,9 +167,20 @@ def test_inserted_row_without_the_key_is_caught(app: Flask, db: Session) -> None
     when = datetime(2026, 1, 1, tzinfo=UTC)
     canonical = canonical_row(4, when, "case:viewed", "staff:1", None, "success", "{}")
     forged_hash = chain_hash(last.hash, canonical)
-    db.add(AuditEvent(seq=4, occurred_at=when, tag="case:viewed", actor="staff:1",
-                      case_code=None, outcome="success", detail="{}", prev_hash=last.hash,
-                      hash=forged_hash, hmac="0" * 64))
+    db.add(
+        AuditEvent(
+            seq=4,
+            occurred_at=when,
+            tag="case:viewed",
+            actor="staff:1",
+            case_code=None,
+            outcome="success",
+            detail="{}",
+            prev_hash=last.hash,
+            hash=forged_hash,
+            hmac="0" * 64,
+        )
+    )
     head = db.get(AuditHead, 1)
     assert head is not None
     head.seq, head.hash = 4, forged_hash
@@ -161,8 +192,12 @@ def test_rewritten_chain_fails_on_hmac(app: Flask, db: Session) -> None:
     _fill(app, db, 3)
     row = db.scalars(select(AuditEvent).where(AuditEvent.seq == 2)).one()
     row.actor = "staff:42"
-    row.hash = chain_hash(row.prev_hash, canonical_row(
-        row.seq, row.occurred_at, row.tag, row.actor, row.case_code, row.outcome, row.detail))
+    row.hash = chain_hash(
+        row.prev_hash,
+        canonical_row(
+            row.seq, row.occurred_at, row.tag, row.actor, row.case_code, row.outcome, row.detail
+        ),
+    )
     db.commit()
     assert _bad_row(app, db) == 2
 
@@ -170,14 +205,15 @@ def test_rewritten_chain_fails_on_hmac(app: Flask, db: Session) -> None:
 def test_edited_head_is_caught(app: Flask, db: Session) -> None:
     _fill(app, db, 3)
     _execute(db, "DELETE FROM audit_events WHERE seq = 3")
-    _execute(db, "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events "
-                 "WHERE seq = 2)")
+    _execute(
+        db, "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2)"
+    )
     assert _bad_row(app, db) == 2
 
 
-def test_an_append_during_the_walk_is_not_a_truncation(app: Flask, db: Session,
-                                                        database: Database,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_append_during_the_walk_is_not_a_truncation(
+    app: Flask, db: Session, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On PostgreSQL a writer may commit between the walk's read and the head's: the walk
     catches up with the new rows instead of reporting the chain truncated."""
     if database.url.startswith("sqlite"):

@@ -18,28 +18,60 @@ from bench.report import Report, machine_info
 from tests.conftest import TEST_ARGON2
 
 KIB = 1024
-TINY = Sizes(stream=256 * KIB, upload=300 * KIB, argon2_runs=2, rounds=2, audit_rows=300,
-             inbox_cases=40)
+TINY = Sizes(
+    stream=256 * KIB, upload=300 * KIB, argon2_runs=2, rounds=2, audit_rows=300, inbox_cases=40
+)
 CRYPTO_KEYS = {
-    "raw_aesgcm_mib_s", "stream_encrypt_mib_s", "stream_encrypt_ratio",
-    "stream_decrypt_mib_s", "stream_decrypt_ratio", "raw_aesgcm_decrypt_mib_s",
+    "raw_aesgcm_mib_s",
+    "stream_encrypt_mib_s",
+    "stream_encrypt_ratio",
+    "stream_decrypt_mib_s",
+    "stream_decrypt_ratio",
+    "raw_aesgcm_decrypt_mib_s",
     "argon2id_seconds",
 }
-UPLOAD_KEYS = {"upload_raw_aesgcm_mib_s", "upload_mib_s", "upload_ratio",
-               "upload_multipart_mib_s", "store_write_mib_s", "loopback_store_mib_s",
-               "upload_ceiling_ratio", "download_mib_s", "download_ratio",
-               "download_cached_mib_s", "download_cached_ratio", "cold_read_mib_s",
-               "upload_peak_above_idle_mib"}
+UPLOAD_KEYS = {
+    "upload_raw_aesgcm_mib_s",
+    "upload_mib_s",
+    "upload_ratio",
+    "upload_multipart_mib_s",
+    "store_write_mib_s",
+    "loopback_store_mib_s",
+    "upload_ceiling_ratio",
+    "download_mib_s",
+    "download_ratio",
+    "download_cached_mib_s",
+    "download_cached_ratio",
+    "cold_read_mib_s",
+    "upload_peak_above_idle_mib",
+}
 AUDIT_KEYS = {"audit_verify_rows_s"}
-INBOX_KEYS = {"inbox_sqlite_p95_ms_first", "inbox_sqlite_p95_ms_overdue",
-              "inbox_sqlite_p95_ms_status"}
-TARGETED = {"stream_encrypt_ratio", "stream_decrypt_ratio", "argon2id_seconds",
-            "upload_peak_above_idle_mib", "upload_ratio", "download_ratio",
-            "download_cached_ratio",
-            "audit_verify_rows_s", *INBOX_KEYS}
+INBOX_KEYS = {
+    "inbox_sqlite_p95_ms_first",
+    "inbox_sqlite_p95_ms_overdue",
+    "inbox_sqlite_p95_ms_status",
+}
+TARGETED = {
+    "stream_encrypt_ratio",
+    "stream_decrypt_ratio",
+    "argon2id_seconds",
+    "upload_peak_above_idle_mib",
+    "upload_ratio",
+    "download_ratio",
+    "download_cached_ratio",
+    "audit_verify_rows_s",
+    *INBOX_KEYS,
+}
 FIGURE_FIELDS = {"key", "name", "value", "unit", "target", "passed", "detail", "verdict"}
-MACHINE_FIELDS = {"cpu_model", "cores", "python", "implementation", "system",
-                  "cryptography", "argon2_cffi"}
+MACHINE_FIELDS = {
+    "cpu_model",
+    "cores",
+    "python",
+    "implementation",
+    "system",
+    "cryptography",
+    "argon2_cffi",
+}
 
 
 def _check_report(folder: Path, keys: set[str]) -> dict[str, Any]:
@@ -77,10 +109,14 @@ def test_full_run_through_a_real_server_writes_every_figure(tmp_path: Path) -> N
     """Starts `sipadu serve` on 127.0.0.1, uploads a generated 300 KiB file through the
     reporter API twice (body and multipart) and downloads it as a supervisor."""
     # The HTTP group (minutes of real Argon2id) has its own test in test_http_bench.py.
-    report = run(TINY, tmp_path / "out", quick=True, argon2=TEST_ARGON2,
-                 groups=("crypto", "upload", "audit", "inbox"))
-    data = _check_report(tmp_path / "out",
-                         CRYPTO_KEYS | UPLOAD_KEYS | AUDIT_KEYS | INBOX_KEYS)
+    report = run(
+        TINY,
+        tmp_path / "out",
+        quick=True,
+        argon2=TEST_ARGON2,
+        groups=("crypto", "upload", "audit", "inbox"),
+    )
+    data = _check_report(tmp_path / "out", CRYPTO_KEYS | UPLOAD_KEYS | AUDIT_KEYS | INBOX_KEYS)
     assert data == report.as_dict()
     upload = next(f for f in report.figures if f.key == "upload_peak_above_idle_mib")
     assert "127.0.0.1" in upload.detail and "Idle" in upload.detail

@@ -37,8 +37,9 @@ def test_seeded_cases_are_real_and_spread(seeded: inbox_seed.SeededInstance) -> 
         with Session(engine) as db:
             account = find_account(db, seeded.login.username)
             assert account is not None
-            private_key = unlock_private_key(account.wrapped_private_key,
-                                             seeded.login.password, account_id=account.id)
+            private_key = unlock_private_key(
+                account.wrapped_private_key, seeded.login.password, account_id=account.id
+            )
             cases = list(db.scalars(select(Case)))
             assert len({case.code for case in cases}) == CASES
             # Both parts' cases open with the supervisor's own key: wrapped DEKs are real.
@@ -65,14 +66,16 @@ def test_cache_is_reused(seeded: inbox_seed.SeededInstance) -> None:
 def test_pages_are_served_and_timed(seeded: inbox_seed.SeededInstance) -> None:
     postgres = os.environ.get("SIPADU_TEST_POSTGRES_URL")
     _, runs = inbox_bench.inbox_runs(CASES, 2, seeded.root.parent, postgres)
-    assert [run.backend for run in runs] == ["SQLite", "PostgreSQL"][:1 + bool(postgres)]
+    assert [run.backend for run in runs] == ["SQLite", "PostgreSQL"][: 1 + bool(postgres)]
     for run in runs:
         first = {page.slug: page for page in run.pages}["first"]
         assert (first.rows, first.total, first.total_is_exact) == (25, CASES, True)
         for page in run.pages:
             assert len(page.server) == 2
-            assert all(0 < inside < outside for inside, outside
-                       in zip(page.server, page.round_trip, strict=True))
+            assert all(
+                0 < inside < outside
+                for inside, outside in zip(page.server, page.round_trip, strict=True)
+            )
 
 
 def test_only_refuses_an_unknown_group(capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,8 +26,9 @@ def test_measure_moves_every_byte_and_leaves_nothing_behind(tmp_path: Path) -> N
     assert list(tmp_path.iterdir()) == []  # its temporary folder and blobs are gone
 
 
-def test_store_write_commits_a_blob_of_the_whole_size(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_store_write_commits_a_blob_of_the_whole_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sizes: list[int] = []
     real_unlink = Path.unlink
 
@@ -42,14 +43,16 @@ def test_store_write_commits_a_blob_of_the_whole_size(tmp_path: Path,
 
 def test_loopback_counts_what_arrived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A sender that stops short must not pass as a full transfer.
-    monkeypatch.setattr(transfer_limits, "_SENDER",
-                        transfer_limits._SENDER.replace("size -= piece", "size -= 2 * piece"))
+    monkeypatch.setattr(
+        transfer_limits,
+        "_SENDER",
+        transfer_limits._SENDER.replace("size -= piece", "size -= 2 * piece"),
+    )
     with pytest.raises(TransferLimitError, match="received"):
         transfer_limits.loopback_store_mib_s(tmp_path, SIZE)
 
 
-def test_cold_read_reads_the_blob_it_wrote(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cold_read_reads_the_blob_it_wrote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[int] = []
     real_open = FilesystemBlobStore.open
 
@@ -64,8 +67,9 @@ def test_cold_read_reads_the_blob_it_wrote(tmp_path: Path,
 
 
 def test_upload_ceiling_is_below_every_cost_it_is_made_of() -> None:
-    limits = TransferLimits(store_write_mib_s=900.0, loopback_store_mib_s=800.0,
-                            cold_read_mib_s=700.0)
+    limits = TransferLimits(
+        store_write_mib_s=900.0, loopback_store_mib_s=800.0, cold_read_mib_s=700.0
+    )
     size = 1024 * 1024 * 1024
     ceiling = limits.upload_ceiling_mib_s(size, raw_mib_s=4000.0, key_check_s=0.25)
     # 1024 MiB: 1.28 s received and stored + 0.256 s encrypted + 0.25 s key check.

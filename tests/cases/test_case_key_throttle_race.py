@@ -31,8 +31,9 @@ def _guess(app: Flask, key: str, outcomes: list[str]) -> None:
         assert settings.keyring is not None
         db = db_session()
         try:
-            reporter_access.open_case_with_key(db, key, params=settings.argon2,
-                                               audit_key=settings.keyring.audit_hmac_key)
+            reporter_access.open_case_with_key(
+                db, key, params=settings.argon2, audit_key=settings.keyring.audit_hmac_key
+            )
             outcomes.append("opened")
         except WrongCaseKeyError:
             outcomes.append("wrong")
@@ -42,8 +43,9 @@ def _guess(app: Flask, key: str, outcomes: list[str]) -> None:
             db.commit()
 
 
-def test_simultaneous_first_failures_are_all_counted(app: Flask,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_simultaneous_first_failures_are_all_counted(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     barrier = threading.Barrier(GUESSERS, timeout=10)
     real: Callable[..., Any] = getattr(reporter_access, "dummy_case_key_check")  # noqa: B009
 
@@ -55,8 +57,12 @@ def test_simultaneous_first_failures_are_all_counted(app: Flask,
     monkeypatch.setattr(reporter_access, "dummy_case_key_check", derive_together)
     code = generate_case_key().code
     outcomes: list[str] = []
-    threads = [threading.Thread(target=_guess, args=(
-        app, format_case_key(generate_case_key(code)), outcomes)) for _ in range(GUESSERS)]
+    threads = [
+        threading.Thread(
+            target=_guess, args=(app, format_case_key(generate_case_key(code)), outcomes)
+        )
+        for _ in range(GUESSERS)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

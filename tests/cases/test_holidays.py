@@ -29,8 +29,10 @@ LIST = """# Libur 2027
 
 def test_a_good_list() -> None:
     assert parse_holiday_lines(LIST) == {
-        date(2027, 1, 1): "Tahun Baru", date(2027, 3, 8): "cuti bersama",
-        date(2027, 8, 17): "HUT RI # kemerdekaan"}
+        date(2027, 1, 1): "Tahun Baru",
+        date(2027, 3, 8): "cuti bersama",
+        date(2027, 8, 17): "HUT RI # kemerdekaan",
+    }
     assert parse_holidays("") == frozenset()
     assert parse_holidays("\r\n# only a comment\r\n2027-12-25\r\n") == {date(2027, 12, 25)}
 
@@ -47,8 +49,10 @@ def test_every_bad_line_is_named() -> None:
     assert "2000" in message and "Line 6" in message
 
 
-@pytest.mark.parametrize("value", ["20270101", "2027-W01-1", "2027-1-1", "2027-01-01T00:00",
-                                   "\uff12\uff10\uff12\uff17-01-01"])  # full-width digits
+@pytest.mark.parametrize(
+    "value",
+    ["20270101", "2027-W01-1", "2027-1-1", "2027-01-01T00:00", "\uff12\uff10\uff12\uff17-01-01"],
+)  # full-width digits
 def test_only_plain_iso_dates(value: str) -> None:
     with pytest.raises(HolidayParseError):
         parse_holidays(value)
@@ -79,8 +83,11 @@ def test_errors_are_bilingual() -> None:
 comments = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=30)
 
 
-@given(st.dictionaries(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)),
-                       comments, max_size=40))
+@given(
+    st.dictionaries(
+        st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), comments, max_size=40
+    )
+)
 def test_format_parses_back(holidays: dict[date, str]) -> None:
     parsed = parse_holiday_lines(format_holidays(holidays))
     assert set(parsed) == set(holidays)

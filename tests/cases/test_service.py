@@ -45,8 +45,9 @@ MARKER = "PENANDA-RAHASIA-8841"
 def _open(app: Flask, db: Session, key: str, now: datetime | None = None):  # type: ignore[no-untyped-def]
     settings = current_settings(app)
     assert settings.keyring is not None
-    return open_case_with_key(db, key, params=settings.argon2,
-                              audit_key=settings.keyring.audit_hmac_key, now=now)
+    return open_case_with_key(
+        db, key, params=settings.argon2, audit_key=settings.keyring.audit_hmac_key, now=now
+    )
 
 
 def test_reporter_key_opens_only_its_own_case(app: Flask, db: Session) -> None:
@@ -64,8 +65,12 @@ def test_reporter_key_opens_only_its_own_case(app: Flask, db: Session) -> None:
 
 def test_nothing_readable_is_stored(app: Flask, db: Session) -> None:
     make_staff(app, db)
-    created = make_case(app, db, {"category": "kkn", "what": MARKER},
-                        identity={"name": "NAMA-PELAPOR-77", "contact": "x"})
+    created = make_case(
+        app,
+        db,
+        {"category": "kkn", "what": MARKER},
+        identity={"name": "NAMA-PELAPOR-77", "contact": "x"},
+    )
     db.commit()
     for table in ("cases", "case_grants", "timeline_entries", "audit_events"):
         for row in db.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
@@ -124,13 +129,20 @@ def test_refuses_when_nobody_could_read(app: Flask, db: Session) -> None:
     settings = current_settings(app)
     assert settings.keyring is not None
     with pytest.raises(ServiceNotReadyError):
-        create_case(db, {"category": "kkn", "what": "x"}, identity=None, recipients=[],
-                    escrow_public=None, params=settings.argon2,
-                    audit_key=settings.keyring.audit_hmac_key)
+        create_case(
+            db,
+            {"category": "kkn", "what": "x"},
+            identity=None,
+            recipients=[],
+            escrow_public=None,
+            params=settings.argon2,
+            audit_key=settings.keyring.audit_hmac_key,
+        )
 
 
 def test_supervisors_get_grants_and_investigators_only_when_assigned(
-        app: Flask, db: Session) -> None:
+    app: Flask, db: Session
+) -> None:
     supervisor = make_staff(app, db, "supervisor")
     investigator = make_staff(app, db, "investigator")
     created = make_case(app, db, {"category": "kkn", "what": MARKER})
@@ -138,11 +150,16 @@ def test_supervisors_get_grants_and_investigators_only_when_assigned(
     dek = unlock_case_for_staff(db, case, supervisor.account.id, supervisor.private_key)
     with pytest.raises(CaseAccessError):
         unlock_case_for_staff(db, case, investigator.account.id, investigator.private_key)
-    grant = grant_case(db, case, dek, investigator.account, reason="assignment",
-                       granted_by=supervisor.account.id)
+    grant = grant_case(
+        db, case, dek, investigator.account, reason="assignment", granted_by=supervisor.account.id
+    )
     wrapped = grant.wrapped_dek
-    assert read_report(case, unlock_case_for_staff(
-        db, case, investigator.account.id, investigator.private_key))["what"] == MARKER
+    assert (
+        read_report(
+            case, unlock_case_for_staff(db, case, investigator.account.id, investigator.private_key)
+        )["what"]
+        == MARKER
+    )
     assert revoke_grant(db, case, investigator.account.id)
     with pytest.raises(CaseAccessError):
         unlock_case_for_staff(db, case, investigator.account.id, investigator.private_key)
@@ -159,8 +176,9 @@ def test_conflict_blocks_access_and_assignment(app: Flask, db: Session) -> None:
     case = make_case(app, db).case
     dek = unlock_case_for_staff(db, case, supervisor.account.id, supervisor.private_key)
     for member in (other, investigator):
-        db.add(CaseConflict(case_id=case.id, staff_id=member.account.id,
-                            created_at=datetime.now(UTC)))
+        db.add(
+            CaseConflict(case_id=case.id, staff_id=member.account.id, created_at=datetime.now(UTC))
+        )
     db.flush()
     with pytest.raises(CaseAccessError):
         unlock_case_for_staff(db, case, other.account.id, other.private_key)
@@ -172,14 +190,29 @@ def test_reporter_never_sees_internal_notes(app: Flask, db: Session) -> None:
     supervisor = make_staff(app, db)
     created = make_case(app, db)
     case, dek = created.case, created.dek
-    add_message(db, case, dek, "Terima kasih, mohon lampirkan bukti.", author_kind="staff",
-                staff_id=supervisor.account.id)
-    add_message(db, case, dek, "CATATAN-INTERNAL", author_kind="staff",
-                staff_id=supervisor.account.id, internal=True)
+    add_message(
+        db,
+        case,
+        dek,
+        "Terima kasih, mohon lampirkan bukti.",
+        author_kind="staff",
+        staff_id=supervisor.account.id,
+    )
+    add_message(
+        db,
+        case,
+        dek,
+        "CATATAN-INTERNAL",
+        author_kind="staff",
+        staff_id=supervisor.account.id,
+        internal=True,
+    )
     add_message(db, case, dek, "Bukti menyusul.", author_kind="reporter")
     reporter_view = list_messages(db, case, dek, include_internal=False)
-    assert [m.body for m in reporter_view] == ["Terima kasih, mohon lampirkan bukti.",
-                                               "Bukti menyusul."]
+    assert [m.body for m in reporter_view] == [
+        "Terima kasih, mohon lampirkan bukti.",
+        "Bukti menyusul.",
+    ]
     staff_view = list_messages(db, case, dek, include_internal=True)
     assert "CATATAN-INTERNAL" in [m.body for m in staff_view]
     with pytest.raises(MessageError):

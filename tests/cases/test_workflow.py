@@ -30,8 +30,11 @@ from sipadu.resources import PACKAGE_DIR
 
 S = Status
 SUP, INV, REP = "supervisor", "investigator", "reporter"
-FULL: dict[str, Any] = {"reason": "Alasan untuk pelapor.", "outcome": "terbukti",
-                        "destination": "kpk"}
+FULL: dict[str, Any] = {
+    "reason": "Alasan untuk pelapor.",
+    "outcome": "terbukti",
+    "destination": "kpk",
+}
 
 # (from, to) -> roles allowed; anything missing here must be refused.
 EXPECTED: dict[tuple[Status, Status], set[str]] = {
@@ -52,8 +55,9 @@ def test_the_table_is_the_one_documented() -> None:
     assert {pair: {str(r) for r in rule.roles} for pair, rule in RULES.items()} == EXPECTED
 
 
-@pytest.mark.parametrize(("current", "target", "role"),
-                         list(itertools.product(list(Status), list(Status), ROLES)))
+@pytest.mark.parametrize(
+    ("current", "target", "role"), list(itertools.product(list(Status), list(Status), ROLES))
+)
 def test_every_transition_for_every_role(current: Status, target: Status, role: str) -> None:
     allowed = role in EXPECTED.get((current, target), set())
     if allowed:
@@ -70,35 +74,48 @@ def test_every_transition_for_every_role(current: Status, target: Status, role: 
         assert refused.value.http_status == 409
 
 
-@pytest.mark.parametrize(("target", "missing", "field"), [
-    (S.PERLU_DILENGKAPI, "reason", "reason"),
-    (S.TIDAK_DAPAT_DITINDAKLANJUTI, "reason", "reason"),
-    (S.DITERUSKAN, "reason", "reason"),
-    (S.DITERUSKAN, "destination", "destination"),
-])
-def test_verification_decisions_need_their_fields(target: Status, missing: str,
-                                                  field: str) -> None:
+@pytest.mark.parametrize(
+    ("target", "missing", "field"),
+    [
+        (S.PERLU_DILENGKAPI, "reason", "reason"),
+        (S.TIDAK_DAPAT_DITINDAKLANJUTI, "reason", "reason"),
+        (S.DITERUSKAN, "reason", "reason"),
+        (S.DITERUSKAN, "destination", "destination"),
+    ],
+)
+def test_verification_decisions_need_their_fields(target: Status, missing: str, field: str) -> None:
     given = {**FULL, missing: "   "}
     with pytest.raises(TransitionIncompleteError) as info:
         check_transition(S.VERIFIKASI, target, SUP, **given)
     assert info.value.field == field and info.value.http_status == 422
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"outcome": None}, "outcome"), ({"outcome": "mungkin"}, "outcome"),
-    ({"reason": ""}, "reason"), ({"reason": None}, "reason"),
-])
-def test_closing_an_investigation_needs_outcome_and_conclusion(changes: dict[str, Any],
-                                                               field: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"outcome": None}, "outcome"),
+        ({"outcome": "mungkin"}, "outcome"),
+        ({"reason": ""}, "reason"),
+        ({"reason": None}, "reason"),
+    ],
+)
+def test_closing_an_investigation_needs_outcome_and_conclusion(
+    changes: dict[str, Any], field: str
+) -> None:
     with pytest.raises(TransitionIncompleteError) as info:
         check_transition(S.INVESTIGASI, S.SELESAI, INV, **{**FULL, **changes})
     assert info.value.field == field
 
 
 def test_a_complete_closure_is_normalised() -> None:
-    transition = check_transition("investigasi", "selesai", "investigator",
-                                  reason="  Terbukti ada pungutan.  ", outcome="tidak_terbukti",
-                                  destination="kpk")
+    transition = check_transition(
+        "investigasi",
+        "selesai",
+        "investigator",
+        reason="  Terbukti ada pungutan.  ",
+        outcome="tidak_terbukti",
+        destination="kpk",
+    )
     assert transition.outcome is Outcome.TIDAK_TERBUKTI
     assert transition.reason == "Terbukti ada pungutan."
     assert transition.destination is None  # not a forwarding: dropped
@@ -108,8 +125,9 @@ def test_a_complete_closure_is_normalised() -> None:
 def test_forwarding_needs_a_known_destination() -> None:
     with pytest.raises(TransitionIncompleteError):
         check_transition(S.VERIFIKASI, S.DITERUSKAN, SUP, reason="x", destination="dpr")
-    forwarded = check_transition(S.VERIFIKASI, S.DITERUSKAN, SUP, reason="x",
-                                 destination="ombudsman")
+    forwarded = check_transition(
+        S.VERIFIKASI, S.DITERUSKAN, SUP, reason="x", destination="ombudsman"
+    )
     assert forwarded.destination == "ombudsman" and forwarded.outcome is None
 
 
@@ -154,7 +172,11 @@ def test_optional_note_is_kept_when_given() -> None:
 
 def test_is_closed() -> None:
     assert {s for s in Status if is_closed(s)} == {
-        S.SELESAI, S.TIDAK_DAPAT_DITINDAKLANJUTI, S.DITERUSKAN, S.DIARSIPKAN}
+        S.SELESAI,
+        S.TIDAK_DAPAT_DITINDAKLANJUTI,
+        S.DITERUSKAN,
+        S.DIARSIPKAN,
+    }
 
 
 def test_allowed_targets_follow_the_table() -> None:
@@ -183,8 +205,9 @@ def test_objection_checks() -> None:
 
 def test_a_supervisor_answers_and_may_reopen() -> None:
     assert check_objection_answer(S.SELESAI, SUP, answer="Keputusan tetap.") is None
-    reopened = check_objection_answer(S.TIDAK_DAPAT_DITINDAKLANJUTI, SUP,
-                                      answer="Kami periksa lagi.", reopen_to="verifikasi")
+    reopened = check_objection_answer(
+        S.TIDAK_DAPAT_DITINDAKLANJUTI, SUP, answer="Kami periksa lagi.", reopen_to="verifikasi"
+    )
     assert reopened is not None and reopened.is_reopen
     assert reopened.reason == "Kami periksa lagi."
     with pytest.raises(RoleNotPermittedError):

@@ -68,8 +68,9 @@ def settings(tmp_path: Path, database: Database) -> Settings:
 
 def staff_token(db: Session, member: StaffMember, channel: str = "web") -> str:
     """A live staff session for ``member`` (what a login would create)."""
-    token = start_session(db, kind="staff", payload=member.private_key,
-                          staff_id=member.account.id, channel=channel)
+    token = start_session(
+        db, kind="staff", payload=member.private_key, staff_id=member.account.id, channel=channel
+    )
     db.commit()
     return token
 
@@ -93,8 +94,14 @@ def csrf_from(client: FlaskClient, url: str) -> str:
     return match.group(1)
 
 
-def press(client: FlaskClient, code: str, action: str, *,
-          fill: dict[str, str] | None = None, button: str | None = None) -> TestResponse:
+def press(
+    client: FlaskClient,
+    code: str,
+    action: str,
+    *,
+    fill: dict[str, str] | None = None,
+    button: str | None = None,
+) -> TestResponse:
     """Submit the case page's form whose action ends in ``action`` ("" is the page itself,
     e.g. "/status", "/konflik") as the rendered page makes a browser send it."""
     page = f"/petugas/kasus/{code}"
@@ -103,8 +110,7 @@ def press(client: FlaskClient, code: str, action: str, *,
 
 def assign_directly(db: Session, created: CreatedCase, member: StaffMember) -> None:
     """Grant the case to an investigator as an assignment would."""
-    grant_case(db, created.case, created.dek, member.account, reason="assignment",
-               granted_by=None)
+    grant_case(db, created.case, created.dek, member.account, reason="assignment", granted_by=None)
     db.commit()
 
 
@@ -112,14 +118,21 @@ def conflict_directly(db: Session, created: CreatedCase, member: StaffMember) ->
     """Mark ``member`` conflicted (grant removed), as the conflict actions do."""
     from datetime import UTC, datetime
 
-    db.add(CaseConflict(case_id=created.case.id, staff_id=member.account.id,
-                        marked_by=None, created_at=datetime.now(UTC)))
+    db.add(
+        CaseConflict(
+            case_id=created.case.id,
+            staff_id=member.account.id,
+            marked_by=None,
+            created_at=datetime.now(UTC),
+        )
+    )
     revoke_grant(db, created.case, member.account.id)
     db.commit()
 
 
-def add_attachment(app: Flask, db: Session, created: CreatedCase, data: bytes,
-                   filename: str = "bukti rapat ü.pdf") -> str:
+def add_attachment(
+    app: Flask, db: Session, created: CreatedCase, data: bytes, filename: str = "bukti rapat ü.pdf"
+) -> str:
     """Store an encrypted attachment the way an upload does; return the id staff see."""
     store = app.extensions["sipadu.blobs"]
     upload = EncryptedUpload(store.open_writer(), filename, "application/pdf", 10**8, None)

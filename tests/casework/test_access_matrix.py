@@ -57,33 +57,100 @@ SPECS = [
     Spec("casework.inbox", "GET", W, 200, WORKERS, case_scoped=False),
     Spec("casework.case_page", "GET", W + "/{code}", 200, WORKERS),
     Spec("casework.download", "GET", W + "/{code}/lampiran/{att}", 200, WORKERS),
-    Spec("casework.post_message", "POST", W + "/{code}/pesan", 303, WORKERS,
-         body={"body": "Terima kasih atas laporan Anda.", "kind": "message"}),
-    Spec("casework.change_status", "POST", W + "/{code}/status", 303, WORKERS,
-         body={"status": "perlu_dilengkapi", "reason": REASON}),
-    Spec("casework.answer_objection", "POST", W + "/{code}/keberatan", 303, SUPERVISOR,
-         body={"answer": "Keputusan tetap."}, setup="objection"),
-    Spec("casework.assign", "POST", W + "/{code}/penugasan", 303, SUPERVISOR,
-         body={"username": "{target}"}),
-    Spec("casework.unassign", "POST", W + "/{code}/penugasan/{target}/hapus", 303, SUPERVISOR,
-         setup="target_assigned"),
+    Spec(
+        "casework.post_message",
+        "POST",
+        W + "/{code}/pesan",
+        303,
+        WORKERS,
+        body={"body": "Terima kasih atas laporan Anda.", "kind": "message"},
+    ),
+    Spec(
+        "casework.change_status",
+        "POST",
+        W + "/{code}/status",
+        303,
+        WORKERS,
+        body={"status": "perlu_dilengkapi", "reason": REASON},
+    ),
+    Spec(
+        "casework.answer_objection",
+        "POST",
+        W + "/{code}/keberatan",
+        303,
+        SUPERVISOR,
+        body={"answer": "Keputusan tetap."},
+        setup="objection",
+    ),
+    Spec(
+        "casework.assign",
+        "POST",
+        W + "/{code}/penugasan",
+        303,
+        SUPERVISOR,
+        body={"username": "{target}"},
+    ),
+    Spec(
+        "casework.unassign",
+        "POST",
+        W + "/{code}/penugasan/{target}/hapus",
+        303,
+        SUPERVISOR,
+        setup="target_assigned",
+    ),
     Spec("casework.declare_conflict", "POST", W + "/{code}/konflik", 303, WORKERS),
-    Spec("casework.mark_conflict", "POST", W + "/{code}/konflik/tandai", 303, SUPERVISOR,
-         body={"username": "{target}"}),
+    Spec(
+        "casework.mark_conflict",
+        "POST",
+        W + "/{code}/konflik/tandai",
+        303,
+        SUPERVISOR,
+        body={"username": "{target}"},
+    ),
     Spec("casework.retention_due", "GET", W + "/retensi", 200, SUPERVISOR, case_scoped=False),
-    Spec("casework.extend", "POST", W + "/{code}/retensi", 303, SUPERVISOR,
-         body={"until": "2099-01-01", "reason": "Masih diperlukan untuk proses hukum."},
-         setup="archived"),
+    Spec(
+        "casework.extend",
+        "POST",
+        W + "/{code}/retensi",
+        303,
+        SUPERVISOR,
+        body={"until": "2099-01-01", "reason": "Masih diperlukan untuk proses hukum."},
+        setup="archived",
+    ),
     Spec("api.casework_api.list_cases", "GET", A, 200, WORKERS, case_scoped=False),
     Spec("api.casework_api.get_case", "GET", A + "/{code}", 200, WORKERS),
-    Spec("api.casework_api.post_message", "POST", A + "/{code}/messages", 201, WORKERS,
-         body={"body": "Catatan", "internal": True}),
-    Spec("api.casework_api.change_status", "POST", A + "/{code}/status", 200, WORKERS,
-         body={"status": "perlu_dilengkapi", "reason": REASON}),
-    Spec("api.casework_api.assign", "POST", A + "/{code}/assignments", 201, SUPERVISOR,
-         body={"username": "{target}"}),
-    Spec("api.casework_api.unassign", "DELETE", A + "/{code}/assignments/{target}", 204,
-         SUPERVISOR, setup="target_assigned"),
+    Spec(
+        "api.casework_api.post_message",
+        "POST",
+        A + "/{code}/messages",
+        201,
+        WORKERS,
+        body={"body": "Catatan", "internal": True},
+    ),
+    Spec(
+        "api.casework_api.change_status",
+        "POST",
+        A + "/{code}/status",
+        200,
+        WORKERS,
+        body={"status": "perlu_dilengkapi", "reason": REASON},
+    ),
+    Spec(
+        "api.casework_api.assign",
+        "POST",
+        A + "/{code}/assignments",
+        201,
+        SUPERVISOR,
+        body={"username": "{target}"},
+    ),
+    Spec(
+        "api.casework_api.unassign",
+        "DELETE",
+        A + "/{code}/assignments/{target}",
+        204,
+        SUPERVISOR,
+        setup="target_assigned",
+    ),
     Spec("api.casework_api.download", "GET", A + "/{code}/attachments/{att}", 200, WORKERS),
 ]
 
@@ -104,8 +171,9 @@ def _member(app: Flask, db: Session, role: str) -> StaffMember | None:
     return None if role == "anonymous" else make_staff(app, db, role)
 
 
-def _relate(db: Session, created: CreatedCase, member: StaffMember | None, role: str,
-            state: str) -> None:
+def _relate(
+    db: Session, created: CreatedCase, member: StaffMember | None, role: str, state: str
+) -> None:
     if member is None:
         return
     if role == "investigator" and state != "not_assigned":
@@ -117,19 +185,24 @@ def _relate(db: Session, created: CreatedCase, member: StaffMember | None, role:
         conflict_directly(db, created, member)
 
 
-def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[CreatedCase,
-                                                                              int]:
+def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[CreatedCase, int]:
     created = make_case(app, db)
     att = add_attachment(app, db, created, b"%PDF-1.4 bukti")
     if spec.setup == "objection":
-        set_status(db, created, "selesai", closed_on=date.today(), outcome="terbukti",
-                   objection_used=True)
-        add_timeline_entry(db, created.case, created.dek, kind="objection",
-                           text="Saya keberatan.")
+        set_status(
+            db, created, "selesai", closed_on=date.today(), outcome="terbukti", objection_used=True
+        )
+        add_timeline_entry(db, created.case, created.dek, kind="objection", text="Saya keberatan.")
         db.commit()
     elif spec.setup == "archived":
-        set_status(db, created, "diarsipkan", closed_on=date.today(),
-                   archived_on=date.today(), retention_until=date.today())
+        set_status(
+            db,
+            created,
+            "diarsipkan",
+            closed_on=date.today(),
+            archived_on=date.today(),
+            retention_until=date.today(),
+        )
     else:
         set_status(db, created, "verifikasi", acknowledged_on=date.today())
     if spec.setup == "target_assigned":
@@ -137,8 +210,15 @@ def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[
     return created, att
 
 
-def _call(app: Flask, db: Session, spec: Spec, member: StaffMember | None, code: str,
-          att: int, target: str) -> int:
+def _call(
+    app: Flask,
+    db: Session,
+    spec: Spec,
+    member: StaffMember | None,
+    code: str,
+    att: int,
+    target: str,
+) -> int:
     client = app.test_client()
     headers: dict[str, str] = {}
     if member is not None and spec.api:
@@ -146,8 +226,7 @@ def _call(app: Flask, db: Session, spec: Spec, member: StaffMember | None, code:
     elif member is not None:
         client.set_cookie("sipadu_staff", staff_token(db, member))
     path = spec.path.format(code=code, att=att, target=target)
-    body = {k: (v.format(target=target) if isinstance(v, str) else v)
-            for k, v in spec.body.items()}
+    body = {k: (v.format(target=target) if isinstance(v, str) else v) for k, v in spec.body.items()}
     kwargs: dict[str, Any] = {"headers": headers}
     if spec.method != "GET":
         kwargs["json" if spec.api else "data"] = body
@@ -168,16 +247,18 @@ def test_access_matrix(app: Flask, db: Session, spec: Spec) -> None:
         for state in STATES:
             created, att = _prepare(app, db, spec, target)
             _relate(db, created, member, role, state)
-            got = _call(app, db, spec, member, created.case.code, att,
-                        target.account.username)
+            got = _call(app, db, spec, member, created.case.code, att, target.account.username)
             if got not in expected(spec, role, state):
                 failures.append(f"{role}/{state}: got {got}, want {expected(spec, role, state)}")
     assert not failures, "\n".join(failures)
 
 
 def test_every_casework_endpoint_is_in_the_matrix(app: Flask) -> None:
-    mine = {rule.endpoint for rule in app.url_map.iter_rules()
-            if rule.endpoint.startswith(("casework.", "api.casework_api."))}
+    mine = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith(("casework.", "api.casework_api."))
+    }
     assert mine == {spec.endpoint for spec in SPECS}
     for rule in app.url_map.iter_rules():
         spec = next((s for s in SPECS if s.endpoint == rule.endpoint), None)

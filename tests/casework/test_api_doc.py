@@ -10,8 +10,10 @@ from sipadu.audit.service import verify_chain
 from tests.casework.conftest import Team, bearer, set_status
 
 OPERATIONS = {
-    ("/staff/cases", "get"), ("/staff/cases/{code}", "get"),
-    ("/staff/cases/{code}/messages", "post"), ("/staff/cases/{code}/status", "post"),
+    ("/staff/cases", "get"),
+    ("/staff/cases/{code}", "get"),
+    ("/staff/cases/{code}/messages", "post"),
+    ("/staff/cases/{code}/status", "post"),
     ("/staff/cases/{code}/assignments", "post"),
     ("/staff/cases/{code}/assignments/{username}", "delete"),
     ("/staff/cases/{code}/attachments/{attachment_id}", "get"),
@@ -42,8 +44,11 @@ def test_api_inbox_filters_and_chain_stays_valid(app: Flask, db: Session, team: 
     everything = client.get("/api/v1/staff/cases?sort=received_asc", headers=headers).get_json()
     assert everything["total"] == 2
     client.get(f"/api/v1/staff/cases/{other.case.code}", headers=headers)
-    client.post(f"/api/v1/staff/cases/{other.case.code}/status", headers=headers,
-                json={"status": "investigasi"})
+    client.post(
+        f"/api/v1/staff/cases/{other.case.code}/status",
+        headers=headers,
+        json={"status": "investigasi"},
+    )
     keyring = current_settings(app).keyring
     assert keyring is not None
     assert verify_chain(db, keyring.audit_hmac_key).ok

@@ -26,7 +26,8 @@ W, A = "/petugas/kasus", "/api/v1/staff/cases"
 
 
 def test_supervisor_reads_the_decrypted_report_and_the_view_is_audited(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     code = team.created.case.code
     page = web_client(app, db, team.supervisor).get(f"{W}/{code}")
     text = page.get_data(as_text=True)
@@ -35,12 +36,14 @@ def test_supervisor_reads_the_decrypted_report_and_the_view_is_audited(
     assert "submitted_at" not in text  # the exact time stays sealed
     viewed = events(db, "case:viewed", code)
     assert [(e.actor, e.outcome) for e in viewed] == [
-        (f"staff:{team.supervisor.account.id}", "success")]
+        (f"staff:{team.supervisor.account.id}", "success")
+    ]
     assert "hadiah" not in viewed[0].detail
 
 
 def test_admin_and_auditor_get_403_and_a_denied_audit_event(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     code = team.created.case.code
     for member in (team.admin, team.auditor):
         page = web_client(app, db, member).get(f"{W}/{code}")
@@ -50,32 +53,34 @@ def test_admin_and_auditor_get_403_and_a_denied_audit_event(
         assert api.status_code == 403
         assert api.get_json()["error"]["code"] == "forbidden"
     denied = [(e.actor, e.outcome) for e in events(db, "case:viewed", code)]
-    assert denied == [(f"staff:{team.admin.account.id}", "denied")] * 2 + \
-        [(f"staff:{team.auditor.account.id}", "denied")] * 2
+    assert (
+        denied
+        == [(f"staff:{team.admin.account.id}", "denied")] * 2
+        + [(f"staff:{team.auditor.account.id}", "denied")] * 2
+    )
 
 
 def test_admin_holds_no_key_for_any_case(app: Flask, db: Session, team: Team) -> None:
     from sipadu.cases.service import CaseAccessError, unlock_case_for_staff
 
     try:
-        unlock_case_for_staff(db, team.created.case, team.admin.account.id,
-                              team.admin.private_key)
+        unlock_case_for_staff(db, team.created.case, team.admin.account.id, team.admin.private_key)
     except CaseAccessError:
         pass
     else:
         raise AssertionError("an admin unlocked a case")
 
 
-def test_attachment_streams_exact_bytes_as_a_download(
-        app: Flask, db: Session, team: Team) -> None:
+def test_attachment_streams_exact_bytes_as_a_download(app: Flask, db: Session, team: Team) -> None:
     data = bytes(range(256)) * 1000 + b"<script>alert(1)</script>"
     att = add_attachment(app, db, team.created, data, filename="bukti rapat ü.html")
     code = team.created.case.code
     client = web_client(app, db, team.supervisor)
     assert "bukti rapat ü.html" in client.get(f"{W}/{code}").get_data(as_text=True)
-    for response in (client.get(f"{W}/{code}/lampiran/{att}"),
-                     app.test_client().get(f"{A}/{code}/attachments/{att}",
-                                           headers=bearer(db, team.supervisor))):
+    for response in (
+        client.get(f"{W}/{code}/lampiran/{att}"),
+        app.test_client().get(f"{A}/{code}/attachments/{att}", headers=bearer(db, team.supervisor)),
+    ):
         assert response.status_code == 200
         assert response.is_streamed
         assert response.get_data() == data
@@ -103,11 +108,19 @@ def test_attachment_of_another_case_is_not_served(app: Flask, db: Session, team:
 def test_messages_and_internal_notes(app: Flask, db: Session, team: Team) -> None:
     code = team.created.case.code
     client = web_client(app, db, team.supervisor)
-    sent = submit(client, client.get(f"{W}/{code}"), f"{W}/{code}/pesan",
-                  fill={"body": "Mohon kirim bukti transfer."}, button="Kirim ke pelapor")
+    sent = submit(
+        client,
+        client.get(f"{W}/{code}"),
+        f"{W}/{code}/pesan",
+        fill={"body": "Mohon kirim bukti transfer."},
+        button="Kirim ke pelapor",
+    )
     assert sent.status_code == 303
-    api = app.test_client().post(f"{A}/{code}/messages", headers=bearer(db, team.supervisor),
-                                 json={"body": "Catatan: saksi kunci.", "internal": True})
+    api = app.test_client().post(
+        f"{A}/{code}/messages",
+        headers=bearer(db, team.supervisor),
+        json={"body": "Catatan: saksi kunci.", "internal": True},
+    )
     assert api.status_code == 201
     case = team.created.case
     db.refresh(case)
@@ -117,49 +130,65 @@ def test_messages_and_internal_notes(app: Flask, db: Session, team: Team) -> Non
     assert case.last_feedback_on is not None
     staff_view = app.test_client().get(f"{A}/{code}", headers=bearer(db, team.supervisor))
     bodies = [(m["body"], m["internal"], m["author"]) for m in staff_view.get_json()["messages"]]
-    assert bodies == [("Mohon kirim bukti transfer.", False, team.supervisor.account.username),
-                      ("Catatan: saksi kunci.", True, team.supervisor.account.username)]
+    assert bodies == [
+        ("Mohon kirim bukti transfer.", False, team.supervisor.account.username),
+        ("Catatan: saksi kunci.", True, team.supervisor.account.username),
+    ]
     assert len(events(db, "message:sent", code)) == 1
     assert len(events(db, "note:added", code)) == 1
 
 
 def test_reporter_message_shown_and_empty_message_refused(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     code = team.created.case.code
-    add_message(db, team.created.case, team.created.dek, "Ini bukti tambahan.",
-                author_kind="reporter")
+    add_message(
+        db, team.created.case, team.created.dek, "Ini bukti tambahan.", author_kind="reporter"
+    )
     db.commit()
     client = web_client(app, db, team.supervisor)
     assert "Ini bukti tambahan." in client.get(f"{W}/{code}").get_data(as_text=True)
-    empty = submit(client, client.get(f"{W}/{code}"), f"{W}/{code}/pesan",
-                   fill={"body": "   "}, button="Kirim ke pelapor")
+    empty = submit(
+        client,
+        client.get(f"{W}/{code}"),
+        f"{W}/{code}/pesan",
+        fill={"body": "   "},
+        button="Kirim ke pelapor",
+    )
     assert empty.status_code == 422
-    too_long = app.test_client().post(f"{A}/{code}/messages",
-                                      headers=bearer(db, team.supervisor),
-                                      json={"body": "x" * 20_001, "internal": False})
+    too_long = app.test_client().post(
+        f"{A}/{code}/messages",
+        headers=bearer(db, team.supervisor),
+        json={"body": "x" * 20_001, "internal": False},
+    )
     assert too_long.status_code == 422
     assert too_long.get_json()["error"]["code"] == "invalid"
-    not_json = app.test_client().post(f"{A}/{code}/messages",
-                                      headers=bearer(db, team.supervisor), data="body")
+    not_json = app.test_client().post(
+        f"{A}/{code}/messages", headers=bearer(db, team.supervisor), data="body"
+    )
     assert not_json.status_code == 415  # not sent as application/json
-    not_object = app.test_client().post(f"{A}/{code}/messages",
-                                        headers=bearer(db, team.supervisor), json=["body"])
+    not_object = app.test_client().post(
+        f"{A}/{code}/messages", headers=bearer(db, team.supervisor), json=["body"]
+    )
     assert not_object.status_code == 400
 
 
 def test_posts_without_csrf_token_are_refused(app: Flask, db: Session, team: Team) -> None:
     code = team.created.case.code
     client = web_client(app, db, team.supervisor)
-    for path, data in ((f"{W}/{code}/pesan", {"body": "x"}),
-                       (f"{W}/{code}/status", {"status": "verifikasi"}),
-                       (f"{W}/{code}/konflik", {})):
+    for path, data in (
+        (f"{W}/{code}/pesan", {"body": "x"}),
+        (f"{W}/{code}/status", {"status": "verifikasi"}),
+        (f"{W}/{code}/konflik", {}),
+    ):
         assert client.post(path, data=data).status_code == 400
     db.refresh(team.created.case)
     assert team.created.case.status == "diterima"
 
 
 def test_investigator_assignment_gives_access_and_unassignment_removes_the_key(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     from sipadu.cases.service import CaseAccessError, grant_for, unlock_case_for_staff
     from sipadu.crypto.grants import unwrap_grant
 
@@ -167,15 +196,20 @@ def test_investigator_assignment_gives_access_and_unassignment_removes_the_key(
     investigator = web_client(app, db, team.investigator)
     assert investigator.get(f"{W}/{code}").status_code == 403
     boss = web_client(app, db, team.supervisor)
-    assigned = submit(boss, boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan",
-                      fill={"username": team.investigator.account.username})
+    assigned = submit(
+        boss,
+        boss.get(f"{W}/{code}"),
+        f"{W}/{code}/penugasan",
+        fill={"username": team.investigator.account.username},
+    )
     assert assigned.status_code == 303
     assert investigator.get(f"{W}/{code}").status_code == 200
     grant = grant_for(db, case, team.investigator.account.id)
     assert grant is not None and grant.granted_by == team.supervisor.account.id
     old_wrapped = grant.wrapped_dek
-    assert unwrap_grant(old_wrapped, team.investigator.private_key, case_id=code) == \
-        team.created.dek
+    assert (
+        unwrap_grant(old_wrapped, team.investigator.private_key, case_id=code) == team.created.dek
+    )
     name = team.investigator.account.username
     removed = submit(boss, boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan/{name}/hapus")
     assert removed.status_code == 303
@@ -183,19 +217,21 @@ def test_investigator_assignment_gives_access_and_unassignment_removes_the_key(
     assert grant_for(db, case, team.investigator.account.id) is None
     # Their own key opens nothing on the server any more: the grant row is gone.
     with pytest.raises(CaseAccessError):
-        unlock_case_for_staff(db, case, team.investigator.account.id,
-                              team.investigator.private_key)
+        unlock_case_for_staff(db, case, team.investigator.account.id, team.investigator.private_key)
     with pytest.raises(DecryptionError):  # and the old copy was theirs alone
         unwrap_grant(old_wrapped, team.admin.private_key, case_id=code)
     created = events(db, "grant:created", code)
     revoked = events(db, "grant:revoked", code)
-    assert detail_of(created[0]) == {"grantee": team.investigator.account.id,
-                                     "reason": "assignment"}
+    assert detail_of(created[0]) == {
+        "grantee": team.investigator.account.id,
+        "reason": "assignment",
+    }
     assert detail_of(revoked[0]) == {"grantee": team.investigator.account.id}
 
 
 def test_inbox_of_an_investigator_lists_only_assigned_cases(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     from tests.factories import make_case
 
     other = make_case(app, db)

@@ -22,7 +22,8 @@ W, A = "/petugas/kasus", "/api/v1/staff/cases"
 
 
 def test_declaring_a_conflict_removes_the_grant_and_the_case(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     assign_directly(db, team.created, team.investigator)
     code, case = team.created.case.code, team.created.case
     client = web_client(app, db, team.investigator)
@@ -37,7 +38,8 @@ def test_declaring_a_conflict_removes_the_grant_and_the_case(
 
 
 def test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     code, case = team.created.case.code, team.created.case
     boss = web_client(app, db, team.supervisor)
     name = team.investigator.account.username
@@ -46,25 +48,34 @@ def test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned(
     marked = press(boss, code, "/konflik/tandai", fill={"username": name})
     assert marked.status_code == 303
     assert detail_of(events(db, "conflict:marked", code)[0]) == {
-        "staff": team.investigator.account.id}
+        "staff": team.investigator.account.id
+    }
     # The assignment menu no longer offers them; a forged assignment is refused.
     assignable = forms.find_form(boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan")
     assert name not in assignable.choices("username")
-    refused = boss.post(f"{W}/{code}/penugasan",
-                        data={"csrf_token": csrf_from(boss, f"{W}/{code}"), "username": name})
+    refused = boss.post(
+        f"{W}/{code}/penugasan",
+        data={"csrf_token": csrf_from(boss, f"{W}/{code}"), "username": name},
+    )
     assert refused.status_code == 422
     assert "konflik kepentingan" in refused.get_data(as_text=True)
-    api = app.test_client().post(f"{A}/{code}/assignments", headers=bearer(db, team.supervisor),
-                                 json={"username": team.investigator.account.username})
+    api = app.test_client().post(
+        f"{A}/{code}/assignments",
+        headers=bearer(db, team.supervisor),
+        json={"username": team.investigator.account.username},
+    )
     assert api.status_code == 422
-    assert "conflict" in api.get_json()["error"]["message"].lower() or \
-        "konflik" in api.get_json()["error"]["message"].lower()
+    assert (
+        "conflict" in api.get_json()["error"]["message"].lower()
+        or "konflik" in api.get_json()["error"]["message"].lower()
+    )
     assert grant_for(db, case, team.investigator.account.id) is None
     assert events(db, "grant:created", code) == []
 
 
 def test_marking_an_assigned_investigator_removes_their_grant(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     assign_directly(db, team.created, team.investigator)
     code = team.created.case.code
     boss = web_client(app, db, team.supervisor)
@@ -75,33 +86,39 @@ def test_marking_an_assigned_investigator_removes_their_grant(
 
 
 def test_assigning_unknown_or_non_investigator_is_refused(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     code = team.created.case.code
-    for username in ("nobody-here", team.admin.account.username,
-                     team.auditor.account.username):
-        response = app.test_client().post(f"{A}/{code}/assignments",
-                                          headers=bearer(db, team.supervisor),
-                                          json={"username": username})
+    for username in ("nobody-here", team.admin.account.username, team.auditor.account.username):
+        response = app.test_client().post(
+            f"{A}/{code}/assignments",
+            headers=bearer(db, team.supervisor),
+            json={"username": username},
+        )
         assert response.status_code == 422
     assert grant_for(db, team.created.case, team.admin.account.id) is None
 
 
 def test_investigator_cannot_assign_even_on_their_own_case(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     from tests.factories import make_staff
 
     assign_directly(db, team.created, team.investigator)
     colleague = make_staff(app, db, "investigator")
     db.commit()
-    response = app.test_client().post(f"{A}/{team.created.case.code}/assignments",
-                                      headers=bearer(db, team.investigator),
-                                      json={"username": colleague.account.username})
+    response = app.test_client().post(
+        f"{A}/{team.created.case.code}/assignments",
+        headers=bearer(db, team.investigator),
+        json={"username": colleague.account.username},
+    )
     assert response.status_code == 403
     assert grant_for(db, team.created.case, colleague.account.id) is None
 
 
 def test_every_investigator_the_menu_offers_can_be_assigned(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     """The assignment menu offers exactly the investigators the server accepts."""
     from tests.factories import make_staff
 
@@ -115,4 +132,5 @@ def test_every_investigator_the_menu_offers_can_be_assigned(
     for name in offered.choices("username"):
         assert press(boss, code, "/penugasan", fill={"username": name}).status_code == 303
     assert {team.investigator.account.username, others[1].account.username} <= set(
-        offered.choices("username"))
+        offered.choices("username")
+    )

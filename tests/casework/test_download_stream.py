@@ -33,16 +33,18 @@ def _large_file(size: int) -> bytes:
 
 
 def _blob_path(app: Flask, db: Session, attachment_id: str) -> Path:
-    blob_id = db.scalar(select(Attachment.blob_id).where(
-        Attachment.record_id == bytes.fromhex(attachment_id)))
+    blob_id = db.scalar(
+        select(Attachment.blob_id).where(Attachment.record_id == bytes.fromhex(attachment_id))
+    )
     return Path(app.extensions["sipadu.blobs"].root) / str(blob_id)
 
 
 def test_large_download_is_exact_in_large_pieces(app: Flask, db: Session, team: Team) -> None:
     data = _large_file(PREFETCH_AHEAD + 3 * DOWNLOAD_PIECE + 12345)  # prefetched, too
     att = add_attachment(app, db, team.created, data)
-    response = app.test_client().get(f"{A}/{team.created.case.code}/attachments/{att}",
-                                     headers=bearer(db, team.supervisor))
+    response = app.test_client().get(
+        f"{A}/{team.created.case.code}/attachments/{att}", headers=bearer(db, team.supervisor)
+    )
     assert response.status_code == 200 and response.content_length == len(data)
     pieces = list(response.response)
     response.close()
@@ -52,7 +54,8 @@ def test_large_download_is_exact_in_large_pieces(app: Flask, db: Session, team: 
 
 
 def test_forged_record_cuts_the_download_before_its_bytes(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     data = _large_file(4 * DOWNLOAD_PIECE)
     att = add_attachment(app, db, team.created, data)
     # Flip one byte in the 40th record: 2 whole pieces (32 records) decrypt before it.
@@ -62,8 +65,9 @@ def test_forged_record_cuts_the_download_before_its_bytes(
         byte = handle.read(1)
         handle.seek(-1, os.SEEK_CUR)
         handle.write(bytes([byte[0] ^ 1]))
-    response = app.test_client().get(f"{A}/{team.created.case.code}/attachments/{att}",
-                                     headers=bearer(db, team.supervisor))
+    response = app.test_client().get(
+        f"{A}/{team.created.case.code}/attachments/{att}", headers=bearer(db, team.supervisor)
+    )
     received: list[bytes] = []
     with pytest.raises(DecryptionError):
         for piece in response.response:
@@ -78,8 +82,9 @@ def test_forged_record_cuts_the_download_before_its_bytes(
 def test_abandoned_download_stops_its_helpers(app: Flask, db: Session, team: Team) -> None:
     data = _large_file(PREFETCH_AHEAD + 8 * DOWNLOAD_PIECE)
     att = add_attachment(app, db, team.created, data)
-    response = app.test_client().get(f"{A}/{team.created.case.code}/attachments/{att}",
-                                     headers=bearer(db, team.supervisor))
+    response = app.test_client().get(
+        f"{A}/{team.created.case.code}/attachments/{att}", headers=bearer(db, team.supervisor)
+    )
     first = next(iter(response.response))  # the client reads one piece and goes away
     assert data.startswith(first)
     assert "sipadu-read-ahead" in _helpers()

@@ -27,14 +27,35 @@ _LINK = re.compile(r'href="/petugas/kasus/(SPD-[A-Z0-9]+)"')
 def _file(db: Session, member: StaffMember, code: str, day: date) -> None:
     """One metadata-only report, committed on its own: its row id follows the filing order."""
     now = datetime.now(UTC)
-    db.execute(insert(Case), [{
-        "code": code, "category": "gratifikasi", "status": "diterima",
-        "objection_used": False, "received_on": day, "report_sealed": b"-",
-        "reporter_key_record": b"-", "updated_at": now}])
+    db.execute(
+        insert(Case),
+        [
+            {
+                "code": code,
+                "category": "gratifikasi",
+                "status": "diterima",
+                "objection_used": False,
+                "received_on": day,
+                "report_sealed": b"-",
+                "reporter_key_record": b"-",
+                "updated_at": now,
+            }
+        ],
+    )
     case_id = db.scalar(select(Case.id).where(Case.code == code))
-    db.execute(insert(CaseGrant), [{"case_id": case_id, "staff_id": member.account.id,
-                                    "reason": "supervisor", "wrapped_dek": b"-",
-                                    "granted_by": None, "created_at": now}])
+    db.execute(
+        insert(CaseGrant),
+        [
+            {
+                "case_id": case_id,
+                "staff_id": member.account.id,
+                "reason": "supervisor",
+                "wrapped_dek": b"-",
+                "granted_by": None,
+                "created_at": now,
+            }
+        ],
+    )
     db.commit()
 
 
@@ -57,24 +78,34 @@ def _expected(sort: str) -> list[str]:
 
 @pytest.mark.parametrize("sort", SORTS)
 def test_within_a_day_the_inbox_follows_the_codes_not_the_filing_order(
-        app: Flask, db: Session, boss: StaffMember, sort: str) -> None:
+    app: Flask, db: Session, boss: StaffMember, sort: str
+) -> None:
     expected = _expected(sort)
     ids = db.scalars(select(Case.id).order_by(Case.id)).all()
     assert sorted(TODAY_FILED) != TODAY_FILED and len(ids) == len(expected)
-    listed = inbox(db, staff_id=boss.account.id, role="supervisor",
-                   filters=InboxFilters(sort=sort), today=MONDAY)
+    listed = inbox(
+        db,
+        staff_id=boss.account.id,
+        role="supervisor",
+        filters=InboxFilters(sort=sort),
+        today=MONDAY,
+    )
     assert [row.code for row in listed.rows] == expected
     paged, number = [], 1
     while True:
-        page = inbox(db, staff_id=boss.account.id, role="supervisor",
-                     filters=InboxFilters(sort=sort, per_page=2, page=number), today=MONDAY)
+        page = inbox(
+            db,
+            staff_id=boss.account.id,
+            role="supervisor",
+            filters=InboxFilters(sort=sort, per_page=2, page=number),
+            today=MONDAY,
+        )
         paged += [row.code for row in page.rows]
         if not page.has_next:
             break
         number += 1
     assert paged == expected
-    api = app.test_client().get(f"/api/v1/staff/cases?sort={sort}",
-                                headers=bearer(db, boss))
+    api = app.test_client().get(f"/api/v1/staff/cases?sort={sort}", headers=bearer(db, boss))
     assert [row["code"] for row in api.get_json()["cases"]] == expected
     web = web_client(app, db, boss).get(f"/petugas/kasus?sort={sort}")
     assert _LINK.findall(web.get_data(as_text=True)) == expected

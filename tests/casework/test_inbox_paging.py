@@ -25,29 +25,64 @@ _NEXT = re.compile(r'href="([^"]+)" rel="next"')
 _PREV = re.compile(r'href="([^"]+)" rel="prev"')
 
 
-def _seed(db: Session, member: StaffMember, count: int, *, status: str = "diterima",
-          reason: str = "supervisor", first: int = 0, age: int = 0) -> list[str]:
+def _seed(
+    db: Session,
+    member: StaffMember,
+    count: int,
+    *,
+    status: str = "diterima",
+    reason: str = "supervisor",
+    first: int = 0,
+    age: int = 0,
+) -> list[str]:
     """``count`` metadata-only cases held by ``member``, newest first by number (the inbox
     decrypts nothing, so the sealed columns hold placeholders)."""
     now = datetime.now(UTC)
     codes = [f"SPD-P{n:05d}" for n in range(first, first + count)]
-    db.execute(insert(Case), [
-        {"code": code, "category": "gratifikasi", "status": status, "objection_used": False,
-         "received_on": MONDAY - timedelta(days=age + n), "report_sealed": b"-",
-         "reporter_key_record": b"-", "updated_at": now}
-        for n, code in enumerate(codes, start=first)])
+    db.execute(
+        insert(Case),
+        [
+            {
+                "code": code,
+                "category": "gratifikasi",
+                "status": status,
+                "objection_used": False,
+                "received_on": MONDAY - timedelta(days=age + n),
+                "report_sealed": b"-",
+                "reporter_key_record": b"-",
+                "updated_at": now,
+            }
+            for n, code in enumerate(codes, start=first)
+        ],
+    )
     ids = db.scalars(select(Case.id).where(Case.code.in_(codes))).all()
-    db.execute(insert(CaseGrant), [
-        {"case_id": case_id, "staff_id": member.account.id, "reason": reason,
-         "wrapped_dek": b"-", "granted_by": None, "created_at": now} for case_id in ids])
+    db.execute(
+        insert(CaseGrant),
+        [
+            {
+                "case_id": case_id,
+                "staff_id": member.account.id,
+                "reason": reason,
+                "wrapped_dek": b"-",
+                "granted_by": None,
+                "created_at": now,
+            }
+            for case_id in ids
+        ],
+    )
     db.commit()
     return codes
 
 
 def _page(db: Session, member: StaffMember, cap: int, **filters: object) -> InboxPage:
-    return inbox(db, staff_id=member.account.id, role=member.account.role,
-                 filters=InboxFilters(**filters), today=MONDAY,  # type: ignore[arg-type]
-                 count_cap=cap)
+    return inbox(
+        db,
+        staff_id=member.account.id,
+        role=member.account.role,
+        filters=InboxFilters(**filters),
+        today=MONDAY,  # type: ignore[arg-type]
+        count_cap=cap,
+    )
 
 
 def test_totals_are_exact_up_to_the_cap(app: Flask, db: Session) -> None:
@@ -55,7 +90,11 @@ def test_totals_are_exact_up_to_the_cap(app: Flask, db: Session) -> None:
     _seed(db, boss, 5)
     at_cap = _page(db, boss, 5, per_page=2)
     assert (at_cap.total, at_cap.total_is_exact, at_cap.pages, at_cap.has_next) == (
-        5, True, 3, True)
+        5,
+        True,
+        3,
+        True,
+    )
     last = _page(db, boss, 5, per_page=2, page=3)
     assert (len(last.rows), last.has_next, last.pages) == (1, False, 3)
     over = _page(db, boss, 4, per_page=2)
@@ -80,10 +119,12 @@ def test_paging_across_the_cap_reaches_every_case_once(app: Flask, db: Session) 
     assert seen == codes and number == 5
 
 
-@pytest.mark.parametrize("filters", [{}, {"status": "verifikasi"}, {"due": "overdue"},
-                                     {"assigned_to_me": True}])
-def test_the_cap_holds_for_every_count_path(app: Flask, db: Session,
-                                            filters: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "filters", [{}, {"status": "verifikasi"}, {"due": "overdue"}, {"assigned_to_me": True}]
+)
+def test_the_cap_holds_for_every_count_path(
+    app: Flask, db: Session, filters: dict[str, object]
+) -> None:
     """Filtered counts (on cases) and unfiltered ones (on grants) stop at the cap alike,
     and a conflict still keeps a case out of the count."""
     worker = make_staff(app, db, "investigator")
@@ -91,8 +132,14 @@ def test_the_cap_holds_for_every_count_path(app: Flask, db: Session,
     _seed(db, worker, 4, status="verifikasi", reason="assignment", age=100)
     _seed(db, worker, 1, status="verifikasi", reason="supervisor", first=50)  # not assigned
     conflicted = db.scalar(select(Case.id).where(Case.code == "SPD-P00000"))
-    db.add(CaseConflict(case_id=conflicted, staff_id=worker.account.id, marked_by=None,
-                        created_at=datetime.now(UTC)))
+    db.add(
+        CaseConflict(
+            case_id=conflicted,
+            staff_id=worker.account.id,
+            marked_by=None,
+            created_at=datetime.now(UTC),
+        )
+    )
     db.commit()
     exact = _page(db, worker, 3, **filters)
     assert (exact.total, exact.total_is_exact) == (3, True)
@@ -110,8 +157,9 @@ def _follow(client: FlaskClient, url: str) -> tuple[str, str | None, str | None]
     return html, links[0], links[1]
 
 
-def test_html_inbox_pages_through_a_capped_total(app: Flask, db: Session,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_html_inbox_pages_through_a_capped_total(
+    app: Flask, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(inbox_module, "COUNT_CAP", 3)
     monkeypatch.setattr(forms, "PER_PAGE", 2)
     boss = make_staff(app, db, "supervisor")
@@ -131,8 +179,9 @@ def test_html_inbox_pages_through_a_capped_total(app: Flask, db: Session,
     assert "More than 3 cases" in html and "Page 2" in html and "Next page" in html
 
 
-def test_html_exact_total_keeps_page_of_pages(app: Flask, db: Session,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_html_exact_total_keeps_page_of_pages(
+    app: Flask, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(forms, "PER_PAGE", 2)
     boss = make_staff(app, db, "supervisor")
     _seed(db, boss, 3)
@@ -152,8 +201,9 @@ def test_real_cap_wording_uses_the_locale_number_format(app: Flask, db: Session)
     assert "More than 1,000 cases" in html
 
 
-def test_api_reports_whether_the_total_is_exact(app: Flask, db: Session,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_reports_whether_the_total_is_exact(
+    app: Flask, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(inbox_module, "COUNT_CAP", 30)
     boss = make_staff(app, db, "supervisor")
     codes = _seed(db, boss, 31)
@@ -161,11 +211,14 @@ def test_api_reports_whether_the_total_is_exact(app: Flask, db: Session,
     client = app.test_client()
     first = client.get("/api/v1/staff/cases", headers=headers).get_json()
     assert {key: first[key] for key in ("total", "total_is_exact", "has_next", "page")} == {
-        "total": 30, "total_is_exact": False, "has_next": True, "page": 1}
+        "total": 30,
+        "total_is_exact": False,
+        "has_next": True,
+        "page": 1,
+    }
     assert first["pages"] == 2 and len(first["cases"]) == 25
     second = client.get("/api/v1/staff/cases?page=2", headers=headers).get_json()
-    assert (second["has_next"], [row["code"] for row in second["cases"]]) == (
-        False, codes[25:])
+    assert (second["has_next"], [row["code"] for row in second["cases"]]) == (False, codes[25:])
     narrow = client.get("/api/v1/staff/cases?status=verifikasi", headers=headers).get_json()
     assert (narrow["total"], narrow["total_is_exact"], narrow["has_next"]) == (0, True, False)
 

@@ -22,30 +22,43 @@ def _count(db: Session) -> int:
 
 
 @pytest.mark.parametrize("button", ["Kirim ke pelapor", "Simpan catatan internal"])
-@pytest.mark.parametrize(("body", "said", "not_said"), [
-    ("   ", "Tulis pesan.", "paling banyak"),
-    (TOO_LONG, "Tulis pesan paling banyak 20000 karakter.", "Tulis pesan.<"),
-])
-def test_the_case_page_says_what_is_wrong(app: Flask, db: Session, team: Team, button: str,
-                                          body: str, said: str, not_said: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "said", "not_said"),
+    [
+        ("   ", "Tulis pesan.", "paling banyak"),
+        (TOO_LONG, "Tulis pesan paling banyak 20000 karakter.", "Tulis pesan.<"),
+    ],
+)
+def test_the_case_page_says_what_is_wrong(
+    app: Flask, db: Session, team: Team, button: str, body: str, said: str, not_said: str
+) -> None:
     code = team.created.case.code
     staff = web_client(app, db, team.supervisor)
     before = _count(db)
-    answer = submit(staff, staff.get(f"{W}/{code}"), f"{W}/{code}/pesan",
-                    fill={"body": body}, button=button)
+    answer = submit(
+        staff, staff.get(f"{W}/{code}"), f"{W}/{code}/pesan", fill={"body": body}, button=button
+    )
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422 and said in page and not_said not in page
     assert _count(db) == before
 
 
-@pytest.mark.parametrize(("body", "said"), [
-    (" \n\t ", "Tulis pesan."), (TOO_LONG, "Tulis pesan paling banyak 20000 karakter."),
-])
-def test_the_api_says_what_is_wrong(app: Flask, db: Session, team: Team, body: str,
-                                    said: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (" \n\t ", "Tulis pesan."),
+        (TOO_LONG, "Tulis pesan paling banyak 20000 karakter."),
+    ],
+)
+def test_the_api_says_what_is_wrong(
+    app: Flask, db: Session, team: Team, body: str, said: str
+) -> None:
     code = team.created.case.code
-    answer = app.test_client().post(f"{A}/{code}/messages", headers=bearer(db, team.supervisor),
-                                    json={"body": body, "internal": False})
+    answer = app.test_client().post(
+        f"{A}/{code}/messages",
+        headers=bearer(db, team.supervisor),
+        json={"body": body, "internal": False},
+    )
     assert answer.status_code == 422
     error = answer.get_json()["error"]
     assert error["code"] == "invalid" and error["message"] == said

@@ -21,8 +21,9 @@ NOTE, REPLY = "Saksi kunci: bendahara dinas.", "Mohon kirim bukti transfer."
 def reporter_page(app: Flask, key: str) -> str:
     """The reporter's follow-up page, reached by entering the case key on /kasus."""
     reporter: FlaskClient = app.test_client()
-    entered = submit(reporter, reporter.get("/kasus"), "/kasus", fill={"case_key": key},
-                     follow_redirects=True)
+    entered = submit(
+        reporter, reporter.get("/kasus"), "/kasus", fill={"case_key": key}, follow_redirects=True
+    )
     assert entered.status_code == 200
     return entered.get_data(as_text=True)
 
@@ -33,11 +34,17 @@ def message_count(db: Session) -> int:
 
 
 def test_the_note_button_keeps_the_note_from_the_reporter(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     code = team.created.case.code
     staff = web_client(app, db, team.supervisor)
-    saved = submit(staff, staff.get(f"{W}/{code}"), f"{W}/{code}/pesan",
-                   fill={"body": NOTE}, button="Simpan catatan internal")
+    saved = submit(
+        staff,
+        staff.get(f"{W}/{code}"),
+        f"{W}/{code}/pesan",
+        fill={"body": NOTE},
+        button="Simpan catatan internal",
+    )
     assert saved.status_code == 303
     assert NOTE not in reporter_page(app, team.created.case_key)
     assert len(events(db, "note:added", code)) == 1
@@ -52,8 +59,13 @@ def test_the_note_button_keeps_the_note_from_the_reporter(
 def test_the_send_button_reaches_the_reporter(app: Flask, db: Session, team: Team) -> None:
     code = team.created.case.code
     staff = web_client(app, db, team.supervisor)
-    sent = submit(staff, staff.get(f"{W}/{code}"), f"{W}/{code}/pesan",
-                  fill={"body": REPLY}, button="Kirim ke pelapor")
+    sent = submit(
+        staff,
+        staff.get(f"{W}/{code}"),
+        f"{W}/{code}/pesan",
+        fill={"body": REPLY},
+        button="Kirim ke pelapor",
+    )
     assert sent.status_code == 303
     assert REPLY in reporter_page(app, team.created.case_key)
     assert len(events(db, "message:sent", code)) == 1
@@ -66,19 +78,30 @@ def test_english_page_labels_the_note(app: Flask, db: Session, team: Team) -> No
     code = team.created.case.code
     staff = web_client(app, db, team.supervisor)
     staff.get("/bahasa/en")
-    submit(staff, staff.get(f"{W}/{code}"), f"{W}/{code}/pesan", fill={"body": NOTE},
-           button="Save internal note")
-    assert "Internal note — not visible to the reporter" in staff.get(
-        f"{W}/{code}").get_data(as_text=True)
+    submit(
+        staff,
+        staff.get(f"{W}/{code}"),
+        f"{W}/{code}/pesan",
+        fill={"body": NOTE},
+        button="Save internal note",
+    )
+    assert "Internal note — not visible to the reporter" in staff.get(f"{W}/{code}").get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize("kind", [None, "", "y", "on", "1", "true", "Message", "note "])
 def test_a_form_that_does_not_say_which_is_refused(
-        app: Flask, db: Session, team: Team, kind: str | None) -> None:
+    app: Flask, db: Session, team: Team, kind: str | None
+) -> None:
     code = team.created.case.code
     staff = web_client(app, db, team.supervisor)
-    submission = build(staff.get(f"{W}/{code}"), f"{W}/{code}/pesan", fill={"body": NOTE},
-                       button="Simpan catatan internal")
+    submission = build(
+        staff.get(f"{W}/{code}"),
+        f"{W}/{code}/pesan",
+        fill={"body": NOTE},
+        button="Simpan catatan internal",
+    )
     # What a forged or stale form would send instead of the page's button value.
     submission.pairs = [(k, v) for k, v in submission.pairs if k != "kind"]
     if kind is not None:
@@ -96,14 +119,16 @@ def test_a_form_that_does_not_say_which_is_refused(
 
 @pytest.mark.parametrize("internal", ["missing", None, "true", "false", 1, 0, "y", [], {}])
 def test_the_api_refuses_a_flag_that_is_not_a_boolean(
-        app: Flask, db: Session, team: Team, internal: object) -> None:
+    app: Flask, db: Session, team: Team, internal: object
+) -> None:
     code = team.created.case.code
     body: dict[str, object] = {"body": NOTE}
     if internal != "missing":
         body["internal"] = internal
     before = message_count(db)
-    answer = app.test_client().post(f"{A}/{code}/messages",
-                                    headers=bearer(db, team.supervisor), json=body)
+    answer = app.test_client().post(
+        f"{A}/{code}/messages", headers=bearer(db, team.supervisor), json=body
+    )
     assert answer.status_code == 422
     error = answer.get_json()["error"]
     assert error["code"] == "invalid" and '"internal" harus true' in error["message"]
@@ -114,8 +139,11 @@ def test_the_api_keeps_notes_and_messages_apart(app: Flask, db: Session, team: T
     code = team.created.case.code
     client = app.test_client()
     for body, internal in ((NOTE, True), (REPLY, False)):
-        answer = client.post(f"{A}/{code}/messages", headers=bearer(db, team.supervisor),
-                             json={"body": body, "internal": internal})
+        answer = client.post(
+            f"{A}/{code}/messages",
+            headers=bearer(db, team.supervisor),
+            json={"body": body, "internal": internal},
+        )
         assert answer.status_code == 201 and answer.get_json()["internal"] is internal
     page = reporter_page(app, team.created.case_key)
     assert REPLY in page and NOTE not in page

@@ -29,8 +29,9 @@ def _conversation(db: Session, team: Team) -> tuple[CaseMessage, CaseMessage, Ca
     staff_id = team.supervisor.account.id
     mine = add_message(db, case, dek, REPORTER_TEXT, author_kind="reporter")
     theirs = add_message(db, case, dek, STAFF_TEXT, author_kind="staff", staff_id=staff_id)
-    note = add_message(db, case, dek, NOTE_TEXT, author_kind="staff", staff_id=staff_id,
-                       internal=True)
+    note = add_message(
+        db, case, dek, NOTE_TEXT, author_kind="staff", staff_id=staff_id, internal=True
+    )
     db.commit()
     return mine, theirs, note
 
@@ -42,8 +43,9 @@ def _staff_page(app: Flask, db: Session, team: Team) -> str:
 
 
 def _staff_api(app: Flask, db: Session, team: Team) -> dict:  # type: ignore[type-arg]
-    response = app.test_client().get(f"{A}/{team.created.case.code}",
-                                     headers=bearer(db, team.supervisor))
+    response = app.test_client().get(
+        f"{A}/{team.created.case.code}", headers=bearer(db, team.supervisor)
+    )
     assert response.status_code == 200
     body: dict = response.get_json()  # type: ignore[type-arg]
     return body
@@ -59,14 +61,16 @@ def _reporter_page(app: Flask, team: Team) -> str:
 
 def _reporter_api(app: Flask, team: Team) -> dict:  # type: ignore[type-arg]
     response = app.test_client().get(
-        "/api/v1/case", headers={"Authorization": f"CaseKey {team.created.case_key}"})
+        "/api/v1/case", headers={"Authorization": f"CaseKey {team.created.case_key}"}
+    )
     assert response.status_code == 200
     body: dict = response.get_json()  # type: ignore[type-arg]
     return body
 
 
 def test_untouched_conversation_shows_bodies_and_authors(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     _conversation(db, team)
     html = _staff_page(app, db, team)
     assert REPORTER_TEXT in html and STAFF_TEXT in html and NOTE_TEXT in html
@@ -75,7 +79,8 @@ def test_untouched_conversation_shows_bodies_and_authors(
 
 
 def test_swapping_reporter_and_staff_ciphertexts_verifies_neither(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     mine, theirs, _ = _conversation(db, team)
     mine.body_sealed, theirs.body_sealed = theirs.body_sealed, mine.body_sealed
     db.commit()
@@ -84,16 +89,19 @@ def test_swapping_reporter_and_staff_ciphertexts_verifies_neither(
     assert html.count(MARKER) == 2 and html.count(MARKER_TEXT_ID) == 2
     api = [m for m in _staff_api(app, db, team)["messages"] if not m["internal"]]
     assert [(m["verified"], m["body"], m["author_kind"], m["author"]) for m in api] == [
-        (False, None, None, None)] * 2
+        (False, None, None, None)
+    ] * 2
     reporter = _reporter_page(app, team)
     assert REPORTER_TEXT not in reporter and STAFF_TEXT not in reporter
     assert reporter.count(MARKER) == 2
-    assert [(m["from"], m["body"], m["verified"]) for m in _reporter_api(app, team)[
-        "messages"]] == [(None, None, False)] * 2
+    assert [
+        (m["from"], m["body"], m["verified"]) for m in _reporter_api(app, team)["messages"]
+    ] == [(None, None, False)] * 2
 
 
 def test_swapping_whole_rows_but_the_author_still_fails(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     """The record id travels with the ciphertext; the author columns stay: still refused."""
     mine, theirs, _ = _conversation(db, team)
     pair = (mine.record_id, mine.body_sealed), (theirs.record_id, theirs.body_sealed)
@@ -106,7 +114,8 @@ def test_swapping_whole_rows_but_the_author_still_fails(
 
 
 def test_note_moved_into_a_message_row_is_not_shown_to_the_reporter(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     _, theirs, note = _conversation(db, team)
     # Everything of the note's row but the internal flag: only the record kind differs.
     sealed, record_id = note.body_sealed, note.record_id
@@ -132,17 +141,23 @@ def test_swapped_timeline_texts_do_not_verify(app: Flask, db: Session, team: Tea
     assert html.count(MARKER) == 2
     timeline = _reporter_api(app, team)["timeline"]
     assert [(t["text"], t["verified"]) for t in timeline if t["kind"] != "status"] == [
-        (None, False)] * 2
+        (None, False)
+    ] * 2
 
 
 def test_a_v1_ciphertext_replayed_into_a_v2_row_does_not_open(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     """A version 1 envelope of the same case and kind (as rows had before the upgrade) is
     refused in a bound case: its version is decided by the case, not by the record."""
     mine, _, _ = _conversation(db, team)
     case, dek = team.created.case, team.created.dek
-    mine.body_sealed = envelope.seal(dek, b'{"body":"PALSU-V1","sent_at":"2026-01-01"}',
-                                     case_id=case.code, kind=envelope.KIND_MESSAGE)
+    mine.body_sealed = envelope.seal(
+        dek,
+        b'{"body":"PALSU-V1","sent_at":"2026-01-01"}',
+        case_id=case.code,
+        kind=envelope.KIND_MESSAGE,
+    )
     db.commit()
     html = _staff_page(app, db, team)
     assert "PALSU-V1" not in html and MARKER in html
@@ -150,7 +165,8 @@ def test_a_v1_ciphertext_replayed_into_a_v2_row_does_not_open(
 
 
 def test_a_flipped_byte_is_marked_and_the_page_still_works(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     mine, _, _ = _conversation(db, team)
     sealed = bytearray(mine.body_sealed)
     sealed[-1] ^= 1
@@ -174,15 +190,23 @@ def test_a_tampered_report_is_marked_not_a_500(app: Flask, db: Session, team: Te
 
 
 def test_swapped_file_keys_are_marked_and_not_downloadable(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     first = add_attachment(app, db, team.created, b"%PDF-1 pertama", "pertama.pdf")
     second = add_attachment(app, db, team.created, b"%PDF-1 kedua", "kedua.pdf")
-    rows = {row.record_id.hex(): row for row in db.scalars(select(Attachment))
-            if row.record_id is not None}
+    rows = {
+        row.record_id.hex(): row
+        for row in db.scalars(select(Attachment))
+        if row.record_id is not None
+    }
     rows[first].file_key_sealed, rows[second].file_key_sealed = (
-        rows[second].file_key_sealed, rows[first].file_key_sealed)
+        rows[second].file_key_sealed,
+        rows[first].file_key_sealed,
+    )
     rows[first].meta_sealed, rows[second].meta_sealed = (
-        rows[second].meta_sealed, rows[first].meta_sealed)
+        rows[second].meta_sealed,
+        rows[first].meta_sealed,
+    )
     db.commit()
     html = _staff_page(app, db, team)
     assert "pertama.pdf" not in html and "kedua.pdf" not in html
@@ -205,18 +229,19 @@ def _make_legacy(db: Session, team: Team) -> None:
     for row in db.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id)):
         author = "reporter" if row.author_kind == "reporter" else f"staff:{row.staff_id}"
         kind = envelope.KIND_NOTE if row.internal else envelope.KIND_MESSAGE
-        row.body_sealed = v1(kind, row.body_sealed, envelope.Binding(row.record_id or b"",
-                                                                     author))
+        row.body_sealed = v1(kind, row.body_sealed, envelope.Binding(row.record_id or b"", author))
         row.record_id = None
     for entry in db.scalars(select(TimelineEntry).where(TimelineEntry.case_id == case.id)):
         entry.record_id = None
-    case.report_sealed = v1(envelope.KIND_REPORT, case.report_sealed,
-                            envelope.Binding(b"", "reporter"))
+    case.report_sealed = v1(
+        envelope.KIND_REPORT, case.report_sealed, envelope.Binding(b"", "reporter")
+    )
     db.commit()
 
 
 def test_a_legacy_case_opens_and_is_bound_at_its_first_write(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     mine, _, _ = _conversation(db, team)
     _make_legacy(db, team)
     old_v1 = mine.body_sealed
@@ -224,8 +249,14 @@ def test_a_legacy_case_opens_and_is_bound_at_its_first_write(
     assert REPORTER_TEXT in html and STAFF_TEXT in html and MARKER not in html
     assert team.created.case.report_sealed[0] == 1
     # The first write re-seals the whole case as version 2.
-    add_message(db, team.created.case, team.created.dek, "BARU-SETELAH-UPGRADE",
-                author_kind="reporter", now=datetime.now(UTC))
+    add_message(
+        db,
+        team.created.case,
+        team.created.dek,
+        "BARU-SETELAH-UPGRADE",
+        author_kind="reporter",
+        now=datetime.now(UTC),
+    )
     db.commit()
     assert team.created.case.report_sealed[0] == 2
     assert all(m.body_sealed[0] == 2 and m.record_id for m in db.scalars(select(CaseMessage)))
@@ -235,4 +266,3 @@ def test_a_legacy_case_opens_and_is_bound_at_its_first_write(
     mine.body_sealed = old_v1
     db.commit()
     assert MARKER in _staff_page(app, db, team)
-

@@ -21,10 +21,16 @@ def test_due_list_and_extension(app: Flask, db: Session) -> None:
     other = make_staff(app, db, "supervisor")
     soon, later = make_case(app, db), make_case(app, db)
     today = date.today()
-    set_status(db, soon, "diarsipkan", archived_on=today - timedelta(days=360),
-               retention_until=today + timedelta(days=5))
-    set_status(db, later, "diarsipkan", archived_on=today,
-               retention_until=today + timedelta(days=365))
+    set_status(
+        db,
+        soon,
+        "diarsipkan",
+        archived_on=today - timedelta(days=360),
+        retention_until=today + timedelta(days=5),
+    )
+    set_status(
+        db, later, "diarsipkan", archived_on=today, retention_until=today + timedelta(days=365)
+    )
     client = app.test_client()
     client.set_cookie("sipadu_staff", staff_token(db, supervisor))
     page = client.get(f"{W}/retensi").text
@@ -32,18 +38,25 @@ def test_due_list_and_extension(app: Flask, db: Session) -> None:
 
     reason = "ALASAN-RAHASIA: masih diperlukan untuk proses hukum."
     # What a browser without a date picker lets the user type into the date field.
-    refused = press(client, soon.case.code, "/retensi", fill={"until": "kemarin",
-                                                              "reason": reason})
+    refused = press(client, soon.case.code, "/retensi", fill={"until": "kemarin", "reason": reason})
     assert refused.status_code == 422
-    done = press(client, soon.case.code, "/retensi", fill={
-        "until": (today + timedelta(days=400)).isoformat(), "reason": reason})
+    done = press(
+        client,
+        soon.case.code,
+        "/retensi",
+        fill={"until": (today + timedelta(days=400)).isoformat(), "reason": reason},
+    )
     assert done.status_code == 303
     db.expire_all()
     case = db.get(Case, soon.case.id)
     assert case is not None and case.retention_until == today + timedelta(days=400)
     assert case.retention_reason_sealed and reason.encode() not in case.retention_reason_sealed
-    assert db.scalars(select(AuditEvent.tag).where(
-        AuditEvent.case_code == soon.case.code)).all().count("case:retention_extended") == 1
+    assert (
+        db.scalars(select(AuditEvent.tag).where(AuditEvent.case_code == soon.case.code))
+        .all()
+        .count("case:retention_extended")
+        == 1
+    )
     assert soon.case.code not in client.get(f"{W}/retensi").text
 
     # A supervisor without a grant on the case sees nothing of it and cannot extend it.
@@ -55,5 +68,10 @@ def test_due_list_and_extension(app: Flask, db: Session) -> None:
     stranger.set_cookie("sipadu_staff", staff_token(db, other))
     assert stranger.get(f"{W}/{later.case.code}").status_code == 403
     token = csrf_from(stranger, f"{W}/retensi")  # a forged form: the page is refused
-    assert stranger.post(f"{W}/{later.case.code}/retensi", data={
-        "csrf_token": token, "until": "2099-01-01", "reason": "x"}).status_code == 403
+    assert (
+        stranger.post(
+            f"{W}/{later.case.code}/retensi",
+            data={"csrf_token": token, "until": "2099-01-01", "reason": "x"},
+        ).status_code
+        == 403
+    )

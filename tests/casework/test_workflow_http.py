@@ -31,8 +31,17 @@ COMPLETE = {"reason": "Alasan untuk pelapor.", "outcome": "terbukti", "destinati
 
 def _put(db: Session, team: Team, status: Status) -> None:
     closed = date.today() if status in CLOSED else None
-    set_status(db, team.created, status.value, closed_on=closed, acknowledged_on=None,
-               decided_on=None, archived_on=None, retention_until=None, outcome=None)
+    set_status(
+        db,
+        team.created,
+        status.value,
+        closed_on=closed,
+        acknowledged_on=None,
+        decided_on=None,
+        archived_on=None,
+        retention_until=None,
+        outcome=None,
+    )
 
 
 def _expected(source: Status, target: Status, role: str) -> int:
@@ -43,8 +52,7 @@ def _expected(source: Status, target: Status, role: str) -> int:
 
 
 @pytest.mark.parametrize("role", ["supervisor", "investigator"])
-def test_every_transition_through_the_api(app: Flask, db: Session, team: Team,
-                                          role: str) -> None:
+def test_every_transition_through_the_api(app: Flask, db: Session, team: Team, role: str) -> None:
     member = team.supervisor if role == "supervisor" else team.investigator
     assign_directly(db, team.created, team.investigator)
     headers = bearer(db, member)
@@ -53,8 +61,11 @@ def test_every_transition_through_the_api(app: Flask, db: Session, team: Team,
     for source in Status:
         for target in Status:
             _put(db, team, source)
-            response = client.post(f"{A}/{team.created.case.code}/status", headers=headers,
-                                   json={"status": target.value, **COMPLETE})
+            response = client.post(
+                f"{A}/{team.created.case.code}/status",
+                headers=headers,
+                json={"status": target.value, **COMPLETE},
+            )
             want = _expected(source, target, role)
             if response.status_code != want:
                 failures.append(f"{source}->{target}: {response.status_code} != {want}")
@@ -65,21 +76,26 @@ def test_every_transition_through_the_api(app: Flask, db: Session, team: Team,
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize(("source", "target", "body", "field"), [
-    ("verifikasi", "tidak_dapat_ditindaklanjuti", {}, "reason"),
-    ("verifikasi", "perlu_dilengkapi", {"reason": "   "}, "reason"),
-    ("verifikasi", "diteruskan", {"reason": "Di luar kewenangan."}, "destination"),
-    ("investigasi", "selesai", {"reason": "Kesimpulan."}, "outcome"),
-    ("investigasi", "selesai", {"outcome": "terbukti"}, "reason"),
-    ("selesai", "verifikasi", {}, "reason"),
-])
-def test_incomplete_transitions_answer_422(app: Flask, db: Session, team: Team, source: str,
-                                           target: str, body: dict[str, str],
-                                           field: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "target", "body", "field"),
+    [
+        ("verifikasi", "tidak_dapat_ditindaklanjuti", {}, "reason"),
+        ("verifikasi", "perlu_dilengkapi", {"reason": "   "}, "reason"),
+        ("verifikasi", "diteruskan", {"reason": "Di luar kewenangan."}, "destination"),
+        ("investigasi", "selesai", {"reason": "Kesimpulan."}, "outcome"),
+        ("investigasi", "selesai", {"outcome": "terbukti"}, "reason"),
+        ("selesai", "verifikasi", {}, "reason"),
+    ],
+)
+def test_incomplete_transitions_answer_422(
+    app: Flask, db: Session, team: Team, source: str, target: str, body: dict[str, str], field: str
+) -> None:
     _put(db, team, Status(source))
-    response = app.test_client().post(f"{A}/{team.created.case.code}/status",
-                                      headers=bearer(db, team.supervisor),
-                                      json={"status": target, **body})
+    response = app.test_client().post(
+        f"{A}/{team.created.case.code}/status",
+        headers=bearer(db, team.supervisor),
+        json={"status": target, **body},
+    )
     assert response.status_code == 422, field
     assert response.get_json()["error"]["code"] == "invalid"
     db.refresh(team.created.case)
@@ -107,8 +123,9 @@ def test_web_status_changes_and_their_errors(app: Flask, db: Session, team: Team
     offered = forms.find_form(investigator.get(f"{W}/{code}"), f"{W}/{code}/status")
     assert "investigasi" not in offered.choices("status")
     inv_token = csrf_from(investigator, f"{W}/{code}")
-    refused = investigator.post(f"{W}/{code}/status",
-                                data={"csrf_token": inv_token, "status": "investigasi"})
+    refused = investigator.post(
+        f"{W}/{code}/status", data={"csrf_token": inv_token, "status": "investigasi"}
+    )
     assert refused.status_code == 403
     db.refresh(team.created.case)
     assert team.created.case.status == "verifikasi"
@@ -118,34 +135,51 @@ def test_dates_timeline_and_audit_along_a_full_path(app: Flask, db: Session, tea
     code, case, dek = team.created.case.code, team.created.case, team.created.dek
     client, headers = app.test_client(), bearer(db, team.supervisor)
     today = date.today()
-    steps = [("verifikasi", {}), ("investigasi", {}),
-             ("selesai", {"outcome": "tidak_terbukti", "reason": "Tidak cukup bukti."}),
-             ("diarsipkan", {})]
+    steps = [
+        ("verifikasi", {}),
+        ("investigasi", {}),
+        ("selesai", {"outcome": "tidak_terbukti", "reason": "Tidak cukup bukti."}),
+        ("diarsipkan", {}),
+    ]
     for status, extra in steps:
-        response = client.post(f"{A}/{code}/status", headers=headers,
-                               json={"status": status, **extra})
+        response = client.post(
+            f"{A}/{code}/status", headers=headers, json={"status": status, **extra}
+        )
         assert response.status_code == 200, response.get_json()
     db.refresh(case)
-    assert (case.acknowledged_on, case.decided_on, case.closed_on, case.archived_on) == \
-        (today, today, today, today)
+    assert (case.acknowledged_on, case.decided_on, case.closed_on, case.archived_on) == (
+        today,
+        today,
+        today,
+        today,
+    )
     assert case.retention_until == today + timedelta(days=365)
     assert case.outcome == "tidak_terbukti" and case.last_feedback_on == today
     timeline = list_timeline(db, case, dek)
-    assert [t.status for t in timeline] == ["diterima", "verifikasi", "investigasi",
-                                            "selesai", "diarsipkan"]
+    assert [t.status for t in timeline] == [
+        "diterima",
+        "verifikasi",
+        "investigasi",
+        "selesai",
+        "diarsipkan",
+    ]
     assert timeline[3].text == "Tidak cukup bukti."
     changes = [detail_of(e) for e in events(db, "case:status_changed", code)]
     assert changes[0] == {"from": "diterima", "to": "verifikasi"}
     assert changes[2] == {"from": "investigasi", "to": "selesai", "outcome": "tidak_terbukti"}
-    assert all(e.actor == f"staff:{team.supervisor.account.id}"
-               for e in events(db, "case:status_changed", code))
+    assert all(
+        e.actor == f"staff:{team.supervisor.account.id}"
+        for e in events(db, "case:status_changed", code)
+    )
 
 
 def test_forwarding_tells_the_reporter_where(app: Flask, db: Session, team: Team) -> None:
     _put(db, team, Status.VERIFIKASI)
     response = app.test_client().post(
-        f"{A}/{team.created.case.code}/status", headers=bearer(db, team.supervisor),
-        json={"status": "diteruskan", "destination": "ombudsman", "reason": "Pelayanan publik."})
+        f"{A}/{team.created.case.code}/status",
+        headers=bearer(db, team.supervisor),
+        json={"status": "diteruskan", "destination": "ombudsman", "reason": "Pelayanan publik."},
+    )
     assert response.status_code == 200
     last = list_timeline(db, team.created.case, team.created.dek)[-1]
     assert last.text is not None and "Ombudsman" in last.text and "Pelayanan publik." in last.text
@@ -153,10 +187,12 @@ def test_forwarding_tells_the_reporter_where(app: Flask, db: Session, team: Team
 
 
 def test_objection_blocks_archiving_until_answered_and_can_reopen(
-        app: Flask, db: Session, team: Team) -> None:
+    app: Flask, db: Session, team: Team
+) -> None:
     code, case, dek = team.created.case.code, team.created.case, team.created.dek
-    set_status(db, team.created, "selesai", closed_on=date.today(), outcome="terbukti",
-               objection_used=True)
+    set_status(
+        db, team.created, "selesai", closed_on=date.today(), outcome="terbukti", objection_used=True
+    )
     add_timeline_entry(db, case, dek, kind="objection", text="Saya keberatan, ada bukti baru.")
     db.commit()
     client = web_client(app, db, team.supervisor)
@@ -166,20 +202,22 @@ def test_objection_blocks_archiving_until_answered_and_can_reopen(
     # The page does not offer archiving while the objection waits; a forged form is refused.
     offered = forms.find_form(client.get(f"{W}/{code}"), f"{W}/{code}/status")
     assert "diarsipkan" not in offered.choices("status")
-    archive = client.post(f"{W}/{code}/status", data={"csrf_token": token,
-                                                      "status": "diarsipkan"})
+    archive = client.post(f"{W}/{code}/status", data={"csrf_token": token, "status": "diarsipkan"})
     assert archive.status_code == 409
     empty = press(client, code, "/keberatan", fill={"answer": ""})
     assert empty.status_code == 422
-    answered = press(client, code, "/keberatan", fill={
-        "answer": "Kami periksa kembali.", "reopen_to": "investigasi"})
+    answered = press(
+        client,
+        code,
+        "/keberatan",
+        fill={"answer": "Kami periksa kembali.", "reopen_to": "investigasi"},
+    )
     assert answered.status_code == 303
     db.refresh(case)
     assert case.status == "investigasi" and case.outcome is None
     kinds = [(t.kind, t.text) for t in list_timeline(db, case, dek)][-2:]
     assert kinds == [("objection_answer", "Kami periksa kembali."), ("status", None)]
-    assert detail_of(events(db, "objection:answered", code)[0]) == {
-        "reopened_to": "investigasi"}
+    assert detail_of(events(db, "objection:answered", code)[0]) == {"reopened_to": "investigasi"}
     again = client.post(f"{W}/{code}/keberatan", data={"csrf_token": token, "answer": "Lagi."})
     assert again.status_code == 409
 
@@ -189,8 +227,9 @@ SOURCES = sorted({source for source, _target in RULES}, key=lambda s: s.value)
 
 @pytest.mark.parametrize("objection", [False, True])
 @pytest.mark.parametrize("role", ["supervisor", "investigator"])
-def test_every_status_the_page_offers_is_accepted(app: Flask, db: Session, team: Team,
-                                                 role: str, objection: bool) -> None:
+def test_every_status_the_page_offers_is_accepted(
+    app: Flask, db: Session, team: Team, role: str, objection: bool
+) -> None:
     """Each status the case page's select offers, sent with its reason and the page's first
     outcome and destination, is a change the server makes (none is refused by role or by
     the workflow, e.g. archiving while the reporter's objection waits for its answer)."""
@@ -207,25 +246,38 @@ def test_every_status_the_page_offers_is_accepted(app: Flask, db: Session, team:
             _object(db, team, objection)
             page = client.get(page_path)
             form = forms.find_form(page, f"{page_path}/status")
-            extra = {name: next(v for v in form.choices(name) if v)
-                     for name in ("outcome", "destination")}
-            answer = forms.submit(client, page, f"{page_path}/status", fill={
-                "status": target, "reason": "Alasan untuk pelapor.", **extra})
-            assert answer.status_code == 303, (role, source.value, target, objection,
-                                               answer.get_data(as_text=True)[:200])
+            extra = {
+                name: next(v for v in form.choices(name) if v)
+                for name in ("outcome", "destination")
+            }
+            answer = forms.submit(
+                client,
+                page,
+                f"{page_path}/status",
+                fill={"status": target, "reason": "Alasan untuk pelapor.", **extra},
+            )
+            assert answer.status_code == 303, (
+                role,
+                source.value,
+                target,
+                objection,
+                answer.get_data(as_text=True)[:200],
+            )
 
 
 def _object(db: Session, team: Team, objection: bool) -> None:
     """A pending objection from the reporter (or none)."""
     if objection:
         team.created.case.objection_used = True
-        add_timeline_entry(db, team.created.case, team.created.dek, kind="objection",
-                           text="Saya keberatan.")
+        add_timeline_entry(
+            db, team.created.case, team.created.dek, kind="objection", text="Saya keberatan."
+        )
         db.commit()
 
 
-def _offered(client: object, db: Session, team: Team, source: Status, objection: bool,
-             page_path: str) -> list[str]:
+def _offered(
+    client: object, db: Session, team: Team, source: Status, objection: bool, page_path: str
+) -> list[str]:
     _put(db, team, source)
     _object(db, team, objection)
     page = client.get(page_path)  # type: ignore[attr-defined]
@@ -235,10 +287,12 @@ def _offered(client: object, db: Session, team: Team, source: Status, objection:
 
 @pytest.mark.parametrize("choice", ["", "verifikasi", "investigasi"])
 def test_every_reopen_choice_the_objection_form_offers_is_accepted(
-        app: Flask, db: Session, team: Team, choice: str) -> None:
+    app: Flask, db: Session, team: Team, choice: str
+) -> None:
     code, case, dek = team.created.case.code, team.created.case, team.created.dek
-    set_status(db, team.created, "selesai", closed_on=date.today(), outcome="terbukti",
-               objection_used=True)
+    set_status(
+        db, team.created, "selesai", closed_on=date.today(), outcome="terbukti", objection_used=True
+    )
     add_timeline_entry(db, case, dek, kind="objection", text="Saya keberatan.")
     db.commit()
     client = web_client(app, db, team.supervisor)

@@ -21,9 +21,7 @@ KEY = bytes(range(32))
 C = 64 * 1024
 
 
-def encrypt(
-    data: bytes, *, pad: bool, key: bytes = KEY, piece: int | None = None
-) -> bytes:
+def encrypt(data: bytes, *, pad: bool, key: bytes = KEY, piece: int | None = None) -> bytes:
     """Encrypt ``data`` into bytes, in one write or in ``piece``-sized writes."""
     sink = io.BytesIO()
     enc = StreamEncryptor(sink, key, pad=pad)
@@ -47,6 +45,4 @@ def records(blob: bytes) -> tuple[bytes, list[bytes]]:
     """Split a stream into its header and its records."""
     body = blob[stream.HEADER_SIZE :]
     size = stream.RECORD_SIZE
-    return blob[: stream.HEADER_SIZE], [
-        body[i : i + size] for i in range(0, len(body), size)
-    ]
+    return blob[: stream.HEADER_SIZE], [body[i : i + size] for i in range(0, len(body), size)]

@@ -70,9 +70,7 @@ def _add_case(w: World, params: Argon2Params, dek: bytes) -> None:
     w.case_key = casekey.format_case_key(key)
     w.secrets["case_secret"] = key.secret.encode()
     w.db["case.code"] = key.code
-    w.db["case.reporter_record"] = casekey.enroll_case_key(
-        key, dek, params, case_id=CASE_ID
-    )
+    w.db["case.reporter_record"] = casekey.enroll_case_key(key, dek, params, case_id=CASE_ID)
     for name, (kind, plaintext) in ENVELOPES.items():
         w.db[f"case.{name}"] = envelope.seal(dek, plaintext, case_id=CASE_ID, kind=kind)
 
@@ -81,9 +79,7 @@ def _add_grants(w: World, dek: bytes, supervisor_private: bytes) -> None:
     escrow_private, escrow_public = escrow.generate_escrow_keypair()
     escrow.write_escrow_public(w.keys_dir / "escrow.pub", escrow_public)
     w.secrets["escrow_private"] = escrow_private  # offline, never on the server
-    w.db["grant.escrow"] = grants.wrap_for_recipient(
-        dek, escrow_public, case_id=CASE_ID
-    )
+    w.db["grant.escrow"] = grants.wrap_for_recipient(dek, escrow_public, case_id=CASE_ID)
     w.db["grant.staff1"] = grants.wrap_for_recipient(
         dek, w.db["staff1.public_key"], case_id=CASE_ID
     )
@@ -102,9 +98,7 @@ def _add_attachment(w: World, store: FilesystemBlobStore, dek: bytes) -> None:
     with stream.StreamEncryptor(writer, file_key) as encryptor:
         encryptor.write(ATTACHMENT)
     w.db["attachment.blob_id"] = writer.commit()
-    w.db["attachment.file_key"] = envelope.seal(
-        dek, file_key, case_id=CASE_ID, kind=b"file-key"
-    )
+    w.db["attachment.file_key"] = envelope.seal(dek, file_key, case_id=CASE_ID, kind=b"file-key")
 
 
 def _add_sessions(w: World, staff_private: bytes, dek: bytes) -> None:
@@ -172,9 +166,7 @@ def count_openings(w: World, candidates: set[bytes], stream_tries: int) -> int:
     ]
     targets.append((w.db["attachment.file_key"], CASE_ID, b"file-key"))
     for who in ("staff1", "reporter"):
-        targets.append(
-            (w.db[f"session.{who}.payload"], w.db[f"session.{who}.id_hash"], b"session")
-        )
+        targets.append((w.db[f"session.{who}.payload"], w.db[f"session.{who}.id_hash"], b"session"))
     grant_rows = [w.db[k] for k in ("grant.staff1", "grant.staff2", "grant.escrow")]
     opened = 0
     for key in candidates:
@@ -236,16 +228,11 @@ def test_positive_control_with_credentials(world: World) -> None:
     )
     dek = grants.unwrap_grant(world.db["grant.staff2"], private, case_id=CASE_ID)
     assert (
-        envelope.open_sealed(
-            dek, world.db["case.report"], case_id=CASE_ID, kind=b"report"
-        )
+        envelope.open_sealed(dek, world.db["case.report"], case_id=CASE_ID, kind=b"report")
         == REPORT
     )
     key = casekey.parse_case_key(world.case_key.lower().replace("-", " "))
-    assert (
-        casekey.unlock_case_dek(key, world.db["case.reporter_record"], case_id=CASE_ID)
-        == dek
-    )
+    assert casekey.unlock_case_dek(key, world.db["case.reporter_record"], case_id=CASE_ID) == dek
     file_key = envelope.open_sealed(
         dek, world.db["attachment.file_key"], case_id=CASE_ID, kind=b"file-key"
     )
@@ -254,10 +241,7 @@ def test_positive_control_with_credentials(world: World) -> None:
         assert stream.decrypt_to_bytes(handle, file_key) == ATTACHMENT
     session = sessions.session_from_token(world.tokens["reporter"])
     assert session.id_hash == world.db["session.reporter.id_hash"]
-    assert (
-        sessions.open_session_payload(session, world.db["session.reporter.payload"])
-        == dek
-    )
+    assert sessions.open_session_payload(session, world.db["session.reporter.payload"]) == dek
     escrow_dek = grants.unwrap_grant(
         world.db["grant.escrow"], world.secrets["escrow_private"], case_id=CASE_ID
     )

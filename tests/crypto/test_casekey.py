@@ -29,9 +29,7 @@ from sipadu.crypto.params import Argon2Params
 from tests.crypto._util import flip_each_byte
 
 DEK = bytes(range(32))
-SHAPE = re.compile(
-    r"SPD-[0-9A-HJKMNP-TV-Z]{6}(-[0-9A-HJKMNP-TV-Z]{5}){4}-[0-9A-HJKMNP-TV-Z]"
-)
+SHAPE = re.compile(r"SPD-[0-9A-HJKMNP-TV-Z]{6}(-[0-9A-HJKMNP-TV-Z]{5}){4}-[0-9A-HJKMNP-TV-Z]")
 
 
 def test_code_shape() -> None:
@@ -169,9 +167,7 @@ def test_salts_are_per_case(fast_params: Argon2Params) -> None:
     assert a[26:58] != b[26:58]
 
 
-def test_rehash_detection(
-    fast_params: Argon2Params, other_params: Argon2Params
-) -> None:
+def test_rehash_detection(fast_params: Argon2Params, other_params: Argon2Params) -> None:
     key = generate_case_key()
     record = enroll_case_key(key, DEK, other_params, case_id=1)
     assert casekey.case_record_needs_rehash(record, fast_params)
@@ -211,9 +207,7 @@ def test_check_symbol_detects_single_errors(symbols: list[str]) -> None:
     for position in range(len(word)):
         for symbol in base32.ALPHABET[:4]:
             if symbol != word[position]:
-                assert not base32.has_valid_check(
-                    word[:position] + symbol + word[position + 1 :]
-                )
+                assert not base32.has_valid_check(word[:position] + symbol + word[position + 1 :])
 
 
 def test_dummy_check_is_always_false(fast_params: Argon2Params) -> None:

@@ -14,9 +14,7 @@ KEY = bytes(range(32))
 
 def test_round_trip() -> None:
     data = seal(KEY, b"laporan rahasia", case_id="case-1", kind=b"report")
-    assert (
-        open_sealed(KEY, data, case_id="case-1", kind=b"report") == b"laporan rahasia"
-    )
+    assert open_sealed(KEY, data, case_id="case-1", kind=b"report") == b"laporan rahasia"
 
 
 def test_format_and_overhead() -> None:

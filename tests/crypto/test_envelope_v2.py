@@ -22,18 +22,23 @@ def test_round_trip_and_version_byte() -> None:
     data = _seal()
     assert data[0] == envelope.VERSION_BOUND == 2
     assert len(data) == len(b"pesan petugas") + envelope.OVERHEAD
-    assert open_sealed(KEY, data, case_id="SPD-7K3Q9M", kind=b"message",
-                       binding=ROW) == b"pesan petugas"
+    assert (
+        open_sealed(KEY, data, case_id="SPD-7K3Q9M", kind=b"message", binding=ROW)
+        == b"pesan petugas"
+    )
 
 
-@pytest.mark.parametrize("other", [
-    Binding(bytes(range(1, 17)), "staff:7"),        # another row
-    Binding(bytes(range(16)), "reporter"),          # another author
-    Binding(bytes(range(16)), "staff:8"),           # another staff member
-    Binding(bytes(range(16)), "staff"),
-    Binding(bytes(range(16)), "staff:7", "x"),      # other row metadata
-    Binding(b"", "staff:7"),
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        Binding(bytes(range(1, 17)), "staff:7"),  # another row
+        Binding(bytes(range(16)), "reporter"),  # another author
+        Binding(bytes(range(16)), "staff:8"),  # another staff member
+        Binding(bytes(range(16)), "staff"),
+        Binding(bytes(range(16)), "staff:7", "x"),  # other row metadata
+        Binding(b"", "staff:7"),
+    ],
+)
 def test_any_other_binding_fails(other: Binding) -> None:
     with pytest.raises(DecryptionError):
         open_sealed(KEY, _seal(), case_id="SPD-7K3Q9M", kind=b"message", binding=other)
@@ -54,8 +59,13 @@ def test_no_downgrade_and_no_upgrade() -> None:
         open_sealed(KEY, _seal(), case_id="SPD-7K3Q9M", kind=b"message")
     # Relabelling the version byte does not help: the version is in the associated data.
     with pytest.raises(DecryptionError):
-        open_sealed(KEY, b"\x02" + v1[1:], case_id="SPD-7K3Q9M", kind=b"message",
-                    binding=Binding(b"", "reporter"))
+        open_sealed(
+            KEY,
+            b"\x02" + v1[1:],
+            case_id="SPD-7K3Q9M",
+            kind=b"message",
+            binding=Binding(b"", "reporter"),
+        )
     with pytest.raises(DecryptionError):
         open_sealed(KEY, b"\x01" + _seal()[1:], case_id="SPD-7K3Q9M", kind=b"message")
 

@@ -66,9 +66,7 @@ def test_wrong_passphrase(escrow_files: tuple[Path, Path, bytes]) -> None:
 def test_escrow_recovers_a_grant(escrow_files: tuple[Path, Path, bytes]) -> None:
     pub_path, _, private = escrow_files
     dek = os.urandom(32)
-    escrow_grant = grants.wrap_for_recipient(
-        dek, escrow.read_escrow_public(pub_path), case_id=1
-    )
+    escrow_grant = grants.wrap_for_recipient(dek, escrow.read_escrow_public(pub_path), case_id=1)
     staff_private, staff_public = grants.generate_keypair()
     regranted = grants.rewrap_grant(escrow_grant, private, staff_public, case_id=1)
     assert grants.unwrap_grant(regranted, staff_private, case_id=1) == dek

@@ -57,9 +57,7 @@ def test_rewrap_for_another_recipient() -> None:
     escrow_private, escrow_public = grants.generate_keypair()
     staff_private, staff_public = grants.generate_keypair()
     escrow_grant = grants.wrap_for_recipient(DEK, escrow_public, case_id=3)
-    new_grant = grants.rewrap_grant(
-        escrow_grant, escrow_private, staff_public, case_id=3
-    )
+    new_grant = grants.rewrap_grant(escrow_grant, escrow_private, staff_public, case_id=3)
     assert grants.unwrap_grant(new_grant, staff_private, case_id=3) == DEK
     with pytest.raises(DecryptionError):
         grants.unwrap_grant(new_grant, escrow_private, case_id=3)

@@ -12,9 +12,7 @@ PASSWORD = "kata-sandi yang panjang 123"
 
 def test_create_and_unlock(fast_params: Argon2Params) -> None:
     material = staff.create_staff_keys(PASSWORD, fast_params, account_id=5)
-    private = staff.unlock_private_key(
-        material.wrapped_private_key, PASSWORD, account_id=5
-    )
+    private = staff.unlock_private_key(material.wrapped_private_key, PASSWORD, account_id=5)
     assert grants.public_from_private(private) == material.public_key
     assert private not in material.wrapped_private_key
     assert staff.verify_password(material.password_hash, PASSWORD)
@@ -62,18 +60,12 @@ def test_grant_survives_password_change(fast_params: Argon2Params) -> None:
     material = staff.create_staff_keys(PASSWORD, fast_params, account_id=3)
     dek = bytes(range(32))
     grant = grants.wrap_for_recipient(dek, material.public_key, case_id=9)
-    changed = staff.change_password(
-        material, PASSWORD, "new password!", fast_params, account_id=3
-    )
-    private = staff.unlock_private_key(
-        changed.wrapped_private_key, "new password!", account_id=3
-    )
+    changed = staff.change_password(material, PASSWORD, "new password!", fast_params, account_id=3)
+    private = staff.unlock_private_key(changed.wrapped_private_key, "new password!", account_id=3)
     assert grants.unwrap_grant(grant, private, case_id=9) == dek
 
 
-def test_rehash_and_rewrap_detection(
-    fast_params: Argon2Params, other_params: Argon2Params
-) -> None:
+def test_rehash_and_rewrap_detection(fast_params: Argon2Params, other_params: Argon2Params) -> None:
     material = staff.create_staff_keys(PASSWORD, fast_params, account_id=4)
     assert not staff.password_needs_rehash(material.password_hash, fast_params)
     assert staff.password_needs_rehash(material.password_hash, other_params)
@@ -88,9 +80,7 @@ def test_unlock_uses_stored_parameters(
     # Raising the configured cost must not lock out existing accounts.
     material = staff.create_staff_keys(PASSWORD, other_params, account_id=4)
     assert pwbox.read_params(material.wrapped_private_key) == other_params
-    assert staff.unlock_private_key(
-        material.wrapped_private_key, PASSWORD, account_id=4
-    )
+    assert staff.unlock_private_key(material.wrapped_private_key, PASSWORD, account_id=4)
     assert staff.verify_password(material.password_hash, PASSWORD)
 
 
@@ -98,9 +88,7 @@ def test_unicode_normalization(fast_params: Argon2Params) -> None:
     composed = "caf\u00e9 password"
     decomposed = "cafe\u0301 password"
     material = staff.create_staff_keys(composed, fast_params, account_id=1)
-    assert staff.unlock_private_key(
-        material.wrapped_private_key, decomposed, account_id=1
-    )
+    assert staff.unlock_private_key(material.wrapped_private_key, decomposed, account_id=1)
     assert staff.verify_password(material.password_hash, decomposed)
 
 
@@ -119,9 +107,7 @@ def test_repr_hides_secrets(fast_params: Argon2Params) -> None:
 def test_password_not_in_error_message(fast_params: Argon2Params) -> None:
     material = staff.create_staff_keys(PASSWORD, fast_params, account_id=1)
     with pytest.raises(WrongPasswordError) as info:
-        staff.unlock_private_key(
-            material.wrapped_private_key, "secret-guess-XYZ", account_id=1
-        )
+        staff.unlock_private_key(material.wrapped_private_key, "secret-guess-XYZ", account_id=1)
     assert "secret-guess-XYZ" not in str(info.value)
     assert info.value.__cause__ is None and info.value.__suppress_context__
 

@@ -35,9 +35,7 @@ def test_padded_sizes_hide_exact_length() -> None:
     sizes = {len(encrypt(bytes(n), pad=True)) for n in (C, C + 1, 2 * C - 1)}
     assert sizes == {stream.HEADER_SIZE + 2 * stream.RECORD_SIZE}
     for n in (0, 5, C, 3 * C + 5):
-        assert (
-            len(encrypt(bytes(n), pad=True)) - stream.HEADER_SIZE
-        ) % stream.RECORD_SIZE == 0
+        assert (len(encrypt(bytes(n), pad=True)) - stream.HEADER_SIZE) % stream.RECORD_SIZE == 0
 
 
 def test_padme() -> None:
@@ -173,8 +171,7 @@ def test_encrypt_stream_helper() -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     cuts=st.lists(st.integers(min_value=0, max_value=3 * C + 2), max_size=6),
-    kinds=st.lists(st.sampled_from(["bytes", "bytearray", "memoryview"]), min_size=7,
-                   max_size=7),
+    kinds=st.lists(st.sampled_from(["bytes", "bytearray", "memoryview"]), min_size=7, max_size=7),
     pad=st.booleans(),
 )
 def test_split_and_buffer_type_do_not_change_output(
@@ -192,7 +189,12 @@ def test_split_and_buffer_type_do_not_change_output(
     with StreamEncryptor(sink, KEY, pad=pad, _nonce_prefix=prefix) as enc:
         for (start, end), kind in zip(itertools.pairwise(bounds), kinds, strict=False):
             piece = bytearray(data[start:end])
-            enc.write(bytes(piece) if kind == "bytes" else
-                      piece if kind == "bytearray" else memoryview(piece))
+            enc.write(
+                bytes(piece)
+                if kind == "bytes"
+                else piece
+                if kind == "bytearray"
+                else memoryview(piece)
+            )
             piece[:] = bytes(len(piece))  # the caller reuses its buffer
     assert sink.getvalue() == reference.getvalue()

@@ -13,9 +13,7 @@ from tests.crypto._util import KEY, C, decrypt, encrypt, flip_each_byte, records
 
 
 @pytest.mark.parametrize("pad", [False, True])
-def test_every_flipped_byte_of_a_small_stream_is_rejected(
-    small_chunks: int, pad: bool
-) -> None:
+def test_every_flipped_byte_of_a_small_stream_is_rejected(small_chunks: int, pad: bool) -> None:
     data = bytes(range(small_chunks * 2 + 10))
     blob = encrypt(data, pad=pad)
     assert len(records(blob)[1]) >= 3

@@ -33,9 +33,7 @@ h = bytes.fromhex
 
 
 def _params(values: list[int]) -> Argon2Params:
-    return Argon2Params(
-        time_cost=values[0], memory_cost=values[1], parallelism=values[2]
-    )
+    return Argon2Params(time_cost=values[0], memory_cost=values[1], parallelism=values[2])
 
 
 def test_envelope_vector() -> None:
@@ -46,17 +44,9 @@ def test_envelope_vector() -> None:
     )
     assert out.hex() == v["ciphertext"]
     cid = v["case_id"].encode()
-    aad = (
-        b"sipadu-envelope"
-        + bytes((1, len(kind)))
-        + kind
-        + struct.pack(">H", len(cid))
-        + cid
-    )
+    aad = b"sipadu-envelope" + bytes((1, len(kind))) + kind + struct.pack(">H", len(cid)) + cid
     independent = (
-        b"\x01"
-        + h(v["nonce"])
-        + AESGCM(h(v["key"])).encrypt(h(v["nonce"]), h(v["plaintext"]), aad)
+        b"\x01" + h(v["nonce"]) + AESGCM(h(v["key"])).encrypt(h(v["nonce"]), h(v["plaintext"]), aad)
     )
     assert independent.hex() == v["ciphertext"]
     assert envelope.open_sealed(h(v["key"]), out, case_id=v["case_id"], kind=kind) == h(
@@ -66,10 +56,7 @@ def test_envelope_vector() -> None:
 
 def test_grant_vector() -> None:
     v = VECTORS["grant"]
-    assert (
-        grants.public_from_private(h(v["recipient_private"])).hex()
-        == v["recipient_public"]
-    )
+    assert grants.public_from_private(h(v["recipient_private"])).hex() == v["recipient_public"]
     out = grants._wrap_with(
         h(v["ephemeral_private"]),
         h(v["nonce"]),
@@ -78,24 +65,16 @@ def test_grant_vector() -> None:
         v["case_id"],
     )
     assert out.hex() == v["grant"]
-    assert grants.unwrap_grant(
-        out, h(v["recipient_private"]), case_id=v["case_id"]
-    ) == h(v["dek"])
+    assert grants.unwrap_grant(out, h(v["recipient_private"]), case_id=v["case_id"]) == h(v["dek"])
 
     eph = X25519PrivateKey.from_private_bytes(h(v["ephemeral_private"]))
     eph_pub = eph.public_key().public_bytes_raw()
     shared = eph.exchange(X25519PublicKey.from_public_bytes(h(v["recipient_public"])))
     cid = str(v["case_id"]).encode()
     info = (
-        b"sipadu-grant-v1"
-        + struct.pack(">H", len(cid))
-        + cid
-        + eph_pub
-        + h(v["recipient_public"])
+        b"sipadu-grant-v1" + struct.pack(">H", len(cid)) + cid + eph_pub + h(v["recipient_public"])
     )
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
-        shared
-    )
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(shared)
     header = b"\x01" + eph_pub
     ct = AESGCM(key).encrypt(h(v["nonce"]), h(v["dek"]), header + cid)
     assert (header + h(v["nonce"]) + ct).hex() == v["grant"]
@@ -104,9 +83,7 @@ def test_grant_vector() -> None:
 def _encrypt(data: bytes, pad: bool) -> bytes:
     v = VECTORS["stream"]
     sink = io.BytesIO()
-    enc = stream.StreamEncryptor(
-        sink, h(v["key"]), pad=pad, _nonce_prefix=h(v["nonce_prefix"])
-    )
+    enc = stream.StreamEncryptor(sink, h(v["key"]), pad=pad, _nonce_prefix=h(v["nonce_prefix"]))
     enc.write(data)
     enc.close()
     return sink.getvalue()
@@ -117,9 +94,7 @@ def test_stream_vectors() -> None:
     big = bytes(i & 0xFF for i in range(2 * 65536 + 3))
     assert _encrypt(b"hello", False).hex() == v["hello_unpadded"]
     assert _encrypt(b"", False).hex() == v["empty_unpadded"]
-    assert (
-        hashlib.sha256(_encrypt(b"hello", True)).hexdigest() == v["hello_padded_sha256"]
-    )
+    assert hashlib.sha256(_encrypt(b"hello", True)).hexdigest() == v["hello_padded_sha256"]
     assert hashlib.sha256(_encrypt(big, False)).hexdigest() == v["big_unpadded_sha256"]
     assert hashlib.sha256(_encrypt(big, True)).hexdigest() == v["big_padded_sha256"]
 
@@ -168,14 +143,24 @@ def test_envelope_v2_vectors() -> None:
         )
         assert out.hex() == v["ciphertext"]
         aad = (
-            b"sipadu-envelope" + bytes((2, len(kind))) + kind
-            + struct.pack(">H", len(cid)) + cid
-            + bytes((len(record),)) + record + bytes((len(author),)) + author
-            + struct.pack(">H", len(detail)) + detail
+            b"sipadu-envelope"
+            + bytes((2, len(kind)))
+            + kind
+            + struct.pack(">H", len(cid))
+            + cid
+            + bytes((len(record),))
+            + record
+            + bytes((len(author),))
+            + author
+            + struct.pack(">H", len(detail))
+            + detail
         )
-        independent = b"\x02" + h(v["nonce"]) + AESGCM(h(v["key"])).encrypt(
-            h(v["nonce"]), h(v["plaintext"]), aad
+        independent = (
+            b"\x02"
+            + h(v["nonce"])
+            + AESGCM(h(v["key"])).encrypt(h(v["nonce"]), h(v["plaintext"]), aad)
         )
         assert independent.hex() == v["ciphertext"]
-        assert envelope.open_sealed(h(v["key"]), out, case_id=v["case_id"], kind=kind,
-                                    binding=binding) == h(v["plaintext"])
+        assert envelope.open_sealed(
+            h(v["key"]), out, case_id=v["case_id"], kind=kind, binding=binding
+        ) == h(v["plaintext"])

@@ -35,8 +35,14 @@ if TYPE_CHECKING:
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = Path(os.environ.get("SIPADU_E2E_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 STARTUP_SECONDS = 60
 
@@ -76,8 +82,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"sipadu serve did not answer within {STARTUP_SECONDS}s:\n"
-                       f"{log.read_text()}")
+    raise RuntimeError(f"sipadu serve did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -97,12 +102,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     root = tmp_path_factory.mktemp("live")
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
     port = _free_port()
-    env.update({
-        "SIPADU_INSTANCE_DIR": str(root / "instance"),
-        "SIPADU_KEYS_DIR": str(root / "keys"),
-        "SIPADU_DATABASE_URL": f"sqlite:///{root / 'sipadu.sqlite3'}",
-        "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
-    })
+    env.update(
+        {
+            "SIPADU_INSTANCE_DIR": str(root / "instance"),
+            "SIPADU_KEYS_DIR": str(root / "keys"),
+            "SIPADU_DATABASE_URL": f"sqlite:///{root / 'sipadu.sqlite3'}",
+            "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
     # A ready escrow public key spares each module init's deliberately slow 256 MiB sealing;
     # creating the escrow key is tested in tests/escrow/.
     _seed_escrow_public(root / "keys")
@@ -112,7 +119,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [SIPADU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -128,11 +138,12 @@ def playwright() -> Iterator[Playwright]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the Python package `playwright` is not installed "
-                     "(pip install -e '.[dev]')")
+        _unavailable("the Python package `playwright` is not installed (pip install -e '.[dev]')")
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(f"Chromium is not installed at {CHROMIUM} "
-                     "(apt-get install chromium, or set SIPADU_E2E_CHROMIUM)")
+        _unavailable(
+            f"Chromium is not installed at {CHROMIUM} "
+            "(apt-get install chromium, or set SIPADU_E2E_CHROMIUM)"
+        )
     with sync_playwright() as instance:
         yield instance
 
@@ -141,8 +152,9 @@ def playwright() -> Iterator[Playwright]:
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Headless system Chromium; launch() gives it a fresh temporary profile."""
     try:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=CHROMIUM_ARGS, headless=True)
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
     except Exception as error:  # any launch failure is an environment problem
         _unavailable(f"Chromium at {CHROMIUM} did not start: {error}")
         raise
@@ -161,8 +173,9 @@ def make_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[..
     contexts: list[BrowserContext] = []
 
     def factory(*, javascript: bool = False, **options: Any) -> Page:
-        context = browser.new_context(java_script_enabled=javascript,
-                                      base_url=live_server.url, **options)
+        context = browser.new_context(
+            java_script_enabled=javascript, base_url=live_server.url, **options
+        )
         blocked: list[str] = []
         _FOREIGN[context] = blocked
 
@@ -192,4 +205,3 @@ def page(make_page: Callable[..., Page]) -> Page:
 def js_page(make_page: Callable[..., Page]) -> Page:
     """A page with JavaScript enabled (staff pages may use it; reporter pages must not)."""
     return make_page(javascript=True)
-

@@ -18,11 +18,21 @@ FormValue = str | int | bool | Path | Sequence[Path] | Sequence[str]
 
 
 def run_sipadu(
-    env: Mapping[str, str], *args: str, input: str | None = None, timeout: float = 120,
+    env: Mapping[str, str],
+    *args: str,
+    input: str | None = None,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``sipadu ARGS`` against the live server's instance (its env), never raising."""
-    return subprocess.run([SIPADU, *args], env=dict(env), input=input, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [SIPADU, *args],
+        env=dict(env),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def fill_form(page: Page, data: Mapping[str, FormValue], *, form: str = "form") -> None:

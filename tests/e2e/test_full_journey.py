@@ -38,8 +38,9 @@ def _enrol(page: Page, password: str, secret: str) -> pyotp.TOTP:
     return totp
 
 
-def test_setup_report_reply_and_read(make_page: Callable[..., Page],
-                                     live_server: LiveServer, tmp_path: Path) -> None:
+def test_setup_report_reply_and_read(
+    make_page: Callable[..., Page], live_server: LiveServer, tmp_path: Path
+) -> None:
     # 1. First run: the administrator from the printed one-time link, with TOTP enrolment.
     admin = make_page()
     admin.goto("/bahasa/en")
@@ -53,8 +54,11 @@ def test_setup_report_reply_and_read(make_page: Callable[..., Page],
     # 2. The admin creates a supervisor (no password: a one-time setup link); its owner
     #    chooses the password and enrols; the escrow holder approves this first supervisor.
     admin.goto("/admin/")
-    fill_form(admin, {"username": "verifikator", "role": "supervisor"},
-              form='form[action$="/admin/accounts"]')
+    fill_form(
+        admin,
+        {"username": "verifikator", "role": "supervisor"},
+        form='form[action$="/admin/accounts"]',
+    )
     admin.get_by_role("button", name="Create account").click()
     admin.wait_for_load_state()
     link = admin.locator("#setup-link").inner_text().strip()
@@ -65,26 +69,36 @@ def test_setup_report_reply_and_read(make_page: Callable[..., Page],
     staff.get_by_role("button", name="Save password").click()
     staff.wait_for_load_state()
     assert staff.url.endswith("/staff/enrol")
-    _enrol(staff, SUPERVISOR_PASSWORD, staff.locator("#totp-secret").inner_text()
-           .replace(" ", ""))
+    _enrol(staff, SUPERVISOR_PASSWORD, staff.locator("#totp-secret").inner_text().replace(" ", ""))
     assert staff.url.endswith("/staff/")
     escrow_file = tmp_path / "escrow.key"
     write_escrow_private(escrow_file, seeded_escrow_private(), ESCROW_PASSPHRASE)
-    approved = run_sipadu(live_server.env, "escrow", "approve", "--to", "verifikator",
-                          "--key", str(escrow_file), "--passphrase-stdin",
-                          input=ESCROW_PASSPHRASE + "\n")
+    approved = run_sipadu(
+        live_server.env,
+        "escrow",
+        "approve",
+        "--to",
+        "verifikator",
+        "--key",
+        str(escrow_file),
+        "--passphrase-stdin",
+        input=ESCROW_PASSPHRASE + "\n",
+    )
     assert approved.returncode == 0, approved.stderr
 
     # 3. A reporter files a report (no JavaScript) and keeps the key.
     reporter = make_page()
     reporter.goto("/laporan")
-    fill_form(reporter, {"category": "gratifikasi",
-                         "what": "Pejabat menerima bingkisan dari calon rekanan."},
-              form="form.report-form")
+    fill_form(
+        reporter,
+        {"category": "gratifikasi", "what": "Pejabat menerima bingkisan dari calon rekanan."},
+        form="form.report-form",
+    )
     reporter.get_by_role("button", name="Kirim laporan").click()
     reporter.wait_for_load_state()
-    match = KEY_RE.search(reporter.locator("#case-key").inner_text().replace(" ", "")
-                          .replace("\n", ""))
+    match = KEY_RE.search(
+        reporter.locator("#case-key").inner_text().replace(" ", "").replace("\n", "")
+    )
     assert match
     key = match.group(0)
     code = key[:10]

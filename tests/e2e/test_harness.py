@@ -33,8 +33,17 @@ def test_fill_form_without_javascript(page: Page, tmp_path: Path) -> None:
     evidence = tmp_path / "bukti.txt"
     evidence.write_text("bukti")
     page.set_content(FORM)
-    fill_form(page, {"title": "Judul", "what": "Kronologi\nbaris dua", "category": "pungli",
-                     "agree": True, "elsewhere": "no", "attachments": [evidence, evidence]})
+    fill_form(
+        page,
+        {
+            "title": "Judul",
+            "what": "Kronologi\nbaris dua",
+            "category": "pungli",
+            "agree": True,
+            "elsewhere": "no",
+            "attachments": [evidence, evidence],
+        },
+    )
     assert page.input_value('[name="title"]') == "Judul"
     assert page.input_value('[name="what"]') == "Kronologi\nbaris dua"
     assert page.input_value('[name="category"]') == "pungli"
@@ -57,7 +66,9 @@ def test_js_page_runs_scripts_and_page_does_not(page: Page, js_page: Page) -> No
 def test_other_origins_are_refused_and_recorded(page: Page, live_server: LiveServer) -> None:
     # about:blank, not a SIPADU page: its Content-Security-Policy would block the image
     # before the request reached the guard.
-    page.set_content('<img src="http://tracker.invalid/pixel.png" alt="">'
-                     f'<img src="{live_server.url}/static/css/sipadu.css" alt="">')
+    page.set_content(
+        '<img src="http://tracker.invalid/pixel.png" alt="">'
+        f'<img src="{live_server.url}/static/css/sipadu.css" alt="">'
+    )
     page.wait_for_load_state("networkidle")
     assert foreign_requests(page) == ["http://tracker.invalid/pixel.png"]

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real server + browser
 
 
-def test_landing_in_indonesian_then_english(page: Page, live_server: LiveServer,
-                                            tmp_path: Path) -> None:
+def test_landing_in_indonesian_then_english(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
     response = page.goto("/")
     assert response is not None and response.status == 200
     assert page.locator("html").get_attribute("lang") == "id"

@@ -24,11 +24,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real server + browser
 KEY_RE = re.compile(r"SPD-[0-9A-Z]{6}(?:-[0-9A-Z]{5}){4}-[0-9A-Z]")
 
 
-def test_report_with_file_then_follow_up(page: Page, live_server: LiveServer,
-                                         tmp_path: Path) -> None:
-    created = run_sipadu(live_server.env, "account", "create", "--username", "verifikator",
-                         "--role", "supervisor", "--password-stdin",
-                         input="pohon-kelapa-di-pantai-utara\n")
+def test_report_with_file_then_follow_up(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    created = run_sipadu(
+        live_server.env,
+        "account",
+        "create",
+        "--username",
+        "verifikator",
+        "--role",
+        "supervisor",
+        "--password-stdin",
+        input="pohon-kelapa-di-pantai-utara\n",
+    )
     assert created.returncode == 0, created.stderr
     photo = tmp_path / "foto.jpg"
     photo.write_bytes(jpeg_with_metadata())
@@ -38,8 +47,16 @@ def test_report_with_file_then_follow_up(page: Page, live_server: LiveServer,
     page.get_by_role("link", name="Buat laporan").click()
     page.wait_for_load_state()
     assert page.url == live_server.url + "/laporan"
-    fill_form(page, {"category": "pungli", "what": "Petugas loket meminta uang tambahan.",
-                     "amount": "250.000", "attachments": photo}, form="form.report-form")
+    fill_form(
+        page,
+        {
+            "category": "pungli",
+            "what": "Petugas loket meminta uang tambahan.",
+            "amount": "250.000",
+            "attachments": photo,
+        },
+        form="form.report-form",
+    )
     page.get_by_role("button", name="Kirim laporan").click()
     page.wait_for_load_state()
     page.screenshot(path=str(shots / "case-key.png"), full_page=True)

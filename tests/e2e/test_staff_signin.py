@@ -56,8 +56,7 @@ def test_first_run_enrolment_login_and_logout(page: Page, live_server: LiveServe
 
     # Sign in again with the next code (the enrolment code cannot be replayed).
     page.goto("/staff/login")
-    fill_form(page, {"username": "kepala", "password": PASSWORD,
-                     "totp": totp.at(time.time() + 30)})
+    fill_form(page, {"username": "kepala", "password": PASSWORD, "totp": totp.at(time.time() + 30)})
     page.get_by_role("button", name="Sign in").click()
     assert page.url.endswith("/staff/")
     assert foreign_requests(page) == []

@@ -58,17 +58,49 @@ def test_escrow_grant_recovers_a_case(tmp_path: Path, database: Database) -> Non
         db.commit()
         code = case.code
 
-    wrong = subprocess.run([SIPADU, "escrow", "grant", "--case", code, "--to",
-                            "pemeriksa-baru", "--key", str(private_path), "--passphrase-stdin"],
-                           input="bukan-frasa-sandi-yang-benar\n", env=env, text=True,
-                           capture_output=True, timeout=120, check=False)
+    wrong = subprocess.run(
+        [
+            SIPADU,
+            "escrow",
+            "grant",
+            "--case",
+            code,
+            "--to",
+            "pemeriksa-baru",
+            "--key",
+            str(private_path),
+            "--passphrase-stdin",
+        ],
+        input="bukan-frasa-sandi-yang-benar\n",
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert wrong.returncode != 0 and "WrongPassphraseError" in wrong.stderr
     assert "Traceback" not in wrong.stderr
 
-    result = subprocess.run([SIPADU, "escrow", "grant", "--case", code.lower(), "--to",
-                             "pemeriksa-baru", "--key", str(private_path), "--passphrase-stdin"],
-                            input=passphrase + "\n", env=env, text=True, capture_output=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [
+            SIPADU,
+            "escrow",
+            "grant",
+            "--case",
+            code.lower(),
+            "--to",
+            "pemeriksa-baru",
+            "--key",
+            str(private_path),
+            "--passphrase-stdin",
+        ],
+        input=passphrase + "\n",
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     with app.app_context():
         db = db_session()
@@ -84,8 +116,24 @@ def test_escrow_grant_recovers_a_case(tmp_path: Path, database: Database) -> Non
 
 def test_grant_refuses_unknown_case_and_user(tmp_path: Path, sqlite_database: Database) -> None:
     env, passphrase, private_path = _init(tmp_path, sqlite_database)
-    result = subprocess.run([SIPADU, "escrow", "grant", "--case", "SPD-000000", "--to", "x",
-                             "--key", str(private_path), "--passphrase-stdin"],
-                            input=passphrase + "\n", env=env, text=True, capture_output=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [
+            SIPADU,
+            "escrow",
+            "grant",
+            "--case",
+            "SPD-000000",
+            "--to",
+            "x",
+            "--key",
+            str(private_path),
+            "--passphrase-stdin",
+        ],
+        input=passphrase + "\n",
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode != 0 and "no case with code SPD-000000" in result.stderr

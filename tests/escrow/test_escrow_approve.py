@@ -43,24 +43,29 @@ def escrow_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def _waiting_supervisor(app: Flask, name: str) -> None:
     with app.app_context():
         db = db_session()
-        link = create_pending_account(db, name, "supervisor", actor="cli",
-                                      audit_key=audit_key(app))
+        link = create_pending_account(db, name, "supervisor", actor="cli", audit_key=audit_key(app))
         db.commit()
-        account = complete_setup(db, link.token, "sawah-hijau-pagi-7",
-                                 params=current_settings(app).argon2,
-                                 audit_key=audit_key(app))
+        account = complete_setup(
+            db,
+            link.token,
+            "sawah-hijau-pagi-7",
+            params=current_settings(app).argon2,
+            audit_key=audit_key(app),
+        )
         account.totp_confirmed = True
         db.commit()
 
 
 def _approve(app: Flask, name: str, key: Path, passphrase: str = PASSPHRASE):  # type: ignore[no-untyped-def]
-    return app.test_cli_runner().invoke(args=[
-        "escrow", "approve", "--to", name, "--key", str(key), "--passphrase-stdin"],
-        input=passphrase + "\n")
+    return app.test_cli_runner().invoke(
+        args=["escrow", "approve", "--to", name, "--key", str(key), "--passphrase-stdin"],
+        input=passphrase + "\n",
+    )
 
 
 def test_escrow_approves_the_first_supervisor_only_with_this_instances_key(
-        app: Flask, escrow_files: tuple[Path, Path]) -> None:
+    app: Flask, escrow_files: tuple[Path, Path]
+) -> None:
     ours, foreign = escrow_files
     _waiting_supervisor(app, "pertama")
     assert _approve(app, "pertama", foreign).exit_code != 0
@@ -81,27 +86,33 @@ def test_escrow_approves_the_first_supervisor_only_with_this_instances_key(
 
 
 def test_escrow_does_not_approve_an_admin_or_an_unfinished_account(
-        app: Flask, escrow_files: tuple[Path, Path]) -> None:
+    app: Flask, escrow_files: tuple[Path, Path]
+) -> None:
     with app.app_context():
         admin = enrolled(app, db_session(), "admin")
     assert _approve(app, admin.username, escrow_files[0]).exit_code != 0
 
 
 def test_approve_says_a_wrong_passphrase_plainly_and_names_unreadable_cases_only_if_any(
-        app: Flask, escrow_files: tuple[Path, Path]) -> None:
+    app: Flask, escrow_files: tuple[Path, Path]
+) -> None:
     ours, _ = escrow_files
     _waiting_supervisor(app, "pertama")
     wrong = _approve(app, "pertama", ours, "salah-sandi")
     assert wrong.exit_code != 0
-    assert "passphrase does not unlock" in wrong.output and "WrongPassphraseError" not in \
-        wrong.output and "Traceback" not in wrong.output
+    assert (
+        "passphrase does not unlock" in wrong.output
+        and "WrongPassphraseError" not in wrong.output
+        and "Traceback" not in wrong.output
+    )
     done = _approve(app, "pertama", ours)
     assert done.exit_code == 0 and "is approved" in done.output
     assert "nobody can read" not in done.output and "escrow grant" not in done.output
 
 
 def test_approve_names_the_open_cases_nobody_can_read(
-        app: Flask, escrow_files: tuple[Path, Path]) -> None:
+    app: Flask, escrow_files: tuple[Path, Path]
+) -> None:
     ours, _ = escrow_files
     with app.app_context():  # the only reader leaves: only the escrow key opens the case
         db = db_session()
@@ -112,5 +123,6 @@ def test_approve_names_the_open_cases_nobody_can_read(
     _waiting_supervisor(app, "pertama")
     done = _approve(app, "pertama", ours)
     assert done.exit_code == 0
-    assert "1 open case(s) nobody can read: sipadu escrow grant --all-open --to pertama" in \
-        done.output
+    assert (
+        "1 open case(s) nobody can read: sipadu escrow grant --all-open --to pertama" in done.output
+    )

@@ -28,8 +28,9 @@ UNREACHABLE_SQLITE = "/nonexistent-sipadu-outage/sipadu.sqlite3"
 @pytest.fixture
 def settings(tmp_path: Path, database: Database) -> Settings:
     """Fault tests post often: rate limits off."""
-    return make_settings(tmp_path, database, rate_limits_enabled=False,
-                         max_file_bytes=256 * 1024, max_files=3)
+    return make_settings(
+        tmp_path, database, rate_limits_enabled=False, max_file_bytes=256 * 1024, max_files=3
+    )
 
 
 @pytest.fixture
@@ -58,8 +59,7 @@ def database_outage(app: Flask) -> Iterator[None]:
     """
     port = closed_port()
 
-    def _redirect(dialect: Any, _record: Any, cargs: list[Any],
-                  cparams: dict[str, Any]) -> None:
+    def _redirect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
         if dialect.name == "sqlite":
             cargs[:] = [UNREACHABLE_SQLITE]
         else:
@@ -84,8 +84,10 @@ def connections_redirected(app: Flask, redirect: Callable[..., None]) -> Iterato
 
 def report_multipart(text: str, payload: bytes = b"bukti " * 2000) -> dict[str, Any]:
     """An API multipart report with one attachment."""
-    return {"report": json.dumps({"category": "pungli", "what": text}),
-            "attachments": [(io.BytesIO(payload), "bukti.txt")]}
+    return {
+        "report": json.dumps({"category": "pungli", "what": text}),
+        "attachments": [(io.BytesIO(payload), "bukti.txt")],
+    }
 
 
 def stored_state(app: Flask) -> tuple[int, int, int, set[str], set[str]]:
@@ -97,6 +99,7 @@ def stored_state(app: Flask) -> tuple[int, int, int, set[str], set[str]]:
         cases = db.scalar(select(func.count()).select_from(Case)) or 0
         files = set(db.scalars(select(Attachment.blob_id)))
         events = (db.scalar(select(func.count()).select_from(AuditEvent)) or 0) + (
-            db.scalar(select(func.count()).select_from(AuditQueueEntry)) or 0)
+            db.scalar(select(func.count()).select_from(AuditQueueEntry)) or 0
+        )
     on_disk = {p.name for p in Path(store.root).iterdir() if not p.name.startswith("tmp-")}
     return cases, len(files), events, files, on_disk

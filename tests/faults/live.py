@@ -51,8 +51,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http_get(url: str, headers: dict[str, str] | None = None,
-             timeout: float = 10) -> tuple[int, bytes]:
+def http_get(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 10
+) -> tuple[int, bytes]:
     """(status, body) of a GET, HTTP errors included."""
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (loopback)
     try:
@@ -79,27 +80,40 @@ def wait_until_up(server_url: str, process: subprocess.Popen[bytes], log: Path) 
 def instance_env(root: Path, port: int, database_url: str) -> dict[str, str]:
     """The environment of a test instance in ``root`` (no inherited ``SIPADU_*``)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
-    env.update({
-        "SIPADU_INSTANCE_DIR": str(root / "instance"),
-        "SIPADU_KEYS_DIR": str(root / "keys"),
-        "SIPADU_DATABASE_URL": database_url,
-        "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
-        "SIPADU_RATE_LIMITS_ENABLED": "false",
-    })
+    env.update(
+        {
+            "SIPADU_INSTANCE_DIR": str(root / "instance"),
+            "SIPADU_KEYS_DIR": str(root / "keys"),
+            "SIPADU_DATABASE_URL": database_url,
+            "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
+            "SIPADU_RATE_LIMITS_ENABLED": "false",
+        }
+    )
     return env
 
 
 def _initialise(env: dict[str, str]) -> None:
     initialised = run_sipadu(env, "init")
     assert initialised.returncode == 0, initialised.stderr
-    created = run_sipadu(env, "account", "create", "--username", "verifikator", "--role",
-                         "supervisor", "--password-stdin", "--json", input=SUPERVISOR_PASSWORD)
+    created = run_sipadu(
+        env,
+        "account",
+        "create",
+        "--username",
+        "verifikator",
+        "--role",
+        "supervisor",
+        "--password-stdin",
+        "--json",
+        input=SUPERVISOR_PASSWORD,
+    )
     assert created.returncode == 0, created.stderr
 
 
 @contextmanager
-def serving(root: Path, database_url: str, workers: int = 1,
-            extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+def serving(
+    root: Path, database_url: str, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """``sipadu init``, a supervisor, then ``sipadu serve --workers N`` on 127.0.0.1."""
     port = free_port()
     env = instance_env(root, port, database_url)
@@ -109,7 +123,11 @@ def serving(root: Path, database_url: str, workers: int = 1,
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [SIPADU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, process, log)

@@ -44,8 +44,9 @@ def _bin_dir() -> Path | None:
         return Path(found).resolve().parent
     installed = [Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/pg_ctl")]
     # /usr/lib/postgresql/<major>/bin: the highest major version.
-    installed.sort(key=lambda bin_dir: int(bin_dir.parent.name) if bin_dir.parent.name.isdigit()
-                   else 0)
+    installed.sort(
+        key=lambda bin_dir: int(bin_dir.parent.name) if bin_dir.parent.name.isdigit() else 0
+    )
     return installed[-1] if installed else None
 
 
@@ -86,8 +87,9 @@ class PgCluster:
         command = [str(self.bin_dir / args[0]), *args[1:]]
         if os.geteuid() == 0:
             command = ["runuser", "-u", self.account.pw_name, "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True,
-                              timeout=COMMAND_SECONDS, check=False)
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=COMMAND_SECONDS, check=False
+        )
         if done.returncode != 0:
             raise ClusterSetupError(f"{' '.join(args[:2])} failed: {done.stderr[-2000:]}")
         return done
@@ -98,15 +100,38 @@ class PgCluster:
         for path in (self.root, self.socket_dir):
             os.chown(path, self.account.pw_uid, self.account.pw_gid)
         # --no-sync: only initdb's own files; the running server still fsyncs every commit.
-        self._run("initdb", "-D", str(self.data), "-U", self.account.pw_name, "-A", "trust",
-                  "-E", "UTF8", "--no-sync")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            self.account.pw_name,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
-        options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
-                   "-c max_connections=60")
-        self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w",
-                  "-t", "60", "-o", options)
+        options = (
+            f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
+            "-c max_connections=60"
+        )
+        self._run(
+            "pg_ctl",
+            "start",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+        )
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server: ``fast`` as a service restart does, ``immediate`` as a crash."""
@@ -118,8 +143,14 @@ class PgCluster:
 
     def create_database(self) -> None:
         """The empty database SIPADU will use."""
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=self.account.pw_name,
-                             dbname="postgres", autocommit=True, connect_timeout=10) as admin:
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user=self.account.pw_name,
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=10,
+        ) as admin:
             admin.execute(f'CREATE DATABASE "{DATABASE}"')
 
 

@@ -29,18 +29,27 @@ def _auth(key: str) -> dict[str, str]:
 def test_outage_gives_503_then_recovers(ready: Ready, caplog: pytest.LogCaptureFixture) -> None:
     app: Flask = ready.app
     client = app.test_client()
-    before = client.post("/api/v1/reports", data=report_multipart("Sebelum gangguan."),
-                         content_type="multipart/form-data")
+    before = client.post(
+        "/api/v1/reports",
+        data=report_multipart("Sebelum gangguan."),
+        content_type="multipart/form-data",
+    )
     assert before.status_code == 201
     key = before.get_json()["case_key"]
     hidden = csrf_from(client.get("/laporan"))
     state = stored_state(app)
 
     with caplog.at_level(logging.WARNING), database_outage(app):
-        page = client.post("/laporan", content_type="multipart/form-data", data={
-            **hidden, **BASE_REPORT, "attachments": [(io.BytesIO(b"x" * 5000), "a.txt")]})
-        api = client.post("/api/v1/reports", data=report_multipart("Saat gangguan."),
-                          content_type="multipart/form-data")
+        page = client.post(
+            "/laporan",
+            content_type="multipart/form-data",
+            data={**hidden, **BASE_REPORT, "attachments": [(io.BytesIO(b"x" * 5000), "a.txt")]},
+        )
+        api = client.post(
+            "/api/v1/reports",
+            data=report_multipart("Saat gangguan."),
+            content_type="multipart/form-data",
+        )
         case = client.get("/api/v1/case", headers=_auth(key))
         landing = client.get("/")  # a public page, not a reporter's action: it is logged
 
@@ -51,8 +60,10 @@ def test_outage_gives_503_then_recovers(ready: Ready, caplog: pytest.LogCaptureF
         assert response.status_code == 503, response.get_data(as_text=True)
         assert response.headers["Retry-After"].isdigit()
         assert response.get_json()["error"]["code"] == "unavailable"
-        assert EN_TEXT in response.get_json()["error"]["message"] or \
-            ID_TEXT in response.get_json()["error"]["message"]
+        assert (
+            EN_TEXT in response.get_json()["error"]["message"]
+            or ID_TEXT in response.get_json()["error"]["message"]
+        )
     # Nothing of the refused submissions was kept, and the log names types only.
     assert stored_state(app) == state
     assert "Saat gangguan" not in caplog.text and "127.0.0.1" not in caplog.text
@@ -64,8 +75,11 @@ def test_outage_gives_503_then_recovers(ready: Ready, caplog: pytest.LogCaptureF
 
     # The database is back: the same app (same pool, same worker) answers by itself.
     assert client.get("/api/v1/case", headers=_auth(key)).status_code == 200
-    after = client.post("/api/v1/reports", data=report_multipart("Setelah gangguan."),
-                        content_type="multipart/form-data")
+    after = client.post(
+        "/api/v1/reports",
+        data=report_multipart("Setelah gangguan."),
+        content_type="multipart/form-data",
+    )
     assert after.status_code == 201
     cases, files, *_ = stored_state(app)
     assert (cases, files) == (state[0] + 1, state[1] + 1)
@@ -84,13 +98,15 @@ def _raising_app(sqlite_app: Flask, error: Exception) -> Flask:
 
 
 def test_query_errors_stay_500_and_messages_never_logged(
-    sqlite_app: Flask, caplog: pytest.LogCaptureFixture,
+    sqlite_app: Flask,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Only connection failures are "unavailable"; a broken query is still our bug (500).
     Neither log line repeats the driver's message, which can quote parameters."""
     secret = "rahasia-pelapor-123"
-    app = _raising_app(sqlite_app, IntegrityError("INSERT ...", {"what": secret},
-                                                  Exception(secret)))
+    app = _raising_app(
+        sqlite_app, IntegrityError("INSERT ...", {"what": secret}, Exception(secret))
+    )
     with caplog.at_level(logging.INFO):
         assert app.test_client().get("/boom").status_code == 500
         api = app.test_client().get("/api/v1/boom")
@@ -98,11 +114,13 @@ def test_query_errors_stay_500_and_messages_never_logged(
     assert secret not in caplog.text and "IntegrityError" in caplog.text
 
 
-def test_lost_connection_mid_query_is_503(sqlite_app: Flask,
-                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_lost_connection_mid_query_is_503(
+    sqlite_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = "rahasia-pelapor-456"
-    error = DBAPIError("SELECT ...", {"code": secret}, Exception(secret),
-                       connection_invalidated=True)
+    error = DBAPIError(
+        "SELECT ...", {"code": secret}, Exception(secret), connection_invalidated=True
+    )
     app = _raising_app(sqlite_app, error)
     with caplog.at_level(logging.INFO):
         page = app.test_client().get("/boom")
@@ -111,7 +129,8 @@ def test_lost_connection_mid_query_is_503(sqlite_app: Flask,
 
 
 def test_postgres_restart_drops_pooled_connections_and_pool_recovers(
-    ready: Ready, postgres_url: str,
+    ready: Ready,
+    postgres_url: str,
 ) -> None:
     """The server dropped every pooled connection (as a restart does) and is back at once:
     pool_pre_ping notices and reconnects; the reporter sees no error at all."""
@@ -134,7 +153,8 @@ def test_postgres_restart_drops_pooled_connections_and_pool_recovers(
 
 
 def test_outage_after_blob_published_removes_the_blob(
-    ready: Ready, monkeypatch: pytest.MonkeyPatch,
+    ready: Ready,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The database fails after the attachment's blob was published but before the commit:
     the request knows nothing was committed, so it deletes that blob itself."""
@@ -146,8 +166,11 @@ def test_outage_after_blob_published_removes_the_blob(
     client = ready.app.test_client()
     state = stored_state(ready.app)
     monkeypatch.setattr(service, "notify_new_case", lost)
-    response = client.post("/api/v1/reports", data=report_multipart("Putus di tengah."),
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/api/v1/reports",
+        data=report_multipart("Putus di tengah."),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 503
     assert stored_state(ready.app) == state
 
@@ -155,6 +178,7 @@ def test_outage_after_blob_published_removes_the_blob(
 def test_failed_commit_leaves_its_blob_to_gc(ready: Ready) -> None:
     """When the commit itself fails its outcome is unknown (the server may have committed
     before the connection broke): the blob is kept for `sipadu storage gc`, which checks rows."""
+
     def broken_commit(session: Session) -> None:
         # Only the commit that would store the case (earlier commits only end reads).
         if any(isinstance(row, Case) for row in session.identity_map.values()):
@@ -164,8 +188,11 @@ def test_failed_commit_leaves_its_blob_to_gc(ready: Ready) -> None:
     cases, files, events, referenced, on_disk = stored_state(ready.app)
     event.listen(Session, "before_commit", broken_commit)
     try:
-        response = client.post("/api/v1/reports", data=report_multipart("Commit gagal."),
-                               content_type="multipart/form-data")
+        response = client.post(
+            "/api/v1/reports",
+            data=report_multipart("Commit gagal."),
+            content_type="multipart/form-data",
+        )
     finally:
         event.remove(Session, "before_commit", broken_commit)
     assert response.status_code == 503

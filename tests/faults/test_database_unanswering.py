@@ -41,8 +41,10 @@ def database_unanswering(app: Flask) -> Iterator[None]:
     """New connections go to the unanswering port; everything else of the engine is kept,
     including its connect timeout."""
     with unanswering_port() as port:
-        def _redirect(_dialect: Any, _record: Any, _cargs: list[Any],
-                      cparams: dict[str, Any]) -> None:
+
+        def _redirect(
+            _dialect: Any, _record: Any, _cargs: list[Any], cparams: dict[str, Any]
+        ) -> None:
             cparams.update(host="127.0.0.1", port=port)
 
         with connections_redirected(app, _redirect):
@@ -63,8 +65,9 @@ def _within_client_timeout(call: Callable[[], T]) -> T:
 def postgres_app(tmp_path: Path, database: Database) -> Iterator[Flask]:
     if database.backend != "postgresql":
         pytest.skip("connect timeouts are PostgreSQL's; SQLite opens a local file")
-    application = build_app(make_settings(tmp_path, database, rate_limits_enabled=False,
-                                          database_connect_timeout=2))
+    application = build_app(
+        make_settings(tmp_path, database, rate_limits_enabled=False, database_connect_timeout=2)
+    )
     with application.app_context():
         make_staff(application, db_session())  # a supervisor: reports can be filed
         db_session().commit()
@@ -77,8 +80,7 @@ def test_unanswering_database_gives_503_not_a_hang(postgres_app: Flask) -> None:
     key = client.post("/api/v1/reports", json=BASE_REPORT).get_json()["case_key"]
     auth = {"Authorization": f"CaseKey {key}"}
     with database_unanswering(postgres_app):
-        refused = _within_client_timeout(
-            lambda: client.post("/api/v1/reports", json=BASE_REPORT))
+        refused = _within_client_timeout(lambda: client.post("/api/v1/reports", json=BASE_REPORT))
         case = _within_client_timeout(lambda: client.get("/api/v1/case", headers=auth))
     for response in (refused, case):
         assert response.status_code == 503, response.get_data(as_text=True)
@@ -99,8 +101,7 @@ def test_connect_timeout_in_the_url_wins(postgres_url: str) -> None:
     class _StopError(Exception):
         pass
 
-    def _capture(_dialect: Any, _record: Any, _cargs: list[Any],
-                 cparams: dict[str, Any]) -> None:
+    def _capture(_dialect: Any, _record: Any, _cargs: list[Any], cparams: dict[str, Any]) -> None:
         seen.append(cparams.get("connect_timeout"))
         raise _StopError
 

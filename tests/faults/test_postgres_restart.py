@@ -76,9 +76,11 @@ class Traffic:
 
     def _submit(self, text: str, locale: str) -> Outcome:
         request = urllib.request.Request(  # noqa: S310 (loopback)
-            self.server.url + "/api/v1/reports", method="POST",
+            self.server.url + "/api/v1/reports",
+            method="POST",
             data=json.dumps({"category": "pungli", "what": text}).encode(),
-            headers={"Content-Type": "application/json", "Cookie": f"sipadu_lang={locale}"})
+            headers={"Content-Type": "application/json", "Cookie": f"sipadu_lang={locale}"},
+        )
         sent = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=CLIENT_TIMEOUT_SECONDS) as answer:  # noqa: S310
@@ -90,8 +92,16 @@ class Traffic:
         try:
             body = json.loads(raw)
         except ValueError:
-            return Outcome(text, locale, sent, time.monotonic(), status, {}, retry,
-                           failure="the answer is not JSON")
+            return Outcome(
+                text,
+                locale,
+                sent,
+                time.monotonic(),
+                status,
+                {},
+                retry,
+                failure="the answer is not JSON",
+            )
         return Outcome(text, locale, sent, time.monotonic(), status, body, retry)
 
     def reporter(self, number: int) -> None:
@@ -125,21 +135,26 @@ class Traffic:
     def wait_for_each_reporter(self, since: float, when: str) -> None:
         """Block until every reporter had a report acknowledged that it sent after ``since``."""
         for number in range(REPORTERS):
-            self.wait_for(partial(_acknowledged, number, since),
-                          f"reporter {number} to succeed {when}")
+            self.wait_for(
+                partial(_acknowledged, number, since), f"reporter {number} to succeed {when}"
+            )
 
 
 def _acknowledged(reporter: int, since: float, outcome: Outcome) -> bool:
-    return (outcome.status == 201 and outcome.sent >= since
-            and outcome.text.startswith(f"Laporan uji {reporter}-"))
+    return (
+        outcome.status == 201
+        and outcome.sent >= since
+        and outcome.text.startswith(f"Laporan uji {reporter}-")
+    )
 
 
 @contextmanager
 def reporters_running(server: Server) -> Iterator[Traffic]:
     """Reporters file reports while the block runs; all of them have stopped when it ends."""
     traffic = Traffic(server)
-    threads = [threading.Thread(target=traffic.reporter, args=(n,), daemon=True)
-               for n in range(REPORTERS)]
+    threads = [
+        threading.Thread(target=traffic.reporter, args=(n,), daemon=True) for n in range(REPORTERS)
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -181,8 +196,9 @@ def _assert_reports_open(server: Server, acknowledged: list[Outcome]) -> None:
     """Each acknowledged report opens through the reporter API, and holds its own text."""
     for outcome in acknowledged:
         key, code = str(outcome.body["case_key"]), outcome.body["case_code"]
-        status, body = http_get(server.url + "/api/v1/case",
-                                {"Authorization": f"CaseKey {key}"}, CLIENT_TIMEOUT_SECONDS)
+        status, body = http_get(
+            server.url + "/api/v1/case", {"Authorization": f"CaseKey {key}"}, CLIENT_TIMEOUT_SECONDS
+        )
         assert status == 200 and json.loads(body)["case_code"] == code
     app = create_app(settings_from_env(server.env))
     try:
@@ -190,9 +206,12 @@ def _assert_reports_open(server: Server, acknowledged: list[Outcome]) -> None:
             settings = current_settings()
             assert settings.keyring is not None
             for outcome in acknowledged:
-                opened = open_case_with_key(db_session(), str(outcome.body["case_key"]),
-                                            params=settings.argon2,
-                                            audit_key=settings.keyring.audit_hmac_key)
+                opened = open_case_with_key(
+                    db_session(),
+                    str(outcome.body["case_key"]),
+                    params=settings.argon2,
+                    audit_key=settings.keyring.audit_hmac_key,
+                )
                 assert read_report(opened.case, opened.dek)["what"] == outcome.text
             db_session().rollback()
     finally:
@@ -212,8 +231,7 @@ def _assert_quiet_log(server: Server, outcomes: list[Outcome]) -> None:
 
 
 @pytest.mark.parametrize("stop_mode", ["fast", "immediate"])
-def test_postgres_restart_under_traffic(server: Server, cluster: PgCluster,
-                                        stop_mode: str) -> None:
+def test_postgres_restart_under_traffic(server: Server, cluster: PgCluster, stop_mode: str) -> None:
     """``fast`` is a service restart; ``immediate`` a crash, recovered from the WAL."""
     with reporters_running(server) as traffic:
         traffic.wait_for_each_reporter(since=0.0, when="before the outage")

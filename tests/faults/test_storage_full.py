@@ -46,8 +46,9 @@ class _FullDisk:
         return getattr(self._inner, name)
 
 
-def _fill_disk(monkeypatch: pytest.MonkeyPatch, budget: int, fail_flush: bool = False,
-               healthy_writers: int = 0) -> None:
+def _fill_disk(
+    monkeypatch: pytest.MonkeyPatch, budget: int, fail_flush: bool = False, healthy_writers: int = 0
+) -> None:
     """From the ``healthy_writers + 1``-th blob on, the store's disk is full."""
     original = FilesystemBlobStore.open_writer
     opened = [0]
@@ -77,14 +78,19 @@ def _assert_api_full(response: Any) -> None:
 
 @pytest.mark.parametrize("fail_flush", [False, True], ids=["during-write", "at-commit"])
 def test_form_report_on_full_store_keeps_nothing(
-    ready: Ready, monkeypatch: pytest.MonkeyPatch, fail_flush: bool,
+    ready: Ready,
+    monkeypatch: pytest.MonkeyPatch,
+    fail_flush: bool,
 ) -> None:
     client = ready.app.test_client()
     hidden = csrf_from(client.get("/laporan"))
     state = stored_state(ready.app)
     _fill_disk(monkeypatch, 4096 if not fail_flush else 10**9, fail_flush)
-    page = client.post("/laporan", content_type="multipart/form-data", data={
-        **hidden, **BASE_REPORT, "attachments": [(io.BytesIO(EVIDENCE), "bukti.pdf")]})
+    page = client.post(
+        "/laporan",
+        content_type="multipart/form-data",
+        data={**hidden, **BASE_REPORT, "attachments": [(io.BytesIO(EVIDENCE), "bukti.pdf")]},
+    )
     assert page.status_code == 503 and page.headers["Retry-After"].isdigit()
     html = page.get_data(as_text=True)
     assert ID_TEXT in html and EN_TEXT in html
@@ -95,7 +101,9 @@ def test_form_report_on_full_store_keeps_nothing(
 
 @pytest.mark.parametrize("fail_flush", [False, True], ids=["during-write", "at-commit"])
 def test_api_report_and_evidence_on_full_store_keep_nothing(
-    ready: Ready, monkeypatch: pytest.MonkeyPatch, fail_flush: bool,
+    ready: Ready,
+    monkeypatch: pytest.MonkeyPatch,
+    fail_flush: bool,
 ) -> None:
     client = ready.app.test_client()
     filed = client.post("/api/v1/reports", json=BASE_REPORT)
@@ -105,11 +113,19 @@ def test_api_report_and_evidence_on_full_store_keep_nothing(
     state = stored_state(ready.app)
     _fill_disk(monkeypatch, 4096 if not fail_flush else 10**9, fail_flush)
 
-    _assert_api_full(client.post("/api/v1/reports", content_type="multipart/form-data",
-                                 data=report_multipart("Disk penuh.", EVIDENCE)))
-    evidence = client.post("/api/v1/case/attachments", headers=auth,
-                           content_type="multipart/form-data",
-                           data={"attachments": [(io.BytesIO(EVIDENCE), "bukti.pdf")]})
+    _assert_api_full(
+        client.post(
+            "/api/v1/reports",
+            content_type="multipart/form-data",
+            data=report_multipart("Disk penuh.", EVIDENCE),
+        )
+    )
+    evidence = client.post(
+        "/api/v1/case/attachments",
+        headers=auth,
+        content_type="multipart/form-data",
+        data={"attachments": [(io.BytesIO(EVIDENCE), "bukti.pdf")]},
+    )
     _assert_api_full(evidence)
     cases, files, events, referenced, on_disk = stored_state(ready.app)
     # The follow-up call logged the reporter in (that event is fine); nothing else changed.
@@ -118,13 +134,17 @@ def test_api_report_and_evidence_on_full_store_keep_nothing(
     assert _no_temp_files(ready.app)
 
     monkeypatch.undo()  # space freed: the same submission now goes through
-    again = client.post("/api/v1/reports", content_type="multipart/form-data",
-                        data=report_multipart("Disk lega.", EVIDENCE))
+    again = client.post(
+        "/api/v1/reports",
+        content_type="multipart/form-data",
+        data=report_multipart("Disk lega.", EVIDENCE),
+    )
     assert again.status_code == 201
 
 
 def test_second_file_hits_full_store_first_blob_removed_too(
-    ready: Ready, monkeypatch: pytest.MonkeyPatch,
+    ready: Ready,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The first file was already published when the second one failed: it goes as well."""
     client = ready.app.test_client()
@@ -132,14 +152,14 @@ def test_second_file_hits_full_store_first_blob_removed_too(
     _fill_disk(monkeypatch, 10**9, fail_flush=True, healthy_writers=1)
     data = report_multipart("Dua berkas.", EVIDENCE)
     data["attachments"].append((io.BytesIO(EVIDENCE), "kedua.pdf"))
-    _assert_api_full(client.post("/api/v1/reports", content_type="multipart/form-data",
-                                 data=data))
+    _assert_api_full(client.post("/api/v1/reports", content_type="multipart/form-data", data=data))
     assert stored_state(ready.app) == state
     assert _no_temp_files(ready.app)
 
 
-def test_writer_translates_enospc_and_frees_the_partial(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writer_translates_enospc_and_frees_the_partial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = FilesystemBlobStore(tmp_path / "blobs")
     _fill_disk(monkeypatch, 10)
     writer = store.open_writer()

@@ -36,24 +36,32 @@ SENT_FILE_BYTES = 2 * 1024 * 1024  # over one encryptor batch (1 MiB), so some r
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """``sipadu init``, a supervisor, then ``sipadu serve --workers 1`` on loopback."""
-    with serving(tmp_path, f"sqlite:///{tmp_path / 'sipadu.sqlite3'}",
-                 extra_env={"SIPADU_MAX_FILE_BYTES": str(16 * 1024 * 1024)}) as running:
+    with serving(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'sipadu.sqlite3'}",
+        extra_env={"SIPADU_MAX_FILE_BYTES": str(16 * 1024 * 1024)},
+    ) as running:
         yield running
 
 
 def _multipart_head(text: str, filename: str) -> bytes:
     report = json.dumps({"category": "pungli", "what": text})
-    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"report\"\r\n\r\n"
-            f"{report}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; "
-            f"name=\"attachments\"; filename=\"{filename}\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="report"\r\n\r\n'
+        f"{report}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; "
+        f'name="attachments"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
 
 
 def _file_report(server: Server, text: str, payload: bytes) -> dict[str, str]:
     body = _multipart_head(text, "bukti.bin") + payload + f"\r\n--{BOUNDARY}--\r\n".encode()
     request = urllib.request.Request(  # noqa: S310 (loopback)
-        server.url + "/api/v1/reports", data=body, method="POST",
-        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+        server.url + "/api/v1/reports",
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         assert response.status == 201
         filed: dict[str, str] = json.loads(response.read())
@@ -66,9 +74,14 @@ def _start_slow_upload(server: Server) -> socket.socket:
     tail = f"\r\n--{BOUNDARY}--\r\n".encode()
     length = len(head) + DECLARED_FILE_BYTES + len(tail)
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    sock.sendall((f"POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
-                  f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
-                  f"Content-Length: {length}\r\n\r\n").encode() + head)
+    sock.sendall(
+        (
+            f"POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+            f"Content-Length: {length}\r\n\r\n"
+        ).encode()
+        + head
+    )
     chunk = os.urandom(64 * 1024)
     for _ in range(SENT_FILE_BYTES // len(chunk)):
         sock.sendall(chunk)
@@ -118,16 +131,20 @@ def _blob_files(server: Server) -> set[str]:
 
 
 def test_sigkill_mid_upload_leaves_no_half_case(server: Server) -> None:
-    earlier = [_file_report(server, f"Laporan sebelumnya {n}.", os.urandom(200_000))
-               for n in range(2)]
+    earlier = [
+        _file_report(server, f"Laporan sebelumnya {n}.", os.urandom(200_000)) for n in range(2)
+    ]
     (worker,) = _workers(server.process.pid)
 
     sock = _start_slow_upload(server)
     try:
         _wait_for(lambda: bool(_partials(server)), 15, "the upload's temp blob")
         os.kill(worker, signal.SIGKILL)
-        _wait_for(lambda: (w := _workers(server.process.pid)) != [] and worker not in w,
-                  30, "gunicorn to start a new worker")
+        _wait_for(
+            lambda: (w := _workers(server.process.pid)) != [] and worker not in w,
+            30,
+            "gunicorn to start a new worker",
+        )
     finally:
         sock.close()
 
@@ -139,8 +156,9 @@ def test_sigkill_mid_upload_leaves_no_half_case(server: Server) -> None:
     leftovers = [p.name for p in server.blobs.iterdir() if p.name not in blob_ids]
     assert leftovers, "the killed upload left nothing behind: the fault did not hit it"
     for item in earlier:
-        status, body = http_get(server.url + "/api/v1/case",
-                            {"Authorization": f"CaseKey {item['case_key']}"})
+        status, body = http_get(
+            server.url + "/api/v1/case", {"Authorization": f"CaseKey {item['case_key']}"}
+        )
         assert status == 200
         assert len(json.loads(body)["attachments"]) == 1
 

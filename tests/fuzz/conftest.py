@@ -32,8 +32,9 @@ class Credentials:
 @pytest.fixture
 def fuzz_app(tmp_path: Path, sqlite_database: Database) -> Iterator[Flask]:
     """A migrated SQLite app that takes many requests a minute and small files."""
-    settings = make_settings(tmp_path, sqlite_database, rate_limits_enabled=False,
-                             max_file_bytes=64 * 1024, max_files=3)
+    settings = make_settings(
+        tmp_path, sqlite_database, rate_limits_enabled=False, max_file_bytes=64 * 1024, max_files=3
+    )
     application = build_app(settings)
     yield application
     application.extensions["sipadu.engine"].dispose()
@@ -46,12 +47,17 @@ def credentials(fuzz_app: Flask) -> Credentials:
         db = db_session()
         supervisor = make_staff(fuzz_app, db)
         db.commit()
-        token = start_session(db, kind="staff", payload=supervisor.private_key,
-                              staff_id=supervisor.account.id, channel="api")
+        token = start_session(
+            db,
+            kind="staff",
+            payload=supervisor.private_key,
+            staff_id=supervisor.account.id,
+            channel="api",
+        )
         db.commit()
     filed = fuzz_app.test_client().post(
-        "/api/v1/reports", json={"category": "pungli", "what": "Pungutan di loket."})
+        "/api/v1/reports", json={"category": "pungli", "what": "Pungutan di loket."}
+    )
     assert filed.status_code == 201, filed.get_json()
     body = filed.get_json()
     return Credentials(body["case_key"], body["case_code"], token, supervisor)
-

@@ -28,8 +28,13 @@ from schemathesis.core.failures import FailureGroup
 
 from tests.fuzz.conftest import Credentials
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 # 25 examples per operation and generation mode keeps the whole file near a minute.
 EXAMPLES = 25
 PUBLIC = frozenset({"/reports"})
@@ -62,15 +67,20 @@ def _fuzz(app: Flask, creds: Credentials | None) -> list[str]:
     return failures
 
 
-def _runner(operation: Any, mode: GenerationMode, creds: Credentials | None,
-            failures: list[str]) -> Callable[[], None]:
+def _runner(
+    operation: Any, mode: GenerationMode, creds: Credentials | None, failures: list[str]
+) -> Callable[[], None]:
     path = operation.path
     headers = _headers_for(path, creds)
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy(generation_mode=mode),
-           code=_path_parameters(path, creds))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode), code=_path_parameters(path, creds))
     def run(case: Any, code: str | None) -> None:
         if code is not None and isinstance(case.path_parameters, dict):
             case.path_parameters["code"] = code
@@ -100,9 +110,11 @@ def test_every_api_route_is_documented(fuzz_app: Flask) -> None:
     """Schemathesis only reaches what the document names: no API route may be missing."""
     document = fuzz_app.test_client().get("/api/v1/openapi.json").get_json()
     documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
-    routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")),
-               method.lower())
-              for rule in fuzz_app.url_map.iter_rules()
-              if rule.rule.startswith("/api/v1/") and rule.rule != "/api/v1/openapi.json"
-              for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
+    routes = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method.lower())
+        for rule in fuzz_app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.rule != "/api/v1/openapi.json"
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
     assert routes <= documented, routes - documented

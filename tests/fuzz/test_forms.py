@@ -23,18 +23,31 @@ from tests.fuzz.conftest import Credentials
 from tests.fuzz.forms import Counts, counts, csrf_of, form_strategy, post_form
 
 EXAMPLES = 30
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
-REPORT_FIELDS = ["category", *(f.name for f in REPORT_TEXT_FIELDS),
-                 *(f.name for f in IDENTITY_FIELDS), HONEYPOT_FIELD, "form_id"]
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+REPORT_FIELDS = [
+    "category",
+    *(f.name for f in REPORT_TEXT_FIELDS),
+    *(f.name for f in IDENTITY_FIELDS),
+    HONEYPOT_FIELD,
+    "form_id",
+]
 VALID_REPORT = {"category": "pungli", "what": "Petugas meminta uang tambahan."}
 
 
 def _signed_in(app: Flask, case_key: str) -> FlaskClient:
     client = app.test_client()
-    response = client.post("/kasus", data={"csrf_token": csrf_of(client, "/kasus"),
-                                           "case_key": case_key})
+    response = client.post(
+        "/kasus", data={"csrf_token": csrf_of(client, "/kasus"), "case_key": case_key}
+    )
     assert response.status_code == 303
     return client
 
@@ -47,8 +60,9 @@ def _unchanged_unless(status: int, ok: int, before: Counts, after: Counts) -> No
 
 @FUZZ
 @given(fields=form_strategy(REPORT_FIELDS, VALID_REPORT))
-def test_new_report_form(fuzz_app: Flask, credentials: Credentials,
-                         fields: dict[str, list[bytes]]) -> None:
+def test_new_report_form(
+    fuzz_app: Flask, credentials: Credentials, fields: dict[str, list[bytes]]
+) -> None:
     client = fuzz_app.test_client()
     before = counts(fuzz_app)
     status = post_form(client, "/laporan", csrf_of(client, "/laporan"), fields)
@@ -56,7 +70,10 @@ def test_new_report_form(fuzz_app: Flask, credentials: Credentials,
     _unchanged_unless(status, 201, before, after)
     if status == 201:  # accepted: exactly one case, no message, no file
         assert (after.cases, after.messages, after.attachments) == (
-            before.cases + 1, before.messages, before.attachments)
+            before.cases + 1,
+            before.messages,
+            before.attachments,
+        )
 
 
 @FUZZ
@@ -94,8 +111,12 @@ class CaseForm:
 
 CASE_FORMS = [
     CaseForm("/kasus/saya/pesan", ("body",), 303, {"body": "Ada tambahan."}),
-    CaseForm("/kasus/saya/identitas", tuple(f.name for f in IDENTITY_FIELDS), 303,
-             {"identity_name": "Saksi"}),
+    CaseForm(
+        "/kasus/saya/identitas",
+        tuple(f.name for f in IDENTITY_FIELDS),
+        303,
+        {"identity_name": "Saksi"},
+    ),
     CaseForm("/kasus/saya/keberatan", ("objection",), 303, {"objection": "Belum diperiksa."}),
     CaseForm("/kasus/saya/bukti", ("form_id", "attachments"), 200, {}),
 ]

@@ -39,8 +39,10 @@ def test_submission_and_reply_notify_without_exact_times(app: Flask, db: Session
     db.commit()
     kinds = sorted(n.kind for n in db.scalars(select(PendingNotification)))
     assert kinds == ["new_case", "reporter_reply"]
-    for moment in [case.updated_at, *(n.created_at for n in db.scalars(
-            select(PendingNotification)))]:
+    for moment in [
+        case.updated_at,
+        *(n.created_at for n in db.scalars(select(PendingNotification))),
+    ]:
         assert (moment.hour, moment.minute, moment.second) == (0, 0, 0)
 
 
@@ -48,9 +50,13 @@ def test_admin_settings_drive_deadlines_retention_and_uploads(app: Flask, db: Se
     assert retention_days(db) == 365
     policy, holidays = inbox_policy(db)
     assert holidays == frozenset()
-    saved = InstanceSettings(deadlines=DeadlinePolicy(acknowledge_working_days=5),
-                             holidays={date(2026, 12, 25): "Natal"}, retention_days=400,
-                             max_file_mib=1, max_files=1)
+    saved = InstanceSettings(
+        deadlines=DeadlinePolicy(acknowledge_working_days=5),
+        holidays={date(2026, 12, 25): "Natal"},
+        retention_days=400,
+        max_file_mib=1,
+        max_files=1,
+    )
     save_instance_settings(db, saved, audit_key=_audit_key(app), actor="staff:1")
     db.commit()
     policy, holidays = inbox_policy(db)
@@ -73,7 +79,14 @@ def test_admin_settings_drive_deadlines_retention_and_uploads(app: Flask, db: Se
 
     app.register_blueprint(probe)
     app.config["WTF_CSRF_ENABLED"] = False
-    response = app.test_client().post("/limitprobe", data={"f": [
-        (io.BytesIO(b"a" * (1024 * 1024 + 1)), "besar.bin"), (io.BytesIO(b"b"), "dua.txt")]},
-        content_type="multipart/form-data")
+    response = app.test_client().post(
+        "/limitprobe",
+        data={
+            "f": [
+                (io.BytesIO(b"a" * (1024 * 1024 + 1)), "besar.bin"),
+                (io.BytesIO(b"b"), "dua.txt"),
+            ]
+        },
+        content_type="multipart/form-data",
+    )
     assert response.text == "too_large,too_many"

@@ -18,8 +18,15 @@ from dataclasses import dataclass, field
 
 from tests.load.wire import Answer, Client
 
-CATEGORIES = ("penyalahgunaan_wewenang", "pelanggaran_administratif", "kkn",
-              "pelanggaran_disiplin", "gratifikasi", "pungli", "lainnya")
+CATEGORIES = (
+    "penyalahgunaan_wewenang",
+    "pelanggaran_administratif",
+    "kkn",
+    "pelanggaran_disiplin",
+    "gratifikasi",
+    "pungli",
+    "lainnya",
+)
 CHANNELS = ("json", "multipart", "json", "html", "json")
 _HIDDEN = re.compile(r'name="(csrf_token|form_id|case_key)" value="([^"]+)"')
 
@@ -54,8 +61,9 @@ def sha256(data: bytes) -> str:
 class Reporter:
     """One anonymous reporter working through a bounded plan."""
 
-    def __init__(self, number: int, client: Client, *, rounds: int, deadline: float,
-                 seed: int) -> None:
+    def __init__(
+        self, number: int, client: Client, *, rounds: int, deadline: float, seed: int
+    ) -> None:
         self.number = number
         self.client = client
         self.rounds = rounds
@@ -90,11 +98,14 @@ class Reporter:
         return text
 
     def _report(self) -> dict[str, str]:
-        return {"category": self.rng.choice(CATEGORIES),
-                "what": self._text("Pungutan di loket pelayanan, kronologi pelapor"),
-                "who": self._text("Petugas loket"),
-                "where": "Kantor kelurahan", "when": "Maret 2025",
-                "amount": f"{self.rng.randrange(1, 999)}.000.000"}
+        return {
+            "category": self.rng.choice(CATEGORIES),
+            "what": self._text("Pungutan di loket pelayanan, kronologi pelapor"),
+            "who": self._text("Petugas loket"),
+            "where": "Kantor kelurahan",
+            "when": "Maret 2025",
+            "amount": f"{self.rng.randrange(1, 999)}.000.000",
+        }
 
     def _file(self) -> FiledCase | None:
         report = self._report()
@@ -103,29 +114,40 @@ class Reporter:
         if self.channel == "multipart":
             name, content = evidence(f"r{self.number}-0", self.rng)
             answer = self.client.post_multipart(
-                "/api/v1/reports", {"report": json.dumps(report)},
-                [("attachments", name, content)], route="POST /api/v1/reports (multipart)")
+                "/api/v1/reports",
+                {"report": json.dumps(report)},
+                [("attachments", name, content)],
+                route="POST /api/v1/reports (multipart)",
+            )
             return self._acknowledged(answer, report, {name: sha256(content)})
-        answer = self.client.post_json("/api/v1/reports", report,
-                                       route="POST /api/v1/reports (json)")
+        answer = self.client.post_json(
+            "/api/v1/reports", report, route="POST /api/v1/reports (json)"
+        )
         return self._acknowledged(answer, report, {})
 
-    def _acknowledged(self, answer: Answer, report: dict[str, str],
-                      files: dict[str, str]) -> FiledCase | None:
+    def _acknowledged(
+        self, answer: Answer, report: dict[str, str], files: dict[str, str]
+    ) -> FiledCase | None:
         if answer.status != 201:
             return None
         body = answer.json()
-        return FiledCase(body["case_code"], body["case_key"], self.channel, report,
-                         files=files)
+        return FiledCase(body["case_code"], body["case_key"], self.channel, report, files=files)
 
     def _file_with_form(self, report: dict[str, str]) -> FiledCase | None:
         page = self.client.get("/laporan", route="GET /laporan")
         hidden = dict(_HIDDEN.findall(page.text))
         name, content = evidence(f"r{self.number}-0", self.rng)
         answer = self.client.post_multipart(
-            "/laporan", {**report, "csrf_token": hidden.get("csrf_token", ""),
-                         "form_id": hidden.get("form_id", ""), "hp_extra": ""},
-            [("attachments", name, content)], route="POST /laporan")
+            "/laporan",
+            {
+                **report,
+                "csrf_token": hidden.get("csrf_token", ""),
+                "form_id": hidden.get("form_id", ""),
+                "hp_extra": "",
+            },
+            [("attachments", name, content)],
+            route="POST /laporan",
+        )
         key = dict(_HIDDEN.findall(answer.text)).get("case_key")
         if answer.status != 201 or key is None:
             return None
@@ -133,8 +155,12 @@ class Reporter:
 
     def _message(self, filed: FiledCase, step: int) -> None:
         body = self._text(f"Tambahan keterangan ke-{step} dari pelapor")
-        answer = self.client.post_json("/api/v1/case/messages", {"body": body},
-                                       route="POST /api/v1/case/messages", headers=filed.auth)
+        answer = self.client.post_json(
+            "/api/v1/case/messages",
+            {"body": body},
+            route="POST /api/v1/case/messages",
+            headers=filed.auth,
+        )
         if answer.status == 201:
             filed.messages.append(body)
 
@@ -142,14 +168,24 @@ class Reporter:
         name, content = evidence(f"r{self.number}-{step + 1}", self.rng)
         if step % 2 == 0:
             answer = self.client.post_multipart(
-                "/api/v1/case/attachments", {}, [("attachments", name, content)],
-                route="POST /api/v1/case/attachments (multipart)", headers=filed.auth)
+                "/api/v1/case/attachments",
+                {},
+                [("attachments", name, content)],
+                route="POST /api/v1/case/attachments (multipart)",
+                headers=filed.auth,
+            )
         else:
             answer = self.client.request(
-                "POST", "/api/v1/case/attachments", body=content,
+                "POST",
+                "/api/v1/case/attachments",
+                body=content,
                 route="POST /api/v1/case/attachments (body)",
-                headers={**filed.auth, "Content-Type": "application/octet-stream",
-                         "Content-Disposition": f'attachment; filename="{name}"'})
+                headers={
+                    **filed.auth,
+                    "Content-Type": "application/octet-stream",
+                    "Content-Disposition": f'attachment; filename="{name}"',
+                },
+            )
         if answer.status == 201:
             filed.files[name] = sha256(content)
 

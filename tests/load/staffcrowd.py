@@ -48,8 +48,9 @@ class StaffWork:
 class StaffMember:
     """A signed-in staff member working the inbox in passes until told to stop."""
 
-    def __init__(self, person: Enrolled, role: str, client: Client, *,
-                 investigators: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, person: Enrolled, role: str, client: Client, *, investigators: tuple[str, ...] = ()
+    ) -> None:
         self.person = person
         self.role = role
         self.client = client
@@ -63,15 +64,22 @@ class StaffMember:
 
     def sign_in(self) -> bool:
         """Password + TOTP through the API; True when a token came back."""
-        answer = self.client.post_json("/api/v1/staff/sessions", {
-            "username": self.person.username, "password": self.person.password,
-            "totp": self.person.code()}, route="POST /api/v1/staff/sessions")
+        answer = self.client.post_json(
+            "/api/v1/staff/sessions",
+            {
+                "username": self.person.username,
+                "password": self.person.password,
+                "totp": self.person.code(),
+            },
+            route="POST /api/v1/staff/sessions",
+        )
         if answer.status == 201:
             self.token = answer.json()["token"]
         return bool(self.token)
 
-    def run(self, others_done: threading.Event, deadline: float,
-            finished: threading.Event | None = None) -> None:
+    def run(
+        self, others_done: threading.Event, deadline: float, finished: threading.Event | None = None
+    ) -> None:
         """Passes over the inbox until ``others_done`` is set, then one last pass (so what
         came in meanwhile is seen too); ``finished`` is set when this person stops."""
         try:
@@ -127,21 +135,29 @@ class StaffMember:
         for attachment in attachments:
             if (code, attachment["id"]) in self._seen_files:
                 continue
-            answer = self._call("GET", f"/api/v1/staff/cases/{code}/attachments/"
-                                f"{attachment['id']}", "GET /api/v1/staff/cases/C/attachments/A")
+            answer = self._call(
+                "GET",
+                f"/api/v1/staff/cases/{code}/attachments/{attachment['id']}",
+                "GET /api/v1/staff/cases/C/attachments/A",
+            )
             if answer.status == 200:
                 self._seen_files.add((code, attachment["id"]))
                 self.work.downloads.append(
-                    (code, attachment["filename"], hashlib.sha256(answer.body).hexdigest()))
+                    (code, attachment["filename"], hashlib.sha256(answer.body).hexdigest())
+                )
 
-    def _status(self, code: str, case: dict[str, Any], target: str,
-                reason: str | None = None) -> None:
+    def _status(
+        self, code: str, case: dict[str, Any], target: str, reason: str | None = None
+    ) -> None:
         if target not in case["allowed_statuses"]:
             return
-        document = {"status": target} if reason is None else {"status": target,
-                                                              "reason": reason}
-        answer = self._call("POST", f"/api/v1/staff/cases/{code}/status",
-                            "POST /api/v1/staff/cases/C/status", document)
+        document = {"status": target} if reason is None else {"status": target, "reason": reason}
+        answer = self._call(
+            "POST",
+            f"/api/v1/staff/cases/{code}/status",
+            "POST /api/v1/staff/cases/C/status",
+            document,
+        )
         if answer.status == 200:
             case["status"] = target
             case["allowed_statuses"] = []
@@ -152,9 +168,12 @@ class StaffMember:
         kind = "Catatan internal" if internal else "Pesan pemeriksa"
         body = f"{kind} {self.person.username} penanda-{secrets.token_hex(8)}"
         self.work.sent_texts.append(body)
-        answer = self._call("POST", f"/api/v1/staff/cases/{code}/messages",
-                            "POST /api/v1/staff/cases/C/messages",
-                            {"body": body, "internal": internal})
+        answer = self._call(
+            "POST",
+            f"/api/v1/staff/cases/{code}/messages",
+            "POST /api/v1/staff/cases/C/messages",
+            {"body": body, "internal": internal},
+        )
         if answer.status == 201:
             self.work.messages.append(StaffMessage(code, body, internal))
             self._written[code] = self._written.get(code, 0) + 1
@@ -163,9 +182,12 @@ class StaffMember:
         self._status(code, case, "verifikasi")
         if code not in self._assigned and self.investigators:
             investigator = self.investigators[len(self._assigned) % len(self.investigators)]
-            answer = self._call("POST", f"/api/v1/staff/cases/{code}/assignments",
-                                "POST /api/v1/staff/cases/C/assignments",
-                                {"username": investigator})
+            answer = self._call(
+                "POST",
+                f"/api/v1/staff/cases/{code}/assignments",
+                "POST /api/v1/staff/cases/C/assignments",
+                {"username": investigator},
+            )
             if answer.status == 201:
                 self._assigned.add(code)
         self._write(code)
@@ -176,5 +198,6 @@ class StaffMember:
         self._write(code)
         self._write(code, internal=True)
         if sum(map(ord, code)) % 3 == 1:
-            self._status(code, case, "perlu_dilengkapi",
-                         "Mohon lengkapi kronologi dan bukti pendukung.")
+            self._status(
+                code, case, "perlu_dilengkapi", "Mohon lengkapi kronologi dan bukti pendukung."
+            )

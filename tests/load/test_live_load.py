@@ -68,24 +68,42 @@ class Crowd:
         return [m for s in self.staff for m in s.work.messages if m.code == code]
 
     def sent_texts(self) -> list[str]:
-        return [t for r in self.reporters for t in r.sent_texts] + \
-            [t for s in self.staff for t in s.work.sent_texts]
+        return [t for r in self.reporters for t in r.sent_texts] + [
+            t for s in self.staff for t in s.work.sent_texts
+        ]
 
 
-def _people(server: LiveServer, ledger: Ledger,
-            staff_accounts: list[Enrolled]) -> tuple[list[Reporter], list[StaffMember]]:
+def _people(
+    server: LiveServer, ledger: Ledger, staff_accounts: list[Enrolled]
+) -> tuple[list[Reporter], list[StaffMember]]:
     supervisor, *investigators = staff_accounts
     deadline = time.monotonic() + LOAD_SECONDS
-    reporters = [Reporter(n, Client(server.url, f"{REPORTER_NET}{n + 10}", ledger,
-                                    f"reporter-{n}", cookies=True),
-                          rounds=ROUNDS, deadline=deadline, seed=n)
-                 for n in range(REPORTERS)]
-    staff = [StaffMember(supervisor, "supervisor",
-                         Client(server.url, f"{STAFF_NET}1", ledger, "supervisor"),
-                         investigators=tuple(p.username for p in investigators))]
-    staff += [StaffMember(p, "investigator",
-                          Client(server.url, f"{STAFF_NET}{n + 2}", ledger, f"investigator-{n}"))
-              for n, p in enumerate(investigators)]
+    reporters = [
+        Reporter(
+            n,
+            Client(server.url, f"{REPORTER_NET}{n + 10}", ledger, f"reporter-{n}", cookies=True),
+            rounds=ROUNDS,
+            deadline=deadline,
+            seed=n,
+        )
+        for n in range(REPORTERS)
+    ]
+    staff = [
+        StaffMember(
+            supervisor,
+            "supervisor",
+            Client(server.url, f"{STAFF_NET}1", ledger, "supervisor"),
+            investigators=tuple(p.username for p in investigators),
+        )
+    ]
+    staff += [
+        StaffMember(
+            p,
+            "investigator",
+            Client(server.url, f"{STAFF_NET}{n + 2}", ledger, f"investigator-{n}"),
+        )
+        for n, p in enumerate(investigators)
+    ]
     return reporters, staff
 
 
@@ -96,10 +114,12 @@ def _run_crowd(server: LiveServer, staff_accounts: list[Enrolled]) -> Crowd:
     reporters, staff = _people(server, ledger, staff_accounts)
     reporters_done, triage_done = threading.Event(), threading.Event()
     staff_deadline = time.monotonic() + LOAD_SECONDS + FINAL_PASS_SECONDS
-    staff_threads = [threading.Thread(target=staff[0].run,
-                                      args=(reporters_done, staff_deadline, triage_done))]
-    staff_threads += [threading.Thread(target=s.run, args=(triage_done, staff_deadline))
-                      for s in staff[1:]]
+    staff_threads = [
+        threading.Thread(target=staff[0].run, args=(reporters_done, staff_deadline, triage_done))
+    ]
+    staff_threads += [
+        threading.Thread(target=s.run, args=(triage_done, staff_deadline)) for s in staff[1:]
+    ]
     reporter_threads = [threading.Thread(target=r.run) for r in reporters]
     for thread in staff_threads + reporter_threads:
         thread.start()
@@ -125,29 +145,36 @@ def _check_reporter_view(client: Client, filed: FiledCase, staff: list[StaffMess
     theirs = [m["body"] for m in view["messages"] if m["from"] == "inspektorat"]
     assert Counter(mine) == Counter(filed.messages), filed.code
     assert Counter(theirs) == Counter(m.body for m in staff if not m.internal), filed.code
-    assert not [m.body for m in staff if m.internal and m.body in answer.text], \
+    assert not [m.body for m in staff if m.internal and m.body in answer.text], (
         "an internal note reached the reporter"
+    )
     assert sorted(a["filename"] for a in view["attachments"]) == sorted(filed.files)
     return str(view["status"])
 
 
-def _check_staff_view(client: Client, token: str, filed: FiledCase,
-                      staff: list[StaffMessage]) -> str:
+def _check_staff_view(
+    client: Client, token: str, filed: FiledCase, staff: list[StaffMessage]
+) -> str:
     """The staff view decrypts to what was sent and every file downloads intact; returns
     the case status."""
     bearer = {"Authorization": f"Bearer {token}"}
-    answer = client.get(f"/api/v1/staff/cases/{filed.code}", route="GET /api/v1/staff/cases/C",
-                        headers=bearer)
+    answer = client.get(
+        f"/api/v1/staff/cases/{filed.code}", route="GET /api/v1/staff/cases/C", headers=bearer
+    )
     assert answer.status == 200, (filed.code, answer.status, answer.text[:300])
     case = answer.json()
     assert {key: case["report"].get(key) for key in filed.report} == filed.report
-    assert Counter(m["body"] for m in case["messages"]) == \
-        Counter(filed.messages + [m.body for m in staff]), filed.code
+    assert Counter(m["body"] for m in case["messages"]) == Counter(
+        filed.messages + [m.body for m in staff]
+    ), filed.code
     listed = {a["filename"]: a["id"] for a in case["attachments"]}
     assert sorted(listed) == sorted(filed.files), filed.code
     for name, digest in filed.files.items():
-        download = client.get(f"/api/v1/staff/cases/{filed.code}/attachments/{listed[name]}",
-                              route="GET /api/v1/staff/cases/C/attachments/A", headers=bearer)
+        download = client.get(
+            f"/api/v1/staff/cases/{filed.code}/attachments/{listed[name]}",
+            route="GET /api/v1/staff/cases/C/attachments/A",
+            headers=bearer,
+        )
         assert download.status == 200, (filed.code, name, download.status)
         assert sha256(download.body) == digest, (filed.code, name)
     return str(case["status"])
@@ -162,8 +189,10 @@ def _check_everything_stored(server: LiveServer, crowd: Crowd) -> None:
         seen_by_reporter = _check_reporter_view(client, filed, staff)
         assert _check_staff_view(client, token, filed, staff) == seen_by_reporter
     inbox = _checker(server, crowd, len(crowd.filed)).get(
-        "/api/v1/staff/cases", route="GET /api/v1/staff/cases",
-        headers={"Authorization": f"Bearer {token}"})
+        "/api/v1/staff/cases",
+        route="GET /api/v1/staff/cases",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert inbox.status == 200
     assert inbox.json()["total"] == len(crowd.filed), "a case nobody was told about"
 
@@ -180,8 +209,9 @@ def _check_log(server: LiveServer, crowd: Crowd) -> None:
     # The access log is there for staff requests (so the checks below read something) and
     # agrees: no 5xx. A reporter's request leaves no line: its time would date it.
     assert re.search(r'^"[A-Z]+ /api/v1/staff/', log, re.MULTILINE), "no staff access line"
-    assert not re.search(r'^"[A-Z]+ /(laporan|kasus|api/v1/reports|api/v1/case)', log,
-                         re.MULTILINE), "a reporter's request in the access log"
+    assert not re.search(
+        r'^"[A-Z]+ /(laporan|kasus|api/v1/reports|api/v1/case)', log, re.MULTILINE
+    ), "a reporter's request in the access log"
     assert re.findall(r'^"[A-Z]+ [^"]*" 5\d\d ', log, re.MULTILINE) == []
     assert "Traceback" not in log
     assert [t for t in crowd.sent_texts() if t in log] == [], "content in the server log"
@@ -198,16 +228,20 @@ def _check_load_happened(crowd: Crowd) -> None:
     assert all(s.work.messages for s in crowd.staff), "a staff member wrote nothing"
 
 
-def test_crowd_of_reporters_and_staff_loses_nothing(tmp_path: Path,
-                                                    database: Database) -> None:
-    env = instance_env(tmp_path, database, free_port(), {
-        "SIPADU_TRUSTED_PROXIES": "1",
-        # By default only half the cores check case keys at once and a further check is
-        # refused with a 503 (flood protection, tests/reporting/test_key_check_slots.py);
-        # here every reporter may check at once, since what is tested is that nothing
-        # acknowledged is lost under concurrency.
-        "SIPADU_CASE_KEY_CHECK_SLOTS": str(REPORTERS),
-    })
+def test_crowd_of_reporters_and_staff_loses_nothing(tmp_path: Path, database: Database) -> None:
+    env = instance_env(
+        tmp_path,
+        database,
+        free_port(),
+        {
+            "SIPADU_TRUSTED_PROXIES": "1",
+            # By default only half the cores check case keys at once and a further check is
+            # refused with a 503 (flood protection, tests/reporting/test_key_check_slots.py);
+            # here every reporter may check at once, since what is tested is that nothing
+            # acknowledged is lost under concurrency.
+            "SIPADU_CASE_KEY_CHECK_SLOTS": str(REPORTERS),
+        },
+    )
     init_instance(env)
     staff_accounts = enrol_staff(env, ["supervisor", "investigator", "investigator"])
     with serving(env, tmp_path, workers=WORKERS) as server:

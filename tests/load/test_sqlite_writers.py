@@ -31,24 +31,36 @@ def _thread(app: Any, worker: str, barrier: threading.Barrier, out: list[Any]) -
     client = app.test_client()
     barrier.wait(timeout=30)
     for n in range(REPORTS_PER_THREAD):
-        filed = client.post("/api/v1/reports", json={
-            "category": "pungli", "what": f"Laporan serentak {worker}-{n}."})
+        filed = client.post(
+            "/api/v1/reports",
+            json={"category": "pungli", "what": f"Laporan serentak {worker}-{n}."},
+        )
         body = filed.get_json(silent=True) or {}
         sent = None
         if filed.status_code == 201:
-            sent = client.post("/api/v1/case/messages", json={"body": f"Tambahan {worker}"},
-                               headers={"Authorization": f"CaseKey {body['case_key']}"})
-        out.append((filed.status_code, body.get("case_key"),
-                    sent.status_code if sent else None,
-                    filed.get_data(as_text=True)[:200] if filed.status_code != 201 else ""))
+            sent = client.post(
+                "/api/v1/case/messages",
+                json={"body": f"Tambahan {worker}"},
+                headers={"Authorization": f"CaseKey {body['case_key']}"},
+            )
+        out.append(
+            (
+                filed.status_code,
+                body.get("case_key"),
+                sent.status_code if sent else None,
+                filed.get_data(as_text=True)[:200] if filed.status_code != 201 else "",
+            )
+        )
 
 
 def _worker(settings: Settings, number: int, start: Any, results: Any) -> None:
     app = create_app(settings)
     out: list[Any] = []
     barrier = threading.Barrier(THREADS)
-    threads = [threading.Thread(target=_thread, args=(app, f"{number}.{t}", barrier, out))
-               for t in range(THREADS)]
+    threads = [
+        threading.Thread(target=_thread, args=(app, f"{number}.{t}", barrier, out))
+        for t in range(THREADS)
+    ]
     start.wait(timeout=30)
     for thread in threads:
         thread.start()
@@ -57,21 +69,26 @@ def _worker(settings: Settings, number: int, start: Any, results: Any) -> None:
     results.put(out)
 
 
-def test_concurrent_reports_on_one_sqlite_file(tmp_path: Path,
-                                              sqlite_database: Database) -> None:
-    settings = make_settings(tmp_path, sqlite_database, rate_limits_enabled=False,
-                             argon2_slots=THREADS * PROCESSES,
-                             # Every reporter's key check at once: the instance-wide slots
-                             # (which refuse checks beyond half the cores) are not under test.
-                             case_key_check_slots=THREADS * PROCESSES)
+def test_concurrent_reports_on_one_sqlite_file(tmp_path: Path, sqlite_database: Database) -> None:
+    settings = make_settings(
+        tmp_path,
+        sqlite_database,
+        rate_limits_enabled=False,
+        argon2_slots=THREADS * PROCESSES,
+        # Every reporter's key check at once: the instance-wide slots
+        # (which refuse checks beyond half the cores) are not under test.
+        case_key_check_slots=THREADS * PROCESSES,
+    )
     app = build_app(settings)
     with app.app_context():
         make_staff(app, db_session())
         db_session().commit()
     context = multiprocessing.get_context("fork")
     start, results = context.Event(), context.Queue()
-    workers = [context.Process(target=_worker, args=(settings, n, start, results))
-               for n in range(PROCESSES)]
+    workers = [
+        context.Process(target=_worker, args=(settings, n, start, results))
+        for n in range(PROCESSES)
+    ]
     for worker in workers:
         worker.start()
     start.set()

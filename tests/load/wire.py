@@ -68,19 +68,26 @@ class Ledger:
         return Counter((route, status) for _who, route, status in self.outcomes)
 
 
-def multipart(fields: Mapping[str, str],
-              files: Sequence[tuple[str, str, bytes]] = ()) -> tuple[bytes, str]:
+def multipart(
+    fields: Mapping[str, str], files: Sequence[tuple[str, str, bytes]] = ()
+) -> tuple[bytes, str]:
     """A multipart/form-data body (text fields, then ``(field, filename, content)`` files)
     and its Content-Type."""
     boundary = f"sipadu-load-{secrets.token_hex(12)}"
     parts: list[bytes] = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                     .encode() + value.encode() + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
     for name, filename, content in files:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                     f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-                     .encode() + content + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
@@ -88,22 +95,34 @@ def multipart(fields: Mapping[str, str],
 class Client:
     """One simulated person: an address of their own, optional cookies, a shared ledger."""
 
-    def __init__(self, base_url: str, address: str, ledger: Ledger, who: str, *,
-                 cookies: bool = False) -> None:
+    def __init__(
+        self, base_url: str, address: str, ledger: Ledger, who: str, *, cookies: bool = False
+    ) -> None:
         self.base_url = base_url
         self.address = address
         self.ledger = ledger
         self.who = who
-        handlers = [urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())] \
-            if cookies else []
+        handlers = (
+            [urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())] if cookies else []
+        )
         self._opener = urllib.request.build_opener(*handlers)
 
-    def request(self, method: str, path: str, *, route: str, body: bytes | None = None,
-                headers: Mapping[str, str] | None = None) -> Answer:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        route: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Answer:
         """Send one request; ``route`` names it in the ledger without case codes or ids."""
         request = urllib.request.Request(  # noqa: S310 (loopback URL built by the test)
-            self.base_url + path, data=body, method=method,
-            headers={"X-Forwarded-For": self.address, **(headers or {})})
+            self.base_url + path,
+            data=body,
+            method=method,
+            headers={"X-Forwarded-For": self.address, **(headers or {})},
+        )
         try:
             with self._opener.open(request, timeout=REQUEST_TIMEOUT) as response:
                 answer = Answer(int(response.status), response.read(), response.headers)
@@ -114,18 +133,40 @@ class Client:
         self.ledger.record(self.who, route, answer.status)
         return answer
 
-    def get(self, path: str, *, route: str, headers: Mapping[str, str] | None = None,
-            ) -> Answer:
+    def get(
+        self,
+        path: str,
+        *,
+        route: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> Answer:
         return self.request("GET", path, route=route, headers=headers)
 
-    def post_json(self, path: str, document: object, *, route: str,
-                  headers: Mapping[str, str] | None = None) -> Answer:
-        return self.request("POST", path, route=route, body=json.dumps(document).encode(),
-                            headers={"Content-Type": "application/json", **(headers or {})})
+    def post_json(
+        self, path: str, document: object, *, route: str, headers: Mapping[str, str] | None = None
+    ) -> Answer:
+        return self.request(
+            "POST",
+            path,
+            route=route,
+            body=json.dumps(document).encode(),
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
 
-    def post_multipart(self, path: str, fields: Mapping[str, str],
-                       files: Sequence[tuple[str, str, bytes]] = (), *, route: str,
-                       headers: Mapping[str, str] | None = None) -> Answer:
+    def post_multipart(
+        self,
+        path: str,
+        fields: Mapping[str, str],
+        files: Sequence[tuple[str, str, bytes]] = (),
+        *,
+        route: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> Answer:
         body, content_type = multipart(fields, files)
-        return self.request("POST", path, route=route, body=body,
-                            headers={"Content-Type": content_type, **(headers or {})})
+        return self.request(
+            "POST",
+            path,
+            route=route,
+            body=body,
+            headers={"Content-Type": content_type, **(headers or {})},
+        )

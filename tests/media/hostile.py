@@ -38,6 +38,7 @@ TIME_FACTOR = 20
 
 # --- PDF -----------------------------------------------------------------------------------
 
+
 def _pdf(objects: list[bytes], xref_stream: bool = False, tail: bytes = b"") -> bytes:
     """A PDF of numbered objects (1: catalog, 2: pages, 3: page) with a classic xref table."""
     body = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
@@ -51,7 +52,9 @@ def _pdf(objects: list[bytes], xref_stream: bool = False, tail: bytes = b"") -> 
     body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(body) + tail
 
 
@@ -70,8 +73,12 @@ def pdf_object_stream(members: list[bytes]) -> bytes:
         data += member + b"\n"
     head = b" ".join(table) + b"\n"
     packed = zlib.compress(head + bytes(data), 9)
-    stream = (b"<< /Type /ObjStm /N %d /First %d /Length %d /Filter /FlateDecode >>\nstream\n"
-              % (len(members), len(head), len(packed)) + packed + b"\nendstream")
+    stream = (
+        b"<< /Type /ObjStm /N %d /First %d /Length %d /Filter /FlateDecode >>\nstream\n"
+        % (len(members), len(head), len(packed))
+        + packed
+        + b"\nendstream"
+    )
     objects = [*_PAGE_OBJECTS, stream]
     body = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -85,10 +92,13 @@ def pdf_object_stream(members: list[bytes]) -> bytes:
     rows.append(struct.pack(">BII", 1, len(body), 0))
     table_bytes = zlib.compress(b"".join(rows), 9)
     xref = len(body)
-    body += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 4] /Root 1 0 R /Length %d "
-             b"/Filter /FlateDecode >>\nstream\n" % (xref_number, xref_number + 1,
-                                                       len(table_bytes))
-             + table_bytes + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref)
+    body += (
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 4] /Root 1 0 R /Length %d "
+        b"/Filter /FlateDecode >>\nstream\n"
+        % (xref_number, xref_number + 1, len(table_bytes))
+        + table_bytes
+        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref
+    )
     return bytes(body)
 
 
@@ -104,15 +114,21 @@ def pdf_many_objects(count: int = 300_000) -> bytes:
 
 def pdf_deep_nesting(depth: int = 200_000) -> bytes:
     """An array nested far deeper than any real document."""
-    return _pdf([*_PAGE_OBJECTS[:2], _PAGE_OBJECTS[2].replace(b"5 0 R", b"4 0 R"),
-                 b"[" * depth + b"]" * depth])
+    return _pdf(
+        [
+            *_PAGE_OBJECTS[:2],
+            _PAGE_OBJECTS[2].replace(b"5 0 R", b"4 0 R"),
+            b"[" * depth + b"]" * depth,
+        ]
+    )
 
 
 def pdf_xref_bomb() -> bytes:
     """A classic xref table that claims a hundred million objects."""
     data = _pdf(list(_PAGE_OBJECTS))
     return data.replace(b"xref\n0 4\n", b"xref\n0 100000000\n").replace(
-        b"/Size 4", b"/Size 100000000")
+        b"/Size 4", b"/Size 100000000"
+    )
 
 
 def pdf_huge_length() -> bytes:
@@ -124,8 +140,9 @@ def pdf_huge_length() -> bytes:
 def pdf_content_bomb(inflated: int = 64 * MIB) -> bytes:
     """A page whose content stream inflates to 64 MiB (streams are copied, never decoded)."""
     packed = zlib.compress(b" " * inflated, 9)
-    stream = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed \
-        + b"\nendstream"
+    stream = (
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream"
+    )
     page = _PAGE_OBJECTS[2].replace(b"/Extra 5 0 R", b"/Contents 4 0 R")
     return _pdf([*_PAGE_OBJECTS[:2], page, stream])
 
@@ -148,10 +165,11 @@ def pdf_normal(size: int) -> bytes:
         image[pikepdf.Name.Height] = 100
         image[pikepdf.Name.ColorSpace] = pikepdf.Name.DeviceRGB
         image[pikepdf.Name.BitsPerComponent] = 8
-        page.obj[pikepdf.Name.Resources] = pikepdf.Dictionary(
-            XObject=pikepdf.Dictionary(Im0=image))
-        text = b"BT /F1 12 Tf 72 720 Td (Laporan halaman %d) Tj ET q 100 0 0 100 0 0 cm " \
+        page.obj[pikepdf.Name.Resources] = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+        text = (
+            b"BT /F1 12 Tf 72 720 Td (Laporan halaman %d) Tj ET q 100 0 0 100 0 0 cm "
             b"/Im0 Do Q" % number
+        )
         page.obj[pikepdf.Name.Contents] = pdf.make_stream(text * 20)
     pdf.docinfo[pikepdf.Name.Author] = "MARKER-PDF-AUTHOR"
     out = io.BytesIO()
@@ -161,13 +179,14 @@ def pdf_normal(size: int) -> bytes:
 
 # --- JPEG ----------------------------------------------------------------------------------
 
+
 def _jpeg_header() -> bytes:
     """SOI … SOS header of a real baseline JPEG (without the scan data and EOI)."""
     out = io.BytesIO()
     samples.picture((64, 64)).save(out, "JPEG", quality=90)
     data = out.getvalue()
     sos = data.index(b"\xff\xda")
-    return data[:sos + 2 + int.from_bytes(data[sos + 2:sos + 4], "big")]
+    return data[: sos + 2 + int.from_bytes(data[sos + 2 : sos + 4], "big")]
 
 
 def jpeg_ff_runs(size: int = 4 * MIB) -> bytes:
@@ -209,6 +228,7 @@ def jpeg_normal(size: int) -> bytes:
 
 # --- PNG -----------------------------------------------------------------------------------
 
+
 def _png_head(width: int = 1, height: int = 1) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return PNG_SIGNATURE + samples.png_chunk(b"IHDR", ihdr)
@@ -230,8 +250,11 @@ def png_empty_idats(size: int = 4 * MIB) -> bytes:
 def png_inflate_bomb() -> bytes:
     """A 100000 x 100000 picture declared with a tiny IDAT (a decoder would need 10 GB)."""
     packed = zlib.compress(b"\x00" * (16 * MIB), 9)
-    return _png_head(100_000, 100_000) + samples.png_chunk(b"IDAT", packed) \
+    return (
+        _png_head(100_000, 100_000)
+        + samples.png_chunk(b"IDAT", packed)
         + samples.png_chunk(b"IEND", b"")
+    )
 
 
 def png_huge_chunk_length() -> bytes:
@@ -248,6 +271,7 @@ def png_normal(size: int) -> bytes:
 
 
 # --- WebP ----------------------------------------------------------------------------------
+
 
 def webp_bogus_sizes() -> bytes:
     """A chunk size far beyond the file."""
@@ -271,7 +295,7 @@ def webp_normal(size: int) -> bytes:
 
 def truncated(build: Callable[[], bytes], keep: float = 0.6) -> Callable[[], bytes]:
     """The first part of a file."""
-    return lambda: (lambda data: data[:int(len(data) * keep)])(build())
+    return lambda: (lambda data: data[: int(len(data) * keep)])(build())
 
 
 SHAPES: dict[str, tuple[str, Callable[[], bytes]]] = {
@@ -298,5 +322,8 @@ SHAPES: dict[str, tuple[str, Callable[[], bytes]]] = {
 }
 
 NORMAL: dict[str, Callable[[int], bytes]] = {
-    "pdf": pdf_normal, "jpeg": jpeg_normal, "png": png_normal, "webp": webp_normal,
+    "pdf": pdf_normal,
+    "jpeg": jpeg_normal,
+    "png": png_normal,
+    "webp": webp_normal,
 }

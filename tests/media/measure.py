@@ -41,7 +41,7 @@ def main() -> None:
         cleaner = make_cleaner("upload", None)
         size = 0
         for start in range(0, len(data), PIECE):
-            size += len(cleaner.feed(data[start:start + PIECE]))
+            size += len(cleaner.feed(data[start : start + PIECE]))
         size += len(cleaner.finish())
         result.update(outcome="cleaned", status=cleaner.report.status.value, size=size)
     except MediaCleaningError as error:
@@ -50,8 +50,7 @@ def main() -> None:
         result.update(outcome="crashed", error=type(error).__name__)
     result.update(
         wall=time.perf_counter() - wall,
-        cpu=_cpu(resource.RUSAGE_SELF) - cpu_self
-        + _cpu(resource.RUSAGE_CHILDREN) - cpu_children,
+        cpu=_cpu(resource.RUSAGE_SELF) - cpu_self + _cpu(resource.RUSAGE_CHILDREN) - cpu_children,
         growth=(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) * 1024,
         child_rss=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
     )

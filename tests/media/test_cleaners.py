@@ -46,8 +46,12 @@ def sample(name: str) -> bytes:
     return _CACHE[name]
 
 
-def clean(data: bytes, sizes: list[int] | None = None, name: str = "upload.bin",
-          limits: CleaningLimits | None = None) -> tuple[bytes, CleaningReport]:
+def clean(
+    data: bytes,
+    sizes: list[int] | None = None,
+    name: str = "upload.bin",
+    limits: CleaningLimits | None = None,
+) -> tuple[bytes, CleaningReport]:
     """Run a cleaner over data cut into pieces of the given sizes (cycled), or one piece."""
     cleaner = make_cleaner(name, "application/octet-stream", limits=limits)
     out = bytearray()
@@ -57,7 +61,7 @@ def clean(data: bytes, sizes: list[int] | None = None, name: str = "upload.bin",
         pos, i = 0, 0
         while pos < len(data):
             size = sizes[i % len(sizes)]
-            out += cleaner.feed(data[pos:pos + size])
+            out += cleaner.feed(data[pos : pos + size])
             pos += size
             i += 1
     out += cleaner.finish()
@@ -80,6 +84,7 @@ def assert_same_picture(original: bytes, cleaned: bytes) -> None:
 
 # --- images --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", list(SAMPLES))
 def test_image_metadata_is_removed_and_picture_kept(name: str) -> None:
     original = sample(name)
@@ -96,9 +101,15 @@ def test_image_metadata_is_removed_and_picture_kept(name: str) -> None:
 def test_jpeg_report_and_what_is_kept() -> None:
     cleaned, report = clean(sample("jpeg"))
     assert report.kind is FileKind.JPEG
-    assert set(report.removed) >= {Removed.EXIF, Removed.XMP, Removed.COMMENT, Removed.IPTC,
-                                   Removed.THUMBNAIL, Removed.APPLICATION_DATA,
-                                   Removed.TRAILING_DATA}
+    assert set(report.removed) >= {
+        Removed.EXIF,
+        Removed.XMP,
+        Removed.COMMENT,
+        Removed.IPTC,
+        Removed.THUMBNAIL,
+        Removed.APPLICATION_DATA,
+        Removed.TRAILING_DATA,
+    }
     assert cleaned.endswith(b"\xff\xd9")
     with Image.open(io.BytesIO(cleaned)) as image:
         assert image.info.get("icc_profile") == b"ICC-KEEP" * 20  # colours kept
@@ -120,8 +131,13 @@ def test_jfif_thumbnail_is_dropped_but_jfif_kept() -> None:
 
 def test_png_report_and_colour_chunks_kept() -> None:
     cleaned, report = clean(sample("png"))
-    assert set(report.removed) >= {Removed.TEXT, Removed.EXIF, Removed.TIMESTAMP,
-                                   Removed.APPLICATION_DATA, Removed.TRAILING_DATA}
+    assert set(report.removed) >= {
+        Removed.TEXT,
+        Removed.EXIF,
+        Removed.TIMESTAMP,
+        Removed.APPLICATION_DATA,
+        Removed.TRAILING_DATA,
+    }
     for chunk in (b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME", b"prVt"):
         assert chunk not in cleaned
     assert b"pHYs" in cleaned and cleaned.endswith(b"IEND\xaeB`\x82")
@@ -154,10 +170,18 @@ def test_first_bytes_choose_early() -> None:
     assert out == clean(data)[0]
 
 
-@pytest.mark.parametrize("data", [
-    b"", b"x", b"hello, this is a plain text file\n" * 100, b"PK\x03\x04" + bytes(range(256)),
-    b"\xff\xd8", b"\x89PNG", b"RIFF\x00\x00\x00\x00WAVEfmt ",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"x",
+        b"hello, this is a plain text file\n" * 100,
+        b"PK\x03\x04" + bytes(range(256)),
+        b"\xff\xd8",
+        b"\x89PNG",
+        b"RIFF\x00\x00\x00\x00WAVEfmt ",
+    ],
+)
 def test_unknown_types_pass_through_byte_identical(data: bytes) -> None:
     for sizes in (None, [1], [7]):
         out, report = clean(data, sizes)
@@ -175,6 +199,7 @@ def test_sniffing_ignores_names_and_types() -> None:
 
 # --- pieces of every size give the same output -------------------------------------------
 
+
 @pytest.mark.parametrize("name", [*SAMPLES, "pdf"])
 @pytest.mark.parametrize("sizes", [[1], [7], [2, 3, 5], [65536]])
 def test_feeding_in_pieces_matches_one_shot(name: str, sizes: list[int]) -> None:
@@ -186,14 +211,17 @@ def test_feeding_in_pieces_matches_one_shot(name: str, sizes: list[int]) -> None
 
 
 @settings(max_examples=60, deadline=None)
-@given(name=st.sampled_from(list(SAMPLES)),
-       cuts=st.lists(st.integers(min_value=1, max_value=4000), min_size=1, max_size=40))
+@given(
+    name=st.sampled_from(list(SAMPLES)),
+    cuts=st.lists(st.integers(min_value=1, max_value=4000), min_size=1, max_size=40),
+)
 def test_random_splits_match_one_shot(name: str, cuts: list[int]) -> None:
     data = sample(name)
     assert clean(data, cuts) == clean(data)
 
 
 # --- malformed input is refused with MediaCleaningError, never another exception ---------
+
 
 def _refused(data: bytes, sizes: list[int] | None = None) -> MediaCleaningError:
     with pytest.raises(MediaCleaningError) as caught:
@@ -257,10 +285,8 @@ def test_webp_over_the_memory_limit_is_refused() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(name=st.sampled_from(list(SAMPLES)), seed=st.integers(0, 2**32 - 1),
-       flips=st.integers(1, 8))
-def test_corrupted_images_never_crash_with_another_error(name: str, seed: int,
-                                                         flips: int) -> None:
+@given(name=st.sampled_from(list(SAMPLES)), seed=st.integers(0, 2**32 - 1), flips=st.integers(1, 8))
+def test_corrupted_images_never_crash_with_another_error(name: str, seed: int, flips: int) -> None:
     rng = random.Random(seed)
     data = bytearray(sample(name))
     for _ in range(flips):
@@ -274,6 +300,7 @@ def test_corrupted_images_never_crash_with_another_error(name: str, seed: int,
 
 
 # --- PDF ---------------------------------------------------------------------------------
+
 
 def pdf_plain_text(data: bytes) -> bytes:
     """Every string and decoded stream in a PDF, so compressed markers are found too."""
@@ -298,9 +325,13 @@ def test_pdf_metadata_is_removed() -> None:
     cleaned, report = clean(original)
     assert_no_markers(pdf_plain_text(cleaned))
     assert report.kind is FileKind.PDF and report.status is CleaningStatus.CLEANED
-    assert set(report.removed) >= {Removed.DOCUMENT_INFO, Removed.XMP,
-                                   Removed.APPLICATION_DATA, Removed.ANNOTATION_AUTHORS,
-                                   Removed.EMBEDDED_IMAGE_METADATA}
+    assert set(report.removed) >= {
+        Removed.DOCUMENT_INFO,
+        Removed.XMP,
+        Removed.APPLICATION_DATA,
+        Removed.ANNOTATION_AUTHORS,
+        Removed.EMBEDDED_IMAGE_METADATA,
+    }
     with pikepdf.open(io.BytesIO(cleaned)) as pdf:
         assert len(pdf.pages) == 1
         assert pikepdf.Name.Metadata not in pdf.Root
@@ -353,14 +384,16 @@ def test_owner_password_only_pdf_is_cleaned() -> None:
         assert pdf.pages[0].obj.Contents.read_bytes() == b"q 48 0 0 32 0 0 cm /Im0 Do Q"
 
 
-@pytest.mark.parametrize("data", [b"%PDF-1.7\n", b"%PDF-1.4\n" + b"\x00garbage" * 50,
-                                  b"%PDF-" + bytes(range(256)) * 4])
+@pytest.mark.parametrize(
+    "data", [b"%PDF-1.7\n", b"%PDF-1.4\n" + b"\x00garbage" * 50, b"%PDF-" + bytes(range(256)) * 4]
+)
 def test_unreadable_pdf_is_refused(data: bytes) -> None:
     error = _refused(data)
     assert error.kind is FileKind.PDF
 
 
 # --- reports -----------------------------------------------------------------------------
+
 
 def test_reports_describe_themselves_and_serialise() -> None:
     _, report = clean(sample("jpeg"))
@@ -370,9 +403,15 @@ def test_reports_describe_themselves_and_serialise() -> None:
     assert report.as_dict()["status"] == "cleaned"
     _, other = clean(b"plain text")
     assert [str(x) for x in other.describe()] == [
-        "This file was stored as sent; check it for hidden data."]
-    assert other.as_dict() == {"kind": "other", "cleanable": False, "status": "not_supported",
-                               "removed": [], "not_checked_reason": None}
+        "This file was stored as sent; check it for hidden data."
+    ]
+    assert other.as_dict() == {
+        "kind": "other",
+        "cleanable": False,
+        "status": "not_supported",
+        "removed": [],
+        "not_checked_reason": None,
+    }
 
 
 def test_every_cleaner_satisfies_the_protocol() -> None:
@@ -383,17 +422,19 @@ def test_every_cleaner_satisfies_the_protocol() -> None:
 
 # --- structure caps: absurd files refused, real ones (many small IDATs) kept -------------
 
+
 def _png_with_idat_pieces(data: bytes, piece: int) -> bytes:
     """The PNG ``data`` (IHDR, IDATs, IEND only) with its picture data re-split into IDAT
     chunks of ``piece`` bytes."""
     pos, idat = 8, bytearray()
     while pos < len(data):
-        length = int.from_bytes(data[pos:pos + 4], "big")
-        if data[pos + 4:pos + 8] == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        if data[pos + 4 : pos + 8] == b"IDAT":
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
-    pieces = b"".join(samples.png_chunk(b"IDAT", bytes(idat[i:i + piece]))
-                      for i in range(0, len(idat), piece))
+    pieces = b"".join(
+        samples.png_chunk(b"IDAT", bytes(idat[i : i + piece])) for i in range(0, len(idat), piece)
+    )
     return data[:33] + pieces + samples.png_chunk(b"IEND", b"")
 
 
@@ -405,13 +446,18 @@ def test_png_of_many_small_idat_chunks_is_cleaned_and_unchanged() -> None:
     assert report.status is CleaningStatus.NOTHING_FOUND and cleaned == data
 
 
-@pytest.mark.parametrize("build", [
-    lambda n: clean(sample("png"))[0][:33] + samples.png_chunk(b"prVt", b"") * n
-    + clean(sample("png"))[0][33:],
-    lambda n: b"\xff\xd8" + b"\xff\xfe\x00\x02" * n + clean(sample("jpeg"))[0][2:],
-])
-def test_files_of_absurdly_many_empty_structures_are_refused(
-        build: Callable[[int], bytes]) -> None:
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda n: (
+            clean(sample("png"))[0][:33]
+            + samples.png_chunk(b"prVt", b"") * n
+            + clean(sample("png"))[0][33:]
+        ),
+        lambda n: b"\xff\xd8" + b"\xff\xfe\x00\x02" * n + clean(sample("jpeg"))[0][2:],
+    ],
+)
+def test_files_of_absurdly_many_empty_structures_are_refused(build: Callable[[int], bytes]) -> None:
     fine = build(1000)
     assert clean(fine)[1].cleanable
     error = _refused(build(20_000), [65536])

@@ -25,8 +25,14 @@ pytestmark = pytest.mark.slow
 
 def measure(data: bytes) -> dict[str, object]:
     """Clean ``data`` in a fresh process; its JSON report."""
-    done = subprocess.run([sys.executable, "-m", "tests.media.measure"], input=data,
-                          capture_output=True, cwd=ROOT, timeout=600, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.media.measure"],
+        input=data,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     result: dict[str, object] = json.loads(done.stdout.decode().strip().splitlines()[-1])
     return result

@@ -50,9 +50,17 @@ def assert_displays_its_text(data: bytes) -> None:
 
 def test_the_sample_carries_what_the_cleaner_must_remove() -> None:
     data = active_pdf()
-    for marker in (b"MARKER-DOCX-AUTHOR", b"MARKER-JS-OPEN", b"MARKER-JS-PAGE",
-                   b"MARKER-ROOTSECRET", b"MARKER-ATTACHED-FILE", b"MARKER-XMP-PAGE",
-                   b"MARKER-BOMB", b"MARKER-LAUNCH", b"MARKER-OUTLINE"):
+    for marker in (
+        b"MARKER-DOCX-AUTHOR",
+        b"MARKER-JS-OPEN",
+        b"MARKER-JS-PAGE",
+        b"MARKER-ROOTSECRET",
+        b"MARKER-ATTACHED-FILE",
+        b"MARKER-XMP-PAGE",
+        b"MARKER-BOMB",
+        b"MARKER-LAUNCH",
+        b"MARKER-OUTLINE",
+    ):
         assert marker in data, marker
     assert len(data) > 1_000_000
 
@@ -62,13 +70,22 @@ def test_embedded_files_scripts_and_unknown_catalog_data_are_removed() -> None:
     assert len(cleaned) < CLEANED_MAX  # the bomb is not carried over
     text = every_object_text(cleaned)
     assert b"MARKER" not in text and b"xpacket" not in text
-    for gone in (b"/EmbeddedFiles", b"/AF", b"/OpenAction", b"/AA", b"/JavaScript",
-                 b"/FileAttachment", b"/Launch", b"/Custom", b"/Bomb", b"/Outlines",
-                 b"/EmbeddedFile"):
+    for gone in (
+        b"/EmbeddedFiles",
+        b"/AF",
+        b"/OpenAction",
+        b"/AA",
+        b"/JavaScript",
+        b"/FileAttachment",
+        b"/Launch",
+        b"/Custom",
+        b"/Bomb",
+        b"/Outlines",
+        b"/EmbeddedFile",
+    ):
         assert gone not in text, gone
     assert status is CleaningStatus.CLEANED
-    for item in (Removed.EMBEDDED_FILES, Removed.SCRIPTS, Removed.DOCUMENT_EXTRAS,
-                 Removed.XMP):
+    for item in (Removed.EMBEDDED_FILES, Removed.SCRIPTS, Removed.DOCUMENT_EXTRAS, Removed.XMP):
         assert item in removed, item
     assert_displays_its_text(cleaned)
     with pikepdf.open(io.BytesIO(cleaned)) as pdf:
@@ -93,11 +110,16 @@ def test_a_plain_document_still_reports_nothing_found() -> None:
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(300, 200))
     page = pdf.pages[0].obj
-    page[pikepdf.Name.Resources] = pikepdf.Dictionary(Font=pikepdf.Dictionary(
-        F1=pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                              BaseFont=pikepdf.Name.Helvetica)))
+    page[pikepdf.Name.Resources] = pikepdf.Dictionary(
+        Font=pikepdf.Dictionary(
+            F1=pikepdf.Dictionary(
+                Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+            )
+        )
+    )
     page[pikepdf.Name.Contents] = pdf.make_stream(
-        b"BT /F1 12 Tf 20 100 Td (" + samples.VISIBLE_TEXT + b") Tj ET")
+        b"BT /F1 12 Tf 20 100 Td (" + samples.VISIBLE_TEXT + b") Tj ET"
+    )
     buffer = io.BytesIO()
     pdf.save(buffer)
     cleaned, removed, status = clean(buffer.getvalue())

@@ -55,25 +55,31 @@ def test_a_refusal_by_the_sandbox_reaches_the_reporter_in_words() -> None:
 
 def test_the_sandbox_process_cannot_dump_core() -> None:
     """A crash must not write the reporter's document into a core file."""
-    probe = ("import ctypes, resource\n"
-             "from sipadu.media.pdf_child import forbid_core_dumps\n"
-             "forbid_core_dumps()\n"
-             "print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0), "
-             "resource.getrlimit(resource.RLIMIT_CORE))\n")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT,
-                          check=True, timeout=120)
+    probe = (
+        "import ctypes, resource\n"
+        "from sipadu.media.pdf_child import forbid_core_dumps\n"
+        "forbid_core_dumps()\n"
+        "print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0), "
+        "resource.getrlimit(resource.RLIMIT_CORE))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, cwd=ROOT, check=True, timeout=120
+    )
     assert done.stdout.decode().split() == ["0", "(0,", "0)"]
 
 
 def test_a_worker_under_a_lower_memory_limit_still_cleans_pdfs() -> None:
     """The sandbox cannot raise a hard limit it inherits; it keeps the lower one instead of
     failing (and refusing every PDF)."""
-    probe = ("import resource\n"
-             "resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))\n"
-             "from sipadu.media.sandbox import SandboxLimits, clean_pdf_in_sandbox\n"
-             "from tests.media import samples\n"
-             "limits = SandboxLimits(memory_bytes=8 * 1024**3)\n"
-             "print(clean_pdf_in_sandbox(samples.pdf_with_metadata(), limits).outcome)\n")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT,
-                          check=True, timeout=120)
+    probe = (
+        "import resource\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))\n"
+        "from sipadu.media.sandbox import SandboxLimits, clean_pdf_in_sandbox\n"
+        "from tests.media import samples\n"
+        "limits = SandboxLimits(memory_bytes=8 * 1024**3)\n"
+        "print(clean_pdf_in_sandbox(samples.pdf_with_metadata(), limits).outcome)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, cwd=ROOT, check=True, timeout=120
+    )
     assert done.stdout.decode().split() == ["cleaned"]

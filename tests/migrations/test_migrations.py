@@ -35,8 +35,11 @@ def _down_revision(revision: str) -> str:
 
 
 def _data_modules() -> list[str]:
-    return [rev for rev in _revisions()
-            if importlib.util.find_spec(f"tests.migrations.data.{rev}") is not None]
+    return [
+        rev
+        for rev in _revisions()
+        if importlib.util.find_spec(f"tests.migrations.data.{rev}") is not None
+    ]
 
 
 @pytest.fixture

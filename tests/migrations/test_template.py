@@ -29,8 +29,10 @@ def _describe(engine: Engine) -> dict[str, Any]:
     inspector = inspect(engine)
     described: dict[str, Any] = {
         table: {
-            "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
-                        for c in inspector.get_columns(table)],
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                for c in inspector.get_columns(table)
+            ],
             "pk": inspector.get_pk_constraint(table),
             "fks": sorted(map(repr, inspector.get_foreign_keys(table))),
             "indexes": sorted(map(repr, inspector.get_indexes(table))),
@@ -51,8 +53,7 @@ def _engine(database: Database) -> Engine:
     return make_engine(database.url, database.schema)
 
 
-def test_a_clone_equals_a_migrated_database(database: Database,
-                                            other_database: Database) -> None:
+def test_a_clone_equals_a_migrated_database(database: Database, other_database: Database) -> None:
     real = _engine(database)
     migrate.upgrade(real)
     assert migrated(other_database.url, other_database.schema), "the template was not used"

@@ -54,8 +54,10 @@ def test_digests_are_batched_and_content_free(app: Flask, db: Session) -> None:
     for value in DEFAULT_REPORT.values():
         assert str(value) not in body
     notify_reporter_reply(db, created.case)
-    assert send_digests(db, transport, audit_key=_key(app),
-                        now=start + timedelta(minutes=5)).deferred == 1
+    assert (
+        send_digests(db, transport, audit_key=_key(app), now=start + timedelta(minutes=5)).deferred
+        == 1
+    )
     assert len(transport.sent) == 1
     send_digests(db, transport, audit_key=_key(app), now=start + timedelta(minutes=16))
     assert len(transport.sent) == 2
@@ -66,14 +68,16 @@ def test_digests_are_batched_and_content_free(app: Flask, db: Session) -> None:
     assert supervisor.account_id
 
 
-def test_without_smtp_a_content_free_line_is_logged(app: Flask, db: Session,
-                                                    caplog: pytest.LogCaptureFixture) -> None:
+def test_without_smtp_a_content_free_line_is_logged(
+    app: Flask, db: Session, caplog: pytest.LogCaptureFixture
+) -> None:
     enrolled(app, db, "supervisor", email="verif@example.org")
     created = make_case(app, db)
     notify_new_case(db, created.case)
     with caplog.at_level("INFO", logger="sipadu.notify"):
-        report = send_digests(db, None, audit_key=_key(app),
-                              now=datetime.now(UTC) + timedelta(days=1))
+        report = send_digests(
+            db, None, audit_key=_key(app), now=datetime.now(UTC) + timedelta(days=1)
+        )
     assert report.logged == 1
     assert "new_case=1" in caplog.text
     assert "verif@example.org" not in caplog.text and created.case.code not in caplog.text
@@ -128,9 +132,11 @@ def smtp_sink() -> Iterator[socketserver.ThreadingTCPServer]:
 
 
 def test_smtp_transport_delivers_to_a_local_sink(
-        smtp_sink: socketserver.ThreadingTCPServer) -> None:
+    smtp_sink: socketserver.ThreadingTCPServer,
+) -> None:
     port = smtp_sink.server_address[1]
     SmtpTransport(host="127.0.0.1", port=port, tls="none", sender="sipadu@test").send(
-        "verif@example.org", "SIPADU: ada pembaruan", "Ada laporan baru: 1.")
+        "verif@example.org", "SIPADU: ada pembaruan", "Ada laporan baru: 1."
+    )
     messages = smtp_sink.messages  # type: ignore[attr-defined]
     assert len(messages) == 1 and "Ada laporan baru: 1." in messages[0]

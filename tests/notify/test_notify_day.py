@@ -54,7 +54,8 @@ def test_a_new_case_digest_waits_until_its_day_is_over(app: Flask, db: Session) 
 
 
 def test_a_reporter_reply_waits_and_no_log_line_appears_that_day(
-        app: Flask, db: Session, caplog: pytest.LogCaptureFixture) -> None:
+    app: Flask, db: Session, caplog: pytest.LogCaptureFixture
+) -> None:
     enrolled(app, db, "investigator", email="irban@example.org")
     supervisor = enrolled(app, db, "supervisor", email=None)
     created = make_case(app, db)
@@ -85,7 +86,8 @@ def test_queued_reporter_rows_keep_the_day_only(app: Flask, db: Session) -> None
 
 
 def test_a_staff_caused_digest_goes_out_at_once_and_leaves_held_rows(
-        app: Flask, db: Session) -> None:
+    app: Flask, db: Session
+) -> None:
     """An approval is sent in the next run; the reporter's row of that day stays queued."""
     enrolled(app, db, "supervisor", email="verif@example.org")
     created = make_case(app, db)
@@ -94,8 +96,7 @@ def test_a_staff_caused_digest_goes_out_at_once_and_leaves_held_rows(
     notify_supervisor_approved(db, now=AFTERNOON)
     db.commit()
     transport = FakeTransport()
-    report = send_digests(db, transport, audit_key=_key(app),
-                          now=AFTERNOON + timedelta(minutes=5))
+    report = send_digests(db, transport, audit_key=_key(app), now=AFTERNOON + timedelta(minutes=5))
     assert report.sent == 1
     body = transport.sent[0][2]
     assert "Supervisor baru disetujui: 1." in body and "laporan baru" not in body.lower()

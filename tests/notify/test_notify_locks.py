@@ -100,13 +100,15 @@ def _send_all(app: Flask, transport: SmtpTransport, errors: list[BaseException])
 
 
 def test_an_audited_action_completes_while_a_digest_is_being_sent(
-        app: Flask, db: Session, relay: StallingServer) -> None:
+    app: Flask, db: Session, relay: StallingServer
+) -> None:
     for number in range(2):
         enrolled(app, db, "supervisor", email=f"verif{number}@example.org")
     notify_new_case(db, make_case(app, db).case)
     db.commit()
-    transport = SmtpTransport(host="127.0.0.1", port=relay.server_address[1], tls="none",
-                              timeout=30)
+    transport = SmtpTransport(
+        host="127.0.0.1", port=relay.server_address[1], tls="none", timeout=30
+    )
     errors: list[BaseException] = []
     sender = threading.Thread(target=_send_all, args=(app, transport, errors))
     sender.start()
@@ -153,8 +155,9 @@ def test_a_digest_queued_during_the_send_waits_for_the_next_run(app: Flask, db: 
     assert send_digests(db, QueueingTransport(), audit_key=_key(app), now=start).sent == 1
     db.commit()
     assert len(list(db.scalars(select(PendingNotification)))) == 1
-    later = send_digests(db, QueueingTransport(), audit_key=_key(app),
-                         now=start + timedelta(minutes=16))
+    later = send_digests(
+        db, QueueingTransport(), audit_key=_key(app), now=start + timedelta(minutes=16)
+    )
     assert later.sent == 1
 
 
@@ -177,8 +180,12 @@ def test_overlapping_runs_send_once_and_a_failure_is_retried(app: Flask, db: Ses
         def send(self, recipient: str, subject: str, body: str) -> None:
             self.sent += 1
             with app.app_context():  # a second `notify send` started by the timer meanwhile
-                again = send_digests(db_session(), Overlapping(), audit_key=_key(app),
-                                     now=start + timedelta(minutes=1))
+                again = send_digests(
+                    db_session(),
+                    Overlapping(),
+                    audit_key=_key(app),
+                    now=start + timedelta(minutes=1),
+                )
                 nested.append(again.sent)
 
     # The refused digest was not marked sent: the next run, a minute later, delivers it.

@@ -40,8 +40,9 @@ def escrow() -> Escrow:
 @pytest.fixture
 def ops_app(tmp_path: Path, database: Database, escrow: Escrow) -> Iterator[Flask]:
     """A migrated app on each backend whose cases are wrapped for ``escrow`` too."""
-    settings = make_settings(tmp_path, database,
-                             keyring=make_test_keyring(escrow_public=escrow.public))
+    settings = make_settings(
+        tmp_path, database, keyring=make_test_keyring(escrow_public=escrow.public)
+    )
     application = build_app(settings)
     yield application
     application.extensions["sipadu.engine"].dispose()
@@ -69,8 +70,9 @@ def blob_store(app: Flask) -> FilesystemBlobStore:
 
 def add_attachment(app: Flask, db: Session, case: Case, dek: bytes, data: bytes) -> Attachment:
     """Stream ``data`` into the blob store the way an upload does, and add its row."""
-    upload = EncryptedUpload(blob_store(app).open_writer(), "bukti.pdf", "application/pdf",
-                             10_000_000, None)
+    upload = EncryptedUpload(
+        blob_store(app).open_writer(), "bukti.pdf", "application/pdf", 10_000_000, None
+    )
     upload.write(data)
     upload.finish()
     return store_attachment(db, case, dek, upload, uploaded_by="reporter")
@@ -85,8 +87,15 @@ class Filed:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
-def file_case(app: Flask, db: Session, what: str, *, files: int = 1,
-              archived_on: date | None = None, retention_until: date | None = None) -> Filed:
+def file_case(
+    app: Flask,
+    db: Session,
+    what: str,
+    *,
+    files: int = 1,
+    archived_on: date | None = None,
+    retention_until: date | None = None,
+) -> Filed:
     """A case with a message from each side and ``files`` attachments."""
     created = make_case(app, db, {"category": "kkn", "what": what})
     case = created.case
@@ -99,7 +108,10 @@ def file_case(app: Flask, db: Session, what: str, *, files: int = 1,
         filed.files[row.blob_id] = data
     if archived_on is not None:
         case.status, case.archived_on, case.retention_until = (
-            "diarsipkan", archived_on, retention_until)
+            "diarsipkan",
+            archived_on,
+            retention_until,
+        )
     db.commit()
     return filed
 

@@ -37,9 +37,18 @@ def _rewrite_history(database: Database, key: bytes) -> None:
             if row.seq == 1:
                 row.detail = '{"forged":true}'
             row.prev_hash = prev
-            row.hash = chain_hash(prev, canonical_row(row.seq, row.occurred_at, row.tag,
-                                                      row.actor, row.case_code, row.outcome,
-                                                      row.detail))
+            row.hash = chain_hash(
+                prev,
+                canonical_row(
+                    row.seq,
+                    row.occurred_at,
+                    row.tag,
+                    row.actor,
+                    row.case_code,
+                    row.outcome,
+                    row.detail,
+                ),
+            )
             row.hmac = sign(key, row.hash)
             prev = row.hash
         head = db.get(AuditHead, 1)

@@ -32,11 +32,19 @@ from tests.ops.conftest import Escrow, blob_store, file_case, supervisor
 def _backup(app: Flask, escrow: Escrow, key_files: dict[str, bytes] | None = None) -> bytes:
     settings = current_settings(app)
     assert settings.keyring is not None
-    keys = key_files if key_files is not None else {
-        "audit_hmac.key": settings.keyring.audit_hmac_key.hex().encode() + b"\n"}
+    keys = (
+        key_files
+        if key_files is not None
+        else {"audit_hmac.key": settings.keyring.audit_hmac_key.hex().encode() + b"\n"}
+    )
     sink = io.BytesIO()
-    create_backup(sink, engine=app.extensions["sipadu.engine"], store=blob_store(app),
-                  escrow_public=escrow.public, key_files=keys)
+    create_backup(
+        sink,
+        engine=app.extensions["sipadu.engine"],
+        store=blob_store(app),
+        escrow_public=escrow.public,
+        key_files=keys,
+    )
     return sink.getvalue()
 
 
@@ -51,22 +59,38 @@ def _dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     meta = MetaData()
     meta.reflect(engine)
     with engine.connect() as connection:
-        return {table.name: [tuple(_same(v) for v in row) for row in connection.execute(
-            select(table).order_by(*table.primary_key.columns))]
-            for table in meta.sorted_tables if table.name != "alembic_version"}
+        return {
+            table.name: [
+                tuple(_same(v) for v in row)
+                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in meta.sorted_tables
+            if table.name != "alembic_version"
+        }
 
 
-def _restore(data: bytes, private: bytes, target: Database, root: Path,
-             replace: bool = False) -> tuple[Engine, object]:
+def _restore(
+    data: bytes, private: bytes, target: Database, root: Path, replace: bool = False
+) -> tuple[Engine, object]:
     engine = make_engine(target.url, target.schema)
-    report = restore_backup(io.BytesIO(data), private, engine=engine,
-                            blob_dir=root / "blobs", keys_dir=root / "keys",
-                            staging_root=root, replace=replace)
+    report = restore_backup(
+        io.BytesIO(data),
+        private,
+        engine=engine,
+        blob_dir=root / "blobs",
+        keys_dir=root / "keys",
+        staging_root=root,
+        replace=replace,
+    )
     return engine, report
 
 
 def test_round_trip_restores_everything_byte_for_byte(
-    ops_app: Flask, ops_db: Session, escrow: Escrow, target_database: Database, tmp_path: Path,
+    ops_app: Flask,
+    ops_db: Session,
+    escrow: Escrow,
+    target_database: Database,
+    tmp_path: Path,
 ) -> None:
     member = supervisor(ops_app, ops_db)
     cases = [file_case(ops_app, ops_db, f"laporan-{i}", files=i) for i in range(3)]
@@ -88,8 +112,9 @@ def test_round_trip_restores_everything_byte_for_byte(
             account = db.scalar(select(StaffAccount).where(StaffAccount.id == member.account.id))
             assert account is not None
             assert verify_password(account.password_hash, member.password)
-            private = unlock_private_key(account.wrapped_private_key, member.password,
-                                         account_id=account.id)
+            private = unlock_private_key(
+                account.wrapped_private_key, member.password, account_id=account.id
+            )
             for filed in cases:
                 case = case_by_code(db, filed.code)
                 assert case is not None
@@ -98,17 +123,25 @@ def test_round_trip_restores_everything_byte_for_byte(
                 assert len(list_messages(db, case, dek, include_internal=True)) == 2
                 for row in db.scalars(select(Attachment).where(Attachment.case_id == case.id)):
                     _, chunks = open_attachment(
-                        db, case, dek, attachment_public_id(row.record_id, row.blob_id), store)
+                        db, case, dek, attachment_public_id(row.record_id, row.blob_id), store
+                    )
                     assert b"".join(chunks) == filed.files[row.blob_id]
         # Sequences moved past the restored ids: the restored instance takes new rows.
         with Session(engine) as db:
             account = db.scalar(select(StaffAccount).where(StaffAccount.id == member.account.id))
             assert account is not None
             clone = StaffAccount(
-                username="verifikator-baru", role="supervisor", active=True, password_hash="",
-                public_key=account.public_key, wrapped_private_key=b"", failed_logins=0,
-                totp_confirmed=False, created_at=account.created_at,
-                password_changed_at=account.created_at)
+                username="verifikator-baru",
+                role="supervisor",
+                active=True,
+                password_hash="",
+                public_key=account.public_key,
+                wrapped_private_key=b"",
+                failed_logins=0,
+                totp_confirmed=False,
+                created_at=account.created_at,
+                password_changed_at=account.created_at,
+            )
             db.add(clone)
             db.commit()
             assert clone.id > account.id
@@ -122,7 +155,11 @@ def test_round_trip_restores_everything_byte_for_byte(
 
 
 def test_corrupted_backup_is_refused_naming_the_member(
-    ops_app: Flask, ops_db: Session, escrow: Escrow, target_database: Database, tmp_path: Path,
+    ops_app: Flask,
+    ops_db: Session,
+    escrow: Escrow,
+    target_database: Database,
+    tmp_path: Path,
 ) -> None:
     supervisor(ops_app, ops_db)
     filed = file_case(ops_app, ops_db, "rusak", files=3)
@@ -131,23 +168,26 @@ def test_corrupted_backup_is_refused_naming_the_member(
     with pytest.raises(BackupCorruptError, match=r"damaged in (the data after )?member ") as info:
         _restore(bytes(data), escrow.private, target_database, tmp_path / "t")
     assert any(blob_id in str(info.value) for blob_id in filed.files) or "database/" in str(
-        info.value)
+        info.value
+    )
     with pytest.raises(BackupCorruptError, match=r"truncated|damaged"):
-        _restore(bytes(data[: len(data) // 2]), escrow.private, target_database,
-                 tmp_path / "u")
+        _restore(bytes(data[: len(data) // 2]), escrow.private, target_database, tmp_path / "u")
     assert not (tmp_path / "t" / "blobs").exists() or not any((tmp_path / "t" / "blobs").iterdir())
 
 
 def test_wrong_key_and_foreign_file_are_refused(
-    ops_app: Flask, ops_db: Session, escrow: Escrow, target_database: Database, tmp_path: Path,
+    ops_app: Flask,
+    ops_db: Session,
+    escrow: Escrow,
+    target_database: Database,
+    tmp_path: Path,
 ) -> None:
     supervisor(ops_app, ops_db)
     data = _backup(ops_app, escrow)
     with pytest.raises(BackupKeyError):
         _restore(data, generate_escrow_keypair()[0], target_database, tmp_path / "t")
     with pytest.raises(BackupFormatError):
-        _restore(b"PK\x03\x04 not a backup" * 20, escrow.private, target_database,
-                 tmp_path / "u")
+        _restore(b"PK\x03\x04 not a backup" * 20, escrow.private, target_database, tmp_path / "u")
 
 
 def test_manifest_mismatch_names_the_member() -> None:
@@ -161,13 +201,19 @@ def test_manifest_mismatch_names_the_member() -> None:
 
 
 def test_sqlite_backup_restores_into_postgresql(
-    tmp_path: Path, sqlite_database: Database, postgres_url: str, escrow: Escrow,
+    tmp_path: Path,
+    sqlite_database: Database,
+    postgres_url: str,
+    escrow: Escrow,
 ) -> None:
     from sipadu.keyring import make_test_keyring
     from tests.conftest import _postgres_schema, build_app, make_settings
 
-    app = build_app(make_settings(tmp_path, sqlite_database,
-                                  keyring=make_test_keyring(escrow_public=escrow.public)))
+    app = build_app(
+        make_settings(
+            tmp_path, sqlite_database, keyring=make_test_keyring(escrow_public=escrow.public)
+        )
+    )
     try:
         with app.app_context():
             from sipadu.db import db_session

@@ -46,12 +46,28 @@ def _instance(root: Path, database: Database, escrow: EscrowFile) -> dict[str, s
     return _env(root, database, seed_escrow=False)
 
 
-def _restore(env: dict[str, str], backup: Path, escrow: EscrowFile, passphrase: str,
-             *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SIPADU, "backup", "restore", str(backup), "--escrow-key",
-                           str(escrow.path), "--passphrase-stdin", "--quiet", *extra],
-                          input=passphrase + "\n", env=env, text=True, capture_output=True,
-                          timeout=180, check=False)
+def _restore(
+    env: dict[str, str], backup: Path, escrow: EscrowFile, passphrase: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            SIPADU,
+            "backup",
+            "restore",
+            str(backup),
+            "--escrow-key",
+            str(escrow.path),
+            "--passphrase-stdin",
+            "--quiet",
+            *extra,
+        ],
+        input=passphrase + "\n",
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
 
 
 class Submitter(threading.Thread):
@@ -94,12 +110,19 @@ def live(tmp_path: Path, database: Database, escrow_file: EscrowFile) -> Iterato
 
 @pytest.mark.slow
 def test_backup_while_reports_arrive_then_restore(
-    tmp_path: Path, database: Database, target_database: Database, escrow_file: EscrowFile,
+    tmp_path: Path,
+    database: Database,
+    target_database: Database,
+    escrow_file: EscrowFile,
     live: Submitter,
 ) -> None:
     env = _instance(tmp_path / "live2", database, escrow_file)  # same database, for the CLI
-    env.update({"SIPADU_INSTANCE_DIR": str(tmp_path / "live" / "instance"),
-                "SIPADU_KEYS_DIR": str(tmp_path / "live" / "keys")})
+    env.update(
+        {
+            "SIPADU_INSTANCE_DIR": str(tmp_path / "live" / "instance"),
+            "SIPADU_KEYS_DIR": str(tmp_path / "live" / "keys"),
+        }
+    )
     while len(live.acknowledged) < 3:
         time.sleep(0.05)
     started = time.monotonic()
@@ -130,7 +153,9 @@ def test_backup_while_reports_arrive_then_restore(
 
 @pytest.mark.slow
 def test_corrupted_backup_file_is_refused_by_the_cli(
-    tmp_path: Path, sqlite_database: Database, escrow_file: EscrowFile,
+    tmp_path: Path,
+    sqlite_database: Database,
+    escrow_file: EscrowFile,
 ) -> None:
     env = _instance(tmp_path / "a", sqlite_database, escrow_file)
     assert run(env, "init").returncode == 0
@@ -139,8 +164,9 @@ def test_corrupted_backup_file_is_refused_by_the_cli(
     data = bytearray(backup.read_bytes())
     data[len(data) // 2] ^= 0x40
     backup.write_bytes(bytes(data))
-    target = _instance(tmp_path / "c", Database("sqlite", f"sqlite:///{tmp_path / 'c.db'}"),
-                       escrow_file)
+    target = _instance(
+        tmp_path / "c", Database("sqlite", f"sqlite:///{tmp_path / 'c.db'}"), escrow_file
+    )
     wrong = _restore(target, backup, escrow_file, "bukan-frasa-sandi-yang-benar")
     assert wrong.returncode != 0 and "WrongPassphraseError" in wrong.stderr
     assert "Traceback" not in wrong.stderr

@@ -44,15 +44,20 @@ def _key(app: Flask) -> bytes:
 def _reads(db: Session, code: str, member: StaffMember) -> str:
     case = case_by_code(db, code)
     assert case is not None
-    return str(read_report(case, unlock_case_for_staff(db, case, member.account.id,
-                                                       member.private_key))["what"])
+    return str(
+        read_report(case, unlock_case_for_staff(db, case, member.account.id, member.private_key))[
+            "what"
+        ]
+    )
 
 
 def _admin_reset(app: Flask, db: Session, account: StaffAccount, password: str) -> bytes:
     """What an admin reset does to the keys: a new pair; grants for the old one stop opening."""
     material = create_staff_keys(password, current_settings(app).argon2, account_id=account.id)
-    account.public_key, account.wrapped_private_key = (material.public_key,
-                                                       material.wrapped_private_key)
+    account.public_key, account.wrapped_private_key = (
+        material.public_key,
+        material.wrapped_private_key,
+    )
     account.password_hash, account.keys_reset_at = material.password_hash, datetime.now(UTC)
     db.flush()
     return unlock_private_key(material.wrapped_private_key, password, account_id=account.id)
@@ -65,20 +70,26 @@ def test_investigator_left(ops_app: Flask, ops_db: Session, escrow: Escrow) -> N
     leaver.account.active = False
     successor = make_staff(ops_app, ops_db, "investigator", username="pemeriksa-pengganti")
     with pytest.raises(EscrowError, match="no active staff account"):
-        grant_with_escrow(ops_db, escrow.private, code=code, username="pemeriksa-lama",
-                          audit_key=_key(ops_app))
-    grant_with_escrow(ops_db, escrow.private, code=code, username="pemeriksa-pengganti",
-                      audit_key=_key(ops_app))
+        grant_with_escrow(
+            ops_db, escrow.private, code=code, username="pemeriksa-lama", audit_key=_key(ops_app)
+        )
+    grant_with_escrow(
+        ops_db, escrow.private, code=code, username="pemeriksa-pengganti", audit_key=_key(ops_app)
+    )
     ops_db.commit()
     assert _reads(ops_db, code, successor) == "kasus-berjalan"
 
 
 def test_all_supervisors_lost_their_passwords(
-    ops_app: Flask, ops_db: Session, escrow: Escrow,
+    ops_app: Flask,
+    ops_db: Session,
+    escrow: Escrow,
 ) -> None:
     old = [make_staff(ops_app, ops_db, "supervisor") for _ in range(2)]
-    codes = [make_case(ops_app, ops_db, {"category": "kkn", "what": f"terbuka-{i}"}).case.code
-             for i in range(3)]
+    codes = [
+        make_case(ops_app, ops_db, {"category": "kkn", "what": f"terbuka-{i}"}).case.code
+        for i in range(3)
+    ]
     closed = case_by_code(ops_db, codes[2])
     assert closed is not None
     closed.status = "selesai"
@@ -88,9 +99,9 @@ def test_all_supervisors_lost_their_passwords(
         with pytest.raises(CaseAccessError, match="older key pair"):
             _reads(ops_db, codes[0], member)
     newcomer = make_staff(ops_app, ops_db, "supervisor", username="verifikator-baru")
-    granted, skipped = grant_all_open_with_escrow(ops_db, escrow.private,
-                                                  username="verifikator-baru",
-                                                  audit_key=_key(ops_app))
+    granted, skipped = grant_all_open_with_escrow(
+        ops_db, escrow.private, username="verifikator-baru", audit_key=_key(ops_app)
+    )
     ops_db.commit()
     assert granted == sorted(codes[:2]) and skipped == []  # code order, not filing order
     assert [_reads(ops_db, code, newcomer) for code in codes[:2]] == ["terbuka-0", "terbuka-1"]
@@ -102,8 +113,9 @@ def test_all_supervisors_lost_their_passwords(
         case = case_by_code(ops_db, codes[0])
         assert case is not None
         dek = unlock_case_for_staff(ops_db, case, newcomer.account.id, newcomer.private_key)
-        grant_case(ops_db, case, dek, member.account, reason="supervisor",
-                   granted_by=newcomer.account.id)
+        grant_case(
+            ops_db, case, dek, member.account, reason="supervisor", granted_by=newcomer.account.id
+        )
         assert _reads(ops_db, codes[0], member) == "terbuka-0"
 
 
@@ -119,25 +131,40 @@ def test_escrow_key_file_lost(ops_app: Flask, ops_db: Session, escrow: Escrow) -
     helper = make_staff(ops_app, ops_db, "supervisor", username="verifikator-lain")
     ops_db.commit()
     with pytest.raises(EscrowError, match="does not open"):
-        grant_with_escrow(ops_db, new_private, code=code, username="verifikator-lain",
-                          audit_key=_key(ops_app))
+        grant_with_escrow(
+            ops_db, new_private, code=code, username="verifikator-lain", audit_key=_key(ops_app)
+        )
     with pytest.raises(CaseAccessError):
         _reads(ops_db, code, sole)
     # The reporter's own key still opens the case.
-    opened = open_case_with_key(ops_db, created.case_key, params=TEST_ARGON2,
-                                audit_key=_key(ops_app))
+    opened = open_case_with_key(
+        ops_db, created.case_key, params=TEST_ARGON2, audit_key=_key(ops_app)
+    )
     assert read_report(opened.case, opened.dek)["what"] == "kasus-lama"
     # A new escrow key covers only cases filed after it.
     ops_db.commit()
-    fresh = create_case(ops_db, {"category": "kkn", "what": "kasus-baru"}, identity=None,
-                        recipients=submission_recipients(ops_db), escrow_public=new_public,
-                        params=TEST_ARGON2, audit_key=_key(ops_app))
+    fresh = create_case(
+        ops_db,
+        {"category": "kkn", "what": "kasus-baru"},
+        identity=None,
+        recipients=submission_recipients(ops_db),
+        escrow_public=new_public,
+        params=TEST_ARGON2,
+        audit_key=_key(ops_app),
+    )
     ops_db.commit()
     assert fresh.case.escrow_grant is not None
-    assert grants.unwrap_grant(fresh.case.escrow_grant, new_private,
-                               case_id=fresh.case.code) == fresh.dek
-    grant_with_escrow(ops_db, new_private, code=fresh.case.code, username="verifikator-lain",
-                      audit_key=_key(ops_app))
+    assert (
+        grants.unwrap_grant(fresh.case.escrow_grant, new_private, case_id=fresh.case.code)
+        == fresh.dek
+    )
+    grant_with_escrow(
+        ops_db,
+        new_private,
+        code=fresh.case.code,
+        username="verifikator-lain",
+        audit_key=_key(ops_app),
+    )
     assert _reads(ops_db, fresh.case.code, helper) == "kasus-baru"
 
 
@@ -161,10 +188,25 @@ def test_cli_grants_every_open_case(tmp_path: Path, sqlite_database: Database) -
         db.commit()
     usage = run(env, "escrow", "grant", "--to", "verifikator-baru", "--key", str(offline))
     assert usage.returncode != 0 and "exactly one of --case CODE or --all-open" in usage.stderr
-    result = subprocess.run([SIPADU, "escrow", "grant", "--all-open", "--to", "verifikator-baru",
-                             "--key", str(offline), "--passphrase-stdin"],
-                            input="frasa-sandi-pemulihan-uji\n", env=env, text=True,
-                            capture_output=True, timeout=180, check=False)
+    result = subprocess.run(
+        [
+            SIPADU,
+            "escrow",
+            "grant",
+            "--all-open",
+            "--to",
+            "verifikator-baru",
+            "--key",
+            str(offline),
+            "--passphrase-stdin",
+        ],
+        input="frasa-sandi-pemulihan-uji\n",
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "can now open 2 open case(s)" in result.stdout
     with app.app_context():

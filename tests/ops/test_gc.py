@@ -29,7 +29,8 @@ def _orphan(app: Flask, age_seconds: float) -> str:
 
 
 def test_gc_removes_only_old_orphans_and_reports_bad_rows(
-    ops_app: Flask, ops_db: Session,
+    ops_app: Flask,
+    ops_db: Session,
 ) -> None:
     supervisor(ops_app, ops_db)
     good = file_case(ops_app, ops_db, "utuh", files=1)
@@ -76,14 +77,20 @@ def test_gc_cli_exit_code(tmp_path: Path, sqlite_database: Database) -> None:
     assert f"removed orphan blob {orphan.name}" in result.stdout and not orphan.exists()
     engine = make_engine(sqlite_database.url)
     with engine.begin() as connection:  # a row whose blob vanished
-        connection.execute(text(
-            "INSERT INTO cases (code, category, status, received_on, objection_used, "
-            "report_sealed, reporter_key_record, updated_at) VALUES ('SPD-HILANG', 'kkn', "
-            "'diterima', '2026-01-01', 0, x'00', x'00', '2026-01-01 00:00:00')"))
-        connection.execute(text(
-            "INSERT INTO attachments (case_id, blob_id, file_key_sealed, meta_sealed, "
-            "uploaded_by, created_on) VALUES (1, :b, x'00', x'00', 'reporter', '2026-01-01')"),
-            {"b": "cd" * 16})
+        connection.execute(
+            text(
+                "INSERT INTO cases (code, category, status, received_on, objection_used, "
+                "report_sealed, reporter_key_record, updated_at) VALUES ('SPD-HILANG', 'kkn', "
+                "'diterima', '2026-01-01', 0, x'00', x'00', '2026-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO attachments (case_id, blob_id, file_key_sealed, meta_sealed, "
+                "uploaded_by, created_on) VALUES (1, :b, x'00', x'00', 'reporter', '2026-01-01')"
+            ),
+            {"b": "cd" * 16},
+        )
     engine.dispose()
     failed = run(env, "storage", "gc")
     assert failed.returncode == 1

@@ -50,27 +50,48 @@ def _key(app: Flask) -> bytes:
 
 
 def _count(db: Session, model: type, case_id: int) -> int:
-    return db.scalar(select(func.count()).select_from(model).where(
-        model.case_id == case_id)) or 0  # type: ignore[attr-defined]
+    return db.scalar(select(func.count()).select_from(model).where(model.case_id == case_id)) or 0  # type: ignore[attr-defined]
 
 
 def test_purge_takes_only_due_cases_and_their_blobs(ops_app: Flask, ops_db: Session) -> None:
     supervisor(ops_app, ops_db)
-    due = file_case(ops_app, ops_db, "lama", files=2, archived_on=TODAY - timedelta(days=400),
-                    retention_until=TODAY - timedelta(days=35))
-    today_due = file_case(ops_app, ops_db, "tepat", archived_on=TODAY - timedelta(days=365),
-                          retention_until=TODAY)
-    kept = file_case(ops_app, ops_db, "baru", files=2, archived_on=TODAY - timedelta(days=10),
-                     retention_until=TODAY + timedelta(days=355))
+    due = file_case(
+        ops_app,
+        ops_db,
+        "lama",
+        files=2,
+        archived_on=TODAY - timedelta(days=400),
+        retention_until=TODAY - timedelta(days=35),
+    )
+    today_due = file_case(
+        ops_app, ops_db, "tepat", archived_on=TODAY - timedelta(days=365), retention_until=TODAY
+    )
+    kept = file_case(
+        ops_app,
+        ops_db,
+        "baru",
+        files=2,
+        archived_on=TODAY - timedelta(days=10),
+        retention_until=TODAY + timedelta(days=355),
+    )
     open_case = file_case(ops_app, ops_db, "berjalan")
     due_case = case_by_code(ops_db, due.code)
     assert due_case is not None
     due_id = due_case.id
     ops_db.add(CaseKeyThrottle(code=due.code, failures=3, last_failure_at=due_case.updated_at))
-    ops_db.add(AuthSession(id_hash="a" * 64, kind="reporter", case_id=due_id, payload=b"x",
-                           channel="web", created_at=due_case.updated_at,
-                           last_seen_at=due_case.updated_at, expires_at=due_case.updated_at,
-                           generation=0))
+    ops_db.add(
+        AuthSession(
+            id_hash="a" * 64,
+            kind="reporter",
+            case_id=due_id,
+            payload=b"x",
+            channel="web",
+            created_at=due_case.updated_at,
+            last_seen_at=due_case.updated_at,
+            expires_at=due_case.updated_at,
+            generation=0,
+        )
+    )
     ops_db.commit()
     store = blob_store(ops_app)
 
@@ -101,27 +122,54 @@ def test_purge_takes_only_due_cases_and_their_blobs(ops_app: Flask, ops_db: Sess
 
 
 def test_supervisor_extends_retention_with_a_sealed_reason(
-    ops_app: Flask, ops_db: Session,
+    ops_app: Flask,
+    ops_db: Session,
 ) -> None:
     member = supervisor(ops_app, ops_db)
-    filed = file_case(ops_app, ops_db, "sengketa", archived_on=TODAY - timedelta(days=360),
-                      retention_until=TODAY + timedelta(days=5))
+    filed = file_case(
+        ops_app,
+        ops_db,
+        "sengketa",
+        archived_on=TODAY - timedelta(days=360),
+        retention_until=TODAY + timedelta(days=5),
+    )
     file_case(ops_app, ops_db, "jauh", archived_on=TODAY, retention_until=TODAY + timedelta(400))
     assert [d.code for d in cases_due_for_purge(ops_db, 14, today=TODAY)] == [filed.code]
     case = case_by_code(ops_db, filed.code)
     assert case is not None
     reason = "Masih digugat di PTUN"
     with pytest.raises(RetentionError):
-        extend_retention(ops_db, case, TODAY + timedelta(days=2), reason,
-                         staff_id=member.account.id, dek=filed.dek, audit_key=_key(ops_app),
-                         today=TODAY)
+        extend_retention(
+            ops_db,
+            case,
+            TODAY + timedelta(days=2),
+            reason,
+            staff_id=member.account.id,
+            dek=filed.dek,
+            audit_key=_key(ops_app),
+            today=TODAY,
+        )
     with pytest.raises(RetentionError):
-        extend_retention(ops_db, case, TODAY + timedelta(days=200), "  ",
-                         staff_id=member.account.id, dek=filed.dek, audit_key=_key(ops_app),
-                         today=TODAY)
-    extend_retention(ops_db, case, TODAY + timedelta(days=200), reason,
-                     staff_id=member.account.id, dek=filed.dek, audit_key=_key(ops_app),
-                     today=TODAY)
+        extend_retention(
+            ops_db,
+            case,
+            TODAY + timedelta(days=200),
+            "  ",
+            staff_id=member.account.id,
+            dek=filed.dek,
+            audit_key=_key(ops_app),
+            today=TODAY,
+        )
+    extend_retention(
+        ops_db,
+        case,
+        TODAY + timedelta(days=200),
+        reason,
+        staff_id=member.account.id,
+        dek=filed.dek,
+        audit_key=_key(ops_app),
+        today=TODAY,
+    )
     ops_db.commit()
     assert cases_due_for_purge(ops_db, 14, today=TODAY) == []
     assert reason.encode() not in (case.retention_reason_sealed or b"")
@@ -151,10 +199,16 @@ def test_retention_cli(tmp_path: Path, sqlite_database: Database) -> None:
     with app.app_context():
         db = db_session()
         supervisor(app, db)
-        due = file_case(app, db, "habis", archived_on=today - timedelta(days=400),
-                        retention_until=today - timedelta(days=1))
-        kept = file_case(app, db, "simpan", archived_on=today, retention_until=retention_end(
-            today, 365))
+        due = file_case(
+            app,
+            db,
+            "habis",
+            archived_on=today - timedelta(days=400),
+            retention_until=today - timedelta(days=1),
+        )
+        kept = file_case(
+            app, db, "simpan", archived_on=today, retention_until=retention_end(today, 365)
+        )
     dry = run(env, "retention", "run", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert due.code in dry.stdout and kept.code not in dry.stdout

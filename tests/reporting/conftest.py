@@ -25,8 +25,9 @@ BASE_REPORT = {"category": "pungli", "what": "Petugas meminta uang tambahan di l
 @pytest.fixture
 def settings(tmp_path: Path, database: Database) -> Settings:
     """Most journey tests post often: rate limits off (one test turns them back on)."""
-    return make_settings(tmp_path, database, rate_limits_enabled=False, max_file_bytes=64 * 1024,
-                         max_files=3)
+    return make_settings(
+        tmp_path, database, rate_limits_enabled=False, max_file_bytes=64 * 1024, max_files=3
+    )
 
 
 @dataclass
@@ -48,16 +49,27 @@ def ready(app: Flask) -> Ready:
 def csrf_from(page: TestResponse) -> dict[str, str]:
     """The hidden fields (csrf_token, form_id, case_key) of the page's forms."""
     html = page.get_data(as_text=True)
-    return {name: value for name, value in
-            re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', html)}
+    return {
+        name: value
+        for name, value in re.findall(
+            r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', html
+        )
+    }
 
 
-def submit(client: FlaskClient, report: Mapping[str, str] | None = None,
-           files: list[tuple[bytes, str]] | None = None) -> TestResponse:
+def submit(
+    client: FlaskClient,
+    report: Mapping[str, str] | None = None,
+    files: list[tuple[bytes, str]] | None = None,
+) -> TestResponse:
     """Fill and send the new report form as its rendered page makes a browser send it."""
-    return forms.submit(client, client.get("/laporan"), "/laporan",
-                        fill=report or BASE_REPORT,
-                        files={"attachments": list(files)} if files else None)
+    return forms.submit(
+        client,
+        client.get("/laporan"),
+        "/laporan",
+        fill=report or BASE_REPORT,
+        files={"attachments": list(files)} if files else None,
+    )
 
 
 def forge_report(client: FlaskClient, report: Mapping[str, str]) -> TestResponse:
@@ -80,11 +92,20 @@ def login(client: FlaskClient, key: str) -> TestResponse:
     return forms.submit(client, client.get("/kasus"), "/kasus", fill={"case_key": key})
 
 
-def post_case_form(client: FlaskClient, path: str, fill: Mapping[str, str] | None = None,
-                   files: list[tuple[bytes, str]] | None = None) -> TestResponse:
+def post_case_form(
+    client: FlaskClient,
+    path: str,
+    fill: Mapping[str, str] | None = None,
+    files: list[tuple[bytes, str]] | None = None,
+) -> TestResponse:
     """Submit the case page's form for ``path`` as the rendered page sends it."""
-    return forms.submit(client, client.get("/kasus/saya"), path, fill=fill,
-                        files={"attachments": list(files)} if files else None)
+    return forms.submit(
+        client,
+        client.get("/kasus/saya"),
+        path,
+        fill=fill,
+        files={"attachments": list(files)} if files else None,
+    )
 
 
 def forge_case_form(client: FlaskClient, path: str, data: Mapping[str, object]) -> TestResponse:

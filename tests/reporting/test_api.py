@@ -36,17 +36,27 @@ def test_api_journey(ready: Ready) -> None:
     data = case.get_json()
     assert data["case_code"] == filed["case_code"] and data["status"] == "diterima"
     assert data["timeline"][0]["status"] == "diterima"
-    sent = client.post("/api/v1/case/messages", json={"body": "Tambahan informasi."},
-                       headers=_auth(filed["case_key"]))
+    sent = client.post(
+        "/api/v1/case/messages",
+        json={"body": "Tambahan informasi."},
+        headers=_auth(filed["case_key"]),
+    )
     assert sent.status_code == 201
-    files = client.post("/api/v1/case/attachments", headers=_auth(filed["case_key"]),
-                        data={"attachments": [(io.BytesIO(jpeg_with_metadata()), "foto.jpg")]},
-                        content_type="multipart/form-data")
+    files = client.post(
+        "/api/v1/case/attachments",
+        headers=_auth(filed["case_key"]),
+        data={"attachments": [(io.BytesIO(jpeg_with_metadata()), "foto.jpg")]},
+        content_type="multipart/form-data",
+    )
     assert files.status_code == 201, files.get_json()
     assert files.get_json()["attachments"][0]["cleaning"]
     data = client.get("/api/v1/case", headers=_auth(filed["case_key"])).get_json()
-    assert data["messages"][0] == {"from": "reporter", "body": "Tambahan informasi.",
-                                   "sent_on": data["messages"][0]["sent_on"], "verified": True}
+    assert data["messages"][0] == {
+        "from": "reporter",
+        "body": "Tambahan informasi.",
+        "sent_on": data["messages"][0]["sent_on"],
+        "verified": True,
+    }
     assert data["attachments"][0]["filename"] == "foto.jpg"
     for response in (case, sent, files):
         assert "Set-Cookie" not in response.headers
@@ -62,14 +72,20 @@ def test_api_journey(ready: Ready) -> None:
 def test_api_too_many_files_store_nothing(ready: Ready) -> None:
     client = ready.app.test_client()
     filed = _file(client)
-    response = client.post("/api/v1/case/attachments", headers=_auth(filed["case_key"]),
-                           content_type="multipart/form-data", data={
-                               "attachments": [(io.BytesIO(b"x"), f"{n}.txt")
-                                               for n in range(4)]})
+    response = client.post(
+        "/api/v1/case/attachments",
+        headers=_auth(filed["case_key"]),
+        content_type="multipart/form-data",
+        data={"attachments": [(io.BytesIO(b"x"), f"{n}.txt") for n in range(4)]},
+    )
     assert response.status_code == 422
     assert response.get_json()["error"]["files"][0]["reason"] == "too_many"
-    empty = client.post("/api/v1/case/attachments", headers=_auth(filed["case_key"]),
-                        content_type="multipart/form-data", data={})
+    empty = client.post(
+        "/api/v1/case/attachments",
+        headers=_auth(filed["case_key"]),
+        content_type="multipart/form-data",
+        data={},
+    )
     assert empty.status_code == 422
     with ready.app.app_context():
         assert db_session().scalars(select(Attachment)).all() == []
@@ -77,10 +93,14 @@ def test_api_too_many_files_store_nothing(ready: Ready) -> None:
 
 def test_api_multipart_report_with_files(ready: Ready) -> None:
     client = ready.app.test_client()
-    response = client.post("/api/v1/reports", content_type="multipart/form-data", data={
-        "report": json.dumps(BASE_REPORT),
-        "attachments": [(io.BytesIO(b"plain text"), "a.txt"),
-                        (io.BytesIO(b"hello"), "b.txt")]})
+    response = client.post(
+        "/api/v1/reports",
+        content_type="multipart/form-data",
+        data={
+            "report": json.dumps(BASE_REPORT),
+            "attachments": [(io.BytesIO(b"plain text"), "a.txt"), (io.BytesIO(b"hello"), "b.txt")],
+        },
+    )
     assert response.status_code == 201, response.get_json()
     assert len(response.get_json()["attachments"]) == 2
     with ready.app.app_context():
@@ -89,20 +109,25 @@ def test_api_multipart_report_with_files(ready: Ready) -> None:
 
 def test_api_validation_names_the_field(ready: Ready) -> None:
     client = ready.app.test_client()
-    for body, field in (({"what": "x"}, "category"), ({"category": "kkn"}, "what"),
-                        ({"category": "kkn", "what": 5}, "what"),
-                        ({"category": "kkn", "what": "x", "identity": "me"}, "identity"),
-                        ({"category": "kkn", "what": "x" * 20_001}, "what")):
+    for body, field in (
+        ({"what": "x"}, "category"),
+        ({"category": "kkn"}, "what"),
+        ({"category": "kkn", "what": 5}, "what"),
+        ({"category": "kkn", "what": "x", "identity": "me"}, "identity"),
+        ({"category": "kkn", "what": "x" * 20_001}, "what"),
+    ):
         response = client.post("/api/v1/reports", json=body)
         assert response.status_code == 422
         assert field in response.get_json()["error"]["fields"]
-    assert client.post("/api/v1/reports", data="{broken", content_type="application/json"
-                       ).status_code == 400
+    assert (
+        client.post("/api/v1/reports", data="{broken", content_type="application/json").status_code
+        == 400
+    )
     assert client.post("/api/v1/reports", json=[1, 2]).status_code == 400
-    assert client.post("/api/v1/reports", data="x", content_type="text/plain"
-                       ).status_code == 415
-    broken = client.post("/api/v1/reports", data=b"--zz\r\nbroken",
-                         content_type="multipart/form-data; boundary=zz")
+    assert client.post("/api/v1/reports", data="x", content_type="text/plain").status_code == 415
+    broken = client.post(
+        "/api/v1/reports", data=b"--zz\r\nbroken", content_type="multipart/form-data; boundary=zz"
+    )
     assert 400 <= broken.status_code < 500
     with ready.app.app_context():
         assert db_session().scalars(select(Case)).all() == []
@@ -113,9 +138,13 @@ def test_api_rejects_missing_wrong_and_malformed_keys(ready: Ready) -> None:
     filed = _file(client)
     other = _file(client)
     wrong = other["case_key"][:10] + filed["case_key"][10:]
-    for headers in ({}, {"Authorization": "Bearer abc"}, _auth("nonsense"), _auth(wrong),
-                    _auth(filed["case_key"][:-1] + ("0" if filed["case_key"][-1] != "0"
-                                                    else "1"))):
+    for headers in (
+        {},
+        {"Authorization": "Bearer abc"},
+        _auth("nonsense"),
+        _auth(wrong),
+        _auth(filed["case_key"][:-1] + ("0" if filed["case_key"][-1] != "0" else "1")),
+    ):
         response = client.get("/api/v1/case", headers=headers)
         assert response.status_code == 401
         assert response.get_json()["error"]["code"] == "unauthorized"
@@ -142,10 +171,17 @@ def test_api_throttles_guesses_with_retry_after(ready: Ready) -> None:
 
 def test_api_oversize_upload_stores_nothing(ready: Ready) -> None:
     client = ready.app.test_client()
-    response = client.post("/api/v1/reports", content_type="multipart/form-data", data={
-        "report": json.dumps(BASE_REPORT),
-        "attachments": [(io.BytesIO(b"ok"), "small.txt"),
-                        (io.BytesIO(b"x" * (65 * 1024)), "big.bin")]})
+    response = client.post(
+        "/api/v1/reports",
+        content_type="multipart/form-data",
+        data={
+            "report": json.dumps(BASE_REPORT),
+            "attachments": [
+                (io.BytesIO(b"ok"), "small.txt"),
+                (io.BytesIO(b"x" * (65 * 1024)), "big.bin"),
+            ],
+        },
+    )
     assert response.status_code == 413
     assert response.get_json()["error"]["files"][0]["filename"] == "big.bin"
     with ready.app.app_context():

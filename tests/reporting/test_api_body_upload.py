@@ -29,8 +29,9 @@ def _filed(client: FlaskClient) -> dict[str, str]:
     return body
 
 
-def _send(client: FlaskClient, key: str, body: bytes, *, name: str | None = "bukti.bin",
-          **kwargs: Any) -> Any:
+def _send(
+    client: FlaskClient, key: str, body: bytes, *, name: str | None = "bukti.bin", **kwargs: Any
+) -> Any:
     headers = {"Authorization": f"CaseKey {key}"}
     if name is not None:
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -49,12 +50,18 @@ def _stored(ready: Ready) -> tuple[int, list[Path]]:
 def _download(ready: Ready, code: str, attachment_id: str) -> bytes:
     with ready.app.app_context():
         db = db_session()
-        token = start_session(db, kind="staff", payload=ready.supervisor.private_key,
-                              staff_id=ready.supervisor.account.id, channel="api")
+        token = start_session(
+            db,
+            kind="staff",
+            payload=ready.supervisor.private_key,
+            staff_id=ready.supervisor.account.id,
+            channel="api",
+        )
         db.commit()
-    response = ready.app.test_client().get(f"/api/v1/staff/cases/{code}/attachments/"
-                                           f"{attachment_id}",
-                                           headers={"Authorization": f"Bearer {token}"})
+    response = ready.app.test_client().get(
+        f"/api/v1/staff/cases/{code}/attachments/{attachment_id}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 200
     data = response.get_data()
     # The length of what the cleaner kept, sent ahead so a cut-short download shows.
@@ -66,8 +73,13 @@ def test_body_file_is_stored_encrypted_and_reads_back(ready: Ready) -> None:
     client = ready.app.test_client()
     filed = _filed(client)
     content = b"Notulen rapat anggaran. " * 2600  # 62,400 bytes, under the 64 KiB limit
-    response = _send(client, filed["case_key"], content, name=None, headers={
-        "Content-Disposition": "attachment; filename*=UTF-8''notulen%20r%C3%A4pat.txt"})
+    response = _send(
+        client,
+        filed["case_key"],
+        content,
+        name=None,
+        headers={"Content-Disposition": "attachment; filename*=UTF-8''notulen%20r%C3%A4pat.txt"},
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["attachments"][0]["filename"] == "notulen räpat.txt"
     case = client.get("/api/v1/case", headers={"Authorization": f"CaseKey {filed['case_key']}"})
@@ -86,8 +98,9 @@ def test_body_picture_is_cleaned_like_a_form_file(ready: Ready) -> None:
     response = _send(client, filed["case_key"], picture, name="foto.jpg")
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["attachments"][0]["cleaning"]
-    listed = client.get("/api/v1/case", headers={
-        "Authorization": f"CaseKey {filed['case_key']}"}).get_json()["attachments"]
+    listed = client.get(
+        "/api/v1/case", headers={"Authorization": f"CaseKey {filed['case_key']}"}
+    ).get_json()["attachments"]
     stored = _download(ready, filed["case_code"], listed[0]["id"])
     assert stored.startswith(b"\xff\xd8") and len(stored) < len(picture)
     assert b"Exif" not in stored
@@ -128,17 +141,26 @@ def test_damaged_picture_in_the_body_stores_nothing(ready: Ready) -> None:
 def test_body_cut_short_or_without_length_stores_nothing(ready: Ready) -> None:
     client = ready.app.test_client()
     filed = _filed(client)
-    headers = {"Authorization": f"CaseKey {filed['case_key']}",
-               "Content-Disposition": 'attachment; filename="a.bin"'}
-    short = client.post(PATH, input_stream=io.BytesIO(b"only part"),
-                        environ_overrides={"CONTENT_LENGTH": "5000"},
-                        content_type=OCTETS, headers=headers)
+    headers = {
+        "Authorization": f"CaseKey {filed['case_key']}",
+        "Content-Disposition": 'attachment; filename="a.bin"',
+    }
+    short = client.post(
+        PATH,
+        input_stream=io.BytesIO(b"only part"),
+        environ_overrides={"CONTENT_LENGTH": "5000"},
+        content_type=OCTETS,
+        headers=headers,
+    )
     assert short.status_code == 422
     assert short.get_json()["error"]["files"][0]["reason"] == "incomplete"
     # A body without a length is a chunked one.
-    unsized = client.post(PATH, input_stream=io.BytesIO(b"4\r\ndata\r\n0\r\n\r\n"),
-                          content_type=OCTETS,
-                          headers={**headers, "Transfer-Encoding": "chunked"})
+    unsized = client.post(
+        PATH,
+        input_stream=io.BytesIO(b"4\r\ndata\r\n0\r\n\r\n"),
+        content_type=OCTETS,
+        headers={**headers, "Transfer-Encoding": "chunked"},
+    )
     assert unsized.status_code == 411, unsized.get_json()
     assert unsized.get_json()["error"]["code"] == "length_required"
     empty = _send(client, filed["case_key"], b"", environ_overrides={"CONTENT_LENGTH": "0"})

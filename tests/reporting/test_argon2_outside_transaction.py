@@ -69,14 +69,16 @@ def _api_report(ready: Ready) -> dict[str, str]:
     return body
 
 
-def test_api_submission_derives_outside_the_transaction(ready: Ready,
-                                                        probe: DerivationProbe) -> None:
+def test_api_submission_derives_outside_the_transaction(
+    ready: Ready, probe: DerivationProbe
+) -> None:
     _api_report(ready)
     probe.assert_clear()
 
 
-def test_form_submission_derives_outside_the_transaction(ready: Ready,
-                                                         probe: DerivationProbe) -> None:
+def test_form_submission_derives_outside_the_transaction(
+    ready: Ready, probe: DerivationProbe
+) -> None:
     page = submit(ready.app.test_client(), files=[(b"bukti tertulis", "bukti.txt")])
     assert page.status_code == 201
     case_key_of(page)
@@ -84,22 +86,28 @@ def test_form_submission_derives_outside_the_transaction(ready: Ready,
 
 
 @pytest.mark.parametrize("variant", ["right", "wrong", "unknown"])
-def test_api_key_check_derives_outside_the_transaction(ready: Ready, probe: DerivationProbe,
-                                                       variant: str) -> None:
+def test_api_key_check_derives_outside_the_transaction(
+    ready: Ready, probe: DerivationProbe, variant: str
+) -> None:
     key = _api_report(ready)["case_key"]
     probe.reset()
     if variant != "right":
-        other = casekey.format_case_key(casekey.generate_case_key(
-            None if variant == "unknown" else key.split("-")[0] + "-" + key.split("-")[1]))
+        other = casekey.format_case_key(
+            casekey.generate_case_key(
+                None if variant == "unknown" else key.split("-")[0] + "-" + key.split("-")[1]
+            )
+        )
         key = other
-    response = ready.app.test_client().get("/api/v1/case",
-                                           headers={"Authorization": f"CaseKey {key}"})
+    response = ready.app.test_client().get(
+        "/api/v1/case", headers={"Authorization": f"CaseKey {key}"}
+    )
     assert response.status_code == (200 if variant == "right" else 401)
     probe.assert_clear()
 
 
-def test_web_key_login_derives_outside_the_transaction(ready: Ready,
-                                                       probe: DerivationProbe) -> None:
+def test_web_key_login_derives_outside_the_transaction(
+    ready: Ready, probe: DerivationProbe
+) -> None:
     key = _api_report(ready)["case_key"]
     probe.reset()
     response = login(ready.app.test_client(), key)
@@ -118,8 +126,7 @@ class StreamProbe:
         if not self.open or upload is not getattr(self, "_last", None):
             self._last = upload
             url = self.app.extensions["sipadu.engine"].url
-            locked = (url.get_backend_name() == "sqlite"
-                      and not write_lock_free(str(url.database)))
+            locked = url.get_backend_name() == "sqlite" and not write_lock_free(str(url.database))
             self.open.append(db_session().in_transaction() or locked)
         return self.real(upload, data)
 
@@ -141,12 +148,18 @@ def test_no_transaction_while_files_stream_in(ready: Ready, streaming: StreamPro
     assert submit(client, files=[(b"bukti tertulis", "bukti.txt")]).status_code == 201
     key = _api_report(ready)["case_key"]
     auth = {"Authorization": f"CaseKey {key}"}
-    multipart = client.post("/api/v1/case/attachments", headers=auth,
-                            data={"attachments": [(io.BytesIO(b"dokumen"), "a.txt")]},
-                            content_type="multipart/form-data")
-    body = client.post("/api/v1/case/attachments", data=b"dokumen kedua",
-                       content_type="application/octet-stream",
-                       headers={**auth, "Content-Disposition": 'attachment; filename="b.txt"'})
+    multipart = client.post(
+        "/api/v1/case/attachments",
+        headers=auth,
+        data={"attachments": [(io.BytesIO(b"dokumen"), "a.txt")]},
+        content_type="multipart/form-data",
+    )
+    body = client.post(
+        "/api/v1/case/attachments",
+        data=b"dokumen kedua",
+        content_type="application/octet-stream",
+        headers={**auth, "Content-Disposition": 'attachment; filename="b.txt"'},
+    )
     browser = ready.app.test_client()
     assert login(browser, key).status_code == 303
     evidence = post_case_form(browser, "/kasus/saya/bukti", files=[(b"foto", "c.txt")])

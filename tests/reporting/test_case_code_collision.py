@@ -24,7 +24,8 @@ def argon2_probe(monkeypatch: pytest.MonkeyPatch) -> Iterator[Argon2Probe]:
 
 
 def test_a_taken_code_is_redrawn_outside_the_transaction(
-        ready: Ready, monkeypatch: pytest.MonkeyPatch, argon2_probe: Argon2Probe) -> None:
+    ready: Ready, monkeypatch: pytest.MonkeyPatch, argon2_probe: Argon2Probe
+) -> None:
     client = ready.app.test_client()
     first = client.post("/api/v1/reports", json=BASE_REPORT)
     assert first.status_code == 201

@@ -25,8 +25,12 @@ def test_both_file_fields_say_names_are_kept(ready: Ready) -> None:
     login(client, case_key_of(key_page))
     case_page = client.get("/kasus/saya")
     assert HINT_ID in _hint_by_file_field(case_page.get_data(as_text=True))
-    added = forms.submit(client, case_page, "/kasus/saya/bukti",
-                         files={"attachments": (b"bukti", "Laporan_Budi.txt")})
+    added = forms.submit(
+        client,
+        case_page,
+        "/kasus/saya/bukti",
+        files={"attachments": (b"bukti", "Laporan_Budi.txt")},
+    )
     assert added.status_code == 200 and KEPT_ID in added.get_data(as_text=True)
     client.get("/bahasa/en")
     english = client.get("/laporan").get_data(as_text=True)

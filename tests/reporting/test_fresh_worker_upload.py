@@ -14,8 +14,7 @@ from tests.media.samples import jpeg_with_metadata
 from tests.reporting.conftest import BASE_REPORT, Ready, csrf_from
 
 
-def test_first_request_of_a_fresh_worker_can_carry_a_file(ready: Ready,
-                                                          settings: Settings) -> None:
+def test_first_request_of_a_fresh_worker_can_carry_a_file(ready: Ready, settings: Settings) -> None:
     # One worker serves the form; the post lands on another that has served nothing yet.
     form_worker = ready.app.test_client()
     hidden = csrf_from(form_worker.get("/laporan"))
@@ -24,10 +23,15 @@ def test_first_request_of_a_fresh_worker_can_carry_a_file(ready: Ready,
         client = fresh.test_client()
         for cookie in form_worker._cookies.values():
             client.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
-        response = client.post("/laporan", data={
-            **hidden, **BASE_REPORT,
-            "attachments": [(io.BytesIO(jpeg_with_metadata()), "foto.jpg")]},
-            content_type="multipart/form-data")
+        response = client.post(
+            "/laporan",
+            data={
+                **hidden,
+                **BASE_REPORT,
+                "attachments": [(io.BytesIO(jpeg_with_metadata()), "foto.jpg")],
+            },
+            content_type="multipart/form-data",
+        )
     finally:
         fresh.extensions["sipadu.engine"].dispose()
     assert response.status_code == 201, response.get_data(as_text=True)[:300]

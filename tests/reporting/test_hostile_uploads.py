@@ -29,8 +29,13 @@ def test_report_with_a_pdf_bomb_is_refused_and_nothing_is_stored(ready: Ready) -
     app = ready.app
     bomb = hostile.pdf_huge_array()
     reporter = app.test_client()
-    refused = submit(reporter, reporter.get("/laporan"), "/laporan", fill=BASE_REPORT,
-                     files={"attachments": (bomb, "bukti.pdf")})
+    refused = submit(
+        reporter,
+        reporter.get("/laporan"),
+        "/laporan",
+        fill=BASE_REPORT,
+        files={"attachments": (bomb, "bukti.pdf")},
+    )
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert REFUSAL_ID in page and "bukti.pdf" in page
@@ -41,8 +46,13 @@ def test_report_with_a_pdf_bomb_is_refused_and_nothing_is_stored(ready: Ready) -
         assert db_session().scalars(select(Attachment)).all() == []
     assert stored_blobs(app) == []
     reporter.set_cookie("sipadu_lang", "en")
-    english = submit(reporter, reporter.get("/laporan"), "/laporan", fill=BASE_REPORT,
-                     files={"attachments": (bomb, "evidence.pdf")})
+    english = submit(
+        reporter,
+        reporter.get("/laporan"),
+        "/laporan",
+        fill=BASE_REPORT,
+        files={"attachments": (bomb, "evidence.pdf")},
+    )
     assert english.status_code == 422 and REFUSAL_EN in english.get_data(as_text=True)
 
 
@@ -52,11 +62,20 @@ def test_evidence_with_a_pdf_bomb_is_refused_and_nothing_is_stored(ready: Ready)
     filed = submit(reporter, reporter.get("/laporan"), "/laporan", fill=BASE_REPORT)
     key = KEY_RE.search(filed.get_data(as_text=True))
     assert key is not None
-    case = submit(reporter, reporter.get("/kasus"), "/kasus", fill={"case_key": key.group(0)},
-                  follow_redirects=True)
+    case = submit(
+        reporter,
+        reporter.get("/kasus"),
+        "/kasus",
+        fill={"case_key": key.group(0)},
+        follow_redirects=True,
+    )
     blobs_before = stored_blobs(app)
-    refused = submit(reporter, case, "/kasus/saya/bukti",
-                     files={"attachments": (hostile.pdf_huge_array(), "bukti.pdf")})
+    refused = submit(
+        reporter,
+        case,
+        "/kasus/saya/bukti",
+        files={"attachments": (hostile.pdf_huge_array(), "bukti.pdf")},
+    )
     assert refused.status_code == 422
     assert REFUSAL_ID in refused.get_data(as_text=True)
     with app.app_context():
@@ -66,9 +85,14 @@ def test_evidence_with_a_pdf_bomb_is_refused_and_nothing_is_stored(ready: Ready)
 
 def test_the_api_refuses_a_png_of_empty_chunks_in_its_json_shape(ready: Ready) -> None:
     app = ready.app
-    answer = app.test_client().post("/api/v1/reports", content_type="multipart/form-data", data={
-        "report": json.dumps(BASE_REPORT),
-        "attachments": [(io.BytesIO(hostile.png_empty_chunks(60 * 1024)), "foto.png")]})
+    answer = app.test_client().post(
+        "/api/v1/reports",
+        content_type="multipart/form-data",
+        data={
+            "report": json.dumps(BASE_REPORT),
+            "attachments": [(io.BytesIO(hostile.png_empty_chunks(60 * 1024)), "foto.png")],
+        },
+    )
     assert answer.status_code == 422
     error = answer.get_json()["error"]
     assert error["code"] == "files_refused" and error["message"].startswith(REFUSAL_ID)

@@ -66,5 +66,7 @@ def test_an_active_reporter_stays_signed_in(ready: Ready, clock: Clock) -> None:
     for _ in range(6):  # a request every 9 minutes keeps the session for almost an hour
         clock.moment += timedelta(minutes=9)
         assert client.get("/kasus/saya").status_code == 200
-    assert post_case_form(client, "/kasus/saya/pesan", {"body": "Masih di sini."}
-                          ).status_code in (200, 303)
+    assert post_case_form(client, "/kasus/saya/pesan", {"body": "Masih di sini."}).status_code in (
+        200,
+        303,
+    )

@@ -43,20 +43,29 @@ def test_form_shows_categories_guidance_and_puts_files_last(ready: Ready) -> Non
     for category in ("penyalahgunaan_wewenang", "kkn", "pungli", "lainnya"):
         assert f'value="{category}"' in html
     assert "kantor" in html  # safety guidance, in Indonesian by default
-    form = html[html.index("<form"):html.index("</form>")]
+    form = html[html.index("<form") : html.index("</form>")]
     assert form.rindex('type="file"') > form.rindex("<textarea")
     assert form.rindex('type="file"') > form.index('name="identity_contact"')
 
 
 def test_full_journey(ready: Ready) -> None:
     client = ready.app.test_client()
-    response = submit(client, {**BASE_REPORT, "who": "Kepala loket", "amount": "1.500.000",
-                               "identity_name": "Saksi", "identity_contact": "0812"})
+    response = submit(
+        client,
+        {
+            **BASE_REPORT,
+            "who": "Kepala loket",
+            "amount": "1.500.000",
+            "identity_name": "Saksi",
+            "identity_contact": "0812",
+        },
+    )
     assert response.status_code == 201
     key = case_key_of(response)
     code = key[:10]
-    assert "tidak dapat dipulihkan" in response.get_data(as_text=True) or \
-        "cannot" in response.get_data(as_text=True)
+    assert "tidak dapat dipulihkan" in response.get_data(
+        as_text=True
+    ) or "cannot" in response.get_data(as_text=True)
 
     logged = login(client, key.lower().replace("-", " "))
     assert logged.status_code == 303
@@ -74,12 +83,26 @@ def test_full_journey(ready: Ready) -> None:
         db = db_session()
         case = case_by_code(db, code)
         assert case is not None
-        dek = unlock_case_for_staff(db, case, ready.supervisor.account.id,
-                                    ready.supervisor.private_key)
-        add_message(db, case, dek, "Mohon lengkapi tanggal kejadian.", author_kind="staff",
-                    staff_id=ready.supervisor.account.id)
-        add_message(db, case, dek, "CATATAN-INTERNAL-RAHASIA", author_kind="staff",
-                    staff_id=ready.supervisor.account.id, internal=True)
+        dek = unlock_case_for_staff(
+            db, case, ready.supervisor.account.id, ready.supervisor.private_key
+        )
+        add_message(
+            db,
+            case,
+            dek,
+            "Mohon lengkapi tanggal kejadian.",
+            author_kind="staff",
+            staff_id=ready.supervisor.account.id,
+        )
+        add_message(
+            db,
+            case,
+            dek,
+            "CATATAN-INTERNAL-RAHASIA",
+            author_kind="staff",
+            staff_id=ready.supervisor.account.id,
+            internal=True,
+        )
         case.status = "perlu_dilengkapi"
         db.commit()
     html = client.get("/kasus/saya").get_data(as_text=True)
@@ -94,8 +117,9 @@ def test_full_journey(ready: Ready) -> None:
     with ready.app.app_context():
         assert db_session().scalar(select(Case.status).where(Case.code == code)) == "verifikasi"
 
-    disclosed = post_case_form(client, "/kasus/saya/identitas",
-                               {"identity_name": "Nama Baru", "identity_contact": ""})
+    disclosed = post_case_form(
+        client, "/kasus/saya/identitas", {"identity_name": "Nama Baru", "identity_contact": ""}
+    )
     assert disclosed.status_code == 303
 
     out = post_case_form(client, "/kasus/keluar")
@@ -103,8 +127,13 @@ def test_full_journey(ready: Ready) -> None:
     assert client.get("/kasus/saya").status_code == 303  # session gone
 
     tags = _tags(ready.app)
-    for tag in ("case:submitted", "reporter:login", "message:sent", "case:status_changed",
-                "identity:disclosed"):
+    for tag in (
+        "case:submitted",
+        "reporter:login",
+        "message:sent",
+        "case:status_changed",
+        "identity:disclosed",
+    ):
         assert tag in tags
 
 
@@ -113,8 +142,7 @@ def test_objection_once_after_closure(ready: Ready) -> None:
     key = case_key_of(submit(client))
     login(client, key)
     # The page offers no objection form before a closure; a forged one is refused.
-    assert 'action="/kasus/saya/keberatan"' not in client.get("/kasus/saya").get_data(
-        as_text=True)
+    assert 'action="/kasus/saya/keberatan"' not in client.get("/kasus/saya").get_data(as_text=True)
     early = forge_case_form(client, "/kasus/saya/keberatan", {"objection": "Tidak setuju."})
     assert early.status_code == 409
     with ready.app.app_context():
@@ -128,8 +156,7 @@ def test_objection_once_after_closure(ready: Ready) -> None:
     assert empty.status_code == 422
     first = post_case_form(client, "/kasus/saya/keberatan", {"objection": "Tidak setuju."})
     assert first.status_code == 303
-    assert 'action="/kasus/saya/keberatan"' not in client.get("/kasus/saya").get_data(
-        as_text=True)
+    assert 'action="/kasus/saya/keberatan"' not in client.get("/kasus/saya").get_data(as_text=True)
     second = forge_case_form(client, "/kasus/saya/keberatan", {"objection": "Lagi."})
     assert second.status_code == 409
     assert "case:objected" in _tags(ready.app)
@@ -172,8 +199,10 @@ def test_key_download_and_print_store_nothing(ready: Ready) -> None:
     assert key in text.get_data(as_text=True)
     printable = forms.submit(client, page, "/laporan/kunci", button="print")
     assert printable.status_code == 200 and key[:10] in printable.get_data(as_text=True)
-    bad = client.post("/laporan/kunci", data={"csrf_token": hidden["csrf_token"],
-                                               "case_key": "<b>x</b>", "format": "txt"})
+    bad = client.post(
+        "/laporan/kunci",
+        data={"csrf_token": hidden["csrf_token"], "case_key": "<b>x</b>", "format": "txt"},
+    )
     assert bad.status_code == 400
     with ready.app.app_context():
         assert len(db_session().scalars(select(AuditEvent)).all()) == before
@@ -182,11 +211,13 @@ def test_key_download_and_print_store_nothing(ready: Ready) -> None:
 def test_validation_errors_keep_the_text(ready: Ready) -> None:
     client = ready.app.test_client()
     assert forge_report(client, {"category": "bukan", "what": "Isi"}).status_code == 422
-    for report, field in (({"category": "", "what": "Isi"}, "category"),
-                          ({"category": "kkn", "what": "  "}, "what"),
-                          ({"category": "kkn", "what": "x" * 20_001}, "what"),
-                          ({"category": "kkn", "what": "Isi", "amount": "sejuta"}, "amount"),
-                          ({"category": "kkn", "what": "Isi", "when": "y" * 201}, "when")):
+    for report, field in (
+        ({"category": "", "what": "Isi"}, "category"),
+        ({"category": "kkn", "what": "  "}, "what"),
+        ({"category": "kkn", "what": "x" * 20_001}, "what"),
+        ({"category": "kkn", "what": "Isi", "amount": "sejuta"}, "amount"),
+        ({"category": "kkn", "what": "Isi", "when": "y" * 201}, "when"),
+    ):
         response = submit(client, report)
         assert response.status_code == 422, field
         assert f'id="{field}-error"' in response.get_data(as_text=True)
@@ -223,7 +254,7 @@ def test_both_languages_render(ready: Ready) -> None:
     assert "Write down your case key now" in english.get_data(as_text=True)
     login(client, case_key_of(english))
     html = client.get("/kasus/saya").get_data(as_text=True)
-    assert "Status: <span id=\"case-status\">Received</span>" in html
+    assert 'Status: <span id="case-status">Received</span>' in html
     client.set_cookie("sipadu_lang", "id")
     assert "Riwayat" in client.get("/kasus/saya").get_data(as_text=True)
 

@@ -83,8 +83,11 @@ def _counted(app: Flask) -> tuple[int, int]:
     with app.app_context():
         db = db_session()
         seal_all(app, db)
-        failures = db.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.tag.in_(["reporter:login_failed", "reporter:login"])))
+        failures = db.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.tag.in_(["reporter:login_failed", "reporter:login"]))
+        )
         throttles = db.scalar(select(func.count()).select_from(CaseKeyThrottle))
     return failures or 0, throttles or 0
 
@@ -103,8 +106,9 @@ def test_api_check_refused_clearly_while_every_slot_is_taken(ready: Ready) -> No
     assert "coba lagi" in busy.get_json()["error"]["message"]
     assert wrong.status_code in (400, 503)  # a typo is caught before any slot is needed
     assert _counted(ready.app) == before, "a refused check must count nothing"
-    assert client.get("/api/v1/case",
-                      headers={"Authorization": f"CaseKey {key}"}).status_code == 200
+    assert (
+        client.get("/api/v1/case", headers={"Authorization": f"CaseKey {key}"}).status_code == 200
+    )
 
 
 def test_web_key_page_refused_in_both_languages(ready: Ready) -> None:
@@ -122,8 +126,7 @@ def test_web_key_page_refused_in_both_languages(ready: Ready) -> None:
 
 def test_slot_count_setting(tmp_path: Path) -> None:
     base = {"SIPADU_INSTANCE_DIR": str(tmp_path)}
-    assert settings_from_env({**base, "SIPADU_CASE_KEY_CHECK_SLOTS": "3"}).case_key_check_slots \
-        == 3
+    assert settings_from_env({**base, "SIPADU_CASE_KEY_CHECK_SLOTS": "3"}).case_key_check_slots == 3
     assert settings_from_env(base).case_key_check_slots == max(1, (os.cpu_count() or 2) // 2)
     for bad in ("0", "many"):
         with pytest.raises(SettingsError):

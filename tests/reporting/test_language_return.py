@@ -10,8 +10,12 @@ from tests.support.language_link import follow_language_link
 def test_language_link_after_adding_evidence(ready: Ready) -> None:
     client = ready.app.test_client()
     login(client, case_key_of(submit(client)))
-    added = forms.submit(client, client.get("/kasus/saya"), "/kasus/saya/bukti",
-                         files={"attachments": (b"bukti", "bukti.txt")})
+    added = forms.submit(
+        client,
+        client.get("/kasus/saya"),
+        "/kasus/saya/bukti",
+        files={"attachments": (b"bukti", "bukti.txt")},
+    )
     assert added.status_code == 200
     english = follow_language_link(client, added, "en")
     assert english.status_code == 200 and english.request.path == "/kasus/saya"

@@ -31,15 +31,24 @@ REPORT = {"category": "pungli", "what": "Petugas meminta uang tambahan di loket.
 @pytest.fixture
 def settings(tmp_path: Path, database: Database) -> Settings:
     """An instance as ``sipadu init`` leaves it: the escrow public key exists."""
-    return make_settings(tmp_path, database, rate_limits_enabled=False,
-                         keyring=make_test_keyring(escrow_public=generate_escrow_keypair()[1]))
+    return make_settings(
+        tmp_path,
+        database,
+        rate_limits_enabled=False,
+        keyring=make_test_keyring(escrow_public=generate_escrow_keypair()[1]),
+    )
 
 
 def _post_rendered_form(app: Flask):  # type: ignore[no-untyped-def]
     client = app.test_client()
     client.get("/bahasa/en")
-    return submit(client, client.get("/laporan"), "/laporan", fill=REPORT,
-                  files={"attachments": (b"catatan bukti\n", "bukti.txt")})
+    return submit(
+        client,
+        client.get("/laporan"),
+        "/laporan",
+        fill=REPORT,
+        files={"attachments": (b"catatan bukti\n", "bukti.txt")},
+    )
 
 
 def _nothing_stored(app: Flask) -> None:
@@ -62,8 +71,9 @@ def test_report_form_is_refused_while_only_the_escrow_key_exists(app: Flask) -> 
 
 
 def test_api_report_is_refused_while_only_the_escrow_key_exists(app: Flask) -> None:
-    response = app.test_client().post("/api/v1/reports", json=REPORT,
-                                      headers={"Accept-Language": "id"})
+    response = app.test_client().post(
+        "/api/v1/reports", json=REPORT, headers={"Accept-Language": "id"}
+    )
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "not_ready"
     _nothing_stored(app)
@@ -74,11 +84,17 @@ def test_an_unapproved_supervisor_does_not_make_the_service_ready(app: Flask) ->
     assert settings.keyring is not None
     with app.app_context():
         db = db_session()
-        link = create_pending_account(db, "baru", "supervisor", actor="staff:1",
-                                      audit_key=settings.keyring.audit_hmac_key)
+        link = create_pending_account(
+            db, "baru", "supervisor", actor="staff:1", audit_key=settings.keyring.audit_hmac_key
+        )
         db.commit()
-        complete_setup(db, link.token, "kuda-laut-merah-biru", params=settings.argon2,
-                       audit_key=settings.keyring.audit_hmac_key)
+        complete_setup(
+            db,
+            link.token,
+            "kuda-laut-merah-biru",
+            params=settings.argon2,
+            audit_key=settings.keyring.audit_hmac_key,
+        )
         db.commit()
     assert _post_rendered_form(app).status_code == 503
     assert app.test_client().post("/api/v1/reports", json=REPORT).status_code == 503

@@ -28,12 +28,18 @@ def staff_download(ready: Ready) -> bytes:
         code = db.scalars(select(Case)).one().code
         stored = db.scalars(select(Attachment)).one()
         attachment_id = attachment_public_id(stored.record_id, stored.blob_id)
-        token = start_session(db, kind="staff", payload=ready.supervisor.private_key,
-                              staff_id=ready.supervisor.account.id, channel="api")
+        token = start_session(
+            db,
+            kind="staff",
+            payload=ready.supervisor.private_key,
+            staff_id=ready.supervisor.account.id,
+            channel="api",
+        )
         db.commit()
     response = ready.app.test_client().get(
         f"/api/v1/staff/cases/{code}/attachments/{attachment_id}",
-        headers={"Authorization": f"Bearer {token}"})
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 200
     return response.get_data()
 
@@ -42,8 +48,13 @@ def test_pdf_through_the_report_form_loses_files_scripts_and_extras(ready: Ready
     document = samples.pdf_with_active_content(bomb_bytes=BOMB_BYTES)
     assert len(document) < 64 * 1024
     reporter = ready.app.test_client()
-    filed = submit(reporter, reporter.get("/laporan"), "/laporan", fill=BASE_REPORT,
-                   files={"attachments": (document, "bukti.pdf")})
+    filed = submit(
+        reporter,
+        reporter.get("/laporan"),
+        "/laporan",
+        fill=BASE_REPORT,
+        files={"attachments": (document, "bukti.pdf")},
+    )
     page = filed.get_data(as_text=True)
     assert filed.status_code == 201 and KEY_RE.search(page)
     assert "berkas yang dilampirkan di dalam dokumen" in page

@@ -21,8 +21,17 @@ from sipadu.db import Base, db_session
 from tests.media.samples import jpeg_with_metadata
 from tests.reporting.conftest import Ready, case_key_of, login, post_case_form, submit
 
-TEXT_FIELDS = ("what", "who", "where", "when", "how", "source_of_knowledge",
-               "reported_elsewhere", "identity_name", "identity_contact")
+TEXT_FIELDS = (
+    "what",
+    "who",
+    "where",
+    "when",
+    "how",
+    "source_of_knowledge",
+    "reported_elsewhere",
+    "identity_name",
+    "identity_contact",
+)
 
 
 def _dump_database(app: Flask) -> bytes:
@@ -44,8 +53,9 @@ def _files_containing(root: Path, marker: bytes) -> list[str]:
     return [str(p) for p in root.rglob("*") if p.is_file() and marker in p.read_bytes()]
 
 
-def test_markers_leave_no_trace(ready: Ready, tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_markers_leave_no_trace(
+    ready: Ready, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     temp = tmp_path / "tmpdir"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
@@ -54,14 +64,15 @@ def test_markers_leave_no_trace(ready: Ready, tmp_path: Path, caplog: pytest.Log
     marker = f"MRK{secrets.token_hex(8)}"
     report = {"category": "kkn", "amount": "1.000", **{f: f"{f} {marker}" for f in TEXT_FIELDS}}
     client = ready.app.test_client()
-    response = submit(client, report, files=[(f"isi {marker} isi".encode() * 500,
-                                              f"{marker}.txt")])
+    response = submit(client, report, files=[(f"isi {marker} isi".encode() * 500, f"{marker}.txt")])
     assert response.status_code == 201
     key = case_key_of(response)
     login(client, key)
     post_case_form(client, "/kasus/saya/pesan", {"body": f"pesan {marker}"})
-    api = ready.app.test_client().post("/api/v1/reports", json={
-        "category": "kkn", "what": f"api {marker}", "identity": {"name": marker}})
+    api = ready.app.test_client().post(
+        "/api/v1/reports",
+        json={"category": "kkn", "what": f"api {marker}", "identity": {"name": marker}},
+    )
     assert api.status_code == 201
 
     encoded = marker.encode()
@@ -75,7 +86,8 @@ def test_markers_leave_no_trace(ready: Ready, tmp_path: Path, caplog: pytest.Log
     cookie = client.get_cookie("sipadu")
     assert cookie is not None
     session = ready.app.session_interface.get_signing_serializer(  # type: ignore[attr-defined]
-        ready.app).loads(cookie.value)
+        ready.app
+    ).loads(cookie.value)
     assert marker not in str(session) and key not in str(session)
 
 
@@ -92,12 +104,14 @@ def test_gps_is_gone_after_a_staff_side_decrypt(ready: Ready) -> None:
         db = db_session()
         case = case_by_code(db, code)
         assert case is not None
-        dek = unlock_case_for_staff(db, case, ready.supervisor.account.id,
-                                    ready.supervisor.private_key)
+        dek = unlock_case_for_staff(
+            db, case, ready.supervisor.account.id, ready.supervisor.private_key
+        )
         row = db.scalars(select(Attachment)).one()
         public_id = attachment_public_id(row.record_id, row.blob_id)
-        view, chunks = open_attachment(db, case, dek, public_id,
-                                       ready.app.extensions["sipadu.blobs"])
+        view, chunks = open_attachment(
+            db, case, dek, public_id, ready.app.extensions["sipadu.blobs"]
+        )
         data = b"".join(chunks)
     assert view.filename == "foto.jpg"
     assert view.cleaning.get("status") not in (None, "not_supported")

@@ -33,10 +33,18 @@ def _filed_with_staff_reply(ready: Ready) -> tuple[str, str]:
         db = db_session()
         case = case_by_code(db, code)
         assert case is not None
-        dek = unlock_case_for_staff(db, case, ready.supervisor.account.id,
-                                    ready.supervisor.private_key)
-        add_message(db, case, dek, "Mohon kirim bukti.", author_kind="staff",
-                    staff_id=ready.supervisor.account.id, now=STAFF_REPLY_AT)
+        dek = unlock_case_for_staff(
+            db, case, ready.supervisor.account.id, ready.supervisor.private_key
+        )
+        add_message(
+            db,
+            case,
+            dek,
+            "Mohon kirim bukti.",
+            author_kind="staff",
+            staff_id=ready.supervisor.account.id,
+            now=STAFF_REPLY_AT,
+        )
         db.commit()
     return key, code
 
@@ -46,14 +54,16 @@ def test_the_case_page_shows_days_in_wib_and_no_time(ready: Ready) -> None:
     client = ready.app.test_client()
     client.get("/bahasa/en")
     login(client, key)
-    assert post_case_form(client, "/kasus/saya/pesan", {"body": "Ini buktinya."}).status_code \
-        in (200, 303)
+    assert post_case_form(client, "/kasus/saya/pesan", {"body": "Ini buktinya."}).status_code in (
+        200,
+        303,
+    )
     html = client.get("/kasus/saya").get_data(as_text=True)
     stamps = re.findall(r'<time datetime="([^"]*)"', html)
     assert stamps and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", stamp) for stamp in stamps)
     assert '<time datetime="2026-12-07">7 December 2026</time>' in html
     assert "UTC" not in html
-    main = html[html.index("<main"):html.index("</main>")]
+    main = html[html.index("<main") : html.index("</main>")]
     assert not TIME_OF_DAY.search(main), TIME_OF_DAY.search(main)
 
 
@@ -68,8 +78,12 @@ def test_the_case_api_gives_days_in_wib(ready: Ready) -> None:
     key, _ = _filed_with_staff_reply(ready)
     client = ready.app.test_client()
     headers = {"Authorization": f"CaseKey {key}"}
-    assert client.post("/api/v1/case/messages", json={"body": "Tambahan."},
-                       headers=headers).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/case/messages", json={"body": "Tambahan."}, headers=headers
+        ).status_code
+        == 201
+    )
     data = client.get("/api/v1/case", headers=headers).get_json()
     days = [message["sent_on"] for message in data["messages"]]
     assert days[0] == "2026-12-07" and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in days)
@@ -86,14 +100,19 @@ def test_what_is_sealed_about_a_reporter_keeps_the_day(ready: Ready) -> None:
         db = db_session()
         case = case_by_code(db, code)
         assert case is not None
-        dek = unlock_case_for_staff(db, case, ready.supervisor.account.id,
-                                    ready.supervisor.private_key)
+        dek = unlock_case_for_staff(
+            db, case, ready.supervisor.account.id, ready.supervisor.private_key
+        )
         submitted = datetime.fromisoformat(str(read_report(case, dek)["submitted_at"]))
         assert submitted.time() == datetime.min.time()
-        mine = [m for m in list_messages(db, case, dek, include_internal=False)
-                if m.author_kind == "reporter"]
-        assert mine and all(datetime.fromisoformat(m.sent_at).time() == datetime.min.time()
-                            for m in mine)
+        mine = [
+            m
+            for m in list_messages(db, case, dek, include_internal=False)
+            if m.author_kind == "reporter"
+        ]
+        assert mine and all(
+            datetime.fromisoformat(m.sent_at).time() == datetime.min.time() for m in mine
+        )
         for grant in db.scalars(select(CaseGrant).where(CaseGrant.case_id == case.id)):
             assert grant.created_at.time() == datetime.min.time()
 
@@ -108,8 +127,9 @@ def test_reporter_cookies_end_with_the_browser(ready: Ready) -> None:
     filed = submit(client)
     key = case_key_of(filed)
     entered = login(client, key)
-    cookies = (_set_cookie_headers(language) + _set_cookie_headers(filed)
-               + _set_cookie_headers(entered))
+    cookies = (
+        _set_cookie_headers(language) + _set_cookie_headers(filed) + _set_cookie_headers(entered)
+    )
     assert any(c.startswith("sipadu_lang=") for c in cookies)
     assert any(c.startswith("sipadu_case=") for c in cookies)
     assert any(c.startswith("sipadu=") for c in cookies)  # the form-id session

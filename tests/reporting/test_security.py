@@ -59,26 +59,30 @@ def test_forged_or_expired_reporter_cookie_is_refused(ready: Ready) -> None:
     login(client, key)
     assert client.get("/kasus/saya").status_code == 200
     with ready.app.app_context():
-        db_session().execute(update(AuthSession).values(
-            last_seen_at=datetime.now(UTC) - timedelta(minutes=16)))
+        db_session().execute(
+            update(AuthSession).values(last_seen_at=datetime.now(UTC) - timedelta(minutes=16))
+        )
         db_session().commit()
     assert client.get("/kasus/saya").status_code == 303  # 15 minutes idle
 
 
-@pytest.mark.parametrize(("mangle", "status", "text"), [
-    (lambda key: "hello", 400, "SPD-XXXXXX"),
-    (lambda key: key[:-3] + ("A" if key[-3] != "A" else "B") + key[-2:], 400, "salah ketik"),
-    (_wrong_secret, 401, "tidak dikenali"),
-])
-def test_bad_keys_get_clear_messages(ready: Ready, mangle: object, status: int,
-                                     text: str) -> None:
+@pytest.mark.parametrize(
+    ("mangle", "status", "text"),
+    [
+        (lambda key: "hello", 400, "SPD-XXXXXX"),
+        (lambda key: key[:-3] + ("A" if key[-3] != "A" else "B") + key[-2:], 400, "salah ketik"),
+        (_wrong_secret, 401, "tidak dikenali"),
+    ],
+)
+def test_bad_keys_get_clear_messages(ready: Ready, mangle: object, status: int, text: str) -> None:
     client = ready.app.test_client()
     key = case_key_of(submit(client))
     response = login(client, mangle(key))  # type: ignore[operator]
     assert response.status_code == status
     assert text in response.get_data(as_text=True)
-    assert "Set-Cookie" not in response.headers or "sipadu_case" not in \
-        response.headers["Set-Cookie"]
+    assert (
+        "Set-Cookie" not in response.headers or "sipadu_case" not in response.headers["Set-Cookie"]
+    )
 
 
 def test_guesses_are_throttled_with_a_wait(ready: Ready) -> None:
@@ -98,11 +102,13 @@ def test_csrf_is_enforced_on_every_reporter_form(ready: Ready) -> None:
     assert client.post("/laporan/kunci", data={"case_key": key}).status_code == 400
     assert client.post("/kasus", data={"case_key": key}).status_code == 400
     login(client, key)
-    for path, data in (("/kasus/saya/pesan", {"body": "x"}),
-                       ("/kasus/saya/bukti", {}),
-                       ("/kasus/saya/identitas", {"identity_name": "x"}),
-                       ("/kasus/saya/keberatan", {"objection": "x"}),
-                       ("/kasus/keluar", {})):
+    for path, data in (
+        ("/kasus/saya/pesan", {"body": "x"}),
+        ("/kasus/saya/bukti", {}),
+        ("/kasus/saya/identitas", {"identity_name": "x"}),
+        ("/kasus/saya/keberatan", {"objection": "x"}),
+        ("/kasus/keluar", {}),
+    ):
         assert client.post(path, data=data).status_code == 400, path
     with ready.app.app_context():
         assert db_session().scalars(select(CaseMessage)).all() == []
@@ -113,8 +119,11 @@ def test_csrf_is_enforced_on_every_reporter_form(ready: Ready) -> None:
 
 def _pages(ready: Ready) -> dict[str, str]:
     client = ready.app.test_client()
-    pages = {"/": client.get("/"), "/laporan": client.get("/laporan"),
-             "/kasus": client.get("/kasus")}
+    pages = {
+        "/": client.get("/"),
+        "/laporan": client.get("/laporan"),
+        "/kasus": client.get("/kasus"),
+    }
     key_page = submit(client, files=[(b"text", "a.txt")])
     pages["key"] = key_page
     pages["invalid form"] = submit(client, {"category": "", "what": ""})
@@ -137,8 +146,11 @@ def test_no_script_and_nothing_from_other_origins(ready: Ready) -> None:
 
 def test_oversize_upload_keeps_text_and_stores_nothing(ready: Ready) -> None:
     client = ready.app.test_client()
-    response = submit(client, {**BASE_REPORT, "what": "TEKS-YANG-DIKETIK"},
-                      files=[(b"ok", "kecil.txt"), (b"x" * (65 * 1024), "besar.bin")])
+    response = submit(
+        client,
+        {**BASE_REPORT, "what": "TEKS-YANG-DIKETIK"},
+        files=[(b"ok", "kecil.txt"), (b"x" * (65 * 1024), "besar.bin")],
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     # The limit in force (64 KB here), not a rounded-up "1 MB".
@@ -170,8 +182,9 @@ def test_adding_evidence_and_refusals(ready: Ready) -> None:
         assert len(db_session().scalars(select(Attachment)).all()) == 1
 
 
-def test_submissions_are_rate_limited(tmp_path: Path, sqlite_database: Database,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_submissions_are_rate_limited(
+    tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # All six within one window of the limiter's own clock: against the wall clock, requests
     # straddling a minute are partly forgotten (sliding window) and the sixth got through.
     pin_limiter_clock(monkeypatch)
@@ -187,7 +200,8 @@ def test_submissions_are_rate_limited(tmp_path: Path, sqlite_database: Database,
 
 
 def test_a_client_over_its_limit_is_refused_before_its_files_are_read(
-        tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sipadu.storage import uploads
 
     pin_limiter_clock(monkeypatch)  # the sixth submission is in the same window as the first
@@ -216,17 +230,21 @@ def test_a_client_over_its_limit_is_refused_before_its_files_are_read(
     app.extensions["sipadu.engine"].dispose()
 
 
-def test_forged_tokens_are_refused_on_the_views_that_check_after_their_limit(
-        ready: Ready) -> None:
+def test_forged_tokens_are_refused_on_the_views_that_check_after_their_limit(ready: Ready) -> None:
     client = ready.app.test_client()
     hidden = csrf_from(client.get("/laporan"))
     forged = {**hidden, "csrf_token": hidden["csrf_token"][:-4] + "AAAA"}
     files = {"attachments": [(io.BytesIO(b"%PDF-1.4 bukti"), "bukti.pdf")]}
-    response = client.post("/laporan", data={**forged, **BASE_REPORT, **files},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/laporan", data={**forged, **BASE_REPORT, **files}, content_type="multipart/form-data"
+    )
     assert response.status_code == 400
-    assert client.post("/kasus", data={"csrf_token": forged["csrf_token"],
-                                       "case_key": "SPD-XXXXXX"}).status_code == 400
+    assert (
+        client.post(
+            "/kasus", data={"csrf_token": forged["csrf_token"], "case_key": "SPD-XXXXXX"}
+        ).status_code
+        == 400
+    )
     with ready.app.app_context():
         assert db_session().scalars(select(Case)).all() == []
         assert db_session().scalars(select(Attachment)).all() == []
@@ -236,8 +254,9 @@ def test_staff_session_cookie_is_not_a_reporter_session(ready: Ready, app: Flask
     from sipadu.sessions.service import start_session
 
     with app.app_context():
-        token = start_session(db_session(), kind="staff", payload=b"k" * 32,
-                              staff_id=ready.supervisor.account.id)
+        token = start_session(
+            db_session(), kind="staff", payload=b"k" * 32, staff_id=ready.supervisor.account.id
+        )
         db_session().commit()
     client = app.test_client()
     client.set_cookie("sipadu_case", token)

@@ -21,8 +21,13 @@ from tests.support.forms import submit
 
 def _file_report(ready: Ready, files: list[tuple[bytes, str]]) -> None:
     reporter = ready.app.test_client()
-    filed = submit(reporter, reporter.get("/laporan"), "/laporan", fill=BASE_REPORT,
-                   files={"attachments": files})
+    filed = submit(
+        reporter,
+        reporter.get("/laporan"),
+        "/laporan",
+        fill=BASE_REPORT,
+        files={"attachments": files},
+    )
     assert filed.status_code == 201 and KEY_RE.search(filed.get_data(as_text=True))
 
 
@@ -34,11 +39,17 @@ def _staff_case(ready: Ready) -> dict[str, object]:
     with ready.app.app_context():
         db = db_session()
         code = db.scalars(select(Case)).one().code
-        token = start_session(db, kind="staff", payload=ready.supervisor.private_key,
-                              staff_id=ready.supervisor.account.id, channel="api")
+        token = start_session(
+            db,
+            kind="staff",
+            payload=ready.supervisor.private_key,
+            staff_id=ready.supervisor.account.id,
+            channel="api",
+        )
         db.commit()
-    response = ready.app.test_client().get(f"/api/v1/staff/cases/{code}",
-                                           headers={"Authorization": f"Bearer {token}"})
+    response = ready.app.test_client().get(
+        f"/api/v1/staff/cases/{code}", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200
     body: dict[str, object] = response.get_json()
     return body
@@ -56,11 +67,19 @@ def test_an_uploaded_blob_carries_only_the_day_of_its_upload(ready: Ready) -> No
 
 
 def test_staff_see_the_type_sipadu_determined_not_the_claimed_one(ready: Ready) -> None:
-    _file_report(ready, [(b"<script>alert(document.cookie)</script>", "evil.png"),
-                         (png_with_metadata(), "foto.bin"),
-                         (pdf_with_active_content(bomb_bytes=BOMB_BYTES), "bukti.pdf")])
+    _file_report(
+        ready,
+        [
+            (b"<script>alert(document.cookie)</script>", "evil.png"),
+            (png_with_metadata(), "foto.bin"),
+            (pdf_with_active_content(bomb_bytes=BOMB_BYTES), "bukti.pdf"),
+        ],
+    )
     attachments = _staff_case(ready)["attachments"]
     assert isinstance(attachments, list)
     types = {a["filename"]: a["content_type"] for a in attachments}
-    assert types == {"evil.png": "application/octet-stream", "foto.bin": "image/png",
-                     "bukti.pdf": "application/pdf"}
+    assert types == {
+        "evil.png": "application/octet-stream",
+        "foto.bin": "image/png",
+        "bukti.pdf": "application/pdf",
+    }

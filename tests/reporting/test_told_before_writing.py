@@ -35,7 +35,8 @@ def _expected_wait(seconds: int, minute: str, second: str) -> str:
 
 
 def test_rate_limit_page_says_how_long_and_that_back_keeps_the_text(
-        tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pin_limiter_clock(monkeypatch)
     app = build_app(make_settings(tmp_path, sqlite_database))
     with app.app_context():

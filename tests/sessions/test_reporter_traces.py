@@ -66,8 +66,9 @@ def test_idle_reporter_sessions_are_purged(app: Flask, db: Session) -> None:
 
 def test_stale_throttle_rows_are_forgotten(app: Flask, db: Session) -> None:
     db.add(CaseKeyThrottle(code="SPD-OLD111", failures=5, last_failure_at=VISIT))
-    db.add(CaseKeyThrottle(code="SPD-NEW222", failures=5,
-                           last_failure_at=VISIT + timedelta(hours=20)))
+    db.add(
+        CaseKeyThrottle(code="SPD-NEW222", failures=5, last_failure_at=VISIT + timedelta(hours=20))
+    )
     db.commit()
     tidied = housekeep(db, current_audit_key(app), now=VISIT + timedelta(days=1, hours=1))
     assert tidied.throttles == 1
@@ -88,8 +89,13 @@ def test_housekeeping_seals_finished_days_only(app: Flask, db: Session) -> None:
 def test_a_worker_tidies_up_after_answering(app: Flask, db: Session) -> None:
     """No timer ran: the first response of the worker purges and seals."""
     _reporter_session(app, db, datetime.now(UTC) - timedelta(hours=3))
-    record_event(db, current_audit_key(app), "reporter:login", actor="reporter",
-                 now=datetime.now(UTC) - timedelta(days=1))
+    record_event(
+        db,
+        current_audit_key(app),
+        "reporter:login",
+        actor="reporter",
+        now=datetime.now(UTC) - timedelta(days=1),
+    )
     db.commit()
     response = app.test_client().get("/")
     assert response.status_code == 200
@@ -99,8 +105,9 @@ def test_a_worker_tidies_up_after_answering(app: Flask, db: Session) -> None:
     assert db.scalars(select(AuthSession)).first() is None
     today = datetime.now(UTC).date()
     assert {row.day for row in db.scalars(select(AuditQueueEntry))} == {today}  # the report
-    assert [row.tag for row in db.scalars(select(AuditEvent).where(
-        AuditEvent.actor == "reporter"))] == ["reporter:login"]
+    assert [
+        row.tag for row in db.scalars(select(AuditEvent).where(AuditEvent.actor == "reporter"))
+    ] == ["reporter:login"]
 
 
 def test_sessions_purge_command(app: Flask, db: Session) -> None:
@@ -112,21 +119,22 @@ def test_sessions_purge_command(app: Flask, db: Session) -> None:
 
 @pytest.mark.parametrize("minute", [0, 1, 4, 5])
 def test_a_reporter_session_ends_at_most_15_idle_minutes_after_the_last_request(
-        app: Flask, db: Session, minute: int) -> None:
+    app: Flask, db: Session, minute: int
+) -> None:
     active = datetime(2026, 12, 7, 10, minute, 1, tzinfo=UTC)
     token = _reporter_session(app, db, active - timedelta(minutes=5))
     resume_session(db, token, kind="reporter", now=active)
     resume_session(db, token, kind="reporter", now=active + timedelta(minutes=9))
     db.commit()
     with pytest.raises(SessionExpiredError):
-        resume_session(db, token, kind="reporter",
-                       now=active + timedelta(minutes=9 + 15, seconds=1))
+        resume_session(
+            db, token, kind="reporter", now=active + timedelta(minutes=9 + 15, seconds=1)
+        )
 
 
 def test_staff_sessions_keep_their_exact_30_idle_minutes(app: Flask, db: Session) -> None:
     member = make_staff(app, db)
-    token = start_session(db, kind="staff", payload=PAYLOAD, staff_id=member.account.id,
-                          now=VISIT)
+    token = start_session(db, kind="staff", payload=PAYLOAD, staff_id=member.account.id, now=VISIT)
     db.commit()
     resume_session(db, token, kind="staff", now=VISIT + timedelta(minutes=29))
     db.commit()

@@ -65,8 +65,7 @@ def test_idle_timeout_deletes_the_row(app: Flask, db: Session) -> None:
     assert db.scalars(select(AuthSession)).all() == []
 
 
-def test_activity_keeps_a_session_alive_until_its_absolute_limit(
-        app: Flask, db: Session) -> None:
+def test_activity_keeps_a_session_alive_until_its_absolute_limit(app: Flask, db: Session) -> None:
     staff = make_staff(app, db)
     token = start_session(db, kind="staff", payload=PAYLOAD, staff_id=staff.account.id, now=T0)
     moment = T0
@@ -95,7 +94,8 @@ def test_logout_and_password_change_end_sessions(app: Flask, db: Session) -> Non
 def test_purge_removes_only_dead_sessions(app: Flask, db: Session) -> None:
     staff = make_staff(app, db)
     start_session(db, kind="staff", payload=PAYLOAD, staff_id=staff.account.id, now=T0)
-    live = start_session(db, kind="staff", payload=PAYLOAD, staff_id=staff.account.id,
-                         now=T0 + timedelta(minutes=50))
+    live = start_session(
+        db, kind="staff", payload=PAYLOAD, staff_id=staff.account.id, now=T0 + timedelta(minutes=50)
+    )
     assert purge_expired_sessions(db, now=T0 + timedelta(minutes=55)) == 1
     assert resume_session(db, live, kind="staff", now=T0 + timedelta(minutes=55))

@@ -33,8 +33,12 @@ ESCROW_PRIVATE, ESCROW_PUBLIC = generate_escrow_keypair()
 @pytest.fixture
 def settings(tmp_path: Path, database: Database) -> Settings:
     """Rate limits off (many sign-ins), an escrow key as ``sipadu init`` makes."""
-    return make_settings(tmp_path, database, rate_limits_enabled=False,
-                         keyring=make_test_keyring(escrow_public=ESCROW_PUBLIC))
+    return make_settings(
+        tmp_path,
+        database,
+        rate_limits_enabled=False,
+        keyring=make_test_keyring(escrow_public=ESCROW_PUBLIC),
+    )
 
 
 def audit_key(app: Flask) -> bytes:
@@ -59,20 +63,30 @@ def link_token(page_text: str) -> str:
     return match.group(1)
 
 
-def submit_with_forged(client: FlaskClient, page: TestResponse, action: str,
-                       forged: dict[str, str], fill: dict[str, str] | None = None
-                       ) -> TestResponse:
+def submit_with_forged(
+    client: FlaskClient,
+    page: TestResponse,
+    action: str,
+    forged: dict[str, str],
+    fill: dict[str, str] | None = None,
+) -> TestResponse:
     """Submit the rendered form plus fields it does not have (what an attacker adds)."""
     submission = build(page, action, fill=fill or {})
     submission.pairs.extend(forged.items())
     return send(client, submission)
 
 
-def create_in_console(admin: FlaskClient, username: str, role: str,
-                      forged: dict[str, str] | None = None) -> str:
+def create_in_console(
+    admin: FlaskClient, username: str, role: str, forged: dict[str, str] | None = None
+) -> str:
     """Fill the admin's create form as rendered; returns the setup link token shown."""
-    response = submit_with_forged(admin, admin.get("/admin/"), "/admin/accounts",
-                                  forged or {}, {"username": username, "role": role})
+    response = submit_with_forged(
+        admin,
+        admin.get("/admin/"),
+        "/admin/accounts",
+        forged or {},
+        {"username": username, "role": role},
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     return link_token(response.get_data(as_text=True))
 
@@ -91,8 +105,9 @@ class Owner:
         with app.app_context():
             account = db_session().get(StaffAccount, self.account_id)
             assert account is not None
-            return unlock_private_key(account.wrapped_private_key, self.password,
-                                      account_id=account.id)
+            return unlock_private_key(
+                account.wrapped_private_key, self.password, account_id=account.id
+            )
 
 
 def complete_link(app: Flask, token: str, password: str | None = None) -> Owner:
@@ -109,11 +124,16 @@ def complete_link(app: Flask, token: str, password: str | None = None) -> Owner:
     match = SECRET.search(enrol_page.get_data(as_text=True))
     assert match
     secret = match.group(1).replace(" ", "")
-    done = submit(client, enrol_page, "/staff/enrol",
-                  fill={"password": password, "totp": pyotp.TOTP(secret).now()})
+    done = submit(
+        client,
+        enrol_page,
+        "/staff/enrol",
+        fill={"password": password, "totp": pyotp.TOTP(secret).now()},
+    )
     assert done.status_code == 303, done.get_data(as_text=True)
     name = next(c.value for c in find_form(page, action).controls if c.name == "username")
     with app.app_context():
-        account = db_session().scalars(
-            select(StaffAccount).where(StaffAccount.username == name)).one()
+        account = (
+            db_session().scalars(select(StaffAccount).where(StaffAccount.username == name)).one()
+        )
         return Owner(client, account.id, name, password, secret)

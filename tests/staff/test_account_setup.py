@@ -32,14 +32,21 @@ FORGED = "admin-pilihan-Rahasia-1"
 
 def _account(app: Flask, username: str) -> StaffAccount:
     with app.app_context():
-        return db_session().scalars(
-            select(StaffAccount).where(StaffAccount.username == username)).one()
+        return (
+            db_session()
+            .scalars(select(StaffAccount).where(StaffAccount.username == username))
+            .one()
+        )
 
 
 def _login(app: Flask, username: str, password: str, code: str = "000000") -> int:
     client = app.test_client()
-    return submit(client, client.get("/staff/login"), "/staff/login", fill={
-        "username": username, "password": password, "totp": code}).status_code
+    return submit(
+        client,
+        client.get("/staff/login"),
+        "/staff/login",
+        fill={"username": username, "password": password, "totp": code},
+    ).status_code
 
 
 def test_admin_create_form_has_no_password_and_a_forged_one_changes_nothing(app: Flask) -> None:
@@ -59,8 +66,12 @@ def test_admin_create_form_has_no_password_and_a_forged_one_changes_nothing(app:
 
 def test_link_page_says_how_long_it_lives_and_the_link_works_only_once(app: Flask) -> None:
     admin, _ = signed_in(app, "admin")
-    shown = submit(admin, admin.get("/admin/"), "/admin/accounts",
-                   fill={"username": "irban", "role": "investigator"})
+    shown = submit(
+        admin,
+        admin.get("/admin/"),
+        "/admin/accounts",
+        fill={"username": "irban", "role": "investigator"},
+    )
     text = shown.get_data(as_text=True)
     assert "72 hours" in text and "works once" in text
     assert "no-store" in shown.headers.get("Cache-Control", "")
@@ -70,12 +81,17 @@ def test_link_page_says_how_long_it_lives_and_the_link_works_only_once(app: Flas
     assert again.status_code == 404
 
 
-def test_wrong_used_and_expired_links_give_a_clear_page_in_the_users_language(
-        app: Flask) -> None:
+def test_wrong_used_and_expired_links_give_a_clear_page_in_the_users_language(app: Flask) -> None:
     with app.app_context():
         db = db_session()
-        old = create_pending_account(db, "lama", "auditor", audit_key=_audit_key(app),
-                                     actor="cli", now=datetime.now(UTC) - timedelta(hours=73))
+        old = create_pending_account(
+            db,
+            "lama",
+            "auditor",
+            audit_key=_audit_key(app),
+            actor="cli",
+            now=datetime.now(UTC) - timedelta(hours=73),
+        )
         db.commit()
     client = app.test_client()
     client.get("/bahasa/en")
@@ -83,8 +99,10 @@ def test_wrong_used_and_expired_links_give_a_clear_page_in_the_users_language(
         page = client.get(f"/staff/account-setup/{token}")
         assert page.status_code == 404
         assert "Ask an administrator for a new setup link" in page.get_data(as_text=True)
-        posted = client.post(f"/staff/account-setup/{token}", data={
-            "password": "kuda-laut-merah-1", "password2": "kuda-laut-merah-1"})
+        posted = client.post(
+            f"/staff/account-setup/{token}",
+            data={"password": "kuda-laut-merah-1", "password2": "kuda-laut-merah-1"},
+        )
         assert posted.status_code in (400, 404)
     indonesian = app.test_client().get(f"/staff/account-setup/{old.token}")
     assert "Tautan penyiapan tidak berlaku" in indonesian.get_data(as_text=True)
@@ -138,8 +156,9 @@ def test_setup_refuses_a_weak_or_mismatched_password_and_keeps_the_link(app: Fla
     page = client.get(action)
     weak = submit(client, page, action, fill={"password": "pendek", "password2": "pendek"})
     assert weak.status_code == 400 and "12 characters" in weak.get_data(as_text=True)
-    differ = submit(client, page, action, fill={"password": "kuda-laut-merah-1",
-                                                "password2": "lain-sekali-2"})
+    differ = submit(
+        client, page, action, fill={"password": "kuda-laut-merah-1", "password2": "lain-sekali-2"}
+    )
     assert differ.status_code == 400 and "not the same" in differ.get_data(as_text=True)
     assert not _account(app, "auditor-1").has_keys
     owner = complete_link(app, token)

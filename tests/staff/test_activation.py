@@ -39,8 +39,9 @@ def _new_supervisor(app: Flask, admin: FlaskClient, name: str = "baru") -> Owner
 
 def _grant(app: Flask, case_id: int, staff_id: int) -> CaseGrant | None:
     with app.app_context():
-        return db_session().scalar(select(CaseGrant).where(
-            CaseGrant.case_id == case_id, CaseGrant.staff_id == staff_id))
+        return db_session().scalar(
+            select(CaseGrant).where(CaseGrant.case_id == case_id, CaseGrant.staff_id == staff_id)
+        )
 
 
 def _approved(app: Flask, staff_id: int) -> bool:
@@ -67,8 +68,10 @@ def _approve_in_page(app: Flask, approver: FlaskClient, target: Owner) -> None:
 
 def _tags(app: Flask) -> list[tuple[str, str, object]]:
     with app.app_context():
-        return [(e.tag, e.actor, json.loads(e.detail) if e.detail else None)
-                for e in db_session().scalars(select(AuditEvent))]
+        return [
+            (e.tag, e.actor, json.loads(e.detail) if e.detail else None)
+            for e in db_session().scalars(select(AuditEvent))
+        ]
 
 
 def test_unapproved_supervisor_gets_no_grant_and_cannot_approve_themselves(app: Flask) -> None:
@@ -81,17 +84,22 @@ def test_unapproved_supervisor_gets_no_grant_and_cannot_approve_themselves(app: 
     assert "waits for another supervisor" in page.get_data(as_text=True)
     assert not [f for f in all_forms(page) if "/approve" in f.action]
     token = csrf(new.client, "/staff/activations/")
-    own = new.client.post(f"/staff/activations/{new.account_id}/approve",
-                          data={"csrf_token": token}, follow_redirects=True)
+    own = new.client.post(
+        f"/staff/activations/{new.account_id}/approve",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
     assert "Another supervisor must approve" in own.get_data(as_text=True)
-    as_admin = admin.post(f"/staff/activations/{new.account_id}/approve",
-                          data={"csrf_token": csrf(admin, "/admin/")})
+    as_admin = admin.post(
+        f"/staff/activations/{new.account_id}/approve", data={"csrf_token": csrf(admin, "/admin/")}
+    )
     assert as_admin.status_code == 403
     assert not _approved(app, new.account_id)
     assert _grant(app, _file(app), new.account_id) is None
     with app.app_context(), pytest.raises(activation.SelfApprovalError):
-        activation.approve_activation(db_session(), new.account_id, new.account_id,
-                                      audit_key=audit_key(app))
+        activation.approve_activation(
+            db_session(), new.account_id, new.account_id, audit_key=audit_key(app)
+        )
 
 
 def test_an_unapproved_supervisor_cannot_approve_another(app: Flask) -> None:
@@ -99,8 +107,7 @@ def test_an_unapproved_supervisor_cannot_approve_another(app: Flask) -> None:
     signed_in(app, "supervisor")
     first, second = _new_supervisor(app, admin, "satu"), _new_supervisor(app, admin, "dua")
     token = csrf(first.client, "/staff/activations/")
-    first.client.post(f"/staff/activations/{second.account_id}/approve",
-                      data={"csrf_token": token})
+    first.client.post(f"/staff/activations/{second.account_id}/approve", data={"csrf_token": token})
     assert not _approved(app, second.account_id)
 
 
@@ -109,8 +116,11 @@ def test_approval_is_audited_notified_and_new_reports_reach_the_approved(app: Fl
     approver, person = signed_in(app, "supervisor")
     new = _new_supervisor(app, admin)
     _approve_in_page(app, approver, new)
-    assert ("staff:activation_approved", f"staff:{person.account_id}",
-            {"target": new.account_id}) in _tags(app)
+    assert (
+        "staff:activation_approved",
+        f"staff:{person.account_id}",
+        {"target": new.account_id},
+    ) in _tags(app)
     with app.app_context():
         queued = {(n.staff_id, n.kind) for n in db_session().scalars(select(PendingNotification))}
     assert {(person.account_id, "new_supervisor"), (new.account_id, "new_supervisor")} <= queued
@@ -128,8 +138,13 @@ def test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones(app: Fla
     approver, person = signed_in(app, "supervisor")
     open_id, closed_id, archived_id = _file(app), _file(app, "selesai"), _file(app, "diarsipkan")
     new = _new_supervisor(app, admin)
-    assert new.client.post(f"/staff/activations/{person.account_id}/share", data={
-        "csrf_token": csrf(new.client, "/staff/activations/")}).status_code == 303
+    assert (
+        new.client.post(
+            f"/staff/activations/{person.account_id}/share",
+            data={"csrf_token": csrf(new.client, "/staff/activations/")},
+        ).status_code
+        == 303
+    )
     assert _grant(app, open_id, person.account_id).granted_by is None  # type: ignore[union-attr]
     _approve_in_page(app, approver, new)
     page, action = approver.get("/staff/activations/"), f"/staff/activations/{new.account_id}/share"
@@ -143,14 +158,18 @@ def test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones(app: Fla
         case = db.get(Case, open_id)
         assert case is not None
         assert len(unlock_case_for_staff(db, case, new.account_id, key)) == 32
-    assert ("grant:shared", f"staff:{person.account_id}",
-            {"target": new.account_id, "cases": 1}) in _tags(app)
+    assert (
+        "grant:shared",
+        f"staff:{person.account_id}",
+        {"target": new.account_id, "cases": 1},
+    ) in _tags(app)
     again = approver.get("/staff/activations/").get_data(as_text=True)
     assert "already holds every open case" in again
 
 
 def test_unreadable_open_cases_are_counted_and_escrow_recovery_brings_the_count_down(
-        app: Flask) -> None:
+    app: Flask,
+) -> None:
     admin, _ = signed_in(app, "admin")
     _, sole = signed_in(app, "supervisor")
     case_id = _file(app)
@@ -169,7 +188,8 @@ def test_unreadable_open_cases_are_counted_and_escrow_recovery_brings_the_count_
     with app.app_context():
         db = db_session()
         granted, _skipped = grant_all_open_with_escrow(
-            db, ESCROW_PRIVATE, username=rescuer.username, audit_key=audit_key(app))
+            db, ESCROW_PRIVATE, username=rescuer.username, audit_key=audit_key(app)
+        )
         db.commit()
     assert len(granted) == 1 and _grant(app, case_id, rescuer.account_id) is not None
     home = admin.get("/staff/").get_data(as_text=True)
@@ -182,16 +202,18 @@ def test_escrow_approves_only_the_first_supervisor(app: Flask) -> None:
     with app.app_context():
         db = db_session()
         with pytest.raises(EscrowError):
-            grant_all_open_with_escrow(db, ESCROW_PRIVATE, username="pertama",
-                                       audit_key=audit_key(app))
+            grant_all_open_with_escrow(
+                db, ESCROW_PRIVATE, username="pertama", audit_key=audit_key(app)
+            )
         activation.approve_first_supervisor(db, "pertama", audit_key=audit_key(app))
         db.commit()
-    assert ("staff:activation_approved", "cli",
-            {"target": first.account_id, "by": "escrow"}) in _tags(app)
+    assert (
+        "staff:activation_approved",
+        "cli",
+        {"target": first.account_id, "by": "escrow"},
+    ) in _tags(app)
     second = _new_supervisor(app, admin, "kedua")
     with app.app_context(), pytest.raises(activation.ApprovedSupervisorExistsError):
         activation.approve_first_supervisor(db_session(), "kedua", audit_key=audit_key(app))
     assert not _approved(app, second.account_id)
     _approve_in_page(app, first.client, second)
-
-

@@ -33,8 +33,15 @@ from tests.reporting.conftest import login as reporter_login
 from tests.staffkit import Enrolled, csrf, enrolled, sign_in
 from tests.support.forms import submit as submit_form
 
-LOGIN_PATHS = ["success", "wrong_password", "unknown", "wrong_totp", "unenrolled",
-               "deactivated", "throttled"]
+LOGIN_PATHS = [
+    "success",
+    "wrong_password",
+    "unknown",
+    "wrong_totp",
+    "unenrolled",
+    "deactivated",
+    "throttled",
+]
 
 
 @pytest.fixture
@@ -42,8 +49,14 @@ def open_app(tmp_path: Path, database: Database) -> Iterator[Flask]:
     """Both databases, no per-client limits (each test signs in several times)."""
     escrow_private, escrow_public = generate_escrow_keypair()
     write_escrow_private(tmp_path / "escrow.key", escrow_private, "sandi escrow panjang")
-    application = build_app(make_settings(tmp_path, database, rate_limits_enabled=False,
-                                          keyring=make_test_keyring(escrow_public=escrow_public)))
+    application = build_app(
+        make_settings(
+            tmp_path,
+            database,
+            rate_limits_enabled=False,
+            keyring=make_test_keyring(escrow_public=escrow_public),
+        )
+    )
     yield application
     application.extensions["sipadu.engine"].dispose()
 
@@ -64,11 +77,17 @@ def _prepare(app: Flask, person: Enrolled, path: str) -> dict[str, str]:
     with app.app_context():
         db = db_session()
         if path == "deactivated":
-            db.execute(update(StaffAccount).where(StaffAccount.id == person.account_id)
-                       .values(active=False))
+            db.execute(
+                update(StaffAccount)
+                .where(StaffAccount.id == person.account_id)
+                .values(active=False)
+            )
         if path == "throttled":
-            db.execute(update(StaffAccount).where(StaffAccount.id == person.account_id)
-                       .values(failed_logins=8, last_failed_login_at=datetime.now(UTC)))
+            db.execute(
+                update(StaffAccount)
+                .where(StaffAccount.id == person.account_id)
+                .values(failed_logins=8, last_failed_login_at=datetime.now(UTC))
+            )
         db.commit()
     if path == "wrong_password":
         form["password"] = "salah-sekali-pw"
@@ -80,8 +99,9 @@ def _prepare(app: Flask, person: Enrolled, path: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("path", LOGIN_PATHS)
-def test_web_login_derives_outside_any_transaction(open_app: Flask, argon2_probe: Argon2Probe,
-                                                   path: str) -> None:
+def test_web_login_derives_outside_any_transaction(
+    open_app: Flask, argon2_probe: Argon2Probe, path: str
+) -> None:
     person = _person(open_app, confirmed=path != "unenrolled")
     form = _prepare(open_app, person, path)
     client = open_app.test_client()
@@ -93,8 +113,9 @@ def test_web_login_derives_outside_any_transaction(open_app: Flask, argon2_probe
 
 
 @pytest.mark.parametrize("path", ["success", "wrong_password", "unknown"])
-def test_api_login_derives_outside_any_transaction(open_app: Flask, argon2_probe: Argon2Probe,
-                                                   path: str) -> None:
+def test_api_login_derives_outside_any_transaction(
+    open_app: Flask, argon2_probe: Argon2Probe, path: str
+) -> None:
     person = _person(open_app)
     form = _prepare(open_app, person, path)
     argon2_probe.reset()
@@ -104,29 +125,39 @@ def test_api_login_derives_outside_any_transaction(open_app: Flask, argon2_probe
 
 
 @pytest.mark.parametrize("right", [True, False])
-def test_totp_enrolment_derives_outside_any_transaction(open_app: Flask,
-                                                        argon2_probe: Argon2Probe,
-                                                        right: bool) -> None:
+def test_totp_enrolment_derives_outside_any_transaction(
+    open_app: Flask, argon2_probe: Argon2Probe, right: bool
+) -> None:
     person = _person(open_app, confirmed=False)
     client = open_app.test_client()
     assert sign_in(client, person).status_code == 303
     token = csrf(client, "/staff/enrol")
     argon2_probe.reset()
-    response = client.post("/staff/enrol", data={
-        "csrf_token": token, "password": person.password if right else "salah-sekali-pw",
-        "totp": person.code()})
+    response = client.post(
+        "/staff/enrol",
+        data={
+            "csrf_token": token,
+            "password": person.password if right else "salah-sekali-pw",
+            "totp": person.code(),
+        },
+    )
     assert response.status_code == (303 if right else 401)
     argon2_probe.assert_outside(at_least=2)
 
 
-def test_first_run_setup_derives_outside_any_transaction(open_app: Flask,
-                                                         argon2_probe: Argon2Probe) -> None:
+def test_first_run_setup_derives_outside_any_transaction(
+    open_app: Flask, argon2_probe: Argon2Probe
+) -> None:
     with open_app.app_context():
         token = issue_setup_token(db_session())
         db_session().commit()
     client = open_app.test_client()
-    form = {"csrf_token": csrf(client, f"/staff/setup/{token}"), "username": "kepala",
-            "password": "kuda-laut-berlari-2026", "password2": "kuda-laut-berlari-2026"}
+    form = {
+        "csrf_token": csrf(client, f"/staff/setup/{token}"),
+        "username": "kepala",
+        "password": "kuda-laut-berlari-2026",
+        "password2": "kuda-laut-berlari-2026",
+    }
     argon2_probe.reset()
     assert client.post(f"/staff/setup/{token}", data=form).status_code == 303
     argon2_probe.assert_outside(at_least=2)
@@ -141,60 +172,88 @@ def _signed_in(app: Flask, person: Enrolled) -> FlaskClient:
 
 
 @pytest.mark.parametrize("right", [True, False])
-def test_password_change_derives_outside_any_transaction(open_app: Flask,
-                                                         argon2_probe: Argon2Probe,
-                                                         right: bool) -> None:
+def test_password_change_derives_outside_any_transaction(
+    open_app: Flask, argon2_probe: Argon2Probe, right: bool
+) -> None:
     person = _person(open_app)
     client = _signed_in(open_app, person)
     token = csrf(client, "/staff/password")
     argon2_probe.reset()
-    response = client.post("/staff/password", data={
-        "csrf_token": token, "old_password": person.password if right else "salah-sekali-pw",
-        "new_password": "gajah-terbang-tinggi-77", "new_password2": "gajah-terbang-tinggi-77"})
+    response = client.post(
+        "/staff/password",
+        data={
+            "csrf_token": token,
+            "old_password": person.password if right else "salah-sekali-pw",
+            "new_password": "gajah-terbang-tinggi-77",
+            "new_password2": "gajah-terbang-tinggi-77",
+        },
+    )
     assert response.status_code == (303 if right else 400)
     argon2_probe.assert_outside(at_least=1)
 
 
 def test_account_setup_link_derives_outside_any_transaction(
-        open_app: Flask, argon2_probe: Argon2Probe) -> None:
+    open_app: Flask, argon2_probe: Argon2Probe
+) -> None:
     """Admins create accounts without a password; the owner's setup page derives the keys."""
     admin = _person(open_app, role="admin")
     client = _signed_in(open_app, admin)
-    created = submit_form(client, client.get("/admin/"), "/admin/accounts",
-                     fill={"username": "penyidik-baru", "role": "investigator"})
+    created = submit_form(
+        client,
+        client.get("/admin/"),
+        "/admin/accounts",
+        fill={"username": "penyidik-baru", "role": "investigator"},
+    )
     assert created.status_code == 200
     match = re.search(r"/staff/account-setup/[A-Za-z0-9_-]{20,}", created.get_data(as_text=True))
     assert match is not None
     owner = open_app.test_client()
     argon2_probe.reset()
-    done = submit_form(owner, owner.get(match.group(0)), match.group(0), fill={
-        "password": "kuda-laut-berlari-2026", "password2": "kuda-laut-berlari-2026"})
+    done = submit_form(
+        owner,
+        owner.get(match.group(0)),
+        match.group(0),
+        fill={"password": "kuda-laut-berlari-2026", "password2": "kuda-laut-berlari-2026"},
+    )
     assert done.status_code in (302, 303)
     argon2_probe.assert_outside(at_least=1)
 
 
-def test_escrow_grant_derives_outside_any_transaction(open_app: Flask, tmp_path: Path,
-                                                      argon2_probe: Argon2Probe) -> None:
+def test_escrow_grant_derives_outside_any_transaction(
+    open_app: Flask, tmp_path: Path, argon2_probe: Argon2Probe
+) -> None:
     _person(open_app)  # an approved supervisor: without one no report is accepted
     investigator = _person(open_app, role="investigator")
     with open_app.app_context():
         case = make_case(open_app, db_session())
     argon2_probe.reset()
-    result = open_app.test_cli_runner().invoke(args=[
-        "escrow", "grant", "--case", case.case.code, "--to", investigator.username,
-        "--key", str(tmp_path / "escrow.key"), "--passphrase-stdin"],
-        input="sandi escrow panjang\n")
+    result = open_app.test_cli_runner().invoke(
+        args=[
+            "escrow",
+            "grant",
+            "--case",
+            case.case.code,
+            "--to",
+            investigator.username,
+            "--key",
+            str(tmp_path / "escrow.key"),
+            "--passphrase-stdin",
+        ],
+        input="sandi escrow panjang\n",
+    )
     assert result.exit_code == 0, result.output
     argon2_probe.assert_outside(at_least=1)
 
 
-def test_reporter_paths_derive_outside_any_transaction(open_app: Flask,
-                                                       argon2_probe: Argon2Probe) -> None:
+def test_reporter_paths_derive_outside_any_transaction(
+    open_app: Flask, argon2_probe: Argon2Probe
+) -> None:
     _person(open_app)
     argon2_probe.reset()
     client = open_app.test_client()
-    filed = client.post("/api/v1/reports", json={"category": "pungli",
-                                                 "what": "Petugas meminta uang di loket."})
+    filed = client.post(
+        "/api/v1/reports", json={"category": "pungli", "what": "Petugas meminta uang di loket."}
+    )
     assert filed.status_code == 201
     key = filed.get_json()["case_key"]
     wrong = format_case_key(generate_case_key(parse_case_key(key).code))  # valid, not the key
@@ -210,9 +269,19 @@ def test_reporter_paths_derive_outside_any_transaction(open_app: Flask,
 
 
 def test_shell_account_creation_derives_outside_any_transaction(
-        open_app: Flask, argon2_probe: Argon2Probe) -> None:
-    result = open_app.test_cli_runner().invoke(args=[
-        "account", "create", "--username", "auditor-baru", "--role", "auditor",
-        "--password-stdin"], input="kuda-laut-berlari-2026\n")
+    open_app: Flask, argon2_probe: Argon2Probe
+) -> None:
+    result = open_app.test_cli_runner().invoke(
+        args=[
+            "account",
+            "create",
+            "--username",
+            "auditor-baru",
+            "--role",
+            "auditor",
+            "--password-stdin",
+        ],
+        input="kuda-laut-berlari-2026\n",
+    )
     assert result.exit_code == 0, result.output
     argon2_probe.assert_outside(at_least=2)

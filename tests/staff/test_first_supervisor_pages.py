@@ -20,8 +20,12 @@ ESCROW_COMMAND = "sipadu escrow approve --to"
 
 
 def _create(admin: FlaskClient, username: str) -> str:
-    shown = submit(admin, admin.get("/admin/"), "/admin/accounts",
-                   fill={"username": username, "role": "supervisor"})
+    shown = submit(
+        admin,
+        admin.get("/admin/"),
+        "/admin/accounts",
+        fill={"username": username, "role": "supervisor"},
+    )
     assert shown.status_code == 200
     return shown.get_data(as_text=True)
 

@@ -47,8 +47,9 @@ def _attempt(app: Flask, db: Session, case: str) -> type[Exception] | None:
     }
     changes = by_case.get(case, {})
     if changes:
-        db.execute(update(StaffAccount).where(StaffAccount.id == person.account_id)
-                   .values(**changes))
+        db.execute(
+            update(StaffAccount).where(StaffAccount.id == person.account_id).values(**changes)
+        )
         db.commit()
     username = "tidak-ada-orangnya" if case == "unknown user" else username
     password = "salah-sekali-pw" if "wrong password" in case else password
@@ -56,8 +57,14 @@ def _attempt(app: Flask, db: Session, case: str) -> type[Exception] | None:
     settings = current_settings(app)
     assert settings.keyring is not None
     try:
-        login.authenticate(db, username, password, code, params=settings.argon2,
-                           audit_key=settings.keyring.audit_hmac_key)
+        login.authenticate(
+            db,
+            username,
+            password,
+            code,
+            params=settings.argon2,
+            audit_key=settings.keyring.audit_hmac_key,
+        )
     except service.StaffServiceError as error:
         db.commit()
         return type(error)
@@ -66,9 +73,9 @@ def _attempt(app: Flask, db: Session, case: str) -> type[Exception] | None:
 
 
 @pytest.mark.parametrize("case", sorted(FAILURES))
-def test_every_failing_sign_in_costs_two_derivations(app: Flask, db: Session,
-                                                     argon2_probe: Argon2Probe,
-                                                     case: str) -> None:
+def test_every_failing_sign_in_costs_two_derivations(
+    app: Flask, db: Session, argon2_probe: Argon2Probe, case: str
+) -> None:
     enrolled(app, db)  # the verifier of an existing account is loaded, not just any
     argon2_probe.reset()
     outcome = _attempt(app, db, case)
@@ -77,8 +84,7 @@ def test_every_failing_sign_in_costs_two_derivations(app: Flask, db: Session,
     assert argon2_probe.derivations - 2 == 2, case
 
 
-def test_a_success_costs_the_same_two(app: Flask, db: Session,
-                                      argon2_probe: Argon2Probe) -> None:
+def test_a_success_costs_the_same_two(app: Flask, db: Session, argon2_probe: Argon2Probe) -> None:
     argon2_probe.reset()
     assert _attempt(app, db, "success") is None
     assert argon2_probe.derivations - 2 == 2

@@ -48,24 +48,30 @@ class Running:
             finally:
                 with self.lock:
                     self.count -= 1
+
         return derive
 
 
 @pytest.fixture
 def costly_app(tmp_path: Path, sqlite_database: Database) -> Iterator[Flask]:
-    application = build_app(make_settings(tmp_path, sqlite_database, argon2=COSTLY,
-                                          rate_limits_enabled=False))
+    application = build_app(
+        make_settings(tmp_path, sqlite_database, argon2=COSTLY, rate_limits_enabled=False)
+    )
     yield application
     application.extensions["sipadu.engine"].dispose()
 
 
-def test_failed_logins_leave_the_write_lock_free(costly_app: Flask,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_logins_leave_the_write_lock_free(
+    costly_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with costly_app.app_context():
         person = enrolled(costly_app, db_session())
     running = Running()
-    monkeypatch.setattr(params_module, "hash_secret_raw",
-                        running.wrap(getattr(params_module, "hash_secret_raw")))  # noqa: B009
+    monkeypatch.setattr(
+        params_module,
+        "hash_secret_raw",
+        running.wrap(getattr(params_module, "hash_secret_raw")),  # noqa: B009
+    )
     monkeypatch.setattr(PasswordHasher, "verify", running.wrap(PasswordHasher.verify))
     client = costly_app.test_client()
     token = csrf(client)
@@ -73,9 +79,17 @@ def test_failed_logins_leave_the_write_lock_free(costly_app: Flask,
 
     def guess() -> None:
         for _ in range(FAILED_LOGINS):
-            statuses.append(client.post("/staff/login", data={
-                "csrf_token": token, "username": person.username,
-                "password": "salah-sekali-pw", "totp": "123456"}).status_code)
+            statuses.append(
+                client.post(
+                    "/staff/login",
+                    data={
+                        "csrf_token": token,
+                        "username": person.username,
+                        "password": "salah-sekali-pw",
+                        "totp": "123456",
+                    },
+                ).status_code
+            )
 
     path = str(costly_app.extensions["sipadu.engine"].url.database)
     guesser = threading.Thread(target=guess)

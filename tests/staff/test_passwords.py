@@ -30,10 +30,17 @@ def codes(password: str, username: str = USER) -> set[str]:
     return {violation.code for violation in check_password_policy(password, username)}
 
 
-@pytest.mark.parametrize("password", [
-    GOOD, "correct horse battery staple", "n7#Kq2-vLp9x", "Tiga kucing di atap rumah",
-    "ÜberSichere-Pässwörter", "🐟🐠🐡🦈🐋🐳🐬🦭🦦🪼🦐🦞",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        GOOD,
+        "correct horse battery staple",
+        "n7#Kq2-vLp9x",
+        "Tiga kucing di atap rumah",
+        "ÜberSichere-Pässwörter",
+        "🐟🐠🐡🦈🐋🐳🐬🦭🦦🪼🦐🦞",
+    ],
+)
 def test_good_passwords_pass(password: str) -> None:
     assert check_password_policy(password, USER) == []
     require_strong_password(password, USER)
@@ -59,18 +66,30 @@ def test_a_long_password_is_checked_quickly() -> None:
     assert time.perf_counter() - start < 1
 
 
-@pytest.mark.parametrize("password", [
-    "pemeriksa.tiga", "PEMERIKSA.TIGA", "xx-pemeriksa.tiga-2024", "Pemeriksa.Tiga!Rahasia",
-    "agit.askiremep-zzzz", "p3m3r1ks4.t1g4-kuncinya",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "pemeriksa.tiga",
+        "PEMERIKSA.TIGA",
+        "xx-pemeriksa.tiga-2024",
+        "Pemeriksa.Tiga!Rahasia",
+        "agit.askiremep-zzzz",
+        "p3m3r1ks4.t1g4-kuncinya",
+    ],
+)
 def test_username_is_refused_in_any_case_or_disguise(password: str) -> None:
     assert "contains_username" in codes(password)
 
 
-@pytest.mark.parametrize("password", [
-    "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13\uff14",
-    "pass\u200bword\u200d1234", "PASSWORD\u00ad1234", "pa\u00dfword1234",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13\uff14",
+        "pass\u200bword\u200d1234",
+        "PASSWORD\u00ad1234",
+        "pa\u00dfword1234",
+    ],
+)
 def test_unicode_disguises_of_a_common_password_are_refused(password: str) -> None:
     assert "common" in codes(password), password
 
@@ -87,26 +106,57 @@ def test_a_very_short_username_only_blocks_equality() -> None:
     assert "contains_username" not in codes(GOOD, "   ")
 
 
-@pytest.mark.parametrize("password", [
-    "password1234", "Password1234!", "P@ssw0rd12345", "qwertyuiop123", "iloveyou2024!",
-    "jakarta123456", "Jakarta2024!!", "INDONESIA1945", "indonesia1945!", "Bismillah#2024",
-    "bismillah123", "inspektorat2024", "Inspektorat!!", "sipadu123456", "SIPADU-2025!!",
-    "Alhamdulillah1", "sayangku12345", "!!!merdeka1945", "P4ssw0rd!!!!", "1nsp3kt0r4t!!",
-    "persija1928!!", "Rahasia123456", "letmein!!2024", "football12345",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password1234",
+        "Password1234!",
+        "P@ssw0rd12345",
+        "qwertyuiop123",
+        "iloveyou2024!",
+        "jakarta123456",
+        "Jakarta2024!!",
+        "INDONESIA1945",
+        "indonesia1945!",
+        "Bismillah#2024",
+        "bismillah123",
+        "inspektorat2024",
+        "Inspektorat!!",
+        "sipadu123456",
+        "SIPADU-2025!!",
+        "Alhamdulillah1",
+        "sayangku12345",
+        "!!!merdeka1945",
+        "P4ssw0rd!!!!",
+        "1nsp3kt0r4t!!",
+        "persija1928!!",
+        "Rahasia123456",
+        "letmein!!2024",
+        "football12345",
+    ],
+)
 def test_common_passwords_and_decorations_are_refused(password: str) -> None:
     assert "common" in codes(password), password
 
 
 def test_the_shipped_list_is_large_and_small_enough() -> None:
     path = Path(passwords.__file__).with_name("common_passwords.txt")
-    entries = [line for line in path.read_text("utf-8").splitlines()
-               if line and not line.startswith("#")]
+    entries = [
+        line for line in path.read_text("utf-8").splitlines() if line and not line.startswith("#")
+    ]
     assert len(entries) > 20_000
     assert path.stat().st_size < 500 * 1024
     assert all(entry == entry.lower() == entry.strip() for entry in entries)
-    for expected in ("jakarta123", "indonesia1945", "bismillah", "inspektorat", "sipadu",
-                     "123456", "password", "qwerty"):
+    for expected in (
+        "jakarta123",
+        "indonesia1945",
+        "bismillah",
+        "inspektorat",
+        "sipadu",
+        "123456",
+        "password",
+        "qwerty",
+    ):
         assert expected in entries
     assert {"jakarta", "password"} <= common_passwords()
 
@@ -118,12 +168,27 @@ def test_is_common_ignores_case_and_trailing_decoration() -> None:
     assert not is_common("a8#41907735612")
 
 
-@pytest.mark.parametrize("password", [
-    "aaaaaaaaaaaa", "AAAAAAAAAAAAAAAAAAAA", "abababababab", "abcabcabcabc", "xyz!xyz!xyz!",
-    "111111111111", "123456789012", "098765432109", "314159265358979",
-    "abcdefghijklmn", "zyxwvutsrqpon", "qwertyuiopasdf", "1qaz2wsx3edc4rfv", "aabbaabbaabb",
-    "............", "            ",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "aaaaaaaaaaaa",
+        "AAAAAAAAAAAAAAAAAAAA",
+        "abababababab",
+        "abcabcabcabc",
+        "xyz!xyz!xyz!",
+        "111111111111",
+        "123456789012",
+        "098765432109",
+        "314159265358979",
+        "abcdefghijklmn",
+        "zyxwvutsrqpon",
+        "qwertyuiopasdf",
+        "1qaz2wsx3edc4rfv",
+        "aabbaabbaabb",
+        "............",
+        "            ",
+    ],
+)
 def test_repetitive_or_sequential_passwords_are_refused(password: str) -> None:
     assert "repetitive" in codes(password), password
 

@@ -31,15 +31,18 @@ def _kw(app: Flask) -> dict[str, object]:
     return {"params": settings.argon2, "audit_key": settings.keyring.audit_hmac_key}
 
 
-def _login(app: Flask, db: Session, person: Enrolled, code: str | None = None,
-           password: str | None = None) -> service.LoginResult:
-    return login.authenticate(db, person.username, password or person.password,
-                                code or person.code(), **_kw(app))  # type: ignore[arg-type]
+def _login(
+    app: Flask, db: Session, person: Enrolled, code: str | None = None, password: str | None = None
+) -> service.LoginResult:
+    return login.authenticate(
+        db, person.username, password or person.password, code or person.code(), **_kw(app)
+    )  # type: ignore[arg-type]
 
 
 def _tags(db: Session) -> list[tuple[str, str, str]]:
-    return [(e.tag, e.actor, e.outcome) for e in db.scalars(select(AuditEvent)
-                                                             .order_by(AuditEvent.seq))]
+    return [
+        (e.tag, e.actor, e.outcome) for e in db.scalars(select(AuditEvent).order_by(AuditEvent.seq))
+    ]
 
 
 def test_login_succeeds_and_unlocks_the_private_key(app: Flask, db: Session) -> None:
@@ -47,17 +50,20 @@ def test_login_succeeds_and_unlocks_the_private_key(app: Flask, db: Session) -> 
     result = _login(app, db, person)
     account = db.get(StaffAccount, person.account_id)
     assert account is not None
-    assert result.private_key == unlock_private_key(account.wrapped_private_key, person.password,
-                                                    account_id=account.id)
+    assert result.private_key == unlock_private_key(
+        account.wrapped_private_key, person.password, account_id=account.id
+    )
     assert ("staff:login", f"staff:{person.account_id}", "success") in _tags(db)
 
 
 def test_wrong_password_wrong_code_and_unknown_user_fail_alike(app: Flask, db: Session) -> None:
     person = enrolled(app, db)
     failures = []
-    for username, password, code in ((person.username, "salah-sekali-pw", person.code()),
-                                     (person.username, person.password, "000000"),
-                                     ("tidak-ada", person.password, person.code())):
+    for username, password, code in (
+        (person.username, "salah-sekali-pw", person.code()),
+        (person.username, person.password, "000000"),
+        ("tidak-ada", person.password, person.code()),
+    ):
         with pytest.raises(service.LoginFailedError) as caught:
             login.authenticate(db, username, password, code, **_kw(app))  # type: ignore[arg-type]
         failures.append(str(caught.value))
@@ -101,10 +107,10 @@ def test_unenrolled_account_must_enrol_and_confirm(app: Flask, db: Session) -> N
     with pytest.raises(service.EnrolmentRequiredError):
         _login(app, db, person)
     with pytest.raises(service.LoginFailedError):
-        login.confirm_enrolment(db, person.account_id, person.password, "000000",
-                                  **_kw(app))  # type: ignore[arg-type]
-    result = login.confirm_enrolment(db, person.account_id, person.password, person.code(),
-                                       **_kw(app))  # type: ignore[arg-type]
+        login.confirm_enrolment(db, person.account_id, person.password, "000000", **_kw(app))  # type: ignore[arg-type]
+    result = login.confirm_enrolment(
+        db, person.account_id, person.password, person.code(), **_kw(app)
+    )  # type: ignore[arg-type]
     assert result.account.totp_confirmed
 
 
@@ -113,8 +119,9 @@ def test_create_account_refuses_bad_input(app: Flask, db: Session) -> None:
     with pytest.raises(WeakPasswordError):
         service.create_account(db, "orang-baru", "auditor", "password123", **_kw(app))  # type: ignore[arg-type]
     with pytest.raises(service.DuplicateUsernameError):
-        service.create_account(db, person.username.upper(), "auditor", "kuda-laut-merah-1",
-                               **_kw(app))  # type: ignore[arg-type]
+        service.create_account(
+            db, person.username.upper(), "auditor", "kuda-laut-merah-1", **_kw(app)
+        )  # type: ignore[arg-type]
     with pytest.raises(service.UnknownRoleError):
         service.create_account(db, "orang-baru", "root", "kuda-laut-merah-1", **_kw(app))  # type: ignore[arg-type]
     with pytest.raises(service.InvalidUsernameError):
@@ -122,7 +129,8 @@ def test_create_account_refuses_bad_input(app: Flask, db: Session) -> None:
 
 
 def test_password_change_rewraps_keeps_grants_and_ends_other_sessions(
-        app: Flask, db: Session) -> None:
+    app: Flask, db: Session
+) -> None:
     person = enrolled(app, db)
     created = make_case(app, db)
     case = created.case
@@ -133,13 +141,20 @@ def test_password_change_rewraps_keeps_grants_and_ends_other_sessions(
     start_session(db, kind="staff", payload=b"k" * 32, staff_id=account.id)
     keep_row = db.scalars(select(AuthSession).where(AuthSession.staff_id == account.id)).first()
     assert keep_row is not None and keep
-    service.change_password(db, account, person.password, "gajah-biru-terbang-9",
-                            keep_session_hash=keep_row.id_hash, **_kw(app))  # type: ignore[arg-type]
+    service.change_password(
+        db,
+        account,
+        person.password,
+        "gajah-biru-terbang-9",
+        keep_session_hash=keep_row.id_hash,
+        **_kw(app),
+    )  # type: ignore[arg-type]
     db.commit()
     with pytest.raises(WrongPasswordError):
         unlock_private_key(account.wrapped_private_key, person.password, account_id=account.id)
-    private = unlock_private_key(account.wrapped_private_key, "gajah-biru-terbang-9",
-                                 account_id=account.id)
+    private = unlock_private_key(
+        account.wrapped_private_key, "gajah-biru-terbang-9", account_id=account.id
+    )
     assert unlock_case_for_staff(db, case, account.id, private)
     rows = list(db.scalars(select(AuthSession).where(AuthSession.staff_id == account.id)))
     assert [row.id_hash for row in rows] == [keep_row.id_hash]
@@ -159,25 +174,23 @@ def test_admin_reset_gives_new_keys_and_old_grants_are_gone(app: Flask, db: Sess
     assert lost == 1 and account.public_key != old_public
     assert not account.totp_confirmed and account.keys_reset_at is not None
     assert db.scalars(select(CaseGrant).where(CaseGrant.staff_id == account.id)).first() is None
-    assert db.scalars(select(AuthSession).where(AuthSession.staff_id == account.id)).first() \
-        is None
+    assert db.scalars(select(AuthSession).where(AuthSession.staff_id == account.id)).first() is None
     case = created.case
-    private = unlock_private_key(account.wrapped_private_key, "gajah-biru-terbang-9",
-                                 account_id=account.id)
+    private = unlock_private_key(
+        account.wrapped_private_key, "gajah-biru-terbang-9", account_id=account.id
+    )
     with pytest.raises(Exception):  # noqa: B017 - no grant: CaseAccessError
         unlock_case_for_staff(db, case, account.id, private)  # type: ignore[arg-type]
 
 
-def test_deactivated_account_cannot_log_in_and_gets_no_new_cases(
-        app: Flask, db: Session) -> None:
+def test_deactivated_account_cannot_log_in_and_gets_no_new_cases(app: Flask, db: Session) -> None:
     person = enrolled(app, db)
     account = db.get(StaffAccount, person.account_id)
     assert account is not None
     start_session(db, kind="staff", payload=b"k" * 32, staff_id=account.id)
     service.deactivate(db, account, actor="cli", audit_key=_kw(app)["audit_key"])  # type: ignore[arg-type]
     db.commit()
-    assert db.scalars(select(AuthSession).where(AuthSession.staff_id == account.id)).first() \
-        is None
+    assert db.scalars(select(AuthSession).where(AuthSession.staff_id == account.id)).first() is None
     with pytest.raises(service.LoginFailedError):
         _login(app, db, person)
     assert account.id not in {r.staff_id for r in submission_recipients(db)}
@@ -191,6 +204,12 @@ def test_login_upgrades_argon2_parameters(app: Flask, db: Session) -> None:
     before = db.get(StaffAccount, person.account_id)
     assert before is not None
     old_hash = before.password_hash
-    login.authenticate(db, person.username, person.password, person.code(), params=stronger,
-                         audit_key=settings.keyring.audit_hmac_key)
+    login.authenticate(
+        db,
+        person.username,
+        person.password,
+        person.code(),
+        params=stronger,
+        audit_key=settings.keyring.audit_hmac_key,
+    )
     assert before.password_hash != old_hash and "t=2" in before.password_hash

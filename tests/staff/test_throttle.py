@@ -19,10 +19,26 @@ from sipadu.staff.throttle import (
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("failures", "expected"), [
-    (0, 0), (1, 0), (2, 0), (3, 0), (4, 1), (5, 2), (6, 4), (7, 8), (8, 16), (12, 256),
-    (13, 512), (14, 900), (15, 900), (100, 900), (10**12, 900),
-])
+@pytest.mark.parametrize(
+    ("failures", "expected"),
+    [
+        (0, 0),
+        (1, 0),
+        (2, 0),
+        (3, 0),
+        (4, 1),
+        (5, 2),
+        (6, 4),
+        (7, 8),
+        (8, 16),
+        (12, 256),
+        (13, 512),
+        (14, 900),
+        (15, 900),
+        (100, 900),
+        (10**12, 900),
+    ],
+)
 def test_delay_schedule(failures: int, expected: float) -> None:
     assert delay_for(failures) == expected
 
@@ -74,9 +90,15 @@ def test_mixing_naive_and_aware_times_is_refused() -> None:
         is_throttled(5, NOW.replace(tzinfo=None), NOW)
 
 
-@pytest.mark.parametrize(("wait", "seconds"), [
-    (timedelta(seconds=0.001), 1), (timedelta(seconds=1), 1), (timedelta(seconds=1.2), 2),
-    (MAX_DELAY, 900), (timedelta(0), 1),
-])
+@pytest.mark.parametrize(
+    ("wait", "seconds"),
+    [
+        (timedelta(seconds=0.001), 1),
+        (timedelta(seconds=1), 1),
+        (timedelta(seconds=1.2), 2),
+        (MAX_DELAY, 900),
+        (timedelta(0), 1),
+    ],
+)
 def test_retry_after_rounds_up(wait: timedelta, seconds: int) -> None:
     assert retry_after_seconds(wait) == seconds

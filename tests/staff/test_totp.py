@@ -98,12 +98,28 @@ def test_codes_with_spaces_are_accepted(spaced: str) -> None:
     assert verify_totp(SECRET, spaced.format(a=code[:3], b=code[3:]), None, now=NOW) == STEP
 
 
-@pytest.mark.parametrize("bad", [
-    "", "12345", "1234567", "12345a", "abcdef", "123-456", "+12345", "-12345", "12345.",
-    "\uff11\uff12\uff13\uff14\uff15\uff16", "١٢٣٤٥٦", "੧੨੩੪੫੬", "123456\x00", "0x1234",
-    "1e5678", " " * 40 + "123456",
-    "123456" * 10,
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "12345",
+        "1234567",
+        "12345a",
+        "abcdef",
+        "123-456",
+        "+12345",
+        "-12345",
+        "12345.",
+        "\uff11\uff12\uff13\uff14\uff15\uff16",
+        "١٢٣٤٥٦",
+        "੧੨੩੪੫੬",
+        "123456\x00",
+        "0x1234",
+        "1e5678",
+        " " * 40 + "123456",
+        "123456" * 10,
+    ],
+)
 def test_malformed_codes_are_refused(bad: str) -> None:
     with pytest.raises(InvalidTotpError):
         verify_totp(SECRET, bad, None, now=NOW)
@@ -130,8 +146,9 @@ def test_another_accounts_code_is_refused() -> None:
         verify_totp(SECRET, code, None, now=NOW)
 
 
-@pytest.mark.parametrize("secret", ["", "short", "jbswy3dpehpk3pxp", "JBSWY3DPEHPK3PX1",
-                                    "JBSWY3DPEHPK3PXP="])
+@pytest.mark.parametrize(
+    "secret", ["", "short", "jbswy3dpehpk3pxp", "JBSWY3DPEHPK3PX1", "JBSWY3DPEHPK3PXP="]
+)
 def test_unusable_secrets_are_programming_errors(secret: str) -> None:
     with pytest.raises(InvalidTotpSecretError):
         verify_totp(secret, "123456", None, now=NOW)
@@ -175,8 +192,19 @@ def test_qr_svg_is_inline_markup_that_csp_allows() -> None:
     markup = qr_svg(provisioning_uri(SECRET, "pemeriksa.satu"), title="Kode QR")
     assert markup.startswith("<svg ") and markup.endswith("</svg>")
     lowered = markup.lower()
-    for forbidden in ("<?xml", "<!doctype", "<script", "style", "javascript:", "href",
-                      "<foreignobject", "onload", "<image", "http://", "https://"):
+    for forbidden in (
+        "<?xml",
+        "<!doctype",
+        "<script",
+        "style",
+        "javascript:",
+        "href",
+        "<foreignobject",
+        "onload",
+        "<image",
+        "http://",
+        "https://",
+    ):
         assert forbidden not in lowered, forbidden
     root = _parse_svg(markup)
     namespace = "{http://www.w3.org/2000/svg}"

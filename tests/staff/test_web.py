@@ -24,8 +24,7 @@ from tests.staffkit import csrf, enrolled, forget_totp_step, sign_in
 @pytest.fixture
 def web_app(tmp_path: Path, sqlite_database: Database) -> Iterator[Flask]:
     """SQLite app without per-client limits (tests sign in many times a minute)."""
-    application = build_app(make_settings(tmp_path, sqlite_database,
-                                          rate_limits_enabled=False))
+    application = build_app(make_settings(tmp_path, sqlite_database, rate_limits_enabled=False))
     yield application
     application.extensions["sipadu.engine"].dispose()
 
@@ -59,8 +58,15 @@ def test_unknown_user_and_wrong_password_look_the_same(web_app: Flask) -> None:
     token = csrf(client)
     answers = []
     for username, password in ((person.username, "salah-sekali-pw"), ("hantu", "salah-sekali")):
-        response = client.post("/staff/login", data={"csrf_token": token, "username": username,
-                                                     "password": password, "totp": "123456"})
+        response = client.post(
+            "/staff/login",
+            data={
+                "csrf_token": token,
+                "username": username,
+                "password": password,
+                "totp": "123456",
+            },
+        )
         page = response.get_data(as_text=True)
         answers.append((response.status_code, re.sub(r'value="[^"]*"', "", page)))
     assert answers[0] == answers[1]
@@ -73,12 +79,25 @@ def test_throttled_login_looks_like_a_failed_one(web_app: Flask) -> None:
     client = web_app.test_client()
     token = csrf(client)
     for _ in range(4):
-        client.post("/staff/login", data={"csrf_token": token, "username": person.username,
-                                          "password": "salah-sekali-pw", "totp": "1"})
+        client.post(
+            "/staff/login",
+            data={
+                "csrf_token": token,
+                "username": person.username,
+                "password": "salah-sekali-pw",
+                "totp": "1",
+            },
+        )
     response = sign_in(client, person)
-    unknown = client.post("/staff/login", data={"csrf_token": token,
-                                                "username": "tidak-ada-orangnya",
-                                                "password": person.password, "totp": "123456"})
+    unknown = client.post(
+        "/staff/login",
+        data={
+            "csrf_token": token,
+            "username": "tidak-ada-orangnya",
+            "password": person.password,
+            "totp": "123456",
+        },
+    )
     assert response.status_code == unknown.status_code == 401
     assert "Retry-After" not in response.headers
     assert "pauses for a few minutes" in response.text or "jeda" in response.text
@@ -91,8 +110,9 @@ def test_idle_session_expires(web_app: Flask) -> None:
     sign_in(client, person)
     with web_app.app_context():
         db = db_session()
-        db.execute(update(AuthSession).values(
-            last_seen_at=datetime.now(UTC) - timedelta(minutes=31)))
+        db.execute(
+            update(AuthSession).values(last_seen_at=datetime.now(UTC) - timedelta(minutes=31))
+        )
         db.commit()
     response = client.get("/staff/")
     assert response.status_code == 303 and "/staff/login" in response.headers["Location"]
@@ -129,11 +149,14 @@ def test_enrolment_shows_qr_and_secret_and_needs_a_code(web_app: Flask) -> None:
     shown = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page)
     assert shown and shown.group(1).replace(" ", "") == person.secret
     token = csrf(client, "/staff/enrol")
-    bad = client.post("/staff/enrol", data={"csrf_token": token, "password": person.password,
-                                            "totp": "000000"})
+    bad = client.post(
+        "/staff/enrol", data={"csrf_token": token, "password": person.password, "totp": "000000"}
+    )
     assert bad.status_code == 401 and _cookie(client) is None
-    good = client.post("/staff/enrol", data={"csrf_token": token, "password": person.password,
-                                             "totp": person.code()})
+    good = client.post(
+        "/staff/enrol",
+        data={"csrf_token": token, "password": person.password, "totp": person.code()},
+    )
     assert good.status_code == 303 and _cookie(client)
     assert client.get("/staff/").status_code == 200
 
@@ -151,8 +174,12 @@ def test_first_run_token_works_once_and_expires(web_app: Flask) -> None:
     client = web_app.test_client()
     assert client.get(f"/staff/setup/{old}").status_code == 404
     assert client.get("/staff/setup/guess").status_code == 404
-    form = {"csrf_token": csrf(client, f"/staff/setup/{token}"), "username": "kepala",
-            "password": "kuda-laut-merah-1", "password2": "kuda-laut-merah-2"}
+    form = {
+        "csrf_token": csrf(client, f"/staff/setup/{token}"),
+        "username": "kepala",
+        "password": "kuda-laut-merah-1",
+        "password2": "kuda-laut-merah-2",
+    }
     assert client.post(f"/staff/setup/{token}", data=form).status_code == 400
     form["password2"] = form["password"] = "pendek"
     weak = client.post(f"/staff/setup/{token}", data=form)
@@ -167,14 +194,26 @@ def test_first_run_token_works_once_and_expires(web_app: Flask) -> None:
         assert admin.role == "admin" and not admin.totp_confirmed
         assert issue_setup_token(db) is None  # never again once an account exists
         code = pyotp.TOTP(admin.totp_secret or "").now()
-    enrol = client.post("/staff/enrol", data={"csrf_token": csrf(client, "/staff/enrol"),
-                                              "password": "kuda-laut-merah-1", "totp": code})
+    enrol = client.post(
+        "/staff/enrol",
+        data={
+            "csrf_token": csrf(client, "/staff/enrol"),
+            "password": "kuda-laut-merah-1",
+            "totp": code,
+        },
+    )
     assert enrol.status_code == 303 and client.get("/admin/").status_code == 200
 
 
-@pytest.mark.parametrize(("role", "admin", "auditor"), [
-    ("admin", 200, 403), ("auditor", 403, 200), ("supervisor", 403, 403),
-    ("investigator", 403, 403)])
+@pytest.mark.parametrize(
+    ("role", "admin", "auditor"),
+    [
+        ("admin", 200, 403),
+        ("auditor", 403, 200),
+        ("supervisor", 403, 403),
+        ("investigator", 403, 403),
+    ],
+)
 def test_console_role_gates(web_app: Flask, role: str, admin: int, auditor: int) -> None:
     with web_app.app_context():
         person = enrolled(web_app, db_session(), role)
@@ -202,13 +241,25 @@ def test_password_change_page_ends_other_sessions(web_app: Flask) -> None:
         forget_totp_step(db_session(), person)
     sign_in(mine, person)
     token = csrf(mine, "/staff/password")
-    weak = mine.post("/staff/password", data={"csrf_token": token, "old_password":
-                                              person.password, "new_password": "abc",
-                                              "new_password2": "abc"})
+    weak = mine.post(
+        "/staff/password",
+        data={
+            "csrf_token": token,
+            "old_password": person.password,
+            "new_password": "abc",
+            "new_password2": "abc",
+        },
+    )
     assert weak.status_code == 400
-    ok = mine.post("/staff/password", data={
-        "csrf_token": token, "old_password": person.password,
-        "new_password": "gajah-biru-terbang-9", "new_password2": "gajah-biru-terbang-9"})
+    ok = mine.post(
+        "/staff/password",
+        data={
+            "csrf_token": token,
+            "old_password": person.password,
+            "new_password": "gajah-biru-terbang-9",
+            "new_password2": "gajah-biru-terbang-9",
+        },
+    )
     assert ok.status_code == 303
     assert mine.get("/staff/").status_code == 200
     assert other.get("/staff/").status_code == 303
@@ -218,9 +269,16 @@ def test_next_parameter_cannot_leave_the_site(web_app: Flask) -> None:
     with web_app.app_context():
         person = enrolled(web_app, db_session())
     client = web_app.test_client()
-    response = client.post("/staff/login", data={
-        "csrf_token": csrf(client), "username": person.username, "password": person.password,
-        "totp": person.code(), "next": "//evil.example/"})
+    response = client.post(
+        "/staff/login",
+        data={
+            "csrf_token": csrf(client),
+            "username": person.username,
+            "password": person.password,
+            "totp": person.code(),
+            "next": "//evil.example/",
+        },
+    )
     assert response.headers["Location"] == "/staff/"
 
 
@@ -233,10 +291,14 @@ def test_admin_actions_are_refused_to_other_roles(web_app: Flask, role: str) -> 
     sign_in(client, person)
     assert client.get("/staff/").status_code == 200
     token = csrf(client, "/staff/password")
-    for path in ("/admin/accounts", f"/admin/accounts/{victim.account_id}/deactivate",
-                 f"/admin/accounts/{victim.account_id}/reset",
-                 f"/admin/accounts/{victim.account_id}/email", "/admin/settings",
-                 "/admin/texts"):
+    for path in (
+        "/admin/accounts",
+        f"/admin/accounts/{victim.account_id}/deactivate",
+        f"/admin/accounts/{victim.account_id}/reset",
+        f"/admin/accounts/{victim.account_id}/email",
+        "/admin/settings",
+        "/admin/texts",
+    ):
         response = client.post(path, data={"csrf_token": token, "password": "x" * 20})
         assert response.status_code == 403, path
     with web_app.app_context():
@@ -251,8 +313,11 @@ def test_staff_session_cookie_ends_with_the_browser(web_app: Flask) -> None:
         person = enrolled(web_app, db_session(), "investigator")
     response = sign_in(web_app.test_client(), person)
     assert response.status_code == 303
-    staff_cookies = [c for c in response.headers.getlist("Set-Cookie")
-                     if c.startswith(("sipadu_staff=", "__Host-sipadu_staff="))]
+    staff_cookies = [
+        c
+        for c in response.headers.getlist("Set-Cookie")
+        if c.startswith(("sipadu_staff=", "__Host-sipadu_staff="))
+    ]
     assert staff_cookies, response.headers.getlist("Set-Cookie")
     for cookie in staff_cookies:
         assert "max-age" not in cookie.lower() and "expires" not in cookie.lower(), cookie

@@ -16,16 +16,25 @@ from sipadu.stats.compute import (
 )
 
 
-def _record(category: str = "gratifikasi", status: str = "verifikasi", unit: str = "Irban I",
-            received: date = date(2026, 11, 2), closed: date | None = None,
-            met: dict[str, bool] | None = None) -> CaseRecord:
+def _record(
+    category: str = "gratifikasi",
+    status: str = "verifikasi",
+    unit: str = "Irban I",
+    received: date = date(2026, 11, 2),
+    closed: date | None = None,
+    met: dict[str, bool] | None = None,
+) -> CaseRecord:
     return CaseRecord(category, status, unit, received, closed, met or {})
 
 
 def test_counts() -> None:
     records = [_record(), _record("pungli", unit="Irban II"), _record("kkn", "selesai")]
     assert counts_by_category(records, ["pungli", "korupsi"]) == {
-        "pungli": 1, "korupsi": 0, "gratifikasi": 1, "kkn": 1}
+        "pungli": 1,
+        "korupsi": 0,
+        "gratifikasi": 1,
+        "kkn": 1,
+    }
     by_status = counts_by_status(records)
     assert list(by_status)[:2] == ["diterima", "verifikasi"]
     assert by_status["verifikasi"] == 2 and by_status["selesai"] == 1
@@ -34,11 +43,17 @@ def test_counts() -> None:
 
 
 def test_months_fill_gaps_across_the_year() -> None:
-    records = [_record(received=date(2026, 11, 30)), _record(received=date(2027, 2, 1)),
-               _record(received=date(2027, 2, 28))]
+    records = [
+        _record(received=date(2026, 11, 30)),
+        _record(received=date(2027, 2, 1)),
+        _record(received=date(2027, 2, 28)),
+    ]
     assert counts_by_month(records) == {"2026-11": 1, "2026-12": 0, "2027-01": 0, "2027-02": 2}
     assert counts_by_month(records, start="2027-01", end="2027-03") == {
-        "2027-01": 0, "2027-02": 2, "2027-03": 0}
+        "2027-01": 0,
+        "2027-02": 2,
+        "2027-03": 0,
+    }
     assert counts_by_month([]) == {}
     assert records[0].received_month == "2026-11"
 
@@ -53,8 +68,10 @@ def test_compliance_needs_enough_cases() -> None:
 
 
 def test_mean_days_to_close() -> None:
-    closed = [_record(received=date(2026, 1, 1), closed=date(2026, 1, 1) + timedelta(days))
-              for days in (10, 20, 30, 40)]
+    closed = [
+        _record(received=date(2026, 1, 1), closed=date(2026, 1, 1) + timedelta(days))
+        for days in (10, 20, 30, 40)
+    ]
     assert mean_days_to_close(closed) is None
     closed.append(_record(received=date(2026, 1, 1), closed=date(2026, 3, 2)))  # 60 days
     assert mean_days_to_close([*closed, _record()]) == 32.0

@@ -16,16 +16,19 @@ def _displays(counts: list[int]) -> tuple[list[str], str, bool]:
     return [cell.display for cell in series.cells], series.total.display, series.withheld
 
 
-@pytest.mark.parametrize(("counts", "cells", "total", "withheld"), [
-    ([0, 0, 10], ["0", "0", "10"], "10", False),
-    ([3, 0, 0], ["< 5", "0", "0"], "< 5", False),
-    ([1, 9, 20], ["< 5", "hidden", "20"], "30", False),
-    ([2, 2, 30], ["< 5", "< 5", "hidden"], "34", False),
-    ([4, 4, 5, 6, 7, 100], ["< 5", "< 5", "hidden", "6", "7", "100"], "126", False),
-    ([1, 5, 5], ["hidden", "hidden", "hidden"], "11", True),
-    ([1, 6], ["hidden", "hidden"], "7", True),
-    ([], [], "0", False),
-])
+@pytest.mark.parametrize(
+    ("counts", "cells", "total", "withheld"),
+    [
+        ([0, 0, 10], ["0", "0", "10"], "10", False),
+        ([3, 0, 0], ["< 5", "0", "0"], "< 5", False),
+        ([1, 9, 20], ["< 5", "hidden", "20"], "30", False),
+        ([2, 2, 30], ["< 5", "< 5", "hidden"], "34", False),
+        ([4, 4, 5, 6, 7, 100], ["< 5", "< 5", "hidden", "6", "7", "100"], "126", False),
+        ([1, 5, 5], ["hidden", "hidden", "hidden"], "11", True),
+        ([1, 6], ["hidden", "hidden"], "7", True),
+        ([], [], "0", False),
+    ],
+)
 def test_examples(counts: list[int], cells: list[str], total: str, withheld: bool) -> None:
     assert _displays(counts) == (cells, total, withheld)
 
@@ -43,8 +46,9 @@ def test_bad_input() -> None:
         suppress_counts({"a": 1}, threshold=0)
 
 
-def _possible_values(published: list[tuple[CellKind, int | None]], total: int,
-                     index: int) -> set[int]:
+def _possible_values(
+    published: list[tuple[CellKind, int | None]], total: int, index: int
+) -> set[int]:
     """Exhaustively, what an attacker who knows the total learns about cell ``index``."""
     shown = sum(v for kind, v in published if kind is CellKind.SHOWN and v is not None)
     rest = total - shown
@@ -80,12 +84,19 @@ def test_nothing_under_the_threshold_is_published(counts: list[int]) -> None:
 
 def _protects(counts: list[int], hidden: set[int]) -> bool:
     """Would hiding exactly ``hidden`` leave every "< 5" cell anywhere in 1..4?"""
-    published = [(CellKind.SMALL if 0 < v < T else
-                  CellKind.HIDDEN if i in hidden else CellKind.SHOWN,
-                  None if 0 < v < T or i in hidden else v) for i, v in enumerate(counts)]
+    published = [
+        (
+            CellKind.SMALL if 0 < v < T else CellKind.HIDDEN if i in hidden else CellKind.SHOWN,
+            None if 0 < v < T or i in hidden else v,
+        )
+        for i, v in enumerate(counts)
+    ]
     total = sum(counts)
-    return all(_possible_values(published, total, i) == set(range(1, T))
-               for i, (kind, _) in enumerate(published) if kind is CellKind.SMALL)
+    return all(
+        _possible_values(published, total, i) == set(range(1, T))
+        for i, (kind, _) in enumerate(published)
+        if kind is CellKind.SMALL
+    )
 
 
 # [1, 5, 8]: hiding the 5 would pin the small cell to 1 (14 - 8 = 1 + 5), so the 8 must go;
@@ -104,7 +115,7 @@ def test_hidden_cells_are_few_and_small_first(counts: list[int]) -> None:
     # trying the largest len(hidden) - 1 of the candidates is enough.
     if hidden:
         by_size = sorted(hidden | set(shown), key=lambda i: counts[i], reverse=True)
-        assert not _protects(counts, set(by_size[:len(hidden) - 1]))
+        assert not _protects(counts, set(by_size[: len(hidden) - 1]))
     # Small first: swapping a hidden cell for a smaller shown one would not have protected.
     for out in hidden:
         for smaller in (i for i in shown if counts[i] < counts[out]):

@@ -26,8 +26,11 @@ def _parse(svg: str) -> ET.Element:
 def _texts(root: ET.Element) -> list[str]:
     """Every human-readable string: text nodes, titles, description and aria-label."""
     found = [root.get("aria-label", "")]
-    found += ["".join(element.itertext()) for element in root.iter()
-              if element.tag in (f"{NS}text", f"{NS}title", f"{NS}desc")]
+    found += [
+        "".join(element.itertext())
+        for element in root.iter()
+        if element.tag in (f"{NS}text", f"{NS}title", f"{NS}desc")
+    ]
     return found
 
 
@@ -69,8 +72,7 @@ def test_a_suppressed_number_appears_nowhere(chart: Chart) -> None:
 
 @pytest.mark.parametrize("chart", CHARTS)
 @given(counts=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=8))
-def test_the_drawing_does_not_depend_on_a_suppressed_count(chart: Chart,
-                                                           counts: list[int]) -> None:
+def test_the_drawing_does_not_depend_on_a_suppressed_count(chart: Chart, counts: list[int]) -> None:
     def draw(values: list[int]) -> tuple[str, list[CellKind]]:
         pairs = [(f"bulan {chr(97 + i)}", v) for i, v in enumerate(values)]
         kinds = [c.kind for c in suppress_counts(pairs).cells]
@@ -81,7 +83,7 @@ def test_the_drawing_does_not_depend_on_a_suppressed_count(chart: Chart,
         if not 0 < value < 5:
             continue
         for other in range(1, 5):
-            changed = [*counts[:index], other, *counts[index + 1:]]
+            changed = [*counts[:index], other, *counts[index + 1 :]]
             svg, other_kinds = draw(changed)
             if other_kinds == kinds:
                 assert svg == original
@@ -91,8 +93,7 @@ def test_scale_ignores_suppressed_cells_and_all_suppressed_draws() -> None:
     svg = str(monthly_column_chart([("Januari", 2), ("Februari", 0)], title="Bulanan"))
     with_digits = {text for text in _texts(_parse(svg)) if re.search(r"\d", text)}
     # No axis value (nothing is shown), no "2": only the suppression mark and the zero.
-    assert with_digits == {"Januari: < 5; Februari: 0", "Januari: < 5", "Februari: 0",
-                           "< 5", "0"}
+    assert with_digits == {"Januari: < 5; Februari: 0", "Januari: < 5", "Februari: 0", "< 5", "0"}
     assert str(horizontal_bar_chart({}, title="Kosong")).endswith("</svg>")
 
 

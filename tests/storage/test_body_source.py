@@ -52,8 +52,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield live
 
 
-def _raw_request(live: LiveServer, head: bytes, body_parts: list[bytes],
-                 pause: float = 0.0) -> tuple[int, dict[str, object]]:
+def _raw_request(
+    live: LiveServer, head: bytes, body_parts: list[bytes], pause: float = 0.0
+) -> tuple[int, dict[str, object]]:
     host, port = live.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=60) as conn:
         conn.sendall(head + body_parts[0])
@@ -70,18 +71,26 @@ def _raw_request(live: LiveServer, head: bytes, body_parts: list[bytes],
 
 def _file_report(live: LiveServer) -> str:
     body = json.dumps({"category": "kkn", "what": "Laporan dengan berkas."}).encode()
-    status, answer = _raw_request(live, _head(live, "/api/v1/reports", len(body),
-                                              "application/json", ""), [body])
+    status, answer = _raw_request(
+        live, _head(live, "/api/v1/reports", len(body), "application/json", ""), [body]
+    )
     assert status == 201
     return str(answer["case_key"])
 
 
 def _head(live: LiveServer, path: str, length: int, kind: str, key: str) -> bytes:
-    lines = [f"POST {path} HTTP/1.1", f"Host: {live.url.removeprefix('http://')}",
-             f"Content-Type: {kind}", f"Content-Length: {length}", "Connection: close"]
+    lines = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {live.url.removeprefix('http://')}",
+        f"Content-Type: {kind}",
+        f"Content-Length: {length}",
+        "Connection: close",
+    ]
     if key:
-        lines += [f"Authorization: CaseKey {key}",
-                  'Content-Disposition: attachment; filename="bukti.bin"']
+        lines += [
+            f"Authorization: CaseKey {key}",
+            'Content-Disposition: attachment; filename="bukti.bin"',
+        ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -92,11 +101,14 @@ def _stored_files(live: LiveServer, key: str) -> list[bytes]:
             db = db_session()
             settings = current_settings()
             assert settings.keyring is not None
-            opened = open_case_with_key(db, key, params=settings.argon2,
-                                        audit_key=settings.keyring.audit_hmac_key)
+            opened = open_case_with_key(
+                db, key, params=settings.argon2, audit_key=settings.keyring.audit_hmac_key
+            )
             store = app.extensions["sipadu.blobs"]
-            return [b"".join(open_attachment(db, opened.case, opened.dek, view.id, store)[1])
-                    for view in list_attachments(db, opened.case, opened.dek)]
+            return [
+                b"".join(open_attachment(db, opened.case, opened.dek, view.id, store)[1])
+                for view in list_attachments(db, opened.case, opened.dek)
+            ]
     finally:
         app.extensions["sipadu.engine"].dispose()
 
@@ -116,15 +128,16 @@ def test_body_read_from_the_socket_is_stored_exactly(server: LiveServer) -> None
     large = hashlib.sha256(b"x").digest() * 40_000  # 1.25 MiB, sent in pauses
     head = _head(server, PATH, len(small), "application/octet-stream", key)
     assert _raw_request(server, head, [small])[0] == 201
-    parts = [large[i:i + 100_000] for i in range(0, len(large), 100_000)]
+    parts = [large[i : i + 100_000] for i in range(0, len(large), 100_000)]
     head = _head(server, PATH, len(large), "application/octet-stream", key)
     assert _raw_request(server, head, [b"", *parts], pause=0.01)[0] == 201
     assert _stored_files(server, key) == [small, large]
 
 
 @pytest.mark.slow
-def test_body_shorter_than_its_length_is_refused_and_nothing_kept(server: LiveServer,
-                                                                  tmp_path: Path) -> None:
+def test_body_shorter_than_its_length_is_refused_and_nothing_kept(
+    server: LiveServer, tmp_path: Path
+) -> None:
     key = _file_report(server)
     before = _rows(server)
     head = _head(server, PATH, 500_000, "application/octet-stream", key)

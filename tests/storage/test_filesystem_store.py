@@ -52,11 +52,7 @@ def test_nothing_visible_before_commit(store: FilesystemBlobStore) -> None:
     writer = store.open_writer()
     writer.write(b"half")
     names = listing(store)
-    assert (
-        len(names) == 1
-        and names[0].startswith("tmp-")
-        and names[0].endswith(".partial")
-    )
+    assert len(names) == 1 and names[0].startswith("tmp-") and names[0].endswith(".partial")
     blob_id = writer.commit()
     assert listing(store) == [blob_id]
 
@@ -164,9 +160,7 @@ def test_delete_overwrites_before_unlinking(
     seen: list[bytes] = []
     real_unlink = os.unlink
 
-    def spying_unlink(
-        target: str | os.PathLike[str], *args: object, **kw: object
-    ) -> None:
+    def spying_unlink(target: str | os.PathLike[str], *args: object, **kw: object) -> None:
         if Path(target) == path:
             seen.append(path.read_bytes())
         real_unlink(target)
@@ -243,7 +237,8 @@ def test_root_is_created(tmp_path: Path) -> None:
 
 
 def test_committed_blob_shows_only_its_day_and_is_not_swept_as_old(
-        store: FilesystemBlobStore) -> None:
+    store: FilesystemBlobStore,
+) -> None:
     blob_id = put(store, b"committed moments ago, its row not yet written")
     midnight = int(time.time()) // 86400 * 86400
     stored = (store.root / blob_id).stat()

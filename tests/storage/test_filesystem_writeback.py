@@ -16,7 +16,8 @@ from sipadu.storage.readahead import PREFETCH_AHEAD, PREFETCH_WINDOW
 
 
 def test_large_blob_starts_writeback_per_window_and_reads_back(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[tuple[int, int, int]] = []
     threads: set[int] = set()
     real = os.posix_fadvise
@@ -37,8 +38,10 @@ def test_large_blob_starts_writeback_per_window_and_reads_back(
     written = [c for c in calls if c[2] == os.POSIX_FADV_DONTNEED]
     # One call per full window; each covers the window before it too (dropped by then).
     assert [(offset, length) for offset, length, _ in written] == [
-        (0, WRITEBACK_WINDOW), (0, 2 * WRITEBACK_WINDOW),
-        (WRITEBACK_WINDOW, 2 * WRITEBACK_WINDOW)]
+        (0, WRITEBACK_WINDOW),
+        (0, 2 * WRITEBACK_WINDOW),
+        (WRITEBACK_WINDOW, 2 * WRITEBACK_WINDOW),
+    ]
     # Given by the helper (the request's thread goes on), and all given before commit ended.
     assert threading.get_ident() not in threads
     assert not [t for t in threading.enumerate() if t.name == "sipadu-fadvise"]
@@ -48,7 +51,8 @@ def test_large_blob_starts_writeback_per_window_and_reads_back(
 
 
 def test_writeback_advice_failing_does_not_fail_the_write(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def refusing(*_args: object) -> None:
         raise OSError("not supported here")
 
@@ -73,7 +77,8 @@ def _recording_advice(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, i
 
 
 def test_large_blob_is_prefetched_ahead_of_the_reader(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = FilesystemBlobStore(tmp_path)
     data = secrets.token_bytes(PREFETCH_AHEAD + 3 * PREFETCH_WINDOW + 5)
     with store.open_writer() as writer:
@@ -85,14 +90,14 @@ def test_large_blob_is_prefetched_ahead_of_the_reader(
         assert b"".join(pieces) == data  # read as a download reads: piece by piece
     # Every window once, in order, up to the end (closing waited for the helper).
     willneed = [(o, n) for o, n, a in calls if a == os.POSIX_FADV_WILLNEED]
-    assert willneed == [(o, PREFETCH_WINDOW) for o in range(0, willneed[-1][0] + 1,
-                                                             PREFETCH_WINDOW)]
+    assert willneed == [
+        (o, PREFETCH_WINDOW) for o in range(0, willneed[-1][0] + 1, PREFETCH_WINDOW)
+    ]
     assert willneed[-1][0] >= len(data) - PREFETCH_WINDOW  # ahead to the very end
     assert not [t for t in threading.enumerate() if t.name == "sipadu-fadvise"]
 
 
-def test_small_blob_reads_without_a_helper(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_small_blob_reads_without_a_helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = FilesystemBlobStore(tmp_path)
     with store.open_writer() as writer:
         writer.write(b"kecil" * 1000)

@@ -50,19 +50,28 @@ def _app(tmp_path: Path, database: Database) -> Flask:
     return app
 
 
-def test_large_multipart_file_is_read_in_large_pieces(tmp_path: Path,
-                                                      sqlite_database: Database) -> None:
+def test_large_multipart_file_is_read_in_large_pieces(
+    tmp_path: Path, sqlite_database: Database
+) -> None:
     KEPT.clear()
     app = _app(tmp_path, sqlite_database)
     content = secrets.token_bytes(3 * 1024 * 1024)
     boundary = "grens"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"attachments\"; "
-            f"filename=\"besar.bin\"\r\n\r\n").encode() + content + \
-        f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; '
+            f'filename="besar.bin"\r\n\r\n'
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     recording = _RecordingInput(body)
     # The test client would build its own multipart body: the environ is set by hand.
-    environ: dict[str, Any] = {"wsgi.input": recording, "CONTENT_LENGTH": str(len(body)),
-                               "CONTENT_TYPE": f"multipart/form-data; boundary={boundary}"}
+    environ: dict[str, Any] = {
+        "wsgi.input": recording,
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": f"multipart/form-data; boundary={boundary}",
+    }
     response = app.test_client().post("/probe/read-sizes", environ_overrides=environ)
     assert response.status_code == 200, response.text
     assert max(recording.sizes) == MULTIPART_READ_SIZE

@@ -52,8 +52,7 @@ def _blueprint() -> Blueprint:
 @pytest.fixture
 def upload_app(tmp_path: Path, sqlite_database: Database) -> Flask:
     KEPT.clear()
-    app = build_app(make_settings(tmp_path, sqlite_database, max_file_bytes=300_000,
-                                  max_files=3))
+    app = build_app(make_settings(tmp_path, sqlite_database, max_file_bytes=300_000, max_files=3))
     app.config["WTF_CSRF_ENABLED"] = False
     app.register_blueprint(_blueprint())
     return app
@@ -74,9 +73,11 @@ def _blob_files(app: Flask) -> list[Path]:
 def test_upload_is_encrypted_and_leaves_no_plaintext(upload_app: Flask) -> None:
     content = (b"x" * 65_530 + MARKER) * 3
     client: FlaskClient = upload_app.test_client()
-    response = client.post("/probe/upload", data={
-        "attachments": [(io.BytesIO(content), "bukti.txt"), (io.BytesIO(b""), "kosong.txt")]},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/probe/upload",
+        data={"attachments": [(io.BytesIO(content), "bukti.txt"), (io.BytesIO(b""), "kosong.txt")]},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and response.text == "2"
     blob_id, key = KEPT["bukti.txt"]
     blob_path = current_settings(upload_app).blob_dir / blob_id
@@ -92,9 +93,11 @@ def test_upload_is_encrypted_and_leaves_no_plaintext(upload_app: Flask) -> None:
 
 def test_too_large_file_is_413_and_stores_nothing(upload_app: Flask) -> None:
     client = upload_app.test_client()
-    response = client.post("/probe/upload", data={
-        "attachments": [(io.BytesIO(b"y" * 400_000), "besar.bin")]},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/probe/upload",
+        data={"attachments": [(io.BytesIO(b"y" * 400_000), "besar.bin")]},
+        content_type="multipart/form-data",
+    )
     assert (response.status_code, response.text) == (422, "refused:too_large")
     assert _blob_files(upload_app) == []
 
@@ -102,17 +105,20 @@ def test_too_large_file_is_413_and_stores_nothing(upload_app: Flask) -> None:
 def test_too_many_files_is_413_and_stores_nothing(upload_app: Flask) -> None:
     client = upload_app.test_client()
     files = [(io.BytesIO(b"z" * 10), f"f{n}.txt") for n in range(4)]
-    response = client.post("/probe/upload", data={"attachments": files},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/probe/upload", data={"attachments": files}, content_type="multipart/form-data"
+    )
     assert (response.status_code, response.text) == (422, "refused:too_many")
     assert _blob_files(upload_app) == []
 
 
 def test_whole_request_over_the_limit_is_413(upload_app: Flask) -> None:
     upload_app.config["MAX_CONTENT_LENGTH"] = 100_000
-    response = upload_app.test_client().post("/probe/upload", data={
-        "attachments": [(io.BytesIO(b"q" * 150_000), "a.bin")]},
-        content_type="multipart/form-data")
+    response = upload_app.test_client().post(
+        "/probe/upload",
+        data={"attachments": [(io.BytesIO(b"q" * 150_000), "a.bin")]},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     assert "Unggahan terlalu besar" in response.text
     assert _blob_files(upload_app) == []
@@ -120,29 +126,38 @@ def test_whole_request_over_the_limit_is_413(upload_app: Flask) -> None:
 
 def test_damaged_image_is_refused_and_nothing_stored(upload_app: Flask) -> None:
     broken_jpeg = b"\xff\xd8\xff\xe1\x00\x40Exif\x00\x00" + b"GPS" * 5
-    response = upload_app.test_client().post("/probe/upload", data={
-        "attachments": [(io.BytesIO(broken_jpeg), "foto.jpg")]},
-        content_type="multipart/form-data")
+    response = upload_app.test_client().post(
+        "/probe/upload",
+        data={"attachments": [(io.BytesIO(broken_jpeg), "foto.jpg")]},
+        content_type="multipart/form-data",
+    )
     assert (response.status_code, response.text) == (422, "refused:damaged")
     assert _blob_files(upload_app) == []
 
 
 def test_endpoints_without_uploads_refuse_files(upload_app: Flask) -> None:
     client = upload_app.test_client()
-    response = client.post("/probe/no-upload", data={
-        "attachments": [(io.BytesIO(MARKER), "x.txt")]}, content_type="multipart/form-data")
+    response = client.post(
+        "/probe/no-upload",
+        data={"attachments": [(io.BytesIO(MARKER), "x.txt")]},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert _blob_files(upload_app) == []
 
 
-@pytest.mark.parametrize("body", [
-    b"--b\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a\"\r\n\r\nabc",
-    b"not multipart at all",
-    b"--b\r\n\r\n\r\n--b--",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'--b\r\nContent-Disposition: form-data; name="attachments"; filename="a"\r\n\r\nabc',
+        b"not multipart at all",
+        b"--b\r\n\r\n\r\n--b--",
+    ],
+)
 def test_broken_multipart_is_a_clean_4xx(upload_app: Flask, body: bytes) -> None:
     client = upload_app.test_client()
-    response = client.post("/probe/upload", data=body,
-                           content_type="multipart/form-data; boundary=b")
+    response = client.post(
+        "/probe/upload", data=body, content_type="multipart/form-data; boundary=b"
+    )
     assert response.status_code < 500
     assert all(not p.name.startswith("tmp-") for p in _blob_files(upload_app))

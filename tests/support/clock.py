@@ -34,8 +34,7 @@ class LimiterClock:
         self.now += seconds
 
 
-def pin_limiter_clock(monkeypatch: pytest.MonkeyPatch, now: float | None = None
-                      ) -> LimiterClock:
+def pin_limiter_clock(monkeypatch: pytest.MonkeyPatch, now: float | None = None) -> LimiterClock:
     """Pin the in-memory limiter's clock (by default to the middle of the current minute:
     the real time's minute, so ``Retry-After`` computed from it stays small)."""
     start = now if now is not None else math.floor(time.time() / 60) * 60 + 30
@@ -44,4 +43,3 @@ def pin_limiter_clock(monkeypatch: pytest.MonkeyPatch, now: float | None = None
     monkeypatch.setattr(limits.storage.memory, "time", shim)
     monkeypatch.setattr(limits.strategies, "time", shim)
     return clock
-

@@ -14,8 +14,22 @@ from werkzeug.test import TestResponse
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 # Input types whose value the user types (a test may fill them).
-TYPED_INPUTS = {"text", "search", "email", "password", "tel", "url", "number", "date", "time",
-          "datetime-local", "month", "week", "color", "range"}
+TYPED_INPUTS = {
+    "text",
+    "search",
+    "email",
+    "password",
+    "tel",
+    "url",
+    "number",
+    "date",
+    "time",
+    "datetime-local",
+    "month",
+    "week",
+    "color",
+    "range",
+}
 _NOT_SENT = {"reset", "button", "image"}
 
 FormSelector = str | int | None
@@ -86,8 +100,7 @@ _TEXTAREA = re.compile(r"(<textarea\b[^>]*>)(.*?)(</textarea\s*>)", re.IGNORECAS
 def _textareas_as_text(html: str) -> str:
     """Browsers read a textarea's content as text (entities decoded, tags not parsed); the
     parser would read tags in it, so its "<" are escaped first."""
-    return _TEXTAREA.sub(lambda m: m.group(1) + m.group(2).replace("<", "&lt;") + m.group(3),
-                         html)
+    return _TEXTAREA.sub(lambda m: m.group(1) + m.group(2).replace("<", "&lt;") + m.group(3), html)
 
 
 def page_url(response: TestResponse) -> str:
@@ -107,8 +120,7 @@ def path_of(url: str, base: str) -> str:
 def _disabled(tag: Tag) -> bool:
     if tag.has_attr("disabled"):
         return True
-    return any(parent.name == "fieldset" and parent.has_attr("disabled")
-               for parent in tag.parents)
+    return any(parent.name == "fieldset" and parent.has_attr("disabled") for parent in tag.parents)
 
 
 def _text(tag: Tag) -> str:
@@ -130,8 +142,11 @@ def _textarea_default(tag: Tag) -> str:
 
 
 def _select_options(tag: Tag) -> list[tuple[str, bool]]:
-    options = [(attr(option, "value", _text(option)), option.has_attr("selected"))
-               for option in tag.find_all("option") if not _disabled(option)]
+    options = [
+        (attr(option, "value", _text(option)), option.has_attr("selected"))
+        for option in tag.find_all("option")
+        if not _disabled(option)
+    ]
     multiple = tag.has_attr("multiple")
     if options and not multiple and not any(sel for _, sel in options):
         # A single select shows (and sends) its first option when none is selected.
@@ -144,8 +159,9 @@ def _control(tag: Tag) -> Control | None:
     if not name or tag.name == "button":
         return None
     if tag.name == "textarea":
-        return Control(name, "textarea", tag, _textarea_default(tag),
-                       readonly=tag.has_attr("readonly"))
+        return Control(
+            name, "textarea", tag, _textarea_default(tag), readonly=tag.has_attr("readonly")
+        )
     if tag.name == "select":
         kind = "select-multiple" if tag.has_attr("multiple") else "select"
         return Control(name, kind, tag, options=_select_options(tag))
@@ -153,8 +169,14 @@ def _control(tag: Tag) -> Control | None:
     if kind in _NOT_SENT or kind == "submit":
         return None
     default = "on" if kind in ("checkbox", "radio") else ""
-    return Control(name, kind, tag, attr(tag, "value", default), tag.has_attr("checked"),
-                   readonly=tag.has_attr("readonly"))
+    return Control(
+        name,
+        kind,
+        tag,
+        attr(tag, "value", default),
+        tag.has_attr("checked"),
+        readonly=tag.has_attr("readonly"),
+    )
 
 
 def _button(tag: Tag) -> Button | None:
@@ -194,8 +216,14 @@ def _parse(soup: BeautifulSoup, tag: Tag, page_url: str) -> Form:
     method = attr(tag, "method", "get").lower()
     enctype = attr(tag, "enctype", URLENCODED).lower()
     action = urljoin(page_url, attr(tag, "action") or page_url)
-    return Form("post" if method == "post" else "get", path_of(action, page_url),
-                MULTIPART if enctype == MULTIPART else URLENCODED, controls, buttons, tag)
+    return Form(
+        "post" if method == "post" else "get",
+        path_of(action, page_url),
+        MULTIPART if enctype == MULTIPART else URLENCODED,
+        controls,
+        buttons,
+        tag,
+    )
 
 
 def all_forms(response: TestResponse) -> list[Form]:
@@ -213,18 +241,22 @@ def find_form(response: TestResponse, form: FormSelector = None) -> Form:
         raise FormHelperError(f"the page has no form (status {response.status_code})")
     if form is None:
         if len(forms) != 1:
-            raise FormHelperError(f"the page has {len(forms)} forms, choose one: "
-                                  f"{[f.action for f in forms]}")
+            raise FormHelperError(
+                f"the page has {len(forms)} forms, choose one: {[f.action for f in forms]}"
+            )
         return forms[0]
     if isinstance(form, int):
         if not 0 <= form < len(forms):
             raise FormHelperError(f"no form number {form}; the page has {len(forms)}")
         return forms[form]
     by_id = [f for f in forms if attr(f.tag, "id") == form]
-    matches = by_id or [f for f in forms
-                        if form in (f.action, attr(f.tag, "action"))
-                        or urlsplit(f.action).path == form]
+    matches = by_id or [
+        f
+        for f in forms
+        if form in (f.action, attr(f.tag, "action")) or urlsplit(f.action).path == form
+    ]
     if len(matches) != 1:
-        raise FormHelperError(f"{len(matches)} forms match {form!r}; the page has "
-                              f"{[f.action for f in forms]}")
+        raise FormHelperError(
+            f"{len(matches)} forms match {form!r}; the page has {[f.action for f in forms]}"
+        )
     return matches[0]

@@ -43,11 +43,21 @@ from tests.support.form_parse import (
     path_of,
 )
 
-__all__ = ["FilePart", "Form", "FormHelperError", "Submission", "all_forms", "build",
-           "find_form", "send", "submit"]
+__all__ = [
+    "FilePart",
+    "Form",
+    "FormHelperError",
+    "Submission",
+    "all_forms",
+    "build",
+    "find_form",
+    "send",
+    "submit",
+]
 
 
 # ---------------------------------------------------------------- filling
+
 
 def _apply_fill(form: Form, fill: Mapping[str, str | Sequence[str]]) -> None:
     for name, wanted in fill.items():
@@ -62,8 +72,10 @@ def _apply_fill(form: Form, fill: Mapping[str, str | Sequence[str]]) -> None:
         elif kinds <= {"select", "select-multiple"} and len(controls) == 1:
             _choose_options(controls[0], wanted)
         else:
-            raise FormHelperError(f"field {name!r} ({sorted(kinds)}) cannot be typed into; "
-                                  "tick checkboxes with tick=, attach files with files=")
+            raise FormHelperError(
+                f"field {name!r} ({sorted(kinds)}) cannot be typed into; "
+                "tick checkboxes with tick=, attach files with files="
+            )
 
 
 def _fill_typed(controls: list[Control], name: str, wanted: str | Sequence[str]) -> None:
@@ -78,8 +90,9 @@ def _fill_typed(controls: list[Control], name: str, wanted: str | Sequence[str])
 
 def _choose_radio(controls: list[Control], name: str, wanted: str | Sequence[str]) -> None:
     if not isinstance(wanted, str) or wanted not in {c.value for c in controls}:
-        raise FormHelperError(f"radio {name!r} offers {[c.value for c in controls]}, "
-                              f"not {wanted!r}")
+        raise FormHelperError(
+            f"radio {name!r} offers {[c.value for c in controls]}, not {wanted!r}"
+        )
     for control in controls:
         control.checked = control.value == wanted
 
@@ -88,7 +101,8 @@ def _choose_options(control: Control, wanted: str | Sequence[str]) -> None:
     values = [wanted] if isinstance(wanted, str) else list(wanted)
     offered = [value for value, _ in control.options]
     if any(value not in offered for value in values) or (
-            control.kind == "select" and len(values) != 1):
+        control.kind == "select" and len(values) != 1
+    ):
         raise FormHelperError(f"select {control.name!r} offers {offered}, not {values!r}")
     control.options = [(value, value in values) for value in offered]
 
@@ -97,34 +111,45 @@ def _apply_ticks(form: Form, tick: Mapping[TickKey, bool] | Iterable[TickKey]) -
     wishes = tick.items() if isinstance(tick, Mapping) else ((key, True) for key in tick)
     for key, on in wishes:
         name, value = (key, None) if isinstance(key, str) else key
-        boxes = [c for c in form.controls if c.name == name and c.kind == "checkbox"
-                 and (value is None or c.value == value)]
+        boxes = [
+            c
+            for c in form.controls
+            if c.name == name and c.kind == "checkbox" and (value is None or c.value == value)
+        ]
         if not boxes:
             raise FormHelperError(f"the form has no checkbox {key!r}")
         if len(boxes) > 1:
-            raise FormHelperError(f"{len(boxes)} checkboxes are named {name!r}; "
-                                  f"tick one as ({name!r}, value): {[b.value for b in boxes]}")
+            raise FormHelperError(
+                f"{len(boxes)} checkboxes are named {name!r}; "
+                f"tick one as ({name!r}, value): {[b.value for b in boxes]}"
+            )
         boxes[0].checked = bool(on)
 
 
 def _press(form: Form, button: str | tuple[str, str] | None) -> Button | None:
     if button is None:
         if len(form.buttons) > 1:
-            raise FormHelperError("the form has several submit buttons, choose one: "
-                                  f"{[(b.name, b.value, b.text) for b in form.buttons]}")
+            raise FormHelperError(
+                "the form has several submit buttons, choose one: "
+                f"{[(b.name, b.value, b.text) for b in form.buttons]}"
+            )
         return form.buttons[0] if form.buttons else None
     if isinstance(button, tuple):
         matches = [b for b in form.buttons if (b.name, b.value) == button]
     else:
         matches = [b for b in form.buttons if button in (b.text, b.value)] or [
-            b for b in form.buttons if b.name == button]
+            b for b in form.buttons if b.name == button
+        ]
     if len(matches) != 1:
-        raise FormHelperError(f"{len(matches)} buttons match {button!r}; the form has "
-                              f"{[(b.name, b.value, b.text) for b in form.buttons]}")
+        raise FormHelperError(
+            f"{len(matches)} buttons match {button!r}; the form has "
+            f"{[(b.name, b.value, b.text) for b in form.buttons]}"
+        )
     return matches[0]
 
 
 # ---------------------------------------------------------------- the entry list
+
 
 @dataclass(frozen=True)
 class FilePart:
@@ -168,8 +193,9 @@ def _crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
 
 
-def _entries(form: Form, pressed: Button | None,
-             files: Mapping[str, FileValue]) -> list[tuple[str, Any]]:
+def _entries(
+    form: Form, pressed: Button | None, files: Mapping[str, FileValue]
+) -> list[tuple[str, Any]]:
     """The entry list in tree order, the pressed button at its place among the controls."""
     pairs: list[tuple[str, Any]] = []
     button_sent = pressed is None or not pressed.name
@@ -183,8 +209,9 @@ def _entries(form: Form, pressed: Button | None,
     return pairs
 
 
-def _control_entries(form: Form, control: Control,
-                     files: Mapping[str, FileValue]) -> list[tuple[str, Any]]:
+def _control_entries(
+    form: Form, control: Control, files: Mapping[str, FileValue]
+) -> list[tuple[str, Any]]:
     kind = control.kind
     if kind in ("checkbox", "radio"):
         return [(control.name, control.value)] if control.checked else []
@@ -197,8 +224,7 @@ def _control_entries(form: Form, control: Control,
     return [(control.name, control.value)]
 
 
-def _file_entries(form: Form, control: Control,
-                  chosen: FileValue | None) -> list[tuple[str, Any]]:
+def _file_entries(form: Form, control: Control, chosen: FileValue | None) -> list[tuple[str, Any]]:
     items: list[tuple[bytes, str]]
     if chosen is None:
         items = []
@@ -217,11 +243,15 @@ def _file_entries(form: Form, control: Control,
     return [(control.name, FilePart(content, filename)) for content, filename in items]
 
 
-def build(response: TestResponse, form: FormSelector = None, *,
-          fill: Mapping[str, str | Sequence[str]] | None = None,
-          tick: Mapping[TickKey, bool] | Iterable[TickKey] | None = None,
-          button: str | tuple[str, str] | None = None,
-          files: Mapping[str, FileValue] | None = None) -> Submission:
+def build(
+    response: TestResponse,
+    form: FormSelector = None,
+    *,
+    fill: Mapping[str, str | Sequence[str]] | None = None,
+    tick: Mapping[TickKey, bool] | Iterable[TickKey] | None = None,
+    button: str | tuple[str, str] | None = None,
+    files: Mapping[str, FileValue] | None = None,
+) -> Submission:
     """What a browser sends for ``form`` of the rendered ``response`` after the user filled
     ``fill``, ticked/unticked ``tick``, attached ``files`` and pressed ``button`` (its name,
     value or visible text, or a (name, value) pair; the only button when there is one)."""
@@ -236,8 +266,9 @@ def build(response: TestResponse, form: FormSelector = None, *,
     if pressed is not None:
         method = attr(pressed.tag, "formmethod", method).lower()
         if pressed.tag.has_attr("formaction"):
-            path = path_of(urljoin(page_url(response), attr(pressed.tag, "formaction")),
-                            page_url(response))
+            path = path_of(
+                urljoin(page_url(response), attr(pressed.tag, "formaction")), page_url(response)
+            )
     return Submission(method, path, enctype, _entries(chosen, pressed, files or {}))
 
 
@@ -250,17 +281,24 @@ def send(client: FlaskClient, submission: Submission, **kwargs: Any) -> TestResp
         return client.get(f"{path}?{query}" if query else path, **kwargs)
     if submission.enctype == MULTIPART:
         data: MultiDict[str, Any] = MultiDict(
-            [(k, v.as_upload() if isinstance(v, FilePart) else v) for k, v in submission.pairs])
+            [(k, v.as_upload() if isinstance(v, FilePart) else v) for k, v in submission.pairs]
+        )
         return client.post(submission.path, data=data, content_type=MULTIPART, **kwargs)
     body = urlencode(submission.pairs, encoding="utf-8")
     return client.post(submission.path, data=body, content_type=URLENCODED, **kwargs)
 
 
-def submit(client: FlaskClient, response: TestResponse, form: FormSelector = None, *,
-           fill: Mapping[str, str | Sequence[str]] | None = None,
-           tick: Mapping[TickKey, bool] | Iterable[TickKey] | None = None,
-           button: str | tuple[str, str] | None = None,
-           files: Mapping[str, FileValue] | None = None, **kwargs: Any) -> TestResponse:
+def submit(
+    client: FlaskClient,
+    response: TestResponse,
+    form: FormSelector = None,
+    *,
+    fill: Mapping[str, str | Sequence[str]] | None = None,
+    tick: Mapping[TickKey, bool] | Iterable[TickKey] | None = None,
+    button: str | tuple[str, str] | None = None,
+    files: Mapping[str, FileValue] | None = None,
+    **kwargs: Any,
+) -> TestResponse:
     """Submit ``form`` of the rendered ``response`` as a browser would; return the answer."""
     submission = build(response, form, fill=fill, tick=tick, button=button, files=files)
     return send(client, submission, **kwargs)

@@ -108,8 +108,9 @@ def test_outside_an_app_the_process_default_is_used() -> None:
 
 @pytest.fixture
 def busy_app(tmp_path: Path, sqlite_database: Database) -> Flask:
-    app = build_app(make_settings(tmp_path, sqlite_database, argon2_slots=1,
-                                  argon2_wait_seconds=0.0))
+    app = build_app(
+        make_settings(tmp_path, sqlite_database, argon2_slots=1, argon2_wait_seconds=0.0)
+    )
     bp = Blueprint("gate_probe", __name__)
 
     @public

@@ -102,8 +102,9 @@ def test_foundation_endpoints_are_public(app: Flask) -> None:
 
 
 def test_every_endpoint_of_the_real_app_has_a_rule(sqlite_app: Flask) -> None:
-    missing = [endpoint for endpoint, rule in all_endpoint_rules(sqlite_app).items()
-               if rule is None]
+    missing = [
+        endpoint for endpoint, rule in all_endpoint_rules(sqlite_app).items() if rule is None
+    ]
     assert missing == []
 
 
@@ -113,15 +114,17 @@ def test_all_endpoint_rules_reports_what_is_missing(app: Flask) -> None:
     assert rules["probe_auth.misordered"] is None
     assert rules["probe_auth.open_page"] == PUBLIC
     assert rules["probe_auth.listed"] == PUBLIC
-    assert rules["probe_auth.cases"] == AccessRule(False, frozenset({"supervisor",
-                                                                     "investigator"}))
+    assert rules["probe_auth.cases"] == AccessRule(False, frozenset({"supervisor", "investigator"}))
     assert set(rules) == set(app.view_functions)
 
 
 @pytest.mark.parametrize("role", [None, *sorted(ROLES)])
 @pytest.mark.parametrize("path", ["/t/forgotten", "/t/misordered"])
 def test_an_endpoint_without_a_rule_fails_closed_for_everyone(
-    app: Flask, role: str | None, path: str, caplog: pytest.LogCaptureFixture,
+    app: Flask,
+    role: str | None,
+    path: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     response = _as(app, role).get(path)
     assert response.status_code == 403
@@ -138,9 +141,15 @@ def test_api_endpoint_without_a_rule_fails_closed_as_json(app: Flask, role: str 
     assert response.get_json()["error"]["code"] == "forbidden"
 
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("supervisor", 200), ("investigator", 200), ("auditor", 403), ("admin", 403),
-])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("supervisor", 200),
+        ("investigator", 200),
+        ("auditor", 403),
+        ("admin", 403),
+    ],
+)
 def test_roles_matrix_for_the_web(app: Flask, role: str, status: int) -> None:
     response = _as(app, role).get("/t/cases")
     assert response.status_code == status
@@ -150,9 +159,15 @@ def test_roles_matrix_for_the_web(app: Flask, role: str, status: int) -> None:
         assert "Akses ditolak" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("supervisor", 200), ("investigator", 403), ("auditor", 403), ("admin", 403),
-])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("supervisor", 200),
+        ("investigator", 403),
+        ("auditor", 403),
+        ("admin", 403),
+    ],
+)
 def test_roles_matrix_for_the_api(app: Flask, role: str, status: int) -> None:
     response = _as(app, role).get("/api/v1/t/cases")
     assert response.status_code == status and response.is_json
@@ -200,10 +215,16 @@ class Weird:
     staff_id: object = None
 
 
-@pytest.mark.parametrize("principal", [
-    Weird(role="supervisor", staff_id=None), Weird(role=["supervisor"], staff_id=1),
-    Weird(role=None, staff_id=1), object(), "supervisor",
-])
+@pytest.mark.parametrize(
+    "principal",
+    [
+        Weird(role="supervisor", staff_id=None),
+        Weird(role=["supervisor"], staff_id=1),
+        Weird(role=None, staff_id=1),
+        object(),
+        "supervisor",
+    ],
+)
 def test_a_malformed_principal_is_treated_as_nobody(app: Flask, principal: object) -> None:
     set_principal_loader(app, lambda: principal)  # type: ignore[arg-type, return-value]
     assert app.test_client().get("/api/v1/t/cases").status_code == 401
@@ -266,7 +287,6 @@ def test_public_and_roles_on_one_view_is_refused() -> None:
 
 def test_a_role_rule_beats_the_public_allow_list(app: Flask) -> None:
     allow_public(app, "probe_auth.audit")
-    assert all_endpoint_rules(app)["probe_auth.audit"] == AccessRule(False,
-                                                                     frozenset({"auditor"}))
+    assert all_endpoint_rules(app)["probe_auth.audit"] == AccessRule(False, frozenset({"auditor"}))
     assert _as(app, None).get("/t/audit").status_code == 303  # to the login page
     assert _as(app, "supervisor").get("/t/audit").status_code == 403

@@ -39,59 +39,72 @@ REPO = Path(__file__).resolve().parents[2]
 _J = "tests/reporting/test_journey.py::"
 _CP = "tests/casework/test_case_page.py::"
 _WF = "tests/casework/test_workflow_http.py::"
+_MK = "tests/casework/test_message_kinds.py::"
 _SF = "tests/web/test_staff_forms.py::"
 _AC = "tests/staff/test_activation.py::"
 # (endpoint, method) -> the test that submits that form as its page sends it.
 COVERED: dict[tuple[str, str], str] = {
     ("reporting.submit", "POST"): _J + "test_full_journey",
     ("reporting.key_copy", "POST"): _J + "test_key_download_and_print_store_nothing",
-    ("reporting.key_language", "POST"):
-        "tests/reporting/test_language_switch.py::test_english_switch_on_the_key_page_keeps_the_key",
+    (
+        "reporting.key_language",
+        "POST",
+    ): "tests/reporting/test_language_switch.py::test_english_switch_on_the_key_page_keeps_the_key",
     ("followup.login", "POST"): _J + "test_full_journey",
     ("followup.reply", "POST"): _J + "test_full_journey",
-    ("followup.add_evidence", "POST"):
-        "tests/reporting/test_security.py::test_adding_evidence_and_refusals",
+    (
+        "followup.add_evidence",
+        "POST",
+    ): "tests/reporting/test_security.py::test_adding_evidence_and_refusals",
     ("followup.disclose_identity", "POST"): _J + "test_full_journey",
     ("followup.object_to_closure", "POST"): _J + "test_objection_once_after_closure",
     ("followup.logout", "POST"): _J + "test_full_journey",
-    ("staff.login", "POST"):
-        "tests/web/test_redirects.py::test_a_safe_next_survives_the_login_form",
+    (
+        "staff.login",
+        "POST",
+    ): "tests/web/test_redirects.py::test_a_safe_next_survives_the_login_form",
     ("staff.logout", "POST"): _SF + "test_password_change_and_logout",
     ("staff.password", "POST"): _SF + "test_password_change_and_logout",
     ("staff.first_run", "POST"): _SF + "test_setup_link_then_enrolment",
     ("staff.enrol", "POST"): _SF + "test_setup_link_then_enrolment",
-    ("casework.inbox", "GET"):
-        "tests/casework/test_inbox.py::test_the_filter_form_sends_what_the_server_reads",
-    ("casework.post_message", "POST"):
-        "tests/casework/test_message_kinds.py::test_the_note_button_keeps_the_note_from_the_reporter",
+    (
+        "casework.inbox",
+        "GET",
+    ): "tests/casework/test_inbox.py::test_the_filter_form_sends_what_the_server_reads",
+    ("casework.post_message", "POST"): _MK
+    + "test_the_note_button_keeps_the_note_from_the_reporter",
     ("casework.change_status", "POST"): _WF + "test_web_status_changes_and_their_errors",
-    ("casework.answer_objection", "POST"):
-        _WF + "test_objection_blocks_archiving_until_answered_and_can_reopen",
-    ("casework.assign", "POST"):
-        _CP + "test_investigator_assignment_gives_access_and_unassignment_removes_the_key",
-    ("casework.unassign", "POST"):
-        _CP + "test_investigator_assignment_gives_access_and_unassignment_removes_the_key",
+    ("casework.answer_objection", "POST"): _WF
+    + "test_objection_blocks_archiving_until_answered_and_can_reopen",
+    ("casework.assign", "POST"): _CP
+    + "test_investigator_assignment_gives_access_and_unassignment_removes_the_key",
+    ("casework.unassign", "POST"): _CP
+    + "test_investigator_assignment_gives_access_and_unassignment_removes_the_key",
     ("casework.mark_conflict", "POST"): "tests/casework/test_conflicts.py::"
-        "test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned",
-    ("casework.declare_conflict", "POST"):
-        "tests/casework/test_conflicts.py::test_declaring_a_conflict_removes_the_grant_and_the_case",
-    ("casework.extend", "POST"):
-        "tests/casework/test_retention_pages.py::test_due_list_and_extension",
-    ("admin.create_account", "POST"):
-        _SF + "test_admin_creates_mails_resets_and_deactivates_an_account",
+    "test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned",
+    (
+        "casework.declare_conflict",
+        "POST",
+    ): "tests/casework/test_conflicts.py::test_declaring_a_conflict_removes_the_grant_and_the_case",
+    (
+        "casework.extend",
+        "POST",
+    ): "tests/casework/test_retention_pages.py::test_due_list_and_extension",
+    ("admin.create_account", "POST"): _SF
+    + "test_admin_creates_mails_resets_and_deactivates_an_account",
     ("admin.set_email", "POST"): _SF + "test_admin_creates_mails_resets_and_deactivates_an_account",
     ("admin.reset", "POST"): _SF + "test_admin_creates_mails_resets_and_deactivates_an_account",
-    ("admin.deactivate", "POST"):
-        _SF + "test_admin_creates_mails_resets_and_deactivates_an_account",
+    ("admin.deactivate", "POST"): _SF
+    + "test_admin_creates_mails_resets_and_deactivates_an_account",
     ("admin.settings", "POST"): _SF + "test_admin_settings_checkbox_and_public_texts",
     ("admin.texts", "POST"): _SF + "test_admin_settings_checkbox_and_public_texts",
     ("auditor.log", "GET"): _SF + "test_auditor_filters_the_log",
     ("account_setup.page", "POST"): "tests/staff/test_account_setup.py::"
-        "test_setup_refuses_a_weak_or_mismatched_password_and_keeps_the_link",
+    "test_setup_refuses_a_weak_or_mismatched_password_and_keeps_the_link",
     ("activation.approve", "POST"): _AC + "test_approval_is_audited_notified_and_new_reports_"
-        "reach_the_approved",
-    ("activation.share", "POST"):
-        _AC + "test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones",
+    "reach_the_approved",
+    ("activation.share", "POST"): _AC
+    + "test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones",
 }
 # Links the crawler does not follow: downloads and exports (no forms), the language switch.
 SKIPPED_ENDPOINTS = {"static", "casework.download", "auditor.export_csv", "i18n.switch_language"}
@@ -121,8 +134,13 @@ def _collect(app: Flask, found: Found, response: TestResponse, where: str) -> No
         found.forms.setdefault(key, set()).add(where)
 
 
-def crawl(app: Flask, client: FlaskClient, seeds: list[str], found: Found,
-          extra: list[tuple[str, TestResponse]] | None = None) -> None:
+def crawl(
+    app: Flask,
+    client: FlaskClient,
+    seeds: list[str],
+    found: Found,
+    extra: list[tuple[str, TestResponse]] | None = None,
+) -> None:
     """GET every same-site page reachable by links from ``seeds`` and collect its forms."""
     for where, response in extra or []:
         _collect(app, found, response, where)
@@ -155,8 +173,12 @@ def app(tmp_path: Path, sqlite_database: Database) -> Iterator[Flask]:
 
 
 def _sign_in(client: FlaskClient, person: Enrolled) -> FlaskClient:
-    answer = submit(client, client.get("/staff/login"), "/staff/login", fill={
-        "username": person.username, "password": person.password, "totp": person.code()})
+    answer = submit(
+        client,
+        client.get("/staff/login"),
+        "/staff/login",
+        fill={"username": person.username, "password": person.password, "totp": person.code()},
+    )
     assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
     return client
 
@@ -174,15 +196,18 @@ class World:
 def _world(app: Flask) -> World:
     with app.app_context():
         db = db_session()
-        people = {role: enrolled(app, db, role)
-                  for role in ("supervisor", "investigator", "admin", "auditor")}
+        people = {
+            role: enrolled(app, db, role)
+            for role in ("supervisor", "investigator", "admin", "auditor")
+        }
         open_case, objected, archived = make_case(app, db), make_case(app, db), make_case(app, db)
         from sipadu.staff.models import StaffAccount
 
         investigator = db.get(StaffAccount, people["investigator"].account_id)
         assert investigator is not None
-        grant_case(db, open_case.case, open_case.dek, investigator, reason="assignment",
-                   granted_by=None)
+        grant_case(
+            db, open_case.case, open_case.dek, investigator, reason="assignment", granted_by=None
+        )
         objected.case.status, objected.case.closed_on = "selesai", date.today()
         objected.case.outcome, objected.case.objection_used = "terbukti", True
         add_timeline_entry(db, objected.case, objected.dek, kind="objection", text="Keberatan.")
@@ -200,23 +225,33 @@ def _waiting_supervisor_and_setup_link(app: Flask) -> str:
         db = db_session()
         key = current_settings(app).keyring
         assert key is not None
-        waiting = create_pending_account(db, "menunggu", "supervisor", actor="cli",
-                                         audit_key=key.audit_hmac_key)
+        waiting = create_pending_account(
+            db, "menunggu", "supervisor", actor="cli", audit_key=key.audit_hmac_key
+        )
         db.commit()
-        account = complete_setup(db, waiting.token, "sawah-hijau-pagi-7",
-                                 params=current_settings(app).argon2,
-                                 audit_key=key.audit_hmac_key)
+        account = complete_setup(
+            db,
+            waiting.token,
+            "sawah-hijau-pagi-7",
+            params=current_settings(app).argon2,
+            audit_key=key.audit_hmac_key,
+        )
         account.totp_confirmed = True
-        pending = create_pending_account(db, "belum", "auditor", actor="cli",
-                                         audit_key=key.audit_hmac_key)
+        pending = create_pending_account(
+            db, "belum", "auditor", actor="cli", audit_key=key.audit_hmac_key
+        )
         db.commit()
         return f"/staff/account-setup/{pending.token}"
 
 
 def _reporter_pages(app: Flask, found: Found) -> None:
     visitor = app.test_client()
-    filed = submit(visitor, visitor.get("/laporan"), "/laporan",
-                   fill={"category": "pungli", "what": "Uang tambahan di loket."})
+    filed = submit(
+        visitor,
+        visitor.get("/laporan"),
+        "/laporan",
+        fill={"category": "pungli", "what": "Uang tambahan di loket."},
+    )
     crawl(app, visitor, ["/", "/laporan", "/kasus"], found, [("key page", filed)])
     key = KEY_RE.search(filed.get_data(as_text=True))
     assert key is not None
@@ -234,8 +269,17 @@ def _reporter_pages(app: Flask, found: Found) -> None:
 
 
 def _staff_pages(app: Flask, world: World, found: Found) -> None:
-    seeds = ["/staff/", "/staff/password", "/petugas/kasus", "/petugas/kasus/retensi",
-             "/admin/", "/admin/settings", "/admin/texts", "/auditor/", "/auditor/statistics"]
+    seeds = [
+        "/staff/",
+        "/staff/password",
+        "/petugas/kasus",
+        "/petugas/kasus/retensi",
+        "/admin/",
+        "/admin/settings",
+        "/admin/texts",
+        "/auditor/",
+        "/auditor/statistics",
+    ]
     codes = [c.case.code for c in (world.open_case, world.objected, world.archived)]
     for role, person in world.people.items():
         with app.app_context():
@@ -247,8 +291,12 @@ def _staff_pages(app: Flask, world: World, found: Found) -> None:
     with app.app_context():
         newcomer = enrolled(app, db_session(), "investigator", confirmed=False)
     client = app.test_client()
-    submit(client, client.get("/staff/login"), "/staff/login",
-           fill={"username": newcomer.username, "password": newcomer.password, "totp": ""})
+    submit(
+        client,
+        client.get("/staff/login"),
+        "/staff/login",
+        fill={"username": newcomer.username, "password": newcomer.password, "totp": ""},
+    )
     crawl(app, client, ["/staff/enrol", "/staff/login"], found)
 
 
@@ -265,7 +313,8 @@ def test_every_form_has_a_round_trip_test(app: Flask) -> None:
     missing = {key: sorted(pages) for key, pages in found.forms.items() if key not in COVERED}
     assert missing == {}, (
         "forms without a round-trip test (write one with tests/support/forms.py and add it "
-        f"to COVERED): {missing}")
+        f"to COVERED): {missing}"
+    )
     # The crawl reached the conditional forms too (so the list above is really checked).
     assert set(COVERED) <= set(found.forms), set(COVERED) - set(found.forms)
 

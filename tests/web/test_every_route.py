@@ -20,6 +20,7 @@ def _concrete(rule: str) -> str:
     def fill(match: re.Match[str]) -> str:
         converter = match.group(1) or "default"
         return _PLACEHOLDER.get(converter.split("(")[0], "x")
+
     return re.sub(r"<(?:([a-z]+(?:\([^)]*\))?):)?[a-z_]+>", fill, rule)
 
 

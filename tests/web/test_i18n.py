@@ -35,8 +35,9 @@ def test_switch_to_english_and_back(client: FlaskClient) -> None:
     assert "Laporkan pelanggaran" in client.get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil",
-                                    "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/", "/\\evil", "javascript:alert(1)"]
+)
 def test_language_switch_is_not_an_open_redirect(client: FlaskClient, target: str) -> None:
     response = client.get("/bahasa/en", query_string={"next": target})
     assert response.headers["Location"] == "/"

@@ -62,8 +62,13 @@ def _json_endpoints(app: Flask, db: Session) -> list[Endpoint]:
     supervisor = make_staff(app, db)
     db.commit()
     created = make_case(app, db)
-    token = start_session(db, kind="staff", payload=supervisor.private_key,
-                          staff_id=supervisor.account.id, channel="api")
+    token = start_session(
+        db,
+        kind="staff",
+        payload=supervisor.private_key,
+        staff_id=supervisor.account.id,
+        channel="api",
+    )
     db.commit()
     endpoints = []
     for rule in app.url_map.iter_rules():
@@ -87,8 +92,10 @@ def _json_endpoints(app: Flask, db: Session) -> list[Endpoint]:
 
 def _stored(db: Session) -> tuple[int, ...]:
     db.expire_all()
-    counts = tuple(db.scalar(select(func.count()).select_from(model)) or 0 for model in (
-        Case, CaseMessage, CaseGrant, TimelineEntry, AuthSession, AuditEvent))
+    counts = tuple(
+        db.scalar(select(func.count()).select_from(model)) or 0
+        for model in (Case, CaseMessage, CaseGrant, TimelineEntry, AuthSession, AuditEvent)
+    )
     db.commit()  # SQLite: an open read transaction would block the requests' writes
     return counts
 
@@ -109,11 +116,13 @@ class CountingStream(io.RawIOBase):
         return n
 
 
-def _send_stream(app: Flask, endpoint: Endpoint, body: CountingStream,
-                 *, declare_length: bool) -> tuple[int, dict]:  # type: ignore[type-arg]
+def _send_stream(
+    app: Flask, endpoint: Endpoint, body: CountingStream, *, declare_length: bool
+) -> tuple[int, dict]:  # type: ignore[type-arg]
     """POST a streamed body straight to the WSGI app (with or without Content-Length)."""
-    environ = EnvironBuilder(path=endpoint.path, method="POST", headers=endpoint.headers,
-                             content_type="application/json").get_environ()
+    environ = EnvironBuilder(
+        path=endpoint.path, method="POST", headers=endpoint.headers, content_type="application/json"
+    ).get_environ()
     environ["wsgi.input"] = body
     environ.pop("CONTENT_LENGTH", None)
     if declare_length:
@@ -131,6 +140,7 @@ def _send_stream(app: Flask, endpoint: Endpoint, body: CountingStream,
 def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("an oversized body was parsed")
+
     monkeypatch.setattr(json_body, "parse_json_object", refuse)
 
 
@@ -152,7 +162,8 @@ def test_caps_are_stated_and_below_the_upload_cap(app: Flask, db: Session) -> No
 
 
 def test_content_length_over_the_cap_is_refused_unread(
-        app: Flask, db: Session, no_parsing: None) -> None:
+    app: Flask, db: Session, no_parsing: None
+) -> None:
     endpoints = _json_endpoints(app, db)
     before = _stored(db)
     for endpoint in endpoints:
@@ -166,7 +177,8 @@ def test_content_length_over_the_cap_is_refused_unread(
 
 
 def test_chunked_body_without_length_is_read_only_to_the_cap(
-        app: Flask, db: Session, no_parsing: None) -> None:
+    app: Flask, db: Session, no_parsing: None
+) -> None:
     endpoints = _json_endpoints(app, db)
     before = _stored(db)
     for endpoint in endpoints:
@@ -183,8 +195,8 @@ def test_unknown_fields_are_refused_and_named(app: Flask, db: Session) -> None:
     before = _stored(db)
     for endpoint in endpoints:
         response = app.test_client().post(
-            endpoint.path, json={"zz_unknown": 1, "kategori_lain": "x"},
-            headers=endpoint.headers)
+            endpoint.path, json={"zz_unknown": 1, "kategori_lain": "x"}, headers=endpoint.headers
+        )
         assert response.status_code == 422, (endpoint.path, response.get_json())
         error = response.get_json()["error"]
         assert error["code"] == "unknown_fields"
@@ -203,16 +215,17 @@ VALID_BODIES = {
 }
 
 
-def test_a_valid_body_with_one_unknown_field_stores_nothing(
-        app: Flask, db: Session) -> None:
+def test_a_valid_body_with_one_unknown_field_stores_nothing(app: Flask, db: Session) -> None:
     """The 30 MB report that was filed although it carried an unknown field, in small."""
     endpoints = _json_endpoints(app, db)
     assert {e.name for e in endpoints} == set(VALID_BODIES), "add a valid body for it"
     before = _stored(db)
     for endpoint in endpoints:
         response = app.test_client().post(
-            endpoint.path, json={**VALID_BODIES[endpoint.name], "lampiran_besar": "A" * 1000},
-            headers=endpoint.headers)
+            endpoint.path,
+            json={**VALID_BODIES[endpoint.name], "lampiran_besar": "A" * 1000},
+            headers=endpoint.headers,
+        )
         assert response.status_code == 422, (endpoint.path, response.get_json())
         assert list(response.get_json()["error"]["fields"]) == ["lampiran_besar"]
     assert _stored(db) == before
@@ -221,36 +234,43 @@ def test_a_valid_body_with_one_unknown_field_stores_nothing(
 def test_unknown_nested_identity_field_is_named(app: Flask, db: Session) -> None:
     make_staff(app, db)
     db.commit()
-    response = app.test_client().post("/api/v1/reports", json={
-        **VALID_BODIES["api.reporting_api.submit_report"],
-        "identity": {"name": "Saksi", "nik": "3171"}})
+    response = app.test_client().post(
+        "/api/v1/reports",
+        json={
+            **VALID_BODIES["api.reporting_api.submit_report"],
+            "identity": {"name": "Saksi", "nik": "3171"},
+        },
+    )
     assert response.status_code == 422
     assert list(response.get_json()["error"]["fields"]) == ["identity.nik"]
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    (b'"hanya teks"', "bad_request"),
-    (b"[1, 2]", "bad_request"),
-    (b"17", "bad_request"),
-    (b"null", "bad_request"),
-    (b'{"body": "a", "body": "b"}', "invalid_json"),
-    (b'{"body": NaN}', "invalid_json"),
-    (b"[" * 30000 + b"]" * 30000, "invalid_json"),
-    (b'{"body": ' + b'{"a": ' * 6 + b"1" + b"}" * 7, "invalid_json"),
-    (b'{"body": "tidak selesai', "invalid_json"),
-    (b"\xff\xfe{", "invalid_json"),
-    # Lone surrogates: valid JSON escapes, but no text (a browser cannot send them either).
-    (b'{"body": "\\ud800"}', "invalid_json"),
-    (b'{"body": "ok \\udfff x"}', "invalid_json"),
-    (b'{"\\ud800": 1}', "invalid_json"),
-])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b'"hanya teks"', "bad_request"),
+        (b"[1, 2]", "bad_request"),
+        (b"17", "bad_request"),
+        (b"null", "bad_request"),
+        (b'{"body": "a", "body": "b"}', "invalid_json"),
+        (b'{"body": NaN}', "invalid_json"),
+        (b"[" * 30000 + b"]" * 30000, "invalid_json"),
+        (b'{"body": ' + b'{"a": ' * 6 + b"1" + b"}" * 7, "invalid_json"),
+        (b'{"body": "tidak selesai', "invalid_json"),
+        (b"\xff\xfe{", "invalid_json"),
+        # Lone surrogates: valid JSON escapes, but no text (a browser cannot send them either).
+        (b'{"body": "\\ud800"}', "invalid_json"),
+        (b'{"body": "ok \\udfff x"}', "invalid_json"),
+        (b'{"\\ud800": 1}', "invalid_json"),
+    ],
+)
 def test_wrong_json_is_a_clear_400(app: Flask, db: Session, raw: bytes, code: str) -> None:
     endpoints = _json_endpoints(app, db)
     before = _stored(db)
     for endpoint in endpoints:
-        response = app.test_client().post(endpoint.path, data=raw,
-                                          content_type="application/json",
-                                          headers=endpoint.headers)
+        response = app.test_client().post(
+            endpoint.path, data=raw, content_type="application/json", headers=endpoint.headers
+        )
         assert response.status_code == 400, (endpoint.path, response.get_json())
         assert response.get_json()["error"]["code"] == code
     assert _stored(db) == before
@@ -260,13 +280,15 @@ def test_multipart_report_part_over_the_cap_is_refused(app: Flask, db: Session) 
     make_staff(app, db)
     db.commit()
     report = json.dumps({"category": "pungli", "what": "x" * (600 * 1024)})
-    response = app.test_client().post("/api/v1/reports", data={"report": report},
-                                      content_type="multipart/form-data")
+    response = app.test_client().post(
+        "/api/v1/reports", data={"report": report}, content_type="multipart/form-data"
+    )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "too_large"
     unknown = json.dumps({"category": "pungli", "what": "x", "extra": 1})
-    response = app.test_client().post("/api/v1/reports", data={"report": unknown},
-                                      content_type="multipart/form-data")
+    response = app.test_client().post(
+        "/api/v1/reports", data={"report": unknown}, content_type="multipart/form-data"
+    )
     assert response.status_code == 422
     assert list(response.get_json()["error"]["fields"]) == ["extra"]
 
@@ -294,5 +316,6 @@ def test_the_api_document_describes_the_rules(app: Flask, db: Session) -> None:
         for nested in schema["properties"].values():
             if nested.get("type") == "object":
                 assert nested["additionalProperties"] is False, path
-        assert set(schema["properties"]) == set(json_body.fields_of(
-            app.view_functions[endpoint.name])), path
+        assert set(schema["properties"]) == set(
+            json_body.fields_of(app.view_functions[endpoint.name])
+        ), path

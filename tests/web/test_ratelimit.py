@@ -68,8 +68,9 @@ def _client(app: Flask, address: str = ADDRESS) -> FlaskClient:
 
 def _identifier(app: Flask, address: str = ADDRESS) -> str:
     keyring = app.extensions["sipadu.settings"].keyring
-    return client_identifier_for(keyring.ratelimit_key, address,
-                                 datetime.now(UTC).date().isoformat())
+    return client_identifier_for(
+        keyring.ratelimit_key, address, datetime.now(UTC).date().isoformat()
+    )
 
 
 def _stored_keys() -> list[str]:
@@ -84,8 +85,9 @@ def test_the_limit_gives_a_429_page_in_bahasa_indonesia(app: Flask) -> None:
     allowed = [client.get("/t/guess") for _ in range(3)]
     assert [response.status_code for response in allowed] == [200, 200, 200]
     # Ordinary responses carry no limit bookkeeping.
-    assert not any(name.startswith(("X-RateLimit", "Retry-After"))
-                   for name, _value in allowed[0].headers)
+    assert not any(
+        name.startswith(("X-RateLimit", "Retry-After")) for name, _value in allowed[0].headers
+    )
     response = client.get("/t/guess")
     assert response.status_code == 429
     page = response.get_data(as_text=True)
@@ -169,7 +171,8 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(app: Flask) -> None:
 
 
 def test_behind_a_proxy_clients_are_told_apart_and_cannot_forge(
-    tmp_path: Path, sqlite_database: Database,
+    tmp_path: Path,
+    sqlite_database: Database,
 ) -> None:
     app = _app(tmp_path, sqlite_database, trusted_proxies=1)
     proxy = _client(app, "127.0.0.1")
@@ -180,10 +183,14 @@ def test_behind_a_proxy_clients_are_told_apart_and_cannot_forge(
     assert blocked.status_code == 429
     other = proxy.get("/t/guess", headers={"X-Forwarded-For": "198.51.100.9"})
     assert other.status_code == 200
-    assert all(_identifier(app) in key for key in _stored_keys()
-               if _identifier(app, "198.51.100.9") not in key)
-    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
-                                  headers={"X-Forwarded-For": ADDRESS}):
+    assert all(
+        _identifier(app) in key
+        for key in _stored_keys()
+        if _identifier(app, "198.51.100.9") not in key
+    )
+    with app.test_request_context(
+        "/", environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": ADDRESS}
+    ):
         from flask import request
 
         assert request.remote_addr == "127.0.0.1"  # the app itself never sees the client
@@ -196,7 +203,8 @@ def test_limits_can_be_disabled_for_tests(tmp_path: Path, sqlite_database: Datab
 
 
 def test_an_unreachable_redis_falls_back_to_memory(
-    tmp_path: Path, sqlite_database: Database,
+    tmp_path: Path,
+    sqlite_database: Database,
 ) -> None:
     app = _app(tmp_path, sqlite_database, redis_url="redis://127.0.0.1:9/0")
     client = _client(app)
@@ -250,12 +258,15 @@ def test_redis_storage_counts_and_holds_no_address(redis_app: Flask, redis_url: 
 
 
 def test_redis_counts_are_shared_between_app_instances(
-    redis_app: Flask, tmp_path: Path, sqlite_database: Database,
+    redis_app: Flask,
+    tmp_path: Path,
+    sqlite_database: Database,
 ) -> None:
     """Two servers with the same key file and Redis add up one client's requests."""
     for _ in range(3):
         _client(redis_app).get("/t/guess")
     settings = redis_app.extensions["sipadu.settings"]
-    second = _app(tmp_path / "second", sqlite_database, redis_url=settings.redis_url,
-                  keyring=settings.keyring)
+    second = _app(
+        tmp_path / "second", sqlite_database, redis_url=settings.redis_url, keyring=settings.keyring
+    )
     assert _client(second).get("/t/guess").status_code == 429

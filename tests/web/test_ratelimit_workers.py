@@ -24,11 +24,15 @@ LOGIN_PER_MINUTE = 10
 
 
 def _failed_login(url: str, number: int) -> int:
-    body = json.dumps({"username": f"tidak-ada-{number}", "password": "salah-sekali-pw",
-                       "totp": "123456"}).encode()
+    body = json.dumps(
+        {"username": f"tidak-ada-{number}", "password": "salah-sekali-pw", "totp": "123456"}
+    ).encode()
     request = urllib.request.Request(  # noqa: S310 - loopback
-        url + "/api/v1/staff/sessions", data=body, method="POST",
-        headers={"Content-Type": "application/json"})
+        url + "/api/v1/staff/sessions",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             return int(response.status)
@@ -38,9 +42,12 @@ def _failed_login(url: str, number: int) -> int:
 
 def test_login_limit_holds_across_two_workers_without_redis(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'instance' / 'sipadu.sqlite3'}"
-    with (serving(tmp_path, database, workers=2,
-                  extra_env={"SIPADU_RATE_LIMITS_ENABLED": "true"}) as server,
-          ThreadPoolExecutor(max_workers=2) as pool):
+    with (
+        serving(
+            tmp_path, database, workers=2, extra_env={"SIPADU_RATE_LIMITS_ENABLED": "true"}
+        ) as server,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
         statuses = list(pool.map(lambda n: _failed_login(server.url, n), range(ATTEMPTS)))
     assert set(statuses) <= {401, 429}, statuses
     assert statuses.count(401) == LOGIN_PER_MINUTE, statuses

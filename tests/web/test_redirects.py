@@ -24,22 +24,47 @@ from tests.support.forms import find_form, submit
 # Raw (already percent-encoded) query/form values; the request decodes them once.
 HOSTILE = [
     "/%09/evil.example",  # tab: browsers drop it, leaving //evil.example
-    "/%0d/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example",
-    "/x%0d%0aSet-Cookie:%20a=b", "%0d%0aLocation:%20//evil.example",
-    "/%00/evil.example", "/%7f/evil.example", "/%c2%85/evil.example",  # NUL, DEL, C1 NEL
-    "/%5cevil.example", "/%5c/evil.example", "%5c%5cevil.example",  # backslashes
-    "//evil.example", "///evil.example", "/%2f/evil.example", "%2f%2fevil.example",
-    "/%252f/evil.example", "/%255c/evil.example", "/%2509/evil.example",  # encoded twice
-    "/%250a/evil.example", "/%25e3%2580%2582evil.example",
-    "/.//evil.example", "%20//evil.example", "/%20/evil.example",
-    "https://evil.example/", "https:evil.example", "javascript:alert(1)",
-    "%6a%61vascript:alert(1)", "evil.example", "",
-    "/%e3%80%82evil.example", "/%ef%bc%8f%ef%bc%8fevil.example",  # ideographic dot, fullwidth /
+    "/%0d/evil.example",
+    "/%0a/evil.example",
+    "/%0d%0a/evil.example",
+    "/x%0d%0aSet-Cookie:%20a=b",
+    "%0d%0aLocation:%20//evil.example",
+    "/%00/evil.example",
+    "/%7f/evil.example",
+    "/%c2%85/evil.example",  # NUL, DEL, C1 NEL
+    "/%5cevil.example",
+    "/%5c/evil.example",
+    "%5c%5cevil.example",  # backslashes
+    "//evil.example",
+    "///evil.example",
+    "/%2f/evil.example",
+    "%2f%2fevil.example",
+    "/%252f/evil.example",
+    "/%255c/evil.example",
+    "/%2509/evil.example",  # encoded twice
+    "/%250a/evil.example",
+    "/%25e3%2580%2582evil.example",
+    "/.//evil.example",
+    "%20//evil.example",
+    "/%20/evil.example",
+    "https://evil.example/",
+    "https:evil.example",
+    "javascript:alert(1)",
+    "%6a%61vascript:alert(1)",
+    "evil.example",
+    "",
+    "/%e3%80%82evil.example",
+    "/%ef%bc%8f%ef%bc%8fevil.example",  # ideographic dot, fullwidth /
     "/%ff/evil.example",  # not UTF-8
     "/" + "a" * 3000,
 ]
-SAFE = ["/", "/staff/", "/petugas/kasus/SPD-ABC123", "/petugas/kasus?status=baru&page=2",
-        "/kasus/saya"]
+SAFE = [
+    "/",
+    "/staff/",
+    "/petugas/kasus/SPD-ABC123",
+    "/petugas/kasus?status=baru&page=2",
+    "/kasus/saya",
+]
 
 
 @pytest.mark.parametrize("target", SAFE)
@@ -62,9 +87,13 @@ def test_non_strings_fall_back(target: object) -> None:
 def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One SQLite app for the module, without rate limits (it signs in many times)."""
     tmp = tmp_path_factory.mktemp("redirects")
-    application = build_app(make_settings(
-        Path(tmp), Database("sqlite", f"sqlite:///{tmp / 'sipadu.sqlite3'}"),
-        rate_limits_enabled=False))
+    application = build_app(
+        make_settings(
+            Path(tmp),
+            Database("sqlite", f"sqlite:///{tmp / 'sipadu.sqlite3'}"),
+            rate_limits_enabled=False,
+        )
+    )
     yield application
     application.extensions["sipadu.engine"].dispose()
 
@@ -94,26 +123,31 @@ def test_language_switch_stays_on_the_site(web_app: Flask, raw: str) -> None:
 
 
 @pytest.mark.parametrize("raw", HOSTILE)
-def test_staff_login_next_stays_on_the_site(web_app: Flask, person: Enrolled,
-                                            raw: str) -> None:
+def test_staff_login_next_stays_on_the_site(web_app: Flask, person: Enrolled, raw: str) -> None:
     client = web_app.test_client()
     with web_app.app_context():
         page = client.get(f"/staff/login?next={raw}")
         assert page.status_code == 200
         # The page does not carry the hostile target into its form.
         assert "next" not in find_form(page, "/staff/login").names()
-        signed_in = submit(client, page, "/staff/login", fill={
-            "username": person.username, "password": person.password,
-            "totp": person.code()})
+        signed_in = submit(
+            client,
+            page,
+            "/staff/login",
+            fill={"username": person.username, "password": person.password, "totp": person.code()},
+        )
         assert signed_in.status_code == 303
         assert signed_in.headers["Location"] == "/staff/"
         _forget(person)
         # A hand-made post with the target (what a forged form would send).
         token = find_form(client.get("/staff/login"), "/staff/login").controls[0].value
-        posted = client.post("/staff/login", data=f"csrf_token={token}&username="
-                             f"{person.username}&password={person.password}&totp="
-                             f"{person.code()}&next={raw}",
-                             content_type="application/x-www-form-urlencoded")
+        posted = client.post(
+            "/staff/login",
+            data=f"csrf_token={token}&username="
+            f"{person.username}&password={person.password}&totp="
+            f"{person.code()}&next={raw}",
+            content_type="application/x-www-form-urlencoded",
+        )
         assert posted.status_code == 303
         assert posted.headers["Location"] == "/staff/"
         _forget(person)
@@ -129,7 +163,11 @@ def test_a_safe_next_survives_the_login_form(web_app: Flask, person: Enrolled) -
         page = client.get(bounced.headers["Location"])
         form = find_form(page, "/staff/login")
         assert "next" in form.names()
-        answer = submit(client, page, "/staff/login", fill={
-            "username": person.username, "password": person.password, "totp": person.code()})
+        answer = submit(
+            client,
+            page,
+            "/staff/login",
+            fill={"username": person.username, "password": person.password, "totp": person.code()},
+        )
         _forget(person)
     assert answer.status_code == 303 and answer.headers["Location"] == "/petugas/kasus"

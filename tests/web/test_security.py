@@ -106,8 +106,11 @@ def test_session_cookie_flags(probe: FlaskClient) -> None:
 def test_secure_host_cookie_over_https(tmp_path: Path, sqlite_database: Database) -> None:
     app = build_app(make_settings(tmp_path, sqlite_database, base_url="https://sipadu.example"))
     app.register_blueprint(_probe_blueprint())
-    cookie = app.test_client().get("/probe/form", base_url="https://sipadu.example"
-                                   ).headers["Set-Cookie"]
+    cookie = (
+        app.test_client()
+        .get("/probe/form", base_url="https://sipadu.example")
+        .headers["Set-Cookie"]
+    )
     assert cookie.startswith("__Host-sipadu=")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
@@ -128,23 +131,28 @@ def test_csrf_token_is_accepted(probe: FlaskClient) -> None:
 
 def test_oversized_request_is_413(probe: FlaskClient) -> None:
     big = b"x" * (100 * 1024)
-    response = probe.post("/probe/upload", data=big,
-                          headers={"Content-Type": "application/octet-stream"})
+    response = probe.post(
+        "/probe/upload", data=big, headers={"Content-Type": "application/octet-stream"}
+    )
     assert response.status_code == 413
     assert "Unggahan terlalu besar" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("code", "indonesian", "english"), [
-    (400, "Permintaan tidak valid", "Invalid request"),
-    (403, "Akses ditolak", "Access denied"),
-    (404, "Halaman tidak ditemukan", "Page not found"),
-    (405, "Metode tidak diizinkan", "Method not allowed"),
-    (413, "Unggahan terlalu besar", "Upload too large"),
-    (429, "Terlalu banyak permintaan", "Too many requests"),
-    (500, "Terjadi kesalahan", "Something went wrong"),
-])
-def test_error_pages_in_both_languages(probe: FlaskClient, code: int, indonesian: str,
-                                       english: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "indonesian", "english"),
+    [
+        (400, "Permintaan tidak valid", "Invalid request"),
+        (403, "Akses ditolak", "Access denied"),
+        (404, "Halaman tidak ditemukan", "Page not found"),
+        (405, "Metode tidak diizinkan", "Method not allowed"),
+        (413, "Unggahan terlalu besar", "Upload too large"),
+        (429, "Terlalu banyak permintaan", "Too many requests"),
+        (500, "Terjadi kesalahan", "Something went wrong"),
+    ],
+)
+def test_error_pages_in_both_languages(
+    probe: FlaskClient, code: int, indonesian: str, english: str
+) -> None:
     response = probe.get(f"/probe/abort/{code}")
     assert response.status_code == code
     page = response.get_data(as_text=True)
@@ -152,8 +160,9 @@ def test_error_pages_in_both_languages(probe: FlaskClient, code: int, indonesian
     assert 'lang="en"' in page
 
 
-def test_unexpected_error_leaks_nothing(probe: FlaskClient, caplog: pytest.LogCaptureFixture
-                                        ) -> None:
+def test_unexpected_error_leaks_nothing(
+    probe: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     response = probe.get("/probe/crash")
     assert response.status_code == 500
     page = response.get_data(as_text=True)

@@ -38,9 +38,16 @@ def person_of(app: Flask, role: str) -> Enrolled:
 
 def sign_in(client: FlaskClient, person: Enrolled, password: str | None = None) -> None:
     """Sign in through the login page's form."""
-    answer = submit(client, client.get("/staff/login"), "/staff/login", fill={
-        "username": person.username, "password": password or person.password,
-        "totp": person.code()})
+    answer = submit(
+        client,
+        client.get("/staff/login"),
+        "/staff/login",
+        fill={
+            "username": person.username,
+            "password": password or person.password,
+            "totp": person.code(),
+        },
+    )
     assert answer.status_code == 303, answer.get_data(as_text=True)[:400]
 
 
@@ -59,13 +66,21 @@ def test_setup_link_then_enrolment(web_app: Flask) -> None:
     assert token is not None
     client = web_app.test_client()
     password = "kuda-laut-merah-1"
-    created = submit(client, client.get(f"/staff/setup/{token}"), f"/staff/setup/{token}",
-                     fill={"username": "kepala", "password": password, "password2": password})
+    created = submit(
+        client,
+        client.get(f"/staff/setup/{token}"),
+        f"/staff/setup/{token}",
+        fill={"username": "kepala", "password": password, "password2": password},
+    )
     assert created.status_code == 303 and created.headers["Location"] == "/staff/enrol"
     admin = account(web_app, "kepala")
     assert admin.role == "admin" and not admin.totp_confirmed
-    enrolled_now = submit(client, client.get("/staff/enrol"), "/staff/enrol", fill={
-        "password": password, "totp": pyotp.TOTP(admin.totp_secret or "").now()})
+    enrolled_now = submit(
+        client,
+        client.get("/staff/enrol"),
+        "/staff/enrol",
+        fill={"password": password, "totp": pyotp.TOTP(admin.totp_secret or "").now()},
+    )
     assert enrolled_now.status_code == 303
     assert client.get("/admin/").status_code == 200
     assert account(web_app, "kepala").totp_confirmed
@@ -76,8 +91,12 @@ def test_password_change_and_logout(web_app: Flask) -> None:
     client = web_app.test_client()
     sign_in(client, person)
     new = "gajah-biru-terbang-9"
-    changed = submit(client, client.get("/staff/password"), "/staff/password", fill={
-        "old_password": person.password, "new_password": new, "new_password2": new})
+    changed = submit(
+        client,
+        client.get("/staff/password"),
+        "/staff/password",
+        fill={"old_password": person.password, "new_password": new, "new_password2": new},
+    )
     assert changed.status_code == 303
     # The staff layout's logout form ends the session.
     out = submit(client, client.get("/staff/"), "/staff/logout")
@@ -95,18 +114,26 @@ def test_admin_creates_mails_resets_and_deactivates_an_account(web_app: Flask) -
     sign_in(client, admin)
     page = client.get("/admin/")
     assert "investigator" in find_form(page, "/admin/accounts").choices("role")
-    created = submit(client, page, "/admin/accounts", fill={
-        "username": "penyidik-baru", "role": "investigator", "email": "penyidik@example.org"})
-    assert created.status_code == 200 and "/staff/account-setup/" in created.get_data(
-        as_text=True)
+    created = submit(
+        client,
+        page,
+        "/admin/accounts",
+        fill={"username": "penyidik-baru", "role": "investigator", "email": "penyidik@example.org"},
+    )
+    assert created.status_code == 200 and "/staff/account-setup/" in created.get_data(as_text=True)
     made = account(web_app, "penyidik-baru")
     assert (made.role, made.email, made.active) == ("investigator", "penyidik@example.org", True)
     assert not made.has_keys  # the owner chooses the password with the setup link
 
-    mailed = submit(client, client.get("/admin/"), f"/admin/accounts/{made.id}/email",
-                    fill={"email": "ganti@example.org"})
-    assert mailed.status_code == 303 and account(web_app, made.username).email == \
-        "ganti@example.org"
+    mailed = submit(
+        client,
+        client.get("/admin/"),
+        f"/admin/accounts/{made.id}/email",
+        fill={"email": "ganti@example.org"},
+    )
+    assert (
+        mailed.status_code == 303 and account(web_app, made.username).email == "ganti@example.org"
+    )
 
     reset_page = client.get(f"/admin/accounts/{made.id}/reset")
     reset = submit(client, reset_page, f"/admin/accounts/{made.id}/reset")
@@ -123,8 +150,13 @@ def test_admin_settings_checkbox_and_public_texts(web_app: Flask) -> None:
     sign_in(client, admin)
     page = client.get("/admin/settings")
     assert find_form(page, "/admin/settings").choices("verification_in_working_days") == ["1"]
-    saved = submit(client, page, "/admin/settings", fill={"feedback_days": "45"},
-                   tick={"verification_in_working_days": True})
+    saved = submit(
+        client,
+        page,
+        "/admin/settings",
+        fill={"feedback_days": "45"},
+        tick={"verification_in_working_days": True},
+    )
     assert saved.status_code == 303
     with web_app.app_context():
         policy = get_instance_settings(db_session()).deadlines
@@ -133,13 +165,21 @@ def test_admin_settings_checkbox_and_public_texts(web_app: Flask) -> None:
     submit(client, client.get("/admin/settings"), "/admin/settings")
     with web_app.app_context():
         assert get_instance_settings(db_session()).deadlines.verification_in_working_days
-    submit(client, client.get("/admin/settings"), "/admin/settings",
-           tick={"verification_in_working_days": False})
+    submit(
+        client,
+        client.get("/admin/settings"),
+        "/admin/settings",
+        tick={"verification_in_working_days": False},
+    )
     with web_app.app_context():
         assert not get_instance_settings(db_session()).deadlines.verification_in_working_days
 
-    texts = submit(client, client.get("/admin/texts"), "/admin/texts", fill={
-        "landing_intro": "<p>Selamat datang <script>x()</script>di SIPADU</p>"})
+    texts = submit(
+        client,
+        client.get("/admin/texts"),
+        "/admin/texts",
+        fill={"landing_intro": "<p>Selamat datang <script>x()</script>di SIPADU</p>"},
+    )
     assert texts.status_code == 303
     landing = web_app.test_client().get("/").get_data(as_text=True)
     assert "Selamat datang" in landing and "<script" not in landing
@@ -155,8 +195,9 @@ def test_auditor_filters_the_log(web_app: Flask) -> None:
         tags = set(db_session().scalars(select(AuditEvent.tag)))
     assert "staff:login" in tags and "audit:viewed" not in tags
     page = client.get("/auditor/")
-    shown = submit(client, page, "/auditor/", fill={"tag": "staff:login",
-                                                     "actor": f"staff:{other.account_id}"})
+    shown = submit(
+        client, page, "/auditor/", fill={"tag": "staff:login", "actor": f"staff:{other.account_id}"}
+    )
     assert shown.status_code == 200
     form = find_form(shown, "/auditor/")
     typed = {c.name: c.value for c in form.controls}
@@ -171,13 +212,22 @@ def test_saving_the_admin_pages_unchanged_changes_nothing(web_app: Flask) -> Non
     admin = person_of(web_app, "admin")
     client = web_app.test_client()
     sign_in(client, admin)
-    submit(client, client.get("/admin/settings"), "/admin/settings", fill={
-        "holidays": "2027-01-01  # Tahun Baru\n2027-08-17 # HUT RI\n2027-12-25",
-        "retention_days": "400", "max_file_mib": "20", "max_files": "4"})
-    texts = {"landing_intro": '<p>Halo <em>warga</em> & <a href="https://example.org/x">info'
-                              "</a></p>",
-             "guidance": "<ul><li>Satu: 1 < 2 &amp; <b>tebal</b></li><li>Dua</li></ul>",
-             "privacy_notice": ""}
+    submit(
+        client,
+        client.get("/admin/settings"),
+        "/admin/settings",
+        fill={
+            "holidays": "2027-01-01  # Tahun Baru\n2027-08-17 # HUT RI\n2027-12-25",
+            "retention_days": "400",
+            "max_file_mib": "20",
+            "max_files": "4",
+        },
+    )
+    texts = {
+        "landing_intro": '<p>Halo <em>warga</em> & <a href="https://example.org/x">info</a></p>',
+        "guidance": "<ul><li>Satu: 1 < 2 &amp; <b>tebal</b></li><li>Dua</li></ul>",
+        "privacy_notice": "",
+    }
     submit(client, client.get("/admin/texts"), "/admin/texts", fill=texts)
     with web_app.app_context():
         settings_before = get_instance_settings(db_session())
@@ -197,8 +247,12 @@ def test_every_role_the_account_form_offers_is_accepted(web_app: Flask) -> None:
     roles = find_form(client.get("/admin/"), "/admin/accounts").choices("role")
     assert set(roles) == {"admin", "supervisor", "investigator", "auditor"}
     for n, role in enumerate(roles):
-        created = submit(client, client.get("/admin/"), "/admin/accounts", fill={
-            "username": f"akun-{n}", "role": role})
+        created = submit(
+            client,
+            client.get("/admin/"),
+            "/admin/accounts",
+            fill={"username": f"akun-{n}", "role": role},
+        )
         assert created.status_code == 200, role
         assert "/staff/account-setup/" in created.get_data(as_text=True), role
         assert account(web_app, f"akun-{n}").role == role
@@ -209,8 +263,12 @@ def test_language_link_right_after_creating_an_account(web_app: Flask) -> None:
 
     client = web_app.test_client()
     sign_in(client, person_of(web_app, "admin"))
-    created = submit(client, client.get("/admin/"), "/admin/accounts", fill={
-        "username": "penyidik-bahasa", "role": "investigator", "email": ""})
+    created = submit(
+        client,
+        client.get("/admin/"),
+        "/admin/accounts",
+        fill={"username": "penyidik-bahasa", "role": "investigator", "email": ""},
+    )
     assert created.status_code == 200
     english = follow_language_link(client, created, "en")
     assert english.status_code == 200 and english.request.path == "/admin/"

@@ -18,11 +18,14 @@ def after_upgrade(connection: Connection) -> None:
 
 
 def before_downgrade(connection: Connection) -> None:
-    connection.execute(text(
-        "INSERT INTO audit_events (seq, occurred_at, tag, actor, case_code, outcome, detail,"
-        " prev_hash, hash, hmac) VALUES (1, '2026-01-01 00:00:00', 'system:initialised',"
-        " 'cli', NULL, 'success', '{}', :genesis, :hash, :hmac)"
-    ), {"genesis": GENESIS_HASH, "hash": "a" * 64, "hmac": "b" * 64})
+    connection.execute(
+        text(
+            "INSERT INTO audit_events (seq, occurred_at, tag, actor, case_code, outcome, detail,"
+            " prev_hash, hash, hmac) VALUES (1, '2026-01-01 00:00:00', 'system:initialised',"
+            " 'cli', NULL, 'success', '{}', :genesis, :hash, :hmac)"
+        ),
+        {"genesis": GENESIS_HASH, "hash": "a" * 64, "hmac": "b" * 64},
+    )
 
 
 def after_downgrade(connection: Connection) -> None:
