@@ -11,6 +11,7 @@ from flask.cli import AppGroup, FlaskGroup, NoAppException
 
 from sipadu.app import StartupError, create_app
 from sipadu.app_context import current_settings
+from sipadu.audit.actors import Actor
 from sipadu.audit.cli import audit_cli
 from sipadu.audit.service import count_events, record_event
 from sipadu.db import db_session, get_engine
@@ -98,7 +99,7 @@ def init_command() -> None:
             # A used instance always has rows, so an emptied log cannot pass as new.
             keyring = current_settings().keyring
             assert keyring is not None  # noqa: S101
-            record_event(session, keyring.audit_hmac_key, "system:initialised", actor="cli")
+            record_event(session, keyring.audit_hmac_key, "system:initialised", actor=Actor.CLI)
             session.commit()
     _ensure_escrow(settings)
     click.echo(f"Instance ready: {settings.instance_dir} (keys in {settings.keys_dir}).")

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from sipadu.admin import service as admin_service
 from sipadu.app_context import current_audit_key, current_settings
+from sipadu.audit.actors import staff_actor
 from sipadu.cases.deadlines import DeadlinePolicy, DeadlinePolicyError
 from sipadu.cases.holidays import HolidayParseError, parse_holiday_lines
 from sipadu.db import db_session
@@ -43,7 +44,7 @@ _INT_FIELDS = (
 def _actor() -> str:
     principal = current_principal()
     assert principal is not None  # noqa: S101  (require_roles ran)
-    return f"staff:{principal.staff_id}"
+    return staff_actor(principal.staff_id)
 
 
 def _account(staff_id: int) -> StaffAccount:
@@ -110,7 +111,7 @@ def _link_page(link: staff_accounts.SetupLink, *, reset: bool) -> str:
 def deactivate(staff_id: int) -> ResponseReturnValue:
     """Deactivate an account (never one's own: that would lock the last admin out)."""
     account = _account(staff_id)
-    if _actor() == f"staff:{account.id}":
+    if _actor() == staff_actor(account.id):
         flash(gettext("You cannot deactivate your own account."), "error")
         return redirect(url_for("admin.accounts"), code=303)
     service.deactivate(db_session(), account, audit_key=current_audit_key(), actor=_actor())

@@ -22,6 +22,7 @@ from json.encoder import encode_basestring_ascii as _quote  # the escaper json.d
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import ACTOR_PATTERN, Actor
 from sipadu.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from sipadu.audit.signing import ChainSigner as ChainSigner  # re-exported for callers
 from sipadu.audit.signing import sign as sign
@@ -29,7 +30,6 @@ from sipadu.audit.signing import sign as sign
 HEAD_ID = 1
 OUTCOMES = frozenset({"success", "failure", "denied"})
 _TAG = re.compile(r"^[a-z][a-z_]{0,30}:[a-z][a-z_]{0,30}$")
-_ACTOR = re.compile(r"^(staff:\d{1,12}|reporter|system|cli)$")
 _CASE_CODE = re.compile(r"^[A-Z0-9-]{1,32}$")
 _DETAIL_KEY = re.compile(r"^[a-z][a-z_]{0,31}$")
 # Detail values are identifiers (statuses, usernames, ids), never free text or content.
@@ -128,7 +128,7 @@ def _encode_detail(detail: Mapping[str, DetailValue] | None) -> str:
 def _validate(tag: str, actor: str, case_code: str | None, outcome: str) -> None:
     if not _TAG.match(tag):
         raise AuditEventError(f"audit tag {tag!r} is not 'subject:action'")
-    if not _ACTOR.match(actor):
+    if not ACTOR_PATTERN.match(actor):
         raise AuditEventError("audit actor must be staff:<id>, reporter, system or cli")
     if case_code is not None and not _CASE_CODE.match(case_code):
         raise AuditEventError("audit case code is malformed")
@@ -178,7 +178,7 @@ def append_event(
 def is_day_only(tag: str, actor: str) -> bool:
     """Whether an event may be placed in time no finer than its day: everything a reporter
     does, and what follows a reporter's action on a schedule of its own (the staff digest)."""
-    return actor == "reporter" or tag in DAY_ONLY_TAGS
+    return actor == Actor.REPORTER or tag in DAY_ONLY_TAGS
 
 
 def record_event(

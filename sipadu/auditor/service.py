@@ -20,8 +20,8 @@ from sipadu.admin.service import get_instance_settings
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import is_day_only
 from sipadu.cases.deadlines import case_deadlines
+from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.models import Case
-from sipadu.public.views import CATEGORIES
 from sipadu.stats.compute import CaseRecord, Statistics, summarize
 
 PAGE_SIZE = 50

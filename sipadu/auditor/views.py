@@ -9,6 +9,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from flask_babel import gettext, lazy_gettext
 
 from sipadu.app_context import current_settings
+from sipadu.audit.actors import staff_actor
 from sipadu.audit.checkpoint import verify_since_checkpoint
 from sipadu.audit.day_queue import finished_days_waiting, verify_queue
 from sipadu.audit.recorder import audit
@@ -29,7 +30,7 @@ add_staff_nav("auditor.stats", lazy_gettext("Statistics"), ("auditor",), order=7
 def _actor() -> str:
     principal = current_principal()
     assert principal is not None  # noqa: S101  (require_roles ran)
-    return f"staff:{principal.staff_id}"
+    return staff_actor(principal.staff_id)
 
 
 def _date(name: str) -> date | None:

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.cases.kinds import AuthorKind
 from sipadu.cases.models import Case, CaseMessage, TimelineEntry
 from sipadu.cases.record_ids import public_record_id
 from sipadu.cases.sealing import (
@@ -109,7 +110,7 @@ def add_message(
         raise MessageError("empty message")
     if len(text) > MAX_MESSAGE_CHARS:
         raise MessageError("message too long")
-    if author_kind == "reporter" and (internal or staff_id is not None):
+    if author_kind == AuthorKind.REPORTER and (internal or staff_id is not None):
         raise ValueError("a reporter writes neither notes nor as staff")
     author = message_author(author_kind, staff_id)
     if author is None:
@@ -117,7 +118,7 @@ def add_message(
     upgrade_legacy_case(db, case, dek)
     moment = now or datetime.now(UTC)
     # A reporter's message keeps its day only, even sealed: nobody may learn when they wrote.
-    sent_at = day_start(moment) if author_kind == "reporter" else moment
+    sent_at = day_start(moment) if author_kind == AuthorKind.REPORTER else moment
     message = CaseMessage(
         case_id=case.id,
         author_kind=author_kind,

@@ -10,7 +10,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,17 +19,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sipadu.cases.kinds import CATEGORIES, AuthorKind, Category, GrantReason, TimelineKind
+from sipadu.cases.statuses import Outcome, Status
+from sipadu.coltypes import UtcDateTime, enum_column
 from sipadu.db import Base
 
-CATEGORIES = (
-    "penyalahgunaan_wewenang",
-    "pelanggaran_administratif",
-    "kkn",
-    "pelanggaran_disiplin",
-    "gratifikasi",
-    "pungli",
-    "lainnya",
-)
+__all__ = [
+    "CATEGORIES",
+    "Attachment",
+    "Case",
+    "CaseConflict",
+    "CaseGrant",
+    "CaseKeyThrottle",
+    "CaseMessage",
+    "TimelineEntry",
+]
 
 
 class Case(Base):
@@ -53,8 +56,8 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    category: Mapped[str] = mapped_column(String(32), index=True)
-    status: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[Category] = mapped_column(enum_column(Category, "category", 32), index=True)
+    status: Mapped[Status] = mapped_column(enum_column(Status, "status", 32), index=True)
     unit: Mapped[str | None] = mapped_column(String(120), index=True)
     # Day only: the exact submission time exists only inside the sealed report.
     received_on: Mapped[date] = mapped_column(Date, index=True)
@@ -69,7 +72,7 @@ class Case(Base):
         ForeignKey("staff_accounts.id", ondelete="SET NULL")
     )
     retention_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
-    outcome: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome", 32))
     objection_used: Mapped[bool] = mapped_column(Boolean, default=False)
     # AES-GCM under the DEK, AAD bound to this case and the record kind.
     report_sealed: Mapped[bytes] = mapped_column(LargeBinary)
@@ -78,7 +81,7 @@ class Case(Base):
     reporter_key_record: Mapped[bytes] = mapped_column(LargeBinary)
     # The DEK wrapped for the instance escrow key (recovery when staff leave).
     escrow_grant: Mapped[bytes | None] = mapped_column(LargeBinary)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CaseGrant(Base):
@@ -96,13 +99,12 @@ class CaseGrant(Base):
     staff_id: Mapped[int] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
     )
-    # "supervisor" (at submission), "assignment" (an investigator), "recovery" (escrow).
-    reason: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[GrantReason] = mapped_column(enum_column(GrantReason, "reason", 16))
     wrapped_dek: Mapped[bytes] = mapped_column(LargeBinary)
     granted_by: Mapped[int | None] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CaseConflict(Base):
@@ -119,7 +121,7 @@ class CaseConflict(Base):
     marked_by: Mapped[int | None] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CaseMessage(Base):
@@ -129,8 +131,7 @@ class CaseMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    # "reporter" or "staff"; a reporter only ever sees "Inspektorat" for staff messages.
-    author_kind: Mapped[str] = mapped_column(String(16))
+    author_kind: Mapped[AuthorKind] = mapped_column(enum_column(AuthorKind, "author_kind", 16))
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="SET NULL")
     )
@@ -150,8 +151,8 @@ class TimelineEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[TimelineKind] = mapped_column(enum_column(TimelineKind, "kind", 32))
+    status: Mapped[Status | None] = mapped_column(enum_column(Status, "status", 32))
     # Reporter-safe text (a reason, a conclusion), sealed under the DEK.
     text_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Random row identity drawn before sealing, bound into the sealed content (envelope v2);
@@ -174,7 +175,7 @@ class Attachment(Base):
     # Random row identity drawn before sealing, bound into the sealed content (envelope v2);
     # NULL only on rows of cases never written to since the upgrade.
     record_id: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True, unique=True)
-    uploaded_by: Mapped[str] = mapped_column(String(16))
+    uploaded_by: Mapped[AuthorKind] = mapped_column(enum_column(AuthorKind, "uploaded_by", 16))
     created_on: Mapped[date] = mapped_column(Date)
 
 
@@ -185,4 +186,4 @@ class CaseKeyThrottle(Base):
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseKeyThrottle
 from sipadu.cases.service import case_by_code
@@ -83,7 +84,7 @@ def _record_failure(
         db,
         audit_key,
         "reporter:login_failed",
-        actor="reporter",
+        actor=Actor.REPORTER,
         case_code=code if exists else None,
         outcome="failure",
         now=moment,
@@ -123,7 +124,9 @@ def open_case_with_key(
         _record_failure(db, key.code, moment, audit_key, exists=True)
         raise WrongCaseKeyError("case key does not match") from None
     db.execute(delete(CaseKeyThrottle).where(CaseKeyThrottle.code == key.code))
-    record_event(db, audit_key, "reporter:login", actor="reporter", case_code=case.code, now=moment)
+    record_event(
+        db, audit_key, "reporter:login", actor=Actor.REPORTER, case_code=case.code, now=moment
+    )
     db.flush()
     return OpenedCase(case=case, dek=dek)
 

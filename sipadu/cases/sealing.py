@@ -20,6 +20,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import Actor, staff_actor
+from sipadu.cases.kinds import AuthorKind, TimelineKind
 from sipadu.cases.models import Attachment, Case, CaseMessage, TimelineEntry
 from sipadu.crypto import envelope
 from sipadu.crypto.envelope import Binding
@@ -30,7 +32,7 @@ KIND_ATTACHMENT_META = b"attachment-meta"
 # The report and identity live in the case row itself, which the case code names.
 CASE_ROW = b""
 # Timeline entries whose text the reporter wrote; every other entry is the Inspektorat's.
-REPORTER_TIMELINE_KINDS = frozenset({"objection"})
+REPORTER_TIMELINE_KINDS = frozenset({TimelineKind.OBJECTION})
 
 
 class UnverifiableRecordError(DecryptionError):
@@ -44,16 +46,16 @@ def is_bound(case: Case) -> bool:
 
 def message_author(author_kind: str, staff_id: int | None) -> str | None:
     """The author a message row names; None for a value no writer ever stores."""
-    if author_kind == "reporter" and staff_id is None:
-        return "reporter"
-    if author_kind == "staff":
-        return "staff" if staff_id is None else f"staff:{staff_id}"
+    if author_kind == AuthorKind.REPORTER and staff_id is None:
+        return Actor.REPORTER
+    if author_kind == AuthorKind.STAFF:
+        return AuthorKind.STAFF if staff_id is None else staff_actor(staff_id)
     return None
 
 
 def report_binding() -> Binding:
     """The report and identity: the case row, written by the reporter."""
-    return Binding(CASE_ROW, "reporter")
+    return Binding(CASE_ROW, Actor.REPORTER)
 
 
 def message_binding(row: CaseMessage) -> Binding:
@@ -68,7 +70,7 @@ def timeline_binding(row: TimelineEntry) -> Binding:
     """A timeline text: its row, who wrote it, and the entry's kind and status."""
     if row.record_id is None:
         raise UnverifiableRecordError("timeline row without a record id")
-    author = "reporter" if row.kind in REPORTER_TIMELINE_KINDS else "system"
+    author = Actor.REPORTER if row.kind in REPORTER_TIMELINE_KINDS else Actor.SYSTEM
     return Binding(row.record_id, author, f"{row.kind}/{row.status or ''}")
 
 
@@ -76,7 +78,7 @@ def attachment_binding(row: Attachment) -> Binding:
     """A file key or file metadata: its row and who uploaded it."""
     if row.record_id is None:
         raise UnverifiableRecordError("attachment row without a record id")
-    author = "reporter" if row.uploaded_by == "reporter" else "staff"
+    author = AuthorKind.REPORTER if row.uploaded_by == AuthorKind.REPORTER else AuthorKind.STAFF
     return Binding(row.record_id, author, row.blob_id)
 
 

@@ -14,7 +14,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
+from sipadu.cases.kinds import GrantReason, TimelineKind
 from sipadu.cases.models import Case, CaseConflict, CaseGrant, TimelineEntry
 from sipadu.crypto import envelope, grants
 from sipadu.crypto.casekey import CaseKey, enroll_case_key, format_case_key, generate_case_key
@@ -25,7 +27,7 @@ from sipadu.staff.models import StaffAccount, case_reader_clause
 INITIAL_STATUS = "diterima"
 # The binding of the report and identity (the case row, the reporter); ``cases.sealing``
 # builds the same one, without importing this module's callers.
-CASE_BINDING = envelope.Binding(b"", "reporter")
+CASE_BINDING = envelope.Binding(b"", Actor.REPORTER)
 
 
 class CaseServiceError(Exception):
@@ -200,7 +202,7 @@ def create_case(
             CaseGrant(
                 case_id=case.id,
                 staff_id=recipient.staff_id,
-                reason="supervisor",
+                reason=GrantReason.SUPERVISOR,
                 wrapped_dek=grants.wrap_for_recipient(dek, recipient.public_key, case_id=code),
                 granted_by=None,
                 created_at=day_start(moment),
@@ -209,7 +211,7 @@ def create_case(
     db.add(
         TimelineEntry(
             case_id=case.id,
-            kind="status",
+            kind=TimelineKind.STATUS,
             status=INITIAL_STATUS,
             text_sealed=None,
             record_id=envelope.new_record_id(),
@@ -220,7 +222,7 @@ def create_case(
         db,
         audit_key,
         "case:submitted",
-        actor="reporter",
+        actor=Actor.REPORTER,
         case_code=code,
         detail={"category": case.category},
         now=moment,
@@ -266,7 +268,7 @@ def grant_case(
     dek: bytes,
     recipient: StaffAccount,
     *,
-    reason: str,
+    reason: GrantReason,
     granted_by: int | None,
     now: datetime | None = None,
 ) -> CaseGrant:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import staff_actor
+from sipadu.cases.kinds import ASSIGNED_REASONS
 from sipadu.cases.models import Case
 from sipadu.cases.service import (
     CaseAccessError,
@@ -20,7 +22,8 @@ from sipadu.cases.service import (
     is_conflicted,
     unlock_case_for_staff,
 )
-from sipadu.casework.inbox import ASSIGNED_REASONS, INBOX_ROLES
+from sipadu.casework.inbox import INBOX_ROLES
+from sipadu.staff.roles import StaffRole
 
 
 class CaseForbiddenError(CaseAccessError):
@@ -38,7 +41,7 @@ class Actor:
     @property
     def audit_actor(self) -> str:
         """How the audit log names this person."""
-        return f"staff:{self.staff_id}"
+        return staff_actor(self.staff_id)
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def open_case(db: Session, code: str, actor: Actor) -> OpenCase:
     grant = grant_for(db, case, actor.staff_id)
     if grant is None or is_conflicted(db, case, actor.staff_id):
         raise CaseForbiddenError("no grant")
-    if actor.role == "investigator" and grant.reason not in ASSIGNED_REASONS:
+    if actor.role == StaffRole.INVESTIGATOR and grant.reason not in ASSIGNED_REASONS:
         raise CaseForbiddenError("not assigned")
     try:
         dek = unlock_case_for_staff(db, case, actor.staff_id, actor.private_key)

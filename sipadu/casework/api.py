@@ -28,12 +28,12 @@ from sipadu.casework.detail import case_detail
 from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.casework.serialize import case_json, inbox_json
 from sipadu.db import db_session
+from sipadu.staff.roles import CASE_ROLES, ROLES
 from sipadu.web.auth import require_roles
 from sipadu.web.errors import api_error
 
 bp = Blueprint("casework_api", __name__, url_prefix="/staff/cases")
-CASE_ROLES = ("supervisor", "investigator")
-VIEW_ROLES = ("supervisor", "investigator", "admin", "auditor")
+VIEW_ROLES = ROLES
 describe()
 
 

@@ -17,14 +17,16 @@ from sipadu.cases.content import (
     read_report,
 )
 from sipadu.cases.deadlines import Deadline, DeadlineInputError, case_deadlines
+from sipadu.cases.kinds import ASSIGNED_REASONS
 from sipadu.cases.models import CaseConflict, CaseGrant
 from sipadu.cases.statuses import Status
 from sipadu.cases.workflow import allowed_targets, can_object
 from sipadu.casework.access import Actor, OpenCase
-from sipadu.casework.inbox import ASSIGNED_REASONS, inbox_policy
+from sipadu.casework.inbox import inbox_policy
 from sipadu.casework.service import objection_pending
 from sipadu.crypto.errors import DecryptionError
 from sipadu.staff.models import StaffAccount
+from sipadu.staff.roles import StaffRole
 
 # The exact submission time stays sealed: staff see the day of receipt.
 HIDDEN_REPORT_FIELDS = frozenset({"submitted_at"})
@@ -85,7 +87,7 @@ def _investigators(db: Session, opened: OpenCase) -> list[str]:
         db.scalars(
             select(StaffAccount.username)
             .where(
-                StaffAccount.role == "investigator",
+                StaffAccount.role == StaffRole.INVESTIGATOR,
                 StaffAccount.active.is_(True),
                 StaffAccount.id.not_in(conflicted),
             )
@@ -125,7 +127,7 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
     except DecryptionError:
         report = None
     messages = list_messages(db, opened.case, opened.dek, include_internal=True)
-    supervisor = actor.role == "supervisor"
+    supervisor = actor.role == StaffRole.SUPERVISOR
     pending = objection_pending(db, opened)
     # Archiving waits for the answer to a pending objection: the menu does not offer a step
     # the workflow would refuse.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sipadu.cases.models import CATEGORIES
+from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.statuses import Status
 from sipadu.casework.inbox import DUE_FILTERS, PER_PAGE, SORTS, InboxFilters
 

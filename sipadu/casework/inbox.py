@@ -36,12 +36,13 @@ from sipadu.cases.deadlines import (
     inbox_badge,
     next_due,
 )
+from sipadu.cases.kinds import ASSIGNED_REASONS
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
 from sipadu.cases.statuses import CLOSED, Status
+from sipadu.staff.roles import CASE_ROLES, StaffRole
 
 # Grant reasons that make an investigator a case's assignee.
-ASSIGNED_REASONS = ("assignment", "recovery")
-INBOX_ROLES = frozenset({"supervisor", "investigator"})
+INBOX_ROLES = frozenset(CASE_ROLES)
 SORTS = ("received_desc", "received_asc", "status")
 DUE_FILTERS = ("due", "overdue")
 PER_PAGE = 25
@@ -189,7 +190,7 @@ def _readable(staff_id: int, role: str) -> ColumnElement[bool]:
     grant = select(CaseGrant.case_id).where(
         CaseGrant.case_id == Case.id, CaseGrant.staff_id == staff_id
     )
-    if role == "investigator":
+    if role == StaffRole.INVESTIGATOR:
         grant = grant.where(CaseGrant.reason.in_(ASSIGNED_REASONS))
     conflicted = select(CaseConflict.case_id).where(
         CaseConflict.case_id == Case.id, CaseConflict.staff_id == staff_id
@@ -314,7 +315,7 @@ def _count(
             .select_from(CaseGrant)
             .where(CaseGrant.staff_id == staff_id, not_(conflicted.exists()))
         )
-        if role == "investigator" or filters.assigned_to_me:
+        if role == StaffRole.INVESTIGATOR or filters.assigned_to_me:
             matching = matching.where(CaseGrant.reason.in_(ASSIGNED_REASONS))
     capped = matching.limit(cap + 1).subquery()
     return int(db.scalar(select(func.count()).select_from(capped)) or 0)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sipadu.audit.service import DetailValue, record_event
 from sipadu.cases.content import MessageError, add_message, add_timeline_entry
+from sipadu.cases.kinds import ASSIGNED_REASONS, AuthorKind, GrantReason, TimelineKind
 from sipadu.cases.models import CaseConflict, CaseMessage, TimelineEntry
 from sipadu.cases.record_ids import public_record_id
 from sipadu.cases.service import grant_case, grant_for, is_conflicted, revoke_grant
@@ -29,11 +30,11 @@ from sipadu.cases.workflow import (
     check_transition,
 )
 from sipadu.casework.access import Actor, OpenCase
-from sipadu.casework.inbox import ASSIGNED_REASONS
 from sipadu.staff.models import StaffAccount
+from sipadu.staff.roles import CASE_ROLES, StaffRole
 
 DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN, Status.INVESTIGASI})
-CONFLICT_ROLES = ("supervisor", "investigator")
+CONFLICT_ROLES = CASE_ROLES
 
 
 class CaseworkError(Exception):
@@ -110,7 +111,7 @@ def post_message(
             opened.case,
             opened.dek,
             body,
-            author_kind="staff",
+            author_kind=AuthorKind.STAFF,
             staff_id=actor.staff_id,
             internal=internal,
             now=moment,
@@ -146,8 +147,8 @@ def objection_pending(db: Session, opened: OpenCase) -> bool:
             or 0
         )
 
-    objection = last("objection")
-    return objection > 0 and objection > last("objection_answer")
+    objection = last(TimelineKind.OBJECTION)
+    return objection > 0 and objection > last(TimelineKind.OBJECTION_ANSWER)
 
 
 def _timeline_text(transition: Transition) -> str | None:
@@ -177,17 +178,23 @@ def _apply(
     if transition.target in CLOSURES:
         case.closed_on = day
     if transition.target is Status.SELESAI:
-        case.outcome = transition.outcome.value if transition.outcome else None
+        case.outcome = transition.outcome
     if transition.is_reopen:
         case.outcome = None
     if transition.target is Status.DIARSIPKAN:
         case.archived_on = day
         case.retention_until = day + timedelta(days=retention_days(db))
-    case.status = transition.target.value
+    case.status = transition.target
     case.last_feedback_on = day  # the reporter sees every status change on the timeline
     case.updated_at = moment
     add_timeline_entry(
-        db, case, opened.dek, kind="status", status=case.status, text=timeline_text, now=moment
+        db,
+        case,
+        opened.dek,
+        kind=TimelineKind.STATUS,
+        status=case.status,
+        text=timeline_text,
+        now=moment,
     )
     detail: dict[str, DetailValue] = {
         "from": transition.source.value,
@@ -252,7 +259,12 @@ def answer_objection(
     )
     moment = _now(now)
     add_timeline_entry(
-        db, opened.case, opened.dek, kind="objection_answer", text=answer.strip(), now=moment
+        db,
+        opened.case,
+        opened.dek,
+        kind=TimelineKind.OBJECTION_ANSWER,
+        text=answer.strip(),
+        now=moment,
     )
     opened.case.last_feedback_on = moment.date()
     opened.case.updated_at = moment
@@ -283,7 +295,7 @@ def _account(db: Session, username: str, roles: tuple[str, ...]) -> StaffAccount
 
 
 def _require_supervisor(actor: Actor) -> None:
-    if actor.role != "supervisor":
+    if actor.role != StaffRole.SUPERVISOR:
         raise NotSupervisorError(lazy_gettext("Only a supervisor may do this."))
 
 
@@ -298,7 +310,7 @@ def assign(
 ) -> StaffAccount:
     """Give an investigator the case: the DEK re-wrapped for their public key."""
     _require_supervisor(actor)
-    target = _account(db, username, ("investigator",))
+    target = _account(db, username, (StaffRole.INVESTIGATOR,))
     if target is None:
         raise AssignmentError(lazy_gettext("No active investigator has that username."))
     if is_conflicted(db, opened.case, target.id):
@@ -308,7 +320,13 @@ def assign(
             )
         )
     grant_case(
-        db, opened.case, opened.dek, target, reason="assignment", granted_by=actor.staff_id, now=now
+        db,
+        opened.case,
+        opened.dek,
+        target,
+        reason=GrantReason.ASSIGNMENT,
+        granted_by=actor.staff_id,
+        now=now,
     )
     _audit(
         db,
@@ -316,7 +334,7 @@ def assign(
         "grant:created",
         actor,
         opened,
-        {"grantee": target.id, "reason": "assignment"},
+        {"grantee": target.id, "reason": GrantReason.ASSIGNMENT},
     )
     return target
 

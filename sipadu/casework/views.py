@@ -13,7 +13,7 @@ from sipadu.app_context import current_audit_key
 from sipadu.audit.recorder import audit
 from sipadu.cases.attachments import AttachmentNotFoundError
 from sipadu.cases.deadlines import STATE_LABELS
-from sipadu.cases.models import CATEGORIES
+from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.statuses import DESTINATION_LABELS, OUTCOME_LABELS, STATUS_TEXTS, Status
 from sipadu.cases.workflow import WorkflowError
 from sipadu.casework import forms, service
@@ -22,14 +22,14 @@ from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.detail import case_detail
 from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.db import db_session
+from sipadu.staff.roles import CASE_ROLES, ROLES
 from sipadu.web.auth import require_roles
 from sipadu.web.errors import render_error
 from sipadu.web.nav import add_staff_nav
 
 bp = Blueprint("casework", __name__, url_prefix="/petugas/kasus")
-CASE_ROLES = ("supervisor", "investigator")
 # Admins and auditors reach the case page only to be refused there, with an audit event.
-VIEW_ROLES = ("supervisor", "investigator", "admin", "auditor")
+VIEW_ROLES = ROLES
 add_staff_nav("casework.inbox", lazy_gettext("Cases"), CASE_ROLES, order=10)
 
 Action = Callable[[OpenCase, Actor], Any]

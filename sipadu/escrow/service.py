@@ -8,7 +8,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
+from sipadu.cases.kinds import GrantReason
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.cases.service import CaseAccessError, case_by_code, grant_case, is_conflicted
 from sipadu.cases.statuses import CLOSED
@@ -22,6 +24,7 @@ from sipadu.crypto.escrow import (
 )
 from sipadu.keyring import ESCROW_PUBLIC_FILE
 from sipadu.staff.models import StaffAccount
+from sipadu.staff.roles import CASE_ROLES, StaffRole
 
 
 class EscrowError(Exception):
@@ -63,11 +66,11 @@ def escrow_recipient(db: Session, username: str) -> StaffAccount:
     staff = db.scalar(select(StaffAccount).where(StaffAccount.username == username))
     if staff is None or not staff.active:
         raise EscrowError(f"no active staff account named {username}")
-    if staff.role not in ("supervisor", "investigator"):
+    if staff.role not in CASE_ROLES:
         raise EscrowError("only supervisors and investigators can be given a case")
     if not staff.has_keys:
         raise EscrowError(f"{username} has not completed the setup link yet")
-    if staff.role == "supervisor" and staff.activation_approved_at is None:
+    if staff.role == StaffRole.SUPERVISOR and staff.activation_approved_at is None:
         # Four eyes: an unapproved supervisor holds no case, recovered ones included.
         raise EscrowError(
             f"{username} is not approved yet (sipadu escrow approve, or "
@@ -98,16 +101,16 @@ def grant_with_escrow(
     except DecryptionError:
         raise EscrowError("this escrow key does not open the case (another instance?)") from None
     try:
-        grant = grant_case(db, case, dek, staff, reason="recovery", granted_by=None)
+        grant = grant_case(db, case, dek, staff, reason=GrantReason.RECOVERY, granted_by=None)
     except CaseAccessError as error:
         raise EscrowError(str(error)) from None
     record_event(
         db,
         audit_key,
         "grant:created",
-        actor="cli",
+        actor=Actor.CLI,
         case_code=case.code,
-        detail={"staff_id": staff.id, "reason": "recovery"},
+        detail={"staff_id": staff.id, "reason": GrantReason.RECOVERY},
     )
     return grant
 

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sipadu.coltypes import UtcDateTime, enum_column
 from sipadu.db import Base
 
-KINDS = ("new_case", "reporter_reply", "new_supervisor")
+
+class NotificationKind(StrEnum):
+    """What kind of thing happened (the digest says how many of each, nothing else)."""
+
+    NEW_CASE = "new_case"
+    REPORTER_REPLY = "reporter_reply"
+    NEW_SUPERVISOR = "new_supervisor"
+
+
+KINDS: tuple[NotificationKind, ...] = tuple(NotificationKind)
 # Caused by a reporter: held until their UTC day is over (docs/deployment.md, "Notifications").
-REPORTER_KINDS = frozenset({"new_case", "reporter_reply"})
+REPORTER_KINDS = frozenset({NotificationKind.NEW_CASE, NotificationKind.REPORTER_REPLY})
 
 
 class PendingNotification(Base):
@@ -23,8 +34,8 @@ class PendingNotification(Base):
     staff_id: Mapped[int] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "kind", 16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class NotificationLog(Base):
@@ -35,4 +46,4 @@ class NotificationLog(Base):
     staff_id: Mapped[int] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="CASCADE"), primary_key=True
     )
-    last_sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_sent_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -27,18 +27,28 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseGrant
-from sipadu.notify.models import REPORTER_KINDS, NotificationLog, PendingNotification
+from sipadu.notify.models import (
+    REPORTER_KINDS,
+    NotificationKind,
+    NotificationLog,
+    PendingNotification,
+)
 from sipadu.staff.models import StaffAccount
+from sipadu.staff.roles import CASE_ROLES, StaffRole
 
 log = logging.getLogger("sipadu.notify")
 DIGEST_INTERVAL = timedelta(minutes=15)
 SUBJECT = "SIPADU: ada pembaruan / there are updates"
 LINES = {
-    "new_case": ("Ada laporan baru: {n}.", "New reports: {n}."),
-    "reporter_reply": ("Ada balasan pelapor: {n}.", "Replies from reporters: {n}."),
-    "new_supervisor": ("Supervisor baru disetujui: {n}.", "Supervisors approved: {n}."),
+    NotificationKind.NEW_CASE: ("Ada laporan baru: {n}.", "New reports: {n}."),
+    NotificationKind.REPORTER_REPLY: ("Ada balasan pelapor: {n}.", "Replies from reporters: {n}."),
+    NotificationKind.NEW_SUPERVISOR: (
+        "Supervisor baru disetujui: {n}.",
+        "Supervisors approved: {n}.",
+    ),
 }
 FOOTER = (
     "Silakan masuk ke SIPADU untuk melihatnya. / Please sign in to SIPADU to read them.\n"
@@ -99,13 +109,15 @@ def _grant_holders(db: Session, case: Case, roles: tuple[str, ...]) -> set[int]:
 
 def notify_new_case(db: Session, case: Case, now: datetime | None = None) -> int:
     """Queue "ada laporan baru" for the active supervisors holding a grant on ``case``."""
-    return _queue(db, _grant_holders(db, case, ("supervisor",)), "new_case", now)
+    return _queue(
+        db, _grant_holders(db, case, (StaffRole.SUPERVISOR,)), NotificationKind.NEW_CASE, now
+    )
 
 
 def notify_reporter_reply(db: Session, case: Case, now: datetime | None = None) -> int:
     """Queue "ada balasan pelapor" for the active supervisors and investigators on ``case``."""
-    holders = _grant_holders(db, case, ("supervisor", "investigator"))
-    return _queue(db, holders, "reporter_reply", now)
+    holders = _grant_holders(db, case, CASE_ROLES)
+    return _queue(db, holders, NotificationKind.REPORTER_REPLY, now)
 
 
 def notify_supervisor_approved(db: Session, now: datetime | None = None) -> int:
@@ -114,11 +126,11 @@ def notify_supervisor_approved(db: Session, now: datetime | None = None) -> int:
     supervisors = set(
         db.scalars(
             select(StaffAccount.id).where(
-                StaffAccount.role == "supervisor", StaffAccount.active.is_(True)
+                StaffAccount.role == StaffRole.SUPERVISOR, StaffAccount.active.is_(True)
             )
         )
     )
-    return _queue(db, supervisors, "new_supervisor", now)
+    return _queue(db, supervisors, NotificationKind.NEW_SUPERVISOR, now)
 
 
 def digest_body(counts: Counter[str]) -> str:
@@ -207,7 +219,7 @@ def _record_sent(db: Session, digest: _Digest, audit_key: bytes) -> None:
         db,
         audit_key,
         "notification:sent",
-        actor="system",
+        actor=Actor.SYSTEM,
         detail={"target": digest.staff_id, "events": sum(digest.counts.values())},
     )
     db.commit()

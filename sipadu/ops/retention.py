@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import (
     Attachment,
@@ -126,7 +127,7 @@ def extend_retention(
         db,
         audit_key,
         "case:retention_extended",
-        actor=f"staff:{staff_id}",
+        actor=staff_actor(staff_id),
         case_code=case.code,
         detail={"until": until.isoformat()},
     )
@@ -142,7 +143,7 @@ def read_retention_reason(case: Case, dek: bytes) -> str | None:
     )
 
 
-def purge_case(db: Session, case: Case, *, audit_key: bytes, actor: str = "cli") -> list[str]:
+def purge_case(db: Session, case: Case, *, audit_key: bytes, actor: str = Actor.CLI) -> list[str]:
     """Delete the case and everything hanging off it, record ``case:purged`` and commit.
 
     Returns the blob ids to shred once the commit is durable."""

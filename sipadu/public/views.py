@@ -6,16 +6,6 @@ from flask import Blueprint, render_template
 
 bp = Blueprint("public", __name__)
 
-CATEGORIES = (
-    "penyalahgunaan_wewenang",
-    "pelanggaran_administratif",
-    "kkn",
-    "pelanggaran_disiplin",
-    "gratifikasi",
-    "pungli",
-    "lainnya",
-)
-
 
 @bp.get("/")
 def landing() -> str:

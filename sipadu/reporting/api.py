@@ -24,6 +24,7 @@ from sipadu.api.json_body import (
 from sipadu.app_context import current_settings
 from sipadu.cases.attachments import AttachmentView
 from sipadu.cases.content import MAX_MESSAGE_CHARS
+from sipadu.cases.kinds import AuthorKind
 from sipadu.cases.reporter_access import CaseKeyThrottledError, OpenedCase, open_case_with_key
 from sipadu.cases.service import ServiceNotReadyError
 from sipadu.crypto.errors import CaseKeyError
@@ -244,7 +245,7 @@ def _attachment_json(a: AttachmentView) -> dict[str, Any]:
         "filename": a.filename,
         "content_type": a.content_type,
         "size": a.size,
-        "from": "reporter" if a.uploaded_by == "reporter" else "inspektorat",
+        "from": "reporter" if a.uploaded_by == AuthorKind.REPORTER else "inspektorat",
         "verified": True,
     }
 

@@ -27,6 +27,7 @@ from sipadu.reporting.files import RefusedFile, sort_uploads
 from sipadu.reporting.forms import IDENTITY_FIELDS
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
 from sipadu.reporting.views import already_sent_form, new_form_id, remember_sent_form
+from sipadu.sessions.models import SessionKind
 from sipadu.sessions.service import end_session, start_session
 from sipadu.sessions.web import (
     ReporterPrincipal,
@@ -117,7 +118,7 @@ def login() -> ResponseReturnValue:
     if old:
         end_session(db, old)
     token = start_session(
-        db, kind="reporter", payload=reporter_payload(opened.case.code, opened.dek)
+        db, kind=SessionKind.REPORTER, payload=reporter_payload(opened.case.code, opened.dek)
     )
     db.commit()
     response = cast(FlaskResponse, redirect(url_for("followup.case_page"), code=303))

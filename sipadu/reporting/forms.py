@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 
-from sipadu.cases.models import CATEGORIES
+from sipadu.cases.kinds import CATEGORIES
 
 CATEGORY_LABELS: Mapping[str, Any] = {
     "penyalahgunaan_wewenang": lazy_gettext("Abuse of office or authority"),

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.cases.attachments import (
     AttachmentView,
@@ -28,6 +29,7 @@ from sipadu.cases.content import (
     list_timeline,
     seal_identity,
 )
+from sipadu.cases.kinds import AuthorKind, TimelineKind
 from sipadu.cases.models import Case
 from sipadu.cases.service import (
     CaseCodeTakenError,
@@ -38,13 +40,12 @@ from sipadu.cases.service import (
     prepare_case_key,
     submission_recipients,
 )
-from sipadu.cases.statuses import STATUS_TEXTS, Status, StatusText
+from sipadu.cases.statuses import STATUS_TEXTS, Role, Status, StatusText
 from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
 from sipadu.storage.uploads import EncryptedUpload
 
-REPORTER = "reporter"
 CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically never one)
 # Western Indonesian Time, the reporters' clock (UTC+7 all year, no daylight saving; a fixed
 # offset needs no time zone database on the server).
@@ -106,7 +107,7 @@ def _store_files(
     files = []
     for upload in uploads:
         store_attachment(
-            db, case, dek, upload, uploaded_by=REPORTER, cleaning=upload.cleaning_report
+            db, case, dek, upload, uploaded_by=AuthorKind.REPORTER, cleaning=upload.cleaning_report
         )
         files.append(StoredFile(safe_filename(upload.filename), upload.describe_cleaning()))
     return files
@@ -154,7 +155,9 @@ def submit_report(
     created = _create_with_prepared_key(db, report, identity, settings, audit_key, escrow_public)
     files = _store_files(db, created.case, created.dek, uploads)
     for _ in files:
-        record_event(db, audit_key, "attachment:added", actor=REPORTER, case_code=created.case.code)
+        record_event(
+            db, audit_key, "attachment:added", actor=Actor.REPORTER, case_code=created.case.code
+        )
     notify_new_case(db, created.case)
     return Submission(created, files)
 
@@ -177,7 +180,7 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
     """The reporter's view of the case: no internal notes, no staff ids or names."""
     messages = [
         ReporterMessage(
-            m.verified and m.author_kind == REPORTER,
+            m.verified and m.author_kind == AuthorKind.REPORTER,
             m.body,
             day_in_wib(m.sent_at) if m.verified else m.created_on,
             m.verified,
@@ -204,20 +207,22 @@ def send_reply(db: Session, case: Case, dek: bytes, body: str, audit_key: bytes)
     """Store the reporter's message; a reply to "more information needed" resumes the
     assessment (perlu_dilengkapi → verifikasi). Returns True when the status changed."""
     moment = datetime.now(UTC)
-    add_message(db, case, dek, body, author_kind=REPORTER, now=moment)
-    record_event(db, audit_key, "message:sent", actor=REPORTER, case_code=case.code)
+    add_message(db, case, dek, body, author_kind=AuthorKind.REPORTER, now=moment)
+    record_event(db, audit_key, "message:sent", actor=Actor.REPORTER, case_code=case.code)
     notify_reporter_reply(db, case)
     _touch(case, moment)
     if case.status != Status.PERLU_DILENGKAPI:
         return False
-    change = check_transition(case.status, Status.VERIFIKASI, REPORTER)
-    case.status = change.target.value
-    add_timeline_entry(db, case, dek, kind="status", status=change.target.value, now=moment)
+    change = check_transition(case.status, Status.VERIFIKASI, Role.REPORTER)
+    case.status = change.target
+    add_timeline_entry(
+        db, case, dek, kind=TimelineKind.STATUS, status=change.target.value, now=moment
+    )
     record_event(
         db,
         audit_key,
         "case:status_changed",
-        actor=REPORTER,
+        actor=Actor.REPORTER,
         case_code=case.code,
         detail={"from": change.source.value, "to": change.target.value},
     )
@@ -230,10 +235,10 @@ def add_evidence(
     """Attach more files (already accepted) to the case."""
     files = _store_files(db, case, dek, uploads)
     for _ in files:
-        record_event(db, audit_key, "attachment:added", actor=REPORTER, case_code=case.code)
+        record_event(db, audit_key, "attachment:added", actor=Actor.REPORTER, case_code=case.code)
     if files:
         moment = datetime.now(UTC)
-        add_timeline_entry(db, case, dek, kind="evidence_added", now=moment)
+        add_timeline_entry(db, case, dek, kind=TimelineKind.EVIDENCE_ADDED, now=moment)
         _touch(case, moment)
     return files
 
@@ -243,7 +248,7 @@ def disclose_identity(
 ) -> None:
     """Seal the reporter's identity into the case (replacing an earlier one)."""
     seal_identity(db, case, dek, identity)
-    record_event(db, audit_key, "identity:disclosed", actor=REPORTER, case_code=case.code)
+    record_event(db, audit_key, "identity:disclosed", actor=Actor.REPORTER, case_code=case.code)
     _touch(case, datetime.now(UTC))
 
 
@@ -254,6 +259,6 @@ def object_to_closure(
     checked = check_objection(case.status, case.objection_used, text)
     moment = datetime.now(UTC)
     case.objection_used = True
-    add_timeline_entry(db, case, dek, kind="objection", text=checked, now=moment)
-    record_event(db, audit_key, "case:objected", actor=REPORTER, case_code=case.code)
+    add_timeline_entry(db, case, dek, kind=TimelineKind.OBJECTION, text=checked, now=moment)
+    record_event(db, audit_key, "case:objected", actor=Actor.REPORTER, case_code=case.code)
     _touch(case, moment)

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 
-from sipadu.cases.models import CATEGORIES
+from sipadu.cases.kinds import CATEGORIES
 from sipadu.reporting.forms import IDENTITY_FIELDS, MAX_SHORT_CHARS, REPORT_TEXT_FIELDS
 
 _AMOUNT = re.compile(r"^(?:Rp\.?\s*)?\d{1,3}(?:\.?\d{3})*(?:,\d{1,2})?$", re.IGNORECASE)

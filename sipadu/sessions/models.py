@@ -4,13 +4,30 @@ only the client's token carries. The row keeps a hash of the session id, never t
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sipadu.coltypes import UtcDateTime, enum_column
 from sipadu.db import Base
 
-KINDS = ("staff", "reporter")
+
+class SessionKind(StrEnum):
+    """Whose login a session is."""
+
+    STAFF = "staff"
+    REPORTER = "reporter"
+
+
+class Channel(StrEnum):
+    """How the session token travels: API sessions never see a cookie."""
+
+    WEB = "web"  # a cookie
+    API = "api"  # a bearer token
+
+
+KINDS: tuple[SessionKind, ...] = tuple(SessionKind)
 
 
 class AuthSession(Base):
@@ -19,7 +36,7 @@ class AuthSession(Base):
     __tablename__ = "auth_sessions"
 
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind, "kind", 16))
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
     )
@@ -27,10 +44,11 @@ class AuthSession(Base):
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
     payload: Mapped[bytes] = mapped_column(LargeBinary)
-    # "web" (cookie) or "api" (bearer token): API sessions never see a cookie.
-    channel: Mapped[str] = mapped_column(String(8), default="web")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    channel: Mapped[Channel] = mapped_column(
+        enum_column(Channel, "channel", 8), default=Channel.WEB
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     # Monotonic within a session, so a staff page can tell it was re-authenticated.
     generation: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,10 +21,16 @@ from sipadu.crypto.sessions import (
     seal_session_payload,
     session_from_token,
 )
-from sipadu.sessions.models import AuthSession
+from sipadu.sessions.models import AuthSession, Channel, SessionKind
 
-IDLE_TIMEOUT = {"staff": timedelta(minutes=30), "reporter": timedelta(minutes=15)}
-ABSOLUTE_LIFETIME = {"staff": timedelta(hours=12), "reporter": timedelta(hours=2)}
+IDLE_TIMEOUT = {
+    SessionKind.STAFF: timedelta(minutes=30),
+    SessionKind.REPORTER: timedelta(minutes=15),
+}
+ABSOLUTE_LIFETIME = {
+    SessionKind.STAFF: timedelta(hours=12),
+    SessionKind.REPORTER: timedelta(hours=2),
+}
 # Writing last_seen_at on every request would turn reads into writes; a minute is precise
 # enough for a 15- or 30-minute idle timeout.
 _TOUCH_INTERVAL = timedelta(seconds=60)
@@ -73,10 +79,10 @@ def round_down(moment: datetime, step: timedelta) -> datetime:
     return epoch + ((moment - epoch) // step) * step
 
 
-def _clocks(kind: str, moment: datetime) -> tuple[datetime, datetime, datetime]:
+def _clocks(kind: SessionKind, moment: datetime) -> tuple[datetime, datetime, datetime]:
     """``(created_at, last_seen_at, expires_at)`` for a new session of ``kind``."""
     expires = moment + ABSOLUTE_LIFETIME[kind]
-    if kind != "reporter":
+    if kind != SessionKind.REPORTER:
         return moment, moment, expires
     day = _aware(moment).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return day, round_down(moment, REPORTER_SEEN_STEP), round_down(expires, REPORTER_EXPIRY_STEP)
@@ -89,15 +95,17 @@ def start_session(
     payload: bytes,
     staff_id: int | None = None,
     case_id: int | None = None,
-    channel: str = "web",
+    channel: str = Channel.WEB,
     now: datetime | None = None,
 ) -> str:
     """Create a session row and return the token for the cookie or bearer header."""
     if kind not in IDLE_TIMEOUT:
         raise ValueError(f"unknown session kind {kind!r}")
-    if (kind == "staff") == (staff_id is None) or (kind == "staff" and case_id is not None):
+    if (kind == SessionKind.STAFF) == (staff_id is None) or (
+        kind == SessionKind.STAFF and case_id is not None
+    ):
         raise ValueError("a staff session needs staff_id and names no case")
-    created, seen, expires = _clocks(kind, _now(now))
+    created, seen, expires = _clocks(SessionKind(kind), _now(now))
     token = new_session_token()
     db.add(
         AuthSession(
@@ -152,7 +160,7 @@ def resume_session(
 
 
 def _touch(row: AuthSession, moment: datetime) -> None:
-    if row.kind == "reporter":
+    if row.kind == SessionKind.REPORTER:
         seen = round_down(moment, REPORTER_SEEN_STEP)
         if seen > _aware(row.last_seen_at):
             row.last_seen_at = seen
@@ -185,8 +193,8 @@ def purge_expired_sessions(db: Session, now: datetime | None = None) -> int:
     stmt = delete(AuthSession).where(
         (AuthSession.expires_at <= moment)
         | (
-            (AuthSession.kind == "reporter")
-            & (AuthSession.last_seen_at <= moment - IDLE_TIMEOUT["reporter"])
+            (AuthSession.kind == SessionKind.REPORTER)
+            & (AuthSession.last_seen_at <= moment - IDLE_TIMEOUT[SessionKind.REPORTER])
         )
         | (AuthSession.last_seen_at <= moment - max(IDLE_TIMEOUT.values()))
     )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sipadu.app_context import current_settings
 from sipadu.cases.models import Case
 from sipadu.db import db_session
+from sipadu.sessions.models import Channel, SessionKind
 from sipadu.sessions.service import (
     OpenSession,
     SessionError,
@@ -95,7 +96,7 @@ def resume_staff(token: str, channel: str) -> StaffPrincipal | None:
     """The staff principal for a token, or None (the session is gone, expired or forged)."""
     db = db_session()
     try:
-        opened = resume_session(db, token, kind="staff", channel=channel)
+        opened = resume_session(db, token, kind=SessionKind.STAFF, channel=channel)
         principal = _staff_principal(db, opened)
         if principal is None:
             end_session(db, token)
@@ -123,7 +124,7 @@ def resume_reporter(token: str) -> ReporterPrincipal | None:
     """The reporter principal for a cookie token, or None (also when the case is gone)."""
     db = db_session()
     try:
-        opened = resume_session(db, token, kind="reporter", channel="web")
+        opened = resume_session(db, token, kind=SessionKind.REPORTER, channel=Channel.WEB)
     except SessionError:
         db.commit()
         return None
@@ -153,11 +154,11 @@ def load_staff_principal() -> StaffPrincipal | None:
     """
     if request.path.startswith("/api/"):
         token = bearer_token()
-        return resume_staff(token, channel="api") if token else None
+        return resume_staff(token, channel=Channel.API) if token else None
     token = request.cookies.get(cookie_name("staff"))
     if not token:
         return None
-    principal = resume_staff(token, channel="web")
+    principal = resume_staff(token, channel=Channel.WEB)
     if principal is None:
         _mark_stale("staff")
     return principal

@@ -20,6 +20,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from sipadu.admin.models import SetupToken
+from sipadu.audit.actors import staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import CaseGrant
 from sipadu.crypto import staff as staff_crypto
@@ -188,6 +189,6 @@ def complete_setup(
     account.wrapped_private_key = material.wrapped_private_key
     account.totp_secret = totp.new_totp_secret()
     account.password_changed_at = moment
-    record_event(db, audit_key, "staff:setup_completed", actor=f"staff:{account.id}")
+    record_event(db, audit_key, "staff:setup_completed", actor=staff_actor(account.id))
     db.flush()
     return account

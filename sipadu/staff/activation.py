@@ -21,13 +21,16 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
+from sipadu.cases.kinds import GrantReason
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
 from sipadu.cases.statuses import CLOSED
 from sipadu.crypto import grants
 from sipadu.crypto.errors import DecryptionError
 from sipadu.notify.service import notify_supervisor_approved
 from sipadu.staff.models import StaffAccount, case_reader_clause
+from sipadu.staff.roles import StaffRole
 
 
 class ActivationError(Exception):
@@ -71,7 +74,7 @@ def is_approved_supervisor(account: StaffAccount | None) -> bool:
     """An active supervisor with a key pair whose activation was approved."""
     return (
         account is not None
-        and account.role == "supervisor"
+        and account.role == StaffRole.SUPERVISOR
         and account.active
         and account.has_keys
         and account.activation_approved_at is not None
@@ -82,7 +85,7 @@ def is_awaiting_approval(account: StaffAccount | None) -> bool:
     """A supervisor who completed setup and TOTP enrolment but is not approved yet."""
     return (
         account is not None
-        and account.role == "supervisor"
+        and account.role == StaffRole.SUPERVISOR
         and account.active
         and account.has_keys
         and account.totp_confirmed
@@ -95,7 +98,7 @@ def awaiting_approval(db: Session) -> list[StaffAccount]:
     rows = db.scalars(
         select(StaffAccount)
         .where(
-            StaffAccount.role == "supervisor",
+            StaffAccount.role == StaffRole.SUPERVISOR,
             StaffAccount.active.is_(True),
             StaffAccount.activation_approved_at.is_(None),
         )
@@ -156,7 +159,7 @@ def approve_activation(
     target = db.get(StaffAccount, target_id)
     if target is None or not is_awaiting_approval(target):
         raise NotAwaitingApprovalError(target_id)
-    _approve(db, target, f"staff:{approver_id}", audit_key, now)
+    _approve(db, target, staff_actor(approver_id), audit_key, now)
     return target
 
 
@@ -172,7 +175,7 @@ def approve_first_supervisor(
     target = db.scalar(select(StaffAccount).where(StaffAccount.username == username))
     if target is None or not is_awaiting_approval(target):
         raise NotAwaitingApprovalError(username)
-    _approve(db, target, "cli", audit_key, now, by_escrow=True)
+    _approve(db, target, Actor.CLI, audit_key, now, by_escrow=True)
     return target
 
 
@@ -224,7 +227,7 @@ def share_open_cases(
             CaseGrant(
                 case_id=case.id,
                 staff_id=target_id,
-                reason="supervisor",
+                reason=GrantReason.SUPERVISOR,
                 wrapped_dek=wrapped,
                 granted_by=sharer_id,
                 created_at=moment,
@@ -235,7 +238,7 @@ def share_open_cases(
         db,
         audit_key,
         "grant:shared",
-        actor=f"staff:{sharer_id}",
+        actor=staff_actor(sharer_id),
         detail={"target": target_id, "cases": shared},
     )
     db.flush()

@@ -15,6 +15,7 @@ from sipadu.api.json_body import (
 from sipadu.api.openapi import error_responses, register
 from sipadu.app_context import current_settings
 from sipadu.db import db_session
+from sipadu.sessions.models import Channel, SessionKind
 from sipadu.sessions.service import end_session, start_session
 from sipadu.sessions.web import bearer_token
 from sipadu.staff import login, service
@@ -49,7 +50,7 @@ def create_session() -> ResponseReturnValue:
             _field(body, "totp"),
             params=settings.argon2,
             audit_key=settings.keyring.audit_hmac_key,
-            channel="api",
+            channel=Channel.API,
         )
     except (service.LoginFailedError, service.EnrolmentRequiredError, service.LoginThrottledError):
         # Throttled, unenrolled and wrong all answer alike: only real accounts can be
@@ -60,7 +61,11 @@ def create_session() -> ResponseReturnValue:
             401, gettext("The username, password or code is not correct."), "invalid_credentials"
         )
     token = start_session(
-        db, kind="staff", payload=result.private_key, staff_id=result.account.id, channel="api"
+        db,
+        kind=SessionKind.STAFF,
+        payload=result.private_key,
+        staff_id=result.account.id,
+        channel=Channel.API,
     )
     db.commit()
     return jsonify({"token": token}), 201

@@ -17,10 +17,11 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from sipadu.app_context import current_settings
+from sipadu.audit.actors import Actor
 from sipadu.db import db_session
 from sipadu.settings import Settings
 from sipadu.staff import accounts, service, totp
-from sipadu.staff.models import ROLES, StaffAccount
+from sipadu.staff.models import ROLES, StaffAccount, StaffRole
 from sipadu.staff.passwords import WeakPasswordError
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 
@@ -41,7 +42,9 @@ def _fail(message: str) -> None:
 
 def _admin_exists() -> bool:
     db = db_session()
-    found = db.scalar(select(StaffAccount.id).where(StaffAccount.role == "admin")) is not None
+    found = (
+        db.scalar(select(StaffAccount.id).where(StaffAccount.role == StaffRole.ADMIN)) is not None
+    )
     db.rollback()
     return found
 
@@ -102,7 +105,7 @@ def _create_with_link(username: str, role: str, email: str | None, as_json: bool
     db = db_session()
     try:
         link = accounts.create_pending_account(
-            db, username, role, audit_key=audit_key, actor="cli", email=email
+            db, username, role, audit_key=audit_key, actor=Actor.CLI, email=email
         )
     except service.StaffServiceError as error:
         db.rollback()
@@ -145,7 +148,7 @@ def _create_with_password(
             password,
             params=settings.argon2,
             audit_key=audit_key,
-            actor="cli",
+            actor=Actor.CLI,
             email=email,
         )
     except WeakPasswordError as error:

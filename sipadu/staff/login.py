@@ -20,9 +20,11 @@ from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import Actor, staff_actor
 from sipadu.crypto import staff as staff_crypto
 from sipadu.crypto.errors import WrongPasswordError
 from sipadu.crypto.params import Argon2Params
+from sipadu.sessions.models import Channel
 from sipadu.staff import throttle, totp
 from sipadu.staff.models import StaffAccount
 from sipadu.staff.passwords import MAX_LENGTH
@@ -79,10 +81,6 @@ class _Attempt:
     enrolling: bool
 
 
-def _actor(staff_id: int) -> str:
-    return f"staff:{staff_id}"
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -95,7 +93,7 @@ def authenticate(
     *,
     params: Argon2Params,
     audit_key: bytes,
-    channel: str = "web",
+    channel: str = Channel.WEB,
 ) -> LoginResult:
     """Log in with password and TOTP; raises ``LoginFailedError``, ``LoginThrottledError``
     or (right password, TOTP not yet enrolled) ``EnrolmentRequiredError``.
@@ -126,7 +124,9 @@ def confirm_enrolment(
         raise LoginFailedError()
     snapshot = _Snapshot.of(account)
     end_reads(db)
-    return _sign_in(db, snapshot, _Attempt(password, totp_code, params, audit_key, "web", True))
+    return _sign_in(
+        db, snapshot, _Attempt(password, totp_code, params, audit_key, Channel.WEB, True)
+    )
 
 
 def _sign_in(db: Session, snapshot: _Snapshot | None, attempt: _Attempt) -> LoginResult:
@@ -188,17 +188,17 @@ def _password_work(snapshot: _Snapshot | None, attempt: _Attempt) -> tuple[bytes
 def _refuse(db: Session, snapshot: _Snapshot | None, why: str, key: bytes) -> NoReturn:
     if snapshot is None:
         # Never the typed name: it may be a password typed into the wrong field.
-        audit_staff(db, key, "staff:login_failed", "system", "failure", reason="unknown")
+        audit_staff(db, key, "staff:login_failed", Actor.SYSTEM, "failure", reason="unknown")
         raise LoginFailedError()
     if why == "throttled":
         # The views answer a throttled login like a failed one, and it cost the same work:
         # neither tells that this username exists.
-        audit_staff(db, key, "staff:login_throttled", _actor(snapshot.id), "denied")
+        audit_staff(db, key, "staff:login_throttled", staff_actor(snapshot.id), "denied")
         wait = throttle.is_throttled(
             snapshot.failed_logins, _aware(snapshot.last_failed_login_at), _now()
         )
         raise LoginThrottledError(throttle.retry_after_seconds(wait) if wait else 1)
-    audit_staff(db, key, "staff:login_failed", _actor(snapshot.id), "failure", reason=why)
+    audit_staff(db, key, "staff:login_failed", staff_actor(snapshot.id), "failure", reason=why)
     raise LoginFailedError()
 
 
@@ -217,7 +217,7 @@ def _register_failure(db: Session, staff_id: int, key: bytes, reason: str) -> No
     if account is not None:
         account.failed_logins += 1
         account.last_failed_login_at = _now()
-    audit_staff(db, key, "staff:login_failed", _actor(staff_id), "failure", reason=reason)
+    audit_staff(db, key, "staff:login_failed", staff_actor(staff_id), "failure", reason=reason)
     db.flush()
 
 
@@ -261,9 +261,11 @@ def _record_login(
         setattr(account, name, value)
     if attempt.enrolling:
         account.totp_confirmed = True
-        audit_staff(db, attempt.audit_key, "staff:totp_enrolled", _actor(account.id))
+        audit_staff(db, attempt.audit_key, "staff:totp_enrolled", staff_actor(account.id))
     account.failed_logins = 0
     account.last_failed_login_at = None
-    audit_staff(db, attempt.audit_key, "staff:login", _actor(account.id), channel=attempt.channel)
+    audit_staff(
+        db, attempt.audit_key, "staff:login", staff_actor(account.id), channel=attempt.channel
+    )
     db.flush()
     return LoginResult(account, private)

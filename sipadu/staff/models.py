@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ColumnElement, DateTime, Integer, LargeBinary, String, and_
+from sqlalchemy import Boolean, ColumnElement, Integer, LargeBinary, String, and_
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sipadu.coltypes import UtcDateTime, enum_column
 from sipadu.db import Base
+from sipadu.staff.roles import ROLES, StaffRole
 
-ROLES = ("admin", "supervisor", "investigator", "auditor")
+__all__ = ["ROLES", "StaffAccount", "StaffRole", "case_reader_clause"]
 
 
 class StaffAccount(Base):
@@ -19,7 +21,7 @@ class StaffAccount(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16), index=True)
+    role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole, "role", 16), index=True)
     # Optional: where content-free notifications go (added in 0003_staff_admin).
     email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -33,14 +35,14 @@ class StaffAccount(Base):
     # Highest TOTP time step accepted so far: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Set by an admin reset: grants made for the previous key pair no longer open.
-    keys_reset_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    keys_reset_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # When another supervisor approved this key pair (added in 0006_account_setup). Only an
     # approved supervisor is given new cases (four eyes: sipadu/staff/activation.py).
-    activation_approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    activation_approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @property
     def has_keys(self) -> bool:
@@ -53,7 +55,7 @@ def case_reader_clause() -> ColumnElement[bool]:
     """Accounts that receive every new case: active supervisors whose owner completed setup
     (the key pair exists) and whose activation another supervisor approved."""
     return and_(
-        StaffAccount.role == "supervisor",
+        StaffAccount.role == StaffRole.SUPERVISOR,
         StaffAccount.active.is_(True),
         StaffAccount.password_hash != "",
         StaffAccount.activation_approved_at.is_not(None),

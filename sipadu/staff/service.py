@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import CaseGrant
 from sipadu.crypto import pwbox
@@ -84,7 +85,7 @@ def _now() -> datetime:
 
 
 def _actor(account: StaffAccount) -> str:
-    return f"staff:{account.id}"
+    return staff_actor(account.id)
 
 
 def audit_staff(
@@ -151,7 +152,7 @@ def create_account(
     *,
     params: Argon2Params,
     audit_key: bytes,
-    actor: str = "system",
+    actor: str = Actor.SYSTEM,
     email: str | None = None,
 ) -> StaffAccount:
     """Create an account with a wrapped key pair and a TOTP secret still to be confirmed.
@@ -235,7 +236,7 @@ def change_password(
     current = db.get(StaffAccount, staff_id, with_for_update=True, populate_existing=True)
     # A box changed during the derivation (another password change, a reset) wins.
     if rewrapped is None or current is None or current.wrapped_private_key != box:
-        _audit(db, audit_key, "staff:password_changed", f"staff:{staff_id}", "failure")
+        _audit(db, audit_key, "staff:password_changed", staff_actor(staff_id), "failure")
         raise LoginFailedError()
     current.wrapped_private_key, current.password_hash = rewrapped
     current.password_changed_at = _now()

@@ -20,11 +20,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sipadu.admin.models import SetupToken
+from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.crypto.params import Argon2Params
 from sipadu.crypto.staff import prepare_staff_keys
 from sipadu.staff.models import StaffAccount
 from sipadu.staff.passwords import require_strong_password
+from sipadu.staff.roles import StaffRole
 from sipadu.staff.service import (
     account_count,
     add_prepared_account,
@@ -140,9 +142,11 @@ def create_first_admin(
         prepared = prepare_staff_keys(password, params)
     row = check_setup_token(db, token, now, lock=True)
     account = add_prepared_account(
-        db, name, "admin", prepared, audit_key=audit_key, actor="system", email=None
+        db, name, StaffRole.ADMIN, prepared, audit_key=audit_key, actor=Actor.SYSTEM, email=None
     )
     row.used_at = now or datetime.now(UTC)
-    record_event(db, audit_key, "setup:completed", actor="system", detail={"target": account.id})
+    record_event(
+        db, audit_key, "setup:completed", actor=Actor.SYSTEM, detail={"target": account.id}
+    )
     db.flush()
     return account

@@ -29,9 +29,11 @@ from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
 from sipadu.app_context import current_audit_key, current_settings
+from sipadu.audit.actors import staff_actor
 from sipadu.audit.recorder import audit
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session
+from sipadu.sessions.models import Channel, SessionKind
 from sipadu.sessions.service import end_session, start_session
 from sipadu.sessions.web import (
     StaffPrincipal,
@@ -43,6 +45,7 @@ from sipadu.staff import activation, service, setup, totp
 from sipadu.staff import login as sign_in_flow
 from sipadu.staff.models import ROLES, StaffAccount
 from sipadu.staff.passwords import WeakPasswordError
+from sipadu.staff.roles import StaffRole
 from sipadu.web.auth import current_principal, public, require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
@@ -78,7 +81,11 @@ def _begin_session(result: service.LoginResult, target: str | None) -> Response:
     if old:
         end_session(db, old)
     token = start_session(
-        db, kind="staff", payload=result.private_key, staff_id=result.account.id, channel="web"
+        db,
+        kind=SessionKind.STAFF,
+        payload=result.private_key,
+        staff_id=result.account.id,
+        channel=Channel.WEB,
     )
     db.commit()
     session.pop(ENROL_KEY, None)
@@ -264,7 +271,7 @@ def logout() -> Response:
     db = db_session()
     token = request.cookies.get(cookie_name("staff"), "")
     end_session(db, token)
-    audit("staff:logout", actor=f"staff:{principal.staff_id}")
+    audit("staff:logout", actor=staff_actor(principal.staff_id))
     db.commit()
     g.principal = None
     flash(gettext("You are signed out."), "info")
@@ -280,7 +287,7 @@ def home() -> str:
     whether reports are accepted and how many open cases nobody can read (counts only)."""
     principal = _principal()
     unreadable, ready = None, True
-    if principal.role in ("supervisor", "admin"):
+    if principal.role in (StaffRole.SUPERVISOR, StaffRole.ADMIN):
         db = db_session()
         unreadable, ready = (
             activation.unreadable_open_case_count(db),

@@ -24,11 +24,12 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.routing import BuildError
 
+from sipadu.staff.roles import StaffRole
 from sipadu.web.errors import is_api_request, render_error
 
 log = logging.getLogger("sipadu.auth")
 
-ROLES = frozenset({"admin", "supervisor", "investigator", "auditor"})
+ROLES = frozenset(StaffRole)
 # Endpoints of the foundation that anyone may reach; blueprints add their own with @public.
 PUBLIC_ENDPOINTS = frozenset({"static", "public.landing", "i18n.switch_language"})
 DEFAULT_LOGIN_ENDPOINT = "staff.login"

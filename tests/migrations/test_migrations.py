@@ -11,7 +11,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import CheckConstraint, Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 import sipadu.models  # noqa: F401
 from sipadu import migrate
@@ -97,3 +98,48 @@ def test_revision_keeps_data(engine: Engine, revision: str) -> None:
     migrate.downgrade(engine, previous)
     with engine.begin() as connection:
         module.after_downgrade(connection)
+
+
+def _model_checks() -> dict[str, set[str]]:
+    """CHECK constraint names per table, as the models declare them."""
+    checks: dict[str, set[str]] = {}
+    for table in Base.metadata.sorted_tables:
+        names = {str(c.name) for c in table.constraints if isinstance(c, CheckConstraint)}
+        if names:
+            checks[table.name] = names
+    return checks
+
+
+def test_head_has_the_models_check_constraints(engine: Engine) -> None:
+    """Alembic does not compare CHECK constraints; the names must match at head."""
+    migrate.upgrade(engine, "head")
+    inspector = inspect(engine)
+    reflected = {
+        table: {str(c["name"]) for c in inspector.get_check_constraints(table)}
+        for table in _model_checks()
+    }
+    assert reflected == _model_checks()
+    assert reflected["staff_accounts"] == {"ck_staff_accounts_role"}
+
+
+@pytest.mark.parametrize(
+    ("statement", "column"),
+    [
+        ("UPDATE staff_accounts SET role = 'superadmin'", "role"),
+        ("UPDATE cases SET category = 'korupsi'", "category"),
+        ("UPDATE case_grants SET reason = 'curiosity'", "reason"),
+        ("UPDATE auth_sessions SET channel = 'sms'", "channel"),
+    ],
+)
+def test_database_refuses_a_value_outside_the_enum(
+    engine: Engine, statement: str, column: str
+) -> None:
+    migrate.upgrade(engine, "head")
+    data = importlib.import_module("tests.migrations.data.0009_domain_checks")
+    with engine.begin() as connection:
+        data.before_upgrade(connection)
+    refused = pytest.raises(IntegrityError, match=f"(?i)ck_[a-z_]+_{column}|CHECK constraint")
+    with refused, engine.begin() as connection:
+        connection.execute(text(statement))
+    with engine.connect() as connection:
+        data._rows_unchanged(connection)

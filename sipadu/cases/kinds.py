@@ -1,0 +1,49 @@
+"""The case vocabulary besides statuses (``statuses.py``): categories, grant reasons, who
+wrote a record and what a timeline entry records. Each is stored as its value; the columns
+carry CHECK constraints built from these enums (migration 0009_domain_checks)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What a report is about, as the reporter chose it."""
+
+    PENYALAHGUNAAN_WEWENANG = "penyalahgunaan_wewenang"
+    PELANGGARAN_ADMINISTRATIF = "pelanggaran_administratif"
+    KKN = "kkn"
+    PELANGGARAN_DISIPLIN = "pelanggaran_disiplin"
+    GRATIFIKASI = "gratifikasi"
+    PUNGLI = "pungli"
+    LAINNYA = "lainnya"
+
+
+class GrantReason(StrEnum):
+    """Why a staff member holds a case's data key."""
+
+    SUPERVISOR = "supervisor"  # every approved supervisor, at submission or on approval
+    ASSIGNMENT = "assignment"  # an investigator the case was assigned to
+    RECOVERY = "recovery"  # re-granted from the escrow key
+
+
+class AuthorKind(StrEnum):
+    """Who wrote a message or uploaded a file: a reporter only ever sees "Inspektorat" for staff."""
+
+    REPORTER = "reporter"
+    STAFF = "staff"
+
+
+class TimelineKind(StrEnum):
+    """What a timeline entry the reporter sees records."""
+
+    STATUS = "status"
+    OBJECTION = "objection"
+    OBJECTION_ANSWER = "objection_answer"
+    EVIDENCE_ADDED = "evidence_added"
+
+
+# The order forms, filters and statistics list categories in.
+CATEGORIES: tuple[Category, ...] = tuple(Category)
+# Grants that make a case an investigator's own (the supervisor grant does not).
+ASSIGNED_REASONS: tuple[GrantReason, ...] = (GrantReason.ASSIGNMENT, GrantReason.RECOVERY)

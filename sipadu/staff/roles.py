@@ -1,0 +1,20 @@
+"""Staff roles: the one definition every check, form, CLI option and column uses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class StaffRole(StrEnum):
+    """What a staff account may do (docs/staff.md); stored as its value in ``staff_accounts``."""
+
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    INVESTIGATOR = "investigator"
+    AUDITOR = "auditor"
+
+
+# The order the admin pages and the CLI list them in.
+ROLES: tuple[StaffRole, ...] = tuple(StaffRole)
+# Roles that hold case keys and work cases.
+CASE_ROLES: tuple[StaffRole, ...] = (StaffRole.SUPERVISOR, StaffRole.INVESTIGATOR)
