@@ -7,7 +7,7 @@ security schemes, so no single file has to be edited by every feature.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 _PATHS: dict[str, dict[str, Any]] = {}
@@ -45,6 +45,15 @@ def register(
         _PATHS.setdefault(path, {}).update(copy.deepcopy(dict(operations)))
     _SCHEMAS.update(copy.deepcopy(dict(schemas or {})))
     _SECURITY.update(copy.deepcopy(dict(security_schemes or {})))
+
+
+def enum_schema(values: Iterable[str], *, nullable: bool = False) -> dict[str, Any]:
+    """A string schema admitting exactly ``values``: pass the StrEnum (or the tuple) the code
+    checks against, never a copied list, so the document cannot drift from the code."""
+    listed: list[str | None] = [str(value) for value in values]
+    if nullable:
+        return {"type": ["string", "null"], "enum": [*listed, None]}
+    return {"type": "string", "enum": listed}
 
 
 def error_responses(*codes: int) -> dict[str, Any]:

@@ -71,7 +71,7 @@ def _check_throttle(db: Session, code: str, moment: datetime) -> None:
     if row is None:
         return
     failures, last = row
-    wait = is_throttled(failures, last if last.tzinfo else last.replace(tzinfo=UTC), moment)
+    wait = is_throttled(failures, last, moment)
     if wait:
         raise CaseKeyThrottledError(wait)
 

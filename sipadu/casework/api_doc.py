@@ -10,8 +10,9 @@ from sipadu.api.json_body import (
     MESSAGE_JSON_LIMIT,
     json_request_body,
 )
-from sipadu.api.openapi import error_responses, register
-from sipadu.casework.inbox import COUNT_CAP
+from sipadu.api.openapi import enum_schema, error_responses, register
+from sipadu.cases.statuses import Destination, Outcome
+from sipadu.casework.inbox import COUNT_CAP, DUE_FILTERS, SORTS
 
 _BASE = "/staff/cases"
 _CODE = {
@@ -31,11 +32,11 @@ _FILTERS = [
         "schema": {"type": "boolean"},
         "description": "Only cases assigned to the caller",
     },
-    {"name": "due", "in": "query", "schema": {"type": "string", "enum": ["due", "overdue"]}},
+    {"name": "due", "in": "query", "schema": enum_schema(DUE_FILTERS)},
     {
         "name": "sort",
         "in": "query",
-        "schema": {"type": "string", "enum": ["received_desc", "received_asc", "status"]},
+        "schema": enum_schema(SORTS),
     },
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
 ]
@@ -138,11 +139,8 @@ SCHEMAS = {
         "properties": {
             "status": {"type": "string"},
             "reason": {"type": "string"},
-            "outcome": {"type": "string", "enum": ["terbukti", "tidak_terbukti"]},
-            "destination": {
-                "type": "string",
-                "enum": ["kpk", "aph", "ombudsman", "bkd", "opd_lain"],
-            },
+            "outcome": enum_schema(Outcome),
+            "destination": enum_schema(Destination),
         },
     },
     "AssignmentIn": {

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseGrant
+from sipadu.coltypes import as_utc
 from sipadu.notify.models import (
     REPORTER_KINDS,
     NotificationKind,
@@ -77,12 +78,8 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _day_start(moment: datetime) -> datetime:
-    return _aware(moment).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return as_utc(moment).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _queue(db: Session, staff_ids: set[int], kind: str, now: datetime | None) -> int:
@@ -154,7 +151,7 @@ class _Digest:
 
 def _is_due(row: PendingNotification, today: datetime) -> bool:
     """Staff-caused rows are due at once; a reporter's once the day it was queued is over."""
-    return row.kind not in REPORTER_KINDS or _aware(row.created_at) < today
+    return row.kind not in REPORTER_KINDS or row.created_at < today
 
 
 def _collect(db: Session, moment: datetime) -> list[_Digest]:
@@ -189,7 +186,7 @@ def _claim(db: Session, staff_id: int, moment: datetime) -> tuple[datetime | Non
         db.commit()
         return (None,) if claimed.rowcount else None  # type: ignore[attr-defined]
     previous = row.last_sent_at
-    if _aware(previous) + DIGEST_INTERVAL > moment:
+    if previous + DIGEST_INTERVAL > moment:
         db.commit()
         return None
     row.last_sent_at = moment

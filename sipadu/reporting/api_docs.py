@@ -10,7 +10,8 @@ from sipadu.api.json_body import (
     REPORT_JSON_LIMIT,
     json_request_body,
 )
-from sipadu.api.openapi import error_responses, register
+from sipadu.api.openapi import enum_schema, error_responses, register
+from sipadu.cases.kinds import CATEGORIES
 
 _TEXT = {"type": "string"}
 _VERIFIED = {
@@ -25,18 +26,7 @@ REPORT_SCHEMA: dict[str, Any] = {
     "required": ["category", "what"],
     "additionalProperties": False,
     "properties": {
-        "category": {
-            "type": "string",
-            "enum": [
-                "penyalahgunaan_wewenang",
-                "pelanggaran_administratif",
-                "kkn",
-                "pelanggaran_disiplin",
-                "gratifikasi",
-                "pungli",
-                "lainnya",
-            ],
-        },
+        "category": enum_schema(CATEGORIES),
         "what": {"type": "string", "maxLength": 20000, "description": "What happened."},
         "who": {"type": "string", "maxLength": 2000},
         "where": {"type": "string", "maxLength": 2000},

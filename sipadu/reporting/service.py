@@ -42,6 +42,7 @@ from sipadu.cases.service import (
 )
 from sipadu.cases.statuses import STATUS_TEXTS, Role, Status, StatusText
 from sipadu.cases.workflow import can_object, check_objection, check_transition
+from sipadu.coltypes import as_utc
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
 from sipadu.storage.uploads import EncryptedUpload
@@ -173,7 +174,7 @@ def reporter_case(db: Session, case_id: int) -> Case:
 def day_in_wib(moment: str) -> date:
     """The WIB day of an ISO time as sealed with a message (a naive one is taken as UTC)."""
     parsed = datetime.fromisoformat(moment)
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(WIB).date()
+    return as_utc(parsed).astimezone(WIB).date()
 
 
 def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:

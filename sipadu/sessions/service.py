@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from sipadu.coltypes import as_utc
 from sipadu.crypto.errors import DecryptionError, InvalidSessionTokenError
 from sipadu.crypto.sessions import (
     SessionToken,
@@ -68,13 +69,9 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def round_down(moment: datetime, step: timedelta) -> datetime:
     """``moment`` rounded down to the previous multiple of ``step`` since the epoch (UTC)."""
-    moment = _aware(moment).astimezone(UTC)
+    moment = as_utc(moment)
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     return epoch + ((moment - epoch) // step) * step
 
@@ -84,7 +81,7 @@ def _clocks(kind: SessionKind, moment: datetime) -> tuple[datetime, datetime, da
     expires = moment + ABSOLUTE_LIFETIME[kind]
     if kind != SessionKind.REPORTER:
         return moment, moment, expires
-    day = _aware(moment).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = as_utc(moment).replace(hour=0, minute=0, second=0, microsecond=0)
     return day, round_down(moment, REPORTER_SEEN_STEP), round_down(expires, REPORTER_EXPIRY_STEP)
 
 
@@ -126,8 +123,8 @@ def start_session(
 
 
 def _expired(row: AuthSession, moment: datetime) -> bool:
-    idle_deadline = _aware(row.last_seen_at) + IDLE_TIMEOUT[row.kind]
-    return moment >= idle_deadline or moment >= _aware(row.expires_at)
+    idle_deadline = row.last_seen_at + IDLE_TIMEOUT[row.kind]
+    return moment >= idle_deadline or moment >= row.expires_at
 
 
 def resume_session(
@@ -162,9 +159,9 @@ def resume_session(
 def _touch(row: AuthSession, moment: datetime) -> None:
     if row.kind == SessionKind.REPORTER:
         seen = round_down(moment, REPORTER_SEEN_STEP)
-        if seen > _aware(row.last_seen_at):
+        if seen > row.last_seen_at:
             row.last_seen_at = seen
-    elif moment - _aware(row.last_seen_at) >= _TOUCH_INTERVAL:
+    elif moment - row.last_seen_at >= _TOUCH_INTERVAL:
         row.last_seen_at = moment
 
 

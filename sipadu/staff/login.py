@@ -158,8 +158,6 @@ def _refusal(snapshot: _Snapshot | None) -> str | None:
     if not snapshot.password_hash:
         return "setup_pending"  # the owner has not used the setup link yet
     last = snapshot.last_failed_login_at
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
     if throttle.is_throttled(snapshot.failed_logins, last, _now()) is not None:
         return "throttled"
     return None
@@ -194,16 +192,10 @@ def _refuse(db: Session, snapshot: _Snapshot | None, why: str, key: bytes) -> No
         # The views answer a throttled login like a failed one, and it cost the same work:
         # neither tells that this username exists.
         audit_staff(db, key, "staff:login_throttled", staff_actor(snapshot.id), "denied")
-        wait = throttle.is_throttled(
-            snapshot.failed_logins, _aware(snapshot.last_failed_login_at), _now()
-        )
+        wait = throttle.is_throttled(snapshot.failed_logins, snapshot.last_failed_login_at, _now())
         raise LoginThrottledError(throttle.retry_after_seconds(wait) if wait else 1)
     audit_staff(db, key, "staff:login_failed", staff_actor(snapshot.id), "failure", reason=why)
     raise LoginFailedError()
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _locked_account(db: Session, staff_id: int) -> StaffAccount | None:

@@ -47,10 +47,6 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def issue_setup_token(db: Session, now: datetime | None = None) -> str | None:
     """A new token when no account exists (older unused tokens are dropped), else ``None``."""
     if account_count(db) > 0:
@@ -86,7 +82,7 @@ def _live_token(
         query = query.with_for_update()
     for row in db.scalars(query.execution_options(populate_existing=True)):
         if hmac.compare_digest(row.token_hash, wanted):
-            if row.used_at is not None or _aware(row.expires_at) <= (now or datetime.now(UTC)):
+            if row.used_at is not None or row.expires_at <= (now or datetime.now(UTC)):
                 raise SetupTokenError("setup token used or expired")
             return row
     raise SetupTokenError("unknown setup token")
