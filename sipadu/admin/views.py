@@ -18,15 +18,16 @@ from sipadu.db import db_session
 from sipadu.staff import accounts as staff_accounts
 from sipadu.staff import activation, service
 from sipadu.staff.models import ROLES, StaffAccount
+from sipadu.staff.roles import StaffRole
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 from sipadu.staff.views import account_errors
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-add_staff_nav("admin.accounts", lazy_gettext("Accounts"), ("admin",), order=60)
-add_staff_nav("admin.settings", lazy_gettext("Settings"), ("admin",), order=61)
-add_staff_nav("admin.texts", lazy_gettext("Public texts"), ("admin",), order=62)
+add_staff_nav("admin.accounts", lazy_gettext("Accounts"), (StaffRole.ADMIN,), order=60)
+add_staff_nav("admin.settings", lazy_gettext("Settings"), (StaffRole.ADMIN,), order=61)
+add_staff_nav("admin.texts", lazy_gettext("Public texts"), (StaffRole.ADMIN,), order=62)
 TEXT_LABELS = {
     "landing_intro": lazy_gettext("Landing page introduction"),
     "guidance": lazy_gettext("Guidance for reporters"),
@@ -55,7 +56,7 @@ def _account(staff_id: int) -> StaffAccount:
 
 
 @bp.get("/")
-@require_roles("admin")
+@require_roles(StaffRole.ADMIN)
 def accounts() -> str:
     """Every staff account with its role, state and actions."""
     return render_template(
@@ -67,7 +68,7 @@ def accounts() -> str:
 
 
 @bp.post("/accounts")
-@require_roles("admin")
+@require_roles(StaffRole.ADMIN)
 def create_account() -> ResponseReturnValue:
     """Create an account without a password; show the one-time setup link for its owner."""
     form, db = request.form, db_session()
@@ -107,7 +108,7 @@ def _link_page(link: staff_accounts.SetupLink, *, reset: bool) -> str:
 
 
 @bp.post("/accounts/<int:staff_id>/deactivate")
-@require_roles("admin")
+@require_roles(StaffRole.ADMIN)
 def deactivate(staff_id: int) -> ResponseReturnValue:
     """Deactivate an account (never one's own: that would lock the last admin out)."""
     account = _account(staff_id)
@@ -124,7 +125,7 @@ def deactivate(staff_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/accounts/<int:staff_id>/email")
-@require_roles("admin")
+@require_roles(StaffRole.ADMIN)
 def set_email(staff_id: int) -> ResponseReturnValue:
     """Set or clear the address that receives content-free notifications."""
     account, db = _account(staff_id), db_session()
@@ -142,7 +143,7 @@ def set_email(staff_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/accounts/<int:staff_id>/reset", methods=["GET", "POST"])
-@require_roles("admin")
+@require_roles(StaffRole.ADMIN)
 def reset(staff_id: int) -> ResponseReturnValue:
     """Reset an account: key pair, TOTP and approval dropped, sessions ended; a new setup
     link for the owner (case access must be granted again)."""
@@ -195,7 +196,7 @@ def _current_settings() -> admin_service.InstanceSettings:
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@require_roles("admin")
+@require_roles(StaffRole.ADMIN)
 def settings() -> ResponseReturnValue:
     """Deadlines, holidays, retention period and upload limits."""
     db = db_session()
@@ -225,7 +226,7 @@ def settings() -> ResponseReturnValue:
 
 
 @bp.route("/texts", methods=["GET", "POST"])
-@require_roles("admin")
+@require_roles(StaffRole.ADMIN)
 def texts() -> ResponseReturnValue:
     """Public texts with limited HTML (paragraphs, emphasis, lists, links)."""
     db = db_session()

@@ -17,14 +17,15 @@ from sipadu.audit.service import is_day_only
 from sipadu.auditor import service
 from sipadu.cases.service import today
 from sipadu.db import db_session
+from sipadu.staff.roles import StaffRole
 from sipadu.stats.suppress import suppress_counts
 from sipadu.stats.svg import horizontal_bar_chart, monthly_column_chart
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
-add_staff_nav("auditor.log", lazy_gettext("Audit log"), ("auditor",), order=70)
-add_staff_nav("auditor.stats", lazy_gettext("Statistics"), ("auditor",), order=71)
+add_staff_nav("auditor.log", lazy_gettext("Audit log"), (StaffRole.AUDITOR,), order=70)
+add_staff_nav("auditor.stats", lazy_gettext("Statistics"), (StaffRole.AUDITOR,), order=71)
 
 
 def _actor() -> str:
@@ -61,7 +62,7 @@ def _filters() -> service.AuditFilter:
 
 
 @bp.get("/")
-@require_roles("auditor")
+@require_roles(StaffRole.AUDITOR)
 def log() -> str:
     """The audit log, newest first, with filters, pagination, the check of the rows written
     since the last verified one (the whole walk is `sipadu audit verify`) and the day queue."""
@@ -90,7 +91,7 @@ def log() -> str:
 
 
 @bp.get("/export.csv")
-@require_roles("auditor")
+@require_roles(StaffRole.AUDITOR)
 def export() -> Response:
     """The filtered log as CSV, streamed; the log holds no content, nor does the file."""
     if _malformed_dates():
@@ -116,7 +117,7 @@ def export() -> Response:
 
 
 @bp.get("/statistics")
-@require_roles("auditor")
+@require_roles(StaffRole.AUDITOR)
 def stats() -> str:
     """Counts, deadline compliance and time to close; cells under 5 shown as "< 5"."""
     figures = service.statistics(db_session(), today())

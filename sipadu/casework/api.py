@@ -28,7 +28,7 @@ from sipadu.casework.detail import case_detail
 from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.casework.serialize import case_json, inbox_json
 from sipadu.db import db_session
-from sipadu.staff.roles import CASE_ROLES, ROLES
+from sipadu.staff.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.web.auth import require_roles
 from sipadu.web.errors import api_error
 
@@ -166,7 +166,7 @@ def change_status(code: str) -> ResponseReturnValue:
 
 @bp.post("/<code>/assignments")
 @accepts_json({"username": None})
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def assign(code: str) -> ResponseReturnValue:
     """Assign an investigator by username (the case key is re-wrapped for them)."""
 
@@ -180,7 +180,7 @@ def assign(code: str) -> ResponseReturnValue:
 
 
 @bp.delete("/<code>/assignments/<username>")
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def unassign(code: str, username: str) -> ResponseReturnValue:
     """Unassign an investigator: their grant is deleted."""
     actor = _actor()

@@ -18,11 +18,14 @@ from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.views import acting_staff, bp, run_case_action
 from sipadu.db import db_session
 from sipadu.ops.retention import DueCase, RetentionError, cases_due_for_purge, extend_retention
+from sipadu.staff.roles import StaffRole
 from sipadu.web.auth import require_roles
 from sipadu.web.nav import add_staff_nav
 
 DUE_WITHIN_DAYS = 14
-add_staff_nav("casework.retention_due", lazy_gettext("Due for purge"), ("supervisor",), order=20)
+add_staff_nav(
+    "casework.retention_due", lazy_gettext("Due for purge"), (StaffRole.SUPERVISOR,), order=20
+)
 
 
 class RetentionChangeError(service.CaseworkError):
@@ -44,7 +47,7 @@ def due_for(db: Session, staff_id: int, today: date) -> list[DueCase]:
 
 
 @bp.get("/retensi")
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def retention_due() -> ResponseReturnValue:
     """Archived cases whose retention ends in the coming 14 days."""
     actor = acting_staff()
@@ -65,7 +68,7 @@ def _parse_until(raw: str) -> date:
 
 
 @bp.post("/<code>/retensi")
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def extend(code: str) -> ResponseReturnValue:
     """Keep an archived case longer than its retention period, with a reason."""
     raw_until = request.form.get("until", "")

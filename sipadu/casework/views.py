@@ -22,7 +22,7 @@ from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.detail import case_detail
 from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.db import db_session
-from sipadu.staff.roles import CASE_ROLES, ROLES
+from sipadu.staff.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.web.auth import require_roles
 from sipadu.web.errors import render_error
 from sipadu.web.nav import add_staff_nav
@@ -197,7 +197,7 @@ def change_status(code: str) -> ResponseReturnValue:
 
 
 @bp.post("/<code>/keberatan")
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def answer_objection(code: str) -> ResponseReturnValue:
     """Answer the reporter's objection to a closure, optionally reopening the case."""
     form = forms.ObjectionAnswerForm.read(request.form)
@@ -217,7 +217,7 @@ def answer_objection(code: str) -> ResponseReturnValue:
 
 
 @bp.post("/<code>/penugasan")
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def assign(code: str) -> ResponseReturnValue:
     """Assign an investigator (the case key is re-wrapped for them)."""
     name = forms.username(request.form)
@@ -232,7 +232,7 @@ def assign(code: str) -> ResponseReturnValue:
 
 
 @bp.post("/<code>/penugasan/<username>/hapus")
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def unassign(code: str, username: str) -> ResponseReturnValue:
     """Unassign an investigator: their grant is deleted."""
     return run_case_action(
@@ -261,7 +261,7 @@ def declare_conflict(code: str) -> ResponseReturnValue:
 
 
 @bp.post("/<code>/konflik/tandai")
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def mark_conflict(code: str) -> ResponseReturnValue:
     """Mark another staff member as conflicted in this case."""
     name = forms.username(request.form)

@@ -15,11 +15,12 @@ from sipadu.db import db_session
 from sipadu.sessions.web import StaffPrincipal
 from sipadu.staff import activation
 from sipadu.staff.models import StaffAccount
+from sipadu.staff.roles import StaffRole
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
 
 bp = Blueprint("activation", __name__, url_prefix="/staff/activations")
-add_staff_nav("activation.overview", lazy_gettext("Activations"), ("supervisor",), order=40)
+add_staff_nav("activation.overview", lazy_gettext("Activations"), (StaffRole.SUPERVISOR,), order=40)
 
 
 def _principal() -> StaffPrincipal:
@@ -40,7 +41,7 @@ def _refused(message: str) -> ResponseReturnValue:
 
 
 @bp.get("/")
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def overview() -> ResponseReturnValue:
     """Supervisors waiting for approval, and the approved ones one may share cases with."""
     db, me = db_session(), _me()
@@ -62,7 +63,7 @@ def overview() -> ResponseReturnValue:
 
 
 @bp.post("/<int:staff_id>/approve")
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def approve(staff_id: int) -> ResponseReturnValue:
     """Approve another supervisor's activation; new cases reach them from now on."""
     db = db_session()
@@ -87,7 +88,7 @@ def approve(staff_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/<int:staff_id>/share")
-@require_roles("supervisor")
+@require_roles(StaffRole.SUPERVISOR)
 def share(staff_id: int) -> ResponseReturnValue:
     """Give an approved supervisor every open case this supervisor holds (one step)."""
     principal, db = _principal(), db_session()
