@@ -29,10 +29,6 @@ PAYLOAD = b"case-dek-bytes-32-long-000000000"
 VISIT = datetime(2026, 12, 7, 10, 7, 23, 456789, tzinfo=UTC)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _reporter_session(app: Flask, db: Session, now: datetime) -> str:
     make_staff(app, db)
     case = make_case(app, db).case
@@ -43,16 +39,17 @@ def _reporter_session(app: Flask, db: Session, now: datetime) -> str:
 
 def test_a_reporter_session_row_keeps_no_exact_time(app: Flask, db: Session) -> None:
     token = _reporter_session(app, db, VISIT)
+    db.expire_all()  # read back from the database: the column type hands back aware UTC
     row = db.scalars(select(AuthSession)).one()
-    assert _aware(row.created_at) == datetime(2026, 12, 7, tzinfo=UTC)
-    assert _aware(row.last_seen_at) == datetime(2026, 12, 7, 10, 5, tzinfo=UTC)
-    assert _aware(row.expires_at) == datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    assert row.created_at == datetime(2026, 12, 7, tzinfo=UTC)
+    assert row.last_seen_at == datetime(2026, 12, 7, 10, 5, tzinfo=UTC)
+    assert row.expires_at == datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
     resume_session(db, token, kind="reporter", now=VISIT + timedelta(minutes=1))
     db.commit()
-    assert _aware(row.last_seen_at) == datetime(2026, 12, 7, 10, 5, tzinfo=UTC)
+    assert row.last_seen_at == datetime(2026, 12, 7, 10, 5, tzinfo=UTC)
     resume_session(db, token, kind="reporter", now=VISIT + timedelta(minutes=4))
     db.commit()
-    assert _aware(row.last_seen_at) == datetime(2026, 12, 7, 10, 10, tzinfo=UTC)
+    assert row.last_seen_at == datetime(2026, 12, 7, 10, 10, tzinfo=UTC)
 
 
 def test_idle_reporter_sessions_are_purged(app: Flask, db: Session) -> None:
