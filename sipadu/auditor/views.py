@@ -97,7 +97,7 @@ def export() -> Response:
     """The filtered log as CSV, streamed; the log holds no content, nor does the file."""
     if _malformed_dates():
         # Ignoring the filter would export more than the auditor asked for.
-        raise UserFacingError(BAD_DATES_TEXT, field="from")
+        raise UserFacingError(BAD_DATES_TEXT)
     db = db_session()
     audit("audit:exported", actor=_actor())
     db.commit()
