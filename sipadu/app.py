@@ -23,6 +23,7 @@ from sipadu.web.nav import configure_nav
 from sipadu.web.ratelimit import configure_rate_limits
 from sipadu.web.security import configure_security
 from sipadu.web.server_timing import configure_server_timing
+from sipadu.web.user_errors import register_user_errors
 
 
 class StartupError(RuntimeError):
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     configure_i18n(app)
     register_error_handlers(app)
+    register_user_errors(app)
     configure_argon2_gate(app, settings)
     configure_key_check_slots(app, settings)
     # Limits before the access check: a flood is refused before any other work is done.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
@@ -23,6 +23,7 @@ from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 from sipadu.staff.views import account_errors
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
+from sipadu.web.user_errors import NotFoundError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 add_staff_nav("admin.accounts", lazy_gettext("Accounts"), (StaffRole.ADMIN,), order=60)
@@ -51,7 +52,7 @@ def _actor() -> str:
 def _account(staff_id: int) -> StaffAccount:
     account = db_session().get(StaffAccount, staff_id)
     if account is None:
-        abort(404)
+        raise NotFoundError()
     return account
 
 

@@ -21,8 +21,10 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import Response, current_app, jsonify, request
+from flask import current_app, request
 from flask_babel import gettext
+
+from sipadu.web.user_errors import UserFacingError
 
 F = TypeVar("F", bound=Callable[..., Any])
 KIB = 1024
@@ -42,19 +44,13 @@ _LIMIT_ATTRIBUTE = "_sipadu_json_limit"
 _FIELDS_ATTRIBUTE = "_sipadu_json_fields"
 
 
-class JsonBodyError(Exception):
-    """A JSON body refused before the view used it; ``response`` is its JSON answer (the
-    API blueprint answers with it)."""
+class JsonBodyError(UserFacingError):
+    """A JSON body refused before the view used it (answered like any ``UserFacingError``)."""
 
     def __init__(
         self, status: int, message: str, code: str, fields: Mapping[str, str] | None = None
     ) -> None:
-        super().__init__(status)
-        body: dict[str, Any] = {"code": code, "message": message}
-        if fields:
-            body["fields"] = dict(fields)
-        self.response: Response = jsonify({"error": body})
-        self.response.status_code = status
+        super().__init__(message, status=status, code=code, fields=fields)
 
 
 # What every JSON operation may answer besides its own errors (listed in the API document).
@@ -113,8 +109,8 @@ def too_large(limit: int) -> JsonBodyError:
     )
 
 
-def refuse_oversized_json() -> Any:
-    """Before a JSON view runs: a declared length over its cap is answered with 413."""
+def refuse_oversized_json() -> None:
+    """Before a JSON view runs: a declared length over its cap is refused with 413."""
     view = _current_view()
     limit = json_limit_of(view)
     length = request.content_length
@@ -123,7 +119,7 @@ def refuse_oversized_json() -> Any:
     # A view that also takes files caps its multipart and file bodies with the upload limits.
     if getattr(view, "_sipadu_accepts_uploads", False) and request.mimetype not in JSON_TYPES:
         return None
-    return too_large(limit).response
+    raise too_large(limit)
 
 
 def _read_capped(limit: int) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify
 
-from sipadu.api.json_body import JsonBodyError, refuse_oversized_json
+from sipadu.api.json_body import refuse_oversized_json
 from sipadu.api.openapi import document
 from sipadu.web.auth import public
 from sipadu.web.security import csrf
@@ -22,11 +22,6 @@ def openapi() -> Response:
 # Parent blueprint hooks run for every API blueprint: a JSON body over its view's cap is
 # refused before anything reads it (sipadu/api/json_body.py).
 bp.before_request(refuse_oversized_json)
-
-
-@bp.errorhandler(JsonBodyError)
-def _refused_json(error: JsonBodyError) -> Response:
-    return error.response
 
 
 @bp.after_request

@@ -22,10 +22,12 @@ from sipadu.stats.suppress import suppress_counts
 from sipadu.stats.svg import horizontal_bar_chart, monthly_column_chart
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
+from sipadu.web.user_errors import UserFacingError, error_page, plain_text_page
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 add_staff_nav("auditor.log", lazy_gettext("Audit log"), (StaffRole.AUDITOR,), order=70)
 add_staff_nav("auditor.stats", lazy_gettext("Statistics"), (StaffRole.AUDITOR,), order=71)
+BAD_DATES_TEXT = lazy_gettext("A date filter is not a date (use YYYY-MM-DD); nothing was exported.")
 
 
 def _actor() -> str:
@@ -92,12 +94,12 @@ def log() -> str:
 
 @bp.get("/export.csv")
 @require_roles(StaffRole.AUDITOR)
+@error_page(plain_text_page)
 def export() -> Response:
     """The filtered log as CSV, streamed; the log holds no content, nor does the file."""
     if _malformed_dates():
         # Ignoring the filter would export more than the auditor asked for.
-        message = gettext("A date filter is not a date (use YYYY-MM-DD); nothing was exported.")
-        return Response(message, status=400, mimetype="text/plain")
+        raise UserFacingError(BAD_DATES_TEXT)
     db = db_session()
     audit("audit:exported", actor=_actor())
     db.commit()

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext
 
 from sipadu.api.json_body import MESSAGE_JSON_LIMIT, accepts_json, json_object
 from sipadu.app_context import current_audit_key
@@ -30,21 +30,26 @@ from sipadu.casework.serialize import case_json, inbox_json
 from sipadu.db import db_session
 from sipadu.staff.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.web.auth import require_roles
-from sipadu.web.errors import api_error
+from sipadu.web.user_errors import (
+    AccessDeniedError,
+    NotFoundError,
+    UserFacingError,
+    answer_user_error,
+)
 
 bp = Blueprint("casework_api", __name__, url_prefix="/staff/cases")
 VIEW_ROLES = ROLES
 describe()
 
 
-def _forbidden() -> Response:
-    return api_error(403, gettext("You may not access this case."))
+FORBIDDEN_TEXT = lazy_gettext("You may not access this case.")
+NO_ATTACHMENT_TEXT = lazy_gettext("This case has no such attachment.")
 
 
 @bp.errorhandler(CaseForbiddenError)
 def _refused(_error: CaseForbiddenError) -> ResponseReturnValue:
-    """A request without a usable staff session that still got past the role check."""
-    return _forbidden()
+    """A refused case (unknown code, no grant, no usable staff session): 403 ``forbidden``."""
+    return answer_user_error(AccessDeniedError(FORBIDDEN_TEXT))
 
 
 def _actor() -> Actor:
@@ -79,10 +84,7 @@ def list_cases() -> ResponseReturnValue:
 def get_case(code: str) -> ResponseReturnValue:
     """One case: report, timeline, messages (internal notes included), attachment list."""
     actor = _actor()
-    try:
-        opened = load_case(code, actor, "case:viewed")
-    except CaseForbiddenError:
-        return _forbidden()
+    opened = load_case(code, actor, "case:viewed")  # a refusal answers 403 (``_refused``)
     db = db_session()
     detail = case_detail(db, opened, actor, today=service.today())
     audit("case:viewed", actor=actor.audit_actor, case_code=opened.case.code)
@@ -95,16 +97,13 @@ def _act(
 ) -> ResponseReturnValue:
     actor = _actor()
     data = json_object()  # capped, an object of the view's known fields, or refused
-    try:
-        opened = load_case(code, actor, tag)
-    except CaseForbiddenError:
-        return _forbidden()
+    opened = load_case(code, actor, tag)
     db = db_session()
     try:
         result = action(opened, actor, data)
     except (WorkflowError, service.CaseworkError) as error:
         db.rollback()
-        return api_error(error.http_status, str(error.message))
+        raise UserFacingError(error.message, status=error.http_status) from None
     db.commit()
     return jsonify(
         {"case_code": opened.case.code, "status": opened.case.status, **(result or {})}
@@ -184,16 +183,13 @@ def assign(code: str) -> ResponseReturnValue:
 def unassign(code: str, username: str) -> ResponseReturnValue:
     """Unassign an investigator: their grant is deleted."""
     actor = _actor()
-    try:
-        opened = load_case(code, actor, "grant:revoked")
-    except CaseForbiddenError:
-        return _forbidden()
+    opened = load_case(code, actor, "grant:revoked")
     db = db_session()
     try:
         service.unassign(db, opened, actor, username, audit_key=current_audit_key())
     except service.CaseworkError as error:
         db.rollback()
-        return api_error(error.http_status, str(error.message))
+        raise UserFacingError(error.message, status=error.http_status) from None
     db.commit()
     return Response(status=204)
 
@@ -203,10 +199,8 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
 def download(code: str, attachment_id: str) -> ResponseReturnValue:
     """One attachment, decrypted as it streams, as ``application/octet-stream``."""
     actor = _actor()
+    opened = load_case(code, actor, "attachment:downloaded")
     try:
-        opened = load_case(code, actor, "attachment:downloaded")
         return attachment_response(opened, actor, attachment_id)
-    except CaseForbiddenError:
-        return _forbidden()
     except AttachmentNotFoundError:
-        return api_error(404, gettext("This case has no such attachment."))
+        raise NotFoundError(NO_ATTACHMENT_TEXT) from None

@@ -24,8 +24,8 @@ from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.db import db_session
 from sipadu.staff.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.web.auth import require_roles
-from sipadu.web.errors import render_error
 from sipadu.web.nav import add_staff_nav
+from sipadu.web.user_errors import AccessDeniedError, NotFoundError, answer_user_error
 
 bp = Blueprint("casework", __name__, url_prefix="/petugas/kasus")
 # Admins and auditors reach the case page only to be refused there, with an audit event.
@@ -37,8 +37,8 @@ Action = Callable[[OpenCase, Actor], Any]
 
 @bp.errorhandler(CaseForbiddenError)
 def _refused(_error: CaseForbiddenError) -> ResponseReturnValue:
-    """A request without a usable staff session that still got past the role check."""
-    return render_error(403)
+    """A refused case (unknown code, no grant, no usable staff session): the 403 page."""
+    return answer_user_error(AccessDeniedError())
 
 
 def acting_staff() -> Actor:
@@ -97,10 +97,7 @@ def _render_case(
 def case_page(code: str) -> ResponseReturnValue:
     """The decrypted case: report, files, timeline, messages, notes and the actions."""
     actor = acting_staff()
-    try:
-        opened = load_case(code, actor, "case:viewed")
-    except CaseForbiddenError:
-        return render_error(403)
+    opened = load_case(code, actor, "case:viewed")  # a refusal answers 403 (``_refused``)
     return _render_case(opened, actor)
 
 
@@ -109,13 +106,11 @@ def case_page(code: str) -> ResponseReturnValue:
 def download(code: str, attachment_id: str) -> ResponseReturnValue:
     """Download one attachment, decrypted as it streams, never shown inline."""
     actor = acting_staff()
+    opened = load_case(code, actor, "attachment:downloaded")
     try:
-        opened = load_case(code, actor, "attachment:downloaded")
         return attachment_response(opened, actor, attachment_id)
-    except CaseForbiddenError:
-        return render_error(403)
     except AttachmentNotFoundError:
-        return render_error(404)
+        raise NotFoundError() from None
 
 
 def run_case_action(
@@ -123,10 +118,7 @@ def run_case_action(
 ) -> ResponseReturnValue:
     """Run one case action: refuse (403), show its error on the case page, or redirect."""
     actor = acting_staff()
-    try:
-        opened = load_case(code, actor, tag)
-    except CaseForbiddenError:
-        return render_error(403)
+    opened = load_case(code, actor, tag)
     db = db_session()
     try:
         action(opened, actor)

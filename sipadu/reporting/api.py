@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
@@ -40,14 +40,14 @@ from sipadu.reporting.files import (
     sort_uploads,
 )
 from sipadu.reporting.forms import REPORT_TEXT_FIELDS
-from sipadu.reporting.readiness import not_ready_answer, requires_case_readers
+from sipadu.reporting.readiness import ReportsNotAcceptedError, requires_case_readers
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
 from sipadu.storage.uploads import EncryptedUpload, accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
-from sipadu.web.errors import api_error
 from sipadu.web.key_check_slots import case_key_check
 from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
+from sipadu.web.user_errors import InvalidInputError, UserFacingError
 
 bp = Blueprint("reporting_api", __name__)
 register_openapi()
@@ -60,49 +60,30 @@ REPORT_FIELDS = {
 }
 
 
-class ApiRefusalError(Exception):
-    """Refuse the request with a JSON error (raised by helpers, answered by the view)."""
+class FilesRefusedError(UserFacingError):
+    """Some files were refused, so none was kept; the answer lists each with its reason."""
 
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
+    code = "files_refused"
 
+    def __init__(self, refused: list[RefusedFile]) -> None:
+        too_large = any(r.code == "too_large" for r in refused)
+        super().__init__(refused[0].reason, status=413 if too_large else 422)
+        self.refused = refused
 
-@bp.errorhandler(ApiRefusalError)
-def _refused(error: ApiRefusalError) -> Response:
-    return error.response
-
-
-def _invalid(errors: Mapping[str, Any], status: int = 422) -> ApiRefusalError:
-    first = next(iter(errors.values()))
-    response = jsonify(
-        {
-            "error": {
-                "code": "invalid",
-                "message": str(first),
-                "fields": {k: str(v) for k, v in errors.items()},
-            }
+    def api_details(self) -> dict[str, Any]:
+        """Each refused file: its name, the reason's code and the reason in words."""
+        return {
+            "files": [
+                {"filename": r.filename, "reason": r.code, "message": str(r.reason)}
+                for r in self.refused
+            ]
         }
-    )
-    response.status_code = status
-    return ApiRefusalError(response)
 
 
-def _refused_files(refused: list[RefusedFile]) -> ApiRefusalError:
-    response = jsonify(
-        {
-            "error": {
-                "code": "files_refused",
-                "message": str(refused[0].reason),
-                "files": [
-                    {"filename": r.filename, "reason": r.code, "message": str(r.reason)}
-                    for r in refused
-                ],
-            }
-        }
+def _invalid(errors: Mapping[str, Any], status: int = 422) -> InvalidInputError:
+    return InvalidInputError(
+        next(iter(errors.values())), status=status, fields=errors, code="invalid"
     )
-    response.status_code = 413 if any(r.code == "too_large" for r in refused) else 422
-    return ApiRefusalError(response)
 
 
 def _report_document() -> Mapping[str, object]:
@@ -111,12 +92,10 @@ def _report_document() -> Mapping[str, object]:
     elif request.mimetype in JSON_TYPES:
         data = json_object()
     else:
-        raise ApiRefusalError(
-            api_error(
-                415,
-                str(lazy_gettext("Send JSON, or multipart/form-data with a 'report' part.")),
-                "unsupported_media_type",
-            )
+        raise UserFacingError(
+            lazy_gettext("Send JSON, or multipart/form-data with a 'report' part."),
+            status=415,
+            code="unsupported_media_type",
         )
     if data is None:
         raise _invalid({"report": lazy_gettext("The report must be a JSON object.")}, 400)
@@ -132,7 +111,7 @@ def _files_json(files: list[service.StoredFile]) -> list[dict[str, Any]]:
 @public
 @accepts_uploads
 @limiter.limit(SUBMIT_LIMITS)
-@requires_case_readers(as_json=True)
+@requires_case_readers
 def submit_report() -> ResponseReturnValue:
     """File a report (JSON, or multipart with files) → 201 with the case code and key."""
     try:
@@ -141,7 +120,7 @@ def submit_report() -> ResponseReturnValue:
         raise _invalid(error.errors) from None
     accepted, refused = sort_uploads() if request.mimetype == "multipart/form-data" else ([], [])
     if refused:
-        raise _refused_files(refused)
+        raise FilesRefusedError(refused)
     db = db_session()
     try:
         with admit():
@@ -150,7 +129,7 @@ def submit_report() -> ResponseReturnValue:
             )
     except ServiceNotReadyError:  # the last supervisor left while the report was sent
         db.rollback()
-        return not_ready_answer(as_json=True)
+        raise ReportsNotAcceptedError() from None
     db.commit()
     return jsonify(
         {
@@ -163,15 +142,16 @@ def submit_report() -> ResponseReturnValue:
 
 def _unauthorized(
     message: Any, status: int = 401, headers: Mapping[str, str] | None = None
-) -> ApiRefusalError:
-    response = api_error(status, str(message))
-    response.headers["WWW-Authenticate"] = 'CaseKey realm="sipadu"'
-    response.headers.update(dict(headers or {}))
-    return ApiRefusalError(response)
+) -> UserFacingError:
+    return UserFacingError(
+        message,
+        status=status,
+        headers={"WWW-Authenticate": 'CaseKey realm="sipadu"', **(headers or {})},
+    )
 
 
 def _open_case() -> OpenedCase:
-    """The case named by ``Authorization: CaseKey …``, or an ``ApiRefusalError``."""
+    """The case named by ``Authorization: CaseKey …``, or a ``UserFacingError``."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "casekey" or not value.strip():
         raise _unauthorized(
@@ -309,7 +289,7 @@ def post_attachments() -> ResponseReturnValue:
     opened = _open_case()
     accepted, refused = _body_file() if request.mimetype == BODY_FILE_TYPE else sort_uploads()
     if refused:
-        raise _refused_files(refused)
+        raise FilesRefusedError(refused)
     if not accepted:
         raise _invalid({"attachments": lazy_gettext("Send at least one file.")})
     settings = current_settings()

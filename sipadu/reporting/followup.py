@@ -25,6 +25,7 @@ from sipadu.db import db_session
 from sipadu.reporting import service
 from sipadu.reporting.files import RefusedFile, sort_uploads
 from sipadu.reporting.forms import IDENTITY_FIELDS
+from sipadu.reporting.reporter_login import ENDED_TEXT, reporter_required
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
 from sipadu.reporting.views import already_sent_form, new_form_id, remember_sent_form
 from sipadu.sessions.models import SessionKind
@@ -60,7 +61,6 @@ TYPO_TEXT = lazy_gettext(
     "This key looks like it has a typo. Please check each character against the key you saved."
 )
 WRONG_TEXT = lazy_gettext("This case key was not recognised.")
-ENDED_TEXT = lazy_gettext("Your session has ended. Please enter your case key again.")
 
 
 def _throttled_text(error: CaseKeyThrottledError) -> Any:
@@ -126,14 +126,6 @@ def login() -> ResponseReturnValue:
     return response
 
 
-def _reporter() -> ReporterPrincipal | Response:
-    reporter = current_reporter()
-    if reporter is None:
-        flash(ENDED_TEXT, "info")
-        return redirect(url_for("followup.enter_key"), code=303)
-    return reporter
-
-
 def _render_case(
     reporter: ReporterPrincipal, status: int = 200, **extra: Any
 ) -> ResponseReturnValue:
@@ -160,11 +152,9 @@ def _render_case(
 
 @bp.get("/kasus/saya")
 @public
-def case_page() -> ResponseReturnValue:
+@reporter_required
+def case_page(reporter: ReporterPrincipal) -> ResponseReturnValue:
     """The reporter's case: status, timeline, messages, files and the forms to act."""
-    reporter = _reporter()
-    if isinstance(reporter, Response):
-        return reporter
     try:
         return _render_case(reporter)
     except service.ReporterCaseGoneError:
@@ -179,11 +169,9 @@ def _done(message: Any) -> Response:
 
 @bp.post("/kasus/saya/pesan")
 @public
-def reply() -> ResponseReturnValue:
+@reporter_required
+def reply(reporter: ReporterPrincipal) -> ResponseReturnValue:
     """Send a message to the Inspektorat (resumes the assessment if it was waiting)."""
-    reporter = _reporter()
-    if isinstance(reporter, Response):
-        return reporter
     db = db_session()
     try:
         body = validate_text(
@@ -201,12 +189,10 @@ def reply() -> ResponseReturnValue:
 @accepts_uploads
 @limiter.limit(SUBMIT_LIMITS)
 @csrf_checked_after_limits
-def add_evidence() -> ResponseReturnValue:
+@reporter_required
+def add_evidence(reporter: ReporterPrincipal) -> ResponseReturnValue:
     """Add files to the case; if one is refused, none is stored. A reload of the result
     page (the browser re-posting the same form) adds nothing a second time."""
-    reporter = _reporter()
-    if isinstance(reporter, Response):
-        return reporter
     form_id = request.form.get("form_id", "")[:64]
     if already_sent_form(form_id):
         return redirect(url_for("followup.case_page"), code=303)
@@ -225,11 +211,9 @@ def add_evidence() -> ResponseReturnValue:
 
 @bp.post("/kasus/saya/identitas")
 @public
-def disclose_identity() -> ResponseReturnValue:
+@reporter_required
+def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
     """Seal the reporter's name and contact into the case."""
-    reporter = _reporter()
-    if isinstance(reporter, Response):
-        return reporter
     try:
         identity = validate_report(
             {"category": "lainnya", "what": "-", **request.form.to_dict()}
@@ -251,11 +235,9 @@ def disclose_identity() -> ResponseReturnValue:
 
 @bp.post("/kasus/saya/keberatan")
 @public
-def object_to_closure() -> ResponseReturnValue:
+@reporter_required
+def object_to_closure(reporter: ReporterPrincipal) -> ResponseReturnValue:
     """Object once to the decision that closed the case."""
-    reporter = _reporter()
-    if isinstance(reporter, Response):
-        return reporter
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     try:

@@ -12,12 +12,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
 from sipadu.db import db_session
 from sipadu.staff.activation import readers_exist
-from sipadu.web.errors import api_error, render_error
+from sipadu.web.user_errors import UserFacingError
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -32,11 +31,16 @@ NOT_READY_FORM_TEXT = lazy_gettext(
 NOT_READY_API = lazy_gettext("The service cannot accept reports yet: nobody could read them.")
 
 
-def not_ready_answer(as_json: bool) -> ResponseReturnValue:
-    """The 503 answer: a JSON error for the API, the bilingual error page otherwise."""
-    if as_json:
-        return api_error(503, str(NOT_READY_API), "not_ready")
-    return render_error(503, NOT_READY_TEXT)
+class ReportsNotAcceptedError(UserFacingError):
+    """503: nobody could read a report yet (the API says it in fewer words)."""
+
+    status = 503
+    default_message = NOT_READY_TEXT
+    code = "not_ready"
+
+    def api_message(self) -> str:
+        """The API's shorter text."""
+        return str(NOT_READY_API)
 
 
 def service_accepts_reports() -> bool:
@@ -47,16 +51,13 @@ def service_accepts_reports() -> bool:
     return ready
 
 
-def requires_case_readers(*, as_json: bool) -> Callable[[View], View]:
+def requires_case_readers(view: View) -> View:
     """Answer 503 before the view (and before the body is read) when no one could read it."""
 
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            if not service_accepts_reports():
-                return not_ready_answer(as_json)
-            return view(*args, **kwargs)
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not service_accepts_reports():
+            raise ReportsNotAcceptedError()
+        return view(*args, **kwargs)
 
-        return checked  # type: ignore[return-value]
-
-    return decorate
+    return checked  # type: ignore[return-value]

@@ -39,7 +39,7 @@ from sipadu.reporting.forms import (
 )
 from sipadu.reporting.readiness import (
     NOT_READY_FORM_TEXT,
-    not_ready_answer,
+    ReportsNotAcceptedError,
     requires_case_readers,
     service_accepts_reports,
 )
@@ -49,10 +49,10 @@ from sipadu.reporting.validation import ReportValidationError, validate_report
 from sipadu.storage.uploads import accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
-from sipadu.web.errors import render_error
 from sipadu.web.i18n import LANGUAGES, remember_language, use_language_now
 from sipadu.web.ratelimit import SUBMIT_LIMITS, limiter
 from sipadu.web.security import csrf_checked_after_limits
+from sipadu.web.user_errors import UserFacingError
 
 bp = Blueprint("reporting", __name__)
 
@@ -130,7 +130,7 @@ def remember_sent_form(form_id: str) -> None:
 @public
 @accepts_uploads
 @limiter.limit(SUBMIT_LIMITS)
-@requires_case_readers(as_json=False)
+@requires_case_readers
 @csrf_checked_after_limits
 def submit() -> ResponseReturnValue:
     """Validate, file the report with its files, and show the case key once."""
@@ -154,7 +154,7 @@ def submit() -> ResponseReturnValue:
             result = submit_report(db, valid.report, valid.identity, accepted, current_settings())
     except ServiceNotReadyError:  # the last supervisor left while the report was sent
         db.rollback()
-        return not_ready_answer(as_json=False)
+        raise ReportsNotAcceptedError() from None
     db.commit()
     remember_sent_form(form_id)
     return _key_page(result.created.case_key, files=result.files), 201
@@ -196,7 +196,7 @@ def key_copy() -> ResponseReturnValue:
     """Give back the posted case key as a text file or a printable page; nothing is stored."""
     key = _posted_key()
     if key is None:
-        return render_error(400)
+        raise UserFacingError()
     if request.form.get("format") == "print":
         return _print_page(key)
     text = "\n".join(
@@ -228,7 +228,7 @@ def key_language() -> ResponseReturnValue:
     key = _posted_key()
     code = request.form.get("lang", "")
     if key is None or code not in LANGUAGES:
-        return render_error(400)
+        raise UserFacingError()
     use_language_now(code)
     page = _print_page(key) if request.form.get("page") == "print" else _key_page(key)
     response = make_response(page)

@@ -6,7 +6,7 @@ is refused by the service whatever a form posts (``sipadu/staff/activation.py``)
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 
@@ -18,6 +18,7 @@ from sipadu.staff.models import StaffAccount
 from sipadu.staff.roles import StaffRole
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
+from sipadu.web.user_errors import UserFacingError
 
 bp = Blueprint("activation", __name__, url_prefix="/staff/activations")
 add_staff_nav("activation.overview", lazy_gettext("Activations"), (StaffRole.SUPERVISOR,), order=40)
@@ -26,7 +27,7 @@ add_staff_nav("activation.overview", lazy_gettext("Activations"), (StaffRole.SUP
 def _principal() -> StaffPrincipal:
     principal = current_principal()
     if not isinstance(principal, StaffPrincipal):
-        abort(401)
+        raise UserFacingError(status=401)
     return principal
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import lazy_gettext
 
 from sipadu.api.json_body import (
     JSON_BODY_ERRORS,
@@ -21,10 +21,11 @@ from sipadu.sessions.web import bearer_token
 from sipadu.staff import login, service
 from sipadu.staff.models import ROLES
 from sipadu.web.auth import public, require_roles
-from sipadu.web.errors import api_error
 from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
+from sipadu.web.user_errors import UserFacingError
 
 bp = Blueprint("staff_api", __name__, url_prefix="/staff")
+INVALID_CREDENTIALS_TEXT = lazy_gettext("The username, password or code is not correct.")
 
 
 def _field(document: object, name: str) -> str:
@@ -57,9 +58,9 @@ def create_session() -> ResponseReturnValue:
         # throttled, so a distinct answer would reveal which usernames exist.
         # An account still to enrol TOTP cannot use the API: same answer as any failure.
         db.commit()
-        return api_error(
-            401, gettext("The username, password or code is not correct."), "invalid_credentials"
-        )
+        raise UserFacingError(
+            INVALID_CREDENTIALS_TEXT, status=401, code="invalid_credentials"
+        ) from None
     token = start_session(
         db,
         kind=SessionKind.STAFF,

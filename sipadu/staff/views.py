@@ -14,7 +14,6 @@ from typing import cast
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     g,
     make_response,
@@ -50,6 +49,7 @@ from sipadu.web.auth import current_principal, public, require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
 from sipadu.web.redirects import safe_target
+from sipadu.web.user_errors import UserFacingError
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 ENROL_KEY, ENROL_UNTIL = "enrol_staff_id", "enrol_until"
@@ -70,7 +70,7 @@ def _params() -> Argon2Params:
 def _principal() -> StaffPrincipal:
     principal = current_principal()
     if not isinstance(principal, StaffPrincipal):
-        abort(401)
+        raise UserFacingError(status=401)
     return principal
 
 

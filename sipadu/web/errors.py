@@ -93,7 +93,7 @@ API_CODES = {
 }
 
 
-def _texts(code: int, override: LazyString | None = None) -> tuple[str, str]:
+def _texts(code: int, override: LazyString | str | None = None) -> tuple[str, str]:
     title, message = ERROR_TEXTS.get(code, ERROR_TEXTS[500] if code >= 500 else ERROR_TEXTS[400])
     return str(title), str(override if override is not None else message)
 
@@ -114,11 +114,12 @@ def api_error(status: int, message: str, code: str | None = None) -> Response:
 
 def render_error(
     code: int,
-    override: LazyString | None = None,
+    override: LazyString | str | None = None,
 ) -> tuple[str | Response, int]:
     """A bilingual error page (or JSON for the API) for HTTP status ``code``.
 
-    ``override`` is a lazy (translatable) message so both languages can be shown.
+    ``override`` is a lazy (translatable) message so both languages can be shown (a plain
+    string shows as it is in both).
     """
     title, message = _texts(code, override)
     if is_api_request():
