@@ -17,7 +17,8 @@ from sipadu.app_context import current_settings
 from sipadu.crypto.stream import decrypt_to_bytes
 from sipadu.storage.uploads import accepts_uploads, encrypted_uploads
 from sipadu.web.auth import public
-from tests.conftest import Database, build_app, make_settings
+from tests.conftest import build_app, make_settings
+from tests.support.instance import Database
 
 # Random per run, so no file outside this test (a shell history, a script) can hold it.
 MARKER = f"UNGGAHAN-{secrets.token_hex(12)}".encode()

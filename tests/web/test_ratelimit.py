@@ -25,7 +25,8 @@ from sipadu.web.ratelimit import (
     storage_uri,
 )
 from sipadu.web.ratelimit_store import FILE_NAME, SqliteCounterStorage, storage_uri_for
-from tests.conftest import IN_CI, Database, build_app, make_settings
+from tests.conftest import IN_CI, build_app, make_settings
+from tests.support.instance import Database
 
 REDIS_URL = os.environ.get("SIPADU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ADDRESS = "203.0.113.77"

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.live import serving
+from tests.support.instance import Database
+from tests.support.live import running_instance
 
 pytestmark = pytest.mark.slow
 ATTEMPTS = 16
@@ -41,10 +42,13 @@ def _failed_login(url: str, number: int) -> int:
 
 
 def test_login_limit_holds_across_two_workers_without_redis(tmp_path: Path) -> None:
-    database = f"sqlite:///{tmp_path / 'instance' / 'sipadu.sqlite3'}"
+    database = Database.sqlite_file(tmp_path / "instance" / "sipadu.sqlite3")
     with (
-        serving(
-            tmp_path, database, workers=2, extra_env={"SIPADU_RATE_LIMITS_ENABLED": "true"}
+        running_instance(
+            tmp_path,
+            database,
+            extra_env={"SIPADU_RATE_LIMITS_ENABLED": "true"},
+            supervisor=True,
         ) as server,
         ThreadPoolExecutor(max_workers=2) as pool,
     ):
