@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,20 @@ POSTGRES_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Tests never wait for production-strength Argon2; one test checks the defaults instead.
 TEST_ARGON2 = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def private_temp_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test's temporary files go to a folder of its own (``tempfile`` and ``TMPDIR``, so
+    subprocesses the test starts inherit it): a test that checks no plaintext temporary file
+    was left behind scans that folder, never the whole system temp folder other tests and
+    other programs write to at the same time."""
+    folder = tmp_path_factory.mktemp("temp")
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
 
 
 def _postgres_problem() -> str | None:

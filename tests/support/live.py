@@ -57,7 +57,7 @@ class LiveServer:
         """Return once the server answers (``http``: its home page gives 200; ``port``: a
         TCP connection is accepted); raise if it exits or stays silent."""
         deadline = time.monotonic() + STARTUP_SECONDS
-        probe = _home_page_answers if ready == "http" else _port_accepts
+        probe = _home_page_answers if ready == "http" else port_accepts
         while not probe(self.port):
             if self.process.poll() is not None:
                 raise LiveServerError(f"the server exited:\n{self.log_text()[-3000:]}")
@@ -101,7 +101,8 @@ def _home_page_answers(port: int) -> bool:
         return False
 
 
-def _port_accepts(port: int) -> bool:
+def port_accepts(port: int) -> bool:
+    """Whether a TCP connection to 127.0.0.1:``port`` is accepted now."""
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
