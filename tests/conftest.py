@@ -73,6 +73,7 @@ def postgres_url() -> str:
 
 
 def postgres_schema(url: str) -> Iterator[Database]:
+    """A fresh schema on the PostgreSQL at ``url`` for one test, dropped afterwards."""
     schema = f"t_{secrets.token_hex(6)}"
     admin = make_engine(url)
     with admin.begin() as connection:
