@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+# The system temp folder as this process found it, before any test pointed `tempfile` at a
+# folder of its own; for the rare folder another account must enter (a PostgreSQL cluster).
+SYSTEM_TEMP = tempfile.gettempdir()
 
 
 @dataclass(frozen=True)
