@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import inbox_pg, inbox_seed
-from bench.live_instance import Database, LiveInstance
+from bench.live_instance import LiveInstance
+from tests.support.instance import Database
 
 PAGES = (
     ("first", "API: first inbox page", "/api/v1/staff/cases"),

@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, delete, insert, select, text
 
 import sipadu.models  # noqa: F401  (every table in the metadata)
-from bench.live_instance import Database
 from sipadu import migrate
 from sipadu.db import Base, make_engine
+from tests.support.instance import Database
 
 CHUNK = 5_000
 
@@ -87,7 +87,7 @@ def postgres_copy(sqlite_file: Path, url: str) -> Iterator[Database]:
             load_into(sqlite_file, engine, schema)
         finally:
             engine.dispose()
-        yield Database(url, schema)
+        yield Database("postgresql", url, schema)
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

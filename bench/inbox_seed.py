@@ -43,7 +43,7 @@ from datetime import date
 from pathlib import Path
 
 from bench import inbox_merge
-from bench.live_instance import Database, StaffLogin, instance_env, run_init
+from bench.live_instance import StaffLogin, instance_env
 from sipadu import migrate
 from sipadu.app import create_app
 from sipadu.app_context import current_settings
@@ -55,6 +55,8 @@ from sipadu.reporting.service import submit_report
 from sipadu.reporting.validation import validate_report
 from sipadu.settings import Settings, settings_from_env
 from sipadu.staff import service as staff_service
+from tests.support.cli import init_instance
+from tests.support.instance import Database
 
 SEED_FORMAT = 1  # bump when what a seeded database holds changes
 CHEAP_ARGON2 = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
@@ -104,7 +106,7 @@ def cache_key(count: int) -> str:
 
 
 def _settings(root: Path, database: Path) -> Settings:
-    env = instance_env(root, 0, Database(f"sqlite:///{database}"))
+    env = instance_env(root, 0, Database.sqlite_file(database))
     return replace(settings_from_env(env), argon2=CHEAP_ARGON2)
 
 
@@ -182,7 +184,7 @@ def build(root: Path, count: int, workers: int) -> StaffLogin:
     """Initialise an instance in ``root`` and file ``count`` cases with ``workers``
     processes; the merged database ends up as ``root``/``DATABASE_FILE``."""
     database = root / DATABASE_FILE
-    run_init(instance_env(root, 0, Database(f"sqlite:///{database}")))
+    init_instance(instance_env(root, 0, Database.sqlite_file(database)))
     login = _supervisors(root, database)
     with sqlite3.connect(database) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,18 +1,16 @@
 """A real SIPADU for HTTP benchmarks: ``sipadu init``, a supervisor, ``sipadu serve``.
 
-Everything lives in a folder the caller owns (a temporary one). The supervisor is created
-through the staff service, with the instance's own Argon2 parameters, and gets an API
-session the way a login would; the server is the product's ``sipadu serve`` with one sync
-worker on 127.0.0.1, stopped by its own process id.
+Everything lives in a folder the caller owns (a temporary one). The instance's environment,
+``sipadu init`` and the server itself are the test harness's (tests/support), so the
+benchmarks measure the same server the tests start. The supervisor is created through the
+staff service, with the instance's own Argon2 parameters, and gets an API session the way a
+login would; the server is the product's ``sipadu serve`` with one sync worker on 127.0.0.1,
+stopped by its own process id.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,34 +26,28 @@ from sipadu.sessions.service import start_session
 from sipadu.settings import settings_from_env
 from sipadu.staff import service as staff_service
 from sipadu.staff.models import StaffAccount
+from tests.support.cli import init_instance
+from tests.support.instance import Database, free_port
+from tests.support.instance import instance_env as harness_env
+from tests.support.live import (
+    STARTUP_SECONDS,
+    LiveServer,
+    port_accepts,
+    serve_command,
+    start_server,
+)
 
-SIPADU = str(Path(sys.executable).with_name("sipadu"))
-STARTUP_SECONDS = 60.0
 REQUEST_HEADROOM = 64 * 1024  # multipart framing around the one file
+BENCH_ENV = {
+    "SIPADU_LOG_LEVEL": "WARNING",
+    # The benches send more requests a minute than a person may; limits are not what they
+    # measure.
+    "SIPADU_RATE_LIMITS_ENABLED": "false",
+}
 
 
 class UploadBenchError(RuntimeError):
     """The bench server did not start or refused a request."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-@dataclass(frozen=True)
-class Database:
-    """Where an instance keeps its data: a SQLAlchemy URL and, on PostgreSQL, a schema."""
-
-    url: str
-    schema: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,38 +59,10 @@ class StaffLogin:
 
 
 def instance_env(root: Path, port: int, database: Database) -> dict[str, str]:
-    """The environment of a bench instance in ``root``: the caller's, minus any SIPADU_*
-    setting, plus this instance's folders, database and address."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
-    env.update(
-        {
-            "SIPADU_INSTANCE_DIR": str(root / "instance"),
-            "SIPADU_KEYS_DIR": str(root / "keys"),
-            "SIPADU_DATABASE_URL": database.url,
-            "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
-            "SIPADU_LOG_LEVEL": "WARNING",
-            # The benches send more requests a minute than a person may; limits are not what
-            # they measure.
-            "SIPADU_RATE_LIMITS_ENABLED": "false",
-        }
-    )
-    if database.schema:
-        env["SIPADU_DATABASE_SCHEMA"] = database.schema
-    return env
-
-
-def run_init(env: dict[str, str]) -> None:
-    """``sipadu init`` for the instance ``env`` describes (idempotent)."""
-    init = subprocess.run(  # noqa: S603
-        [SIPADU, "init"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if init.returncode != 0:
-        raise UploadBenchError(f"sipadu init failed: {init.stderr[-2000:]}")
+    """The environment of a bench instance in ``root``: the harness's instance environment
+    (the caller's, minus any SIPADU_* setting, plus this instance's folders, database and
+    address) with logging and rate limits set for measuring."""
+    return harness_env(root, database, port=port, extra=BENCH_ENV)
 
 
 def _api_session(db: Session, account: StaffAccount, password: str) -> str:
@@ -132,10 +96,10 @@ class LiveInstance:
         login: StaffLogin | None = None,
     ) -> None:
         self.root, self.workers = root, workers
-        self.port = _free_port()
+        self.port = free_port()
         self.login = login
         self.env = instance_env(
-            root, self.port, database or Database(f"sqlite:///{root / 'sipadu.sqlite3'}")
+            root, self.port, database or Database.sqlite_file(root / "sipadu.sqlite3")
         )
         self.env.update(
             {
@@ -145,29 +109,13 @@ class LiveInstance:
         )
         self.env.update(env or {})
         self.token = ""
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log_path = root / "server.log"
+        self.server: LiveServer | None = None
 
     def __enter__(self) -> LiveInstance:
-        run_init(self.env)
+        init_instance(self.env)
         self.token = self._login_token() if self.login else self._supervisor_token()
-        with self._log_path.open("wb") as log:
-            self.process = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
-                [
-                    SIPADU,
-                    "serve",
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "--workers",
-                    str(self.workers),
-                    "--timeout",
-                    "900",
-                ],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        command = serve_command(self.port, self.workers, ["--timeout", "900"])
+        self.server = start_server(self.env, self.root, self.port, command=command)
         try:
             self.worker_pids()
         except BaseException:
@@ -218,28 +166,24 @@ class LiveInstance:
 
     def worker_pids(self) -> list[int]:
         """Wait until every worker runs and the port answers; their pids."""
-        assert self.process is not None  # noqa: S101
+        assert self.server is not None  # noqa: S101
+        process = self.server.process
         end = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < end:
-            if self.process.poll() is not None:
-                raise UploadBenchError(self._log_path.read_text(errors="replace")[-2000:])
-            workers = children(self.process.pid)
-            if len(workers) >= self.workers and _port_open(self.port):
+            if process.poll() is not None:
+                raise UploadBenchError(self.server.log_text()[-2000:])
+            workers = children(process.pid)
+            if len(workers) >= self.workers and port_accepts(self.port):
                 return sorted(workers)
             time.sleep(0.1)
         raise UploadBenchError("sipadu serve did not start in time")
 
     def server_log(self) -> str:
         """What the server wrote so far (for a bench that must show it logged no error)."""
-        return self._log_path.read_text(errors="replace")
+        assert self.server is not None  # noqa: S101
+        return self.server.log_text()
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL to its own process group)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, 9)
-            self.process.wait(timeout=10)
+        if self.server is not None:
+            self.server.stop()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,8 @@ from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session, make_engine
 from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
-from tests.dbtemplate import migrated
+from tests.support.dbtemplate import migrated
+from tests.support.instance import Database
 
 POSTGRES_URL = os.environ.get(
     "SIPADU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -34,13 +35,18 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_ARGON2 = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
 
 
-@dataclass(frozen=True)
-class Database:
-    """A throwaway database for one test."""
-
-    backend: str
-    url: str
-    schema: str | None = None
+@pytest.fixture(autouse=True)
+def private_temp_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test's temporary files go to a folder of its own (``tempfile`` and ``TMPDIR``, so
+    subprocesses the test starts inherit it): a test that checks no plaintext temporary file
+    was left behind scans that folder, never the whole system temp folder other tests and
+    other programs write to at the same time."""
+    folder = tmp_path_factory.mktemp("temp")
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
 
 
 def _postgres_problem() -> str | None:
@@ -66,7 +72,8 @@ def postgres_url() -> str:
     return POSTGRES_URL
 
 
-def _postgres_schema(url: str) -> Iterator[Database]:
+def postgres_schema(url: str) -> Iterator[Database]:
+    """A fresh schema on the PostgreSQL at ``url`` for one test, dropped afterwards."""
     schema = f"t_{secrets.token_hex(6)}"
     admin = make_engine(url)
     with admin.begin() as connection:
@@ -85,7 +92,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     if request.param == "sqlite":
         yield Database("sqlite", f"sqlite:///{tmp_path / 'sipadu.sqlite3'}")
         return
-    yield from _postgres_schema(request.getfixturevalue("postgres_url"))
+    yield from postgres_schema(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture
@@ -112,7 +119,7 @@ def make_settings(tmp_path: Path, db: Database, **overrides: object) -> Settings
 def build_app(settings: Settings) -> Flask:
     """Create the schema through the migrations (as production does), then the app.
 
-    An empty database is cloned from this process's migrated template (tests/dbtemplate.py).
+    An empty database is cloned from this process's migrated template (tests/support/dbtemplate.py).
     """
     migrated(settings.database_url, settings.database_schema)
     return create_app(settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 import sys
@@ -10,61 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_public
 from sipadu.db import make_engine
-from tests.conftest import Database
-
-SIPADU = str(Path(sys.executable).with_name("sipadu"))
-
-
-_ESCROW_PAIR: list[tuple[bytes, bytes]] = []
-
-
-def _seed_escrow_public(keys_dir: Path) -> None:
-    """Give an instance an escrow public key up front, so `sipadu init` skips the (deliberately
-    slow, 256 MiB) sealing of a new private half in tests that are not about escrow."""
-    if not _ESCROW_PAIR:
-        _ESCROW_PAIR.append(generate_escrow_keypair())
-    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    write_escrow_public(keys_dir / "escrow.pub", _ESCROW_PAIR[0][1])
-
-
-def seeded_escrow_private() -> bytes:
-    """The private half of the escrow key ``_seed_escrow_public`` gave this process's
-    instances (for the tests that play the escrow holder)."""
-    assert _ESCROW_PAIR, "seed an instance first"
-    return _ESCROW_PAIR[0][0]
-
-
-def _env(tmp_path: Path, database: Database, *, seed_escrow: bool = True) -> dict[str, str]:
-    if seed_escrow:
-        _seed_escrow_public(tmp_path / "keys")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
-    env.update(
-        {
-            "SIPADU_INSTANCE_DIR": str(tmp_path / "instance"),
-            "SIPADU_KEYS_DIR": str(tmp_path / "keys"),
-            "SIPADU_DATABASE_URL": database.url,
-        }
-    )
-    if database.schema:
-        env["SIPADU_DATABASE_SCHEMA"] = database.schema
-    return env
-
-
-def run(
-    env: dict[str, str],
-    *args: str,
-    cwd: Path | None = None,
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SIPADU, *args], env=env, capture_output=True, text=True, timeout=120, check=False, cwd=cwd
-    )
+from tests.support.cli import cli_env, run_sipadu
+from tests.support.instance import Database
 
 
 def test_init_is_idempotent_and_private(tmp_path: Path, database: Database) -> None:
-    env = _env(tmp_path, database)
-    first = run(env, "init")
+    env = cli_env(tmp_path, database)
+    first = run_sipadu(env, "init")
     assert first.returncode == 0, first.stderr
     keys = sorted((tmp_path / "keys").iterdir())
     assert [k.name for k in keys] == [
@@ -79,22 +31,22 @@ def test_init_is_idempotent_and_private(tmp_path: Path, database: Database) -> N
             assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
 
-    second = run(env, "init")
+    second = run_sipadu(env, "init")
     assert second.returncode == 0, second.stderr
     assert "Created key file" not in second.stdout
     assert {k.name: k.read_bytes() for k in keys} == contents
-    current = run(env, "db", "current")
+    current = run_sipadu(env, "db", "current")
     database_rev, code_rev = current.stdout.split()[1], current.stdout.split()[3]
     assert database_rev == code_rev != "None"
-    verify = run(env, "audit", "verify")
+    verify = run_sipadu(env, "audit", "verify")
     assert verify.returncode == 0 and "1 rows verified" in verify.stdout
 
 
 def test_missing_key_is_named_with_its_fix(tmp_path: Path, sqlite_database: Database) -> None:
-    env = _env(tmp_path, sqlite_database)
-    assert run(env, "init").returncode == 0
+    env = cli_env(tmp_path, sqlite_database)
+    assert run_sipadu(env, "init").returncode == 0
     (tmp_path / "keys" / "audit_hmac.key").unlink()
-    result = run(env, "audit", "verify")
+    result = run_sipadu(env, "audit", "verify")
     assert result.returncode != 0
     assert "audit_hmac.key is missing" in result.stderr
     assert "sipadu init" in result.stderr
@@ -102,34 +54,34 @@ def test_missing_key_is_named_with_its_fix(tmp_path: Path, sqlite_database: Data
 
 
 def test_serve_refuses_without_keys(tmp_path: Path, sqlite_database: Database) -> None:
-    result = run(_env(tmp_path, sqlite_database), "serve", "--bind", "127.0.0.1:0")
+    result = run_sipadu(cli_env(tmp_path, sqlite_database), "serve", "--bind", "127.0.0.1:0")
     assert result.returncode != 0
     assert "flask_secret.key is missing" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_serve_refuses_an_old_schema(tmp_path: Path, sqlite_database: Database) -> None:
-    env = _env(tmp_path, sqlite_database)
-    assert run(env, "init").returncode == 0
-    assert run(env, "db", "downgrade", "base").returncode == 0
-    result = run(env, "serve", "--bind", "127.0.0.1:0")
+    env = cli_env(tmp_path, sqlite_database)
+    assert run_sipadu(env, "init").returncode == 0
+    assert run_sipadu(env, "db", "downgrade", "base").returncode == 0
+    result = run_sipadu(env, "serve", "--bind", "127.0.0.1:0")
     assert result.returncode != 0 and "sipadu db upgrade" in result.stderr
 
 
 def test_verify_names_the_edited_row(tmp_path: Path, database: Database) -> None:
-    env = _env(tmp_path, database)
-    assert run(env, "init").returncode == 0
+    env = cli_env(tmp_path, database)
+    assert run_sipadu(env, "init").returncode == 0
     engine = make_engine(database.url, database.schema)
     with engine.begin() as connection:
         connection.execute(text("UPDATE audit_events SET actor = 'staff:7' WHERE seq = 1"))
     engine.dispose()
-    result = run(env, "audit", "verify")
+    result = run_sipadu(env, "audit", "verify")
     assert result.returncode == 1
     assert "FAILED at row 1" in result.stderr
 
 
 def test_flask_cli_reaches_the_same_commands(tmp_path: Path, sqlite_database: Database) -> None:
-    env = _env(tmp_path, sqlite_database)
+    env = cli_env(tmp_path, sqlite_database)
     flask = str(Path(sys.executable).with_name("flask"))
     init = subprocess.run(
         [flask, "--app", "sipadu", "init"],

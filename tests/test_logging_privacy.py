@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from sipadu.logging_privacy import scrub
-from tests.conftest import Database
+from tests.support.cli import SIPADU, cli_env, init_instance
+from tests.support.instance import Database, free_port
+from tests.support.live import serve_command, start_server
 
-SIPADU = str(Path(sys.executable).with_name("sipadu"))
 UA_MARKER = "UA-MARKER-7Q2"
 # The client speaks from its own loopback address, so its address is told apart from the
 # server's own (which may appear in the start-up banner).
@@ -39,25 +36,6 @@ REPORTER_REQUESTS = (
     ("/api/v1/case", "GET"),
     ("/bahasa/en", "GET"),
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError("the server exited early")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the server did not start")
 
 
 def _traffic(port: int) -> None:
@@ -92,34 +70,21 @@ def _traffic(port: int) -> None:
             raw.recv(1024)
 
 
-def _serve_and_log(command: list[str], env: dict[str, str], port: int) -> str:
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
-    )
+def _serve_and_log(command: list[str], env: dict[str, str], root: Path, port: int) -> str:
+    server = start_server(env, root, port, command=command)
     try:
-        _wait_for(port, process)
+        server.wait_until_answering(ready="port")
         _traffic(port)
-        time.sleep(0.5)
+        time.sleep(0.5)  # let the last access line reach the log
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-    return output.decode("utf-8", "replace")
+        server.stop(whole_group=True)  # `sipadu run` may have a child of its own
+    return server.log_text()
 
 
 @pytest.fixture
 def instance_env(tmp_path: Path, sqlite_database: Database) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
-    env.update(
-        {
-            "SIPADU_INSTANCE_DIR": str(tmp_path / "instance"),
-            "SIPADU_KEYS_DIR": str(tmp_path / "keys"),
-            "SIPADU_DATABASE_URL": sqlite_database.url,
-        }
-    )
-    from tests.test_cli import _seed_escrow_public
-
-    _seed_escrow_public(tmp_path / "keys")
-    subprocess.run([SIPADU, "init"], env=env, check=True, capture_output=True, timeout=120)
+    env = cli_env(tmp_path, sqlite_database)
+    init_instance(env)
     return env
 
 
@@ -143,20 +108,17 @@ def _assert_private(log: str) -> None:
 
 
 @pytest.mark.slow
-def test_gunicorn_logs_no_client_details(instance_env: dict[str, str]) -> None:
-    port = _free_port()
-    log = _serve_and_log(
-        [SIPADU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"], instance_env, port
-    )
+def test_gunicorn_logs_no_client_details(instance_env: dict[str, str], tmp_path: Path) -> None:
+    port = free_port()
+    log = _serve_and_log(serve_command(port, workers=1), instance_env, tmp_path, port)
     _assert_private(log)
 
 
 @pytest.mark.slow
-def test_dev_server_logs_no_client_details(instance_env: dict[str, str]) -> None:
-    port = _free_port()
-    log = _serve_and_log(
-        [SIPADU, "run", "--host", "127.0.0.1", "--port", str(port)], instance_env, port
-    )
+def test_dev_server_logs_no_client_details(instance_env: dict[str, str], tmp_path: Path) -> None:
+    port = free_port()
+    command = [SIPADU, "run", "--host", "127.0.0.1", "--port", str(port)]
+    log = _serve_and_log(command, instance_env, tmp_path, port)
     _assert_private(log)
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_logging_privacy import _free_port, _wait_for
+from tests.support.instance import free_port
+from tests.support.live import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,16 +120,9 @@ def test_installed_wheel_serves_from_another_directory(wheel: Path, tmp_path: Pa
         [sipadu, "init"], cwd=workdir, env=env, check=True, timeout=120, capture_output=True
     )
     assert (workdir / "keys" / "flask_secret.key").exists()
-    port = _free_port()
-    process = subprocess.Popen(
-        [sipadu, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for(port, process)
+    port = free_port()
+    command = [sipadu, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    with serving(env, tmp_path, port=port, command=command, cwd=workdir, ready="port"):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             page = response.read().decode()
             assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
@@ -137,6 +131,3 @@ def test_installed_wheel_serves_from_another_directory(wheel: Path, tmp_path: Pa
             f"http://127.0.0.1:{port}/static/css/sipadu.css", timeout=10
         ) as response:
             assert response.status == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

@@ -22,10 +22,12 @@ from sipadu.app_context import current_settings
 from sipadu.cases.deadlines import DeadlinePolicy
 from sipadu.db import db_session
 from sipadu.staff.models import StaffAccount
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import make_case
-from tests.staffkit import Enrolled, csrf, enrolled, sign_in
+from tests.conftest import build_app, make_settings
+from tests.support.csrf import csrf_token
+from tests.support.factories import make_case
 from tests.support.forms import submit
+from tests.support.instance import Database
+from tests.support.staff import Enrolled, enrolled, sign_in
 
 
 @pytest.mark.parametrize(
@@ -142,7 +144,7 @@ def test_settings_form_refuses_bad_input_with_messages(admin_app: Flask) -> None
 
 def test_accounts_create_reset_and_deactivate(admin_app: Flask) -> None:
     client, admin = _admin(admin_app)
-    token = csrf(client, "/admin/")
+    token = csrf_token(client, "/admin/")
     created = client.post(
         "/admin/accounts",
         data={

@@ -21,10 +21,11 @@ from sipadu.audit.service import chain_head, record_event, verify_chain
 from sipadu.auditor.service import AuditFilter, audit_page, statistics
 from sipadu.cases.models import Case
 from sipadu.db import db_session
-from tests.auditkit import seal_all
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import DEFAULT_REPORT, make_case
-from tests.staffkit import enrolled, sign_in
+from tests.conftest import build_app, make_settings
+from tests.support.audit import seal_all
+from tests.support.factories import DEFAULT_REPORT, make_case
+from tests.support.instance import Database
+from tests.support.staff import enrolled, sign_in
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from sipadu.audit.day_queue import verify_queue
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import record_event, verify_chain
 from sipadu.db import make_engine
-from tests.conftest import Database
+from tests.support.instance import Database
 
 EVENTS_PER_WRITER = 40
 WRITERS = 3

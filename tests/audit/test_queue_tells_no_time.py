@@ -16,7 +16,7 @@ from sipadu.app_context import current_settings
 from sipadu.audit.models import AuditQueueEntry
 from sipadu.audit.service import record_event
 from tests.casework.conftest import web_client
-from tests.factories import make_staff
+from tests.support.factories import make_staff
 
 PAST = datetime(2025, 3, 4, 13, 12, 9, tzinfo=UTC)  # a day that is over
 CSRF = re.compile(r'name="csrf_token" value="[^"]*"')

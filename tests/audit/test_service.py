@@ -21,7 +21,7 @@ from sipadu.audit.service import (
     verify_chain,
 )
 from sipadu.db import make_engine
-from tests.conftest import Database
+from tests.support.instance import Database
 
 
 def _key(app: Flask) -> bytes:

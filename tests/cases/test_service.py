@@ -36,8 +36,8 @@ from sipadu.crypto.errors import (
     WrongCaseKeyError,
 )
 from sipadu.crypto.grants import unwrap_grant
-from tests.auditkit import seal_all
-from tests.factories import make_case, make_staff
+from tests.support.audit import seal_all
+from tests.support.factories import make_case, make_staff
 
 MARKER = "PENANDA-RAHASIA-8841"
 

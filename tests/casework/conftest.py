@@ -4,7 +4,6 @@ belongs to another module), cases filed through the real crypto, attachments sto
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +23,10 @@ from sipadu.cases.service import CreatedCase, grant_case, revoke_grant
 from sipadu.sessions.service import start_session
 from sipadu.settings import Settings
 from sipadu.storage.uploads import EncryptedUpload
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import StaffMember, make_case, make_staff
+from tests.conftest import build_app, make_settings
+from tests.support.factories import StaffMember, make_case, make_staff
 from tests.support.forms import submit
-
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.support.instance import Database
 
 
 class FreshContextClient(FlaskClient):
@@ -85,13 +83,6 @@ def web_client(app: Flask, db: Session, member: StaffMember) -> FlaskClient:
 def bearer(db: Session, member: StaffMember) -> dict[str, str]:
     """API headers signed in as ``member``."""
     return {"Authorization": f"Bearer {staff_token(db, member, 'api')}"}
-
-
-def csrf_from(client: FlaskClient, url: str) -> str:
-    """The CSRF token of a page the client may open."""
-    match = _CSRF.search(client.get(url).get_data(as_text=True))
-    assert match, "the page carries no CSRF token"
-    return match.group(1)
 
 
 def press(

@@ -25,7 +25,7 @@ from tests.casework.conftest import (
     set_status,
     staff_token,
 )
-from tests.factories import StaffMember, make_case, make_staff
+from tests.support.factories import StaffMember, make_case, make_staff
 
 ROLES = ("admin", "supervisor", "investigator", "auditor", "anonymous")
 STATES = ("assigned", "not_assigned", "conflicted")

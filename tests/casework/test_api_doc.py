@@ -32,7 +32,7 @@ def test_every_operation_is_documented(app: Flask) -> None:
 
 
 def test_api_inbox_filters_and_chain_stays_valid(app: Flask, db: Session, team: Team) -> None:
-    from tests.factories import make_case
+    from tests.support.factories import make_case
 
     other = make_case(app, db)
     set_status(db, other, "verifikasi")

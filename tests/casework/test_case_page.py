@@ -95,7 +95,7 @@ def test_attachment_streams_exact_bytes_as_a_download(app: Flask, db: Session, t
 
 
 def test_attachment_of_another_case_is_not_served(app: Flask, db: Session, team: Team) -> None:
-    from tests.factories import make_case
+    from tests.support.factories import make_case
 
     other = make_case(app, db)
     att = add_attachment(app, db, other, b"rahasia")
@@ -232,7 +232,7 @@ def test_investigator_assignment_gives_access_and_unassignment_removes_the_key(
 def test_inbox_of_an_investigator_lists_only_assigned_cases(
     app: Flask, db: Session, team: Team
 ) -> None:
-    from tests.factories import make_case
+    from tests.support.factories import make_case
 
     other = make_case(app, db)
     assign_directly(db, other, team.investigator)

@@ -10,13 +10,13 @@ from tests.casework.conftest import (
     Team,
     assign_directly,
     bearer,
-    csrf_from,
     detail_of,
     events,
     press,
     web_client,
 )
 from tests.support import forms
+from tests.support.csrf import csrf_token
 
 W, A = "/petugas/kasus", "/api/v1/staff/cases"
 
@@ -55,7 +55,7 @@ def test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned(
     assert name not in assignable.choices("username")
     refused = boss.post(
         f"{W}/{code}/penugasan",
-        data={"csrf_token": csrf_from(boss, f"{W}/{code}"), "username": name},
+        data={"csrf_token": csrf_token(boss, f"{W}/{code}"), "username": name},
     )
     assert refused.status_code == 422
     assert "konflik kepentingan" in refused.get_data(as_text=True)
@@ -102,7 +102,7 @@ def test_assigning_unknown_or_non_investigator_is_refused(
 def test_investigator_cannot_assign_even_on_their_own_case(
     app: Flask, db: Session, team: Team
 ) -> None:
-    from tests.factories import make_staff
+    from tests.support.factories import make_staff
 
     assign_directly(db, team.created, team.investigator)
     colleague = make_staff(app, db, "investigator")
@@ -120,7 +120,7 @@ def test_every_investigator_the_menu_offers_can_be_assigned(
     app: Flask, db: Session, team: Team
 ) -> None:
     """The assignment menu offers exactly the investigators the server accepts."""
-    from tests.factories import make_staff
+    from tests.support.factories import make_staff
 
     others = [make_staff(app, db, "investigator") for _ in range(2)]
     db.commit()

@@ -22,7 +22,7 @@ from sipadu.cases.models import Case, CaseConflict, CaseGrant
 from sipadu.cases.statuses import CLOSED, Status
 from sipadu.casework import inbox as inbox_module
 from sipadu.casework.inbox import InboxFilters, inbox
-from tests.factories import StaffMember, make_staff
+from tests.support.factories import StaffMember, make_staff
 
 MONDAY = date(2026, 11, 23)
 FRIDAY = MONDAY - timedelta(days=3)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.casework.inbox import SORTS, InboxFilters, inbox
 from tests.casework.conftest import bearer, web_client
-from tests.factories import StaffMember, make_staff
+from tests.support.factories import StaffMember, make_staff
 
 MONDAY = date(2026, 11, 23)
 # Filed in this order (so their row ids count up in it), deliberately not in code order.

@@ -18,7 +18,7 @@ from sipadu.casework import inbox as inbox_module
 from sipadu.casework.inbox import COUNT_CAP, InboxFilters, InboxPage, inbox
 from sipadu.web.i18n import LANG_COOKIE
 from tests.casework.conftest import bearer, web_client
-from tests.factories import StaffMember, make_staff
+from tests.support.factories import StaffMember, make_staff
 
 MONDAY = date(2026, 11, 23)
 _NEXT = re.compile(r'href="([^"]+)" rel="next"')

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sipadu.cases.content import add_message
 from sipadu.cases.models import Attachment, CaseMessage
 from tests.casework.conftest import Team, add_attachment, bearer, detail_of, events, web_client
-from tests.factories import make_case
+from tests.support.factories import make_case
 
 W, A = "/petugas/kasus", "/api/v1/staff/cases"
 HEX32 = re.compile(r"^[0-9a-f]{32}$")

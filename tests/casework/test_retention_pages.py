@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import Case
-from tests.casework.conftest import csrf_from, press, set_status, staff_token
-from tests.factories import make_case, make_staff
+from tests.casework.conftest import press, set_status, staff_token
+from tests.support.csrf import csrf_token
+from tests.support.factories import make_case, make_staff
 
 W = "/petugas/kasus"
 
@@ -67,7 +68,7 @@ def test_due_list_and_extension(app: Flask, db: Session) -> None:
     stranger = app.test_client()
     stranger.set_cookie("sipadu_staff", staff_token(db, other))
     assert stranger.get(f"{W}/{later.case.code}").status_code == 403
-    token = csrf_from(stranger, f"{W}/retensi")  # a forged form: the page is refused
+    token = csrf_token(stranger, f"{W}/retensi")  # a forged form: the page is refused
     assert (
         stranger.post(
             f"{W}/{later.case.code}/retensi",

@@ -16,7 +16,6 @@ from tests.casework.conftest import (
     Team,
     assign_directly,
     bearer,
-    csrf_from,
     detail_of,
     events,
     press,
@@ -24,6 +23,7 @@ from tests.casework.conftest import (
     web_client,
 )
 from tests.support import forms
+from tests.support.csrf import csrf_token
 
 W, A = "/petugas/kasus", "/api/v1/staff/cases"
 COMPLETE = {"reason": "Alasan untuk pelapor.", "outcome": "terbukti", "destination": "kpk"}
@@ -105,7 +105,7 @@ def test_incomplete_transitions_answer_422(
 def test_web_status_changes_and_their_errors(app: Flask, db: Session, team: Team) -> None:
     code = team.created.case.code
     client = web_client(app, db, team.supervisor)
-    token = csrf_from(client, f"{W}/{code}")
+    token = csrf_token(client, f"{W}/{code}")
 
     def post(**data: str) -> int:
         """A forged status form (values the page does not offer)."""
@@ -122,7 +122,7 @@ def test_web_status_changes_and_their_errors(app: Flask, db: Session, team: Team
     # The investigator's page offers no step a supervisor decides; a forged one is refused.
     offered = forms.find_form(investigator.get(f"{W}/{code}"), f"{W}/{code}/status")
     assert "investigasi" not in offered.choices("status")
-    inv_token = csrf_from(investigator, f"{W}/{code}")
+    inv_token = csrf_token(investigator, f"{W}/{code}")
     refused = investigator.post(
         f"{W}/{code}/status", data={"csrf_token": inv_token, "status": "investigasi"}
     )
@@ -198,7 +198,7 @@ def test_objection_blocks_archiving_until_answered_and_can_reopen(
     client = web_client(app, db, team.supervisor)
     page = client.get(f"{W}/{code}").get_data(as_text=True)
     assert "Saya keberatan, ada bukti baru." in page
-    token = csrf_from(client, f"{W}/{code}")
+    token = csrf_token(client, f"{W}/{code}")
     # The page does not offer archiving while the objection waits; a forged form is refused.
     offered = forms.find_form(client.get(f"{W}/{code}"), f"{W}/{code}/status")
     assert "diarsipkan" not in offered.choices("status")

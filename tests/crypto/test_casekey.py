@@ -26,7 +26,7 @@ from sipadu.crypto.errors import (
     WrongCaseKeyError,
 )
 from sipadu.crypto.params import Argon2Params
-from tests.crypto._util import flip_each_byte
+from tests.crypto.cryptokit import flip_each_byte
 
 DEK = bytes(range(32))
 SHAPE = re.compile(r"SPD-[0-9A-HJKMNP-TV-Z]{6}(-[0-9A-HJKMNP-TV-Z]{5}){4}-[0-9A-HJKMNP-TV-Z]")

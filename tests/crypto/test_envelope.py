@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from sipadu.crypto import envelope
 from sipadu.crypto.envelope import new_data_key, open_sealed, seal
 from sipadu.crypto.errors import CryptoError, DecryptionError
-from tests.crypto._util import flip_each_byte
+from tests.crypto.cryptokit import flip_each_byte
 
 KEY = bytes(range(32))
 

@@ -8,7 +8,7 @@ import pytest
 from sipadu.crypto import envelope
 from sipadu.crypto.envelope import Binding, open_sealed, seal
 from sipadu.crypto.errors import DecryptionError
-from tests.crypto._util import flip_each_byte
+from tests.crypto.cryptokit import flip_each_byte
 
 KEY = bytes(range(32))
 ROW = Binding(bytes(range(16)), "staff:7")

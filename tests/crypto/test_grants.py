@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from sipadu.crypto import grants
 from sipadu.crypto.errors import DecryptionError
-from tests.crypto._util import flip_each_byte
+from tests.crypto.cryptokit import flip_each_byte
 
 DEK = bytes(range(100, 132))
 

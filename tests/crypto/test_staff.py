@@ -5,7 +5,7 @@ import pytest
 from sipadu.crypto import grants, pwbox, staff
 from sipadu.crypto.errors import CryptoError, WrongPasswordError
 from sipadu.crypto.params import DEFAULT_ARGON2, Argon2Params
-from tests.crypto._util import flip_each_byte
+from tests.crypto.cryptokit import flip_each_byte
 
 PASSWORD = "kata-sandi yang panjang 123"
 

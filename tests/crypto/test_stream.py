@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sipadu.crypto import stream
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.stream import StreamEncryptor, decrypt_stream
-from tests.crypto._util import KEY, C, decrypt, encrypt, records
+from tests.crypto.cryptokit import KEY, C, decrypt, encrypt, records
 
 BOUNDARY_SIZES = [0, 1, C - 1, C, C + 1, 2 * C - 1, 2 * C, 2 * C + 1, 3 * C + 7]
 

@@ -9,7 +9,7 @@ import pytest
 from sipadu.crypto import stream
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.stream import decrypt_stream, new_file_key
-from tests.crypto._util import KEY, C, decrypt, encrypt, flip_each_byte, records
+from tests.crypto.cryptokit import KEY, C, decrypt, encrypt, flip_each_byte, records
 
 
 @pytest.mark.parametrize("pad", [False, True])

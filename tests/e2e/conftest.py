@@ -13,21 +13,15 @@ that a page loads nothing from elsewhere (:func:`foreign_requests`).
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.helpers import SIPADU, run_sipadu
-from tests.test_cli import _seed_escrow_public
+from tests.support.instance import Database
+from tests.support.live import LiveServer, running_instance
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
@@ -44,7 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-STARTUP_SECONDS = 60
 
 _FOREIGN: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
 
@@ -55,81 +48,15 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@dataclass(frozen=True)
-class LiveServer:
-    """A running ``sipadu serve`` on its own temporary instance."""
-
-    url: str  # base URL without a trailing slash, e.g. http://127.0.0.1:40123
-    env: dict[str, str]  # pass to run_sipadu() to act on the same instance
-    log: Path  # the server's stdout and stderr
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"sipadu serve exited ({process.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"sipadu serve did not answer within {STARTUP_SECONDS}s:\n{log.read_text()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()  # gunicorn's arbiter stops its workers on SIGTERM
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, 9)
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``sipadu init`` then ``sipadu serve --workers 2`` on a free port, for one test module."""
+    """``sipadu init`` then ``sipadu serve --workers 2`` on a free port, for one test module.
+
+    Rate limits stay on as in production; the instance gets a ready escrow public key (creating
+    the escrow key is tested in tests/escrow/)."""
     root = tmp_path_factory.mktemp("live")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SIPADU_")}
-    port = _free_port()
-    env.update(
-        {
-            "SIPADU_INSTANCE_DIR": str(root / "instance"),
-            "SIPADU_KEYS_DIR": str(root / "keys"),
-            "SIPADU_DATABASE_URL": f"sqlite:///{root / 'sipadu.sqlite3'}",
-            "SIPADU_BASE_URL": f"http://127.0.0.1:{port}",
-        }
-    )
-    # A ready escrow public key spares each module init's deliberately slow 256 MiB sealing;
-    # creating the escrow key is tested in tests/escrow/.
-    _seed_escrow_public(root / "keys")
-    init = run_sipadu(env, "init")
-    assert init.returncode == 0, f"sipadu init failed:\n{init.stdout}\n{init.stderr}"
-    log = root / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [SIPADU, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process, log)
-        yield LiveServer(url=url, env=env, log=log)
-    finally:
-        _stop(process)
+    with running_instance(root, Database.sqlite_file(root / "sipadu.sqlite3")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,10 @@
-"""Helpers for the real-browser tests: fill forms like a person would, run the CLI."""
+"""Helpers for the real-browser tests: fill forms like a person would, keep screenshots."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
+import re
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,27 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # playwright is imported lazily so a missing package only skips e2e
     from playwright.sync_api import Locator, Page
 
-SIPADU = str(Path(sys.executable).with_name("sipadu"))
+    from tests.support.live import LiveServer
 
 FormValue = str | int | bool | Path | Sequence[Path] | Sequence[str]
-
-
-def run_sipadu(
-    env: Mapping[str, str],
-    *args: str,
-    input: str | None = None,
-    timeout: float = 120,
-) -> subprocess.CompletedProcess[str]:
-    """Run ``sipadu ARGS`` against the live server's instance (its env), never raising."""
-    return subprocess.run(
-        [SIPADU, *args],
-        env=dict(env),
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def fill_form(page: Page, data: Mapping[str, FormValue], *, form: str = "form") -> None:
@@ -84,3 +66,14 @@ def artifacts_dir(default: Path) -> Path:
     target = Path(os.environ.get("SIPADU_E2E_ARTIFACTS") or default)
     target.mkdir(parents=True, exist_ok=True)
     return target
+
+
+def printed_setup_url(live_server: LiveServer) -> str:
+    """The first-run setup link ``sipadu serve`` printed to its log (waits up to 10 s)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = re.search(r"(http://\S+/staff/setup/\S+)", live_server.log_text())
+        if found:
+            return found.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no setup URL printed:\n{live_server.log_text()}")

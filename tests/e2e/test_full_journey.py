@@ -14,10 +14,10 @@ import pyotp
 import pytest
 
 from sipadu.crypto.escrow import write_escrow_private
-from tests.e2e.conftest import LiveServer, foreign_requests
-from tests.e2e.helpers import fill_form, run_sipadu
-from tests.e2e.test_staff_signin import _setup_url
-from tests.test_cli import seeded_escrow_private
+from tests.e2e.conftest import foreign_requests
+from tests.e2e.helpers import fill_form, printed_setup_url
+from tests.support.cli import run_sipadu, seeded_escrow_private
+from tests.support.live import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -44,7 +44,7 @@ def test_setup_report_reply_and_read(
     # 1. First run: the administrator from the printed one-time link, with TOTP enrolment.
     admin = make_page()
     admin.goto("/bahasa/en")
-    admin.goto(_setup_url(live_server))
+    admin.goto(printed_setup_url(live_server))
     fill_form(admin, {"username": "kepala", "password": PASSWORD, "password2": PASSWORD})
     admin.get_by_role("button", name="Create administrator").click()
     secret = admin.locator("#totp-secret").inner_text().replace(" ", "")

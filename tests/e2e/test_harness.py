@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import LiveServer, foreign_requests
-from tests.e2e.helpers import fill_form, run_sipadu
+from tests.e2e.conftest import foreign_requests
+from tests.e2e.helpers import fill_form
+from tests.support.cli import run_sipadu
+from tests.support.live import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

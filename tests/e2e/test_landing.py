@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import LiveServer, foreign_requests
+from tests.e2e.conftest import foreign_requests
 from tests.e2e.helpers import artifacts_dir
+from tests.support.live import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

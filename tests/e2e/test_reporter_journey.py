@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import LiveServer, foreign_requests
-from tests.e2e.helpers import artifacts_dir, fill_form, run_sipadu
+from tests.e2e.conftest import foreign_requests
+from tests.e2e.helpers import artifacts_dir, fill_form
 from tests.media.samples import jpeg_with_metadata
+from tests.support.cli import run_sipadu
+from tests.support.live import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import time
 from typing import TYPE_CHECKING
 
 import pyotp
 import pytest
 
-from tests.e2e.conftest import LiveServer, foreign_requests
-from tests.e2e.helpers import fill_form
+from tests.e2e.conftest import foreign_requests
+from tests.e2e.helpers import fill_form, printed_setup_url
+from tests.support.live import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -19,18 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real server + browser
 PASSWORD = "kuda-laut-merah-jambu"
 
 
-def _setup_url(live_server: LiveServer) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        found = re.search(r"(http://\S+/staff/setup/\S+)", live_server.log.read_text())
-        if found:
-            return found.group(1)
-        time.sleep(0.2)
-    raise AssertionError(f"no setup URL printed:\n{live_server.log.read_text()}")
-
-
 def test_first_run_enrolment_login_and_logout(page: Page, live_server: LiveServer) -> None:
-    url = _setup_url(live_server)
+    url = printed_setup_url(live_server)
     assert url.startswith(live_server.url)
     page.goto("/bahasa/en")
     page.goto(url)

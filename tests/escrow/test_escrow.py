@@ -17,16 +17,16 @@ from sipadu.crypto.escrow import read_escrow_private
 from sipadu.db import db_session
 from sipadu.escrow.cli import OFFLINE_FILE_NAME
 from sipadu.settings import settings_from_env
-from tests.conftest import Database
-from tests.factories import make_case, make_staff
-from tests.test_cli import SIPADU, _env, run
+from tests.support.cli import SIPADU, cli_env, run_sipadu
+from tests.support.factories import make_case, make_staff
+from tests.support.instance import Database
 
 MARKER = "LAPORAN-UNTUK-PEMULIHAN"
 
 
 def _init(tmp_path: Path, database: Database) -> tuple[dict[str, str], str, Path]:
-    env = _env(tmp_path, database, seed_escrow=False)
-    result = run(env, "init")
+    env = cli_env(tmp_path, database, seed_escrow=False)
+    result = run_sipadu(env, "init")
     assert result.returncode == 0, result.stderr
     match = re.search(r"Escrow passphrase \(shown once, write it down\): (\S+)", result.stdout)
     assert match, result.stdout
@@ -39,10 +39,10 @@ def test_init_creates_escrow_once(tmp_path: Path, sqlite_database: Database) -> 
     assert stat.S_IMODE(private_path.stat().st_mode) == 0o600
     assert len(read_escrow_private(private_path, passphrase)) == 32
     public = (tmp_path / "keys" / "escrow.pub").read_text()
-    again = run(env, "init")
+    again = run_sipadu(env, "init")
     assert "Escrow passphrase" not in again.stdout
     assert (tmp_path / "keys" / "escrow.pub").read_text() == public
-    served = run(env, "escrow", "init", "--passphrase-stdin")
+    served = run_sipadu(env, "escrow", "init", "--passphrase-stdin")
     assert served.returncode != 0 and "already exists" in served.stderr
 
 
@@ -110,7 +110,7 @@ def test_escrow_grant_recovers_a_case(tmp_path: Path, database: Database) -> Non
         assert found is not None
         dek = unlock_case_for_staff(db, found, newcomer.account.id, newcomer.private_key)
         assert read_report(found, dek)["what"] == MARKER
-    verify = run(env, "audit", "verify")
+    verify = run_sipadu(env, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
 
 

@@ -15,10 +15,11 @@ from sipadu.settings import Settings
 from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.activation import readers_exist
 from sipadu.staff.models import StaffAccount
-from tests.conftest import Database, make_settings
-from tests.factories import make_case, make_staff
+from tests.conftest import make_settings
 from tests.staff.accountkit import audit_key
-from tests.staffkit import enrolled
+from tests.support.factories import make_case, make_staff
+from tests.support.instance import Database
+from tests.support.staff import enrolled
 
 pytestmark = pytest.mark.slow  # every approval opens the escrow key (Argon2id, 256 MiB)
 PRIVATE, PUBLIC = generate_escrow_keypair()

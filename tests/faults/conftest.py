@@ -18,9 +18,10 @@ from sipadu.audit.models import AuditEvent, AuditQueueEntry
 from sipadu.cases.models import Attachment, Case
 from sipadu.db import db_session
 from sipadu.settings import Settings
-from tests.conftest import Database, make_settings
-from tests.factories import make_staff
+from tests.conftest import make_settings
 from tests.reporting.conftest import Ready
+from tests.support.factories import make_staff
+from tests.support.instance import Database
 
 UNREACHABLE_SQLITE = "/nonexistent-sipadu-outage/sipadu.sqlite3"
 

@@ -27,6 +27,7 @@ import psycopg
 import pytest
 
 from tests.conftest import IN_CI
+from tests.support.instance import SYSTEM_TEMP
 
 SERVER_USER = "postgres"
 DATABASE = "sipadu"
@@ -171,7 +172,9 @@ def pg_cluster() -> Iterator[PgCluster]:
     assert bin_dir is not None and account is not None
     # Not pytest's tmp_path: its parents are private to root, the server account could not
     # reach the data folder.
-    root = Path(tempfile.mkdtemp(prefix="sipadu-pg-"))
+    # In the system temp folder, not the test's own (private to this user, so the `postgres`
+    # account could not enter it).
+    root = Path(tempfile.mkdtemp(prefix="sipadu-pg-", dir=SYSTEM_TEMP))
     cluster = PgCluster(root, bin_dir, account)
     try:
         cluster.create()

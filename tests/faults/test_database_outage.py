@@ -16,7 +16,8 @@ from sqlalchemy.pool import NullPool
 from sipadu.cases.models import Case
 from sipadu.web.auth import public
 from tests.faults.conftest import database_outage, report_multipart, stored_state
-from tests.reporting.conftest import BASE_REPORT, Ready, csrf_from
+from tests.reporting.conftest import BASE_REPORT, Ready
+from tests.support.csrf import hidden_fields
 
 ID_TEXT = "Layanan tidak dapat menghubungi basis datanya"
 EN_TEXT = "The service cannot reach its database"
@@ -36,7 +37,7 @@ def test_outage_gives_503_then_recovers(ready: Ready, caplog: pytest.LogCaptureF
     )
     assert before.status_code == 201
     key = before.get_json()["case_key"]
-    hidden = csrf_from(client.get("/laporan"))
+    hidden = hidden_fields(client.get("/laporan"))
     state = stored_state(app)
 
     with caplog.at_level(logging.WARNING), database_outage(app):

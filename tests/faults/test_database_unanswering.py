@@ -16,11 +16,12 @@ from flask import Flask
 from sqlalchemy import event
 
 from sipadu.db import db_session, make_engine
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import make_staff
+from tests.conftest import build_app, make_settings
 from tests.faults.conftest import connections_redirected
 from tests.faults.test_database_outage import EN_TEXT, ID_TEXT
 from tests.reporting.conftest import BASE_REPORT
+from tests.support.factories import make_staff
+from tests.support.instance import Database
 
 T = TypeVar("T")
 # Far above the 2-second connect timeout under test, far below "hangs until killed".

@@ -30,10 +30,12 @@ from sipadu.cases.content import read_report
 from sipadu.cases.reporter_access import open_case_with_key
 from sipadu.db import db_session
 from sipadu.settings import settings_from_env
-from tests.e2e.helpers import run_sipadu
-from tests.faults.live import Server, http_get, serving
 from tests.faults.pgcluster import PgCluster, pg_cluster
 from tests.faults.test_database_outage import EN_TEXT, ID_TEXT
+from tests.support.cli import run_sipadu
+from tests.support.instance import Database
+from tests.support.live import LiveServer as Server
+from tests.support.live import http_get, running_instance
 
 pytestmark = pytest.mark.slow
 
@@ -174,7 +176,12 @@ def cluster() -> Iterator[PgCluster]:
 
 @pytest.fixture
 def server(tmp_path: Path, cluster: PgCluster) -> Iterator[Server]:
-    with serving(tmp_path, cluster.url, workers=2) as running:
+    with running_instance(
+        tmp_path,
+        Database("postgresql", cluster.url),
+        extra_env={"SIPADU_RATE_LIMITS_ENABLED": "false"},
+        supervisor=True,
+    ) as running:
         yield running
 
 
@@ -221,7 +228,7 @@ def _assert_reports_open(server: Server, acknowledged: list[Outcome]) -> None:
 def _assert_quiet_log(server: Server, outcomes: list[Outcome]) -> None:
     """The outage is logged by type, reporters' requests not at all; no traceback, no hung
     worker, no report text."""
-    log = server.log.read_text(errors="replace")
+    log = server.log_text()
     assert "database unavailable" in log and "on GET /" in log
     for path in ("/laporan", "/api/v1/reports", "/api/v1/case"):
         assert path not in log

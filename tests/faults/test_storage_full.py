@@ -15,7 +15,8 @@ from flask import Flask
 from sipadu.storage import BlobStoreFullError, FilesystemBlobStore
 from sipadu.storage.base import BlobWriter
 from tests.faults.conftest import report_multipart, stored_state
-from tests.reporting.conftest import BASE_REPORT, Ready, csrf_from
+from tests.reporting.conftest import BASE_REPORT, Ready
+from tests.support.csrf import hidden_fields
 
 ID_TEXT = "Penyimpanan berkas layanan sedang penuh"
 EN_TEXT = "file storage is full"
@@ -83,7 +84,7 @@ def test_form_report_on_full_store_keeps_nothing(
     fail_flush: bool,
 ) -> None:
     client = ready.app.test_client()
-    hidden = csrf_from(client.get("/laporan"))
+    hidden = hidden_fields(client.get("/laporan"))
     state = stored_state(ready.app)
     _fill_disk(monkeypatch, 4096 if not fail_flush else 10**9, fail_flush)
     page = client.post(

@@ -23,8 +23,10 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from sipadu.cases.models import Attachment, Case
-from tests.e2e.helpers import run_sipadu
-from tests.faults.live import Server, http_get, serving, wait_until_up
+from tests.support.cli import run_sipadu
+from tests.support.instance import Database
+from tests.support.live import LiveServer as Server
+from tests.support.live import http_get, running_instance
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +38,12 @@ SENT_FILE_BYTES = 2 * 1024 * 1024  # over one encryptor batch (1 MiB), so some r
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """``sipadu init``, a supervisor, then ``sipadu serve --workers 1`` on loopback."""
-    with serving(
+    with running_instance(
         tmp_path,
-        f"sqlite:///{tmp_path / 'sipadu.sqlite3'}",
-        extra_env={"SIPADU_MAX_FILE_BYTES": str(16 * 1024 * 1024)},
+        Database.sqlite_file(tmp_path / "sipadu.sqlite3"),
+        workers=1,
+        extra_env={"SIPADU_RATE_LIMITS_ENABLED": "false", "SIPADU_MAX_FILE_BYTES": str(16 << 20)},
+        supervisor=True,
     ) as running:
         yield running
 
@@ -149,7 +153,7 @@ def test_sigkill_mid_upload_leaves_no_half_case(server: Server) -> None:
         sock.close()
 
     # The service answers again, by itself.
-    wait_until_up(server.url, server.process, server.log)
+    server.wait_until_answering()
     codes, blob_ids = _rows(server)
     assert sorted(codes) == sorted(item["case_code"] for item in earlier)
     assert len(blob_ids) == 2 and all((server.blobs / b).is_file() for b in blob_ids)

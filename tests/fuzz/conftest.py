@@ -15,8 +15,9 @@ from flask import Flask
 
 from sipadu.db import db_session
 from sipadu.sessions.service import start_session
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import StaffMember, make_staff
+from tests.conftest import build_app, make_settings
+from tests.support.factories import StaffMember, make_staff
+from tests.support.instance import Database
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote_from_bytes
@@ -15,8 +14,6 @@ from sqlalchemy import func, select
 
 from sipadu.cases.models import Attachment, Case, CaseMessage, TimelineEntry
 from sipadu.db import db_session
-
-_HIDDEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)"')
 
 # Lengths straddling every limit of the forms (200, 2 000, 20 000 characters) and far past.
 _HUGE_LENGTHS = (199, 201, 2_001, 20_001, 120_000)
@@ -86,13 +83,6 @@ def post_form(client: FlaskClient, path: str, csrf: str, fields: dict[str, list[
         path, data=encode_form(csrf, fields), content_type="application/x-www-form-urlencoded"
     )
     return response.status_code
-
-
-def csrf_of(client: FlaskClient, page: str) -> str:
-    """The CSRF token on ``page`` for this client's session."""
-    match = _HIDDEN.search(client.get(page).get_data(as_text=True))
-    assert match, f"no CSRF token on {page}"
-    return match.group(1)
 
 
 @dataclass(frozen=True)

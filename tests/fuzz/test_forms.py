@@ -20,7 +20,8 @@ from sipadu.cases.models import Case
 from sipadu.db import db_session
 from sipadu.reporting.forms import HONEYPOT_FIELD, IDENTITY_FIELDS, REPORT_TEXT_FIELDS
 from tests.fuzz.conftest import Credentials
-from tests.fuzz.forms import Counts, counts, csrf_of, form_strategy, post_form
+from tests.fuzz.forms import Counts, counts, form_strategy, post_form
+from tests.support.csrf import csrf_token
 
 EXAMPLES = 30
 FUZZ = settings(
@@ -46,7 +47,7 @@ VALID_REPORT = {"category": "pungli", "what": "Petugas meminta uang tambahan."}
 def _signed_in(app: Flask, case_key: str) -> FlaskClient:
     client = app.test_client()
     response = client.post(
-        "/kasus", data={"csrf_token": csrf_of(client, "/kasus"), "case_key": case_key}
+        "/kasus", data={"csrf_token": csrf_token(client, "/kasus"), "case_key": case_key}
     )
     assert response.status_code == 303
     return client
@@ -65,7 +66,7 @@ def test_new_report_form(
 ) -> None:
     client = fuzz_app.test_client()
     before = counts(fuzz_app)
-    status = post_form(client, "/laporan", csrf_of(client, "/laporan"), fields)
+    status = post_form(client, "/laporan", csrf_token(client, "/laporan"), fields)
     after = counts(fuzz_app)
     _unchanged_unless(status, 201, before, after)
     if status == 201:  # accepted: exactly one case, no message, no file
@@ -82,7 +83,7 @@ def test_case_key_form(fuzz_app: Flask, credentials: Credentials, data: st.DataO
     fields = data.draw(form_strategy(["case_key"], {"case_key": credentials.case_key}))
     client = fuzz_app.test_client()
     before = counts(fuzz_app)
-    status = post_form(client, "/kasus", csrf_of(client, "/kasus"), fields)
+    status = post_form(client, "/kasus", csrf_token(client, "/kasus"), fields)
     assert status < 500
     assert status in (303, 400, 401, 429)
     assert counts(fuzz_app) == before  # signing in stores no content, right key or not
@@ -94,7 +95,7 @@ def test_key_copy_form(fuzz_app: Flask, credentials: Credentials, data: st.DataO
     fields = data.draw(form_strategy(["case_key", "format"], {"case_key": credentials.case_key}))
     client = fuzz_app.test_client()
     before = counts(fuzz_app)
-    status = post_form(client, "/laporan/kunci", csrf_of(client, "/laporan"), fields)
+    status = post_form(client, "/laporan/kunci", csrf_token(client, "/laporan"), fields)
     assert status in (200, 400)
     assert counts(fuzz_app) == before
 
@@ -127,7 +128,7 @@ def test_case_page_forms(fuzz_app: Flask, credentials: Credentials, form: CaseFo
     client = _signed_in(fuzz_app, credentials.case_key)
     if form.path.endswith("keberatan"):
         _close(fuzz_app, credentials.case_code)  # an objection needs a closed case
-    csrf = csrf_of(client, "/kasus/saya")
+    csrf = csrf_token(client, "/kasus/saya")
 
     @FUZZ
     @given(fields=form_strategy(form.names, form.base))

@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.fuzz.conftest import Credentials
-from tests.fuzz.forms import counts, csrf_of
+from tests.fuzz.forms import counts
+from tests.support.csrf import csrf_token
 
 B = "sipadufuzz"
 REPORT = json.dumps({"category": "pungli", "what": "Pungutan di loket."}).encode()
@@ -177,11 +178,11 @@ def _client(app: Flask, creds: Credentials, target: Target) -> tuple[FlaskClient
     client = app.test_client()
     if target.auth == "reporter_cookie":
         page = client.post(
-            "/kasus", data={"csrf_token": csrf_of(client, "/kasus"), "case_key": creds.case_key}
+            "/kasus", data={"csrf_token": csrf_token(client, "/kasus"), "case_key": creds.case_key}
         )
         assert page.status_code == 303
-        return client, csrf_of(client, "/kasus/saya")
-    return client, csrf_of(client, "/laporan") if target.form else ""
+        return client, csrf_token(client, "/kasus/saya")
+    return client, csrf_token(client, "/laporan") if target.form else ""
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=lambda target: target.path)
@@ -282,7 +283,7 @@ def test_malformed_case_keys_in_the_api_header(fuzz_app: Flask, credentials: Cre
 
 def test_malformed_case_keys_in_the_form(fuzz_app: Flask, credentials: Credentials) -> None:
     client = fuzz_app.test_client()
-    csrf = csrf_of(client, "/kasus")
+    csrf = csrf_token(client, "/kasus")
     before = counts(fuzz_app)
     for key in BAD_KEYS + FORM_ONLY_KEYS + _mangled(credentials.case_key):
         response = client.post("/kasus", data={"csrf_token": csrf, "case_key": key})

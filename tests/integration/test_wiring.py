@@ -17,7 +17,7 @@ from sipadu.casework.inbox import inbox_policy
 from sipadu.casework.service import retention_days
 from sipadu.notify.models import PendingNotification
 from sipadu.reporting.service import send_reply, submit_report
-from tests.factories import make_staff
+from tests.support.factories import make_staff
 
 REPORT = {"category": "pungli", "what": "Pungutan di loket pelayanan."}
 

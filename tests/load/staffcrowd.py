@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.load.wire import Answer, Client
-from tests.staffkit import Enrolled
+from tests.support.staff import Enrolled
 
 PACE_SECONDS = 0.3
 # The default limit is 60 a minute per endpoint and client: keep each route under it.

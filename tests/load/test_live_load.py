@@ -29,13 +29,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Database
-from tests.e2e.helpers import run_sipadu
-from tests.livekit import LiveServer, enrol_staff, free_port, init_instance, instance_env, serving
 from tests.load.crowd import FiledCase, Reporter, sha256
 from tests.load.staffcrowd import StaffMember, StaffMessage
 from tests.load.wire import Client, Ledger
-from tests.staffkit import Enrolled
+from tests.support.cli import init_instance, run_sipadu
+from tests.support.instance import Database, free_port, instance_env
+from tests.support.live import LiveServer, serving
+from tests.support.staff import Enrolled, enrol_staff
 
 pytestmark = pytest.mark.slow
 
@@ -232,8 +232,8 @@ def test_crowd_of_reporters_and_staff_loses_nothing(tmp_path: Path, database: Da
     env = instance_env(
         tmp_path,
         database,
-        free_port(),
-        {
+        port=free_port(),
+        extra={
             "SIPADU_TRUSTED_PROXIES": "1",
             # By default only half the cores check case keys at once and a further check is
             # refused with a 503 (flood protection, tests/reporting/test_key_check_slots.py);

@@ -18,8 +18,9 @@ from sipadu.audit.service import verify_chain
 from sipadu.cases.models import Case, CaseMessage
 from sipadu.db import db_session, make_engine
 from sipadu.settings import Settings
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import make_staff
+from tests.conftest import build_app, make_settings
+from tests.support.factories import make_staff
+from tests.support.instance import Database
 
 PROCESSES = 3
 THREADS = 3

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 import sipadu.models  # noqa: F401
 from sipadu import migrate
 from sipadu.db import Base, make_engine
-from tests.conftest import Database
+from tests.support.instance import Database
 
 
 def _revisions() -> list[str]:

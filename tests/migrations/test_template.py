@@ -11,8 +11,9 @@ from sqlalchemy import Engine, MetaData, inspect, select
 
 from sipadu import migrate
 from sipadu.db import make_engine
-from tests.conftest import Database, _postgres_schema
-from tests.dbtemplate import migrated
+from tests.conftest import postgres_schema
+from tests.support.dbtemplate import migrated
+from tests.support.instance import Database
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def other_database(database: Database, tmp_path: Path) -> Iterator[Database]:
     if database.backend == "sqlite":
         yield Database("sqlite", f"sqlite:///{tmp_path / 'other.sqlite3'}")
         return
-    yield from _postgres_schema(database.url)
+    yield from postgres_schema(database.url)
 
 
 def _describe(engine: Engine) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from sipadu.audit.models import AuditEvent
 from sipadu.notify.models import PendingNotification
 from sipadu.notify.service import notify_new_case, notify_reporter_reply, send_digests
 from sipadu.notify.smtp import SmtpConfigError, SmtpTransport, transport_from_env
-from tests.auditkit import seal_all
-from tests.factories import DEFAULT_REPORT, make_case
-from tests.staffkit import enrolled
+from tests.support.audit import seal_all
+from tests.support.factories import DEFAULT_REPORT, make_case
+from tests.support.staff import enrolled
 
 
 class FakeTransport:

@@ -23,9 +23,9 @@ from sipadu.notify.service import (
     notify_supervisor_approved,
     send_digests,
 )
-from tests.factories import make_case
 from tests.notify.test_notify import FakeTransport
-from tests.staffkit import enrolled
+from tests.support.factories import make_case
+from tests.support.staff import enrolled
 
 AFTERNOON = datetime(2026, 3, 4, 14, 37, 21, 123456, tzinfo=UTC)
 DAY_START = datetime(2026, 3, 4, tzinfo=UTC)

@@ -25,9 +25,9 @@ from sipadu.db import db_session
 from sipadu.notify.models import PendingNotification
 from sipadu.notify.service import notify_new_case, send_digests
 from sipadu.notify.smtp import SmtpTransport
-from tests.auditkit import seal_all
-from tests.factories import make_case
-from tests.staffkit import enrolled
+from tests.support.audit import seal_all
+from tests.support.factories import make_case
+from tests.support.staff import enrolled
 
 
 class _StallingRelay(socketserver.StreamRequestHandler):

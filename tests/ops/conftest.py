@@ -19,8 +19,9 @@ from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
 from sipadu.storage.filesystem import FilesystemBlobStore
 from sipadu.storage.uploads import EncryptedUpload
-from tests.conftest import Database, _postgres_schema, build_app, make_settings
-from tests.factories import StaffMember, make_case, make_staff
+from tests.conftest import build_app, make_settings, postgres_schema
+from tests.support.factories import StaffMember, make_case, make_staff
+from tests.support.instance import Database
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def target_database(database: Database, tmp_path: Path) -> Iterator[Database]:
     if database.backend == "sqlite":
         yield Database("sqlite", f"sqlite:///{tmp_path / 'target.sqlite3'}")
         return
-    yield from _postgres_schema(database.url)
+    yield from postgres_schema(database.url)
 
 
 def blob_store(app: Flask) -> FilesystemBlobStore:

@@ -22,8 +22,8 @@ from sipadu.audit.service import (
     sign,
 )
 from sipadu.db import make_engine
-from tests.conftest import Database
-from tests.test_cli import _env, run
+from tests.support.cli import cli_env, run_sipadu
+from tests.support.instance import Database
 
 
 def _rewrite_history(database: Database, key: bytes) -> None:
@@ -60,22 +60,22 @@ def _rewrite_history(database: Database, key: bytes) -> None:
 
 @pytest.mark.slow
 def test_export_anchor_and_rewritten_history(tmp_path: Path, sqlite_database: Database) -> None:
-    env = _env(tmp_path, sqlite_database)
-    assert run(env, "init").returncode == 0
+    env = cli_env(tmp_path, sqlite_database)
+    assert run_sipadu(env, "init").returncode == 0
     out = tmp_path / "audit.jsonl"
-    exported = run(env, "audit", "export", "--out", str(out))
+    exported = run_sipadu(env, "audit", "export", "--out", str(out))
     assert exported.returncode == 0, exported.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [row["seq"] for row in rows] == [1] and rows[0]["tag"] == "system:initialised"
     head = exported.stderr.strip().splitlines()[-1]
     assert head == f"HEAD 1:{rows[0]['hash']}"
     anchor = head.removeprefix("HEAD ")
-    good = run(env, "audit", "verify", "--anchor", anchor)
+    good = run_sipadu(env, "audit", "verify", "--anchor", anchor)
     assert good.returncode == 0 and "Anchor found" in good.stdout, good.stderr
 
     key = bytes.fromhex((tmp_path / "keys" / "audit_hmac.key").read_text().strip())
     _rewrite_history(sqlite_database, key)
-    caught = run(env, "audit", "verify", "--anchor", anchor)
+    caught = run_sipadu(env, "audit", "verify", "--anchor", anchor)
     assert caught.returncode == 1 and "no row carries the anchored hash" in caught.stderr
 
 

@@ -25,8 +25,8 @@ from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.restore import BackupCorruptError, RestoreError, _check_manifest, restore_backup
 from sipadu.staff.models import StaffAccount
 from sipadu.storage.filesystem import FilesystemBlobStore
-from tests.conftest import Database
 from tests.ops.conftest import Escrow, blob_store, file_case, supervisor
+from tests.support.instance import Database
 
 
 def _backup(app: Flask, escrow: Escrow, key_files: dict[str, bytes] | None = None) -> bytes:
@@ -207,7 +207,7 @@ def test_sqlite_backup_restores_into_postgresql(
     escrow: Escrow,
 ) -> None:
     from sipadu.keyring import make_test_keyring
-    from tests.conftest import _postgres_schema, build_app, make_settings
+    from tests.conftest import build_app, make_settings, postgres_schema
 
     app = build_app(
         make_settings(
@@ -222,7 +222,7 @@ def test_sqlite_backup_restores_into_postgresql(
             supervisor(app, db)
             file_case(app, db, "pindah-ke-postgresql", files=1)
         data = _backup(app, escrow)
-        target_gen = _postgres_schema(postgres_url)
+        target_gen = postgres_schema(postgres_url)
         target = next(target_gen)
         try:
             engine, report = _restore(data, escrow.private, target, tmp_path / "pg")

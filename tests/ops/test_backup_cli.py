@@ -17,9 +17,10 @@ from sipadu.cases.models import Case
 from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private, write_escrow_public
 from sipadu.db import db_session, make_engine
 from sipadu.settings import settings_from_env
-from tests.conftest import TEST_ARGON2, Database
-from tests.factories import make_case, make_staff
-from tests.test_cli import SIPADU, _env, run
+from tests.conftest import TEST_ARGON2
+from tests.support.cli import SIPADU, cli_env, run_sipadu
+from tests.support.factories import make_case, make_staff
+from tests.support.instance import Database
 
 PASSPHRASE = "frasa-sandi-cadangan-uji-coba-123"
 
@@ -43,7 +44,7 @@ def escrow_file(tmp_path_factory: pytest.TempPathFactory) -> EscrowFile:
 def _instance(root: Path, database: Database, escrow: EscrowFile) -> dict[str, str]:
     (root / "keys").mkdir(mode=0o700, parents=True)
     write_escrow_public(root / "keys" / "escrow.pub", escrow.public)
-    return _env(root, database, seed_escrow=False)
+    return cli_env(root, database, seed_escrow=False)
 
 
 def _restore(
@@ -96,7 +97,7 @@ class Submitter(threading.Thread):
 @pytest.fixture
 def live(tmp_path: Path, database: Database, escrow_file: EscrowFile) -> Iterator[Submitter]:
     env = _instance(tmp_path / "live", database, escrow_file)
-    assert run(env, "init").returncode == 0
+    assert run_sipadu(env, "init").returncode == 0
     submitter = Submitter(env)
     with submitter.app.app_context():
         make_staff(submitter.app, db_session(), "supervisor", username="verifikator")
@@ -127,7 +128,7 @@ def test_backup_while_reports_arrive_then_restore(
         time.sleep(0.05)
     started = time.monotonic()
     backup = tmp_path / "cadangan.sipadu-backup"
-    created = run(env, "backup", "create", "--out", str(backup), "--quiet")
+    created = run_sipadu(env, "backup", "create", "--out", str(backup), "--quiet")
     finished = time.monotonic()
     live.stop.set()
     live.join(30)
@@ -158,9 +159,9 @@ def test_corrupted_backup_file_is_refused_by_the_cli(
     escrow_file: EscrowFile,
 ) -> None:
     env = _instance(tmp_path / "a", sqlite_database, escrow_file)
-    assert run(env, "init").returncode == 0
+    assert run_sipadu(env, "init").returncode == 0
     backup = tmp_path / "b.bak"
-    assert run(env, "backup", "create", "--out", str(backup), "--quiet").returncode == 0
+    assert run_sipadu(env, "backup", "create", "--out", str(backup), "--quiet").returncode == 0
     data = bytearray(backup.read_bytes())
     data[len(data) // 2] ^= 0x40
     backup.write_bytes(bytes(data))

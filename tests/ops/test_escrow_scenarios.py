@@ -29,10 +29,11 @@ from sipadu.db import db_session
 from sipadu.escrow.service import EscrowError, grant_all_open_with_escrow, grant_with_escrow
 from sipadu.settings import settings_from_env
 from sipadu.staff.models import StaffAccount
-from tests.conftest import TEST_ARGON2, Database
-from tests.factories import StaffMember, make_case, make_staff
+from tests.conftest import TEST_ARGON2
 from tests.ops.conftest import Escrow
-from tests.test_cli import SIPADU, _env, run
+from tests.support.cli import SIPADU, cli_env, run_sipadu
+from tests.support.factories import StaffMember, make_case, make_staff
+from tests.support.instance import Database
 
 
 def _key(app: Flask) -> bytes:
@@ -170,7 +171,7 @@ def test_escrow_key_file_lost(ops_app: Flask, ops_db: Session, escrow: Escrow) -
 
 @pytest.mark.slow
 def test_cli_grants_every_open_case(tmp_path: Path, sqlite_database: Database) -> None:
-    env = _env(tmp_path, sqlite_database, seed_escrow=False)
+    env = cli_env(tmp_path, sqlite_database, seed_escrow=False)
     private, public = generate_escrow_keypair()
     (tmp_path / "keys").mkdir(mode=0o700)
     from sipadu.crypto.escrow import write_escrow_public
@@ -178,7 +179,7 @@ def test_cli_grants_every_open_case(tmp_path: Path, sqlite_database: Database) -
     write_escrow_public(tmp_path / "keys" / "escrow.pub", public)
     offline = tmp_path / "escrow.key"
     write_escrow_private(offline, private, "frasa-sandi-pemulihan-uji")
-    assert run(env, "init").returncode == 0
+    assert run_sipadu(env, "init").returncode == 0
     app = create_app(replace(settings_from_env(env).with_keyring(), argon2=TEST_ARGON2))
     with app.app_context():
         db = db_session()
@@ -186,7 +187,7 @@ def test_cli_grants_every_open_case(tmp_path: Path, sqlite_database: Database) -
         codes = [make_case(app, db).case.code for _ in range(2)]
         newcomer = make_staff(app, db, "supervisor", username="verifikator-baru")
         db.commit()
-    usage = run(env, "escrow", "grant", "--to", "verifikator-baru", "--key", str(offline))
+    usage = run_sipadu(env, "escrow", "grant", "--to", "verifikator-baru", "--key", str(offline))
     assert usage.returncode != 0 and "exactly one of --case CODE or --all-open" in usage.stderr
     result = subprocess.run(
         [

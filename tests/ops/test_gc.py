@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from sipadu.crypto import stream
 from sipadu.db import make_engine
 from sipadu.ops.gc import sweep_storage, valid_padded_size
-from tests.conftest import Database
 from tests.ops.conftest import blob_store, file_case, supervisor
-from tests.test_cli import _env, run
+from tests.support.cli import cli_env, run_sipadu
+from tests.support.instance import Database
 
 
 def _orphan(app: Flask, age_seconds: float) -> str:
@@ -65,14 +65,14 @@ def test_valid_padded_sizes() -> None:
 
 
 def test_gc_cli_exit_code(tmp_path: Path, sqlite_database: Database) -> None:
-    env = _env(tmp_path, sqlite_database)
-    assert run(env, "init").returncode == 0
+    env = cli_env(tmp_path, sqlite_database)
+    assert run_sipadu(env, "init").returncode == 0
     blobs = tmp_path / "instance" / "blobs"
     blobs.mkdir(exist_ok=True)
     orphan = blobs / ("ab" * 16)
     orphan.write_bytes(b"\x01" * 10)
     os.utime(orphan, (time.time() - 7200, time.time() - 7200))
-    result = run(env, "storage", "gc")
+    result = run_sipadu(env, "storage", "gc")
     assert result.returncode == 0, result.stderr
     assert f"removed orphan blob {orphan.name}" in result.stdout and not orphan.exists()
     engine = make_engine(sqlite_database.url)
@@ -92,6 +92,6 @@ def test_gc_cli_exit_code(tmp_path: Path, sqlite_database: Database) -> None:
             {"b": "cd" * 16},
         )
     engine.dispose()
-    failed = run(env, "storage", "gc")
+    failed = run_sipadu(env, "storage", "gc")
     assert failed.returncode == 1
     assert f"PROBLEM case SPD-HILANG attachment 1 blob {'cd' * 16}: missing" in failed.stderr

@@ -36,9 +36,10 @@ from sipadu.ops.retention import (
 )
 from sipadu.sessions.models import AuthSession
 from sipadu.settings import settings_from_env
-from tests.conftest import TEST_ARGON2, Database
+from tests.conftest import TEST_ARGON2
 from tests.ops.conftest import blob_store, file_case, supervisor
-from tests.test_cli import _env, run
+from tests.support.cli import cli_env, run_sipadu
+from tests.support.instance import Database
 
 TODAY = date(2027, 6, 1)
 
@@ -192,8 +193,8 @@ def test_retention_period_setting() -> None:
 
 @pytest.mark.slow
 def test_retention_cli(tmp_path: Path, sqlite_database: Database) -> None:
-    env = _env(tmp_path, sqlite_database)
-    assert run(env, "init").returncode == 0
+    env = cli_env(tmp_path, sqlite_database)
+    assert run_sipadu(env, "init").returncode == 0
     app = create_app(replace(settings_from_env(env).with_keyring(), argon2=TEST_ARGON2))
     today = date.today()
     with app.app_context():
@@ -209,11 +210,11 @@ def test_retention_cli(tmp_path: Path, sqlite_database: Database) -> None:
         kept = file_case(
             app, db, "simpan", archived_on=today, retention_until=retention_end(today, 365)
         )
-    dry = run(env, "retention", "run", "--dry-run")
+    dry = run_sipadu(env, "retention", "run", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert due.code in dry.stdout and kept.code not in dry.stdout
     assert "1 case(s) due for purge (dry run: nothing deleted)." in dry.stdout
-    done = run(env, "retention", "run")
+    done = run_sipadu(env, "retention", "run")
     assert done.returncode == 0, done.stderr
     assert f"purged {due.code}" in done.stdout
     with app.app_context():
@@ -221,4 +222,4 @@ def test_retention_cli(tmp_path: Path, sqlite_database: Database) -> None:
         assert case_by_code(db, due.code) is None and case_by_code(db, kept.code) is not None
         assert not any(blob_store(app).exists(b) for b in due.files)
     app.extensions["sipadu.engine"].dispose()
-    assert run(env, "audit", "verify").returncode == 0
+    assert run_sipadu(env, "audit", "verify").returncode == 0

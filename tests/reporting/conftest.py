@@ -14,9 +14,11 @@ from werkzeug.test import TestResponse
 
 from sipadu.db import db_session
 from sipadu.settings import Settings
-from tests.conftest import Database, make_settings
-from tests.factories import StaffMember, make_staff
+from tests.conftest import make_settings
 from tests.support import forms
+from tests.support.csrf import hidden_fields
+from tests.support.factories import StaffMember, make_staff
+from tests.support.instance import Database
 
 KEY_RE = re.compile(r"SPD-[0-9A-Z]{6}(?:-[0-9A-Z]{5}){4}-[0-9A-Z]")
 BASE_REPORT = {"category": "pungli", "what": "Petugas meminta uang tambahan di loket."}
@@ -46,17 +48,6 @@ def ready(app: Flask) -> Ready:
     return Ready(app, supervisor)
 
 
-def csrf_from(page: TestResponse) -> dict[str, str]:
-    """The hidden fields (csrf_token, form_id, case_key) of the page's forms."""
-    html = page.get_data(as_text=True)
-    return {
-        name: value
-        for name, value in re.findall(
-            r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', html
-        )
-    }
-
-
 def submit(
     client: FlaskClient,
     report: Mapping[str, str] | None = None,
@@ -75,7 +66,7 @@ def submit(
 def forge_report(client: FlaskClient, report: Mapping[str, str]) -> TestResponse:
     """Post the report form with values its page cannot send (a choice it does not offer,
     a field it does not have), as a forged request would, with a valid CSRF token."""
-    hidden = csrf_from(client.get("/laporan"))
+    hidden = hidden_fields(client.get("/laporan"))
     data: dict[str, object] = {**hidden, **report, "attachments": []}
     return client.post("/laporan", data=data, content_type="multipart/form-data")
 
@@ -110,5 +101,5 @@ def post_case_form(
 
 def forge_case_form(client: FlaskClient, path: str, data: Mapping[str, object]) -> TestResponse:
     """Post to a case action the page does not offer right now (a forged or stale form)."""
-    hidden = csrf_from(client.get("/kasus/saya"))
+    hidden = hidden_fields(client.get("/kasus/saya"))
     return client.post(path, data={"csrf_token": hidden["csrf_token"], **data})

@@ -62,7 +62,7 @@ def test_api_journey(ready: Ready) -> None:
         assert "Set-Cookie" not in response.headers
     with ready.app.app_context():
         from sipadu.audit.models import AuditEvent
-        from tests.auditkit import seal_all
+        from tests.support.audit import seal_all
 
         seal_all(ready.app, db_session())
         tags = set(db_session().scalars(select(AuditEvent.tag)))

@@ -19,7 +19,6 @@ from flask import Flask
 from sipadu.crypto import casekey
 from sipadu.db import db_session
 from sipadu.storage.uploads import EncryptedUpload
-from tests.argon2probe import write_lock_free
 from tests.reporting.conftest import (
     BASE_REPORT,
     Ready,
@@ -28,6 +27,7 @@ from tests.reporting.conftest import (
     post_case_form,
     submit,
 )
+from tests.support.argon2probe import write_lock_free
 
 
 class DerivationProbe:

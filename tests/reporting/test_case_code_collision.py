@@ -14,8 +14,8 @@ import pytest
 
 from sipadu.cases import service as case_service
 from sipadu.crypto.casekey import parse_case_key
-from tests.argon2probe import Argon2Probe, installed_probe
 from tests.reporting.conftest import BASE_REPORT, Ready
+from tests.support.argon2probe import Argon2Probe, installed_probe
 
 
 @pytest.fixture

@@ -11,13 +11,14 @@ import io
 from sipadu.app import create_app
 from sipadu.settings import Settings
 from tests.media.samples import jpeg_with_metadata
-from tests.reporting.conftest import BASE_REPORT, Ready, csrf_from
+from tests.reporting.conftest import BASE_REPORT, Ready
+from tests.support.csrf import hidden_fields
 
 
 def test_first_request_of_a_fresh_worker_can_carry_a_file(ready: Ready, settings: Settings) -> None:
     # One worker serves the form; the post lands on another that has served nothing yet.
     form_worker = ready.app.test_client()
-    hidden = csrf_from(form_worker.get("/laporan"))
+    hidden = hidden_fields(form_worker.get("/laporan"))
     fresh = create_app(settings)
     try:
         client = fresh.test_client()

@@ -11,12 +11,10 @@ from sipadu.cases.models import Case
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
 from sipadu.db import db_session
 from sipadu.reporting.forms import HONEYPOT_FIELD
-from tests.auditkit import seal_all
 from tests.reporting.conftest import (
     BASE_REPORT,
     Ready,
     case_key_of,
-    csrf_from,
     forge_case_form,
     forge_report,
     login,
@@ -24,6 +22,8 @@ from tests.reporting.conftest import (
     submit,
 )
 from tests.support import forms
+from tests.support.audit import seal_all
+from tests.support.csrf import hidden_fields
 
 
 def _tags(app: Flask) -> list[str]:
@@ -188,7 +188,7 @@ def test_key_download_and_print_store_nothing(ready: Ready) -> None:
     client = ready.app.test_client()
     page = submit(client)
     key = case_key_of(page)
-    hidden = csrf_from(page)
+    hidden = hidden_fields(page)
     assert hidden["case_key"] == key
     with ready.app.app_context():
         before = len(db_session().scalars(select(AuditEvent)).all())

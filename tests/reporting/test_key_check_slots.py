@@ -23,8 +23,9 @@ from sipadu.cases.models import CaseKeyThrottle
 from sipadu.db import db_session
 from sipadu.settings import SettingsError, settings_from_env
 from sipadu.web.key_check_slots import KeyCheckBusyError, KeyCheckSlots
-from tests.auditkit import seal_all
-from tests.reporting.conftest import BASE_REPORT, Ready, csrf_from
+from tests.reporting.conftest import BASE_REPORT, Ready
+from tests.support.audit import seal_all
+from tests.support.csrf import hidden_fields
 
 
 @contextmanager
@@ -114,7 +115,7 @@ def test_api_check_refused_clearly_while_every_slot_is_taken(ready: Ready) -> No
 def test_web_key_page_refused_in_both_languages(ready: Ready) -> None:
     key = _filed(ready)["case_key"]
     client = ready.app.test_client()
-    token = csrf_from(client.get("/kasus"))["csrf_token"]
+    token = hidden_fields(client.get("/kasus"))["csrf_token"]
     with every_slot_taken(ready.app):
         busy = client.post("/kasus", data={"csrf_token": token, "case_key": key})
     page = busy.get_data(as_text=True)

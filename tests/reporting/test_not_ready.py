@@ -21,9 +21,10 @@ from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
 from sipadu.staff.accounts import complete_setup, create_pending_account
-from tests.conftest import Database, make_settings
-from tests.factories import make_staff
+from tests.conftest import make_settings
+from tests.support.factories import make_staff
 from tests.support.forms import submit
+from tests.support.instance import Database
 
 REPORT = {"category": "pungli", "what": "Petugas meminta uang tambahan di loket."}
 

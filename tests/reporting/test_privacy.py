@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import secrets
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -54,12 +53,9 @@ def _files_containing(root: Path, marker: bytes) -> list[str]:
 
 
 def test_markers_leave_no_trace(
-    ready: Ready, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    ready: Ready, caplog: pytest.LogCaptureFixture, private_temp_folder: Path
 ) -> None:
-    temp = tmp_path / "tmpdir"
-    temp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    monkeypatch.setenv("TMPDIR", str(temp))
+    temp = private_temp_folder
     caplog.set_level(logging.DEBUG)
     marker = f"MRK{secrets.token_hex(8)}"
     report = {"category": "kkn", "amount": "1.000", **{f: f"{f} {marker}" for f in TEXT_FIELDS}}

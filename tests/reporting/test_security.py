@@ -14,19 +14,20 @@ from sqlalchemy import select, update
 from sipadu.cases.models import Attachment, Case, CaseMessage
 from sipadu.db import db_session
 from sipadu.sessions.models import AuthSession
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import make_staff
+from tests.conftest import build_app, make_settings
 from tests.reporting.conftest import (
     BASE_REPORT,
     Ready,
     case_key_of,
-    csrf_from,
     login,
     post_case_form,
     submit,
 )
 from tests.support import forms
 from tests.support.clock import pin_limiter_clock
+from tests.support.csrf import hidden_fields
+from tests.support.factories import make_staff
+from tests.support.instance import Database
 
 FOREIGN = re.compile(r'(?:src|href|action)\s*=\s*"(?:[a-z]+:)?//', re.IGNORECASE)
 
@@ -232,7 +233,7 @@ def test_a_client_over_its_limit_is_refused_before_its_files_are_read(
 
 def test_forged_tokens_are_refused_on_the_views_that_check_after_their_limit(ready: Ready) -> None:
     client = ready.app.test_client()
-    hidden = csrf_from(client.get("/laporan"))
+    hidden = hidden_fields(client.get("/laporan"))
     forged = {**hidden, "csrf_token": hidden["csrf_token"][:-4] + "AAAA"}
     files = {"attachments": [(io.BytesIO(b"%PDF-1.4 bukti"), "bukti.pdf")]}
     response = client.post(

@@ -9,10 +9,11 @@ import pytest
 from flask import Flask
 
 from sipadu.db import db_session
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import make_staff
+from tests.conftest import build_app, make_settings
 from tests.reporting.conftest import Ready, submit
 from tests.support.clock import pin_limiter_clock
+from tests.support.factories import make_staff
+from tests.support.instance import Database
 
 NOT_READY_ID = "SIPADU belum dapat menerima laporan"
 

@@ -14,10 +14,11 @@ from flask.testing import FlaskClient
 from sipadu.db import db_session
 from sipadu.reporting.upload_limits import format_size
 from sipadu.settings import Settings
-from tests.conftest import Database, make_settings
+from tests.conftest import make_settings
 from tests.reporting.conftest import KEY_RE, Ready
-from tests.staffkit import enrolled
 from tests.support.forms import submit
+from tests.support.instance import Database
+from tests.support.staff import enrolled
 
 MIB = 1024 * 1024
 TWO_MIB = b"x" * (2 * MIB)
@@ -120,7 +121,7 @@ def test_the_evidence_form_names_the_admins_limit(ready: Ready) -> None:
 
 def test_without_saved_settings_the_environment_decides(tmp_path: Path, database: Database) -> None:
     from tests.conftest import build_app
-    from tests.factories import make_staff
+    from tests.support.factories import make_staff
 
     app = build_app(
         make_settings(
@@ -169,7 +170,7 @@ def test_the_admin_form_starts_from_the_limits_in_force(tmp_path: Path, database
     """Before any save the form shows the environment's limits, so saving another setting
     does not quietly replace them with built-in ones."""
     from tests.conftest import build_app
-    from tests.factories import make_staff
+    from tests.support.factories import make_staff
 
     app = build_app(
         make_settings(

@@ -23,7 +23,7 @@ from sipadu.sessions.service import (
     resume_session,
     start_session,
 )
-from tests.factories import make_case, make_staff
+from tests.support.factories import make_case, make_staff
 
 PAYLOAD = b"case-dek-bytes-32-long-000000000"
 VISIT = datetime(2026, 12, 7, 10, 7, 23, 456789, tzinfo=UTC)

@@ -22,7 +22,7 @@ from sipadu.sessions.service import (
     resume_session,
     start_session,
 )
-from tests.factories import make_case, make_staff
+from tests.support.factories import make_case, make_staff
 
 PAYLOAD = b"private-key-bytes-32-long-000000"
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

@@ -21,9 +21,10 @@ from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
 from sipadu.staff.models import StaffAccount
-from tests.conftest import Database, make_settings
-from tests.staffkit import Enrolled, enrolled, sign_in
+from tests.conftest import make_settings
 from tests.support.forms import build, find_form, send, submit
+from tests.support.instance import Database
+from tests.support.staff import Enrolled, enrolled, sign_in
 
 LINK = re.compile(r"/staff/account-setup/([A-Za-z0-9_-]{20,})")
 SECRET = re.compile(r'id="totp-secret">([A-Z2-7 ]+)<')

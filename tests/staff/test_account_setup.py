@@ -15,7 +15,6 @@ from sipadu.cases.models import CaseGrant
 from sipadu.db import db_session
 from sipadu.staff.accounts import create_pending_account
 from sipadu.staff.models import StaffAccount
-from tests.factories import make_case
 from tests.staff.accountkit import audit_key as _audit_key
 from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     complete_link,
@@ -25,6 +24,7 @@ from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     signed_in,
     submit_with_forged,
 )
+from tests.support.factories import make_case
 from tests.support.forms import all_forms, find_form, submit
 
 FORGED = "admin-pilihan-Rahasia-1"

@@ -19,7 +19,6 @@ from sipadu.notify.models import PendingNotification
 from sipadu.staff import activation
 from sipadu.staff.accounts import reset_account
 from sipadu.staff.models import StaffAccount
-from tests.factories import make_case
 from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     ESCROW_PRIVATE,
     Owner,
@@ -29,7 +28,8 @@ from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     settings,
     signed_in,
 )
-from tests.staffkit import csrf
+from tests.support.csrf import csrf_token
+from tests.support.factories import make_case
 from tests.support.forms import all_forms, find_form, submit
 
 
@@ -83,7 +83,7 @@ def test_unapproved_supervisor_gets_no_grant_and_cannot_approve_themselves(app: 
     page = new.client.get("/staff/activations/")
     assert "waits for another supervisor" in page.get_data(as_text=True)
     assert not [f for f in all_forms(page) if "/approve" in f.action]
-    token = csrf(new.client, "/staff/activations/")
+    token = csrf_token(new.client, "/staff/activations/")
     own = new.client.post(
         f"/staff/activations/{new.account_id}/approve",
         data={"csrf_token": token},
@@ -91,7 +91,8 @@ def test_unapproved_supervisor_gets_no_grant_and_cannot_approve_themselves(app: 
     )
     assert "Another supervisor must approve" in own.get_data(as_text=True)
     as_admin = admin.post(
-        f"/staff/activations/{new.account_id}/approve", data={"csrf_token": csrf(admin, "/admin/")}
+        f"/staff/activations/{new.account_id}/approve",
+        data={"csrf_token": csrf_token(admin, "/admin/")},
     )
     assert as_admin.status_code == 403
     assert not _approved(app, new.account_id)
@@ -106,7 +107,7 @@ def test_an_unapproved_supervisor_cannot_approve_another(app: Flask) -> None:
     admin, _ = signed_in(app, "admin")
     signed_in(app, "supervisor")
     first, second = _new_supervisor(app, admin, "satu"), _new_supervisor(app, admin, "dua")
-    token = csrf(first.client, "/staff/activations/")
+    token = csrf_token(first.client, "/staff/activations/")
     first.client.post(f"/staff/activations/{second.account_id}/approve", data={"csrf_token": token})
     assert not _approved(app, second.account_id)
 
@@ -141,7 +142,7 @@ def test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones(app: Fla
     assert (
         new.client.post(
             f"/staff/activations/{person.account_id}/share",
-            data={"csrf_token": csrf(new.client, "/staff/activations/")},
+            data={"csrf_token": csrf_token(new.client, "/staff/activations/")},
         ).status_code
         == 303
     )

@@ -9,8 +9,9 @@ import pytest
 from flask import Flask
 
 from sipadu.db import db_session
-from tests.conftest import Database, build_app, make_settings
-from tests.staffkit import enrolled
+from tests.conftest import build_app, make_settings
+from tests.support.instance import Database
+from tests.support.staff import enrolled
 
 
 @pytest.fixture

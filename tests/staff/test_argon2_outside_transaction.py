@@ -2,7 +2,7 @@
 
 On SQLite every transaction holds the write lock from ``BEGIN IMMEDIATE``: one client sending
 failed logins used to hold it through each derivation and stall every other request. The
-probe (tests/argon2probe.py) wraps every Argon2 entry point and, while each derivation runs,
+probe (tests/support/argon2probe.py) wraps every Argon2 entry point and, while each derivation runs,
 looks for an open transaction on either database and tries to take SQLite's write lock.
 """
 
@@ -25,13 +25,15 @@ from sipadu.keyring import make_test_keyring
 from sipadu.staff import service
 from sipadu.staff.models import StaffAccount
 from sipadu.staff.setup import issue_setup_token
-from tests.argon2probe import Argon2Probe, installed_probe
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import make_case
+from tests.conftest import build_app, make_settings
 from tests.reporting.conftest import case_key_of, submit
 from tests.reporting.conftest import login as reporter_login
-from tests.staffkit import Enrolled, csrf, enrolled, sign_in
+from tests.support.argon2probe import Argon2Probe, installed_probe
+from tests.support.csrf import csrf_token
+from tests.support.factories import make_case
 from tests.support.forms import submit as submit_form
+from tests.support.instance import Database
+from tests.support.staff import Enrolled, enrolled, sign_in
 
 LOGIN_PATHS = [
     "success",
@@ -105,7 +107,7 @@ def test_web_login_derives_outside_any_transaction(
     person = _person(open_app, confirmed=path != "unenrolled")
     form = _prepare(open_app, person, path)
     client = open_app.test_client()
-    token = csrf(client)
+    token = csrf_token(client)
     argon2_probe.reset()
     response = client.post("/staff/login", data={"csrf_token": token, **form})
     assert response.status_code == (303 if path in ("success", "unenrolled") else 401)
@@ -131,7 +133,7 @@ def test_totp_enrolment_derives_outside_any_transaction(
     person = _person(open_app, confirmed=False)
     client = open_app.test_client()
     assert sign_in(client, person).status_code == 303
-    token = csrf(client, "/staff/enrol")
+    token = csrf_token(client, "/staff/enrol")
     argon2_probe.reset()
     response = client.post(
         "/staff/enrol",
@@ -153,7 +155,7 @@ def test_first_run_setup_derives_outside_any_transaction(
         db_session().commit()
     client = open_app.test_client()
     form = {
-        "csrf_token": csrf(client, f"/staff/setup/{token}"),
+        "csrf_token": csrf_token(client, f"/staff/setup/{token}"),
         "username": "kepala",
         "password": "kuda-laut-berlari-2026",
         "password2": "kuda-laut-berlari-2026",
@@ -177,7 +179,7 @@ def test_password_change_derives_outside_any_transaction(
 ) -> None:
     person = _person(open_app)
     client = _signed_in(open_app, person)
-    token = csrf(client, "/staff/password")
+    token = csrf_token(client, "/staff/password")
     argon2_probe.reset()
     response = client.post(
         "/staff/password",

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pyotp
 
-from tests.conftest import Database
-from tests.test_cli import _env, run
+from tests.support.cli import cli_env, run_sipadu
+from tests.support.instance import Database
 
 
 def test_account_create_json_weak_duplicate_and_unknown_role(
     tmp_path: Path, sqlite_database: Database
 ) -> None:
-    env = _env(tmp_path, sqlite_database)
-    assert run(env, "init").returncode == 0
+    env = cli_env(tmp_path, sqlite_database)
+    assert run_sipadu(env, "init").returncode == 0
     weak = _run_stdin(
         env,
         "password\n",
@@ -50,15 +50,15 @@ def test_account_create_json_weak_duplicate_and_unknown_role(
     assert duplicate.returncode != 0 and "already exists" in duplicate.stderr
     unknown = _run_stdin(env, "", "account", "create", "--username", "x1", "--role", "root")
     assert unknown.returncode != 0 and "unknown role" in unknown.stderr
-    sent = run(env, "notify", "send")
+    sent = run_sipadu(env, "notify", "send")
     assert sent.returncode == 0 and "Digests sent: 0" in sent.stdout
 
 
 def test_once_an_admin_exists_the_shell_prints_a_setup_link_and_sets_no_password(
     tmp_path: Path, sqlite_database: Database
 ) -> None:
-    env = _env(tmp_path, sqlite_database)
-    assert run(env, "init").returncode == 0
+    env = cli_env(tmp_path, sqlite_database)
+    assert run_sipadu(env, "init").returncode == 0
     assert (
         _run_stdin(
             env,
@@ -101,7 +101,7 @@ def test_once_an_admin_exists_the_shell_prints_a_setup_link_and_sets_no_password
 def _run_stdin(env: dict[str, str], stdin: str, *args: str):  # type: ignore[no-untyped-def]
     import subprocess
 
-    from tests.test_cli import SIPADU
+    from tests.support.cli import SIPADU
 
     return subprocess.run(
         [SIPADU, *args],

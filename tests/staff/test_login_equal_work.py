@@ -3,7 +3,7 @@ exist or what was wrong.
 
 An unknown name used to cost two derivations and a known name with a wrong password one; a
 wrong code, a deactivated or an unenrolled account differed too. The derivations are counted
-(tests/argon2probe.py wraps every Argon2 entry point), not timed.
+(tests/support/argon2probe.py wraps every Argon2 entry point), not timed.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from sipadu.app_context import current_settings
 from sipadu.staff import login, service
 from sipadu.staff.models import StaffAccount
-from tests.argon2probe import Argon2Probe, installed_probe
-from tests.staffkit import enrolled
+from tests.support.argon2probe import Argon2Probe, installed_probe
+from tests.support.staff import enrolled
 
 FAILURES = {
     "unknown user": service.LoginFailedError,

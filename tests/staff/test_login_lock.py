@@ -22,9 +22,11 @@ from flask import Flask
 from sipadu.crypto import params as params_module
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session
-from tests.argon2probe import write_lock_free
-from tests.conftest import Database, build_app, make_settings
-from tests.staffkit import csrf, enrolled
+from tests.conftest import build_app, make_settings
+from tests.support.argon2probe import write_lock_free
+from tests.support.csrf import csrf_token
+from tests.support.instance import Database
+from tests.support.staff import enrolled
 
 # About a quarter of a second per derivation here: far longer than the writer's patience.
 COSTLY = Argon2Params(time_cost=3, memory_cost=65536, parallelism=1)
@@ -74,7 +76,7 @@ def test_failed_logins_leave_the_write_lock_free(
     )
     monkeypatch.setattr(PasswordHasher, "verify", running.wrap(PasswordHasher.verify))
     client = costly_app.test_client()
-    token = csrf(client)
+    token = csrf_token(client)
     statuses: list[int] = []
 
     def guess() -> None:

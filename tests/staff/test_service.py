@@ -21,8 +21,8 @@ from sipadu.sessions.service import start_session
 from sipadu.staff import login, service
 from sipadu.staff.models import StaffAccount
 from sipadu.staff.passwords import WeakPasswordError
-from tests.factories import make_case
-from tests.staffkit import Enrolled, enrolled
+from tests.support.factories import make_case
+from tests.support.staff import Enrolled, enrolled
 
 
 def _kw(app: Flask) -> dict[str, object]:

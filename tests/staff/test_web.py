@@ -17,8 +17,10 @@ from sipadu.db import db_session
 from sipadu.sessions.models import AuthSession
 from sipadu.staff.models import StaffAccount
 from sipadu.staff.setup import issue_setup_token
-from tests.conftest import Database, build_app, make_settings
-from tests.staffkit import csrf, enrolled, forget_totp_step, sign_in
+from tests.conftest import build_app, make_settings
+from tests.support.csrf import csrf_token
+from tests.support.instance import Database
+from tests.support.staff import enrolled, forget_totp_step, sign_in
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def test_unknown_user_and_wrong_password_look_the_same(web_app: Flask) -> None:
     with web_app.app_context():
         person = enrolled(web_app, db_session())
     client = web_app.test_client()
-    token = csrf(client)
+    token = csrf_token(client)
     answers = []
     for username, password in ((person.username, "salah-sekali-pw"), ("hantu", "salah-sekali")):
         response = client.post(
@@ -77,7 +79,7 @@ def test_throttled_login_looks_like_a_failed_one(web_app: Flask) -> None:
     with web_app.app_context():
         person = enrolled(web_app, db_session())
     client = web_app.test_client()
-    token = csrf(client)
+    token = csrf_token(client)
     for _ in range(4):
         client.post(
             "/staff/login",
@@ -124,7 +126,7 @@ def test_logout_deletes_the_session_and_needs_csrf(web_app: Flask) -> None:
     client = web_app.test_client()
     sign_in(client, person)
     assert client.post("/staff/logout").status_code == 400  # no CSRF token
-    response = client.post("/staff/logout", data={"csrf_token": csrf(client, "/staff/")})
+    response = client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/")})
     assert response.status_code == 303
     with web_app.app_context():
         assert db_session().scalars(select(AuthSession)).first() is None
@@ -148,7 +150,7 @@ def test_enrolment_shows_qr_and_secret_and_needs_a_code(web_app: Flask) -> None:
     assert "<svg" in page and "<script" not in page
     shown = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page)
     assert shown and shown.group(1).replace(" ", "") == person.secret
-    token = csrf(client, "/staff/enrol")
+    token = csrf_token(client, "/staff/enrol")
     bad = client.post(
         "/staff/enrol", data={"csrf_token": token, "password": person.password, "totp": "000000"}
     )
@@ -175,7 +177,7 @@ def test_first_run_token_works_once_and_expires(web_app: Flask) -> None:
     assert client.get(f"/staff/setup/{old}").status_code == 404
     assert client.get("/staff/setup/guess").status_code == 404
     form = {
-        "csrf_token": csrf(client, f"/staff/setup/{token}"),
+        "csrf_token": csrf_token(client, f"/staff/setup/{token}"),
         "username": "kepala",
         "password": "kuda-laut-merah-1",
         "password2": "kuda-laut-merah-2",
@@ -197,7 +199,7 @@ def test_first_run_token_works_once_and_expires(web_app: Flask) -> None:
     enrol = client.post(
         "/staff/enrol",
         data={
-            "csrf_token": csrf(client, "/staff/enrol"),
+            "csrf_token": csrf_token(client, "/staff/enrol"),
             "password": "kuda-laut-merah-1",
             "totp": code,
         },
@@ -240,7 +242,7 @@ def test_password_change_page_ends_other_sessions(web_app: Flask) -> None:
     with web_app.app_context():
         forget_totp_step(db_session(), person)
     sign_in(mine, person)
-    token = csrf(mine, "/staff/password")
+    token = csrf_token(mine, "/staff/password")
     weak = mine.post(
         "/staff/password",
         data={
@@ -272,7 +274,7 @@ def test_next_parameter_cannot_leave_the_site(web_app: Flask) -> None:
     response = client.post(
         "/staff/login",
         data={
-            "csrf_token": csrf(client),
+            "csrf_token": csrf_token(client),
             "username": person.username,
             "password": person.password,
             "totp": person.code(),
@@ -290,7 +292,7 @@ def test_admin_actions_are_refused_to_other_roles(web_app: Flask, role: str) -> 
     client = web_app.test_client()
     sign_in(client, person)
     assert client.get("/staff/").status_code == 200
-    token = csrf(client, "/staff/password")
+    token = csrf_token(client, "/staff/password")
     for path in (
         "/admin/accounts",
         f"/admin/accounts/{victim.account_id}/deactivate",

@@ -27,8 +27,10 @@ from sipadu.cases.reporter_access import open_case_with_key
 from sipadu.db import db_session
 from sipadu.settings import settings_from_env
 from sipadu.storage.body_source import body_pieces
-from tests.conftest import Database
-from tests.livekit import LiveServer, enrol_staff, free_port, init_instance, instance_env, serving
+from tests.support.cli import init_instance
+from tests.support.instance import Database, free_port, instance_env
+from tests.support.live import LiveServer, serving
+from tests.support.staff import enrol_staff
 
 PATH = "/api/v1/case/attachments"
 
@@ -45,7 +47,9 @@ def test_without_gunicorn_the_stream_is_read_in_pieces() -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("body")
     database = Database("sqlite", f"sqlite:///{root / 'sipadu.sqlite3'}")
-    env = instance_env(root, database, free_port(), {"SIPADU_RATE_LIMITS_ENABLED": "false"})
+    env = instance_env(
+        root, database, port=free_port(), extra={"SIPADU_RATE_LIMITS_ENABLED": "false"}
+    )
     init_instance(env)
     enrol_staff(env, ["supervisor"])
     with serving(env, root, workers=1) as live:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,7 +41,9 @@ def files_containing(folder: Path, needle: bytes, since: float) -> list[Path]:
     return hits
 
 
-def test_marker_never_reaches_disk(store: FilesystemBlobStore, tmp_path: Path) -> None:
+def test_marker_never_reaches_disk(
+    store: FilesystemBlobStore, tmp_path: Path, private_temp_folder: Path
+) -> None:
     start = time.time() - 1
     payload = (MARKER + b" evidence " * 1000) * 40
     file_key = stream.new_file_key()
@@ -54,7 +55,7 @@ def test_marker_never_reaches_disk(store: FilesystemBlobStore, tmp_path: Path) -
     assert files_containing(store.root, MARKER, start) == []
     encryptor.close()
     blob_id = writer.commit()
-    for folder in (store.root, tmp_path, Path(tempfile.gettempdir())):
+    for folder in (store.root, tmp_path, private_temp_folder):
         assert files_containing(folder, MARKER, start) == []
     with store.open(blob_id) as handle:
         assert b"".join(stream.decrypt_stream(handle, file_key)) == payload

@@ -13,7 +13,8 @@ from flask import Blueprint, Flask
 from sipadu.crypto.stream import decrypt_to_bytes
 from sipadu.storage.uploads import MULTIPART_READ_SIZE, accepts_uploads, encrypted_uploads
 from sipadu.web.auth import public
-from tests.conftest import Database, build_app, make_settings
+from tests.conftest import build_app, make_settings
+from tests.support.instance import Database
 
 KEPT: list[tuple[str, bytes]] = []
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import secrets
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,8 @@ from sipadu.app_context import current_settings
 from sipadu.crypto.stream import decrypt_to_bytes
 from sipadu.storage.uploads import accepts_uploads, encrypted_uploads
 from sipadu.web.auth import public
-from tests.conftest import Database, build_app, make_settings
+from tests.conftest import build_app, make_settings
+from tests.support.instance import Database
 
 # Random per run, so no file outside this test (a shell history, a script) can hold it.
 MARKER = f"UNGGAHAN-{secrets.token_hex(12)}".encode()
@@ -70,7 +70,9 @@ def _blob_files(app: Flask) -> list[Path]:
     return _files_on_disk(current_settings(app).blob_dir)
 
 
-def test_upload_is_encrypted_and_leaves_no_plaintext(upload_app: Flask) -> None:
+def test_upload_is_encrypted_and_leaves_no_plaintext(
+    upload_app: Flask, private_temp_folder: Path
+) -> None:
     content = (b"x" * 65_530 + MARKER) * 3
     client: FlaskClient = upload_app.test_client()
     response = client.post(
@@ -83,7 +85,7 @@ def test_upload_is_encrypted_and_leaves_no_plaintext(upload_app: Flask) -> None:
     blob_path = current_settings(upload_app).blob_dir / blob_id
     assert decrypt_to_bytes(io.BytesIO(blob_path.read_bytes()), key) == content
     settings = current_settings(upload_app)
-    for path in _files_on_disk(settings.instance_dir, Path(tempfile.gettempdir())):
+    for path in _files_on_disk(settings.instance_dir, private_temp_folder):
         try:
             data = path.read_bytes()
         except OSError:

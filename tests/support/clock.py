@@ -11,12 +11,16 @@ starts in. Tests pin the limiter's clock instead of racing the real one.
 from __future__ import annotations
 
 import math
+import os
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import limits.storage.memory
 import limits.strategies
 import pytest
+
+import sipadu.web.ratelimit_store
 
 
 class LimiterClock:
@@ -42,4 +46,17 @@ def pin_limiter_clock(monkeypatch: pytest.MonkeyPatch, now: float | None = None)
     shim = SimpleNamespace(time=clock.time)
     monkeypatch.setattr(limits.storage.memory, "time", shim)
     monkeypatch.setattr(limits.strategies, "time", shim)
+    # The instance's counters file (used whenever Redis is not) reads the clock itself.
+    monkeypatch.setattr(sipadu.web.ratelimit_store, "time", shim)
     return clock
+
+
+PINNED_CLOCK_DIR = Path(__file__).with_name("pinned_clock")
+
+
+def pinned_limiter_env(now: float | None = None) -> dict[str, str]:
+    """Environment that pins the rate limiter's clock in a server process the harness starts
+    (tests/support/pinned_clock/sitecustomize.py); by default to the middle of this minute."""
+    start = now if now is not None else math.floor(time.time() / 60) * 60 + 30
+    search_path = [str(PINNED_CLOCK_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {"PYTHONPATH": os.pathsep.join(search_path), "HARNESS_LIMITER_TIME": repr(start)}

@@ -13,7 +13,8 @@ from flask import Blueprint, Flask
 from sipadu.web import argon2_gate
 from sipadu.web.argon2_gate import Argon2Gate, Argon2GateBusyError, current_gate
 from sipadu.web.auth import public
-from tests.conftest import Database, build_app, make_settings
+from tests.conftest import build_app, make_settings
+from tests.support.instance import Database
 
 
 def _hold(gate: Argon2Gate, entered: threading.Event, leave: threading.Event) -> None:

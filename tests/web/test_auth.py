@@ -23,7 +23,8 @@ from sipadu.web.auth import (
     require_roles,
     set_principal_loader,
 )
-from tests.conftest import Database, build_app, make_settings
+from tests.conftest import build_app, make_settings
+from tests.support.instance import Database
 
 
 @dataclass(frozen=True)

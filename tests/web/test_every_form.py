@@ -29,11 +29,12 @@ from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.db import db_session
 from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.setup import issue_setup_token
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import make_case
+from tests.conftest import build_app, make_settings
 from tests.reporting.conftest import KEY_RE
-from tests.staffkit import Enrolled, enrolled, forget_totp_step
+from tests.support.factories import make_case
 from tests.support.forms import all_forms, submit
+from tests.support.instance import Database
+from tests.support.staff import Enrolled, enrolled, forget_totp_step
 
 REPO = Path(__file__).resolve().parents[2]
 _J = "tests/reporting/test_journey.py::"

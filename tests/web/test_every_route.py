@@ -10,8 +10,8 @@ from flask import Flask
 
 from sipadu.db import db_session
 from sipadu.web.auth import all_endpoint_rules
-from tests.factories import make_staff
-from tests.web.test_security import _check_headers
+from tests.support.factories import make_staff
+from tests.support.headers import check_security_headers
 
 _PLACEHOLDER = {"int": "1", "path": "x", "string": "SPD-0000000", "default": "x"}
 
@@ -36,7 +36,7 @@ def test_every_route_has_headers_and_no_5xx(sqlite_app: Flask) -> None:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             response = client.open(path, method=method)
             assert response.status_code < 500, f"{method} {path} -> {response.status_code}"
-            _check_headers(response)
+            check_security_headers(response)
             checked += 1
     assert checked >= 3
 

@@ -25,8 +25,9 @@ from sipadu.sessions.models import AuthSession
 from sipadu.sessions.service import start_session
 from sipadu.settings import Settings
 from tests.casework.conftest import FreshContextClient
-from tests.conftest import Database, build_app, make_settings
-from tests.factories import make_case, make_staff
+from tests.conftest import build_app, make_settings
+from tests.support.factories import make_case, make_staff
+from tests.support.instance import Database
 
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
 # API endpoints that take no JSON at all (files only): they must stay few and known.

@@ -25,7 +25,9 @@ from sipadu.web.ratelimit import (
     storage_uri,
 )
 from sipadu.web.ratelimit_store import FILE_NAME, SqliteCounterStorage, storage_uri_for
-from tests.conftest import IN_CI, Database, build_app, make_settings
+from tests.conftest import IN_CI, build_app, make_settings
+from tests.support.clock import pin_limiter_clock
+from tests.support.instance import Database
 
 REDIS_URL = os.environ.get("SIPADU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ADDRESS = "203.0.113.77"
@@ -56,7 +58,10 @@ def _app(tmp_path: Path, db: Database, **overrides: object) -> Flask:
 
 
 @pytest.fixture
-def app(tmp_path: Path, sqlite_database: Database) -> Flask:
+def app(tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """An app counting in its instance's file, on a pinned limiter clock: a test's requests
+    are all in one window, however long it takes and whenever it starts."""
+    pin_limiter_clock(monkeypatch)
     return _app(tmp_path, sqlite_database)
 
 

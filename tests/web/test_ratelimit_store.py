@@ -8,11 +8,13 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from sipadu.web.ratelimit_store import SqliteCounterStorage, storage_uri_for
+from tests.support.clock import pin_limiter_clock
 
 LIMIT = 30
 TRIES_PER_PROCESS = 25
@@ -34,13 +36,16 @@ def test_counts_expire(tmp_path: Path) -> None:
     assert storage.incr("k", 1) == 1  # a fresh window, not 3
 
 
-def test_the_sliding_window_refuses_past_the_limit(tmp_path: Path) -> None:
+def test_the_sliding_window_refuses_past_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = pin_limiter_clock(monkeypatch)  # seven hits in one window, whenever it runs
     limiter = SlidingWindowCounterRateLimiter(_storage(tmp_path))
     per_minute = parse("5/minute")
     assert [limiter.hit(per_minute, "client") for _ in range(7)] == [True] * 5 + [False] * 2
     assert limiter.hit(per_minute, "another client")
     stats = limiter.get_window_stats(per_minute, "client")
-    assert stats.remaining == 0 and stats.reset_time > time.time()
+    assert stats.remaining == 0 and stats.reset_time > clock.now
     limiter.clear(per_minute, "client")
     assert limiter.hit(per_minute, "client")
 

@@ -3,7 +3,9 @@
 Each gunicorn worker used to count in its own memory: against "10 per minute", 23 failed
 sign-ins got through in 41 s on a two-worker server. Here ``sipadu serve --workers 2`` (no
 ``SIPADU_REDIS_URL``) takes failed sign-ins two at a time, so both workers answer; only ten
-may be let through to the password check in the minute, whichever worker answers.
+may be let through to the password check in the minute, whichever worker answers. The
+server's limiter clock is pinned (tests/support/clock.py), so the count does not depend on
+the test crossing a minute of the wall clock.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.live import serving
+from tests.support.clock import pinned_limiter_env
+from tests.support.instance import Database
+from tests.support.live import running_instance
 
 pytestmark = pytest.mark.slow
 ATTEMPTS = 16
@@ -41,10 +45,13 @@ def _failed_login(url: str, number: int) -> int:
 
 
 def test_login_limit_holds_across_two_workers_without_redis(tmp_path: Path) -> None:
-    database = f"sqlite:///{tmp_path / 'instance' / 'sipadu.sqlite3'}"
+    database = Database.sqlite_file(tmp_path / "instance" / "sipadu.sqlite3")
     with (
-        serving(
-            tmp_path, database, workers=2, extra_env={"SIPADU_RATE_LIMITS_ENABLED": "true"}
+        running_instance(
+            tmp_path,
+            database,
+            extra_env={"SIPADU_RATE_LIMITS_ENABLED": "true", **pinned_limiter_env()},
+            supervisor=True,
         ) as server,
         ThreadPoolExecutor(max_workers=2) as pool,
     ):

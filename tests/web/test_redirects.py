@@ -17,9 +17,10 @@ from flask import Flask
 
 from sipadu.db import db_session
 from sipadu.web.redirects import is_safe_target, safe_target
-from tests.conftest import Database, build_app, make_settings
-from tests.staffkit import Enrolled, enrolled
+from tests.conftest import build_app, make_settings
 from tests.support.forms import find_form, submit
+from tests.support.instance import Database
+from tests.support.staff import Enrolled, enrolled
 
 # Raw (already percent-encoded) query/form values; the request decodes them once.
 HOSTILE = [

@@ -10,15 +10,9 @@ from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
 
 from sipadu.web.auth import public
-from tests.conftest import Database, build_app, make_settings
-
-EXPECTED_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Resource-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
+from tests.conftest import build_app, make_settings
+from tests.support.headers import check_security_headers
+from tests.support.instance import Database
 
 
 def _probe_blueprint() -> Blueprint:
@@ -66,29 +60,17 @@ def probe(probe_app: Flask) -> FlaskClient:
     return probe_app.test_client()
 
 
-def _check_headers(response: object) -> None:
-    headers = response.headers  # type: ignore[attr-defined]
-    for name, value in EXPECTED_HEADERS.items():
-        assert headers.get(name) == value, name
-    policy = headers["Content-Security-Policy"]
-    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
-    assert "http:" not in policy and "https:" not in policy and "*" not in policy
-    assert "camera=()" in headers["Permissions-Policy"]
-    assert "Strict-Transport-Security" not in headers  # plain HTTP here
-
-
 @pytest.mark.parametrize("path", ["/", "/no-such-page", "/probe/abort/403", "/probe/crash"])
 def test_headers_on_pages_and_errors(probe: FlaskClient, path: str) -> None:
     response = probe.get(path)
-    _check_headers(response)
+    check_security_headers(response)
     assert response.headers["Cache-Control"].startswith("no-store")
 
 
 def test_static_files_get_headers_but_may_be_cached(probe: FlaskClient) -> None:
     response = probe.get("/static/css/sipadu.css")
     assert response.status_code == 200
-    _check_headers(response)
+    check_security_headers(response)
     assert "no-store" not in response.headers.get("Cache-Control", "")
 
 

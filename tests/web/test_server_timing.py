@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sipadu.settings import settings_from_env
-from tests.conftest import Database, build_app, make_settings
+from tests.conftest import build_app, make_settings
+from tests.support.instance import Database
 
 
 def _timing_header(tmp_path: Path, sqlite_database: Database, **overrides: object) -> str | None:

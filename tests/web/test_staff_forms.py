@@ -18,9 +18,10 @@ from sipadu.db import db_session
 from sipadu.sessions.models import AuthSession
 from sipadu.staff.models import StaffAccount
 from sipadu.staff.setup import issue_setup_token
-from tests.conftest import Database, build_app, make_settings
-from tests.staffkit import Enrolled, enrolled, forget_totp_step
+from tests.conftest import build_app, make_settings
 from tests.support.forms import find_form, submit
+from tests.support.instance import Database
+from tests.support.staff import Enrolled, enrolled, forget_totp_step
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
-"""Helpers for staff tests: enrolled accounts, TOTP codes, CSRF tokens, signing in."""
+"""Staff accounts made through the real staff service: enrolled accounts, TOTP codes,
+signing in."""
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyotp
@@ -13,11 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from sipadu.app import create_app
 from sipadu.app_context import current_settings
+from sipadu.db import db_session
+from sipadu.settings import settings_from_env
 from sipadu.staff import service
 from sipadu.staff.models import StaffAccount
-
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.support.csrf import csrf_token
 
 
 @dataclass
@@ -68,21 +71,25 @@ def forget_totp_step(db: Session, person: Enrolled) -> None:
     db.commit()
 
 
-def csrf(client: FlaskClient, path: str = "/staff/login") -> str:
-    """A CSRF token from a page's form."""
-    match = _CSRF.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
 def sign_in(client: FlaskClient, person: Enrolled, code: str | None = None) -> TestResponse:
     """Post the login form; returns the response (303 on success)."""
     return client.post(
         "/staff/login",
         data={
-            "csrf_token": csrf(client),
+            "csrf_token": csrf_token(client),
             "username": person.username,
             "password": person.password,
             "totp": code or person.code(),
         },
     )
+
+
+def enrol_staff(env: Mapping[str, str], roles: Sequence[str]) -> list[Enrolled]:
+    """One account per role on the instance ``env`` describes, made through the staff service
+    with the instance's own settings (its Argon2 parameters and audit key), TOTP confirmed."""
+    app = create_app(settings_from_env(env))
+    try:
+        with app.app_context():
+            return [enrolled(app, db_session(), role) for role in roles]
+    finally:
+        app.extensions["sipadu.engine"].dispose()

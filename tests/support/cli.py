@@ -1,0 +1,72 @@
+"""The ``sipadu`` command as an operator runs it: a real process with a real environment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_public
+from tests.support.instance import Database, instance_env
+
+SIPADU = str(Path(sys.executable).with_name("sipadu"))
+
+# One escrow key pair per test process: generating and sealing one is deliberately slow.
+_ESCROW_PAIR: list[tuple[bytes, bytes]] = []
+
+
+class SipaduCommandError(RuntimeError):
+    """A ``sipadu`` command that had to succeed failed."""
+
+
+def run_sipadu(
+    env: Mapping[str, str],
+    *args: str,
+    input: str | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``sipadu ARGS`` with ``env`` (an instance's environment); never raises on failure."""
+    return subprocess.run(
+        [SIPADU, *args],
+        env=dict(env),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
+    )
+
+
+def init_instance(env: Mapping[str, str]) -> None:
+    """``sipadu init``: keys, schema through the migrations, escrow key (idempotent)."""
+    result = run_sipadu(env, "init")
+    if result.returncode != 0:
+        raise SipaduCommandError(f"sipadu init failed: {result.stderr[-2000:]}")
+
+
+def seed_escrow_public(keys_dir: Path) -> None:
+    """Give an instance an escrow public key up front, so ``sipadu init`` skips the
+    (deliberately slow, 256 MiB) sealing of a new private half in tests not about escrow."""
+    if not _ESCROW_PAIR:
+        _ESCROW_PAIR.append(generate_escrow_keypair())
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_escrow_public(keys_dir / "escrow.pub", _ESCROW_PAIR[0][1])
+
+
+def seeded_escrow_private() -> bytes:
+    """The private half of the escrow key ``seed_escrow_public`` gave this process's
+    instances (for the tests that play the escrow holder)."""
+    if not _ESCROW_PAIR:
+        raise SipaduCommandError("seed an instance's escrow key first")
+    return _ESCROW_PAIR[0][0]
+
+
+def cli_env(root: Path, database: Database, *, seed_escrow: bool = True) -> dict[str, str]:
+    """The environment of an instance under ``root`` for ``sipadu`` commands (no server
+    address); with ``seed_escrow`` its escrow public key is ready before ``sipadu init``."""
+    if seed_escrow:
+        seed_escrow_public(root / "keys")
+    return instance_env(root, database)
