@@ -13,7 +13,7 @@ from sipadu.resources import PACKAGE_DIR, resource_dir
 from sipadu.sessions.web import configure_sessions
 from sipadu.settings import Settings, settings_from_env
 from sipadu.storage.filesystem import FilesystemBlobStore
-from sipadu.storage.uploads import UploadLimits, configure_uploads
+from sipadu.uploads.multipart import UploadLimits, configure_uploads
 from sipadu.web.argon2_gate import configure_argon2_gate
 from sipadu.web.auth import configure_auth
 from sipadu.web.errors import register_error_handlers

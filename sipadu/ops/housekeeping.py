@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_audit_key
 from sipadu.audit.day_queue import AuditQueueError, has_due_days, seal_days, today_utc
-from sipadu.cases.reporter_access import purge_stale_throttles
 from sipadu.db import get_engine
+from sipadu.reporting.reporter_access import purge_stale_throttles
 from sipadu.sessions.service import purge_expired_sessions
 
 INTERVAL_SECONDS = 600.0

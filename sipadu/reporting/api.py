@@ -24,7 +24,6 @@ from sipadu.api.json_body import (
 from sipadu.app_context import current_settings
 from sipadu.cases.attachments import AttachmentView
 from sipadu.cases.content import MAX_MESSAGE_CHARS
-from sipadu.cases.reporter_access import CaseKeyThrottledError, OpenedCase, open_case_with_key
 from sipadu.cases.service import ServiceNotReadyError
 from sipadu.crypto.errors import CaseKeyError
 from sipadu.db import db_session
@@ -40,8 +39,9 @@ from sipadu.reporting.files import (
 )
 from sipadu.reporting.forms import REPORT_TEXT_FIELDS
 from sipadu.reporting.readiness import not_ready_answer, requires_case_readers
+from sipadu.reporting.reporter_access import CaseKeyThrottledError, OpenedCase, open_case_with_key
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
-from sipadu.storage.uploads import EncryptedUpload, accepts_uploads
+from sipadu.uploads.multipart import EncryptedUpload, accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.errors import api_error

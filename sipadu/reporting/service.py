@@ -42,7 +42,7 @@ from sipadu.cases.statuses import STATUS_TEXTS, Status, StatusText
 from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
-from sipadu.storage.uploads import EncryptedUpload
+from sipadu.uploads.multipart import EncryptedUpload
 
 REPORTER = "reporter"
 CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically never one)

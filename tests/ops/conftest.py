@@ -18,7 +18,7 @@ from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
 from sipadu.storage.filesystem import FilesystemBlobStore
-from sipadu.storage.uploads import EncryptedUpload
+from sipadu.uploads.multipart import EncryptedUpload
 from tests.conftest import Database, _postgres_schema, build_app, make_settings
 from tests.factories import StaffMember, make_case, make_staff
 

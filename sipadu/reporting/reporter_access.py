@@ -21,7 +21,7 @@ from sipadu.cases.service import case_by_code
 from sipadu.crypto.casekey import dummy_case_key_check, parse_case_key, unlock_case_dek
 from sipadu.crypto.errors import DecryptionError, WrongCaseKeyError
 from sipadu.crypto.params import Argon2Params
-from sipadu.staff.throttle import is_throttled
+from sipadu.throttle import is_throttled
 
 # A throttle row names a case code and the time of its last failed guess (perhaps the
 # reporter's own typo). Past the longest delay it only keeps the failure count growing, so it
