@@ -1,5 +1,6 @@
 """Import every model so the metadata (and Alembic's comparison) sees all tables."""
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.admin.models import InstanceSetting, PublicText, SetupToken
 from sipadu.audit.models import (
     AuditCheckpoint,
@@ -19,7 +20,6 @@ from sipadu.cases.models import (
 )
 from sipadu.notify.models import NotificationLog, PendingNotification
 from sipadu.sessions.models import AuthSession
-from sipadu.staff.models import StaffAccount
 
 __all__ = [
     "Attachment",

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.staff import service
-from sipadu.staff.models import StaffAccount
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -16,6 +16,7 @@ from flask_babel import force_locale, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.audit.service import DetailValue, record_event
 from sipadu.cases.content import MessageError, add_message, add_timeline_entry
 from sipadu.cases.models import CaseConflict, CaseMessage, TimelineEntry
@@ -30,7 +31,6 @@ from sipadu.cases.workflow import (
 )
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.inbox import ASSIGNED_REASONS
-from sipadu.staff.models import StaffAccount
 
 DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN, Status.INVESTIGASI})
 CONFLICT_ROLES = ("supervisor", "investigator")

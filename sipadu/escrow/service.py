@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.cases.service import CaseAccessError, case_by_code, grant_case, is_conflicted
@@ -21,7 +22,6 @@ from sipadu.crypto.escrow import (
     write_escrow_public,
 )
 from sipadu.keyring import ESCROW_PUBLIC_FILE
-from sipadu.staff.models import StaffAccount
 
 
 class EscrowError(Exception):

@@ -27,10 +27,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.notify.models import REPORTER_KINDS, NotificationLog, PendingNotification
-from sipadu.staff.models import StaffAccount
 
 log = logging.getLogger("sipadu.notify")
 DIGEST_INTERVAL = timedelta(minutes=15)

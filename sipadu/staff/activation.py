@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from sipadu.accounts.models import StaffAccount, case_reader_clause
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
 from sipadu.cases.statuses import CLOSED
 from sipadu.crypto import grants
 from sipadu.crypto.errors import DecryptionError
 from sipadu.notify.service import notify_supervisor_approved
-from sipadu.staff.models import StaffAccount, case_reader_clause
 
 
 class ActivationError(Exception):

@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from sipadu import create_app
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.cases.content import read_report
 from sipadu.cases.service import (
@@ -28,7 +29,6 @@ from sipadu.db import db_session
 from sipadu.escrow.service import EscrowError, grant_all_open_with_escrow, grant_with_escrow
 from sipadu.reporting.reporter_access import open_case_with_key
 from sipadu.settings import settings_from_env
-from sipadu.staff.models import StaffAccount
 from tests.conftest import TEST_ARGON2, Database
 from tests.factories import StaffMember, make_case, make_staff
 from tests.ops.conftest import Escrow

@@ -18,12 +18,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.crypto.casekey import format_case_key, generate_case_key, parse_case_key
 from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private
 from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
 from sipadu.staff import service
-from sipadu.staff.models import StaffAccount
 from sipadu.staff.setup import issue_setup_token
 from tests.argon2probe import Argon2Probe, installed_probe
 from tests.conftest import Database, build_app, make_settings
