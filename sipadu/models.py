@@ -1,7 +1,7 @@
 """Import every model so the metadata (and Alembic's comparison) sees all tables."""
 
-from sipadu.accounts.models import StaffAccount
-from sipadu.admin.models import InstanceSetting, PublicText, SetupToken
+from sipadu.accounts.models import SetupToken, StaffAccount
+from sipadu.admin.models import InstanceSetting, PublicText
 from sipadu.audit.models import (
     AuditCheckpoint,
     AuditEvent,

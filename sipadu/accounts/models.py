@@ -1,10 +1,20 @@
-"""Staff accounts: login verifier, X25519 key pair (private half wrapped), TOTP state."""
+"""Staff accounts (login verifier, X25519 key pair with the private half wrapped, TOTP state)
+and their one-time setup tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ColumnElement, DateTime, Integer, LargeBinary, String, and_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    and_,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sipadu.db import Base
@@ -47,6 +57,25 @@ class StaffAccount(Base):
         """True once the owner chose a password (the key pair exists); False while the
         account waits for its setup link."""
         return bool(self.password_hash) and len(self.public_key or b"") == 32
+
+
+class SetupToken(Base):
+    """A one-time setup token; only its SHA-256 is stored.
+
+    Without ``staff_id`` it is the first-run token (creates the first admin); with it, the
+    setup link of that account (its owner chooses the password and enrols TOTP).
+    """
+
+    __tablename__ = "setup_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
 
 
 def case_reader_clause() -> ColumnElement[bool]:

@@ -19,8 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from sipadu.accounts.models import ROLES, StaffAccount
-from sipadu.admin.models import SetupToken
+from sipadu.accounts.models import ROLES, SetupToken, StaffAccount
 from sipadu.audit.service import record_event
 from sipadu.cases.models import CaseGrant
 from sipadu.crypto import staff as staff_crypto

@@ -19,8 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sipadu.accounts.models import StaffAccount
-from sipadu.admin.models import SetupToken
+from sipadu.accounts.models import SetupToken, StaffAccount
 from sipadu.audit.service import record_event
 from sipadu.crypto.params import Argon2Params
 from sipadu.crypto.staff import prepare_staff_keys
