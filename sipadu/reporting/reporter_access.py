@@ -24,9 +24,7 @@ from sipadu.crypto.params import Argon2Params
 from sipadu.throttle import is_throttled
 
 # A throttle row names a case code and the time of its last failed guess (perhaps the
-# reporter's own typo). Past the longest delay it only keeps the failure count growing, so it
-# is kept a day, then forgotten (``purge_stale_throttles``).
-THROTTLE_KEPT = timedelta(days=1)
+# reporter's own typo); housekeeping forgets it a day later (sipadu/ops/housekeeping.py).
 
 
 class CaseKeyThrottledError(Exception):
@@ -126,10 +124,3 @@ def open_case_with_key(
     record_event(db, audit_key, "reporter:login", actor="reporter", case_code=case.code, now=moment)
     db.flush()
     return OpenedCase(case=case, dek=dek)
-
-
-def purge_stale_throttles(db: Session, now: datetime | None = None) -> int:
-    """Delete throttle rows whose last failure is older than ``THROTTLE_KEPT``."""
-    cutoff = (now or datetime.now(UTC)) - THROTTLE_KEPT
-    result = db.execute(delete(CaseKeyThrottle).where(CaseKeyThrottle.last_failure_at < cutoff))
-    return int(result.rowcount)  # type: ignore[attr-defined]
