@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from sipadu import db
+from sipadu.commands import register_app_commands
 from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
@@ -72,8 +73,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     _register_blueprints(app)
     # Outermost, so the figure covers everything the app does for a request.
     configure_server_timing(app, settings.server_timing)
-    from sipadu.cli import register_app_commands
-
     register_app_commands(app)
     return app
 
