@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Rewrite the code in the project's format (ruff format) and apply ruff's safe fixes.
 fmt: $(STAMP)

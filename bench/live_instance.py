@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bench.process_probe import children
+from sipadu.accounts.models import StaffAccount
 from sipadu.app import create_app
 from sipadu.app_context import current_settings
 from sipadu.crypto.staff import unlock_private_key
@@ -25,7 +26,6 @@ from sipadu.db import db_session
 from sipadu.sessions.service import start_session
 from sipadu.settings import settings_from_env
 from sipadu.staff import service as staff_service
-from sipadu.staff.models import StaffAccount
 from tests.support.cli import init_instance
 from tests.support.instance import Database, free_port
 from tests.support.instance import instance_env as harness_env

@@ -5,15 +5,26 @@ from __future__ import annotations
 from flask import Flask
 
 from sipadu import db
+from sipadu.admin import routes as admin_routes
+from sipadu.api.views import register_api
+from sipadu.auditor import routes as auditor_routes
+from sipadu.casework import api as casework_api
+from sipadu.casework import routes as casework_routes
+from sipadu.commands import register_app_commands
 from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
 from sipadu.ops.housekeeping import configure_housekeeping
+from sipadu.public import routes as public_routes
+from sipadu.reporting import api as reporting_api
+from sipadu.reporting import routes as reporting_routes
 from sipadu.resources import PACKAGE_DIR, resource_dir
 from sipadu.sessions.web import configure_sessions
 from sipadu.settings import Settings, settings_from_env
+from sipadu.staff import api as staff_api
+from sipadu.staff import routes as staff_routes
 from sipadu.storage.filesystem import FilesystemBlobStore
-from sipadu.storage.uploads import UploadLimits, configure_uploads
+from sipadu.uploads.multipart import UploadLimits, configure_uploads
 from sipadu.web.argon2_gate import configure_argon2_gate
 from sipadu.web.auth import configure_auth
 from sipadu.web.errors import register_error_handlers
@@ -71,11 +82,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_sessions(app)  # the access check asks its loader who is calling
     configure_housekeeping(app)
     configure_nav(app)
-    _register_blueprints(app)
+    _register_routes(app)
     # Outermost, so the figure covers everything the app does for a request.
     configure_server_timing(app, settings.server_timing)
-    from sipadu.cli import register_app_commands
-
     register_app_commands(app)
     return app
 
@@ -94,29 +103,15 @@ def _upload_limits() -> UploadLimits:
     return limits
 
 
-def _register_blueprints(app: Flask) -> None:
-    from sipadu.admin.views import bp as admin_bp
-    from sipadu.api.views import register_api
-    from sipadu.auditor.views import bp as auditor_bp
-    from sipadu.casework import retention as _casework_retention  # noqa: F401  (routes)
-    from sipadu.casework.api import bp as casework_api_bp
-    from sipadu.casework.views import bp as casework_bp
-    from sipadu.public.views import bp as public_bp
-    from sipadu.reporting.api import bp as reporting_api_bp
-    from sipadu.reporting.followup import bp as followup_bp
-    from sipadu.reporting.views import bp as reporting_bp
-    from sipadu.staff.activation_views import bp as activation_bp
-    from sipadu.staff.api import bp as staff_api_bp
-    from sipadu.staff.setup_views import bp as account_setup_bp
-    from sipadu.staff.views import bp as staff_bp
-
-    app.register_blueprint(public_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(account_setup_bp)
-    app.register_blueprint(activation_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(auditor_bp)
-    app.register_blueprint(casework_bp)
-    app.register_blueprint(reporting_bp)
-    app.register_blueprint(followup_bp)
-    register_api(app, staff_api_bp, casework_api_bp, reporting_api_bp)
+def _register_routes(app: Flask) -> None:
+    """Every package's pages, then the JSON API with its blueprints nested under /api/v1."""
+    for register_routes in (
+        public_routes.register_routes,
+        staff_routes.register_routes,
+        admin_routes.register_routes,
+        auditor_routes.register_routes,
+        casework_routes.register_routes,
+        reporting_routes.register_routes,
+    ):
+        register_routes(app)
+    register_api(app, staff_api.bp, casework_api.bp, reporting_api.bp)

@@ -7,61 +7,19 @@ from collections.abc import MutableMapping
 
 import click
 from flask import Flask
-from flask.cli import AppGroup, FlaskGroup, NoAppException
+from flask.cli import FlaskGroup, NoAppException
 
 from sipadu.app import StartupError, create_app
 from sipadu.app_context import current_settings
 from sipadu.audit.actors import Actor
-from sipadu.audit.cli import audit_cli
 from sipadu.audit.service import count_events, record_event
+from sipadu.commands import APP_COMMANDS
 from sipadu.db import db_session, get_engine
-from sipadu.escrow.cli import OFFLINE_FILE_NAME, announce_escrow, escrow_cli
+from sipadu.escrow.cli import OFFLINE_FILE_NAME, announce_escrow
 from sipadu.escrow.service import create_escrow, generate_escrow_passphrase
 from sipadu.keyring import ESCROW_PUBLIC_FILE, KeyFileError, generate_missing_keys
-from sipadu.migrate import alembic_config, current_revision, head_revision, is_up_to_date
-from sipadu.notify.cli import notify_cli
-from sipadu.ops.cli import backup_cli, retention_cli, storage_cli
-from sipadu.sessions.cli import sessions_cli
+from sipadu.migrate import is_up_to_date
 from sipadu.settings import Settings, SettingsError, settings_from_env
-from sipadu.staff.cli import account_cli
-
-db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
-
-
-@db_cli.command("upgrade")
-@click.argument("revision", default="head")
-def db_upgrade(revision: str) -> None:
-    """Upgrade the database schema (default: to the newest revision)."""
-    from sipadu import migrate
-
-    migrate.upgrade(get_engine(), revision)
-    click.echo(f"Database at revision {current_revision(get_engine())}.")
-
-
-@db_cli.command("downgrade")
-@click.argument("revision")
-def db_downgrade(revision: str) -> None:
-    """Downgrade the database schema to REVISION (may drop data: back up first)."""
-    from sipadu import migrate
-
-    migrate.downgrade(get_engine(), revision)
-    click.echo(f"Database at revision {current_revision(get_engine())}.")
-
-
-@db_cli.command("current")
-def db_current() -> None:
-    """Show the database revision and the code's newest revision."""
-    engine = get_engine()
-    click.echo(f"database: {current_revision(engine)}  code: {head_revision(engine)}")
-
-
-@db_cli.command("revision")
-@click.option("-m", "--message", required=True, help="What the revision changes.")
-def db_revision(message: str) -> None:
-    """(Developers) write a new revision from the difference between models and database."""
-    from alembic import command
-
-    command.revision(alembic_config(get_engine()), message=message, autogenerate=True)
 
 
 def _fail(message: str) -> None:
@@ -192,30 +150,5 @@ main = FlaskGroup(
     load_dotenv=False,
     help="SIPADU command line.",
 )
-for command in (
-    init_command,
-    serve_command,
-    db_cli,
-    audit_cli,
-    escrow_cli,
-    account_cli,
-    notify_cli,
-    retention_cli,
-    backup_cli,
-    storage_cli,
-    sessions_cli,
-):
+for command in (init_command, serve_command, *APP_COMMANDS):
     main.add_command(command)
-
-
-def register_app_commands(app: Flask) -> None:
-    """Make the app-context commands reachable as `flask --app sipadu …` too."""
-    app.cli.add_command(db_cli)
-    app.cli.add_command(audit_cli)
-    app.cli.add_command(escrow_cli)
-    app.cli.add_command(account_cli)
-    app.cli.add_command(notify_cli)
-    app.cli.add_command(retention_cli)
-    app.cli.add_command(backup_cli)
-    app.cli.add_command(storage_cli)
-    app.cli.add_command(sessions_cli)

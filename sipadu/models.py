@@ -1,6 +1,7 @@
 """Import every model so the metadata (and Alembic's comparison) sees all tables."""
 
-from sipadu.admin.models import InstanceSetting, PublicText, SetupToken
+from sipadu.accounts.models import SetupToken, StaffAccount
+from sipadu.admin.models import InstanceSetting, PublicText
 from sipadu.audit.models import (
     AuditCheckpoint,
     AuditEvent,
@@ -19,7 +20,6 @@ from sipadu.cases.models import (
 )
 from sipadu.notify.models import NotificationLog, PendingNotification
 from sipadu.sessions.models import AuthSession
-from sipadu.staff.models import StaffAccount
 
 __all__ = [
     "Attachment",

@@ -9,16 +9,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
+from sipadu.accounts.models import ROLES, StaffAccount
 from sipadu.admin import service as admin_service
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.audit.actors import staff_actor
 from sipadu.cases.deadlines import DeadlinePolicy, DeadlinePolicyError
 from sipadu.cases.holidays import HolidayParseError, parse_holiday_lines
 from sipadu.db import db_session
+from sipadu.roles import StaffRole
 from sipadu.staff import accounts as staff_accounts
 from sipadu.staff import activation, service
-from sipadu.staff.models import ROLES, StaffAccount
-from sipadu.staff.roles import StaffRole
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 from sipadu.staff.views import account_errors
 from sipadu.web.auth import current_principal, require_roles

@@ -17,7 +17,7 @@ from sipadu.audit.service import is_day_only
 from sipadu.auditor import service
 from sipadu.cases.service import today
 from sipadu.db import db_session
-from sipadu.staff.roles import StaffRole
+from sipadu.roles import StaffRole
 from sipadu.stats.suppress import suppress_counts
 from sipadu.stats.svg import horizontal_bar_chart, monthly_column_chart
 from sipadu.web.auth import current_principal, require_roles

@@ -26,7 +26,7 @@ from sipadu.crypto.stream import decrypt_stream
 from sipadu.media import determined_content_type
 from sipadu.storage.base import BlobStore
 from sipadu.storage.pipeline import joined, run_ahead
-from sipadu.storage.uploads import EncryptedUpload
+from sipadu.uploads.multipart import EncryptedUpload
 
 MAX_FILENAME_CHARS = 255
 # A download is sent in pieces of about 1 MiB (16 decrypted records), read and decrypted by

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount, case_reader_clause
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.cases.kinds import GrantReason, TimelineKind
@@ -22,7 +23,6 @@ from sipadu.crypto import envelope, grants
 from sipadu.crypto.casekey import CaseKey, enroll_case_key, format_case_key, generate_case_key
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.params import Argon2Params
-from sipadu.staff.models import StaffAccount, case_reader_clause
 
 INITIAL_STATUS = "diterima"
 # The binding of the report and identity (the case row, the reporter); ``cases.sealing``

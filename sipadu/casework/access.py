@@ -23,7 +23,7 @@ from sipadu.cases.service import (
     unlock_case_for_staff,
 )
 from sipadu.casework.inbox import INBOX_ROLES
-from sipadu.staff.roles import StaffRole
+from sipadu.roles import StaffRole
 
 
 class CaseForbiddenError(CaseAccessError):

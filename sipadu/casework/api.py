@@ -23,12 +23,12 @@ from sipadu.cases.workflow import WorkflowError
 from sipadu.casework import forms, service
 from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
-from sipadu.casework.api_doc import describe
+from sipadu.casework.api_docs import describe
 from sipadu.casework.detail import case_detail
 from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.casework.serialize import case_json, inbox_json
 from sipadu.db import db_session
-from sipadu.staff.roles import CASE_ROLES, ROLES, StaffRole
+from sipadu.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.web.auth import require_roles
 from sipadu.web.user_errors import (
     AccessDeniedError,

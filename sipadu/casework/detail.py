@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.cases.attachments import AttachmentView, list_attachments
 from sipadu.cases.content import (
     MessageView,
@@ -25,8 +26,7 @@ from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.inbox import inbox_policy
 from sipadu.casework.service import objection_pending
 from sipadu.crypto.errors import DecryptionError
-from sipadu.staff.models import StaffAccount
-from sipadu.staff.roles import StaffRole
+from sipadu.roles import StaffRole
 
 # The exact submission time stays sealed: staff see the day of receipt.
 HIDDEN_REPORT_FIELDS = frozenset({"submitted_at"})

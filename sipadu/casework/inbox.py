@@ -39,7 +39,7 @@ from sipadu.cases.deadlines import (
 from sipadu.cases.kinds import ASSIGNED_REASONS
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
 from sipadu.cases.statuses import CLOSED, Status
-from sipadu.staff.roles import CASE_ROLES, StaffRole
+from sipadu.roles import CASE_ROLES, StaffRole
 
 # Grant reasons that make an investigator a case's assignee.
 INBOX_ROLES = frozenset(CASE_ROLES)

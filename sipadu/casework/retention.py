@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 from sqlalchemy import select
@@ -15,10 +15,11 @@ from sipadu.app_context import current_audit_key
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.casework import service
 from sipadu.casework.access import Actor, OpenCase
-from sipadu.casework.views import acting_staff, bp, run_case_action
+from sipadu.casework.retention_extension import extend_retention
+from sipadu.casework.views import acting_staff, run_case_action
 from sipadu.db import db_session
-from sipadu.ops.retention import DueCase, RetentionError, cases_due_for_purge, extend_retention
-from sipadu.staff.roles import StaffRole
+from sipadu.ops.retention import DueCase, RetentionError, cases_due_for_purge
+from sipadu.roles import StaffRole
 from sipadu.web.auth import require_roles
 from sipadu.web.nav import add_staff_nav
 
@@ -46,7 +47,6 @@ def due_for(db: Session, staff_id: int, today: date) -> list[DueCase]:
     ]
 
 
-@bp.get("/retensi")
 @require_roles(StaffRole.SUPERVISOR)
 def retention_due() -> ResponseReturnValue:
     """Archived cases whose retention ends in the coming 14 days."""
@@ -67,7 +67,6 @@ def _parse_until(raw: str) -> date:
         raise RetentionChangeError(lazy_gettext("Enter the new date as YYYY-MM-DD.")) from None
 
 
-@bp.post("/<code>/retensi")
 @require_roles(StaffRole.SUPERVISOR)
 def extend(code: str) -> ResponseReturnValue:
     """Keep an archived case longer than its retention period, with a reason."""
@@ -101,3 +100,9 @@ def extend(code: str) -> ResponseReturnValue:
         action,
         lazy_gettext("The case will be kept until the new date."),
     )
+
+
+def add_retention_routes(blueprint: Blueprint) -> None:
+    """Put the retention pages on the casework blueprint (sipadu/casework/routes.py)."""
+    blueprint.add_url_rule("/retensi", view_func=retention_due, methods=["GET"])
+    blueprint.add_url_rule("/<code>/retensi", view_func=extend, methods=["POST"])

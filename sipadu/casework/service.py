@@ -16,6 +16,7 @@ from flask_babel import force_locale, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.audit.service import DetailValue, record_event
 from sipadu.cases.content import MessageError, add_message, add_timeline_entry
 from sipadu.cases.kinds import ASSIGNED_REASONS, AuthorKind, GrantReason, TimelineKind
@@ -30,8 +31,7 @@ from sipadu.cases.workflow import (
     check_transition,
 )
 from sipadu.casework.access import Actor, OpenCase
-from sipadu.staff.models import StaffAccount
-from sipadu.staff.roles import CASE_ROLES, StaffRole
+from sipadu.roles import CASE_ROLES, StaffRole
 
 DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN, Status.INVESTIGASI})
 CONFLICT_ROLES = CASE_ROLES

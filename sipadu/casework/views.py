@@ -22,7 +22,7 @@ from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.detail import case_detail
 from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.db import db_session
-from sipadu.staff.roles import CASE_ROLES, ROLES, StaffRole
+from sipadu.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.web.auth import require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import AccessDeniedError, NotFoundError, answer_user_error

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.cases.kinds import GrantReason
@@ -23,8 +24,7 @@ from sipadu.crypto.escrow import (
     write_escrow_public,
 )
 from sipadu.keyring import ESCROW_PUBLIC_FILE
-from sipadu.staff.models import StaffAccount
-from sipadu.staff.roles import CASE_ROLES, StaffRole
+from sipadu.roles import CASE_ROLES, StaffRole
 
 
 class EscrowError(Exception):

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case, CaseGrant
@@ -37,8 +38,7 @@ from sipadu.notify.models import (
     NotificationLog,
     PendingNotification,
 )
-from sipadu.staff.models import StaffAccount
-from sipadu.staff.roles import CASE_ROLES, StaffRole
+from sipadu.roles import CASE_ROLES, StaffRole
 
 log = logging.getLogger("sipadu.notify")
 DIGEST_INTERVAL = timedelta(minutes=15)

@@ -1,4 +1,4 @@
-"""`sipadu retention …`, `sipadu backup …` and `sipadu storage …` commands."""
+"""`sipadu retention …`, `sipadu backup …`, `sipadu storage …` and `sipadu sessions …` commands."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sipadu.escrow.cli import read_passphrase
 from sipadu.ops.backup import BackupError, create_backup, read_key_files
 from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.gc import ORPHAN_MIN_AGE_SECONDS, sweep_storage
+from sipadu.ops.housekeeping import purge_reporter_traces
 from sipadu.ops.restore import RestoreError, restore_backup, target_is_empty
 from sipadu.ops.retention import cases_due_for_purge, run_retention
 from sipadu.storage.filesystem import FilesystemBlobStore
@@ -26,6 +27,7 @@ from sipadu.storage.filesystem import FilesystemBlobStore
 retention_cli = AppGroup("retention", help="Purge archived cases whose retention has ended.")
 backup_cli = AppGroup("backup", help="Encrypted backups and restores.")
 storage_cli = AppGroup("storage", help="The encrypted blob store.")
+sessions_cli = AppGroup("sessions", help="Login sessions.")
 
 
 @retention_cli.command("run")
@@ -217,3 +219,13 @@ def storage_gc(min_age: int) -> None:
     )
     if report.problems:
         raise SystemExit(1)
+
+
+@sessions_cli.command("purge")
+def sessions_purge() -> None:
+    """Delete expired sessions and case-key throttle rows older than a day.
+
+    Run every few minutes from a timer: a reporter session row names its case, and must not
+    outlive the session."""
+    sessions, throttles = purge_reporter_traces(db_session())
+    click.echo(f"Purged {sessions} expired sessions and {throttles} stale throttle rows.")

@@ -12,19 +12,24 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, Response
+from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_audit_key
 from sipadu.audit.day_queue import AuditQueueError, has_due_days, seal_days, today_utc
-from sipadu.cases.reporter_access import purge_stale_throttles
+from sipadu.cases.models import CaseKeyThrottle
 from sipadu.db import get_engine
 from sipadu.sessions.service import purge_expired_sessions
 
 INTERVAL_SECONDS = 600.0
+# A case-key throttle row names a case code and the time of its last failed guess (perhaps
+# the reporter's own typo). Past the longest delay it only keeps the failure count growing,
+# so it is kept a day, then forgotten.
+THROTTLE_KEPT = timedelta(days=1)
 log = logging.getLogger("sipadu.housekeeping")
 
 
@@ -35,6 +40,13 @@ class Tidied:
     sessions: int
     throttles: int
     sealed_events: int
+
+
+def purge_stale_throttles(db: Session, now: datetime | None = None) -> int:
+    """Delete throttle rows whose last failure is older than ``THROTTLE_KEPT``."""
+    cutoff = (now or datetime.now(UTC)) - THROTTLE_KEPT
+    result = db.execute(delete(CaseKeyThrottle).where(CaseKeyThrottle.last_failure_at < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def purge_reporter_traces(db: Session, now: datetime | None = None) -> tuple[int, int]:

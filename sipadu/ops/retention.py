@@ -1,4 +1,5 @@
-"""Retention: which archived cases are due, extending a case's retention, and the purge.
+"""Retention: which archived cases are due, and the purge (a supervisor extending a case's
+retention is casework: sipadu/casework/retention_extension.py).
 
 A purge deletes one case per transaction: the rows (grants, conflicts, messages, timeline,
 attachments, sessions, the case-key throttle row for its code) and one ``case:purged`` audit
@@ -19,7 +20,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sipadu.audit.actors import Actor, staff_actor
+from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import (
     Attachment,
@@ -30,14 +31,11 @@ from sipadu.cases.models import (
     CaseMessage,
     TimelineEntry,
 )
-from sipadu.cases.service import open_json, seal_json
 from sipadu.cases.service import today as utc_today
 from sipadu.sessions.models import AuthSession
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 
 DEFAULT_RETENTION_DAYS = 365
-KIND_RETENTION_REASON = b"retention-reason"
-MAX_REASON_CHARS = 2000
 _CHILD_TABLES = (CaseGrant, CaseConflict, CaseMessage, TimelineEntry, Attachment, AuthSession)
 
 
@@ -93,54 +91,6 @@ def cases_due_for_purge(
         )
         for case in rows
     ]
-
-
-def extend_retention(
-    db: Session,
-    case: Case,
-    until: date,
-    reason: str,
-    *,
-    staff_id: int,
-    dek: bytes,
-    audit_key: bytes,
-    today: date | None = None,
-) -> None:
-    """Keep a case until ``until`` (later than now); the reason is sealed under the DEK.
-
-    The caller (a supervisor's session, which can open the DEK) commits."""
-    text = reason.strip()
-    if not text:
-        raise RetentionError("a reason is required")
-    if len(text) > MAX_REASON_CHARS:
-        raise RetentionError("the reason is too long")
-    if case.retention_until is None:
-        raise RetentionError("only archived cases have a retention period")
-    if until <= max(case.retention_until, today or utc_today()):
-        raise RetentionError("the new date must be later than the current one")
-    case.retention_until = until
-    case.retention_extended_by = staff_id
-    case.retention_reason_sealed = seal_json(
-        dek, case.code, KIND_RETENTION_REASON, {"reason": text, "until": until.isoformat()}
-    )
-    record_event(
-        db,
-        audit_key,
-        "case:retention_extended",
-        actor=staff_actor(staff_id),
-        case_code=case.code,
-        detail={"until": until.isoformat()},
-    )
-    db.flush()
-
-
-def read_retention_reason(case: Case, dek: bytes) -> str | None:
-    """The decrypted reason of the latest extension, if any."""
-    if case.retention_reason_sealed is None:
-        return None
-    return str(
-        open_json(dek, case.code, KIND_RETENTION_REASON, case.retention_reason_sealed)["reason"]
-    )
 
 
 def purge_case(db: Session, case: Case, *, audit_key: bytes, actor: str = Actor.CLI) -> list[str]:

@@ -25,7 +25,6 @@ from sipadu.app_context import current_settings
 from sipadu.cases.attachments import AttachmentView
 from sipadu.cases.content import MAX_MESSAGE_CHARS
 from sipadu.cases.kinds import AuthorKind
-from sipadu.cases.reporter_access import CaseKeyThrottledError, OpenedCase, open_case_with_key
 from sipadu.cases.service import ServiceNotReadyError
 from sipadu.crypto.errors import CaseKeyError
 from sipadu.db import db_session
@@ -40,9 +39,13 @@ from sipadu.reporting.files import (
     sort_uploads,
 )
 from sipadu.reporting.forms import REPORT_TEXT_FIELDS
-from sipadu.reporting.readiness import ReportsNotAcceptedError, requires_case_readers
+from sipadu.reporting.readiness import (
+    ReportsNotAcceptedError,
+    requires_case_readers,
+)
+from sipadu.reporting.reporter_access import CaseKeyThrottledError, OpenedCase, open_case_with_key
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
-from sipadu.storage.uploads import EncryptedUpload, accepts_uploads
+from sipadu.uploads.multipart import EncryptedUpload, accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.key_check_slots import case_key_check

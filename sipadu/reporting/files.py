@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext
 from werkzeug.http import parse_options_header
 
 from sipadu.reporting.upload_limits import format_size
-from sipadu.storage.body_upload import receive_body_upload
-from sipadu.storage.uploads import EncryptedUpload, current_upload_limits, encrypted_uploads
+from sipadu.uploads.body_upload import receive_body_upload
+from sipadu.uploads.multipart import EncryptedUpload, current_upload_limits, encrypted_uploads
 
 FILE_FIELD = "attachments"
 BODY_FILE_TYPE = "application/octet-stream"

@@ -17,7 +17,6 @@ from werkzeug.wrappers import Response
 
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.cases.content import MAX_MESSAGE_CHARS
-from sipadu.cases.reporter_access import CaseKeyThrottledError, open_case_with_key
 from sipadu.cases.statuses import STATUS_TEXTS
 from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
 from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
@@ -25,6 +24,7 @@ from sipadu.db import db_session
 from sipadu.reporting import service
 from sipadu.reporting.files import RefusedFile, sort_uploads
 from sipadu.reporting.forms import IDENTITY_FIELDS
+from sipadu.reporting.reporter_access import CaseKeyThrottledError, open_case_with_key
 from sipadu.reporting.reporter_login import ENDED_TEXT, reporter_required
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
 from sipadu.reporting.views import already_sent_form, new_form_id, remember_sent_form
@@ -38,7 +38,7 @@ from sipadu.sessions.web import (
     reporter_payload,
     set_session_cookie,
 )
-from sipadu.storage.uploads import accepts_uploads
+from sipadu.uploads.multipart import accepts_uploads
 from sipadu.web.auth import public
 from sipadu.web.key_check_slots import case_key_check
 from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter

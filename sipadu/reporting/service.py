@@ -45,7 +45,7 @@ from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.coltypes import as_utc
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
-from sipadu.storage.uploads import EncryptedUpload
+from sipadu.uploads.multipart import EncryptedUpload
 
 CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically never one)
 # Western Indonesian Time, the reporters' clock (UTC+7 all year, no daylight saving; a fixed

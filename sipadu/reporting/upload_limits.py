@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sipadu.admin.service import saved_instance_settings
 from sipadu.app_context import current_settings
 from sipadu.db import db_session
-from sipadu.storage.uploads import UploadLimits
+from sipadu.uploads.multipart import UploadLimits
 
 KIB = 1024
 MIB = 1024 * KIB

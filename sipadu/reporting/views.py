@@ -46,7 +46,7 @@ from sipadu.reporting.readiness import (
 from sipadu.reporting.service import submit_report
 from sipadu.reporting.upload_limits import upload_limit_texts
 from sipadu.reporting.validation import ReportValidationError, validate_report
-from sipadu.storage.uploads import accepts_uploads
+from sipadu.uploads.multipart import accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.i18n import LANGUAGES, remember_language, use_language_now

@@ -14,6 +14,7 @@ from flask import Flask, Response, g, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.cases.models import Case
 from sipadu.db import db_session
@@ -24,7 +25,6 @@ from sipadu.sessions.service import (
     end_session,
     resume_session,
 )
-from sipadu.staff.models import StaffAccount
 
 STAFF_COOKIE = "sipadu_staff"
 REPORTER_COOKIE = "sipadu_case"

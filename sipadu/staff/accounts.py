@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from sipadu.admin.models import SetupToken
+from sipadu.accounts.models import ROLES, SetupToken, StaffAccount
 from sipadu.audit.actors import staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import CaseGrant
@@ -27,7 +27,6 @@ from sipadu.crypto import staff as staff_crypto
 from sipadu.crypto.params import Argon2Params
 from sipadu.sessions.service import end_staff_sessions
 from sipadu.staff import totp
-from sipadu.staff.models import ROLES, StaffAccount
 from sipadu.staff.passwords import require_strong_password
 from sipadu.staff.service import (
     DuplicateUsernameError,

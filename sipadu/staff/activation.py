@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from sipadu.accounts.models import StaffAccount, case_reader_clause
 from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.kinds import GrantReason
@@ -29,8 +30,7 @@ from sipadu.cases.statuses import CLOSED
 from sipadu.crypto import grants
 from sipadu.crypto.errors import DecryptionError
 from sipadu.notify.service import notify_supervisor_approved
-from sipadu.staff.models import StaffAccount, case_reader_clause
-from sipadu.staff.roles import StaffRole
+from sipadu.roles import StaffRole
 
 
 class ActivationError(Exception):

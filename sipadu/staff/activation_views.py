@@ -10,12 +10,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_audit_key
 from sipadu.db import db_session
+from sipadu.roles import StaffRole
 from sipadu.sessions.web import StaffPrincipal
 from sipadu.staff import activation
-from sipadu.staff.models import StaffAccount
-from sipadu.staff.roles import StaffRole
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import UserFacingError

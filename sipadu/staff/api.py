@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
+from sipadu.accounts.models import ROLES
 from sipadu.api.json_body import (
     JSON_BODY_ERRORS,
     accepts_json,
@@ -19,7 +20,6 @@ from sipadu.sessions.models import Channel, SessionKind
 from sipadu.sessions.service import end_session, start_session
 from sipadu.sessions.web import bearer_token
 from sipadu.staff import login, service
-from sipadu.staff.models import ROLES
 from sipadu.web.auth import public, require_roles
 from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
 from sipadu.web.user_errors import UserFacingError

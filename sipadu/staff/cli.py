@@ -16,12 +16,12 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from sipadu.accounts.models import ROLES, StaffAccount, StaffRole
 from sipadu.app_context import current_settings
 from sipadu.audit.actors import Actor
 from sipadu.db import db_session
 from sipadu.settings import Settings
 from sipadu.staff import accounts, service, totp
-from sipadu.staff.models import ROLES, StaffAccount, StaffRole
 from sipadu.staff.passwords import WeakPasswordError
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 

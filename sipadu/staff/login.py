@@ -20,13 +20,14 @@ from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
+from sipadu import throttle
+from sipadu.accounts.models import StaffAccount
 from sipadu.audit.actors import Actor, staff_actor
 from sipadu.crypto import staff as staff_crypto
 from sipadu.crypto.errors import WrongPasswordError
 from sipadu.crypto.params import Argon2Params
 from sipadu.sessions.models import Channel
-from sipadu.staff import throttle, totp
-from sipadu.staff.models import StaffAccount
+from sipadu.staff import totp
 from sipadu.staff.passwords import MAX_LENGTH
 from sipadu.staff.service import (
     EnrolmentRequiredError,

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import ROLES, StaffAccount
 from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import CaseGrant
@@ -24,7 +25,6 @@ from sipadu.crypto.errors import WrongPasswordError
 from sipadu.crypto.params import Argon2Params
 from sipadu.sessions.service import end_staff_sessions
 from sipadu.staff import totp
-from sipadu.staff.models import ROLES, StaffAccount
 from sipadu.staff.passwords import require_strong_password
 from sipadu.web.argon2_gate import admit
 

@@ -19,14 +19,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sipadu.admin.models import SetupToken
+from sipadu.accounts.models import SetupToken, StaffAccount
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.crypto.params import Argon2Params
 from sipadu.crypto.staff import prepare_staff_keys
-from sipadu.staff.models import StaffAccount
+from sipadu.roles import StaffRole
 from sipadu.staff.passwords import require_strong_password
-from sipadu.staff.roles import StaffRole
 from sipadu.staff.service import (
     account_count,
     add_prepared_account,

@@ -27,11 +27,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
+from sipadu.accounts.models import ROLES, StaffAccount
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.audit.actors import staff_actor
 from sipadu.audit.recorder import audit
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session
+from sipadu.roles import StaffRole
 from sipadu.sessions.models import Channel, SessionKind
 from sipadu.sessions.service import end_session, start_session
 from sipadu.sessions.web import (
@@ -42,9 +44,7 @@ from sipadu.sessions.web import (
 )
 from sipadu.staff import activation, service, setup, totp
 from sipadu.staff import login as sign_in_flow
-from sipadu.staff.models import ROLES, StaffAccount
 from sipadu.staff.passwords import WeakPasswordError
-from sipadu.staff.roles import StaffRole
 from sipadu.web.auth import current_principal, public, require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.ratelimit import LOGIN_LIMITS, limiter

@@ -24,7 +24,7 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.routing import BuildError
 
-from sipadu.staff.roles import StaffRole
+from sipadu.roles import StaffRole
 from sipadu.web.errors import is_api_request, render_error
 
 log = logging.getLogger("sipadu.auth")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from sipadu.storage.base import BlobStoreFullError
-from sipadu.storage.uploads import discard_published_uploads
+from sipadu.uploads.multipart import discard_published_uploads
 from sipadu.web.i18n import select_locale
 
 log = logging.getLogger("sipadu.errors")

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.admin.service import (
     InstanceSettings,
     get_instance_settings,
@@ -21,7 +22,6 @@ from sipadu.admin.service import (
 from sipadu.app_context import current_settings
 from sipadu.cases.deadlines import DeadlinePolicy
 from sipadu.db import db_session
-from sipadu.staff.models import StaffAccount
 from tests.conftest import build_app, make_settings
 from tests.support.csrf import csrf_token
 from tests.support.factories import make_case

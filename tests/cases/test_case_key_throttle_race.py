@@ -16,11 +16,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from sipadu.app_context import current_settings
-from sipadu.cases import reporter_access
 from sipadu.cases.models import CaseKeyThrottle
 from sipadu.crypto.casekey import format_case_key, generate_case_key
 from sipadu.crypto.errors import WrongCaseKeyError
 from sipadu.db import db_session
+from sipadu.reporting import reporter_access
 
 GUESSERS = 3
 

@@ -19,7 +19,6 @@ from sipadu.cases.content import (
     read_report,
 )
 from sipadu.cases.models import Case, CaseConflict, CaseMessage
-from sipadu.cases.reporter_access import CaseKeyThrottledError, open_case_with_key
 from sipadu.cases.service import (
     CaseAccessError,
     ServiceNotReadyError,
@@ -36,6 +35,7 @@ from sipadu.crypto.errors import (
     WrongCaseKeyError,
 )
 from sipadu.crypto.grants import unwrap_grant
+from sipadu.reporting.reporter_access import CaseKeyThrottledError, open_case_with_key
 from tests.support.audit import seal_all
 from tests.support.factories import make_case, make_staff
 

@@ -22,7 +22,7 @@ from sipadu.cases.models import Case, CaseConflict
 from sipadu.cases.service import CreatedCase, grant_case, revoke_grant
 from sipadu.sessions.service import start_session
 from sipadu.settings import Settings
-from sipadu.storage.uploads import EncryptedUpload
+from sipadu.uploads.multipart import EncryptedUpload
 from tests.conftest import build_app, make_settings
 from tests.support.factories import StaffMember, make_case, make_staff
 from tests.support.forms import submit

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private
 from sipadu.db import db_session
@@ -14,7 +15,6 @@ from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
 from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.activation import readers_exist
-from sipadu.staff.models import StaffAccount
 from tests.conftest import make_settings
 from tests.staff.accountkit import audit_key
 from tests.support.factories import make_case, make_staff

@@ -27,8 +27,8 @@ import pytest
 from sipadu.app import create_app
 from sipadu.app_context import current_settings
 from sipadu.cases.content import read_report
-from sipadu.cases.reporter_access import open_case_with_key
 from sipadu.db import db_session
+from sipadu.reporting.reporter_access import open_case_with_key
 from sipadu.settings import settings_from_env
 from tests.faults.pgcluster import PgCluster, pg_cluster
 from tests.faults.test_database_outage import EN_TEXT, ID_TEXT

@@ -66,7 +66,7 @@ def test_admin_settings_drive_deadlines_retention_and_uploads(app: Flask, db: Se
 
     from flask import Blueprint
 
-    from sipadu.storage.uploads import accepts_uploads, encrypted_uploads
+    from sipadu.uploads.multipart import accepts_uploads, encrypted_uploads
     from sipadu.web.auth import public
 
     probe = Blueprint("limitprobe", __name__)

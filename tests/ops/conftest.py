@@ -18,7 +18,7 @@ from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
 from sipadu.storage.filesystem import FilesystemBlobStore
-from sipadu.storage.uploads import EncryptedUpload
+from sipadu.uploads.multipart import EncryptedUpload
 from tests.conftest import build_app, make_settings, postgres_schema
 from tests.support.factories import StaffMember, make_case, make_staff
 from tests.support.instance import Database

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.cases.attachments import open_attachment
 from sipadu.cases.content import list_messages, read_report
@@ -23,7 +24,6 @@ from sipadu.db import make_engine
 from sipadu.ops.backup import create_backup
 from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.restore import BackupCorruptError, RestoreError, _check_manifest, restore_backup
-from sipadu.staff.models import StaffAccount
 from sipadu.storage.filesystem import FilesystemBlobStore
 from tests.ops.conftest import Escrow, blob_store, file_case, supervisor
 from tests.support.instance import Database

@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from sipadu import create_app
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.cases.content import read_report
-from sipadu.cases.reporter_access import open_case_with_key
 from sipadu.cases.service import (
     CaseAccessError,
     case_by_code,
@@ -27,8 +27,8 @@ from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private
 from sipadu.crypto.staff import create_staff_keys, unlock_private_key
 from sipadu.db import db_session
 from sipadu.escrow.service import EscrowError, grant_all_open_with_escrow, grant_with_escrow
+from sipadu.reporting.reporter_access import open_case_with_key
 from sipadu.settings import settings_from_env
-from sipadu.staff.models import StaffAccount
 from tests.conftest import TEST_ARGON2
 from tests.ops.conftest import Escrow
 from tests.support.cli import SIPADU, cli_env, run_sipadu

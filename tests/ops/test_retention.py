@@ -24,12 +24,11 @@ from sipadu.cases.models import (
     TimelineEntry,
 )
 from sipadu.cases.service import case_by_code
+from sipadu.casework.retention_extension import extend_retention, read_retention_reason
 from sipadu.db import db_session
 from sipadu.ops.retention import (
     RetentionError,
     cases_due_for_purge,
-    extend_retention,
-    read_retention_reason,
     retention_days,
     retention_end,
     run_retention,

@@ -18,7 +18,7 @@ from flask import Flask
 
 from sipadu.crypto import casekey
 from sipadu.db import db_session
-from sipadu.storage.uploads import EncryptedUpload
+from sipadu.uploads.multipart import EncryptedUpload
 from tests.reporting.conftest import (
     BASE_REPORT,
     Ready,

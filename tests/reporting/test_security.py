@@ -203,7 +203,7 @@ def test_submissions_are_rate_limited(
 def test_a_client_over_its_limit_is_refused_before_its_files_are_read(
     tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sipadu.storage import uploads
+    from sipadu.uploads import multipart as uploads
 
     pin_limiter_clock(monkeypatch)  # the sixth submission is in the same window as the first
     app = build_app(make_settings(tmp_path, sqlite_database))

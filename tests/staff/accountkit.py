@@ -14,13 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.crypto.staff import unlock_private_key
 from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
-from sipadu.staff.models import StaffAccount
 from tests.conftest import make_settings
 from tests.support.forms import build, find_form, send, submit
 from tests.support.instance import Database

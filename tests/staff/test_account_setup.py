@@ -10,11 +10,11 @@ import pyotp
 from flask import Flask
 from sqlalchemy import select
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import CaseGrant
 from sipadu.db import db_session
 from sipadu.staff.accounts import create_pending_account
-from sipadu.staff.models import StaffAccount
 from tests.staff.accountkit import audit_key as _audit_key
 from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     complete_link,

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.cases.service import unlock_case_for_staff
@@ -18,7 +19,6 @@ from sipadu.escrow.service import EscrowError, grant_all_open_with_escrow
 from sipadu.notify.models import PendingNotification
 from sipadu.staff import activation
 from sipadu.staff.accounts import reset_account
-from sipadu.staff.models import StaffAccount
 from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     ESCROW_PRIVATE,
     Owner,

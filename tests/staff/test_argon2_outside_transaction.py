@@ -18,12 +18,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.crypto.casekey import format_case_key, generate_case_key, parse_case_key
 from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private
 from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
 from sipadu.staff import service
-from sipadu.staff.models import StaffAccount
 from sipadu.staff.setup import issue_setup_token
 from tests.conftest import build_app, make_settings
 from tests.reporting.conftest import case_key_of, submit

@@ -16,9 +16,9 @@ from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.staff import login, service
-from sipadu.staff.models import StaffAccount
 from tests.support.argon2probe import Argon2Probe, installed_probe
 from tests.support.staff import enrolled
 

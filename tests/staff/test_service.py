@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import CaseGrant
@@ -19,7 +20,6 @@ from sipadu.crypto.staff import unlock_private_key
 from sipadu.sessions.models import AuthSession
 from sipadu.sessions.service import start_session
 from sipadu.staff import login, service
-from sipadu.staff.models import StaffAccount
 from sipadu.staff.passwords import WeakPasswordError
 from tests.support.factories import make_case
 from tests.support.staff import Enrolled, enrolled

@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.db import db_session
 from sipadu.sessions.models import AuthSession
-from sipadu.staff.models import StaffAccount
 from sipadu.staff.setup import issue_setup_token
 from tests.conftest import build_app, make_settings
 from tests.support.csrf import csrf_token

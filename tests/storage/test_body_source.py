@@ -23,10 +23,10 @@ from sipadu.app import create_app
 from sipadu.app_context import current_settings
 from sipadu.cases.attachments import list_attachments, open_attachment
 from sipadu.cases.models import Attachment
-from sipadu.cases.reporter_access import open_case_with_key
 from sipadu.db import db_session
+from sipadu.reporting.reporter_access import open_case_with_key
 from sipadu.settings import settings_from_env
-from sipadu.storage.body_source import body_pieces
+from sipadu.uploads.body_source import body_pieces
 from tests.support.cli import init_instance
 from tests.support.instance import Database, free_port, instance_env
 from tests.support.live import LiveServer, serving

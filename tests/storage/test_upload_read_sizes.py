@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from sipadu.crypto.stream import decrypt_to_bytes
-from sipadu.storage.uploads import MULTIPART_READ_SIZE, accepts_uploads, encrypted_uploads
+from sipadu.uploads.multipart import MULTIPART_READ_SIZE, accepts_uploads, encrypted_uploads
 from sipadu.web.auth import public
 from tests.conftest import build_app, make_settings
 from tests.support.instance import Database

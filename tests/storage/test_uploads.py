@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from sipadu.app_context import current_settings
 from sipadu.crypto.stream import decrypt_to_bytes
-from sipadu.storage.uploads import accepts_uploads, encrypted_uploads
+from sipadu.uploads.multipart import accepts_uploads, encrypted_uploads
 from sipadu.web.auth import public
 from tests.conftest import build_app, make_settings
 from tests.support.instance import Database

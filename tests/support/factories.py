@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.cases.service import CreatedCase, create_case, submission_recipients
 from sipadu.crypto.staff import create_staff_keys, unlock_private_key
-from sipadu.staff.models import StaffAccount
 
 DEFAULT_REPORT = {
     "category": "gratifikasi",

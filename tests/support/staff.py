@@ -14,12 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.app import create_app
 from sipadu.app_context import current_settings
 from sipadu.db import db_session
 from sipadu.settings import settings_from_env
 from sipadu.staff import service
-from sipadu.staff.models import StaffAccount
 from tests.support.csrf import csrf_token
 
 

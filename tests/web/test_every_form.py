@@ -202,7 +202,7 @@ def _world(app: Flask) -> World:
             for role in ("supervisor", "investigator", "admin", "auditor")
         }
         open_case, objected, archived = make_case(app, db), make_case(app, db), make_case(app, db)
-        from sipadu.staff.models import StaffAccount
+        from sipadu.accounts.models import StaffAccount
 
         investigator = db.get(StaffAccount, people["investigator"].account_id)
         assert investigator is not None

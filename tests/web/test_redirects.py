@@ -106,7 +106,7 @@ def person(web_app: Flask) -> Enrolled:
 
 
 def _forget(person: Enrolled) -> None:
-    from sipadu.staff.models import StaffAccount
+    from sipadu.accounts.models import StaffAccount
 
     # Each sign-in uses the current code; let the next one reuse it.
     db = db_session()

@@ -12,11 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.admin.service import get_instance_settings
 from sipadu.audit.models import AuditEvent
 from sipadu.db import db_session
 from sipadu.sessions.models import AuthSession
-from sipadu.staff.models import StaffAccount
 from sipadu.staff.setup import issue_setup_token
 from tests.conftest import build_app, make_settings
 from tests.support.forms import find_form, submit

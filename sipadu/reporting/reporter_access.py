@@ -22,12 +22,10 @@ from sipadu.cases.service import case_by_code
 from sipadu.crypto.casekey import dummy_case_key_check, parse_case_key, unlock_case_dek
 from sipadu.crypto.errors import DecryptionError, WrongCaseKeyError
 from sipadu.crypto.params import Argon2Params
-from sipadu.staff.throttle import is_throttled
+from sipadu.throttle import is_throttled
 
 # A throttle row names a case code and the time of its last failed guess (perhaps the
-# reporter's own typo). Past the longest delay it only keeps the failure count growing, so it
-# is kept a day, then forgotten (``purge_stale_throttles``).
-THROTTLE_KEPT = timedelta(days=1)
+# reporter's own typo); housekeeping forgets it a day later (sipadu/ops/housekeeping.py).
 
 
 class CaseKeyThrottledError(Exception):
@@ -129,10 +127,3 @@ def open_case_with_key(
     )
     db.flush()
     return OpenedCase(case=case, dek=dek)
-
-
-def purge_stale_throttles(db: Session, now: datetime | None = None) -> int:
-    """Delete throttle rows whose last failure is older than ``THROTTLE_KEPT``."""
-    cutoff = (now or datetime.now(UTC)) - THROTTLE_KEPT
-    result = db.execute(delete(CaseKeyThrottle).where(CaseKeyThrottle.last_failure_at < cutoff))
-    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import request
 from werkzeug.exceptions import LengthRequired
 
-from sipadu.storage.body_source import body_pieces
-from sipadu.storage.uploads import EncryptedUpload, start_upload
+from sipadu.uploads.body_source import body_pieces
+from sipadu.uploads.multipart import EncryptedUpload, start_upload
 
 # gunicorn's own largest read.
 BODY_READ_SIZE = 1024 * 1024

@@ -1,15 +1,24 @@
-"""Staff accounts: login verifier, X25519 key pair (private half wrapped), TOTP state."""
+"""Staff accounts (login verifier, X25519 key pair with the private half wrapped, TOTP state)
+and their one-time setup tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ColumnElement, Integer, LargeBinary, String, and_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    and_,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sipadu.coltypes import UtcDateTime, enum_column
 from sipadu.db import Base
-from sipadu.staff.roles import ROLES, StaffRole
+from sipadu.roles import ROLES, StaffRole
 
 __all__ = ["ROLES", "StaffAccount", "StaffRole", "case_reader_clause"]
 
@@ -49,6 +58,25 @@ class StaffAccount(Base):
         """True once the owner chose a password (the key pair exists); False while the
         account waits for its setup link."""
         return bool(self.password_hash) and len(self.public_key or b"") == 32
+
+
+class SetupToken(Base):
+    """A one-time setup token; only its SHA-256 is stored.
+
+    Without ``staff_id`` it is the first-run token (creates the first admin); with it, the
+    setup link of that account (its owner chooses the password and enrols TOTP).
+    """
+
+    __tablename__ = "setup_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
 
 
 def case_reader_clause() -> ColumnElement[bool]:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sipadu.staff.throttle import (
+from sipadu.throttle import (
     FREE_FAILURES,
     MAX_DELAY,
     delay_for,

@@ -1,0 +1,13 @@
+"""The auditor pages' routes."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from sipadu.auditor.views import bp as auditor_bp
+
+
+def register_routes(app: Flask) -> None:
+    """Register this package's page blueprint on ``app`` (the API is registered by
+    sipadu/api/views.py)."""
+    app.register_blueprint(auditor_bp)

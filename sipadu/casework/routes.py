@@ -1,0 +1,24 @@
+"""The case pages' routes, the supervisor's retention pages among them."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask import Blueprint, Flask
+
+from sipadu.casework.retention import add_retention_routes
+from sipadu.casework.views import bp as casework_bp
+
+
+@cache
+def casework_blueprint() -> Blueprint:
+    """The casework blueprint with every page on it, assembled once per process: Flask
+    refuses new routes on a blueprint an app has already registered."""
+    add_retention_routes(casework_bp)
+    return casework_bp
+
+
+def register_routes(app: Flask) -> None:
+    """Register this package's page blueprint on ``app`` (the API is registered by
+    sipadu/api/views.py)."""
+    app.register_blueprint(casework_blueprint())

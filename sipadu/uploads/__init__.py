@@ -1,0 +1,1 @@
+"""Request bodies that carry attachments: parsed, cleaned and encrypted while they stream in."""
