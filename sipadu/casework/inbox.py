@@ -38,6 +38,7 @@ from sipadu.cases.deadlines import (
 )
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
 from sipadu.cases.statuses import CLOSED, Status
+from sipadu.effective_settings import effective_settings
 
 # Grant reasons that make an investigator a case's assignee.
 ASSIGNED_REASONS = ("assignment", "recovery")
@@ -108,9 +109,7 @@ class InboxPage:
 
 def inbox_policy(db: Session) -> tuple[DeadlinePolicy, frozenset[date]]:
     """The deadline policy and holidays the inbox uses: the admin console's settings."""
-    from sipadu.admin.service import get_instance_settings
-
-    settings = get_instance_settings(db)
+    settings = effective_settings(db)
     return settings.deadlines, settings.holiday_dates
 
 

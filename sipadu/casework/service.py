@@ -30,6 +30,7 @@ from sipadu.cases.workflow import (
 )
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.inbox import ASSIGNED_REASONS
+from sipadu.effective_settings import effective_settings
 from sipadu.staff.models import StaffAccount
 
 DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN, Status.INVESTIGASI})
@@ -68,11 +69,7 @@ class NotSupervisorError(CaseworkError):
 def retention_days(db: Session) -> int:
     """Days an archived case is kept: the admin setting once saved, else the environment's
     SIPADU_RETENTION_DAYS (default 365)."""
-    from sipadu.admin.service import saved_instance_settings
-    from sipadu.ops.retention import retention_days as default_retention_days
-
-    saved = saved_instance_settings(db)
-    return default_retention_days() if saved is None else saved.retention_days
+    return effective_settings(db).retention_days
 
 
 def _now(now: datetime | None) -> datetime:
