@@ -46,7 +46,6 @@ class EffectiveSettings:
     retention_days: int
     max_file_bytes: int
     max_files: int
-    overridden: bool  # an admin saved settings
 
     @property
     def holiday_dates(self) -> frozenset[date]:
@@ -72,7 +71,6 @@ def resolve_settings(settings: Settings, overrides: Mapping[str, Any] | None) ->
         retention_days=int(saved.get("retention_days", settings.retention_days)),
         max_file_bytes=settings.max_file_bytes if file_mib is None else int(file_mib) * MIB,
         max_files=int(saved.get("max_files", settings.max_files)),
-        overridden=overrides is not None,
     )
 
 

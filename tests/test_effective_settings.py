@@ -54,7 +54,6 @@ def test_precedence_of_each_overridable_setting(
 ) -> None:
     resolved = resolve_settings(settings_from_env(env), override)
     assert getattr(resolved, name) == expected
-    assert resolved.overridden == (override is not None)
 
 
 def test_an_override_missing_a_value_falls_back_to_the_environment() -> None:
@@ -67,14 +66,13 @@ def test_an_override_missing_a_value_falls_back_to_the_environment() -> None:
 def test_the_saved_row_overrides_the_environment_on_both_databases(app: Flask, db: Session) -> None:
     env = replace(current_settings(app), retention_days=730, max_file_bytes=65536, max_files=3)
     before = effective_settings(db, env)
-    assert not before.overridden
     assert (before.retention_days, before.max_file_bytes, before.max_files) == (730, 65536, 3)
     values = InstanceSettings(DeadlinePolicy(5), dict(NEW_YEAR), 400, 2, 4)
     save_instance_settings(db, values, audit_key=current_audit_key(app), actor="cli")
     db.commit()
     after = effective_settings(db, env)
     assert after == resolve_settings(env, FULL_OVERRIDE)
-    assert after.overridden and after.holiday_dates == frozenset(NEW_YEAR)
+    assert after.holiday_dates == frozenset(NEW_YEAR)
 
 
 def test_the_console_shows_the_environment_values_before_any_save(app: Flask, db: Session) -> None:

@@ -9,7 +9,7 @@ An objection is pending while no answer follows it.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import force_locale, lazy_gettext
@@ -31,6 +31,7 @@ from sipadu.cases.workflow import (
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.inbox import ASSIGNED_REASONS
 from sipadu.effective_settings import effective_settings
+from sipadu.ops.retention import retention_end
 from sipadu.staff.models import StaffAccount
 
 DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN, Status.INVESTIGASI})
@@ -179,7 +180,7 @@ def _apply(
         case.outcome = None
     if transition.target is Status.DIARSIPKAN:
         case.archived_on = day
-        case.retention_until = day + timedelta(days=retention_days(db))
+        case.retention_until = retention_end(day, retention_days(db))
     case.status = transition.target.value
     case.last_feedback_on = day  # the reporter sees every status change on the timeline
     case.updated_at = moment
