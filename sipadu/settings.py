@@ -47,7 +47,7 @@ class SmtpSettings:
     """Where notification digests are delivered (docs/deployment.md, "Notifications").
 
     The password file is named here and read only by the command that sends mail, so the
-    web workers never hold the password."""
+    web workers never read the file."""
 
     host: str
     port: int = 587
