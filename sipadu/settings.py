@@ -1,7 +1,14 @@
 """Typed, frozen settings read from the environment, plus the secrets kept in ``keys/``.
 
+This module is the only reader of ``SIPADU_*`` deployment variables, and every default is
+defined here once. They are read once, at startup: a value SIPADU cannot use stops the start
+with a ``SettingsError`` that names the variable. The values an admin may override in the
+console are resolved by ``sipadu.effective_settings`` (default < environment < override).
+
 Every setting is documented in the README's configuration table. Secrets never come from
 environment variables: they live in files under the keys folder, created by ``sipadu init``.
+(The one exception, ``SIPADU_SMTP_PASSWORD``, exists for container secrets; the password
+file is preferred.)
 """
 
 from __future__ import annotations
@@ -17,6 +24,13 @@ from sipadu.keyring import KeyRing, load_keyring
 
 MIB = 1024 * 1024
 DEFAULT_DATABASE_CONNECT_TIMEOUT = 5  # seconds
+DEFAULT_MAX_FILE_BYTES = 100 * MIB
+DEFAULT_MAX_FILES = 10
+# Days an archived case is kept before `sipadu retention run` purges it (docs/operations.md).
+DEFAULT_RETENTION_DAYS = 365
+MIN_RETENTION_DAYS = 30
+SMTP_TLS_MODES = ("starttls", "tls", "none")
+DEFAULT_SMTP_SENDER = "sipadu@localhost"
 
 
 def default_key_check_slots() -> int:
@@ -26,6 +40,22 @@ def default_key_check_slots() -> int:
 
 class SettingsError(Exception):
     """A setting has a value SIPADU cannot use."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where notification digests are delivered (docs/deployment.md, "Notifications").
+
+    The password file is named here and read only by the command that sends mail, so the
+    web workers never read the file."""
+
+    host: str
+    port: int = 587
+    tls: str = "starttls"
+    user: str | None = None
+    password_file: Path | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = DEFAULT_SMTP_SENDER
 
 
 @dataclass(frozen=True)
@@ -42,8 +72,10 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: int = 0
     max_request_bytes: int = 105 * MIB
-    max_file_bytes: int = 100 * MIB
-    max_files: int = 10
+    # The upload limits until an admin overrides them (sipadu/effective_settings.py).
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_files: int = DEFAULT_MAX_FILES
+    retention_days: int = DEFAULT_RETENTION_DAYS
     default_locale: str = "id"
     log_level: str = "INFO"
     redis_url: str | None = None
@@ -56,6 +88,8 @@ class Settings:
     rate_limits_enabled: bool = True
     # A Server-Timing header on every answer, for benchmarks only (sipadu/web/server_timing.py).
     server_timing: bool = False
+    # None: no SMTP, `sipadu notify send` logs a content-free line per digest instead.
+    smtp: SmtpSettings | None = None
     testing: bool = False
     keyring: KeyRing | None = None
 
@@ -98,6 +132,26 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def smtp_from_env(env: Mapping[str, str]) -> SmtpSettings | None:
+    """The ``SIPADU_SMTP_*`` settings, or ``None`` when ``SIPADU_SMTP_HOST`` is unset."""
+    host = env.get("SIPADU_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    tls = env.get("SIPADU_SMTP_TLS", "starttls").strip().lower()
+    if tls not in SMTP_TLS_MODES:
+        raise SettingsError(f"SIPADU_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}")
+    password_file = env.get("SIPADU_SMTP_PASSWORD_FILE")
+    return SmtpSettings(
+        host=host,
+        port=_int(env, "SIPADU_SMTP_PORT", 465 if tls == "tls" else 587, minimum=1),
+        tls=tls,
+        user=env.get("SIPADU_SMTP_USER") or None,
+        password_file=Path(password_file) if password_file else None,
+        password=env.get("SIPADU_SMTP_PASSWORD") or None,
+        sender=env.get("SIPADU_SMTP_FROM") or DEFAULT_SMTP_SENDER,
+    )
+
+
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from ``SIPADU_*`` environment variables (see README)."""
     env = os.environ if env is None else env
@@ -122,8 +176,11 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         base_url=base_url,
         trusted_proxies=_int(env, "SIPADU_TRUSTED_PROXIES", 0),
         max_request_bytes=_int(env, "SIPADU_MAX_REQUEST_BYTES", 105 * MIB, minimum=64 * 1024),
-        max_file_bytes=_int(env, "SIPADU_MAX_FILE_BYTES", 100 * MIB, minimum=1024),
-        max_files=_int(env, "SIPADU_MAX_FILES", 10, minimum=1),
+        max_file_bytes=_int(env, "SIPADU_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES, minimum=1024),
+        max_files=_int(env, "SIPADU_MAX_FILES", DEFAULT_MAX_FILES, minimum=1),
+        retention_days=_int(
+            env, "SIPADU_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, minimum=MIN_RETENTION_DAYS
+        ),
         default_locale=locale,
         log_level=(env.get("SIPADU_LOG_LEVEL") or "INFO").upper(),
         redis_url=env.get("SIPADU_REDIS_URL") or None,
@@ -149,4 +206,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         ),
         rate_limits_enabled=_bool(env, "SIPADU_RATE_LIMITS_ENABLED", True),
         server_timing=_bool(env, "SIPADU_SERVER_TIMING", False),
+        smtp=smtp_from_env(env),
     )

@@ -1,7 +1,8 @@
-"""Instance settings and public texts an admin edits; other packages read them from here.
+"""Instance settings and public texts an admin edits.
 
-``get_instance_settings(db)`` is the one read path: deadlines (``DeadlinePolicy``), holidays,
-retention period and upload limits, with the documented defaults for anything never saved. Public
+The settings an admin saves override the environment's; other packages read the values in
+force through ``sipadu.effective_settings`` (which also states the precedence), never from
+here. ``get_instance_settings(db)`` shows those values as the console edits them. Public
 texts are limited HTML, sanitised with bleach on save *and* on display, so a row written
 around the service (a restored backup, a manual edit) still cannot inject markup.
 """
@@ -9,7 +10,7 @@ around the service (a restored backup, a manual edit) still cannot inject markup
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
 import bleach
@@ -18,12 +19,11 @@ from sqlalchemy.orm import Session
 
 from sipadu.admin.models import InstanceSetting, PublicText
 from sipadu.audit.service import record_event
-from sipadu.cases.deadlines import DEFAULT_POLICY, DeadlinePolicy
-from sipadu.cases.holidays import format_holidays, parse_holiday_lines
+from sipadu.cases.deadlines import DeadlinePolicy
+from sipadu.cases.holidays import format_holidays
+from sipadu.effective_settings import OVERRIDES_KEY, effective_settings
+from sipadu.settings import MIB
 
-SETTINGS_KEY = "instance"
-DEFAULT_RETENTION_DAYS = 365
-MIB = 1024 * 1024
 PUBLIC_TEXT_KEYS = ("landing_intro", "guidance", "privacy_notice")
 MAX_PUBLIC_TEXT_CHARS = 20_000
 ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "ul", "ol", "li", "a"})
@@ -52,14 +52,14 @@ class PublicTextTooLongError(AdminServiceError):
 
 @dataclass(frozen=True)
 class InstanceSettings:
-    """What admins configure; the defaults are the deadlines of docs/workflow.md and
-    the retention period of docs/operations.md."""
+    """What admins configure, as the console edits it (file size in whole MiB); the defaults
+    live in sipadu/settings.py and sipadu/cases/deadlines.py."""
 
-    deadlines: DeadlinePolicy = DEFAULT_POLICY
-    holidays: dict[date, str] = field(default_factory=dict)
-    retention_days: int = DEFAULT_RETENTION_DAYS
-    max_file_mib: int = 100
-    max_files: int = 10
+    deadlines: DeadlinePolicy
+    holidays: dict[date, str]
+    retention_days: int
+    max_file_mib: int
+    max_files: int
 
     @property
     def holiday_dates(self) -> frozenset[date]:
@@ -92,27 +92,18 @@ def _to_json(values: InstanceSettings) -> str:
     return json.dumps(document, sort_keys=True)
 
 
-def _from_json(text: str) -> InstanceSettings:
-    document = json.loads(text)
-    return InstanceSettings(
-        deadlines=DeadlinePolicy(**document.get("deadlines", {})),
-        holidays=parse_holiday_lines(document.get("holidays", "")),
-        retention_days=int(document.get("retention_days", DEFAULT_RETENTION_DAYS)),
-        max_file_mib=int(document.get("max_file_mib", 100)),
-        max_files=int(document.get("max_files", 10)),
-    )
-
-
-def saved_instance_settings(db: Session) -> InstanceSettings | None:
-    """The settings an admin saved, or None when none were ever saved (deployment defaults
-    from the environment then apply)."""
-    row = db.get(InstanceSetting, SETTINGS_KEY)
-    return None if row is None else _from_json(row.value)
-
-
 def get_instance_settings(db: Session) -> InstanceSettings:
-    """The saved settings, or the defaults when an admin never saved any."""
-    return saved_instance_settings(db) or InstanceSettings()
+    """The values in force as the console edits them: before any save the environment's, so
+    the form shows, and a first save keeps, what is enforced rather than built-in values.
+    Sizes are rounded down to whole MiB and kept within the form's ranges."""
+    current = effective_settings(db)
+    return InstanceSettings(
+        deadlines=current.deadlines,
+        holidays=dict(current.holidays),
+        retention_days=current.retention_days,
+        max_file_mib=min(1024, max(1, current.max_file_bytes // MIB)),
+        max_files=min(50, max(1, current.max_files)),
+    )
 
 
 def save_instance_settings(
@@ -120,10 +111,10 @@ def save_instance_settings(
 ) -> None:
     """Validate and store the settings (one row), audited as ``settings:changed``."""
     _validate(values)
-    row = db.get(InstanceSetting, SETTINGS_KEY)
+    row = db.get(InstanceSetting, OVERRIDES_KEY)
     now = datetime.now(UTC)
     if row is None:
-        db.add(InstanceSetting(key=SETTINGS_KEY, value=_to_json(values), updated_at=now))
+        db.add(InstanceSetting(key=OVERRIDES_KEY, value=_to_json(values), updated_at=now))
     else:
         row.value, row.updated_at = _to_json(values), now
     record_event(db, audit_key, "settings:changed", actor=actor)

@@ -183,25 +183,12 @@ def _settings_from_form(current: admin_service.InstanceSettings) -> admin_servic
     )
 
 
-def _current_settings() -> admin_service.InstanceSettings:
-    """The saved settings; before any save, the upload limits the environment enforces (so
-    the form shows, and a first save keeps, the limits in force, not built-in ones)."""
-    saved = admin_service.saved_instance_settings(db_session())
-    if saved is not None:
-        return saved
-    env = current_settings()
-    return admin_service.InstanceSettings(
-        max_file_mib=min(1024, max(1, env.max_file_bytes // admin_service.MIB)),
-        max_files=min(50, max(1, env.max_files)),
-    )
-
-
 @bp.route("/settings", methods=["GET", "POST"])
 @require_roles(StaffRole.ADMIN)
 def settings() -> ResponseReturnValue:
     """Deadlines, holidays, retention period and upload limits."""
     db = db_session()
-    current = _current_settings()
+    current = admin_service.get_instance_settings(db)
     if request.method == "GET":
         return render_template("admin/settings.html", values=current)
     errors: list[str] = []

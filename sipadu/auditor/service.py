@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from sipadu.admin.service import get_instance_settings
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import is_day_only
 from sipadu.cases.deadlines import case_deadlines
 from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.models import Case
+from sipadu.effective_settings import effective_settings
 from sipadu.stats.compute import CaseRecord, Statistics, summarize
 
 PAGE_SIZE = 50
@@ -123,7 +123,7 @@ def audit_csv(db: Session, filters: AuditFilter) -> Iterator[str]:
 
 def case_records(db: Session, today: date) -> list[CaseRecord]:
     """One metadata record per case, with deadline outcomes from the configured calendar."""
-    settings = get_instance_settings(db)
+    settings = effective_settings(db)
     columns = (
         Case.category,
         Case.status,

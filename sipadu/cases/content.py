@@ -73,7 +73,10 @@ def read_report(case: Case, dek: bytes) -> dict[str, object]:
 
 
 def read_identity(case: Case, dek: bytes) -> dict[str, object] | None:
-    """The sealed identity, when the reporter gave one (custodian approval is the caller's)."""
+    """The sealed identity, when the reporter gave one (custodian approval is the caller's).
+
+    The read path of the custodian-approved disclosure the reporter forms promise; that
+    request-and-approval flow is not built yet, so no view calls this today."""
     if case.identity_sealed is None:
         return None
     return json_document(

@@ -146,11 +146,6 @@ def parse_holiday_lines(text: str) -> dict[date, str]:
     return holidays
 
 
-def parse_holidays(text: str) -> frozenset[date]:
-    """The set of holiday dates in the admin's list (see ``parse_holiday_lines``)."""
-    return frozenset(parse_holiday_lines(text))
-
-
 def format_holidays(holidays: Mapping[date, str]) -> str:
     """The list back as text, sorted, one date per line with its comment: parses to itself."""
     lines = []

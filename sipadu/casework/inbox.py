@@ -39,6 +39,7 @@ from sipadu.cases.deadlines import (
 from sipadu.cases.kinds import ASSIGNED_REASONS
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
 from sipadu.cases.statuses import CLOSED, Status
+from sipadu.effective_settings import effective_settings
 from sipadu.roles import CASE_ROLES, StaffRole
 
 # Grant reasons that make an investigator a case's assignee.
@@ -109,9 +110,7 @@ class InboxPage:
 
 def inbox_policy(db: Session) -> tuple[DeadlinePolicy, frozenset[date]]:
     """The deadline policy and holidays the inbox uses: the admin console's settings."""
-    from sipadu.admin.service import get_instance_settings
-
-    settings = get_instance_settings(db)
+    settings = effective_settings(db)
     return settings.deadlines, settings.holiday_dates
 
 

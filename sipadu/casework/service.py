@@ -9,7 +9,7 @@ An objection is pending while no answer follows it.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import force_locale, lazy_gettext
@@ -31,6 +31,8 @@ from sipadu.cases.workflow import (
     check_transition,
 )
 from sipadu.casework.access import Actor, OpenCase
+from sipadu.effective_settings import effective_settings
+from sipadu.ops.retention import retention_end
 from sipadu.roles import CASE_ROLES, StaffRole
 
 DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN, Status.INVESTIGASI})
@@ -69,11 +71,7 @@ class NotSupervisorError(CaseworkError):
 def retention_days(db: Session) -> int:
     """Days an archived case is kept: the admin setting once saved, else the environment's
     SIPADU_RETENTION_DAYS (default 365)."""
-    from sipadu.admin.service import saved_instance_settings
-    from sipadu.ops.retention import retention_days as default_retention_days
-
-    saved = saved_instance_settings(db)
-    return default_retention_days() if saved is None else saved.retention_days
+    return effective_settings(db).retention_days
 
 
 def _now(now: datetime | None) -> datetime:
@@ -183,7 +181,7 @@ def _apply(
         case.outcome = None
     if transition.target is Status.DIARSIPKAN:
         case.archived_on = day
-        case.retention_until = day + timedelta(days=retention_days(db))
+        case.retention_until = retention_end(day, retention_days(db))
     case.status = transition.target
     case.last_feedback_on = day  # the reporter sees every status change on the timeline
     case.updated_at = moment

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 from flask.cli import AppGroup
 
 from sipadu.app_context import current_settings
 from sipadu.db import db_session
 from sipadu.notify.service import send_digests
-from sipadu.notify.smtp import SmtpConfigError, transport_from_env
+from sipadu.notify.smtp import SmtpConfigError, smtp_transport
 
 notify_cli = AppGroup("notify", help="Content-free staff notifications.")
 
@@ -18,12 +16,13 @@ notify_cli = AppGroup("notify", help="Content-free staff notifications.")
 @notify_cli.command("send")
 def send_command() -> None:
     """Send each recipient at most one digest per 15 minutes (SMTP, or a log line)."""
+    settings = current_settings()
     try:
-        transport = transport_from_env(os.environ)
+        transport = smtp_transport(settings.smtp)
     except SmtpConfigError as error:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
-    keyring = current_settings().keyring
+    keyring = settings.keyring
     assert keyring is not None  # noqa: S101
     db = db_session()
     report = send_digests(db, transport, audit_key=keyring.audit_hmac_key)

@@ -1,28 +1,19 @@
-"""SMTP delivery configured from the environment (see docs/deployment.md, "Notifications").
-
-SIPADU_SMTP_HOST      server name; unset means "no SMTP: log a content-free line instead"
-SIPADU_SMTP_PORT      default 587
-SIPADU_SMTP_TLS       "starttls" (default), "tls" (implicit, port 465) or "none" (local relay)
-SIPADU_SMTP_USER      optional login
-SIPADU_SMTP_PASSWORD_FILE  a file holding the password (preferred: keep it mode 0600), or
-SIPADU_SMTP_PASSWORD  the password itself (for container secrets passed as env)
-SIPADU_SMTP_FROM      sender address, default "sipadu@localhost"
+"""SMTP delivery, configured by ``Settings.smtp`` (the ``SIPADU_SMTP_*`` variables, see
+the README's configuration table and docs/deployment.md, "Notifications").
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from pathlib import Path
 
-TLS_MODES = ("starttls", "tls", "none")
+from sipadu.settings import DEFAULT_SMTP_SENDER, SmtpSettings
 
 
 class SmtpConfigError(ValueError):
-    """The SMTP environment is inconsistent; the message names the variable."""
+    """The SMTP password file cannot be read; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +25,7 @@ class SmtpTransport:
     tls: str = "starttls"
     user: str | None = None
     password: str | None = field(default=None, repr=False)
-    sender: str = "sipadu@localhost"
+    sender: str = DEFAULT_SMTP_SENDER
     timeout: float = 30.0
 
     def _connect(self) -> smtplib.SMTP:
@@ -58,33 +49,25 @@ class SmtpTransport:
             client.send_message(message)
 
 
-def _password(env: Mapping[str, str]) -> str | None:
-    path = env.get("SIPADU_SMTP_PASSWORD_FILE")
-    if path:
+def _password(smtp: SmtpSettings) -> str | None:
+    if smtp.password_file is not None:
         try:
-            return Path(path).read_text("utf-8").strip()
+            return smtp.password_file.read_text("utf-8").strip()
         except OSError as error:
             raise SmtpConfigError(f"SIPADU_SMTP_PASSWORD_FILE cannot be read: {error}") from None
-    return env.get("SIPADU_SMTP_PASSWORD") or None
+    return smtp.password
 
 
-def transport_from_env(env: Mapping[str, str]) -> SmtpTransport | None:
-    """The configured transport, or ``None`` when ``SIPADU_SMTP_HOST`` is unset."""
-    host = env.get("SIPADU_SMTP_HOST", "").strip()
-    if not host:
+def smtp_transport(smtp: SmtpSettings | None) -> SmtpTransport | None:
+    """The transport for these settings (the password file read now), or ``None`` without
+    SMTP."""
+    if smtp is None:
         return None
-    tls = env.get("SIPADU_SMTP_TLS", "starttls").strip().lower()
-    if tls not in TLS_MODES:
-        raise SmtpConfigError(f"SIPADU_SMTP_TLS must be one of {', '.join(TLS_MODES)}")
-    try:
-        port = int(env.get("SIPADU_SMTP_PORT", "465" if tls == "tls" else "587"))
-    except ValueError:
-        raise SmtpConfigError("SIPADU_SMTP_PORT must be a number") from None
     return SmtpTransport(
-        host=host,
-        port=port,
-        tls=tls,
-        user=env.get("SIPADU_SMTP_USER") or None,
-        password=_password(env),
-        sender=env.get("SIPADU_SMTP_FROM") or "sipadu@localhost",
+        host=smtp.host,
+        port=smtp.port,
+        tls=smtp.tls,
+        user=smtp.user,
+        password=_password(smtp),
+        sender=smtp.sender,
     )

@@ -12,7 +12,6 @@ removes.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,7 +34,6 @@ from sipadu.cases.service import today as utc_today
 from sipadu.sessions.models import AuthSession
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 
-DEFAULT_RETENTION_DAYS = 365
 _CHILD_TABLES = (CaseGrant, CaseConflict, CaseMessage, TimelineEntry, Attachment, AuthSession)
 
 
@@ -53,23 +51,9 @@ class DueCase:
     extended: bool
 
 
-def retention_days(env: dict[str, str] | None = None) -> int:
-    """``SIPADU_RETENTION_DAYS`` (default 365, at least 30): days an archived case is kept."""
-    raw = (os.environ if env is None else env).get("SIPADU_RETENTION_DAYS") or ""
-    if not raw.strip():
-        return DEFAULT_RETENTION_DAYS
-    try:
-        days = int(raw)
-    except ValueError:
-        raise RetentionError(f"SIPADU_RETENTION_DAYS must be a whole number, got {raw!r}") from None
-    if days < 30:
-        raise RetentionError("SIPADU_RETENTION_DAYS must be at least 30")
-    return days
-
-
-def retention_end(archived_on: date, days: int | None = None) -> date:
-    """The day a case archived on ``archived_on`` becomes due for purge."""
-    return archived_on + timedelta(days=retention_days() if days is None else days)
+def retention_end(archived_on: date, days: int) -> date:
+    """The day a case archived on ``archived_on`` becomes due for purge, ``days`` later."""
+    return archived_on + timedelta(days=days)
 
 
 def cases_due_for_purge(

@@ -15,9 +15,8 @@ from flask import g
 from flask_babel import format_decimal
 from sqlalchemy.orm import Session
 
-from sipadu.admin.service import saved_instance_settings
-from sipadu.app_context import current_settings
 from sipadu.db import db_session
+from sipadu.effective_settings import effective_settings
 from sipadu.uploads.multipart import UploadLimits
 
 KIB = 1024
@@ -26,11 +25,8 @@ MIB = 1024 * KIB
 
 def effective_upload_limits(db: Session) -> UploadLimits:
     """The admin console's limits once an admin saved settings; else the environment's."""
-    saved = saved_instance_settings(db)
-    if saved is not None:
-        return UploadLimits(saved.max_file_mib * MIB, saved.max_files)
-    settings = current_settings()
-    return UploadLimits(settings.max_file_bytes, settings.max_files)
+    current = effective_settings(db)
+    return UploadLimits(current.max_file_bytes, current.max_files)
 
 
 def shown_upload_limits() -> UploadLimits:

@@ -12,13 +12,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import ROLES, StaffAccount
 from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
-from sipadu.cases.models import CaseGrant
 from sipadu.crypto import pwbox
 from sipadu.crypto import staff as staff_crypto
 from sipadu.crypto.errors import WrongPasswordError
@@ -258,45 +257,6 @@ def _rewrap_for_new_password(
         kek = pwbox.prepare_kek(new_password, params)
         verifier = staff_crypto.hash_password(new_password, params)
     return staff_crypto.seal_private_key(private, kek, account_id=staff_id), verifier
-
-
-def admin_reset(
-    db: Session,
-    account: StaffAccount,
-    new_password: str,
-    *,
-    params: Argon2Params,
-    audit_key: bytes,
-    actor: str,
-) -> int:
-    """New key pair and TOTP enrolment, sessions ended; returns the grants deleted.
-
-    Grants were wrapped for the old public key and can never open again, so they are
-    deleted: a supervisor (or escrow) must grant the cases again. Commits what the session
-    holds before the Argon2 work; the caller commits the reset.
-    """
-    require_strong_password(new_password, account.username)
-    staff_id = account.id
-    end_reads(db)
-    with admit():
-        prepared = staff_crypto.prepare_staff_keys(new_password, params)
-    db.refresh(account, with_for_update=True)  # the row as it is now, locked on PostgreSQL
-    material = staff_crypto.seal_staff_keys(prepared, account_id=staff_id)
-    account.public_key = material.public_key
-    account.wrapped_private_key = material.wrapped_private_key
-    account.password_hash = material.password_hash
-    account.totp_secret = totp.new_totp_secret()
-    account.totp_confirmed = False
-    account.totp_last_step = None
-    account.failed_logins = 0
-    account.last_failed_login_at = None
-    account.keys_reset_at = account.password_changed_at = _now()
-    lost = db.execute(delete(CaseGrant).where(CaseGrant.staff_id == account.id))
-    lost_grants = int(lost.rowcount)  # type: ignore[attr-defined]
-    end_staff_sessions(db, account.id)
-    _audit(db, audit_key, "staff:reset", actor, target=account.id, grants_removed=lost_grants)
-    db.flush()
-    return lost_grants
 
 
 def deactivate(db: Session, account: StaffAccount, *, audit_key: bytes, actor: str) -> None:

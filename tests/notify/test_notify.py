@@ -16,7 +16,8 @@ from sipadu.app_context import current_settings
 from sipadu.audit.models import AuditEvent
 from sipadu.notify.models import PendingNotification
 from sipadu.notify.service import notify_new_case, notify_reporter_reply, send_digests
-from sipadu.notify.smtp import SmtpConfigError, SmtpTransport, transport_from_env
+from sipadu.notify.smtp import SmtpConfigError, SmtpTransport, smtp_transport
+from sipadu.settings import SettingsError, smtp_from_env
 from tests.support.audit import seal_all
 from tests.support.factories import DEFAULT_REPORT, make_case
 from tests.support.staff import enrolled
@@ -84,13 +85,21 @@ def test_without_smtp_a_content_free_line_is_logged(
 
 
 def test_smtp_environment_is_checked() -> None:
-    assert transport_from_env({}) is None
-    with pytest.raises(SmtpConfigError):
-        transport_from_env({"SIPADU_SMTP_HOST": "mail", "SIPADU_SMTP_TLS": "maybe"})
-    with pytest.raises(SmtpConfigError):
-        transport_from_env({"SIPADU_SMTP_HOST": "mail", "SIPADU_SMTP_PASSWORD_FILE": "/nope"})
-    configured = transport_from_env({"SIPADU_SMTP_HOST": "mail", "SIPADU_SMTP_PASSWORD": "x"})
+    assert smtp_transport(smtp_from_env({})) is None
+    with pytest.raises(SettingsError, match="SIPADU_SMTP_TLS"):
+        smtp_from_env({"SIPADU_SMTP_HOST": "mail", "SIPADU_SMTP_TLS": "maybe"})
+    with pytest.raises(SettingsError, match="SIPADU_SMTP_PORT"):
+        smtp_from_env({"SIPADU_SMTP_HOST": "mail", "SIPADU_SMTP_PORT": "smtp"})
+    # The password file is read by the sending command, not at startup.
+    unreadable = smtp_from_env({"SIPADU_SMTP_HOST": "mail", "SIPADU_SMTP_PASSWORD_FILE": "/nope"})
+    with pytest.raises(SmtpConfigError, match="SIPADU_SMTP_PASSWORD_FILE"):
+        smtp_transport(unreadable)
+    configured = smtp_transport(
+        smtp_from_env({"SIPADU_SMTP_HOST": "mail", "SIPADU_SMTP_PASSWORD": "x"})
+    )
     assert configured is not None and configured.port == 587 and "x" not in repr(configured)
+    implicit = smtp_from_env({"SIPADU_SMTP_HOST": "mail", "SIPADU_SMTP_TLS": "TLS"})
+    assert implicit is not None and (implicit.tls, implicit.port) == ("tls", 465)
 
 
 class _SmtpSink(socketserver.StreamRequestHandler):

@@ -29,12 +29,11 @@ from sipadu.db import db_session
 from sipadu.ops.retention import (
     RetentionError,
     cases_due_for_purge,
-    retention_days,
     retention_end,
     run_retention,
 )
 from sipadu.sessions.models import AuthSession
-from sipadu.settings import settings_from_env
+from sipadu.settings import SettingsError, settings_from_env
 from tests.conftest import TEST_ARGON2
 from tests.ops.conftest import blob_store, file_case, supervisor
 from tests.support.cli import cli_env, run_sipadu
@@ -181,11 +180,11 @@ def test_supervisor_extends_retention_with_a_sealed_reason(
 
 
 def test_retention_period_setting() -> None:
-    assert retention_days({}) == 365
-    assert retention_days({"SIPADU_RETENTION_DAYS": "730"}) == 730
+    assert settings_from_env({}).retention_days == 365
+    assert settings_from_env({"SIPADU_RETENTION_DAYS": "730"}).retention_days == 730
     for bad in ("satu", "7"):
-        with pytest.raises(RetentionError):
-            retention_days({"SIPADU_RETENTION_DAYS": bad})
+        with pytest.raises(SettingsError, match="SIPADU_RETENTION_DAYS"):
+            settings_from_env({"SIPADU_RETENTION_DAYS": bad})
     assert retention_end(date(2027, 1, 1), 365) == date(2028, 1, 1)
     assert Case.retention_until is not None
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.audit.models import AuditEvent
-from sipadu.cases.models import CaseGrant
 from sipadu.cases.service import submission_recipients, unlock_case_for_staff
 from sipadu.crypto.errors import WrongPasswordError
 from sipadu.crypto.params import Argon2Params
@@ -160,27 +159,6 @@ def test_password_change_rewraps_keeps_grants_and_ends_other_sessions(
     assert [row.id_hash for row in rows] == [keep_row.id_hash]
     with pytest.raises(service.LoginFailedError):
         _login(app, db, person)
-
-
-def test_admin_reset_gives_new_keys_and_old_grants_are_gone(app: Flask, db: Session) -> None:
-    person = enrolled(app, db)
-    created = make_case(app, db)
-    account = db.get(StaffAccount, person.account_id)
-    assert account is not None
-    old_public = account.public_key
-    start_session(db, kind="staff", payload=b"k" * 32, staff_id=account.id)
-    lost = service.admin_reset(db, account, "gajah-biru-terbang-9", actor="cli", **_kw(app))  # type: ignore[arg-type]
-    db.commit()
-    assert lost == 1 and account.public_key != old_public
-    assert not account.totp_confirmed and account.keys_reset_at is not None
-    assert db.scalars(select(CaseGrant).where(CaseGrant.staff_id == account.id)).first() is None
-    assert db.scalars(select(AuthSession).where(AuthSession.staff_id == account.id)).first() is None
-    case = created.case
-    private = unlock_private_key(
-        account.wrapped_private_key, "gajah-biru-terbang-9", account_id=account.id
-    )
-    with pytest.raises(Exception):  # noqa: B017 - no grant: CaseAccessError
-        unlock_case_for_staff(db, case, account.id, private)  # type: ignore[arg-type]
 
 
 def test_deactivated_account_cannot_log_in_and_gets_no_new_cases(app: Flask, db: Session) -> None:
