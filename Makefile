@@ -6,16 +6,36 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 # Test processes for `make test` (pytest-xdist): auto = one per core; 0 = a single process.
 PYTEST_WORKERS ?= auto
+# Every dependency (runtime, dev extra, build backend) pinned with hashes; `make lock` rewrites it.
+LOCK := requirements/dev.lock
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+# Coverage of sipadu/ below this fails `make test` in CI (.ci/run sets CI=true).
+COVERAGE_FLOOR ?= 70
+COVERAGE_ARGS := --cov --cov-report=term:skip-covered $(if $(filter true,$(CI)),--cov-fail-under=$(COVERAGE_FLOOR))
 
-.PHONY: run test lint fmt migrate translations messages bench clean
+.PHONY: run test test-fast lint fmt lock migrate translations messages bench clean
 
-$(STAMP): pyproject.toml
+# Installs exactly what the lock names, then SIPADU itself (editable, built by the locked
+# hatchling instead of a freshly downloaded one).
+$(STAMP): $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "SIPADU needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Re-resolve the lock from pyproject.toml, keeping pins that still fit (LOCK_ARGS=--upgrade
+# moves every pin to the newest release). pip-tools lives in its own venv, outside the lock.
+# No index URL is written into the lock: pip's own configuration says where packages come from.
+LOCK_VENV := $(VENV)/pip-tools
+lock:
+	@test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) \
+		&& $(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'pip-tools>=7.4,<8'; }
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --extra dev --all-build-deps \
+		--strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) \
+		--output-file $(LOCK) pyproject.toml
 
 # Binary catalogs are built, never committed.
 translations: $(STAMP)
@@ -26,8 +46,14 @@ run: translations
 	$(BIN)/sipadu serve --bind 127.0.0.1:8000
 
 # --dist loadfile keeps a module's tests in one process, so module fixtures are built once.
+# Coverage counts code run in the test processes; servers started as subprocesses are not
+# counted.
 test: translations
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(COVERAGE_ARGS) $(PYTEST_ARGS)
+
+# The edit-test loop: no slow (real servers, wheel builds) or e2e (browser) tests, no coverage.
+test-fast: translations
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow and not e2e" $(PYTEST_ARGS)
 
 LINT_PATHS := sipadu tests migrations bench scripts hatch_build.py wsgi.py
 

@@ -36,7 +36,7 @@ class _Discard:
     def __init__(self) -> None:
         self.size = 0
 
-    def write(self, data: bytes, /) -> int:
+    def write(self, data: bytes | bytearray | memoryview, /) -> int:
         self.size += len(data)
         return len(data)
 

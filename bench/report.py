@@ -1,4 +1,5 @@
-"""The benchmark report: figures with targets, the machine, written as Markdown and JSON."""
+"""The benchmark report: figures with targets, the machine and the code measured (commit,
+dependency versions), written as Markdown and JSON."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from bench.provenance import code_provenance
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Report:
     machine: dict[str, Any]
     settings: dict[str, Any]
     figures: list[Figure] = field(default_factory=list)
+    # The git commit, whether the tree had changes, every installed distribution's version.
+    provenance: dict[str, Any] = field(default_factory=code_provenance)
     generated: str = field(
         default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     )
@@ -53,6 +58,8 @@ class Report:
             "generated": self.generated,
             "machine": self.machine,
             "settings": self.settings,
+            "source": {"commit": self.provenance["commit"], "dirty": self.provenance["dirty"]},
+            "dependencies": self.provenance["dependencies"],
             "figures": [dict(asdict(f), verdict=f.verdict) for f in self.figures],
             "all_targets_met": all(f.passed is not False for f in self.figures),
         }
@@ -68,6 +75,7 @@ class Report:
             f"- Python: {m['python']} ({m['implementation']}), cryptography "
             f"{m['cryptography']}, argon2-cffi {m['argon2_cffi']}",
             f"- System: {m['system']}",
+            f"- Commit: {self._commit_line()}",
             f"- Run: {', '.join(f'{k}={v}' for k, v in self.settings.items())}",
             "",
             "| Figure | Value | Target | Result |",
@@ -77,7 +85,15 @@ class Report:
             lines.append(f"| {f.name} | {f.value:,.3f} {f.unit} | {f.target} | {f.verdict} |")
         lines += ["", "## Notes", ""]
         lines += [f"- **{f.name}**: {f.detail}" for f in self.figures if f.detail]
+        lines += ["", "## Dependencies", "", "| Package | Version |", "|---|---|"]
+        lines += [f"| {n} | {v} |" for n, v in self.provenance["dependencies"].items()]
         return "\n".join(lines) + "\n"
+
+    def _commit_line(self) -> str:
+        commit, dirty = self.provenance["commit"], self.provenance["dirty"]
+        if commit is None:
+            return "unknown (not a git checkout)"
+        return f"{commit} (uncommitted changes)" if dirty else f"{commit} (clean)"
 
     def write(self, folder: Path) -> tuple[Path, Path]:
         """Write ``report.md`` and ``report.json`` into ``folder`` (created if needed)."""

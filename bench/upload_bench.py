@@ -279,11 +279,13 @@ def _measure(instance: LiveInstance, case_key: str, code: str, size: int) -> Upl
     for cached in (False, True):
         transfer_limits.set_blobs_cached(blobs, cached)
         downloads.append(_timed(lambda: download(port, instance.token, code, attachment_id, file)))
+    download_seconds, cached_download_seconds = downloads
     multipart_seconds = _timed(lambda: upload_multipart(port, case_key, file))
     return UploadResult(
         size,
         upload_seconds,
-        *downloads,
+        download_seconds,
+        cached_download_seconds,
         multipart_seconds,
         idle * KIB,
         probe.peak_kib * KIB,

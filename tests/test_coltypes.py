@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sipadu.coltypes import UtcDateTime, as_utc, enum_column
 from sipadu.db import NAMING_CONVENTION, make_engine
-from tests.conftest import Database
+from tests.support.instance import Database
 
 WIB = timezone(timedelta(hours=7))
 

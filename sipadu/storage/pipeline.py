@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -38,7 +38,7 @@ def joined(pieces: Iterator[bytes], size: int) -> Iterator[bytes]:
         yield b"".join(held)
 
 
-def run_ahead(source: Iterator[T], depth: int) -> Iterator[T]:
+def run_ahead(source: Iterator[T], depth: int) -> Generator[T, None, None]:
     """Yield what ``source`` yields, produced by a helper thread up to ``depth`` items ahead.
 
     ``source`` must wait for nothing but local files. Closing this generator early stops the

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from flask import Flask
@@ -15,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
-from sipadu.audit.checkpoint import IncrementalReport
+from sipadu.audit.checkpoint import IncrementalReport, verify_since_checkpoint
 from sipadu.audit.models import AuditCheckpoint, AuditEvent, AuditQueueEntry
 from sipadu.audit.service import chain_head, record_event, verify_chain
 from sipadu.auditor.service import AuditFilter, audit_page, statistics
@@ -82,17 +83,13 @@ def _view_checks(client: FlaskClient) -> tuple[str, int, int]:
     import sipadu.auditor.views as views
 
     seen: list[IncrementalReport] = []
-    original = views.verify_since_checkpoint
 
     def spy(db: Session, key: bytes) -> IncrementalReport:
-        seen.append(original(db, key))
+        seen.append(verify_since_checkpoint(db, key))
         return seen[-1]
 
-    views.verify_since_checkpoint = spy  # type: ignore[assignment]
-    try:
+    with mock.patch.object(views, "verify_since_checkpoint", spy):
         page = client.get("/auditor/").get_data(as_text=True)
-    finally:
-        views.verify_since_checkpoint = original  # type: ignore[assignment]
     return page, seen[0].after_seq, seen[0].chain.rows_checked
 
 

@@ -75,7 +75,7 @@ MACHINE_FIELDS = {
 
 
 def _check_report(folder: Path, keys: set[str]) -> dict[str, Any]:
-    data = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     markdown = (folder / "report.md").read_text(encoding="utf-8")
     assert set(data["machine"]) == MACHINE_FIELDS
     assert all(data["machine"][field] not in (None, "") for field in MACHINE_FIELDS)

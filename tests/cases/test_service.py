@@ -18,6 +18,7 @@ from sipadu.cases.content import (
     read_identity,
     read_report,
 )
+from sipadu.cases.kinds import GrantReason
 from sipadu.cases.models import Case, CaseConflict, CaseMessage
 from sipadu.cases.service import (
     CaseAccessError,
@@ -151,7 +152,12 @@ def test_supervisors_get_grants_and_investigators_only_when_assigned(
     with pytest.raises(CaseAccessError):
         unlock_case_for_staff(db, case, investigator.account.id, investigator.private_key)
     grant = grant_case(
-        db, case, dek, investigator.account, reason="assignment", granted_by=supervisor.account.id
+        db,
+        case,
+        dek,
+        investigator.account,
+        reason=GrantReason.ASSIGNMENT,
+        granted_by=supervisor.account.id,
     )
     wrapped = grant.wrapped_dek
     assert (
@@ -183,7 +189,9 @@ def test_conflict_blocks_access_and_assignment(app: Flask, db: Session) -> None:
     with pytest.raises(CaseAccessError):
         unlock_case_for_staff(db, case, other.account.id, other.private_key)
     with pytest.raises(CaseAccessError):
-        grant_case(db, case, dek, investigator.account, reason="assignment", granted_by=None)
+        grant_case(
+            db, case, dek, investigator.account, reason=GrantReason.ASSIGNMENT, granted_by=None
+        )
 
 
 def test_reporter_never_sees_internal_notes(app: Flask, db: Session) -> None:

@@ -18,8 +18,10 @@ from werkzeug.test import TestResponse
 
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.attachments import store_attachment
+from sipadu.cases.kinds import GrantReason
 from sipadu.cases.models import Case, CaseConflict
 from sipadu.cases.service import CreatedCase, grant_case, revoke_grant
+from sipadu.cases.statuses import Status
 from sipadu.sessions.service import start_session
 from sipadu.settings import Settings
 from sipadu.uploads.multipart import EncryptedUpload
@@ -101,7 +103,14 @@ def press(
 
 def assign_directly(db: Session, created: CreatedCase, member: StaffMember) -> None:
     """Grant the case to an investigator as an assignment would."""
-    grant_case(db, created.case, created.dek, member.account, reason="assignment", granted_by=None)
+    grant_case(
+        db,
+        created.case,
+        created.dek,
+        member.account,
+        reason=GrantReason.ASSIGNMENT,
+        granted_by=None,
+    )
     db.commit()
 
 
@@ -137,7 +146,7 @@ def add_attachment(
 def set_status(db: Session, created: CreatedCase, status: str, **dates: object) -> Case:
     """Put a case in a status directly (setting up a test, not exercising the workflow)."""
     case = created.case
-    case.status = status
+    case.status = Status(status)
     for name, value in dates.items():
         setattr(case, name, value)
     db.commit()

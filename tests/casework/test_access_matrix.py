@@ -185,7 +185,7 @@ def _relate(
         conflict_directly(db, created, member)
 
 
-def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[CreatedCase, int]:
+def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[CreatedCase, str]:
     created = make_case(app, db)
     att = add_attachment(app, db, created, b"%PDF-1.4 bukti")
     if spec.setup == "objection":
@@ -216,7 +216,7 @@ def _call(
     spec: Spec,
     member: StaffMember | None,
     code: str,
-    att: int,
+    att: str,
     target: str,
 ) -> int:
     client = app.test_client()

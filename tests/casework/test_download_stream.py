@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from sipadu.cases.attachments import DOWNLOAD_PIECE
 from sipadu.cases.models import Attachment
@@ -25,6 +27,13 @@ HELPERS = ("sipadu-read-ahead", "sipadu-fadvise")
 
 def _helpers() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name in HELPERS]
+
+
+def _body_pieces(response: TestResponse) -> Iterator[bytes]:
+    """The body as the server streams it, piece by piece (a download yields bytes only)."""
+    for piece in response.response:
+        assert isinstance(piece, bytes)
+        yield piece
 
 
 def _large_file(size: int) -> bytes:
@@ -46,7 +55,7 @@ def test_large_download_is_exact_in_large_pieces(app: Flask, db: Session, team: 
         f"{A}/{team.created.case.code}/attachments/{att}", headers=bearer(db, team.supervisor)
     )
     assert response.status_code == 200 and response.content_length == len(data)
-    pieces = list(response.response)
+    pieces = list(_body_pieces(response))
     response.close()
     assert b"".join(pieces) == data
     assert all(DOWNLOAD_PIECE <= len(p) < DOWNLOAD_PIECE + RECORD_SIZE for p in pieces[:-1])
@@ -70,7 +79,7 @@ def test_forged_record_cuts_the_download_before_its_bytes(
     )
     received: list[bytes] = []
     with pytest.raises(DecryptionError):
-        for piece in response.response:
+        for piece in _body_pieces(response):
             received.append(piece)
     response.close()
     sent = b"".join(received)
@@ -85,7 +94,7 @@ def test_abandoned_download_stops_its_helpers(app: Flask, db: Session, team: Tea
     response = app.test_client().get(
         f"{A}/{team.created.case.code}/attachments/{att}", headers=bearer(db, team.supervisor)
     )
-    first = next(iter(response.response))  # the client reads one piece and goes away
+    first = next(_body_pieces(response))  # the client reads one piece and goes away
     assert data.startswith(first)
     assert "sipadu-read-ahead" in _helpers()
     response.close()

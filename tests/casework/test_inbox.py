@@ -66,14 +66,16 @@ def _case(
     return case
 
 
-def _codes(db: Session, member: StaffMember, today: date = MONDAY, **filters: object) -> list[str]:
+def _codes(
+    db: Session, member: StaffMember, today: date = MONDAY, filters: InboxFilters | None = None
+) -> list[str]:
     page = inbox(
         db,
         staff_id=member.account.id,
         role=member.account.role,
-        filters=InboxFilters(**filters),
+        filters=filters or InboxFilters(),
         today=today,
-    )  # type: ignore[arg-type]
+    )
     return [row.code for row in page.rows]
 
 
@@ -95,10 +97,12 @@ def test_badges_across_a_weekend(app: Flask, db: Session) -> None:
     assert badge(MONDAY) is DeadlineState.DUE_SOON
     assert badge(MONDAY + timedelta(days=2)) is DeadlineState.DUE_SOON  # due today
     assert badge(MONDAY + timedelta(days=3)) is DeadlineState.OVERDUE
-    assert _codes(db, boss, MONDAY + timedelta(days=3), due="overdue") == ["SPD-T00001"]
-    assert _codes(db, boss, MONDAY, due="overdue") == []
-    assert _codes(db, boss, MONDAY, due="due") == ["SPD-T00001"]
-    assert _codes(db, boss, FRIDAY, due="due") == []
+    assert _codes(db, boss, MONDAY + timedelta(days=3), InboxFilters(due="overdue")) == [
+        "SPD-T00001"
+    ]
+    assert _codes(db, boss, MONDAY, InboxFilters(due="overdue")) == []
+    assert _codes(db, boss, MONDAY, InboxFilters(due="due")) == ["SPD-T00001"]
+    assert _codes(db, boss, FRIDAY, InboxFilters(due="due")) == []
 
 
 @pytest.mark.parametrize(
@@ -153,7 +157,7 @@ def test_sql_deadline_filters_agree_with_the_calendar(
             elif state is DeadlineState.DUE_SOON:
                 expected["due"].add(case.code)
         for due in ("overdue", "due"):
-            got = set(_codes(db, boss, today, due=due, per_page=1000))
+            got = set(_codes(db, boss, today, InboxFilters(due=due, per_page=1000)))
             assert got == expected[due], (today, due)
 
 
@@ -183,7 +187,9 @@ def test_filters_sort_pages_and_conflicts(app: Flask, db: Session) -> None:
         db, staff_id=boss.account.id, role="supervisor", filters=InboxFilters(), today=MONDAY
     )
     assert (first.total, first.pages, len(first.rows)) == (30, 2, 25)
-    assert first.rows[0].code == "SPD-T00000" and "SPD-T00099" not in _codes(db, boss, per_page=100)
+    assert first.rows[0].code == "SPD-T00000" and "SPD-T00099" not in _codes(
+        db, boss, filters=InboxFilters(per_page=100)
+    )
     second = inbox(
         db, staff_id=boss.account.id, role="supervisor", filters=InboxFilters(page=2), today=MONDAY
     )
@@ -192,13 +198,13 @@ def test_filters_sort_pages_and_conflicts(app: Flask, db: Session) -> None:
         db, staff_id=boss.account.id, role="supervisor", filters=InboxFilters(page=9), today=MONDAY
     )
     assert beyond.rows == [] and beyond.total == 30
-    assert _codes(db, boss, sort="received_asc")[0] == "SPD-T00029"
-    assert set(_codes(db, boss, status="verifikasi", per_page=100)) == {
+    assert _codes(db, boss, filters=InboxFilters(sort="received_asc"))[0] == "SPD-T00029"
+    assert set(_codes(db, boss, filters=InboxFilters(status="verifikasi", per_page=100))) == {
         f"SPD-T{n:05d}" for n in range(0, 30, 3)
     }
-    assert len(_codes(db, boss, category="pungli", per_page=100)) == 15
-    assert _codes(db, boss, assigned_to_me=True) == ["SPD-T00007"]
-    by_status = _codes(db, boss, sort="status", per_page=100)
+    assert len(_codes(db, boss, filters=InboxFilters(category="pungli", per_page=100))) == 15
+    assert _codes(db, boss, filters=InboxFilters(assigned_to_me=True)) == ["SPD-T00007"]
+    by_status = _codes(db, boss, filters=InboxFilters(sort="status", per_page=100))
     assert by_status.index("SPD-T00001") < by_status.index("SPD-T00000")
 
 
@@ -255,10 +261,16 @@ def test_policy_defaults(app: Flask, db: Session) -> None:
 
 
 @pytest.mark.parametrize(
-    "filters", [{}, {"status": "diterima"}, {"assigned_to_me": True}, {"due": "overdue"}]
+    "filters",
+    [
+        InboxFilters(),
+        InboxFilters(status="diterima"),
+        InboxFilters(assigned_to_me=True),
+        InboxFilters(due="overdue"),
+    ],
 )
 def test_totals_leave_out_conflicted_and_unheld_cases(
-    app: Flask, db: Session, filters: dict[str, object]
+    app: Flask, db: Session, filters: InboxFilters
 ) -> None:
     """The total agrees with the rows: a conflict excludes a case even while its grant
     still exists, and another person's case never counts."""
@@ -281,9 +293,9 @@ def test_totals_leave_out_conflicted_and_unheld_cases(
         db,
         staff_id=worker.account.id,
         role="investigator",
-        filters=InboxFilters(**filters),
+        filters=filters,
         today=MONDAY,
-    )  # type: ignore[arg-type]
+    )
     assert sorted(row.code for row in page.rows) == ["SPD-T00001", "SPD-T00002"]
     assert page.total == 2
 

@@ -74,13 +74,13 @@ def _seed(
     return codes
 
 
-def _page(db: Session, member: StaffMember, cap: int, **filters: object) -> InboxPage:
+def _page(db: Session, member: StaffMember, cap: int, filters: InboxFilters) -> InboxPage:
     return inbox(
         db,
         staff_id=member.account.id,
         role=member.account.role,
-        filters=InboxFilters(**filters),
-        today=MONDAY,  # type: ignore[arg-type]
+        filters=filters,
+        today=MONDAY,
         count_cap=cap,
     )
 
@@ -88,16 +88,16 @@ def _page(db: Session, member: StaffMember, cap: int, **filters: object) -> Inbo
 def test_totals_are_exact_up_to_the_cap(app: Flask, db: Session) -> None:
     boss = make_staff(app, db, "supervisor")
     _seed(db, boss, 5)
-    at_cap = _page(db, boss, 5, per_page=2)
+    at_cap = _page(db, boss, 5, InboxFilters(per_page=2))
     assert (at_cap.total, at_cap.total_is_exact, at_cap.pages, at_cap.has_next) == (
         5,
         True,
         3,
         True,
     )
-    last = _page(db, boss, 5, per_page=2, page=3)
+    last = _page(db, boss, 5, InboxFilters(per_page=2, page=3))
     assert (len(last.rows), last.has_next, last.pages) == (1, False, 3)
-    over = _page(db, boss, 4, per_page=2)
+    over = _page(db, boss, 4, InboxFilters(per_page=2))
     assert (over.total, over.total_is_exact) == (4, False)
     # Five cases prove three pages of two; no more is promised.
     assert over.pages == 3
@@ -108,7 +108,7 @@ def test_paging_across_the_cap_reaches_every_case_once(app: Flask, db: Session) 
     codes = _seed(db, boss, 9)
     seen, number = [], 1
     while True:
-        page = _page(db, boss, 4, per_page=2, page=number)
+        page = _page(db, boss, 4, InboxFilters(per_page=2, page=number))
         assert (page.total, page.total_is_exact) == (4, False)
         assert page.pages >= number  # a page being shown is always a known page
         seen += [row.code for row in page.rows]
@@ -120,11 +120,15 @@ def test_paging_across_the_cap_reaches_every_case_once(app: Flask, db: Session) 
 
 
 @pytest.mark.parametrize(
-    "filters", [{}, {"status": "verifikasi"}, {"due": "overdue"}, {"assigned_to_me": True}]
+    "filters",
+    [
+        InboxFilters(),
+        InboxFilters(status="verifikasi"),
+        InboxFilters(due="overdue"),
+        InboxFilters(assigned_to_me=True),
+    ],
 )
-def test_the_cap_holds_for_every_count_path(
-    app: Flask, db: Session, filters: dict[str, object]
-) -> None:
+def test_the_cap_holds_for_every_count_path(app: Flask, db: Session, filters: InboxFilters) -> None:
     """Filtered counts (on cases) and unfiltered ones (on grants) stop at the cap alike,
     and a conflict still keeps a case out of the count."""
     worker = make_staff(app, db, "investigator")
@@ -141,10 +145,10 @@ def test_the_cap_holds_for_every_count_path(
         )
     )
     db.commit()
-    exact = _page(db, worker, 3, **filters)
+    exact = _page(db, worker, 3, filters)
     assert (exact.total, exact.total_is_exact) == (3, True)
     assert len(exact.rows) == 3
-    capped = _page(db, worker, 2, **filters)
+    capped = _page(db, worker, 2, filters)
     assert (capped.total, capped.total_is_exact, len(capped.rows)) == (2, False, 3)
 
 

@@ -106,7 +106,7 @@ def test_memory_stays_flat_for_one_big_write() -> None:
             self.largest = 0
             self.total = 0
 
-        def write(self, data: bytes) -> int:
+        def write(self, data: bytes | bytearray | memoryview, /) -> int:
             self.largest = max(self.largest, len(data))
             self.total += len(data)
             return len(data)

@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 if TYPE_CHECKING:  # playwright is imported lazily so a missing package only skips e2e
     from playwright.sync_api import Locator, Page
@@ -57,7 +57,7 @@ def _check_value(fields: Locator, name: str, value: str) -> None:
     choice.check()
 
 
-def _is_list(value: object) -> bool:
+def _is_list(value: FormValue) -> TypeGuard[Sequence[Path] | Sequence[str]]:
     return isinstance(value, list | tuple)
 
 

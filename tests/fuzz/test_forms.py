@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from sipadu.cases.models import Case
+from sipadu.cases.statuses import Status
 from sipadu.db import db_session
 from sipadu.reporting.forms import HONEYPOT_FIELD, IDENTITY_FIELDS, REPORT_TEXT_FIELDS
 from tests.fuzz.conftest import Credentials
@@ -145,5 +146,5 @@ def _close(app: Flask, code: str) -> None:
     with app.app_context():
         db = db_session()
         case = db.scalars(select(Case).where(Case.code == code)).one()
-        case.status, case.closed_on = "tidak_dapat_ditindaklanjuti", date.today()
+        case.status, case.closed_on = Status.TIDAK_DAPAT_DITINDAKLANJUTI, date.today()
         db.commit()

@@ -339,6 +339,7 @@ def test_pdf_metadata_is_removed() -> None:
         annotation = pdf.pages[0].obj.Annots[0]
         assert str(annotation.Contents) == "visible note"  # the content stays
         image = pdf.pages[0].obj.Resources.XObject.Im0
+        assert isinstance(image, pikepdf.Stream)
         assert pikepdf.PdfImage(image).as_pil_image().size == (48, 32)
     _again, second = clean(cleaned)
     assert second.status is CleaningStatus.NOTHING_FOUND

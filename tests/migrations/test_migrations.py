@@ -31,7 +31,7 @@ def _down_revision(revision: str) -> str:
     engine = make_engine("sqlite://")
     script = ScriptDirectory.from_config(migrate.alembic_config(engine))
     down = script.get_revision(revision).down_revision
-    assert not isinstance(down, tuple), "SIPADU keeps a linear history"
+    assert down is None or isinstance(down, str), "SIPADU keeps a linear history"
     return down or "base"
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sipadu.cases.attachments import store_attachment
 from sipadu.cases.content import add_message
 from sipadu.cases.models import Attachment, Case
+from sipadu.cases.statuses import Status
 from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
@@ -109,7 +110,7 @@ def file_case(
         filed.files[row.blob_id] = data
     if archived_on is not None:
         case.status, case.archived_on, case.retention_until = (
-            "diarsipkan",
+            Status.DIARSIPKAN,
             archived_on,
             retention_until,
         )

@@ -15,6 +15,7 @@ from sipadu import create_app
 from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.cases.content import read_report
+from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import (
     CaseAccessError,
     case_by_code,
@@ -22,6 +23,7 @@ from sipadu.cases.service import (
     submission_recipients,
     unlock_case_for_staff,
 )
+from sipadu.cases.statuses import Status
 from sipadu.crypto import grants
 from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private
 from sipadu.crypto.staff import create_staff_keys, unlock_private_key
@@ -93,7 +95,7 @@ def test_all_supervisors_lost_their_passwords(
     ]
     closed = case_by_code(ops_db, codes[2])
     assert closed is not None
-    closed.status = "selesai"
+    closed.status = Status.SELESAI
     ops_db.commit()
     for member in old:  # admin resets: new key pairs, the old grants no longer open
         member.private_key = _admin_reset(ops_app, ops_db, member.account, "sandi-baru-Panjang1")
@@ -115,7 +117,12 @@ def test_all_supervisors_lost_their_passwords(
         assert case is not None
         dek = unlock_case_for_staff(ops_db, case, newcomer.account.id, newcomer.private_key)
         grant_case(
-            ops_db, case, dek, member.account, reason="supervisor", granted_by=newcomer.account.id
+            ops_db,
+            case,
+            dek,
+            member.account,
+            reason=GrantReason.SUPERVISOR,
+            granted_by=newcomer.account.id,
         )
         assert _reads(ops_db, codes[0], member) == "terbuka-0"
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sipadu import create_app
 from sipadu.app_context import current_settings
@@ -48,8 +49,9 @@ def _key(app: Flask) -> bytes:
     return keyring.audit_hmac_key
 
 
-def _count(db: Session, model: type, case_id: int) -> int:
-    return db.scalar(select(func.count()).select_from(model).where(model.case_id == case_id)) or 0  # type: ignore[attr-defined]
+def _count(db: Session, case_column: InstrumentedAttribute[Any], case_id: int) -> int:
+    """Rows whose ``case_column`` (a table's case_id) points at ``case_id``."""
+    return db.scalar(select(func.count()).where(case_column == case_id)) or 0
 
 
 def test_purge_takes_only_due_cases_and_their_blobs(ops_app: Flask, ops_db: Session) -> None:
@@ -104,12 +106,12 @@ def test_purge_takes_only_due_cases_and_their_blobs(ops_app: Flask, ops_db: Sess
     ops_db.expire_all()
     assert case_by_code(ops_db, due.code) is None
     for model in (CaseGrant, CaseMessage, TimelineEntry, Attachment, AuthSession):
-        assert _count(ops_db, model, due_id) == 0
+        assert _count(ops_db, model.case_id, due_id) == 0
     assert ops_db.get(CaseKeyThrottle, due.code) is None
     assert not any(store.exists(blob_id) for blob_id in [*due.files, *today_due.files])
     for survivor in (kept, open_case):
         case = case_by_code(ops_db, survivor.code)
-        assert case is not None and _count(ops_db, CaseMessage, case.id) == 2
+        assert case is not None and _count(ops_db, CaseMessage.case_id, case.id) == 2
         for blob_id, data in survivor.files.items():
             with store.open(blob_id) as blob:
                 assert len(blob.read()) >= len(data)

@@ -8,12 +8,11 @@ Argon2 derivation. Rare (one in a billion codes), but a rule with exceptions is 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from sipadu.cases import service as case_service
-from sipadu.crypto.casekey import parse_case_key
+from sipadu.crypto.casekey import CaseKey, generate_case_key, parse_case_key
 from tests.reporting.conftest import BASE_REPORT, Ready
 from tests.support.argon2probe import Argon2Probe, installed_probe
 
@@ -30,11 +29,10 @@ def test_a_taken_code_is_redrawn_outside_the_transaction(
     first = client.post("/api/v1/reports", json=BASE_REPORT)
     assert first.status_code == 201
     taken = parse_case_key(first.get_json()["case_key"]).code
-    real = case_service.generate_case_key
     draws: list[str] = []
 
-    def taken_first(code: str | None = None) -> Any:
-        key = real(taken if not draws else code)
+    def taken_first(code: str | None = None) -> CaseKey:
+        key = generate_case_key(taken if not draws else code)
         draws.append(key.code)
         return key
 

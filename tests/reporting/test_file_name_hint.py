@@ -14,7 +14,9 @@ KEPT_ID = "Nama berkas tidak diubah"
 def _hint_by_file_field(html: str) -> str:
     field = BeautifulSoup(html, "html.parser").find("input", attrs={"type": "file"})
     assert field is not None
-    return field.find_parent(class_="field").get_text(" ")
+    wrapper = field.find_parent(class_="field")
+    assert wrapper is not None
+    return wrapper.get_text(" ")
 
 
 def test_both_file_fields_say_names_are_kept(ready: Ready) -> None:

@@ -22,6 +22,7 @@ def test_first_request_of_a_fresh_worker_can_carry_a_file(ready: Ready, settings
     fresh = create_app(settings)
     try:
         client = fresh.test_client()
+        assert form_worker._cookies is not None  # a test client keeps cookies by default
         for cookie in form_worker._cookies.values():
             client.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
         response = client.post(

@@ -9,6 +9,7 @@ from sipadu.audit.models import AuditEvent
 from sipadu.cases.content import add_message
 from sipadu.cases.models import Case
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
+from sipadu.cases.statuses import Status
 from sipadu.db import db_session
 from sipadu.reporting.forms import HONEYPOT_FIELD
 from tests.reporting.conftest import (
@@ -103,7 +104,7 @@ def test_full_journey(ready: Ready) -> None:
             staff_id=ready.supervisor.account.id,
             internal=True,
         )
-        case.status = "perlu_dilengkapi"
+        case.status = Status.PERLU_DILENGKAPI
         db.commit()
     html = client.get("/kasus/saya").get_data(as_text=True)
     assert "Mohon lengkapi tanggal kejadian." in html and "Inspektorat" in html
@@ -149,7 +150,7 @@ def test_objection_once_after_closure(ready: Ready) -> None:
         db = db_session()
         case = case_by_code(db, key[:10])
         assert case is not None
-        case.status = "tidak_dapat_ditindaklanjuti"
+        case.status = Status.TIDAK_DAPAT_DITINDAKLANJUTI
         db.commit()
     assert "keberatan" in client.get("/kasus/saya").get_data(as_text=True).lower()
     empty = post_case_form(client, "/kasus/saya/keberatan", {"objection": "  "})

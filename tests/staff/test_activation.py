@@ -14,6 +14,7 @@ from sipadu.accounts.models import StaffAccount
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.cases.service import unlock_case_for_staff
+from sipadu.cases.statuses import Status
 from sipadu.db import db_session
 from sipadu.escrow.service import EscrowError, grant_all_open_with_escrow
 from sipadu.notify.models import PendingNotification
@@ -55,7 +56,7 @@ def _file(app: Flask, status: str | None = None) -> int:
         db = db_session()
         case = make_case(app, db).case
         if status:
-            case.status = status
+            case.status = Status(status)
             db.commit()
         return case.id
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 
 import pytest
 from flask import Flask
@@ -24,7 +25,12 @@ from tests.support.factories import make_case
 from tests.support.staff import Enrolled, enrolled
 
 
-def _kw(app: Flask) -> dict[str, object]:
+class _Keys(TypedDict):
+    params: Argon2Params
+    audit_key: bytes
+
+
+def _kw(app: Flask) -> _Keys:
     settings = current_settings(app)
     assert settings.keyring is not None
     return {"params": settings.argon2, "audit_key": settings.keyring.audit_hmac_key}
@@ -35,7 +41,7 @@ def _login(
 ) -> service.LoginResult:
     return login.authenticate(
         db, person.username, password or person.password, code or person.code(), **_kw(app)
-    )  # type: ignore[arg-type]
+    )
 
 
 def _tags(db: Session) -> list[tuple[str, str, str]]:
@@ -64,7 +70,7 @@ def test_wrong_password_wrong_code_and_unknown_user_fail_alike(app: Flask, db: S
         ("tidak-ada", person.password, person.code()),
     ):
         with pytest.raises(service.LoginFailedError) as caught:
-            login.authenticate(db, username, password, code, **_kw(app))  # type: ignore[arg-type]
+            login.authenticate(db, username, password, code, **_kw(app))
         failures.append(str(caught.value))
     assert len(set(failures)) == 1
     events = _tags(db)
@@ -106,25 +112,25 @@ def test_unenrolled_account_must_enrol_and_confirm(app: Flask, db: Session) -> N
     with pytest.raises(service.EnrolmentRequiredError):
         _login(app, db, person)
     with pytest.raises(service.LoginFailedError):
-        login.confirm_enrolment(db, person.account_id, person.password, "000000", **_kw(app))  # type: ignore[arg-type]
+        login.confirm_enrolment(db, person.account_id, person.password, "000000", **_kw(app))
     result = login.confirm_enrolment(
         db, person.account_id, person.password, person.code(), **_kw(app)
-    )  # type: ignore[arg-type]
+    )
     assert result.account.totp_confirmed
 
 
 def test_create_account_refuses_bad_input(app: Flask, db: Session) -> None:
     person = enrolled(app, db)
     with pytest.raises(WeakPasswordError):
-        service.create_account(db, "orang-baru", "auditor", "password123", **_kw(app))  # type: ignore[arg-type]
+        service.create_account(db, "orang-baru", "auditor", "password123", **_kw(app))
     with pytest.raises(service.DuplicateUsernameError):
         service.create_account(
             db, person.username.upper(), "auditor", "kuda-laut-merah-1", **_kw(app)
-        )  # type: ignore[arg-type]
+        )
     with pytest.raises(service.UnknownRoleError):
-        service.create_account(db, "orang-baru", "root", "kuda-laut-merah-1", **_kw(app))  # type: ignore[arg-type]
+        service.create_account(db, "orang-baru", "root", "kuda-laut-merah-1", **_kw(app))
     with pytest.raises(service.InvalidUsernameError):
-        service.create_account(db, "<script>", "auditor", "kuda-laut-merah-1", **_kw(app))  # type: ignore[arg-type]
+        service.create_account(db, "<script>", "auditor", "kuda-laut-merah-1", **_kw(app))
 
 
 def test_password_change_rewraps_keeps_grants_and_ends_other_sessions(
@@ -147,7 +153,7 @@ def test_password_change_rewraps_keeps_grants_and_ends_other_sessions(
         "gajah-biru-terbang-9",
         keep_session_hash=keep_row.id_hash,
         **_kw(app),
-    )  # type: ignore[arg-type]
+    )
     db.commit()
     with pytest.raises(WrongPasswordError):
         unlock_private_key(account.wrapped_private_key, person.password, account_id=account.id)
@@ -166,7 +172,7 @@ def test_deactivated_account_cannot_log_in_and_gets_no_new_cases(app: Flask, db:
     account = db.get(StaffAccount, person.account_id)
     assert account is not None
     start_session(db, kind="staff", payload=b"k" * 32, staff_id=account.id)
-    service.deactivate(db, account, actor="cli", audit_key=_kw(app)["audit_key"])  # type: ignore[arg-type]
+    service.deactivate(db, account, actor="cli", audit_key=_kw(app)["audit_key"])
     db.commit()
     assert db.scalars(select(AuthSession).where(AuthSession.staff_id == account.id)).first() is None
     with pytest.raises(service.LoginFailedError):

@@ -174,6 +174,7 @@ def test_provisioning_uri_names_issuer_account_and_secret() -> None:
     query = parse_qs(parts.query)
     assert query["secret"] == [SECRET] and query["issuer"] == ["SIPADU Inspektorat"]
     parsed = pyotp.parse_uri(uri)
+    assert isinstance(parsed, pyotp.TOTP)
     assert parsed.secret == SECRET and parsed.digits == 6 and parsed.interval == 30
 
 

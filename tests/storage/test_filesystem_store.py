@@ -4,6 +4,7 @@ import os
 import stat
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,10 +122,10 @@ def test_size_limit(store: FilesystemBlobStore) -> None:
         32,
     ],
 )
-def test_invalid_ids_are_rejected(store: FilesystemBlobStore, bad: object) -> None:
+def test_invalid_ids_are_rejected(store: FilesystemBlobStore, bad: Any) -> None:
     for operation in (store.open, store.delete, store.exists, store.size):
         with pytest.raises(InvalidBlobIdError):
-            operation(bad)  # type: ignore[operator]
+            operation(bad)
 
 
 def test_missing_blobs(store: FilesystemBlobStore) -> None:

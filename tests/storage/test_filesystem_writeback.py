@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from sipadu.storage import filesystem
 from sipadu.storage.filesystem import WRITEBACK_WINDOW, FilesystemBlobStore
 from sipadu.storage.readahead import PREFETCH_AHEAD, PREFETCH_WINDOW
 
@@ -27,7 +26,7 @@ def test_large_blob_starts_writeback_per_window_and_reads_back(
         threads.add(threading.get_ident())
         real(fd, offset, length, advice)
 
-    monkeypatch.setattr(filesystem.os, "posix_fadvise", recording)
+    monkeypatch.setattr(os, "posix_fadvise", recording)
     store = FilesystemBlobStore(tmp_path)
     piece = secrets.token_bytes(1024 * 1024)
     pieces = 3 * WRITEBACK_WINDOW // len(piece) + 1
@@ -56,7 +55,7 @@ def test_writeback_advice_failing_does_not_fail_the_write(
     def refusing(*_args: object) -> None:
         raise OSError("not supported here")
 
-    monkeypatch.setattr(filesystem.os, "posix_fadvise", refusing)
+    monkeypatch.setattr(os, "posix_fadvise", refusing)
     store = FilesystemBlobStore(tmp_path)
     with store.open_writer() as writer:
         writer.write(bytes(WRITEBACK_WINDOW + 1))
@@ -72,7 +71,7 @@ def _recording_advice(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, i
         calls.append((offset, length, advice))
         real(fd, offset, length, advice)
 
-    monkeypatch.setattr(filesystem.os, "posix_fadvise", recording)
+    monkeypatch.setattr(os, "posix_fadvise", recording)
     return calls
 
 

@@ -30,7 +30,7 @@ def _blueprint() -> Blueprint:
     @bp.post("/probe/upload")
     @public
     @accepts_uploads
-    def upload() -> str:
+    def upload() -> str | tuple[str, int]:
         uploads = encrypted_uploads()
         refused = [item.refusal for item in uploads if item.refusal]
         if refused:
@@ -59,7 +59,7 @@ def upload_app(tmp_path: Path, sqlite_database: Database) -> Flask:
 
 
 def _files_on_disk(*roots: Path) -> list[Path]:
-    found = []
+    found: list[Path] = []
     for root in roots:
         for folder, _dirs, names in os.walk(root):
             found.extend(Path(folder) / name for name in names)

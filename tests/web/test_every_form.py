@@ -25,7 +25,9 @@ from werkzeug.test import TestResponse
 
 from sipadu.app_context import current_settings
 from sipadu.cases.content import add_timeline_entry
+from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import CreatedCase, grant_case
+from sipadu.cases.statuses import Outcome, Status
 from sipadu.db import db_session
 from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.setup import issue_setup_token
@@ -207,12 +209,17 @@ def _world(app: Flask) -> World:
         investigator = db.get(StaffAccount, people["investigator"].account_id)
         assert investigator is not None
         grant_case(
-            db, open_case.case, open_case.dek, investigator, reason="assignment", granted_by=None
+            db,
+            open_case.case,
+            open_case.dek,
+            investigator,
+            reason=GrantReason.ASSIGNMENT,
+            granted_by=None,
         )
-        objected.case.status, objected.case.closed_on = "selesai", date.today()
-        objected.case.outcome, objected.case.objection_used = "terbukti", True
+        objected.case.status, objected.case.closed_on = Status.SELESAI, date.today()
+        objected.case.outcome, objected.case.objection_used = Outcome.TERBUKTI, True
         add_timeline_entry(db, objected.case, objected.dek, kind="objection", text="Keberatan.")
-        archived.case.status, archived.case.archived_on = "diarsipkan", date.today()
+        archived.case.status, archived.case.archived_on = Status.DIARSIPKAN, date.today()
         archived.case.retention_until = date.today()
         db.commit()
         # Approved after the cases were filed: the supervisor's page offers to share them.
@@ -262,7 +269,7 @@ def _reporter_pages(app: Flask, found: Found) -> None:
         db = db_session()
         case = case_by_code(db, key.group(0)[:10])
         assert case is not None
-        case.status, case.closed_on = "tidak_dapat_ditindaklanjuti", date.today()
+        case.status, case.closed_on = Status.TIDAK_DAPAT_DITINDAKLANJUTI, date.today()
         db.commit()
     reporter = app.test_client()
     submit(reporter, reporter.get("/kasus"), "/kasus", fill={"case_key": key.group(0)})

@@ -10,11 +10,13 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from sipadu.api import json_body
@@ -119,10 +121,13 @@ class CountingStream(io.RawIOBase):
 
 def _send_stream(
     app: Flask, endpoint: Endpoint, body: CountingStream, *, declare_length: bool
-) -> tuple[int, dict]:  # type: ignore[type-arg]
+) -> tuple[int, dict[str, Any]]:
     """POST a streamed body straight to the WSGI app (with or without Content-Length)."""
     environ = EnvironBuilder(
-        path=endpoint.path, method="POST", headers=endpoint.headers, content_type="application/json"
+        path=endpoint.path,
+        method="POST",
+        headers=Headers(endpoint.headers),
+        content_type="application/json",
     ).get_environ()
     environ["wsgi.input"] = body
     environ.pop("CONTENT_LENGTH", None)
@@ -206,7 +211,7 @@ def test_unknown_fields_are_refused_and_named(app: Flask, db: Session) -> None:
     assert _stored(db) == before
 
 
-VALID_BODIES = {
+VALID_BODIES: dict[str, dict[str, object]] = {
     "api.staff_api.create_session": {"username": "x", "password": "y", "totp": "123456"},
     "api.casework_api.assign": {"username": "penyidik"},
     "api.casework_api.post_message": {"body": "Pesan", "internal": False},

@@ -28,7 +28,7 @@ def _probe_blueprint() -> Blueprint:
     @bp.get("/probe/token")
     @public
     def token() -> str:
-        return generate_csrf()
+        return str(generate_csrf())
 
     @bp.get("/probe/abort/<int:code>")
     @public
