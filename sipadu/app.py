@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sipadu import db
+from sipadu import db, unit_of_work
 from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_housekeeping(app)
     configure_nav(app)
     _register_blueprints(app)
+    unit_of_work.init_app(app)  # last: its hook must run before the others (see there)
     # Outermost, so the figure covers everything the app does for a request.
     configure_server_timing(app, settings.server_timing)
     from sipadu.cli import register_app_commands
@@ -83,12 +84,11 @@ def _upload_limits() -> UploadLimits:
     upload request."""
     from sipadu.reporting.upload_limits import effective_upload_limits
 
-    db = db_session()
-    limits = effective_upload_limits(db)
+    limits = effective_upload_limits(db_session())
     # The body streams in after this, for minutes with a big file; a transaction left open
     # would hold SQLite's write lock (taken at BEGIN) all that time and stall every other
     # request. What the request did so far (a session touch, a reporter:login) is committed.
-    db.commit()
+    unit_of_work.end_transaction()
     return limits
 
 

@@ -23,6 +23,7 @@ from sipadu.ops.cli import backup_cli, retention_cli, storage_cli
 from sipadu.sessions.cli import sessions_cli
 from sipadu.settings import Settings, SettingsError, settings_from_env
 from sipadu.staff.cli import account_cli
+from sipadu.unit_of_work import commit_now
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -99,7 +100,7 @@ def init_command() -> None:
             keyring = current_settings().keyring
             assert keyring is not None  # noqa: S101
             record_event(session, keyring.audit_hmac_key, "system:initialised", actor="cli")
-            session.commit()
+            commit_now(session)  # the command's unit: kept before the escrow step may fail
     _ensure_escrow(settings)
     click.echo(f"Instance ready: {settings.instance_dir} (keys in {settings.keys_dir}).")
 
@@ -163,7 +164,7 @@ def _announce_first_run(base_url: str) -> None:
 
     session = db_session()
     token = issue_setup_token(session)
-    session.commit()
+    commit_now(session)  # the token must exist before its link is printed
     if token is None:
         return
     minutes = int(SETUP_TOKEN_LIFETIME.total_seconds() // 60)

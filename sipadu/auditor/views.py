@@ -18,6 +18,7 @@ from sipadu.cases.service import today
 from sipadu.db import db_session
 from sipadu.stats.suppress import suppress_counts
 from sipadu.stats.svg import horizontal_bar_chart, monthly_column_chart
+from sipadu.unit_of_work import end_transaction
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
 
@@ -72,7 +73,6 @@ def log() -> str:
     waiting = finished_days_waiting(db)
     page = service.audit_page(db, _filters(), request.args.get("page", 1, type=int) or 1)
     audit("audit:viewed", actor=_actor())
-    db.commit()
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template(
         "auditor/log.html",
@@ -97,8 +97,7 @@ def export() -> Response:
         message = gettext("A date filter is not a date (use YYYY-MM-DD); nothing was exported.")
         return Response(message, status=400, mimetype="text/plain")
     db = db_session()
-    audit("audit:exported", actor=_actor())
-    db.commit()
+    audit("audit:exported", actor=_actor())  # committed before the first row streams out
     filters = _filters()
 
     def rows() -> Iterator[str]:
@@ -107,7 +106,7 @@ def export() -> Response:
         finally:
             # End the read transaction as soon as the last row is out: on SQLite an open
             # reader would hold up the next writer until the response object is closed.
-            db.rollback()
+            end_transaction(db)
 
     response = Response(stream_with_context(rows()), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="sipadu-audit.csv"'

@@ -86,7 +86,6 @@ def get_case(code: str) -> ResponseReturnValue:
     db = db_session()
     detail = case_detail(db, opened, actor, today=service.today())
     audit("case:viewed", actor=actor.audit_actor, case_code=opened.case.code)
-    db.commit()
     return jsonify(case_json(opened.case, detail))
 
 
@@ -99,13 +98,10 @@ def _act(
         opened = load_case(code, actor, tag)
     except CaseForbiddenError:
         return _forbidden()
-    db = db_session()
     try:
         result = action(opened, actor, data)
     except (WorkflowError, service.CaseworkError) as error:
-        db.rollback()
         return api_error(error.http_status, str(error.message))
-    db.commit()
     return jsonify(
         {"case_code": opened.case.code, "status": opened.case.status, **(result or {})}
     ), status
@@ -192,9 +188,7 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
     try:
         service.unassign(db, opened, actor, username, audit_key=current_audit_key())
     except service.CaseworkError as error:
-        db.rollback()
         return api_error(error.http_status, str(error.message))
-    db.commit()
     return Response(status=204)
 
 

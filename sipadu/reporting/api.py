@@ -42,6 +42,7 @@ from sipadu.reporting.forms import REPORT_TEXT_FIELDS
 from sipadu.reporting.readiness import not_ready_answer, requires_case_readers
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
 from sipadu.storage.uploads import EncryptedUpload, accepts_uploads
+from sipadu.unit_of_work import commit_now
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.errors import api_error
@@ -148,9 +149,7 @@ def submit_report() -> ResponseReturnValue:
                 db, valid.report, valid.identity, accepted, current_settings()
             )
     except ServiceNotReadyError:  # the last supervisor left while the report was sent
-        db.rollback()
         return not_ready_answer(as_json=True)
-    db.commit()
     return jsonify(
         {
             "case_code": result.created.case.code,
@@ -185,7 +184,6 @@ def _open_case() -> OpenedCase:
                 db, value.strip(), params=settings.argon2, audit_key=settings.keyring.audit_hmac_key
             )
     except CaseKeyThrottledError as error:
-        db.commit()
         seconds = max(1, int(error.retry_after.total_seconds()))
         raise _unauthorized(
             lazy_gettext("Too many wrong keys were tried for this case. Try again later."),
@@ -193,7 +191,7 @@ def _open_case() -> OpenedCase:
             {"Retry-After": str(seconds)},
         ) from None
     except CaseKeyError:
-        db.commit()  # keep the counted failure
+        commit_now(db)  # keep the counted failure although the request fails
         raise _unauthorized(lazy_gettext("This case key was not recognised.")) from None
 
 
@@ -255,9 +253,7 @@ def _attachment_json(a: AttachmentView) -> dict[str, Any]:
 def get_case() -> ResponseReturnValue:
     """The case: code, status, timeline, messages and files."""
     opened = _open_case()
-    response = jsonify(_case_json(opened))
-    db_session().commit()  # the login audit event
-    return response
+    return jsonify(_case_json(opened))
 
 
 @bp.post("/case/messages")
@@ -278,7 +274,6 @@ def post_message() -> ResponseReturnValue:
     assert settings.keyring is not None  # noqa: S101
     db = db_session()
     service.send_reply(db, opened.case, opened.dek, body, settings.keyring.audit_hmac_key)
-    db.commit()
     return jsonify({"status": opened.case.status}), 201
 
 
@@ -317,5 +312,4 @@ def post_attachments() -> ResponseReturnValue:
     files = service.add_evidence(
         db, opened.case, opened.dek, accepted, settings.keyring.audit_hmac_key
     )
-    db.commit()
     return jsonify({"attachments": _files_json(files)}), 201

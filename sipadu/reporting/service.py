@@ -43,6 +43,7 @@ from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
 from sipadu.storage.uploads import EncryptedUpload
+from sipadu.unit_of_work import end_transaction
 
 REPORTER = "reporter"
 CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically never one)
@@ -134,7 +135,7 @@ def _create_with_prepared_key(
                 prepared=prepared,
             )
         except CaseCodeTakenError:
-            db.commit()  # only reads so far: end them before the next derivation
+            end_transaction(db)  # only reads so far: end them before the next derivation
     raise CaseServiceError("could not find a free case code")
 
 

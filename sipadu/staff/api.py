@@ -19,6 +19,7 @@ from sipadu.sessions.service import end_session, start_session
 from sipadu.sessions.web import bearer_token
 from sipadu.staff import login, service
 from sipadu.staff.models import ROLES
+from sipadu.unit_of_work import commit_now
 from sipadu.web.auth import public, require_roles
 from sipadu.web.errors import api_error
 from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
@@ -55,14 +56,13 @@ def create_session() -> ResponseReturnValue:
         # Throttled, unenrolled and wrong all answer alike: only real accounts can be
         # throttled, so a distinct answer would reveal which usernames exist.
         # An account still to enrol TOTP cannot use the API: same answer as any failure.
-        db.commit()
+        commit_now(db)  # the counted failure and its audit event outlive the refusal
         return api_error(
             401, gettext("The username, password or code is not correct."), "invalid_credentials"
         )
     token = start_session(
         db, kind="staff", payload=result.private_key, staff_id=result.account.id, channel="api"
     )
-    db.commit()
     return jsonify({"token": token}), 201
 
 
@@ -72,7 +72,6 @@ def delete_session() -> Response:
     """Log out: the session named by the bearer token is deleted."""
     db = db_session()
     end_session(db, bearer_token() or "")
-    db.commit()
     return Response(status=204)
 
 
