@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sipadu import db
+from sipadu import db, unit_of_work
 from sipadu.admin import routes as admin_routes
 from sipadu.api.views import register_api
 from sipadu.auditor import routes as auditor_routes
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_housekeeping(app)
     configure_nav(app)
     _register_routes(app)
+    unit_of_work.init_app(app)  # last: its hook must run before the others (see there)
     # Outermost, so the figure covers everything the app does for a request.
     configure_server_timing(app, settings.server_timing)
     register_app_commands(app)
@@ -94,12 +95,11 @@ def _upload_limits() -> UploadLimits:
     upload request."""
     from sipadu.reporting.upload_limits import effective_upload_limits
 
-    db = db_session()
-    limits = effective_upload_limits(db)
+    limits = effective_upload_limits(db_session())
     # The body streams in after this, for minutes with a big file; a transaction left open
     # would hold SQLite's write lock (taken at BEGIN) all that time and stall every other
     # request. What the request did so far (a session touch, a reporter:login) is committed.
-    db.commit()
+    unit_of_work.end_transaction()
     return limits
 
 

@@ -20,6 +20,7 @@ from sipadu.escrow.service import create_escrow, generate_escrow_passphrase
 from sipadu.keyring import ESCROW_PUBLIC_FILE, KeyFileError, generate_missing_keys
 from sipadu.migrate import is_up_to_date
 from sipadu.settings import Settings, SettingsError, settings_from_env
+from sipadu.unit_of_work import commit_now
 
 
 def _fail(message: str) -> None:
@@ -58,7 +59,7 @@ def init_command() -> None:
             keyring = current_settings().keyring
             assert keyring is not None  # noqa: S101
             record_event(session, keyring.audit_hmac_key, "system:initialised", actor=Actor.CLI)
-            session.commit()
+            commit_now(session)  # the command's unit: kept before the escrow step may fail
     _ensure_escrow(settings)
     click.echo(f"Instance ready: {settings.instance_dir} (keys in {settings.keys_dir}).")
 
@@ -122,7 +123,7 @@ def _announce_first_run(base_url: str) -> None:
 
     session = db_session()
     token = issue_setup_token(session)
-    session.commit()
+    commit_now(session)  # the token must exist before its link is printed
     if token is None:
         return
     minutes = int(SETUP_TOKEN_LIFETIME.total_seconds() // 60)

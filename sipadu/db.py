@@ -93,7 +93,10 @@ def get_engine(app: Flask | None = None) -> Engine:
 
 
 def db_session() -> Session:
-    """The session of the current request (or app context), created on first use."""
+    """The session of the current request (or app context), created on first use.
+
+    A request's session is committed or rolled back by :mod:`sipadu.unit_of_work`, never
+    by the view; the teardown of :func:`init_app` closes it (rolling back what is left)."""
     session: Session | None = g.get("db_session")
     if session is None:
         factory: sessionmaker[Session] = current_app.extensions["sipadu.sessionmaker"]

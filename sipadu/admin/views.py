@@ -21,6 +21,7 @@ from sipadu.staff import accounts as staff_accounts
 from sipadu.staff import activation, service
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 from sipadu.staff.views import account_errors
+from sipadu.unit_of_work import discard_now
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import NotFoundError
@@ -83,7 +84,7 @@ def create_account() -> ResponseReturnValue:
             email=form.get("email"),
         )
     except service.StaffServiceError as error:
-        db.rollback()
+        discard_now(db)  # before the listing below: it must not show the refused account
         return render_template(
             "admin/accounts.html",
             accounts=service.list_accounts(db),
@@ -91,7 +92,6 @@ def create_account() -> ResponseReturnValue:
             me=_actor(),
             errors=account_errors(error),
         ), 400
-    db.commit()
     return _link_page(link, reset=False)
 
 
@@ -117,7 +117,6 @@ def deactivate(staff_id: int) -> ResponseReturnValue:
         flash(gettext("You cannot deactivate your own account."), "error")
         return redirect(url_for("admin.accounts"), code=303)
     service.deactivate(db_session(), account, audit_key=current_audit_key(), actor=_actor())
-    db_session().commit()
     flash(
         gettext("Account %(name)s deactivated; its sessions were ended.", name=account.username),
         "success",
@@ -135,10 +134,9 @@ def set_email(staff_id: int) -> ResponseReturnValue:
             db, account, request.form.get("email"), audit_key=current_audit_key(), actor=_actor()
         )
     except service.InvalidEmailError as error:
-        db.rollback()
+        discard_now(db)  # a refusal answered with a redirect: nothing of it is kept
         flash(account_errors(error)[0], "error")
         return redirect(url_for("admin.accounts"), code=303)
-    db.commit()
     flash(gettext("E-mail address saved."), "success")
     return redirect(url_for("admin.accounts"), code=303)
 
@@ -154,7 +152,6 @@ def reset(staff_id: int) -> ResponseReturnValue:
     lost, link = staff_accounts.reset_account(
         db, account, audit_key=current_audit_key(), actor=_actor()
     )
-    db.commit()
     flash(
         gettext(
             "Account %(name)s was reset. %(count)d case grants no longer open and were "
@@ -206,9 +203,7 @@ def settings() -> ResponseReturnValue:
             )
         ]
     if errors:
-        db.rollback()
         return render_template("admin/settings.html", values=current, errors=errors), 400
-    db.commit()
     flash(gettext("Settings saved."), "success")
     return redirect(url_for("admin.settings"), code=303)
 
@@ -229,10 +224,10 @@ def texts() -> ResponseReturnValue:
                     actor=_actor(),
                 )
         except admin_service.PublicTextTooLongError:
-            db.rollback()
+            # A refusal answered with a redirect: the texts saved before it are not kept.
+            discard_now(db)
             flash(gettext("A text is too long (at most 20,000 characters)."), "error")
             return redirect(url_for("admin.texts"), code=303)
-        db.commit()
         flash(gettext("Public texts saved. Disallowed markup was removed."), "success")
         return redirect(url_for("admin.texts"), code=303)
     current = {

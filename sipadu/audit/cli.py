@@ -24,6 +24,7 @@ from sipadu.audit.service import (
     verify_chain,
 )
 from sipadu.db import db_session
+from sipadu.unit_of_work import commit_now, discard_now
 
 audit_cli = AppGroup("audit", help="Audit log tools.")
 
@@ -91,10 +92,10 @@ def seal_day_command() -> None:
     try:
         sealed = seal_days(session, keyring.audit_hmac_key)
     except AuditQueueError as error:
-        session.rollback()
+        discard_now(session)
         click.echo(f"Nothing sealed: {error}. Run `sipadu audit verify`.", err=True)
         raise SystemExit(1) from None
-    session.commit()
+    commit_now(session)  # the command's unit, kept before it reports
     days = ", ".join(day.isoformat() for day in sealed.days) or "none"
     click.echo(f"Sealed {sealed.events} reporter events into the audit log (days: {days}).")
 

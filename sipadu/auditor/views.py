@@ -20,6 +20,7 @@ from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.stats.suppress import suppress_counts
 from sipadu.stats.svg import horizontal_bar_chart, monthly_column_chart
+from sipadu.unit_of_work import end_transaction
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import UserFacingError, error_page, plain_text_page
@@ -76,7 +77,6 @@ def log() -> str:
     waiting = finished_days_waiting(db)
     page = service.audit_page(db, _filters(), request.args.get("page", 1, type=int) or 1)
     audit("audit:viewed", actor=_actor())
-    db.commit()
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template(
         "auditor/log.html",
@@ -101,8 +101,7 @@ def export() -> Response:
         # Ignoring the filter would export more than the auditor asked for.
         raise UserFacingError(BAD_DATES_TEXT)
     db = db_session()
-    audit("audit:exported", actor=_actor())
-    db.commit()
+    audit("audit:exported", actor=_actor())  # committed before the first row streams out
     filters = _filters()
 
     def rows() -> Iterator[str]:
@@ -111,7 +110,7 @@ def export() -> Response:
         finally:
             # End the read transaction as soon as the last row is out: on SQLite an open
             # reader would hold up the next writer until the response object is closed.
-            db.rollback()
+            end_transaction(db)
 
     response = Response(stream_with_context(rows()), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="sipadu-audit.csv"'

@@ -88,7 +88,6 @@ def get_case(code: str) -> ResponseReturnValue:
     db = db_session()
     detail = case_detail(db, opened, actor, today=service.today())
     audit("case:viewed", actor=actor.audit_actor, case_code=opened.case.code)
-    db.commit()
     return jsonify(case_json(opened.case, detail))
 
 
@@ -98,13 +97,10 @@ def _act(
     actor = _actor()
     data = json_object()  # capped, an object of the view's known fields, or refused
     opened = load_case(code, actor, tag)
-    db = db_session()
     try:
         result = action(opened, actor, data)
     except (WorkflowError, service.CaseworkError) as error:
-        db.rollback()
         raise UserFacingError(error.message, status=error.http_status) from None
-    db.commit()
     return jsonify(
         {"case_code": opened.case.code, "status": opened.case.status, **(result or {})}
     ), status
@@ -188,9 +184,7 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
     try:
         service.unassign(db, opened, actor, username, audit_key=current_audit_key())
     except service.CaseworkError as error:
-        db.rollback()
         raise UserFacingError(error.message, status=error.http_status) from None
-    db.commit()
     return Response(status=204)
 
 

@@ -14,6 +14,7 @@ from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase, normalis
 from sipadu.db import db_session
 from sipadu.sessions.web import StaffPrincipal
 from sipadu.storage.base import BlobStore
+from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.web.auth import current_principal
 
 _CODE = re.compile(r"^[A-Z0-9-]{1,32}$")
@@ -41,9 +42,9 @@ def load_case(code: str, actor: Actor, tag: str) -> OpenCase:
     try:
         return open_case(db, code, actor)
     except CaseForbiddenError:
-        db.rollback()
+        discard_now(db)  # nothing of the refused opening is kept, only its audit event:
         audit(tag, actor=actor.audit_actor, case_code=audit_code(code), outcome="denied")
-        db.commit()
+        commit_now(db)  # kept although the request then ends in an error
         raise
 
 
@@ -67,8 +68,7 @@ def attachment_response(opened: OpenCase, actor: Actor, attachment_id: str) -> R
         actor=actor.audit_actor,
         case_code=opened.case.code,
         detail={"attachment": view.id},
-    )
-    db.commit()
+    )  # committed by the request's unit of work before the first chunk streams out
     response = Response(chunks, mimetype="application/octet-stream", direct_passthrough=True)
     if view.stored_size is not None:
         # With a length gunicorn sends each chunk as it is instead of framing it (chunked

@@ -23,6 +23,7 @@ from sipadu.casework.detail import case_detail
 from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES, ROLES, StaffRole
+from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.web.auth import require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import AccessDeniedError, NotFoundError, answer_user_error
@@ -77,7 +78,8 @@ def _render_case(
     db = db_session()
     detail = case_detail(db, opened, actor, today=service.today())
     audit("case:viewed", actor=actor.audit_actor, case_code=opened.case.code)
-    db.commit()
+    # Kept also when the page shows an action's error (an error status rolls back the rest).
+    commit_now(db)
     return render_template(
         "casework/case.html",
         case=opened.case,
@@ -123,9 +125,8 @@ def run_case_action(
     try:
         action(opened, actor)
     except (WorkflowError, service.CaseworkError) as error:
-        db.rollback()
+        discard_now(db)  # the failed action, before the case page audits its own view
         return _render_case(opened, actor, error=error.message, status=error.http_status)
-    db.commit()
     flash(done, "success")
     if leave:
         return redirect(url_for("casework.inbox"), code=303)

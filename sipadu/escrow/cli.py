@@ -25,6 +25,7 @@ from sipadu.staff.activation import (
     approve_first_supervisor,
     unreadable_open_case_count,
 )
+from sipadu.unit_of_work import commit_now
 
 escrow_cli = AppGroup("escrow", help="The offline escrow key.")
 OFFLINE_FILE_NAME = "escrow-private-MOVE-OFFLINE.key"
@@ -111,7 +112,7 @@ def escrow_grant(
                 audit_key=keyring.audit_hmac_key,
             )
             granted, skipped = [code], []
-        db.commit()
+        commit_now(db)  # the command's unit, kept before it reports
     except (EscrowError, CryptoError) as error:
         raise click.ClickException(f"{type(error).__name__}: {error}") from None
     for skipped_code, why in skipped:
@@ -143,7 +144,7 @@ def escrow_approve(username: str, key_path: Path, passphrase_stdin: bool) -> Non
             raise EscrowError("this escrow key is not the one of this instance (keys/escrow.pub)")
         db = db_session()
         approve_first_supervisor(db, username.strip().lower(), audit_key=keyring.audit_hmac_key)
-        db.commit()
+        commit_now(db)  # the command's unit, kept before it reports
     except WrongPassphraseError:
         raise click.ClickException(
             "The passphrase does not unlock this escrow key file; nothing was approved. Try again."

@@ -9,6 +9,7 @@ from sipadu.app_context import current_settings
 from sipadu.db import db_session
 from sipadu.notify.service import send_digests
 from sipadu.notify.smtp import SmtpConfigError, smtp_transport
+from sipadu.unit_of_work import commit_now
 
 notify_cli = AppGroup("notify", help="Content-free staff notifications.")
 
@@ -26,7 +27,7 @@ def send_command() -> None:
     assert keyring is not None  # noqa: S101
     db = db_session()
     report = send_digests(db, transport, audit_key=keyring.audit_hmac_key)
-    db.commit()
+    commit_now(db)  # the command's unit, kept before it reports
     click.echo(
         f"Digests sent: {report.sent}, logged (no SMTP or no address): {report.logged}, "
         f"deferred: {report.deferred}."

@@ -39,6 +39,7 @@ from sipadu.notify.models import (
     PendingNotification,
 )
 from sipadu.roles import CASE_ROLES, StaffRole
+from sipadu.unit_of_work import commit_now, end_transaction
 
 log = logging.getLogger("sipadu.notify")
 DIGEST_INTERVAL = timedelta(minutes=15)
@@ -183,14 +184,14 @@ def _claim(db: Session, staff_id: int, moment: datetime) -> tuple[datetime | Non
             .values(staff_id=staff_id, last_sent_at=moment)
             .on_conflict_do_nothing()
         )
-        db.commit()
+        commit_now(db)
         return (None,) if claimed.rowcount else None  # type: ignore[attr-defined]
     previous = row.last_sent_at
     if previous + DIGEST_INTERVAL > moment:
-        db.commit()
+        commit_now(db)
         return None
     row.last_sent_at = moment
-    db.commit()
+    commit_now(db)
     return (previous,)
 
 
@@ -205,7 +206,7 @@ def _release(db: Session, staff_id: int, previous: datetime | None, moment: date
         db.execute(delete(NotificationLog).where(mine))
     else:
         db.execute(update(NotificationLog).where(mine).values(last_sent_at=previous))
-    db.commit()
+    commit_now(db)  # one unit per digest
 
 
 def _record_sent(db: Session, digest: _Digest, audit_key: bytes) -> None:
@@ -219,7 +220,7 @@ def _record_sent(db: Session, digest: _Digest, audit_key: bytes) -> None:
         actor=Actor.SYSTEM,
         detail={"target": digest.staff_id, "events": sum(digest.counts.values())},
     )
-    db.commit()
+    commit_now(db)  # one unit per digest
 
 
 def _deliver(transport: Transport | None, digest: _Digest) -> str:
@@ -257,7 +258,7 @@ def send_digests(
     """
     moment = _now(now)
     digests = _collect(db, moment)
-    db.commit()
+    end_transaction(db)  # mail servers are contacted next
     outcomes: Counter[str] = Counter()
     for digest in digests:
         claim = _claim(db, digest.staff_id, moment)

@@ -24,6 +24,7 @@ from sipadu.audit.day_queue import AuditQueueError, has_due_days, seal_days, tod
 from sipadu.cases.models import CaseKeyThrottle
 from sipadu.db import get_engine
 from sipadu.sessions.service import purge_expired_sessions
+from sipadu.unit_of_work import commit_now, discard_now, end_transaction
 
 INTERVAL_SECONDS = 600.0
 # A case-key throttle row names a case code and the time of its last failed guess (perhaps
@@ -53,7 +54,7 @@ def purge_reporter_traces(db: Session, now: datetime | None = None) -> tuple[int
     """Delete expired sessions and stale throttle rows, and commit: ``(sessions, throttles)``."""
     sessions = purge_expired_sessions(db, now)
     throttles = purge_stale_throttles(db, now)
-    db.commit()
+    commit_now(db)  # one unit: kept even if sealing the audit queue then fails
     return sessions, throttles
 
 
@@ -65,14 +66,14 @@ def housekeep(db: Session, audit_key: bytes, now: datetime | None = None) -> Tid
     if has_due_days(db, today_utc(now)):
         try:
             sealed = seal_days(db, audit_key, today_utc(now)).events
-            db.commit()
+            commit_now(db)
         except AuditQueueError:
-            db.rollback()
+            discard_now(db)
             log.warning(
                 "the audit queue failed its check; nothing sealed: run `sipadu audit verify`"
             )
     else:
-        db.rollback()
+        end_transaction(db)  # a read only
     return Tidied(sessions, throttles, sealed)
 
 

@@ -33,6 +33,7 @@ from sipadu.cases.models import (
 from sipadu.cases.service import today as utc_today
 from sipadu.sessions.models import AuthSession
 from sipadu.storage.base import BlobNotFoundError, BlobStore
+from sipadu.unit_of_work import commit_now, discard_now
 
 _CHILD_TABLES = (CaseGrant, CaseConflict, CaseMessage, TimelineEntry, Attachment, AuthSession)
 
@@ -90,7 +91,7 @@ def purge_case(db: Session, case: Case, *, audit_key: bytes, actor: str = Actor.
     db.execute(delete(CaseKeyThrottle).where(CaseKeyThrottle.code == code))
     db.execute(delete(Case).where(Case.id == case_id))
     record_event(db, audit_key, "case:purged", actor=actor, case_code=code)
-    db.commit()
+    commit_now(db)  # one case per transaction: its blobs are shredded once this is durable
     return blob_ids
 
 
@@ -123,7 +124,7 @@ def run_retention(
             or case.retention_until is None
             or case.retention_until > (today or utc_today())
         ):
-            db.rollback()
+            discard_now(db)  # release the row lock of a case no longer due
             continue
         blob_ids = purge_case(db, case, audit_key=audit_key)
         shred_blobs(store, blob_ids)

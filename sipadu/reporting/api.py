@@ -45,6 +45,7 @@ from sipadu.reporting.readiness import (
 )
 from sipadu.reporting.reporter_access import CaseKeyThrottledError, OpenedCase, open_case_with_key
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
+from sipadu.unit_of_work import commit_now
 from sipadu.uploads.multipart import EncryptedUpload, accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
@@ -131,9 +132,7 @@ def submit_report() -> ResponseReturnValue:
                 db, valid.report, valid.identity, accepted, current_settings()
             )
     except ServiceNotReadyError:  # the last supervisor left while the report was sent
-        db.rollback()
         raise ReportsNotAcceptedError() from None
-    db.commit()
     return jsonify(
         {
             "case_code": result.created.case.code,
@@ -169,7 +168,6 @@ def _open_case() -> OpenedCase:
                 db, value.strip(), params=settings.argon2, audit_key=settings.keyring.audit_hmac_key
             )
     except CaseKeyThrottledError as error:
-        db.commit()
         seconds = max(1, int(error.retry_after.total_seconds()))
         raise _unauthorized(
             lazy_gettext("Too many wrong keys were tried for this case. Try again later."),
@@ -177,7 +175,7 @@ def _open_case() -> OpenedCase:
             {"Retry-After": str(seconds)},
         ) from None
     except CaseKeyError:
-        db.commit()  # keep the counted failure
+        commit_now(db)  # keep the counted failure although the request fails
         raise _unauthorized(lazy_gettext("This case key was not recognised.")) from None
 
 
@@ -239,9 +237,7 @@ def _attachment_json(a: AttachmentView) -> dict[str, Any]:
 def get_case() -> ResponseReturnValue:
     """The case: code, status, timeline, messages and files."""
     opened = _open_case()
-    response = jsonify(_case_json(opened))
-    db_session().commit()  # the login audit event
-    return response
+    return jsonify(_case_json(opened))
 
 
 @bp.post("/case/messages")
@@ -262,7 +258,6 @@ def post_message() -> ResponseReturnValue:
     assert settings.keyring is not None  # noqa: S101
     db = db_session()
     service.send_reply(db, opened.case, opened.dek, body, settings.keyring.audit_hmac_key)
-    db.commit()
     return jsonify({"status": opened.case.status}), 201
 
 
@@ -301,5 +296,4 @@ def post_attachments() -> ResponseReturnValue:
     files = service.add_evidence(
         db, opened.case, opened.dek, accepted, settings.keyring.audit_hmac_key
     )
-    db.commit()
     return jsonify({"attachments": _files_json(files)}), 201

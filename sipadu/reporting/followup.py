@@ -38,6 +38,7 @@ from sipadu.sessions.web import (
     reporter_payload,
     set_session_cookie,
 )
+from sipadu.unit_of_work import commit_now
 from sipadu.uploads.multipart import accepts_uploads
 from sipadu.web.auth import public
 from sipadu.web.key_check_slots import case_key_check
@@ -84,7 +85,7 @@ def enter_key() -> ResponseReturnValue:
 def _key_error(
     status: int, message: Any, headers: dict[str, str] | None = None
 ) -> ResponseReturnValue:
-    db_session().commit()  # a counted failure must be kept even though we refuse
+    commit_now()  # a counted failure must be kept even though we refuse
     return render_template("reporting/enter_key.html", error=message), status, headers or {}
 
 
@@ -120,7 +121,6 @@ def login() -> ResponseReturnValue:
     token = start_session(
         db, kind=SessionKind.REPORTER, payload=reporter_payload(opened.case.code, opened.dek)
     )
-    db.commit()
     response = cast(FlaskResponse, redirect(url_for("followup.case_page"), code=303))
     set_session_cookie(response, "reporter", token)
     return response
@@ -162,7 +162,6 @@ def case_page(reporter: ReporterPrincipal) -> ResponseReturnValue:
 
 
 def _done(message: Any) -> Response:
-    db_session().commit()
     flash(message, "success")
     return redirect(url_for("followup.case_page"), code=303)
 
@@ -203,7 +202,6 @@ def add_evidence(reporter: ReporterPrincipal) -> ResponseReturnValue:
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     stored = service.add_evidence(db, case, reporter.dek, accepted, current_audit_key())
-    db.commit()
     remember_sent_form(form_id)
     flash(lazy_gettext("Your files were added to the case."), "success")
     return _render_case(reporter, 200, stored=stored)
@@ -262,7 +260,6 @@ def _logout_response(message: Any) -> Response:
     token = request.cookies.get(cookie_name("reporter"))
     if token:
         end_session(db, token)
-    db.commit()
     flash(message, "info")
     response = cast(FlaskResponse, redirect(url_for("followup.enter_key"), code=303))
     clear_session_cookie(response, "reporter")

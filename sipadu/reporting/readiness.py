@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext
 
 from sipadu.db import db_session
 from sipadu.staff.activation import readers_exist
+from sipadu.unit_of_work import end_transaction
 from sipadu.web.user_errors import UserFacingError
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -47,7 +48,7 @@ def service_accepts_reports() -> bool:
     """True when at least one approved supervisor could read a new report."""
     db = db_session()
     ready = readers_exist(db)
-    db.rollback()  # a read only: the view's Argon2 work must run outside a transaction
+    end_transaction(db)  # a read only: the view's Argon2 work must run outside a transaction
     return ready
 
 

@@ -23,6 +23,7 @@ from sipadu.crypto.casekey import dummy_case_key_check, parse_case_key, unlock_c
 from sipadu.crypto.errors import DecryptionError, WrongCaseKeyError
 from sipadu.crypto.params import Argon2Params
 from sipadu.throttle import is_throttled
+from sipadu.unit_of_work import end_transaction
 
 # A throttle row names a case code and the time of its last failed guess (perhaps the
 # reporter's own typo); housekeeping forgets it a day later (sipadu/ops/housekeeping.py).
@@ -111,7 +112,7 @@ def open_case_with_key(
     record = case.reporter_key_record if case is not None else None
     # End the read transaction before the Argon2id work: on SQLite it holds the write lock
     # (BEGIN IMMEDIATE), and a guess would stall every other request for the derivation.
-    db.commit()
+    end_transaction(db)
     if case is None or record is None:
         dummy_case_key_check(key, params)
         _record_failure(db, key.code, moment, audit_key, exists=False)

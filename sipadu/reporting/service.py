@@ -45,6 +45,7 @@ from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.coltypes import as_utc
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
+from sipadu.unit_of_work import end_transaction
 from sipadu.uploads.multipart import EncryptedUpload
 
 CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically never one)
@@ -136,7 +137,7 @@ def _create_with_prepared_key(
                 prepared=prepared,
             )
         except CaseCodeTakenError:
-            db.commit()  # only reads so far: end them before the next derivation
+            end_transaction(db)  # only reads so far: end them before the next derivation
     raise CaseServiceError("could not find a free case code")
 
 

@@ -153,9 +153,7 @@ def submit() -> ResponseReturnValue:
         with admit():
             result = submit_report(db, valid.report, valid.identity, accepted, current_settings())
     except ServiceNotReadyError:  # the last supervisor left while the report was sent
-        db.rollback()
         raise ReportsNotAcceptedError() from None
-    db.commit()
     remember_sent_form(form_id)
     return _key_page(result.created.case_key, files=result.files), 201
 

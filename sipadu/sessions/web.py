@@ -25,6 +25,7 @@ from sipadu.sessions.service import (
     end_session,
     resume_session,
 )
+from sipadu.unit_of_work import commit_now
 
 STAFF_COOKIE = "sipadu_staff"
 REPORTER_COOKIE = "sipadu_case"
@@ -102,7 +103,9 @@ def resume_staff(token: str, channel: str) -> StaffPrincipal | None:
             end_session(db, token)
     except SessionError:
         principal = None
-    db.commit()  # persist the refreshed idle clock or the deletion of a dead session
+    # Kept whatever the view then answers (the refreshed idle clock, the deletion of a dead
+    # session), and the write lock is not held into the view's own work.
+    commit_now(db)
     return principal
 
 
@@ -126,12 +129,12 @@ def resume_reporter(token: str) -> ReporterPrincipal | None:
     try:
         opened = resume_session(db, token, kind=SessionKind.REPORTER, channel=Channel.WEB)
     except SessionError:
-        db.commit()
+        commit_now(db)  # kept whatever the page then answers, like a staff session's
         return None
     found = _reporter_case(db, opened)
     if found is None:
         end_session(db, token)
-    db.commit()
+    commit_now(db)  # kept whatever the page then answers, like a staff session's
     return ReporterPrincipal(found[0], opened.row.id_hash, found[1]) if found else None
 
 

@@ -41,6 +41,7 @@ from sipadu.staff.setup import (
     check_account_token,
     issue_account_token,
 )
+from sipadu.unit_of_work import no_transaction
 from sipadu.web.argon2_gate import admit
 
 SETUP_PATH = "/staff/account-setup/"
@@ -171,8 +172,7 @@ def complete_setup(
     account = account_for_setup(db, token, now)
     require_strong_password(password, account.username)
     account_id = account.id
-    db.rollback()
-    with admit():
+    with no_transaction(db), admit():
         material = staff_crypto.create_staff_keys(password, params, account_id=account_id)
     row, account = check_account_token(db, token, now)
     moment = _now(now)

@@ -16,6 +16,7 @@ from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.sessions.web import StaffPrincipal
 from sipadu.staff import activation
+from sipadu.unit_of_work import discard_now
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import UserFacingError
@@ -36,7 +37,7 @@ def _me() -> StaffAccount | None:
 
 
 def _refused(message: str) -> ResponseReturnValue:
-    db_session().rollback()
+    discard_now()  # a refusal answered with a redirect: nothing of it is kept
     flash(message, "error")
     return redirect(url_for("activation.overview"), code=303)
 
@@ -76,7 +77,6 @@ def approve(staff_id: int) -> ResponseReturnValue:
         return _refused(gettext("Another supervisor must approve your activation."))
     except activation.ActivationError:
         return _refused(gettext("This activation cannot be approved."))
-    db.commit()
     flash(
         gettext(
             "%(name)s is approved and receives new cases from now on. Share the open "
@@ -99,6 +99,5 @@ def share(staff_id: int) -> ResponseReturnValue:
         )
     except activation.ActivationError:
         return _refused(gettext("Cases can be shared only between approved supervisors."))
-    db.commit()
     flash(gettext("%(count)d open cases were shared.", count=result.shared), "success")
     return redirect(url_for("activation.overview"), code=303)

@@ -20,6 +20,7 @@ from sipadu.sessions.models import Channel, SessionKind
 from sipadu.sessions.service import end_session, start_session
 from sipadu.sessions.web import bearer_token
 from sipadu.staff import login, service
+from sipadu.unit_of_work import commit_now
 from sipadu.web.auth import public, require_roles
 from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
 from sipadu.web.user_errors import UserFacingError
@@ -57,7 +58,7 @@ def create_session() -> ResponseReturnValue:
         # Throttled, unenrolled and wrong all answer alike: only real accounts can be
         # throttled, so a distinct answer would reveal which usernames exist.
         # An account still to enrol TOTP cannot use the API: same answer as any failure.
-        db.commit()
+        commit_now(db)  # the counted failure and its audit event outlive the refusal
         raise UserFacingError(
             INVALID_CREDENTIALS_TEXT, status=401, code="invalid_credentials"
         ) from None
@@ -68,7 +69,6 @@ def create_session() -> ResponseReturnValue:
         staff_id=result.account.id,
         channel=Channel.API,
     )
-    db.commit()
     return jsonify({"token": token}), 201
 
 
@@ -78,7 +78,6 @@ def delete_session() -> Response:
     """Log out: the session named by the bearer token is deleted."""
     db = db_session()
     end_session(db, bearer_token() or "")
-    db.commit()
     return Response(status=204)
 
 

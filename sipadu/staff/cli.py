@@ -24,6 +24,7 @@ from sipadu.settings import Settings
 from sipadu.staff import accounts, service, totp
 from sipadu.staff.passwords import WeakPasswordError
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
+from sipadu.unit_of_work import commit_now, discard_now, end_transaction
 
 account_cli = AppGroup("account", help="Staff accounts.")
 _ERRORS = {
@@ -45,7 +46,8 @@ def _admin_exists() -> bool:
     found = (
         db.scalar(select(StaffAccount.id).where(StaffAccount.role == StaffRole.ADMIN)) is not None
     )
-    db.rollback()
+    # A read only; the password prompt and Argon2 may follow, which must not hold the lock.
+    end_transaction(db)
     return found
 
 
@@ -108,10 +110,10 @@ def _create_with_link(username: str, role: str, email: str | None, as_json: bool
             db, username, role, audit_key=audit_key, actor=Actor.CLI, email=email
         )
     except service.StaffServiceError as error:
-        db.rollback()
+        discard_now(db)
         _fail(_ERRORS.get(type(error), "the account could not be created"))
         return
-    db.commit()
+    commit_now(db)  # the account must exist before its setup link is printed
     url, expires = link.url(settings.base_url), link.expires_at.isoformat(timespec="seconds")
     if as_json:
         click.echo(
@@ -152,15 +154,15 @@ def _create_with_password(
             email=email,
         )
     except WeakPasswordError as error:
-        db.rollback()
+        discard_now(db)
         with force_locale("en"):
             _fail("password refused: " + " ".join(error.messages))
         return
     except service.StaffServiceError as error:
-        db.rollback()
+        discard_now(db)
         _fail(_ERRORS.get(type(error), "the account could not be created"))
         return
-    db.commit()
+    commit_now(db)  # the account must exist before its TOTP secret is printed
     secret = account.totp_secret or ""
     uri = totp.provisioning_uri(secret, account.username)
     if as_json:

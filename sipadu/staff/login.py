@@ -35,9 +35,9 @@ from sipadu.staff.service import (
     LoginResult,
     LoginThrottledError,
     audit_staff,
-    end_reads,
     find_account,
 )
+from sipadu.unit_of_work import end_transaction
 from sipadu.web.argon2_gate import admit
 
 
@@ -106,7 +106,7 @@ def authenticate(
         raise LoginFailedError()
     account = find_account(db, username)
     snapshot = _Snapshot.of(account) if account is not None else None
-    end_reads(db)
+    end_transaction(db)
     return _sign_in(db, snapshot, _Attempt(password, totp_code, params, audit_key, channel, False))
 
 
@@ -124,7 +124,7 @@ def confirm_enrolment(
     if account is None or not account.active or account.totp_confirmed:
         raise LoginFailedError()
     snapshot = _Snapshot.of(account)
-    end_reads(db)
+    end_transaction(db)
     return _sign_in(
         db, snapshot, _Attempt(password, totp_code, params, audit_key, Channel.WEB, True)
     )

@@ -2,8 +2,8 @@
 
 Every function takes the caller's DB session and writes its audit event in its transaction;
 the caller commits. A function that spends Argon2 work first ends the session's transaction
-(``end_reads``) and writes only after the derivation, so no transaction is open while Argon2
-runs. Sign-in and TOTP enrolment live in ``sipadu.staff.login``.
+(``sipadu.unit_of_work.end_transaction``) and writes only after the derivation, so no
+transaction is open while Argon2 runs. Sign-in and TOTP enrolment live in ``sipadu.staff.login``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sipadu.crypto.params import Argon2Params
 from sipadu.sessions.service import end_staff_sessions
 from sipadu.staff import totp
 from sipadu.staff.passwords import require_strong_password
+from sipadu.unit_of_work import end_transaction
 from sipadu.web.argon2_gate import admit
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}", re.ASCII)
@@ -134,15 +135,6 @@ def find_account(db: Session, username: str) -> StaffAccount | None:
     return db.scalar(select(StaffAccount).where(StaffAccount.username == name))
 
 
-def end_reads(db: Session) -> None:
-    """End the session's transaction before Argon2 work (committing what it holds).
-
-    On SQLite a transaction holds the write lock from its first statement (``BEGIN
-    IMMEDIATE``): a derivation inside one would stall every other request for its duration.
-    """
-    db.commit()
-
-
 def create_account(
     db: Session,
     username: str,
@@ -167,7 +159,7 @@ def create_account(
     address = normalise_email(email)
     if find_account(db, name) is not None:
         raise DuplicateUsernameError(name)
-    end_reads(db)
+    end_transaction(db)
     with admit():
         prepared = staff_crypto.prepare_staff_keys(password, params)
     return add_prepared_account(
@@ -230,7 +222,7 @@ def change_password(
     Commits what the session holds before the Argon2 work; the caller commits the change."""
     require_strong_password(new_password, account.username)
     staff_id, box = account.id, account.wrapped_private_key
-    end_reads(db)
+    end_transaction(db)
     rewrapped = _rewrap_for_new_password(box, old_password, new_password, params, staff_id)
     current = db.get(StaffAccount, staff_id, with_for_update=True, populate_existing=True)
     # A box changed during the derivation (another password change, a reset) wins.

@@ -29,9 +29,9 @@ from sipadu.staff.passwords import require_strong_password
 from sipadu.staff.service import (
     account_count,
     add_prepared_account,
-    end_reads,
     normalise_username,
 )
+from sipadu.unit_of_work import end_transaction
 from sipadu.web.argon2_gate import admit
 
 SETUP_TOKEN_LIFETIME = timedelta(hours=1)
@@ -132,7 +132,7 @@ def create_first_admin(
     check_setup_token(db, token, now)
     name = normalise_username(username)
     require_strong_password(password, name)
-    end_reads(db)
+    end_transaction(db)
     with admit():
         prepared = prepare_staff_keys(password, params)
     row = check_setup_token(db, token, now, lock=True)

@@ -17,6 +17,7 @@ from sipadu.db import db_session
 from sipadu.staff import accounts, setup
 from sipadu.staff.passwords import WeakPasswordError
 from sipadu.staff.views import ENROL_KEY, ENROL_SECONDS, ENROL_UNTIL, account_errors
+from sipadu.unit_of_work import discard_now
 from sipadu.web.auth import public
 from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
 
@@ -47,16 +48,14 @@ def page(token: str) -> ResponseReturnValue:
                 db, token, password, params=current_settings().argon2, audit_key=current_audit_key()
             )
         except setup.SetupTokenError:
-            db.rollback()
             return _invalid()
         except WeakPasswordError as error:
             errors = account_errors(error)
     if errors:
-        db.rollback()
+        discard_now(db)  # the page reads the account again, as it is before this attempt
         account = accounts.account_for_setup(db, token)
         return render_template(
             "staff/account_setup.html", token=token, account=account, errors=errors
         ), 400
-    db.commit()
     session[ENROL_KEY], session[ENROL_UNTIL] = account.id, time.time() + ENROL_SECONDS
     return redirect(url_for("staff.enrol"), code=303)

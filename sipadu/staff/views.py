@@ -45,6 +45,7 @@ from sipadu.sessions.web import (
 from sipadu.staff import activation, service, setup, totp
 from sipadu.staff import login as sign_in_flow
 from sipadu.staff.passwords import WeakPasswordError
+from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.web.auth import current_principal, public, require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.ratelimit import LOGIN_LIMITS, limiter
@@ -87,7 +88,6 @@ def _begin_session(result: service.LoginResult, target: str | None) -> Response:
         staff_id=result.account.id,
         channel=Channel.WEB,
     )
-    db.commit()
     session.pop(ENROL_KEY, None)
     session.pop(ENROL_UNTIL, None)
     response = make_response(redirect(safe_target(target, url_for("staff.home")), code=303))
@@ -98,7 +98,7 @@ def _begin_session(result: service.LoginResult, target: str | None) -> Response:
 def _throttled(template: str, **context: object) -> ResponseReturnValue:
     # Answered exactly like a wrong password: a distinct "too many attempts" page would tell
     # a stranger which usernames exist (only real accounts can be throttled).
-    db_session().commit()
+    commit_now()  # what the refusal recorded outlives the error page
     return render_template(template, error=str(FAILED), **context), 401
 
 
@@ -123,13 +123,12 @@ def login() -> ResponseReturnValue:
             audit_key=current_audit_key(),
         )
     except service.EnrolmentRequiredError as needed:
-        db.commit()
         session[ENROL_KEY], session[ENROL_UNTIL] = needed.staff_id, time.time() + ENROL_SECONDS
         return redirect(url_for("staff.enrol"), code=303)
     except service.LoginThrottledError:
         return _throttled("staff/login.html", next=target)
     except service.LoginFailedError:
-        db.commit()
+        commit_now(db)  # the counted failure and its audit event outlive the error page
         return render_template("staff/login.html", error=str(FAILED), next=target), 401
     return _begin_session(result, target)
 
@@ -178,7 +177,7 @@ def enrol() -> ResponseReturnValue:
             audit_key=current_audit_key(),
         )
     except service.LoginThrottledError as error:
-        db.commit()
+        commit_now(db)  # what the refusal recorded outlives the error page
         return _enrol_page(
             account,
             gettext(
@@ -188,7 +187,7 @@ def enrol() -> ResponseReturnValue:
             429,
         )
     except service.LoginFailedError:
-        db.commit()
+        commit_now(db)  # the counted failure and its audit event outlive the error page
         return _enrol_page(
             account,
             gettext(
@@ -227,11 +226,10 @@ def first_run(token: str) -> ResponseReturnValue:
         except (service.StaffServiceError, WeakPasswordError, setup.SetupTokenError) as error:
             errors = account_errors(error)
     if errors:
-        db.rollback()
+        discard_now(db)  # a refusal may leave a failed flush behind; the page reads again
         return render_template(
             "staff/setup.html", token=token, errors=errors, username=form.get("username", "")
         ), 400
-    db.commit()
     session[ENROL_KEY], session[ENROL_UNTIL] = account.id, time.time() + ENROL_SECONDS
     return redirect(url_for("staff.enrol"), code=303)
 
@@ -272,7 +270,6 @@ def logout() -> Response:
     token = request.cookies.get(cookie_name("staff"), "")
     end_session(db, token)
     audit("staff:logout", actor=staff_actor(principal.staff_id))
-    db.commit()
     g.principal = None
     flash(gettext("You are signed out."), "info")
     response = make_response(redirect(url_for("staff.login"), code=303))
@@ -322,7 +319,7 @@ def password() -> ResponseReturnValue:
             )
         except (service.StaffServiceError, WeakPasswordError) as error:
             errors = account_errors(error)
-    db.commit()  # also keeps the audit event of a wrong current password
+    commit_now(db)  # also keeps the audit event of a wrong current password (a 400 page)
     if errors:
         return render_template("staff/password.html", errors=errors), 400
     flash(gettext("Your password was changed. Your other sessions were ended."), "success")
