@@ -7,7 +7,7 @@ the case code ever appears in a URL. The case is found through the reporter sess
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import Response as FlaskResponse
@@ -44,6 +44,7 @@ from sipadu.web.auth import public
 from sipadu.web.key_check_slots import case_key_check
 from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
 from sipadu.web.security import csrf_checked_after_limits
+from sipadu.web.user_errors import UserFacingError, error_page
 
 bp = Blueprint("followup", __name__)
 
@@ -82,17 +83,21 @@ def enter_key() -> ResponseReturnValue:
     return render_template("reporting/enter_key.html", error=None)
 
 
-def _key_error(
-    status: int, message: Any, headers: dict[str, str] | None = None
-) -> ResponseReturnValue:
+def _key_form_page(error: UserFacingError) -> ResponseReturnValue:
+    """The key form again, with the refusal's message."""
+    return render_template("reporting/enter_key.html", error=error.message), error.status
+
+
+def _refuse_key(status: int, message: Any, headers: dict[str, str] | None = None) -> NoReturn:
     commit_now()  # a counted failure must be kept even though we refuse
-    return render_template("reporting/enter_key.html", error=message), status, headers or {}
+    raise UserFacingError(message, status=status, headers=headers)
 
 
 @bp.post("/kasus")
 @public
 @limiter.limit(CASE_KEY_LIMITS)
 @csrf_checked_after_limits
+@error_page(_key_form_page)
 def login() -> ResponseReturnValue:
     """Check the case key; on success start a reporter session and go to the case page."""
     db = db_session()
@@ -107,14 +112,14 @@ def login() -> ResponseReturnValue:
                 audit_key=settings.keyring.audit_hmac_key,
             )
     except MalformedCaseKeyError:
-        return _key_error(400, MALFORMED_TEXT)
+        _refuse_key(400, MALFORMED_TEXT)
     except CaseKeyTypoError:
-        return _key_error(400, TYPO_TEXT)
+        _refuse_key(400, TYPO_TEXT)
     except CaseKeyThrottledError as error:
         seconds = str(int(error.retry_after.total_seconds()) or 1)
-        return _key_error(429, _throttled_text(error), {"Retry-After": seconds})
+        _refuse_key(429, _throttled_text(error), {"Retry-After": seconds})
     except WrongCaseKeyError:
-        return _key_error(401, WRONG_TEXT)
+        _refuse_key(401, WRONG_TEXT)
     old = request.cookies.get(cookie_name("reporter"))
     if old:
         end_session(db, old)
