@@ -118,19 +118,27 @@ def use_bind_as_base_url(bind: str, env: MutableMapping[str, str] = os.environ) 
 
 
 def _announce_first_run(base_url: str) -> None:
-    """While no account exists, print a one-time URL that creates the first admin."""
-    from sipadu.staff.setup import SETUP_TOKEN_LIFETIME, issue_setup_token
+    """While no account exists, print a one-time URL that creates the first admin (or, when
+    another server or an earlier start already printed one that is still valid, until when)."""
+    from sipadu.staff.setup import SETUP_TOKEN_LIFETIME, first_run_link
 
     session = db_session()
-    token = issue_setup_token(session)
+    link = first_run_link(session)
     commit_now(session)  # the token must exist before its link is printed
-    if token is None:
+    if link is None:
         return
-    minutes = int(SETUP_TOKEN_LIFETIME.total_seconds() // 60)
+    if link.token is None:
+        until = link.expires_at.strftime("%H:%M UTC")
+        where = f"a one-time link printed earlier by this or another server (valid until {until})"
+    else:
+        minutes = int(SETUP_TOKEN_LIFETIME.total_seconds() // 60)
+        where = (
+            f"this one-time link (valid {minutes} minutes, once):\n"
+            f"      {base_url.rstrip('/')}/staff/setup/{link.token}"
+        )
     click.echo(
         "No staff account exists yet. Create the first administrator with either:\n"
-        f"  - this one-time link (valid {minutes} minutes, once):\n"
-        f"      {base_url.rstrip('/')}/staff/setup/{token}\n"
+        f"  - {where}\n"
         "  - or the shell: sipadu account create --username NAME --role admin\n"
         "Then sign in at /staff/login and set up the authenticator app."
     )

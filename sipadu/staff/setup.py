@@ -1,8 +1,11 @@
 """One-time setup links: the first-run link and each account's own setup link.
 
-``sipadu serve`` calls ``issue_setup_token`` while no account exists and prints the URL. Only
+``sipadu serve`` calls ``first_run_link`` while no account exists and prints the URL. Only
 the token's SHA-256 is stored; it works once and expires after ``SETUP_TOKEN_LIFETIME``, and
-never once any account exists (so a leaked log line is useless after setup).
+never once any account exists (so a leaked log line is useless after setup). Several servers
+share one database: a server that starts while a first-run link is still unused and valid
+leaves it alone (it only says until when it is valid), so a link one server printed never
+dies because another one started.
 
 An account created (or reset) by an admin gets the same kind of token, tied to the account
 (``staff_id``) and valid ``ACCOUNT_SETUP_LIFETIME``: ``issue_account_token`` and
@@ -14,14 +17,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import SetupToken, StaffAccount
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
+from sipadu.coltypes import as_utc
 from sipadu.crypto.params import Argon2Params
 from sipadu.crypto.staff import prepare_staff_keys
 from sipadu.roles import StaffRole
@@ -52,6 +57,35 @@ def issue_setup_token(db: Session, now: datetime | None = None) -> str | None:
         return None
     db.execute(delete(SetupToken).where(SetupToken.staff_id.is_(None)))
     return _new_token(db, None, SETUP_TOKEN_LIFETIME, now)
+
+
+@dataclass(frozen=True)
+class FirstRunLink:
+    """What a starting server announces: its new ``token``, or, when a live first-run link
+    was already issued (by this or another server), ``None`` and that link's expiry."""
+
+    token: str | None
+    expires_at: datetime
+
+
+def first_run_link(db: Session, now: datetime | None = None) -> FirstRunLink | None:
+    """The first-run link a starting server announces, or ``None`` once an account exists.
+
+    A live unused token is kept (the caller cannot print it, only its hash is stored): a
+    second server starting must not kill the link the first one printed. Expired and used
+    first-run tokens are dropped; a new token is issued only when none is live."""
+    if account_count(db) > 0:
+        return None
+    moment = now or datetime.now(UTC)
+    first_run = SetupToken.staff_id.is_(None)
+    live = SetupToken.used_at.is_(None) & (SetupToken.expires_at > moment)
+    db.execute(delete(SetupToken).where(first_run & ~live))
+    expiry = db.scalar(select(func.max(SetupToken.expires_at)).where(first_run & live))
+    if expiry is not None:
+        return FirstRunLink(None, as_utc(expiry))
+    return FirstRunLink(
+        _new_token(db, None, SETUP_TOKEN_LIFETIME, moment), moment + SETUP_TOKEN_LIFETIME
+    )
 
 
 def _new_token(db: Session, staff_id: int | None, lifetime: timedelta, now: datetime | None) -> str:

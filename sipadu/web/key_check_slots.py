@@ -9,17 +9,31 @@ every slot taken is refused at once (503 with ``Retry-After``) rather than queue
 queued guess would hold a worker just the same. The slots are ``flock`` locks on files in
 ``<instance>/run/``: the kernel releases them when a worker dies, so none can leak.
 
+Several servers: file locks bound one server's checks only, so with Redis configured
+(``SIPADU_REDIS_URL``) a check also takes one of ``slots`` leases in Redis, shared by every
+server (``SharedKeyCheckSlots``): the stated bound is then for all servers together, and each
+server still never runs more than ``slots`` itself. A lease names its holder and expires
+after ``LEASE_SECONDS``, so a server that dies mid-check gives its lease back by then. While
+Redis does not answer, each server keeps its own file slots (the bound multiplies by the
+number of servers until Redis is back); that is logged as a warning.
+
 Submissions and staff logins do not take a slot: they keep the cores the guesses cannot.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import hmac
+import logging
 import os
+import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
+from typing import Protocol
 
+import redis
 from flask import Flask, current_app
 from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
@@ -34,6 +48,19 @@ BUSY_TEXT = lazy_gettext(
     "seconds and try again. Nothing was counted against your case."
 )
 _EXTENSION = "sipadu.key_check_slots"
+REDIS_KEY = "sipadu:key-check-slots"
+LEASE_SECONDS = 60  # far longer than one Argon2id derivation, even queued at the gate
+log = logging.getLogger("sipadu.key_check_slots")
+# Drop expired leases, then lease a slot if one is free; Redis's own clock for every server.
+_TAKE_LEASE = """
+local now = redis.call('TIME')
+local seconds = tonumber(now[1]) + tonumber(now[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', seconds)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], seconds + tonumber(ARGV[2]), ARGV[3])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]) + 1)
+return 1
+"""
 
 
 class KeyCheckBusyError(Exception):
@@ -73,17 +100,87 @@ class KeyCheckSlots:
         raise KeyCheckBusyError(f"all {len(self.paths)} case-key check slots are taken")
 
 
+class SlotHolder(Protocol):
+    """What ``case_key_check`` needs of the slots."""
+
+    def prepare(self) -> None: ...
+
+    def hold(self) -> AbstractContextManager[None]: ...
+
+
+class SharedKeyCheckSlots:
+    """This server's file slots, then one of ``slots`` leases in Redis shared by all servers."""
+
+    def __init__(self, local: KeyCheckSlots, redis_url: str, slots: int, key: str = REDIS_KEY):
+        self.local, self.slots, self.key = local, slots, key
+        self.redis = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+        self._take = self.redis.register_script(_TAKE_LEASE)
+        self._redis_down = False
+
+    def prepare(self) -> None:
+        """Create the server's slot folder."""
+        self.local.prepare()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """A server slot and a shared lease for the block, or ``KeyCheckBusyError`` at once."""
+        with self.local.hold():
+            holder = self._take_lease()
+            try:
+                yield
+            finally:
+                if holder is not None:
+                    self._give_back(holder)
+
+    def _take_lease(self) -> str | None:
+        """The lease's holder id; ``None`` while Redis is down (this server's slots only)."""
+        holder = secrets.token_hex(8)
+        try:
+            taken = self._take(keys=[self.key], args=[self.slots, LEASE_SECONDS, holder])
+        except redis.RedisError as error:
+            if not self._redis_down:
+                log.warning(
+                    "key-check Redis unreachable (%s); bounding checks per server until it answers",
+                    type(error).__name__,
+                )
+            self._redis_down = True
+            return None
+        if self._redis_down:
+            log.warning("key-check Redis answers again; the bound holds across servers")
+            self._redis_down = False
+        if not taken:
+            raise KeyCheckBusyError(f"all {self.slots} shared case-key check slots are taken")
+        return holder
+
+    def _give_back(self, holder: str) -> None:
+        with suppress(redis.RedisError):  # if not, the lease expires by itself
+            self.redis.zrem(self.key, holder)
+
+
+def shared_slots_key(settings: Settings) -> str:
+    """The instance's Redis key: named after its rate-limit key file (every server shares
+    ``keys/``), so two instances on one Redis never share slots and the name reveals nothing."""
+    if settings.keyring is None:
+        return REDIS_KEY
+    tag = hmac.new(settings.keyring.ratelimit_key, b"key-check-slots", hashlib.sha256)
+    return f"{REDIS_KEY}:{tag.hexdigest()[:16]}"
+
+
 @contextmanager
 def case_key_check() -> Iterator[None]:
     """``with case_key_check():`` around a case-key check: an instance slot, then the gate."""
-    slots: KeyCheckSlots = current_app.extensions[_EXTENSION]
+    slots: SlotHolder = current_app.extensions[_EXTENSION]
     with slots.hold(), admit():
         yield
 
 
 def configure_key_check_slots(app: Flask, settings: Settings) -> None:
     """Give ``app`` the instance's slots and turn ``KeyCheckBusyError`` into a 503."""
-    slots = KeyCheckSlots(settings.instance_dir / "run", settings.case_key_check_slots)
+    local = KeyCheckSlots(settings.instance_dir / "run", settings.case_key_check_slots)
+    slots: SlotHolder = local
+    if settings.redis_url:
+        count, key = settings.case_key_check_slots, shared_slots_key(settings)
+        slots = SharedKeyCheckSlots(local, settings.redis_url, count, key)
     slots.prepare()
     app.extensions[_EXTENSION] = slots
 

@@ -2,7 +2,9 @@
 
 Counters live in Redis when ``SIPADU_REDIS_URL`` is set (shared by every worker and server)
 and otherwise in ``<instance>/ratelimits.sqlite3`` (``ratelimit_store.py``), shared by every
-worker of the one server, so the limits below hold whichever worker answers. A client is
+worker of the one server, so the limits below hold whichever worker answers. While a
+configured Redis is down, each server counts in its own file, never in a worker's memory
+(``ratelimit_failover.py``; ``limiter_backend_state`` tells which is in use). A client is
 identified by
 
     HMAC-SHA256(keys/ratelimit.key, "<UTC day>" + "<address>")[:16 hex]
@@ -50,6 +52,8 @@ from werkzeug.wrappers import Response
 from sipadu.app_context import current_settings
 from sipadu.settings import Settings
 from sipadu.web.errors import render_error
+from sipadu.web.ratelimit_failover import SCHEME as FAILOVER_SCHEME
+from sipadu.web.ratelimit_failover import FailoverCounterStorage, LimiterBackend
 from sipadu.web.ratelimit_store import storage_uri_for
 
 APPLICATION_LIMITS = "300 per minute"
@@ -59,7 +63,7 @@ CASE_KEY_LIMITS = "10 per minute;60 per hour"
 SUBMIT_LIMITS = "5 per minute;30 per hour"
 KEY_PREFIX = "sipadu"
 IDENTIFIER_HEX_CHARS = 16
-# A slow or dead Redis must not hang every request: fail fast, then count in memory.
+# A slow or dead Redis must not hang every request: fail fast, then count in the file.
 REDIS_OPTIONS: dict[str, str | int] = {"socket_timeout": 1, "socket_connect_timeout": 1}
 
 
@@ -124,15 +128,37 @@ limiter = Limiter(
     # No X-RateLimit-* headers on every response; a 429 gets Retry-After (see below).
     headers_enabled=False,
     key_prefix=KEY_PREFIX,
-    in_memory_fallback_enabled=True,
+    # Never one worker's memory: a dead Redis is replaced by the server's counters file.
+    in_memory_fallback_enabled=False,
+    # Only if the counters file fails too is a request let through (logged with its error).
     swallow_errors=True,
 )
 
 
 def storage_uri(settings: Settings) -> str:
-    """Redis when configured (shared across servers), else the instance's counters file
-    (shared by the workers of this server)."""
-    return settings.redis_url or storage_uri_for(settings.instance_dir)
+    """Redis when configured (shared across servers; the instance's file while it is down),
+    else the instance's counters file (shared by the workers of this server)."""
+    if settings.redis_url:
+        return f"{FAILOVER_SCHEME}://"
+    return storage_uri_for(settings.instance_dir)
+
+
+def storage_options(settings: Settings) -> dict[str, str | int]:
+    """The keyword arguments of the storage ``storage_uri`` names."""
+    if not settings.redis_url:
+        return {}
+    fallback = storage_uri_for(settings.instance_dir)
+    return {"redis_url": settings.redis_url, "fallback_uri": fallback, **REDIS_OPTIONS}
+
+
+def limiter_backend_state() -> LimiterBackend:
+    """Where this worker counts rate limits now: ``redis``, ``local-file`` (no Redis
+    configured) or ``local-file-fallback`` (Redis configured but unreachable; limits hold
+    per server only). For ``/readyz`` and metrics; call it inside the app."""
+    storage = limiter.storage
+    if isinstance(storage, FailoverCounterStorage):
+        return storage.backend
+    return LimiterBackend.LOCAL_FILE
 
 
 def retry_after() -> int:
@@ -167,14 +193,10 @@ def _too_many(_error: RateLimitExceeded) -> tuple[str | Response, int, dict[str,
 
 def configure_rate_limits(app: Flask, settings: Settings) -> None:
     """Bind ``limiter`` to ``app``; 429 responses use the bilingual error page."""
-    uri = storage_uri(settings)
     app.config.update(
         RATELIMIT_ENABLED=settings.rate_limits_enabled,
-        RATELIMIT_STORAGE_URI=uri,
-        RATELIMIT_STORAGE_OPTIONS=REDIS_OPTIONS if uri.startswith(("redis", "rediss")) else {},
+        RATELIMIT_STORAGE_URI=storage_uri(settings),
+        RATELIMIT_STORAGE_OPTIONS=storage_options(settings),
     )
-    # The limiter outlives an app (tests build many): forget that an earlier app's Redis
-    # was unreachable, or this app would start on the in-memory fallback.
-    limiter._storage_dead = False
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, _too_many)

@@ -1,0 +1,153 @@
+"""Two ``sipadu serve`` processes on one PostgreSQL schema, one Redis DB, one blob folder.
+
+What a reporter and staff do on one node holds on the other: a report filed on node A is
+followed up with its case key, answered by staff and its attachment downloaded on node B; a
+staff session made on A works on B; the first-run link node A printed still works after
+node B starts; a client's rate limit and a case code's guessing throttle add up across nodes.
+Each node has its own instance folder (its own run/ locks and counters file); they share the
+key folder (as every node must) and the blob folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sipadu.crypto.casekey import format_case_key, generate_case_key
+from tests.conftest import postgres_schema
+from tests.load.crowd import sha256
+from tests.load.wire import Client, Ledger
+from tests.support.cli import init_instance, seed_escrow_public
+from tests.support.instance import Database, free_port, instance_env
+from tests.support.live import LiveServer, http_get, serving
+from tests.support.redis_server import reachable_redis_url
+from tests.support.staff import enrol_staff
+
+pytestmark = pytest.mark.slow
+
+SETUP_LINK = re.compile(r"http://\S+(/staff/setup/\S+)")
+EVIDENCE = ("bukti.txt", b"Kuitansi pungutan tambahan, loket 3.\n")
+
+
+@pytest.fixture
+def shared_database(postgres_url: str) -> Iterator[Database]:
+    """One PostgreSQL schema for both nodes."""
+    yield from postgres_schema(postgres_url)
+
+
+def _node_env(root: Path, database: Database, keys: Path, redis_url: str) -> dict[str, str]:
+    extra = {
+        "SIPADU_REDIS_URL": redis_url,
+        "SIPADU_TRUSTED_PROXIES": "1",
+        "SIPADU_KEYS_DIR": str(keys),
+    }
+    return instance_env(root, database, port=free_port(), extra=extra)
+
+
+@pytest.fixture
+def two_nodes(tmp_path: Path, shared_database: Database) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Node A (initialised the instance) and node B (shares its keys and blob folder)."""
+    redis_url = reachable_redis_url()
+    keys = tmp_path / "a" / "keys"
+    env_a = _node_env(tmp_path / "a", shared_database, keys, redis_url)
+    seed_escrow_public(keys)
+    init_instance(env_a)
+    env_b = _node_env(tmp_path / "b", shared_database, keys, redis_url)
+    (tmp_path / "b" / "instance").mkdir(mode=0o700, parents=True)
+    os.symlink(tmp_path / "a" / "instance" / "blobs", tmp_path / "b" / "instance" / "blobs")
+    with serving(env_a, tmp_path / "a") as node_a, serving(env_b, tmp_path / "b") as node_b:
+        yield node_a, node_b
+
+
+def _first_run_link_survives(node_a: LiveServer, node_b: LiveServer) -> None:
+    printed = SETUP_LINK.search(node_a.log_text())
+    assert printed is not None, node_a.log_text()[-2000:]
+    assert SETUP_LINK.search(node_b.log_text()) is None  # B did not replace A's link
+    assert "printed earlier" in node_b.log_text()
+    assert http_get(node_b.url + printed.group(1))[0] == 200
+
+
+def test_a_case_moves_between_nodes(two_nodes: tuple[LiveServer, LiveServer]) -> None:
+    node_a, node_b = two_nodes
+    _first_run_link_survives(node_a, node_b)
+    (supervisor,) = enrol_staff(node_a.env, ["supervisor"])
+    ledger = Ledger()
+    reporter_a = Client(node_a.url, "10.81.0.1", ledger, "reporter")
+    reporter_b = Client(node_b.url, "10.81.0.1", ledger, "reporter")
+    report = {"category": "pungli", "what": "Petugas meminta uang tambahan di loket."}
+    filed = reporter_a.post_multipart(
+        "/api/v1/reports", {"report": json.dumps(report)}, [("attachments", *EVIDENCE)], route="r"
+    )
+    assert filed.status == 201, filed.text
+    code, key = filed.json()["case_code"], filed.json()["case_key"]
+    as_reporter = {"Authorization": f"CaseKey {key}"}
+    assert reporter_b.get("/api/v1/case", route="r", headers=as_reporter).status == 200
+    added = reporter_b.post_json(
+        "/api/v1/case/messages", {"body": "Tambahan dari pelapor"}, route="r", headers=as_reporter
+    )
+    assert added.status == 201
+
+    staff_a = Client(node_a.url, "10.82.0.1", ledger, "staff")
+    staff_b = Client(node_b.url, "10.82.0.1", ledger, "staff")
+    signed_in = staff_a.post_json(
+        "/api/v1/staff/sessions",
+        {
+            "username": supervisor.username,
+            "password": supervisor.password,
+            "totp": supervisor.code(),
+        },
+        route="s",
+    )
+    assert signed_in.status == 201
+    as_staff = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    case = staff_b.get(f"/api/v1/staff/cases/{code}", route="s", headers=as_staff)
+    assert case.status == 200  # the session made on A works on B
+    (attachment,) = case.json()["attachments"]
+    download = staff_b.get(
+        f"/api/v1/staff/cases/{code}/attachments/{attachment['id']}", route="s", headers=as_staff
+    )
+    assert download.status == 200 and sha256(download.body) == sha256(EVIDENCE[1])
+    answer = staff_b.post_json(
+        f"/api/v1/staff/cases/{code}/messages",
+        {"body": "Terima kasih, kami periksa", "internal": False},
+        route="s",
+        headers=as_staff,
+    )
+    assert answer.status == 201
+    seen = reporter_a.get("/api/v1/case", route="r", headers=as_reporter)
+    assert "Terima kasih, kami periksa" in seen.text
+
+
+def test_limits_and_the_guessing_throttle_add_up_across_nodes(
+    two_nodes: tuple[LiveServer, LiveServer],
+) -> None:
+    node_a, node_b = two_nodes
+    enrol_staff(node_a.env, ["supervisor"])
+    ledger = Ledger()
+    # The submission limit (5 a minute per client): three bad posts on A, two on B, then none.
+    nodes = [node_a, node_a, node_a, node_b, node_b, node_a, node_b]
+    statuses = [
+        Client(node.url, "10.83.0.1", ledger, "c")
+        .post_json("/api/v1/reports", {}, route="x")
+        .status
+        for node in nodes
+    ]
+    assert statuses[:5] == [422] * 5 and statuses[5:] == [429, 429], statuses
+    # The per-code throttle lives in the database: guesses on A hold back the key on B.
+    filed = Client(node_a.url, "10.84.0.1", ledger, "r").post_json(
+        "/api/v1/reports", {"category": "pungli", "what": "Pungutan liar di loket."}, route="x"
+    )
+    assert filed.status == 201
+    key = filed.json()["case_key"]
+    wrong = format_case_key(generate_case_key(key[:10]))
+    for number in range(8):  # each guess from its own address: only the throttle counts them
+        guesser = Client(node_a.url, f"10.85.0.{number + 1}", ledger, "g")
+        guesser.get("/api/v1/case", route="x", headers={"Authorization": f"CaseKey {wrong}"})
+    owner = Client(node_b.url, "10.86.0.1", ledger, "o")
+    held = owner.get("/api/v1/case", route="x", headers={"Authorization": f"CaseKey {key}"})
+    assert held.status == 429, held.text

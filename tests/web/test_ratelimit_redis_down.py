@@ -1,0 +1,121 @@
+"""A configured Redis that is down: limits hold per server (its counters file), visibly.
+
+Before, Flask-Limiter fell back to each worker's memory without a trace anyone could see, so
+with N workers a client got N times every limit. Now the server's counters file takes over
+(shared by its workers), a warning is logged once, and ``limiter_backend_state`` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+from flask import Blueprint, Flask
+from limits.storage import RedisStorage
+
+from sipadu.web import ratelimit_failover
+from sipadu.web.auth import public
+from sipadu.web.ratelimit import limiter, limiter_backend_state
+from sipadu.web.ratelimit_failover import FailoverCounterStorage, LimiterBackend
+from sipadu.web.ratelimit_store import FILE_NAME, storage_uri_for
+from tests.conftest import build_app, make_settings
+from tests.support.clock import pin_limiter_clock
+from tests.support.instance import Database, free_port
+from tests.support.redis_server import reachable_redis_url
+
+ADDRESS = "203.0.113.78"
+
+
+def _probe() -> Blueprint:
+    bp = Blueprint("probe_redis_down", __name__)
+
+    @bp.get("/t/limited")
+    @public
+    @limiter.limit("3 per minute")
+    def limited() -> str:
+        return "ok"
+
+    return bp
+
+
+def _app(tmp_path: Path, db: Database, redis_url: str, **overrides: object) -> Flask:
+    app = build_app(make_settings(tmp_path, db, redis_url=redis_url, **overrides))
+    app.register_blueprint(_probe())
+    return app
+
+
+def _get(app: Flask) -> int:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ADDRESS
+    return client.get("/t/limited").status_code
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (skipped without it, failed under CI)."""
+    return reachable_redis_url()
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A Redis URL on a loopback port nothing listens on."""
+    return f"redis://127.0.0.1:{free_port()}/0"
+
+
+def test_a_dead_redis_counts_in_the_servers_file_not_in_memory(
+    tmp_path: Path,
+    sqlite_database: Database,
+    closed_port_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pin_limiter_clock(monkeypatch)
+    first_worker = _app(tmp_path, sqlite_database, closed_port_url)
+    with caplog.at_level(logging.WARNING, logger="sipadu.ratelimit"):
+        assert [_get(first_worker) for _ in range(3)] == [200, 200, 200]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "sipadu.ratelimit"]
+    assert len(warnings) == 1 and "per server" in warnings[0]
+    with first_worker.app_context():
+        assert limiter_backend_state() is LimiterBackend.LOCAL_FILE_FALLBACK
+    # Another worker of the same server (a fresh limiter storage, the same instance folder)
+    # sees the counts: they are in the file, not in the first worker's memory.
+    keyring = first_worker.extensions["sipadu.settings"].keyring  # one key file per server
+    second_worker = _app(tmp_path, sqlite_database, closed_port_url, keyring=keyring)
+    assert _get(second_worker) == 429
+    with sqlite3.connect(tmp_path / "instance" / FILE_NAME) as db:
+        assert db.execute("SELECT count(*) FROM counters").fetchone()[0] > 0
+
+
+def test_without_redis_the_state_is_the_local_file(
+    tmp_path: Path, sqlite_database: Database
+) -> None:
+    app = build_app(make_settings(tmp_path, sqlite_database))
+    with app.app_context():
+        assert limiter_backend_state() is LimiterBackend.LOCAL_FILE
+
+
+def test_counting_returns_to_redis_once_it_answers(
+    tmp_path: Path,
+    closed_port_url: str,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ratelimit_failover, "RETRY_SECONDS", 0.0)
+    storage = FailoverCounterStorage(
+        "sipadu-redis-failover://",
+        redis_url=closed_port_url,
+        fallback_uri=storage_uri_for(tmp_path),
+        socket_connect_timeout=1,
+    )
+    key = f"nodes-test-{free_port()}"
+    assert storage.incr(key, 60) == 1  # counted in the file
+    assert storage.backend is LimiterBackend.LOCAL_FILE_FALLBACK
+    storage.redis = RedisStorage(redis_url)  # Redis is back
+    try:
+        assert storage.incr(key, 60) == 1  # counted in Redis, which starts afresh
+        assert storage.backend in {LimiterBackend.REDIS}  # (mypy narrowed the property)
+        assert storage.redis.get(key) == 1
+    finally:
+        storage.redis.clear(key)
