@@ -19,8 +19,8 @@ def _serve_line(*make_args: str, env: dict[str, str] | None = None) -> str:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     clean = {k: v for k, v in os.environ.items() if k not in {"PORT", "SIPADU_BIND"}}
-    done = subprocess.run(  # noqa: S603
-        ["make", "-n", "--no-print-directory", "-C", str(ROOT), "run", *make_args],  # noqa: S607
+    done = subprocess.run(
+        ["make", "-n", "--no-print-directory", "-C", str(ROOT), "run", *make_args],
         env=clean | (env or {}),
         capture_output=True,
         text=True,
