@@ -30,8 +30,9 @@ def _indonesian_strings() -> list[str]:
         catalog = read_po(handle)
     texts: list[str] = []
     for message in catalog:
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        texts.extend(text for text in strings if text)
+        string = message.string
+        strings = [string] if isinstance(string, str) else list(string or ())
+        texts.extend(str(text) for text in strings if text)
     return texts
 
 
