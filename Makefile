@@ -41,9 +41,12 @@ lock:
 translations: $(STAMP)
 	@$(BIN)/pybabel -q compile -d sipadu/translations
 
+# Listen address: PORT=8080 serves on 127.0.0.1:8080; without PORT, SIPADU_BIND if set, else
+# 127.0.0.1:8000 (sipadu serve's own default).
+PORT ?=
 run: translations
 	$(BIN)/sipadu init
-	$(BIN)/sipadu serve --bind 127.0.0.1:8000
+	$(BIN)/sipadu serve$(if $(PORT), --bind 127.0.0.1:$(PORT))
 
 # --dist loadfile keeps a module's tests in one process, so module fixtures are built once.
 # Coverage counts code run in the test processes; servers started as subprocesses are not

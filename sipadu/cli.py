@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import MutableMapping
 
 import click
@@ -15,7 +16,7 @@ from sipadu.audit.actors import Actor
 from sipadu.audit.service import count_events, record_event
 from sipadu.commands import APP_COMMANDS
 from sipadu.db import db_session, get_engine
-from sipadu.escrow.cli import OFFLINE_FILE_NAME, announce_escrow
+from sipadu.escrow.cli import OFFLINE_FILE_NAME, announce_escrow, escrow_reminder, framed
 from sipadu.escrow.service import create_escrow, generate_escrow_passphrase
 from sipadu.keyring import ESCROW_PUBLIC_FILE, KeyFileError, generate_missing_keys
 from sipadu.migrate import is_up_to_date
@@ -60,18 +61,33 @@ def init_command() -> None:
             assert keyring is not None  # noqa: S101
             record_event(session, keyring.audit_hmac_key, "system:initialised", actor=Actor.CLI)
             commit_now(session)  # the command's unit: kept before the escrow step may fail
-    _ensure_escrow(settings)
     click.echo(f"Instance ready: {settings.instance_dir} (keys in {settings.keys_dir}).")
+    _ensure_escrow(settings)  # last, so its one-time passphrase is the last thing on screen
 
 
 def _ensure_escrow(settings: Settings) -> None:
-    """First run: create an escrow key so no case is ever readable by nobody."""
-    if (settings.keys_dir / ESCROW_PUBLIC_FILE).exists():
+    """First run: create an escrow key so no case is ever readable by nobody.
+
+    Only in a terminal: the passphrase is shown once, and output that is not a terminal
+    (systemd's journal, a pipe, a file) may be a log, which must never hold it."""
+    public_path = settings.keys_dir / ESCROW_PUBLIC_FILE
+    if public_path.exists():
+        return
+    if not sys.stdout.isatty():
+        click.echo(
+            framed(
+                [
+                    f"NO ESCROW KEY YET ({public_path} is missing). Not created here because",
+                    "this output is not a terminal and the passphrase must not land in a log.",
+                    "Run `sipadu escrow init` in a terminal (see docs/operations.md).",
+                ]
+            )
+        )
         return
     passphrase = generate_escrow_passphrase()
     private_path = settings.instance_dir / OFFLINE_FILE_NAME
     create_escrow(settings.keys_dir, private_path, passphrase)
-    announce_escrow(private_path, passphrase)
+    announce_escrow(public_path, private_path, passphrase)
 
 
 @click.command("serve", help="Serve SIPADU with gunicorn.")
@@ -103,9 +119,10 @@ def serve_command(bind: str, workers: int | None, timeout: int) -> None:
             _fail("the database schema is not current; run `sipadu init` or `sipadu db upgrade`")
         _announce_first_run(current_settings(app).base_url)
         get_engine().dispose()
-    offline = current_settings(app).instance_dir / OFFLINE_FILE_NAME
-    if offline.exists():
-        click.echo(f"WARNING: {offline} is still on this server. Move it offline.", err=True)
+    settings = current_settings(app)
+    reminder = escrow_reminder(settings.instance_dir, settings.keys_dir / ESCROW_PUBLIC_FILE)
+    if reminder is not None:
+        click.echo(reminder, err=True)
     click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
     SipaduServer(gunicorn_options(bind, workers or default_workers(), timeout)).run()
 

@@ -8,7 +8,9 @@ Precedence, lowest first, decided here and nowhere else:
 
 An override, once saved, holds every overridable value (the console saves them together); a
 value missing from an older row falls back to the environment. Deadlines and holidays have no
-environment variable, so for them it is default < override. Everything else (database,
+environment variable, so for them it is default < override; the holidays' default is the
+national calendar (``cases/national_holidays.py``), which the admin's list adds days to and
+removes days from (``cases/holidays.py``). Everything else (database,
 keys, Argon2 cost, SMTP, ...) is deployment-only: read it from ``Settings`` directly.
 
 This is a core module: it imports no feature package, so every feature may read it. The
@@ -29,7 +31,8 @@ from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
 from sipadu.cases.deadlines import DEFAULT_POLICY, DeadlinePolicy
-from sipadu.cases.holidays import parse_holiday_lines
+from sipadu.cases.holidays import HolidayEdits, parse_holiday_edits
+from sipadu.cases.national_holidays import national_holidays
 from sipadu.settings import MIB, Settings
 
 # The key of the one row holding the admin's overrides, as JSON.
@@ -42,7 +45,8 @@ class EffectiveSettings:
     """The overridable values in force, after the precedence above."""
 
     deadlines: DeadlinePolicy
-    holidays: Mapping[date, str]
+    holidays: Mapping[date, str]  # in force: the national calendar with the admin's edits
+    holiday_edits: HolidayEdits  # what the admin added and removed
     retention_days: int
     max_file_bytes: int
     max_files: int
@@ -65,9 +69,11 @@ def resolve_settings(settings: Settings, overrides: Mapping[str, Any] | None) ->
     """Apply the precedence to deployment ``settings`` and a saved ``overrides`` document."""
     saved = overrides or {}
     file_mib = saved.get("max_file_mib")
+    edits = parse_holiday_edits(saved.get("holidays", ""))
     return EffectiveSettings(
         deadlines=DeadlinePolicy(**saved["deadlines"]) if "deadlines" in saved else DEFAULT_POLICY,
-        holidays=parse_holiday_lines(saved.get("holidays", "")),
+        holidays=edits.apply_to(national_holidays()),
+        holiday_edits=edits,
         retention_days=int(saved.get("retention_days", settings.retention_days)),
         max_file_bytes=settings.max_file_bytes if file_mib is None else int(file_mib) * MIB,
         max_files=int(saved.get("max_files", settings.max_files)),

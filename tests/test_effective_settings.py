@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from sipadu.admin.service import InstanceSettings, get_instance_settings, save_instance_settings
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.cases.deadlines import DEFAULT_POLICY, DeadlinePolicy
+from sipadu.cases.holidays import HolidayEdits
+from sipadu.cases.national_holidays import national_holidays
 from sipadu.effective_settings import effective_settings, resolve_settings
 from sipadu.settings import MIB, settings_from_env
 
@@ -28,6 +30,14 @@ FULL_OVERRIDE: dict[str, Any] = {
     "max_file_mib": 2,
     "max_files": 4,
 }
+
+
+def national_holidays_without(day: date) -> dict[date, str]:
+    """The national calendar less one day."""
+    calendar = national_holidays()
+    del calendar[day]
+    return calendar
+
 
 # Each overridable setting at each level: (setting, environment, saved override, in force).
 PRECEDENCE = [
@@ -43,8 +53,10 @@ PRECEDENCE = [
     # No environment variable: the override replaces the built-in default.
     ("deadlines", {}, None, DEFAULT_POLICY),
     ("deadlines", {}, {"deadlines": {"acknowledge_working_days": 5}}, DeadlinePolicy(5)),
-    ("holidays", {}, None, {}),
-    ("holidays", {}, {"holidays": "2027-01-01  # Tahun Baru"}, NEW_YEAR),
+    # The holidays' default is the national calendar; the admin's list edits it.
+    ("holidays", {}, None, national_holidays()),
+    ("holidays", {}, {"holidays": "-2027-01-01"}, national_holidays_without(date(2027, 1, 1))),
+    ("holiday_edits", {}, {"holidays": "2027-01-01  # Tahun Baru"}, HolidayEdits(NEW_YEAR, {})),
 ]
 
 
@@ -72,7 +84,8 @@ def test_the_saved_row_overrides_the_environment_on_both_databases(app: Flask, d
     db.commit()
     after = effective_settings(db, env)
     assert after == resolve_settings(env, FULL_OVERRIDE)
-    assert after.holiday_dates == frozenset(NEW_YEAR)
+    assert after.holiday_edits.added == NEW_YEAR
+    assert frozenset(NEW_YEAR) < after.holiday_dates  # with the national calendar
 
 
 def test_the_console_shows_the_environment_values_before_any_save(app: Flask, db: Session) -> None:

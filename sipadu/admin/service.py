@@ -10,7 +10,7 @@ around the service (a restored backup, a manual edit) still cannot inject markup
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
 import bleach
@@ -56,20 +56,21 @@ class InstanceSettings:
     live in sipadu/settings.py and sipadu/cases/deadlines.py."""
 
     deadlines: DeadlinePolicy
-    holidays: dict[date, str]
+    holidays: dict[date, str]  # days the admin adds to the national calendar
     retention_days: int
     max_file_mib: int
     max_files: int
+    removed_holidays: dict[date, str] = field(default_factory=dict)  # national days removed
 
     @property
     def holiday_dates(self) -> frozenset[date]:
-        """The holidays as a set, for the working-day calendar."""
+        """The days the admin added, as a set."""
         return frozenset(self.holidays)
 
     @property
     def holidays_text(self) -> str:
-        """The holiday list as the admin edits it."""
-        return format_holidays(self.holidays)
+        """The holiday edits as the admin types them (removed days after ``-``)."""
+        return format_holidays(self.holidays, self.removed_holidays)
 
 
 def _validate(values: InstanceSettings) -> None:
@@ -84,7 +85,7 @@ def _validate(values: InstanceSettings) -> None:
 def _to_json(values: InstanceSettings) -> str:
     document = {
         "deadlines": asdict(values.deadlines),
-        "holidays": format_holidays(values.holidays),
+        "holidays": values.holidays_text,
         "retention_days": values.retention_days,
         "max_file_mib": values.max_file_mib,
         "max_files": values.max_files,
@@ -99,7 +100,8 @@ def get_instance_settings(db: Session) -> InstanceSettings:
     current = effective_settings(db)
     return InstanceSettings(
         deadlines=current.deadlines,
-        holidays=dict(current.holidays),
+        holidays=dict(current.holiday_edits.added),
+        removed_holidays=dict(current.holiday_edits.removed),
         retention_days=current.retention_days,
         max_file_mib=min(1024, max(1, current.max_file_bytes // MIB)),
         max_files=min(50, max(1, current.max_files)),

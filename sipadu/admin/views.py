@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -14,7 +15,8 @@ from sipadu.admin import service as admin_service
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.audit.actors import staff_actor
 from sipadu.cases.deadlines import DeadlinePolicy, DeadlinePolicyError
-from sipadu.cases.holidays import HolidayParseError, parse_holiday_lines
+from sipadu.cases.holidays import HolidayParseError, parse_holiday_edits
+from sipadu.cases.national_holidays import national_holidays_of
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.staff import accounts as staff_accounts
@@ -170,14 +172,23 @@ def _settings_from_form(current: admin_service.InstanceSettings) -> admin_servic
     policy = DeadlinePolicy(
         **numbers, verification_in_working_days=bool(form.get("verification_in_working_days"))
     )
+    edits = parse_holiday_edits(form.get("holidays", ""))
     return replace(
         current,
         deadlines=policy,
-        holidays=parse_holiday_lines(form.get("holidays", "")),
+        holidays=dict(edits.added),
+        removed_holidays=dict(edits.removed),
         retention_days=int(form.get("retention_days", "")),
         max_file_mib=int(form.get("max_file_mib", "")),
         max_files=int(form.get("max_files", "")),
     )
+
+
+def _settings_page(values: admin_service.InstanceSettings, errors: list[str] | None = None) -> str:
+    """The settings form, with this year's and next year's national days for reference."""
+    year = date.today().year
+    national = {y: national_holidays_of(y) for y in (year, year + 1)}
+    return render_template("admin/settings.html", values=values, errors=errors, national=national)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -187,7 +198,7 @@ def settings() -> ResponseReturnValue:
     db = db_session()
     current = admin_service.get_instance_settings(db)
     if request.method == "GET":
-        return render_template("admin/settings.html", values=current)
+        return _settings_page(current)
     errors: list[str] = []
     try:
         admin_service.save_instance_settings(
@@ -203,7 +214,7 @@ def settings() -> ResponseReturnValue:
             )
         ]
     if errors:
-        return render_template("admin/settings.html", values=current, errors=errors), 400
+        return _settings_page(current, errors), 400
     flash(gettext("Settings saved."), "success")
     return redirect(url_for("admin.settings"), code=303)
 

@@ -1,7 +1,7 @@
 """Working-day calendar and case deadlines (docs/workflow.md).
 
-Working days are Monday to Friday, minus the holidays an admin configures (a set of dates:
-national holidays, *cuti bersama*, the Lebaran week). Everything is a ``date``: the service
+Working days are Monday to Friday, minus the holidays in force (a set of dates: the national
+holidays and *cuti bersama* of ``national_holidays.py`` with the admin's edits). Everything is a ``date``: the service
 records days, never exact times (metadata is coarsened to the day).
 
 Deadlines, all configurable in ``DeadlinePolicy``:

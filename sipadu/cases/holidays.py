@@ -1,8 +1,11 @@
-"""The holiday list an admin types: one ISO date per line, an optional comment after ``#``.
+"""The holiday edits an admin types: one ISO date per line, an optional comment after ``#``.
 
-    # 2027
-    2027-01-01  # Tahun Baru
-    2027-03-10  # Idulfitri
+The national calendar (public holidays and *cuti bersama*, ``national_holidays.py``) applies
+without any edit. A plain date adds a day off (a regional holiday, an office closure); a date
+after ``-`` removes a national day (the office works that day):
+
+    2027-04-12  # HUT Kota
+    -2027-12-24  # cuti bersama: kantor tetap buka
 
 Every bad line is reported at once, each naming its line number and what is wrong, in the
 visitor's language, so the admin can fix the list in one go.
@@ -50,6 +53,23 @@ class HolidayParseError(ValueError):
 
 def _shown(text: str) -> str:
     return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…"
+
+
+@dataclass(frozen=True)
+class HolidayEdits:
+    """The admin's list: days added to the national calendar and national days removed."""
+
+    added: Mapping[date, str]
+    removed: Mapping[date, str]
+
+    def apply_to(self, national: Mapping[date, str]) -> dict[date, str]:
+        """The calendar in force: ``national`` plus the added days, minus the removed ones."""
+        calendar = {day: name for day, name in national.items() if day not in self.removed}
+        calendar.update(self.added)
+        return calendar
+
+
+NO_EDITS = HolidayEdits({}, {})
 
 
 def _parse_line(number: int, raw: str) -> tuple[date | None, str, HolidayProblem | None]:
@@ -117,10 +137,15 @@ def _parse_line(number: int, raw: str) -> tuple[date | None, str, HolidayProblem
 
 
 def parse_holiday_lines(text: str) -> dict[date, str]:
-    """Parse the admin's list into ``{date: comment}``, or raise ``HolidayParseError``.
+    """The days the admin's list adds, as ``{date: comment}``; see ``parse_holiday_edits``."""
+    return dict(parse_holiday_edits(text).added)
+
+
+def parse_holiday_edits(text: str) -> HolidayEdits:
+    """Parse the admin's list, or raise ``HolidayParseError`` naming every bad line.
 
     Blank lines and comment-only lines are skipped; a date listed twice keeps its first
-    comment.
+    comment; a line starting with ``-`` removes that date.
     """
     lines = text.splitlines()
     if len(lines) > MAX_LINES:
@@ -133,23 +158,34 @@ def parse_holiday_lines(text: str) -> dict[date, str]:
                 )
             ]
         )
-    holidays: dict[date, str] = {}
+    added: dict[date, str] = {}
+    removed: dict[date, str] = {}
     problems: list[HolidayProblem] = []
     for number, raw in enumerate(lines, start=1):
-        day, comment, problem = _parse_line(number, raw)
+        is_removal = raw.lstrip().startswith("-")
+        day, comment, problem = _parse_line(
+            number, raw.lstrip().removeprefix("-") if is_removal else raw
+        )
         if problem is not None:
             problems.append(problem)
         elif day is not None:
-            holidays.setdefault(day, comment)
+            (removed if is_removal else added).setdefault(day, comment)
     if problems:
         raise HolidayParseError(problems)
-    return holidays
+    return HolidayEdits(added, removed)
 
 
-def format_holidays(holidays: Mapping[date, str]) -> str:
-    """The list back as text, sorted, one date per line with its comment: parses to itself."""
+def _format_lines(holidays: Mapping[date, str], prefix: str) -> list[str]:
     lines = []
     for day in sorted(holidays):
         comment = " ".join(holidays[day].split())
-        lines.append(f"{day.isoformat()}  # {comment}" if comment else day.isoformat())
+        text = f"{prefix}{day.isoformat()}"
+        lines.append(f"{text}  # {comment}" if comment else text)
+    return lines
+
+
+def format_holidays(holidays: Mapping[date, str], removed: Mapping[date, str] | None = None) -> str:
+    """The list back as text, sorted, one date per line with its comment (added days, then
+    removed ones after ``-``): parses to itself."""
+    lines = _format_lines(holidays, "") + _format_lines(removed or {}, "-")
     return "\n".join(lines) + ("\n" if lines else "")

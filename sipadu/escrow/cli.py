@@ -19,6 +19,7 @@ from sipadu.escrow.service import (
     grant_all_open_with_escrow,
     grant_with_escrow,
 )
+from sipadu.keyring import ESCROW_PUBLIC_FILE
 from sipadu.staff.activation import (
     ActivationError,
     ApprovedSupervisorExistsError,
@@ -38,15 +39,58 @@ def read_passphrase(from_stdin: bool, *, confirm: bool) -> str:
     return str(click.prompt("Escrow passphrase", hide_input=True, confirmation_prompt=confirm))
 
 
-def announce_escrow(private_path: Path, passphrase: str | None) -> None:
-    """Tell the operator, once, where the private half is and that it must leave."""
-    click.echo(f"Escrow public key written to keys/escrow.pub; private half: {private_path}")
+def framed(lines: list[str]) -> str:
+    """``lines`` inside a box of ``#``, so a block stands out from the log around it."""
+    width = max(len(line) for line in lines)
+    rule = "#" * (width + 4)
+    return "\n".join([rule, *(f"# {line.ljust(width)} #" for line in lines), rule])
+
+
+def announce_escrow(public_path: Path, private_path: Path, passphrase: str | None) -> None:
+    """Tell the operator, once and framed, where both halves are and what to do with them.
+
+    The passphrase goes to the terminal through click only, never through logging."""
+    lines = [
+        "ESCROW KEY CREATED - ACT NOW, THIS IS SHOWN ONCE",
+        "",
+        f"Public half (stays here):  {public_path}",
+        f"Private half (must leave): {private_path}",
+    ]
     if passphrase is not None:
-        click.echo(f"Escrow passphrase (shown once, write it down): {passphrase}")
-    click.echo(
-        "MOVE the private file OFF this server now (e.g. to an encrypted USB stick kept "
-        "by the Inspektur) and delete it here. Without it and its passphrase, cases "
-        "cannot be recovered when staff leave."
+        lines += ["", f"Passphrase: {passphrase}"]
+    lines += [
+        "",
+        "1. Write the passphrase down on paper; keep it in a sealed envelope, offline.",
+        "2. Copy the private file to two encrypted USB sticks kept by the Inspektur,",
+        "   then delete it from this server.",
+        "Without the file and its passphrase, cases cannot be recovered when staff",
+        "leave and backups cannot be restored.",
+    ]
+    click.echo(framed(lines))
+
+
+def escrow_reminder(instance_dir: Path, public_path: Path) -> str | None:
+    """The banner `sipadu serve` prints while the escrow setup is unfinished, or ``None``.
+
+    It never repeats the passphrase: only ``sipadu init`` showed it, once."""
+    private_path = instance_dir / OFFLINE_FILE_NAME
+    if not public_path.exists():
+        return framed(
+            [
+                f"NO ESCROW KEY ({public_path} is missing).",
+                "Run `sipadu escrow init` in a terminal: without it no supervisor",
+                "can be approved and lost access cannot be recovered.",
+            ]
+        )
+    if not private_path.exists():
+        return None
+    return framed(
+        [
+            f"WARNING: the escrow private key {private_path}",
+            "is still on this server. `sipadu init` showed its passphrase once:",
+            "store the passphrase offline, move the file to encrypted USB sticks",
+            "and delete it here.",
+        ]
     )
 
 
@@ -68,7 +112,7 @@ def escrow_init(private_out: Path | None, passphrase_stdin: bool) -> None:
         created = create_escrow(settings.keys_dir, target, passphrase)
     except (EscrowError, CryptoError) as error:
         raise click.ClickException(str(error)) from None
-    announce_escrow(created.private_path, None)
+    announce_escrow(created.public_path, created.private_path, None)
 
 
 @escrow_cli.command("grant")
@@ -141,7 +185,10 @@ def escrow_approve(username: str, key_path: Path, passphrase_stdin: bool) -> Non
     try:
         private = read_escrow_private(key_path, passphrase)
         if keyring.escrow_public is None or public_from_private(private) != keyring.escrow_public:
-            raise EscrowError("this escrow key is not the one of this instance (keys/escrow.pub)")
+            raise EscrowError(
+                "this escrow key is not the one of this instance "
+                f"({current_settings().keys_dir / ESCROW_PUBLIC_FILE})"
+            )
         db = db_session()
         approve_first_supervisor(db, username.strip().lower(), audit_key=keyring.audit_hmac_key)
         commit_now(db)  # the command's unit, kept before it reports

@@ -48,7 +48,7 @@ LINES = {
     NotificationKind.NEW_CASE: ("Ada laporan baru: {n}.", "New reports: {n}."),
     NotificationKind.REPORTER_REPLY: ("Ada balasan pelapor: {n}.", "Replies from reporters: {n}."),
     NotificationKind.NEW_SUPERVISOR: (
-        "Supervisor baru disetujui: {n}.",
+        "Verifikator baru disetujui: {n}.",
         "Supervisors approved: {n}.",
     ),
 }

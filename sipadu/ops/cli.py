@@ -16,6 +16,7 @@ from sipadu.crypto.escrow import read_escrow_private
 from sipadu.crypto.stream import Writable
 from sipadu.db import db_session, get_engine, make_engine
 from sipadu.escrow.cli import read_passphrase
+from sipadu.keyring import ESCROW_PUBLIC_FILE
 from sipadu.ops.backup import BackupError, create_backup, read_key_files
 from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.gc import ORPHAN_MIN_AGE_SECONDS, sweep_storage
@@ -79,7 +80,8 @@ def backup_create(out: Path, quiet: bool) -> None:
     settings = current_settings()
     assert settings.keyring is not None  # noqa: S101
     if settings.keyring.escrow_public is None:
-        raise click.ClickException("no escrow key (keys/escrow.pub): run `sipadu escrow init`")
+        missing = settings.keys_dir / ESCROW_PUBLIC_FILE
+        raise click.ClickException(f"no escrow key ({missing}): run `sipadu escrow init`")
     if out.exists():
         raise click.ClickException(f"{out} already exists")
     partial = out.with_name(out.name + ".partial")
@@ -178,7 +180,7 @@ def backup_restore(
     finally:
         engine.dispose()
     for name in report.keys_restored:
-        click.echo(f"Restored key file keys/{name}.")
+        click.echo(f"Restored key file {settings.keys_dir / name}.")
     chain = report.chain
     if chain is None or not chain.ok:
         click.echo(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, request
-from flask_babel import Babel, refresh
+from flask_babel import Babel, lazy_gettext, refresh
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
@@ -18,6 +18,22 @@ from sipadu.resources import PACKAGE_DIR
 from sipadu.web.redirects import safe_target
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+# One word per role in each language (docs/architecture.md, glossary); the code's and the
+# CLI's word is the role's value.
+ROLE_LABELS = {
+    "admin": lazy_gettext("Administrator"),
+    "supervisor": lazy_gettext("Supervisor"),
+    "investigator": lazy_gettext("Investigator"),
+    "auditor": lazy_gettext("Auditor"),
+}
+
+
+def role_label(role: str) -> str:
+    """The role's word in the visitor's language (the raw value for an unknown role)."""
+    label = ROLE_LABELS.get(str(role))
+    return role if label is None else str(label)
+
+
 LANG_COOKIE = "sipadu_lang"
 
 babel = Babel()
@@ -92,4 +108,5 @@ def configure_i18n(app: Flask) -> None:
             "languages": LANGUAGES,
             "current_locale": select_locale(),
             "language_return_path": language_return_path,
+            "role_label": role_label,
         }

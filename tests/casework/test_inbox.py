@@ -19,6 +19,7 @@ from sipadu.cases.deadlines import (
     inbox_badge,
 )
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
+from sipadu.cases.national_holidays import national_holidays
 from sipadu.cases.statuses import CLOSED, Status
 from sipadu.casework import inbox as inbox_module
 from sipadu.casework.inbox import InboxFilters, inbox
@@ -257,7 +258,7 @@ def test_bad_query_parameters_are_ignored(app: Flask, db: Session) -> None:
 
 
 def test_policy_defaults(app: Flask, db: Session) -> None:
-    assert inbox_module.inbox_policy(db) == (DEFAULT_POLICY, frozenset())
+    assert inbox_module.inbox_policy(db) == (DEFAULT_POLICY, frozenset(national_holidays()))
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ def test_a_staff_caused_digest_goes_out_at_once_and_leaves_held_rows(
     report = send_digests(db, transport, audit_key=_key(app), now=AFTERNOON + timedelta(minutes=5))
     assert report.sent == 1
     body = transport.sent[0][2]
-    assert "Supervisor baru disetujui: 1." in body and "laporan baru" not in body.lower()
+    assert "Verifikator baru disetujui: 1." in body and "laporan baru" not in body.lower()
     assert [row.kind for row in db.scalars(select(PendingNotification))] == ["new_case"]
     send_digests(db, transport, audit_key=_key(app), now=NEXT_DAY)
     assert len(transport.sent) == 2 and "Ada laporan baru: 1." in transport.sent[1][2]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -62,6 +64,30 @@ def seeded_escrow_private() -> bytes:
     if not _ESCROW_PAIR:
         raise SipaduCommandError("seed an instance's escrow key first")
     return _ESCROW_PAIR[0][0]
+
+
+def run_sipadu_in_terminal(
+    env: Mapping[str, str], *args: str, timeout: float = 120
+) -> tuple[int, str]:
+    """Run ``sipadu ARGS`` with its output on a pseudo-terminal, as an operator at a shell
+    sees it; returns the exit code and everything printed (stdout and stderr together)."""
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [SIPADU, *args], env=dict(env), stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary
+    )
+    os.close(secondary)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    code = process.wait(timeout=timeout)
+    return code, b"".join(chunks).decode().replace("\r\n", "\n")
 
 
 def cli_env(root: Path, database: Database, *, seed_escrow: bool = True) -> dict[str, str]:
