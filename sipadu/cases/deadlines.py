@@ -1,8 +1,8 @@
 """Working-day calendar and case deadlines (docs/workflow.md).
 
 Working days are Monday to Friday, minus the holidays in force (a set of dates: the national
-holidays and *cuti bersama* of ``national_holidays.py`` with the admin's edits). Everything is a ``date``: the service
-records days, never exact times (metadata is coarsened to the day).
+holidays and *cuti bersama* of ``national_holidays.py`` with the admin's edits). Everything is
+a ``date``: the service records days, never exact times (metadata is coarsened to the day).
 
 Deadlines, all configurable in ``DeadlinePolicy``:
 
