@@ -18,7 +18,9 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 SCANNED = ("tests", "bench")
 # The harness is the one place that starts server processes; bench/transfer_limits.py starts
 # a plain sender process (no server) to measure the loopback.
-POPEN_ALLOWED = {"tests/support/live.py", "bench/transfer_limits.py"}
+# live.py starts servers; cli.py runs one CLI command on a pseudo-terminal (no server);
+# bench/transfer_limits.py starts a sender.
+POPEN_ALLOWED = {"tests/support/live.py", "tests/support/cli.py", "bench/transfer_limits.py"}
 
 
 def _sources() -> list[Path]:

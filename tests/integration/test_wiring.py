@@ -49,10 +49,11 @@ def test_submission_and_reply_notify_without_exact_times(app: Flask, db: Session
 def test_admin_settings_drive_deadlines_retention_and_uploads(app: Flask, db: Session) -> None:
     assert retention_days(db) == 365
     policy, holidays = inbox_policy(db)
-    assert holidays == frozenset()
+    # Out of the box the national calendar counts (Independence Day), nothing regional.
+    assert date(2026, 8, 17) in holidays and date(2026, 11, 10) not in holidays
     saved = InstanceSettings(
         deadlines=DeadlinePolicy(acknowledge_working_days=5),
-        holidays={date(2026, 12, 25): "Natal"},
+        holidays={date(2026, 11, 10): "Libur daerah"},
         retention_days=400,
         max_file_mib=1,
         max_files=1,
@@ -60,7 +61,7 @@ def test_admin_settings_drive_deadlines_retention_and_uploads(app: Flask, db: Se
     save_instance_settings(db, saved, audit_key=_audit_key(app), actor="staff:1")
     db.commit()
     policy, holidays = inbox_policy(db)
-    assert policy.acknowledge_working_days == 5 and date(2026, 12, 25) in holidays
+    assert policy.acknowledge_working_days == 5 and date(2026, 11, 10) in holidays
     assert retention_days(db) == 400
     assert policy != DeadlinePolicy()
 

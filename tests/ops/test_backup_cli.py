@@ -142,7 +142,9 @@ def test_backup_while_reports_arrive_then_restore(
     restored = _restore(target_env, backup, escrow_file, PASSPHRASE)
     assert restored.returncode == 0, restored.stderr
     assert "audit log intact" in restored.stdout
-    assert "Restored key file keys/audit_hmac.key." in restored.stdout
+    # The message names the real keys folder of the target instance.
+    restored_key = Path(target_env["SIPADU_KEYS_DIR"]) / "audit_hmac.key"
+    assert f"Restored key file {restored_key}." in restored.stdout
     engine = make_engine(target_database.url, target_database.schema)
     with engine.connect() as connection:
         codes = set(connection.execute(select(Case.code)).scalars())
