@@ -8,7 +8,6 @@ lets it go; meanwhile another audited action must complete.
 
 from __future__ import annotations
 
-import socketserver
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,55 +26,14 @@ from sipadu.notify.service import notify_new_case, send_digests
 from sipadu.notify.smtp import SmtpTransport
 from tests.support.audit import seal_all
 from tests.support.factories import make_case
+from tests.support.smtp_relay import StallingServer, running_relay
 from tests.support.staff import enrolled
-
-
-class _StallingRelay(socketserver.StreamRequestHandler):
-    """SMTP that announces each message (``arrived``) and accepts it once released."""
-
-    def handle(self) -> None:
-        server: StallingServer = self.server  # type: ignore[assignment]
-        self.wfile.write(b"220 relay\r\n")
-        in_data = False
-        for line in self.rfile:
-            if in_data:
-                if line == b".\r\n":
-                    in_data = False
-                    server.arrived.release()
-                    server.releases.acquire(timeout=10)
-                    server.delivered += 1
-                    self.wfile.write(b"250 ok\r\n")
-                continue
-            verb = line[:4].upper()
-            if verb == b"DATA":
-                in_data = True
-                self.wfile.write(b"354 go\r\n")
-            elif verb == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
-class StallingServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _StallingRelay)
-        self.arrived = threading.Semaphore(0)
-        self.releases = threading.Semaphore(0)
-        self.delivered = 0
 
 
 @pytest.fixture
 def relay() -> Iterator[StallingServer]:
-    server = StallingServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.releases.release(10)
-    server.shutdown()
-    server.server_close()
+    with running_relay() as server:
+        yield server
 
 
 def _key(app: Flask) -> bytes:

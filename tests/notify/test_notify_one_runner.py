@@ -22,21 +22,16 @@ from sipadu.notify.one_runner import advisory_lock_id
 from sipadu.notify.service import notify_new_case
 from sipadu.settings import Settings, SmtpSettings
 from tests.conftest import make_settings
-from tests.notify.test_notify_locks import StallingServer
 from tests.support.factories import make_case
 from tests.support.instance import Database
+from tests.support.smtp_relay import StallingServer, running_relay
 from tests.support.staff import enrolled
 
 
 @pytest.fixture
 def relay() -> Iterator[StallingServer]:
-    server = StallingServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.releases.release(10)
-    server.shutdown()
-    server.server_close()
+    with running_relay() as server:
+        yield server
 
 
 @pytest.fixture
