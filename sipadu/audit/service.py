@@ -3,7 +3,8 @@
 Each row carries ``hash = SHA-256(prev_hash | canonical row)`` and ``hmac = HMAC-SHA256(key,
 hash)``. The head row is locked for every append, so concurrent writers (threads, gunicorn
 workers, several app servers) queue instead of forking the chain. Events are written in the
-caller's transaction: the action and its record commit or roll back together. A reporter's
+caller's transaction, at its commit (``sipadu/audit/staging.py``: the lock is held for the
+inserts and the commit only): the action and its record commit or roll back together. A reporter's
 events wait in the day queue instead (``sipadu/audit/day_queue.py``) and join the chain once
 their day is over, so their place in it cannot date them.
 """
@@ -26,6 +27,7 @@ from sipadu.audit.actors import ACTOR_PATTERN, Actor
 from sipadu.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from sipadu.audit.signing import ChainSigner as ChainSigner  # re-exported for callers
 from sipadu.audit.signing import sign as sign
+from sipadu.audit.staging import stage, write_staged
 
 HEAD_ID = 1
 OUTCOMES = frozenset({"success", "failure", "denied"})
@@ -154,25 +156,36 @@ def append_event(
     detail_text: str,
 ) -> AuditEvent:
     """Append one already validated event after ``head`` (locked by the caller)."""
-    seq = head.seq + 1
-    canonical = canonical_row(seq, occurred_at, tag, actor, case_code, outcome, detail_text)
-    row_hash = chain_hash(head.hash, canonical)
     event = AuditEvent(
-        seq=seq,
         occurred_at=occurred_at,
         tag=tag,
         actor=actor,
         case_code=case_code,
         outcome=outcome,
         detail=detail_text,
-        prev_hash=head.hash,
-        hash=row_hash,
-        hmac=sign(key, row_hash),
     )
+    link_event(session, key, head, event)
+    return event
+
+
+def link_event(session: Session, key: bytes, head: AuditHead, event: AuditEvent) -> None:
+    """Give ``event`` its place after ``head`` (locked by the caller) and add it."""
+    seq = head.seq + 1
+    canonical = canonical_row(
+        seq,
+        event.occurred_at,
+        event.tag,
+        event.actor,
+        event.case_code,
+        event.outcome,
+        event.detail,
+    )
+    row_hash = chain_hash(head.hash, canonical)
+    event.seq, event.prev_hash, event.hash = seq, head.hash, row_hash
+    event.hmac = sign(key, row_hash)
     session.add(event)
     head.seq, head.hash = seq, row_hash
     head.hmac = sign(key, _head_message(seq, row_hash))
-    return event
 
 
 def is_day_only(tag: str, actor: str) -> bool:
@@ -192,11 +205,14 @@ def record_event(
     detail: Mapping[str, DetailValue] | None = None,
     now: datetime | None = None,
 ) -> AuditEvent | QueuedEvent:
-    """Record one event in the caller's transaction (flushed, not committed).
+    """Record one event in the caller's transaction: it is written when that commits.
 
-    Staff, system and CLI events join the chain at once and come back as the new row.
-    Day-only events (:func:`is_day_only`) go to the day queue and come back as a
-    :class:`QueuedEvent`; ``sipadu audit seal-day`` appends them once their day is over.
+    The chain's head is locked only at the commit (``sipadu/audit/staging.py``), so nothing
+    the caller does after this call runs inside the audit lock; a rollback drops the event.
+    Staff, system and CLI events join the chain then and come back as the row to be (its
+    ``seq`` and ``hash`` are set at the commit). Day-only events (:func:`is_day_only`) go to
+    the day queue and come back as a :class:`QueuedEvent`; ``sipadu audit seal-day`` appends
+    them once their day is over.
     """
     _validate(tag, actor, case_code, outcome)
     detail_text = _encode_detail(detail)
@@ -204,12 +220,22 @@ def record_event(
     if is_day_only(tag, actor):
         from sipadu.audit.day_queue import enqueue_event
 
-        return enqueue_event(
-            session, key, QueuedEvent(moment.date(), tag, actor, case_code, outcome, detail_text)
-        )
-    head = lock_head(session)
-    event = append_event(session, key, head, moment, tag, actor, case_code, outcome, detail_text)
-    session.flush()
+        queued = QueuedEvent(moment.date(), tag, actor, case_code, outcome, detail_text)
+
+        def write_queued(writing: Session) -> None:
+            enqueue_event(writing, key, queued)
+
+        stage(session, write_queued)
+        return queued
+    event = AuditEvent(
+        occurred_at=moment,
+        tag=tag,
+        actor=actor,
+        case_code=case_code,
+        outcome=outcome,
+        detail=detail_text,
+    )
+    stage(session, lambda writing: link_event(writing, key, lock_head(writing), event))
     return event
 
 
@@ -269,6 +295,7 @@ def verify_chain(
     """Walk the chain in order from the row after ``after`` (``(seq, hash)`` of a row known
     good; the genesis by default, i.e. the whole chain) and report the first row that fails.
     ``rows_checked`` counts the rows read."""
+    write_staged(session)  # the walk reads through Core, which the staging read hook misses
     last_seq, last_hash = after
     checked = 0
     signer = ChainSigner(key)
