@@ -14,6 +14,7 @@ import hashlib
 import hmac as hmac_lib
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -26,6 +27,7 @@ from sipadu.audit.actors import ACTOR_PATTERN, Actor
 from sipadu.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from sipadu.audit.signing import ChainSigner as ChainSigner  # re-exported for callers
 from sipadu.audit.signing import sign as sign
+from sipadu.metrics import metrics
 
 HEAD_ID = 1
 OUTCOMES = frozenset({"success", "failure", "denied"})
@@ -207,9 +209,11 @@ def record_event(
         return enqueue_event(
             session, key, QueuedEvent(moment.date(), tag, actor, case_code, outcome, detail_text)
         )
+    started = time.perf_counter()
     head = lock_head(session)
     event = append_event(session, key, head, moment, tag, actor, case_code, outcome, detail_text)
     session.flush()
+    metrics().audit_append_seconds.observe(time.perf_counter() - started)
     return event
 
 
