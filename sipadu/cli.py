@@ -19,6 +19,7 @@ from sipadu.db import db_session, get_engine
 from sipadu.escrow.cli import OFFLINE_FILE_NAME, announce_escrow, escrow_reminder, framed
 from sipadu.escrow.service import create_escrow, generate_escrow_passphrase
 from sipadu.keyring import ESCROW_PUBLIC_FILE, KeyFileError, generate_missing_keys
+from sipadu.metrics import disable_multiprocess
 from sipadu.metrics_exposition import MetricsBindError, MetricsExposition, parse_bind
 from sipadu.migrate import is_up_to_date
 from sipadu.settings import Settings, SettingsError, settings_from_env
@@ -142,6 +143,7 @@ def serve_command(bind: str, workers: int | None, timeout: int, metrics_bind: st
 def _start_metrics(bind: str, metrics_bind: str | None) -> MetricsExposition | None:
     """The metrics bind's server, before gunicorn forks a worker; ``None`` when not asked."""
     if not metrics_bind:
+        disable_multiprocess()
         return None
     try:
         if parse_bind(metrics_bind)[1] == _public_port(bind):

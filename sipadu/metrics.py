@@ -17,6 +17,7 @@ and the exposition (``sipadu/metrics_exposition.py``) adds them up. Without ``si
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import time
@@ -36,6 +37,8 @@ UNMATCHED_ENDPOINT = "unmatched"  # no route: 404s for unknown paths, whatever t
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 AUDIT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+log = logging.getLogger("sipadu.metrics")
+_failed_once: list[bool] = []
 
 
 def fixed_word(value: str | None) -> str:
@@ -122,12 +125,37 @@ def enable_multiprocess(directory: str) -> None:
     metrics.cache_clear()
 
 
+def disable_multiprocess() -> None:
+    """Count in each process's memory: a ``PROMETHEUS_MULTIPROC_DIR`` left in the environment
+    without a metrics bind would have every worker write files nobody reads, into a folder
+    that may not even exist."""
+    if os.environ.pop(MULTIPROC_ENV, None) is not None:
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+        metrics.cache_clear()
+
+
+def record(update: Callable[[Metrics], object]) -> bool:
+    """Apply ``update`` to this process's metrics; whether it worked. A metric that cannot be
+    written (a full temporary folder, say) is logged once and never fails the request."""
+    try:
+        update(metrics())
+    except Exception as error:
+        if not _failed_once:
+            _failed_once.append(True)
+            log.warning("metrics could not be recorded (%s); serving on", type(error).__name__)
+        return False
+    return True
+
+
 def observe_request(endpoint: str | None, status: int, seconds: float) -> None:
     """Count one answered request."""
     name = fixed_word(endpoint) if endpoint else UNMATCHED_ENDPOINT
-    found = metrics()
-    found.requests.labels(name, str(status)).inc()
-    found.request_seconds.labels(name).observe(seconds)
+
+    def update(found: Metrics) -> None:
+        found.requests.labels(name, str(status)).inc()
+        found.request_seconds.labels(name).observe(seconds)
+
+    record(update)
 
 
 class RequestMetricsMiddleware:
@@ -157,21 +185,22 @@ def configure_request_metrics(app: Flask) -> None:
 
 
 @contextmanager
-def tracking(gauge: Gauge) -> Iterator[None]:
-    """``gauge`` is one higher for the duration of the block."""
-    gauge.inc()
+def tracking(gauge: Callable[[Metrics], Gauge]) -> Iterator[None]:
+    """The gauge ``gauge`` picks is one higher for the duration of the block."""
+    raised = record(lambda found: gauge(found).inc())
     try:
         yield
     finally:
-        gauge.dec()
+        if raised:
+            record(lambda found: gauge(found).dec())
 
 
 def count_rate_limit_refusal(limit: str, endpoint: str | None) -> None:
     """Count a request refused by a rate limit of kind ``limit``."""
     name = fixed_word(endpoint) if endpoint else UNMATCHED_ENDPOINT
-    metrics().rate_limit_refusals.labels(fixed_word(limit), name).inc()
+    record(lambda found: found.rate_limit_refusals.labels(fixed_word(limit), name).inc())
 
 
 def count_blob_store_error(operation: str) -> None:
     """Count a failed blob-store ``operation``."""
-    metrics().blob_store_errors.labels(fixed_word(operation)).inc()
+    record(lambda found: found.blob_store_errors.labels(fixed_word(operation)).inc())

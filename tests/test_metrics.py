@@ -4,6 +4,7 @@ failures. Label values are fixed words whatever a client sends."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import replace
@@ -12,13 +13,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_limiter import RateLimitExceeded
-from prometheus_client import generate_latest
+from prometheus_client import generate_latest, values
 
+import sipadu.metrics
 from sipadu.app_context import current_audit_key
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.db import db_session
-from sipadu.metrics import fixed_word, metrics
+from sipadu.metrics import Metrics, disable_multiprocess, fixed_word, metrics
 from sipadu.settings import Settings
 from sipadu.storage.base import BlobNotFoundError
 from sipadu.storage.filesystem import FilesystemBlobStore
@@ -167,3 +169,28 @@ def test_failing_blob_store_operations_are_counted_not_a_missing_blob(tmp_path: 
     with pytest.raises(OSError):
         store.open_writer()
     assert value("sipadu_blob_store_errors_total", operation="open_writer") == failed + 1
+
+
+def test_a_metrics_failure_never_fails_a_request(
+    sqlite_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unwritable() -> Metrics:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sipadu.metrics, "metrics", unwritable)
+    client = sqlite_app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    with Argon2Gate(slots=1, wait_seconds=0).admit():
+        pass
+
+
+def test_a_stray_multiprocess_folder_is_ignored_without_a_metrics_bind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "missing"))
+    monkeypatch.setattr(values, "ValueClass", values.get_value_class())  # type: ignore[no-untyped-call]
+    disable_multiprocess()
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    metrics().requests.labels("health.healthz", "200").inc()  # in memory: no folder needed
+    assert not (tmp_path / "missing").exists()

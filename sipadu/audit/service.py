@@ -27,7 +27,7 @@ from sipadu.audit.actors import ACTOR_PATTERN, Actor
 from sipadu.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from sipadu.audit.signing import ChainSigner as ChainSigner  # re-exported for callers
 from sipadu.audit.signing import sign as sign
-from sipadu.metrics import metrics
+from sipadu.metrics import record
 
 HEAD_ID = 1
 OUTCOMES = frozenset({"success", "failure", "denied"})
@@ -213,7 +213,8 @@ def record_event(
     head = lock_head(session)
     event = append_event(session, key, head, moment, tag, actor, case_code, outcome, detail_text)
     session.flush()
-    metrics().audit_append_seconds.observe(time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    record(lambda found: found.audit_append_seconds.observe(elapsed))
     return event
 
 

@@ -38,7 +38,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
-from sipadu.metrics import metrics, tracking
+from sipadu.metrics import record, tracking
 from sipadu.settings import Settings
 from sipadu.web.argon2_gate import admit
 from sipadu.web.errors import render_error
@@ -171,14 +171,13 @@ def shared_slots_key(settings: Settings) -> str:
 def case_key_check() -> Iterator[None]:
     """``with case_key_check():`` around a case-key check: an instance slot, then the gate."""
     slots: SlotHolder = current_app.extensions[_EXTENSION]
-    counted = metrics()
     with ExitStack() as stack:
         try:
             stack.enter_context(slots.hold())
         except KeyCheckBusyError:
-            counted.key_check_busy.inc()
+            record(lambda found: found.key_check_busy.inc())
             raise
-        stack.enter_context(tracking(counted.key_check_in_use))
+        stack.enter_context(tracking(lambda found: found.key_check_in_use))
         stack.enter_context(admit())
         yield
 
