@@ -4,6 +4,10 @@ A blob store keeps opaque byte strings (always ciphertext in SIPADU) under
 ids it generates itself. Callers never choose a name, so nothing a user sends
 can become a path. A blob is written through a :class:`BlobWriter` and only
 becomes visible, atomically, on :meth:`BlobWriter.commit`.
+
+Every store and writer class counts the failures of its own operations in the
+``sipadu_blob_store_errors`` metric (by operation name) without writing a line for it:
+``__init_subclass__`` wraps the methods a subclass defines, so a new store is measured too.
 """
 
 from __future__ import annotations
