@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sipadu import db, unit_of_work
+from sipadu import db, health, unit_of_work
 from sipadu.admin import routes as admin_routes
 from sipadu.api.views import register_api
 from sipadu.auditor import routes as auditor_routes
@@ -14,6 +14,7 @@ from sipadu.commands import register_app_commands
 from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
+from sipadu.metrics import configure_request_metrics
 from sipadu.ops.housekeeping import configure_housekeeping
 from sipadu.public import routes as public_routes
 from sipadu.reporting import api as reporting_api
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_nav(app)
     _register_routes(app)
     unit_of_work.init_app(app)  # last: its hook must run before the others (see there)
+    configure_request_metrics(app)
     # Outermost, so the figure covers everything the app does for a request.
     configure_server_timing(app, settings.server_timing)
     register_app_commands(app)
@@ -104,8 +106,10 @@ def _upload_limits() -> UploadLimits:
 
 
 def _register_routes(app: Flask) -> None:
-    """Every package's pages, then the JSON API with its blueprints nested under /api/v1."""
+    """The health probes, every package's pages, then the JSON API with its blueprints
+    nested under /api/v1."""
     for register_routes in (
+        health.register_routes,
         public_routes.register_routes,
         staff_routes.register_routes,
         admin_routes.register_routes,

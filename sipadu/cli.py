@@ -19,6 +19,8 @@ from sipadu.db import db_session, get_engine
 from sipadu.escrow.cli import OFFLINE_FILE_NAME, announce_escrow, escrow_reminder, framed
 from sipadu.escrow.service import create_escrow, generate_escrow_passphrase
 from sipadu.keyring import ESCROW_PUBLIC_FILE, KeyFileError, generate_missing_keys
+from sipadu.metrics import disable_multiprocess
+from sipadu.metrics_exposition import MetricsBindError, MetricsExposition, parse_bind
 from sipadu.migrate import is_up_to_date
 from sipadu.settings import Settings, SettingsError, settings_from_env
 from sipadu.unit_of_work import commit_now
@@ -107,7 +109,13 @@ def _ensure_escrow(settings: Settings) -> None:
     show_default=True,
     help="Seconds a request may take (large uploads).",
 )
-def serve_command(bind: str, workers: int | None, timeout: int) -> None:
+@click.option(
+    "--metrics-bind",
+    envvar="SIPADU_METRICS_BIND",
+    default=None,
+    help="HOST:PORT for Prometheus metrics (default: none). Never the public address.",
+)
+def serve_command(bind: str, workers: int | None, timeout: int, metrics_bind: str | None) -> None:
     """Check keys and schema first, so a misconfigured server never starts."""
     from sipadu.serve import SipaduServer, default_workers, gunicorn_options
 
@@ -123,8 +131,39 @@ def serve_command(bind: str, workers: int | None, timeout: int) -> None:
     reminder = escrow_reminder(settings.instance_dir, settings.keys_dir / ESCROW_PUBLIC_FILE)
     if reminder is not None:
         click.echo(reminder, err=True)
+    metrics = _start_metrics(bind, metrics_bind)
     click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
-    SipaduServer(gunicorn_options(bind, workers or default_workers(), timeout)).run()
+    try:
+        SipaduServer(gunicorn_options(bind, workers or default_workers(), timeout, metrics)).run()
+    finally:
+        if metrics is not None:
+            metrics.close()  # also gunicorn's on_exit; a no-op in a worker
+
+
+def _start_metrics(bind: str, metrics_bind: str | None) -> MetricsExposition | None:
+    """The metrics bind's server, before gunicorn forks a worker; ``None`` when not asked."""
+    if not metrics_bind:
+        disable_multiprocess()
+        return None
+    try:
+        if parse_bind(metrics_bind)[1] == _public_port(bind):
+            _fail("SIPADU_METRICS_BIND must use another port than the public address (--bind)")
+        metrics = MetricsExposition(metrics_bind)
+    except MetricsBindError as error:
+        _fail(str(error))
+        raise
+    except OSError as error:
+        _fail(f"SIPADU_METRICS_BIND {metrics_bind}: cannot listen there ({error.strerror})")
+        raise
+    click.echo(f"Metrics for Prometheus on http://{metrics_bind}/metrics")
+    return metrics
+
+
+def _public_port(bind: str) -> int | None:
+    try:
+        return parse_bind(bind)[1]
+    except MetricsBindError:  # a unix socket, or whatever gunicorn itself will refuse
+        return None
 
 
 def use_bind_as_base_url(bind: str, env: MutableMapping[str, str] = os.environ) -> None:

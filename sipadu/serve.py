@@ -9,6 +9,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from sipadu.logging_privacy import gunicorn_logger_class
+from sipadu.metrics_exposition import MetricsExposition
 
 # Method, path without query string, status, size, duration. Never %(h)s (client address),
 # %(a)s (user agent), %(r)s/%(q)s (query strings) or %(f)s (referrer).
@@ -20,9 +21,12 @@ def default_workers() -> int:
     return max(2, os.cpu_count() or 1)
 
 
-def gunicorn_options(bind: str, workers: int, timeout: int) -> dict[str, Any]:
-    """The gunicorn settings SIPADU runs with."""
-    return {
+def gunicorn_options(
+    bind: str, workers: int, timeout: int, metrics: MetricsExposition | None = None
+) -> dict[str, Any]:
+    """The gunicorn settings SIPADU runs with (and, with ``metrics``, the hooks that keep
+    the metrics of dead workers' gauges out and remove the metrics folder at exit)."""
+    options: dict[str, Any] = {
         "bind": bind,
         "workers": workers,
         "worker_class": "sync",
@@ -39,6 +43,10 @@ def gunicorn_options(bind: str, workers: int, timeout: int) -> dict[str, Any]:
         # every instance on the machine; SIPADU has no use for it.
         "control_socket_disable": True,
     }
+    if metrics is not None:
+        options["child_exit"] = lambda _arbiter, worker: metrics.worker_exited(worker.pid)
+        options["on_exit"] = lambda _arbiter: metrics.close()
+    return options
 
 
 class SipaduServer(BaseApplication):  # type: ignore[misc]

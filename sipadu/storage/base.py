@@ -4,14 +4,21 @@ A blob store keeps opaque byte strings (always ciphertext in SIPADU) under
 ids it generates itself. Callers never choose a name, so nothing a user sends
 can become a path. A blob is written through a :class:`BlobWriter` and only
 becomes visible, atomically, on :meth:`BlobWriter.commit`.
+
+Every store and writer class counts the failures of its own operations in the
+``sipadu_blob_store_errors`` metric (by operation name) without writing a line for it:
+``__init_subclass__`` wraps the methods a subclass defines, so a new store is measured too.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Collection
-from typing import BinaryIO
+from collections.abc import Callable, Collection
+from typing import Any, BinaryIO
+
+from sipadu.metrics import count_blob_store_error
 
 BLOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 
@@ -36,6 +43,33 @@ class BlobStoreFullError(BlobStoreError):
     """The store has no space (or quota) left; the partial blob has been discarded."""
 
 
+# What a caller did wrong, not the store: not counted as a blob-store error.
+_CALLER_ERRORS = (InvalidBlobIdError, BlobNotFoundError, BlobTooLargeError)
+
+
+def _counting_errors(operation: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except _CALLER_ERRORS:
+            raise
+        except Exception:
+            count_blob_store_error(operation)
+            raise
+
+    return counted
+
+
+def count_errors_of(cls: type, operations: tuple[str, ...]) -> None:
+    """Count the failures of the ``operations`` a store class defines itself
+    (``sipadu_blob_store_errors``): every store, present or future, is measured alike."""
+    for operation in operations:
+        method = cls.__dict__.get(operation)
+        if callable(method):
+            setattr(cls, operation, _counting_errors(operation, method))
+
+
 def validate_blob_id(blob_id: object) -> str:
     """Return ``blob_id`` if it is a well-formed id, else raise InvalidBlobIdError."""
     if not isinstance(blob_id, str) or not BLOB_ID_PATTERN.fullmatch(blob_id):
@@ -46,6 +80,10 @@ def validate_blob_id(blob_id: object) -> str:
 class BlobWriter(ABC):
     """A blob being written. Used as a context manager it aborts unless
     :meth:`commit` was called, so an exception never leaves a partial blob."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        count_errors_of(cls, ("write", "commit", "abort"))
 
     @abstractmethod
     def write(self, data: bytes | bytearray | memoryview) -> int:
@@ -68,6 +106,10 @@ class BlobWriter(ABC):
 
 class BlobStore(ABC):
     """Storage of opaque blobs under store-generated ids."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        count_errors_of(cls, ("open_writer", "open", "delete", "exists", "size", "sweep_orphans"))
 
     @abstractmethod
     def open_writer(self, *, max_size: int | None = None) -> BlobWriter:

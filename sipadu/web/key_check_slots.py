@@ -29,7 +29,7 @@ import logging
 import os
 import secrets
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Protocol
 
@@ -38,6 +38,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
+from sipadu.metrics import record, tracking
 from sipadu.settings import Settings
 from sipadu.web.argon2_gate import admit
 from sipadu.web.errors import render_error
@@ -170,7 +171,14 @@ def shared_slots_key(settings: Settings) -> str:
 def case_key_check() -> Iterator[None]:
     """``with case_key_check():`` around a case-key check: an instance slot, then the gate."""
     slots: SlotHolder = current_app.extensions[_EXTENSION]
-    with slots.hold(), admit():
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(slots.hold())
+        except KeyCheckBusyError:
+            record(lambda found: found.key_check_busy.inc())
+            raise
+        stack.enter_context(tracking(lambda found: found.key_check_in_use))
+        stack.enter_context(admit())
         yield
 
 

@@ -50,6 +50,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.wrappers import Response
 
 from sipadu.app_context import current_settings
+from sipadu.metrics import count_rate_limit_refusal
 from sipadu.settings import Settings
 from sipadu.web.errors import render_error
 from sipadu.web.ratelimit_failover import SCHEME as FAILOVER_SCHEME
@@ -177,7 +178,19 @@ def wait_text(seconds: int) -> LazyString:
     return lazy_ngettext("%(num)d second", "%(num)d seconds", seconds)
 
 
-def _too_many(_error: RateLimitExceeded) -> tuple[str | Response, int, dict[str, str]]:
+def limit_kind(error: RateLimitExceeded) -> str:
+    """Which limit refused the request: ``application`` (all endpoints together),
+    ``default`` (each endpoint) or ``view`` (the view's own, e.g. ``LOGIN_LIMITS``)."""
+    manager = limiter.limit_manager
+    if error.limit in manager.application_limits:
+        return "application"
+    if error.limit in manager.default_limits:
+        return "default"
+    return "view"
+
+
+def _too_many(error: RateLimitExceeded) -> tuple[str | Response, int, dict[str, str]]:
+    count_rate_limit_refusal(limit_kind(error), request.endpoint)
     seconds = retry_after()
     # Say how long, and that the form is not lost: a reporter may have written a long text.
     body, status = render_error(

@@ -1,0 +1,151 @@
+"""Health probes for a load balancer: ``/healthz`` (the process answers) and ``/readyz``
+(this server can serve requests now).
+
+``/readyz`` checks the database (``SELECT 1``), the blob store (a writer is opened and
+aborted, nothing stays) and, when ``SIPADU_REDIS_URL`` is set, Redis (a ``PING``, and the rate
+limiter's own state). It answers 200 ``ready`` or 503 ``not ready: database, blob-store``:
+the names of the components that are down, nothing else. No version, host, path or exception
+text leaves the server: whoever can reach the probe learns only what the balancer needs.
+
+Redis down does not make a server unready. Every server shares the one Redis, so a 503 for it
+would take every server out of the balancer at once, while SIPADU keeps serving without it
+(rate limits then hold per server, docs/deployment.md): the answer stays 200 and says
+``ready, degraded: redis``.
+
+Both probes are public, exempt from rate limits (a balancer polls every few seconds from one
+address), leave no access-log line (only staff paths are logged, ``logging_privacy.py``) and
+set no cookie. They carry the security headers of every answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import redis
+from flask import Blueprint, Flask, Response, current_app
+
+from sipadu.app_context import current_settings
+from sipadu.db import get_engine
+from sipadu.storage.base import BlobStore
+from sipadu.web.auth import public
+from sipadu.web.ratelimit import limiter, limiter_backend_state
+from sipadu.web.ratelimit_failover import LimiterBackend
+
+DATABASE, BLOB_STORE, REDIS = "database", "blob-store", "redis"
+# A probe must answer well within a balancer's check interval.
+REDIS_TIMEOUT_SECONDS = 1
+_REDIS_EXTENSION = "sipadu.health.redis"
+
+bp = Blueprint("health", __name__)
+
+
+class WritableCheck(Protocol):
+    """A store that knows a cheaper way to tell it can write than opening a writer."""
+
+    def check_writable(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Which components are down (the server is not ready) or degraded (it serves anyway)."""
+
+    down: tuple[str, ...]
+    degraded: tuple[str, ...]
+
+    @property
+    def ready(self) -> bool:
+        return not self.down
+
+    def text(self) -> str:
+        """The probe's body: component names only."""
+        if self.down:
+            return f"not ready: {', '.join(self.down)}\n"
+        if self.degraded:
+            return f"ready, degraded: {', '.join(self.degraded)}\n"
+        return "ready\n"
+
+
+def database_answers(app: Flask) -> bool:
+    """``SELECT 1`` on a raw connection: no ``BEGIN IMMEDIATE``, so a probe never waits for,
+    or takes, SQLite's write lock."""
+    try:
+        connection = get_engine(app).raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() is not None
+        finally:
+            connection.close()
+    except Exception:  # any failure means the same to a balancer: not ready
+        return False
+
+
+def blob_store_writable(store: BlobStore) -> bool:
+    """The store's own check if it has one, else a writer opened and aborted."""
+    try:
+        check: Callable[[], None] | None = getattr(store, "check_writable", None)
+        if check is not None:
+            check()
+        else:
+            store.open_writer(max_size=1).abort()
+    except Exception:  # a full disk, a missing mount, a refused bucket: not ready
+        return False
+    return True
+
+
+def redis_answers(app: Flask, url: str) -> bool:
+    """A ``PING`` to Redis, and the rate limiter not counting in its fallback file."""
+    client = app.extensions.get(_REDIS_EXTENSION)
+    if client is None:
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        app.extensions[_REDIS_EXTENSION] = client
+    try:
+        answered = bool(client.ping())
+    except redis.RedisError:
+        return False
+    return answered and limiter_backend_state() is not LimiterBackend.LOCAL_FILE_FALLBACK
+
+
+def check_readiness(app: Flask) -> Readiness:
+    """Every component's state, checked now."""
+    down = []
+    if not database_answers(app):
+        down.append(DATABASE)
+    if not blob_store_writable(app.extensions["sipadu.blobs"]):
+        down.append(BLOB_STORE)
+    redis_url = current_settings(app).redis_url
+    degraded = () if redis_url is None or redis_answers(app, redis_url) else (REDIS,)
+    return Readiness(tuple(down), degraded)
+
+
+def _plain(text: str, status: int) -> Response:
+    return Response(text, status=status, mimetype="text/plain")
+
+
+@bp.get("/healthz")
+@public
+@limiter.exempt
+def healthz() -> Response:
+    """The process answers: 200 ``ok``, touching nothing else (a liveness probe)."""
+    return _plain("ok\n", 200)
+
+
+@bp.get("/readyz")
+@public
+@limiter.exempt
+def readyz() -> Response:
+    """200 when this server can serve requests, else 503 naming what is down (a readiness
+    probe for the load balancer)."""
+    readiness = check_readiness(current_app)
+    return _plain(readiness.text(), 200 if readiness.ready else 503)
+
+
+def register_routes(app: Flask) -> None:
+    """Register the probes on ``app``."""
+    app.register_blueprint(bp)

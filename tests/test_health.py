@@ -1,0 +1,159 @@
+"""The balancer's probes: /healthz answers while the process lives; /readyz answers 503 when
+the database or the blob store is down, naming only the component, and stays 200 (degraded)
+when only Redis is; neither is rate limited, logged, or sets a cookie."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from sipadu.db import make_engine
+from sipadu.logging_privacy import is_logged_path
+from sipadu.metrics import metrics
+from sipadu.settings import Settings
+from sipadu.storage.filesystem import FilesystemBlobStore
+from tests.conftest import build_app
+from tests.support.headers import check_security_headers
+from tests.support.instance import free_port
+from tests.support.redis_server import reachable_redis_url
+
+PROBES = ("/healthz", "/readyz")
+
+
+def _blob_errors(operation: str) -> float:
+    value = metrics().registry.get_sample_value(
+        "sipadu_blob_store_errors_total", {"operation": operation}
+    )
+    return value or 0.0
+
+
+@contextmanager
+def database_unreachable(app: Flask, backend: str, tmp_path: Path) -> Iterator[None]:
+    """The app's engine points at a database that cannot be opened, for the block."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'no-such-folder' / 'gone.sqlite3'}"
+    else:
+        url = "postgresql+psycopg://postgres@127.0.0.1:1/test"  # nothing listens on port 1
+    real = app.extensions["sipadu.engine"]
+    broken = make_engine(url, connect_timeout=2)
+    app.extensions["sipadu.engine"] = broken
+    try:
+        yield
+    finally:
+        app.extensions["sipadu.engine"] = real
+        broken.dispose()
+
+
+@contextmanager
+def blob_store_gone(app: Flask, tmp_path: Path) -> Iterator[None]:
+    """The blob store's folder vanishes (an unmounted share), for the block."""
+    real = app.extensions["sipadu.blobs"]
+    store = FilesystemBlobStore(tmp_path / "mounted-blobs")
+    shutil.rmtree(store.root)
+    app.extensions["sipadu.blobs"] = store
+    try:
+        yield
+    finally:
+        app.extensions["sipadu.blobs"] = real
+
+
+def test_healthz_says_ok_with_the_usual_headers_and_no_cookie(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert (response.status_code, response.text) == (200, "ok\n")
+    assert response.mimetype == "text/plain"
+    check_security_headers(response)
+    assert "Set-Cookie" not in response.headers
+
+
+def test_readyz_is_ready_on_each_database(app: Flask) -> None:
+    response = app.test_client().get("/readyz")
+    assert (response.status_code, response.text) == (200, "ready\n")
+    check_security_headers(response)
+    assert "Set-Cookie" not in response.headers
+
+
+def test_readyz_names_the_database_when_it_is_down_and_nothing_else(
+    app: Flask, settings: Settings, tmp_path: Path
+) -> None:
+    backend = "sqlite" if settings.database_url.startswith("sqlite") else "postgresql"
+    with database_unreachable(app, backend, tmp_path):
+        response = app.test_client().get("/readyz")
+        assert (response.status_code, response.text) == (503, "not ready: database\n")
+        check_security_headers(response)
+        assert "Set-Cookie" not in response.headers
+        # The liveness probe touches no database: the process still answers.
+        assert app.test_client().get("/healthz").status_code == 200
+    assert app.test_client().get("/readyz").status_code == 200
+
+
+def test_readyz_names_the_blob_store_when_it_cannot_write(
+    sqlite_app: Flask, tmp_path: Path
+) -> None:
+    before = _blob_errors("open_writer")
+    with blob_store_gone(sqlite_app, tmp_path):
+        response = sqlite_app.test_client().get("/readyz")
+    assert (response.status_code, response.text) == (503, "not ready: blob-store\n")
+    assert _blob_errors("open_writer") == before + 1
+    assert not list((tmp_path / "instance" / "blobs").glob("tmp-*")), "the probe left a file"
+
+
+def test_readyz_names_every_component_that_is_down(sqlite_app: Flask, tmp_path: Path) -> None:
+    with (
+        database_unreachable(sqlite_app, "sqlite", tmp_path),
+        blob_store_gone(sqlite_app, tmp_path),
+    ):
+        response = sqlite_app.test_client().get("/readyz")
+    assert (response.status_code, response.text) == (503, "not ready: database, blob-store\n")
+
+
+def test_a_probe_leaves_no_file_in_the_blob_store(sqlite_app: Flask, tmp_path: Path) -> None:
+    for _ in range(3):
+        assert sqlite_app.test_client().get("/readyz").status_code == 200
+    assert list((tmp_path / "instance" / "blobs").iterdir()) == []
+
+
+@pytest.fixture
+def redis_app(sqlite_app: Flask) -> Iterator[Flask]:
+    settings: Settings = sqlite_app.extensions["sipadu.settings"]
+    app = build_app(replace(settings, redis_url=reachable_redis_url()))
+    yield app
+    app.extensions["sipadu.engine"].dispose()
+
+
+def test_readyz_with_redis_answering_is_ready(redis_app: Flask) -> None:
+    response = redis_app.test_client().get("/readyz")
+    assert (response.status_code, response.text) == (200, "ready\n")
+
+
+def test_readyz_with_redis_down_stays_ready_but_says_degraded(sqlite_app: Flask) -> None:
+    settings: Settings = sqlite_app.extensions["sipadu.settings"]
+    app = build_app(replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+    try:
+        response = app.test_client().get("/readyz")
+    finally:
+        app.extensions["sipadu.engine"].dispose()
+    # Every server shares the one Redis: a 503 would take them all out of the balancer,
+    # while each keeps serving with its own limits.
+    assert (response.status_code, response.text) == (200, "ready, degraded: redis\n")
+
+
+def test_probes_are_not_rate_limited(client: FlaskClient) -> None:
+    # 300 per minute for all endpoints together, 60 per minute for each.
+    for _ in range(305):
+        assert client.get("/healthz").status_code == 200
+    for _ in range(65):
+        assert client.get("/readyz").status_code == 200
+    # The limits still apply elsewhere: the same client has used none of its budget.
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("path", PROBES)
+def test_probes_leave_no_access_log_line(path: str) -> None:
+    assert not is_logged_path(path)

@@ -1,0 +1,196 @@
+"""What the metrics count, in one process: requests by endpoint name (never the path), the
+Argon2 gate and the case-key slots, rate-limit refusals by kind, audit appends, blob-store
+failures. Label values are fixed words whatever a client sends."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_limiter import RateLimitExceeded
+from prometheus_client import generate_latest, values
+
+import sipadu.metrics
+from sipadu.app_context import current_audit_key
+from sipadu.audit.actors import Actor
+from sipadu.audit.service import record_event
+from sipadu.db import db_session
+from sipadu.metrics import Metrics, disable_multiprocess, fixed_word, metrics
+from sipadu.settings import Settings
+from sipadu.storage.base import BlobNotFoundError
+from sipadu.storage.filesystem import FilesystemBlobStore
+from sipadu.web.argon2_gate import Argon2Gate, Argon2GateBusyError
+from sipadu.web.key_check_slots import KeyCheckBusyError, case_key_check
+from sipadu.web.ratelimit import limit_kind, limiter
+from tests.conftest import build_app
+from tests.support.clock import pin_limiter_clock
+
+CASE_CODE = "SPD-7K3Q9MX"
+
+
+def value(name: str, **labels: str) -> float:
+    return metrics().registry.get_sample_value(name, labels) or 0.0
+
+
+def exposition() -> str:
+    return generate_latest(metrics().registry).decode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        ("public.landing", "public.landing"),
+        ("404", "404"),
+        (f"/petugas/kasus/{CASE_CODE}", "other"),
+        (CASE_CODE, "other"),
+        ("203.0.113.7 ", "other"),
+        ("a" * 65, "other"),
+        (None, "other"),
+    ],
+)
+def test_labels_are_fixed_words_only(raw: str | None, label: str) -> None:
+    assert fixed_word(raw) == label
+
+
+def test_requests_are_counted_by_endpoint_name_never_by_path(sqlite_app: Flask) -> None:
+    client = sqlite_app.test_client()
+    before = value("sipadu_http_requests_total", endpoint="unmatched", status="404")
+    healthz = value("sipadu_http_requests_total", endpoint="health.healthz", status="200")
+    assert client.get(f"/{CASE_CODE}/rahasia").status_code == 404
+    client.get(f"/petugas/kasus/{CASE_CODE}")
+    assert client.get("/healthz").status_code == 200
+    assert value("sipadu_http_requests_total", endpoint="unmatched", status="404") == before + 1
+    assert value("sipadu_http_requests_total", endpoint="health.healthz", status="200") == (
+        healthz + 1
+    )
+    assert value("sipadu_http_request_duration_seconds_count", endpoint="health.healthz") >= 1
+    text = exposition()
+    assert CASE_CODE not in text and "rahasia" not in text and "/petugas" not in text
+
+
+def test_the_argon2_gate_counts_use_waiting_and_refusals() -> None:
+    gate = Argon2Gate(slots=1, wait_seconds=5)
+    in_use, waiting = value("sipadu_argon2_gate_in_use"), value("sipadu_argon2_gate_waiting")
+    busy = value("sipadu_argon2_gate_busy_total")
+    admitted = threading.Event()
+
+    def wait_for_the_slot() -> None:
+        with gate.admit():
+            admitted.set()
+
+    with gate.admit():
+        assert value("sipadu_argon2_gate_in_use") == in_use + 1
+        waiter = threading.Thread(target=wait_for_the_slot)
+        waiter.start()
+        for _ in range(100):
+            if value("sipadu_argon2_gate_waiting") == waiting + 1:
+                break
+            time.sleep(0.02)
+        assert value("sipadu_argon2_gate_waiting") == waiting + 1
+    waiter.join(5)
+    assert admitted.is_set()
+    assert (value("sipadu_argon2_gate_in_use"), value("sipadu_argon2_gate_waiting")) == (
+        in_use,
+        waiting,
+    )
+    assert value("sipadu_argon2_gate_busy_total") == busy
+
+
+def test_a_refused_derivation_is_counted() -> None:
+    gate = Argon2Gate(slots=1, wait_seconds=0)
+    busy = value("sipadu_argon2_gate_busy_total")
+    with gate.admit(), pytest.raises(Argon2GateBusyError), gate.admit():
+        pass
+    assert value("sipadu_argon2_gate_busy_total") == busy + 1
+
+
+def test_case_key_slots_count_use_and_refusals(sqlite_app: Flask) -> None:
+    settings: Settings = sqlite_app.extensions["sipadu.settings"]
+    app = build_app(replace(settings, case_key_check_slots=1))
+    in_use, busy = (
+        value("sipadu_case_key_check_slots_in_use"),
+        value("sipadu_case_key_check_busy_total"),
+    )
+    with app.app_context(), case_key_check():
+        assert value("sipadu_case_key_check_slots_in_use") == in_use + 1
+        with pytest.raises(KeyCheckBusyError), case_key_check():
+            pass
+    assert value("sipadu_case_key_check_slots_in_use") == in_use
+    assert value("sipadu_case_key_check_busy_total") == busy + 1
+    app.extensions["sipadu.engine"].dispose()
+
+
+def test_each_audit_append_is_timed(app: Flask) -> None:
+    before = value("sipadu_audit_append_seconds_count")
+    with app.app_context():
+        record_event(db_session(), current_audit_key(app), "system:initialised", actor=Actor.CLI)
+        db_session().commit()
+    assert value("sipadu_audit_append_seconds_count") == before + 1
+
+
+def test_rate_limit_refusals_are_counted_by_kind_and_endpoint(
+    sqlite_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pin_limiter_clock(monkeypatch)
+    labels = {"limit": "default", "endpoint": "public.landing"}
+    before = value("sipadu_rate_limit_refusals_total", **labels)
+    client = sqlite_app.test_client()
+    statuses = [client.get("/").status_code for _ in range(62)]
+    assert statuses.count(429) == 2
+    assert value("sipadu_rate_limit_refusals_total", **labels) == before + 2
+
+
+def test_the_kind_of_limit_is_told_apart(sqlite_app: Flask) -> None:
+    manager = limiter.limit_manager
+    application = RateLimitExceeded(manager.application_limits[0])
+    default = RateLimitExceeded(manager.default_limits[0])
+    own = RateLimitExceeded(replace(manager.default_limits[0], scope="staff.login"))
+    assert [limit_kind(error) for error in (application, default, own)] == [
+        "application",
+        "default",
+        "view",
+    ]
+
+
+def test_failing_blob_store_operations_are_counted_not_a_missing_blob(tmp_path: Path) -> None:
+    root = tmp_path / "blobs"
+    store = FilesystemBlobStore(root)
+    missing = value("sipadu_blob_store_errors_total", operation="open")
+    with pytest.raises(BlobNotFoundError):
+        store.open("0" * 32)  # a missing blob is the caller's business
+    assert value("sipadu_blob_store_errors_total", operation="open") == missing
+    root.rmdir()
+    failed = value("sipadu_blob_store_errors_total", operation="open_writer")
+    with pytest.raises(OSError):
+        store.open_writer()
+    assert value("sipadu_blob_store_errors_total", operation="open_writer") == failed + 1
+
+
+def test_a_metrics_failure_never_fails_a_request(
+    sqlite_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unwritable() -> Metrics:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sipadu.metrics, "metrics", unwritable)
+    client = sqlite_app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    with Argon2Gate(slots=1, wait_seconds=0).admit():
+        pass
+
+
+def test_a_stray_multiprocess_folder_is_ignored_without_a_metrics_bind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "missing"))
+    monkeypatch.setattr(values, "ValueClass", values.get_value_class())  # type: ignore[no-untyped-call]
+    disable_multiprocess()
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    metrics().requests.labels("health.healthz", "200").inc()  # in memory: no folder needed
+    assert not (tmp_path / "missing").exists()
