@@ -83,7 +83,8 @@ def post_json(url: str, body: bytes, headers: Mapping[str, str], timeout: float)
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed delivery."""
-    return min(FIRST_RETRY * 2 ** max(0, attempts - 1), LONGEST_WAIT)
+    wait: timedelta = FIRST_RETRY * (2 ** max(0, attempts - 1))
+    return min(wait, LONGEST_WAIT)
 
 
 def payload(row_id: int, case_code: str, status: str, day: date) -> bytes:
