@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from sipadu.cases.models import Case
@@ -14,6 +15,7 @@ from sipadu.channels.intake import purge_expired_keys
 from sipadu.channels.models import ChannelIntake
 from sipadu.crypto.channel import ReplayBoxError, open_case_key, parse_token, replay_key
 from sipadu.db import db_session
+from sipadu.reporting.intake_api import service_token_key
 from tests.channels.conftest import (
     REPORT,
     Channels,
@@ -46,8 +48,9 @@ def test_filed_case_opens_with_the_key_and_keeps_nothing_readable(channels: Chan
     # Only the holder of the token and the Idempotency-Key opens the sealed key.
     parsed, other = parse_token(channels.jaki), parse_token(channels.lapor)
     assert parsed is not None and other is not None
-    assert open_case_key(replay_key(parsed[1], "idem-0001"), row.key_sealed, row.idem_hash) == (
-        body["case_key"]
+    assert (
+        open_case_key(replay_key(parsed[1], "idem-0001"), row.key_sealed, row.idem_hash)
+        == (body["case_key"])
     )
     for wrong in (replay_key(other[1], "idem-0001"), replay_key(parsed[1], "idem-0002")):
         with pytest.raises(ReplayBoxError):
@@ -136,9 +139,7 @@ def test_hostile_calls_are_refused_and_file_nothing(
         headers["Authorization"] = extra["Authorization"]
     elif name == "no token":
         del headers["Authorization"]
-    response = channels.app.test_client().post(
-        "/api/v1/intake/reports", json=body, headers=headers
-    )
+    response = channels.app.test_client().post("/api/v1/intake/reports", json=body, headers=headers)
     assert response.status_code == status, (name, response.get_json())
     error = response.get_json()["error"]
     assert error["message"] and (code is None or error["code"] == code)
@@ -181,6 +182,7 @@ def test_revoked_token_is_refused(channels: Channels) -> None:
         db_session().commit()
     again = file_report(client, channels.jaki, idempotency_key="idem-0009")
     assert again.status_code == 401
+    assert "dicabut" in again.get_json()["error"]["message"]  # Indonesian by default
     status = client.get(
         f"/api/v1/intake/reports/{REPORT['external_ref']}", headers=service_headers(channels.jaki)
     )
@@ -214,3 +216,13 @@ def test_status_is_coarse_and_only_for_the_filing_account(channels: Channels) ->
     assert client.get(path, headers=service_headers(channels.jaki)).get_json()["status"] == (
         "in_progress"
     )
+
+
+def test_each_token_has_its_own_rate_limit_counter(sqlite_app: Flask) -> None:
+    def key(authorization: str) -> str:
+        with sqlite_app.test_request_context(headers={"Authorization": authorization}):
+            return service_token_key()
+
+    first, second = "Bearer sipadu_sa_" + "1" * 16, "Bearer sipadu_sa_" + "2" * 16
+    assert key(first) == key(first) != key(second)
+    assert "sipadu_sa" not in key(first) and key(first).startswith("sa-")

@@ -12,7 +12,7 @@ def before_upgrade(connection: Connection) -> None:
 
 
 def after_upgrade(connection: Connection) -> None:
-    assert TABLES <= set(inspect(connection).get_table_names())
+    assert set(inspect(connection).get_table_names()) >= TABLES
     connection.execute(
         text(
             "INSERT INTO service_accounts (id, name, key_id, token_verifier, created_on) "
