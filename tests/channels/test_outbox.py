@@ -168,3 +168,23 @@ def test_revoked_account_gets_nothing_and_reporter_changes_wait_for_the_day(
         "abandoned": 0,
     }
     assert receiver.received == []
+
+
+def test_purging_a_case_removes_its_channel_rows(channels: Channels) -> None:
+    from sipadu.channels.models import ChannelIntake
+    from sipadu.ops.retention import purge_case
+
+    _register(channels, "https://crm.test/hook")
+    client = channels.app.test_client()
+    code = file_report(client, channels.jaki).get_json()["case_code"]
+    change_status(client, channels.staff_headers(), code, status="verifikasi")
+    with channels.app.app_context():
+        db = db_session()
+        case = db.scalars(select(Case).where(Case.code == code)).one()
+        purge_case(db, case, audit_key=channels.audit_key())
+        assert count(db, ChannelIntake) == 0 and count(db, WebhookDelivery) == 0
+    status = client.get(
+        f"/api/v1/intake/reports/{REPORT['external_ref']}",
+        headers={"Authorization": f"Bearer {channels.jaki}"},
+    )
+    assert status.status_code == 404
