@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,7 +21,6 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
-from sqlalchemy.exc import IntegrityError
 
 from sipadu.api.json_body import REPORT_JSON_LIMIT, accepts_json, json_object
 from sipadu.app_context import current_settings
@@ -31,19 +32,16 @@ from sipadu.channels.intake import (
     ExternalRefTakenError,
     IdempotencyConflictError,
     IntakeRequest,
-    Replay,
-    find_replay,
     intake_status,
-    record_intake,
 )
 from sipadu.channels.models import Channel
 from sipadu.db import db_session
-from sipadu.reporting import service
 from sipadu.reporting.api import REPORT_FIELDS
+from sipadu.reporting.intake import earlier_filing, file_for_channel
 from sipadu.reporting.intake_api_docs import register_intake_openapi
 from sipadu.reporting.readiness import ReportsNotAcceptedError, service_accepts_reports
 from sipadu.reporting.validation import ReportValidationError, validate_report
-from sipadu.unit_of_work import discard_now, end_transaction
+from sipadu.unit_of_work import end_transaction
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.ratelimit import client_identifier_for, limiter
@@ -153,9 +151,11 @@ def _intake_request(account: CallingAccount, idem: str) -> tuple[IntakeRequest, 
     return IntakeRequest(account, channel, ref, idem, canonical), valid
 
 
-def _replayed(db: Any, intake: IntakeRequest) -> Replay | None:
+@contextmanager
+def _refused_repeats() -> Iterator[None]:
+    """A reused Idempotency-Key or external_ref, as the API's errors."""
     try:
-        return find_replay(db, intake)
+        yield
     except IdempotencyConflictError:
         raise UserFacingError(
             lazy_gettext(
@@ -174,20 +174,6 @@ def _replayed(db: Any, intake: IntakeRequest) -> Replay | None:
         ) from None
 
 
-def _replay_answer(db: Any, intake: IntakeRequest, replay: Replay) -> ResponseReturnValue:
-    audit_key = _audit_key()
-    record_event(
-        db,
-        audit_key,
-        "intake:replayed",
-        actor=service_actor(intake.account.id),
-        case_code=replay.case_code,
-        detail={"key_returned": replay.case_key is not None},
-    )
-    body = {"case_code": replay.case_code, "case_key": replay.case_key}
-    return jsonify(body), 201, {"Idempotent-Replayed": "true"}
-
-
 def _audit_key() -> bytes:
     keyring = current_settings().keyring
     assert keyring is not None  # noqa: S101
@@ -201,37 +187,21 @@ def _audit_key() -> bytes:
 def intake_report() -> ResponseReturnValue:
     """File a report for a channel's user → 201 with the case code and key (again on a retry
     with the same Idempotency-Key, the key for 24 hours)."""
-    account = _calling_account()
-    intake, valid = _intake_request(account, _idempotency_key())
+    intake, valid = _intake_request(_calling_account(), _idempotency_key())
     db = db_session()
-    replay = _replayed(db, intake)
-    if replay is not None:
-        return _replay_answer(db, intake, replay)
-    end_transaction(db)
-    if not service_accepts_reports():
-        raise ReportsNotAcceptedError()
-    try:
-        with admit():
-            result = service.submit_report(db, valid.report, valid.identity, [], current_settings())
-        created = result.created
-        record_intake(db, intake, created.case, created.case_key)
-    except ServiceNotReadyError:
-        raise ReportsNotAcceptedError() from None
-    except IntegrityError:  # the same key or ref filed at the same moment by a retry
-        discard_now(db)
-        replay = _replayed(db, intake)
-        if replay is None:
-            raise
-        return _replay_answer(db, intake, replay)
-    record_event(
-        db,
-        _audit_key(),
-        "intake:filed",
-        actor=service_actor(account.id),
-        case_code=created.case.code,
-        detail={"channel": intake.channel.value},
-    )
-    return jsonify({"case_code": created.case.code, "case_key": created.case_key}), 201
+    with _refused_repeats():
+        filing = earlier_filing(db, intake, _audit_key())
+        if filing is None:
+            end_transaction(db)  # Argon2 follows (the case key)
+            if not service_accepts_reports():
+                raise ReportsNotAcceptedError()
+            try:
+                with admit():
+                    filing = file_for_channel(db, intake, valid, current_settings())
+            except ServiceNotReadyError:  # the last supervisor left meanwhile
+                raise ReportsNotAcceptedError() from None
+    headers = {"Idempotent-Replayed": "true"} if filing.replayed else {}
+    return jsonify({"case_code": filing.case_code, "case_key": filing.case_key}), 201, headers
 
 
 @bp.get("/intake/reports/<external_ref>")

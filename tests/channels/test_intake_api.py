@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from sipadu.cases.models import Case
+from sipadu.channels.accounts import create_account
 from sipadu.channels.intake import purge_expired_keys
 from sipadu.channels.models import ChannelIntake
 from sipadu.crypto.channel import ReplayBoxError, open_case_key, parse_token, replay_key
@@ -24,6 +25,7 @@ from tests.channels.conftest import (
     file_report,
     service_headers,
 )
+from tests.support.argon2probe import installed_probe
 
 
 def _case_count(channels: Channels) -> int:
@@ -226,3 +228,47 @@ def test_each_token_has_its_own_rate_limit_counter(sqlite_app: Flask) -> None:
     first, second = "Bearer sipadu_sa_" + "1" * 16, "Bearer sipadu_sa_" + "2" * 16
     assert key(first) == key(first) != key(second)
     assert "sipadu_sa" not in key(first) and key(first).startswith("sa-")
+
+
+def test_simultaneous_retries_file_one_case(
+    channels: Channels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two copies of a request that both passed the check before either was stored: the
+    second loses on the unique index, its case is rolled back and it answers as a retry."""
+    from sipadu.channels import intake
+    from sipadu.reporting import intake as intake_service
+
+    client = channels.app.test_client()
+    first = file_report(client, channels.jaki).get_json()
+    calls: list[int] = []
+
+    def blind_first_check(db: Any, request: Any, now: Any = None) -> Any:
+        calls.append(1)
+        return None if len(calls) == 1 else intake.find_replay(db, request, now)
+
+    monkeypatch.setattr(intake_service, "find_replay", blind_first_check)
+    again = file_report(client, channels.jaki)
+    assert again.status_code == 201 and again.get_json() == first
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert _case_count(channels) == 1
+
+
+def test_argon2_runs_outside_any_transaction(
+    channels: Channels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe = next(installed_probe(monkeypatch))
+    assert file_report(channels.app.test_client(), channels.jaki).status_code == 201
+    probe.assert_outside()
+
+
+def test_nobody_to_read_it_is_503_and_stores_nothing(app: Flask) -> None:
+    with app.app_context():
+        keyring = app.extensions["sipadu.settings"].keyring
+        _, token = create_account(db_session(), "jaki", keyring.audit_hmac_key)
+        db_session().commit()
+    client = app.test_client()
+    refused = file_report(client, token)
+    assert refused.status_code == 503 and refused.get_json()["error"]["code"] == "not_ready"
+    assert file_report(client, "not-a-token").status_code == 401  # the token is checked first
+    with app.app_context():
+        assert count(db_session(), Case) == 0 and count(db_session(), ChannelIntake) == 0
