@@ -272,3 +272,38 @@ def test_nobody_to_read_it_is_503_and_stores_nothing(app: Flask) -> None:
     assert file_report(client, "not-a-token").status_code == 401  # the token is checked first
     with app.app_context():
         assert count(db_session(), Case) == 0 and count(db_session(), ChannelIntake) == 0
+
+
+def test_calls_are_audited_as_the_account_filing_on_the_day_only(channels: Channels) -> None:
+    from sipadu.audit.models import AuditEvent
+    from sipadu.audit.service import verify_chain
+    from tests.support.audit import seal_all
+
+    client = channels.app.test_client()
+    code = file_report(client, channels.jaki).get_json()["case_code"]
+    file_report(client, channels.jaki)
+    client.get(
+        f"/api/v1/intake/reports/{REPORT['external_ref']}",
+        headers=service_headers(channels.jaki),
+    )
+
+    def events() -> list[tuple[str, str]]:
+        rows = db_session().execute(select(AuditEvent.tag, AuditEvent.actor)).all()
+        return [(tag, actor) for tag, actor in rows if tag.startswith("intake:")]
+
+    with channels.app.app_context():
+        db = db_session()
+        # Filing and retrying place the reporter's moment: they wait in the day queue.
+        assert events() == [("intake:status_read", "service:1")]
+        seal_all(channels.app, db)
+        assert sorted(events()) == [
+            ("intake:filed", "service:1"),
+            ("intake:replayed", "service:1"),
+            ("intake:status_read", "service:1"),
+        ]
+        text = repr(db.execute(select(AuditEvent)).all()) + repr(
+            list(db.scalars(select(AuditEvent.detail)))
+        )
+        assert REPORT["external_ref"] not in text and "idem-0001" not in text
+        assert verify_chain(db, channels.audit_key()).ok
+        assert code in list(db.scalars(select(AuditEvent.case_code)))
