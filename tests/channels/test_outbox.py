@@ -29,6 +29,7 @@ from tests.channels.conftest import (
     count,
     file_report,
 )
+from tests.reporting.conftest import login
 
 
 def _register(channels: Channels, url: str) -> bytes:
@@ -55,9 +56,11 @@ def _queued(channels: Channels) -> list[tuple[int, int, str]]:
 def _file_and_forward(channels: Channels) -> str:
     client = channels.app.test_client()
     filed = file_report(client, channels.jaki).get_json()
-    # The reporter follows up with the key the channel handed over.
-    opened = client.get("/api/v1/case", headers={"Authorization": f"CaseKey {filed['case_key']}"})
-    assert opened.status_code == 200
+    # The reporter follows up on the web with the key the channel handed over.
+    reporter = channels.app.test_client()
+    assert login(reporter, filed["case_key"]).status_code in (302, 303)
+    page = reporter.get("/kasus/saya")
+    assert page.status_code == 200 and filed["case_code"] in page.get_data(as_text=True)
     staff = channels.staff_headers()
     change_status(client, staff, filed["case_code"], status="verifikasi")
     change_status(
