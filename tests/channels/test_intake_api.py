@@ -307,3 +307,28 @@ def test_calls_are_audited_as_the_account_filing_on_the_day_only(channels: Chann
         assert REPORT["external_ref"] not in text and "idem-0001" not in text
         assert verify_chain(db, channels.audit_key()).ok
         assert code in list(db.scalars(select(AuditEvent.case_code)))
+
+
+def test_the_api_document_describes_the_intake_operations(sqlite_app: Flask) -> None:
+    document = sqlite_app.test_client().get("/api/v1/openapi.json").get_json()
+    post = document["paths"]["/intake/reports"]["post"]
+    get = document["paths"]["/intake/reports/{external_ref}"]["get"]
+    for operation in (post, get):
+        assert operation["security"] == [{"ServiceToken": []}]
+        assert "401" in operation["responses"]
+    assert post["parameters"][0]["name"] == "Idempotency-Key"
+    schemas = document["components"]["schemas"]
+    assert schemas["IntakeReport"]["properties"]["channel"]["enum"] == [
+        "jaki",
+        "lapor",
+        "crm",
+        "email",
+        "other",
+    ]
+    assert schemas["IntakeStatus"]["properties"]["status"]["enum"] == [
+        "received",
+        "in_progress",
+        "forwarded",
+        "closed",
+    ]
+    assert document["components"]["securitySchemes"]["ServiceToken"]["scheme"] == "bearer"
