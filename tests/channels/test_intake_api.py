@@ -126,27 +126,20 @@ HOSTILE: list[tuple[str, dict[str, str] | None, Any, int, str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "extra", "body", "status", "code"), HOSTILE)
-def test_hostile_calls_are_refused_and_file_nothing(
-    channels: Channels,
-    name: str,
-    extra: dict[str, str] | None,
-    body: Any,
-    status: int,
-    code: str | None,
-) -> None:
-    headers = service_headers(channels.jaki, None if extra is None else "idem-0001")
-    headers.update(extra or {})
-    if extra and "Authorization" in extra:
-        headers["Authorization"] = extra["Authorization"]
-    elif name == "no token":
-        del headers["Authorization"]
-    response = channels.app.test_client().post("/api/v1/intake/reports", json=body, headers=headers)
-    assert response.status_code == status, (name, response.get_json())
-    error = response.get_json()["error"]
-    assert error["message"] and (code is None or error["code"] == code)
-    if status == 401:
-        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+def test_hostile_calls_are_refused_and_file_nothing(channels: Channels) -> None:
+    """One app per database, every hostile call in turn (each names itself on failure)."""
+    client = channels.app.test_client()
+    for name, extra, body, status, code in HOSTILE:
+        headers = service_headers(channels.jaki, None if extra is None else "idem-0001")
+        headers.update(extra or {})
+        if name == "no token":
+            del headers["Authorization"]
+        response = client.post("/api/v1/intake/reports", json=body, headers=headers)
+        assert response.status_code == status, (name, response.get_json())
+        error = response.get_json()["error"]
+        assert error["message"] and (code is None or error["code"] == code), name
+        if status == 401:
+            assert response.headers["WWW-Authenticate"].startswith("Bearer"), name
     assert _case_count(channels) == 0
 
 
