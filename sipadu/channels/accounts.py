@@ -34,7 +34,13 @@ class ServiceAccountError(ValueError):
 
 
 class ServiceTokenError(LookupError):
-    """The bearer token is missing, malformed, unknown or revoked."""
+    """The bearer token is malformed, unknown, wrong or revoked; ``account_id`` names the
+    account when the token's key id is one (a revoked token, or a wrong secret)."""
+
+    def __init__(self, reason: str, account_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.account_id = account_id
 
 
 @dataclass(frozen=True)
@@ -156,8 +162,10 @@ def authenticate(db: Session, token: str) -> CallingAccount:
         raise ServiceTokenError("malformed")
     key_id, secret = parsed
     account = db.scalar(select(ServiceAccount).where(ServiceAccount.key_id == key_id))
-    if account is None or not verifier_matches(secret, account.token_verifier):
+    if account is None:
         raise ServiceTokenError("unknown")
+    if not verifier_matches(secret, account.token_verifier):
+        raise ServiceTokenError("wrong_secret", account.id)
     if account.revoked_on is not None:
-        raise ServiceTokenError("revoked")
+        raise ServiceTokenError("revoked", account.id)
     return CallingAccount(account.id, account.name, secret)

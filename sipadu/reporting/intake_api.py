@@ -41,7 +41,7 @@ from sipadu.reporting.intake import earlier_filing, file_for_channel
 from sipadu.reporting.intake_api_docs import register_intake_openapi
 from sipadu.reporting.readiness import ReportsNotAcceptedError, service_accepts_reports
 from sipadu.reporting.validation import ReportValidationError, validate_report
-from sipadu.unit_of_work import end_transaction
+from sipadu.unit_of_work import commit_now, end_transaction
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.ratelimit import client_identifier_for, limiter
@@ -77,9 +77,20 @@ def _calling_account() -> CallingAccount:
             status=401,
             headers=headers,
         )
+    db = db_session()
     try:
-        return authenticate(db_session(), value.strip())
-    except ServiceTokenError:
+        return authenticate(db, value.strip())
+    except ServiceTokenError as error:
+        if error.account_id is not None:  # a known account: its owner should hear of it
+            record_event(
+                db,
+                _audit_key(),
+                "intake:refused",
+                actor=service_actor(error.account_id),
+                outcome="denied",
+                detail={"reason": error.reason},
+            )
+            commit_now(db)  # kept although the request fails
         raise UserFacingError(
             lazy_gettext("This service token is not valid: it is unknown or was revoked."),
             status=401,

@@ -182,6 +182,24 @@ def test_revoked_token_is_refused(channels: Channels) -> None:
         f"/api/v1/intake/reports/{REPORT['external_ref']}", headers=service_headers(channels.jaki)
     )
     assert status.status_code == 401 and code not in status.get_data(as_text=True)
+    # The key id of a live account with a wrong secret is refused the same way.
+    parsed = parse_token(channels.lapor)
+    assert parsed is not None
+    forged = f"sipadu_sa_{parsed[0]}_{'A' * 43}"
+    assert file_report(client, forged, idempotency_key="idem-0010").status_code == 401
+    with channels.app.app_context():
+        from sipadu.audit.models import AuditEvent
+
+        refused = db_session().execute(
+            select(AuditEvent.actor, AuditEvent.outcome, AuditEvent.detail).where(
+                AuditEvent.tag == "intake:refused"
+            )
+        )
+        assert [tuple(r) for r in refused] == [
+            ("service:1", "denied", '{"reason":"revoked"}'),
+            ("service:1", "denied", '{"reason":"revoked"}'),
+            ("service:2", "denied", '{"reason":"wrong_secret"}'),
+        ]
 
 
 def test_status_is_coarse_and_only_for_the_filing_account(channels: Channels) -> None:
