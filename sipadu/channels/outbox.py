@@ -4,8 +4,9 @@ Each row is POSTed to its account's URL as ``{"event_id", "case_code", "status",
 signed (``X-Sipadu-Signature: t=…,v1=…``, ``sipadu/crypto/channel.py``). A 2xx answer
 deletes the row; anything else (another status, a refused connection, a timeout) keeps it
 with the next attempt after an exponential backoff. Rows of one case go strictly in order:
-while an earlier one waits, the later ones wait behind it. The queue lives in the database,
-so a restart or a crash loses nothing; a crash between a delivery and its commit sends the
+while an earlier one waits, the later ones wait behind it. A receiver that fails is not tried
+again in the same run, so one channel that is down costs a run one timeout, not one per case.
+The queue lives in the database, so a restart or a crash loses nothing; a crash between a delivery and its commit sends the
 same event again (at least once: the receiver drops an ``event_id`` it has seen).
 
 No transaction is open while a receiver is contacted; the rows are read, the transaction
@@ -45,6 +46,7 @@ Poster = Callable[[str, bytes, Mapping[str, str], float], int]
 @dataclass(frozen=True)
 class _Due:
     id: int
+    account_id: int
     case_id: int
     case_code: str
     status: str
@@ -108,6 +110,7 @@ def _queued(db: Session) -> list[_Due]:
     return [
         _Due(
             d.id,
+            d.account_id,
             d.case_id,
             d.case_code,
             d.status,
@@ -175,9 +178,10 @@ def run_outbox(
     commit_now(db)
     end_transaction(db)  # receivers are contacted next
     counts = {"delivered": 0, "retrying": 0, "waiting": 0, "abandoned": 0}
-    blocked: set[int] = set()
+    blocked: set[int] = set()  # cases with an earlier event still waiting
+    down: set[int] = set()  # accounts whose receiver failed in this run: tried again next run
     for item in queued:
-        if item.case_id in blocked or item.next_attempt_at > moment:
+        if item.case_id in blocked or item.account_id in down or item.next_attempt_at > moment:
             blocked.add(item.case_id)
             counts["waiting"] += 1
             continue
@@ -185,10 +189,12 @@ def run_outbox(
         if reason is None:
             db.execute(delete(WebhookDelivery).where(WebhookDelivery.id == item.id))
             counts["delivered"] += 1
-        elif _failed(db, item, reason, moment, audit_key):
-            counts["abandoned"] += 1
         else:
-            blocked.add(item.case_id)
-            counts["retrying"] += 1
+            down.add(item.account_id)
+            if _failed(db, item, reason, moment, audit_key):
+                counts["abandoned"] += 1
+            else:
+                blocked.add(item.case_id)
+                counts["retrying"] += 1
         commit_now(db)
     return OutboxReport(**counts)

@@ -133,14 +133,21 @@ def test_a_crash_after_sending_sends_again(channels: Channels, receiver: Receive
 def test_unreachable_receiver_is_retried_then_abandoned(channels: Channels) -> None:
     _register(channels, "http://127.0.0.1:9/closed")  # the discard port: connection refused
     client = channels.app.test_client()
-    code = file_report(client, channels.jaki).get_json()["case_code"]
-    change_status(client, channels.staff_headers(), code, status="verifikasi")
+    staff = channels.staff_headers()
+    codes = []
+    for n in range(2):
+        report = {**REPORT, "external_ref": f"REF-{n}"}
+        codes.append(file_report(client, channels.jaki, report, f"idem-down-{n}").get_json())
+        change_status(client, staff, codes[-1]["case_code"], status="verifikasi")
     moment = datetime.now(UTC)
+    # A receiver that failed is not tried again in the same run: one attempt per run.
+    expected = {"delivered": 0, "retrying": 1, "waiting": 1, "abandoned": 0}
     for _ in range(19):
         moment += timedelta(hours=7)
-        assert _run(channels, moment)["retrying"] == 1
-    assert _run(channels, moment + timedelta(hours=7))["abandoned"] == 1
-    assert _queued(channels) == []
+        assert _run(channels, moment) == expected
+    last = _run(channels, moment + timedelta(hours=7))
+    assert last == {"delivered": 0, "retrying": 0, "waiting": 1, "abandoned": 1}
+    assert [attempts for _, attempts, _ in _queued(channels)] == [0]
 
 
 def test_revoked_account_gets_nothing_and_reporter_changes_wait_for_the_day(
