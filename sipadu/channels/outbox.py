@@ -6,8 +6,9 @@ deletes the row; anything else (another status, a refused connection, a timeout)
 with the next attempt after an exponential backoff. Rows of one case go strictly in order:
 while an earlier one waits, the later ones wait behind it. A receiver that fails is not tried
 again in the same run, so one channel that is down costs a run one timeout, not one per case.
-The queue lives in the database, so a restart or a crash loses nothing; a crash between a delivery and its commit sends the
-same event again (at least once: the receiver drops an ``event_id`` it has seen).
+The queue lives in the database, so a restart or a crash loses nothing; a crash between a
+delivery and its commit sends the same event again (at least once: the receiver drops an
+``event_id`` it has seen).
 
 No transaction is open while a receiver is contacted; the rows are read, the transaction
 ended, and each outcome written in a short transaction of its own. One run at a time
