@@ -40,7 +40,7 @@ from sipadu.reporting.api import REPORT_FIELDS
 from sipadu.reporting.intake import earlier_filing, file_for_channel
 from sipadu.reporting.intake_api_docs import register_intake_openapi
 from sipadu.reporting.readiness import ReportsNotAcceptedError, service_accepts_reports
-from sipadu.reporting.validation import ReportValidationError, validate_report
+from sipadu.reporting.validation import ReportValidationError, ValidReport, validate_report
 from sipadu.unit_of_work import commit_now, end_transaction
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
@@ -57,6 +57,7 @@ INTAKE_FIELDS = {**REPORT_FIELDS, "channel": None, "external_ref": None}
 REF_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 IDEMPOTENCY_RE = re.compile(r"^[\x21-\x7e]{8,128}$")
 _CENT = Decimal("0.01")
+_TOO_LARGE = Decimal(10) ** 18
 
 
 def service_token_key() -> str:
@@ -121,7 +122,8 @@ def _amount_text(value: object) -> object:
         amount = Decimal(str(value))
     except InvalidOperation:
         return value
-    if amount < 0 or amount != amount.quantize(_CENT) or amount >= Decimal(10) ** 18:
+    # The size first: quantizing a number beyond Decimal's precision raises.
+    if not Decimal(0) <= amount < _TOO_LARGE or amount != amount.quantize(_CENT):
         return "-"  # not an amount the form accepts either
     whole, _, cents = f"{amount:.2f}".partition(".")
     return whole if cents == "00" else f"{whole},{cents}"
@@ -143,7 +145,7 @@ def _channel_fields(data: dict[str, Any], errors: dict[str, Any]) -> tuple[Chann
     return Channel(channel), str(ref)
 
 
-def _intake_request(account: CallingAccount, idem: str) -> tuple[IntakeRequest, Any]:
+def _intake_request(account: CallingAccount, idem: str) -> tuple[IntakeRequest, ValidReport]:
     data = json_object()
     errors: dict[str, Any] = {}
     channel, ref = _channel_fields(data, errors)

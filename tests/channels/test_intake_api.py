@@ -118,6 +118,8 @@ HOSTILE: list[tuple[str, dict[str, str] | None, Any, int, str | None]] = [
     ("amount a boolean", {}, {**REPORT, "amount": True}, 422, "invalid"),
     ("amount negative", {}, {**REPORT, "amount": -5}, 422, "invalid"),
     ("amount fractions of a cent", {}, {**REPORT, "amount": 1.001}, 422, "invalid"),
+    ("amount beyond precision", {}, {**REPORT, "amount": 10**40}, 422, "invalid"),
+    ("amount a huge float", {}, {**REPORT, "amount": 1e300}, 422, "invalid"),
     ("amount words", {}, {**REPORT, "amount": "banyak"}, 422, "invalid"),
     ("identity text", {}, {**REPORT, "identity": "saya"}, 422, "invalid"),
     ("unknown field", {}, {**REPORT, "reporter_phone": "0812"}, 422, "unknown_fields"),
