@@ -18,6 +18,7 @@ from sipadu.metrics import configure_request_metrics
 from sipadu.ops.housekeeping import configure_housekeeping
 from sipadu.public import routes as public_routes
 from sipadu.reporting import api as reporting_api
+from sipadu.reporting import intake_api
 from sipadu.reporting import routes as reporting_routes
 from sipadu.resources import PACKAGE_DIR, resource_dir
 from sipadu.sessions.web import configure_sessions
@@ -118,4 +119,4 @@ def _register_routes(app: Flask) -> None:
         reporting_routes.register_routes,
     ):
         register_routes(app)
-    register_api(app, staff_api.bp, casework_api.bp, reporting_api.bp)
+    register_api(app, staff_api.bp, casework_api.bp, reporting_api.bp, intake_api.bp)

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from sipadu.audit.cli import audit_cli
+from sipadu.channels.cli import outbox_cli, service_account_cli
 from sipadu.db import get_engine
 from sipadu.escrow.cli import escrow_cli
 from sipadu.migrate import alembic_config, current_revision, head_revision
@@ -63,6 +64,8 @@ APP_COMMANDS: tuple[click.Command, ...] = (
     escrow_cli,
     account_cli,
     notify_cli,
+    service_account_cli,
+    outbox_cli,
     retention_cli,
     backup_cli,
     storage_cli,

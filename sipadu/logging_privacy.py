@@ -36,8 +36,9 @@ STAFF_PATH = re.compile(r"^/(?:staff|admin|auditor|petugas|api/v1/staff)(?:/|$)"
 # Setup links carry a one-time secret in their path: whoever reads a log line holding an unused
 # one could complete the account before its owner. They are never logged.
 SETUP_LINK_PATH = re.compile(r"^/staff/(?:account-)?setup/")
-# What a reporter does: filing, the case pages, the reporter API.
-REPORTER_PATH = re.compile(r"^/(?:laporan|kasus|api/v1/reports|api/v1/case)(?:/|$)")
+# What a reporter does: filing, the case pages, the reporter API, and a channel filing for
+# a reporter (the intake API: its path names the channel's ticket).
+REPORTER_PATH = re.compile(r"^/(?:laporan|kasus|api/v1/reports|api/v1/case|api/v1/intake)(?:/|$)")
 # The path of a request line, as the dev server and the access format write it.
 _REQUEST_LINE_PATH = re.compile(r'"[A-Z]{3,10} ([^ ?"]*)')
 

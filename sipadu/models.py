@@ -18,6 +18,7 @@ from sipadu.cases.models import (
     CaseMessage,
     TimelineEntry,
 )
+from sipadu.channels.models import ChannelIntake, ServiceAccount, WebhookDelivery
 from sipadu.notify.models import NotificationLog, PendingNotification
 from sipadu.sessions.models import AuthSession
 
@@ -34,11 +35,14 @@ __all__ = [
     "CaseGrant",
     "CaseKeyThrottle",
     "CaseMessage",
+    "ChannelIntake",
     "InstanceSetting",
     "NotificationLog",
     "PendingNotification",
     "PublicText",
+    "ServiceAccount",
     "SetupToken",
     "StaffAccount",
     "TimelineEntry",
+    "WebhookDelivery",
 ]

@@ -30,6 +30,8 @@ REPORTER_PATHS = (
     "/api/v1/reports",
     "/api/v1/case",
     "/api/v1/case/messages",
+    "/api/v1/intake/reports",
+    "/api/v1/intake/reports/JAKI-2026-000123",
     "/bahasa/en",
     "/static/css/sipadu.css",
     "/missing",
@@ -94,6 +96,8 @@ def test_records_of_a_reporter_request_are_dropped(sqlite_app: Flask) -> None:
     with sqlite_app.test_request_context("/laporan", method="POST"):
         assert not quiet.filter(_record("something happened"))
     with sqlite_app.test_request_context("/api/v1/case/messages", method="POST"):
+        assert not quiet.filter(_record("something happened"))
+    with sqlite_app.test_request_context("/api/v1/intake/reports/JAKI-1"):
         assert not quiet.filter(_record("something happened"))
     with sqlite_app.test_request_context("/staff/login"):
         assert quiet.filter(_record("something happened"))

@@ -1,4 +1,5 @@
-"""The admin console: accounts, instance settings, public texts. No route here opens a case."""
+"""The admin console: accounts, instance settings, public texts, the channels' service
+accounts (read only). No route here opens a case."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sipadu.audit.actors import staff_actor
 from sipadu.cases.deadlines import DeadlinePolicy, DeadlinePolicyError
 from sipadu.cases.holidays import HolidayParseError, parse_holiday_edits
 from sipadu.cases.national_holidays import national_holidays_of
+from sipadu.channels.accounts import list_accounts as list_service_accounts
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.staff import accounts as staff_accounts
@@ -32,6 +34,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 add_staff_nav("admin.accounts", lazy_gettext("Accounts"), (StaffRole.ADMIN,), order=60)
 add_staff_nav("admin.settings", lazy_gettext("Settings"), (StaffRole.ADMIN,), order=61)
 add_staff_nav("admin.texts", lazy_gettext("Public texts"), (StaffRole.ADMIN,), order=62)
+add_staff_nav(
+    "admin.service_accounts", lazy_gettext("Service accounts"), (StaffRole.ADMIN,), order=63
+)
 TEXT_LABELS = {
     "landing_intro": lazy_gettext("Landing page introduction"),
     "guidance": lazy_gettext("Guidance for reporters"),
@@ -245,6 +250,15 @@ def texts() -> ResponseReturnValue:
         key: admin_service.get_public_text(db, key) or "" for key in admin_service.PUBLIC_TEXT_KEYS
     }
     return render_template("admin/texts.html", texts=current, labels=TEXT_LABELS)
+
+
+@bp.get("/service-accounts")
+@require_roles(StaffRole.ADMIN)
+def service_accounts() -> str:
+    """The other systems that may file reports (read only: tokens are made at the shell)."""
+    return render_template(
+        "admin/service_accounts.html", accounts=list_service_accounts(db_session())
+    )
 
 
 @bp.app_context_processor

@@ -1,5 +1,6 @@
-"""Who an audit event names as its actor: a staff member (``staff:<id>``), the reporter, the
-system itself or an operator at the command line. The one place these labels are spelled."""
+"""Who an audit event names as its actor: a staff member (``staff:<id>``), another system's
+service account (``service:<id>``), the reporter, the system itself or an operator at the
+command line. The one place these labels are spelled."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from enum import StrEnum
 
 _STAFF_PREFIX = "staff:"
+_SERVICE_PREFIX = "service:"
 
 
 class Actor(StrEnum):
@@ -22,7 +24,13 @@ def staff_actor(staff_id: int | str) -> str:
     return f"{_STAFF_PREFIX}{staff_id}"
 
 
-# What ``record_event`` accepts: a staff label with a plausible id, or one of ``Actor``.
+def service_actor(account_id: int) -> str:
+    """The audit label of service account ``account_id``: ``service:<id>``."""
+    return f"{_SERVICE_PREFIX}{account_id}"
+
+
+# What ``record_event`` accepts: a staff or service label with a plausible id, or an ``Actor``.
 ACTOR_PATTERN = re.compile(
-    rf"^({_STAFF_PREFIX}\d{{1,12}}|{'|'.join(re.escape(a.value) for a in Actor)})$"
+    rf"^((?:{_STAFF_PREFIX}|{_SERVICE_PREFIX})\d{{1,12}}|"
+    rf"{'|'.join(re.escape(a.value) for a in Actor)})$"
 )

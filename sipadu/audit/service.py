@@ -41,7 +41,8 @@ DetailValue = str | int | bool | None
 _PROGRESS_STEP = 1000
 # Sent by the digest timer minutes after a reporter's message or report: its time would
 # place that reporter action, so it is kept to the day like the action itself.
-DAY_ONLY_TAGS = frozenset({"notification:sent"})
+# A channel files a report the moment its reporter sends it: day only, like the reporter.
+DAY_ONLY_TAGS = frozenset({"notification:sent", "intake:filed", "intake:replayed"})
 
 
 class AuditEventError(ValueError):
@@ -131,7 +132,9 @@ def _validate(tag: str, actor: str, case_code: str | None, outcome: str) -> None
     if not _TAG.match(tag):
         raise AuditEventError(f"audit tag {tag!r} is not 'subject:action'")
     if not ACTOR_PATTERN.match(actor):
-        raise AuditEventError("audit actor must be staff:<id>, reporter, system or cli")
+        raise AuditEventError(
+            "audit actor must be staff:<id>, service:<id>, reporter, system or cli"
+        )
     if case_code is not None and not _CASE_CODE.match(case_code):
         raise AuditEventError("audit case code is malformed")
     if outcome not in OUTCOMES:

@@ -31,6 +31,7 @@ from sipadu.cases.workflow import (
     check_transition,
 )
 from sipadu.casework.access import Actor, OpenCase
+from sipadu.channels.intake import note_status_change
 from sipadu.effective_settings import effective_settings
 from sipadu.ops.retention import retention_end
 from sipadu.roles import CASE_ROLES, StaffRole
@@ -203,6 +204,7 @@ def _apply(
     if transition.destination is not None:
         detail["destination"] = transition.destination.value
     _audit(db, audit_key, "case:status_changed", actor, opened, detail)
+    note_status_change(db, case, moment)  # a channel's webhook, in this transaction
 
 
 def change_status(

@@ -1,4 +1,5 @@
-"""One ``sipadu notify send`` at a time across every server of an instance.
+"""One ``sipadu notify send`` (or ``sipadu outbox run``) at a time across every server of an
+instance; each job has its own lock name.
 
 Each app server may run the digest timer; two runs at once must never send a digest twice.
 The per-recipient claim in ``service.py`` already makes a second run skip a digest the first
@@ -23,23 +24,28 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, func, select
 
 LOCK_NAME = "sipadu:notify-send"
+JOB = "notify-send"
 
 
-def advisory_lock_id(schema: str | None) -> int:
-    """A signed 64-bit lock id for ``LOCK_NAME`` in ``schema`` (PostgreSQL's bigint)."""
-    digest = hashlib.sha256(f"{LOCK_NAME}:{schema or 'public'}".encode()).digest()
+def advisory_lock_id(schema: str | None, job: str = JOB) -> int:
+    """A signed 64-bit lock id for ``job`` in ``schema`` (PostgreSQL's bigint); the notify
+    job keeps the id it always had (``LOCK_NAME``)."""
+    name = LOCK_NAME if job == JOB else f"sipadu:{job}"
+    digest = hashlib.sha256(f"{name}:{schema or 'public'}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
 @contextmanager
-def only_runner(engine: Engine, schema: str | None, run_dir: Path) -> Iterator[bool]:
-    """``True`` for the block when this process is the only sender, ``False`` when another
-    run (on this or another server) holds the lock; never waits."""
+def only_runner(
+    engine: Engine, schema: str | None, run_dir: Path, job: str = JOB
+) -> Iterator[bool]:
+    """``True`` for the block when this process is the only runner of ``job``, ``False``
+    when another run (on this or another server) holds the lock; never waits."""
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            yield from _advisory(connection, advisory_lock_id(schema))
+            yield from _advisory(connection, advisory_lock_id(schema, job))
     else:
-        yield from _file_lock(run_dir / "notify-send.lock")
+        yield from _file_lock(run_dir / f"{job}.lock")
 
 
 def _advisory(connection: Connection, lock_id: int) -> Iterator[bool]:

@@ -31,11 +31,21 @@ from sipadu.cases.models import (
     TimelineEntry,
 )
 from sipadu.cases.service import today as utc_today
+from sipadu.channels.models import ChannelIntake, WebhookDelivery
 from sipadu.sessions.models import AuthSession
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 from sipadu.unit_of_work import commit_now, discard_now
 
-_CHILD_TABLES = (CaseGrant, CaseConflict, CaseMessage, TimelineEntry, Attachment, AuthSession)
+_CHILD_TABLES = (
+    CaseGrant,
+    CaseConflict,
+    CaseMessage,
+    TimelineEntry,
+    Attachment,
+    AuthSession,
+    ChannelIntake,
+    WebhookDelivery,
+)
 
 
 class RetentionError(ValueError):

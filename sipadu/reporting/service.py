@@ -42,6 +42,7 @@ from sipadu.cases.service import (
 )
 from sipadu.cases.statuses import STATUS_TEXTS, Role, Status, StatusText
 from sipadu.cases.workflow import can_object, check_objection, check_transition
+from sipadu.channels.intake import note_status_change
 from sipadu.coltypes import as_utc
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
@@ -228,6 +229,7 @@ def send_reply(db: Session, case: Case, dek: bytes, body: str, audit_key: bytes)
         case_code=case.code,
         detail={"from": change.source.value, "to": change.target.value},
     )
+    note_status_change(db, case, moment, by_reporter=True)
     return True
 
 

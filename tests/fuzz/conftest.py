@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from sipadu.channels.accounts import create_account
 from sipadu.db import db_session
 from sipadu.sessions.service import start_session
 from tests.conftest import build_app, make_settings
@@ -22,12 +23,13 @@ from tests.support.instance import Database
 
 @dataclass(frozen=True)
 class Credentials:
-    """A reporter's case key and a supervisor's API token, both live."""
+    """A reporter's case key, a supervisor's API token and a service token, all live."""
 
     case_key: str
     case_code: str
     bearer: str
     supervisor: StaffMember
+    service_token: str = ""
 
 
 @pytest.fixture
@@ -55,10 +57,12 @@ def credentials(fuzz_app: Flask) -> Credentials:
             staff_id=supervisor.account.id,
             channel="api",
         )
+        keyring = fuzz_app.extensions["sipadu.settings"].keyring
+        _, service_token = create_account(db, "fuzz", keyring.audit_hmac_key)
         db.commit()
     filed = fuzz_app.test_client().post(
         "/api/v1/reports", json={"category": "pungli", "what": "Pungutan di loket."}
     )
     assert filed.status_code == 201, filed.get_json()
     body = filed.get_json()
-    return Credentials(body["case_key"], body["case_code"], token, supervisor)
+    return Credentials(body["case_key"], body["case_code"], token, supervisor, service_token)

@@ -46,6 +46,8 @@ def _headers_for(path: str, creds: Credentials | None) -> dict[str, str]:
         return {}
     if path.startswith("/staff/"):
         return {"Authorization": f"Bearer {creds.bearer}"}
+    if path.startswith("/intake/"):
+        return {"Authorization": f"Bearer {creds.service_token}"}
     return {"Authorization": f"CaseKey {creds.case_key}"}
 
 

@@ -1,0 +1,1 @@
+"""Channel integration: service accounts, intake records, the webhook outbox."""
