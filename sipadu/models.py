@@ -20,6 +20,7 @@ from sipadu.cases.models import (
 )
 from sipadu.notify.models import NotificationLog, PendingNotification
 from sipadu.sessions.models import AuthSession
+from sipadu.units.models import RoutingRule, Unit
 
 __all__ = [
     "Attachment",
@@ -38,7 +39,9 @@ __all__ = [
     "NotificationLog",
     "PendingNotification",
     "PublicText",
+    "RoutingRule",
     "SetupToken",
     "StaffAccount",
     "TimelineEntry",
+    "Unit",
 ]

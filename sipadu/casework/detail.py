@@ -27,6 +27,7 @@ from sipadu.casework.inbox import inbox_policy
 from sipadu.casework.service import objection_pending
 from sipadu.crypto.errors import DecryptionError
 from sipadu.roles import StaffRole
+from sipadu.units.areas import jakarta_areas
 
 # The exact submission time stays sealed: staff see the day of receipt.
 HIDDEN_REPORT_FIELDS = frozenset({"submitted_at"})
@@ -116,11 +117,18 @@ def _deadlines(db: Session, opened: OpenCase, today: date) -> list[Deadline]:
         return []
 
 
+def _shown(key: str, value: object) -> object:
+    """A report value as staff read it: a place code with its names."""
+    if key == "location" and isinstance(value, str):
+        return f"{jakarta_areas().describe(value) or '?'} ({value})"
+    return value
+
+
 def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> CaseDetail:
     """Decrypt the report, files, timeline and messages (internal notes included)."""
     try:
         report = {
-            key: value
+            key: _shown(key, value)
             for key, value in read_report(opened.case, opened.dek).items()
             if key not in HIDDEN_REPORT_FIELDS
         }

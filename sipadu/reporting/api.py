@@ -60,6 +60,7 @@ register_openapi()
 REPORT_FIELDS = {
     "category": None,
     **{f.name: None for f in REPORT_TEXT_FIELDS},
+    "location": None,
     "identity": {"name": None, "contact": None},
 }
 

@@ -33,6 +33,7 @@ from sipadu.cases.kinds import AuthorKind, TimelineKind
 from sipadu.cases.models import Case
 from sipadu.cases.service import (
     CaseCodeTakenError,
+    CaseRouting,
     CaseServiceError,
     CreatedCase,
     create_case,
@@ -46,6 +47,8 @@ from sipadu.coltypes import as_utc
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
 from sipadu.unit_of_work import end_transaction
+from sipadu.units.areas import jakarta_areas
+from sipadu.units.service import route_for
 from sipadu.uploads.multipart import EncryptedUpload
 
 CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically never one)
@@ -123,18 +126,21 @@ def _create_with_prepared_key(
     audit_key: bytes,
     escrow_public: bytes | None,
 ) -> CreatedCase:
+    kota = jakarta_areas().kota_of(str(report.get("location") or ""))
     for _ in range(CODE_ATTEMPTS):
         prepared = prepare_case_key(settings.argon2)
+        unit = route_for(db, kota)
         try:
             return create_case(
                 db,
                 report,
                 identity=identity,
-                recipients=submission_recipients(db),
+                recipients=submission_recipients(db, unit),
                 escrow_public=escrow_public,
                 params=settings.argon2,
                 audit_key=audit_key,
                 prepared=prepared,
+                routing=CaseRouting(unit.code if unit else None, kota),
             )
         except CaseCodeTakenError:
             end_transaction(db)  # only reads so far: end them before the next derivation

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext
 
 from sipadu.cases.kinds import CATEGORIES
 from sipadu.reporting.forms import IDENTITY_FIELDS, MAX_SHORT_CHARS, REPORT_TEXT_FIELDS
+from sipadu.units.areas import jakarta_areas
 
 _AMOUNT = re.compile(r"^(?:Rp\.?\s*)?\d{1,3}(?:\.?\d{3})*(?:,\d{1,2})?$", re.IGNORECASE)
 # Controls other than tab and newlines have no place in a report.
@@ -78,6 +79,16 @@ def _identity(data: Mapping[str, object], errors: dict[str, Any]) -> dict[str, s
     return {"name": name, "contact": contact} if name or contact else None
 
 
+def _location(value: object, errors: dict[str, Any]) -> str:
+    """An optional DKI Jakarta area code (kota, kecamatan or kelurahan), never anything finer."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or jakarta_areas().find(value.strip()) is None:
+        errors["location"] = lazy_gettext("Choose a place from the list, or leave it empty.")
+        return ""
+    return value.strip()
+
+
 def validate_report(data: Mapping[str, object]) -> ValidReport:
     """Check a submitted report; raise ``ReportValidationError`` with every problem found."""
     errors: dict[str, Any] = {}
@@ -96,6 +107,9 @@ def validate_report(data: Mapping[str, object]) -> ValidReport:
         errors["amount"] = lazy_gettext(
             "Write the amount in Rupiah with digits, for example 15.000.000."
         )
+    location = _location(data.get("location"), errors)
+    if location:
+        report["location"] = location
     identity = _identity(data, errors)
     if errors:
         raise ReportValidationError(errors)

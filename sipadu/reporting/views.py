@@ -44,6 +44,7 @@ from sipadu.reporting.readiness import (
     service_accepts_reports,
 )
 from sipadu.reporting.service import submit_report
+from sipadu.units.areas import area_groups
 from sipadu.reporting.upload_limits import upload_limit_texts
 from sipadu.reporting.validation import ReportValidationError, validate_report
 from sipadu.uploads.multipart import accepts_uploads
@@ -95,6 +96,7 @@ def _render_form(
         text_fields=REPORT_TEXT_FIELDS,
         identity_fields=IDENTITY_FIELDS,
         honeypot=HONEYPOT_FIELD,
+        area_groups=area_groups(gettext("Kota or kabupaten only")),
         form_id=new_form_id(),
         files_dropped=files_dropped,
     ), status
