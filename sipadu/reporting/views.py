@@ -44,9 +44,9 @@ from sipadu.reporting.readiness import (
     service_accepts_reports,
 )
 from sipadu.reporting.service import submit_report
-from sipadu.units.areas import area_groups
 from sipadu.reporting.upload_limits import upload_limit_texts
 from sipadu.reporting.validation import ReportValidationError, validate_report
+from sipadu.units.areas import area_groups
 from sipadu.uploads.multipart import accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public

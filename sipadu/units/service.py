@@ -88,6 +88,14 @@ def unit_members_clause(unit: Unit) -> ColumnElement[bool]:
     return case_reader_clause() & (StaffAccount.unit_id == unit.id)
 
 
+def member_unit_code(db: Session, account: StaffAccount) -> str | None:
+    """The unit code whose cases a supervisor receives; None for the head unit (every case).
+
+    Sharing old cases with a newly approved supervisor stays within this unit."""
+    unit = db.get(Unit, account.unit_id) if account.unit_id is not None else None
+    return None if unit is None or unit.is_head else unit.code
+
+
 def route_for(db: Session, kota_code: str | None) -> Unit | None:
     """The unit a case about ``kota_code`` goes to: the admin's rule, else the head unit."""
     if kota_code:
@@ -103,7 +111,8 @@ def route_for(db: Session, kota_code: str | None) -> Unit | None:
 
 def routes(db: Session) -> dict[str, int]:
     """Kota code to unit id, as the admin set them."""
-    return dict(db.execute(select(RoutingRule.kota_code, RoutingRule.unit_id)).tuples().all())
+    rows = db.execute(select(RoutingRule.kota_code, RoutingRule.unit_id))
+    return {kota: unit_id for kota, unit_id in rows}
 
 
 def _checked(db: Session, code: str, name: str, *, besides: int | None = None) -> tuple[str, str]:

@@ -107,6 +107,14 @@ SPECS = [
         SUPERVISOR,
         body={"username": "{target}"},
     ),
+    Spec(
+        "casework.route_case",
+        "POST",
+        W + "/{code}/unit",
+        303,
+        SUPERVISOR,
+        body={"unit": "inspektur"},
+    ),
     Spec("casework.retention_due", "GET", W + "/retensi", 200, SUPERVISOR, case_scoped=False),
     Spec(
         "casework.extend",

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
+from sipadu.auditor.service import case_records
 from sipadu.cases.content import read_report
 from sipadu.cases.models import Case, CaseGrant
-from sipadu.cases.service import CaseAccessError, grant_for, unlock_case_for_staff
+from sipadu.cases.service import CaseAccessError, grant_for, today, unlock_case_for_staff
 from sipadu.crypto import grants
 from sipadu.crypto.errors import DecryptionError
 from sipadu.reporting.service import submit_report
@@ -197,16 +198,58 @@ def test_an_investigator_cannot_route_a_case(app: Flask, db: Session, units: Uni
 
 
 def test_statistics_count_cases_by_unit_name(app: Flask, db: Session, units: Units) -> None:
-    from sipadu.auditor.service import case_records
-
     _file(app, db, GAMBIR)
     _file(app, db, None)
-    names = {record.unit for record in case_records(db, case_today())}
+    names = {record.unit for record in case_records(db, today())}
     head = db.scalar(select(Unit.name).where(Unit.code == "inspektur"))
     assert names == {"Inspektur Pembantu Wilayah Kota Administrasi Jakarta Pusat", head}
 
 
-def case_today() -> object:
-    from sipadu.cases.service import today
+def test_the_report_form_offers_every_area_without_javascript_and_routes_by_it(
+    app: Flask, db: Session, units: Units
+) -> None:
+    from tests.reporting.conftest import case_key_of
 
-    return today()
+    client = app.test_client()
+    page = client.get("/laporan")
+    html = page.get_data(as_text=True)
+    assert html.count("<optgroup") == 45  # the kota list, then each of the 44 kecamatan
+    assert 'value="31.71.01.1001"' in html and "RT/RW" in html
+    sent = submit(
+        client,
+        page,
+        "/laporan",
+        fill={"category": "pungli", "what": "Pungutan di loket.", "location": GAMBIR},
+    )
+    assert sent.status_code == 201
+    case = db.scalar(select(Case).where(Case.code == case_key_of(sent)[:10]))
+    assert case is not None and (case.unit, case.area_kota) == ("irban-jakpus", "31.71")
+
+
+@pytest.mark.parametrize("forged", ["31.71.01.9999", "32.01", "RT 01/RW 02", "31"])
+def test_a_place_the_list_does_not_offer_is_refused(
+    app: Flask, db: Session, units: Units, forged: str
+) -> None:
+    from tests.reporting.conftest import forge_report
+
+    answer = forge_report(
+        app.test_client(), {"category": "pungli", "what": "Pungutan.", "location": forged}
+    )
+    assert answer.status_code == 422
+    assert "Pilih tempat dari daftar" in answer.get_data(as_text=True)
+    assert db.scalar(select(Case.id)) is None
+    api = app.test_client().post(
+        "/api/v1/reports", json={"category": "pungli", "what": "Pungutan.", "location": forged}
+    )
+    assert api.status_code in {400, 422} and api.get_json()["error"]
+    assert db.scalar(select(Case.id)) is None
+
+
+def test_the_api_accepts_a_place_and_routes_by_it(app: Flask, db: Session, units: Units) -> None:
+    answer = app.test_client().post(
+        "/api/v1/reports", json={"category": "pungli", "what": "Pungutan.", "location": "31.74"}
+    )
+    assert answer.status_code == 201
+    case = db.scalar(select(Case).where(Case.code == answer.get_json()["case_code"]))
+    assert case is not None and (case.unit, case.area_kota) == ("irban-jaksel", "31.74")
+    assert _holders(db, case) == {units.head.account.id, units.jaksel.account.id}
