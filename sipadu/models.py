@@ -20,9 +20,10 @@ from sipadu.cases.models import (
 )
 from sipadu.notify.models import NotificationLog, PendingNotification
 from sipadu.sessions.models import AuthSession
-from sipadu.units.models import RoutingRule, Unit
+from sipadu.units.models import Agency, RoutingRule, Unit
 
 __all__ = [
+    "Agency",
     "Attachment",
     "AuditCheckpoint",
     "AuditEvent",

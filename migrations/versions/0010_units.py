@@ -1,12 +1,15 @@
-"""Inspektorat units, routing rules, a supervisor's unit and the incident's kota.
+"""Inspektorat units, routing rules, reported agencies, a supervisor's unit and the
+incident's kota.
 
 ``units`` are the parts of the Inspektorat whose supervisors receive the cases routed to
 them; a head unit (the Inspektur's office) receives every case. The seed is the Inspektur's
 office and one Inspektur Pembantu per kota/kabupaten administrasi, each with the routing rule
-of its kota (Kemendagri codes). ``staff_accounts.unit_id`` is NULL for every existing
-account, which counts as the head unit: supervisors keep receiving every new case until the
-admin puts them in a unit, and no grant of an existing case changes. ``cases.area_kota``
-holds the kota of a new case's incident (the finer place stays sealed in the report).
+of its kota (Kemendagri codes). ``agencies`` is the list of provincial bodies (OPD, SKPD,
+UKPD) a reporter may name, seeded with the most common ones; an agency may route its cases
+to a unit. ``staff_accounts.unit_id`` is NULL for every existing account, which counts as the
+head unit: supervisors keep receiving every new case until the admin puts them in a unit,
+and no grant of an existing case changes. ``cases.area_kota`` holds the kota of a new case's
+incident (the finer place stays sealed in the report).
 
 Revision ID: 0010_units
 Revises: 0009_domain_checks
@@ -87,6 +90,57 @@ def _create_tables() -> None:
         )
 
 
+# The provincial bodies reporters most often name (code, name); the admin edits the list.
+AGENCIES = (
+    ("disdik", "Dinas Pendidikan"),
+    ("dinkes", "Dinas Kesehatan"),
+    ("dinsos", "Dinas Sosial"),
+    ("dukcapil", "Dinas Kependudukan dan Pencatatan Sipil"),
+    ("dishub", "Dinas Perhubungan"),
+    ("dlh", "Dinas Lingkungan Hidup"),
+    ("bina-marga", "Dinas Bina Marga"),
+    ("sda", "Dinas Sumber Daya Air"),
+    ("citata", "Dinas Cipta Karya, Tata Ruang dan Pertanahan"),
+    ("dprkp", "Dinas Perumahan Rakyat dan Kawasan Permukiman"),
+    ("dpmptsp", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu"),
+    ("satpol-pp", "Satuan Polisi Pamong Praja"),
+    ("gulkarmat", "Dinas Penanggulangan Kebakaran dan Penyelamatan"),
+    ("bapenda", "Badan Pendapatan Daerah"),
+    ("bpkd", "Badan Pengelolaan Keuangan Daerah"),
+    ("bpad", "Badan Pengelolaan Aset Daerah"),
+    ("bkd", "Badan Kepegawaian Daerah"),
+    ("bpbj", "Biro Pengadaan Barang dan Jasa"),
+    ("rsud", "Rumah Sakit Umum Daerah (RSUD)"),
+    ("puskesmas", "Puskesmas"),
+    ("sekolah", "Sekolah negeri (SD, SMP, SMA, SMK)"),
+    ("kantor-walikota", "Kantor wali kota / bupati"),
+    ("kecamatan", "Kantor kecamatan"),
+    ("kelurahan", "Kantor kelurahan"),
+)
+
+
+def _create_agencies() -> None:
+    agencies = op.create_table(
+        "agencies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["units.id"], name=op.f("fk_agencies_unit_id_units"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agencies")),
+        sa.UniqueConstraint("code", name=op.f("uq_agencies_code")),
+        sa.UniqueConstraint("name", name=op.f("uq_agencies_name")),
+    )
+    op.create_index(op.f("ix_agencies_unit_id"), "agencies", ["unit_id"])
+    op.bulk_insert(
+        agencies,
+        [{"code": code, "name": name, "active": True, "unit_id": None} for code, name in AGENCIES],
+    )
+
+
 def _add_columns() -> None:
     with op.batch_alter_table("staff_accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("unit_id", sa.Integer(), nullable=True))
@@ -104,6 +158,7 @@ def _add_columns() -> None:
 
 def upgrade() -> None:
     _create_tables()
+    _create_agencies()
     _add_columns()
 
 
@@ -114,6 +169,8 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("fk_staff_accounts_unit_id_units"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_staff_accounts_unit_id"))
         batch_op.drop_column("unit_id")
+    op.drop_index(op.f("ix_agencies_unit_id"), table_name="agencies")
+    op.drop_table("agencies")
     op.drop_index(op.f("ix_routing_rules_unit_id"), table_name="routing_rules")
     op.drop_table("routing_rules")
     op.drop_table("units")

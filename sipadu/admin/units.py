@@ -17,9 +17,9 @@ from sipadu.app_context import current_audit_key
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.unit_of_work import discard_now
-from sipadu.units import service
+from sipadu.units import agencies, service
 from sipadu.units.areas import jakarta_areas
-from sipadu.units.models import Unit
+from sipadu.units.models import Agency, Unit
 from sipadu.web.auth import require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import NotFoundError
@@ -29,8 +29,8 @@ UNIT_ERRORS: dict[type[service.UnitError], Any] = {
     service.InvalidUnitCodeError: lazy_gettext(
         "The code must be 2 to 40 lower-case letters, digits or hyphens."
     ),
-    service.InvalidUnitNameError: lazy_gettext("Give the unit a name of at most 120 characters."),
-    service.UnitExistsError: lazy_gettext("Another unit already has this code or name."),
+    service.InvalidUnitNameError: lazy_gettext("Give it a name of at most 120 characters."),
+    service.UnitExistsError: lazy_gettext("This code or name is already in use."),
     service.LastHeadUnitError: lazy_gettext(
         "At least one unit must stay the head unit: cases without a route go there."
     ),
@@ -70,6 +70,7 @@ def units() -> str:
         routes=service.routes(db),
         kota=jakarta_areas().kota.values(),
         supervisors=list(supervisors),
+        agencies=agencies.list_agencies(db),
     )
 
 
@@ -146,6 +147,47 @@ def set_member(staff_id: int) -> ResponseReturnValue:
     return _back()
 
 
+@require_roles(StaffRole.ADMIN)
+def create_agency() -> ResponseReturnValue:
+    """Add an agency reporters may name."""
+    form = request.form
+    try:
+        agencies.create_agency(
+            db_session(),
+            form.get("code", "")[:64],
+            form.get("name", "")[:400],
+            audit_key=current_audit_key(),
+            actor=_actor(),
+        )
+    except service.UnitError as error:
+        return _back(error)
+    flash(gettext("Agency saved."), "success")
+    return _back()
+
+
+@require_roles(StaffRole.ADMIN)
+def update_agency(agency_id: int) -> ResponseReturnValue:
+    """Rename an agency, offer or hide it, and route its cases to a unit."""
+    agency = db_session().get(Agency, agency_id)
+    if agency is None:
+        raise NotFoundError()
+    form = request.form
+    try:
+        agencies.update_agency(
+            db_session(),
+            agency,
+            form.get("name", "")[:400],
+            active=form.get("active") == "1",
+            unit=_unit(form.get("unit")),
+            audit_key=current_audit_key(),
+            actor=_actor(),
+        )
+    except service.UnitError as error:
+        return _back(error)
+    flash(gettext("Agency saved."), "success")
+    return _back()
+
+
 def add_unit_routes(bp: Blueprint) -> None:
     """Add the units pages to the admin blueprint."""
     bp.add_url_rule("/unit", "units", units, methods=["GET"])
@@ -153,3 +195,7 @@ def add_unit_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/unit/<int:unit_id>", "update_unit", update_unit, methods=["POST"])
     bp.add_url_rule("/unit/rute", "set_routes", set_routes, methods=["POST"])
     bp.add_url_rule("/unit/anggota/<int:staff_id>", "set_member", set_member, methods=["POST"])
+    bp.add_url_rule("/unit/instansi", "create_agency", create_agency, methods=["POST"])
+    bp.add_url_rule(
+        "/unit/instansi/<int:agency_id>", "update_agency", update_agency, methods=["POST"]
+    )

@@ -50,6 +50,14 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "It routes the case; the kecamatan and kelurahan stay sealed in the report."
             ),
         },
+        "agency": {
+            "type": "string",
+            "maxLength": 40,
+            "description": (
+                "Optional code of the reported agency (OPD/SKPD/UKPD) from the instance's list; "
+                "it may route the case and stays sealed in the report."
+            ),
+        },
         "identity": {
             "type": "object",
             "description": "Optional; sealed separately.",

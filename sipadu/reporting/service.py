@@ -129,7 +129,7 @@ def _create_with_prepared_key(
     kota = jakarta_areas().kota_of(str(report.get("location") or ""))
     for _ in range(CODE_ATTEMPTS):
         prepared = prepare_case_key(settings.argon2)
-        unit = route_for(db, kota)
+        unit = route_for(db, kota, str(report.get("agency") or "") or None)
         try:
             return create_case(
                 db,

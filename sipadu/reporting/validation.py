@@ -7,7 +7,7 @@ a ``ReportValidationError`` naming every bad field with a translatable message.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,8 +89,22 @@ def _location(value: object, errors: dict[str, Any]) -> str:
     return value.strip()
 
 
-def validate_report(data: Mapping[str, object]) -> ValidReport:
-    """Check a submitted report; raise ``ReportValidationError`` with every problem found."""
+def _agency(value: object, agencies: Collection[str], errors: dict[str, Any]) -> str:
+    """An optional agency code from the admin's list of those reporters may name."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or value.strip() not in agencies:
+        errors["agency"] = lazy_gettext("Choose an agency from the list, or leave it empty.")
+        return ""
+    return value.strip()
+
+
+def validate_report(
+    data: Mapping[str, object], agencies: Collection[str] = frozenset()
+) -> ValidReport:
+    """Check a submitted report; raise ``ReportValidationError`` with every problem found.
+
+    ``agencies`` are the codes of the agencies a report may name (the admin's active list)."""
     errors: dict[str, Any] = {}
     category = data.get("category")
     if not category:
@@ -110,6 +124,9 @@ def validate_report(data: Mapping[str, object]) -> ValidReport:
     location = _location(data.get("location"), errors)
     if location:
         report["location"] = location
+    agency = _agency(data.get("agency"), agencies, errors)
+    if agency:
+        report["agency"] = agency
     identity = _identity(data, errors)
     if errors:
         raise ReportValidationError(errors)

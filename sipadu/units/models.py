@@ -35,3 +35,20 @@ class RoutingRule(Base):
     # A Kemendagri code of a DKI Jakarta kota or kabupaten administrasi ("31.71").
     kota_code: Mapped[str] = mapped_column(String(8), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+
+
+class Agency(Base):
+    """A regional government body (OPD, SKPD or UKPD) a reporter may name as the reported one.
+
+    With ``unit_id`` set, its cases go to that unit whatever the place (an admin rule)."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    # Hidden agencies are no longer offered; reports that named one keep its code, sealed.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )

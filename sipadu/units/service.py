@@ -18,7 +18,7 @@ from sipadu.accounts.models import StaffAccount, case_reader_clause
 from sipadu.audit.service import record_event
 from sipadu.roles import StaffRole
 from sipadu.units.areas import jakarta_areas
-from sipadu.units.models import RoutingRule, Unit
+from sipadu.units.models import Agency, RoutingRule, Unit
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 MAX_NAME_CHARS = 120
@@ -96,8 +96,15 @@ def member_unit_code(db: Session, account: StaffAccount) -> str | None:
     return None if unit is None or unit.is_head else unit.code
 
 
-def route_for(db: Session, kota_code: str | None) -> Unit | None:
-    """The unit a case about ``kota_code`` goes to: the admin's rule, else the head unit."""
+def route_for(db: Session, kota_code: str | None, agency_code: str | None = None) -> Unit | None:
+    """The unit a new case goes to: the reported agency's unit if the admin set one (the more
+    specific rule), else the kota's, else the head unit."""
+    if agency_code:
+        by_agency = db.scalar(
+            select(Unit).join(Agency, Agency.unit_id == Unit.id).where(Agency.code == agency_code)
+        )
+        if by_agency is not None:
+            return by_agency
     if kota_code:
         routed = db.scalar(
             select(Unit)

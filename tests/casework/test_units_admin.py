@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
-from sipadu.cases.models import CaseGrant
+from sipadu.cases.models import Case, CaseGrant
 from sipadu.reporting.service import submit_report
-from sipadu.units.models import RoutingRule, Unit
+from sipadu.units.models import Agency, RoutingRule, Unit
 from sipadu.units.service import unit_by_code
 from tests.casework.conftest import detail_of, events, web_client
 from tests.support.factories import make_staff
@@ -140,3 +140,51 @@ def test_only_the_admin_reaches_the_units_page(app: Flask, db: Session, role: st
     assert client.get(P).status_code == 403
     assert client.post(f"{P}/rute", data={"route-31.71": ""}).status_code in {400, 403}
     assert app.test_client().get(P).status_code in {401, 303}
+
+
+def test_agencies_are_listed_routed_and_hidden_by_the_admin(
+    app: Flask, db: Session, admin: FlaskClient
+) -> None:
+    head = make_staff(app, db, "supervisor")
+    regional = make_staff(app, db, "supervisor")
+    jaktim = _unit(db, "irban-jaktim")
+    regional.account.unit_id = jaktim.id
+    db.commit()
+    added = submit(admin, admin.get(P), f"{P}/instansi", fill={"code": "dpkp", "name": "DKPKP"})
+    assert added.status_code == 303
+    agency = db.scalar(select(Agency).where(Agency.code == "dpkp"))
+    assert agency is not None and agency.active and agency.unit_id is None
+    routed = submit(
+        admin,
+        admin.get(P),
+        f"{P}/instansi/{agency.id}",
+        fill={"name": "Dinas Ketahanan Pangan", "unit": str(jaktim.id)},
+    )
+    assert routed.status_code == 303
+    reporter = app.test_client()
+    form = reporter.get("/laporan")
+    assert "Dinas Ketahanan Pangan" in form.get_data(as_text=True)
+    sent = submit(
+        reporter,
+        form,
+        "/laporan",
+        # The agency's rule wins over the place's (Jakarta Pusat's unit has nobody here).
+        fill={"category": "kkn", "what": "Suap.", "agency": "dpkp", "location": "31.71"},
+    )
+    assert sent.status_code == 201
+    case = db.scalar(select(Case).order_by(Case.id.desc()))
+    assert case is not None and case.unit == "irban-jaktim"
+    got = set(db.scalars(select(CaseGrant.staff_id).where(CaseGrant.case_id == case.id)))
+    assert got == {head.account.id, regional.account.id}
+    hidden = submit(
+        admin,
+        admin.get(P),
+        f"{P}/instansi/{agency.id}",
+        fill={"name": "Dinas Ketahanan Pangan"},
+        tick={"active": False},
+    )
+    assert hidden.status_code == 303
+    assert "Dinas Ketahanan Pangan" not in reporter.get("/laporan").get_data(as_text=True)
+    api = reporter.post("/api/v1/reports", json={"category": "kkn", "what": "S", "agency": "dpkp"})
+    assert api.status_code == 422
+    assert [detail_of(e)["agency"] for e in events(db, "agency:changed")] == ["dpkp", "dpkp"]

@@ -103,6 +103,10 @@ COVERED: dict[tuple[str, str], str] = {
     ("admin.create_unit", "POST"): _UA + "test_admin_adds_renames_and_keeps_a_head_unit",
     ("admin.update_unit", "POST"): _UA + "test_admin_adds_renames_and_keeps_a_head_unit",
     ("admin.set_routes", "POST"): _UA + "test_routing_and_membership_decide_who_gets_the_next_case",
+    ("admin.create_agency", "POST"): _UA
+    + "test_agencies_are_listed_routed_and_hidden_by_the_admin",
+    ("admin.update_agency", "POST"): _UA
+    + "test_agencies_are_listed_routed_and_hidden_by_the_admin",
     ("admin.set_member", "POST"): _UA + "test_routing_and_membership_decide_who_gets_the_next_case",
     ("casework.route_case", "POST"): "tests/casework/test_units.py::"
     + "test_a_holder_shares_then_moves_the_case_and_the_old_unit_loses_it",

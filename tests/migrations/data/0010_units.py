@@ -82,6 +82,8 @@ def after_upgrade(connection: Connection) -> None:
         ("31.71", "irban-jakpus"),
     ]
     assert len(rules) == 6
+    agencies = connection.execute(text("SELECT code, active, unit_id FROM agencies")).all()
+    assert ("disdik", True, None) in [tuple(a) for a in agencies] and len(agencies) == 24
     members = connection.execute(text("SELECT unit_id FROM staff_accounts")).scalars().all()
     assert members == [None, None]
     case = connection.execute(text("SELECT unit, area_kota FROM cases")).one()
