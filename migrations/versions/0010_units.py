@@ -156,14 +156,66 @@ def _add_columns() -> None:
         batch_op.add_column(sa.Column("area_kota", sa.String(length=8), nullable=True))
 
 
+_ROLES = ("admin", "supervisor", "investigator", "auditor")
+_INTAKE_ROLE = "intake_officer"
+_CHANNELS = (
+    "loket_inspektorat",
+    "balai_kota",
+    "kantor_walikota",
+    "kantor_kecamatan",
+    "kantor_kelurahan",
+    "surat",
+    "telepon",
+    "email",
+    "pesan",
+    "media_sosial",
+)
+
+
+def _role_check(roles: Sequence[str]) -> str:
+    return "role IN ({})".format(", ".join(f"'{role}'" for role in roles))
+
+
+def _allow_intake_officer_role() -> None:
+    """A separate step: the role CHECK admits ``intake_officer`` (merges with other role
+    changes touch only this function)."""
+    with op.batch_alter_table("staff_accounts", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_staff_accounts_role"), type_="check")
+        batch_op.create_check_constraint(
+            op.f("ck_staff_accounts_role"), _role_check((*_ROLES, _INTAKE_ROLE))
+        )
+
+
+def _drop_intake_officer_role() -> None:
+    # The role did not exist before: its accounts go (they hold no case key or grant).
+    op.execute("DELETE FROM staff_accounts WHERE role = 'intake_officer'")
+    with op.batch_alter_table("staff_accounts", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_staff_accounts_role"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_staff_accounts_role"), _role_check(_ROLES))
+
+
+def _add_intake_channel() -> None:
+    listed = ", ".join(f"'{channel}'" for channel in _CHANNELS)
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("intake_channel", sa.String(length=32), nullable=True))
+        batch_op.create_check_constraint(
+            op.f("ck_cases_intake_channel"), f"intake_channel IN ({listed})"
+        )
+
+
 def upgrade() -> None:
     _create_tables()
     _create_agencies()
     _add_columns()
+    _add_intake_channel()
+    _allow_intake_officer_role()
 
 
 def downgrade() -> None:
+    _drop_intake_officer_role()
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_cases_intake_channel"), type_="check")
+        batch_op.drop_column("intake_channel")
         batch_op.drop_column("area_kota")
     with op.batch_alter_table("staff_accounts", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_staff_accounts_unit_id_units"), type_="foreignkey")

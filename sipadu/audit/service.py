@@ -38,8 +38,9 @@ _DETAIL_VALUE = re.compile(r"^[A-Za-z0-9_.:@-]{0,64}$")
 DetailValue = str | int | bool | None
 _PROGRESS_STEP = 1000
 # Sent by the digest timer minutes after a reporter's message or report: its time would
-# place that reporter action, so it is kept to the day like the action itself.
-DAY_ONLY_TAGS = frozenset({"notification:sent"})
+# place that reporter action, so it is kept to the day like the action itself. A report an
+# intake officer files is the visit of the person at the counter: dated to the day too.
+DAY_ONLY_TAGS = frozenset({"notification:sent", "case:filed_by_operator"})
 
 
 class AuditEventError(ValueError):

@@ -19,7 +19,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sipadu.cases.kinds import CATEGORIES, AuthorKind, Category, GrantReason, TimelineKind
+from sipadu.cases.kinds import (
+    CATEGORIES,
+    AuthorKind,
+    Category,
+    GrantReason,
+    IntakeChannel,
+    TimelineKind,
+)
 from sipadu.cases.statuses import Outcome, Status
 from sipadu.coltypes import UtcDateTime, enum_column
 from sipadu.db import Base
@@ -64,6 +71,10 @@ class Case(Base):
     # The kota/kabupaten of the incident (a Kemendagri code), when the reporter gave a place:
     # the finer kecamatan and kelurahan stay inside the sealed report (docs/reporting.md).
     area_kota: Mapped[str | None] = mapped_column(String(8))
+    # How a report filed by an intake officer came in; NULL for reports filed online.
+    intake_channel: Mapped[IntakeChannel | None] = mapped_column(
+        enum_column(IntakeChannel, "intake_channel", 32)
+    )
     # Day only: the exact submission time exists only inside the sealed report.
     received_on: Mapped[date] = mapped_column(Date, index=True)
     acknowledged_on: Mapped[date | None] = mapped_column(Date)

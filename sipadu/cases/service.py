@@ -61,10 +61,12 @@ class Recipient:
 
 @dataclass(frozen=True)
 class CaseRouting:
-    """Where a new case went: its unit's code and the incident's kota (metadata)."""
+    """Where a new case went and came from: its unit's code, the incident's kota and, for a
+    report an intake officer filed, the channel (metadata)."""
 
     unit: str | None
     area_kota: str | None = None
+    intake_channel: str | None = None  # set when an intake officer filed it
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ def create_case(
         status=INITIAL_STATUS,
         unit=routing.unit if routing else None,
         area_kota=routing.area_kota if routing else None,
+        intake_channel=routing.intake_channel if routing else None,
         received_on=moment.date(),
         objection_used=False,
         updated_at=day_start(moment),

@@ -107,6 +107,8 @@ COVERED: dict[tuple[str, str], str] = {
     + "test_agencies_are_listed_routed_and_hidden_by_the_admin",
     ("admin.update_agency", "POST"): _UA
     + "test_agencies_are_listed_routed_and_hidden_by_the_admin",
+    ("intake.file_report", "POST"): "tests/casework/test_intake.py::"
+    + "test_the_officer_files_hands_over_the_key_and_cannot_read_the_case",
     ("admin.set_member", "POST"): _UA + "test_routing_and_membership_decide_who_gets_the_next_case",
     ("casework.route_case", "POST"): "tests/casework/test_units.py::"
     + "test_a_holder_shares_then_moves_the_case_and_the_old_unit_loses_it",
@@ -212,7 +214,7 @@ def _world(app: Flask) -> World:
         db = db_session()
         people = {
             role: enrolled(app, db, role)
-            for role in ("supervisor", "investigator", "admin", "auditor")
+            for role in ("supervisor", "investigator", "admin", "auditor", "intake_officer")
         }
         open_case, objected, archived = make_case(app, db), make_case(app, db), make_case(app, db)
         from sipadu.accounts.models import StaffAccount

@@ -86,11 +86,25 @@ def after_upgrade(connection: Connection) -> None:
     assert ("disdik", True, None) in [tuple(a) for a in agencies] and len(agencies) == 24
     members = connection.execute(text("SELECT unit_id FROM staff_accounts")).scalars().all()
     assert members == [None, None]
-    case = connection.execute(text("SELECT unit, area_kota FROM cases")).one()
-    assert tuple(case) == (None, None)
+    case = connection.execute(text("SELECT unit, area_kota, intake_channel FROM cases")).one()
+    assert tuple(case) == (None, None, None)
+    _intake_officer(connection)  # the role CHECK admits the new role
+
+
+def _intake_officer(connection: Connection) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO staff_accounts (id, username, role, active, password_hash, public_key,"
+            " wrapped_private_key, totp_confirmed, failed_logins, created_at,"
+            " password_changed_at) VALUES (83, 'loket', 'intake_officer', :t, 'h', :blob,"
+            " :blob, :t, 0, :at, :at)"
+        ),
+        {"t": True, "blob": b"x" * 32, "at": _AT},
+    )
 
 
 def before_downgrade(connection: Connection) -> None:
+    connection.execute(text("UPDATE cases SET intake_channel = 'surat'"))
     connection.execute(
         text(
             "UPDATE staff_accounts SET unit_id = (SELECT id FROM units WHERE code ="
@@ -102,6 +116,8 @@ def before_downgrade(connection: Connection) -> None:
 
 def after_downgrade(connection: Connection) -> None:
     _grants_open(connection)
+    roles = connection.execute(text("SELECT role FROM staff_accounts")).scalars().all()
+    assert sorted(roles) == ["supervisor", "supervisor"]
     assert connection.execute(text("SELECT unit FROM cases")).scalar_one() == "irban-jakpus"
     for table in ("case_grants", "cases", "staff_accounts"):
         connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
