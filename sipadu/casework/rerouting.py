@@ -141,7 +141,9 @@ def route_case(code: str) -> ResponseReturnValue:
             revoke_old=revoke_old,
             audit_key=current_audit_key(),
         ),
-        lazy_gettext("The case was shared with the unit."),
+        lazy_gettext("The case was moved to the unit.")
+        if move
+        else lazy_gettext("The case was shared with the unit."),
         leave=leave,
     )
 

@@ -27,7 +27,7 @@ from tests.casework.conftest import (
 )
 from tests.support.factories import StaffMember, make_case, make_staff
 
-ROLES = ("admin", "supervisor", "investigator", "auditor", "anonymous")
+ROLES = ("admin", "supervisor", "investigator", "auditor", "intake_officer", "anonymous")
 STATES = ("assigned", "not_assigned", "conflicted")
 WORKERS = frozenset({"supervisor", "investigator"})
 SUPERVISOR = frozenset({"supervisor"})
