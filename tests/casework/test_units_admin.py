@@ -176,6 +176,9 @@ def test_agencies_are_listed_routed_and_hidden_by_the_admin(
     assert case is not None and case.unit == "irban-jaktim"
     got = set(db.scalars(select(CaseGrant.staff_id).where(CaseGrant.case_id == case.id)))
     assert got == {head.account.id, regional.account.id}
+    staff_page = web_client(app, db, regional).get(f"/petugas/kasus/{case.code}")
+    assert "Dinas Ketahanan Pangan (dpkp)" in staff_page.get_data(as_text=True)
+    assert "Kota Administrasi Jakarta Pusat (31.71)" in staff_page.get_data(as_text=True)
     hidden = submit(
         admin,
         admin.get(P),
