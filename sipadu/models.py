@@ -21,8 +21,10 @@ from sipadu.cases.models import (
 from sipadu.channels.models import ChannelIntake, ServiceAccount, WebhookDelivery
 from sipadu.notify.models import NotificationLog, PendingNotification
 from sipadu.sessions.models import AuthSession
+from sipadu.units.models import Agency, RoutingRule, Unit
 
 __all__ = [
+    "Agency",
     "Attachment",
     "AuditCheckpoint",
     "AuditEvent",
@@ -40,9 +42,11 @@ __all__ = [
     "NotificationLog",
     "PendingNotification",
     "PublicText",
+    "RoutingRule",
     "ServiceAccount",
     "SetupToken",
     "StaffAccount",
     "TimelineEntry",
+    "Unit",
     "WebhookDelivery",
 ]

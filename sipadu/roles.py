@@ -12,6 +12,8 @@ class StaffRole(StrEnum):
     SUPERVISOR = "supervisor"
     INVESTIGATOR = "investigator"
     AUDITOR = "auditor"
+    # Counter staff who file reports on behalf of people; they hold no case key.
+    INTAKE_OFFICER = "intake_officer"
 
 
 # The order the admin pages and the CLI list them in.

@@ -54,6 +54,7 @@ def test_wheel_carries_everything_the_app_reads(wheel: Path) -> None:
         "sipadu/migrations/versions/0001_audit_log.py",
         "sipadu/translations/id/LC_MESSAGES/messages.mo",
         "sipadu/staff/common_passwords.txt",
+        "sipadu/units/jakarta_areas.json",
     ):
         assert expected in names, expected
     assert not any(name.startswith(("tests/", "keys/", "instance/")) for name in names)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_channels"
-down_revision: str | None = "0009_domain_checks"
+down_revision: str | None = "0010_units"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -52,6 +52,11 @@ class StaffAccount(Base):
     # When another supervisor approved this key pair (added in 0006_account_setup). Only an
     # approved supervisor is given new cases (four eyes: sipadu/staff/activation.py).
     activation_approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The Inspektorat unit a supervisor belongs to (added in 0010_units); none counts as the
+    # head unit, which receives every case (sipadu/units/service.py).
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL"), index=True
+    )
 
     @property
     def has_keys(self) -> bool:

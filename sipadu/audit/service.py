@@ -40,9 +40,12 @@ _DETAIL_VALUE = re.compile(r"^[A-Za-z0-9_.:@-]{0,64}$")
 DetailValue = str | int | bool | None
 _PROGRESS_STEP = 1000
 # Sent by the digest timer minutes after a reporter's message or report: its time would
-# place that reporter action, so it is kept to the day like the action itself.
-# A channel files a report the moment its reporter sends it: day only, like the reporter.
-DAY_ONLY_TAGS = frozenset({"notification:sent", "intake:filed", "intake:replayed"})
+# place that reporter action, so it is kept to the day like the action itself. A channel
+# files a report the moment its reporter sends it, and a report an intake officer files is
+# the visit of the person at the counter: both dated to the day too.
+DAY_ONLY_TAGS = frozenset(
+    {"notification:sent", "intake:filed", "intake:replayed", "case:filed_by_operator"}
+)
 
 
 class AuditEventError(ValueError):

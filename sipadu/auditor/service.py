@@ -23,6 +23,7 @@ from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.models import Case
 from sipadu.effective_settings import effective_settings
 from sipadu.stats.compute import CaseRecord, Statistics, summarize
+from sipadu.units.service import unit_names
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ("seq", "occurred_at", "tag", "actor", "case_code", "outcome", "detail", "hash")
@@ -134,7 +135,8 @@ def case_records(db: Session, today: date) -> list[CaseRecord]:
         Case.last_feedback_on,
         Case.closed_on,
     )
-    records = []
+    records: list[CaseRecord] = []
+    names = unit_names(db)
     for row in db.execute(select(*columns)):
         deadlines = case_deadlines(
             row.received_on,
@@ -152,7 +154,7 @@ def case_records(db: Session, today: date) -> list[CaseRecord]:
             CaseRecord(
                 row.category,
                 row.status,
-                row.unit or UNKNOWN_UNIT,
+                names.get(row.unit, row.unit) if row.unit else UNKNOWN_UNIT,
                 row.received_on,
                 row.closed_on,
                 met,

@@ -27,6 +27,21 @@ class GrantReason(StrEnum):
     RECOVERY = "recovery"  # re-granted from the escrow key
 
 
+class IntakeChannel(StrEnum):
+    """How a report filed by an intake officer reached the Inspektorat (NULL: online)."""
+
+    LOKET_INSPEKTORAT = "loket_inspektorat"  # walk-in at the Inspektorat's counter
+    BALAI_KOTA = "balai_kota"
+    KANTOR_WALIKOTA = "kantor_walikota"  # a kantor wali kota / bupati
+    KANTOR_KECAMATAN = "kantor_kecamatan"
+    KANTOR_KELURAHAN = "kantor_kelurahan"
+    SURAT = "surat"  # a letter
+    TELEPON = "telepon"  # a call
+    EMAIL = "email"
+    PESAN = "pesan"  # SMS or a chat message
+    MEDIA_SOSIAL = "media_sosial"  # a social-media referral
+
+
 class AuthorKind(StrEnum):
     """Who wrote a message or uploaded a file: a reporter only ever sees "Inspektorat" for staff."""
 

@@ -19,7 +19,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sipadu.cases.kinds import CATEGORIES, AuthorKind, Category, GrantReason, TimelineKind
+from sipadu.cases.kinds import (
+    CATEGORIES,
+    AuthorKind,
+    Category,
+    GrantReason,
+    IntakeChannel,
+    TimelineKind,
+)
 from sipadu.cases.statuses import Outcome, Status
 from sipadu.coltypes import UtcDateTime, enum_column
 from sipadu.db import Base
@@ -58,7 +65,16 @@ class Case(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     category: Mapped[Category] = mapped_column(enum_column(Category, "category", 32), index=True)
     status: Mapped[Status] = mapped_column(enum_column(Status, "status", 32), index=True)
+    # The code of the unit the case is routed to (``units.code``); NULL on cases filed
+    # before units existed.
     unit: Mapped[str | None] = mapped_column(String(120), index=True)
+    # The kota/kabupaten of the incident (a Kemendagri code), when the reporter gave a place:
+    # the finer kecamatan and kelurahan stay inside the sealed report (docs/reporting.md).
+    area_kota: Mapped[str | None] = mapped_column(String(8))
+    # How a report filed by an intake officer came in; NULL for reports filed online.
+    intake_channel: Mapped[IntakeChannel | None] = mapped_column(
+        enum_column(IntakeChannel, "intake_channel", 32)
+    )
     # Day only: the exact submission time exists only inside the sealed report.
     received_on: Mapped[date] = mapped_column(Date, index=True)
     acknowledged_on: Mapped[date | None] = mapped_column(Date)

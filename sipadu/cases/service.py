@@ -23,6 +23,8 @@ from sipadu.crypto import envelope, grants
 from sipadu.crypto.casekey import CaseKey, enroll_case_key, format_case_key, generate_case_key
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.params import Argon2Params
+from sipadu.units.models import Unit
+from sipadu.units.service import unit_reader_clause
 
 INITIAL_STATUS = "diterima"
 # The binding of the report and identity (the case row, the reporter); ``cases.sealing``
@@ -55,6 +57,16 @@ class Recipient:
 
     staff_id: int
     public_key: bytes
+
+
+@dataclass(frozen=True)
+class CaseRouting:
+    """Where a new case went and came from: its unit's code, the incident's kota and, for a
+    report an intake officer filed, the channel (metadata)."""
+
+    unit: str | None
+    area_kota: str | None = None
+    intake_channel: str | None = None  # set when an intake officer filed it
 
 
 @dataclass(frozen=True)
@@ -91,11 +103,15 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def submission_recipients(db: Session) -> list[Recipient]:
-    """Every active, set-up and approved supervisor: each gets the DEK of every new case."""
-    rows = db.execute(
-        select(StaffAccount.id, StaffAccount.public_key).where(case_reader_clause())
-    ).all()
+def submission_recipients(db: Session, unit: Unit | None = None) -> list[Recipient]:
+    """The approved supervisors of ``unit`` and of the head unit: each gets the new case's DEK.
+
+    When neither has one (every supervisor sits in other units), every approved supervisor
+    gets it: a report nobody at the Inspektorat can read would be lost."""
+    columns = select(StaffAccount.id, StaffAccount.public_key)
+    rows = db.execute(columns.where(unit_reader_clause(unit))).all()
+    if not rows:
+        rows = db.execute(columns.where(case_reader_clause())).all()
     return [Recipient(staff_id, public_key) for staff_id, public_key in rows]
 
 
@@ -163,12 +179,14 @@ def create_case(
     audit_key: bytes,
     now: datetime | None = None,
     prepared: PreparedCaseKey | None = None,
+    routing: CaseRouting | None = None,
 ) -> CreatedCase:
     """Store a new case: report and identity sealed, the DEK wrapped for the reporter, the
     supervisors and the escrow key. Refuses when no supervisor could read it.
 
     Pass ``prepared`` (from ``prepare_case_key``, called before the transaction) to keep the
-    Argon2id derivation out of it; without it the key is derived here."""
+    Argon2id derivation out of it; without it the key is derived here. ``routing`` is the
+    metadata of where the case went (``recipients`` must be that unit's readers)."""
     if not recipients:
         raise ServiceNotReadyError("no approved supervisor could read the report")
     moment = _now(now)
@@ -180,6 +198,9 @@ def create_case(
         code=code,
         category=str(report["category"]),
         status=INITIAL_STATUS,
+        unit=routing.unit if routing else None,
+        area_kota=routing.area_kota if routing else None,
+        intake_channel=routing.intake_channel if routing else None,
         received_on=moment.date(),
         objection_used=False,
         updated_at=day_start(moment),
@@ -224,7 +245,7 @@ def create_case(
         "case:submitted",
         actor=Actor.REPORTER,
         case_code=code,
-        detail={"category": case.category},
+        detail={"category": case.category, "unit": case.unit},
         now=moment,
     )
     db.flush()

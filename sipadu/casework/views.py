@@ -24,6 +24,7 @@ from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.unit_of_work import commit_now, discard_now
+from sipadu.units.service import list_units, unit_names
 from sipadu.web.auth import require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import AccessDeniedError, NotFoundError, answer_user_error
@@ -91,6 +92,8 @@ def _render_case(
         destinations=DESTINATION_LABELS,
         state_labels=STATE_LABELS,
         reopen_targets=(Status.VERIFIKASI, Status.INVESTIGASI),
+        units=list_units(db),
+        unit_names=unit_names(db),
     ), status
 
 

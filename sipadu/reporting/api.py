@@ -46,6 +46,7 @@ from sipadu.reporting.readiness import (
 from sipadu.reporting.reporter_access import CaseKeyThrottledError, OpenedCase, open_case_with_key
 from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
 from sipadu.unit_of_work import commit_now
+from sipadu.units.agencies import active_agency_codes
 from sipadu.uploads.multipart import EncryptedUpload, accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
@@ -60,6 +61,8 @@ register_openapi()
 REPORT_FIELDS = {
     "category": None,
     **{f.name: None for f in REPORT_TEXT_FIELDS},
+    "location": None,
+    "agency": None,
     "identity": {"name": None, "contact": None},
 }
 
@@ -119,7 +122,7 @@ def _files_json(files: list[service.StoredFile]) -> list[dict[str, Any]]:
 def submit_report() -> ResponseReturnValue:
     """File a report (JSON, or multipart with files) → 201 with the case code and key."""
     try:
-        valid = validate_report(_report_document())
+        valid = validate_report(_report_document(), active_agency_codes(db_session()))
     except ReportValidationError as error:
         raise _invalid(error.errors) from None
     accepted, refused = sort_uploads() if request.mimetype == "multipart/form-data" else ([], [])

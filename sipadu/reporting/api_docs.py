@@ -40,6 +40,24 @@ REPORT_SCHEMA: dict[str, Any] = {
         },
         "source_of_knowledge": {"type": "string", "maxLength": 2000},
         "reported_elsewhere": {"type": "string", "maxLength": 2000},
+        "location": {
+            "type": "string",
+            "maxLength": 16,
+            "pattern": r"^31(\.[0-9]{2}){1,2}(\.[0-9]{4})?$",
+            "description": (
+                "Optional place of the incident in DKI Jakarta: the Kemendagri code of a "
+                "kota/kabupaten (31.71), kecamatan (31.71.01) or kelurahan (31.71.01.1001). "
+                "It routes the case; the kecamatan and kelurahan stay sealed in the report."
+            ),
+        },
+        "agency": {
+            "type": "string",
+            "maxLength": 40,
+            "description": (
+                "Optional code of the reported agency (OPD/SKPD/UKPD) from the instance's list; "
+                "it may route the case and stays sealed in the report."
+            ),
+        },
         "identity": {
             "type": "object",
             "description": "Optional; sealed separately.",

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sipadu.audit.actors import Actor
+from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.attachments import (
     AttachmentView,
@@ -33,6 +33,7 @@ from sipadu.cases.kinds import AuthorKind, TimelineKind
 from sipadu.cases.models import Case
 from sipadu.cases.service import (
     CaseCodeTakenError,
+    CaseRouting,
     CaseServiceError,
     CreatedCase,
     create_case,
@@ -47,6 +48,8 @@ from sipadu.coltypes import as_utc
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
 from sipadu.unit_of_work import end_transaction
+from sipadu.units.areas import jakarta_areas
+from sipadu.units.service import route_for
 from sipadu.uploads.multipart import EncryptedUpload
 
 CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically never one)
@@ -123,19 +126,23 @@ def _create_with_prepared_key(
     settings: Settings,
     audit_key: bytes,
     escrow_public: bytes | None,
+    intake_channel: str | None = None,
 ) -> CreatedCase:
+    kota = jakarta_areas().kota_of(str(report.get("location") or ""))
     for _ in range(CODE_ATTEMPTS):
         prepared = prepare_case_key(settings.argon2)
+        unit = route_for(db, kota, str(report.get("agency") or "") or None)
         try:
             return create_case(
                 db,
                 report,
                 identity=identity,
-                recipients=submission_recipients(db),
+                recipients=submission_recipients(db, unit),
                 escrow_public=escrow_public,
                 params=settings.argon2,
                 audit_key=audit_key,
                 prepared=prepared,
+                routing=CaseRouting(unit.code if unit else None, kota, intake_channel),
             )
         except CaseCodeTakenError:
             end_transaction(db)  # only reads so far: end them before the next derivation
@@ -163,6 +170,36 @@ def submit_report(
         )
     notify_new_case(db, created.case)
     return Submission(created, files)
+
+
+def file_on_behalf(
+    db: Session,
+    report: dict[str, object],
+    identity: dict[str, str] | None,
+    *,
+    channel: str,
+    officer_id: int,
+    settings: Settings,
+) -> CreatedCase:
+    """File a report an intake officer took down for someone (counter, letter, call...).
+
+    The case is the reporter's like any other: the key goes to the person on the slip and
+    is kept nowhere, and the officer gets no grant. Audited as filed by that officer, with
+    the channel and the day only (the person's visit is not dated more finely)."""
+    audit_key, escrow_public = _keys(settings)
+    created = _create_with_prepared_key(
+        db, report, identity, settings, audit_key, escrow_public, intake_channel=channel
+    )
+    record_event(
+        db,
+        audit_key,
+        "case:filed_by_operator",
+        actor=staff_actor(officer_id),
+        case_code=created.case.code,
+        detail={"channel": channel},
+    )
+    notify_new_case(db, created.case)
+    return created
 
 
 def reporter_case(db: Session, case_id: int) -> Case:

@@ -7,7 +7,7 @@ a ``ReportValidationError`` naming every bad field with a translatable message.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext
 
 from sipadu.cases.kinds import CATEGORIES
 from sipadu.reporting.forms import IDENTITY_FIELDS, MAX_SHORT_CHARS, REPORT_TEXT_FIELDS
+from sipadu.units.areas import jakarta_areas
 
 _AMOUNT = re.compile(r"^(?:Rp\.?\s*)?\d{1,3}(?:\.?\d{3})*(?:,\d{1,2})?$", re.IGNORECASE)
 # Controls other than tab and newlines have no place in a report.
@@ -78,8 +79,32 @@ def _identity(data: Mapping[str, object], errors: dict[str, Any]) -> dict[str, s
     return {"name": name, "contact": contact} if name or contact else None
 
 
-def validate_report(data: Mapping[str, object]) -> ValidReport:
-    """Check a submitted report; raise ``ReportValidationError`` with every problem found."""
+def _location(value: object, errors: dict[str, Any]) -> str:
+    """An optional DKI Jakarta area code (kota, kecamatan or kelurahan), never anything finer."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or jakarta_areas().find(value.strip()) is None:
+        errors["location"] = lazy_gettext("Choose a place from the list, or leave it empty.")
+        return ""
+    return value.strip()
+
+
+def _agency(value: object, agencies: Collection[str], errors: dict[str, Any]) -> str:
+    """An optional agency code from the admin's list of those reporters may name."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or value.strip() not in agencies:
+        errors["agency"] = lazy_gettext("Choose an agency from the list, or leave it empty.")
+        return ""
+    return value.strip()
+
+
+def validate_report(
+    data: Mapping[str, object], agencies: Collection[str] = frozenset()
+) -> ValidReport:
+    """Check a submitted report; raise ``ReportValidationError`` with every problem found.
+
+    ``agencies`` are the codes of the agencies a report may name (the admin's active list)."""
     errors: dict[str, Any] = {}
     category = data.get("category")
     if not category:
@@ -96,6 +121,12 @@ def validate_report(data: Mapping[str, object]) -> ValidReport:
         errors["amount"] = lazy_gettext(
             "Write the amount in Rupiah with digits, for example 15.000.000."
         )
+    location = _location(data.get("location"), errors)
+    if location:
+        report["location"] = location
+    agency = _agency(data.get("agency"), agencies, errors)
+    if agency:
+        report["agency"] = agency
     identity = _identity(data, errors)
     if errors:
         raise ReportValidationError(errors)

@@ -46,6 +46,8 @@ from sipadu.reporting.readiness import (
 from sipadu.reporting.service import submit_report
 from sipadu.reporting.upload_limits import upload_limit_texts
 from sipadu.reporting.validation import ReportValidationError, validate_report
+from sipadu.units.agencies import active_agency_codes, list_agencies
+from sipadu.units.areas import area_groups
 from sipadu.uploads.multipart import accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
@@ -95,6 +97,8 @@ def _render_form(
         text_fields=REPORT_TEXT_FIELDS,
         identity_fields=IDENTITY_FIELDS,
         honeypot=HONEYPOT_FIELD,
+        area_groups=area_groups(gettext("Kota or kabupaten only")),
+        agencies=list_agencies(db_session(), active_only=True),
         form_id=new_form_id(),
         files_dropped=files_dropped,
     ), status
@@ -142,7 +146,7 @@ def submit() -> ResponseReturnValue:
         # A bot filled the field people never see: refuse, without saying why.
         return _render_form(400, values=values, message=REJECTED_TEXT)
     try:
-        valid = validate_report(values)
+        valid = validate_report(values, active_agency_codes(db_session()))
     except ReportValidationError as error:
         return _render_form(422, values=values, errors=error.errors)
     accepted, refused = sort_uploads()

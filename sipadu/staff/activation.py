@@ -31,6 +31,7 @@ from sipadu.crypto import grants
 from sipadu.crypto.errors import DecryptionError
 from sipadu.notify.service import notify_supervisor_approved
 from sipadu.roles import StaffRole
+from sipadu.units.service import member_unit_code
 
 
 class ActivationError(Exception):
@@ -185,12 +186,17 @@ def _shareable(db: Session, sharer_id: int, target_id: int) -> list[tuple[Case, 
     conflicted = exists().where(
         CaseConflict.case_id == Case.id, CaseConflict.staff_id.in_([sharer_id, target_id])
     )
-    rows = db.execute(
+    query = (
         select(Case, CaseGrant)
         .join(CaseGrant, CaseGrant.case_id == Case.id)
         .where(CaseGrant.staff_id == sharer_id, _open_status(), ~target_has, ~conflicted)
-        .order_by(Case.code)
-    ).all()  # not filing order
+        .order_by(Case.code)  # not filing order
+    )
+    target = db.get(StaffAccount, target_id)
+    unit = member_unit_code(db, target) if target is not None else None
+    if unit is not None:  # a regional supervisor gets their unit's cases, not the sharer's all
+        query = query.where(Case.unit == unit)
+    rows = db.execute(query).all()
     return [(case, grant) for case, grant in rows]
 
 

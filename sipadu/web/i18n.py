@@ -25,6 +25,7 @@ ROLE_LABELS = {
     "supervisor": lazy_gettext("Supervisor"),
     "investigator": lazy_gettext("Investigator"),
     "auditor": lazy_gettext("Auditor"),
+    "intake_officer": lazy_gettext("Intake officer"),
 }
 
 

@@ -27,7 +27,7 @@ from tests.casework.conftest import (
 )
 from tests.support.factories import StaffMember, make_case, make_staff
 
-ROLES = ("admin", "supervisor", "investigator", "auditor", "anonymous")
+ROLES = ("admin", "supervisor", "investigator", "auditor", "intake_officer", "anonymous")
 STATES = ("assigned", "not_assigned", "conflicted")
 WORKERS = frozenset({"supervisor", "investigator"})
 SUPERVISOR = frozenset({"supervisor"})
@@ -106,6 +106,14 @@ SPECS = [
         303,
         SUPERVISOR,
         body={"username": "{target}"},
+    ),
+    Spec(
+        "casework.route_case",
+        "POST",
+        W + "/{code}/unit",
+        303,
+        SUPERVISOR,
+        body={"unit": "inspektur"},
     ),
     Spec("casework.retention_due", "GET", W + "/retensi", 200, SUPERVISOR, case_scoped=False),
     Spec(

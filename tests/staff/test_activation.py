@@ -20,6 +20,7 @@ from sipadu.escrow.service import EscrowError, grant_all_open_with_escrow
 from sipadu.notify.models import PendingNotification
 from sipadu.staff import activation
 from sipadu.staff.accounts import reset_account
+from sipadu.units.models import Unit
 from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     ESCROW_PRIVATE,
     Owner,
@@ -219,3 +220,27 @@ def test_escrow_approves_only_the_first_supervisor(app: Flask) -> None:
         activation.approve_first_supervisor(db_session(), "kedua", audit_key=audit_key(app))
     assert not _approved(app, second.account_id)
     _approve_in_page(app, first.client, second)
+
+
+def test_share_gives_a_regional_supervisor_only_their_units_cases(app: Flask) -> None:
+    admin, _ = signed_in(app, "admin")
+    approver, _ = signed_in(app, "supervisor")  # no unit: the head unit, holds every case
+    theirs, other, unrouted = _file(app), _file(app), _file(app)
+    new = _new_supervisor(app, admin)
+    with app.app_context():
+        db = db_session()
+        for case_id, unit in ((theirs, "irban-jaksel"), (other, "irban-jakpus")):
+            case = db.get(Case, case_id)
+            assert case is not None
+            case.unit = unit
+        account = db.get(StaffAccount, new.account_id)
+        assert account is not None
+        account.unit_id = db.scalar(select(Unit.id).where(Unit.code == "irban-jaksel"))
+        db.commit()
+    _approve_in_page(app, approver, new)
+    page, action = approver.get("/staff/activations/"), f"/staff/activations/{new.account_id}/share"
+    assert [b.text for b in find_form(page, action).buttons] == ["Share 1 open cases with baru"]
+    assert submit(approver, page, action).status_code == 303
+    assert _grant(app, theirs, new.account_id) is not None
+    assert _grant(app, other, new.account_id) is None
+    assert _grant(app, unrouted, new.account_id) is None

@@ -148,6 +148,7 @@ def test_api_endpoint_without_a_rule_fails_closed_as_json(app: Flask, role: str 
         ("supervisor", 200),
         ("investigator", 200),
         ("auditor", 403),
+        ("intake_officer", 403),
         ("admin", 403),
     ],
 )
@@ -166,6 +167,7 @@ def test_roles_matrix_for_the_web(app: Flask, role: str, status: int) -> None:
         ("supervisor", 200),
         ("investigator", 403),
         ("auditor", 403),
+        ("intake_officer", 403),
         ("admin", 403),
     ],
 )

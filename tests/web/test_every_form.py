@@ -45,6 +45,7 @@ _WF = "tests/casework/test_workflow_http.py::"
 _MK = "tests/casework/test_message_kinds.py::"
 _SF = "tests/web/test_staff_forms.py::"
 _AC = "tests/staff/test_activation.py::"
+_UA = "tests/casework/test_units_admin.py::"
 # (endpoint, method) -> the test that submits that form as its page sends it.
 COVERED: dict[tuple[str, str], str] = {
     ("reporting.submit", "POST"): _J + "test_full_journey",
@@ -99,6 +100,18 @@ COVERED: dict[tuple[str, str], str] = {
     ("admin.reset", "POST"): _SF + "test_admin_creates_mails_resets_and_deactivates_an_account",
     ("admin.deactivate", "POST"): _SF
     + "test_admin_creates_mails_resets_and_deactivates_an_account",
+    ("admin.create_unit", "POST"): _UA + "test_admin_adds_renames_and_keeps_a_head_unit",
+    ("admin.update_unit", "POST"): _UA + "test_admin_adds_renames_and_keeps_a_head_unit",
+    ("admin.set_routes", "POST"): _UA + "test_routing_and_membership_decide_who_gets_the_next_case",
+    ("admin.create_agency", "POST"): _UA
+    + "test_agencies_are_listed_routed_and_hidden_by_the_admin",
+    ("admin.update_agency", "POST"): _UA
+    + "test_agencies_are_listed_routed_and_hidden_by_the_admin",
+    ("intake.file_report", "POST"): "tests/casework/test_intake.py::"
+    + "test_the_officer_files_hands_over_the_key_and_cannot_read_the_case",
+    ("admin.set_member", "POST"): _UA + "test_routing_and_membership_decide_who_gets_the_next_case",
+    ("casework.route_case", "POST"): "tests/casework/test_units.py::"
+    + "test_a_holder_shares_then_moves_the_case_and_the_old_unit_loses_it",
     ("admin.settings", "POST"): _SF + "test_admin_settings_checkbox_and_public_texts",
     ("admin.texts", "POST"): _SF + "test_admin_settings_checkbox_and_public_texts",
     ("auditor.log", "GET"): _SF + "test_auditor_filters_the_log",
@@ -201,7 +214,7 @@ def _world(app: Flask) -> World:
         db = db_session()
         people = {
             role: enrolled(app, db, role)
-            for role in ("supervisor", "investigator", "admin", "auditor")
+            for role in ("supervisor", "investigator", "admin", "auditor", "intake_officer")
         }
         open_case, objected, archived = make_case(app, db), make_case(app, db), make_case(app, db)
         from sipadu.accounts.models import StaffAccount

@@ -58,13 +58,14 @@ def test_templates_have_no_role_word_outside_translated_strings() -> None:
 @pytest.mark.parametrize(
     ("locale", "expected"),
     [
-        ("id", ["Administrator", "Verifikator", "Pemeriksa", "Auditor"]),
-        ("en", ["Administrator", "Supervisor", "Investigator", "Auditor"]),
+        ("id", ["Administrator", "Verifikator", "Pemeriksa", "Auditor", "Petugas penerima"]),
+        ("en", ["Administrator", "Supervisor", "Investigator", "Auditor", "Intake officer"]),
     ],
 )
 def test_each_role_has_one_word_per_language(app: Flask, locale: str, expected: list[str]) -> None:
     from flask_babel import force_locale
 
     with app.test_request_context(), force_locale(locale):
-        words = [role_label(role) for role in ("admin", "supervisor", "investigator", "auditor")]
+        roles = ("admin", "supervisor", "investigator", "auditor", "intake_officer")
+        words = [role_label(role) for role in roles]
     assert words == expected

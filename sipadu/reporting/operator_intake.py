@@ -1,0 +1,124 @@
+"""Operator intake: an intake officer files a report for someone who came to a counter, wrote
+a letter, called, e-mailed, messaged or was referred from social media, and hands them the
+case key on a printed slip. The key is in that one response only; the officer holds no
+grant, so they cannot read the case afterwards (docs/reporting.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
+
+from sipadu.app_context import current_settings
+from sipadu.cases.kinds import IntakeChannel
+from sipadu.cases.service import ServiceNotReadyError
+from sipadu.db import db_session
+from sipadu.reporting.forms import CATEGORY_LABELS, IDENTITY_FIELDS, REPORT_TEXT_FIELDS
+from sipadu.reporting.readiness import ReportsNotAcceptedError, requires_case_readers
+from sipadu.reporting.service import file_on_behalf
+from sipadu.reporting.validation import ReportValidationError, validate_report
+from sipadu.roles import StaffRole
+from sipadu.units.agencies import active_agency_codes, list_agencies
+from sipadu.units.areas import area_groups
+from sipadu.web.argon2_gate import admit
+from sipadu.web.auth import current_principal, require_roles
+from sipadu.web.nav import add_staff_nav
+from sipadu.web.ratelimit import limiter
+
+bp = Blueprint("intake", __name__, url_prefix="/petugas/penerimaan")
+add_staff_nav(
+    "intake.new_report",
+    lazy_gettext("File a report"),
+    (StaffRole.INTAKE_OFFICER,),
+    order=5,
+)
+# Per officer, not per address: one counter's network files many reports (the address still
+# has the application's overall limit).
+INTAKE_LIMITS = "10 per minute;120 per hour"
+CHANNEL_LABELS: Mapping[str, Any] = {
+    IntakeChannel.LOKET_INSPEKTORAT: lazy_gettext("In person at the Inspektorat's counter"),
+    IntakeChannel.BALAI_KOTA: lazy_gettext("In person at the Balai Kota"),
+    IntakeChannel.KANTOR_WALIKOTA: lazy_gettext("In person at a kantor wali kota or bupati"),
+    IntakeChannel.KANTOR_KECAMATAN: lazy_gettext("In person at a kantor kecamatan"),
+    IntakeChannel.KANTOR_KELURAHAN: lazy_gettext("In person at a kantor kelurahan"),
+    IntakeChannel.SURAT: lazy_gettext("Letter"),
+    IntakeChannel.TELEPON: lazy_gettext("Telephone call"),
+    IntakeChannel.EMAIL: lazy_gettext("E-mail"),
+    IntakeChannel.PESAN: lazy_gettext("SMS or chat message"),
+    IntakeChannel.MEDIA_SOSIAL: lazy_gettext("Referral from social media"),
+}
+assert set(CHANNEL_LABELS) == set(IntakeChannel)  # noqa: S101  (import-time consistency check)
+
+
+def _officer_key() -> str:
+    principal = current_principal()
+    return f"intake-{principal.staff_id if principal is not None else 'none'}"
+
+
+def _form(
+    status: int = 200, values: Mapping[str, str] | None = None, errors: Any = None
+) -> tuple[str, int]:
+    return render_template(
+        "reporting/intake.html",
+        values=values or {},
+        errors=errors or {},
+        categories=CATEGORY_LABELS,
+        channels=CHANNEL_LABELS,
+        text_fields=REPORT_TEXT_FIELDS,
+        identity_fields=IDENTITY_FIELDS,
+        area_groups=area_groups(gettext("Kota or kabupaten only")),
+        agencies=list_agencies(db_session(), active_only=True),
+    ), status
+
+
+@bp.get("")
+@require_roles(StaffRole.INTAKE_OFFICER)
+def new_report() -> ResponseReturnValue:
+    """The form an intake officer fills in with the person (or from their letter or call)."""
+    return _form()
+
+
+@bp.post("")
+@require_roles(StaffRole.INTAKE_OFFICER)
+@limiter.limit(INTAKE_LIMITS, key_func=_officer_key)
+@requires_case_readers
+def file_report() -> ResponseReturnValue:
+    """File the report and show the hand-over slip with the case key, once."""
+    values = request.form.to_dict()
+    channel = values.get("channel", "")
+    try:
+        valid = validate_report(values, active_agency_codes(db_session()))
+    except ReportValidationError as error:
+        return _form(422, values, _channel_error(channel, error.errors))
+    if channel not in CHANNEL_LABELS:
+        return _form(422, values, _channel_error(channel, {}))
+    principal = current_principal()
+    assert principal is not None  # noqa: S101  (require_roles ran)
+    try:
+        with admit():
+            created = file_on_behalf(
+                db_session(),
+                valid.report,
+                valid.identity,
+                channel=channel,
+                officer_id=int(principal.staff_id),
+                settings=current_settings(),
+            )
+    except ServiceNotReadyError:
+        raise ReportsNotAcceptedError() from None
+    key = created.case_key
+    return render_template(
+        "reporting/intake_slip.html",
+        groups=key.split("-"),
+        code=key[:10],
+        follow_up_url=current_settings().base_url.rstrip("/") + "/kasus",
+    ), 201
+
+
+def _channel_error(channel: str, errors: Mapping[str, Any]) -> dict[str, Any]:
+    if channel in CHANNEL_LABELS:
+        return dict(errors)
+    return {**errors, "channel": lazy_gettext("Choose how the report reached you.")}
