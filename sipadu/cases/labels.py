@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_babel import lazy_gettext
+from flask_babel import format_decimal, lazy_gettext
 
 from sipadu.cases.deadlines import KIND_LABELS, STATE_LABELS
 from sipadu.cases.kinds import Category
@@ -94,6 +94,17 @@ def deadline_state_label(value: object) -> str:
     return _label(STATE_LABELS, value)
 
 
+def file_size_label(size: object) -> str:
+    """A file's size as people read it: "850 B", "12 KB", "3,4 MB" (decimal units, with the
+    visitor's decimal separator)."""
+    count = int(size) if isinstance(size, int | str) and str(size).isdigit() else 0
+    if count < 1000:
+        return f"{count} B"
+    if count < 1_000_000:
+        return f"{format_decimal(round(count / 1000))} KB"
+    return f"{format_decimal(round(count / 1_000_000, 1))} MB"
+
+
 LABEL_FILTERS = {
     "category_label": category_label,
     "report_field_label": report_field_label,
@@ -103,6 +114,7 @@ LABEL_FILTERS = {
     "destination_label": destination_label,
     "deadline_label": deadline_label,
     "deadline_state_label": deadline_state_label,
+    "file_size": file_size_label,
 }
 
 

@@ -180,6 +180,11 @@ def build_world(app: Flask) -> World:
         archived.case.closed_on = date.today()
         archived.case.retention_until = date.today()
         db.commit()
+        # A deactivated account: the admin's list offers to reactivate it.
+        leaver = db.get(StaffAccount, enrolled(app, db, "investigator").account_id)
+        assert leaver is not None
+        leaver.active = False
+        db.commit()
         # Approved after the cases were filed: the supervisor's page offers to share them.
         enrolled(app, db, "supervisor")
     return World(people, open_case, objected, archived)

@@ -81,6 +81,8 @@ COVERED: dict[tuple[str, str], str] = {
     ("admin.reset", "POST"): _SF + "test_admin_creates_mails_resets_and_deactivates_an_account",
     ("admin.deactivate", "POST"): _SF
     + "test_admin_creates_mails_resets_and_deactivates_an_account",
+    ("admin.reactivate", "POST"): _SF
+    + "test_admin_creates_mails_resets_and_deactivates_an_account",
     ("admin.settings", "POST"): _SF + "test_admin_settings_checkbox_and_public_texts",
     ("admin.texts", "POST"): _SF + "test_admin_settings_checkbox_and_public_texts",
     ("auditor.log", "GET"): _SF + "test_auditor_filters_the_log",

@@ -141,8 +141,16 @@ def test_admin_creates_mails_resets_and_deactivates_an_account(web_app: Flask) -
     assert reset.status_code == 200 and "/staff/account-setup/" in reset.get_data(as_text=True)
     assert not account(web_app, made.username).has_keys
 
-    deactivated = submit(client, client.get("/admin/"), f"/admin/accounts/{made.id}/deactivate")
+    # Deactivation is asked once more on its own page; the list links to it.
+    assert f'href="/admin/accounts/{made.id}/deactivate"' in client.get("/admin/").get_data(
+        as_text=True
+    )
+    confirm = client.get(f"/admin/accounts/{made.id}/deactivate")
+    assert confirm.status_code == 200 and account(web_app, made.username).active
+    deactivated = submit(client, confirm, f"/admin/accounts/{made.id}/deactivate")
     assert deactivated.status_code == 303 and not account(web_app, made.username).active
+    reactivated = submit(client, client.get("/admin/"), f"/admin/accounts/{made.id}/reactivate")
+    assert reactivated.status_code == 303 and account(web_app, made.username).active
 
 
 def test_admin_settings_checkbox_and_public_texts(web_app: Flask) -> None:
@@ -277,3 +285,45 @@ def test_language_link_right_after_creating_an_account(web_app: Flask) -> None:
     english = follow_language_link(client, created, "en")
     assert english.status_code == 200 and english.request.path == "/admin/"
     assert '<html lang="en">' in english.get_data(as_text=True)
+
+
+def test_public_texts_warn_only_when_markup_was_removed(web_app: Flask) -> None:
+    client = web_app.test_client()
+    sign_in(client, person_of(web_app, "admin"))
+    plain = submit(
+        client,
+        client.get("/admin/texts"),
+        "/admin/texts",
+        fill={"guidance": '<p>Baca <a href="https://example.org">panduan</a><br>ini.</p>'},
+        follow_redirects=True,
+    )
+    said = plain.get_data(as_text=True)
+    assert "Teks publik disimpan.<" in said and "Markup yang tidak diizinkan" not in said
+    stripped = submit(
+        client,
+        client.get("/admin/texts"),
+        "/admin/texts",
+        fill={"guidance": '<p onclick="x()">Baca <b>ini</b></p><!-- catatan -->'},
+        follow_redirects=True,
+    )
+    assert "Markup yang tidak diizinkan telah dihapus" in stripped.get_data(as_text=True)
+
+
+def test_settings_errors_name_each_wrong_field_and_save_nothing(web_app: Flask) -> None:
+    client = web_app.test_client()
+    sign_in(client, person_of(web_app, "admin"))
+    with web_app.app_context():
+        before = get_instance_settings(db_session())
+    refused = submit(
+        client,
+        client.get("/admin/settings"),
+        "/admin/settings",
+        fill={"retention_days": "sepuluh", "max_files": "99", "feedback_days": "30"},
+    )
+    assert refused.status_code == 400
+    errors = refused.get_data(as_text=True).split('id="form-error"')[1].split("</ul>")[0]
+    assert "Masa simpan setelah diarsipkan (hari)" in errors and "30 sampai 3650" in errors
+    assert "Lampiran per unggahan" in errors and "1 sampai 50" in errors
+    assert errors.count("<li>") == 2  # the right fields are not blamed
+    with web_app.app_context():
+        assert get_instance_settings(db_session()) == before
