@@ -25,7 +25,7 @@ from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.web.auth import require_roles
-from sipadu.web.nav import add_staff_nav
+from sipadu.web.nav import add_home_panel, add_staff_nav
 from sipadu.web.user_errors import AccessDeniedError, NotFoundError, answer_user_error
 
 bp = Blueprint("casework", __name__, url_prefix="/petugas/kasus")
@@ -34,6 +34,32 @@ VIEW_ROLES = ROLES
 add_staff_nav("casework.inbox", lazy_gettext("Cases"), CASE_ROLES, order=10)
 
 Action = Callable[[OpenCase, Actor], Any]
+# The home page's counts, in this order, with their labels and the inbox query each opens.
+ACTION_LINKS: tuple[tuple[str, Any, dict[str, str]], ...] = (
+    ("new", lazy_gettext("new cases to verify"), {"status": Status.DITERIMA.value}),
+    ("overdue", lazy_gettext("overdue"), {"due": "overdue"}),
+    ("due", lazy_gettext("due soon"), {"due": "due"}),
+    ("replied", lazy_gettext("reporter replied"), {"replied": "1"}),
+    (
+        "awaiting",
+        lazy_gettext("waiting for the reporter"),
+        {"status": Status.PERLU_DILENGKAPI.value},
+    ),
+)
+
+
+def _home_counts() -> dict[str, object]:
+    """The signed-in person's counts of cases needing action (metadata only)."""
+    actor = current_actor()
+    if actor is None:  # no usable staff session: the home page shows no counts
+        return {"counts": {}, "links": (), "cap": inbox_service.COUNT_CAP}
+    counts = inbox_service.action_counts(
+        db_session(), staff_id=actor.staff_id, role=actor.role, today=service.today()
+    )
+    return {"counts": counts, "links": ACTION_LINKS, "cap": inbox_service.COUNT_CAP}
+
+
+add_home_panel("casework/_home_counts.html", _home_counts, CASE_ROLES, order=10)
 
 
 @bp.errorhandler(CaseForbiddenError)
