@@ -2,9 +2,10 @@
 
 Three SQL queries answer a page: one for the rows (the reader's grants, the filters, including
 "due soon" and "overdue" turned into date bounds, the sort and the page, plus one row to know
-whether a next page exists), one for the total and one for the listed cases' assignees. The total is counted only up to
-``COUNT_CAP`` + 1 matching rows: an exact count of 50 000 overdue cases checks 50 000 grants on
-every page view, and nobody reads "47 381" differently from "more than 1,000".
+whether a next page exists), one for the total and one for the listed cases' assignees. The
+total is counted only up to ``COUNT_CAP`` + 1 matching rows: an exact count of 50 000 overdue
+cases checks 50 000 grants on every page view, and nobody reads "47 381" differently from
+"more than 1,000".
 Deadlines follow the working-day calendar; because every due day grows with its base day
 (receipt or last feedback), "overdue today" is "base day on or before some bound", and the
 bounds are computed once per request in Python (see ``_latest_base``).
