@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
@@ -18,8 +20,16 @@ from sipadu.audit.actors import staff_actor
 from sipadu.cases.deadlines import DeadlinePolicy, DeadlinePolicyError
 from sipadu.cases.holidays import HolidayParseError, parse_holiday_edits
 from sipadu.cases.national_holidays import national_holidays_of
+from sipadu.crypto.errors import DecryptionError, InvalidSessionTokenError
+from sipadu.crypto.sessions import (
+    SessionToken,
+    open_for_session,
+    seal_for_session,
+    session_from_token,
+)
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
+from sipadu.sessions.web import STAFF_COOKIE
 from sipadu.staff import accounts as staff_accounts
 from sipadu.staff import activation, service
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
@@ -95,19 +105,65 @@ def create_account() -> ResponseReturnValue:
             me=_actor(),
             errors=account_errors(error),
         ), 400
-    return _link_page(link, reset=False)
+    return _show_link_once(link, reset=False)
 
 
-def _link_page(link: staff_accounts.SetupLink, *, reset: bool) -> str:
-    # Rendered once in this response, never flashed: the flash would sit in the cookie.
+# The Flask session key under which a new setup link waits, sealed, for the page that shows
+# it once: the form's answer is a redirect, so reloading the page never creates a second
+# account, and the link appears on exactly one page view.
+_SHOWN_ONCE = "setup_link_once"
+
+
+def _staff_token() -> SessionToken | None:
+    try:
+        return session_from_token(request.cookies.get(STAFF_COOKIE, ""))
+    except InvalidSessionTokenError:
+        return None
+
+
+def _show_link_once(link: staff_accounts.SetupLink, *, reset: bool) -> ResponseReturnValue:
+    """Seal the link for this admin's session (the cookie holds ciphertext only) and send
+    the browser to the page that shows it."""
+    token = _staff_token()
+    if token is not None:
+        value = {
+            "staff_id": link.account.id,
+            "url": link.url(current_settings().base_url),
+            "expires": link.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "reset": reset,
+        }
+        sealed = seal_for_session(token, json.dumps(value).encode())
+        session[_SHOWN_ONCE] = base64.b64encode(sealed).decode("ascii")
+    return redirect(url_for("admin.setup_link", staff_id=link.account.id), code=303)
+
+
+def _link_once(staff_id: int) -> dict[str, Any] | None:
+    """The sealed link for ``staff_id``, taken out of the session (so shown once), or None."""
+    stored, token = session.pop(_SHOWN_ONCE, None), _staff_token()
+    if not isinstance(stored, str) or token is None:
+        return None
+    try:
+        value = json.loads(open_for_session(token, base64.b64decode(stored)))
+    except (DecryptionError, ValueError):
+        return None
+    return value if isinstance(value, dict) and value.get("staff_id") == staff_id else None
+
+
+@bp.get("/accounts/<int:staff_id>/link")
+@require_roles(StaffRole.ADMIN)
+def setup_link(staff_id: int) -> ResponseReturnValue:
+    """The one-time setup link of an account just created or reset, shown on this one page
+    view; a reload says it was shown and how to get a new one (reset)."""
+    account = _account(staff_id)
+    shown = _link_once(staff_id)
     return render_template(
         "admin/setup_link.html",
-        account=link.account,
-        reset=reset,
+        account=account,
+        reset=bool(shown and shown.get("reset")),
         first=not activation.readers_exist(db_session()),
-        url=link.url(current_settings().base_url),
+        url=shown["url"] if shown else None,
         hours=int(ACCOUNT_SETUP_LIFETIME.total_seconds() // 3600),
-        expires=link.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        expires=shown["expires"] if shown else "",
     )
 
 
@@ -193,7 +249,7 @@ def reset(staff_id: int) -> ResponseReturnValue:
         ),
         "success",
     )
-    return _link_page(link, reset=True)
+    return _show_link_once(link, reset=True)
 
 
 # Each number of the settings form: its label (as on the form) and the range it must be in.
