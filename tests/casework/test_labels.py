@@ -12,6 +12,7 @@ from sipadu.cases.labels import (
     CATEGORY_LABELS,
     REPORT_FIELD_LABELS,
     category_label,
+    file_size_label,
     deadline_label,
     report_field_label,
     report_value,
@@ -68,3 +69,17 @@ def test_labels_in_both_languages_and_unknown_values_as_they_are(babel_app: Flas
         assert report_field_label("new_field") == "new_field"
         assert report_value("what", "Isi laporan") == "Isi laporan"
         assert status_label(None) == ""
+
+
+def test_file_sizes_read_as_kb_and_mb_in_the_visitors_language(babel_app: Flask) -> None:
+    with babel_app.test_request_context():
+        assert [file_size_label(n) for n in (0, 999, 1000, 48_213, 3_400_000)] == [
+            "0 B",
+            "999 B",
+            "1 KB",
+            "48 KB",
+            "3.4 MB",
+        ]
+        with force_locale("id"):
+            assert file_size_label(3_400_000) == "3,4 MB"
+        assert file_size_label("not a size") == "0 B"
