@@ -8,6 +8,7 @@ from sipadu import db, health, unit_of_work
 from sipadu.admin import routes as admin_routes
 from sipadu.api.views import register_api
 from sipadu.auditor import routes as auditor_routes
+from sipadu.cases.labels import register_label_filters
 from sipadu.casework import api as casework_api
 from sipadu.casework import routes as casework_routes
 from sipadu.commands import register_app_commands
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app, FilesystemBlobStore(settings.blob_dir), static_limits, make_cleaner, _upload_limits
     )
     configure_i18n(app)
+    register_label_filters(app)
     register_error_handlers(app)
     register_user_errors(app)
     configure_argon2_gate(app, settings)

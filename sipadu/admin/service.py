@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from html.parser import HTMLParser
 
 import bleach
 from markupsafe import Markup
@@ -153,6 +154,36 @@ def _force_rel(
         return attrs
     attrs[(None, "rel")] = "noopener noreferrer"
     return attrs
+
+
+class _MarkupShape(HTMLParser):
+    """The opening tags, attribute names and comments of a piece of HTML (text, values and
+    closing tags aside: the cleaner closes an unclosed paragraph, which removes nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.shape: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # ``rel`` is added to every link on save; it is not something the admin lost.
+        names = sorted(name for name, _value in attrs if name != "rel")
+        self.shape.append(f"<{tag} {' '.join(names)}>")
+
+    def handle_comment(self, data: str) -> None:
+        self.shape.append("<!---->")
+
+
+def _markup_shape(html: str) -> list[str]:
+    parser = _MarkupShape()
+    parser.feed(html)
+    parser.close()
+    return parser.shape
+
+
+def markup_removed(typed: str, stored: str) -> bool:
+    """True when saving dropped something the admin wrote: a tag, an attribute or a comment
+    (a text with only allowed markup saves as it was typed, and says nothing more)."""
+    return _markup_shape(typed) != _markup_shape(stored)
 
 
 def set_public_text(db: Session, key: str, html: str, *, audit_key: bytes, actor: str) -> str:

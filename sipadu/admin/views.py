@@ -3,10 +3,13 @@ accounts (read only). No route here opens a case."""
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
@@ -19,8 +22,16 @@ from sipadu.cases.deadlines import DeadlinePolicy, DeadlinePolicyError
 from sipadu.cases.holidays import HolidayParseError, parse_holiday_edits
 from sipadu.cases.national_holidays import national_holidays_of
 from sipadu.channels.accounts import list_accounts as list_service_accounts
+from sipadu.crypto.errors import DecryptionError, InvalidSessionTokenError
+from sipadu.crypto.sessions import (
+    SessionToken,
+    open_for_session,
+    seal_for_session,
+    session_from_token,
+)
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
+from sipadu.sessions.web import STAFF_COOKIE
 from sipadu.staff import accounts as staff_accounts
 from sipadu.staff import activation, service
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
@@ -99,20 +110,95 @@ def create_account() -> ResponseReturnValue:
             me=_actor(),
             errors=account_errors(error),
         ), 400
-    return _link_page(link, reset=False)
+    return _show_link_once(link, reset=False)
 
 
-def _link_page(link: staff_accounts.SetupLink, *, reset: bool) -> str:
-    # Rendered once in this response, never flashed: the flash would sit in the cookie.
+# The Flask session key under which a new setup link waits, sealed, for the page that shows
+# it once: the form's answer is a redirect, so reloading the page never creates a second
+# account, and the link appears on exactly one page view.
+_SHOWN_ONCE = "setup_link_once"
+
+
+def _staff_token() -> SessionToken | None:
+    try:
+        return session_from_token(request.cookies.get(STAFF_COOKIE, ""))
+    except InvalidSessionTokenError:
+        return None
+
+
+def _show_link_once(link: staff_accounts.SetupLink, *, reset: bool) -> ResponseReturnValue:
+    """Seal the link for this admin's session (the cookie holds ciphertext only) and send
+    the browser to the page that shows it."""
+    token = _staff_token()
+    if token is not None:
+        value = {
+            "staff_id": link.account.id,
+            "url": link.url(current_settings().base_url),
+            "expires": link.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "reset": reset,
+        }
+        sealed = seal_for_session(token, json.dumps(value).encode())
+        session[_SHOWN_ONCE] = base64.b64encode(sealed).decode("ascii")
+    return redirect(url_for("admin.setup_link", staff_id=link.account.id), code=303)
+
+
+def _link_once(staff_id: int) -> dict[str, Any] | None:
+    """The sealed link for ``staff_id``, taken out of the session (so shown once), or None."""
+    stored, token = session.pop(_SHOWN_ONCE, None), _staff_token()
+    if not isinstance(stored, str) or token is None:
+        return None
+    try:
+        value = json.loads(open_for_session(token, base64.b64decode(stored)))
+    except (DecryptionError, ValueError):
+        return None
+    return value if isinstance(value, dict) and value.get("staff_id") == staff_id else None
+
+
+@bp.get("/accounts/<int:staff_id>/link")
+@require_roles(StaffRole.ADMIN)
+def setup_link(staff_id: int) -> ResponseReturnValue:
+    """The one-time setup link of an account just created or reset, shown on this one page
+    view; a reload says it was shown and how to get a new one (reset)."""
+    account = _account(staff_id)
+    shown = _link_once(staff_id)
     return render_template(
         "admin/setup_link.html",
-        account=link.account,
-        reset=reset,
+        account=account,
+        reset=bool(shown and shown.get("reset")),
         first=not activation.readers_exist(db_session()),
-        url=link.url(current_settings().base_url),
+        url=shown["url"] if shown else None,
         hours=int(ACCOUNT_SETUP_LIFETIME.total_seconds() // 3600),
-        expires=link.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        expires=shown["expires"] if shown else "",
     )
+
+
+@bp.get("/accounts/<int:staff_id>/deactivate")
+@require_roles(StaffRole.ADMIN)
+def confirm_deactivate(staff_id: int) -> ResponseReturnValue:
+    """Ask before deactivating: the person is signed out everywhere at once."""
+    account = _account(staff_id)
+    return render_template(
+        "staff/confirm.html",
+        title=gettext("Deactivate the account %(name)s?", name=account.username),
+        explanation=gettext(
+            "%(name)s is signed out everywhere at once, cannot sign in and receives no new "
+            "cases. You can reactivate the account later from the accounts page.",
+            name=account.username,
+        ),
+        action=url_for("admin.deactivate", staff_id=account.id),
+        button=gettext("Yes, deactivate %(name)s", name=account.username),
+        back=url_for("admin.accounts"),
+    )
+
+
+@bp.post("/accounts/<int:staff_id>/reactivate")
+@require_roles(StaffRole.ADMIN)
+def reactivate(staff_id: int) -> ResponseReturnValue:
+    """Reactivate a deactivated account (a supervisor waits for another's approval again)."""
+    account = _account(staff_id)
+    service.reactivate(db_session(), account, audit_key=current_audit_key(), actor=_actor())
+    flash(gettext("Account %(name)s reactivated.", name=account.username), "success")
+    return redirect(url_for("admin.accounts"), code=303)
 
 
 @bp.post("/accounts/<int:staff_id>/deactivate")
@@ -168,14 +254,59 @@ def reset(staff_id: int) -> ResponseReturnValue:
         ),
         "success",
     )
-    return _link_page(link, reset=True)
+    return _show_link_once(link, reset=True)
 
 
-def _settings_from_form(current: admin_service.InstanceSettings) -> admin_service.InstanceSettings:
+# Each number of the settings form: its label (as on the form) and the range it must be in.
+NUMBER_FIELDS: dict[str, tuple[Any, int, int]] = {
+    "acknowledge_working_days": (
+        lazy_gettext("Acknowledge receipt within (working days)"),
+        1,
+        366,
+    ),
+    "verification_days": (lazy_gettext("Verification decision within (days)"), 1, 366),
+    "feedback_days": (lazy_gettext("Feedback to the reporter at least every (days)"), 1, 366),
+    "resolution_days": (lazy_gettext("Resolution target (days)"), 1, 366),
+    "due_soon_working_days": (
+        lazy_gettext("Show as due soon (working days before)"),
+        0,
+        30,
+    ),
+    "retention_days": (lazy_gettext("Retention after archiving (days)"), 30, 3650),
+    "max_file_mib": (lazy_gettext("Largest attachment (MiB)"), 1, 1024),
+    "max_files": (lazy_gettext("Attachments per upload"), 1, 50),
+}
+
+
+def _numbers_from_form() -> tuple[dict[str, int], list[str]]:
+    """Every number of the form, and one message per field that is not a whole number in
+    its range, naming the field as the form labels it."""
+    numbers: dict[str, int] = {}
+    errors: list[str] = []
+    for name, (label, low, high) in NUMBER_FIELDS.items():
+        typed = request.form.get(name, "").strip()
+        value = int(typed) if typed.isdigit() and len(typed) < 6 else None
+        if value is None or not low <= value <= high:
+            errors.append(
+                gettext(
+                    "“%(field)s”: write a whole number from %(low)d to %(high)d.",
+                    field=label,
+                    low=low,
+                    high=high,
+                )
+            )
+        else:
+            numbers[name] = value
+    return numbers, errors
+
+
+def _settings_from_form(
+    current: admin_service.InstanceSettings, numbers: dict[str, int]
+) -> admin_service.InstanceSettings:
     form = request.form
-    numbers = {name: int(form.get(name, "")) for name in _INT_FIELDS}
     policy = DeadlinePolicy(
-        **numbers, verification_in_working_days=bool(form.get("verification_in_working_days"))
+        **{name: numbers[name] for name in _INT_FIELDS},
+        verification_in_working_days=bool(form.get("verification_in_working_days")),
     )
     edits = parse_holiday_edits(form.get("holidays", ""))
     return replace(
@@ -183,9 +314,9 @@ def _settings_from_form(current: admin_service.InstanceSettings) -> admin_servic
         deadlines=policy,
         holidays=dict(edits.added),
         removed_holidays=dict(edits.removed),
-        retention_days=int(form.get("retention_days", "")),
-        max_file_mib=int(form.get("max_file_mib", "")),
-        max_files=int(form.get("max_files", "")),
+        retention_days=numbers["retention_days"],
+        max_file_mib=numbers["max_file_mib"],
+        max_files=numbers["max_files"],
     )
 
 
@@ -204,20 +335,19 @@ def settings() -> ResponseReturnValue:
     current = admin_service.get_instance_settings(db)
     if request.method == "GET":
         return _settings_page(current)
-    errors: list[str] = []
+    numbers, errors = _numbers_from_form()
     try:
-        admin_service.save_instance_settings(
-            db, _settings_from_form(current), audit_key=current_audit_key(), actor=_actor()
-        )
+        if not errors:
+            admin_service.save_instance_settings(
+                db,
+                _settings_from_form(current, numbers),
+                audit_key=current_audit_key(),
+                actor=_actor(),
+            )
     except HolidayParseError as error:
         errors = [str(problem) for problem in error.problems]
-    except (ValueError, DeadlinePolicyError):
-        errors = [
-            gettext(
-                "Every number must be a whole number within its range: deadlines "
-                "1-366 days, retention 30-3650 days, files 1-1024 MiB, 1-50 files."
-            )
-        ]
+    except (ValueError, DeadlinePolicyError):  # the ranges above are the service's own
+        errors = [gettext("A number is outside its range; nothing was saved.")]
     if errors:
         return _settings_page(current, errors), 400
     flash(gettext("Settings saved."), "success")
@@ -230,21 +360,23 @@ def texts() -> ResponseReturnValue:
     """Public texts with limited HTML (paragraphs, emphasis, lists, links)."""
     db = db_session()
     if request.method == "POST":
+        removed = False
         try:
             for key in admin_service.PUBLIC_TEXT_KEYS:
-                admin_service.set_public_text(
-                    db,
-                    key,
-                    request.form.get(key, ""),
-                    audit_key=current_audit_key(),
-                    actor=_actor(),
+                typed = request.form.get(key, "")
+                stored = admin_service.set_public_text(
+                    db, key, typed, audit_key=current_audit_key(), actor=_actor()
                 )
+                removed = removed or admin_service.markup_removed(typed, stored)
         except admin_service.PublicTextTooLongError:
             # A refusal answered with a redirect: the texts saved before it are not kept.
             discard_now(db)
             flash(gettext("A text is too long (at most 20,000 characters)."), "error")
             return redirect(url_for("admin.texts"), code=303)
-        flash(gettext("Public texts saved. Disallowed markup was removed."), "success")
+        if removed:
+            flash(gettext("Public texts saved. Disallowed markup was removed."), "info")
+        else:
+            flash(gettext("Public texts saved."), "success")
         return redirect(url_for("admin.texts"), code=303)
     current = {
         key: admin_service.get_public_text(db, key) or "" for key in admin_service.PUBLIC_TEXT_KEYS

@@ -12,12 +12,17 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from sipadu.accounts.models import StaffAccount
+from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import is_day_only
+from sipadu.auditor.words import actor_label, event_words
 from sipadu.cases.deadlines import case_deadlines
 from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.models import Case
@@ -26,7 +31,19 @@ from sipadu.stats.compute import CaseRecord, Statistics, summarize
 from sipadu.units.service import unit_names
 
 PAGE_SIZE = 50
-CSV_COLUMNS = ("seq", "occurred_at", "tag", "actor", "case_code", "outcome", "detail", "hash")
+# The export's header row, in the auditor's language; the tag's code stays beside its label
+# so a spreadsheet can filter on it.
+CSV_COLUMNS: tuple[Any, ...] = (
+    lazy_gettext("No."),
+    lazy_gettext("Time (UTC)"),
+    lazy_gettext("Event"),
+    lazy_gettext("Event code"),
+    lazy_gettext("Actor"),
+    lazy_gettext("Case"),
+    lazy_gettext("Outcome"),
+    lazy_gettext("Detail"),
+    lazy_gettext("Hash"),
+)
 UNKNOWN_UNIT = "-"
 
 
@@ -97,8 +114,9 @@ def audit_csv(db: Session, filters: AuditFilter) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([str(column) for column in CSV_COLUMNS])
     yield flush()
+    names = all_staff_names(db)
     stmt = _filtered(filters).order_by(AuditEvent.seq).execution_options(yield_per=1000)
     for event in db.scalars(stmt):
         # A reporter's events carry their day only; a time of 00:00 would suggest more.
@@ -107,19 +125,35 @@ def audit_csv(db: Session, filters: AuditFilter) -> Iterator[str]:
             if is_day_only(event.tag, event.actor)
             else event.occurred_at.isoformat()
         )
+        words = event_words(event, names)
+        detail = "; ".join(f"{label}: {value}" if label else value for label, value in words.detail)
         writer.writerow(
             [
                 event.seq,
                 moment,
+                words.tag,
                 event.tag,
-                event.actor,
+                words.actor,
                 event.case_code or "",
-                event.outcome,
-                event.detail,
+                words.outcome,
+                detail,
                 event.hash,
             ]
         )
         yield flush()
+
+
+def all_staff_names(db: Session) -> dict[str, str]:
+    """``staff:<id>`` -> username for every account (an export names many of them)."""
+    rows = db.execute(select(StaffAccount.id, StaffAccount.username))
+    return {staff_actor(staff_id): username for staff_id, username in rows}
+
+
+def actor_choices(db: Session) -> list[tuple[str, str]]:
+    """The actor filter's options: every staff member by username, then the other actors."""
+    staff = sorted(all_staff_names(db).items(), key=lambda item: item[1])
+    others = [(actor.value, actor_label(actor.value, {})) for actor in Actor]
+    return staff + others
 
 
 def case_records(db: Session, today: date) -> list[CaseRecord]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
+from typing import TypeVar
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import gettext, lazy_gettext
@@ -14,7 +15,10 @@ from sipadu.audit.checkpoint import verify_since_checkpoint
 from sipadu.audit.day_queue import finished_days_waiting, verify_queue
 from sipadu.audit.recorder import audit
 from sipadu.audit.service import is_day_only
+from sipadu.audit.tags import tag_choices
 from sipadu.auditor import service
+from sipadu.auditor.words import words_for
+from sipadu.cases.labels import category_label, deadline_label, status_label
 from sipadu.cases.service import today
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
@@ -28,6 +32,7 @@ from sipadu.web.user_errors import UserFacingError, error_page, plain_text_page
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 add_staff_nav("auditor.log", lazy_gettext("Audit log"), (StaffRole.AUDITOR,), order=70)
 add_staff_nav("auditor.stats", lazy_gettext("Statistics"), (StaffRole.AUDITOR,), order=71)
+V = TypeVar("V")
 BAD_DATES_TEXT = lazy_gettext("A date filter is not a date (use YYYY-MM-DD); nothing was exported.")
 
 
@@ -77,10 +82,14 @@ def log() -> str:
     waiting = finished_days_waiting(db)
     page = service.audit_page(db, _filters(), request.args.get("page", 1, type=int) or 1)
     audit("audit:viewed", actor=_actor())
+    words = words_for(db, page.events)
     args = {key: value for key, value in request.args.items() if key != "page"}
     return render_template(
         "auditor/log.html",
         page=page,
+        rows=list(zip(page.events, words, strict=True)),
+        tag_choices=tag_choices(),
+        actor_choices=service.actor_choices(db),
         report=checked.chain,
         checked=checked,
         queue=queue,
@@ -117,14 +126,25 @@ def export() -> Response:
     return response
 
 
+def _relabel(series: Mapping[str, V], label: Callable[[str], str]) -> dict[str, V]:
+    """The same figures keyed by their labels (categories and statuses in words)."""
+    return {label(key): value for key, value in series.items()}
+
+
 @bp.get("/statistics")
 @require_roles(StaffRole.AUDITOR)
 def stats() -> str:
     """Counts, deadline compliance and time to close; cells under 5 shown as "< 5"."""
     figures = service.statistics(db_session(), today())
     tables = {
-        "category": (gettext("Cases by category"), suppress_counts(figures.by_category)),
-        "status": (gettext("Cases by status"), suppress_counts(figures.by_status)),
+        "category": (
+            gettext("Cases by category"),
+            suppress_counts(_relabel(figures.by_category, category_label)),
+        ),
+        "status": (
+            gettext("Cases by status"),
+            suppress_counts(_relabel(figures.by_status, status_label)),
+        ),
         "unit": (gettext("Cases by unit of work"), suppress_counts(figures.by_unit)),
         "month": (gettext("Cases by month received"), suppress_counts(figures.by_month)),
     }
@@ -139,6 +159,7 @@ def stats() -> str:
     return render_template(
         "auditor/stats.html",
         figures=figures,
+        compliance=_relabel(figures.compliance, deadline_label),
         tables=tables,
         charts=charts,
         total=suppress_counts({"total": figures.total}).cells[0],

@@ -56,6 +56,8 @@ class CaseDetail:
     staff_names: dict[int, str]
     assignees: list[Assignee]
     investigators: list[str]
+    # Staff a supervisor may mark as conflicted (not themselves, not already marked).
+    conflict_candidates: list[str]
     targets: tuple[Status, ...]
     deadlines: list[Deadline]
     objection_pending: bool
@@ -91,6 +93,24 @@ def _investigators(db: Session, opened: OpenCase) -> list[str]:
             .where(
                 StaffAccount.role == StaffRole.INVESTIGATOR,
                 StaffAccount.active.is_(True),
+                StaffAccount.id.not_in(conflicted),
+            )
+            .order_by(StaffAccount.username)
+            .limit(500)
+        )
+    )
+
+
+def _conflict_candidates(db: Session, opened: OpenCase, actor: Actor) -> list[str]:
+    """Active supervisors and investigators not yet marked in this case, the actor aside."""
+    conflicted = select(CaseConflict.staff_id).where(CaseConflict.case_id == opened.case.id)
+    return list(
+        db.scalars(
+            select(StaffAccount.username)
+            .where(
+                StaffAccount.role.in_((StaffRole.SUPERVISOR, StaffRole.INVESTIGATOR)),
+                StaffAccount.active.is_(True),
+                StaffAccount.id != actor.staff_id,
                 StaffAccount.id.not_in(conflicted),
             )
             .order_by(StaffAccount.username)
@@ -157,6 +177,7 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
         staff_names=_names(db, {m.staff_id for m in messages if m.staff_id is not None}),
         assignees=_assignees(db, opened),
         investigators=_investigators(db, opened) if supervisor else [],
+        conflict_candidates=_conflict_candidates(db, opened, actor) if supervisor else [],
         targets=targets,
         deadlines=_deadlines(db, opened, today),
         objection_pending=pending,

@@ -3,6 +3,7 @@ CSRFProtect); these only read and bound what was sent; the services validate."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -89,6 +90,16 @@ def _truthy(raw: str | None) -> bool:
     return (raw or "").lower() in ("1", "true", "yes", "on")
 
 
+_CODE_CHARS = re.compile(r"[^A-Z0-9-]")
+
+
+def case_code_search(raw: str | None) -> str | None:
+    """A case code or its beginning as typed ("spd-7k " -> "SPD-7K"); anything but letters,
+    digits and the dash is dropped, and a search of nothing is no filter."""
+    cleaned = _CODE_CHARS.sub("", (raw or "")[:32].upper())
+    return cleaned or None
+
+
 def inbox_filters(args: Mapping[str, str]) -> InboxFilters:
     """Read the inbox filters from a query string; unknown values are ignored, not errors."""
     status = args.get("status") or None
@@ -100,6 +111,8 @@ def inbox_filters(args: Mapping[str, str]) -> InboxFilters:
         category=category if category in CATEGORIES else None,
         assigned_to_me=_truthy(args.get("mine")),
         due=due if due in DUE_FILTERS else None,
+        replied=_truthy(args.get("replied")),
+        code=case_code_search(args.get("q")),
         sort=sort if sort in SORTS else "received_desc",
         page=_page(args.get("page")),
         per_page=PER_PAGE,

@@ -1,10 +1,11 @@
 """The staff inbox: the cases one person may read, from metadata only (nothing decrypted).
 
-Two SQL queries answer a page: one for the rows (the reader's grants, the filters, including
+Three SQL queries answer a page: one for the rows (the reader's grants, the filters, including
 "due soon" and "overdue" turned into date bounds, the sort and the page, plus one row to know
-whether a next page exists) and one for the total. The total is counted only up to
-``COUNT_CAP`` + 1 matching rows: an exact count of 50 000 overdue cases checks 50 000 grants on
-every page view, and nobody reads "47 381" differently from "more than 1,000".
+whether a next page exists), one for the total and one for the listed cases' assignees. The
+total is counted only up to ``COUNT_CAP`` + 1 matching rows: an exact count of 50 000 overdue
+cases checks 50 000 grants on every page view, and nobody reads "47 381" differently from
+"more than 1,000".
 Deadlines follow the working-day calendar; because every due day grows with its base day
 (receipt or last feedback), "overdue today" is "base day on or before some bound", and the
 bounds are computed once per request in Python (see ``_latest_base``).
@@ -18,13 +19,14 @@ cases(status, received_on, acknowledged_on, decided_on, last_feedback_on) so tha
 from __future__ import annotations
 
 from collections.abc import Callable, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from sipadu.accounts.models import StaffAccount
 from sipadu.cases.deadlines import (
     Deadline,
     DeadlineInputError,
@@ -36,8 +38,8 @@ from sipadu.cases.deadlines import (
     inbox_badge,
     next_due,
 )
-from sipadu.cases.kinds import ASSIGNED_REASONS
-from sipadu.cases.models import Case, CaseConflict, CaseGrant
+from sipadu.cases.kinds import ASSIGNED_REASONS, AuthorKind
+from sipadu.cases.models import Case, CaseConflict, CaseGrant, CaseMessage
 from sipadu.cases.statuses import CLOSED, Status
 from sipadu.effective_settings import effective_settings
 from sipadu.roles import CASE_ROLES, StaffRole
@@ -61,6 +63,10 @@ class InboxFilters:
     category: str | None = None
     assigned_to_me: bool = False
     due: str | None = None
+    # Only cases whose latest message to or from the reporter is the reporter's.
+    replied: bool = False
+    # A case code or its beginning ("SPD-7K"), upper case.
+    code: str | None = None
     sort: str = "received_desc"
     page: int = 1
     per_page: int = PER_PAGE
@@ -78,6 +84,8 @@ class InboxRow:
     assigned_to_me: bool
     badge: DeadlineState | None
     next_deadline: Deadline | None
+    reporter_replied: bool = False
+    assignees: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +205,24 @@ def _readable(staff_id: int, role: str) -> ColumnElement[bool]:
     return and_(grant.exists(), not_(conflicted.exists()))
 
 
+def reporter_replied() -> ColumnElement[bool]:
+    """SQL: the case's latest message between the Inspektorat and the reporter (internal
+    notes aside) is the reporter's, so it waits for an answer."""
+    other = aliased(CaseMessage)
+    latest = (
+        select(func.max(other.id))
+        .where(other.case_id == Case.id, other.internal.is_(False))
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    return (
+        select(CaseMessage.id)
+        .where(CaseMessage.id == latest, CaseMessage.author_kind == AuthorKind.REPORTER)
+        .correlate(Case)
+        .exists()
+    )
+
+
 def _base_query(staff_id: int, role: str) -> Any:
     # Cases drive the query and the grant is a correlated lookup (unique on case and staff):
     # the database can then walk cases(received_on, id) in day order, sort only each day's
@@ -218,6 +244,7 @@ def _base_query(staff_id: int, role: str) -> Any:
         Case.last_feedback_on,
         Case.closed_on,
         reason,
+        reporter_replied().label("replied"),
     ).where(_readable(staff_id, role))
 
 
@@ -245,6 +272,10 @@ def _conditions(
         conditions.append(_assigned(staff_id))
     if filters.due in DUE_FILTERS:
         conditions.append(deadline_conditions(today, policy, holidays)[filters.due])
+    if filters.replied:
+        conditions.append(reporter_replied())
+    if filters.code:
+        conditions.append(Case.code.startswith(filters.code, autoescape=True))
     return conditions
 
 
@@ -287,7 +318,30 @@ def _row(values: Any, today: date, policy: DeadlinePolicy, holidays: Set[date]) 
         values.reason in ASSIGNED_REASONS,
         inbox_badge(deadlines),
         next_due(deadlines),
+        bool(values.replied),
     )
+
+
+def _on_cases(filters: InboxFilters) -> bool:
+    """The filters that read the case rows (the count cannot walk grants alone)."""
+    return filters.replied or bool(filters.code)
+
+
+def assignees_of(db: Session, codes: list[str]) -> dict[str, tuple[str, ...]]:
+    """The assigned investigators of each case listed, by username (one query)."""
+    if not codes:
+        return {}
+    rows = db.execute(
+        select(Case.code, StaffAccount.username)
+        .join(CaseGrant, CaseGrant.case_id == Case.id)
+        .join(StaffAccount, StaffAccount.id == CaseGrant.staff_id)
+        .where(Case.code.in_(codes), CaseGrant.reason.in_(ASSIGNED_REASONS))
+        .order_by(StaffAccount.username)
+    )
+    found: dict[str, list[str]] = {}
+    for code, username in rows:
+        found.setdefault(code, []).append(username)
+    return {code: tuple(names) for code, names in found.items()}
 
 
 def _count(
@@ -301,7 +355,7 @@ def _count(
     """How many cases match, counting no further than ``cap`` + 1. Without a condition on
     the cases themselves this walks the reader's grants (minus the conflicted ones) on the
     grants index alone."""
-    if filters.status or filters.category or filters.due in DUE_FILTERS:
+    if filters.status or filters.category or filters.due in DUE_FILTERS or _on_cases(filters):
         matching = (
             select(literal(1)).select_from(Case).where(_readable(staff_id, role), *conditions)
         )
@@ -346,11 +400,37 @@ def inbox(
     cap = COUNT_CAP if count_cap is None else count_cap
     counted = _count(db, staff_id, role, conditions, filters, cap)
     exact = counted <= cap
+    listed = [_row(row, today, policy, holidays) for row in rows[: filters.per_page]]
+    names = assignees_of(db, [row.code for row in listed])
     return InboxPage(
-        [_row(row, today, policy, holidays) for row in rows[: filters.per_page]],
+        [replace(row, assignees=names.get(row.code, ())) for row in listed],
         counted if exact else cap,
         page,
         filters.per_page,
         total_is_exact=exact,
         has_next=len(rows) > filters.per_page,
     )
+
+
+# The home page's counts: what needs someone's action, each a filtered inbox view.
+ACTION_FILTERS: dict[str, InboxFilters] = {
+    "new": InboxFilters(status=Status.DITERIMA.value),
+    "due": InboxFilters(due="due"),
+    "overdue": InboxFilters(due="overdue"),
+    "replied": InboxFilters(replied=True),
+    "awaiting": InboxFilters(status=Status.PERLU_DILENGKAPI.value),
+}
+
+
+def action_counts(
+    db: Session, *, staff_id: int, role: str, today: date, cap: int = COUNT_CAP
+) -> dict[str, int]:
+    """How many of the cases ``staff_id`` may read need action, per ``ACTION_FILTERS`` kind
+    (each counted up to ``cap`` + 1, like the inbox total)."""
+    if role not in INBOX_ROLES:
+        return {}
+    policy, holidays = inbox_policy(db)
+    return {
+        kind: _count(db, staff_id, role, _conditions(f, staff_id, today, policy, holidays), f, cap)
+        for kind, f in ACTION_FILTERS.items()
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,7 +15,7 @@ from sipadu.cases.attachments import AttachmentNotFoundError
 from sipadu.cases.deadlines import STATE_LABELS
 from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.statuses import DESTINATION_LABELS, OUTCOME_LABELS, STATUS_TEXTS, Status
-from sipadu.cases.workflow import WorkflowError
+from sipadu.cases.workflow import RULES, WorkflowError
 from sipadu.casework import forms, service
 from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
@@ -26,7 +26,7 @@ from sipadu.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.units.service import list_units, unit_names
 from sipadu.web.auth import require_roles
-from sipadu.web.nav import add_staff_nav
+from sipadu.web.nav import add_home_panel, add_staff_nav
 from sipadu.web.user_errors import AccessDeniedError, NotFoundError, answer_user_error
 
 bp = Blueprint("casework", __name__, url_prefix="/petugas/kasus")
@@ -35,6 +35,32 @@ VIEW_ROLES = ROLES
 add_staff_nav("casework.inbox", lazy_gettext("Cases"), CASE_ROLES, order=10)
 
 Action = Callable[[OpenCase, Actor], Any]
+# The home page's counts, in this order, with their labels and the inbox query each opens.
+ACTION_LINKS: tuple[tuple[str, Any, dict[str, str]], ...] = (
+    ("new", lazy_gettext("new cases to verify"), {"status": Status.DITERIMA.value}),
+    ("overdue", lazy_gettext("overdue"), {"due": "overdue"}),
+    ("due", lazy_gettext("due soon"), {"due": "due"}),
+    ("replied", lazy_gettext("reporter replied"), {"replied": "1"}),
+    (
+        "awaiting",
+        lazy_gettext("waiting for the reporter"),
+        {"status": Status.PERLU_DILENGKAPI.value},
+    ),
+)
+
+
+def _home_counts() -> dict[str, object]:
+    """The signed-in person's counts of cases needing action (metadata only)."""
+    actor = current_actor()
+    if actor is None:  # no usable staff session: the home page shows no counts
+        return {"counts": {}, "links": (), "cap": inbox_service.COUNT_CAP}
+    counts = inbox_service.action_counts(
+        db_session(), staff_id=actor.staff_id, role=actor.role, today=service.today()
+    )
+    return {"counts": counts, "links": ACTION_LINKS, "cap": inbox_service.COUNT_CAP}
+
+
+add_home_panel("casework/_home_counts.html", _home_counts, CASE_ROLES, order=10)
 
 
 @bp.errorhandler(CaseForbiddenError)
@@ -74,8 +100,15 @@ def inbox() -> ResponseReturnValue:
 
 
 def _render_case(
-    opened: OpenCase, actor: Actor, *, error: Any = None, status: int = 200
+    opened: OpenCase,
+    actor: Actor,
+    *,
+    error: Any = None,
+    status: int = 200,
+    typed: Mapping[str, Any] | None = None,
 ) -> ResponseReturnValue:
+    """The case page; after a refused action, ``typed`` is what that form sent (it is shown
+    again in the same form, so nothing typed is lost)."""
     db = db_session()
     detail = case_detail(db, opened, actor, today=service.today())
     audit("case:viewed", actor=actor.audit_actor, case_code=opened.case.code)
@@ -94,6 +127,8 @@ def _render_case(
         reopen_targets=(Status.VERIFIKASI, Status.INVESTIGASI),
         units=list_units(db),
         unit_names=unit_names(db),
+        needs={target: RULES[(Status(opened.case.status), target)] for target in detail.targets},
+        typed=typed or {"form": ""},
     ), status
 
 
@@ -119,9 +154,16 @@ def download(code: str, attachment_id: str) -> ResponseReturnValue:
 
 
 def run_case_action(
-    code: str, tag: str, action: Action, done: Any, *, leave: bool = False
+    code: str,
+    tag: str,
+    action: Action,
+    done: Any,
+    *,
+    leave: bool = False,
+    typed: Mapping[str, Any] | None = None,
 ) -> ResponseReturnValue:
-    """Run one case action: refuse (403), show its error on the case page, or redirect."""
+    """Run one case action: refuse (403), show its error on the case page (with what was
+    ``typed`` kept in its form), or redirect."""
     actor = acting_staff()
     opened = load_case(code, actor, tag)
     db = db_session()
@@ -129,7 +171,9 @@ def run_case_action(
         action(opened, actor)
     except (WorkflowError, service.CaseworkError) as error:
         discard_now(db)  # the failed action, before the case page audits its own view
-        return _render_case(opened, actor, error=error.message, status=error.http_status)
+        return _render_case(
+            opened, actor, error=error.message, status=error.http_status, typed=typed
+        )
     flash(done, "success")
     if leave:
         return redirect(url_for("casework.inbox"), code=303)
@@ -167,6 +211,7 @@ def post_message(code: str) -> ResponseReturnValue:
         lazy_gettext("Internal note saved.")
         if form.internal
         else lazy_gettext("Message sent to the reporter."),
+        typed={"form": "note" if form.internal else "message", "body": form.body},
     )
 
 
@@ -189,6 +234,7 @@ def change_status(code: str) -> ResponseReturnValue:
             audit_key=current_audit_key(),
         ),
         lazy_gettext("Status changed."),
+        typed={"form": "status", **vars(form)},
     )
 
 
@@ -238,6 +284,55 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
             db_session(), opened, actor, username, audit_key=current_audit_key()
         ),
         lazy_gettext("Investigator unassigned."),
+    )
+
+
+def _confirm_page(
+    opened: OpenCase, *, title: Any, explanation: Any, action: str, button: Any
+) -> ResponseReturnValue:
+    return render_template(
+        "staff/confirm.html",
+        title=title,
+        explanation=explanation,
+        action=action,
+        button=button,
+        back=url_for("casework.case_page", code=opened.case.code),
+    )
+
+
+@bp.get("/<code>/penugasan/<username>/hapus")
+@require_roles(StaffRole.SUPERVISOR)
+def confirm_unassign(code: str, username: str) -> ResponseReturnValue:
+    """Ask before unassigning: the investigator loses the case's key at once."""
+    opened = load_case(code, acting_staff(), "grant:revoked")
+    return _confirm_page(
+        opened,
+        title=lazy_gettext("Unassign %(name)s from %(code)s?", name=username, code=code),
+        explanation=lazy_gettext(
+            "%(name)s loses access to this case at once: its key is removed for them. To give "
+            "it back, assign them again.",
+            name=username,
+        ),
+        action=url_for("casework.unassign", code=opened.case.code, username=username),
+        button=lazy_gettext("Yes, unassign %(name)s", name=username),
+    )
+
+
+@bp.get("/<code>/konflik")
+@require_roles(*CASE_ROLES)
+def confirm_declare_conflict(code: str) -> ResponseReturnValue:
+    """Ask before declaring one's own conflict: it cannot be undone from the console."""
+    opened = load_case(code, acting_staff(), "conflict:declared")
+    return _confirm_page(
+        opened,
+        title=lazy_gettext("Declare your conflict of interest in %(code)s?", code=code),
+        explanation=lazy_gettext(
+            "You lose access to this case at once and it leaves your inbox. This cannot be "
+            "undone from the console, and nobody can assign the case to you while the "
+            "conflict stands."
+        ),
+        action=url_for("casework.declare_conflict", code=opened.case.code),
+        button=lazy_gettext("Yes, declare my conflict"),
     )
 
 

@@ -90,3 +90,20 @@ def seal_session_payload(session: SessionToken, payload: bytes) -> bytes:
 def open_session_payload(session: SessionToken, sealed: bytes) -> bytes:
     """Decrypt the session row's payload; raises DecryptionError."""
     return envelope.open_sealed(session.secret, sealed, case_id=session.id_hash, kind=KIND_SESSION)
+
+
+# A one-time value shown once to the session's holder after a redirect (the setup link an
+# admin just created): sealed under the session's secret, it may wait in a cookie.
+KIND_SHOW_ONCE = b"show-once"
+
+
+def seal_for_session(session: SessionToken, value: bytes) -> bytes:
+    """Encrypt ``value`` so that only a request carrying this session's token opens it."""
+    return envelope.seal(session.secret, value, case_id=session.id_hash, kind=KIND_SHOW_ONCE)
+
+
+def open_for_session(session: SessionToken, sealed: bytes) -> bytes:
+    """Decrypt what ``seal_for_session`` sealed for this session; raises DecryptionError."""
+    return envelope.open_sealed(
+        session.secret, sealed, case_id=session.id_hash, kind=KIND_SHOW_ONCE
+    )

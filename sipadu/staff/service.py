@@ -22,6 +22,7 @@ from sipadu.crypto import pwbox
 from sipadu.crypto import staff as staff_crypto
 from sipadu.crypto.errors import WrongPasswordError
 from sipadu.crypto.params import Argon2Params
+from sipadu.roles import StaffRole
 from sipadu.sessions.service import end_staff_sessions
 from sipadu.staff import totp
 from sipadu.staff.passwords import require_strong_password
@@ -256,6 +257,19 @@ def deactivate(db: Session, account: StaffAccount, *, audit_key: bytes, actor: s
     account.active = False
     end_staff_sessions(db, account.id)
     _audit(db, audit_key, "staff:deactivated", actor, target=account.id)
+    db.flush()
+
+
+def reactivate(db: Session, account: StaffAccount, *, audit_key: bytes, actor: str) -> None:
+    """Let a deactivated account sign in again. A supervisor is read every new report, so
+    one coming back waits for another supervisor's approval again (four eyes), as a new one
+    does; the escrow holder approves when no other supervisor is approved."""
+    if account.active:
+        return
+    account.active = True
+    if account.role == StaffRole.SUPERVISOR:
+        account.activation_approved_at = None
+    _audit(db, audit_key, "staff:reactivated", actor, target=account.id)
     db.flush()
 
 

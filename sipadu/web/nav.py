@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -46,6 +47,43 @@ def staff_nav_items() -> list[NavItem]:
     )
 
 
+@dataclass(frozen=True)
+class HomePanel:
+    """A section of the staff home page a package adds (the case counts, for example):
+    a template and the function that gives it its values, for the roles listed."""
+
+    template: str
+    values: Callable[[], Mapping[str, object]]
+    roles: frozenset[str]
+    order: int = 50
+
+
+_HOME_PANELS: list[HomePanel] = []
+
+
+def add_home_panel(
+    template: str,
+    values: Callable[[], Mapping[str, object]],
+    roles: tuple[str, ...],
+    order: int = 50,
+) -> None:
+    """Register a staff home section (call at import time of a views module)."""
+    if all(panel.template != template for panel in _HOME_PANELS):
+        _HOME_PANELS.append(HomePanel(template, values, frozenset(roles), order))
+
+
+def home_panels() -> list[tuple[str, Mapping[str, object]]]:
+    """The current staff member's home sections: (template, its values), in order."""
+    principal = current_principal()
+    if principal is None:
+        return []
+    chosen = sorted(
+        (panel for panel in _HOME_PANELS if principal.role in panel.roles),
+        key=lambda panel: (panel.order, panel.template),
+    )
+    return [(panel.template, panel.values()) for panel in chosen]
+
+
 def configure_nav(app: Flask) -> None:
     """Expose the staff navigation to templates."""
 
@@ -53,5 +91,6 @@ def configure_nav(app: Flask) -> None:
     def _nav() -> dict[str, object]:
         return {
             "staff_nav_items": staff_nav_items,
+            "home_panels": home_panels,
             "has_endpoint": lambda name: name in current_app.view_functions,
         }

@@ -153,6 +153,7 @@ def test_accounts_create_reset_and_deactivate(admin_app: Flask) -> None:
             "role": "investigator",
             "email": "irban@example.org",
         },
+        follow_redirects=True,
     )
     assert created.status_code == 200 and "/staff/account-setup/" in created.get_data(as_text=True)
     with admin_app.app_context():
@@ -163,7 +164,11 @@ def test_accounts_create_reset_and_deactivate(admin_app: Flask) -> None:
         assert target is not None
     reset_page = client.get(f"/admin/accounts/{person.account_id}/reset")
     assert "grant those cases again" in reset_page.get_data(as_text=True)
-    reset = client.post(f"/admin/accounts/{person.account_id}/reset", data={"csrf_token": token})
+    reset = client.post(
+        f"/admin/accounts/{person.account_id}/reset",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
     assert "1 case grants" in reset.get_data(as_text=True)
     assert "/staff/account-setup/" in reset.get_data(as_text=True)
     own = client.post(

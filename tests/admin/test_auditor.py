@@ -58,24 +58,30 @@ def test_csv_export_has_the_events_and_no_content(auditor_app: Flask) -> None:
     assert "attachment" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert any(row["case_code"] == code for row in rows)
+    assert any(row["Case"] == code for row in rows)
     # A reporter's event shows its day, never a time (not even 00:00).
-    submitted = next(row for row in rows if row["tag"] == "case:submitted")
-    assert len(submitted["occurred_at"]) == 10
-    assert any(len(row["occurred_at"]) > 10 for row in rows if row["actor"].startswith("staff"))
+    submitted = next(row for row in rows if row["Event code"] == "case:submitted")
+    assert len(submitted["Time (UTC)"]) == 10
+    assert submitted["Event"] == "Report submitted" and submitted["Actor"] == "Reporter"
+    staff_rows = [row for row in rows if row["Event code"].startswith("staff:")]
+    assert staff_rows and all(len(row["Time (UTC)"]) > 10 for row in staff_rows)
+    # Actors and the staff named in a detail by username, never "staff:<id>".
+    assert "staff:" not in " ".join(row["Actor"] + row["Detail"] for row in rows)
     assert key not in text
     for field, value in DEFAULT_REPORT.items():
         if field != "category":  # metadata, recorded on purpose
             assert str(value) not in text
     only_case = client.get(f"/auditor/export.csv?case={code}").get_data(as_text=True)
-    assert {row["case_code"] for row in csv.DictReader(io.StringIO(only_case))} == {code}
+    assert {row["Case"] for row in csv.DictReader(io.StringIO(only_case))} == {code}
 
 
 def test_log_page_filters_and_shows_the_chain_result(auditor_app: Flask) -> None:
     client = _auditor(auditor_app)
     page = client.get("/auditor/?tag=staff:login").get_data(as_text=True)
     assert 'id="chain-result"' in page and "Chain verified" in page
-    assert "staff:login" in page and "staff:created" not in page
+    rows = page.split("<tbody>")[1]
+    assert "<td>Staff sign-in</td>" in rows and "Staff account created" not in rows
+    assert '<option value="staff:login" selected>Staff sign-in</option>' in page
 
 
 def _view_checks(client: FlaskClient) -> tuple[str, int, int]:

@@ -96,9 +96,11 @@ def press(
     button: str | None = None,
 ) -> TestResponse:
     """Submit the case page's form whose action ends in ``action`` ("" is the page itself,
-    e.g. "/status", "/konflik") as the rendered page makes a browser send it."""
+    e.g. "/penugasan", "/keberatan"), or the form with that id ("status-verifikasi",
+    "message-form"), as the rendered page makes a browser send it."""
     page = f"/petugas/kasus/{code}"
-    return submit(client, client.get(page), page + action, fill=fill, button=button)
+    chosen = action if action and not action.startswith("/") else page + action
+    return submit(client, client.get(page), chosen, fill=fill, button=button)
 
 
 def assign_directly(db: Session, created: CreatedCase, member: StaffMember) -> None:

@@ -98,7 +98,16 @@ SPECS = [
         SUPERVISOR,
         setup="target_assigned",
     ),
+    Spec(
+        "casework.confirm_unassign",
+        "GET",
+        W + "/{code}/penugasan/{target}/hapus",
+        200,
+        SUPERVISOR,
+        setup="target_assigned",
+    ),
     Spec("casework.declare_conflict", "POST", W + "/{code}/konflik", 303, WORKERS),
+    Spec("casework.confirm_declare_conflict", "GET", W + "/{code}/konflik", 200, WORKERS),
     Spec(
         "casework.mark_conflict",
         "POST",

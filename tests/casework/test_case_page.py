@@ -111,7 +111,7 @@ def test_messages_and_internal_notes(app: Flask, db: Session, team: Team) -> Non
     sent = submit(
         client,
         client.get(f"{W}/{code}"),
-        f"{W}/{code}/pesan",
+        "message-form",
         fill={"body": "Mohon kirim bukti transfer."},
         button="Kirim ke pelapor",
     )
@@ -151,7 +151,7 @@ def test_reporter_message_shown_and_empty_message_refused(
     empty = submit(
         client,
         client.get(f"{W}/{code}"),
-        f"{W}/{code}/pesan",
+        "message-form",
         fill={"body": "   "},
         button="Kirim ke pelapor",
     )
@@ -211,7 +211,9 @@ def test_investigator_assignment_gives_access_and_unassignment_removes_the_key(
         unwrap_grant(old_wrapped, team.investigator.private_key, case_id=code) == team.created.dek
     )
     name = team.investigator.account.username
-    removed = submit(boss, boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan/{name}/hapus")
+    confirm = boss.get(f"{W}/{code}/penugasan/{name}/hapus")  # linked from the case page
+    assert confirm.status_code == 200 and investigator.get(f"{W}/{code}").status_code == 200
+    removed = submit(boss, confirm, f"{W}/{code}/penugasan/{name}/hapus")
     assert removed.status_code == 303
     assert investigator.get(f"{W}/{code}").status_code == 403
     assert grant_for(db, case, team.investigator.account.id) is None

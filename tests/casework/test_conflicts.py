@@ -27,7 +27,13 @@ def test_declaring_a_conflict_removes_the_grant_and_the_case(
     assign_directly(db, team.created, team.investigator)
     code, case = team.created.case.code, team.created.case
     client = web_client(app, db, team.investigator)
-    response = press(client, code, "/konflik")
+    # The case page links to a confirmation page; opening it changes nothing yet.
+    assert f'href="{W}/{code}/konflik"' in client.get(f"{W}/{code}").get_data(as_text=True)
+    confirm = client.get(f"{W}/{code}/konflik")
+    assert confirm.status_code == 200 and forms.find_form(confirm, f"{W}/{code}/konflik")
+    assert grant_for(db, case, team.investigator.account.id) is not None
+    assert events(db, "conflict:declared", code) == []
+    response = forms.submit(client, confirm, f"{W}/{code}/konflik")
     assert response.status_code == 303 and response.headers["Location"].endswith(W)
     assert grant_for(db, case, team.investigator.account.id) is None
     assert is_conflicted(db, case, team.investigator.account.id)
@@ -45,14 +51,20 @@ def test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned(
     name = team.investigator.account.username
     assignable = forms.find_form(boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan")
     assert name in assignable.choices("username")
+    # The conflict is marked by picking a person: active case staff, never oneself.
+    candidates = forms.find_form(boss.get(f"{W}/{code}"), f"{W}/{code}/konflik/tandai")
+    assert name in candidates.choices("username")
+    assert team.supervisor.account.username not in candidates.choices("username")
+    assert team.admin.account.username not in candidates.choices("username")
     marked = press(boss, code, "/konflik/tandai", fill={"username": name})
     assert marked.status_code == 303
     assert detail_of(events(db, "conflict:marked", code)[0]) == {
         "staff": team.investigator.account.id
     }
-    # The assignment menu no longer offers them; a forged assignment is refused.
-    assignable = forms.find_form(boss.get(f"{W}/{code}"), f"{W}/{code}/penugasan")
-    assert name not in assignable.choices("username")
+    # Neither menu offers them any more; a forged assignment is refused.
+    page = boss.get(f"{W}/{code}")
+    assert name not in forms.find_form(page, f"{W}/{code}/penugasan").choices("username")
+    assert name not in forms.find_form(page, f"{W}/{code}/konflik/tandai").choices("username")
     refused = boss.post(
         f"{W}/{code}/penugasan",
         data={"csrf_token": csrf_token(boss, f"{W}/{code}"), "username": name},

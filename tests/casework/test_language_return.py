@@ -12,8 +12,8 @@ from tests.support.language_link import follow_language_link
 def test_language_link_after_a_status_error(app: Flask, db: Session, team: Team) -> None:
     code = team.created.case.code
     client = web_client(app, db, team.supervisor)
-    assert press(client, code, "/status", fill={"status": "verifikasi"}).status_code == 303
-    refused = press(client, code, "/status", fill={"status": "tidak_dapat_ditindaklanjuti"})
+    assert press(client, code, "status-verifikasi").status_code == 303
+    refused = press(client, code, "status-tidak_dapat_ditindaklanjuti")
     assert refused.status_code == 422
     english = follow_language_link(client, refused, "en")
     assert english.status_code == 200

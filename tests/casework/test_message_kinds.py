@@ -41,7 +41,7 @@ def test_the_note_button_keeps_the_note_from_the_reporter(
     saved = submit(
         staff,
         staff.get(f"{W}/{code}"),
-        f"{W}/{code}/pesan",
+        "note-form",
         fill={"body": NOTE},
         button="Simpan catatan internal",
     )
@@ -62,7 +62,7 @@ def test_the_send_button_reaches_the_reporter(app: Flask, db: Session, team: Tea
     sent = submit(
         staff,
         staff.get(f"{W}/{code}"),
-        f"{W}/{code}/pesan",
+        "message-form",
         fill={"body": REPLY},
         button="Kirim ke pelapor",
     )
@@ -81,7 +81,7 @@ def test_english_page_labels_the_note(app: Flask, db: Session, team: Team) -> No
     submit(
         staff,
         staff.get(f"{W}/{code}"),
-        f"{W}/{code}/pesan",
+        "note-form",
         fill={"body": NOTE},
         button="Save internal note",
     )
@@ -98,7 +98,7 @@ def test_a_form_that_does_not_say_which_is_refused(
     staff = web_client(app, db, team.supervisor)
     submission = build(
         staff.get(f"{W}/{code}"),
-        f"{W}/{code}/pesan",
+        "note-form",
         fill={"body": NOTE},
         button="Simpan catatan internal",
     )

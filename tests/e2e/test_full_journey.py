@@ -109,7 +109,7 @@ def test_setup_report_reply_and_read(
     staff.get_by_role("link", name=code).first.click()
     staff.wait_for_load_state()
     assert "Pejabat menerima bingkisan dari calon rekanan." in staff.content()
-    fill_form(staff, {"body": REPLY}, form=f'form[action$="/{code}/pesan"]')
+    fill_form(staff, {"body": REPLY}, form="#message-form")
     staff.get_by_role("button", name="Send to the reporter", exact=True).click()
     staff.wait_for_load_state()
     assert REPLY in staff.content()

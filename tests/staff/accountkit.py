@@ -70,11 +70,13 @@ def submit_with_forged(
     action: str,
     forged: dict[str, str],
     fill: dict[str, str] | None = None,
+    *,
+    follow_redirects: bool = False,
 ) -> TestResponse:
     """Submit the rendered form plus fields it does not have (what an attacker adds)."""
     submission = build(page, action, fill=fill or {})
     submission.pairs.extend(forged.items())
-    return send(client, submission)
+    return send(client, submission, follow_redirects=follow_redirects)
 
 
 def create_in_console(
@@ -87,6 +89,7 @@ def create_in_console(
         "/admin/accounts",
         forged or {},
         {"username": username, "role": role},
+        follow_redirects=True,
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     return link_token(response.get_data(as_text=True))

@@ -71,6 +71,7 @@ def test_link_page_says_how_long_it_lives_and_the_link_works_only_once(app: Flas
         admin.get("/admin/"),
         "/admin/accounts",
         fill={"username": "irban", "role": "investigator"},
+        follow_redirects=True,
     )
     text = shown.get_data(as_text=True)
     assert "72 hours" in text and "works once" in text
@@ -116,7 +117,9 @@ def test_reset_has_no_password_field_and_kills_the_old_link(app: Flask) -> None:
     action = f"/admin/accounts/{account_id}/reset"
     reset_page = admin.get(action)
     assert "password" not in find_form(reset_page, action).names()
-    response = submit_with_forged(admin, reset_page, action, {"password": FORGED})
+    response = submit_with_forged(
+        admin, reset_page, action, {"password": FORGED}, follow_redirects=True
+    )
     second = link_token(response.get_data(as_text=True))
     assert second != first
     assert app.test_client().get(f"/staff/account-setup/{first}").status_code == 404
@@ -133,7 +136,7 @@ def test_reset_of_a_set_up_account_drops_keys_grants_sessions_and_approval(app: 
         make_case(app, db_session())
     account_id = person.account_id
     action = f"/admin/accounts/{account_id}/reset"
-    text = submit(admin, admin.get(action), action).get_data(as_text=True)
+    text = submit(admin, admin.get(action), action, follow_redirects=True).get_data(as_text=True)
     assert "1 case grants" in text
     assert owner_client.get("/staff/").status_code != 200  # the session ended
     with app.app_context():

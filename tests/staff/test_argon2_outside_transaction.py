@@ -205,6 +205,7 @@ def test_account_setup_link_derives_outside_any_transaction(
         client.get("/admin/"),
         "/admin/accounts",
         fill={"username": "penyidik-baru", "role": "investigator"},
+        follow_redirects=True,
     )
     assert created.status_code == 200
     match = re.search(r"/staff/account-setup/[A-Za-z0-9_-]{20,}", created.get_data(as_text=True))

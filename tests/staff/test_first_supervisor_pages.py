@@ -25,6 +25,7 @@ def _create(admin: FlaskClient, username: str) -> str:
         admin.get("/admin/"),
         "/admin/accounts",
         fill={"username": username, "role": "supervisor"},
+        follow_redirects=True,
     )
     assert shown.status_code == 200
     return shown.get_data(as_text=True)

@@ -180,6 +180,37 @@ def test_deactivated_account_cannot_log_in_and_gets_no_new_cases(app: Flask, db:
     assert account.id not in {r.staff_id for r in submission_recipients(db)}
 
 
+def test_a_reactivated_supervisor_waits_for_approval_before_new_cases(
+    app: Flask, db: Session
+) -> None:
+    enrolled(app, db)  # another approved supervisor keeps reports coming
+    person = enrolled(app, db)
+    account = db.get(StaffAccount, person.account_id)
+    assert account is not None and account.activation_approved_at is not None
+    service.deactivate(db, account, actor="cli", audit_key=_kw(app)["audit_key"])
+    service.reactivate(db, account, actor="cli", audit_key=_kw(app)["audit_key"])
+    db.commit()
+    assert account.active and account.activation_approved_at is None
+    _login(app, db, person)  # they can sign in again ...
+    # ... but a new report is not wrapped for them until another supervisor approves.
+    assert account.id not in {r.staff_id for r in submission_recipients(db)}
+    tags = db.scalars(select(AuditEvent.tag).where(AuditEvent.tag.like("staff:%activated")))
+    assert list(tags) == ["staff:deactivated", "staff:reactivated"]
+
+
+def test_reactivating_an_investigator_keeps_it_simple(app: Flask, db: Session) -> None:
+    person = enrolled(app, db, "investigator")
+    account = db.get(StaffAccount, person.account_id)
+    assert account is not None
+    service.deactivate(db, account, actor="cli", audit_key=_kw(app)["audit_key"])
+    db.commit()
+    with pytest.raises(service.LoginFailedError):
+        _login(app, db, person)
+    service.reactivate(db, account, actor="cli", audit_key=_kw(app)["audit_key"])
+    db.commit()
+    _login(app, db, person)
+
+
 def test_login_upgrades_argon2_parameters(app: Flask, db: Session) -> None:
     person = enrolled(app, db)
     stronger = Argon2Params(time_cost=2, memory_cost=16, parallelism=1)

@@ -121,7 +121,12 @@ def test_admin_creates_mails_resets_and_deactivates_an_account(web_app: Flask) -
         "/admin/accounts",
         fill={"username": "penyidik-baru", "role": "investigator", "email": "penyidik@example.org"},
     )
-    assert created.status_code == 200 and "/staff/account-setup/" in created.get_data(as_text=True)
+    # Post, redirect, get: the link page is a GET that shows the link on this view only.
+    assert created.status_code == 303
+    shown = client.get(created.headers["Location"])
+    assert shown.status_code == 200 and "/staff/account-setup/" in shown.get_data(as_text=True)
+    again = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "/staff/account-setup/" not in again and 'id="link-shown"' in again
     made = account(web_app, "penyidik-baru")
     assert (made.role, made.email, made.active) == ("investigator", "penyidik@example.org", True)
     assert not made.has_keys  # the owner chooses the password with the setup link
@@ -137,12 +142,20 @@ def test_admin_creates_mails_resets_and_deactivates_an_account(web_app: Flask) -
     )
 
     reset_page = client.get(f"/admin/accounts/{made.id}/reset")
-    reset = submit(client, reset_page, f"/admin/accounts/{made.id}/reset")
+    reset = submit(client, reset_page, f"/admin/accounts/{made.id}/reset", follow_redirects=True)
     assert reset.status_code == 200 and "/staff/account-setup/" in reset.get_data(as_text=True)
     assert not account(web_app, made.username).has_keys
 
-    deactivated = submit(client, client.get("/admin/"), f"/admin/accounts/{made.id}/deactivate")
+    # Deactivation is asked once more on its own page; the list links to it.
+    assert f'href="/admin/accounts/{made.id}/deactivate"' in client.get("/admin/").get_data(
+        as_text=True
+    )
+    confirm = client.get(f"/admin/accounts/{made.id}/deactivate")
+    assert confirm.status_code == 200 and account(web_app, made.username).active
+    deactivated = submit(client, confirm, f"/admin/accounts/{made.id}/deactivate")
     assert deactivated.status_code == 303 and not account(web_app, made.username).active
+    reactivated = submit(client, client.get("/admin/"), f"/admin/accounts/{made.id}/reactivate")
+    assert reactivated.status_code == 303 and account(web_app, made.username).active
 
 
 def test_admin_settings_checkbox_and_public_texts(web_app: Flask) -> None:
@@ -201,10 +214,13 @@ def test_auditor_filters_the_log(web_app: Flask) -> None:
     )
     assert shown.status_code == 200
     form = find_form(shown, "/auditor/")
-    typed = {c.name: c.value for c in form.controls}
-    assert typed["tag"] == "staff:login" and typed["actor"] == f"staff:{other.account_id}"
-    text = shown.get_data(as_text=True)
-    assert f"staff:{other.account_id}" in text and f"staff:{auditor.account_id}</" not in text
+    chosen = {c.name: [v for v, selected in c.options if selected] for c in form.controls}
+    assert chosen["tag"] == ["staff:login"]
+    assert chosen["actor"] == [f"staff:{other.account_id}"]
+    # The rows name the actor by username, the event by its label.
+    rows = shown.get_data(as_text=True).split("<tbody>")[1]
+    assert f"<td>{other.username}</td>" in rows and f"<td>{auditor.username}</td>" not in rows
+    assert "staff:" not in rows
 
 
 def test_saving_the_admin_pages_unchanged_changes_nothing(web_app: Flask) -> None:
@@ -253,6 +269,7 @@ def test_every_role_the_account_form_offers_is_accepted(web_app: Flask) -> None:
             client.get("/admin/"),
             "/admin/accounts",
             fill={"username": f"akun-{n}", "role": role},
+            follow_redirects=True,
         )
         assert created.status_code == 200, role
         assert "/staff/account-setup/" in created.get_data(as_text=True), role
@@ -269,8 +286,79 @@ def test_language_link_right_after_creating_an_account(web_app: Flask) -> None:
         client.get("/admin/"),
         "/admin/accounts",
         fill={"username": "penyidik-bahasa", "role": "investigator", "email": ""},
+        follow_redirects=True,
     )
     assert created.status_code == 200
     english = follow_language_link(client, created, "en")
-    assert english.status_code == 200 and english.request.path == "/admin/"
-    assert '<html lang="en">' in english.get_data(as_text=True)
+    made = account(web_app, "penyidik-bahasa")
+    assert english.status_code == 200 and english.request.path == f"/admin/accounts/{made.id}/link"
+    # The link was shown once, in Indonesian; the English page says so, never shows it again.
+    text = english.get_data(as_text=True)
+    assert '<html lang="en">' in text and "/staff/account-setup/" not in text
+    assert 'id="link-shown"' in text
+
+
+def test_public_texts_warn_only_when_markup_was_removed(web_app: Flask) -> None:
+    client = web_app.test_client()
+    sign_in(client, person_of(web_app, "admin"))
+    plain = submit(
+        client,
+        client.get("/admin/texts"),
+        "/admin/texts",
+        fill={"guidance": '<p>Baca <a href="https://example.org">panduan</a><br>ini.</p>'},
+        follow_redirects=True,
+    )
+    said = plain.get_data(as_text=True)
+    assert "Teks publik disimpan.<" in said and "Markup yang tidak diizinkan" not in said
+    stripped = submit(
+        client,
+        client.get("/admin/texts"),
+        "/admin/texts",
+        fill={"guidance": '<p onclick="x()">Baca <b>ini</b></p><!-- catatan -->'},
+        follow_redirects=True,
+    )
+    assert "Markup yang tidak diizinkan telah dihapus" in stripped.get_data(as_text=True)
+
+
+def test_settings_errors_name_each_wrong_field_and_save_nothing(web_app: Flask) -> None:
+    client = web_app.test_client()
+    sign_in(client, person_of(web_app, "admin"))
+    with web_app.app_context():
+        before = get_instance_settings(db_session())
+    refused = submit(
+        client,
+        client.get("/admin/settings"),
+        "/admin/settings",
+        fill={"retention_days": "sepuluh", "max_files": "99", "feedback_days": "30"},
+    )
+    assert refused.status_code == 400
+    errors = refused.get_data(as_text=True).split('id="form-error"')[1].split("</ul>")[0]
+    assert "Masa simpan setelah diarsipkan (hari)" in errors and "30 sampai 3650" in errors
+    assert "Lampiran per unggahan" in errors and "1 sampai 50" in errors
+    assert errors.count("<li>") == 2  # the right fields are not blamed
+    with web_app.app_context():
+        assert get_instance_settings(db_session()) == before
+
+
+def test_the_waiting_setup_link_opens_only_for_the_admin_session_that_made_it(
+    web_app: Flask,
+) -> None:
+    """The link waits for its page in the session cookie, sealed under the admin's staff
+    session: the cookie carried to another signed-in admin shows nothing."""
+    maker, other = web_app.test_client(), web_app.test_client()
+    sign_in(maker, person_of(web_app, "admin"))
+    with web_app.app_context():
+        second = enrolled(web_app, db_session(), "admin")
+    sign_in(other, second)
+    created = submit(
+        maker,
+        maker.get("/admin/"),
+        "/admin/accounts",
+        fill={"username": "penyidik-rahasia", "role": "investigator"},
+    )
+    assert created.status_code == 303
+    carried = maker.get_cookie("sipadu")
+    assert carried is not None and "account-setup" not in carried.value
+    other.set_cookie("sipadu", carried.value)
+    stolen = other.get(created.headers["Location"]).get_data(as_text=True)
+    assert "/staff/account-setup/" not in stolen and 'id="link-shown"' in stolen

@@ -1,0 +1,123 @@
+"""Words, not keys: the one place a case's stored values get the labels staff read.
+
+Categories, report fields, statuses, outcomes, destinations and deadline names are stored as
+short keys (``penyalahgunaan_wewenang``, ``source_of_knowledge``); every staff page, the
+statistics and the exports show these labels instead, in the visitor's language (English
+msgids, Indonesian in the catalog). A value without a label (a field added later, a record
+from an older version) is shown as it is rather than failing the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_decimal, lazy_gettext
+
+from sipadu.cases.deadlines import KIND_LABELS, STATE_LABELS
+from sipadu.cases.kinds import Category
+from sipadu.cases.statuses import DESTINATION_LABELS, OUTCOME_LABELS, STATUS_TEXTS
+
+# The same words as the reporter's form (reporting/forms.py uses these msgids too).
+CATEGORY_LABELS: Mapping[str, Any] = {
+    Category.PENYALAHGUNAAN_WEWENANG: lazy_gettext("Abuse of office or authority"),
+    Category.PELANGGARAN_ADMINISTRATIF: lazy_gettext("Administrative violations"),
+    Category.KKN: lazy_gettext("Corruption, collusion and nepotism (KKN)"),
+    Category.PELANGGARAN_DISIPLIN: lazy_gettext("Breaches of civil-servant discipline"),
+    Category.GRATIFIKASI: lazy_gettext("Gratuities (gratifikasi)"),
+    Category.PUNGLI: lazy_gettext("Illegal levies (pungutan liar)"),
+    Category.LAINNYA: lazy_gettext("Other misconduct by officials"),
+}
+
+# Short headings for the sealed report's keys, as staff read them on the case page (the
+# reporter's form asks longer questions). Every report field needs one:
+# tests/casework/test_labels.py compares these with the form's field list.
+REPORT_FIELD_LABELS: Mapping[str, Any] = {
+    "category": lazy_gettext("Category"),
+    "what": lazy_gettext("What happened"),
+    "who": lazy_gettext("Who is involved"),
+    "where": lazy_gettext("Where it happened"),
+    "when": lazy_gettext("When it happened"),
+    "how": lazy_gettext("How it was done"),
+    "amount": lazy_gettext("Estimated loss or amount (Rupiah)"),
+    "source_of_knowledge": lazy_gettext("How the reporter knows"),
+    "reported_elsewhere": lazy_gettext("Reported elsewhere"),
+}
+STAFF_STATUS_LABELS: Mapping[str, Any] = {
+    status.value: texts.staff_label for status, texts in STATUS_TEXTS.items()
+}
+
+
+def _label(labels: Mapping[Any, Any], value: object) -> str:
+    label = labels.get(str(value)) if value is not None else None
+    return "" if value is None else str(value) if label is None else str(label)
+
+
+def category_label(value: object) -> str:
+    """The category's name in the visitor's language."""
+    return _label(CATEGORY_LABELS, value)
+
+
+def report_field_label(key: object) -> str:
+    """The heading of one field of the sealed report."""
+    return _label(REPORT_FIELD_LABELS, key)
+
+
+def report_value(key: object, value: object) -> str:
+    """A report field's value as staff read it (the category by its name)."""
+    return category_label(value) if key == "category" else "" if value is None else str(value)
+
+
+def status_label(value: object) -> str:
+    """The status's short working label for staff."""
+    return _label(STAFF_STATUS_LABELS, value)
+
+
+def outcome_label(value: object) -> str:
+    """The outcome of an investigation (proven, not proven)."""
+    return _label(OUTCOME_LABELS, value)
+
+
+def destination_label(value: object) -> str:
+    """Where a case was forwarded."""
+    return _label(DESTINATION_LABELS, value)
+
+
+def deadline_label(value: object) -> str:
+    """The name of a deadline kind (acknowledge, verification, ...)."""
+    return _label(KIND_LABELS, value)
+
+
+def deadline_state_label(value: object) -> str:
+    """A deadline's state (on track, due soon, overdue, done)."""
+    return _label(STATE_LABELS, value)
+
+
+def file_size_label(size: object) -> str:
+    """A file's size as people read it: "850 B", "12 KB", "3,4 MB" (decimal units, with the
+    visitor's decimal separator)."""
+    count = int(size) if isinstance(size, int | str) and str(size).isdigit() else 0
+    if count < 1000:
+        return f"{count} B"
+    if count < 1_000_000:
+        return f"{format_decimal(round(count / 1000))} KB"
+    return f"{format_decimal(round(count / 1_000_000, 1))} MB"
+
+
+LABEL_FILTERS = {
+    "category_label": category_label,
+    "report_field_label": report_field_label,
+    "report_value": report_value,
+    "status_label": status_label,
+    "outcome_label": outcome_label,
+    "destination_label": destination_label,
+    "deadline_label": deadline_label,
+    "deadline_state_label": deadline_state_label,
+    "file_size": file_size_label,
+}
+
+
+def register_label_filters(app: Flask) -> None:
+    """Make the labels available to every template as filters (``case.category|category_label``)."""
+    app.jinja_env.filters.update(LABEL_FILTERS)

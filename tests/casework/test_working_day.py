@@ -1,0 +1,95 @@
+"""A working day: the home page's counts of cases needing action, each opening the inbox
+filtered the same way; the inbox's code search, "reporter replied" marker and filter, and its
+assignee column."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from sipadu.cases.content import add_message
+from sipadu.casework.forms import case_code_search
+from sipadu.casework.inbox import ACTION_FILTERS, action_counts
+from tests.casework.conftest import Team, assign_directly, set_status, web_client
+from tests.support.factories import make_case
+from tests.support.forms import find_form, submit
+
+W = "/petugas/kasus"
+
+
+def test_code_search_is_forgiving_and_safe() -> None:
+    assert case_code_search(" spd-7k ") == "SPD-7K"
+    assert case_code_search("%_'; --") == "--"
+    assert case_code_search("   ") is None and case_code_search(None) is None
+
+
+def _world(app: Flask, db: Session, team: Team) -> tuple[str, str, str]:
+    """The team's case (new, assigned), one where the reporter replied last, one waiting
+    for the reporter whose last word is the Inspektorat's."""
+    assign_directly(db, team.created, team.investigator)
+    replied, waiting = make_case(app, db), make_case(app, db)
+    set_status(db, replied, "verifikasi", acknowledged_on=date.today())
+    add_message(db, replied.case, replied.dek, "Pertanyaan?", author_kind="staff")
+    add_message(db, replied.case, replied.dek, "Jawaban saya.", author_kind="reporter")
+    # An internal note after the reply does not answer the reporter.
+    add_message(db, replied.case, replied.dek, "Catatan.", author_kind="staff", internal=True)
+    set_status(db, waiting, "verifikasi", acknowledged_on=date.today())
+    set_status(db, waiting, "perlu_dilengkapi")
+    add_message(db, waiting.case, waiting.dek, "Kami tanya.", author_kind="reporter")
+    add_message(db, waiting.case, waiting.dek, "Mohon lengkapi.", author_kind="staff")
+    db.commit()
+    return team.created.case.code, replied.case.code, waiting.case.code
+
+
+def test_home_counts_link_to_the_inbox_that_lists_them(app: Flask, db: Session, team: Team) -> None:
+    new, replied, waiting = _world(app, db, team)
+    counts = action_counts(
+        db,
+        staff_id=team.supervisor.account.id,
+        role="supervisor",
+        today=date.today(),
+    )
+    assert set(counts) == set(ACTION_FILTERS)
+    assert (counts["new"], counts["replied"], counts["awaiting"]) == (1, 1, 1)
+    client = web_client(app, db, team.supervisor)
+    home = client.get("/staff/").get_data(as_text=True)
+    assert 'id="count-replied"' in home and 'id="count-new"' in home
+    link = home.split('id="count-replied"')[0].rsplit('href="', 1)[1].split('"')[0]
+    listed = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert replied in listed and new not in listed and waiting not in listed
+    # The row says the reporter replied; the other rows do not.
+    assert listed.count("badge-replied") == 1
+    awaiting = client.get(f"{W}?status=perlu_dilengkapi").get_data(as_text=True)
+    assert waiting in awaiting and replied not in awaiting
+
+
+def test_an_investigator_counts_only_their_own_cases(app: Flask, db: Session, team: Team) -> None:
+    _world(app, db, team)
+    counts = action_counts(
+        db, staff_id=team.investigator.account.id, role="investigator", today=date.today()
+    )
+    assert counts["new"] == 1 and counts["replied"] == 0
+    assert action_counts(db, staff_id=team.admin.account.id, role="admin", today=date.today()) == {}
+    home = web_client(app, db, team.admin).get("/staff/").get_data(as_text=True)
+    assert 'id="count-new"' not in home
+
+
+def test_the_filter_bar_searches_by_code_and_shows_assignees(
+    app: Flask, db: Session, team: Team
+) -> None:
+    new, replied, waiting = _world(app, db, team)
+    client = web_client(app, db, team.supervisor)
+    page = client.get(W)
+    text = page.get_data(as_text=True)
+    assert team.investigator.account.username in text  # the assignee column
+    found = submit(client, page, W, fill={"q": new.lower()[:-1]})
+    shown = found.get_data(as_text=True)
+    assert new in shown and replied not in shown and waiting not in shown
+    assert find_form(found, W).controls[0].value == new[:-1]  # the search stays typed
+    only_replied = submit(client, client.get(W), W, tick={"replied": True})
+    listed = only_replied.get_data(as_text=True)
+    assert replied in listed and new not in listed
+    nothing = client.get(f"{W}?q=%25").get_data(as_text=True)
+    assert new in nothing  # a search of nothing searchable filters nothing
