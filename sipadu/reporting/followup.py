@@ -240,7 +240,7 @@ def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     service.disclose_identity(db, case, reporter.dek, identity, current_audit_key())
-    return _done(lazy_gettext("Your identity was sealed into the case."))
+    return _done(lazy_gettext("Your name and contact were added to the case, encrypted."))
 
 
 @bp.post("/kasus/saya/keberatan")
