@@ -18,15 +18,12 @@ from sqlalchemy.orm import Session
 
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import is_day_only
-from sipadu.cases.deadlines import case_deadlines
 from sipadu.cases.kinds import CATEGORIES
-from sipadu.cases.models import Case
-from sipadu.effective_settings import effective_settings
-from sipadu.stats.compute import CaseRecord, Statistics, summarize
+from sipadu.stats.compute import Statistics, summarize
+from sipadu.stats.records import case_records
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ("seq", "occurred_at", "tag", "actor", "case_code", "outcome", "detail", "hash")
-UNKNOWN_UNIT = "-"
 
 
 @dataclass(frozen=True)
@@ -119,46 +116,6 @@ def audit_csv(db: Session, filters: AuditFilter) -> Iterator[str]:
             ]
         )
         yield flush()
-
-
-def case_records(db: Session, today: date) -> list[CaseRecord]:
-    """One metadata record per case, with deadline outcomes from the configured calendar."""
-    settings = effective_settings(db)
-    columns = (
-        Case.category,
-        Case.status,
-        Case.unit,
-        Case.received_on,
-        Case.acknowledged_on,
-        Case.decided_on,
-        Case.last_feedback_on,
-        Case.closed_on,
-    )
-    records = []
-    for row in db.execute(select(*columns)):
-        deadlines = case_deadlines(
-            row.received_on,
-            row.status,
-            row.acknowledged_on,
-            row.decided_on,
-            row.last_feedback_on,
-            row.closed_on,
-            settings.deadlines,
-            settings.holiday_dates,
-            today=today,
-        )
-        met = {str(d.kind): bool(d.met_on_time) for d in deadlines if d.met_on_time is not None}
-        records.append(
-            CaseRecord(
-                row.category,
-                row.status,
-                row.unit or UNKNOWN_UNIT,
-                row.received_on,
-                row.closed_on,
-                met,
-            )
-        )
-    return records
 
 
 def statistics(db: Session, today: date) -> Statistics:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from sipadu.reporting.followup import bp as followup_bp
+from sipadu.reporting.statistics import bp as statistics_bp
 from sipadu.reporting.views import bp as reporting_bp
 
 
@@ -13,3 +14,4 @@ def register_routes(app: Flask) -> None:
     sipadu/api/views.py)."""
     app.register_blueprint(reporting_bp)
     app.register_blueprint(followup_bp)
+    app.register_blueprint(statistics_bp)
