@@ -4,7 +4,7 @@ One walk per language through the reporter's pages (landing, statistics, report 
 page, print page, the key page refusing to be left unconfirmed, key form and its refusal,
 case page, the "sent" page, an error page) checks each page:
 
-- no horizontal scroll at 360 × 740 (a cheap phone) and at 1280 × 800;
+- no horizontal scroll at 360 x 740 (a cheap phone) and at 1280 x 800;
 - axe-core (``axe-playwright-python``, which bundles it) reports no violation;
 - no script element, no web font, nothing from another origin;
 - the page weight (the document and everything it loads: CSS, emblem) is at most
@@ -30,13 +30,13 @@ from tests.support.cli import run_sipadu
 from tests.support.live import LiveServer
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page, Response
+    from playwright.sync_api import Page, Response, ViewportSize
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real server + browser
 
 PAGE_WEIGHT_BUDGET = 60 * 1024  # bytes per page, the document plus what it loads
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 FONT_TYPES = ("font/", "application/font", "application/x-font")
 SCREENSHOTS = os.environ.get("SIPADU_SCREENSHOTS", "")
 
