@@ -6,7 +6,7 @@ case page, the "sent" page, an error page) checks each page:
 
 - no horizontal scroll at 360 x 740 (a cheap phone) and at 1280 x 800;
 - axe-core (``axe-playwright-python``, which bundles it) reports no violation;
-- no script element, no web font, nothing from another origin;
+- no script element, no web font, nothing from another origin, no internal key as text;
 - the page weight (the document and everything it loads: CSS, emblem) is at most
   ``PAGE_WEIGHT_BUDGET``.
 
@@ -38,6 +38,8 @@ PAGE_WEIGHT_BUDGET = 60 * 1024  # bytes per page, the document plus what it load
 PHONE: ViewportSize = {"width": 360, "height": 740}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 FONT_TYPES = ("font/", "application/font", "application/x-font")
+# Internal keys a reader must never see as text (field, category and actor values).
+RAW_KEYS = ("source_of_knowledge", "reported_elsewhere", "penyalahgunaan_wewenang", "staff:")
 SCREENSHOTS = os.environ.get("SIPADU_SCREENSHOTS", "")
 
 
@@ -147,6 +149,10 @@ def check_page(page: Page, checker: Page, weighed: Weighed, problems: Problems, 
         problems.add(where, f"loads web fonts {fonts}")
     if page.locator("script").count():
         problems.add(where, "has a script element")
+    text = page.inner_text("body")
+    for raw in RAW_KEYS:
+        if raw in text:
+            problems.add(where, f"shows the internal key {raw!r}")
     for size in (DESKTOP, PHONE):
         page.set_viewport_size(size)
         overflow = _horizontal_scroll(page)
