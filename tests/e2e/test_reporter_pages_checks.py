@@ -2,7 +2,8 @@
 
 One walk per language through the reporter's pages (landing, statistics, report form, key
 page, print page, the key page refusing to be left unconfirmed, key form and its refusal,
-case page, the "sent" page, an error page) checks each page:
+case page, the "sent" page, an error page, and the staff sign-in page anyone can reach)
+checks each page:
 
 - no horizontal scroll at 360 x 740 (a cheap phone) and at 1280 x 800;
 - axe-core (``axe-playwright-python``, which bundles it) reports no violation;
@@ -244,6 +245,7 @@ def _walk(walk: Walk) -> Iterator[str]:
     walk.check("case")
     walk.visit("/laporan/terkirim", "sent")
     walk.visit("/tidak-ada", "not-found")
+    walk.visit("/staff/login", "staff-login")  # the one staff page anyone reaches
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
