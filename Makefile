@@ -13,7 +13,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 COVERAGE_FLOOR ?= 90
 COVERAGE_ARGS := --cov --cov-report=term:skip-covered $(if $(filter true,$(CI)),--cov-fail-under=$(COVERAGE_FLOOR))
 
-.PHONY: run test test-fast lint fmt lock migrate translations messages bench clean
+.PHONY: run test test-fast lint fmt lock migrate translations messages bench screenshots clean
 
 # Installs exactly what the lock names, then SIPADU itself (editable, built by the locked
 # hatchling instead of a freshly downloaded one).
@@ -76,6 +76,14 @@ fmt: $(STAMP)
 BENCH_ARGS ?=
 bench: translations
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Screenshots of every reporter page, both languages, at 360 and 1280 px wide, into
+# screenshots/ (git-ignored), taken by the browser test that checks those pages.
+SCREENSHOTS_DIR ?= $(CURDIR)/screenshots
+screenshots: translations
+	SIPADU_SCREENSHOTS=$(SCREENSHOTS_DIR) $(BIN)/pytest -n 0 -q -p no:cacheprovider \
+		tests/e2e/test_reporter_pages_checks.py
+	@echo "screenshots in $(SCREENSHOTS_DIR)"
 
 migrate: $(STAMP)
 	$(BIN)/sipadu db upgrade

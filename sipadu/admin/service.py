@@ -15,7 +15,9 @@ from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
 import bleach
-from markupsafe import Markup
+from flask_babel import LazyString, lazy_gettext
+from markupsafe import Markup, escape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.admin.models import InstanceSetting, PublicText
@@ -25,7 +27,34 @@ from sipadu.cases.holidays import format_holidays
 from sipadu.effective_settings import OVERRIDES_KEY, effective_settings
 from sipadu.settings import MIB
 
-PUBLIC_TEXT_KEYS = ("landing_intro", "guidance", "privacy_notice")
+# Whose service this is, shown on every page: built-in Jakarta defaults until an admin saves
+# a text (an emptied text shows the default again). The hotline has none: a wrong number on
+# a whistleblowing page is worse than none, so it shows once an admin enters it.
+TRUST_TEXT_KEYS = (
+    "institution_name",
+    "institution_address",
+    "hotline",
+    "legal_basis",
+    "whistleblower_protection",
+)
+PUBLIC_TEXT_KEYS = ("landing_intro", "guidance", "privacy_notice", *TRUST_TEXT_KEYS)
+TRUST_TEXT_DEFAULTS: dict[str, LazyString] = {
+    "institution_name": lazy_gettext("Inspektorat of the Province of DKI Jakarta"),
+    "institution_address": lazy_gettext(
+        "Balai Kota DKI Jakarta, Jl. Medan Merdeka Selatan No. 8-9, Central Jakarta 10110"
+    ),
+    "legal_basis": lazy_gettext(
+        "Reports are handled under Law No. 31 of 1999 as amended by Law No. 20 of 2001 on "
+        "eradicating corruption, and Government Regulation No. 43 of 2018 on public "
+        "participation in preventing and eradicating corruption."
+    ),
+    "whistleblower_protection": lazy_gettext(
+        "A whistleblower who reports in good faith cannot be prosecuted or sued for the "
+        "report (Law No. 13 of 2006 as amended by Law No. 31 of 2014 on the protection of "
+        "witnesses and victims). You can ask the Witness and Victim Protection Agency (LPSK) "
+        "for protection: call 148 or visit lpsk.go.id."
+    ),
+}
 MAX_PUBLIC_TEXT_CHARS = 20_000
 ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "ul", "ol", "li", "a"})
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
@@ -212,3 +241,17 @@ def get_public_text(db: Session, key: str) -> Markup | None:
     if row is None or not row.html:
         return None
     return Markup(sanitize_html(row.html))  # noqa: S704 - sanitised by the allow-list
+
+
+def stored_public_texts(db: Session) -> dict[str, str]:
+    """Every stored public text, raw, in one query (display sanitises it again)."""
+    return {row.key: row.html for row in db.scalars(select(PublicText)) if row.html}
+
+
+def trust_text(stored: dict[str, str], key: str) -> Markup | None:
+    """A "whose service" text: the admin's (sanitised again), else the built-in default
+    (escaped), else ``None`` (the hotline until an admin enters it)."""
+    if key in stored:
+        return Markup(sanitize_html(stored[key]))  # noqa: S704 - sanitised by the allow-list
+    default = TRUST_TEXT_DEFAULTS.get(key)
+    return None if default is None else escape(str(default))

@@ -9,10 +9,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 
 from sipadu.accounts.models import ROLES, StaffAccount
 from sipadu.admin import service as admin_service
@@ -52,6 +53,13 @@ TEXT_LABELS = {
     "landing_intro": lazy_gettext("Landing page introduction"),
     "guidance": lazy_gettext("Guidance for reporters"),
     "privacy_notice": lazy_gettext("Privacy notice"),
+    "institution_name": lazy_gettext("Institution name (every page; empty: the built-in name)"),
+    "institution_address": lazy_gettext("Address (every page; empty: the built-in address)"),
+    "hotline": lazy_gettext("Hotline (every page; shown only when filled in)"),
+    "legal_basis": lazy_gettext("Legal basis (every page; empty: the built-in text)"),
+    "whistleblower_protection": lazy_gettext(
+        "Protection of whistleblowers (every page; empty: the built-in text)"
+    ),
 }
 _INT_FIELDS = (
     "acknowledge_working_days",
@@ -398,4 +406,14 @@ def _public_texts() -> dict[str, object]:
     def public_text(key: str) -> Markup | None:
         return admin_service.get_public_text(db_session(), key)
 
-    return {"public_text": public_text}
+    def service_text(key: str) -> Markup | None:
+        # Every page's footer shows these: read once per request, and an error page shown
+        # because the database failed still renders, with the built-in texts.
+        if "sipadu_public_texts" not in g:
+            try:
+                g.sipadu_public_texts = admin_service.stored_public_texts(db_session())
+            except SQLAlchemyError:
+                g.sipadu_public_texts = {}
+        return admin_service.trust_text(g.sipadu_public_texts, key)
+
+    return {"public_text": public_text, "service_text": service_text}

@@ -23,12 +23,9 @@ from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import is_day_only
 from sipadu.auditor.words import actor_label, event_words
-from sipadu.cases.deadlines import case_deadlines
 from sipadu.cases.kinds import CATEGORIES
-from sipadu.cases.models import Case
-from sipadu.effective_settings import effective_settings
-from sipadu.stats.compute import CaseRecord, Statistics, summarize
-from sipadu.units.service import unit_names
+from sipadu.stats.compute import Statistics, summarize
+from sipadu.stats.records import case_records
 
 PAGE_SIZE = 50
 # The export's header row, in the auditor's language; the tag's code stays beside its label
@@ -44,7 +41,6 @@ CSV_COLUMNS: tuple[Any, ...] = (
     lazy_gettext("Detail"),
     lazy_gettext("Hash"),
 )
-UNKNOWN_UNIT = "-"
 
 
 @dataclass(frozen=True)
@@ -154,47 +150,6 @@ def actor_choices(db: Session) -> list[tuple[str, str]]:
     staff = sorted(all_staff_names(db).items(), key=lambda item: item[1])
     others = [(actor.value, actor_label(actor.value, {})) for actor in Actor]
     return staff + others
-
-
-def case_records(db: Session, today: date) -> list[CaseRecord]:
-    """One metadata record per case, with deadline outcomes from the configured calendar."""
-    settings = effective_settings(db)
-    columns = (
-        Case.category,
-        Case.status,
-        Case.unit,
-        Case.received_on,
-        Case.acknowledged_on,
-        Case.decided_on,
-        Case.last_feedback_on,
-        Case.closed_on,
-    )
-    records: list[CaseRecord] = []
-    names = unit_names(db)
-    for row in db.execute(select(*columns)):
-        deadlines = case_deadlines(
-            row.received_on,
-            row.status,
-            row.acknowledged_on,
-            row.decided_on,
-            row.last_feedback_on,
-            row.closed_on,
-            settings.deadlines,
-            settings.holiday_dates,
-            today=today,
-        )
-        met = {str(d.kind): bool(d.met_on_time) for d in deadlines if d.met_on_time is not None}
-        records.append(
-            CaseRecord(
-                row.category,
-                row.status,
-                names.get(row.unit, row.unit) if row.unit else UNKNOWN_UNIT,
-                row.received_on,
-                row.closed_on,
-                met,
-            )
-        )
-    return records
 
 
 def statistics(db: Session, today: date) -> Statistics:

@@ -22,6 +22,7 @@ from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
 from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
 from sipadu.db import db_session
 from sipadu.reporting import service
+from sipadu.reporting.case_view import page_extras, wib_today
 from sipadu.reporting.files import RefusedFile, sort_uploads
 from sipadu.reporting.forms import IDENTITY_FIELDS
 from sipadu.reporting.reporter_access import CaseKeyThrottledError, open_case_with_key
@@ -63,6 +64,7 @@ TYPO_TEXT = lazy_gettext(
     "This key looks like it has a typo. Please check each character against the key you saved."
 )
 WRONG_TEXT = lazy_gettext("This case key was not recognised.")
+MAX_TYPED_KEY_CHARS = 200  # the field's maxlength
 
 
 def _throttled_text(error: CaseKeyThrottledError) -> Any:
@@ -80,12 +82,15 @@ def enter_key() -> ResponseReturnValue:
     """The form where the reporter types the case key."""
     if current_reporter() is not None:
         return redirect(url_for("followup.case_page"), code=303)
-    return render_template("reporting/enter_key.html", error=None)
+    return render_template("reporting/enter_key.html", error=None, typed="")
 
 
 def _key_form_page(error: UserFacingError) -> ResponseReturnValue:
-    """The key form again, with the refusal's message."""
-    return render_template("reporting/enter_key.html", error=error.message), error.status
+    """The key form again, with the refusal's message and what was typed (in this POST
+    answer only), so a typo is fixed rather than the whole key typed again."""
+    typed = request.form.get("case_key", "")[:MAX_TYPED_KEY_CHARS]
+    page = render_template("reporting/enter_key.html", error=error.message, typed=typed)
+    return page, error.status
 
 
 def _refuse_key(status: int, message: Any, headers: dict[str, str] | None = None) -> NoReturn:
@@ -137,6 +142,7 @@ def _render_case(
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     view = service.case_overview(db, case, reporter.dek)
+    extras = page_extras(db, case, reporter.dek, view, wib_today())
     context: dict[str, Any] = {
         "errors": {},
         "values": {},
@@ -148,6 +154,7 @@ def _render_case(
     return render_template(
         "reporting/case.html",
         case=view,
+        extras=extras,
         identity_fields=IDENTITY_FIELDS,
         status_texts=STATUS_TEXTS,
         max_message=MAX_MESSAGE_CHARS,
@@ -233,7 +240,7 @@ def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     service.disclose_identity(db, case, reporter.dek, identity, current_audit_key())
-    return _done(lazy_gettext("Your identity was sealed into the case."))
+    return _done(lazy_gettext("Your name and contact were added to the case, encrypted."))
 
 
 @bp.post("/kasus/saya/keberatan")

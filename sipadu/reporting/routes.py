@@ -6,6 +6,7 @@ from flask import Flask
 
 from sipadu.reporting.followup import bp as followup_bp
 from sipadu.reporting.operator_intake import bp as intake_bp
+from sipadu.reporting.statistics import bp as statistics_bp
 from sipadu.reporting.views import bp as reporting_bp
 
 
@@ -15,3 +16,4 @@ def register_routes(app: Flask) -> None:
     app.register_blueprint(reporting_bp)
     app.register_blueprint(followup_bp)
     app.register_blueprint(intake_bp)
+    app.register_blueprint(statistics_bp)

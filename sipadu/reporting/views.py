@@ -68,6 +68,7 @@ def _upload_limits() -> dict[str, object]:
 
 SENT_FORMS_KEY = "sent_report_forms"
 MAX_REMEMBERED_FORMS = 10
+RESENT_MARK = "report_resent"  # set by the redirect of a resubmission, read once
 REJECTED_TEXT = lazy_gettext("Your report could not be sent. Please check the form and try again.")
 FILES_REFUSED_TEXT = lazy_gettext(
     "Some files were not accepted, so nothing was sent yet. Your text is kept below: remove "
@@ -140,6 +141,7 @@ def submit() -> ResponseReturnValue:
     """Validate, file the report with its files, and show the case key once."""
     form_id = request.form.get("form_id", "")[:64]
     if already_sent_form(form_id):
+        session[RESENT_MARK] = True
         return redirect(url_for("reporting.already_sent"), code=303)
     values = request.form.to_dict()
     if values.get(HONEYPOT_FIELD):
@@ -162,19 +164,32 @@ def submit() -> ResponseReturnValue:
     return _key_page(result.created.case_key, files=result.files), 201
 
 
-def _key_page(key: str, files: list[Any] | None = None) -> str:
+def key_chunks(key: str) -> list[str]:
+    """The key in the pieces a line may break between: after a dash, never inside a group.
+
+    The public code (``SPD-XXXXXX``) stays whole, and the one check character stays with
+    the group before it, so a narrow screen never shows it alone on a line."""
+    groups = key.split("-")
+    if len(groups) < 4:
+        return [key]
+    pieces = ["-".join(groups[:2]), *groups[2:-2], "-".join(groups[-2:])]
+    return [piece + "-" for piece in pieces[:-1]] + [pieces[-1]]
+
+
+def _key_page(key: str, files: list[Any] | None = None, *, leave_error: Any = None) -> str:
     return render_template(
         "reporting/case_key.html",
         case_key=key,
-        groups=key.split("-"),
+        chunks=key_chunks(key),
         code=key[:10],
         files=files or [],
+        leave_error=leave_error,
     )
 
 
 def _print_page(key: str) -> str:
     return render_template(
-        "reporting/case_key_print.html", case_key=key, groups=key.split("-"), code=key[:10]
+        "reporting/case_key_print.html", case_key=key, chunks=key_chunks(key), code=key[:10]
     )
 
 
@@ -188,8 +203,33 @@ def _posted_key() -> str | None:
 @bp.get("/laporan/terkirim")
 @public
 def already_sent() -> ResponseReturnValue:
-    """Where a reload or resubmission of a filed report lands; the key is not shown again."""
-    return render_template("reporting/already_sent.html")
+    """Where a reload or resubmission of a filed report lands; the key is not shown again.
+
+    Opened directly (a bookmark, a typed address) nothing was just sent, so the page must
+    not claim a report was received: only the redirect from a resubmission marks it."""
+    resent = bool(session.pop(RESENT_MARK, False))
+    return render_template("reporting/already_sent.html", resent=resent)
+
+
+# Where the key page's "I have saved my key" form may lead: names, never a posted URL.
+LEAVE_TARGETS = {"followup": "followup.enter_key", "home": "public.landing"}
+NOT_SAVED_TEXT = lazy_gettext(
+    "Tick the box “I have saved my key” first. Once you leave this page the key is not shown again."
+)
+
+
+@bp.post("/laporan/kunci/lanjut")
+@public
+def key_leave() -> ResponseReturnValue:
+    """Leave the key page only once the reporter confirms the key is saved; otherwise show
+    the posted key again with the reason (no JavaScript needed, nothing stored)."""
+    key = _posted_key()
+    target = LEAVE_TARGETS.get(request.form.get("next", ""))
+    if key is None or target is None:
+        raise UserFacingError()
+    if request.form.get("saved") != "yes":
+        return _key_page(key, leave_error=NOT_SAVED_TEXT), 422
+    return redirect(url_for(target), code=303)
 
 
 @bp.post("/laporan/kunci")
@@ -201,6 +241,8 @@ def key_copy() -> ResponseReturnValue:
         raise UserFacingError()
     if request.form.get("format") == "print":
         return _print_page(key)
+    if request.form.get("format") == "page":  # the print page's way back
+        return _key_page(key)
     text = "\n".join(
         [
             f"{gettext('SIPADU case key')}: {key}",

@@ -52,7 +52,7 @@ from werkzeug.wrappers import Response
 from sipadu.app_context import current_settings
 from sipadu.metrics import count_rate_limit_refusal
 from sipadu.settings import Settings
-from sipadu.web.errors import render_error
+from sipadu.web.errors import is_api_request, render_error
 from sipadu.web.ratelimit_failover import SCHEME as FAILOVER_SCHEME
 from sipadu.web.ratelimit_failover import FailoverCounterStorage, LimiterBackend
 from sipadu.web.ratelimit_store import storage_uri_for
@@ -192,15 +192,17 @@ def limit_kind(error: RateLimitExceeded) -> str:
 def _too_many(error: RateLimitExceeded) -> tuple[str | Response, int, dict[str, str]]:
     count_rate_limit_refusal(limit_kind(error), request.endpoint)
     seconds = retry_after()
-    # Say how long, and that the form is not lost: a reporter may have written a long text.
-    body, status = render_error(
-        429,
-        lazy_gettext(
+    # Say how long, and on a page that the form is not lost: a reporter may have written a
+    # long text. An API client has no Back button: it only needs the wait.
+    if is_api_request():
+        message = lazy_gettext("Please wait %(wait)s before trying again.", wait=wait_text(seconds))
+    else:
+        message = lazy_gettext(
             "Please wait %(wait)s before trying again. Your browser's Back button returns you to "
             "the form, where browsers normally keep what you wrote; send it again after the wait.",
             wait=wait_text(seconds),
-        ),
-    )
+        )
+    body, status = render_error(429, message)
     return body, status, {"Retry-After": str(seconds)}
 
 

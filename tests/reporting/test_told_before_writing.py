@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -54,4 +55,26 @@ def test_rate_limit_page_says_how_long_and_that_back_keeps_the_text(
     unit = "minute" if seconds >= 60 else "second"
     assert "Please wait " + _expected_wait(seconds, unit, unit) in html  # the other language
     assert "Back button returns you to the form" in html
+    app.extensions["sipadu.engine"].dispose()
+
+
+def test_rate_limited_api_client_is_told_the_wait_without_a_back_button(
+    tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pin_limiter_clock(monkeypatch)
+    app = build_app(make_settings(tmp_path, sqlite_database))
+    with app.app_context():
+        make_staff(app, db_session())
+        db_session().commit()
+    client = app.test_client()
+    body = {"report": json.dumps({"category": "pungli", "what": "Pungutan di loket."})}
+    answers = [
+        client.post("/api/v1/reports", data=body, content_type="multipart/form-data")
+        for _ in range(6)
+    ]
+    refused = answers[-1]
+    assert refused.status_code == 429 and refused.is_json
+    text = json.dumps(refused.get_json(), ensure_ascii=False)
+    assert "tunggu" in text or "wait" in text
+    assert "Back" not in text and "Kembali" not in text and "browser" not in text.lower()
     app.extensions["sipadu.engine"].dispose()

@@ -36,6 +36,10 @@ COVERED: dict[tuple[str, str], str] = {
         "reporting.key_language",
         "POST",
     ): "tests/reporting/test_language_switch.py::test_english_switch_on_the_key_page_keeps_the_key",
+    (
+        "reporting.key_leave",
+        "POST",
+    ): "tests/reporting/test_key_page.py::test_leaving_without_confirming_shows_the_key_again",
     ("followup.login", "POST"): _J + "test_full_journey",
     ("followup.reply", "POST"): _J + "test_full_journey",
     (

@@ -1,0 +1,162 @@
+"""Coming back: the key field shows what is typed and keeps it after a refusal; the case page
+shows the reporter's own report, the day the next news is due (the admin's deadline policy,
+days in WIB), what is new since their last message, and where their one objection stands."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+
+from sipadu.cases.content import add_message, add_timeline_entry
+from sipadu.cases.kinds import TimelineKind
+from sipadu.cases.models import Case
+from sipadu.cases.service import case_by_code, unlock_case_for_staff
+from sipadu.cases.statuses import Status
+from sipadu.db import db_session
+from sipadu.reporting.case_view import next_update_day, wib_today
+from sipadu.reporting.followup import reporter_day
+from sipadu.web.i18n import use_language_now
+from tests.reporting.conftest import (
+    BASE_REPORT,
+    Ready,
+    case_key_of,
+    login,
+    post_case_form,
+    submit,
+)
+from tests.support import forms
+
+
+def _case_page(client: FlaskClient) -> str:
+    page = client.get("/kasus/saya")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def _filed(ready: Ready, report: dict[str, str] | None = None) -> tuple[FlaskClient, str]:
+    client = ready.app.test_client()
+    key = case_key_of(submit(client, report))
+    assert login(client, key).status_code == 303
+    return client, key
+
+
+def _case(app: Flask, key: str) -> Case:
+    case = case_by_code(db_session(), key[:10])
+    assert case is not None
+    return case
+
+
+def _staff_dek(ready: Ready, case: Case) -> bytes:
+    account = ready.supervisor.account.id
+    return unlock_case_for_staff(db_session(), case, account, ready.supervisor.private_key)
+
+
+def test_the_key_field_is_visible_text_and_keeps_a_mistyped_key(ready: Ready) -> None:
+    client = ready.app.test_client()
+    key = case_key_of(submit(client))
+    field = BeautifulSoup(client.get("/kasus").get_data(as_text=True), "html.parser").select_one(
+        "#f-case-key"
+    )
+    assert field is not None and field["type"] == "text"
+    assert field["autocapitalize"] == "characters" and field["spellcheck"] == "false"
+    assert field["autocomplete"] == "off"
+    typo = key[:-1] + ("2" if key[-1] != "2" else "3")
+    refused = forms.submit(client, client.get("/kasus"), "/kasus", fill={"case_key": typo})
+    assert refused.status_code in (400, 401)
+    again = BeautifulSoup(refused.get_data(as_text=True), "html.parser").select_one("#f-case-key")
+    assert again is not None and again["value"] == typo and again["aria-invalid"] == "true"
+    fixed = forms.submit(client, refused, "/kasus", fill={"case_key": key})
+    assert fixed.status_code == 303 and fixed.headers["Location"] == "/kasus/saya"
+
+
+def test_the_case_page_shows_the_reporters_own_report(ready: Ready) -> None:
+    client, _key = _filed(ready, {**BASE_REPORT, "who": "Kepala loket <b>X</b>"})
+    html = _case_page(client)
+    assert BASE_REPORT["what"] in html and "Pungutan liar (pungli)" in html
+    assert "Kepala loket &lt;b&gt;X&lt;/b&gt;" in html  # what they typed, as text
+    other, _ = _filed(ready, {"category": "kkn", "what": "Laporan lain."})
+    assert BASE_REPORT["what"] not in _case_page(other)  # only one's own report
+
+
+def test_next_news_is_due_by_the_policys_day_and_late_is_said(ready: Ready) -> None:
+    client, key = _filed(ready)
+    with ready.app.test_request_context():
+        use_language_now("id")
+        case = _case(ready.app, key)
+        due = next_update_day(db_session(), case, wib_today())
+        assert due is not None and due > wib_today()
+        shown = reporter_day(due)
+    assert f"Anda akan mendapat kabar dari Inspektorat paling lambat {shown}" in _case_page(client)
+    with ready.app.app_context():
+        case = _case(ready.app, key)
+        case.received_on = date.today() - timedelta(days=200)
+        db_session().commit()
+    assert "sudah terlambat" in _case_page(client)
+    with ready.app.app_context():
+        case = _case(ready.app, key)
+        case.status, case.closed_on = Status.SELESAI, date.today()
+        db_session().commit()
+    html = _case_page(client)
+    assert "paling lambat" not in html and "terlambat" not in html
+
+
+def test_what_is_new_since_the_reporters_last_message(ready: Ready) -> None:
+    client, key = _filed(ready)
+    assert "Belum ada yang baru sejak Anda mengirim laporan." in _case_page(client)
+    with ready.app.app_context():
+        case = _case(ready.app, key)
+        staff = ready.supervisor.account.id
+        add_message(
+            db_session(),
+            case,
+            _staff_dek(ready, case),
+            "Pertanyaan 1",
+            author_kind="staff",
+            staff_id=staff,
+        )
+        db_session().commit()
+    html = _case_page(client)
+    assert "Sejak Anda mengirim laporan:" in html and "1 pesan baru" in html
+    assert html.count(">Baru</strong>") == 1
+    assert post_case_form(client, "/kasus/saya/pesan", {"body": "Jawaban"}).status_code == 303
+    html = _case_page(client)
+    assert "Belum ada yang baru sejak pesan terakhir Anda." in html and ">Baru</strong>" not in html
+    with ready.app.app_context():
+        case = _case(ready.app, key)
+        dek, staff = _staff_dek(ready, case), ready.supervisor.account.id
+        for text in ("Pertanyaan 2", "Pertanyaan 3"):
+            add_message(db_session(), case, dek, text, author_kind="staff", staff_id=staff)
+        db_session().commit()
+    html = _case_page(client)
+    assert "Sejak pesan terakhir Anda:" in html and "2 pesan baru" in html
+    assert html.count(">Baru</strong>") == 2
+
+
+def test_the_page_says_where_the_one_objection_stands(ready: Ready) -> None:
+    client, key = _filed(ready)
+    with ready.app.app_context():
+        case = _case(ready.app, key)
+        case.status, case.closed_on = Status.TIDAK_DAPAT_DITINDAKLANJUTI, date.today()
+        db_session().commit()
+    assert 'id="objection-state"' not in _case_page(client)
+    sent = post_case_form(client, "/kasus/saya/keberatan", {"objection": "Tidak setuju."})
+    assert sent.status_code == 303
+    html = _case_page(client)
+    assert "Anda sudah mengajukan keberatan" in html
+    assert 'action="/kasus/saya/keberatan"' not in html
+    with ready.app.app_context():
+        case = _case(ready.app, key)
+        add_timeline_entry(
+            db_session(),
+            case,
+            _staff_dek(ready, case),
+            kind=TimelineKind.OBJECTION_ANSWER,
+            text="Keputusan tetap.",
+        )
+        db_session().commit()
+    html = _case_page(client)
+    assert "Inspektorat sudah menjawab keberatan Anda" in html
+    assert "Inspektorat menjawab keberatan Anda" in html and "Keputusan tetap." in html

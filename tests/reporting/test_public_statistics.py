@@ -1,0 +1,63 @@
+"""The public statistics page: a year's figures and every year's, small counts suppressed,
+charts as inline SVG with their tables, no script, both languages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from sqlalchemy import update
+
+from sipadu.cases.models import Case
+from sipadu.db import db_session
+from tests.reporting.conftest import Ready
+from tests.support.factories import DEFAULT_REPORT, make_case
+
+
+def _cases(app: Flask, received: date, count: int, category: str) -> None:
+    with app.app_context():
+        db = db_session()
+        codes = [
+            make_case(app, db, {**DEFAULT_REPORT, "category": category}).case.code
+            for _ in range(count)
+        ]
+        db.execute(update(Case).where(Case.code.in_(codes)).values(received_on=received))
+        db.commit()
+
+
+def test_the_page_publishes_suppressed_figures_per_year(ready: Ready) -> None:
+    this_year = date.today().year
+    _cases(ready.app, date(this_year, 1, 15), 6, "pungli")
+    _cases(ready.app, date(this_year, 2, 3), 2, "kkn")
+    _cases(ready.app, date(this_year, 2, 4), 5, "gratifikasi")
+    _cases(ready.app, date(this_year, 2, 5), 3, "lainnya")
+    _cases(ready.app, date(this_year - 1, 6, 1), 7, "pungli")
+    client = ready.app.test_client()
+    page = client.get("/statistik")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and f"Statistik {this_year}" in html
+    assert '<strong id="received">16</strong>' in html
+    assert "Pungutan liar (pungli)" in html and "&lt; 5" in html
+    # The two KKN and three other reports are never shown exactly.
+    assert "<td>2</td>" not in html and "<td>3</td>" not in html
+    assert html.count("<svg") >= 5 and "<script" not in html
+    assert f'href="/statistik?tahun={this_year - 1}"' in html
+    last = client.get(f"/statistik?tahun={this_year - 1}").get_data(as_text=True)
+    assert '<strong id="received">7</strong>' in last and "Pungutan liar" in last
+    client.get("/bahasa/en")
+    english = client.get("/statistik").get_data(as_text=True)
+    assert f"Statistics {this_year}" in english and "Reports received per month" in english
+
+
+def test_a_year_without_figures_or_a_bad_one_is_a_clear_404(ready: Ready) -> None:
+    client = ready.app.test_client()
+    for value in ("1999", "abc", "20261", "-1", ""):
+        page = client.get(f"/statistik?tahun={value}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 404, value
+        assert "Tidak ada statistik untuk tahun itu." in html and "Traceback" not in html
+
+
+def test_the_landing_page_links_to_the_statistics(ready: Ready) -> None:
+    html = ready.app.test_client().get("/").get_data(as_text=True)
+    assert 'href="/statistik"' in html
