@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
-from sipadu.auditor.service import case_records
 from sipadu.cases.content import read_report
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.cases.service import CaseAccessError, grant_for, today, unlock_case_for_staff
 from sipadu.crypto import grants
 from sipadu.crypto.errors import DecryptionError
 from sipadu.reporting.service import submit_report
+from sipadu.stats.records import case_records
 from sipadu.units.models import Unit
 from sipadu.units.service import unit_by_code
 from tests.casework.conftest import detail_of, events, web_client
