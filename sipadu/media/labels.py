@@ -38,6 +38,14 @@ REMOVED_LABELS: dict[Removed, Any] = {
         "other data stored in the document that is not needed to show or print it "
         "(bookmarks, tags, unknown entries)"
     ),
+    Removed.LOCATION: lazy_gettext("the place where it was recorded (GPS location)"),
+    Removed.DEVICE_METADATA: lazy_gettext(
+        "recording details (device make and model, software, other data added by the phone)"
+    ),
+    Removed.CREATION_TIME: lazy_gettext("the date and time it was recorded"),
+    Removed.METADATA_TRACK: lazy_gettext(
+        "data recorded alongside the video (such as a GPS track, captions or a timecode)"
+    ),
 }
 
 STATUS_LABELS: dict[CleaningStatus, Any] = {
@@ -79,9 +87,27 @@ TOO_COMPLEX_MESSAGE = lazy_gettext(
     "new copy."
 )
 
-# Refusals for going over a resource limit; every other reason means a damaged file.
+VIDEO_TOO_LARGE_MESSAGE = lazy_gettext(
+    "This video is too large to be cleaned of hidden data (such as the place where it was "
+    "recorded), so it was not stored. Send a shorter clip, or split the video into parts."
+)
+UNSUPPORTED_LAYOUT_MESSAGE = lazy_gettext(
+    "This photo or video is saved in a form whose hidden data (such as location) SIPADU "
+    "cannot remove, so it was not stored. Share it from your phone's gallery or camera app "
+    "again, or take a screenshot, and send that copy."
+)
+EXECUTABLE_MESSAGE = lazy_gettext(
+    "Programs and installers (such as .exe or .apk files) cannot be sent, because they could "
+    "harm the computers of the people who open them. Send photos, videos or documents instead."
+)
+
+# Refusals for going over a resource limit or of a kind of file; every other reason means
+# a damaged file.
 _REASON_MESSAGES: dict[str, Any] = {
     "too_large": TOO_LARGE_MESSAGE,
+    "video_too_large": VIDEO_TOO_LARGE_MESSAGE,
+    "unsupported_layout": UNSUPPORTED_LAYOUT_MESSAGE,
+    "executable": EXECUTABLE_MESSAGE,
     "too_many_structures": TOO_COMPLEX_MESSAGE,
     "over_memory_limit": TOO_COMPLEX_MESSAGE,
     "over_time_limit": TOO_COMPLEX_MESSAGE,
