@@ -5,11 +5,12 @@ Kept apart from :mod:`sipadu.media.base` so the PDF sandbox process never import
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext
 
-from sipadu.media.base import CleaningStatus, NotCheckedReason, Removed
+from sipadu.media.base import CleaningReport, CleaningStatus, FileKind, NotCheckedReason, Removed
 
 REMOVED_LABELS: dict[Removed, Any] = {
     Removed.EXIF: lazy_gettext("EXIF data (camera, settings, dates, possibly the GPS location)"),
@@ -118,3 +119,23 @@ _REASON_MESSAGES: dict[str, Any] = {
 def message_for_reason(reason: str) -> Any:
     """The sentence for a refusal with this machine-readable reason."""
     return _REASON_MESSAGES.get(reason, DAMAGED_MESSAGE)
+
+
+def describe_stored_cleaning(cleaning: Mapping[str, object]) -> list[Any]:
+    """The reporter's lines for a stored file's cleaning record (``CleaningReport.as_dict``);
+    values this version does not know are left out, a record without a status gives none."""
+    try:
+        report = CleaningReport(
+            FileKind(str(cleaning.get("kind", FileKind.OTHER))),
+            CleaningStatus(str(cleaning.get("status"))),
+        )
+    except ValueError:
+        return []
+    reason = cleaning.get("not_checked_reason")
+    if reason in set(NotCheckedReason):
+        report.not_checked_reason = NotCheckedReason(str(reason))
+    removed = cleaning.get("removed")
+    for item in removed if isinstance(removed, list) else []:
+        if item in set(Removed):
+            report.removed.append(Removed(str(item)))
+    return report.describe()

@@ -40,6 +40,8 @@ def _reason(upload: EncryptedUpload) -> Any:
         )
     if upload.refusal == "incomplete":
         return lazy_gettext("This file arrived incomplete. Please send it again.")
+    if upload.refusal == "empty":
+        return lazy_gettext("This file is empty (0 bytes). Choose the file again, or another copy.")
     if upload.refusal == "unexpected_field":
         return lazy_gettext("This file was not sent through the attachments field.")
     if upload.refusal_message is not None:
@@ -50,7 +52,8 @@ def _reason(upload: EncryptedUpload) -> Any:
 def sort_uploads() -> tuple[list[EncryptedUpload], list[RefusedFile]]:
     """The request's uploads: accepted ones, and refused ones with their reason.
 
-    An empty file input still sends an empty, nameless part; it is dropped silently. Files
+    An empty file input still sends an empty, nameless part; it is dropped silently. A named
+    file of 0 bytes is refused (a phone that had not finished saving it, a broken copy). Files
     only come through the ``attachments`` field: a file part under any other name (or none)
     is refused rather than stored unseen by the form that should have described it.
     """
@@ -61,10 +64,13 @@ def sort_uploads() -> tuple[list[EncryptedUpload], list[RefusedFile]]:
     for upload in uploads:
         if upload.refusal is None and id(upload) not in expected:
             upload.refuse("unexpected_field")
+        if upload.refusal is None and upload.size == 0:
+            if not upload.filename:
+                upload.abort()
+                continue
+            upload.refuse("empty")
         if upload.refusal is not None:
             refused.append(RefusedFile(upload.filename, _reason(upload), upload.refusal))
-        elif not upload.filename and upload.size == 0:
-            upload.abort()
         else:
             accepted.append(upload)
     return accepted, refused
@@ -89,11 +95,10 @@ def body_filename() -> str:
 
 def receive_body_file(filename: str) -> tuple[list[EncryptedUpload], list[RefusedFile]]:
     """The request body as one file, sorted like :func:`sort_uploads` sorts form files
-    (an empty body is no file at all)."""
+    (an empty body names a file, so it is refused as an empty file)."""
     upload = receive_body_upload(filename)
+    if upload.refusal is None and upload.size == 0:
+        upload.refuse("empty")
     if upload.refusal is not None:
         return [], [RefusedFile(upload.filename, _reason(upload), upload.refusal)]
-    if upload.size == 0:
-        upload.abort()
-        return [], []
     return [upload], []

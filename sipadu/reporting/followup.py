@@ -6,6 +6,7 @@ the case code ever appears in a URL. The case is found through the reporter sess
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, NoReturn, cast
 
@@ -21,6 +22,7 @@ from sipadu.cases.statuses import STATUS_TEXTS
 from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
 from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
 from sipadu.db import db_session
+from sipadu.media.labels import describe_stored_cleaning
 from sipadu.reporting import service
 from sipadu.reporting.files import RefusedFile, sort_uploads
 from sipadu.reporting.forms import IDENTITY_FIELDS
@@ -47,6 +49,12 @@ from sipadu.web.security import csrf_checked_after_limits
 from sipadu.web.user_errors import UserFacingError, error_page
 
 bp = Blueprint("followup", __name__)
+
+
+@bp.app_template_filter("cleaning_lines")
+def cleaning_lines(cleaning: Mapping[str, object]) -> list[Any]:
+    """What was removed from a stored file, from its cleaning record, in the page's language."""
+    return describe_stored_cleaning(cleaning)
 
 
 @bp.app_template_filter("reporter_day")
@@ -141,7 +149,6 @@ def _render_case(
         "errors": {},
         "values": {},
         "refused": [],
-        "stored": [],
         "form_id": new_form_id(),
     }
     context.update(extra)
@@ -195,8 +202,9 @@ def reply(reporter: ReporterPrincipal) -> ResponseReturnValue:
 @csrf_checked_after_limits
 @reporter_required
 def add_evidence(reporter: ReporterPrincipal) -> ResponseReturnValue:
-    """Add files to the case; if one is refused, none is stored. A reload of the result
-    page (the browser re-posting the same form) adds nothing a second time."""
+    """Add files to the case; if one is refused, none is stored. Answered with a redirect
+    to the case page, whose file list says what was removed from each file; a re-post of
+    the same form (its ``form_id``) adds nothing a second time."""
     form_id = request.form.get("form_id", "")[:64]
     if already_sent_form(form_id):
         return redirect(url_for("followup.case_page"), code=303)
@@ -206,10 +214,13 @@ def add_evidence(reporter: ReporterPrincipal) -> ResponseReturnValue:
         return _render_case(reporter, 422, refused=refused or missing)
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
-    stored = service.add_evidence(db, case, reporter.dek, accepted, current_audit_key())
+    service.add_evidence(db, case, reporter.dek, accepted, current_audit_key())
     remember_sent_form(form_id)
-    flash(lazy_gettext("Your files were added to the case."), "success")
-    return _render_case(reporter, 200, stored=stored)
+    return _done(
+        lazy_gettext(
+            "Your files were added to the case. What was removed from each is listed under Files."
+        )
+    )
 
 
 @bp.post("/kasus/saya/identitas")

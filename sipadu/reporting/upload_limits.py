@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sipadu.db import db_session
 from sipadu.effective_settings import effective_settings
+from sipadu.media.bmff import DEFAULT_BMFF_LIMIT
 from sipadu.uploads.multipart import UploadLimits
 
 KIB = 1024
@@ -50,4 +51,8 @@ def format_size(size: int) -> str:
 def upload_limit_texts() -> dict[str, object]:
     """What templates show: the file count and the largest file, formatted."""
     limits = shown_upload_limits()
-    return {"max_files": limits.max_files, "max_file_size": format_size(limits.max_file_bytes)}
+    return {
+        "max_files": limits.max_files,
+        "max_file_size": format_size(limits.max_file_bytes),
+        "video_clean_size": format_size(min(DEFAULT_BMFF_LIMIT, limits.max_file_bytes)),
+    }
