@@ -16,6 +16,7 @@ from sipadu.cases.models import (
     CaseGrant,
     CaseKeyThrottle,
     CaseMessage,
+    CaseRating,
     TimelineEntry,
 )
 from sipadu.notify.models import NotificationLog, PendingNotification
@@ -34,6 +35,7 @@ __all__ = [
     "CaseGrant",
     "CaseKeyThrottle",
     "CaseMessage",
+    "CaseRating",
     "InstanceSetting",
     "NotificationLog",
     "PendingNotification",

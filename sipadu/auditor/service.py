@@ -20,7 +20,7 @@ from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import is_day_only
 from sipadu.cases.deadlines import case_deadlines
 from sipadu.cases.kinds import CATEGORIES
-from sipadu.cases.models import Case
+from sipadu.cases.models import Case, CaseRating
 from sipadu.effective_settings import effective_settings
 from sipadu.stats.compute import CaseRecord, Statistics, summarize
 
@@ -133,9 +133,11 @@ def case_records(db: Session, today: date) -> list[CaseRecord]:
         Case.decided_on,
         Case.last_feedback_on,
         Case.closed_on,
+        CaseRating.score,
     )
     records = []
-    for row in db.execute(select(*columns)):
+    rated = select(*columns).outerjoin(CaseRating, CaseRating.case_id == Case.id)
+    for row in db.execute(rated):
         deadlines = case_deadlines(
             row.received_on,
             row.status,
@@ -156,6 +158,7 @@ def case_records(db: Session, today: date) -> list[CaseRecord]:
                 row.received_on,
                 row.closed_on,
                 met,
+                row.score,
             )
         )
     return records

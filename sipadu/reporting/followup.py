@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.cases.content import MAX_MESSAGE_CHARS
+from sipadu.cases.rating import MAX_RATING_COMMENT_CHARS
 from sipadu.cases.statuses import STATUS_TEXTS
 from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
 from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
@@ -139,7 +140,7 @@ def login() -> ResponseReturnValue:
     return response
 
 
-def _render_case(
+def render_case(
     reporter: ReporterPrincipal, status: int = 200, **extra: Any
 ) -> ResponseReturnValue:
     db = db_session()
@@ -158,6 +159,7 @@ def _render_case(
         identity_fields=IDENTITY_FIELDS,
         status_texts=STATUS_TEXTS,
         max_message=MAX_MESSAGE_CHARS,
+        max_rating_comment=MAX_RATING_COMMENT_CHARS,
         **context,
     ), status
 
@@ -168,12 +170,12 @@ def _render_case(
 def case_page(reporter: ReporterPrincipal) -> ResponseReturnValue:
     """The reporter's case: status, timeline, messages, files and the forms to act."""
     try:
-        return _render_case(reporter)
+        return render_case(reporter)
     except service.ReporterCaseGoneError:
         return _logout_response(ENDED_TEXT)
 
 
-def _done(message: Any) -> Response:
+def done(message: Any) -> Response:
     flash(message, "success")
     return redirect(url_for("followup.case_page"), code=303)
 
@@ -189,10 +191,10 @@ def reply(reporter: ReporterPrincipal) -> ResponseReturnValue:
             request.form.get("body"), MAX_MESSAGE_CHARS, "body", lazy_gettext("Write your message.")
         )
     except ReportValidationError as error:
-        return _render_case(reporter, 422, errors=error.errors, values=request.form)
+        return render_case(reporter, 422, errors=error.errors, values=request.form)
     case = service.reporter_case(db, reporter.case_id)
     service.send_reply(db, case, reporter.dek, body, current_audit_key())
-    return _done(lazy_gettext("Your message was sent."))
+    return done(lazy_gettext("Your message was sent."))
 
 
 @bp.post("/kasus/saya/bukti")
@@ -211,12 +213,12 @@ def add_evidence(reporter: ReporterPrincipal) -> ResponseReturnValue:
     accepted, refused = sort_uploads()
     if refused or not accepted:
         missing = [] if refused else [RefusedFile("", lazy_gettext("Choose at least one file."))]
-        return _render_case(reporter, 422, refused=refused or missing)
+        return render_case(reporter, 422, refused=refused or missing)
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     service.add_evidence(db, case, reporter.dek, accepted, current_audit_key())
     remember_sent_form(form_id)
-    return _done(
+    return done(
         lazy_gettext(
             "Your files were added to the case. What was removed from each is listed under Files."
         )
@@ -233,9 +235,9 @@ def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
             {"category": "lainnya", "what": "-", **request.form.to_dict()}
         ).identity
     except ReportValidationError as error:
-        return _render_case(reporter, 422, errors=error.errors, values=request.form)
+        return render_case(reporter, 422, errors=error.errors, values=request.form)
     if identity is None:
-        return _render_case(
+        return render_case(
             reporter,
             422,
             values=request.form,
@@ -244,7 +246,7 @@ def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     service.disclose_identity(db, case, reporter.dek, identity, current_audit_key())
-    return _done(lazy_gettext("Your identity was sealed into the case."))
+    return done(lazy_gettext("Your identity was sealed into the case."))
 
 
 @bp.post("/kasus/saya/keberatan")
@@ -263,12 +265,12 @@ def object_to_closure(reporter: ReporterPrincipal) -> ResponseReturnValue:
         )
         service.object_to_closure(db, case, reporter.dek, text, current_audit_key())
     except ReportValidationError as error:
-        return _render_case(reporter, 422, errors=error.errors, values=request.form)
+        return render_case(reporter, 422, errors=error.errors, values=request.form)
     except WorkflowError as error:
-        return _render_case(
+        return render_case(
             reporter, error.http_status, values=request.form, errors={"objection": error.message}
         )
-    return _done(lazy_gettext("Your objection was recorded. The Inspektorat will answer it."))
+    return done(lazy_gettext("Your objection was recorded. The Inspektorat will answer it."))
 
 
 def _logout_response(message: Any) -> Response:
