@@ -72,7 +72,7 @@ def inbox() -> ResponseReturnValue:
     )
 
 
-def _render_case(
+def render_case(
     opened: OpenCase, actor: Actor, *, error: Any = None, status: int = 200
 ) -> ResponseReturnValue:
     db = db_session()
@@ -100,7 +100,7 @@ def case_page(code: str) -> ResponseReturnValue:
     """The decrypted case: report, files, timeline, messages, notes and the actions."""
     actor = acting_staff()
     opened = load_case(code, actor, "case:viewed")  # a refusal answers 403 (``_refused``)
-    return _render_case(opened, actor)
+    return render_case(opened, actor)
 
 
 @bp.get("/<code>/lampiran/<attachment_id>")
@@ -126,7 +126,7 @@ def run_case_action(
         action(opened, actor)
     except (WorkflowError, service.CaseworkError) as error:
         discard_now(db)  # the failed action, before the case page audits its own view
-        return _render_case(opened, actor, error=error.message, status=error.http_status)
+        return render_case(opened, actor, error=error.message, status=error.http_status)
     flash(done, "success")
     if leave:
         return redirect(url_for("casework.inbox"), code=303)

@@ -6,6 +6,7 @@ from functools import cache
 
 from flask import Blueprint, Flask
 
+from sipadu.reporting.downloads import add_download_routes
 from sipadu.reporting.followup import bp as followup_bp
 from sipadu.reporting.rating import add_rating_routes
 from sipadu.reporting.views import bp as reporting_bp
@@ -16,6 +17,7 @@ def followup_blueprint() -> Blueprint:
     """The follow-up blueprint with every page on it, assembled once per process: Flask
     refuses new routes on a blueprint an app has already registered."""
     add_rating_routes(followup_bp)
+    add_download_routes(followup_bp)
     return followup_bp
 
 
