@@ -167,8 +167,7 @@ class MovieWalk(BoxWalk):
         mdia_boxes = self.children(mdia, depth=3)
         if self._handler(mdia_boxes) not in _PLAYED:
             zero_track_samples(self, mdia_boxes)
-            self.report.note_removed(Removed.METADATA_TRACK)
-            self.blank_metadata(trak)
+            self.blank_metadata(trak, Removed.METADATA_TRACK)
             return
         for box in boxes:
             if box.type == b"tkhd":

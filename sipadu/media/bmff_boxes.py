@@ -110,12 +110,12 @@ class BoxWalk:
         start = box.start + box.size_bytes
         self.data[start : box.end] = bytes(box.end - start)
 
-    def blank_metadata(self, box: Box) -> None:
-        """Blank a metadata box, saying what it held."""
+    def blank_metadata(self, box: Box, what: Removed = Removed.DEVICE_METADATA) -> None:
+        """Blank a metadata box, saying what it held (``what``, or XMP for an XMP box)."""
         if box.type == b"uuid" and self.data[box.start + 8 : box.body] == _XMP_UUID:
             self.report.note_removed(Removed.XMP)
         else:
-            self.report.note_removed(Removed.DEVICE_METADATA)
+            self.report.note_removed(what)
         if any(self.data.find(mark, box.start, box.end) >= 0 for mark in _LOCATION_MARKS):
             self.report.note_removed(Removed.LOCATION)
         self.blank(box)
