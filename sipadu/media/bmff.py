@@ -136,7 +136,7 @@ class MovieWalk(BoxWalk):
         if box.type in _TOP_KEPT:
             return
         if box.type in PADDING:
-            self.data[box.body : box.end] = bytes(box.end - box.body)
+            self.zero(box.body, box.end)
         elif box.type == b"moov":
             self._clean_moov(box)
         elif box.type == b"meta" and self.kind is FileKind.HEIF:
@@ -155,7 +155,7 @@ class MovieWalk(BoxWalk):
             elif box.type == b"cmov":
                 raise self.error("unsupported_layout")
             elif box.type in PADDING:
-                self.data[box.body : box.end] = bytes(box.end - box.body)
+                self.zero(box.body, box.end)
             elif box.type not in _MOOV_KEPT:
                 self.blank_metadata(box)
 
@@ -175,7 +175,7 @@ class MovieWalk(BoxWalk):
             elif box.type == b"mdia":
                 self._clean_mdia(mdia_boxes)
             elif box.type in PADDING:
-                self.data[box.body : box.end] = bytes(box.end - box.body)
+                self.zero(box.body, box.end)
             elif box.type not in _TRAK_KEPT:
                 self.blank_metadata(box)
 

@@ -20,6 +20,7 @@ MAX_DEPTH = 8
 PADDING = frozenset({b"free", b"skip", b"wide"})
 _LOCATION_MARKS = (b"\xa9xyz", b"loci", b"ISO6709", b"GPS")
 _XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
+_ZEROS = bytes(1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,21 @@ class BoxWalk:
             raise self.error("bad_box_size")
         return list(self.boxes(box.body + skip, box.end))
 
+    def zero(self, start: int, end: int) -> None:
+        """Zero ``data[start:end]`` in place, a MiB at a time (no copy of a large box)."""
+        view = memoryview(self.data)
+        try:
+            for piece in range(start, end, len(_ZEROS)):
+                stop = min(end, piece + len(_ZEROS))
+                view[piece:stop] = _ZEROS[: stop - piece]
+        finally:
+            view.release()  # a bytearray cannot be resized while a view is held
+
     def blank(self, box: Box) -> None:
         """Turn ``box`` into a ``free`` box of the same size holding zeros."""
         self.data[box.start + 4 : box.start + 8] = b"free"
         start = box.start + box.size_bytes
-        self.data[start : box.end] = bytes(box.end - start)
+        self.zero(start, box.end)
 
     def blank_metadata(self, box: Box, what: Removed = Removed.DEVICE_METADATA) -> None:
         """Blank a metadata box, saying what it held (``what``, or XMP for an XMP box)."""
@@ -131,7 +142,7 @@ class BoxWalk:
 
     def _apply_ranges(self) -> None:
         for start, end in self._ranges:
-            self.data[start:end] = bytes(end - start)
+            self.zero(start, end)
         for start, content in self.empty_exif_at:
             self.data[start : start + len(content)] = content
 
@@ -143,7 +154,7 @@ class BoxWalk:
             raise self.error("bad_header_box")
         if any(self.data[start:end]):
             self.report.note_removed(Removed.CREATION_TIME)
-            self.data[start:end] = bytes(end - start)
+            self.zero(start, end)
 
 
 def uint_table(data: bytearray, start: int, count: int, width: int) -> array.array[int]:

@@ -38,7 +38,7 @@ def clean_photo_meta(walk: BoxWalk, meta: Box) -> None:
         raise walk.error("no_image_data")
     for box in boxes:
         if box.type in (b"free", b"skip"):
-            walk.data[box.body : box.end] = bytes(box.end - box.body)
+            walk.zero(box.body, box.end)
         elif box.type not in _META_KEPT:
             walk.blank_metadata(box)
     iinf, iloc = found.get(b"iinf"), found.get(b"iloc")
@@ -83,7 +83,7 @@ def _blank_name(walk: BoxWalk, start: int, end: int) -> None:
     stop = end if stop < 0 else stop
     if stop > start:
         walk.report.note_removed(Removed.TEXT)
-        walk.data[start:stop] = bytes(stop - start)
+        walk.zero(start, stop)
 
 
 def _zero_items(walk: BoxWalk, iloc: Box, metadata: dict[int, bytes], idat: int | None) -> None:
