@@ -2,11 +2,11 @@
 retention is casework: sipadu/casework/retention_extension.py).
 
 A purge deletes one case per transaction: the rows (grants, conflicts, messages, timeline,
-attachments, sessions, the case-key throttle row for its code) and one ``case:purged`` audit
-event commit together. Blobs are shredded only AFTER that commit, so a crash can never leave
-a case whose files are gone but whose rows remain; a crash between the commit and the shred
-leaves an orphan blob (unreadable: its key died with the row) that ``sipadu storage gc``
-removes.
+attachments, the reporter's rating, sessions, the case-key throttle row for its code) and
+one ``case:purged`` audit event commit together. Blobs are shredded only AFTER that commit,
+so a crash can never leave a case whose files are gone but whose rows remain; a crash
+between the commit and the shred leaves an orphan blob (unreadable: its key died with the
+row) that ``sipadu storage gc`` removes.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sipadu.cases.models import (
     CaseGrant,
     CaseKeyThrottle,
     CaseMessage,
+    CaseRating,
     TimelineEntry,
 )
 from sipadu.cases.service import today as utc_today
@@ -35,7 +36,15 @@ from sipadu.sessions.models import AuthSession
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 from sipadu.unit_of_work import commit_now, discard_now
 
-_CHILD_TABLES = (CaseGrant, CaseConflict, CaseMessage, TimelineEntry, Attachment, AuthSession)
+_CHILD_TABLES = (
+    CaseGrant,
+    CaseConflict,
+    CaseMessage,
+    TimelineEntry,
+    Attachment,
+    CaseRating,
+    AuthSession,
+)
 
 
 class RetentionError(ValueError):
