@@ -208,3 +208,19 @@ def test_programs_are_refused(name: str, content: bytes) -> None:
         cleaner.finish()
     assert caught.value.reason == "executable"
     assert "apk" in str(caught.value.message)
+
+
+@pytest.mark.parametrize(
+    "iloc_body",
+    [
+        b"\x44\x00" + struct.pack(">I", 2**31),  # version 2: items the box cannot hold
+        b"\x00\x00" + struct.pack(">HHHH", 1, 1, 0, 65535),  # 65,535 extents of no size each
+    ],
+)
+def test_photo_item_tables_claiming_too_much_are_refused(iloc_body: bytes) -> None:
+    infe = full_box(b"infe", 2, struct.pack(">HH", 1, 0), b"Exif", b"\x00")
+    version = 2 if iloc_body.startswith(b"\x44") else 1
+    iloc = full_box(b"iloc", version, iloc_body)
+    iinf = full_box(b"iinf", 0, b"\x00\x01", infe)
+    data = box(b"ftyp", b"heic", bytes(4)) + full_box(b"meta", 0, f.hdlr(b"pict"), iloc, iinf)
+    assert refusal(data + box(b"mdat")) in ("bad_item_location", "too_many_structures")
