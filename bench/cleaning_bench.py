@@ -85,6 +85,45 @@ def hostile_png(size: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + ihdr + empty * (size // len(empty)) + _png_chunk(b"IEND", b"")
 
 
+def _box(kind: bytes, *parts: bytes) -> bytes:
+    body = b"".join(parts)
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+def _video(mdat_payload: bytes, chunk_offsets: list[int], sample: int) -> bytes:
+    """A MOV of one sound track and one metadata track (one ``sample``-byte sample per
+    chunk, at ``chunk_offsets`` into ``mdat``), ``moov`` last as phones write it."""
+    ftyp = _box(b"ftyp", b"qt  ", bytes(4), b"qt  ")
+    start = len(ftyp) + 8
+
+    def trak(handler: bytes, offsets: list[int], size: int) -> bytes:
+        count = len(offsets)
+        stsc = _box(b"stsc", bytes(4), struct.pack(">IIII", 1, 1, 1, 1))
+        stsz = _box(b"stsz", bytes(4), struct.pack(">II", size, count))
+        stco = _box(b"stco", bytes(4), struct.pack(f">I{count}I", count, *offsets))
+        hdlr = _box(b"hdlr", bytes(8), handler, bytes(13))
+        stbl = _box(b"stbl", stsc, stsz, stco)
+        mdhd = _box(b"mdhd", bytes(24))
+        return _box(b"trak", _box(b"mdia", mdhd, hdlr, _box(b"minf", stbl)))
+
+    sound = trak(b"soun", [start], len(mdat_payload))
+    meta = trak(b"meta", [start + offset for offset in chunk_offsets], sample)
+    moov = _box(b"moov", _box(b"mvhd", bytes(100)), sound, meta)
+    return ftyp + _box(b"mdat", mdat_payload) + moov
+
+
+def normal_mov(size: int) -> bytes:
+    """A phone video: media data, a metadata sample per 64 KiB (a GPS fix a second)."""
+    return _video(bytes(size), list(range(0, size - 64, 64 * 1024)), 64)
+
+
+def hostile_mov(size: int) -> bytes:
+    """A metadata track of as many 16-byte chunks as the structure allowance admits (each
+    costs a Python step to locate and one to zero), spread over the media data."""
+    count = (4096 + size // 256) // 2 - 64  # each chunk is counted twice: its entry and itself
+    return _video(bytes(size), list(range(0, count * 16, 16)), 16)
+
+
 def small_pdf() -> bytes:
     import pikepdf
 
@@ -131,6 +170,7 @@ def cleaning_figures(size: int = 8 * MIB) -> list[Figure]:
     figures = [
         *_pair("jpeg", normal_jpeg, hostile_jpeg, size),
         *_pair("png", normal_png, hostile_png, size),
+        *_pair("mov", normal_mov, hostile_mov, size),
     ]
     pdf_seconds = clean_seconds(small_pdf())
     figures.append(

@@ -16,6 +16,7 @@ from sipadu.cases.models import (
     CaseGrant,
     CaseKeyThrottle,
     CaseMessage,
+    CaseRating,
     TimelineEntry,
 )
 from sipadu.channels.models import ChannelIntake, ServiceAccount, WebhookDelivery
@@ -37,6 +38,7 @@ __all__ = [
     "CaseGrant",
     "CaseKeyThrottle",
     "CaseMessage",
+    "CaseRating",
     "ChannelIntake",
     "InstanceSetting",
     "NotificationLog",

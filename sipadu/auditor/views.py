@@ -147,6 +147,12 @@ def stats() -> str:
         ),
         "unit": (gettext("Cases by unit of work"), suppress_counts(figures.by_unit)),
         "month": (gettext("Cases by month received"), suppress_counts(figures.by_month)),
+        "rating": (
+            gettext("Reporters' ratings of the handling (score 1 to 5)"),
+            suppress_counts(
+                {gettext("Score %(score)s", score=k): v for k, v in figures.by_rating.items()}
+            ),
+        ),
     }
     charts = {
         key: (

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -39,6 +40,7 @@ __all__ = [
     "CaseGrant",
     "CaseKeyThrottle",
     "CaseMessage",
+    "CaseRating",
     "TimelineEntry",
 ]
 
@@ -192,6 +194,27 @@ class Attachment(Base):
     # NULL only on rows of cases never written to since the upgrade.
     record_id: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True, unique=True)
     uploaded_by: Mapped[AuthorKind] = mapped_column(enum_column(AuthorKind, "uploaded_by", 16))
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+class CaseRating(Base):
+    """The reporter's one rating of how a closed case was handled.
+
+    The score (1-5) is metadata, like the status: statistics count it, with small-cell
+    suppression. The comment is content: sealed under the DEK together with the score,
+    so the case page shows the pair as the reporter sent it."""
+
+    __tablename__ = "case_ratings"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    score: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    record_id: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
+    # Day only, like every reporter act the operator can see.
     created_on: Mapped[date] = mapped_column(Date)
 
 

@@ -20,6 +20,7 @@ from sipadu.cases.content import (
 from sipadu.cases.deadlines import Deadline, DeadlineInputError, case_deadlines
 from sipadu.cases.kinds import ASSIGNED_REASONS
 from sipadu.cases.models import CaseConflict, CaseGrant
+from sipadu.cases.rating import RatingView, read_rating
 from sipadu.cases.statuses import Status
 from sipadu.cases.workflow import allowed_targets, can_object
 from sipadu.casework.access import Actor, OpenCase
@@ -62,6 +63,8 @@ class CaseDetail:
     deadlines: list[Deadline]
     objection_pending: bool
     can_object: bool
+    # The reporter's rating of the handling: read for supervisors only.
+    rating: RatingView | None = None
 
 
 def _names(db: Session, ids: set[int]) -> dict[int, str]:
@@ -182,4 +185,5 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
         deadlines=_deadlines(db, opened, today),
         objection_pending=pending,
         can_object=can_object(opened.case.status, opened.case.objection_used),
+        rating=read_rating(db, opened.case, opened.dek) if supervisor else None,
     )

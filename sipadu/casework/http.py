@@ -4,7 +4,6 @@ the refusal audited, and the streamed attachment download."""
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from flask import Response, current_app
 
@@ -16,9 +15,9 @@ from sipadu.sessions.web import StaffPrincipal
 from sipadu.storage.base import BlobStore
 from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.web.auth import current_principal
+from sipadu.web.downloads import download_response
 
 _CODE = re.compile(r"^[A-Z0-9-]{1,32}$")
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def current_actor() -> Actor | None:
@@ -48,12 +47,6 @@ def load_case(code: str, actor: Actor, tag: str) -> OpenCase:
         raise
 
 
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback name and the exact name per RFC 5987."""
-    fallback = _UNSAFE_NAME.sub("_", filename).strip("._")[:100] or "lampiran"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 def attachment_response(opened: OpenCase, actor: Actor, attachment_id: str) -> Response:
     """Stream one decrypted file as a download, never inline; the download is audited.
 
@@ -69,12 +62,4 @@ def attachment_response(opened: OpenCase, actor: Actor, attachment_id: str) -> R
         case_code=opened.case.code,
         detail={"attachment": view.id},
     )  # committed by the request's unit of work before the first chunk streams out
-    response = Response(chunks, mimetype="application/octet-stream", direct_passthrough=True)
-    if view.stored_size is not None:
-        # With a length gunicorn sends each chunk as it is instead of framing it (chunked
-        # encoding copies it once more), and a download cut short by a failed
-        # authentication is visibly short to the client.
-        response.content_length = view.stored_size
-    response.headers["Content-Disposition"] = content_disposition(view.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(chunks, view.filename, view.stored_size)

@@ -9,6 +9,7 @@ An objection is pending while no answer follows it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
 from sipadu.audit.service import DetailValue, record_event
+from sipadu.cases.attachments import store_attachment
 from sipadu.cases.content import MessageError, add_message, add_timeline_entry
 from sipadu.cases.kinds import ASSIGNED_REASONS, AuthorKind, GrantReason, TimelineKind
 from sipadu.cases.models import CaseConflict, CaseMessage, TimelineEntry
@@ -35,6 +37,7 @@ from sipadu.channels.intake import note_status_change
 from sipadu.effective_settings import effective_settings
 from sipadu.ops.retention import retention_end
 from sipadu.roles import CASE_ROLES, StaffRole
+from sipadu.uploads.multipart import EncryptedUpload
 
 DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN, Status.INVESTIGASI})
 CONFLICT_ROLES = CASE_ROLES
@@ -131,6 +134,30 @@ def post_message(
         {"message": public_id} if public_id is not None else None,
     )
     return message
+
+
+def send_files_to_reporter(
+    db: Session,
+    opened: OpenCase,
+    actor: Actor,
+    uploads: Sequence[EncryptedUpload],
+    audit_key: bytes,
+) -> None:
+    """Store cleaned, encrypted files from the Inspektorat for the reporter to download.
+
+    Sealed like every attachment (file key and metadata under the DEK, bound to the row and
+    to the staff as author); audited per file, by its public id, never its name."""
+    for upload in uploads:
+        row = store_attachment(
+            db,
+            opened.case,
+            opened.dek,
+            upload,
+            uploaded_by=AuthorKind.STAFF,
+            cleaning=upload.cleaning_report,
+        )
+        detail: dict[str, DetailValue] = {"attachment": public_record_id(row.record_id)}
+        _audit(db, audit_key, "attachment:sent_to_reporter", actor, opened, detail)
 
 
 def objection_pending(db: Session, opened: OpenCase) -> bool:

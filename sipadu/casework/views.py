@@ -99,7 +99,7 @@ def inbox() -> ResponseReturnValue:
     )
 
 
-def _render_case(
+def render_case(
     opened: OpenCase,
     actor: Actor,
     *,
@@ -138,7 +138,7 @@ def case_page(code: str) -> ResponseReturnValue:
     """The decrypted case: report, files, timeline, messages, notes and the actions."""
     actor = acting_staff()
     opened = load_case(code, actor, "case:viewed")  # a refusal answers 403 (``_refused``)
-    return _render_case(opened, actor)
+    return render_case(opened, actor)
 
 
 @bp.get("/<code>/lampiran/<attachment_id>")
@@ -171,7 +171,7 @@ def run_case_action(
         action(opened, actor)
     except (WorkflowError, service.CaseworkError) as error:
         discard_now(db)  # the failed action, before the case page audits its own view
-        return _render_case(
+        return render_case(
             opened, actor, error=error.message, status=error.http_status, typed=typed
         )
     flash(done, "success")

@@ -7,9 +7,10 @@ A cleaner is a streaming filter: the upload pipeline feeds it the file's bytes i
 they arrive and passes what it returns straight to the encrypting writer. Nothing is written
 to disk. Feeding a file in one piece or in pieces of any sizes gives the same output.
 
-Failure policy: a file of a type we clean (JPEG, PNG, WebP, PDF) that cannot be parsed, or
-cannot be cleaned within the resource bounds (absurdly many segments or chunks, a PDF over
-its sandbox's limits), raises :class:`MediaCleaningError`, and the upload must be refused.
+Failure policy: a file of a type we clean (JPEG, PNG, WebP, PDF, HEIF, MP4/MOV/3GP) that
+cannot be parsed, or cannot be cleaned within the resource bounds (absurdly many segments,
+chunks or boxes, a PDF over its sandbox's limits, a video over its memory limit), raises
+:class:`MediaCleaningError`, and the upload must be refused. Programs are always refused.
 We never store such a file as sent, because its metadata would go through unexamined. The
 only files stored as sent are those of a type we do not clean (``not_supported``) and PDFs
 we deliberately could not open (too large, password protected: ``not_checked``); the
@@ -41,6 +42,11 @@ class FileKind(enum.StrEnum):
     PNG = "png"
     WEBP = "webp"
     PDF = "pdf"
+    HEIF = "heif"  # HEIF/HEIC/AVIF photos
+    MP4 = "mp4"
+    MOV = "mov"  # QuickTime, as iPhones record
+    THREE_GP = "3gp"
+    EXECUTABLE = "executable"  # a program: always refused
     OTHER = "other"
 
 
@@ -62,6 +68,10 @@ class Removed(enum.StrEnum):
     EMBEDDED_FILES = "embedded_files"
     SCRIPTS = "scripts"
     DOCUMENT_EXTRAS = "document_extras"
+    LOCATION = "location"
+    DEVICE_METADATA = "device_metadata"
+    CREATION_TIME = "creation_time"
+    METADATA_TRACK = "metadata_track"
 
 
 class NotCheckedReason(enum.StrEnum):
@@ -83,7 +93,7 @@ class CleaningReport:
     @property
     def cleanable(self) -> bool:
         """Whether SIPADU cleans files of this type at all."""
-        return self.kind is not FileKind.OTHER
+        return self.kind not in (FileKind.OTHER, FileKind.EXECUTABLE)
 
     def note_removed(self, item: Removed) -> None:
         """Record one kind of removed data (each kind once, in the order found)."""
@@ -176,6 +186,24 @@ class PassThroughCleaner:
 
     def finish(self) -> bytes:
         return b""
+
+
+class RefusingCleaner:
+    """Files never stored (programs): refused at their first byte, nothing passed on."""
+
+    def __init__(self, kind: FileKind, reason: str) -> None:
+        self._report = CleaningReport(kind, CleaningStatus.NOT_SUPPORTED)
+        self._reason = reason
+
+    @property
+    def report(self) -> CleaningReport:
+        return self._report
+
+    def feed(self, data: bytes) -> bytes:
+        raise MediaCleaningError(self._report.kind, self._reason)
+
+    def finish(self) -> bytes:
+        raise MediaCleaningError(self._report.kind, self._reason)
 
 
 class SteppingCleaner:

@@ -5,11 +5,12 @@ Kept apart from :mod:`sipadu.media.base` so the PDF sandbox process never import
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext
 
-from sipadu.media.base import CleaningStatus, NotCheckedReason, Removed
+from sipadu.media.base import CleaningReport, CleaningStatus, FileKind, NotCheckedReason, Removed
 
 REMOVED_LABELS: dict[Removed, Any] = {
     Removed.EXIF: lazy_gettext("EXIF data (camera, settings, dates, possibly the GPS location)"),
@@ -37,6 +38,14 @@ REMOVED_LABELS: dict[Removed, Any] = {
     Removed.DOCUMENT_EXTRAS: lazy_gettext(
         "other data stored in the document that is not needed to show or print it "
         "(bookmarks, tags, unknown entries)"
+    ),
+    Removed.LOCATION: lazy_gettext("the place where it was recorded (GPS location)"),
+    Removed.DEVICE_METADATA: lazy_gettext(
+        "recording details (device make and model, software, other data added by the phone)"
+    ),
+    Removed.CREATION_TIME: lazy_gettext("the date and time it was recorded"),
+    Removed.METADATA_TRACK: lazy_gettext(
+        "data recorded alongside the video (such as a GPS track, captions or a timecode)"
     ),
 }
 
@@ -79,9 +88,27 @@ TOO_COMPLEX_MESSAGE = lazy_gettext(
     "new copy."
 )
 
-# Refusals for going over a resource limit; every other reason means a damaged file.
+VIDEO_TOO_LARGE_MESSAGE = lazy_gettext(
+    "This video is too large to be cleaned of hidden data (such as the place where it was "
+    "recorded), so it was not stored. Send a shorter clip, or split the video into parts."
+)
+UNSUPPORTED_LAYOUT_MESSAGE = lazy_gettext(
+    "This photo or video is saved in a form whose hidden data (such as location) SIPADU "
+    "cannot remove, so it was not stored. Share it from your phone's gallery or camera app "
+    "again, or take a screenshot, and send that copy."
+)
+EXECUTABLE_MESSAGE = lazy_gettext(
+    "Programs and installers (such as .exe or .apk files) cannot be sent, because they could "
+    "harm the computers of the people who open them. Send photos, videos or documents instead."
+)
+
+# Refusals for going over a resource limit or of a kind of file; every other reason means
+# a damaged file.
 _REASON_MESSAGES: dict[str, Any] = {
     "too_large": TOO_LARGE_MESSAGE,
+    "video_too_large": VIDEO_TOO_LARGE_MESSAGE,
+    "unsupported_layout": UNSUPPORTED_LAYOUT_MESSAGE,
+    "executable": EXECUTABLE_MESSAGE,
     "too_many_structures": TOO_COMPLEX_MESSAGE,
     "over_memory_limit": TOO_COMPLEX_MESSAGE,
     "over_time_limit": TOO_COMPLEX_MESSAGE,
@@ -92,3 +119,23 @@ _REASON_MESSAGES: dict[str, Any] = {
 def message_for_reason(reason: str) -> Any:
     """The sentence for a refusal with this machine-readable reason."""
     return _REASON_MESSAGES.get(reason, DAMAGED_MESSAGE)
+
+
+def describe_stored_cleaning(cleaning: Mapping[str, object]) -> list[Any]:
+    """The reporter's lines for a stored file's cleaning record (``CleaningReport.as_dict``);
+    values this version does not know are left out, a record without a status gives none."""
+    try:
+        report = CleaningReport(
+            FileKind(str(cleaning.get("kind", FileKind.OTHER))),
+            CleaningStatus(str(cleaning.get("status"))),
+        )
+    except ValueError:
+        return []
+    reason = cleaning.get("not_checked_reason")
+    if reason in set(NotCheckedReason):
+        report.not_checked_reason = NotCheckedReason(str(reason))
+    removed = cleaning.get("removed")
+    for item in removed if isinstance(removed, list) else []:
+        if item in set(Removed):
+            report.removed.append(Removed(str(item)))
+    return report.describe()

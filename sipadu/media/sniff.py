@@ -12,7 +12,9 @@ from sipadu.media.base import (
     CleaningStatus,
     FileKind,
     PassThroughCleaner,
+    RefusingCleaner,
 )
+from sipadu.media.bmff import DEFAULT_BMFF_LIMIT, BmffCleaner, kind_of
 from sipadu.media.jpeg import JpegCleaner
 from sipadu.media.pdf import DEFAULT_PDF_LIMIT, PdfCleaner
 from sipadu.media.png import SIGNATURE as PNG_SIGNATURE
@@ -30,6 +32,7 @@ class CleaningLimits:
 
     webp_max_bytes: int = DEFAULT_WEBP_LIMIT
     pdf_max_bytes: int = DEFAULT_PDF_LIMIT
+    bmff_max_bytes: int = DEFAULT_BMFF_LIMIT
     pdf_sandbox: SandboxLimits = field(default_factory=SandboxLimits)
 
 
@@ -43,7 +46,29 @@ def sniff(head: bytes) -> FileKind:
         return FileKind.WEBP
     if head.startswith(b"%PDF-"):
         return FileKind.PDF
-    return FileKind.OTHER
+    if head.startswith(_PROGRAM_SIGNATURES):
+        return FileKind.EXECUTABLE
+    return kind_of(head) or FileKind.OTHER
+
+
+# Windows (MZ), Linux (ELF) and macOS (Mach-O, both byte orders and widths) programs, and
+# scripts that name their interpreter.
+_PROGRAM_SIGNATURES = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce",
+    b"\xce\xfa\xed\xfe",
+    b"\xfe\xed\xfa\xcf",
+    b"\xcf\xfa\xed\xfe",
+    b"#!",
+)
+# Names of programs and installers that do not show it in their first bytes (an Android
+# package is a ZIP file; Windows scripts are text).
+PROGRAM_SUFFIXES = frozenset(
+    {".exe", ".msi", ".com", ".scr", ".bat", ".cmd", ".ps1", ".vbs", ".apk", ".xapk", ".jar"}
+    | {".dll", ".sys", ".cpl", ".lnk", ".hta", ".jse", ".wsf", ".msix", ".appx", ".dmg"}
+)
+_BMFF = (FileKind.HEIF, FileKind.MP4, FileKind.MOV, FileKind.THREE_GP)
 
 
 def cleaner_for(kind: FileKind, limits: CleaningLimits | None = None) -> Cleaner:
@@ -57,6 +82,10 @@ def cleaner_for(kind: FileKind, limits: CleaningLimits | None = None) -> Cleaner
         return WebpCleaner(limits.webp_max_bytes)
     if kind is FileKind.PDF:
         return PdfCleaner(limits.pdf_max_bytes, limits.pdf_sandbox)
+    if kind in _BMFF:
+        return BmffCleaner(kind, limits.bmff_max_bytes)
+    if kind is FileKind.EXECUTABLE:
+        return RefusingCleaner(kind, "executable")
     return PassThroughCleaner()
 
 
@@ -113,16 +142,25 @@ def make_cleaner(
     """A cleaner for one uploaded file, chosen by its content.
 
     ``filename`` and ``content_type`` are what the client claims; they are not trusted and
-    do not influence the choice (a PNG named ``.jpg`` is cleaned as PNG). ``first_bytes``
-    is an optional peek at the start of the file when the caller already has it: it only
-    helps choose early, and the caller still feeds the whole file from its first byte.
+    do not influence the choice (a PNG named ``.jpg`` is cleaned as PNG), except that a
+    name ending like a program's (``.exe``, ``.apk``) refuses the file whatever it holds.
+    ``first_bytes`` is an optional peek at the start of the file when the caller already has
+    it: it only helps choose early, and the caller still feeds the whole file from its first byte.
     Without it (or with fewer than :data:`SNIFF_BYTES` bytes) the returned cleaner holds
     back the first bytes until it can choose.
     """
-    del filename, content_type  # deliberately unused: the content decides
+    del content_type  # deliberately unused: the content decides
+    if is_program_name(filename):
+        return RefusingCleaner(FileKind.EXECUTABLE, "executable")
     if first_bytes is not None and len(first_bytes) >= SNIFF_BYTES:
         return cleaner_for(sniff(first_bytes[:SNIFF_BYTES]), limits)
     return SniffingCleaner(limits)
+
+
+def is_program_name(filename: str) -> bool:
+    """Whether a file name ends like a program's or an installer's."""
+    name = filename.strip().rstrip(". ").lower()
+    return any(name.endswith(suffix) for suffix in PROGRAM_SUFFIXES)
 
 
 class _Sink(Protocol):
@@ -168,6 +206,10 @@ _CLEANED_TYPES = {
     FileKind.PNG: "image/png",
     FileKind.WEBP: "image/webp",
     FileKind.PDF: "application/pdf",
+    FileKind.HEIF: "image/heif",
+    FileKind.MP4: "video/mp4",
+    FileKind.MOV: "video/quicktime",
+    FileKind.THREE_GP: "video/3gpp",
 }
 STORED_AS_SENT_TYPE = "application/octet-stream"
 

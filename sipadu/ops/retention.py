@@ -2,11 +2,11 @@
 retention is casework: sipadu/casework/retention_extension.py).
 
 A purge deletes one case per transaction: the rows (grants, conflicts, messages, timeline,
-attachments, sessions, the case-key throttle row for its code) and one ``case:purged`` audit
-event commit together. Blobs are shredded only AFTER that commit, so a crash can never leave
-a case whose files are gone but whose rows remain; a crash between the commit and the shred
-leaves an orphan blob (unreadable: its key died with the row) that ``sipadu storage gc``
-removes.
+attachments, the reporter's rating, sessions, the case-key throttle row for its code) and
+one ``case:purged`` audit event commit together. Blobs are shredded only AFTER that commit,
+so a crash can never leave a case whose files are gone but whose rows remain; a crash
+between the commit and the shred leaves an orphan blob (unreadable: its key died with the
+row) that ``sipadu storage gc`` removes.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sipadu.cases.models import (
     CaseGrant,
     CaseKeyThrottle,
     CaseMessage,
+    CaseRating,
     TimelineEntry,
 )
 from sipadu.cases.service import today as utc_today
@@ -42,6 +43,7 @@ _CHILD_TABLES = (
     CaseMessage,
     TimelineEntry,
     Attachment,
+    CaseRating,
     AuthSession,
     ChannelIntake,
     WebhookDelivery,

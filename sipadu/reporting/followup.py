@@ -6,6 +6,7 @@ the case code ever appears in a URL. The case is found through the reporter sess
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, NoReturn, cast
 
@@ -17,10 +18,12 @@ from werkzeug.wrappers import Response
 
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.cases.content import MAX_MESSAGE_CHARS
+from sipadu.cases.rating import MAX_RATING_COMMENT_CHARS
 from sipadu.cases.statuses import STATUS_TEXTS
 from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
 from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
 from sipadu.db import db_session
+from sipadu.media.labels import describe_stored_cleaning
 from sipadu.reporting import service
 from sipadu.reporting.case_view import page_extras, wib_today
 from sipadu.reporting.files import RefusedFile, sort_uploads
@@ -48,6 +51,12 @@ from sipadu.web.security import csrf_checked_after_limits
 from sipadu.web.user_errors import UserFacingError, error_page
 
 bp = Blueprint("followup", __name__)
+
+
+@bp.app_template_filter("cleaning_lines")
+def cleaning_lines(cleaning: Mapping[str, object]) -> list[Any]:
+    """What was removed from a stored file, from its cleaning record, in the page's language."""
+    return describe_stored_cleaning(cleaning)
 
 
 @bp.app_template_filter("reporter_day")
@@ -136,7 +145,7 @@ def login() -> ResponseReturnValue:
     return response
 
 
-def _render_case(
+def render_case(
     reporter: ReporterPrincipal, status: int = 200, **extra: Any
 ) -> ResponseReturnValue:
     db = db_session()
@@ -147,7 +156,6 @@ def _render_case(
         "errors": {},
         "values": {},
         "refused": [],
-        "stored": [],
         "form_id": new_form_id(),
     }
     context.update(extra)
@@ -158,6 +166,7 @@ def _render_case(
         identity_fields=IDENTITY_FIELDS,
         status_texts=STATUS_TEXTS,
         max_message=MAX_MESSAGE_CHARS,
+        max_rating_comment=MAX_RATING_COMMENT_CHARS,
         **context,
     ), status
 
@@ -168,12 +177,12 @@ def _render_case(
 def case_page(reporter: ReporterPrincipal) -> ResponseReturnValue:
     """The reporter's case: status, timeline, messages, files and the forms to act."""
     try:
-        return _render_case(reporter)
+        return render_case(reporter)
     except service.ReporterCaseGoneError:
         return _logout_response(ENDED_TEXT)
 
 
-def _done(message: Any) -> Response:
+def done(message: Any) -> Response:
     flash(message, "success")
     return redirect(url_for("followup.case_page"), code=303)
 
@@ -189,10 +198,10 @@ def reply(reporter: ReporterPrincipal) -> ResponseReturnValue:
             request.form.get("body"), MAX_MESSAGE_CHARS, "body", lazy_gettext("Write your message.")
         )
     except ReportValidationError as error:
-        return _render_case(reporter, 422, errors=error.errors, values=request.form)
+        return render_case(reporter, 422, errors=error.errors, values=request.form)
     case = service.reporter_case(db, reporter.case_id)
     service.send_reply(db, case, reporter.dek, body, current_audit_key())
-    return _done(lazy_gettext("Your message was sent."))
+    return done(lazy_gettext("Your message was sent."))
 
 
 @bp.post("/kasus/saya/bukti")
@@ -202,21 +211,25 @@ def reply(reporter: ReporterPrincipal) -> ResponseReturnValue:
 @csrf_checked_after_limits
 @reporter_required
 def add_evidence(reporter: ReporterPrincipal) -> ResponseReturnValue:
-    """Add files to the case; if one is refused, none is stored. A reload of the result
-    page (the browser re-posting the same form) adds nothing a second time."""
+    """Add files to the case; if one is refused, none is stored. Answered with a redirect
+    to the case page, whose file list says what was removed from each file; a re-post of
+    the same form (its ``form_id``) adds nothing a second time."""
     form_id = request.form.get("form_id", "")[:64]
     if already_sent_form(form_id):
         return redirect(url_for("followup.case_page"), code=303)
     accepted, refused = sort_uploads()
     if refused or not accepted:
         missing = [] if refused else [RefusedFile("", lazy_gettext("Choose at least one file."))]
-        return _render_case(reporter, 422, refused=refused or missing)
+        return render_case(reporter, 422, refused=refused or missing)
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
-    stored = service.add_evidence(db, case, reporter.dek, accepted, current_audit_key())
+    service.add_evidence(db, case, reporter.dek, accepted, current_audit_key())
     remember_sent_form(form_id)
-    flash(lazy_gettext("Your files were added to the case."), "success")
-    return _render_case(reporter, 200, stored=stored)
+    return done(
+        lazy_gettext(
+            "Your files were added to the case. What was removed from each is listed under Files."
+        )
+    )
 
 
 @bp.post("/kasus/saya/identitas")
@@ -229,9 +242,9 @@ def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
             {"category": "lainnya", "what": "-", **request.form.to_dict()}
         ).identity
     except ReportValidationError as error:
-        return _render_case(reporter, 422, errors=error.errors, values=request.form)
+        return render_case(reporter, 422, errors=error.errors, values=request.form)
     if identity is None:
-        return _render_case(
+        return render_case(
             reporter,
             422,
             values=request.form,
@@ -240,7 +253,7 @@ def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     service.disclose_identity(db, case, reporter.dek, identity, current_audit_key())
-    return _done(lazy_gettext("Your name and contact were added to the case, encrypted."))
+    return done(lazy_gettext("Your name and contact were added to the case, encrypted."))
 
 
 @bp.post("/kasus/saya/keberatan")
@@ -259,12 +272,12 @@ def object_to_closure(reporter: ReporterPrincipal) -> ResponseReturnValue:
         )
         service.object_to_closure(db, case, reporter.dek, text, current_audit_key())
     except ReportValidationError as error:
-        return _render_case(reporter, 422, errors=error.errors, values=request.form)
+        return render_case(reporter, 422, errors=error.errors, values=request.form)
     except WorkflowError as error:
-        return _render_case(
+        return render_case(
             reporter, error.http_status, values=request.form, errors={"objection": error.message}
         )
-    return _done(lazy_gettext("Your objection was recorded. The Inspektorat will answer it."))
+    return done(lazy_gettext("Your objection was recorded. The Inspektorat will answer it."))
 
 
 def _logout_response(message: Any) -> Response:

@@ -31,6 +31,7 @@ from sipadu.cases.content import (
 )
 from sipadu.cases.kinds import AuthorKind, TimelineKind
 from sipadu.cases.models import Case
+from sipadu.cases.rating import RatingView, may_rate, rate_case, read_rating
 from sipadu.cases.service import (
     CaseCodeTakenError,
     CaseRouting,
@@ -100,6 +101,8 @@ class ReporterCaseView:
     messages: list[ReporterMessage]
     attachments: list[AttachmentView]
     may_object: bool
+    rating: RatingView | None = None
+    may_rate: bool = False
 
 
 def _keys(settings: Settings) -> tuple[bytes, bytes | None]:
@@ -235,6 +238,8 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
         messages=messages,
         attachments=list_attachments(db, case, dek),
         may_object=can_object(case.status, case.objection_used),
+        rating=read_rating(db, case, dek),
+        may_rate=may_rate(db, case),
     )
 
 
@@ -291,6 +296,17 @@ def disclose_identity(
     seal_identity(db, case, dek, identity)
     record_event(db, audit_key, "identity:disclosed", actor=Actor.REPORTER, case_code=case.code)
     _touch(case, datetime.now(UTC))
+
+
+def rate_handling(
+    db: Session, case: Case, dek: bytes, score: int, comment: str, audit_key: bytes
+) -> None:
+    """Store the reporter's one rating of a closed case; raises RatingNotAllowedError. The
+    audit event names the case only: neither the score nor the comment goes in the log."""
+    moment = datetime.now(UTC)
+    rate_case(db, case, dek, score, comment)
+    record_event(db, audit_key, "case:rated", actor=Actor.REPORTER, case_code=case.code)
+    _touch(case, moment)
 
 
 def object_to_closure(

@@ -9,18 +9,16 @@ refusal on the page, the API's JSON error) read the same value, so a reporter is
 
 from __future__ import annotations
 
-import math
-
 from flask import g
-from flask_babel import format_decimal
 from sqlalchemy.orm import Session
 
 from sipadu.db import db_session
 from sipadu.effective_settings import effective_settings
+from sipadu.media.bmff import DEFAULT_BMFF_LIMIT
 from sipadu.uploads.multipart import UploadLimits
+from sipadu.uploads.sorting import format_size
 
-KIB = 1024
-MIB = 1024 * KIB
+__all__ = ["effective_upload_limits", "format_size", "shown_upload_limits", "upload_limit_texts"]
 
 
 def effective_upload_limits(db: Session) -> UploadLimits:
@@ -37,17 +35,11 @@ def shown_upload_limits() -> UploadLimits:
     return enforced if enforced is not None else effective_upload_limits(db_session())
 
 
-def format_size(size: int) -> str:
-    """``size`` bytes as the reporter reads it: "1 MB", "1,5 MB" (in Indonesian), "64 KB"."""
-    if size >= MIB:
-        value, unit = size / MIB, "MB"
-    else:
-        value, unit = max(1, size // KIB), "KB"
-    rounded = math.floor(value * 10) / 10
-    return f"{format_decimal(rounded, format='#,##0.#')} {unit}"
-
-
 def upload_limit_texts() -> dict[str, object]:
     """What templates show: the file count and the largest file, formatted."""
     limits = shown_upload_limits()
-    return {"max_files": limits.max_files, "max_file_size": format_size(limits.max_file_bytes)}
+    return {
+        "max_files": limits.max_files,
+        "max_file_size": format_size(limits.max_file_bytes),
+        "video_clean_size": format_size(min(DEFAULT_BMFF_LIMIT, limits.max_file_bytes)),
+    }

@@ -33,6 +33,8 @@ class CaseRecord:
     received_on: date
     closed_on: date | None = None
     deadlines_met: Mapping[str, bool] = field(default_factory=dict)
+    # The reporter's rating of the handling (1-5), once given; never its comment.
+    rating: int | None = None
 
     @property
     def received_month(self) -> str:
@@ -51,6 +53,8 @@ class Statistics:
     by_unit: dict[str, int]
     compliance: dict[str, float | None]
     mean_days_to_close: float | None
+    by_rating: dict[str, int] = field(default_factory=dict)
+    mean_rating: float | None = None
 
 
 def counts_by_category(
@@ -122,6 +126,23 @@ def mean_days_to_close(records: Iterable[CaseRecord], threshold: int = THRESHOLD
     return round(sum(spans) / len(spans), 1)
 
 
+RATING_SCORES = ("1", "2", "3", "4", "5")
+
+
+def counts_by_rating(records: Iterable[CaseRecord]) -> dict[str, int]:
+    """Rated cases per score, 1 to 5, zeros included."""
+    counted = Counter(str(record.rating) for record in records if record.rating is not None)
+    return {score: counted.get(score, 0) for score in RATING_SCORES}
+
+
+def mean_rating(records: Iterable[CaseRecord], threshold: int = THRESHOLD) -> float | None:
+    """The mean score of rated cases (one decimal), ``None`` under threshold."""
+    scores = [record.rating for record in records if record.rating is not None]
+    if len(scores) < max(threshold, 1):
+        return None
+    return round(sum(scores) / len(scores), 1)
+
+
 def summarize(
     records: Iterable[CaseRecord],
     *,
@@ -140,4 +161,6 @@ def summarize(
         by_unit=counts_by_unit(rows),
         compliance=deadline_compliance(rows, threshold),
         mean_days_to_close=mean_days_to_close(rows, threshold),
+        by_rating=counts_by_rating(rows),
+        mean_rating=mean_rating(rows, threshold),
     )

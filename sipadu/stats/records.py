@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.cases.deadlines import case_deadlines
-from sipadu.cases.models import Case
+from sipadu.cases.models import Case, CaseRating
 from sipadu.effective_settings import effective_settings
 from sipadu.stats.compute import CaseRecord
 from sipadu.units.service import unit_names
@@ -32,10 +32,12 @@ def case_records(db: Session, today: date) -> list[CaseRecord]:
         Case.decided_on,
         Case.last_feedback_on,
         Case.closed_on,
+        CaseRating.score,
     )
     records: list[CaseRecord] = []
     names = unit_names(db)
-    for row in db.execute(select(*columns)):
+    rated = select(*columns).outerjoin(CaseRating, CaseRating.case_id == Case.id)
+    for row in db.execute(rated):
         deadlines = case_deadlines(
             row.received_on,
             row.status,
@@ -56,6 +58,7 @@ def case_records(db: Session, today: date) -> list[CaseRecord]:
                 row.received_on,
                 row.closed_on,
                 met,
+                row.score,
             )
         )
     return records

@@ -21,6 +21,8 @@ from sipadu.audit.models import AuditCheckpoint, AuditEvent, AuditQueueEntry
 from sipadu.audit.service import chain_head, record_event, verify_chain
 from sipadu.auditor.service import AuditFilter, audit_page, statistics
 from sipadu.cases.models import Case
+from sipadu.cases.rating import rate_case
+from sipadu.cases.statuses import Status
 from sipadu.db import db_session
 from tests.conftest import build_app, make_settings
 from tests.support.audit import seal_all
@@ -197,6 +199,26 @@ def test_statistics_suppress_small_cells(auditor_app: Flask) -> None:
     page = _auditor(auditor_app).get("/auditor/statistics").get_data(as_text=True)
     assert "&lt; 5" in page and "<svg" in page and "<script" not in page
     assert ">3<" not in page  # the exact small count never appears
+
+
+def test_statistics_count_ratings_without_comments(app: Flask) -> None:
+    with app.app_context():
+        db = db_session()
+        enrolled(app, db, "supervisor")
+        for score in (5, 5, 5, 5, 5, 5, 2):
+            created = make_case(app, db)
+            created.case.status, created.case.closed_on = Status.SELESAI, date.today()
+            rate_case(db, created.case, created.dek, score, "Komentar rahasia pelapor.")
+        db.commit()
+        figures = statistics(db, date.today())
+        db.commit()
+    assert figures.by_rating == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 6}
+    assert figures.mean_rating == 4.6
+    page = _auditor(app).get("/auditor/statistics").get_data(as_text=True)
+    assert 'id="h-rating"' in page and 'id="mean-rating">4.6<' in page
+    assert "Komentar rahasia" not in page
+    # One score of 2 beside six of 5: no breakdown could hide the lone rating, so none is shown.
+    assert "Score 2: hidden" in page and ">6<" not in page and ">1<" not in page
 
 
 def test_statistics_never_read_sealed_columns(app: Flask, db: Session) -> None:

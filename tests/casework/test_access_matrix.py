@@ -7,6 +7,7 @@ A new endpoint of the casework blueprints without a row here fails
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,6 +58,14 @@ SPECS = [
     Spec("casework.inbox", "GET", W, 200, WORKERS, case_scoped=False),
     Spec("casework.case_page", "GET", W + "/{code}", 200, WORKERS),
     Spec("casework.download", "GET", W + "/{code}/lampiran/{att}", 200, WORKERS),
+    Spec(
+        "casework.send_to_reporter",
+        "POST",
+        W + "/{code}/lampiran",
+        303,
+        WORKERS,
+        body={"attachments": b"Surat tindak lanjut."},
+    ),
     Spec(
         "casework.post_message",
         "POST",
@@ -244,6 +253,9 @@ def _call(
         client.set_cookie("sipadu_staff", staff_token(db, member))
     path = spec.path.format(code=code, att=att, target=target)
     body = {k: (v.format(target=target) if isinstance(v, str) else v) for k, v in spec.body.items()}
+    for name, value in body.items():
+        if isinstance(value, bytes):  # a file part, fresh for every call
+            body[name] = (io.BytesIO(value), "surat.txt")
     kwargs: dict[str, Any] = {"headers": headers}
     if spec.method != "GET":
         kwargs["json" if spec.api else "data"] = body

@@ -120,7 +120,7 @@ CASE_FORMS = [
         {"identity_name": "Saksi"},
     ),
     CaseForm("/kasus/saya/keberatan", ("objection",), 303, {"objection": "Belum diperiksa."}),
-    CaseForm("/kasus/saya/bukti", ("form_id", "attachments"), 200, {}),
+    CaseForm("/kasus/saya/bukti", ("form_id", "attachments"), 303, {}),
 ]
 
 

@@ -22,6 +22,7 @@ from sipadu.cases.models import (
     CaseGrant,
     CaseKeyThrottle,
     CaseMessage,
+    CaseRating,
     TimelineEntry,
 )
 from sipadu.cases.service import case_by_code
@@ -93,6 +94,9 @@ def test_purge_takes_only_due_cases_and_their_blobs(ops_app: Flask, ops_db: Sess
             generation=0,
         )
     )
+    ops_db.add(
+        CaseRating(case_id=due_id, score=4, sealed=b"x", record_id=b"r" * 16, created_on=TODAY)
+    )
     ops_db.commit()
     store = blob_store(ops_app)
 
@@ -105,7 +109,7 @@ def test_purge_takes_only_due_cases_and_their_blobs(ops_app: Flask, ops_db: Sess
     assert sorted(purged) == sorted([due.code, today_due.code])
     ops_db.expire_all()
     assert case_by_code(ops_db, due.code) is None
-    for model in (CaseGrant, CaseMessage, TimelineEntry, Attachment, AuthSession):
+    for model in (CaseGrant, CaseMessage, TimelineEntry, Attachment, CaseRating, AuthSession):
         assert _count(ops_db, model.case_id, due_id) == 0
     assert ops_db.get(CaseKeyThrottle, due.code) is None
     assert not any(store.exists(blob_id) for blob_id in [*due.files, *today_due.files])

@@ -32,6 +32,7 @@ def test_both_file_fields_say_names_are_kept(ready: Ready) -> None:
         case_page,
         "/kasus/saya/bukti",
         files={"attachments": (b"bukti", "Laporan_Budi.txt")},
+        follow_redirects=True,
     )
     assert added.status_code == 200 and KEPT_ID in added.get_data(as_text=True)
     client.get("/bahasa/en")

@@ -15,8 +15,9 @@ def test_language_link_after_adding_evidence(ready: Ready) -> None:
         client.get("/kasus/saya"),
         "/kasus/saya/bukti",
         files={"attachments": (b"bukti", "bukti.txt")},
+        follow_redirects=True,
     )
-    assert added.status_code == 200
+    assert added.status_code == 200 and added.request.path == "/kasus/saya"
     english = follow_language_link(client, added, "en")
     assert english.status_code == 200 and english.request.path == "/kasus/saya"
     assert '<html lang="en">' in english.get_data(as_text=True)

@@ -8,10 +8,12 @@ from sipadu.stats.compute import (
     CaseRecord,
     counts_by_category,
     counts_by_month,
+    counts_by_rating,
     counts_by_status,
     counts_by_unit,
     deadline_compliance,
     mean_days_to_close,
+    mean_rating,
     summarize,
 )
 
@@ -83,3 +85,16 @@ def test_summarize() -> None:
     stats = summarize(records, categories=["gratifikasi"])
     assert stats.total == 2 and stats.by_category == {"gratifikasi": 2}
     assert stats.by_month == {"2026-11": 2} and stats.mean_days_to_close is None
+
+
+def test_ratings_count_by_score_and_average_only_above_threshold() -> None:
+    rated = [
+        CaseRecord("kkn", "selesai", "Irban I", date(2026, 11, 2), rating=score)
+        for score in (5, 5, 4, 2)
+    ]
+    unrated = [_record()]
+    assert counts_by_rating(rated + unrated) == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 2}
+    assert mean_rating(rated + unrated) is None  # four ratings: too few to average
+    five = [*rated, CaseRecord("kkn", "selesai", "Irban I", date(2026, 11, 2), rating=3)]
+    assert mean_rating(five) == 3.8
+    assert summarize(five).by_rating["5"] == 2 and summarize(five).mean_rating == 3.8

@@ -48,6 +48,9 @@ COVERED: dict[tuple[str, str], str] = {
     ): "tests/reporting/test_security.py::test_adding_evidence_and_refusals",
     ("followup.disclose_identity", "POST"): _J + "test_full_journey",
     ("followup.object_to_closure", "POST"): _J + "test_objection_once_after_closure",
+    ("followup.rate", "POST"): "tests/reporting/test_rating.py::test_rating_once_after_closure",
+    ("casework.send_to_reporter", "POST"): "tests/casework/test_reporter_files.py::"
+    + "test_a_file_from_the_inspektorat_reaches_the_reporter_cleaned",
     ("followup.logout", "POST"): _J + "test_full_journey",
     (
         "staff.login",
