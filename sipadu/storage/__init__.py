@@ -1,6 +1,7 @@
 """Blob storage for encrypted attachments (ciphertext only, ids as names)."""
 
 from sipadu.storage.base import (
+    BlobExistsError,
     BlobNotFoundError,
     BlobStore,
     BlobStoreError,
@@ -13,6 +14,7 @@ from sipadu.storage.base import (
 from sipadu.storage.filesystem import FilesystemBlobStore
 
 __all__ = [
+    "BlobExistsError",
     "BlobNotFoundError",
     "BlobStore",
     "BlobStoreError",
