@@ -32,6 +32,11 @@ class BlobExistsError(BlobStoreError):
     """A blob with this id exists already; stores never overwrite one."""
 
 
+class BlobStoreUnavailableError(BlobStoreError):
+    """The store cannot be reached or refused a request (an object store's network, its
+    credentials); whatever was being written has been discarded."""
+
+
 class BlobTooLargeError(BlobStoreError):
     """A writer received more bytes than its size limit."""
 

@@ -35,6 +35,7 @@ from sipadu.storage.base import (
     BlobNotFoundError,
     BlobStore,
     BlobStoreError,
+    BlobStoreUnavailableError,
     BlobTooLargeError,
     BlobWriter,
     validate_blob_id,
@@ -55,11 +56,12 @@ def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "unknown"))
 
 
-def _failure(operation: str, error: Exception) -> BlobStoreError:
-    """A BlobStoreError that names what failed, without any request detail."""
+def _failure(operation: str, error: Exception) -> BlobStoreUnavailableError:
+    """An error that names what failed and why in a word, without any request detail (a
+    botocore message may quote the endpoint or the key id)."""
     if isinstance(error, ClientError):
-        return BlobStoreError(f"S3 {operation} failed ({_code(error)})")
-    return BlobStoreError(f"S3 {operation} failed ({type(error).__name__})")
+        return BlobStoreUnavailableError(f"S3 {operation} failed ({_code(error)})")
+    return BlobStoreUnavailableError(f"S3 {operation} failed ({type(error).__name__})")
 
 
 class _S3BlobWriter(BlobWriter):

@@ -27,8 +27,8 @@ from sipadu.ops.restore import BackupCorruptError, RestoreError, _check_manifest
 from sipadu.storage.base import BlobStore
 from sipadu.storage.filesystem import FilesystemBlobStore
 from tests.ops.conftest import Escrow, blob_store, file_case, supervisor
-from tests.support.seaweedfs import SeaweedFS
 from tests.support.instance import Database
+from tests.support.seaweedfs import SeaweedFS
 
 
 def _backup(app: Flask, escrow: Escrow, key_files: dict[str, bytes] | None = None) -> bytes:
