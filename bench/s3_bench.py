@@ -82,28 +82,26 @@ def _timed(action: Callable[[], object]) -> float:
     return max(time.perf_counter() - start, 1e-9)
 
 
+def _one_round(store: S3BlobStore, data: bytes, key: str) -> dict[str, float]:
+    """Seconds of each transfer of ``data``, raw before store; both objects deleted after."""
+    size, blob_ids = len(data), []
+    seconds = {
+        "raw_up": _timed(lambda: _raw_upload(store, key, data)),
+        "store_up": _timed(lambda: blob_ids.append(_store_upload(store, data))),
+        "raw_down": _timed(lambda: _whole(_raw_download(store, key), size)),
+        "store_down": _timed(lambda: _whole(_store_download(store, blob_ids[0]), size)),
+    }
+    store.delete(blob_ids[0])
+    store.client.delete_object(Bucket=store.bucket, Key=key)
+    return seconds
+
+
 def measure(server: SeaweedFS, size: int, rounds: int) -> S3Rates:
     """Interleaved rounds of the four transfers of ``size`` bytes; best seconds of each."""
     data = os.urandom(size)
     store = server.store()
-    best = {"store_up": float("inf"), "raw_up": float("inf")}
-    best |= {"store_down": float("inf"), "raw_down": float("inf")}
-    for number in range(rounds):
-        key = f"raw-{number}"
-        blob_ids: list[str] = []
-        best["raw_up"] = min(best["raw_up"], _timed(lambda: _raw_upload(store, key, data)))
-        best["store_up"] = min(
-            best["store_up"], _timed(lambda: blob_ids.append(_store_upload(store, data)))
-        )
-        best["raw_down"] = min(
-            best["raw_down"], _timed(lambda: _whole(_raw_download(store, key), size))
-        )
-        best["store_down"] = min(
-            best["store_down"],
-            _timed(lambda: _whole(_store_download(store, blob_ids[0]), size)),
-        )
-        store.delete(blob_ids[0])
-        store.client.delete_object(Bucket=store.bucket, Key=key)
+    timings = [_one_round(store, data, f"raw-{number}") for number in range(rounds)]
+    best = {name: min(timing[name] for timing in timings) for name in timings[0]}
     mib = size / MIB
     return S3Rates(
         store_upload=mib / best["store_up"],
