@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from sipadu.keyring import S3Credentials, write_private_file
 from sipadu.settings import S3Settings
 from sipadu.storage.s3 import S3BlobStore, client_config
 from tests.support.instance import SYSTEM_TEMP, free_port
+from tests.support.live import LiveServer, start_server
 
 READY_SECONDS = 60
 _PORTS = (
@@ -160,15 +160,15 @@ def _command(weed: str, folder: Path, ports: dict[str, int], identity: Path) -> 
     ]
 
 
-def _wait_ready(server: SeaweedFS, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_ready(server: SeaweedFS, live: LiveServer) -> None:
     """Until a bucket can be created, written and listed: the S3 gateway answers and the
     volume server has joined the master."""
     deadline = time.monotonic() + READY_SECONDS
     problem = "no answer"
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:]
-            raise SeaweedUnavailableError(f"weed exited with {process.returncode}: {tail}")
+        if live.process.poll() is not None:
+            tail = live.log_text()[-2000:]
+            raise SeaweedUnavailableError(f"weed exited with {live.process.returncode}: {tail}")
         try:
             client = server.client()
             bucket = server.new_bucket()
@@ -192,25 +192,18 @@ def running_seaweedfs() -> Iterator[SeaweedFS]:
     folder = Path(tempfile.mkdtemp(prefix="sipadu-weed-", dir=SYSTEM_TEMP))
     credentials = S3Credentials(secrets.token_hex(10), secrets.token_hex(20))
     ports = {name: free_port() for name in _PORTS}
-    log = folder / "weed.log"
     command = _command(weed, folder, ports, _identity_file(folder, credentials))
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=folder,
-            env={**os.environ, "TMPDIR": str(folder)},
-        )
+    live = start_server(
+        {**os.environ, "TMPDIR": str(folder)}, folder, ports["s3.port"], command=command, cwd=folder
+    )
     server = SeaweedFS(f"http://127.0.0.1:{ports['s3.port']}", credentials)
     try:
-        _wait_ready(server, process, log)
+        _wait_ready(server, live)
         yield server
     finally:
         # Its data is thrown away: no need to wait for a graceful stop (it takes seconds).
-        process.kill()
-        process.wait()
+        live.process.kill()
+        live.process.wait()
         shutil.rmtree(folder, ignore_errors=True)
         for name, port in ports.items():
             if name.endswith("grpc"):
