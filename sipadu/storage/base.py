@@ -98,6 +98,10 @@ class BlobStore(ABC):
     def size(self, blob_id: str) -> int:
         """Size in bytes of a committed blob."""
 
+    def check(self) -> None:
+        """Raise a BlobStoreError when the store cannot be used at all (checked before a
+        server starts). The default has nothing to check."""
+
     @abstractmethod
     def blob_ids(self) -> Iterator[str]:
         """The id of every committed blob, in no particular order."""

@@ -237,6 +237,13 @@ class S3BlobStore(BlobStore):
             raise _failure("download", error) from None
         return cast(BinaryIO, _ObjectReader(answer["Body"]))
 
+    def check(self) -> None:
+        """The bucket exists and these credentials may use it (``HeadBucket``)."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except (ClientError, BotoCoreError) as error:
+            raise _failure("bucket check", error) from None
+
     def _head(self, blob_id: str) -> dict[str, Any] | None:
         try:
             return cast(
