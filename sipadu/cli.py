@@ -45,10 +45,7 @@ def _check_blob_store(app: Flask) -> None:
     try:
         app.extensions["sipadu.blobs"].check()
     except BlobStoreError as error:
-        _fail(
-            f"the blob store cannot be used: {error}; check SIPADU_S3_BUCKET (the bucket must "
-            "exist), SIPADU_S3_ENDPOINT_URL and SIPADU_S3_CREDENTIALS_FILE"
-        )
+        _fail(f"the blob store cannot be used: {error}")
 
 
 @click.command("init", help="Create the instance folder, missing keys and the database.")

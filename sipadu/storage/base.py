@@ -98,9 +98,10 @@ class BlobStore(ABC):
     def size(self, blob_id: str) -> int:
         """Size in bytes of a committed blob."""
 
+    @abstractmethod
     def check(self) -> None:
-        """Raise a BlobStoreError when the store cannot be used at all (checked before a
-        server starts). The default has nothing to check."""
+        """Raise a BlobStoreError, naming the setting to fix, when the store cannot be used
+        at all (checked before a server starts)."""
 
     @abstractmethod
     def blob_ids(self) -> Iterator[str]:

@@ -222,6 +222,11 @@ class FilesystemBlobStore(BlobStore):
             writer.commit()
         return size
 
+    def check(self) -> None:
+        """The folder can be written by this account."""
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise BlobStoreError(f"{self.root} is not writable by this account (SIPADU_BLOB_DIR)")
+
     def blob_ids(self) -> Iterator[str]:
         """The names of the blob files (temp files and foreign files are not blobs)."""
         for entry in os.scandir(self.root):

@@ -242,7 +242,10 @@ class S3BlobStore(BlobStore):
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except (ClientError, BotoCoreError) as error:
-            raise _failure("bucket check", error) from None
+            raise BlobStoreUnavailableError(
+                f"{_failure('bucket check', error)}: check SIPADU_S3_BUCKET (the bucket must "
+                "exist), SIPADU_S3_ENDPOINT_URL and SIPADU_S3_CREDENTIALS_FILE"
+            ) from None
 
     def _head(self, blob_id: str) -> dict[str, Any] | None:
         try:

@@ -151,3 +151,9 @@ def test_errors_name_the_failure_but_never_the_credentials(seaweedfs: SeaweedFS)
         assert wrong.access_key_id not in message and wrong.secret_access_key not in message
         assert seaweedfs.credentials.secret_access_key not in message
     assert "withheld" in repr(wrong)
+
+
+def test_the_check_names_the_settings_of_a_missing_bucket(seaweedfs: SeaweedFS) -> None:
+    store = S3BlobStore(seaweedfs.shared_client, "no-such-bucket-anywhere")
+    with pytest.raises(BlobStoreError, match=r"bucket check failed .*SIPADU_S3_BUCKET"):
+        store.check()

@@ -129,3 +129,7 @@ def test_sweep_removes_only_unknown_blobs_past_the_age(any_store: BlobStore) -> 
     later = time.time() + 7200
     assert any_store.sweep_orphans({known}, 3600, now=later) == [orphan]
     assert sorted(any_store.blob_ids()) == [known]
+
+
+def test_a_usable_store_passes_its_check(any_store: BlobStore) -> None:
+    any_store.check()
