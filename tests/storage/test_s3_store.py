@@ -157,3 +157,26 @@ def test_the_check_names_the_settings_of_a_missing_bucket(seaweedfs: SeaweedFS) 
     store = S3BlobStore(seaweedfs.shared_client, "no-such-bucket-anywhere")
     with pytest.raises(BlobStoreError, match=r"bucket check failed .*SIPADU_S3_BUCKET"):
         store.check()
+
+
+def test_debug_logging_never_shows_the_client_requests(
+    s3_store: S3BlobStore, seaweedfs: SeaweedFS, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from sipadu.logging_privacy import QUIET_CLIENT_LOGGERS, configure_logging
+
+    root = logging.getLogger()
+    saved = (root.level, {name: logging.getLogger(name).level for name in QUIET_CLIENT_LOGGERS})
+    try:
+        configure_logging("DEBUG")
+        with caplog.at_level(logging.DEBUG):
+            blob_id = "ab" * 16
+            s3_store.import_blob(blob_id, io.BytesIO(b"bukti"))
+            s3_store.delete(blob_id)
+    finally:
+        root.setLevel(saved[0])
+        for name, level in saved[1].items():
+            logging.getLogger(name).setLevel(level)
+    assert seaweedfs.credentials.access_key_id not in caplog.text
+    assert blob_id not in caplog.text
