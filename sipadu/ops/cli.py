@@ -49,7 +49,15 @@ def retention_run(dry_run: bool, quiet: bool) -> None:
     with click.progressbar(
         length=total, label="Purging", file=sys.stderr, hidden=quiet or total < 2
     ) as bar:
-        purged = run_retention(db, store, audit_key=current_audit_key(), progress=bar.update)
+        try:
+            purged = run_retention(db, store, audit_key=current_audit_key(), progress=bar.update)
+        except BlobStoreError as error:
+            # The cases purged so far are gone; their blobs, unreadable without the keys that
+            # died with the rows, are orphans the sweep removes.
+            raise click.ClickException(
+                f"retention stopped: {error}; run it again once the blob store is back, "
+                "then `sipadu storage gc`"
+            ) from None
     for code in purged:
         click.echo(f"purged {code}")
     click.echo(f"{len(purged)} case(s) purged.")

@@ -314,13 +314,12 @@ class S3BlobStore(BlobStore):
         """
         known = set(known_ids)
         cutoff = (time.time() if now is None else now) - older_than_seconds
-        removed = [
-            key
-            for key, modified in list(self._objects())
-            if key not in known and modified.timestamp() <= cutoff
-        ]
-        for key in removed:
-            self._delete_key(key)
+        removed = []
+        # Deleting while listing is safe: S3 lists in key order, continuing after a key.
+        for key, modified in self._objects():
+            if key not in known and modified.timestamp() <= cutoff:
+                self._delete_key(key)
+                removed.append(key)
         removed += self._abort_stale_uploads(cutoff)
         return sorted(removed)
 
