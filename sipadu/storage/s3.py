@@ -1,9 +1,9 @@
 """S3 blob store: one object per blob in one bucket, for S3-compatible object storage.
 
-* A writer buffers at most :data:`PART_SIZE` bytes. A blob that stays under it is published
-  with one ``PutObject`` at commit; a larger one becomes a multipart upload, one part per
-  full buffer, completed at commit. Nothing is visible before the commit: an unfinished
-  multipart upload is no object.
+* A writer (``s3_transfer.py``) buffers at most :data:`PART_SIZE` bytes. A blob that stays
+  under it is published with one ``PutObject`` at commit; a larger one becomes a multipart
+  upload, one part per full buffer, completed at commit. Nothing is visible before the
+  commit: an unfinished multipart upload is no object.
 * Publishing is create-only: ``PutObject`` and ``CompleteMultipartUpload`` carry
   ``If-None-Match: *``, so the server refuses (412) to replace an object that exists. A
   blob id is never overwritten, even by a second node or a restore.
@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 import time
 from collections.abc import Collection, Iterator
@@ -25,171 +24,31 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sipadu.storage.base import (
     BLOB_ID_PATTERN,
-    BlobExistsError,
     BlobNotFoundError,
     BlobStore,
-    BlobStoreError,
     BlobStoreUnavailableError,
-    BlobTooLargeError,
     BlobWriter,
     validate_blob_id,
+)
+from sipadu.storage.s3_transfer import (
+    NOT_FOUND_CODES,
+    PART_SIZE,
+    ObjectReader,
+    S3BlobWriter,
+    client_config,
+    error_code,
+    failure,
 )
 
 if TYPE_CHECKING:
     from sipadu.settings import S3Settings
 
-# The most a writer holds in memory; also the size of every part but the last (S3 needs
-# at least 5 MiB per part but the last).
-PART_SIZE = 8 * 1024 * 1024
-_NOT_FOUND = frozenset({"404", "NoSuchKey", "NotFound"})
-_EXISTS = frozenset({"412", "PreconditionFailed"})
 _PARTIAL_SUFFIX = ".partial"
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", "unknown"))
-
-
-def _failure(operation: str, error: Exception) -> BlobStoreUnavailableError:
-    """An error that names what failed and why in a word, without any request detail (a
-    botocore message may quote the endpoint or the key id)."""
-    if isinstance(error, ClientError):
-        return BlobStoreUnavailableError(f"S3 {operation} failed ({_code(error)})")
-    return BlobStoreUnavailableError(f"S3 {operation} failed ({type(error).__name__})")
-
-
-class _S3BlobWriter(BlobWriter):
-    def __init__(self, store: S3BlobStore, max_size: int | None, blob_id: str) -> None:
-        self._store = store
-        self._max_size = max_size
-        self._blob_id = blob_id
-        self._buffer = bytearray()
-        self._size = 0
-        self._upload_id: str | None = None
-        self._parts: list[dict[str, Any]] = []
-        self._state = "open"
-
-    def write(self, data: bytes | bytearray | memoryview) -> int:
-        if self._state != "open":
-            raise BlobStoreError("writer is not open")
-        view = memoryview(data).cast("B")
-        count = view.nbytes
-        if self._max_size is not None and self._size + count > self._max_size:
-            raise BlobTooLargeError("blob exceeds its size limit")
-        while view.nbytes:
-            room = PART_SIZE - len(self._buffer)
-            self._buffer += view[:room]
-            view = view[room:]
-            if len(self._buffer) >= PART_SIZE:
-                self._send_part()
-        self._size += count
-        return count
-
-    def _send_part(self) -> None:
-        """Upload the full buffer as the next part (the multipart upload starts with it)."""
-        client, bucket = self._store.client, self._store.bucket
-        try:
-            if self._upload_id is None:
-                started = client.create_multipart_upload(Bucket=bucket, Key=self._blob_id)
-                self._upload_id = str(started["UploadId"])
-            number = len(self._parts) + 1
-            sent = client.upload_part(
-                Bucket=bucket,
-                Key=self._blob_id,
-                UploadId=self._upload_id,
-                PartNumber=number,
-                Body=self._buffer,
-            )
-        except (ClientError, BotoCoreError) as error:
-            self.abort()
-            raise _failure("upload", error) from None
-        self._parts.append({"ETag": sent["ETag"], "PartNumber": number})
-        self._buffer = bytearray()
-
-    def commit(self) -> str:
-        if self._state != "open":
-            raise BlobStoreError("writer is not open")
-        try:
-            if self._upload_id is None:
-                self._store.client.put_object(
-                    Bucket=self._store.bucket,
-                    Key=self._blob_id,
-                    Body=self._buffer,
-                    IfNoneMatch="*",
-                )
-            else:
-                self._complete()
-        except ClientError as error:
-            self.abort()
-            if _code(error) in _EXISTS:
-                raise BlobExistsError("a blob with this id exists") from None
-            raise _failure("publish", error) from None
-        except BotoCoreError as error:
-            self.abort()
-            raise _failure("publish", error) from None
-        self._state = "committed"
-        self._buffer = bytearray()
-        return self._blob_id
-
-    def _complete(self) -> None:
-        if self._buffer or not self._parts:
-            self._send_part()
-        self._store.client.complete_multipart_upload(
-            Bucket=self._store.bucket,
-            Key=self._blob_id,
-            UploadId=self._upload_id,
-            MultipartUpload={"Parts": self._parts},
-            IfNoneMatch="*",
-        )
-
-    def abort(self) -> None:
-        if self._state != "open":
-            return
-        self._state = "aborted"
-        self._buffer = bytearray()
-        if self._upload_id is not None:
-            # Best effort: a server that cannot be reached now keeps the parts until
-            # `sipadu storage gc` aborts the upload.
-            with contextlib.suppress(ClientError, BotoCoreError):
-                self._store.client.abort_multipart_upload(
-                    Bucket=self._store.bucket, Key=self._blob_id, UploadId=self._upload_id
-                )
-
-
-class _ObjectReader:
-    """The body of a GET, read as it arrives: what the store's readers use of a binary file
-    (``read``, ``close``, a context manager). No buffer of its own: each piece is the
-    HTTP client's, not copied once more (``make bench``, group s3)."""
-
-    def __init__(self, body: Any) -> None:
-        self._body = body
-        self.closed = False
-
-    def read(self, size: int | None = -1) -> bytes:
-        try:
-            data: bytes = self._body.read(None if size is None or size < 0 else size)
-        except BotoCoreError as error:
-            raise _failure("download", error) from None
-        return data
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self._body.close()
-
-    def __enter__(self) -> _ObjectReader:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+__all__ = ["PART_SIZE", "S3BlobStore", "client_config", "new_blob_id"]
 
 
 class S3BlobStore(BlobStore):
@@ -214,28 +73,28 @@ class S3BlobStore(BlobStore):
 
     def open_writer(self, *, max_size: int | None = None) -> BlobWriter:
         """Start a new blob under a fresh random id; nothing is sent before a full part."""
-        return _S3BlobWriter(self, max_size, new_blob_id())
+        return S3BlobWriter(self.client, self.bucket, max_size, new_blob_id())
 
     def import_blob(self, blob_id: str, source: BinaryIO) -> int:
         """Store ``source`` under exactly ``blob_id`` (BlobExistsError if it exists)."""
-        writer = _S3BlobWriter(self, None, validate_blob_id(blob_id))
+        writer = S3BlobWriter(self.client, self.bucket, None, validate_blob_id(blob_id))
         with writer:
             while piece := source.read(PART_SIZE):
                 writer.write(piece)
             writer.commit()
-        return writer._size
+        return writer.size
 
     def open(self, blob_id: str) -> BinaryIO:
         """Open a blob for reading, streamed from the server as it is read."""
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=validate_blob_id(blob_id))
         except ClientError as error:
-            if _code(error) in _NOT_FOUND:
+            if error_code(error) in NOT_FOUND_CODES:
                 raise BlobNotFoundError("no such blob") from None
-            raise _failure("download", error) from None
+            raise failure("download", error) from None
         except BotoCoreError as error:
-            raise _failure("download", error) from None
-        return cast(BinaryIO, _ObjectReader(answer["Body"]))
+            raise failure("download", error) from None
+        return cast(BinaryIO, ObjectReader(answer["Body"]))
 
     def check(self) -> None:
         """The bucket exists and these credentials may use it (``HeadBucket``)."""
@@ -243,7 +102,7 @@ class S3BlobStore(BlobStore):
             self.client.head_bucket(Bucket=self.bucket)
         except (ClientError, BotoCoreError) as error:
             raise BlobStoreUnavailableError(
-                f"{_failure('bucket check', error)}: check SIPADU_S3_BUCKET (the bucket must "
+                f"{failure('bucket check', error)}: check SIPADU_S3_BUCKET (the bucket must "
                 "exist), SIPADU_S3_ENDPOINT_URL and SIPADU_S3_CREDENTIALS_FILE"
             ) from None
 
@@ -254,11 +113,11 @@ class S3BlobStore(BlobStore):
                 self.client.head_object(Bucket=self.bucket, Key=validate_blob_id(blob_id)),
             )
         except ClientError as error:
-            if _code(error) in _NOT_FOUND:
+            if error_code(error) in NOT_FOUND_CODES:
                 return None
-            raise _failure("lookup", error) from None
+            raise failure("lookup", error) from None
         except BotoCoreError as error:
-            raise _failure("lookup", error) from None
+            raise failure("lookup", error) from None
 
     def delete(self, blob_id: str) -> None:
         """Delete the object (BlobNotFoundError if there is none)."""
@@ -270,7 +129,7 @@ class S3BlobStore(BlobStore):
         try:
             self.client.delete_object(Bucket=self.bucket, Key=key)
         except (ClientError, BotoCoreError) as error:
-            raise _failure("delete", error) from None
+            raise failure("delete", error) from None
 
     def exists(self, blob_id: str) -> bool:
         """True if the object exists."""
@@ -292,7 +151,7 @@ class S3BlobStore(BlobStore):
                     if BLOB_ID_PATTERN.fullmatch(entry["Key"]):
                         yield entry["Key"], entry["LastModified"]
         except (ClientError, BotoCoreError) as error:
-            raise _failure("listing", error) from None
+            raise failure("listing", error) from None
 
     def blob_ids(self) -> Iterator[str]:
         """The id of every blob in the bucket; other objects are ignored."""
@@ -340,7 +199,7 @@ class S3BlobStore(BlobStore):
                 )
                 aborted.append(upload["Key"] + _PARTIAL_SUFFIX)
         except (ClientError, BotoCoreError) as error:
-            raise _failure("cleanup of unfinished uploads", error) from None
+            raise failure("cleanup of unfinished uploads", error) from None
         return aborted
 
 
@@ -348,18 +207,3 @@ def new_blob_id() -> str:
     """A fresh random id: 128 bits, so two writers never draw the same one (and if they
     did, the second publish would be refused, not overwrite)."""
     return secrets.token_hex(16)
-
-
-def client_config() -> Config:
-    """Path-style addressing (S3-compatible servers on any host name), bounded timeouts, and
-    checksums only where S3 requires them: blobs are authenticated ciphertext already, and a
-    checksum of every part costs a large upload CPU time for nothing."""
-    return Config(
-        s3={"addressing_style": "path"},
-        signature_version="s3v4",
-        connect_timeout=5,
-        read_timeout=60,
-        retries={"max_attempts": 3, "mode": "standard"},
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-    )
