@@ -41,7 +41,7 @@ class Sizes:
     inbox_cases: int = 100_000
     clean: int = 8 * MIB
     s3: int = 256 * MIB
-    s3_rounds: int = 3
+    s3_rounds: int = 6
 
 
 FULL = Sizes(stream=256 * MIB, upload=1024 * MIB, argon2_runs=7, rounds=64)

@@ -21,7 +21,8 @@ def test_every_transfer_is_measured_and_nothing_is_left(
     monkeypatch.setattr(SeaweedFS, "new_bucket", remembered)
     rates = measure(seaweedfs, 9 * MIB, rounds=1)  # over one part: a multipart upload
     assert rates.size == 9 * MIB and rates.rounds == 1
-    for rate in (rates.store_upload, rates.raw_upload, rates.store_download, rates.raw_download):
+    uploads = (rates.store_upload, rates.raw_upload, rates.raw_multipart_upload)
+    for rate in (*uploads, rates.store_download, rates.raw_download):
         assert rate > 0
     (bucket,) = buckets
     listed = seaweedfs.shared_client.list_objects_v2(Bucket=bucket)

