@@ -14,6 +14,7 @@ from bench import audit_append, audit_bench, crypto_bench, inbox_bench
 from bench.cleaning_bench import cleaning_figures
 from bench.http_figures import FULL_HTTP, QUICK_HTTP, http_figures
 from bench.report import Figure, Report, machine_info
+from bench.s3_bench import s3_figures
 from bench.upload_figures import upload_figures
 from sipadu.crypto.params import DEFAULT_ARGON2, Argon2Params
 
@@ -40,6 +41,8 @@ class Sizes:
     audit_append_seconds: float = 5.0
     inbox_cases: int = 100_000
     clean: int = 8 * MIB
+    s3: int = 256 * MIB
+    s3_rounds: int = 6
 
 
 FULL = Sizes(stream=256 * MIB, upload=1024 * MIB, argon2_runs=7, rounds=64)
@@ -52,6 +55,8 @@ QUICK = Sizes(
     audit_append_seconds=2.0,
     inbox_cases=10_000,
     clean=2 * MIB,
+    s3=32 * MIB,
+    s3_rounds=2,
 )
 
 
@@ -256,7 +261,7 @@ def inbox_figures(
     ]
 
 
-GROUPS = ("crypto", "http", "upload", "audit", "inbox", "cleaning")
+GROUPS = ("crypto", "http", "upload", "audit", "inbox", "cleaning", "s3")
 
 
 def _group_figures(
@@ -275,6 +280,8 @@ def _group_figures(
         return audit_figures(sizes.audit_rows) + appends
     if group == "cleaning":
         return cleaning_figures(sizes.clean)
+    if group == "s3":
+        return s3_figures(sizes.s3, sizes.s3_rounds)
     return inbox_figures(sizes.inbox_cases, cache_root=out / "cache", postgres_url=postgres_url)
 
 
@@ -294,6 +301,7 @@ def run(
             "groups": list(groups),
             "stream_mib": sizes.stream / MIB,
             "upload_mib": sizes.upload / MIB,
+            "s3_mib": sizes.s3 / MIB,
             "audit_rows": sizes.audit_rows,
             "inbox_cases": sizes.inbox_cases,
             "inbox_postgres": bool(postgres_url),

@@ -26,7 +26,7 @@ from sipadu.sessions.web import configure_sessions
 from sipadu.settings import Settings, settings_from_env
 from sipadu.staff import api as staff_api
 from sipadu.staff import routes as staff_routes
-from sipadu.storage.filesystem import FilesystemBlobStore
+from sipadu.storage.factory import blob_store_from_settings
 from sipadu.uploads.multipart import UploadLimits, configure_uploads
 from sipadu.web.argon2_gate import configure_argon2_gate
 from sipadu.web.auth import configure_auth
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_security(app, settings)
     static_limits = UploadLimits(settings.max_file_bytes, settings.max_files)
     configure_uploads(
-        app, FilesystemBlobStore(settings.blob_dir), static_limits, make_cleaner, _upload_limits
+        app, blob_store_from_settings(settings), static_limits, make_cleaner, _upload_limits
     )
     configure_i18n(app)
     register_label_filters(app)

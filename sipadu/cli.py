@@ -23,6 +23,7 @@ from sipadu.metrics import disable_multiprocess
 from sipadu.metrics_exposition import MetricsBindError, MetricsExposition, parse_bind
 from sipadu.migrate import is_up_to_date
 from sipadu.settings import Settings, SettingsError, settings_from_env
+from sipadu.storage.base import BlobStoreError
 from sipadu.unit_of_work import commit_now
 
 
@@ -33,10 +34,20 @@ def _fail(message: str) -> None:
 
 def _load_app() -> Flask:
     try:
-        return create_app()
+        app = create_app()
     except (KeyFileError, SettingsError, StartupError) as error:
         _fail(str(error))
         raise  # unreachable; keeps type checkers content
+    _check_blob_store(app)
+    return app
+
+
+def _check_blob_store(app: Flask) -> None:
+    """A store that cannot be used stops the start, naming the settings to look at."""
+    try:
+        app.extensions["sipadu.blobs"].check()
+    except BlobStoreError as error:
+        _fail(f"the blob store cannot be used: {error}")
 
 
 @click.command("init", help="Create the instance folder, missing keys and the database.")

@@ -19,9 +19,7 @@ set no cookie. They carry the security headers of every answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 import redis
 from flask import Blueprint, Flask, Response, current_app
@@ -39,12 +37,6 @@ REDIS_TIMEOUT_SECONDS = 1
 _REDIS_EXTENSION = "sipadu.health.redis"
 
 bp = Blueprint("health", __name__)
-
-
-class WritableCheck(Protocol):
-    """A store that knows a cheaper way to tell it can write than opening a writer."""
-
-    def check_writable(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -83,13 +75,12 @@ def database_answers(app: Flask) -> bool:
 
 
 def blob_store_writable(store: BlobStore) -> bool:
-    """The store's own check if it has one, else a writer opened and aborted."""
+    """The store's own start-up check (a writable folder; on S3 ``HeadBucket``, since a
+    writer opened and aborted there never reaches the server), then a writer opened and
+    aborted."""
     try:
-        check: Callable[[], None] | None = getattr(store, "check_writable", None)
-        if check is not None:
-            check()
-        else:
-            store.open_writer(max_size=1).abort()
+        store.check()
+        store.open_writer(max_size=1).abort()
     except Exception:  # a full disk, a missing mount, a refused bucket: not ready
         return False
     return True

@@ -118,3 +118,42 @@ def make_test_keyring(escrow_public: bytes | None = None) -> KeyRing:
         ratelimit_key=secrets.token_bytes(_MIN_KEY_BYTES),
         escrow_public=escrow_public,
     )
+
+
+@dataclass(frozen=True, repr=False)
+class S3Credentials:
+    """The access key pair of the S3 blob store. ``repr`` is withheld: it never reaches logs."""
+
+    access_key_id: str
+    secret_access_key: str
+
+    def __repr__(self) -> str:
+        return "S3Credentials(<withheld>)"
+
+
+_S3_CREDENTIAL_NAMES = ("access_key_id", "secret_access_key")
+
+
+def read_s3_credentials(path: Path) -> S3Credentials:
+    """Read ``access_key_id = …`` and ``secret_access_key = …`` lines (blank lines and
+    ``#`` comments allowed) from a file no other user may read. Errors never quote values."""
+    if not path.is_file():
+        raise KeyFileError(f"{path} is missing")
+    _check_mode(path)
+    values: dict[str, str] = {}
+    text = path.read_text(encoding="utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = (part.strip() for part in line.partition("="))
+        if not equals or name not in _S3_CREDENTIAL_NAMES or name in values or not value:
+            raise KeyFileError(
+                f"{path} line {number} is not one of `access_key_id = …` or "
+                "`secret_access_key = …` (each once)"
+            )
+        values[name] = value
+    missing = [name for name in _S3_CREDENTIAL_NAMES if name not in values]
+    if missing:
+        raise KeyFileError(f"{path} has no {' and no '.join(missing)}")
+    return S3Credentials(values["access_key_id"], values["secret_access_key"])

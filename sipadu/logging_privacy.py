@@ -99,6 +99,10 @@ def install_filter(logger: logging.Logger) -> None:
                 handler.addFilter(kind())
 
 
+# The S3 client's libraries (sipadu/storage/s3.py).
+QUIET_CLIENT_LOGGERS = ("boto3", "botocore", "s3transfer", "urllib3")
+
+
 def configure_logging(level: str) -> None:
     """Root logging for the app and the dev server, scrubbed."""
     root = logging.getLogger()
@@ -109,6 +113,10 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     for name in ("", "werkzeug", "sipadu", "gunicorn.error", "gunicorn.access"):
         install_filter(logging.getLogger(name))
+    for name in QUIET_CLIENT_LOGGERS:
+        # Their debug lines carry request headers (the S3 access key id, signatures) and
+        # object keys: even SIPADU_LOG_LEVEL=DEBUG shows them only their warnings.
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 def gunicorn_logger_class() -> Any:

@@ -14,13 +14,14 @@ file is preferred.)
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sipadu.crypto.params import DEFAULT_ARGON2, Argon2Params
-from sipadu.keyring import KeyRing, load_keyring
+from sipadu.keyring import KeyFileError, KeyRing, S3Credentials, load_keyring, read_s3_credentials
 
 MIB = 1024 * 1024
 DEFAULT_DATABASE_CONNECT_TIMEOUT = 5  # seconds
@@ -31,6 +32,10 @@ DEFAULT_RETENTION_DAYS = 365
 MIN_RETENTION_DAYS = 30
 SMTP_TLS_MODES = ("starttls", "tls", "none")
 DEFAULT_SMTP_SENDER = "sipadu@localhost"
+BLOB_STORES = ("file", "s3")
+DEFAULT_S3_REGION = "us-east-1"
+# S3's bucket naming rules (lower-case letters, digits, dots and hyphens; 3-63 characters).
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 def default_key_check_slots() -> int:
@@ -56,6 +61,16 @@ class SmtpSettings:
     password_file: Path | None = None
     password: str | None = field(default=None, repr=False)
     sender: str = DEFAULT_SMTP_SENDER
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """Where the S3 blob store keeps blobs (docs/deployment.md, "Object storage")."""
+
+    bucket: str
+    credentials: S3Credentials = field(repr=False)
+    endpoint_url: str | None = None
+    region: str = DEFAULT_S3_REGION
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,10 @@ class Settings:
     server_timing: bool = False
     # None: no SMTP, `sipadu notify send` logs a content-free line per digest instead.
     smtp: SmtpSettings | None = None
+    # "file": blobs in ``blob_dir``; "s3": in the bucket ``s3`` names (sipadu/storage/factory.py).
+    blob_store: str = "file"
+    blob_folder: Path | None = None
+    s3: S3Settings | None = None
     testing: bool = False
     keyring: KeyRing | None = None
 
@@ -100,8 +119,8 @@ class Settings:
 
     @property
     def blob_dir(self) -> Path:
-        """Where encrypted attachments are stored."""
-        return self.instance_dir / "blobs"
+        """The filesystem store's folder: SIPADU_BLOB_DIR, else ``blobs`` in the instance."""
+        return self.blob_folder or self.instance_dir / "blobs"
 
     def with_keyring(self) -> Settings:
         """Return a copy holding the secrets loaded from the keys folder."""
@@ -152,6 +171,48 @@ def smtp_from_env(env: Mapping[str, str]) -> SmtpSettings | None:
     )
 
 
+def s3_from_env(env: Mapping[str, str]) -> S3Settings:
+    """The ``SIPADU_S3_*`` settings; the credentials file is read and checked here, so a bad
+    one stops the start (its values never appear in a message)."""
+    bucket = env.get("SIPADU_S3_BUCKET", "").strip()
+    if not _BUCKET_NAME.fullmatch(bucket):
+        raise SettingsError(
+            "SIPADU_S3_BUCKET must name the bucket (3-63 lower-case letters, digits, dots "
+            f"or hyphens), got {bucket!r}"
+        )
+    endpoint = env.get("SIPADU_S3_ENDPOINT_URL", "").strip() or None
+    if endpoint is not None and (
+        urlsplit(endpoint).scheme not in ("http", "https") or not urlsplit(endpoint).hostname
+    ):
+        raise SettingsError(
+            f"SIPADU_S3_ENDPOINT_URL must be an http(s):// address, got {endpoint!r}"
+        )
+    credentials_file = env.get("SIPADU_S3_CREDENTIALS_FILE", "").strip()
+    if not credentials_file:
+        raise SettingsError("SIPADU_S3_CREDENTIALS_FILE must name the S3 credentials file")
+    try:
+        credentials = read_s3_credentials(Path(credentials_file))
+    except KeyFileError as error:
+        raise SettingsError(f"SIPADU_S3_CREDENTIALS_FILE: {error}") from None
+    except OSError as error:
+        raise SettingsError(
+            f"SIPADU_S3_CREDENTIALS_FILE: cannot read {credentials_file} ({error.strerror})"
+        ) from None
+    return S3Settings(
+        bucket=bucket,
+        credentials=credentials,
+        endpoint_url=endpoint,
+        region=env.get("SIPADU_S3_REGION", "").strip() or DEFAULT_S3_REGION,
+    )
+
+
+def _blob_store(env: Mapping[str, str]) -> str:
+    kind = (env.get("SIPADU_BLOB_STORE") or "file").strip().lower()
+    if kind not in BLOB_STORES:
+        raise SettingsError(f"SIPADU_BLOB_STORE must be 'file' or 's3', got {kind!r}")
+    return kind
+
+
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from ``SIPADU_*`` environment variables (see README)."""
     env = os.environ if env is None else env
@@ -162,6 +223,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     if locale not in ("id", "en"):
         raise SettingsError(f"SIPADU_DEFAULT_LOCALE must be 'id' or 'en', got {locale!r}")
     base_url = env.get("SIPADU_BASE_URL") or "http://127.0.0.1:8000"
+    blob_store = _blob_store(env)
     if urlsplit(base_url).scheme not in ("http", "https"):
         raise SettingsError(f"SIPADU_BASE_URL must start with http(s)://, got {base_url!r}")
     return Settings(
@@ -207,4 +269,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         rate_limits_enabled=_bool(env, "SIPADU_RATE_LIMITS_ENABLED", True),
         server_timing=_bool(env, "SIPADU_SERVER_TIMING", False),
         smtp=smtp_from_env(env),
+        blob_store=blob_store,
+        blob_folder=Path(env["SIPADU_BLOB_DIR"]).resolve() if env.get("SIPADU_BLOB_DIR") else None,
+        s3=s3_from_env(env) if blob_store == "s3" else None,
     )

@@ -26,6 +26,7 @@ from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
 from tests.support.dbtemplate import migrated
 from tests.support.instance import Database
+from tests.support.seaweedfs import SeaweedFS, seaweedfs_or_skip
 
 POSTGRES_URL = os.environ.get(
     "SIPADU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -70,6 +71,13 @@ def postgres_url() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def seaweedfs() -> Iterator[SeaweedFS]:
+    """A real S3 server (SeaweedFS), started once per test process; skips (fails under CI)
+    when it cannot start. Tests take a bucket of their own with ``new_bucket()``."""
+    yield from seaweedfs_or_skip()
 
 
 def postgres_schema(url: str) -> Iterator[Database]:

@@ -35,8 +35,7 @@ from sipadu.ops.dbsnapshot import (
     snapshot_sqlite,
     sqlite_blob_ids,
 )
-from sipadu.storage.base import BlobNotFoundError
-from sipadu.storage.filesystem import FilesystemBlobStore
+from sipadu.storage.base import BlobNotFoundError, BlobStore
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -104,7 +103,7 @@ def _add_database(tar: tarfile.TarFile, engine: Engine, summary: BackupSummary) 
 
 def _add_blobs(
     tar: tarfile.TarFile,
-    store: FilesystemBlobStore,
+    store: BlobStore,
     blob_ids: list[str],
     summary: BackupSummary,
     progress: Callable[[int], None] | None,
@@ -125,7 +124,7 @@ def create_backup(
     sink: Writable,
     *,
     engine: Engine,
-    store: FilesystemBlobStore,
+    store: BlobStore,
     escrow_public: bytes,
     key_files: Mapping[str, bytes],
     progress: Callable[[int], None] | None = None,

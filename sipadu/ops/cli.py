@@ -23,7 +23,8 @@ from sipadu.ops.gc import ORPHAN_MIN_AGE_SECONDS, sweep_storage
 from sipadu.ops.housekeeping import purge_reporter_traces
 from sipadu.ops.restore import RestoreError, restore_backup, target_is_empty
 from sipadu.ops.retention import cases_due_for_purge, run_retention
-from sipadu.storage.filesystem import FilesystemBlobStore
+from sipadu.storage.base import BlobStoreError
+from sipadu.storage.factory import blob_store_from_settings
 
 retention_cli = AppGroup("retention", help="Purge archived cases whose retention has ended.")
 backup_cli = AppGroup("backup", help="Encrypted backups and restores.")
@@ -37,7 +38,7 @@ sessions_cli = AppGroup("sessions", help="Login sessions.")
 def retention_run(dry_run: bool, quiet: bool) -> None:
     """Purge every case whose retention date has passed (one transaction per case)."""
     db = db_session()
-    store = FilesystemBlobStore(current_settings().blob_dir)
+    store = blob_store_from_settings(current_settings())
     if dry_run:
         due = cases_due_for_purge(db, 0)
         for item in due:
@@ -48,7 +49,15 @@ def retention_run(dry_run: bool, quiet: bool) -> None:
     with click.progressbar(
         length=total, label="Purging", file=sys.stderr, hidden=quiet or total < 2
     ) as bar:
-        purged = run_retention(db, store, audit_key=current_audit_key(), progress=bar.update)
+        try:
+            purged = run_retention(db, store, audit_key=current_audit_key(), progress=bar.update)
+        except BlobStoreError as error:
+            # The cases purged so far are gone; their blobs, unreadable without the keys that
+            # died with the rows, are orphans the sweep removes.
+            raise click.ClickException(
+                f"retention stopped: {error}; run it again once the blob store is back, "
+                "then `sipadu storage gc`"
+            ) from None
     for code in purged:
         click.echo(f"purged {code}")
     click.echo(f"{len(purged)} case(s) purged.")
@@ -100,7 +109,7 @@ def backup_create(out: Path, quiet: bool) -> None:
             summary = create_backup(
                 sink,
                 engine=get_engine(),
-                store=FilesystemBlobStore(settings.blob_dir),
+                store=blob_store_from_settings(settings),
                 escrow_public=settings.keyring.escrow_public,
                 key_files=read_key_files(settings.keys_dir),
                 progress=bar.update,
@@ -109,7 +118,7 @@ def backup_create(out: Path, quiet: bool) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, out)
-    except (BackupError, OSError) as error:
+    except (BackupError, BlobStoreError, OSError) as error:
         partial.unlink(missing_ok=True)
         raise click.ClickException(f"backup failed: {error}") from None
     except BaseException:
@@ -150,9 +159,10 @@ def backup_restore(
     engine = make_engine(
         settings.database_url, settings.database_schema, settings.database_connect_timeout
     )
+    store = blob_store_from_settings(settings)
     try:
         # Refuse a non-empty target before the (slow) escrow key derivation.
-        if not replace and not target_is_empty(engine, settings.blob_dir):
+        if not replace and not target_is_empty(engine, store):
             raise RestoreError("the target instance is not empty; pass --replace to overwrite it")
         passphrase = read_passphrase(passphrase_stdin, confirm=False)
         try:
@@ -169,13 +179,13 @@ def backup_restore(
                 source,
                 private,
                 engine=engine,
-                blob_dir=settings.blob_dir,
+                store=store,
                 keys_dir=settings.keys_dir,
                 staging_root=settings.instance_dir,
                 replace=replace,
                 progress=bar.update,
             )
-    except (RestoreError, BackupFormatError, BackupKeyError) as error:
+    except (RestoreError, BackupFormatError, BackupKeyError, BlobStoreError) as error:
         raise click.ClickException(f"restore refused: {error}") from None
     finally:
         engine.dispose()
@@ -205,8 +215,11 @@ def backup_restore(
 )
 def storage_gc(min_age: int) -> None:
     """Remove orphan blobs; report rows whose blob is missing or malformed (exit 1)."""
-    store = FilesystemBlobStore(current_settings().blob_dir)
-    report = sweep_storage(db_session(), store, min_age)
+    store = blob_store_from_settings(current_settings())
+    try:
+        report = sweep_storage(db_session(), store, min_age)
+    except BlobStoreError as error:
+        raise click.ClickException(f"storage gc stopped: {error}") from None
     for blob_id in report.removed:
         click.echo(f"removed orphan blob {blob_id}")
     for problem in report.problems:

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 
 from sipadu.cases.models import Attachment, Case
 from sipadu.crypto import stream
-from sipadu.storage.base import InvalidBlobIdError, validate_blob_id
-from sipadu.storage.filesystem import FilesystemBlobStore
+from sipadu.storage.base import BlobStore, InvalidBlobIdError, validate_blob_id
 
 ORPHAN_MIN_AGE_SECONDS = 3600
 
@@ -51,7 +50,7 @@ def valid_padded_size(size: int) -> bool:
     return stream.padded_record_count(records) == records
 
 
-def blob_problem(store: FilesystemBlobStore, blob_id: str) -> str | None:
+def blob_problem(store: BlobStore, blob_id: str) -> str | None:
     """Why a blob is unusable, judged without its key, or None."""
     try:
         validate_blob_id(blob_id)
@@ -68,9 +67,14 @@ def blob_problem(store: FilesystemBlobStore, blob_id: str) -> str | None:
 
 
 def sweep_storage(
-    db: Session, store: FilesystemBlobStore, min_age_seconds: float = ORPHAN_MIN_AGE_SECONDS
+    db: Session,
+    store: BlobStore,
+    min_age_seconds: float = ORPHAN_MIN_AGE_SECONDS,
+    *,
+    now: float | None = None,
 ) -> SweepReport:
-    """Remove orphans older than ``min_age_seconds``; check every attachment's blob."""
+    """Remove orphans older than ``min_age_seconds`` at ``now`` (default: the clock); check
+    every attachment's blob."""
     report = SweepReport()
     rows = db.execute(
         select(Attachment.id, Attachment.blob_id, Case.code)
@@ -79,7 +83,9 @@ def sweep_storage(
     ).all()
     # Ids are read before the sweep: a blob whose row commits meanwhile is younger than the
     # minimum age, so it is safe anyway.
-    report.removed = store.sweep_orphans({blob_id for _, blob_id, _ in rows}, min_age_seconds)
+    report.removed = store.sweep_orphans(
+        {blob_id for _, blob_id, _ in rows}, min_age_seconds, now=now
+    )
     for attachment_id, blob_id, code in rows:
         report.checked += 1
         problem = blob_problem(store, blob_id)

@@ -7,6 +7,7 @@ store until every hash matched; the audit chain is verified before success is de
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -30,7 +31,7 @@ from sipadu.keyring import generate_missing_keys, write_private_file
 from sipadu.ops.backup import BACKED_UP_KEYS, MANIFEST
 from sipadu.ops.container import open_encrypted_reader
 from sipadu.ops.dbsnapshot import VERSION_TABLE, Snapshot, clear_tables, load_rows
-from sipadu.storage.base import BLOB_ID_PATTERN
+from sipadu.storage.base import BlobNotFoundError, BlobStore
 
 _MEMBER = re.compile(
     r"(database/(snapshot\.sqlite3|export\.jsonl)|keys/(audit_hmac\.key|"
@@ -127,9 +128,9 @@ def _check_manifest(manifest: dict[str, Any], hashes: dict[str, str]) -> None:
 _SEEDED_TABLES = ("audit_head", "audit_queue_state", "audit_checkpoint")
 
 
-def target_is_empty(engine: Engine, blob_dir: Path) -> bool:
+def target_is_empty(engine: Engine, store: BlobStore) -> bool:
     """True for a new instance: no rows beyond what `sipadu init` writes, and no blobs."""
-    if blob_dir.is_dir() and any(BLOB_ID_PATTERN.fullmatch(p.name) for p in blob_dir.iterdir()):
+    if next(store.blob_ids(), None) is not None:
         return False
     with engine.connect() as connection:
         meta = MetaData()
@@ -201,15 +202,19 @@ def _load_database(engine: Engine, staging: Path, report: RestoreReport) -> None
     migrate.upgrade(engine, "head")
 
 
-def _install_blobs(staging: Path, blob_dir: Path, replace: bool) -> int:
-    blob_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+def _install_blobs(staging: Path, store: BlobStore, replace: bool) -> int:
+    """Put every staged blob into the store under its own id, through the store's interface
+    (so a backup of one kind of store restores onto the other); staged files are removed as
+    they go, so the staging folder never holds more than one extra copy."""
     if replace:
-        for old in blob_dir.iterdir():
-            if BLOB_ID_PATTERN.fullmatch(old.name):
-                old.unlink()
+        for old in list(store.blob_ids()):
+            with contextlib.suppress(BlobNotFoundError):
+                store.delete(old)
     count = 0
-    for staged in staging.glob("blobs__*"):
-        os.replace(staged, blob_dir / staged.name.removeprefix("blobs__"))
+    for staged in sorted(staging.glob("blobs__*")):
+        with staged.open("rb") as source:
+            store.import_blob(staged.name.removeprefix("blobs__"), source)
+        staged.unlink()
         count += 1
     return count
 
@@ -232,14 +237,14 @@ def restore_backup(
     escrow_private: bytes,
     *,
     engine: Engine,
-    blob_dir: Path,
+    store: BlobStore,
     keys_dir: Path,
     staging_root: Path,
     replace: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> RestoreReport:
     """Restore a backup onto this instance; raises RestoreError (or a subclass)."""
-    if not replace and not target_is_empty(engine, blob_dir):
+    if not replace and not target_is_empty(engine, store):
         raise RestoreError("the target instance is not empty; pass --replace to overwrite it")
     reader = open_encrypted_reader(_Counting(source, progress), escrow_private)
     staging_root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -251,7 +256,7 @@ def restore_backup(
         _check_manifest(manifest, hashes)
         report.keys_restored = _restore_keys(staging, keys_dir, replace)
         _load_database(engine, staging, report)
-        report.blobs = _install_blobs(staging, blob_dir, replace)
+        report.blobs = _install_blobs(staging, store, replace)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report.chain = _verify(engine, keys_dir)

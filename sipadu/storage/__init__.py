@@ -1,10 +1,12 @@
 """Blob storage for encrypted attachments (ciphertext only, ids as names)."""
 
 from sipadu.storage.base import (
+    BlobExistsError,
     BlobNotFoundError,
     BlobStore,
     BlobStoreError,
     BlobStoreFullError,
+    BlobStoreUnavailableError,
     BlobTooLargeError,
     BlobWriter,
     InvalidBlobIdError,
@@ -13,10 +15,12 @@ from sipadu.storage.base import (
 from sipadu.storage.filesystem import FilesystemBlobStore
 
 __all__ = [
+    "BlobExistsError",
     "BlobNotFoundError",
     "BlobStore",
     "BlobStoreError",
     "BlobStoreFullError",
+    "BlobStoreUnavailableError",
     "BlobTooLargeError",
     "BlobWriter",
     "FilesystemBlobStore",

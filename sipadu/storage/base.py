@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, BinaryIO
 
 from sipadu.metrics import count_blob_store_error
@@ -33,6 +33,15 @@ class InvalidBlobIdError(BlobStoreError):
 
 class BlobNotFoundError(BlobStoreError):
     """No blob with this id exists."""
+
+
+class BlobExistsError(BlobStoreError):
+    """A blob with this id exists already; stores never overwrite one."""
+
+
+class BlobStoreUnavailableError(BlobStoreError):
+    """The store cannot be reached or refused a request (an object store's network, its
+    credentials); whatever was being written has been discarded."""
 
 
 class BlobTooLargeError(BlobStoreError):
@@ -121,7 +130,7 @@ class BlobStore(ABC):
 
     @abstractmethod
     def delete(self, blob_id: str) -> None:
-        """Overwrite, then remove a blob (BlobNotFoundError if missing)."""
+        """Remove a blob for good (BlobNotFoundError if missing)."""
 
     @abstractmethod
     def exists(self, blob_id: str) -> bool:
@@ -132,8 +141,27 @@ class BlobStore(ABC):
         """Size in bytes of a committed blob."""
 
     @abstractmethod
+    def check(self) -> None:
+        """Raise a BlobStoreError, naming the setting to fix, when the store cannot be used
+        at all (checked before a server starts)."""
+
+    @abstractmethod
+    def blob_ids(self) -> Iterator[str]:
+        """The id of every committed blob, in no particular order."""
+
+    @abstractmethod
+    def import_blob(self, blob_id: str, source: BinaryIO) -> int:
+        """Store the bytes of ``source`` under exactly ``blob_id`` (a restore keeps the ids
+        its database rows name); returns the size. BlobExistsError if the id is taken."""
+
+    @abstractmethod
     def sweep_orphans(
-        self, known_ids: Collection[str], older_than_seconds: float = 3600
+        self,
+        known_ids: Collection[str],
+        older_than_seconds: float = 3600,
+        *,
+        now: float | None = None,
     ) -> list[str]:
-        """Remove blobs not in ``known_ids`` and abandoned partial writes, both
-        only when older than ``older_than_seconds``; returns what was removed."""
+        """Remove blobs not in ``known_ids`` and abandoned partial writes, both only when
+        older than ``older_than_seconds`` at ``now`` (default: the clock); returns what was
+        removed."""

@@ -25,13 +25,14 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import BinaryIO, cast
 
 from sipadu.storage.advice import BackgroundAdvice
 from sipadu.storage.base import (
     BLOB_ID_PATTERN,
+    BlobExistsError,
     BlobNotFoundError,
     BlobStore,
     BlobStoreError,
@@ -58,9 +59,12 @@ def _is_full(error: OSError) -> bool:
 
 
 class _FilesystemBlobWriter(BlobWriter):
-    def __init__(self, store: FilesystemBlobStore, max_size: int | None) -> None:
+    def __init__(
+        self, store: FilesystemBlobStore, max_size: int | None, blob_id: str | None = None
+    ) -> None:
         self._store = store
         self._max_size = max_size
+        self._blob_id = blob_id  # None: a fresh random id at commit
         self._temp = store.root / f"tmp-{secrets.token_hex(16)}.partial"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
         try:
@@ -120,7 +124,7 @@ class _FilesystemBlobWriter(BlobWriter):
             os.utime(self._file.fileno(), (day, day))
             os.fsync(self._file.fileno())
             self._file.close()
-            blob_id = self._store._publish(self._temp)
+            blob_id = self._store._publish(self._temp, self._blob_id)
         except OSError as error:
             self._give_up_if_full(error)
             raise
@@ -168,17 +172,23 @@ class FilesystemBlobStore(BlobStore):
         finally:
             os.close(fd)
 
-    def _publish(self, temp: Path) -> str:
+    def _publish(self, temp: Path, wanted: str | None = None) -> str:
+        """Give the temp file its final name: ``wanted``, or a fresh random id. Never
+        replaces a blob (BlobExistsError when ``wanted`` is taken)."""
         for _ in range(8):
-            blob_id = secrets.token_hex(16)
+            blob_id = wanted or secrets.token_hex(16)
             final = self.root / blob_id
             try:
                 os.link(temp, final)
             except FileExistsError:
+                if wanted:
+                    raise BlobExistsError("a blob with this id exists") from None
                 continue
             except OSError:
                 # No hard links on this filesystem: fall back to rename.
                 if final.exists():
+                    if wanted:
+                        raise BlobExistsError("a blob with this id exists") from None
                     continue
                 os.rename(temp, final)
             else:
@@ -202,6 +212,26 @@ class FilesystemBlobStore(BlobStore):
     def open_writer(self, *, max_size: int | None = None) -> BlobWriter:
         """Start a new blob in a temporary file next to the final ones."""
         return _FilesystemBlobWriter(self, max_size)
+
+    def import_blob(self, blob_id: str, source: BinaryIO) -> int:
+        """Copy ``source`` into a temp file and publish it as ``blob_id`` (never replacing)."""
+        size = 0
+        with _FilesystemBlobWriter(self, None, validate_blob_id(blob_id)) as writer:
+            while piece := source.read(WRITEBACK_WINDOW):
+                size += writer.write(piece)
+            writer.commit()
+        return size
+
+    def check(self) -> None:
+        """The folder can be written by this account."""
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise BlobStoreError(f"{self.root} is not writable by this account (SIPADU_BLOB_DIR)")
+
+    def blob_ids(self) -> Iterator[str]:
+        """The names of the blob files (temp files and foreign files are not blobs)."""
+        for entry in os.scandir(self.root):
+            if BLOB_ID_PATTERN.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                yield entry.name
 
     def open(self, blob_id: str) -> BinaryIO:
         """Open a blob for reading."""

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from sipadu.storage.base import BlobStoreFullError
+from sipadu.storage.base import BlobStoreFullError, BlobStoreUnavailableError
 from sipadu.uploads.multipart import discard_published_uploads
 from sipadu.web.i18n import select_locale
 
@@ -75,6 +75,11 @@ STORAGE_FULL_TEXT = lazy_gettext(
     "The service's file storage is full. Nothing you sent was stored, neither the report "
     "nor its files. Please try again later."
 )
+STORAGE_UNAVAILABLE_TEXT = lazy_gettext(
+    "The service's file storage cannot be reached. Nothing you sent was stored, neither the "
+    "report nor its files. Please try again in a few minutes."
+)
+STORAGE_UNAVAILABLE_RETRY_AFTER_SECONDS = 60
 DB_RETRY_AFTER_SECONDS = 30
 STORAGE_RETRY_AFTER_SECONDS = 300
 API_CODES = {
@@ -224,10 +229,28 @@ def register_error_handlers(app: Flask) -> None:
         body, status = render_error(503, STORAGE_FULL_TEXT)
         return body, status, {"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}
 
+    @app.errorhandler(BlobStoreUnavailableError)
+    def _storage_unavailable(
+        error: BlobStoreUnavailableError,
+    ) -> tuple[str | Response, int, dict[str, str]]:
+        # As for a full store: nothing of the request is kept. The message names the failed
+        # operation and the store's error code only (sipadu/storage/s3.py).
+        discard_request_session()
+        discard_published_uploads()
+        log.error("blob store unavailable on %s: %s", _rule(), error)
+        body, status = render_error(503, STORAGE_UNAVAILABLE_TEXT)
+        return body, status, {"Retry-After": str(STORAGE_UNAVAILABLE_RETRY_AFTER_SECONDS)}
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str | Response, int]:
         _log_unexpected(error)
         return render_error(InternalServerError.code)
+
+
+def _rule() -> str:
+    """The request's method and route pattern (never its path, which may hold a code)."""
+    rule = request.url_rule.rule if request.url_rule else "<no route>"
+    return f"{request.method} {rule}"
 
 
 __all__ = ["api_error", "gettext", "register_error_handlers", "render_error"]

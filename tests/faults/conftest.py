@@ -102,5 +102,5 @@ def stored_state(app: Flask) -> tuple[int, int, int, set[str], set[str]]:
         events = (db.scalar(select(func.count()).select_from(AuditEvent)) or 0) + (
             db.scalar(select(func.count()).select_from(AuditQueueEntry)) or 0
         )
-    on_disk = {p.name for p in Path(store.root).iterdir() if not p.name.startswith("tmp-")}
+    on_disk = set(store.blob_ids())
     return cases, len(files), events, files, on_disk

@@ -1,11 +1,12 @@
-"""Two ``sipadu serve`` processes on one PostgreSQL schema, one Redis DB, one blob folder.
+"""Two ``sipadu serve`` processes on one PostgreSQL schema, one Redis DB, one blob store.
 
 What a reporter and staff do on one node holds on the other: a report filed on node A is
 followed up with its case key, answered by staff and its attachment downloaded on node B; a
 staff session made on A works on B; the first-run link node A printed still works after
 node B starts; a client's rate limit and a case code's guessing throttle add up across nodes.
 Each node has its own instance folder (its own run/ locks and counters file); they share the
-key folder (as every node must) and the blob folder.
+key folder (as every node must) and the blob store: a shared folder, or (the deployment for
+several servers) one bucket on a real S3 server, SeaweedFS.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tests.support.cli import init_instance, seed_escrow_public
 from tests.support.instance import Database, free_port, instance_env
 from tests.support.live import LiveServer, http_get, serving
 from tests.support.redis_server import reachable_redis_url
+from tests.support.seaweedfs import SeaweedFS
 from tests.support.staff import enrol_staff
 
 pytestmark = pytest.mark.slow
@@ -40,26 +42,53 @@ def shared_database(postgres_url: str) -> Iterator[Database]:
     yield from postgres_schema(postgres_url)
 
 
-def _node_env(root: Path, database: Database, keys: Path, redis_url: str) -> dict[str, str]:
+@pytest.fixture
+def blob_sharing() -> str:
+    """How the nodes share blobs: ``folder`` (node B's blob folder is node A's) or ``s3``
+    (one bucket on the test SeaweedFS); a test parametrizes it to run on both."""
+    return "folder"
+
+
+@pytest.fixture
+def shared_bucket(
+    blob_sharing: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> tuple[str, dict[str, str]]:
+    """With ``s3``: the bucket both nodes use and their store settings; else nothing."""
+    if blob_sharing != "s3":
+        return "", {}
+    seaweedfs: SeaweedFS = request.getfixturevalue("seaweedfs")
+    bucket = seaweedfs.new_bucket()
+    credentials = seaweedfs.write_credentials(tmp_path / "s3.credentials")
+    return bucket, seaweedfs.instance_env(bucket, credentials)
+
+
+def _node_env(
+    root: Path, database: Database, keys: Path, redis_url: str, store: dict[str, str]
+) -> dict[str, str]:
     extra = {
         "SIPADU_REDIS_URL": redis_url,
         "SIPADU_TRUSTED_PROXIES": "1",
         "SIPADU_KEYS_DIR": str(keys),
+        **store,
     }
     return instance_env(root, database, port=free_port(), extra=extra)
 
 
 @pytest.fixture
-def two_nodes(tmp_path: Path, shared_database: Database) -> Iterator[tuple[LiveServer, LiveServer]]:
-    """Node A (initialised the instance) and node B (shares its keys and blob folder)."""
+def two_nodes(
+    tmp_path: Path, shared_database: Database, shared_bucket: tuple[str, dict[str, str]]
+) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Node A (initialised the instance) and node B (shares its keys and blob store)."""
     redis_url = reachable_redis_url()
     keys = tmp_path / "a" / "keys"
-    env_a = _node_env(tmp_path / "a", shared_database, keys, redis_url)
+    store = shared_bucket[1]
+    env_a = _node_env(tmp_path / "a", shared_database, keys, redis_url, store)
     seed_escrow_public(keys)
     init_instance(env_a)
-    env_b = _node_env(tmp_path / "b", shared_database, keys, redis_url)
+    env_b = _node_env(tmp_path / "b", shared_database, keys, redis_url, store)
     (tmp_path / "b" / "instance").mkdir(mode=0o700, parents=True)
-    os.symlink(tmp_path / "a" / "instance" / "blobs", tmp_path / "b" / "instance" / "blobs")
+    if not store:
+        os.symlink(tmp_path / "a" / "instance" / "blobs", tmp_path / "b" / "instance" / "blobs")
     with serving(env_a, tmp_path / "a") as node_a, serving(env_b, tmp_path / "b") as node_b:
         yield node_a, node_b
 
@@ -72,7 +101,12 @@ def _first_run_link_survives(node_a: LiveServer, node_b: LiveServer) -> None:
     assert http_get(node_b.url + printed.group(1))[0] == 200
 
 
-def test_a_case_moves_between_nodes(two_nodes: tuple[LiveServer, LiveServer]) -> None:
+@pytest.mark.parametrize("blob_sharing", ["folder", "s3"])
+def test_a_case_moves_between_nodes(
+    two_nodes: tuple[LiveServer, LiveServer],
+    shared_bucket: tuple[str, dict[str, str]],
+    request: pytest.FixtureRequest,
+) -> None:
     node_a, node_b = two_nodes
     _first_run_link_survives(node_a, node_b)
     (supervisor,) = enrol_staff(node_a.env, ["supervisor"])
@@ -85,6 +119,7 @@ def test_a_case_moves_between_nodes(two_nodes: tuple[LiveServer, LiveServer]) ->
     )
     assert filed.status == 201, filed.text
     code, key = filed.json()["case_code"], filed.json()["case_key"]
+    _blob_is_where_configured(node_a, shared_bucket[0], request)
     as_reporter = {"Authorization": f"CaseKey {key}"}
     assert reporter_b.get("/api/v1/case", route="r", headers=as_reporter).status == 200
     added = reporter_b.post_json(
@@ -121,6 +156,19 @@ def test_a_case_moves_between_nodes(two_nodes: tuple[LiveServer, LiveServer]) ->
     assert answer.status == 201
     seen = reporter_a.get("/api/v1/case", route="r", headers=as_reporter)
     assert "Terima kasih, kami periksa" in seen.text
+
+
+def _blob_is_where_configured(
+    node: LiveServer, bucket: str, request: pytest.FixtureRequest
+) -> None:
+    """The one stored file is in the shared bucket (and no blob folder), or in the folder."""
+    folder = node.root / "instance" / "blobs"
+    on_disk = [p for p in folder.iterdir() if len(p.name) == 32] if folder.is_dir() else []
+    if not bucket:
+        assert len(on_disk) == 1
+        return
+    seaweedfs: SeaweedFS = request.getfixturevalue("seaweedfs")
+    assert on_disk == [] and len(list(seaweedfs.store(bucket).blob_ids())) == 1
 
 
 def test_limits_and_the_guessing_throttle_add_up_across_nodes(

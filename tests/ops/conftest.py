@@ -18,11 +18,14 @@ from sipadu.cases.statuses import Status
 from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
+from sipadu.storage.base import BlobStore
 from sipadu.storage.filesystem import FilesystemBlobStore
+from sipadu.storage.s3 import S3BlobStore
 from sipadu.uploads.multipart import EncryptedUpload
 from tests.conftest import build_app, make_settings, postgres_schema
 from tests.support.factories import StaffMember, make_case, make_staff
 from tests.support.instance import Database
+from tests.support.seaweedfs import SeaweedFS
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,35 @@ def escrow() -> Escrow:
 
 
 @pytest.fixture
-def ops_app(tmp_path: Path, database: Database, escrow: Escrow) -> Iterator[Flask]:
-    """A migrated app on each backend whose cases are wrapped for ``escrow`` too."""
+def blob_kind() -> str:
+    """The blob store of ``ops_app``; a test parametrizes it to run on both kinds."""
+    return "file"
+
+
+def store_settings(kind: str, request: pytest.FixtureRequest) -> dict[str, object]:
+    """Settings for a store of ``kind``: the instance folder's, or a new bucket on the
+    test SeaweedFS."""
+    if kind == "file":
+        return {}
+    seaweedfs: SeaweedFS = request.getfixturevalue("seaweedfs")
+    return {"blob_store": "s3", "s3": seaweedfs.settings(seaweedfs.new_bucket())}
+
+
+@pytest.fixture
+def ops_app(
+    tmp_path: Path,
+    database: Database,
+    escrow: Escrow,
+    blob_kind: str,
+    request: pytest.FixtureRequest,
+) -> Iterator[Flask]:
+    """A migrated app on each backend whose cases are wrapped for ``escrow`` too, its blobs
+    in a store of ``blob_kind``."""
     settings = make_settings(
-        tmp_path, database, keyring=make_test_keyring(escrow_public=escrow.public)
+        tmp_path,
+        database,
+        keyring=make_test_keyring(escrow_public=escrow.public),
+        **store_settings(blob_kind, request),
     )
     application = build_app(settings)
     yield application
@@ -65,9 +93,19 @@ def target_database(database: Database, tmp_path: Path) -> Iterator[Database]:
     yield from postgres_schema(database.url)
 
 
-def blob_store(app: Flask) -> FilesystemBlobStore:
-    store: FilesystemBlobStore = app.extensions["sipadu.blobs"]
+def blob_store(app: Flask) -> BlobStore:
+    store: BlobStore = app.extensions["sipadu.blobs"]
     return store
+
+
+def replace_blob_bytes(store: BlobStore, blob_id: str, data: bytes) -> None:
+    """Tamper with a stored blob behind the store's back (as an attacker with disk or bucket
+    access could)."""
+    if isinstance(store, S3BlobStore):
+        store.client.put_object(Bucket=store.bucket, Key=blob_id, Body=data)
+    else:
+        assert isinstance(store, FilesystemBlobStore)
+        (store.root / blob_id).write_bytes(data)
 
 
 def add_attachment(app: Flask, db: Session, case: Case, dek: bytes, data: bytes) -> Attachment:

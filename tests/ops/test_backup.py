@@ -24,9 +24,11 @@ from sipadu.db import make_engine
 from sipadu.ops.backup import create_backup
 from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.restore import BackupCorruptError, RestoreError, _check_manifest, restore_backup
+from sipadu.storage.base import BlobStore
 from sipadu.storage.filesystem import FilesystemBlobStore
 from tests.ops.conftest import Escrow, blob_store, file_case, supervisor
 from tests.support.instance import Database
+from tests.support.seaweedfs import SeaweedFS
 
 
 def _backup(app: Flask, escrow: Escrow, key_files: dict[str, bytes] | None = None) -> bytes:
@@ -70,14 +72,19 @@ def _dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 
 
 def _restore(
-    data: bytes, private: bytes, target: Database, root: Path, replace: bool = False
+    data: bytes,
+    private: bytes,
+    target: Database,
+    root: Path,
+    replace: bool = False,
+    store: BlobStore | None = None,
 ) -> tuple[Engine, object]:
     engine = make_engine(target.url, target.schema)
     report = restore_backup(
         io.BytesIO(data),
         private,
         engine=engine,
-        blob_dir=root / "blobs",
+        store=store or FilesystemBlobStore(root / "blobs"),
         keys_dir=root / "keys",
         staging_root=root,
         replace=replace,
@@ -233,3 +240,48 @@ def test_sqlite_backup_restores_into_postgresql(
             next(target_gen, None)
     finally:
         app.extensions["sipadu.engine"].dispose()
+
+
+def _target_store(kind: str, root: Path, request: pytest.FixtureRequest) -> BlobStore:
+    if kind == "file":
+        return FilesystemBlobStore(root / "blobs")
+    seaweedfs: SeaweedFS = request.getfixturevalue("seaweedfs")
+    return seaweedfs.store()
+
+
+@pytest.mark.parametrize(("blob_kind", "target_kind"), [("file", "s3"), ("s3", "file")])
+def test_backup_of_one_store_restores_onto_the_other(
+    ops_app: Flask,
+    ops_db: Session,
+    escrow: Escrow,
+    target_database: Database,
+    tmp_path: Path,
+    target_kind: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    supervisor(ops_app, ops_db)
+    filed = file_case(ops_app, ops_db, "pindah-penyimpanan", files=2)
+    data = _backup(ops_app, escrow)
+    target = _target_store(target_kind, tmp_path / "restored", request)
+    stray = "9" * 32  # a blob the target already holds: the restore refuses a used target
+    target.import_blob(stray, io.BytesIO(b"left from an earlier life"))
+    with pytest.raises(RestoreError, match="not empty"):
+        _restore(data, escrow.private, target_database, tmp_path / "restored", store=target)
+
+    engine, report = _restore(
+        data, escrow.private, target_database, tmp_path / "restored", True, target
+    )
+    try:
+        assert report.chain.ok  # type: ignore[attr-defined]
+        assert report.blobs == 2  # type: ignore[attr-defined]
+        assert sorted(target.blob_ids()) == sorted(filed.files)  # the stray one is gone
+        with Session(engine) as db:
+            case = case_by_code(db, filed.code)
+            assert case is not None
+            for row in db.scalars(select(Attachment).where(Attachment.case_id == case.id)):
+                _, chunks = open_attachment(
+                    db, case, filed.dek, attachment_public_id(row.record_id, row.blob_id), target
+                )
+                assert b"".join(chunks) == filed.files[row.blob_id]
+    finally:
+        engine.dispose()

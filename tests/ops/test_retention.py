@@ -55,6 +55,7 @@ def _count(db: Session, case_column: InstrumentedAttribute[Any], case_id: int) -
     return db.scalar(select(func.count()).where(case_column == case_id)) or 0
 
 
+@pytest.mark.parametrize("blob_kind", ["file", "s3"])
 def test_purge_takes_only_due_cases_and_their_blobs(ops_app: Flask, ops_db: Session) -> None:
     supervisor(ops_app, ops_db)
     due = file_case(

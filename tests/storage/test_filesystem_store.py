@@ -247,3 +247,12 @@ def test_committed_blob_shows_only_its_day_and_is_not_swept_as_old(
     # Its modification time may be almost a day old; the sweep still sees a fresh blob.
     assert store.sweep_orphans(set(), older_than_seconds=60) == []
     assert store.exists(blob_id)
+
+
+def test_a_read_only_folder_fails_the_check_naming_the_setting(
+    store: FilesystemBlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.check()
+    monkeypatch.setattr(os, "access", lambda *_args: False)
+    with pytest.raises(BlobStoreError, match="SIPADU_BLOB_DIR"):
+        store.check()
