@@ -132,6 +132,9 @@ def _create_with_prepared_key(
     intake_channel: str | None = None,
 ) -> CreatedCase:
     kota = jakarta_areas().kota_of(str(report.get("location") or ""))
+    # Validation may have read the database (the agency list): end that transaction, so the
+    # first derivation holds nothing (on SQLite, the write lock) either.
+    end_transaction(db)
     for _ in range(CODE_ATTEMPTS):
         prepared = prepare_case_key(settings.argon2)
         unit = route_for(db, kota, str(report.get("agency") or "") or None)

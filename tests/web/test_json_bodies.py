@@ -20,8 +20,10 @@ from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from sipadu.api import json_body
+from sipadu.app_context import current_settings
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import Case, CaseGrant, CaseMessage, TimelineEntry
+from sipadu.channels.accounts import create_account
 from sipadu.reporting.forms import IDENTITY_FIELDS, REPORT_TEXT_FIELDS
 from sipadu.sessions.models import AuthSession
 from sipadu.sessions.service import start_session
@@ -61,6 +63,12 @@ class Endpoint:
     limit: int
 
 
+def audit_key_of(app: Flask) -> bytes:
+    keyring = current_settings(app).keyring
+    assert keyring is not None
+    return keyring.audit_hmac_key
+
+
 def _json_endpoints(app: Flask, db: Session) -> list[Endpoint]:
     supervisor = make_staff(app, db)
     db.commit()
@@ -72,6 +80,8 @@ def _json_endpoints(app: Flask, db: Session) -> list[Endpoint]:
         staff_id=supervisor.account.id,
         channel="api",
     )
+    db.commit()
+    _account, service_token = create_account(db, "jaki", audit_key_of(app))
     db.commit()
     endpoints = []
     for rule in app.url_map.iter_rules():
@@ -86,6 +96,11 @@ def _json_endpoints(app: Flask, db: Session) -> list[Endpoint]:
             headers = {"Authorization": f"Bearer {token}"}
         elif path.startswith("/api/v1/case/"):
             headers = {"Authorization": f"CaseKey {created.case_key}"}
+        elif path.startswith("/api/v1/intake/"):
+            headers = {
+                "Authorization": f"Bearer {service_token}",
+                "Idempotency-Key": "json-bodies-1",
+            }
         else:
             headers = {}
         endpoints.append(Endpoint(rule.endpoint, path, headers, limit))
@@ -160,6 +175,7 @@ def test_caps_are_stated_and_below_the_upload_cap(app: Flask, db: Session) -> No
         "api.casework_api.change_status": 256 * 1024,
         "api.reporting_api.post_message": 256 * 1024,
         "api.reporting_api.submit_report": 512 * 1024,
+        "api.intake_api.intake_report": 512 * 1024,
     }
     assert max(caps.values()) * 100 < upload_cap
     # A report of the longest texts, every character escaped as a surrogate pair, fits.
@@ -218,6 +234,12 @@ VALID_BODIES: dict[str, dict[str, object]] = {
     "api.casework_api.change_status": {"status": "verifikasi"},
     "api.reporting_api.post_message": {"body": "Tambahan"},
     "api.reporting_api.submit_report": {"category": "pungli", "what": "Pungutan di loket."},
+    "api.intake_api.intake_report": {
+        "category": "pungli",
+        "what": "Pungutan di loket.",
+        "channel": "jaki",
+        "external_ref": "JAKI-1",
+    },
 }
 
 
