@@ -11,6 +11,7 @@ from sipadu.auditor import routes as auditor_routes
 from sipadu.casework import api as casework_api
 from sipadu.casework import routes as casework_routes
 from sipadu.commands import register_app_commands
+from sipadu.confidential import routes as confidential_routes
 from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
@@ -111,6 +112,7 @@ def _register_routes(app: Flask) -> None:
         admin_routes.register_routes,
         auditor_routes.register_routes,
         casework_routes.register_routes,
+        confidential_routes.register_routes,
         reporting_routes.register_routes,
     ):
         register_routes(app)

@@ -16,12 +16,15 @@ from sipadu.cases.models import (
     CaseGrant,
     CaseKeyThrottle,
     CaseMessage,
+    IdentityKeyGrant,
     TimelineEntry,
 )
+from sipadu.confidential.models import ApprovalRequest
 from sipadu.notify.models import NotificationLog, PendingNotification
 from sipadu.sessions.models import AuthSession
 
 __all__ = [
+    "ApprovalRequest",
     "Attachment",
     "AuditCheckpoint",
     "AuditEvent",
@@ -34,6 +37,7 @@ __all__ = [
     "CaseGrant",
     "CaseKeyThrottle",
     "CaseMessage",
+    "IdentityKeyGrant",
     "InstanceSetting",
     "NotificationLog",
     "PendingNotification",

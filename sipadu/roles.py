@@ -12,6 +12,9 @@ class StaffRole(StrEnum):
     SUPERVISOR = "supervisor"
     INVESTIGATOR = "investigator"
     AUDITOR = "auditor"
+    # Holds the key of every sealed identity; opens one only for a colleague's approved
+    # request (four eyes, sipadu/confidential), never for themselves.
+    CUSTODIAN = "custodian"
 
 
 # The order the admin pages and the CLI list them in.

@@ -21,6 +21,7 @@ from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.detail import case_detail
 from sipadu.casework.http import attachment_response, current_actor, load_case
+from sipadu.casework.identity_panel import REASON_LABELS, identity_panel
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.unit_of_work import commit_now, discard_now
@@ -91,6 +92,8 @@ def _render_case(
         destinations=DESTINATION_LABELS,
         state_labels=STATE_LABELS,
         reopen_targets=(Status.VERIFIKASI, Status.INVESTIGASI),
+        identity=identity_panel(db, opened, actor),
+        identity_reasons=REASON_LABELS,
     ), status
 
 

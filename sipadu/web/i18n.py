@@ -25,6 +25,7 @@ ROLE_LABELS = {
     "supervisor": lazy_gettext("Supervisor"),
     "investigator": lazy_gettext("Investigator"),
     "auditor": lazy_gettext("Auditor"),
+    "custodian": lazy_gettext("Identity custodian"),
 }
 
 
