@@ -29,6 +29,7 @@ from sipadu.audit.service import record_event
 from sipadu.cases.content import add_timeline_entry
 from sipadu.cases.identity import (
     IdentityUnavailableError,
+    drop_expired_identity_grants,
     drop_identity_grants,
     grant_identity_to,
     identity_key_for,
@@ -91,17 +92,18 @@ def _now(now: datetime | None) -> datetime:
 
 
 def expire_requests(db: Session, now: datetime | None = None) -> None:
-    """Pending requests past their time become ``expired`` (the grants' own expiry is
-    checked where they are read)."""
+    """Pending requests and approvals past their time become ``expired``, and the approved
+    readers' grants past theirs are deleted (called before every step of the flow)."""
+    moment = _now(now)
     db.execute(
         update(ApprovalRequest)
         .where(
-            ApprovalRequest.state == ApprovalState.PENDING,
-            ApprovalRequest.expires_at <= _now(now),
+            ApprovalRequest.state.in_([ApprovalState.PENDING, ApprovalState.APPROVED]),
+            ApprovalRequest.expires_at <= moment,
         )
         .values(state=ApprovalState.EXPIRED)
     )
-    db.flush()
+    drop_expired_identity_grants(db, moment)
 
 
 def _live_request(db: Session, case: Case, staff_id: int, now: datetime) -> ApprovalRequest | None:
@@ -240,6 +242,7 @@ def read_identity(
     ``dek`` is the case DEK the reader's own grant opened: the first reading seals the
     reporter's timeline entry with it."""
     moment = _now(now)
+    expire_requests(db, moment)
     request = _live_request(db, case, reader.id, moment)
     if request is None or request.state != ApprovalState.APPROVED:
         raise IdentityUnavailableError("no live approval")

@@ -26,6 +26,7 @@ from tests.support.factories import StaffMember, make_case, make_staff
 
 IDENTITY = {"name": "Siti Pelapor", "contact": "0812-0000-1111"}
 MARKER = IDENTITY["name"].encode()
+B = envelope.Binding(b"", "reporter")
 
 
 def _every_key_candidate(db: Session, case: Case, private_key: bytes) -> list[bytes]:
@@ -45,25 +46,20 @@ def _every_key_candidate(db: Session, case: Case, private_key: bytes) -> list[by
 
 
 def _opens_identity(case: Case, key: bytes) -> bool:
-    assert case.identity_sealed is not None
-    attempts = (
-        lambda: identity_crypto.open_identity(key, case.code, case.identity_sealed or b""),
-        lambda: envelope.open_sealed(
-            key, case.identity_sealed or b"", case_id=case.code, kind=envelope.KIND_IDENTITY
-        ),
-        lambda: envelope.open_sealed(
-            key,
-            case.identity_sealed or b"",
-            case_id=case.code,
-            kind=envelope.KIND_IDENTITY,
-            binding=envelope.Binding(b"", "reporter"),
-        ),
-    )
-    for attempt in attempts:
+    """The key opens the sealed identity as a custodial envelope or as a DEK envelope."""
+    sealed = case.identity_sealed or b""
+    assert sealed
+    for context, kind, binding in (
+        (identity_crypto.identity_context(case.code), identity_crypto.KIND_CUSTODIAL_IDENTITY, B),
+        (case.code, envelope.KIND_IDENTITY, None),
+        (case.code, envelope.KIND_IDENTITY, B),
+        (case.code, identity_crypto.KIND_CUSTODIAL_IDENTITY, B),
+    ):
         try:
-            return MARKER in attempt()
+            plain = envelope.open_sealed(key, sealed, case_id=context, kind=kind, binding=binding)
         except DecryptionError:
             continue
+        return MARKER in plain
     return False
 
 

@@ -28,6 +28,8 @@ from sipadu.cases.content import add_timeline_entry
 from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.cases.statuses import Outcome, Status
+from sipadu.confidential.identity import request_identity
+from sipadu.confidential.models import RequestReason
 from sipadu.db import db_session
 from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.setup import issue_setup_token
@@ -45,6 +47,7 @@ _WF = "tests/casework/test_workflow_http.py::"
 _MK = "tests/casework/test_message_kinds.py::"
 _SF = "tests/web/test_staff_forms.py::"
 _AC = "tests/staff/test_activation.py::"
+_CF = "tests/confidential/test_pages.py::"
 # (endpoint, method) -> the test that submits that form as its page sends it.
 COVERED: dict[tuple[str, str], str] = {
     ("reporting.submit", "POST"): _J + "test_full_journey",
@@ -108,6 +111,11 @@ COVERED: dict[tuple[str, str], str] = {
     "reach_the_approved",
     ("activation.share", "POST"): _AC
     + "test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones",
+    ("casework.request_identity", "POST"): _CF
+    + "test_request_approve_read_and_the_reporter_sees_it",
+    ("confidential.decide", "POST"): _CF + "test_request_approve_read_and_the_reporter_sees_it",
+    ("followup.withdraw_identity", "POST"): _CF
+    + "test_the_reporter_withdraws_before_anyone_opened_it",
 }
 # Links the crawler does not follow: downloads and exports (no forms), the language switch.
 SKIPPED_ENDPOINTS = {"static", "casework.download", "auditor.export_csv", "i18n.switch_language"}
@@ -201,9 +209,11 @@ def _world(app: Flask) -> World:
         db = db_session()
         people = {
             role: enrolled(app, db, role)
-            for role in ("supervisor", "investigator", "admin", "auditor")
+            for role in ("supervisor", "investigator", "admin", "auditor", "custodian")
         }
-        open_case, objected, archived = make_case(app, db), make_case(app, db), make_case(app, db)
+        # A sealed identity: the case page offers to ask for it, the custodian decides.
+        open_case = make_case(app, db, identity={"name": "Saksi", "contact": "-"})
+        objected, archived = make_case(app, db), make_case(app, db)
         from sipadu.accounts.models import StaffAccount
 
         investigator = db.get(StaffAccount, people["investigator"].account_id)
@@ -221,6 +231,14 @@ def _world(app: Flask) -> World:
         add_timeline_entry(db, objected.case, objected.dek, kind="objection", text="Keberatan.")
         archived.case.status, archived.case.archived_on = Status.DIARSIPKAN, date.today()
         archived.case.retention_until = date.today()
+        db.commit()
+        supervisor = db.get(StaffAccount, people["supervisor"].account_id)
+        assert supervisor is not None
+        keyring = current_settings(app).keyring
+        assert keyring is not None
+        request_identity(
+            db, open_case.case, supervisor, RequestReason.WITNESS, audit_key=keyring.audit_hmac_key
+        )
         db.commit()
         # Approved after the cases were filed: the supervisor's page offers to share them.
         enrolled(app, db, "supervisor")
@@ -258,7 +276,7 @@ def _reporter_pages(app: Flask, found: Found) -> None:
         visitor,
         visitor.get("/laporan"),
         "/laporan",
-        fill={"category": "pungli", "what": "Uang tambahan di loket."},
+        fill={"category": "pungli", "what": "Uang tambahan di loket.", "identity_name": "Saksi"},
     )
     crawl(app, visitor, ["/", "/laporan", "/kasus"], found, [("key page", filed)])
     key = KEY_RE.search(filed.get_data(as_text=True))
@@ -282,6 +300,7 @@ def _staff_pages(app: Flask, world: World, found: Found) -> None:
         "/staff/password",
         "/petugas/kasus",
         "/petugas/kasus/retensi",
+        "/petugas/identitas",
         "/admin/",
         "/admin/settings",
         "/admin/texts",
