@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
 from sipadu.cases.models import Case, IdentityKeyGrant
+from sipadu.cases.sealing import open_record, report_binding
+from sipadu.crypto import envelope
 from sipadu.crypto import identity as identity_crypto
 from sipadu.crypto.errors import DecryptionError
 from sipadu.roles import StaffRole
@@ -154,3 +156,33 @@ def drop_expired_identity_grants(db: Session, now: datetime | None = None) -> in
     )
     db.flush()
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def reseal_legacy_identity(
+    db: Session,
+    case: Case,
+    dek: bytes,
+    *,
+    escrow_public: bytes | None,
+    now: datetime | None = None,
+) -> bool:
+    """Move an identity sealed under the DEK (before custodians existed) to the custodians.
+
+    Called when the reporter opens the case with their key, the one moment its DEK is at
+    hand without a staff member. An identity that does not open stays as it is, and so
+    does one nobody would hold afterwards (no custodian, no escrow key). Returns True when
+    it was moved."""
+    if case.identity_sealed is None or case.identity_custodial:
+        return False
+    if escrow_public is None and not custodians(db):
+        return False
+    try:
+        plain = open_record(dek, case, envelope.KIND_IDENTITY, case.identity_sealed, report_binding)
+        document = json.loads(plain)
+    except (DecryptionError, ValueError):
+        return False
+    if not isinstance(document, dict):
+        return False
+    identity = {str(k): str(v) for k, v in document.items() if v is not None}
+    seal_custodial_identity(db, case, identity, escrow_public=escrow_public, now=now)
+    return True

@@ -114,6 +114,7 @@ def login() -> ResponseReturnValue:
                 request.form.get("case_key", ""),
                 params=settings.argon2,
                 audit_key=settings.keyring.audit_hmac_key,
+                escrow_public=settings.keyring.escrow_public,
             )
     except MalformedCaseKeyError:
         _refuse_key(400, MALFORMED_TEXT)

@@ -144,3 +144,36 @@ def test_custodians_are_active_custodians_with_keys(app: Flask, db: Session) -> 
     make_staff(app, db, "custodian", active=False)
     make_staff(app, db, "supervisor")
     assert [account.id for account in custodians(db)] == [active.account.id]
+
+
+def test_a_legacy_identity_leaves_the_dek_when_the_reporter_returns(
+    app: Flask, db: Session
+) -> None:
+    from sipadu.app_context import current_settings
+    from sipadu.cases.sealing import report_binding, seal_record
+    from sipadu.reporting.reporter_access import open_case_with_key
+
+    make_staff(app, db, "supervisor")
+    custodian = make_staff(app, db, "custodian")
+    created = make_case(app, db)
+    case = created.case
+    # As the code before custodians stored it: under the case DEK.
+    case.identity_sealed = seal_record(
+        created.dek, case, envelope.KIND_IDENTITY, b'{"name":"Siti Pelapor"}', report_binding()
+    )
+    db.commit()
+    assert _opens_identity(case, created.dek)
+    settings = current_settings(app)
+    assert settings.keyring is not None
+    opened = open_case_with_key(
+        db,
+        created.case_key,
+        params=settings.argon2,
+        audit_key=settings.keyring.audit_hmac_key,
+        escrow_public=settings.keyring.escrow_public,
+    )
+    db.commit()
+    assert opened.case.identity_custodial
+    assert not _opens_identity(opened.case, created.dek)
+    key = identity_key_for(db, opened.case, custodian.account.id, custodian.private_key)
+    assert open_custodial_identity(opened.case, key) == {"name": "Siti Pelapor"}
