@@ -3,7 +3,8 @@
 Each step is its own operation so another role or timeline kind can be merged beside it:
 
 1. ``staff_accounts.role`` admits ``custodian`` (the CHECK dropped and recreated).
-2. ``timeline_entries.kind`` admits ``identity_opened``.
+2. ``timeline_entries.kind`` admits ``identity_opened``; ``pending_notifications.kind``
+   admits ``identity_request`` and ``identity_answer`` (each its own operation).
 3. ``cases.identity_custodial`` and ``cases.identity_escrow_grant``: an identity sealed from
    now on is under its own key, wrapped for custodians and escrow. Identities stored before
    stay as they were (sealed under the case DEK, ``identity_custodial`` false): no key is
@@ -32,6 +33,8 @@ _ROLES_BEFORE = ("admin", "supervisor", "investigator", "auditor")
 _ROLES_AFTER = (*_ROLES_BEFORE, "custodian")
 _KINDS_BEFORE = ("status", "objection", "objection_answer", "evidence_added")
 _KINDS_AFTER = (*_KINDS_BEFORE, "identity_opened")
+_NOTIFY_BEFORE = ("new_case", "reporter_reply", "new_supervisor")
+_NOTIFY_AFTER = (*_NOTIFY_BEFORE, "identity_request", "identity_answer")
 _ACTIONS = ("open_identity", "forward_case", "export_case", "publish_redaction")
 _STATES = ("pending", "approved", "refused", "expired", "withdrawn")
 _REASONS = ("protection", "contact", "witness", "legal")
@@ -55,6 +58,10 @@ def _custodian_role(upgrade: bool) -> None:
 
 def _identity_opened_kind(upgrade: bool) -> None:
     _recheck("timeline_entries", "kind", _KINDS_AFTER if upgrade else _KINDS_BEFORE)
+
+
+def _identity_notifications(upgrade: bool) -> None:
+    _recheck("pending_notifications", "kind", _NOTIFY_AFTER if upgrade else _NOTIFY_BEFORE)
 
 
 def _identity_columns() -> None:
@@ -149,6 +156,7 @@ def _approval_requests() -> None:
 def upgrade() -> None:
     _custodian_role(upgrade=True)
     _identity_opened_kind(upgrade=True)
+    _identity_notifications(upgrade=True)
     _identity_columns()
     _identity_key_grants()
     _approval_requests()
@@ -163,6 +171,10 @@ def downgrade() -> None:
     with op.batch_alter_table("cases") as batch_op:
         batch_op.drop_column("identity_escrow_grant")
         batch_op.drop_column("identity_custodial")
+    op.execute(
+        "DELETE FROM pending_notifications WHERE kind IN ('identity_request', 'identity_answer')"
+    )
+    _identity_notifications(upgrade=False)
     op.execute("DELETE FROM timeline_entries WHERE kind = 'identity_opened'")
     _identity_opened_kind(upgrade=False)
     # The older role list has no custodian: such accounts become inactive auditors (no case

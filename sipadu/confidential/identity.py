@@ -45,6 +45,7 @@ from sipadu.confidential.models import (
     RequestReason,
 )
 from sipadu.confidential.rules import may_approve, may_request
+from sipadu.notify.service import notify_identity_answer, notify_identity_request
 
 REQUEST_TTL = timedelta(days=7)
 READ_TTL = timedelta(hours=48)
@@ -160,6 +161,7 @@ def request_identity(
     )
     db.add(request)
     db.flush()
+    notify_identity_request(db, moment)
     record_event(
         db,
         audit_key,
@@ -214,6 +216,7 @@ def decide(
         request.expires_at = moment + READ_TTL
     request.state = ApprovalState.APPROVED if approve else ApprovalState.REFUSED
     request.decided_by, request.decided_at = decider.id, moment
+    notify_identity_answer(db, request.requested_by, moment)
     record_event(
         db,
         audit_key,

@@ -212,3 +212,20 @@ def test_withdrawal_after_opening_is_refused(db: Session, scene: Scene) -> None:
     with pytest.raises(custody.IdentityAlreadyOpenedError):
         custody.withdraw_identity(db, scene.created.case, audit_key=scene.key)
     assert scene.created.case.identity_sealed is not None
+
+
+def test_custodians_are_told_of_a_request_and_the_requester_of_the_answer(
+    db: Session, scene: Scene
+) -> None:
+    from sipadu.notify.models import PendingNotification
+
+    def queued() -> set[tuple[int, str]]:
+        rows = db.scalars(select(PendingNotification))
+        return {(row.staff_id, str(row.kind)) for row in rows}
+
+    before = queued()
+    request = _ask(db, scene, scene.investigator)
+    custodians = {scene.custodian.account.id, scene.second_custodian.account.id}
+    assert queued() - before == {(c, "identity_request") for c in custodians}
+    _decide(db, scene, request, scene.custodian, approve=False)
+    assert (scene.investigator.account.id, "identity_answer") in queued()

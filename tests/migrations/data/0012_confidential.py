@@ -1,7 +1,8 @@
 """Data checks for 0012_confidential: an identity sealed before stays as it was (not
 custodial); the new role and timeline kind are admitted after the upgrade; on the way down a
 custodian becomes an inactive auditor, an identity only custodians could open is dropped
-with its key grants, and the reporter's "identity opened" entries go."""
+with its key grants, and the reporter's "identity opened" entries and the identity
+notifications go."""
 
 from __future__ import annotations
 
@@ -53,6 +54,13 @@ def before_downgrade(connection: Connection) -> None:
     )
     connection.execute(
         text(
+            "INSERT INTO pending_notifications (staff_id, kind, created_at)"
+            " VALUES (122, 'identity_request', :at)"
+        ),
+        _VALUES,
+    )
+    connection.execute(
+        text(
             "INSERT INTO timeline_entries (id, case_id, kind, created_on)"
             " VALUES (124, 123, 'identity_opened', '2026-11-01')"
         )
@@ -70,5 +78,6 @@ def after_downgrade(connection: Connection) -> None:
     assert role == "auditor" and not active
     kinds = connection.execute(text("SELECT kind FROM timeline_entries")).scalars().all()
     assert "identity_opened" not in kinds
+    assert connection.execute(text("SELECT kind FROM pending_notifications")).all() == []
     connection.execute(text("DELETE FROM cases WHERE id IN (121, 123)"))
     connection.execute(text("DELETE FROM staff_accounts WHERE id = 122"))
