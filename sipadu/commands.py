@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from sipadu.audit.cli import audit_cli
+from sipadu.confidential.cli import export_cli
 from sipadu.db import get_engine
 from sipadu.escrow.cli import escrow_cli
 from sipadu.migrate import alembic_config, current_revision, head_revision
@@ -60,6 +61,7 @@ def db_revision(message: str) -> None:
 APP_COMMANDS: tuple[click.Command, ...] = (
     db_cli,
     audit_cli,
+    export_cli,
     escrow_cli,
     account_cli,
     notify_cli,

@@ -31,7 +31,8 @@ class IdentityRequestRefusedError(service.CaseworkError):
     """The identity request could not be made (shown on the case page)."""
 
 
-def _reason(raw: str) -> RequestReason:
+def request_reason(raw: str) -> RequestReason:
+    """The reason a form sent, or the case page's error."""
     try:
         return RequestReason(raw)
     except ValueError:
@@ -49,7 +50,7 @@ def request_identity(code: str) -> ResponseReturnValue:
         assert account is not None  # noqa: S101 - the session's own account
         try:
             custody.request_identity(
-                db, opened.case, account, _reason(raw_reason), audit_key=current_audit_key()
+                db, opened.case, account, request_reason(raw_reason), audit_key=current_audit_key()
             )
         except custody.NoIdentityError:
             raise IdentityRequestRefusedError(
