@@ -103,6 +103,7 @@ def issue_export(code: str) -> ResponseReturnValue:
     """Build the package (PDF and files), encrypt it, record its SHA-256, download it."""
     actor = acting_staff()
     opened = load_case(code, actor, "export:issued")
+    _approved(opened, actor)  # no approval: 403 whatever was sent
     recipient, passphrase, mode = _target()
     db = db_session()
     account = _account(actor)

@@ -130,6 +130,24 @@ SPECS = [
     Spec(
         "casework.read_identity", "GET", W + "/{code}/identitas", 403, frozenset(), setup="identity"
     ),
+    Spec(
+        "casework.request_export",
+        "POST",
+        W + "/{code}/ekspor/minta",
+        303,
+        WORKERS,
+        body={"reason": "legal"},
+    ),
+    # Nobody exports without a supervisor's approval (tests/confidential/test_export.py).
+    Spec("casework.export_passphrase", "POST", W + "/{code}/ekspor/kata-sandi", 403, frozenset()),
+    Spec(
+        "casework.issue_export",
+        "POST",
+        W + "/{code}/ekspor",
+        403,
+        frozenset(),
+        body={"recipient": "age1" + "q" * 58},
+    ),
     Spec("api.casework_api.list_cases", "GET", A, 200, WORKERS, case_scoped=False),
     Spec("api.casework_api.get_case", "GET", A + "/{code}", 200, WORKERS),
     Spec(

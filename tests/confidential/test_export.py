@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
+from sipadu.audit.models import AuditEvent
 from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.confidential import export as exports
@@ -140,9 +141,9 @@ def test_export_to_a_public_key_opens_with_age_and_verifies(
 
 def test_export_with_the_passphrase_shown_once(app: Flask, db: Session, scene: Scene) -> None:
     sealed = _download(app, db, scene, None)
-    tags = [e.tag for e in db.query(exports.AuditEvent).order_by(exports.AuditEvent.seq)]
+    tags = [e.tag for e in db.query(AuditEvent).order_by(AuditEvent.seq)]
     assert tags.count("export:issued") == 1
-    event = db.query(exports.AuditEvent).filter_by(tag="export:issued").one()
+    event = db.query(AuditEvent).filter_by(tag="export:issued").one()
     assert package.package_digest(sealed) in event.detail
     assert MARKER not in event.detail
     with pytest.raises(pyrage.DecryptError):

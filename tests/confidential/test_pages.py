@@ -165,11 +165,16 @@ def _call(app: Flask, db: Session, member: StaffMember | None, method: str, path
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "ok"),
-    [("GET", "/petugas/identitas", 200), ("POST", "/petugas/identitas/{id}/keputusan", 303)],
+    ("method", "path", "ok", "approver"),
+    [
+        ("GET", "/petugas/identitas", 200, "custodian"),
+        ("POST", "/petugas/identitas/{id}/keputusan", 303, "custodian"),
+        ("GET", "/petugas/ekspor", 200, "supervisor"),
+        ("POST", "/petugas/ekspor/{id}/keputusan", 303, "supervisor"),
+    ],
 )
-def test_access_matrix_of_the_custodian_pages(
-    app: Flask, db: Session, method: str, path: str, ok: int
+def test_access_matrix_of_the_approvers_pages(
+    app: Flask, db: Session, method: str, path: str, ok: int, approver: str
 ) -> None:
     app.config["WTF_CSRF_ENABLED"] = False
     make_staff(app, db, "supervisor")
@@ -177,18 +182,18 @@ def test_access_matrix_of_the_custodian_pages(
     members = {role: None if role == "anonymous" else make_staff(app, db, role) for role in ROLES}
     db.commit()
     key = current_audit_key_for(app)
+    from sipadu.confidential import export as exports
     from sipadu.confidential import identity as custody
 
     got = {}
     for role, member in members.items():
-        request = custody.request_identity(
-            db, created.case, investigator.account, RequestReason.LEGAL, audit_key=key
-        )
+        ask = exports.request_export if "ekspor" in path else custody.request_identity
+        request = ask(db, created.case, investigator.account, RequestReason.LEGAL, audit_key=key)
         db.commit()
         got[role] = _call(app, db, member, method, path.format(id=request.id))
         db.delete(db.get(ApprovalRequest, request.id))
         db.commit()
-    want = {role: 403 for role in ROLES} | {"custodian": ok, "anonymous": got["anonymous"]}
+    want = {role: 403 for role in ROLES} | {approver: ok, "anonymous": got["anonymous"]}
     assert got == want
     assert got["anonymous"] in (401, 303)
 
@@ -207,4 +212,9 @@ def test_every_confidential_endpoint_is_in_the_matrix(app: Flask) -> None:
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("confidential.")
     }
-    assert mine == {"confidential.requests", "confidential.decide"}
+    assert mine == {
+        "confidential.requests",
+        "confidential.decide",
+        "confidential.approvals",
+        "confidential.decide_export",
+    }

@@ -28,8 +28,9 @@ from sipadu.cases.content import add_timeline_entry
 from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.cases.statuses import Outcome, Status
+from sipadu.confidential.export import request_export
 from sipadu.confidential.identity import request_identity
-from sipadu.confidential.models import RequestReason
+from sipadu.confidential.models import ApprovalState, RequestReason
 from sipadu.db import db_session
 from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.setup import issue_setup_token
@@ -48,6 +49,7 @@ _MK = "tests/casework/test_message_kinds.py::"
 _SF = "tests/web/test_staff_forms.py::"
 _AC = "tests/staff/test_activation.py::"
 _CF = "tests/confidential/test_pages.py::"
+_EX = "tests/confidential/test_export.py::"
 # (endpoint, method) -> the test that submits that form as its page sends it.
 COVERED: dict[tuple[str, str], str] = {
     ("reporting.submit", "POST"): _J + "test_full_journey",
@@ -116,6 +118,11 @@ COVERED: dict[tuple[str, str], str] = {
     ("confidential.decide", "POST"): _CF + "test_request_approve_read_and_the_reporter_sees_it",
     ("followup.withdraw_identity", "POST"): _CF
     + "test_the_reporter_withdraws_before_anyone_opened_it",
+    ("casework.request_export", "POST"): _EX + "test_export_with_the_passphrase_shown_once",
+    ("casework.export_passphrase", "POST"): _EX + "test_export_with_the_passphrase_shown_once",
+    ("casework.issue_export", "POST"): _EX
+    + "test_export_to_a_public_key_opens_with_age_and_verifies",
+    ("confidential.decide_export", "POST"): _EX + "test_export_with_the_passphrase_shown_once",
 }
 # Links the crawler does not follow: downloads and exports (no forms), the language switch.
 SKIPPED_ENDPOINTS = {"static", "casework.download", "auditor.export_csv", "i18n.switch_language"}
@@ -239,6 +246,14 @@ def _world(app: Flask) -> World:
         request_identity(
             db, open_case.case, supervisor, RequestReason.WITNESS, audit_key=keyring.audit_hmac_key
         )
+        # An export waiting for a supervisor, and one approved (its download forms show).
+        request_export(
+            db, open_case.case, investigator, RequestReason.LEGAL, audit_key=keyring.audit_hmac_key
+        )
+        mine = request_export(
+            db, open_case.case, supervisor, RequestReason.LEGAL, audit_key=keyring.audit_hmac_key
+        )
+        mine.state = ApprovalState.APPROVED
         db.commit()
         # Approved after the cases were filed: the supervisor's page offers to share them.
         enrolled(app, db, "supervisor")
@@ -301,6 +316,7 @@ def _staff_pages(app: Flask, world: World, found: Found) -> None:
         "/petugas/kasus",
         "/petugas/kasus/retensi",
         "/petugas/identitas",
+        "/petugas/ekspor",
         "/admin/",
         "/admin/settings",
         "/admin/texts",
