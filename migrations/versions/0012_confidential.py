@@ -109,6 +109,7 @@ def _approval_requests() -> None:
         sa.Column("requested_by", sa.Integer(), nullable=False),
         sa.Column("requester_role", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.String(length=16), nullable=False),
+        sa.Column("scope", sa.String(length=16), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),

@@ -16,7 +16,7 @@ from sipadu.casework.identity import request_reason
 from sipadu.casework.views import acting_staff, run_case_action
 from sipadu.confidential import export as exports
 from sipadu.confidential import package
-from sipadu.confidential.models import ApprovalState
+from sipadu.confidential.models import ApprovalState, ExportView
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES
 from sipadu.unit_of_work import no_transaction
@@ -43,8 +43,15 @@ def _account(actor: Actor) -> StaffAccount:
 def request_export(code: str) -> ResponseReturnValue:
     """Ask a supervisor (not oneself) to approve one export of this case."""
     raw_reason = request.form.get("reason", "")
+    raw_view = request.form.get("view", "")
 
     def action(opened: OpenCase, actor: Actor) -> None:
+        try:
+            view = ExportView(raw_view)
+        except ValueError:
+            raise ExportRequestRefusedError(
+                lazy_gettext("Choose a full or a redacted export.")
+            ) from None
         try:
             exports.request_export(
                 db_session(),
@@ -52,6 +59,7 @@ def request_export(code: str) -> ResponseReturnValue:
                 _account(actor),
                 request_reason(raw_reason),
                 audit_key=current_audit_key(),
+                view=view,
             )
         except exports.DuplicateExportRequestError:
             raise ExportRequestRefusedError(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.confidential import export as exports
 from sipadu.confidential import identity as custody
-from sipadu.confidential.labels import REASON_LABELS
+from sipadu.confidential.labels import REASON_LABELS, VIEW_LABELS
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class IdentityPanel:
     # This reader's export request: None, "pending" or "approved" (one export, until then).
     export_state: str | None = None
     export_until: datetime | None = None
+    export_view: str | None = None
 
 
 def identity_panel(db: Session, opened: OpenCase, actor: Actor) -> IdentityPanel:
@@ -38,7 +39,8 @@ def identity_panel(db: Session, opened: OpenCase, actor: Actor) -> IdentityPanel
         until=None if mine is None else mine.expires_at,
         export_state=None if export is None else str(export.state),
         export_until=None if export is None else export.expires_at,
+        export_view=None if export is None else export.scope,
     )
 
 
-__all__ = ["REASON_LABELS", "IdentityPanel", "identity_panel"]
+__all__ = ["REASON_LABELS", "VIEW_LABELS", "IdentityPanel", "identity_panel"]

@@ -8,9 +8,10 @@
    approval used and records ``export:issued`` with the package's SHA-256 in the chain.
 4. ``find_issued``: whether a file is exactly a package SIPADU issued, from the chain alone.
 
-The export is the *full* view of the case for an outside body: the report, the timeline,
-the messages exchanged with the reporter and the files; never internal notes, never the
-sealed identity. A redacted view does not exist yet.
+The *full* view for an outside body holds the report, the timeline, the messages exchanged
+with the reporter and the files; never internal notes, never the sealed identity. The
+*redacted* view replaces the suggested spans (``redaction.py``) in every text and withholds
+the files. The supervisor approves one view.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ from sipadu.confidential.models import (
     ApprovalAction,
     ApprovalRequest,
     ApprovalState,
+    ExportView,
     RequestReason,
 )
 from sipadu.confidential.package import PackageFile, Section
+from sipadu.confidential.redaction import redact
 from sipadu.confidential.rules import may_approve, may_request
 from sipadu.storage.base import BlobStore
 
@@ -72,6 +75,7 @@ class ExportContent:
     title: str
     sections: list[Section]
     files: list[PackageFile] = field(repr=False)
+    view: ExportView = ExportView.FULL
 
 
 @dataclass(frozen=True)
@@ -132,9 +136,10 @@ def request_export(
     reason: RequestReason,
     *,
     audit_key: bytes,
+    view: ExportView = ExportView.FULL,
     now: datetime | None = None,
 ) -> ApprovalRequest:
-    """Ask a supervisor to approve exporting this case."""
+    """Ask a supervisor to approve exporting this case in ``view`` (full or redacted)."""
     moment = _now(now)
     _expire(db, moment)
     if not _handles(db, case, requester):
@@ -147,6 +152,7 @@ def request_export(
         requested_by=requester.id,
         requester_role=requester.role,
         reason=reason,
+        scope=view.value,
         state=ApprovalState.PENDING,
         created_at=moment,
         expires_at=moment + REQUEST_TTL,
@@ -159,7 +165,7 @@ def request_export(
         "export:requested",
         actor=staff_actor(requester.id),
         case_code=case.code,
-        detail={"request": request.id, "reason": reason.value},
+        detail={"request": request.id, "reason": reason.value, "view": view.value},
         now=moment,
     )
     return request
@@ -221,18 +227,21 @@ def pending_exports(db: Session, now: datetime | None = None) -> list[ApprovalRe
     )
 
 
-def _sections(db: Session, case: Case, dek: bytes) -> list[Section]:
+def _sections(db: Session, case: Case, dek: bytes, view: ExportView) -> list[Section]:
+    def shown(text: str) -> str:
+        return redact(text) if view == ExportView.REDACTED else text
+
     report = read_report(case, dek)
-    fields = [f"{k}: {v}" for k, v in report.items() if k != "submitted_at" and v]
+    fields = [f"{k}: {shown(str(v))}" for k, v in report.items() if k != "submitted_at" and v]
     timeline = [
         f"{e.created_on.isoformat()} — {e.kind}{' / ' + e.status if e.status else ''}"
-        + (f"\n{e.text}" if e.text and e.verified else "")
+        + (f"\n{shown(e.text)}" if e.text and e.verified else "")
         for e in list_timeline(db, case, dek)
     ]
     inspektorat, reporter = gettext("Inspektorat"), gettext("Reporter")
     messages = [
         f"{m.created_on.isoformat()} — {reporter if m.author_kind == 'reporter' else inspektorat}"
-        f"\n{m.body}"
+        f"\n{shown(m.body)}"
         for m in list_messages(db, case, dek, include_internal=False)
         if m.verified
     ]
@@ -268,17 +277,43 @@ def export_content(
         or not _handles(db, case, requester)
     ):
         raise ExportRequestClosedError(case.code)
+    view = ExportView(request.scope or ExportView.FULL)
+    sections = _sections(db, case, dek, view)
+    if view == ExportView.REDACTED:
+        # Files cannot be redacted automatically: a redacted export withholds them.
+        withheld = len(list_attachments(db, case, dek))
+        sections.append(
+            Section(
+                gettext("Attachments"),
+                [gettext("%(count)d files withheld from this redacted export.", count=withheld)],
+            )
+        )
+        sections.insert(0, Section(gettext("Redacted export"), [redacted_note()]))
+        return ExportContent(request.id, case.code, _title(case), sections, [], view)
     files = []
-    for view in list_attachments(db, case, dek):
-        if not view.verified:
+    for item in list_attachments(db, case, dek):
+        if not item.verified:
             continue
-        _meta, chunks = open_attachment(db, case, dek, view.id, store)
-        files.append(PackageFile(safe_filename(view.filename), b"".join(chunks)))
-    sections = _sections(db, case, dek)
+        _meta, chunks = open_attachment(db, case, dek, item.id, store)
+        files.append(PackageFile(safe_filename(item.filename), b"".join(chunks)))
     names = [f.name for f in files]
     sections.append(Section(gettext("Attachments"), names or ["—"]))
-    title = gettext("SIPADU case %(code)s", code=case.code)
-    return ExportContent(request.id, case.code, title, sections, files)
+    return ExportContent(request.id, case.code, _title(case), sections, files, view)
+
+
+def _title(case: Case) -> str:
+    return str(gettext("SIPADU case %(code)s", code=case.code))
+
+
+def redacted_note() -> str:
+    """What a redacted export's first page says about what was removed."""
+    return str(
+        gettext(
+            "NIP and NIK numbers, telephone numbers, e-mail addresses and names after a form of "
+            "address (Bapak, Ibu, Sdr. …) were replaced by [DIHAPUS]. Other names and details "
+            "may remain: read before sending."
+        )
+    )
 
 
 def record_export(
@@ -303,7 +338,12 @@ def record_export(
         ISSUED_TAG,
         actor=staff_actor(requester_id),
         case_code=content.code,
-        detail={"request": request.id, "digest": digest, "to": mode, "view": "full"},
+        detail={
+            "request": request.id,
+            "digest": digest,
+            "to": mode,
+            "view": content.view.value,
+        },
         now=moment,
     )
 

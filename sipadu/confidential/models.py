@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sipadu.coltypes import UtcDateTime, enum_column
@@ -35,6 +35,14 @@ class ApprovalState(StrEnum):
     REFUSED = "refused"
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
+
+
+class ExportView(StrEnum):
+    """Which view of the case an export carries."""
+
+    FULL = "full"
+    # Suggested spans removed (``redaction.py``), files withheld.
+    REDACTED = "redacted"
 
 
 class RequestReason(StrEnum):
@@ -62,6 +70,9 @@ class ApprovalRequest(Base):
     # The requester's role when they asked: what the reporter's timeline names.
     requester_role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole, "requester_role", 16))
     reason: Mapped[RequestReason] = mapped_column(enum_column(RequestReason, "reason", 16))
+    # What exactly is approved, where the action has a choice: an export's view
+    # (``ExportView``); None for the others.
+    scope: Mapped[str | None] = mapped_column(String(16))
     state: Mapped[ApprovalState] = mapped_column(enum_column(ApprovalState, "state", 16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Pending: when the request lapses undecided. Approved: when the permission ends.

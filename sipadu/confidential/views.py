@@ -18,7 +18,7 @@ from sipadu.cases.identity import IdentityUnavailableError
 from sipadu.cases.models import Case
 from sipadu.confidential import export as exports
 from sipadu.confidential import identity as custody
-from sipadu.confidential.labels import REASON_LABELS
+from sipadu.confidential.labels import REASON_LABELS, VIEW_LABELS
 from sipadu.confidential.models import ApprovalRequest
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
@@ -115,6 +115,7 @@ def _listing(rows: list[ApprovalRequest]) -> dict[str, object]:
         "cases": {k: v.code for k, v in cases.items() if v is not None},
         "names": {k: v.username for k, v in names.items() if v is not None},
         "reasons": REASON_LABELS,
+        "views": VIEW_LABELS,
         "me": _principal().staff_id,
     }
 

@@ -20,7 +20,7 @@ from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.confidential import export as exports
 from sipadu.confidential import package
-from sipadu.confidential.models import ApprovalRequest, RequestReason
+from sipadu.confidential.models import ApprovalRequest, ApprovalState, RequestReason
 from tests.casework.conftest import add_attachment, web_client
 from tests.support.factories import StaffMember, make_case, make_staff
 from tests.support.forms import submit
@@ -87,11 +87,15 @@ def test_no_export_without_an_approval(app: Flask, db: Session, scene: Scene) ->
         )
 
 
-def _download(app: Flask, db: Session, scene: Scene, fill: dict[str, str] | None) -> bytes:
+def _download(
+    app: Flask, db: Session, scene: Scene, fill: dict[str, str] | None, view: str = "full"
+) -> bytes:
     code = scene.created.case.code
     page = f"/petugas/kasus/{code}"
     worker = web_client(app, db, scene.investigator)
-    asked = submit(worker, worker.get(page), "export-request", fill={"reason": "legal"})
+    asked = submit(
+        worker, worker.get(page), "export-request", fill={"reason": "legal", "view": view}
+    )
     assert asked.status_code == 303
     approver = web_client(app, db, scene.supervisor)
     listing = approver.get("/petugas/ekspor")
@@ -163,3 +167,38 @@ def test_a_bad_recipient_key_is_refused_clearly(app: Flask, db: Session, scene: 
     assert bad.status_code == 422
     weak = worker.post(f"/petugas/kasus/{code}/ekspor", data={"passphrase": "rahasia"})
     assert weak.status_code == 422
+
+
+def test_a_redacted_export_removes_identifying_text_and_withholds_files(
+    app: Flask, db: Session, scene: Scene
+) -> None:
+    from sipadu.cases.content import add_message
+    from sipadu.confidential.redaction import MARK
+
+    add_message(
+        db,
+        scene.created.case,
+        scene.created.dek,
+        "Saya melihat Bapak Joko Santoso, HP 0812-9999-1111.",
+        author_kind="reporter",
+    )
+    db.commit()
+    identity = pyrage.x25519.Identity.generate()
+    sealed = _download(app, db, scene, {"recipient": str(identity.to_public())}, "redacted")
+    archive = zipfile.ZipFile(io.BytesIO(pyrage.decrypt(sealed, [identity])))
+    assert [n.endswith(".pdf") for n in archive.namelist()] == [True]  # no files
+    event = db.query(AuditEvent).filter_by(tag="export:issued").one()
+    assert '"view":"redacted"' in event.detail
+    request = db.query(ApprovalRequest).one()
+    request.used_at, request.state = None, ApprovalState.APPROVED
+    db.commit()
+    content = exports.export_content(
+        db,
+        scene.created.case,
+        scene.investigator.account,
+        scene.created.dek,
+        app.extensions["sipadu.blobs"],
+    )
+    text = "\n".join(p for section in content.sections for p in section.paragraphs)
+    assert MARK in text and "Joko" not in text and "9999" not in text
+    assert MARKER in text and content.files == []
