@@ -136,7 +136,7 @@ SPECS = [
         W + "/{code}/ekspor/minta",
         303,
         WORKERS,
-        body={"reason": "legal"},
+        body={"reason": "legal", "view": "redacted"},
     ),
     # Nobody exports without a supervisor's approval (tests/confidential/test_export.py).
     Spec("casework.export_passphrase", "POST", W + "/{code}/ekspor/kata-sandi", 403, frozenset()),
