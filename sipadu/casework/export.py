@@ -16,6 +16,7 @@ from sipadu.casework.identity import request_reason
 from sipadu.casework.views import acting_staff, run_case_action
 from sipadu.confidential import export as exports
 from sipadu.confidential import package
+from sipadu.confidential.export_content import export_content
 from sipadu.confidential.models import ApprovalState, ExportView
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES
@@ -117,7 +118,7 @@ def issue_export(code: str) -> ResponseReturnValue:
     account = _account(actor)
     store = current_app.extensions["sipadu.blobs"]
     try:
-        content = exports.export_content(db, opened.case, account, opened.dek, store)
+        content = export_content(db, opened.case, account, opened.dek, store)
     except exports.ExportRequestClosedError:
         raise AccessDeniedError(NO_APPROVAL_TEXT) from None
     with no_transaction(db):  # the PDF, the ZIP and age's scrypt take seconds

@@ -20,7 +20,6 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,8 +27,6 @@ from sipadu.accounts.models import StaffAccount
 from sipadu.audit.actors import staff_actor
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import record_event, verify_chain
-from sipadu.cases.attachments import list_attachments, open_attachment, safe_filename
-from sipadu.cases.content import list_messages, list_timeline, read_report
 from sipadu.cases.models import Case
 from sipadu.cases.service import grant_for, is_conflicted
 from sipadu.confidential.models import (
@@ -40,9 +37,7 @@ from sipadu.confidential.models import (
     RequestReason,
 )
 from sipadu.confidential.package import PackageFile, Section
-from sipadu.confidential.redaction import redact
 from sipadu.confidential.rules import may_approve, may_request
-from sipadu.storage.base import BlobStore
 
 EXPORT = ApprovalAction.EXPORT_CASE
 REQUEST_TTL = timedelta(days=7)
@@ -90,7 +85,8 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _expire(db: Session, now: datetime) -> None:
+def expire_exports(db: Session, now: datetime) -> None:
+    """Pending requests and unused approvals past their time become ``expired``."""
     for row in db.scalars(
         select(ApprovalRequest).where(
             ApprovalRequest.action == EXPORT,
@@ -121,7 +117,8 @@ def live_export_request(
     )
 
 
-def _handles(db: Session, case: Case, account: StaffAccount) -> bool:
+def handles_export(db: Session, case: Case, account: StaffAccount) -> bool:
+    """A case worker who may ask: role allowed, holds a grant on the case, not conflicted."""
     return (
         may_request(EXPORT, account.role)
         and grant_for(db, case, account.id) is not None
@@ -141,8 +138,8 @@ def request_export(
 ) -> ApprovalRequest:
     """Ask a supervisor to approve exporting this case in ``view`` (full or redacted)."""
     moment = _now(now)
-    _expire(db, moment)
-    if not _handles(db, case, requester):
+    expire_exports(db, moment)
+    if not handles_export(db, case, requester):
         raise ExportNotAllowedError(requester.id)
     if live_export_request(db, case, requester.id, moment) is not None:
         raise DuplicateExportRequestError(case.code)
@@ -183,7 +180,7 @@ def decide_export(
     """A supervisor other than the requester approves (one export within EXPORT_TTL) or
     refuses a pending export request."""
     moment = _now(now)
-    _expire(db, moment)
+    expire_exports(db, moment)
     request = db.get(ApprovalRequest, request_id)
     if request is None or request.action != EXPORT or request.state != ApprovalState.PENDING:
         raise ExportRequestClosedError(request_id)
@@ -210,110 +207,6 @@ def decide_export(
         now=moment,
     )
     return request
-
-
-def pending_exports(db: Session, now: datetime | None = None) -> list[ApprovalRequest]:
-    """Export requests waiting for a supervisor, oldest first."""
-    return list(
-        db.scalars(
-            select(ApprovalRequest)
-            .where(
-                ApprovalRequest.action == EXPORT,
-                ApprovalRequest.state == ApprovalState.PENDING,
-                ApprovalRequest.expires_at > _now(now),
-            )
-            .order_by(ApprovalRequest.id)
-        )
-    )
-
-
-def _sections(db: Session, case: Case, dek: bytes, view: ExportView) -> list[Section]:
-    def shown(text: str) -> str:
-        return redact(text) if view == ExportView.REDACTED else text
-
-    report = read_report(case, dek)
-    fields = [f"{k}: {shown(str(v))}" for k, v in report.items() if k != "submitted_at" and v]
-    timeline = [
-        f"{e.created_on.isoformat()} — {e.kind}{' / ' + e.status if e.status else ''}"
-        + (f"\n{shown(e.text)}" if e.text and e.verified else "")
-        for e in list_timeline(db, case, dek)
-    ]
-    inspektorat, reporter = gettext("Inspektorat"), gettext("Reporter")
-    messages = [
-        f"{m.created_on.isoformat()} — {reporter if m.author_kind == 'reporter' else inspektorat}"
-        f"\n{shown(m.body)}"
-        for m in list_messages(db, case, dek, include_internal=False)
-        if m.verified
-    ]
-    facts = [
-        f"{gettext('Case')}: {case.code}",
-        f"{gettext('Category')}: {case.category}",
-        f"{gettext('Status')}: {case.status}",
-        f"{gettext('Received')}: {case.received_on.isoformat()}",
-    ]
-    return [
-        Section(gettext("Case"), facts),
-        Section(gettext("Report"), fields),
-        Section(gettext("Timeline"), timeline),
-        Section(gettext("Messages"), messages or ["—"]),
-    ]
-
-
-def export_content(
-    db: Session,
-    case: Case,
-    requester: StaffAccount,
-    dek: bytes,
-    store: BlobStore,
-    now: datetime | None = None,
-) -> ExportContent:
-    """Everything the package holds, for the requester of a live approved export."""
-    moment = _now(now)
-    _expire(db, moment)
-    request = live_export_request(db, case, requester.id, moment)
-    if (
-        request is None
-        or request.state != ApprovalState.APPROVED
-        or not _handles(db, case, requester)
-    ):
-        raise ExportRequestClosedError(case.code)
-    view = ExportView(request.scope or ExportView.FULL)
-    sections = _sections(db, case, dek, view)
-    if view == ExportView.REDACTED:
-        # Files cannot be redacted automatically: a redacted export withholds them.
-        withheld = len(list_attachments(db, case, dek))
-        sections.append(
-            Section(
-                gettext("Attachments"),
-                [gettext("%(count)d files withheld from this redacted export.", count=withheld)],
-            )
-        )
-        sections.insert(0, Section(gettext("Redacted export"), [redacted_note()]))
-        return ExportContent(request.id, case.code, _title(case), sections, [], view)
-    files = []
-    for item in list_attachments(db, case, dek):
-        if not item.verified:
-            continue
-        _meta, chunks = open_attachment(db, case, dek, item.id, store)
-        files.append(PackageFile(safe_filename(item.filename), b"".join(chunks)))
-    names = [f.name for f in files]
-    sections.append(Section(gettext("Attachments"), names or ["—"]))
-    return ExportContent(request.id, case.code, _title(case), sections, files, view)
-
-
-def _title(case: Case) -> str:
-    return str(gettext("SIPADU case %(code)s", code=case.code))
-
-
-def redacted_note() -> str:
-    """What a redacted export's first page says about what was removed."""
-    return str(
-        gettext(
-            "NIP and NIK numbers, telephone numbers, e-mail addresses and names after a form of "
-            "address (Bapak, Ibu, Sdr. …) were replaced by [DIHAPUS]. Other names and details "
-            "may remain: read before sending."
-        )
-    )
 
 
 def record_export(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
@@ -312,40 +312,6 @@ def withdraw_identity(db: Session, case: Case, *, audit_key: bytes) -> None:
     )
     record_event(db, audit_key, "identity:withdrawn", actor=Actor.REPORTER, case_code=case.code)
     db.flush()
-
-
-def pending_requests(db: Session, now: datetime | None = None) -> list[ApprovalRequest]:
-    """Identity requests waiting for a custodian, oldest first (metadata only)."""
-    moment = _now(now)
-    return list(
-        db.scalars(
-            select(ApprovalRequest)
-            .where(
-                ApprovalRequest.action == OPEN_IDENTITY,
-                ApprovalRequest.state == ApprovalState.PENDING,
-                ApprovalRequest.expires_at > moment,
-            )
-            .order_by(ApprovalRequest.id)
-        )
-    )
-
-
-def pending_count(
-    db: Session, actions: tuple[ApprovalAction, ...], now: datetime | None = None
-) -> int:
-    """How many live pending requests of these actions wait (the home page's count)."""
-    if not actions:
-        return 0
-    return (
-        db.scalar(
-            select(func.count(ApprovalRequest.id)).where(
-                ApprovalRequest.action.in_(actions),
-                ApprovalRequest.state == ApprovalState.PENDING,
-                ApprovalRequest.expires_at > _now(now),
-            )
-        )
-        or 0
-    )
 
 
 def my_request(

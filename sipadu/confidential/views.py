@@ -20,6 +20,7 @@ from sipadu.confidential import export as exports
 from sipadu.confidential import identity as custody
 from sipadu.confidential.labels import REASON_LABELS, VIEW_LABELS
 from sipadu.confidential.models import ApprovalRequest
+from sipadu.confidential.pending import pending_exports, pending_identity_requests
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.sessions.web import StaffPrincipal
@@ -55,7 +56,7 @@ def _refused(message: str) -> ResponseReturnValue:
 def requests() -> ResponseReturnValue:
     """Identity requests waiting for a decision, oldest first."""
     db = db_session()
-    pending = custody.pending_requests(db)
+    pending = pending_identity_requests(db)
     codes = {row.case_id: db.get(Case, row.case_id) for row in pending}
     names = {row.requested_by: db.get(StaffAccount, row.requested_by) for row in pending}
     return render_template(
@@ -124,9 +125,7 @@ def _listing(rows: list[ApprovalRequest]) -> dict[str, object]:
 @require_roles(StaffRole.SUPERVISOR)
 def approvals() -> ResponseReturnValue:
     """Export requests waiting for a supervisor's approval (never one's own), oldest first."""
-    return render_template(
-        "confidential/approvals.html", **_listing(exports.pending_exports(db_session()))
-    )
+    return render_template("confidential/approvals.html", **_listing(pending_exports(db_session())))
 
 
 @bp.post("/ekspor/<int:request_id>/keputusan")

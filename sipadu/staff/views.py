@@ -31,7 +31,7 @@ from sipadu.accounts.models import ROLES, StaffAccount
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.audit.actors import staff_actor
 from sipadu.audit.recorder import audit
-from sipadu.confidential.identity import pending_count
+from sipadu.confidential.pending import pending_count
 from sipadu.confidential.rules import approver_actions
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session

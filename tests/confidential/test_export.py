@@ -20,6 +20,7 @@ from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.confidential import export as exports
 from sipadu.confidential import package
+from sipadu.confidential.export_content import export_content
 from sipadu.confidential.models import ApprovalRequest, ApprovalState, RequestReason
 from tests.casework.conftest import add_attachment, web_client
 from tests.support.factories import StaffMember, make_case, make_staff
@@ -82,9 +83,7 @@ def test_no_export_without_an_approval(app: Flask, db: Session, scene: Scene) ->
     store = app.extensions["sipadu.blobs"]
     _ask(db, scene, scene.investigator)
     with pytest.raises(exports.ExportRequestClosedError):
-        exports.export_content(
-            db, scene.created.case, scene.investigator.account, scene.created.dek, store
-        )
+        export_content(db, scene.created.case, scene.investigator.account, scene.created.dek, store)
 
 
 def _download(
@@ -192,7 +191,7 @@ def test_a_redacted_export_removes_identifying_text_and_withholds_files(
     request = db.query(ApprovalRequest).one()
     request.used_at, request.state = None, ApprovalState.APPROVED
     db.commit()
-    content = exports.export_content(
+    content = export_content(
         db,
         scene.created.case,
         scene.investigator.account,
