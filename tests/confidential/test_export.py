@@ -5,6 +5,9 @@ flipped byte fails it."""
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +143,28 @@ def test_export_to_a_public_key_opens_with_age_and_verifies(
     copy.write_bytes(bytes(flipped))
     result = runner.invoke(args=["export", "verify", str(copy)])
     assert result.exit_code == 1 and "NOT VERIFIED" in result.output
+
+
+def test_the_age_tool_opens_the_package(
+    app: Flask, db: Session, scene: Scene, tmp_path: Path
+) -> None:
+    """The receiving body's side: Debian's ``age`` binary, not our library."""
+    tool = shutil.which("age")
+    if tool is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the age tool is missing (.ci/run installs Debian's age package)")
+        pytest.skip("the age tool is not installed (apt-get install age)")
+    identity = pyrage.x25519.Identity.generate()
+    sealed = _download(app, db, scene, {"recipient": str(identity.to_public())})
+    (tmp_path / "key.txt").write_text(str(identity) + "\n")
+    (tmp_path / "paket.zip.age").write_bytes(sealed)
+    opened = subprocess.run(
+        [tool, "-d", "-i", str(tmp_path / "key.txt"), str(tmp_path / "paket.zip.age")],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    _opened_zip(opened.stdout)
 
 
 def test_export_with_the_passphrase_shown_once(app: Flask, db: Session, scene: Scene) -> None:
