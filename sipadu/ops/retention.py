@@ -28,14 +28,25 @@ from sipadu.cases.models import (
     CaseGrant,
     CaseKeyThrottle,
     CaseMessage,
+    IdentityKeyGrant,
     TimelineEntry,
 )
 from sipadu.cases.service import today as utc_today
+from sipadu.confidential.models import ApprovalRequest
 from sipadu.sessions.models import AuthSession
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 from sipadu.unit_of_work import commit_now, discard_now
 
-_CHILD_TABLES = (CaseGrant, CaseConflict, CaseMessage, TimelineEntry, Attachment, AuthSession)
+_CHILD_TABLES = (
+    CaseGrant,
+    CaseConflict,
+    CaseMessage,
+    TimelineEntry,
+    Attachment,
+    AuthSession,
+    IdentityKeyGrant,
+    ApprovalRequest,
+)
 
 
 class RetentionError(ValueError):

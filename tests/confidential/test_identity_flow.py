@@ -230,3 +230,13 @@ def test_custodians_are_told_of_a_request_and_the_requester_of_the_answer(
     assert queued() - before == {(c, "identity_request") for c in custodians}
     _decide(db, scene, request, scene.custodian, approve=False)
     assert (scene.investigator.account.id, "identity_answer") in queued()
+
+
+def test_a_purged_case_leaves_no_identity_key_or_request_behind(db: Session, scene: Scene) -> None:
+    from sipadu.ops.retention import purge_case
+
+    _decide(db, scene, _ask(db, scene, scene.investigator), scene.custodian)
+    db.commit()
+    purge_case(db, scene.created.case, audit_key=scene.key)
+    assert db.scalars(select(IdentityKeyGrant)).all() == []
+    assert db.scalars(select(ApprovalRequest)).all() == []
