@@ -72,6 +72,8 @@ def test_request_approve_read_and_the_reporter_sees_it(app: Flask, db: Session) 
     shown = worker.get(page + "/identitas")
     assert shown.status_code == 200
     assert NAME in shown.get_data(as_text=True) and CONTACT in shown.get_data(as_text=True)
+    staff_page = worker.get(page).get_data(as_text=True)
+    assert "Identitas pelapor dibuka" in staff_page and NAME not in staff_page
     reporter_page = _reporter(app, created).get("/kasus/saya").get_data(as_text=True)
     assert "pemeriksa" in reporter_page  # the role, in the reporter's words
     assert investigator.account.username not in reporter_page
