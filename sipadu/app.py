@@ -12,6 +12,7 @@ from sipadu.cases.labels import register_label_filters
 from sipadu.casework import api as casework_api
 from sipadu.casework import routes as casework_routes
 from sipadu.commands import register_app_commands
+from sipadu.confidential import routes as confidential_routes
 from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
@@ -118,6 +119,7 @@ def _register_routes(app: Flask) -> None:
         admin_routes.register_routes,
         auditor_routes.register_routes,
         casework_routes.register_routes,
+        confidential_routes.register_routes,
         reporting_routes.register_routes,
     ):
         register_routes(app)

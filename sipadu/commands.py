@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from sipadu.audit.cli import audit_cli
 from sipadu.channels.cli import outbox_cli, service_account_cli
+from sipadu.confidential.cli import export_cli
 from sipadu.db import get_engine
 from sipadu.escrow.cli import escrow_cli
 from sipadu.migrate import alembic_config, current_revision, head_revision
@@ -61,6 +62,7 @@ def db_revision(message: str) -> None:
 APP_COMMANDS: tuple[click.Command, ...] = (
     db_cli,
     audit_cli,
+    export_cli,
     escrow_cli,
     account_cli,
     notify_cli,

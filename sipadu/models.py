@@ -17,15 +17,18 @@ from sipadu.cases.models import (
     CaseKeyThrottle,
     CaseMessage,
     CaseRating,
+    IdentityKeyGrant,
     TimelineEntry,
 )
 from sipadu.channels.models import ChannelIntake, ServiceAccount, WebhookDelivery
+from sipadu.confidential.models import ApprovalRequest
 from sipadu.notify.models import NotificationLog, PendingNotification
 from sipadu.sessions.models import AuthSession
 from sipadu.units.models import Agency, RoutingRule, Unit
 
 __all__ = [
     "Agency",
+    "ApprovalRequest",
     "Attachment",
     "AuditCheckpoint",
     "AuditEvent",
@@ -40,6 +43,7 @@ __all__ = [
     "CaseMessage",
     "CaseRating",
     "ChannelIntake",
+    "IdentityKeyGrant",
     "InstanceSetting",
     "NotificationLog",
     "PendingNotification",

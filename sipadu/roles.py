@@ -14,6 +14,9 @@ class StaffRole(StrEnum):
     AUDITOR = "auditor"
     # Counter staff who file reports on behalf of people; they hold no case key.
     INTAKE_OFFICER = "intake_officer"
+    # Holds the key of every sealed identity; opens one only for a colleague's approved
+    # request (four eyes, sipadu/confidential), never for themselves.
+    CUSTODIAN = "custodian"
 
 
 # The order the admin pages and the CLI list them in.

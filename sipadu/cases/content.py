@@ -6,7 +6,6 @@ a staff id or name, and internal notes never reach the reporter at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -69,26 +68,6 @@ def read_report(case: Case, dek: bytes) -> dict[str, object]:
     """The decrypted report document; raises DecryptionError when it does not verify."""
     return json_document(
         open_record(dek, case, envelope.KIND_REPORT, case.report_sealed, report_binding)
-    )
-
-
-def read_identity(case: Case, dek: bytes) -> dict[str, object] | None:
-    """The sealed identity, when the reporter gave one (custodian approval is the caller's).
-
-    The read path of the custodian-approved disclosure the reporter forms promise; that
-    request-and-approval flow is not built yet, so no view calls this today."""
-    if case.identity_sealed is None:
-        return None
-    return json_document(
-        open_record(dek, case, envelope.KIND_IDENTITY, case.identity_sealed, report_binding)
-    )
-
-
-def seal_identity(db: Session, case: Case, dek: bytes, identity: Mapping[str, str]) -> None:
-    """Store (or replace) the reporter's sealed identity."""
-    upgrade_legacy_case(db, case, dek)
-    case.identity_sealed = seal_record(
-        dek, case, envelope.KIND_IDENTITY, json_bytes(identity), report_binding()
     )
 
 

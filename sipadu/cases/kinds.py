@@ -56,6 +56,9 @@ class TimelineKind(StrEnum):
     OBJECTION = "objection"
     OBJECTION_ANSWER = "objection_answer"
     EVIDENCE_ADDED = "evidence_added"
+    # The reporter's sealed identity was read by a staff member a custodian approved; the
+    # sealed text names their role, never their name.
+    IDENTITY_OPENED = "identity_opened"
 
 
 # The order forms, filters and statistics list categories in.

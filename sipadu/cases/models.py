@@ -17,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,6 +42,7 @@ __all__ = [
     "CaseKeyThrottle",
     "CaseMessage",
     "CaseRating",
+    "IdentityKeyGrant",
     "TimelineEntry",
 ]
 
@@ -95,6 +97,11 @@ class Case(Base):
     # AES-GCM under the DEK, AAD bound to this case and the record kind.
     report_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     identity_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # True when ``identity_sealed`` is under its own identity key (crypto/identity.py),
+    # wrapped for custodians in ``identity_key_grants`` and for escrow here; False for an
+    # identity sealed under the DEK before custodians existed (migration 0012).
+    identity_custodial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    identity_escrow_grant: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Argon2id verifier of the reporter's secret plus the DEK wrapped under its derived key.
     reporter_key_record: Mapped[bytes] = mapped_column(LargeBinary)
     # The DEK wrapped for the instance escrow key (recovery when staff leave).
@@ -226,3 +233,21 @@ class CaseKeyThrottle(Base):
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdentityKeyGrant(Base):
+    """A case's identity key wrapped for one custodian (no expiry), or for the one staff
+    member a custodian approved to read the identity (until ``expires_at``; the row is
+    deleted once it has passed)."""
+
+    __tablename__ = "identity_key_grants"
+    __table_args__ = (UniqueConstraint("case_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

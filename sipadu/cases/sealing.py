@@ -142,7 +142,8 @@ def upgrade_legacy_case(db: Session, case: Case, dek: bytes) -> None:
             dek, case, envelope.KIND_FILE_KEY, file.file_key_sealed, binding
         )
         file.meta_sealed = _reseal(dek, case, KIND_ATTACHMENT_META, file.meta_sealed, binding)
-    if case.identity_sealed is not None:
+    # A custodial identity is not under the DEK (``cases/identity.py``): nothing to re-seal.
+    if case.identity_sealed is not None and not case.identity_custodial:
         case.identity_sealed = _reseal(
             dek, case, envelope.KIND_IDENTITY, case.identity_sealed, report_binding()
         )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sipadu.accounts.models import StaffAccount, case_reader_clause
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
+from sipadu.cases.identity import seal_custodial_identity
 from sipadu.cases.kinds import GrantReason, TimelineKind
 from sipadu.cases.models import Case, CaseConflict, CaseGrant, TimelineEntry
 from sipadu.crypto import envelope, grants
@@ -181,8 +182,9 @@ def create_case(
     prepared: PreparedCaseKey | None = None,
     routing: CaseRouting | None = None,
 ) -> CreatedCase:
-    """Store a new case: report and identity sealed, the DEK wrapped for the reporter, the
-    supervisors and the escrow key. Refuses when no supervisor could read it.
+    """Store a new case: report sealed, the DEK wrapped for the reporter, the supervisors and
+    the escrow key; an identity sealed for the custodians and the escrow key only. Refuses
+    when no supervisor could read it.
 
     Pass ``prepared`` (from ``prepare_case_key``, called before the transaction) to keep the
     Argon2id derivation out of it; without it the key is derived here. ``routing`` is the
@@ -206,11 +208,7 @@ def create_case(
         updated_at=day_start(moment),
         # Version 2 from the start: the case is bound (``cases.sealing``).
         report_sealed=seal_json(dek, code, envelope.KIND_REPORT, document, CASE_BINDING),
-        identity_sealed=(
-            seal_json(dek, code, envelope.KIND_IDENTITY, identity, CASE_BINDING)
-            if identity
-            else None
-        ),
+        identity_sealed=None,
         reporter_key_record=prepared.key_record,
         escrow_grant=(
             grants.wrap_for_recipient(dek, escrow_public, case_id=code) if escrow_public else None
@@ -218,6 +216,9 @@ def create_case(
     )
     db.add(case)
     db.flush()
+    if identity:
+        # Under its own key for the custodians, never the DEK (``cases/identity.py``).
+        seal_custodial_identity(db, case, identity, escrow_public=escrow_public, now=moment)
     for recipient in recipients:
         db.add(
             CaseGrant(

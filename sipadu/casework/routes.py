@@ -6,6 +6,8 @@ from functools import cache
 
 from flask import Blueprint, Flask
 
+from sipadu.casework.export import add_export_routes
+from sipadu.casework.identity import add_identity_routes
 from sipadu.casework.reporter_files import add_reporter_file_routes
 from sipadu.casework.rerouting import add_routing_routes
 from sipadu.casework.retention import add_retention_routes
@@ -19,6 +21,8 @@ def casework_blueprint() -> Blueprint:
     add_retention_routes(casework_bp)
     add_routing_routes(casework_bp)
     add_reporter_file_routes(casework_bp)
+    add_identity_routes(casework_bp)
+    add_export_routes(casework_bp)
     return casework_bp
 
 

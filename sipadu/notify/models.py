@@ -18,6 +18,9 @@ class NotificationKind(StrEnum):
     NEW_CASE = "new_case"
     REPORTER_REPLY = "reporter_reply"
     NEW_SUPERVISOR = "new_supervisor"
+    # Four eyes on a sealed identity: a request waits for a custodian; a request was decided.
+    IDENTITY_REQUEST = "identity_request"
+    IDENTITY_ANSWER = "identity_answer"
 
 
 KINDS: tuple[NotificationKind, ...] = tuple(NotificationKind)

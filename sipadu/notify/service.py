@@ -51,6 +51,14 @@ LINES = {
         "Verifikator baru disetujui: {n}.",
         "Supervisors approved: {n}.",
     ),
+    NotificationKind.IDENTITY_REQUEST: (
+        "Permintaan membuka identitas menunggu keputusan: {n}.",
+        "Identity requests waiting for a decision: {n}.",
+    ),
+    NotificationKind.IDENTITY_ANSWER: (
+        "Permintaan identitas Anda telah diputuskan: {n}.",
+        "Your identity requests were decided: {n}.",
+    ),
 }
 FOOTER = (
     "Silakan masuk ke SIPADU untuk melihatnya. / Please sign in to SIPADU to read them.\n"
@@ -129,6 +137,23 @@ def notify_supervisor_approved(db: Session, now: datetime | None = None) -> int:
         )
     )
     return _queue(db, supervisors, NotificationKind.NEW_SUPERVISOR, now)
+
+
+def notify_identity_request(db: Session, now: datetime | None = None) -> int:
+    """Queue "identity request waiting" for every active identity custodian (no case code)."""
+    custodians = set(
+        db.scalars(
+            select(StaffAccount.id).where(
+                StaffAccount.role == StaffRole.CUSTODIAN, StaffAccount.active.is_(True)
+            )
+        )
+    )
+    return _queue(db, custodians, NotificationKind.IDENTITY_REQUEST, now)
+
+
+def notify_identity_answer(db: Session, requester_id: int, now: datetime | None = None) -> int:
+    """Queue "your identity request was decided" for the requester (not which way)."""
+    return _queue(db, {requester_id}, NotificationKind.IDENTITY_ANSWER, now)
 
 
 def digest_body(counts: Counter[str]) -> str:

@@ -29,10 +29,12 @@ from sipadu.cases.models import (
     CaseKeyThrottle,
     CaseMessage,
     CaseRating,
+    IdentityKeyGrant,
     TimelineEntry,
 )
 from sipadu.cases.service import today as utc_today
 from sipadu.channels.models import ChannelIntake, WebhookDelivery
+from sipadu.confidential.models import ApprovalRequest
 from sipadu.sessions.models import AuthSession
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 from sipadu.unit_of_work import commit_now, discard_now
@@ -47,6 +49,8 @@ _CHILD_TABLES = (
     AuthSession,
     ChannelIntake,
     WebhookDelivery,
+    IdentityKeyGrant,
+    ApprovalRequest,
 )
 
 

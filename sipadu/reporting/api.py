@@ -168,7 +168,11 @@ def _open_case() -> OpenedCase:
     try:
         with case_key_check():
             return open_case_with_key(
-                db, value.strip(), params=settings.argon2, audit_key=settings.keyring.audit_hmac_key
+                db,
+                value.strip(),
+                params=settings.argon2,
+                audit_key=settings.keyring.audit_hmac_key,
+                escrow_public=settings.keyring.escrow_public,
             )
     except CaseKeyThrottledError as error:
         seconds = max(1, int(error.retry_after.total_seconds()))

@@ -21,6 +21,7 @@ from sipadu.cases.content import MAX_MESSAGE_CHARS
 from sipadu.cases.rating import MAX_RATING_COMMENT_CHARS
 from sipadu.cases.statuses import STATUS_TEXTS
 from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
+from sipadu.confidential.identity import IdentityAlreadyOpenedError, NoIdentityError
 from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
 from sipadu.db import db_session
 from sipadu.media.labels import describe_stored_cleaning
@@ -42,7 +43,7 @@ from sipadu.sessions.web import (
     reporter_payload,
     set_session_cookie,
 )
-from sipadu.unit_of_work import commit_now
+from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.uploads.multipart import accepts_uploads
 from sipadu.web.auth import public
 from sipadu.web.key_check_slots import case_key_check
@@ -74,6 +75,9 @@ TYPO_TEXT = lazy_gettext(
 )
 WRONG_TEXT = lazy_gettext("This case key was not recognised.")
 MAX_TYPED_KEY_CHARS = 200  # the field's maxlength
+WITHDRAW_TOO_LATE_TEXT = lazy_gettext(
+    "Your identity can no longer be withdrawn: it has already been opened."
+)
 
 
 def _throttled_text(error: CaseKeyThrottledError) -> Any:
@@ -124,6 +128,7 @@ def login() -> ResponseReturnValue:
                 request.form.get("case_key", ""),
                 params=settings.argon2,
                 audit_key=settings.keyring.audit_hmac_key,
+                escrow_public=settings.keyring.escrow_public,
             )
     except MalformedCaseKeyError:
         _refuse_key(400, MALFORMED_TEXT)
@@ -252,8 +257,28 @@ def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
         )
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
-    service.disclose_identity(db, case, reporter.dek, identity, current_audit_key())
+    keyring = current_settings().keyring
+    assert keyring is not None  # noqa: S101  (create_app guarantees a keyring)
+    service.disclose_identity(db, case, identity, current_audit_key(), keyring.escrow_public)
     return done(lazy_gettext("Your name and contact were added to the case, encrypted."))
+
+
+@bp.post("/kasus/saya/identitas/tarik")
+@public
+@reporter_required
+def withdraw_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
+    """Remove the sealed identity from the case while nobody has opened it."""
+    db = db_session()
+    case = service.reporter_case(db, reporter.case_id)
+    try:
+        service.withdraw_identity(db, case, current_audit_key())
+    except IdentityAlreadyOpenedError:
+        discard_now()  # nothing changed; the page explains why
+        flash(WITHDRAW_TOO_LATE_TEXT, "error")
+        return redirect(url_for("followup.case_page"), code=303)
+    except NoIdentityError:
+        return done(lazy_gettext("Your case holds no identity."))
+    return done(lazy_gettext("Your identity was removed from the case."))
 
 
 @bp.post("/kasus/saya/keberatan")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
+from sipadu.cases.identity import reseal_legacy_identity
 from sipadu.cases.models import Case, CaseKeyThrottle
 from sipadu.cases.service import case_by_code
 from sipadu.crypto.casekey import dummy_case_key_check, parse_case_key, unlock_case_dek
@@ -97,13 +98,15 @@ def open_case_with_key(
     *,
     params: Argon2Params,
     audit_key: bytes,
+    escrow_public: bytes | None = None,
     now: datetime | None = None,
 ) -> OpenedCase:
     """Return the case and DEK, or raise: MalformedCaseKeyError / CaseKeyTypoError (nothing
     counted), CaseKeyThrottledError (no Argon2 work done), WrongCaseKeyError (counted).
 
     The reads are committed before the derivation, so call it with no pending writes. The
-    caller commits in every case, so a failure is recorded even though it raises.
+    caller commits in every case, so a failure is recorded even though it raises. A legacy
+    identity (sealed under the DEK) is re-sealed for the custodians and ``escrow_public``.
     """
     key = parse_case_key(key_text)
     moment = now or datetime.now(UTC)
@@ -123,6 +126,8 @@ def open_case_with_key(
         _record_failure(db, key.code, moment, audit_key, exists=True)
         raise WrongCaseKeyError("case key does not match") from None
     db.execute(delete(CaseKeyThrottle).where(CaseKeyThrottle.code == key.code))
+    # An identity from before custodians existed leaves the DEK's reach now.
+    reseal_legacy_identity(db, case, dek, escrow_public=escrow_public, now=moment)
     record_event(
         db, audit_key, "reporter:login", actor=Actor.REPORTER, case_code=case.code, now=moment
     )

@@ -27,8 +27,8 @@ from sipadu.cases.content import (
     add_timeline_entry,
     list_messages,
     list_timeline,
-    seal_identity,
 )
+from sipadu.cases.identity import seal_custodial_identity
 from sipadu.cases.kinds import AuthorKind, TimelineKind
 from sipadu.cases.models import Case
 from sipadu.cases.rating import RatingView, may_rate, rate_case, read_rating
@@ -46,6 +46,7 @@ from sipadu.cases.statuses import STATUS_TEXTS, Role, Status, StatusText
 from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.channels.intake import note_status_change
 from sipadu.coltypes import as_utc
+from sipadu.confidential import identity as confidential
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
 from sipadu.unit_of_work import end_transaction
@@ -103,6 +104,10 @@ class ReporterCaseView:
     may_object: bool
     rating: RatingView | None = None
     may_rate: bool = False
+    # A sealed identity is in the case; opened: a staff member approved by a custodian
+    # has read it (the reporter may withdraw it only before that).
+    identity_sealed: bool = False
+    identity_opened: bool = False
 
 
 def _keys(settings: Settings) -> tuple[bytes, bytes | None]:
@@ -243,6 +248,8 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
         may_object=can_object(case.status, case.objection_used),
         rating=read_rating(db, case, dek),
         may_rate=may_rate(db, case),
+        identity_sealed=case.identity_sealed is not None,
+        identity_opened=confidential.identity_opened(db, case),
     )
 
 
@@ -293,10 +300,15 @@ def add_evidence(
 
 
 def disclose_identity(
-    db: Session, case: Case, dek: bytes, identity: dict[str, str], audit_key: bytes
+    db: Session,
+    case: Case,
+    identity: dict[str, str],
+    audit_key: bytes,
+    escrow_public: bytes | None,
 ) -> None:
-    """Seal the reporter's identity into the case (replacing an earlier one)."""
-    seal_identity(db, case, dek, identity)
+    """Seal the reporter's identity for the custodians (replacing an earlier one); the
+    supervisors and investigators who hold the case cannot open it."""
+    seal_custodial_identity(db, case, identity, escrow_public=escrow_public)
     record_event(db, audit_key, "identity:disclosed", actor=Actor.REPORTER, case_code=case.code)
     _touch(case, datetime.now(UTC))
 
@@ -310,6 +322,12 @@ def rate_handling(
     rate_case(db, case, dek, score, comment)
     record_event(db, audit_key, "case:rated", actor=Actor.REPORTER, case_code=case.code)
     _touch(case, moment)
+
+
+def withdraw_identity(db: Session, case: Case, audit_key: bytes) -> None:
+    """Remove the sealed identity while nobody has opened it (IdentityRequestError else)."""
+    confidential.withdraw_identity(db, case, audit_key=audit_key)
+    _touch(case, datetime.now(UTC))
 
 
 def object_to_closure(

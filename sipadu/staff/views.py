@@ -31,6 +31,8 @@ from sipadu.accounts.models import ROLES, StaffAccount
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.audit.actors import staff_actor
 from sipadu.audit.recorder import audit
+from sipadu.confidential.pending import pending_count
+from sipadu.confidential.rules import approver_actions
 from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
@@ -281,7 +283,8 @@ def logout() -> Response:
 @require_roles(*ROLES)
 def home() -> str:
     """A start page linking to what this role can use; supervisors and admins also see
-    whether reports are accepted and how many open cases nobody can read (counts only)."""
+    whether reports are accepted and how many open cases nobody can read, approvers how many
+    four-eyes requests wait for them (counts only)."""
     principal = _principal()
     unreadable, ready = None, True
     if principal.role in (StaffRole.SUPERVISOR, StaffRole.ADMIN):
@@ -290,8 +293,14 @@ def home() -> str:
             activation.unreadable_open_case_count(db),
             activation.readers_exist(db),
         )
+    # Four-eyes requests this role decides on, still in time (counts only).
+    approvals = pending_count(db_session(), approver_actions(principal.role))
     return render_template(
-        "staff/home.html", principal=principal, unreadable=unreadable, ready=ready
+        "staff/home.html",
+        principal=principal,
+        unreadable=unreadable,
+        ready=ready,
+        approvals=approvals,
     )
 
 

@@ -26,6 +26,7 @@ ROLE_LABELS = {
     "investigator": lazy_gettext("Investigator"),
     "auditor": lazy_gettext("Auditor"),
     "intake_officer": lazy_gettext("Intake officer"),
+    "custodian": lazy_gettext("Identity custodian"),
 }
 
 

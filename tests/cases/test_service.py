@@ -15,7 +15,6 @@ from sipadu.cases.content import (
     MessageError,
     add_message,
     list_messages,
-    read_identity,
     read_report,
 )
 from sipadu.cases.kinds import GrantReason
@@ -28,6 +27,7 @@ from sipadu.cases.service import (
     revoke_grant,
     unlock_case_for_staff,
 )
+from sipadu.crypto import envelope
 from sipadu.crypto.casekey import format_case_key, generate_case_key
 from sipadu.crypto.errors import (
     CaseKeyTypoError,
@@ -244,7 +244,16 @@ def test_message_moved_to_another_case_does_not_open(app: Flask, db: Session) ->
 def test_identity_is_sealed_and_audit_keeps_the_day(app: Flask, db: Session) -> None:
     make_staff(app, db)
     created = make_case(app, db, identity={"name": "Pelapor", "contact": "Signal"})
-    assert read_identity(created.case, created.dek) == {"name": "Pelapor", "contact": "Signal"}
+    # Sealed for the custodians only: the case DEK does not open it (tests/confidential).
+    assert created.case.identity_sealed and created.case.identity_custodial
+    with pytest.raises(DecryptionError):
+        envelope.open_sealed(
+            created.dek,
+            created.case.identity_sealed,
+            case_id=created.case.code,
+            kind=envelope.KIND_IDENTITY,
+            binding=envelope.Binding(b"", "reporter"),
+        )
     seal_all(app, db)
     event = db.scalars(select(AuditEvent).where(AuditEvent.tag == "case:submitted")).one()
     assert event.actor == "reporter" and event.case_code == created.case.code

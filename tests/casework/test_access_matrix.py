@@ -28,7 +28,15 @@ from tests.casework.conftest import (
 )
 from tests.support.factories import StaffMember, make_case, make_staff
 
-ROLES = ("admin", "supervisor", "investigator", "auditor", "intake_officer", "anonymous")
+ROLES = (
+    "admin",
+    "supervisor",
+    "investigator",
+    "auditor",
+    "intake_officer",
+    "custodian",
+    "anonymous",
+)
 STATES = ("assigned", "not_assigned", "conflicted")
 WORKERS = frozenset({"supervisor", "investigator"})
 SUPERVISOR = frozenset({"supervisor"})
@@ -143,6 +151,37 @@ SPECS = [
         body={"until": "2099-01-01", "reason": "Masih diperlukan untuk proses hukum."},
         setup="archived",
     ),
+    Spec(
+        "casework.request_identity",
+        "POST",
+        W + "/{code}/identitas/minta",
+        303,
+        WORKERS,
+        body={"reason": "protection"},
+        setup="identity",
+    ),
+    # Nobody reads an identity without a custodian's approval (tests/confidential).
+    Spec(
+        "casework.read_identity", "GET", W + "/{code}/identitas", 403, frozenset(), setup="identity"
+    ),
+    Spec(
+        "casework.request_export",
+        "POST",
+        W + "/{code}/ekspor/minta",
+        303,
+        WORKERS,
+        body={"reason": "legal", "view": "redacted"},
+    ),
+    # Nobody exports without a supervisor's approval (tests/confidential/test_export.py).
+    Spec("casework.export_passphrase", "POST", W + "/{code}/ekspor/kata-sandi", 403, frozenset()),
+    Spec(
+        "casework.issue_export",
+        "POST",
+        W + "/{code}/ekspor",
+        403,
+        frozenset(),
+        body={"recipient": "age1" + "q" * 58},
+    ),
     Spec("api.casework_api.list_cases", "GET", A, 200, WORKERS, case_scoped=False),
     Spec("api.casework_api.get_case", "GET", A + "/{code}", 200, WORKERS),
     Spec(
@@ -212,7 +251,8 @@ def _relate(
 
 
 def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[CreatedCase, str]:
-    created = make_case(app, db)
+    identity = {"name": "Saksi", "contact": "-"} if spec.setup == "identity" else None
+    created = make_case(app, db, identity=identity)
     att = add_attachment(app, db, created, b"%PDF-1.4 bukti")
     if spec.setup == "objection":
         set_status(

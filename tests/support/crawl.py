@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.test import TestResponse
 
@@ -23,6 +24,9 @@ from sipadu.cases.content import add_timeline_entry
 from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.cases.statuses import Outcome, Status
+from sipadu.confidential.export import request_export
+from sipadu.confidential.identity import request_identity
+from sipadu.confidential.models import ApprovalState, RequestReason
 from sipadu.db import db_session
 from sipadu.reporting.forms import REPORT_TEXT_FIELDS
 from sipadu.staff.accounts import complete_setup, create_pending_account
@@ -157,9 +161,17 @@ def build_world(app: Flask) -> World:
         db = db_session()
         people = {
             role: enrolled(app, db, role)
-            for role in ("supervisor", "investigator", "admin", "auditor", "intake_officer")
+            for role in (
+                "supervisor",
+                "investigator",
+                "admin",
+                "auditor",
+                "intake_officer",
+                "custodian",
+            )
         }
-        open_case = make_case(app, db, FULL_REPORT)
+        # A sealed identity: the case page offers to ask for it, the custodian decides.
+        open_case = make_case(app, db, FULL_REPORT, identity={"name": "Saksi", "contact": "-"})
         objected, archived = make_case(app, db), make_case(app, db)
         from sipadu.accounts.models import StaffAccount
 
@@ -185,9 +197,30 @@ def build_world(app: Flask) -> World:
         assert leaver is not None
         leaver.active = False
         db.commit()
+        _waiting_requests(app, db, people, open_case)
         # Approved after the cases were filed: the supervisor's page offers to share them.
         enrolled(app, db, "supervisor")
     return World(people, open_case, objected, archived)
+
+
+def _waiting_requests(
+    app: Flask, db: Session, people: dict[str, Enrolled], open_case: CreatedCase
+) -> None:
+    """An identity request for the custodian, an export waiting for a supervisor, and one
+    approved (its download forms show)."""
+    from sipadu.accounts.models import StaffAccount
+
+    supervisor = db.get(StaffAccount, people["supervisor"].account_id)
+    investigator = db.get(StaffAccount, people["investigator"].account_id)
+    assert supervisor is not None and investigator is not None
+    keyring = current_settings(app).keyring
+    assert keyring is not None
+    key = keyring.audit_hmac_key
+    request_identity(db, open_case.case, supervisor, RequestReason.WITNESS, audit_key=key)
+    request_export(db, open_case.case, investigator, RequestReason.LEGAL, audit_key=key)
+    mine = request_export(db, open_case.case, supervisor, RequestReason.LEGAL, audit_key=key)
+    mine.state = ApprovalState.APPROVED
+    db.commit()
 
 
 def waiting_supervisor_and_setup_link(app: Flask) -> str:
@@ -229,7 +262,7 @@ def crawl_reporter_pages(app: Flask, found: Found, language: str = "id") -> None
         visitor,
         visitor.get("/laporan"),
         "/laporan",
-        fill={"category": "pungli", "what": "Uang tambahan di loket."},
+        fill={"category": "pungli", "what": "Uang tambahan di loket.", "identity_name": "Saksi"},
     )
     crawl(app, visitor, ["/", "/laporan", "/kasus"], found, [("key page", filed)])
     key = KEY_RE.search(filed.get_data(as_text=True))
@@ -254,6 +287,8 @@ def crawl_staff_pages(app: Flask, world: World, found: Found, language: str = "i
         "/staff/password",
         "/petugas/kasus",
         "/petugas/kasus/retensi",
+        "/petugas/identitas",
+        "/petugas/ekspor",
         "/admin/",
         "/admin/settings",
         "/admin/texts",

@@ -28,6 +28,8 @@ _MK = "tests/casework/test_message_kinds.py::"
 _SF = "tests/web/test_staff_forms.py::"
 _AC = "tests/staff/test_activation.py::"
 _UA = "tests/casework/test_units_admin.py::"
+_CF = "tests/confidential/test_pages.py::"
+_EX = "tests/confidential/test_export.py::"
 # (endpoint, method) -> the test that submits that form as its page sends it.
 COVERED: dict[tuple[str, str], str] = {
     ("reporting.submit", "POST"): _J + "test_full_journey",
@@ -112,6 +114,16 @@ COVERED: dict[tuple[str, str], str] = {
     "reach_the_approved",
     ("activation.share", "POST"): _AC
     + "test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones",
+    ("casework.request_identity", "POST"): _CF
+    + "test_request_approve_read_and_the_reporter_sees_it",
+    ("confidential.decide", "POST"): _CF + "test_request_approve_read_and_the_reporter_sees_it",
+    ("followup.withdraw_identity", "POST"): _CF
+    + "test_the_reporter_withdraws_before_anyone_opened_it",
+    ("casework.request_export", "POST"): _EX + "test_export_with_the_passphrase_shown_once",
+    ("casework.export_passphrase", "POST"): _EX + "test_export_with_the_passphrase_shown_once",
+    ("casework.issue_export", "POST"): _EX
+    + "test_export_to_a_public_key_opens_with_age_and_verifies",
+    ("confidential.decide_export", "POST"): _EX + "test_export_with_the_passphrase_shown_once",
 }
 
 

@@ -262,7 +262,14 @@ def test_every_role_the_account_form_offers_is_accepted(web_app: Flask) -> None:
     client = web_app.test_client()
     sign_in(client, admin)
     roles = find_form(client.get("/admin/"), "/admin/accounts").choices("role")
-    assert set(roles) == {"admin", "supervisor", "investigator", "auditor", "intake_officer"}
+    assert set(roles) == {
+        "admin",
+        "supervisor",
+        "investigator",
+        "auditor",
+        "intake_officer",
+        "custodian",
+    }
     for n, role in enumerate(roles):
         created = submit(
             client,

@@ -1,0 +1,188 @@
+"""A reporter's sealed identity in the custodians' keeping (``crypto/identity.py``).
+
+The identity is sealed under an identity key of its own, wrapped for every active identity
+custodian with a key pair and for the escrow key. The case DEK does not open it, so the
+supervisors and investigators who hold the case cannot read it; one of them can only after
+a custodian approves their request (``sipadu/confidential``), through a grant of their own
+that expires.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from sipadu.accounts.models import StaffAccount
+from sipadu.cases.models import Case, IdentityKeyGrant
+from sipadu.cases.sealing import open_record, report_binding
+from sipadu.crypto import envelope
+from sipadu.crypto import identity as identity_crypto
+from sipadu.crypto.errors import DecryptionError
+from sipadu.roles import StaffRole
+
+
+class IdentityUnavailableError(Exception):
+    """The identity does not open for this person (no grant, expired, or not theirs)."""
+
+
+def custodians(db: Session) -> list[StaffAccount]:
+    """Active custodians whose owner completed setup (the key pair exists)."""
+    rows = db.scalars(
+        select(StaffAccount)
+        .where(
+            StaffAccount.role == StaffRole.CUSTODIAN,
+            StaffAccount.active.is_(True),
+            StaffAccount.password_hash != "",
+        )
+        .order_by(StaffAccount.id)
+    )
+    return [account for account in rows if account.has_keys]
+
+
+def seal_custodial_identity(
+    db: Session,
+    case: Case,
+    identity: Mapping[str, str],
+    *,
+    escrow_public: bytes | None,
+    now: datetime | None = None,
+) -> int:
+    """Seal (or replace) the identity under a new identity key for the custodians and the
+    escrow key; earlier grants (an approved reader's too) stop opening anything and are
+    deleted. Returns how many custodians hold it."""
+    key = identity_crypto.new_identity_key()
+    plain = json.dumps(dict(identity), ensure_ascii=False, separators=(",", ":")).encode()
+    case.identity_sealed = identity_crypto.seal_identity(key, case.code, plain)
+    case.identity_custodial = True
+    case.identity_escrow_grant = (
+        identity_crypto.wrap_identity_key(key, escrow_public, case.code) if escrow_public else None
+    )
+    drop_identity_grants(db, case)
+    holders = custodians(db)
+    moment = now or datetime.now(UTC)
+    for holder in holders:
+        db.add(
+            IdentityKeyGrant(
+                case_id=case.id,
+                staff_id=holder.id,
+                wrapped_key=identity_crypto.wrap_identity_key(key, holder.public_key, case.code),
+                expires_at=None,
+                created_at=moment,
+            )
+        )
+    db.flush()
+    return len(holders)
+
+
+def drop_identity_grants(db: Session, case: Case) -> None:
+    """Delete every wrapped copy of the case's identity key held by staff."""
+    db.execute(delete(IdentityKeyGrant).where(IdentityKeyGrant.case_id == case.id))
+    db.flush()
+
+
+def identity_grant(db: Session, case: Case, staff_id: int) -> IdentityKeyGrant | None:
+    """The staff member's grant on the case's identity key, if any."""
+    return db.scalar(
+        select(IdentityKeyGrant).where(
+            IdentityKeyGrant.case_id == case.id, IdentityKeyGrant.staff_id == staff_id
+        )
+    )
+
+
+def identity_key_for(
+    db: Session, case: Case, staff_id: int, private_key: bytes, now: datetime | None = None
+) -> bytes:
+    """The identity key through the staff member's own, unexpired grant."""
+    grant = identity_grant(db, case, staff_id)
+    if grant is None or not case.identity_custodial:
+        raise IdentityUnavailableError("no identity grant")
+    if grant.expires_at is not None and grant.expires_at <= (now or datetime.now(UTC)):
+        db.delete(grant)
+        db.flush()
+        raise IdentityUnavailableError("the identity grant has expired")
+    try:
+        return identity_crypto.unwrap_identity_key(grant.wrapped_key, private_key, case.code)
+    except DecryptionError:
+        raise IdentityUnavailableError("the grant is not for this key pair") from None
+
+
+def open_custodial_identity(case: Case, identity_key: bytes) -> dict[str, object]:
+    """The identity document under its key; raises IdentityUnavailableError otherwise."""
+    if case.identity_sealed is None or not case.identity_custodial:
+        raise IdentityUnavailableError("no custodial identity")
+    try:
+        document = json.loads(
+            identity_crypto.open_identity(identity_key, case.code, case.identity_sealed)
+        )
+    except (DecryptionError, ValueError):
+        raise IdentityUnavailableError("the identity does not open") from None
+    if not isinstance(document, dict):
+        raise IdentityUnavailableError("the identity is not a document")
+    return document
+
+
+def grant_identity_to(
+    db: Session,
+    case: Case,
+    identity_key: bytes,
+    recipient: StaffAccount,
+    *,
+    expires_at: datetime,
+    now: datetime | None = None,
+) -> IdentityKeyGrant:
+    """Wrap the identity key for an approved reader until ``expires_at``."""
+    grant = identity_grant(db, case, recipient.id)
+    wrapped = identity_crypto.wrap_identity_key(identity_key, recipient.public_key, case.code)
+    if grant is None:
+        grant = IdentityKeyGrant(case_id=case.id, staff_id=recipient.id, wrapped_key=wrapped)
+        db.add(grant)
+    grant.wrapped_key, grant.expires_at = wrapped, expires_at
+    grant.created_at = now or datetime.now(UTC)
+    db.flush()
+    return grant
+
+
+def drop_expired_identity_grants(db: Session, now: datetime | None = None) -> int:
+    """Delete the approved readers' grants whose time has passed; returns how many."""
+    result = db.execute(
+        delete(IdentityKeyGrant).where(
+            IdentityKeyGrant.expires_at.is_not(None),
+            IdentityKeyGrant.expires_at <= (now or datetime.now(UTC)),
+        )
+    )
+    db.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def reseal_legacy_identity(
+    db: Session,
+    case: Case,
+    dek: bytes,
+    *,
+    escrow_public: bytes | None,
+    now: datetime | None = None,
+) -> bool:
+    """Move an identity sealed under the DEK (before custodians existed) to the custodians.
+
+    Called when the reporter opens the case with their key, the one moment its DEK is at
+    hand without a staff member. An identity that does not open stays as it is, and so
+    does one nobody would hold afterwards (no custodian, no escrow key). Returns True when
+    it was moved."""
+    if case.identity_sealed is None or case.identity_custodial:
+        return False
+    if escrow_public is None and not custodians(db):
+        return False
+    try:
+        plain = open_record(dek, case, envelope.KIND_IDENTITY, case.identity_sealed, report_binding)
+        document = json.loads(plain)
+    except (DecryptionError, ValueError):
+        return False
+    if not isinstance(document, dict):
+        return False
+    identity = {str(k): str(v) for k, v in document.items() if v is not None}
+    seal_custodial_identity(db, case, identity, escrow_public=escrow_public, now=now)
+    return True

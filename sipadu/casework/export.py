@@ -1,0 +1,147 @@
+"""Exporting a case from its page: ask a supervisor, then download the encrypted package
+(four eyes: sipadu/confidential/export.py; the package: sipadu/confidential/package.py)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
+
+from sipadu.accounts.models import StaffAccount
+from sipadu.app_context import current_audit_key
+from sipadu.casework import service
+from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.http import load_case
+from sipadu.casework.identity import request_reason
+from sipadu.casework.views import acting_staff, run_case_action
+from sipadu.confidential import export as exports
+from sipadu.confidential import package
+from sipadu.confidential.export_content import export_content
+from sipadu.confidential.models import ApprovalState, ExportView
+from sipadu.db import db_session
+from sipadu.roles import CASE_ROLES
+from sipadu.unit_of_work import no_transaction
+from sipadu.web.auth import require_roles
+from sipadu.web.user_errors import AccessDeniedError, InvalidInputError
+
+NO_APPROVAL_TEXT = lazy_gettext(
+    "You have no approved export of this case, or it was used or has expired. Ask a "
+    "supervisor from the case page."
+)
+
+
+class ExportRequestRefusedError(service.CaseworkError):
+    """The export request could not be made (shown on the case page)."""
+
+
+def _account(actor: Actor) -> StaffAccount:
+    account = db_session().get(StaffAccount, actor.staff_id)
+    assert account is not None  # noqa: S101 - the session's own account
+    return account
+
+
+@require_roles(*CASE_ROLES)
+def request_export(code: str) -> ResponseReturnValue:
+    """Ask a supervisor (not oneself) to approve one export of this case."""
+    raw_reason = request.form.get("reason", "")
+    raw_view = request.form.get("view", "")
+
+    def action(opened: OpenCase, actor: Actor) -> None:
+        try:
+            view = ExportView(raw_view)
+        except ValueError:
+            raise ExportRequestRefusedError(
+                lazy_gettext("Choose a full or a redacted export.")
+            ) from None
+        try:
+            exports.request_export(
+                db_session(),
+                opened.case,
+                _account(actor),
+                request_reason(raw_reason),
+                audit_key=current_audit_key(),
+                view=view,
+            )
+        except exports.DuplicateExportRequestError:
+            raise ExportRequestRefusedError(
+                lazy_gettext("You already have an export request for this case.")
+            ) from None
+        except exports.ExportNotAllowedError:
+            raise ExportRequestRefusedError(
+                lazy_gettext("Only a supervisor or investigator handling the case may ask.")
+            ) from None
+
+    return run_case_action(
+        code, "export:requested", action, lazy_gettext("Your export request was sent.")
+    )
+
+
+def _approved(opened: OpenCase, actor: Actor) -> None:
+    live = exports.live_export_request(db_session(), opened.case, actor.staff_id)
+    if live is None or live.state != ApprovalState.APPROVED:
+        raise AccessDeniedError(NO_APPROVAL_TEXT)
+
+
+@require_roles(*CASE_ROLES)
+def export_passphrase(code: str) -> ResponseReturnValue:
+    """A new passphrase, shown once, and the button that downloads the package under it."""
+    actor = acting_staff()
+    opened = load_case(code, actor, "export:issued")
+    _approved(opened, actor)
+    return render_template(
+        "casework/export_passphrase.html", case=opened.case, passphrase=package.new_passphrase()
+    )
+
+
+def _target() -> tuple[str | None, str | None, str]:
+    recipient = request.form.get("recipient", "").strip()
+    passphrase = request.form.get("passphrase", "").strip()
+    try:
+        if recipient:
+            return package.check_recipient(recipient), None, "recipient"
+        return None, package.check_passphrase(passphrase), "passphrase"
+    except package.PackageRecipientError:
+        raise InvalidInputError(
+            lazy_gettext("Enter the recipient's age public key (it starts with age1)."),
+            field="recipient",
+        ) from None
+
+
+@require_roles(*CASE_ROLES)
+def issue_export(code: str) -> ResponseReturnValue:
+    """Build the package (PDF and files), encrypt it, record its SHA-256, download it."""
+    actor = acting_staff()
+    opened = load_case(code, actor, "export:issued")
+    _approved(opened, actor)  # no approval: 403 whatever was sent
+    recipient, passphrase, mode = _target()
+    db = db_session()
+    account = _account(actor)
+    store = current_app.extensions["sipadu.blobs"]
+    try:
+        content = export_content(db, opened.case, account, opened.dek, store)
+    except exports.ExportRequestClosedError:
+        raise AccessDeniedError(NO_APPROVAL_TEXT) from None
+    with no_transaction(db):  # the PDF, the ZIP and age's scrypt take seconds
+        pdf = package.case_pdf(content.title, content.sections)
+        zipped = package.zip_package(f"kasus-{content.code}.pdf", pdf, content.files)
+        sealed = package.encrypt_package(zipped, recipient=recipient, passphrase=passphrase)
+    digest = package.package_digest(sealed)
+    try:
+        exports.record_export(
+            db, content, actor.staff_id, digest, mode=mode, audit_key=current_audit_key()
+        )
+    except exports.ExportRequestClosedError:  # used by a parallel request meanwhile
+        raise AccessDeniedError(NO_APPROVAL_TEXT) from None
+    response = Response(sealed, mimetype="application/octet-stream")
+    name = f"sipadu-{content.code}.zip.age"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def add_export_routes(blueprint: Blueprint) -> None:
+    """Put the export pages on the casework blueprint (sipadu/casework/routes.py)."""
+    blueprint.add_url_rule("/<code>/ekspor/minta", view_func=request_export, methods=["POST"])
+    blueprint.add_url_rule(
+        "/<code>/ekspor/kata-sandi", view_func=export_passphrase, methods=["POST"]
+    )
+    blueprint.add_url_rule("/<code>/ekspor", view_func=issue_export, methods=["POST"])

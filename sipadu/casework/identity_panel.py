@@ -1,0 +1,46 @@
+"""What the case page shows its reader about the sealed identity and the export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from sipadu.casework.access import Actor, OpenCase
+from sipadu.confidential import export as exports
+from sipadu.confidential import identity as custody
+from sipadu.confidential.labels import REASON_LABELS, VIEW_LABELS
+
+
+@dataclass(frozen=True)
+class IdentityPanel:
+    """What the case page says about the sealed identity for this reader."""
+
+    sealed: bool
+    custodial: bool
+    state: str | None
+    until: datetime | None
+    # This reader's export request: None, "pending" or "approved" (one export, until then).
+    export_state: str | None = None
+    export_until: datetime | None = None
+    export_view: str | None = None
+
+
+def identity_panel(db: Session, opened: OpenCase, actor: Actor) -> IdentityPanel:
+    """Whether the case holds an identity and where this reader's request stands."""
+    case = opened.case
+    mine = custody.my_request(db, case, actor.staff_id)
+    export = exports.live_export_request(db, case, actor.staff_id)
+    return IdentityPanel(
+        sealed=case.identity_sealed is not None,
+        custodial=case.identity_custodial,
+        state=None if mine is None else str(mine.state),
+        until=None if mine is None else mine.expires_at,
+        export_state=None if export is None else str(export.state),
+        export_until=None if export is None else export.expires_at,
+        export_view=None if export is None else export.scope,
+    )
+
+
+__all__ = ["REASON_LABELS", "VIEW_LABELS", "IdentityPanel", "identity_panel"]

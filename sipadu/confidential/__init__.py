@@ -1,0 +1,1 @@
+"""Confidential mode: four-eyes requests (rules, states) and opening a sealed identity."""

@@ -1,0 +1,321 @@
+"""Opening a sealed identity with four eyes: a case worker asks, a custodian decides, and
+only the requester reads it, for a limited time.
+
+1. ``request_identity``: a supervisor or investigator who holds the case (not conflicted)
+   asks, with a reason from a fixed list. The request lapses after ``REQUEST_TTL``.
+2. ``decide``: a custodian (never the requester, ``rules.may_approve``) approves or refuses.
+   On approval the custodian's session re-wraps the identity key for the requester, with an
+   expiry (``READ_TTL``); the grant row is deleted once it has passed.
+3. ``read_identity``: the requester opens it through that grant. The first reading marks
+   the identity as opened: an audit event, and a timeline entry the reporter sees naming the
+   requester's role (sealed under the DEK, which the requester holds).
+4. ``withdraw_identity``: the reporter removes the identity while nobody has opened it.
+
+Every step is audited with metadata only (request id, reason code, role), never the
+identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from sipadu.accounts.models import StaffAccount
+from sipadu.audit.actors import Actor, staff_actor
+from sipadu.audit.service import record_event
+from sipadu.cases.content import add_timeline_entry
+from sipadu.cases.identity import (
+    IdentityUnavailableError,
+    drop_expired_identity_grants,
+    drop_identity_grants,
+    grant_identity_to,
+    identity_key_for,
+    open_custodial_identity,
+)
+from sipadu.cases.kinds import TimelineKind
+from sipadu.cases.models import Case
+from sipadu.cases.service import grant_for, is_conflicted
+from sipadu.confidential.models import (
+    ApprovalAction,
+    ApprovalRequest,
+    ApprovalState,
+    RequestReason,
+)
+from sipadu.confidential.rules import may_approve, may_request
+from sipadu.notify.service import notify_identity_answer, notify_identity_request
+
+REQUEST_TTL = timedelta(days=7)
+READ_TTL = timedelta(hours=48)
+OPEN_IDENTITY = ApprovalAction.OPEN_IDENTITY
+
+
+class IdentityRequestError(Exception):
+    """Base class of refused identity requests, decisions and withdrawals."""
+
+
+class NoIdentityError(IdentityRequestError):
+    """The case holds no identity sealed for custodians."""
+
+
+class NotHandlingCaseError(IdentityRequestError):
+    """The requester may not ask: wrong role, no grant on the case, or conflicted."""
+
+
+class DuplicateRequestError(IdentityRequestError):
+    """The requester already has a pending or live approved request on this case."""
+
+
+class NotADeciderError(IdentityRequestError):
+    """The decider is not a custodian, or is the requester (four eyes)."""
+
+
+class RequestClosedError(IdentityRequestError):
+    """The request is not pending any more (decided, withdrawn or expired)."""
+
+
+class IdentityAlreadyOpenedError(IdentityRequestError):
+    """The reporter cannot withdraw an identity someone has already read."""
+
+
+@dataclass(frozen=True)
+class OpenedIdentity:
+    """An identity as the approved requester reads it, and until when they may."""
+
+    document: dict[str, object]
+    until: datetime
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def expire_requests(db: Session, now: datetime | None = None) -> None:
+    """Pending requests and approvals past their time become ``expired``, and the approved
+    readers' grants past theirs are deleted (called before every step of the flow)."""
+    moment = _now(now)
+    db.execute(
+        update(ApprovalRequest)
+        .where(
+            ApprovalRequest.state.in_([ApprovalState.PENDING, ApprovalState.APPROVED]),
+            ApprovalRequest.expires_at <= moment,
+        )
+        .values(state=ApprovalState.EXPIRED)
+    )
+    drop_expired_identity_grants(db, moment)
+
+
+def _live_request(db: Session, case: Case, staff_id: int, now: datetime) -> ApprovalRequest | None:
+    return db.scalar(
+        select(ApprovalRequest)
+        .where(
+            ApprovalRequest.action == OPEN_IDENTITY,
+            ApprovalRequest.case_id == case.id,
+            ApprovalRequest.requested_by == staff_id,
+            ApprovalRequest.state.in_([ApprovalState.PENDING, ApprovalState.APPROVED]),
+            ApprovalRequest.expires_at > now,
+        )
+        .order_by(ApprovalRequest.id.desc())
+        .limit(1)
+    )
+
+
+def handles_case(db: Session, case: Case, account: StaffAccount) -> bool:
+    """A case worker who may ask: role allowed, holds a grant on the case, not conflicted."""
+    return (
+        may_request(OPEN_IDENTITY, account.role)
+        and grant_for(db, case, account.id) is not None
+        and not is_conflicted(db, case, account.id)
+    )
+
+
+def request_identity(
+    db: Session,
+    case: Case,
+    requester: StaffAccount,
+    reason: RequestReason,
+    *,
+    audit_key: bytes,
+    now: datetime | None = None,
+) -> ApprovalRequest:
+    """Ask the custodians to open the case's identity for ``requester``."""
+    moment = _now(now)
+    expire_requests(db, moment)
+    if not handles_case(db, case, requester):
+        raise NotHandlingCaseError(requester.id)
+    if case.identity_sealed is None or not case.identity_custodial:
+        raise NoIdentityError(case.code)
+    if _live_request(db, case, requester.id, moment) is not None:
+        raise DuplicateRequestError(case.code)
+    request = ApprovalRequest(
+        action=OPEN_IDENTITY,
+        case_id=case.id,
+        requested_by=requester.id,
+        requester_role=requester.role,
+        reason=reason,
+        state=ApprovalState.PENDING,
+        created_at=moment,
+        expires_at=moment + REQUEST_TTL,
+    )
+    db.add(request)
+    db.flush()
+    notify_identity_request(db, moment)
+    record_event(
+        db,
+        audit_key,
+        "identity:requested",
+        actor=staff_actor(requester.id),
+        case_code=case.code,
+        detail={"request": request.id, "reason": reason.value},
+        now=moment,
+    )
+    return request
+
+
+def _pending(db: Session, request_id: int, now: datetime) -> ApprovalRequest:
+    expire_requests(db, now)
+    request = db.get(ApprovalRequest, request_id)
+    if request is None or request.action != OPEN_IDENTITY:
+        raise RequestClosedError(request_id)
+    if request.state != ApprovalState.PENDING:
+        raise RequestClosedError(request_id)
+    return request
+
+
+def decide(
+    db: Session,
+    request_id: int,
+    decider: StaffAccount,
+    private_key: bytes,
+    *,
+    approve: bool,
+    audit_key: bytes,
+    now: datetime | None = None,
+) -> ApprovalRequest:
+    """A custodian approves (re-wrapping the identity key for the requester, with an expiry)
+    or refuses a pending request."""
+    moment = _now(now)
+    request = _pending(db, request_id, moment)
+    if not may_approve(
+        OPEN_IDENTITY,
+        requester_id=request.requested_by,
+        approver_id=decider.id,
+        approver_role=decider.role,
+    ):
+        raise NotADeciderError(decider.id)
+    case = db.get(Case, request.case_id)
+    requester = db.get(StaffAccount, request.requested_by)
+    assert case is not None  # noqa: S101 - the foreign key cascades
+    if approve:
+        if requester is None or not requester.active or not handles_case(db, case, requester):
+            raise NotHandlingCaseError(request.requested_by)
+        key = identity_key_for(db, case, decider.id, private_key, moment)
+        grant_identity_to(db, case, key, requester, expires_at=moment + READ_TTL, now=moment)
+        request.expires_at = moment + READ_TTL
+    request.state = ApprovalState.APPROVED if approve else ApprovalState.REFUSED
+    request.decided_by, request.decided_at = decider.id, moment
+    notify_identity_answer(db, request.requested_by, moment)
+    record_event(
+        db,
+        audit_key,
+        "identity:approved" if approve else "identity:refused",
+        actor=staff_actor(decider.id),
+        case_code=case.code,
+        detail={"request": request.id, "requester": request.requested_by},
+        now=moment,
+    )
+    db.flush()
+    return request
+
+
+def read_identity(
+    db: Session,
+    case: Case,
+    reader: StaffAccount,
+    private_key: bytes,
+    dek: bytes,
+    *,
+    audit_key: bytes,
+    now: datetime | None = None,
+) -> OpenedIdentity:
+    """The identity for the approved requester, while their approval lasts.
+
+    ``dek`` is the case DEK the reader's own grant opened: the first reading seals the
+    reporter's timeline entry with it."""
+    moment = _now(now)
+    expire_requests(db, moment)
+    request = _live_request(db, case, reader.id, moment)
+    if request is None or request.state != ApprovalState.APPROVED:
+        raise IdentityUnavailableError("no live approval")
+    if is_conflicted(db, case, reader.id):
+        raise IdentityUnavailableError("conflicted")
+    document = open_custodial_identity(
+        case, identity_key_for(db, case, reader.id, private_key, moment)
+    )
+    if request.used_at is None:
+        request.used_at = moment
+        add_timeline_entry(
+            db,
+            case,
+            dek,
+            kind=TimelineKind.IDENTITY_OPENED,
+            text=str(request.requester_role),
+            now=moment,
+        )
+    record_event(
+        db,
+        audit_key,
+        "identity:opened",
+        actor=staff_actor(reader.id),
+        case_code=case.code,
+        detail={"request": request.id},
+        now=moment,
+    )
+    return OpenedIdentity(document, request.expires_at)
+
+
+def identity_opened(db: Session, case: Case) -> bool:
+    """True once any approved requester has read the case's identity."""
+    return (
+        db.scalar(
+            select(ApprovalRequest.id)
+            .where(
+                ApprovalRequest.action == OPEN_IDENTITY,
+                ApprovalRequest.case_id == case.id,
+                ApprovalRequest.used_at.is_not(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def withdraw_identity(db: Session, case: Case, *, audit_key: bytes) -> None:
+    """The reporter removes their sealed identity while nobody has opened it; requests on it
+    end as ``withdrawn`` and every wrapped copy of its key is deleted."""
+    if case.identity_sealed is None:
+        raise NoIdentityError(case.code)
+    if identity_opened(db, case):
+        raise IdentityAlreadyOpenedError(case.code)
+    case.identity_sealed, case.identity_escrow_grant = None, None
+    drop_identity_grants(db, case)
+    db.execute(
+        update(ApprovalRequest)
+        .where(
+            ApprovalRequest.action == OPEN_IDENTITY,
+            ApprovalRequest.case_id == case.id,
+            ApprovalRequest.state.in_([ApprovalState.PENDING, ApprovalState.APPROVED]),
+        )
+        .values(state=ApprovalState.WITHDRAWN)
+    )
+    record_event(db, audit_key, "identity:withdrawn", actor=Actor.REPORTER, case_code=case.code)
+    db.flush()
+
+
+def my_request(
+    db: Session, case: Case, staff_id: int, now: datetime | None = None
+) -> ApprovalRequest | None:
+    """The staff member's live request on this case (pending or approved), if any."""
+    return _live_request(db, case, staff_id, _now(now))

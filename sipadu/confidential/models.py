@@ -1,0 +1,85 @@
+"""Four-eyes requests: one person asks, a second person with the right role decides.
+
+A request holds metadata only (action, case, who asked, a reason chosen from a fixed list,
+state and times): a custodian deciding on an identity request does not hold the case DEK,
+so nothing sealed under it could be shown to them, and free text would be report content
+outside the case's encryption."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sipadu.coltypes import UtcDateTime, enum_column
+from sipadu.db import Base
+from sipadu.roles import StaffRole
+
+
+class ApprovalAction(StrEnum):
+    """What a four-eyes request asks for (the rules are in ``rules.py``)."""
+
+    OPEN_IDENTITY = "open_identity"
+    FORWARD_CASE = "forward_case"
+    EXPORT_CASE = "export_case"
+    PUBLISH_REDACTION = "publish_redaction"
+
+
+class ApprovalState(StrEnum):
+    """Where a request stands; only ``pending`` may be decided."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class ExportView(StrEnum):
+    """Which view of the case an export carries."""
+
+    FULL = "full"
+    # Suggested spans removed (``redaction.py``), files withheld.
+    REDACTED = "redacted"
+
+
+class RequestReason(StrEnum):
+    """Why the identity (or another approval) is needed: a fixed list, no free text."""
+
+    PROTECTION = "protection"
+    CONTACT = "contact"
+    WITNESS = "witness"
+    LEGAL = "legal"
+
+
+class ApprovalRequest(Base):
+    """One four-eyes request and its decision."""
+
+    __tablename__ = "approval_requests"
+    # The home counts and the custodian's list read pending requests by action.
+    __table_args__ = (Index("ix_approval_requests_state_action", "state", "action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[ApprovalAction] = mapped_column(enum_column(ApprovalAction, "action", 32))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    requested_by: Mapped[int] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
+    # The requester's role when they asked: what the reporter's timeline names.
+    requester_role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole, "requester_role", 16))
+    reason: Mapped[RequestReason] = mapped_column(enum_column(RequestReason, "reason", 16))
+    # What exactly is approved, where the action has a choice: an export's view
+    # (``ExportView``); None for the others.
+    scope: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[ApprovalState] = mapped_column(enum_column(ApprovalState, "state", 16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Pending: when the request lapses undecided. Approved: when the permission ends.
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the approved requester first read what was approved (an identity: "opened").
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,63 @@
+"""The approvers' queues: four-eyes requests waiting for a decision, still in time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sipadu.confidential.models import ApprovalAction, ApprovalRequest, ApprovalState
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def pending_identity_requests(db: Session, now: datetime | None = None) -> list[ApprovalRequest]:
+    """Identity requests waiting for a custodian, oldest first (metadata only)."""
+    moment = _now(now)
+    return list(
+        db.scalars(
+            select(ApprovalRequest)
+            .where(
+                ApprovalRequest.action == ApprovalAction.OPEN_IDENTITY,
+                ApprovalRequest.state == ApprovalState.PENDING,
+                ApprovalRequest.expires_at > moment,
+            )
+            .order_by(ApprovalRequest.id)
+        )
+    )
+
+
+def pending_count(
+    db: Session, actions: tuple[ApprovalAction, ...], now: datetime | None = None
+) -> int:
+    """How many live pending requests of these actions wait (the home page's count)."""
+    if not actions:
+        return 0
+    return (
+        db.scalar(
+            select(func.count(ApprovalRequest.id)).where(
+                ApprovalRequest.action.in_(actions),
+                ApprovalRequest.state == ApprovalState.PENDING,
+                ApprovalRequest.expires_at > _now(now),
+            )
+        )
+        or 0
+    )
+
+
+def pending_exports(db: Session, now: datetime | None = None) -> list[ApprovalRequest]:
+    """Export requests waiting for a supervisor, oldest first."""
+    return list(
+        db.scalars(
+            select(ApprovalRequest)
+            .where(
+                ApprovalRequest.action == ApprovalAction.EXPORT_CASE,
+                ApprovalRequest.state == ApprovalState.PENDING,
+                ApprovalRequest.expires_at > _now(now),
+            )
+            .order_by(ApprovalRequest.id)
+        )
+    )

@@ -1,0 +1,85 @@
+"""Redaction suggestions, computed locally: no text ever leaves the server for this.
+
+``suggest_spans`` finds what most often identifies a person in an Indonesian report: NIP
+(the 18-digit civil-servant number, often written 8-6-1-3), NIK (the 16-digit population
+number), telephone numbers (+62 / 62 / 0 and 8-13 more digits, with spaces, dots or dashes),
+e-mail addresses, and names introduced by a title or form of address (Bapak, Ibu, Pak, Bu,
+Sdr., Saudara, Saudari, dr., Drs., Ir., H., Hj.) with the capitalised words that follow.
+A name written without such a word is not found: a redacted export says so on its cover.
+
+``redact`` replaces each span with a fixed mark, so the redacted text keeps its shape but
+not the length of what was removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class SpanKind(StrEnum):
+    """What a suggested span is."""
+
+    NIP = "nip"
+    NIK = "nik"
+    PHONE = "phone"
+    EMAIL = "email"
+    NAME = "name"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range of a text to redact: ``text[start:end]``."""
+
+    start: int
+    end: int
+    kind: SpanKind
+
+
+MARK = "[DIHAPUS]"
+_D = r"(?<![\d])"
+_E = r"(?![\d])"
+_PATTERNS: tuple[tuple[SpanKind, re.Pattern[str]], ...] = (
+    (SpanKind.EMAIL, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    # 18 digits, optionally grouped 8 6 1 3 with spaces or dots.
+    (SpanKind.NIP, re.compile(_D + r"\d{8}[ .]?\d{6}[ .]?\d[ .]?\d{3}" + _E)),
+    (SpanKind.NIK, re.compile(_D + r"\d{16}" + _E)),
+    (SpanKind.PHONE, re.compile(_D + r"(?:\+62|62|0)[ .-]?8(?:[ .-]?\d){7,12}" + _E)),
+    (
+        SpanKind.NAME,
+        re.compile(
+            r"\b(?:Bapak|Ibu|Pak|Bu|Sdr\.?|Saudara|Saudari|dr\.|Drs\.|Dra\.|Ir\.|Hj?\.)"
+            r"\s+((?:[A-Z][a-z'\u2019-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z'\u2019-]+|[A-Z]\.)){0,3})"
+        ),
+    ),
+)
+
+
+def suggest_spans(text: str) -> list[Span]:
+    """Likely identifying spans, in order, without overlaps (the earliest, longest wins)."""
+    found: list[Span] = []
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            group = 1 if kind == SpanKind.NAME else 0
+            found.append(Span(match.start(group), match.end(group), kind))
+    found.sort(key=lambda span: (span.start, -(span.end - span.start)))
+    kept: list[Span] = []
+    for span in found:
+        if not kept or span.start >= kept[-1].end:
+            kept.append(span)
+    return kept
+
+
+def redact(text: str, spans: list[Span] | None = None) -> str:
+    """``text`` with each span (by default the suggested ones) replaced by ``MARK``."""
+    chosen = suggest_spans(text) if spans is None else sorted(spans, key=lambda s: s.start)
+    pieces: list[str] = []
+    position = 0
+    for span in chosen:
+        if span.start < position:
+            continue
+        pieces.extend((text[position : span.start], MARK))
+        position = span.end
+    pieces.append(text[position:])
+    return "".join(pieces)

@@ -1,0 +1,1 @@
+"""Tests of the confidential mode: custodians, identity requests, four eyes."""
