@@ -6,6 +6,7 @@ from functools import cache
 
 from flask import Blueprint, Flask
 
+from sipadu.casework.forwarding_views import add_forwarding_routes
 from sipadu.casework.rerouting import add_routing_routes
 from sipadu.casework.retention import add_retention_routes
 from sipadu.casework.views import bp as casework_bp
@@ -17,6 +18,7 @@ def casework_blueprint() -> Blueprint:
     refuses new routes on a blueprint an app has already registered."""
     add_retention_routes(casework_bp)
     add_routing_routes(casework_bp)
+    add_forwarding_routes(casework_bp)
     return casework_bp
 
 
