@@ -27,7 +27,7 @@ from sipadu.app_context import current_settings
 from sipadu.cases.content import add_timeline_entry
 from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import CreatedCase, grant_case
-from sipadu.cases.statuses import Outcome, Status
+from sipadu.cases.statuses import Destination, Outcome, Status
 from sipadu.db import db_session
 from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.setup import issue_setup_token
@@ -43,6 +43,7 @@ _J = "tests/reporting/test_journey.py::"
 _CP = "tests/casework/test_case_page.py::"
 _WF = "tests/casework/test_workflow_http.py::"
 _MK = "tests/casework/test_message_kinds.py::"
+_FW = "tests/casework/test_forwarding.py::"
 _SF = "tests/web/test_staff_forms.py::"
 _AC = "tests/staff/test_activation.py::"
 _UA = "tests/casework/test_units_admin.py::"
@@ -78,6 +79,10 @@ COVERED: dict[tuple[str, str], str] = {
     ("casework.post_message", "POST"): _MK
     + "test_the_note_button_keeps_the_note_from_the_reporter",
     ("casework.change_status", "POST"): _WF + "test_web_status_changes_and_their_errors",
+    ("casework.forward_case", "POST"): _FW
+    + "test_forward_then_record_the_outcome_through_the_page",
+    ("casework.record_forward_outcome", "POST"): _FW
+    + "test_forward_then_record_the_outcome_through_the_page",
     ("casework.answer_objection", "POST"): _WF
     + "test_objection_blocks_archiving_until_answered_and_can_reopen",
     ("casework.assign", "POST"): _CP
@@ -207,6 +212,8 @@ class World:
     open_case: CreatedCase
     objected: CreatedCase
     archived: CreatedCase
+    verifying: CreatedCase
+    forwarded: CreatedCase
 
 
 def _world(app: Flask) -> World:
@@ -234,10 +241,14 @@ def _world(app: Flask) -> World:
         add_timeline_entry(db, objected.case, objected.dek, kind="objection", text="Keberatan.")
         archived.case.status, archived.case.archived_on = Status.DIARSIPKAN, date.today()
         archived.case.retention_until = date.today()
+        # A case in verification offers forwarding; a forwarded one, recording its outcome.
+        verifying, forwarded = make_case(app, db), make_case(app, db)
+        verifying.case.status = Status.VERIFIKASI
+        forwarded.case.status, forwarded.case.forwarded_to = Status.DITERUSKAN, Destination.KPK
         db.commit()
         # Approved after the cases were filed: the supervisor's page offers to share them.
         enrolled(app, db, "supervisor")
-    return World(people, open_case, objected, archived)
+    return World(people, open_case, objected, archived, verifying, forwarded)
 
 
 def _waiting_supervisor_and_setup_link(app: Flask) -> str:
@@ -301,7 +312,8 @@ def _staff_pages(app: Flask, world: World, found: Found) -> None:
         "/auditor/",
         "/auditor/statistics",
     ]
-    codes = [c.case.code for c in (world.open_case, world.objected, world.archived)]
+    cases = (world.open_case, world.objected, world.archived, world.verifying, world.forwarded)
+    codes = [c.case.code for c in cases]
     for role, person in world.people.items():
         with app.app_context():
             forget_totp_step(db_session(), person)

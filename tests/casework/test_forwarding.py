@@ -1,0 +1,163 @@
+"""Forwarding that hands off: the supervisor forwards a case through its page form (the
+institution and its reference number), the reporter reads where it went and that it waits,
+the supervisor records the institution's outcome, which closes it. The reference stays
+sealed, out of the audit log and away from the reporter; investigators and bad input are
+refused with nothing stored."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from flask_babel import force_locale
+from sqlalchemy.orm import Session
+
+from sipadu.cases.content import list_timeline
+from sipadu.cases.statuses import Status
+from sipadu.reporting.service import case_overview
+from tests.casework.conftest import (
+    Team,
+    assign_directly,
+    bearer,
+    detail_of,
+    events,
+    press,
+    set_status,
+    web_client,
+)
+from tests.support import forms
+from tests.support.csrf import csrf_token
+
+W, A = "/petugas/kasus", "/api/v1/staff/cases"
+REFERENCE = "LAPOR-2612-0042"
+
+
+def _reporter_label(app: Flask, db: Session, team: Team) -> str:
+    with app.test_request_context(), force_locale("id"):
+        return str(
+            case_overview(db, team.created.case, team.created.dek).status_text.reporter_label
+        )
+
+
+def test_forward_then_record_the_outcome_through_the_page(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code, case = team.created.case.code, team.created.case
+    set_status(db, team.created, "verifikasi")
+    client = web_client(app, db, team.supervisor)
+    # The general status menu no longer offers forwarding: it has its own form.
+    menu = forms.find_form(client.get(f"{W}/{code}"), f"{W}/{code}/status")
+    assert "diteruskan" not in menu.choices("status")
+    offered = forms.find_form(client.get(f"{W}/{code}"), f"{W}/{code}/teruskan")
+    assert "lapor" in offered.choices("destination")
+    sent = press(
+        client,
+        code,
+        "/teruskan",
+        fill={"destination": "lapor", "reference": REFERENCE, "reason": "Keluhan layanan."},
+    )
+    assert sent.status_code == 303
+    db.refresh(case)
+    assert (case.status, case.forwarded_to, case.closed_on) == ("diteruskan", "lapor", None)
+    assert case.forward_reference_sealed and REFERENCE.encode() not in case.forward_reference_sealed
+    assert case.decided_on == date.today()
+    page = client.get(f"{W}/{code}").get_data(as_text=True)
+    assert REFERENCE in page  # staff read it
+    label = _reporter_label(app, db, team)
+    assert "SP4N-LAPOR!" in label and "menunggu hasil" in label
+    texts = [t.text or "" for t in list_timeline(db, case, team.created.dek)]
+    assert not any(REFERENCE in text for text in texts)  # the reporter's timeline
+    assert "diteruskan" not in forms.find_form(
+        client.get(f"{W}/{code}"), f"{W}/{code}/status"
+    ).choices("status")
+
+    done = press(
+        client,
+        code,
+        "/hasil-penerusan",
+        fill={"forward_result": "ditangani", "message": "Sudah ditindaklanjuti Dinas."},
+    )
+    assert done.status_code == 303
+    db.refresh(case)
+    assert (case.status, case.forward_result, case.closed_on) == (
+        "selesai",
+        "ditangani",
+        date.today(),
+    )
+    last = list_timeline(db, case, team.created.dek)[-1]
+    assert last.text is not None and "Ditangani" in last.text and "Dinas." in last.text
+    changes = [detail_of(e) for e in events(db, "case:status_changed", code)]
+    assert changes[-2:] == [
+        {"from": "verifikasi", "to": "diteruskan", "destination": "lapor"},
+        {"from": "diteruskan", "to": "selesai", "forward_result": "ditangani"},
+    ]
+    assert all(REFERENCE not in e.detail for e in events(db, "case:status_changed", code))
+
+
+def test_bad_input_and_the_wrong_people_are_refused(app: Flask, db: Session, team: Team) -> None:
+    code, case = team.created.case.code, team.created.case
+    set_status(db, team.created, "verifikasi")
+    client = web_client(app, db, team.supervisor)
+    bad = press(
+        client,
+        code,
+        "/teruskan",
+        fill={"destination": "kpk", "reference": "<b>Budi 0812</b>", "reason": "x"},
+    )
+    assert bad.status_code == 422
+    assert "nomor referensi" in bad.get_data(as_text=True).lower()
+    token = csrf_token(client, f"{W}/{code}")
+    # The outcome of a case that was never forwarded: the workflow refuses it.
+    early = client.post(
+        f"{W}/{code}/hasil-penerusan", data={"csrf_token": token, "forward_result": "ditangani"}
+    )
+    assert early.status_code == 409
+    assign_directly(db, team.created, team.investigator)
+    investigator = web_client(app, db, team.investigator)
+    inv_token = csrf_token(investigator, f"{W}/{code}")
+    forged = investigator.post(
+        f"{W}/{code}/teruskan",
+        data={"csrf_token": inv_token, "destination": "kpk", "reference": "A1", "reason": "x"},
+    )
+    assert forged.status_code == 403
+    db.refresh(case)
+    assert (case.status, case.forwarded_to, case.forward_reference_sealed) == (
+        "verifikasi",
+        None,
+        None,
+    )
+    assert events(db, "case:status_changed", code) == []
+
+
+def test_the_api_forwards_shows_the_reference_to_staff_and_records_the_outcome(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code, headers = team.created.case.code, bearer(db, team.supervisor)
+    client = app.test_client()
+    set_status(db, team.created, "verifikasi")
+    body = {"status": "diteruskan", "destination": "kpk", "reference": "R-7/KPK", "reason": "x"}
+    assert client.post(f"{A}/{code}/status", headers=headers, json=body).status_code == 200
+    shown = client.get(f"{A}/{code}", headers=headers).get_json()
+    assert shown["forwarding"] == {
+        "destination": "kpk",
+        "reference": "R-7/KPK",
+        "reference_verified": True,
+        "result": None,
+    }
+    assert "diarsipkan" not in shown["allowed_statuses"]  # the outcome comes first
+    closed = client.post(
+        f"{A}/{code}/status",
+        headers=headers,
+        json={"status": "selesai", "forward_result": "tidak_ditangani"},
+    )
+    assert closed.status_code == 200
+    shown = client.get(f"{A}/{code}", headers=headers).get_json()
+    assert shown["status"] == "selesai" and shown["forwarding"]["result"] == "tidak_ditangani"
+    # Reopened: back in the Inspektorat's hands, the institution's outcome no longer stands.
+    reopened = client.post(
+        f"{A}/{code}/status", headers=headers, json={"status": "verifikasi", "reason": "Kembali."}
+    )
+    assert reopened.status_code == 200
+    db.refresh(team.created.case)
+    assert team.created.case.forward_result is None
+    assert team.created.case.status == Status.VERIFIKASI
