@@ -9,12 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from sipadu.cases.content import list_timeline
 from sipadu.cases.statuses import Status
-from sipadu.reporting.service import case_overview
 from tests.casework.conftest import (
     Team,
     assign_directly,
@@ -25,6 +23,7 @@ from tests.casework.conftest import (
     set_status,
     web_client,
 )
+from tests.reporting.conftest import login
 from tests.support import forms
 from tests.support.csrf import csrf_token
 
@@ -32,11 +31,11 @@ W, A = "/petugas/kasus", "/api/v1/staff/cases"
 REFERENCE = "LAPOR-2612-0042"
 
 
-def _reporter_label(app: Flask, db: Session, team: Team) -> str:
-    with app.test_request_context(), force_locale("id"):
-        return str(
-            case_overview(db, team.created.case, team.created.dek).status_text.reporter_label
-        )
+def _reporter_page(app: Flask, team: Team) -> str:
+    """The reporter's own case page, opened with the case key."""
+    reporter = app.test_client()
+    assert login(reporter, team.created.case_key).status_code in (302, 303)
+    return reporter.get("/kasus/saya").get_data(as_text=True)
 
 
 def test_forward_then_record_the_outcome_through_the_page(
@@ -63,8 +62,10 @@ def test_forward_then_record_the_outcome_through_the_page(
     assert case.decided_on == date.today()
     page = client.get(f"{W}/{code}").get_data(as_text=True)
     assert REFERENCE in page  # staff read it
-    label = _reporter_label(app, db, team)
-    assert "SP4N-LAPOR!" in label and "menunggu hasil" in label
+    mine = _reporter_page(app, team)
+    assert "Diteruskan ke Pengaduan pelayanan publik (CRM / SP4N-LAPOR!), menunggu hasil" in mine
+    assert REFERENCE not in mine and "Keluhan layanan." in mine
+    assert 'name="objection"' in mine  # the reporter may object once to the forwarding
     texts = [t.text or "" for t in list_timeline(db, case, team.created.dek)]
     assert not any(REFERENCE in text for text in texts)  # the reporter's timeline
     assert "diteruskan" not in forms.find_form(
@@ -86,6 +87,9 @@ def test_forward_then_record_the_outcome_through_the_page(
     )
     last = list_timeline(db, case, team.created.dek)[-1]
     assert last.text is not None and "Ditangani" in last.text and "Dinas." in last.text
+    mine = _reporter_page(app, team)
+    assert "Instansi penerima laporan Anda telah memberikan jawaban" in mine
+    assert "Sudah ditindaklanjuti Dinas." in mine and REFERENCE not in mine
     changes = [detail_of(e) for e in events(db, "case:status_changed", code)]
     assert changes[-2:] == [
         {"from": "verifikasi", "to": "diteruskan", "destination": "lapor"},
