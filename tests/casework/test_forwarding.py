@@ -19,6 +19,7 @@ from tests.casework.conftest import (
     bearer,
     detail_of,
     events,
+    make_case,
     press,
     set_status,
     web_client,
@@ -165,3 +166,24 @@ def test_the_api_forwards_shows_the_reference_to_staff_and_records_the_outcome(
     db.refresh(team.created.case)
     assert team.created.case.forward_result is None
     assert team.created.case.status == Status.VERIFIKASI
+
+
+def test_a_reference_moved_from_another_case_does_not_open(
+    app: Flask, db: Session, team: Team
+) -> None:
+    """A database writer who copies another case's sealed reference (or alters it) gets
+    "could not be verified", not that case's number and not an error page."""
+    code, headers, client = team.created.case.code, bearer(db, team.supervisor), app.test_client()
+    set_status(db, team.created, "verifikasi")
+    body = {"status": "diteruskan", "destination": "bkd", "reference": "BKD-9", "reason": "x"}
+    assert client.post(f"{A}/{code}/status", headers=headers, json=body).status_code == 200
+    other = make_case(app, db)
+    db.refresh(team.created.case)
+    other.case.status, other.case.forwarded_to = Status.DITERUSKAN, team.created.case.forwarded_to
+    other.case.forward_reference_sealed = team.created.case.forward_reference_sealed
+    db.commit()
+    shown = client.get(f"{A}/{other.case.code}", headers=headers).get_json()
+    assert shown["forwarding"]["reference"] is None
+    assert shown["forwarding"]["reference_verified"] is False
+    page = web_client(app, db, team.supervisor).get(f"{W}/{other.case.code}")
+    assert page.status_code == 200 and "BKD-9" not in page.get_data(as_text=True)
