@@ -9,7 +9,7 @@ from flask import Flask
 
 from sipadu.api.openapi import enum_schema
 from sipadu.cases.kinds import Category
-from sipadu.cases.statuses import Destination, Outcome
+from sipadu.cases.statuses import Destination, ForwardResult, Outcome
 from sipadu.casework.inbox import DUE_FILTERS, SORTS
 
 
@@ -31,6 +31,9 @@ def test_document_enums_are_the_code_enums(app: Flask) -> None:
     change = schemas["StatusChangeIn"]["properties"]
     assert change["outcome"]["enum"] == [o.value for o in Outcome]
     assert change["destination"]["enum"] == [d.value for d in Destination]
+    assert "lapor" in change["destination"]["enum"]
+    assert change["forward_result"]["enum"] == [r.value for r in ForwardResult]
+    assert change["reference"]["maxLength"] == 64
     assert _query_parameter(document, "/staff/cases", "sort")["enum"] == list(SORTS)
     assert _query_parameter(document, "/staff/cases", "due")["enum"] == list(DUE_FILTERS)
 

@@ -29,7 +29,7 @@ from sipadu.cases.kinds import (
     IntakeChannel,
     TimelineKind,
 )
-from sipadu.cases.statuses import Outcome, Status
+from sipadu.cases.statuses import Destination, ForwardResult, Outcome, Status
 from sipadu.coltypes import UtcDateTime, enum_column
 from sipadu.db import Base
 
@@ -94,6 +94,15 @@ class Case(Base):
     retention_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome", 32))
     objection_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Forwarding: the receiving institution, its reference number (sealed under the DEK: it
+    # ties this case to a file elsewhere) and, once recorded, its outcome.
+    forwarded_to: Mapped[Destination | None] = mapped_column(
+        enum_column(Destination, "forwarded_to", 16)
+    )
+    forward_reference_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    forward_result: Mapped[ForwardResult | None] = mapped_column(
+        enum_column(ForwardResult, "forward_result", 16)
+    )
     # AES-GCM under the DEK, AAD bound to this case and the record kind.
     report_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     identity_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -50,15 +50,28 @@ class Destination(StrEnum):
     OMBUDSMAN = "ombudsman"
     BKD = "bkd"
     OPD_LAIN = "opd_lain"
+    # An ordinary public-service complaint that landed here goes to the complaint channels.
+    LAPOR = "lapor"
+
+
+class ForwardResult(StrEnum):
+    """What the receiving body answered about a forwarded case."""
+
+    DITANGANI = "ditangani"
+    TIDAK_DITANGANI = "tidak_ditangani"
 
 
 _S = Status
-CLOSURES = frozenset({_S.SELESAI, _S.TIDAK_DAPAT_DITINDAKLANJUTI, _S.DITERUSKAN})
+# A forwarded case is open: it waits for the receiving body's outcome, which a supervisor
+# records (diteruskan -> selesai); that closes it.
+CLOSURES = frozenset({_S.SELESAI, _S.TIDAK_DAPAT_DITINDAKLANJUTI})
 CLOSED = CLOSURES | {_S.DIARSIPKAN}
+# The decisions the reporter may object to once: the closures and the decision to forward.
+OBJECTABLE = CLOSURES | {_S.DITERUSKAN}
 
 
 def is_closed(status: str) -> bool:
-    """True for closed cases: selesai, tidak_dapat_ditindaklanjuti, diteruskan, diarsipkan."""
+    """True for closed cases: selesai, tidak_dapat_ditindaklanjuti, diarsipkan."""
     return status in CLOSED
 
 
@@ -99,11 +112,12 @@ STATUS_TEXTS: Mapping[Status, StatusText] = {
         ),
     ),
     _S.DITERUSKAN: StatusText(
-        lazy_gettext("Forwarded"),
-        lazy_gettext("Forwarded"),
+        lazy_gettext("Forwarded, awaiting outcome"),
+        lazy_gettext("Forwarded, awaiting the outcome"),
         lazy_gettext(
             "Your report is outside the Inspektorat's authority and has been "
-            "passed to the institution named below. You may object once."
+            "passed to the institution named below. The Inspektorat is waiting for its "
+            "outcome and will tell you here. You may object once."
         ),
     ),
     _S.INVESTIGASI: StatusText(
@@ -141,4 +155,39 @@ DESTINATION_LABELS: Mapping[Destination, Any] = {
     Destination.OMBUDSMAN: lazy_gettext("Ombudsman"),
     Destination.BKD: lazy_gettext("Regional Civil Service Agency (BKD)"),
     Destination.OPD_LAIN: lazy_gettext("Another regional government office (OPD)"),
+    Destination.LAPOR: lazy_gettext("Public service complaints (CRM / SP4N-LAPOR!)"),
 }
+
+FORWARD_RESULT_LABELS: Mapping[ForwardResult, Any] = {
+    ForwardResult.DITANGANI: lazy_gettext("Handled by the receiving institution"),
+    ForwardResult.TIDAK_DITANGANI: lazy_gettext("Not handled by the receiving institution"),
+}
+
+
+def reporter_status_text(
+    status: str, forwarded_to: str | None = None, forward_result: str | None = None
+) -> StatusText:
+    """The status as the reporter reads it, naming the institution a forwarded case went to.
+
+    A forwarded case reads "Forwarded to <institution>, awaiting the outcome"; once the
+    supervisor records the outcome (``selesai`` with a ``forward_result``) the explanation
+    says the institution answered rather than speaking of an investigation.
+    """
+    text = STATUS_TEXTS[Status(status)]
+    body = DESTINATION_LABELS.get(Destination(forwarded_to)) if forwarded_to else None
+    if status == _S.DITERUSKAN and body is not None:
+        return StatusText(
+            text.staff_label,
+            lazy_gettext("Forwarded to %(body)s, awaiting the outcome", body=body),
+            text.reporter_explanation,
+        )
+    if status == _S.SELESAI and forward_result:
+        return StatusText(
+            text.staff_label,
+            text.reporter_label,
+            lazy_gettext(
+                "The institution your report was forwarded to has answered; the outcome is "
+                "given below. You may object once."
+            ),
+        )
+    return text

@@ -19,8 +19,9 @@ reopened (the retention clock runs).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -30,9 +31,12 @@ from sipadu.cases.statuses import (
     CLOSED,
     CLOSURES,
     DESTINATION_LABELS,
+    FORWARD_RESULT_LABELS,
+    OBJECTABLE,
     OUTCOME_LABELS,
     STATUS_TEXTS,
     Destination,
+    ForwardResult,
     Outcome,
     Role,
     Status,
@@ -41,6 +45,10 @@ from sipadu.cases.statuses import (
 )
 
 MAX_TEXT_CHARS = 20_000
+MAX_REFERENCE_CHARS = 64
+# The receiving body's reference number: identifier-like (letters, digits, - / . _ : and
+# single spaces), never free text, so nothing the reporter wrote can end up in it.
+_REFERENCE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9./_:-]| (?! ))*")
 _E = TypeVar("_E", bound=StrEnum)
 
 
@@ -52,6 +60,7 @@ class Rule:
     needs_reason: bool = False
     needs_outcome: bool = False
     needs_destination: bool = False
+    needs_forward_result: bool = False
     is_reopen: bool = False
 
 
@@ -69,11 +78,16 @@ def _build_rules() -> dict[tuple[Status, Status], Rule]:
         (_S.VERIFIKASI, _S.INVESTIGASI): Rule(_SUP),
         (_S.PERLU_DILENGKAPI, _S.VERIFIKASI): Rule(_STAFF | {Role.REPORTER}),
         (_S.INVESTIGASI, _S.SELESAI): Rule(_STAFF, needs_reason=True, needs_outcome=True),
+        # The receiving body's outcome closes a forwarded case; the message is optional.
+        (_S.DITERUSKAN, _S.SELESAI): Rule(_SUP, needs_forward_result=True),
     }
     for closed in CLOSURES:
         rules[(closed, _S.DIARSIPKAN)] = Rule(_SUP)
+    # A forwarded case comes back (the body returned it, or an objection was upheld) the
+    # same way a closed one is reopened.
+    for decided in OBJECTABLE:
         for reopened in (_S.VERIFIKASI, _S.INVESTIGASI):
-            rules[(closed, reopened)] = Rule(_SUP, needs_reason=True, is_reopen=True)
+            rules[(decided, reopened)] = Rule(_SUP, needs_reason=True, is_reopen=True)
     return rules
 
 
@@ -129,6 +143,8 @@ class Transition:
     outcome: Outcome | None = None
     destination: Destination | None = None
     is_reopen: bool = False
+    reference: str | None = field(default=None, repr=False)
+    forward_result: ForwardResult | None = None
 
     @property
     def closes(self) -> bool:
@@ -173,6 +189,20 @@ def _choice(kind: type[_E], value: str | None, field: str, missing: Any) -> _E:
         raise TransitionIncompleteError(missing, field=field) from None
 
 
+def _reference(value: str | None) -> str:
+    text = (value or "").strip()
+    if len(text) > MAX_REFERENCE_CHARS or not _REFERENCE.fullmatch(text):
+        raise TransitionIncompleteError(
+            lazy_gettext(
+                "Give the receiving institution's reference number: at most %(limit)s letters, "
+                "digits and the signs - / . _ :",
+                limit=MAX_REFERENCE_CHARS,
+            ),
+            field="reference",
+        )
+    return text
+
+
 def allowed_targets(current: str, role: str) -> tuple[Status, ...]:
     """The statuses ``role`` may move a case to from ``current`` (for buttons and menus)."""
     return tuple(
@@ -190,14 +220,17 @@ def check_transition(
     reason: str | None = None,
     outcome: str | None = None,
     destination: str | None = None,
+    reference: str | None = None,
+    forward_result: str | None = None,
     objection_pending: bool = False,
 ) -> Transition:
     """Check one status change and return it normalised, or raise a ``WorkflowError``.
 
     Raises ``TransitionNotAllowedError`` (409) for a change the workflow forbids,
     ``RoleNotPermittedError`` (a subclass, 403) for a change this role may not make, and
-    ``TransitionIncompleteError`` (422) when the reason, outcome or destination it needs is
-    missing. An outcome or destination given to a transition that takes none is dropped.
+    ``TransitionIncompleteError`` (422) when the reason, outcome, destination, reference or
+    forward result it needs is missing or invalid. An outcome, destination, reference or
+    forward result given to a transition that takes none is dropped.
     """
     source, goal, actor = _status(current, "current"), _status(target, "status"), _role(role)
     rule = RULES.get((source, goal))
@@ -224,7 +257,30 @@ def check_transition(
             lazy_gettext("The reporter's objection must be answered before the case is archived."),
             field="status",
         )
-    return _complete(source, goal, actor, rule, reason, outcome, destination)
+    forwarding = _forwarding(destination, reference) if rule.needs_destination else {}
+    if rule.needs_forward_result:
+        forwarding = {
+            "forward_result": _choice(
+                ForwardResult,
+                forward_result,
+                "forward_result",
+                lazy_gettext("Choose the outcome: handled or not handled by the institution."),
+            )
+        }
+    return replace(_complete(source, goal, actor, rule, reason, outcome), **forwarding)
+
+
+def _forwarding(destination: str | None, reference: str | None) -> dict[str, Any]:
+    checked = _choice(
+        Destination,
+        destination,
+        "destination",
+        lazy_gettext(
+            "Choose where the case is forwarded: KPK, APH, Ombudsman, BKD, another OPD "
+            "or CRM / SP4N-LAPOR!."
+        ),
+    )
+    return {"destination": checked, "reference": _reference(reference)}
 
 
 def _complete(
@@ -234,18 +290,8 @@ def _complete(
     rule: Rule,
     reason: str | None,
     outcome: str | None,
-    destination: str | None,
 ) -> Transition:
-    checked_outcome = checked_destination = None
-    if rule.needs_destination:
-        checked_destination = _choice(
-            Destination,
-            destination,
-            "destination",
-            lazy_gettext(
-                "Choose where the case is forwarded: KPK, APH, Ombudsman, BKD or another OPD."
-            ),
-        )
+    checked_outcome = None
     if rule.needs_outcome:
         checked_outcome = _choice(
             Outcome, outcome, "outcome", lazy_gettext("Choose the outcome: proven or not proven.")
@@ -260,14 +306,13 @@ def _complete(
     else:
         # An optional note for the reporter, with the same length limit.
         checked_reason = _text(reason, "reason", None) if (reason or "").strip() else None
-    return Transition(
-        source, goal, actor, checked_reason, checked_outcome, checked_destination, rule.is_reopen
-    )
+    return Transition(source, goal, actor, checked_reason, checked_outcome, None, rule.is_reopen)
 
 
 def can_object(status: str, objection_used: bool) -> bool:
-    """True when the reporter may object: the case was just closed and no objection was made."""
-    return status in CLOSURES and not objection_used
+    """True when the reporter may object: the case was just closed or forwarded and no
+    objection was made."""
+    return status in OBJECTABLE and not objection_used
 
 
 def check_objection(status: str, objection_used: bool, text: str | None) -> str:
@@ -297,7 +342,7 @@ def check_objection_answer(
         raise RoleNotPermittedError(
             lazy_gettext("Only a supervisor answers an objection."), field="role"
         )
-    if _status(status, "current") not in CLOSURES:
+    if _status(status, "current") not in OBJECTABLE:
         raise ObjectionNotAllowedError(lazy_gettext("There is no open objection on this case."))
     text = _text(answer, "answer", lazy_gettext("Write the answer for the reporter."))
     if reopen_to is None:
@@ -309,10 +354,13 @@ __all__ = [
     "CLOSED",
     "CLOSURES",
     "DESTINATION_LABELS",
+    "FORWARD_RESULT_LABELS",
+    "OBJECTABLE",
     "OUTCOME_LABELS",
     "RULES",
     "STATUS_TEXTS",
     "Destination",
+    "ForwardResult",
     "ObjectionNotAllowedError",
     "Outcome",
     "Role",

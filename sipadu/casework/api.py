@@ -138,11 +138,20 @@ def post_message(code: str) -> ResponseReturnValue:
 
 @bp.post("/<code>/status")
 @accepts_json(
-    {"status": None, "reason": None, "outcome": None, "destination": None}, MESSAGE_JSON_LIMIT
+    {
+        "status": None,
+        "reason": None,
+        "outcome": None,
+        "destination": None,
+        "reference": None,
+        "forward_result": None,
+    },
+    MESSAGE_JSON_LIMIT,
 )
 @require_roles(*CASE_ROLES)
 def change_status(code: str) -> ResponseReturnValue:
-    """Change the status (409 forbidden transition, 403 role, 422 missing reason/outcome)."""
+    """Change the status (409 forbidden transition, 403 role, 422 missing reason, outcome,
+    destination, reference or forward result)."""
 
     def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> None:
         service.change_status(
@@ -153,6 +162,8 @@ def change_status(code: str) -> ResponseReturnValue:
             reason=_str(data, "reason"),
             outcome=_str(data, "outcome"),
             destination=_str(data, "destination"),
+            reference=_str(data, "reference"),
+            forward_result=_str(data, "forward_result"),
             audit_key=current_audit_key(),
         )
 

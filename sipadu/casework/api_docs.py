@@ -11,7 +11,8 @@ from sipadu.api.json_body import (
     json_request_body,
 )
 from sipadu.api.openapi import enum_schema, error_responses, register
-from sipadu.cases.statuses import Destination, Outcome
+from sipadu.cases.statuses import Destination, ForwardResult, Outcome
+from sipadu.cases.workflow import MAX_REFERENCE_CHARS
 from sipadu.casework.inbox import COUNT_CAP, DUE_FILTERS, SORTS
 
 _BASE = "/staff/cases"
@@ -118,6 +119,15 @@ SCHEMAS = {
                 },
             },
             "allowed_statuses": {"type": "array", "items": {"type": "string"}},
+            "forwarding": {
+                "type": ["object", "null"],
+                "properties": {
+                    "destination": enum_schema(Destination),
+                    "reference": {"type": ["string", "null"]},
+                    "reference_verified": {"type": "boolean"},
+                    "result": enum_schema(ForwardResult, nullable=True),
+                },
+            },
         },
     },
     "StaffMessageIn": {
@@ -141,6 +151,18 @@ SCHEMAS = {
             "reason": {"type": "string"},
             "outcome": enum_schema(Outcome),
             "destination": enum_schema(Destination),
+            "reference": {
+                "type": "string",
+                "maxLength": MAX_REFERENCE_CHARS,
+                "description": (
+                    "The receiving institution's reference number (forwarding only): letters, "
+                    "digits and - / . _ : — staff-only, sealed, never logged"
+                ),
+            },
+            "forward_result": {
+                **enum_schema(ForwardResult),
+                "description": "The receiving institution's outcome (diteruskan → selesai)",
+            },
         },
     },
     "AssignmentIn": {

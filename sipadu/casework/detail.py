@@ -24,6 +24,7 @@ from sipadu.cases.rating import RatingView, read_rating
 from sipadu.cases.statuses import Status
 from sipadu.cases.workflow import allowed_targets, can_object
 from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.forwarding import ForwardingView, forwarding_view
 from sipadu.casework.inbox import inbox_policy
 from sipadu.casework.service import objection_pending
 from sipadu.crypto.errors import DecryptionError
@@ -65,6 +66,28 @@ class CaseDetail:
     can_object: bool
     # The reporter's rating of the handling: read for supervisors only.
     rating: RatingView | None = None
+    forwarding: ForwardingView | None = None
+    status: Status = Status.DITERIMA
+
+    @property
+    def may_forward(self) -> bool:
+        """The forwarding form is offered (it names the institution and its reference)."""
+        return Status.DITERUSKAN in self.targets
+
+    @property
+    def may_record_forward_outcome(self) -> bool:
+        """The outcome form is offered: the case waits for the receiving institution."""
+        return self.status is Status.DITERUSKAN and Status.SELESAI in self.targets
+
+    @property
+    def menu_targets(self) -> tuple[Status, ...]:
+        """The general status menu: forwarding and its outcome have their own forms."""
+        return tuple(
+            t
+            for t in self.targets
+            if t is not Status.DITERUSKAN
+            and not (self.status is Status.DITERUSKAN and t is Status.SELESAI)
+        )
 
 
 def _names(db: Session, ids: set[int]) -> dict[int, str]:
@@ -186,4 +209,6 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
         objection_pending=pending,
         can_object=can_object(opened.case.status, opened.case.objection_used),
         rating=read_rating(db, opened.case, opened.dek) if supervisor else None,
+        forwarding=forwarding_view(opened),
+        status=Status(opened.case.status),
     )

@@ -43,12 +43,11 @@ class MessageForm:
 
 @dataclass(frozen=True)
 class StatusForm:
-    """A status change with what it may need: reason, outcome, destination."""
+    """A status change with what it may need: reason, outcome (forwarding has its own form)."""
 
     status: str
     reason: str | None
     outcome: str | None
-    destination: str | None
 
     @classmethod
     def read(cls, form: Mapping[str, str]) -> StatusForm:
@@ -57,8 +56,36 @@ class StatusForm:
             _field(form, "status") or "",
             _field(form, "reason"),
             _field(form, "outcome") or None,
-            _field(form, "destination") or None,
         )
+
+
+@dataclass(frozen=True)
+class ForwardForm:
+    """Forwarding: the receiving institution, its reference number, the reason."""
+
+    destination: str | None
+    reference: str | None
+    reason: str | None
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> ForwardForm:
+        """Read the submitted form (an empty choice becomes ``None``)."""
+        return cls(
+            _field(form, "destination") or None, _field(form, "reference"), _field(form, "reason")
+        )
+
+
+@dataclass(frozen=True)
+class ForwardOutcomeForm:
+    """The receiving institution's outcome and an optional message to the reporter."""
+
+    result: str | None
+    message: str | None
+
+    @classmethod
+    def read(cls, form: Mapping[str, str]) -> ForwardOutcomeForm:
+        """Read the submitted form (an empty choice becomes ``None``)."""
+        return cls(_field(form, "forward_result") or None, _field(form, "message"))
 
 
 @dataclass(frozen=True)

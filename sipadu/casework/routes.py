@@ -7,6 +7,7 @@ from functools import cache
 from flask import Blueprint, Flask
 
 from sipadu.casework.export import add_export_routes
+from sipadu.casework.forwarding_views import add_forwarding_routes
 from sipadu.casework.identity import add_identity_routes
 from sipadu.casework.reporter_files import add_reporter_file_routes
 from sipadu.casework.rerouting import add_routing_routes
@@ -23,6 +24,7 @@ def casework_blueprint() -> Blueprint:
     add_reporter_file_routes(casework_bp)
     add_identity_routes(casework_bp)
     add_export_routes(casework_bp)
+    add_forwarding_routes(casework_bp)
     return casework_bp
 
 

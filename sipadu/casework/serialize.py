@@ -108,4 +108,17 @@ def case_json(case: Case, detail: CaseDetail) -> dict[str, Any]:
         "allowed_statuses": [target.value for target in detail.targets],
         "deadlines": [_deadline(d) for d in detail.deadlines],
         "objection_pending": detail.objection_pending,
+        "forwarding": _forwarding(detail),
+    }
+
+
+def _forwarding(detail: CaseDetail) -> dict[str, Any] | None:
+    forwarding = detail.forwarding
+    if forwarding is None:
+        return None
+    return {
+        "destination": forwarding.destination,
+        "reference": forwarding.reference,
+        "reference_verified": forwarding.reference_verified,
+        "result": forwarding.result,
     }

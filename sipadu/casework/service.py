@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask_babel import force_locale, lazy_gettext
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from sipadu.cases.kinds import ASSIGNED_REASONS, AuthorKind, GrantReason, Timeli
 from sipadu.cases.models import CaseConflict, CaseMessage, TimelineEntry
 from sipadu.cases.record_ids import public_record_id
 from sipadu.cases.service import grant_case, grant_for, is_conflicted, revoke_grant
-from sipadu.cases.statuses import CLOSURES, DESTINATION_LABELS, Status
+from sipadu.cases.statuses import CLOSURES, Status
 from sipadu.cases.workflow import (
     ObjectionNotAllowedError,
     Transition,
@@ -33,6 +33,7 @@ from sipadu.cases.workflow import (
     check_transition,
 )
 from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.forwarding import record_forwarding, timeline_text
 from sipadu.channels.intake import note_status_change
 from sipadu.effective_settings import effective_settings
 from sipadu.ops.retention import retention_end
@@ -177,15 +178,6 @@ def objection_pending(db: Session, opened: OpenCase) -> bool:
     return objection > 0 and objection > last(TimelineKind.OBJECTION_ANSWER)
 
 
-def _timeline_text(transition: Transition) -> str | None:
-    if transition.destination is None:
-        return transition.reason
-    # The reporter reads Indonesian by default; the destination is part of what they are told.
-    with force_locale("id"):
-        label = str(DESTINATION_LABELS[transition.destination])
-    return f"{label}\n\n{transition.reason}" if transition.reason else label
-
-
 def _apply(
     db: Session,
     opened: OpenCase,
@@ -207,6 +199,7 @@ def _apply(
         case.outcome = transition.outcome
     if transition.is_reopen:
         case.outcome = None
+    record_forwarding(opened, transition)
     if transition.target is Status.DIARSIPKAN:
         case.archived_on = day
         case.retention_until = retention_end(day, retention_days(db))
@@ -229,7 +222,10 @@ def _apply(
     if transition.outcome is not None:
         detail["outcome"] = transition.outcome.value
     if transition.destination is not None:
+        # The destination code only: the reference number could name the case elsewhere.
         detail["destination"] = transition.destination.value
+    if transition.forward_result is not None:
+        detail["forward_result"] = transition.forward_result.value
     _audit(db, audit_key, "case:status_changed", actor, opened, detail)
     note_status_change(db, case, moment)  # a channel's webhook, in this transaction
 
@@ -243,6 +239,8 @@ def change_status(
     reason: str | None = None,
     outcome: str | None = None,
     destination: str | None = None,
+    reference: str | None = None,
+    forward_result: str | None = None,
     audit_key: bytes,
     now: datetime | None = None,
 ) -> Transition:
@@ -254,6 +252,8 @@ def change_status(
         reason=reason,
         outcome=outcome,
         destination=destination,
+        reference=reference,
+        forward_result=forward_result,
         objection_pending=objection_pending(db, opened),
     )
     _apply(
@@ -263,7 +263,7 @@ def change_status(
         transition,
         audit_key=audit_key,
         moment=_now(now),
-        timeline_text=_timeline_text(transition),
+        timeline_text=timeline_text(transition, opened.case.forwarded_to),
     )
     return transition
 

@@ -14,7 +14,13 @@ from sipadu.audit.recorder import audit
 from sipadu.cases.attachments import AttachmentNotFoundError
 from sipadu.cases.deadlines import STATE_LABELS
 from sipadu.cases.kinds import CATEGORIES
-from sipadu.cases.statuses import DESTINATION_LABELS, OUTCOME_LABELS, STATUS_TEXTS, Status
+from sipadu.cases.statuses import (
+    DESTINATION_LABELS,
+    FORWARD_RESULT_LABELS,
+    OUTCOME_LABELS,
+    STATUS_TEXTS,
+    Status,
+)
 from sipadu.cases.workflow import RULES, WorkflowError
 from sipadu.casework import forms, service
 from sipadu.casework import inbox as inbox_service
@@ -124,6 +130,7 @@ def render_case(
         statuses=STATUS_TEXTS,
         outcomes=OUTCOME_LABELS,
         destinations=DESTINATION_LABELS,
+        forward_results=FORWARD_RESULT_LABELS,
         state_labels=STATE_LABELS,
         reopen_targets=(Status.VERIFIKASI, Status.INVESTIGASI),
         units=list_units(db),
@@ -234,7 +241,6 @@ def change_status(code: str) -> ResponseReturnValue:
             form.status,
             reason=form.reason,
             outcome=form.outcome,
-            destination=form.destination,
             audit_key=current_audit_key(),
         ),
         lazy_gettext("Status changed."),

@@ -42,7 +42,7 @@ from sipadu.cases.service import (
     prepare_case_key,
     submission_recipients,
 )
-from sipadu.cases.statuses import STATUS_TEXTS, Role, Status, StatusText
+from sipadu.cases.statuses import Role, Status, StatusText, reporter_status_text
 from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.channels.intake import note_status_change
 from sipadu.coltypes import as_utc
@@ -241,7 +241,7 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
     return ReporterCaseView(
         code=case.code,
         status=case.status,
-        status_text=STATUS_TEXTS[Status(case.status)],
+        status_text=reporter_status_text(case.status, case.forwarded_to, case.forward_result),
         timeline=list_timeline(db, case, dek),
         messages=messages,
         attachments=list_attachments(db, case, dek),

@@ -9,10 +9,13 @@ import pytest
 from flask import Flask
 from flask_babel import Babel, force_locale
 
+from sipadu.cases.statuses import reporter_status_text
 from sipadu.cases.workflow import (
     CLOSURES,
+    OBJECTABLE,
     RULES,
     STATUS_TEXTS,
+    ForwardResult,
     ObjectionNotAllowedError,
     Outcome,
     RoleNotPermittedError,
@@ -34,6 +37,8 @@ FULL: dict[str, Any] = {
     "reason": "Alasan untuk pelapor.",
     "outcome": "terbukti",
     "destination": "kpk",
+    "reference": "R-1/KPK/2026",
+    "forward_result": "ditangani",
 }
 
 # (from, to) -> roles allowed; anything missing here must be refused.
@@ -45,8 +50,9 @@ EXPECTED: dict[tuple[Status, Status], set[str]] = {
     (S.VERIFIKASI, S.INVESTIGASI): {SUP},
     (S.PERLU_DILENGKAPI, S.VERIFIKASI): {SUP, INV, REP},
     (S.INVESTIGASI, S.SELESAI): {SUP, INV},
+    (S.DITERUSKAN, S.SELESAI): {SUP},
     **{(closed, S.DIARSIPKAN): {SUP} for closed in CLOSURES},
-    **{(closed, back): {SUP} for closed in CLOSURES for back in (S.VERIFIKASI, S.INVESTIGASI)},
+    **{(closed, back): {SUP} for closed in OBJECTABLE for back in (S.VERIFIKASI, S.INVESTIGASI)},
 }
 ROLES = [SUP, INV, REP, "admin", "auditor"]
 
@@ -124,14 +130,69 @@ def test_a_complete_closure_is_normalised() -> None:
 
 def test_forwarding_needs_a_known_destination() -> None:
     with pytest.raises(TransitionIncompleteError):
-        check_transition(S.VERIFIKASI, S.DITERUSKAN, SUP, reason="x", destination="dpr")
+        check_transition(
+            S.VERIFIKASI, S.DITERUSKAN, SUP, reason="x", destination="dpr", reference="A1"
+        )
     forwarded = check_transition(
-        S.VERIFIKASI, S.DITERUSKAN, SUP, reason="x", destination="ombudsman"
+        S.VERIFIKASI, S.DITERUSKAN, SUP, reason="x", destination="lapor", reference=" 2612-0042 "
     )
-    assert forwarded.destination == "ombudsman" and forwarded.outcome is None
+    assert forwarded.destination == "lapor" and forwarded.outcome is None
+    assert forwarded.reference == "2612-0042" and not forwarded.closes
+    assert "2612-0042" not in repr(forwarded)  # never in a log line by accident
 
 
-@pytest.mark.parametrize("closed", sorted(CLOSURES))
+@pytest.mark.parametrize(
+    "reference",
+    [None, "", "   ", "a" * 65, "<script>", "R1\nR2", "R1  R2", "-R1", "nama pelapor: Budi!"],
+)
+def test_forwarding_refuses_a_reference_that_is_not_identifier_like(
+    reference: str | None,
+) -> None:
+    with pytest.raises(TransitionIncompleteError) as refused:
+        check_transition(
+            S.VERIFIKASI, S.DITERUSKAN, SUP, reason="x", destination="kpk", reference=reference
+        )
+    assert refused.value.field == "reference"
+
+
+@pytest.mark.parametrize("reference", ["R-12/KPK/XII/2026", "LAPOR:0042", "a" * 64, "B 12.3_4"])
+def test_forwarding_accepts_identifier_like_references(reference: str) -> None:
+    forwarded = check_transition(
+        S.VERIFIKASI, S.DITERUSKAN, SUP, reason="x", destination="kpk", reference=reference
+    )
+    assert forwarded.reference == reference
+
+
+def test_the_forward_outcome_closes_and_needs_a_result() -> None:
+    with pytest.raises(TransitionIncompleteError) as missing:
+        check_transition(S.DITERUSKAN, S.SELESAI, SUP, reason="Sudah ditangani.")
+    assert missing.value.field == "forward_result"
+    with pytest.raises(TransitionIncompleteError):
+        check_transition(S.DITERUSKAN, S.SELESAI, SUP, forward_result="terbukti")
+    with pytest.raises(RoleNotPermittedError):
+        check_transition(S.DITERUSKAN, S.SELESAI, INV, forward_result="ditangani")
+    closed = check_transition(S.DITERUSKAN, S.SELESAI, SUP, forward_result="tidak_ditangani")
+    assert closed.forward_result is ForwardResult.TIDAK_DITANGANI and closed.closes
+    assert closed.reason is None and closed.outcome is None  # the message is optional
+
+
+def test_a_forwarded_case_waits_and_cannot_be_archived() -> None:
+    assert not is_closed(S.DITERUSKAN)
+    with pytest.raises(TransitionNotAllowedError):
+        check_transition(S.DITERUSKAN, S.DIARSIPKAN, SUP)
+
+
+def test_the_reporter_reads_where_the_case_went() -> None:
+    with _babel_app().test_request_context(), force_locale("id"):
+        waiting = reporter_status_text("diteruskan", "lapor", None)
+        label = str(waiting.reporter_label)
+        assert "SP4N-LAPOR!" in label and "menunggu" in label.lower()
+        answered = str(reporter_status_text("selesai", "kpk", "ditangani").reporter_explanation)
+        assert "investigasi" not in answered.lower()
+        assert str(reporter_status_text("diteruskan", None, None).reporter_label)
+
+
+@pytest.mark.parametrize("closed", sorted(OBJECTABLE))
 def test_reopening_needs_a_reason(closed: Status) -> None:
     with pytest.raises(TransitionIncompleteError):
         check_transition(closed, S.INVESTIGASI, SUP)
@@ -174,7 +235,6 @@ def test_is_closed() -> None:
     assert {s for s in Status if is_closed(s)} == {
         S.SELESAI,
         S.TIDAK_DAPAT_DITINDAKLANJUTI,
-        S.DITERUSKAN,
         S.DIARSIPKAN,
     }
 
@@ -187,7 +247,7 @@ def test_allowed_targets_follow_the_table() -> None:
 
 @pytest.mark.parametrize("status", list(Status))
 def test_the_reporter_may_object_once_to_a_closure(status: Status) -> None:
-    assert can_object(status, objection_used=False) == (status in CLOSURES)
+    assert can_object(status, objection_used=False) == (status in OBJECTABLE)
     assert not can_object(status, objection_used=True)
 
 

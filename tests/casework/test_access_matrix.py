@@ -100,6 +100,23 @@ SPECS = [
         setup="objection",
     ),
     Spec(
+        "casework.forward_case",
+        "POST",
+        W + "/{code}/teruskan",
+        303,
+        SUPERVISOR,
+        body={"destination": "ombudsman", "reference": "ORI-1/2026", "reason": REASON},
+    ),
+    Spec(
+        "casework.record_forward_outcome",
+        "POST",
+        W + "/{code}/hasil-penerusan",
+        303,
+        SUPERVISOR,
+        body={"forward_result": "ditangani", "message": "Sudah ditangani."},
+        setup="forwarded",
+    ),
+    Spec(
         "casework.assign",
         "POST",
         W + "/{code}/penugasan",
@@ -260,6 +277,8 @@ def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[
         )
         add_timeline_entry(db, created.case, created.dek, kind="objection", text="Saya keberatan.")
         db.commit()
+    elif spec.setup == "forwarded":
+        set_status(db, created, "diteruskan", acknowledged_on=date.today(), forwarded_to="kpk")
     elif spec.setup == "archived":
         set_status(
             db,

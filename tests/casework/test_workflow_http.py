@@ -26,7 +26,13 @@ from tests.support import forms
 from tests.support.csrf import csrf_token
 
 W, A = "/petugas/kasus", "/api/v1/staff/cases"
-COMPLETE = {"reason": "Alasan untuk pelapor.", "outcome": "terbukti", "destination": "kpk"}
+COMPLETE = {
+    "reason": "Alasan untuk pelapor.",
+    "outcome": "terbukti",
+    "destination": "kpk",
+    "reference": "R-12/KPK/2026",
+    "forward_result": "ditangani",
+}
 
 
 def _put(db: Session, team: Team, status: Status) -> None:
@@ -82,6 +88,14 @@ def test_every_transition_through_the_api(app: Flask, db: Session, team: Team, r
         ("verifikasi", "tidak_dapat_ditindaklanjuti", {}, "reason"),
         ("verifikasi", "perlu_dilengkapi", {"reason": "   "}, "reason"),
         ("verifikasi", "diteruskan", {"reason": "Di luar kewenangan."}, "destination"),
+        ("verifikasi", "diteruskan", {"reason": "x", "destination": "kpk"}, "reference"),
+        (
+            "verifikasi",
+            "diteruskan",
+            {"reason": "x", "destination": "kpk", "reference": "a b!"},
+            "reference",
+        ),
+        ("diteruskan", "selesai", {"reason": "Sudah ditangani."}, "forward_result"),
         ("investigasi", "selesai", {"reason": "Kesimpulan."}, "outcome"),
         ("investigasi", "selesai", {"outcome": "terbukti"}, "reason"),
         ("selesai", "verifikasi", {}, "reason"),
@@ -192,12 +206,23 @@ def test_forwarding_tells_the_reporter_where(app: Flask, db: Session, team: Team
     response = app.test_client().post(
         f"{A}/{team.created.case.code}/status",
         headers=bearer(db, team.supervisor),
-        json={"status": "diteruskan", "destination": "ombudsman", "reason": "Pelayanan publik."},
+        json={
+            "status": "diteruskan",
+            "destination": "ombudsman",
+            "reference": "ORI-0042/XII/2026",
+            "reason": "Pelayanan publik.",
+        },
     )
     assert response.status_code == 200
     last = list_timeline(db, team.created.case, team.created.dek)[-1]
     assert last.text is not None and "Ombudsman" in last.text and "Pelayanan publik." in last.text
-    assert detail_of(events(db, "case:status_changed")[-1])["destination"] == "ombudsman"
+    # The reference is the other institution's file: staff only, never the audit log.
+    assert "ORI-0042" not in last.text
+    assert detail_of(events(db, "case:status_changed")[-1]) == {
+        "from": "verifikasi",
+        "to": "diteruskan",
+        "destination": "ombudsman",
+    }
 
 
 def test_objection_blocks_archiving_until_answered_and_can_reopen(

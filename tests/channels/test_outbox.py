@@ -53,6 +53,10 @@ def _queued(channels: Channels) -> list[tuple[int, int, str]]:
         return [(r.id, r.attempts, r.status) for r in rows]
 
 
+# The receiving institution's reference: the channel learns only the coarse "forwarded".
+KPK_REFERENCE = "R-88/KPK/XII/2026"
+
+
 def _file_and_forward(channels: Channels) -> str:
     client = channels.app.test_client()
     filed = file_report(client, channels.jaki).get_json()
@@ -73,6 +77,7 @@ def _file_and_forward(channels: Channels) -> str:
         filed["case_code"],
         status="diteruskan",
         destination="kpk",
+        reference=KPK_REFERENCE,
         reason="Kewenangan KPK.",
     )
     return str(filed["case_code"])
@@ -112,6 +117,7 @@ def test_webhooks_arrive_signed_in_order_after_failures(
         assert not verify_webhook(b"x" * 32, header, got.body, int(time.time()), 300)
         assert REPORT["what"].encode() not in got.body
         assert REPORT["external_ref"].encode() not in got.body
+        assert KPK_REFERENCE.encode() not in got.body
 
 
 def test_a_crash_after_sending_sends_again(channels: Channels, receiver: Receiver) -> None:

@@ -23,7 +23,7 @@ from sipadu.app_context import current_settings
 from sipadu.cases.content import add_timeline_entry
 from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import CreatedCase, grant_case
-from sipadu.cases.statuses import Outcome, Status
+from sipadu.cases.statuses import Destination, Outcome, Status
 from sipadu.confidential.export import request_export
 from sipadu.confidential.identity import request_identity
 from sipadu.confidential.models import ApprovalState, RequestReason
@@ -154,6 +154,8 @@ class World:
     open_case: CreatedCase
     objected: CreatedCase
     archived: CreatedCase
+    verifying: CreatedCase
+    forwarded: CreatedCase
 
 
 def build_world(app: Flask) -> World:
@@ -191,6 +193,10 @@ def build_world(app: Flask) -> World:
         archived.case.status, archived.case.archived_on = Status.DIARSIPKAN, date.today()
         archived.case.closed_on = date.today()
         archived.case.retention_until = date.today()
+        # A case in verification offers forwarding; a forwarded one, recording its outcome.
+        verifying, forwarded = make_case(app, db), make_case(app, db)
+        verifying.case.status = Status.VERIFIKASI
+        forwarded.case.status, forwarded.case.forwarded_to = Status.DITERUSKAN, Destination.KPK
         db.commit()
         # A deactivated account: the admin's list offers to reactivate it.
         leaver = db.get(StaffAccount, enrolled(app, db, "investigator").account_id)
@@ -200,7 +206,7 @@ def build_world(app: Flask) -> World:
         _waiting_requests(app, db, people, open_case)
         # Approved after the cases were filed: the supervisor's page offers to share them.
         enrolled(app, db, "supervisor")
-    return World(people, open_case, objected, archived)
+    return World(people, open_case, objected, archived, verifying, forwarded)
 
 
 def _waiting_requests(
@@ -295,7 +301,8 @@ def crawl_staff_pages(app: Flask, world: World, found: Found, language: str = "i
         "/auditor/",
         "/auditor/statistics",
     ]
-    codes = [c.case.code for c in (world.open_case, world.objected, world.archived)]
+    cases = (world.open_case, world.objected, world.archived, world.verifying, world.forwarded)
+    codes = [c.case.code for c in cases]
     for role, person in world.people.items():
         with app.app_context():
             forget_totp_step(db_session(), person)

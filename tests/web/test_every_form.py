@@ -25,6 +25,7 @@ _J = "tests/reporting/test_journey.py::"
 _CP = "tests/casework/test_case_page.py::"
 _WF = "tests/casework/test_workflow_http.py::"
 _MK = "tests/casework/test_message_kinds.py::"
+_FW = "tests/casework/test_forwarding.py::"
 _SF = "tests/web/test_staff_forms.py::"
 _AC = "tests/staff/test_activation.py::"
 _UA = "tests/casework/test_units_admin.py::"
@@ -69,6 +70,10 @@ COVERED: dict[tuple[str, str], str] = {
     ("casework.post_message", "POST"): _MK
     + "test_the_note_button_keeps_the_note_from_the_reporter",
     ("casework.change_status", "POST"): _WF + "test_web_status_changes_and_their_errors",
+    ("casework.forward_case", "POST"): _FW
+    + "test_forward_then_record_the_outcome_through_the_page",
+    ("casework.record_forward_outcome", "POST"): _FW
+    + "test_forward_then_record_the_outcome_through_the_page",
     ("casework.answer_objection", "POST"): _WF
     + "test_objection_blocks_archiving_until_answered_and_can_reopen",
     ("casework.assign", "POST"): _CP

@@ -1,0 +1,71 @@
+"""The case page's two forwarding forms: forward a case to another institution, and record
+that institution's outcome (which closes the case). Both are a supervisor's; both go through
+the one workflow gate, ``service.change_status``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
+
+from sipadu.app_context import current_audit_key
+from sipadu.cases.statuses import Status
+from sipadu.casework import forms, service
+from sipadu.casework.views import run_case_action
+from sipadu.db import db_session
+from sipadu.roles import StaffRole
+from sipadu.web.auth import require_roles
+
+
+@require_roles(StaffRole.SUPERVISOR)
+def forward_case(code: str) -> ResponseReturnValue:
+    """Forward the case to the institution responsible, with its reference number; the
+    case then waits for that institution's outcome."""
+    form = forms.ForwardForm.read(request.form)
+    return run_case_action(
+        code,
+        "case:status_changed",
+        lambda opened, actor: service.change_status(
+            db_session(),
+            opened,
+            actor,
+            Status.DITERUSKAN,
+            reason=form.reason,
+            destination=form.destination,
+            reference=form.reference,
+            audit_key=current_audit_key(),
+        ),
+        lazy_gettext("The case was forwarded. It now waits for the institution's outcome."),
+    )
+
+
+@require_roles(StaffRole.SUPERVISOR)
+def record_forward_outcome(code: str) -> ResponseReturnValue:
+    """Record the receiving institution's outcome, with an optional message to the
+    reporter; this closes the case."""
+    form = forms.ForwardOutcomeForm.read(request.form)
+    return run_case_action(
+        code,
+        "case:status_changed",
+        lambda opened, actor: service.change_status(
+            db_session(),
+            opened,
+            actor,
+            Status.SELESAI,
+            reason=form.message,
+            forward_result=form.result,
+            audit_key=current_audit_key(),
+        ),
+        lazy_gettext("The outcome was recorded and the case is closed."),
+    )
+
+
+def add_forwarding_routes(bp: Blueprint) -> None:
+    """Add the forwarding routes to the casework blueprint."""
+    bp.add_url_rule("/<code>/teruskan", "forward_case", forward_case, methods=["POST"])
+    bp.add_url_rule(
+        "/<code>/hasil-penerusan",
+        "record_forward_outcome",
+        record_forward_outcome,
+        methods=["POST"],
+    )
