@@ -36,6 +36,12 @@ def forward_case(code: str) -> ResponseReturnValue:
             audit_key=current_audit_key(),
         ),
         lazy_gettext("The case was forwarded. It now waits for the institution's outcome."),
+        typed={
+            "form": "forward",
+            "destination": request.form.get("destination", ""),
+            "reference": request.form.get("reference", ""),
+            "reason": request.form.get("reason", ""),
+        },
     )
 
 
@@ -57,6 +63,11 @@ def record_forward_outcome(code: str) -> ResponseReturnValue:
             audit_key=current_audit_key(),
         ),
         lazy_gettext("The outcome was recorded and the case is closed."),
+        typed={
+            "form": "forward_outcome",
+            "forward_result": request.form.get("forward_result", ""),
+            "message": request.form.get("message", ""),
+        },
     )
 
 

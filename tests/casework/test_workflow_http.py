@@ -132,13 +132,19 @@ def test_web_status_changes_and_their_errors(app: Flask, db: Session, team: Team
     page = press(client, code, "status-tidak_dapat_ditindaklanjuti")
     assert page.status_code == 422
     assert "alasan" in page.get_data(as_text=True).lower()
-    # Refused for want of a reason: the chosen destination is still chosen in its form.
-    forwarded = press(client, code, "status-diteruskan", fill={"destination": "ombudsman"})
+    # Refused for a malformed reference: what was typed is still in the forwarding form.
+    forwarded = press(
+        client,
+        code,
+        "/teruskan",
+        fill={"destination": "ombudsman", "reference": "a b!", "reason": "Di luar kewenangan."},
+    )
     assert forwarded.status_code == 422
-    again = forms.find_form(forwarded, "status-diteruskan")
+    again = forms.find_form(forwarded, f"{W}/{code}/teruskan")
     destination = next(c for c in again.controls if c.name == "destination")
     assert [v for v, selected in destination.options if selected] == ["ombudsman"]
-    assert "outcome" not in again.names()
+    reason = [c.value for c in again.controls if c.name == "reason"]
+    assert reason == ["Di luar kewenangan."] and "outcome" not in again.names()
     typed = press(client, code, "status-perlu_dilengkapi", fill={"reason": "x" * 20_001})
     assert typed.status_code == 422
     kept = forms.find_form(typed, "status-perlu_dilengkapi")
