@@ -46,8 +46,8 @@ def test_forward_then_record_the_outcome_through_the_page(
     set_status(db, team.created, "verifikasi")
     client = web_client(app, db, team.supervisor)
     # The general status menu no longer offers forwarding: it has its own form.
-    page = client.get(f"{W}/{code}")
-    assert "status-diteruskan" not in {f.tag.get("id") for f in forms.all_forms(page)}
+    first = client.get(f"{W}/{code}")
+    assert "status-diteruskan" not in {f.tag.get("id") for f in forms.all_forms(first)}
     offered = forms.find_form(client.get(f"{W}/{code}"), f"{W}/{code}/teruskan")
     assert "lapor" in offered.choices("destination")
     sent = press(
