@@ -80,6 +80,8 @@ def test_every_route_is_classified_as_its_blueprint(sqlite_app: Flask) -> None:
         "staff_api",
         "activation",
         "account_setup",
+        "confidential",
+        "intake",
     }
     for rule in sqlite_app.url_map.iter_rules():
         blueprint = rule.endpoint.rsplit(".", 1)[0].split(".")[-1] if "." in rule.endpoint else ""
