@@ -7,6 +7,8 @@ lands on the "already received" page; the key page tells the reporter to close t
 
 from __future__ import annotations
 
+import re
+
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
@@ -44,3 +46,28 @@ def test_the_key_page_tells_a_shared_phone_to_close_the_tab(ready: Ready) -> Non
     line = BeautifulSoup(page.get_data(as_text=True), "html.parser").select_one("#shared-phone")
     assert line is not None and "tab pribadi" in line.get_text()
     assert "no-store" in page.headers["Cache-Control"]
+
+
+def test_the_key_file_has_a_neutral_name_and_says_where_to_enter_the_key(ready: Ready) -> None:
+    client = ready.app.test_client()
+    page = submit(client, BASE_REPORT)
+    key = case_key_of(page)
+    names = set()
+    for _ in range(3):
+        text = forms.submit(client, page, "/laporan/kunci", button="txt")
+        disposition = text.headers["Content-Disposition"]
+        found = re.search(r'filename="(catatan-[a-z0-9]{4}\.txt)"', disposition)
+        assert found is not None and "sipadu" not in disposition.lower()
+        assert key[:10] not in disposition
+        names.add(found.group(1))
+        assert key in text.get_data(as_text=True)
+        assert "Masukkan kunci di: http://" in text.get_data(as_text=True)
+        assert text.get_data(as_text=True).count("/kasus\n") == 1
+    assert len(names) > 1  # random: two downloads do not share a name
+
+
+def test_the_print_page_says_where_to_enter_the_key(ready: Ready) -> None:
+    client = ready.app.test_client()
+    printed = forms.submit(client, submit(client, BASE_REPORT), "/laporan/kunci", button="print")
+    line = BeautifulSoup(printed.get_data(as_text=True), "html.parser").select_one("#follow-up-url")
+    assert line is not None and line.get_text().endswith("/kasus")
