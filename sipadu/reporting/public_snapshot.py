@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,13 +84,17 @@ def _day_of(value: str | None) -> str | None:
     return day if isinstance(day, str) else None
 
 
-def _store(db: Session, old: str | None, new: str) -> str:
+def store_snapshot(db: Session, old: str | None, new: str) -> str:
     """Write ``new`` unless another worker stored its snapshot first; the value that stands."""
     now = datetime.now(UTC)
     if old is None:
         try:
             with db.begin_nested():
-                db.add(InstanceSetting(key=PUBLIC_STATISTICS_KEY, value=new, updated_at=now))
+                db.execute(
+                    insert(InstanceSetting).values(
+                        key=PUBLIC_STATISTICS_KEY, value=new, updated_at=now
+                    )
+                )
         except IntegrityError:
             return _stored(db) or new
         return new
@@ -113,6 +117,6 @@ def public_records(db: Session, today: date) -> list[CaseRecord]:
     stored = _stored(db)
     if stored is None or _day_of(stored) != today.isoformat():
         fresh = _to_json(today, _as_of(case_records(db, today), today))
-        stored = _store(db, stored, fresh)
+        stored = store_snapshot(db, stored, fresh)
     rows = json.loads(stored)["records"]
     return [_record(row) for row in rows]

@@ -16,7 +16,7 @@ from sipadu.cases.models import Case
 from sipadu.db import db_session
 from sipadu.reporting import statistics
 from sipadu.reporting.case_view import wib_today
-from sipadu.reporting.public_snapshot import PUBLIC_STATISTICS_KEY
+from sipadu.reporting.public_snapshot import PUBLIC_STATISTICS_KEY, public_records, store_snapshot
 from tests.reporting.conftest import BASE_REPORT, Ready, submit
 from tests.support.factories import DEFAULT_REPORT, make_case
 
@@ -103,3 +103,23 @@ def test_the_snapshot_is_stored_once_for_the_day(ready: Ready) -> None:
     _cases(ready.app, date(wib_today().year, 1, 2), 5, "kkn")
     # Another worker reading the stored row shows the same figures all day.
     assert client.get("/statistik").get_data(as_text=True) == first
+
+
+def test_a_worker_that_loses_the_first_request_race_shows_the_winners_snapshot(
+    ready: Ready,
+) -> None:
+    today = wib_today()
+    with ready.app.app_context():
+        db = db_session()
+        public_records(db, today)
+        db.commit()
+        winner = db.get(InstanceSetting, PUBLIC_STATISTICS_KEY)
+        assert winner is not None and today.isoformat() in winner.value
+        stored = winner.value
+        # One worker read no row, another read yesterday's: both find the winner's in place.
+        assert store_snapshot(db, None, '{"day": "x", "records": []}') == stored
+        stale = '{"day": "1999-01-01", "records": []}'
+        assert store_snapshot(db, stale, '{"day": "y", "records": []}') == stored
+        db.commit()
+        db.expire_all()
+        assert db.get(InstanceSetting, PUBLIC_STATISTICS_KEY).value == stored  # type: ignore[union-attr]
