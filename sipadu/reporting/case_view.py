@@ -7,6 +7,7 @@ their one objection stands. Days only, in WIB: a reporter's pages show no time o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -24,8 +25,14 @@ from sipadu.crypto.errors import DecryptionError
 from sipadu.effective_settings import effective_settings
 from sipadu.reporting.forms import CATEGORY_LABELS, REPORT_TEXT_FIELDS
 from sipadu.reporting.service import WIB, ReporterCaseView
+from sipadu.units.agencies import list_agencies
+from sipadu.units.areas import jakarta_areas
 
 CATEGORY_HEADING = lazy_gettext("What kind of wrongdoing")
+LOCATION_HEADING = lazy_gettext("Where in DKI Jakarta did it happen?")
+AGENCY_HEADING = lazy_gettext("Which agency is reported?")
+# The reporter's copy drops the form's "(required)": it is a record, not a form to fill.
+COPY_LABELS = {"what": lazy_gettext("What happened?")}
 
 
 class ObjectionState(StrEnum):
@@ -71,18 +78,33 @@ def wib_today() -> date:
     return datetime.now(WIB).date()
 
 
-def report_lines(case: Case, dek: bytes) -> list[ReportLine] | None:
-    """The report as the reporter wrote it, in form order, empty fields left out."""
+def _choices(document: dict[str, Any], agencies: Mapping[str, str]) -> list[ReportLine]:
+    """The place and agency the reporter chose, in the words the form's lists showed."""
+    lines = []
+    location = document.get("location")
+    if isinstance(location, str) and location:
+        place = jakarta_areas().describe(location) or location
+        lines.append(ReportLine(LOCATION_HEADING, place))
+    agency = document.get("agency")
+    if isinstance(agency, str) and agency:
+        lines.append(ReportLine(AGENCY_HEADING, agencies.get(agency, agency)))
+    return lines
+
+
+def report_lines(case: Case, dek: bytes, agencies: Mapping[str, str]) -> list[ReportLine] | None:
+    """The report as the reporter wrote it, in form order, empty fields left out; choices
+    from a list in words (``agencies``: code → name), labels without "(required)"."""
     try:
         document = read_report(case, dek)
     except DecryptionError:
         return None
     category = str(document.get("category", ""))
     lines = [ReportLine(CATEGORY_HEADING, CATEGORY_LABELS.get(category, category))]
+    lines.extend(_choices(document, agencies))
     for spec in REPORT_TEXT_FIELDS:
         value = document.get(spec.name)
         if isinstance(value, str) and value.strip():
-            lines.append(ReportLine(spec.label, value))
+            lines.append(ReportLine(COPY_LABELS.get(spec.name, spec.label), value))
     return lines
 
 
@@ -145,7 +167,7 @@ def page_extras(
     """Everything the reporter's case page shows beyond the shared overview."""
     due = next_update_day(db, case, today)
     return ReporterPageExtras(
-        report=report_lines(case, dek),
+        report=report_lines(case, dek, {agency.code: agency.name for agency in list_agencies(db)}),
         next_update_on=due,
         next_update_late=due is not None and due < today,
         news=case_news(view),

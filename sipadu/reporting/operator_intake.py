@@ -20,6 +20,7 @@ from sipadu.reporting.forms import CATEGORY_LABELS, IDENTITY_FIELDS, REPORT_TEXT
 from sipadu.reporting.readiness import ReportsNotAcceptedError, requires_case_readers
 from sipadu.reporting.service import file_on_behalf
 from sipadu.reporting.validation import ReportValidationError, validate_report
+from sipadu.reporting.views import follow_up_url
 from sipadu.roles import StaffRole
 from sipadu.units.agencies import active_agency_codes, list_agencies
 from sipadu.units.areas import area_groups
@@ -114,7 +115,7 @@ def file_report() -> ResponseReturnValue:
         "reporting/intake_slip.html",
         groups=key.split("-"),
         code=key[:10],
-        follow_up_url=current_settings().base_url.rstrip("/") + "/kasus",
+        follow_up_url=follow_up_url(),
     ), 201
 
 

@@ -3,6 +3,8 @@
 Anyone may open it, so every count goes through small-cell suppression (``sipadu.stats``):
 1 to 4 shows as "< 5" and a cell that would reveal one is hidden. Charts are server-drawn SVG
 (no JavaScript); each has its table. Labels are the citizen words the reporter pages use.
+The figures are a snapshot per WIB day (``sipadu.reporting.public_snapshot``), so filing a
+report never changes the page the same day.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from sipadu.cases.statuses import STATUS_TEXTS, Status
 from sipadu.db import db_session
 from sipadu.reporting.case_view import wib_today
 from sipadu.reporting.forms import CATEGORY_LABELS
+from sipadu.reporting.public_snapshot import public_records
 from sipadu.stats.compute import CaseRecord
-from sipadu.stats.records import case_records
 from sipadu.stats.suppress import Cell, SuppressedSeries, suppress_counts
 from sipadu.stats.svg import horizontal_bar_chart, monthly_column_chart
 from sipadu.stats.yearly import YearFigures, year_figures, yearly_totals, years_with_cases
@@ -89,9 +91,11 @@ def _yearly(records: list[CaseRecord], years: list[int]) -> dict[str, Any]:
 @bp.get("/statistik")
 @public
 def page() -> str:
-    """A year's figures (``?tahun=2026``, this year by default) and every year's totals."""
+    """A year's figures (``?tahun=2026``, this year by default) and every year's totals.
+
+    The figures are the day's snapshot (``public_snapshot``): they change once a day."""
     today = wib_today()
-    records = case_records(db_session(), today)
+    records = public_records(db_session(), today)
     years = years_with_cases(records, today)
     chosen = request.args.get("tahun", str(today.year))
     if not chosen.isdigit() or int(chosen) not in years:
@@ -103,6 +107,7 @@ def page() -> str:
     return render_template(
         "public/statistics.html",
         year=figures.year,
+        as_of=format_date(today, "long"),
         years=years,
         received=_one(figures.received),
         closed=_one(figures.closed),

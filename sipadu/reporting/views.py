@@ -189,8 +189,26 @@ def _key_page(key: str, files: list[Any] | None = None, *, leave_error: Any = No
 
 def _print_page(key: str) -> str:
     return render_template(
-        "reporting/case_key_print.html", case_key=key, chunks=key_chunks(key), code=key[:10]
+        "reporting/case_key_print.html",
+        case_key=key,
+        chunks=key_chunks(key),
+        code=key[:10],
+        follow_up_url=follow_up_url(),
     )
+
+
+def follow_up_url() -> str:
+    """The web address where a case key is entered: this instance's ``/kasus``."""
+    return current_settings().base_url.rstrip("/") + url_for("followup.enter_key")
+
+
+KEY_FILE_LETTERS = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def key_file_name() -> str:
+    """A neutral name for the downloaded key file: a phone's download list must not name the
+    service or the case (``catatan-k7qm.txt``); random, so two downloads do not collide."""
+    return "catatan-" + "".join(secrets.choice(KEY_FILE_LETTERS) for _ in range(4)) + ".txt"
 
 
 def _posted_key() -> str | None:
@@ -247,6 +265,7 @@ def key_copy() -> ResponseReturnValue:
         [
             f"{gettext('SIPADU case key')}: {key}",
             gettext("Public case code: %(code)s", code=key[:10]),
+            gettext("Enter the key at: %(url)s", url=follow_up_url()),
             "",
             gettext(
                 "Keep this file private. Anyone holding this key can read the case. "
@@ -258,7 +277,7 @@ def key_copy() -> ResponseReturnValue:
     return Response(
         text,
         mimetype="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="sipadu-{key[:10]}.txt"'},
+        headers={"Content-Disposition": f'attachment; filename="{key_file_name()}"'},
     )
 
 

@@ -3,14 +3,21 @@ charts as inline SVG with their tables, no script, both languages."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 
+import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from sipadu.admin.models import InstanceSetting
 from sipadu.cases.models import Case
 from sipadu.db import db_session
-from tests.reporting.conftest import Ready
+from sipadu.reporting import statistics
+from sipadu.reporting.case_view import wib_today
+from sipadu.reporting.public_snapshot import PUBLIC_STATISTICS_KEY, public_records, store_snapshot
+from tests.reporting.conftest import BASE_REPORT, Ready, submit
 from tests.support.factories import DEFAULT_REPORT, make_case
 
 
@@ -61,3 +68,58 @@ def test_a_year_without_figures_or_a_bad_one_is_a_clear_404(ready: Ready) -> Non
 def test_the_landing_page_links_to_the_statistics(ready: Ready) -> None:
     html = ready.app.test_client().get("/").get_data(as_text=True)
     assert 'href="/statistik"' in html
+
+
+def _received(client: FlaskClient, year: int) -> str:
+    html = client.get(f"/statistik?tahun={year}").get_data(as_text=True)
+    found = re.search(r'<strong id="received">([^<]*)</strong>', html)
+    assert found is not None and 'id="as-of"' in html
+    return found.group(1)
+
+
+def test_a_filed_report_changes_the_page_only_the_next_day(
+    ready: Ready, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = wib_today()
+    earlier = max(today - timedelta(days=1), date(today.year, 1, 1))
+    _cases(ready.app, earlier, 5, "pungli")
+    client = ready.app.test_client()
+    before = _received(client, today.year)
+    assert "Angka per" in client.get("/statistik").get_data(as_text=True)
+    assert submit(client, BASE_REPORT).status_code == 201
+    # A watcher reloading the page the same day learns nothing about the new report.
+    assert _received(client, today.year) == before
+    monkeypatch.setattr(statistics, "wib_today", lambda: today + timedelta(days=1))
+    assert _received(client, today.year) == "6"
+
+
+def test_the_snapshot_is_stored_once_for_the_day(ready: Ready) -> None:
+    _cases(ready.app, date(wib_today().year, 1, 1), 5, "kkn")
+    client = ready.app.test_client()
+    first = client.get("/statistik").get_data(as_text=True)
+    with ready.app.app_context():
+        row = db_session().get(InstanceSetting, PUBLIC_STATISTICS_KEY)
+        assert row is not None and "kkn" in row.value and "what" not in row.value
+    _cases(ready.app, date(wib_today().year, 1, 2), 5, "kkn")
+    # Another worker reading the stored row shows the same figures all day.
+    assert client.get("/statistik").get_data(as_text=True) == first
+
+
+def test_a_worker_that_loses_the_first_request_race_shows_the_winners_snapshot(
+    ready: Ready,
+) -> None:
+    today = wib_today()
+    with ready.app.app_context():
+        db = db_session()
+        public_records(db, today)
+        db.commit()
+        winner = db.get(InstanceSetting, PUBLIC_STATISTICS_KEY)
+        assert winner is not None and today.isoformat() in winner.value
+        stored = winner.value
+        # One worker read no row, another read yesterday's: both find the winner's in place.
+        assert store_snapshot(db, None, '{"day": "x", "records": []}') == stored
+        stale = '{"day": "1999-01-01", "records": []}'
+        assert store_snapshot(db, stale, '{"day": "y", "records": []}') == stored
+        db.commit()
+        db.expire_all()
+        assert db.get(InstanceSetting, PUBLIC_STATISTICS_KEY).value == stored  # type: ignore[union-attr]

@@ -70,6 +70,8 @@ def test_rating_once_after_closure(ready: Ready) -> None:
     unchosen = post_case_form(client, "/kasus/saya/penilaian", {"comment": COMMENT})
     text = unchosen.get_data(as_text=True)
     assert unchosen.status_code == 422 and "Pilih nilai dari 1 sampai 5" in text
+    # The banner at the top names it too, linked to the first score.
+    assert '<a href="#f-score">Pilih nilai dari 1 sampai 5' in text and 'id="f-score"' in text
     assert COMMENT in text  # what was typed is kept
     rated = post_case_form(client, "/kasus/saya/penilaian", {"score": "4", "comment": COMMENT})
     assert rated.status_code == 303
