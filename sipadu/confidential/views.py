@@ -89,6 +89,10 @@ def decide(request_id: int) -> ResponseReturnValue:
             audit_key=current_audit_key(),
         )
     except custody.NotADeciderError:
+        if me.activation_approved_at is None:
+            return _refused(
+                gettext("Your activation waits for another identity custodian's approval.")
+            )
         return _refused(gettext("Another identity custodian must decide this request."))
     except custody.RequestClosedError:
         return _refused(gettext("This request is no longer waiting for a decision."))

@@ -11,6 +11,11 @@ public key, one ``grant:shared`` event with a count).
 The very first supervisor, or the next one after every approved supervisor is gone, has no
 one to approve them: the escrow holder does, on the shell (``sipadu escrow approve``), since
 the escrow key already opens every case. The admin alone can never activate a supervisor.
+
+Identity custodians go through the same four eyes (``ACTIVATED_ROLES``): an approved
+custodian approves a new one, and their session re-wraps every sealed identity they hold for
+the new custodian at that moment (``share_identities``); the first custodian is approved by
+the escrow holder, whose key opens every identity's escrow copy.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sqlalchemy.orm import Session, aliased
 from sipadu.accounts.models import StaffAccount, case_reader_clause
 from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
+from sipadu.cases.identity import share_identities
 from sipadu.cases.kinds import GrantReason
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
 from sipadu.cases.statuses import CLOSED
@@ -39,19 +45,23 @@ class ActivationError(Exception):
 
 
 class SelfApprovalError(ActivationError):
-    """A supervisor tried to approve their own activation."""
+    """A supervisor or custodian tried to approve their own activation."""
 
 
 class NotAnApproverError(ActivationError):
-    """The acting account is not an active, approved supervisor."""
+    """The acting account is not an active, approved account of the target's role."""
 
 
 class NotAwaitingApprovalError(ActivationError):
-    """The account is not a set-up supervisor waiting for approval."""
+    """The account is not a set-up supervisor or custodian waiting for approval."""
 
 
 class ApprovedSupervisorExistsError(ActivationError):
-    """The escrow path is only for when no approved supervisor exists."""
+    """The escrow path is only for when no approved account of the target's role exists."""
+
+
+# Roles whose accounts receive keys (case DEKs, identity keys) only after four eyes.
+ACTIVATED_ROLES = (StaffRole.SUPERVISOR, StaffRole.CUSTODIAN)
 
 
 @dataclass(frozen=True)
@@ -73,9 +83,14 @@ def readers_exist(db: Session) -> bool:
 
 def is_approved_supervisor(account: StaffAccount | None) -> bool:
     """An active supervisor with a key pair whose activation was approved."""
+    return is_approved(account, StaffRole.SUPERVISOR)
+
+
+def is_approved(account: StaffAccount | None, role: StaffRole) -> bool:
+    """An active account of ``role`` with a key pair whose activation was approved."""
     return (
         account is not None
-        and account.role == StaffRole.SUPERVISOR
+        and account.role == role
         and account.active
         and account.has_keys
         and account.activation_approved_at is not None
@@ -83,10 +98,10 @@ def is_approved_supervisor(account: StaffAccount | None) -> bool:
 
 
 def is_awaiting_approval(account: StaffAccount | None) -> bool:
-    """A supervisor who completed setup and TOTP enrolment but is not approved yet."""
+    """A supervisor or custodian who completed setup and TOTP enrolment, not approved yet."""
     return (
         account is not None
-        and account.role == StaffRole.SUPERVISOR
+        and account.role in ACTIVATED_ROLES
         and account.active
         and account.has_keys
         and account.totp_confirmed
@@ -94,12 +109,12 @@ def is_awaiting_approval(account: StaffAccount | None) -> bool:
     )
 
 
-def awaiting_approval(db: Session) -> list[StaffAccount]:
-    """Supervisors waiting for another supervisor's approval, by username."""
+def awaiting_approval(db: Session, role: StaffRole = StaffRole.SUPERVISOR) -> list[StaffAccount]:
+    """Accounts of ``role`` waiting for another approved one's approval, by username."""
     rows = db.scalars(
         select(StaffAccount)
         .where(
-            StaffAccount.role == StaffRole.SUPERVISOR,
+            StaffAccount.role == role,
             StaffAccount.active.is_(True),
             StaffAccount.activation_approved_at.is_(None),
         )
@@ -131,6 +146,18 @@ def approved_supervisors(db: Session, *, besides: int) -> list[StaffAccount]:
     )
 
 
+def approved_exists(db: Session, role: StaffRole) -> bool:
+    """True when an approved account of ``role`` exists (then the escrow path is closed)."""
+    if role == StaffRole.SUPERVISOR:
+        return readers_exist(db)
+    rows = db.scalars(
+        select(StaffAccount).where(
+            StaffAccount.role == role, StaffAccount.activation_approved_at.is_not(None)
+        )
+    )
+    return any(is_approved(account, role) for account in rows)
+
+
 def _approve(
     db: Session,
     target: StaffAccount,
@@ -144,39 +171,85 @@ def _approve(
     if by_escrow:
         detail["by"] = "escrow"
     record_event(db, audit_key, "staff:activation_approved", actor=actor, detail=detail)
-    notify_supervisor_approved(db, now)
+    if target.role == StaffRole.SUPERVISOR:
+        notify_supervisor_approved(db, now)
     db.flush()
 
 
+def _share_identities(
+    db: Session,
+    target: StaffAccount,
+    holder_id: int | None,
+    private_key: bytes,
+    *,
+    actor: str,
+    audit_key: bytes,
+    now: datetime | None,
+) -> int:
+    """Re-wrap the sealed identities for a newly approved custodian, one audited count."""
+    shared = share_identities(db, target, holder_id, private_key, now=now)
+    detail: dict[str, int | str] = {"target": target.id, "identities": shared}
+    record_event(db, audit_key, "identity:shared", actor=actor, detail=detail)
+    db.flush()
+    return shared
+
+
 def approve_activation(
-    db: Session, approver_id: int, target_id: int, *, audit_key: bytes, now: datetime | None = None
+    db: Session,
+    approver_id: int,
+    target_id: int,
+    *,
+    audit_key: bytes,
+    private_key: bytes | None = None,
+    now: datetime | None = None,
 ) -> StaffAccount:
-    """Another approved supervisor approves ``target_id``; from now on new cases reach them."""
+    """Another approved account of the same role approves ``target_id``.
+
+    A supervisor receives new cases from now on. A custodian receives new identities, and
+    ``private_key`` (the approving custodian's session key) re-wraps for them every identity
+    the approver holds."""
     if approver_id == target_id:
         raise SelfApprovalError(target_id)
     approver = db.get(StaffAccount, approver_id)
-    if not is_approved_supervisor(approver):
-        raise NotAnApproverError(approver_id)
     target = db.get(StaffAccount, target_id)
     if target is None or not is_awaiting_approval(target):
         raise NotAwaitingApprovalError(target_id)
-    _approve(db, target, staff_actor(approver_id), audit_key, now)
+    if not is_approved(approver, target.role):
+        raise NotAnApproverError(approver_id)
+    actor = staff_actor(approver_id)
+    _approve(db, target, actor, audit_key, now)
+    if target.role == StaffRole.CUSTODIAN:
+        if private_key is None:
+            raise NotAnApproverError(approver_id)
+        _share_identities(
+            db, target, approver_id, private_key, actor=actor, audit_key=audit_key, now=now
+        )
     return target
 
 
 def approve_first_supervisor(
-    db: Session, username: str, *, audit_key: bytes, now: datetime | None = None
+    db: Session,
+    username: str,
+    *,
+    audit_key: bytes,
+    escrow_private: bytes | None = None,
+    now: datetime | None = None,
 ) -> StaffAccount:
-    """The escrow holder approves a supervisor while no approved supervisor exists.
+    """The escrow holder approves a supervisor (or custodian) while no approved one of that
+    role exists; a custodian receives every identity's escrow copy re-wrapped for them.
 
     The caller proves the escrow holder's presence first (the private key opened with its
     passphrase and matching ``keys/escrow.pub``)."""
-    if readers_exist(db):
-        raise ApprovedSupervisorExistsError(username)
     target = db.scalar(select(StaffAccount).where(StaffAccount.username == username))
     if target is None or not is_awaiting_approval(target):
         raise NotAwaitingApprovalError(username)
+    if approved_exists(db, target.role):
+        raise ApprovedSupervisorExistsError(username)
     _approve(db, target, Actor.CLI, audit_key, now, by_escrow=True)
+    if target.role == StaffRole.CUSTODIAN and escrow_private is not None:
+        _share_identities(
+            db, target, None, escrow_private, actor=Actor.CLI, audit_key=audit_key, now=now
+        )
     return target
 
 
