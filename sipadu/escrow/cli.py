@@ -25,8 +25,8 @@ from sipadu.staff.activation import (
     ActivationError,
     ApprovedSupervisorExistsError,
     approve_first_supervisor,
-    unreadable_open_case_count,
 )
+from sipadu.staff.case_sharing import unreadable_open_case_count
 from sipadu.unit_of_work import commit_now
 
 escrow_cli = AppGroup("escrow", help="The offline escrow key.")

@@ -17,7 +17,7 @@ from sipadu.app_context import current_audit_key
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.sessions.web import StaffPrincipal
-from sipadu.staff import activation
+from sipadu.staff import activation, case_sharing
 from sipadu.unit_of_work import discard_now
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
@@ -53,9 +53,9 @@ def overview() -> ResponseReturnValue:
     role = me.role if me is not None else StaffRole.SUPERVISOR
     approver = activation.is_approved(me, role)
     supervisor = approver and role == StaffRole.SUPERVISOR
-    colleagues = activation.approved_supervisors(db, besides=me.id) if me and supervisor else []
+    colleagues = case_sharing.approved_supervisors(db, besides=me.id) if me and supervisor else []
     shareable = (
-        {c.id: activation.shareable_count(db, me.id, c.id) for c in colleagues} if me else {}
+        {c.id: case_sharing.shareable_count(db, me.id, c.id) for c in colleagues} if me else {}
     )
     return render_template(
         "staff/activations.html",
@@ -65,7 +65,7 @@ def overview() -> ResponseReturnValue:
         colleagues=colleagues,
         shareable=shareable,
         first=not approver and not activation.approved_exists(db, role),
-        held=activation.open_cases_held(db, me.id) if me and supervisor else 0,
+        held=case_sharing.open_cases_held(db, me.id) if me and supervisor else 0,
         username=me.username if me else "",
     )
 
@@ -112,7 +112,7 @@ def share(staff_id: int) -> ResponseReturnValue:
     """Give an approved supervisor every open case this supervisor holds (one step)."""
     principal, db = _principal(), db_session()
     try:
-        result = activation.share_open_cases(
+        result = case_sharing.share_open_cases(
             db, principal.staff_id, principal.private_key, staff_id, audit_key=current_audit_key()
         )
     except activation.ActivationError:
