@@ -54,9 +54,12 @@ def _refused(message: str) -> ResponseReturnValue:
 @bp.get("/identitas")
 @require_roles(StaffRole.CUSTODIAN)
 def requests() -> ResponseReturnValue:
-    """Identity requests waiting for a decision, oldest first."""
+    """Identity requests waiting for a decision, oldest first; a custodian not approved yet
+    sees none (not even which cases have one) until another custodian approves them."""
     db = db_session()
-    pending = pending_identity_requests(db)
+    me = db.get(StaffAccount, _principal().staff_id)
+    approved = me is not None and me.activation_approved_at is not None
+    pending = pending_identity_requests(db) if approved else []
     codes = {row.case_id: db.get(Case, row.case_id) for row in pending}
     names = {row.requested_by: db.get(StaffAccount, row.requested_by) for row in pending}
     return render_template(
@@ -66,6 +69,7 @@ def requests() -> ResponseReturnValue:
         names={k: v.username for k, v in names.items() if v is not None},
         reasons=REASON_LABELS,
         me=_principal().staff_id,
+        approved=approved,
     )
 
 

@@ -19,10 +19,13 @@ from sipadu.cases.identity import (
     open_custodial_identity,
 )
 from sipadu.cases.models import Case, IdentityKeyGrant
+from sipadu.confidential.identity import request_identity
+from sipadu.confidential.models import RequestReason
 from sipadu.crypto import grants
 from sipadu.crypto import identity as identity_crypto
 from sipadu.crypto.errors import DecryptionError
 from sipadu.db import db_session
+from sipadu.notify.models import PendingNotification
 from sipadu.staff import activation, service
 from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     ESCROW_PRIVATE,
@@ -84,6 +87,17 @@ def _any_copy_opens(app: Flask, owner: Owner, case_id: int) -> bool:
         return False
 
 
+def _ask_for_identity(app: Flask, supervisor_id: int, case_id: int) -> str:
+    """The supervisor holding the case asks to open its identity; returns the case code."""
+    with app.app_context():
+        db = db_session()
+        case, asker = db.get(Case, case_id), db.get(StaffAccount, supervisor_id)
+        assert case is not None and asker is not None
+        request_identity(db, case, asker, RequestReason.PROTECTION, audit_key=audit_key(app))
+        db.commit()
+        return case.code
+
+
 def _approved(app: Flask, staff_id: int) -> bool:
     with app.app_context():
         account = db_session().get(StaffAccount, staff_id)
@@ -110,6 +124,13 @@ def test_an_unapproved_custodian_holds_no_identity_and_nobody_wrong_can_approve(
     for case_id in (before, after):
         assert not _reads(app, new, case_id)
         assert not _any_copy_opens(app, new, case_id)
+    code = _ask_for_identity(app, supervisor.account_id, before)
+    requests = new.client.get("/petugas/identitas").get_data(as_text=True)
+    assert 'id="not-approved"' in requests and code not in requests
+    assert "/keputusan" not in requests
+    with app.app_context():
+        queued = {(n.staff_id, n.kind) for n in db_session().scalars(select(PendingNotification))}
+    assert (new.account_id, "identity_request") not in queued
     page = new.client.get("/staff/activations/")
     assert "waits for another identity custodian" in page.get_data(as_text=True)
     assert not [f for f in all_forms(page) if "/approve" in f.action]
