@@ -255,3 +255,25 @@ def test_a_reactivated_custodian_holds_nothing_until_approved_again(app: Flask) 
     assert not _any_copy_opens(app, new, _sealed_case(app))
     _approve_in_page(approver, new)
     assert _reads(app, new, case_id)
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("supervisor", True),
+        ("custodian", True),
+        ("admin", False),
+        ("investigator", False),
+        ("auditor", False),
+        ("intake_officer", False),
+    ],
+)
+def test_the_activations_page_and_its_approval_by_role(
+    app: Flask, role: str, allowed: bool
+) -> None:
+    client, _ = signed_in(app, role)
+    assert client.get("/staff/activations/").status_code == (200 if allowed else 403)
+    token = csrf_token(client, "/staff/")
+    posted = client.post("/staff/activations/1/approve", data={"csrf_token": token})
+    assert posted.status_code == (303 if allowed else 403)  # allowed: refused by the service
+    assert app.test_client().get("/staff/activations/").status_code in (302, 303, 401)
