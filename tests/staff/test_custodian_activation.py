@@ -163,11 +163,21 @@ def test_an_unapproved_custodian_holds_no_identity_and_nobody_wrong_can_approve(
 
 def test_an_unapproved_custodian_cannot_approve_another(app: Flask) -> None:
     admin, _ = signed_in(app, "admin")
-    signed_in(app, "custodian")
+    custodian, _ = signed_in(app, "custodian")
     first, second = _new_custodian(app, admin, "satu"), _new_custodian(app, admin, "dua")
     token = csrf_token(first.client, "/staff/activations/")
     first.client.post(f"/staff/activations/{second.account_id}/approve", data={"csrf_token": token})
     assert not _approved(app, second.account_id)
+    # Nor does an approved custodian approve a supervisor (each role approves its own).
+    waiting = complete_link(app, create_in_console(admin, "verifikator", "supervisor"))
+    token = csrf_token(custodian, "/staff/activations/")
+    refused = custodian.post(
+        f"/staff/activations/{waiting.account_id}/approve",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "This activation cannot be approved" in refused.get_data(as_text=True)
+    assert not _approved(app, waiting.account_id)
 
 
 def test_approval_shares_the_earlier_identities_and_new_ones_reach_the_approved(
