@@ -49,8 +49,9 @@ class StaffAccount(Base):
     password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Set by an admin reset: grants made for the previous key pair no longer open.
     keys_reset_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # When another supervisor approved this key pair (added in 0006_account_setup). Only an
-    # approved supervisor is given new cases (four eyes: sipadu/staff/activation.py).
+    # When another supervisor (or custodian) approved this key pair (added in
+    # 0006_account_setup). Only an approved supervisor is given new cases, only an approved
+    # custodian new identities (four eyes: sipadu/staff/activation.py).
     activation_approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The Inspektorat unit a supervisor belongs to (added in 0010_units); none counts as the
     # head unit, which receives every case (sipadu/units/service.py).

@@ -173,7 +173,7 @@ def setup_link(staff_id: int) -> ResponseReturnValue:
         "admin/setup_link.html",
         account=account,
         reset=bool(shown and shown.get("reset")),
-        first=not activation.readers_exist(db_session()),
+        first=not activation.approved_exists(db_session(), account.role),
         url=shown["url"] if shown else None,
         hours=int(ACCOUNT_SETUP_LIFETIME.total_seconds() // 3600),
         expires=shown["expires"] if shown else "",

@@ -30,13 +30,16 @@ class IdentityUnavailableError(Exception):
 
 
 def custodians(db: Session) -> list[StaffAccount]:
-    """Active custodians whose owner completed setup (the key pair exists)."""
+    """Active custodians whose owner completed setup (the key pair exists) and whose
+    activation another custodian (or the escrow holder) approved: an admin who completed a
+    custodian's setup link alone must not come to hold the identities."""
     rows = db.scalars(
         select(StaffAccount)
         .where(
             StaffAccount.role == StaffRole.CUSTODIAN,
             StaffAccount.active.is_(True),
             StaffAccount.password_hash != "",
+            StaffAccount.activation_approved_at.is_not(None),
         )
         .order_by(StaffAccount.id)
     )
@@ -76,6 +79,58 @@ def seal_custodial_identity(
         )
     db.flush()
     return len(holders)
+
+
+def _source_grant(db: Session, case: Case, holder_id: int | None) -> bytes | None:
+    """The wrapped identity key the sharer opens: their own lasting grant, or escrow's."""
+    if holder_id is None:
+        return case.identity_escrow_grant
+    grant = identity_grant(db, case, holder_id)
+    return grant.wrapped_key if grant is not None and grant.expires_at is None else None
+
+
+def share_identities(
+    db: Session,
+    target: StaffAccount,
+    holder_id: int | None,
+    private_key: bytes,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Wrap for a newly approved custodian every sealed identity the sharer opens: the
+    custodian ``holder_id`` with their session's key, or (``holder_id`` None) the escrow
+    holder with the escrow private key. Identities the target already holds, or whose copy
+    does not open with ``private_key``, are skipped. Returns how many were shared."""
+    held = set(
+        db.scalars(select(IdentityKeyGrant.case_id).where(IdentityKeyGrant.staff_id == target.id))
+    )
+    cases = db.scalars(
+        select(Case)
+        .where(Case.identity_custodial.is_(True), Case.identity_sealed.is_not(None))
+        .order_by(Case.id)
+    )
+    moment, shared = now or datetime.now(UTC), 0
+    for case in cases:
+        wrapped = None if case.id in held else _source_grant(db, case, holder_id)
+        if wrapped is None:
+            continue
+        try:
+            key = identity_crypto.unwrap_identity_key(wrapped, private_key, case.code)
+        except DecryptionError:
+            continue  # a copy for an older key pair of the sharer: it opens nothing
+        rewrapped = identity_crypto.wrap_identity_key(key, target.public_key, case.code)
+        db.add(
+            IdentityKeyGrant(
+                case_id=case.id,
+                staff_id=target.id,
+                wrapped_key=rewrapped,
+                expires_at=None,
+                created_at=moment,
+            )
+        )
+        shared += 1
+    db.flush()
+    return shared
 
 
 def drop_identity_grants(db: Session, case: Case) -> None:

@@ -69,7 +69,7 @@ class DuplicateRequestError(IdentityRequestError):
 
 
 class NotADeciderError(IdentityRequestError):
-    """The decider is not a custodian, or is the requester (four eyes)."""
+    """The decider is not an approved custodian, or is the requester (four eyes)."""
 
 
 class RequestClosedError(IdentityRequestError):
@@ -198,7 +198,7 @@ def decide(
     or refuses a pending request."""
     moment = _now(now)
     request = _pending(db, request_id, moment)
-    if not may_approve(
+    if decider.activation_approved_at is None or not may_approve(
         OPEN_IDENTITY,
         requester_id=request.requested_by,
         approver_id=decider.id,

@@ -54,9 +54,12 @@ def _refused(message: str) -> ResponseReturnValue:
 @bp.get("/identitas")
 @require_roles(StaffRole.CUSTODIAN)
 def requests() -> ResponseReturnValue:
-    """Identity requests waiting for a decision, oldest first."""
+    """Identity requests waiting for a decision, oldest first; a custodian not approved yet
+    sees none (not even which cases have one) until another custodian approves them."""
     db = db_session()
-    pending = pending_identity_requests(db)
+    me = db.get(StaffAccount, _principal().staff_id)
+    approved = me is not None and me.activation_approved_at is not None
+    pending = pending_identity_requests(db) if approved else []
     codes = {row.case_id: db.get(Case, row.case_id) for row in pending}
     names = {row.requested_by: db.get(StaffAccount, row.requested_by) for row in pending}
     return render_template(
@@ -66,6 +69,7 @@ def requests() -> ResponseReturnValue:
         names={k: v.username for k, v in names.items() if v is not None},
         reasons=REASON_LABELS,
         me=_principal().staff_id,
+        approved=approved,
     )
 
 
@@ -89,6 +93,10 @@ def decide(request_id: int) -> ResponseReturnValue:
             audit_key=current_audit_key(),
         )
     except custody.NotADeciderError:
+        if me.activation_approved_at is None:
+            return _refused(
+                gettext("Your activation waits for another identity custodian's approval.")
+            )
         return _refused(gettext("Another identity custodian must decide this request."))
     except custody.RequestClosedError:
         return _refused(gettext("This request is no longer waiting for a decision."))

@@ -20,12 +20,13 @@ from sipadu.escrow.service import (
     grant_with_escrow,
 )
 from sipadu.keyring import ESCROW_PUBLIC_FILE
+from sipadu.roles import StaffRole
 from sipadu.staff.activation import (
     ActivationError,
     ApprovedSupervisorExistsError,
     approve_first_supervisor,
-    unreadable_open_case_count,
 )
+from sipadu.staff.case_sharing import unreadable_open_case_count
 from sipadu.unit_of_work import commit_now
 
 escrow_cli = AppGroup("escrow", help="The offline escrow key.")
@@ -168,7 +169,9 @@ def escrow_grant(
 
 
 @escrow_cli.command("approve")
-@click.option("--to", "username", required=True, help="The supervisor to activate.")
+@click.option(
+    "--to", "username", required=True, help="The supervisor or identity custodian to activate."
+)
 @click.option(
     "--key",
     "key_path",
@@ -178,7 +181,8 @@ def escrow_grant(
 )
 @click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
 def escrow_approve(username: str, key_path: Path, passphrase_stdin: bool) -> None:
-    """Approve the first supervisor (while no approved supervisor exists) as escrow holder."""
+    """Approve the first supervisor or identity custodian (while no approved one of that
+    role exists) as escrow holder; a custodian receives the identities' escrow copies."""
     keyring = current_settings().keyring
     assert keyring is not None  # noqa: S101
     passphrase = read_passphrase(passphrase_stdin, confirm=False)
@@ -190,7 +194,10 @@ def escrow_approve(username: str, key_path: Path, passphrase_stdin: bool) -> Non
                 f"({current_settings().keys_dir / ESCROW_PUBLIC_FILE})"
             )
         db = db_session()
-        approve_first_supervisor(db, username.strip().lower(), audit_key=keyring.audit_hmac_key)
+        target = approve_first_supervisor(
+            db, username.strip().lower(), audit_key=keyring.audit_hmac_key, escrow_private=private
+        )
+        custodian = target.role == StaffRole.CUSTODIAN
         commit_now(db)  # the command's unit, kept before it reports
     except WrongPassphraseError:
         raise click.ClickException(
@@ -200,13 +207,17 @@ def escrow_approve(username: str, key_path: Path, passphrase_stdin: bool) -> Non
         raise click.ClickException(f"{type(error).__name__}: {error}") from None
     except ApprovedSupervisorExistsError:
         raise click.ClickException(
-            "an approved supervisor exists: they approve new supervisors on their Activations page"
+            "an approved colleague of this role exists: they approve new ones on their "
+            "Activations page"
         ) from None
     except ActivationError:
         raise click.ClickException(
-            f"{username} is not a supervisor who completed the setup "
+            f"{username} is not a supervisor or identity custodian who completed the setup "
             "link and the authenticator enrolment"
         ) from None
+    if custodian:
+        click.echo(f"{username} is approved and holds the sealed identities.")
+        return
     click.echo(f"{username} is approved and receives new reports.")
     unreadable = unreadable_open_case_count(db_session())
     if unreadable:  # only then is there something to hand over

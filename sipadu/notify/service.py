@@ -140,11 +140,14 @@ def notify_supervisor_approved(db: Session, now: datetime | None = None) -> int:
 
 
 def notify_identity_request(db: Session, now: datetime | None = None) -> int:
-    """Queue "identity request waiting" for every active identity custodian (no case code)."""
+    """Queue "identity request waiting" for every active, approved identity custodian (no
+    case code): one not approved yet can decide nothing."""
     custodians = set(
         db.scalars(
             select(StaffAccount.id).where(
-                StaffAccount.role == StaffRole.CUSTODIAN, StaffAccount.active.is_(True)
+                StaffAccount.role == StaffRole.CUSTODIAN,
+                StaffAccount.active.is_(True),
+                StaffAccount.activation_approved_at.is_not(None),
             )
         )
     )

@@ -5,33 +5,32 @@ but it is not given any case, new or old, until ANOTHER approved supervisor appr
 activation (``approve_activation``; never the admin, never the person themselves). The
 approval is audited (``staff:activation_approved``) and queued as a content-free notification
 for every active supervisor. The approver can then share the open cases they hold with the new
-supervisor in one step (``share_open_cases``: their own grant's DEK re-wrapped for the other's
-public key, one ``grant:shared`` event with a count).
+supervisor in one step (``case_sharing.share_open_cases``: their own grant's DEK re-wrapped
+for the other's public key, one ``grant:shared`` event with a count).
 
 The very first supervisor, or the next one after every approved supervisor is gone, has no
 one to approve them: the escrow holder does, on the shell (``sipadu escrow approve``), since
 the escrow key already opens every case. The admin alone can never activate a supervisor.
+
+Identity custodians go through the same four eyes (``ACTIVATED_ROLES``): an approved
+custodian approves a new one, and their session re-wraps every sealed identity they hold for
+the new custodian at that moment (``share_identities``); the first custodian is approved by
+the escrow holder, whose key opens every identity's escrow copy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount, case_reader_clause
 from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
-from sipadu.cases.kinds import GrantReason
-from sipadu.cases.models import Case, CaseConflict, CaseGrant
-from sipadu.cases.statuses import CLOSED
-from sipadu.crypto import grants
-from sipadu.crypto.errors import DecryptionError
+from sipadu.cases.identity import share_identities
 from sipadu.notify.service import notify_supervisor_approved
 from sipadu.roles import StaffRole
-from sipadu.units.service import member_unit_code
 
 
 class ActivationError(Exception):
@@ -39,31 +38,23 @@ class ActivationError(Exception):
 
 
 class SelfApprovalError(ActivationError):
-    """A supervisor tried to approve their own activation."""
+    """A supervisor or custodian tried to approve their own activation."""
 
 
 class NotAnApproverError(ActivationError):
-    """The acting account is not an active, approved supervisor."""
+    """The acting account is not an active, approved account of the target's role."""
 
 
 class NotAwaitingApprovalError(ActivationError):
-    """The account is not a set-up supervisor waiting for approval."""
+    """The account is not a set-up supervisor or custodian waiting for approval."""
 
 
 class ApprovedSupervisorExistsError(ActivationError):
-    """The escrow path is only for when no approved supervisor exists."""
+    """The escrow path is only for when no approved account of the target's role exists."""
 
 
-@dataclass(frozen=True)
-class SharedCases:
-    """What ``share_open_cases`` did: cases granted, cases skipped (conflict, old grant)."""
-
-    shared: int
-    skipped: int
-
-
-def _open_status() -> ColumnElement[bool]:
-    return Case.status.not_in([str(status) for status in CLOSED])
+# Roles whose accounts receive keys (case DEKs, identity keys) only after four eyes.
+ACTIVATED_ROLES = (StaffRole.SUPERVISOR, StaffRole.CUSTODIAN)
 
 
 def readers_exist(db: Session) -> bool:
@@ -73,9 +64,14 @@ def readers_exist(db: Session) -> bool:
 
 def is_approved_supervisor(account: StaffAccount | None) -> bool:
     """An active supervisor with a key pair whose activation was approved."""
+    return is_approved(account, StaffRole.SUPERVISOR)
+
+
+def is_approved(account: StaffAccount | None, role: StaffRole) -> bool:
+    """An active account of ``role`` with a key pair whose activation was approved."""
     return (
         account is not None
-        and account.role == StaffRole.SUPERVISOR
+        and account.role == role
         and account.active
         and account.has_keys
         and account.activation_approved_at is not None
@@ -83,10 +79,10 @@ def is_approved_supervisor(account: StaffAccount | None) -> bool:
 
 
 def is_awaiting_approval(account: StaffAccount | None) -> bool:
-    """A supervisor who completed setup and TOTP enrolment but is not approved yet."""
+    """A supervisor or custodian who completed setup and TOTP enrolment, not approved yet."""
     return (
         account is not None
-        and account.role == StaffRole.SUPERVISOR
+        and account.role in ACTIVATED_ROLES
         and account.active
         and account.has_keys
         and account.totp_confirmed
@@ -94,12 +90,12 @@ def is_awaiting_approval(account: StaffAccount | None) -> bool:
     )
 
 
-def awaiting_approval(db: Session) -> list[StaffAccount]:
-    """Supervisors waiting for another supervisor's approval, by username."""
+def awaiting_approval(db: Session, role: StaffRole = StaffRole.SUPERVISOR) -> list[StaffAccount]:
+    """Accounts of ``role`` waiting for another approved one's approval, by username."""
     rows = db.scalars(
         select(StaffAccount)
         .where(
-            StaffAccount.role == StaffRole.SUPERVISOR,
+            StaffAccount.role == role,
             StaffAccount.active.is_(True),
             StaffAccount.activation_approved_at.is_(None),
         )
@@ -108,27 +104,16 @@ def awaiting_approval(db: Session) -> list[StaffAccount]:
     return [account for account in rows if is_awaiting_approval(account)]
 
 
-def open_cases_held(db: Session, staff_id: int) -> int:
-    """How many open cases ``staff_id`` holds a grant for (counts only)."""
-    return (
-        db.scalar(
-            select(func.count(Case.id))
-            .join(CaseGrant, CaseGrant.case_id == Case.id)
-            .where(CaseGrant.staff_id == staff_id, _open_status())
-        )
-        or 0
-    )
-
-
-def approved_supervisors(db: Session, *, besides: int) -> list[StaffAccount]:
-    """Approved supervisors other than ``besides`` (whom one may share cases with)."""
-    return list(
-        db.scalars(
-            select(StaffAccount)
-            .where(case_reader_clause(), StaffAccount.id != besides)
-            .order_by(StaffAccount.username)
+def approved_exists(db: Session, role: StaffRole) -> bool:
+    """True when an approved account of ``role`` exists (then the escrow path is closed)."""
+    if role == StaffRole.SUPERVISOR:
+        return readers_exist(db)
+    rows = db.scalars(
+        select(StaffAccount).where(
+            StaffAccount.role == role, StaffAccount.activation_approved_at.is_not(None)
         )
     )
+    return any(is_approved(account, role) for account in rows)
 
 
 def _approve(
@@ -144,124 +129,83 @@ def _approve(
     if by_escrow:
         detail["by"] = "escrow"
     record_event(db, audit_key, "staff:activation_approved", actor=actor, detail=detail)
-    notify_supervisor_approved(db, now)
+    if target.role == StaffRole.SUPERVISOR:
+        notify_supervisor_approved(db, now)
     db.flush()
 
 
+def _share_identities(
+    db: Session,
+    target: StaffAccount,
+    holder_id: int | None,
+    private_key: bytes,
+    *,
+    actor: str,
+    audit_key: bytes,
+    now: datetime | None,
+) -> int:
+    """Re-wrap the sealed identities for a newly approved custodian, one audited count."""
+    shared = share_identities(db, target, holder_id, private_key, now=now)
+    detail: dict[str, int | str] = {"target": target.id, "identities": shared}
+    record_event(db, audit_key, "identity:shared", actor=actor, detail=detail)
+    db.flush()
+    return shared
+
+
 def approve_activation(
-    db: Session, approver_id: int, target_id: int, *, audit_key: bytes, now: datetime | None = None
+    db: Session,
+    approver_id: int,
+    target_id: int,
+    *,
+    audit_key: bytes,
+    private_key: bytes | None = None,
+    now: datetime | None = None,
 ) -> StaffAccount:
-    """Another approved supervisor approves ``target_id``; from now on new cases reach them."""
+    """Another approved account of the same role approves ``target_id``.
+
+    A supervisor receives new cases from now on. A custodian receives new identities, and
+    ``private_key`` (the approving custodian's session key) re-wraps for them every identity
+    the approver holds."""
     if approver_id == target_id:
         raise SelfApprovalError(target_id)
     approver = db.get(StaffAccount, approver_id)
-    if not is_approved_supervisor(approver):
-        raise NotAnApproverError(approver_id)
     target = db.get(StaffAccount, target_id)
     if target is None or not is_awaiting_approval(target):
         raise NotAwaitingApprovalError(target_id)
-    _approve(db, target, staff_actor(approver_id), audit_key, now)
+    if not is_approved(approver, target.role):
+        raise NotAnApproverError(approver_id)
+    actor = staff_actor(approver_id)
+    _approve(db, target, actor, audit_key, now)
+    if target.role == StaffRole.CUSTODIAN:
+        if private_key is None:
+            raise NotAnApproverError(approver_id)
+        _share_identities(
+            db, target, approver_id, private_key, actor=actor, audit_key=audit_key, now=now
+        )
     return target
 
 
 def approve_first_supervisor(
-    db: Session, username: str, *, audit_key: bytes, now: datetime | None = None
+    db: Session,
+    username: str,
+    *,
+    audit_key: bytes,
+    escrow_private: bytes | None = None,
+    now: datetime | None = None,
 ) -> StaffAccount:
-    """The escrow holder approves a supervisor while no approved supervisor exists.
+    """The escrow holder approves a supervisor (or custodian) while no approved one of that
+    role exists; a custodian receives every identity's escrow copy re-wrapped for them.
 
     The caller proves the escrow holder's presence first (the private key opened with its
     passphrase and matching ``keys/escrow.pub``)."""
-    if readers_exist(db):
-        raise ApprovedSupervisorExistsError(username)
     target = db.scalar(select(StaffAccount).where(StaffAccount.username == username))
     if target is None or not is_awaiting_approval(target):
         raise NotAwaitingApprovalError(username)
+    if approved_exists(db, target.role):
+        raise ApprovedSupervisorExistsError(username)
     _approve(db, target, Actor.CLI, audit_key, now, by_escrow=True)
-    return target
-
-
-def _shareable(db: Session, sharer_id: int, target_id: int) -> list[tuple[Case, CaseGrant]]:
-    theirs = aliased(CaseGrant)  # the outer query joins case_grants too
-    target_has = exists().where(theirs.case_id == Case.id, theirs.staff_id == target_id)
-    conflicted = exists().where(
-        CaseConflict.case_id == Case.id, CaseConflict.staff_id.in_([sharer_id, target_id])
-    )
-    query = (
-        select(Case, CaseGrant)
-        .join(CaseGrant, CaseGrant.case_id == Case.id)
-        .where(CaseGrant.staff_id == sharer_id, _open_status(), ~target_has, ~conflicted)
-        .order_by(Case.code)  # not filing order
-    )
-    target = db.get(StaffAccount, target_id)
-    unit = member_unit_code(db, target) if target is not None else None
-    if unit is not None:  # a regional supervisor gets their unit's cases, not the sharer's all
-        query = query.where(Case.unit == unit)
-    rows = db.execute(query).all()
-    return [(case, grant) for case, grant in rows]
-
-
-def share_open_cases(
-    db: Session,
-    sharer_id: int,
-    private_key: bytes,
-    target_id: int,
-    *,
-    audit_key: bytes,
-    now: datetime | None = None,
-) -> SharedCases:
-    """Grant the approved supervisor ``target_id`` every open case ``sharer_id`` holds.
-
-    Closed and archived cases are not shared (they need no more work; the escrow holder can
-    grant one if it must be reopened), nor cases where either person is conflicted. One audit
-    event with the count, no case codes in it."""
-    sharer, target = db.get(StaffAccount, sharer_id), db.get(StaffAccount, target_id)
-    if not is_approved_supervisor(sharer):
-        raise NotAnApproverError(sharer_id)
-    if sharer_id == target_id or target is None or not is_approved_supervisor(target):
-        raise NotAwaitingApprovalError(target_id)
-    moment = now or datetime.now(UTC)
-    shared = skipped = 0
-    for case, grant in _shareable(db, sharer_id, target_id):
-        try:
-            wrapped = grants.rewrap_grant(
-                grant.wrapped_dek, private_key, target.public_key, case_id=case.code
-            )
-        except DecryptionError:
-            skipped += 1  # a grant for an older key pair of the sharer: it opens nothing
-            continue
-        db.add(
-            CaseGrant(
-                case_id=case.id,
-                staff_id=target_id,
-                reason=GrantReason.SUPERVISOR,
-                wrapped_dek=wrapped,
-                granted_by=sharer_id,
-                created_at=moment,
-            )
+    if target.role == StaffRole.CUSTODIAN and escrow_private is not None:
+        _share_identities(
+            db, target, None, escrow_private, actor=Actor.CLI, audit_key=audit_key, now=now
         )
-        shared += 1
-    record_event(
-        db,
-        audit_key,
-        "grant:shared",
-        actor=staff_actor(sharer_id),
-        detail={"target": target_id, "cases": shared},
-    )
-    db.flush()
-    return SharedCases(shared, skipped)
-
-
-def shareable_count(db: Session, sharer_id: int, target_id: int) -> int:
-    """How many open cases ``share_open_cases`` would offer (for the button's label)."""
-    return len(_shareable(db, sharer_id, target_id))
-
-
-def unreadable_open_case_count(db: Session) -> int:
-    """Open cases no active staff member holds a grant for (only the escrow key opens them)."""
-    readable = exists().where(
-        CaseGrant.case_id == Case.id,
-        CaseGrant.staff_id == StaffAccount.id,
-        StaffAccount.active.is_(True),
-        StaffAccount.password_hash != "",
-    )
-    return db.scalar(select(func.count(Case.id)).where(_open_status(), ~readable)) or 0
+    return target

@@ -1,7 +1,9 @@
-"""Supervisors approve each other's activation and share the open cases they hold.
+"""Supervisors (and identity custodians) approve each other's activation; supervisors share
+the open cases they hold, a custodian's approval shares the identities they hold.
 
-Only an approved supervisor sees the actions; approving oneself, or approving as an admin,
-is refused by the service whatever a form posts (``sipadu/staff/activation.py``).
+Only an approved account of the role sees the actions; approving oneself, another role's
+account, or approving as an admin, is refused by the service whatever a form posts
+(``sipadu/staff/activation.py``).
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from sipadu.app_context import current_audit_key
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.sessions.web import StaffPrincipal
-from sipadu.staff import activation
+from sipadu.staff import activation, case_sharing
 from sipadu.unit_of_work import discard_now
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import UserFacingError
 
 bp = Blueprint("activation", __name__, url_prefix="/staff/activations")
-add_staff_nav("activation.overview", lazy_gettext("Activations"), (StaffRole.SUPERVISOR,), order=40)
+ROLES = (StaffRole.SUPERVISOR, StaffRole.CUSTODIAN)
+add_staff_nav("activation.overview", lazy_gettext("Activations"), ROLES, order=40)
 
 
 def _principal() -> StaffPrincipal:
@@ -43,48 +46,63 @@ def _refused(message: str) -> ResponseReturnValue:
 
 
 @bp.get("/")
-@require_roles(StaffRole.SUPERVISOR)
+@require_roles(*ROLES)
 def overview() -> ResponseReturnValue:
-    """Supervisors waiting for approval, and the approved ones one may share cases with."""
+    """Colleagues of my role waiting for approval, and (supervisors) whom to share cases with."""
     db, me = db_session(), _me()
-    approver = activation.is_approved_supervisor(me)
-    colleagues = activation.approved_supervisors(db, besides=me.id) if me and approver else []
+    role = me.role if me is not None else StaffRole.SUPERVISOR
+    approver = activation.is_approved(me, role)
+    supervisor = approver and role == StaffRole.SUPERVISOR
+    colleagues = case_sharing.approved_supervisors(db, besides=me.id) if me and supervisor else []
     shareable = (
-        {c.id: activation.shareable_count(db, me.id, c.id) for c in colleagues} if me else {}
+        {c.id: case_sharing.shareable_count(db, me.id, c.id) for c in colleagues} if me else {}
     )
     return render_template(
         "staff/activations.html",
         approver=approver,
-        waiting=activation.awaiting_approval(db) if approver else [],
+        custodian=role == StaffRole.CUSTODIAN,
+        waiting=activation.awaiting_approval(db, role) if approver else [],
         colleagues=colleagues,
         shareable=shareable,
-        first=not approver and not activation.readers_exist(db),
-        held=activation.open_cases_held(db, me.id) if me and approver else 0,
+        first=not approver and not activation.approved_exists(db, role),
+        held=case_sharing.open_cases_held(db, me.id) if me and supervisor else 0,
         username=me.username if me else "",
     )
 
 
 @bp.post("/<int:staff_id>/approve")
-@require_roles(StaffRole.SUPERVISOR)
+@require_roles(*ROLES)
 def approve(staff_id: int) -> ResponseReturnValue:
-    """Approve another supervisor's activation; new cases reach them from now on."""
-    db = db_session()
+    """Approve a colleague's activation: new cases (or identities) reach them from now on."""
+    principal, db = _principal(), db_session()
     try:
         target = activation.approve_activation(
-            db, _principal().staff_id, staff_id, audit_key=current_audit_key()
+            db,
+            principal.staff_id,
+            staff_id,
+            audit_key=current_audit_key(),
+            private_key=principal.private_key,
         )
     except activation.SelfApprovalError:
+        me = _me()
+        if me is not None and me.role == StaffRole.CUSTODIAN:
+            return _refused(gettext("Another identity custodian must approve your activation."))
         return _refused(gettext("Another supervisor must approve your activation."))
     except activation.ActivationError:
         return _refused(gettext("This activation cannot be approved."))
-    flash(
-        gettext(
+    if target.role == StaffRole.CUSTODIAN:
+        message = gettext(
+            "%(name)s is approved: the identities you hold were shared with them, and new "
+            "identities are sealed for them too.",
+            name=target.username,
+        )
+    else:
+        message = gettext(
             "%(name)s is approved and receives new cases from now on. Share the open "
             "cases you hold so they can work on those too.",
             name=target.username,
-        ),
-        "success",
-    )
+        )
+    flash(message, "success")
     return redirect(url_for("activation.overview"), code=303)
 
 
@@ -94,7 +112,7 @@ def share(staff_id: int) -> ResponseReturnValue:
     """Give an approved supervisor every open case this supervisor holds (one step)."""
     principal, db = _principal(), db_session()
     try:
-        result = activation.share_open_cases(
+        result = case_sharing.share_open_cases(
             db, principal.staff_id, principal.private_key, staff_id, audit_key=current_audit_key()
         )
     except activation.ActivationError:

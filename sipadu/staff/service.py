@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import ROLES, StaffAccount
 from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
+from sipadu.cases.models import IdentityKeyGrant
 from sipadu.crypto import pwbox
 from sipadu.crypto import staff as staff_crypto
 from sipadu.crypto.errors import WrongPasswordError
@@ -253,21 +254,26 @@ def _rewrap_for_new_password(
 
 
 def deactivate(db: Session, account: StaffAccount, *, audit_key: bytes, actor: str) -> None:
-    """Stop an account: sessions end, logins fail, new cases are no longer wrapped for it."""
+    """Stop an account: sessions end, logins fail, new cases are no longer wrapped for it.
+
+    The identity keys it holds are deleted: a custodian coming back must be approved again
+    before holding any identity, and the approver shares them then."""
     account.active = False
     end_staff_sessions(db, account.id)
+    db.execute(delete(IdentityKeyGrant).where(IdentityKeyGrant.staff_id == account.id))
     _audit(db, audit_key, "staff:deactivated", actor, target=account.id)
     db.flush()
 
 
 def reactivate(db: Session, account: StaffAccount, *, audit_key: bytes, actor: str) -> None:
-    """Let a deactivated account sign in again. A supervisor is read every new report, so
-    one coming back waits for another supervisor's approval again (four eyes), as a new one
-    does; the escrow holder approves when no other supervisor is approved."""
+    """Let a deactivated account sign in again. A supervisor is read every new report, and a
+    custodian holds every sealed identity, so one coming back waits for another approved
+    colleague of the role again (four eyes), as a new one does; the escrow holder approves
+    when no other one is approved."""
     if account.active:
         return
     account.active = True
-    if account.role == StaffRole.SUPERVISOR:
+    if account.role in (StaffRole.SUPERVISOR, StaffRole.CUSTODIAN):
         account.activation_approved_at = None
     _audit(db, audit_key, "staff:reactivated", actor, target=account.id)
     db.flush()

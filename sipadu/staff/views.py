@@ -44,7 +44,7 @@ from sipadu.sessions.web import (
     cookie_name,
     set_session_cookie,
 )
-from sipadu.staff import activation, service, setup, totp
+from sipadu.staff import activation, case_sharing, service, setup, totp
 from sipadu.staff import login as sign_in_flow
 from sipadu.staff.passwords import WeakPasswordError
 from sipadu.unit_of_work import commit_now, discard_now
@@ -290,7 +290,7 @@ def home() -> str:
     if principal.role in (StaffRole.SUPERVISOR, StaffRole.ADMIN):
         db = db_session()
         unreadable, ready = (
-            activation.unreadable_open_case_count(db),
+            case_sharing.unreadable_open_case_count(db),
             activation.readers_exist(db),
         )
     # Four-eyes requests this role decides on, still in time (counts only).

@@ -132,6 +132,16 @@ def test_the_requester_cannot_decide_and_a_non_custodian_cannot_either(
     assert db.get(ApprovalRequest, request.id).state == ApprovalState.PENDING  # type: ignore[union-attr]
 
 
+def test_a_custodian_not_approved_yet_decides_nothing(db: Session, scene: Scene) -> None:
+    request = _ask(db, scene, scene.investigator)
+    scene.second_custodian.account.activation_approved_at = None  # as after a reactivation
+    db.commit()
+    for approve in (True, False):
+        with pytest.raises(custody.NotADeciderError):
+            _decide(db, scene, request, scene.second_custodian, approve=approve)
+    assert db.get(ApprovalRequest, request.id).state == ApprovalState.PENDING  # type: ignore[union-attr]
+
+
 def test_a_refused_request_opens_nothing_and_cannot_be_decided_again(
     db: Session, scene: Scene
 ) -> None:

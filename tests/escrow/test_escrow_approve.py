@@ -9,7 +9,10 @@ from flask import Flask
 
 from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
+from sipadu.cases.identity import identity_key_for, open_custodial_identity
+from sipadu.cases.models import Case
 from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private
+from sipadu.crypto.staff import unlock_private_key
 from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
@@ -41,10 +44,10 @@ def escrow_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return ours, foreign
 
 
-def _waiting_supervisor(app: Flask, name: str) -> None:
+def _waiting_supervisor(app: Flask, name: str, role: str = "supervisor") -> None:
     with app.app_context():
         db = db_session()
-        link = create_pending_account(db, name, "supervisor", actor="cli", audit_key=audit_key(app))
+        link = create_pending_account(db, name, role, actor="cli", audit_key=audit_key(app))
         db.commit()
         account = complete_setup(
             db,
@@ -127,3 +130,30 @@ def test_approve_names_the_open_cases_nobody_can_read(
     assert (
         "1 open case(s) nobody can read: sipadu escrow grant --all-open --to pertama" in done.output
     )
+
+
+def test_escrow_approves_the_first_custodian_and_hands_over_the_sealed_identities(
+    app: Flask, escrow_files: tuple[Path, Path]
+) -> None:
+    ours, _ = escrow_files
+    identity = {"name": "Siti Pelapor"}
+    with app.app_context():
+        db = db_session()
+        make_staff(app, db)  # an approved supervisor does not close the custodians' path
+        case_id = make_case(app, db, identity=identity).case.id
+    _waiting_supervisor(app, "penjaga", "custodian")
+    done = _approve(app, "penjaga", ours)
+    assert done.exit_code == 0 and "holds the sealed identities" in done.output, done.output
+    with app.app_context():
+        db = db_session()
+        account = db.query(StaffAccount).filter_by(username="penjaga").one()
+        case = db.get(Case, case_id)
+        assert case is not None and account.activation_approved_at is not None
+        private = unlock_private_key(
+            account.wrapped_private_key, "sawah-hijau-pagi-7", account_id=account.id
+        )
+        key = identity_key_for(db, case, account.id, private)
+        assert open_custodial_identity(case, key) == identity
+    _waiting_supervisor(app, "penjaga2", "custodian")
+    refused = _approve(app, "penjaga2", ours)
+    assert refused.exit_code != 0 and "Activations page" in refused.output

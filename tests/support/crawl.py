@@ -230,23 +230,25 @@ def _waiting_requests(
 
 
 def waiting_supervisor_and_setup_link(app: Flask) -> str:
-    """A supervisor waiting for approval (Activations page) and an unused setup link."""
+    """A supervisor and a custodian waiting for approval (their colleagues' Activations
+    pages offer to approve them) and an unused setup link."""
     with app.app_context():
         db = db_session()
         key = current_settings(app).keyring
         assert key is not None
-        waiting = create_pending_account(
-            db, "menunggu", "supervisor", actor="cli", audit_key=key.audit_hmac_key
-        )
-        db.commit()
-        account = complete_setup(
-            db,
-            waiting.token,
-            "sawah-hijau-pagi-7",
-            params=current_settings(app).argon2,
-            audit_key=key.audit_hmac_key,
-        )
-        account.totp_confirmed = True
+        for name, role in (("menunggu", "supervisor"), ("penjaga-baru", "custodian")):
+            waiting = create_pending_account(
+                db, name, role, actor="cli", audit_key=key.audit_hmac_key
+            )
+            db.commit()
+            account = complete_setup(
+                db,
+                waiting.token,
+                "sawah-hijau-pagi-7",
+                params=current_settings(app).argon2,
+                audit_key=key.audit_hmac_key,
+            )
+            account.totp_confirmed = True
         pending = create_pending_account(
             db, "belum", "auditor", actor="cli", audit_key=key.audit_hmac_key
         )

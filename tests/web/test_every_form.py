@@ -115,6 +115,8 @@ COVERED: dict[tuple[str, str], str] = {
     ("auditor.log", "GET"): _SF + "test_auditor_filters_the_log",
     ("account_setup.page", "POST"): "tests/staff/test_account_setup.py::"
     "test_setup_refuses_a_weak_or_mismatched_password_and_keeps_the_link",
+    # The custodians' Activations page posts the same form: tests/staff/
+    # test_custodian_activation.py::test_approval_shares_the_earlier_identities_and_new_ones_...
     ("activation.approve", "POST"): _AC + "test_approval_is_audited_notified_and_new_reports_"
     "reach_the_approved",
     ("activation.share", "POST"): _AC
