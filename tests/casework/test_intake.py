@@ -23,7 +23,7 @@ from tests.reporting.conftest import KEY_RE, login
 from tests.support.audit import seal_all
 from tests.support.clock import pin_limiter_clock
 from tests.support.factories import StaffMember, make_staff
-from tests.support.forms import submit
+from tests.support.forms import build, send, submit
 from tests.support.instance import Database
 
 P = "/petugas/penerimaan"
@@ -76,6 +76,24 @@ def test_the_officer_files_hands_over_the_key_and_cannot_read_the_case(
     for table in ("audit_events", "audit_queue", "cases", "auth_sessions", "case_grants"):
         dump = repr(db.execute(text(f"SELECT * FROM {table}")).all())  # noqa: S608
         assert secret not in dump and key not in dump, table
+
+
+def test_a_reload_or_second_click_files_nothing_twice(
+    app: Flask, db: Session, officer: StaffMember
+) -> None:
+    client = web_client(app, db, officer)
+    sent = build(client.get(P), P, fill=REPORT)
+    assert send(client, sent).status_code == 201
+    again = send(client, sent, follow_redirects=True)  # the browser resends the same form
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and "sudah dicatat" in page
+    assert KEY_RE.search(re.sub(r"<[^>]+>", "", page)) is None  # the key is not shown again
+    assert len(db.scalars(select(Case.id)).all()) == 1
+    # A fresh rendering of the form files the next person's report.
+    assert _file(client, REPORT)[0] == 201
+    assert len(db.scalars(select(Case.id)).all()) == 2
+    # Opened directly, the page claims nothing was filed.
+    assert "sudah dicatat" not in client.get(f"{P}/sudah-dikirim").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
