@@ -6,6 +6,7 @@ from functools import cache
 
 from flask import Blueprint, Flask
 
+from sipadu.casework.archiving import add_archive_routes
 from sipadu.casework.export import add_export_routes
 from sipadu.casework.identity import add_identity_routes
 from sipadu.casework.reporter_files import add_reporter_file_routes
@@ -23,6 +24,7 @@ def casework_blueprint() -> Blueprint:
     add_reporter_file_routes(casework_bp)
     add_identity_routes(casework_bp)
     add_export_routes(casework_bp)
+    add_archive_routes(casework_bp)
     return casework_bp
 
 

@@ -69,6 +69,8 @@ COVERED: dict[tuple[str, str], str] = {
     ("casework.post_message", "POST"): _MK
     + "test_the_note_button_keeps_the_note_from_the_reporter",
     ("casework.change_status", "POST"): _WF + "test_web_status_changes_and_their_errors",
+    ("casework.archive", "POST"): _WF
+    + "test_archiving_asks_first_saying_it_is_final_and_starts_retention",
     ("casework.answer_objection", "POST"): _WF
     + "test_objection_blocks_archiving_until_answered_and_can_reopen",
     ("casework.assign", "POST"): _CP
