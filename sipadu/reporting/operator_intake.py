@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 
 from sipadu.app_context import current_settings
-from sipadu.cases.kinds import IntakeChannel
+from sipadu.cases.labels import CHANNEL_LABELS
 from sipadu.cases.service import ServiceNotReadyError
 from sipadu.db import db_session
 from sipadu.reporting.forms import CATEGORY_LABELS, IDENTITY_FIELDS, REPORT_TEXT_FIELDS
@@ -40,19 +40,6 @@ add_staff_nav(
 # has the application's overall limit).
 INTAKE_LIMITS = "10 per minute;120 per hour"
 REFILED_MARK = "intake_refiled"  # set by the redirect of a resubmission, read once
-CHANNEL_LABELS: Mapping[str, Any] = {
-    IntakeChannel.LOKET_INSPEKTORAT: lazy_gettext("In person at the Inspektorat's counter"),
-    IntakeChannel.BALAI_KOTA: lazy_gettext("In person at the Balai Kota"),
-    IntakeChannel.KANTOR_WALIKOTA: lazy_gettext("In person at a kantor wali kota or bupati"),
-    IntakeChannel.KANTOR_KECAMATAN: lazy_gettext("In person at a kantor kecamatan"),
-    IntakeChannel.KANTOR_KELURAHAN: lazy_gettext("In person at a kantor kelurahan"),
-    IntakeChannel.SURAT: lazy_gettext("Letter"),
-    IntakeChannel.TELEPON: lazy_gettext("Telephone call"),
-    IntakeChannel.EMAIL: lazy_gettext("E-mail"),
-    IntakeChannel.PESAN: lazy_gettext("SMS or chat message"),
-    IntakeChannel.MEDIA_SOSIAL: lazy_gettext("Referral from social media"),
-}
-assert set(CHANNEL_LABELS) == set(IntakeChannel)  # noqa: S101  (import-time consistency check)
 
 
 def _officer_key() -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,8 @@ from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.cases.service import CaseAccessError, unlock_case_for_staff
 from sipadu.db import db_session
+from sipadu.units.models import Agency
+from sipadu.web.i18n import LANG_COOKIE
 from tests.casework.conftest import web_client
 from tests.conftest import build_app, make_settings
 from tests.reporting.conftest import KEY_RE, login
@@ -94,6 +97,29 @@ def test_a_reload_or_second_click_files_nothing_twice(
     assert len(db.scalars(select(Case.id)).all()) == 2
     # Opened directly, the page claims nothing was filed.
     assert "sudah dicatat" not in client.get(f"{P}/sudah-dikirim").get_data(as_text=True)
+
+
+def test_the_case_page_names_the_place_agency_and_channel_in_words(app: Flask, db: Session) -> None:
+    supervisor, member = make_staff(app, db, "supervisor"), make_staff(app, db, "intake_officer")
+    db.commit()
+    agency = db.scalars(select(Agency).where(Agency.active.is_(True))).first()
+    assert agency is not None  # the seeded list
+    fill = {**REPORT, "location": "31.75", "agency": agency.code, "channel": "telepon"}
+    assert _file(web_client(app, db, member), fill)[0] == 201
+    code = db.scalars(select(Case.code)).one()
+    reader = web_client(app, db, supervisor)
+    words = {
+        "id": ("Di mana di DKI Jakarta", "Instansi yang dilaporkan", "Diterima melalui", "Telepon"),
+        "en": ("Where in DKI Jakarta", "Agency reported", "Received through", "Telephone call"),
+    }
+    for language, expected in words.items():
+        reader.set_cookie(LANG_COOKIE, language)
+        page = reader.get(f"/petugas/kasus/{code}").get_data(as_text=True)
+        for word in expected:
+            assert word in page, (language, word)
+        assert escape(agency.name) in page and "Jakarta Timur" in page
+        for raw in (">location<", ">agency<", ">telepon<"):
+            assert raw not in page, (language, raw)
 
 
 @pytest.mark.parametrize(
