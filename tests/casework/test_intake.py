@@ -81,6 +81,16 @@ def test_the_officer_files_hands_over_the_key_and_cannot_read_the_case(
         assert secret not in dump and key not in dump, table
 
 
+def test_the_place_list_marks_a_whole_kecamatan_like_the_citizen_form(
+    app: Flask, db: Session, officer: StaffMember
+) -> None:
+    page = web_client(app, db, officer).get(P).get_data(as_text=True)
+    option = page.split('<option value="31.75.01"')[1].split("</option>")[0]
+    assert option.endswith("(seluruh kecamatan)")
+    kelurahan = page.split('<option value="31.75.01.1001"')[1].split("</option>")[0]
+    assert "seluruh" not in kelurahan
+
+
 def test_a_reload_or_second_click_files_nothing_twice(
     app: Flask, db: Session, officer: StaffMember
 ) -> None:
