@@ -22,7 +22,7 @@ from sipadu.accounts.models import StaffAccount
 from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import is_day_only
-from sipadu.auditor.words import actor_label, event_words
+from sipadu.auditor.words import actor_label, event_words, names_for
 from sipadu.cases.kinds import CATEGORIES
 from sipadu.stats.compute import Statistics, summarize
 from sipadu.stats.records import case_records
@@ -112,7 +112,7 @@ def audit_csv(db: Session, filters: AuditFilter) -> Iterator[str]:
 
     writer.writerow([str(column) for column in CSV_COLUMNS])
     yield flush()
-    names = all_staff_names(db)
+    names = names_for(db, all_staff_names(db))
     stmt = _filtered(filters).order_by(AuditEvent.seq).execution_options(yield_per=1000)
     for event in db.scalars(stmt):
         # A reporter's events carry their day only; a time of 00:00 would suggest more.

@@ -16,7 +16,7 @@ from flask import Flask
 from flask_babel import format_decimal, lazy_gettext
 
 from sipadu.cases.deadlines import KIND_LABELS, STATE_LABELS
-from sipadu.cases.kinds import Category
+from sipadu.cases.kinds import Category, IntakeChannel
 from sipadu.cases.statuses import DESTINATION_LABELS, OUTCOME_LABELS, STATUS_TEXTS
 
 # The same words as the reporter's form (reporting/forms.py uses these msgids too).
@@ -43,7 +43,24 @@ REPORT_FIELD_LABELS: Mapping[str, Any] = {
     "amount": lazy_gettext("Estimated loss or amount (Rupiah)"),
     "source_of_knowledge": lazy_gettext("How the reporter knows"),
     "reported_elsewhere": lazy_gettext("Reported elsewhere"),
+    "location": lazy_gettext("Where in DKI Jakarta"),
+    "agency": lazy_gettext("Agency reported"),
 }
+# How a report filed by an intake officer reached the Inspektorat: the officer's form offers
+# these words, and the case page shows them.
+CHANNEL_LABELS: Mapping[str, Any] = {
+    IntakeChannel.LOKET_INSPEKTORAT: lazy_gettext("In person at the Inspektorat's counter"),
+    IntakeChannel.BALAI_KOTA: lazy_gettext("In person at the Balai Kota"),
+    IntakeChannel.KANTOR_WALIKOTA: lazy_gettext("In person at a kantor wali kota or bupati"),
+    IntakeChannel.KANTOR_KECAMATAN: lazy_gettext("In person at a kantor kecamatan"),
+    IntakeChannel.KANTOR_KELURAHAN: lazy_gettext("In person at a kantor kelurahan"),
+    IntakeChannel.SURAT: lazy_gettext("Letter"),
+    IntakeChannel.TELEPON: lazy_gettext("Telephone call"),
+    IntakeChannel.EMAIL: lazy_gettext("E-mail"),
+    IntakeChannel.PESAN: lazy_gettext("SMS or chat message"),
+    IntakeChannel.MEDIA_SOSIAL: lazy_gettext("Referral from social media"),
+}
+assert set(CHANNEL_LABELS) == set(IntakeChannel)  # noqa: S101  (import-time consistency check)
 STAFF_STATUS_LABELS: Mapping[str, Any] = {
     status.value: texts.staff_label for status, texts in STATUS_TEXTS.items()
 }
@@ -67,6 +84,11 @@ def report_field_label(key: object) -> str:
 def report_value(key: object, value: object) -> str:
     """A report field's value as staff read it (the category by its name)."""
     return category_label(value) if key == "category" else "" if value is None else str(value)
+
+
+def channel_label(value: object) -> str:
+    """How a report filed by an intake officer reached the Inspektorat (counter, letter...)."""
+    return _label(CHANNEL_LABELS, value)
 
 
 def status_label(value: object) -> str:
@@ -110,6 +132,7 @@ LABEL_FILTERS = {
     "report_field_label": report_field_label,
     "report_value": report_value,
     "status_label": status_label,
+    "channel_label": channel_label,
     "outcome_label": outcome_label,
     "destination_label": destination_label,
     "deadline_label": deadline_label,

@@ -46,6 +46,17 @@ class Assignee:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """Someone excluded from the case by a conflict of interest, and who said so (their own
+    declaration when ``by`` is themselves; ``by`` is None once that account is deleted)."""
+
+    username: str
+    by: str | None
+    declared: bool
+    on: date
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     """The decrypted case for staff."""
 
@@ -88,6 +99,9 @@ class CaseDetail:
             if t is not Status.DITERUSKAN
             and not (self.status is Status.DITERUSKAN and t is Status.SELESAI)
         )
+
+    # Who is excluded by a conflict of interest: shown to supervisors only.
+    conflicts: tuple[Conflict, ...] = ()
 
 
 def _names(db: Session, ids: set[int]) -> dict[int, str]:
@@ -142,6 +156,27 @@ def _conflict_candidates(db: Session, opened: OpenCase, actor: Actor) -> list[st
             .order_by(StaffAccount.username)
             .limit(500)
         )
+    )
+
+
+def _conflicts(db: Session, opened: OpenCase) -> tuple[Conflict, ...]:
+    """The conflicts of interest in this case, by username, with who declared or marked them."""
+    rows = db.execute(
+        select(CaseConflict.staff_id, CaseConflict.marked_by, CaseConflict.created_at)
+        .where(CaseConflict.case_id == opened.case.id)
+        .order_by(CaseConflict.created_at, CaseConflict.id)
+    ).all()
+    names = _names(
+        db, {row.staff_id for row in rows} | {row.marked_by for row in rows if row.marked_by}
+    )
+    return tuple(
+        Conflict(
+            username=names.get(row.staff_id, "?"),
+            by=names.get(row.marked_by) if row.marked_by is not None else None,
+            declared=row.marked_by == row.staff_id,
+            on=row.created_at.date(),
+        )
+        for row in rows
     )
 
 
@@ -211,4 +246,5 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
         rating=read_rating(db, opened.case, opened.dek) if supervisor else None,
         forwarding=forwarding_view(opened),
         status=Status(opened.case.status),
+        conflicts=_conflicts(db, opened) if supervisor else (),
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.statuses import Status
 from sipadu.casework.inbox import DUE_FILTERS, PER_PAGE, SORTS, InboxFilters
+from sipadu.crypto.casekey import CASE_CODE_PREFIX
 
 _MAX_PAGE = 100_000
 # Longest text field kept from a form; the services refuse anything over their own limits.
@@ -118,13 +119,20 @@ def _truthy(raw: str | None) -> bool:
 
 
 _CODE_CHARS = re.compile(r"[^A-Z0-9-]")
+_CODE_START = f"{CASE_CODE_PREFIX}-"
 
 
 def case_code_search(raw: str | None) -> str | None:
     """A case code or its beginning as typed ("spd-7k " -> "SPD-7K"); anything but letters,
-    digits and the dash is dropped, and a search of nothing is no filter."""
+    digits and the dash is dropped, and a search of nothing is no filter. The "SPD-" prefix
+    may be left out or typed without its dash ("7k3q", "spd7k" -> "SPD-7K3Q", "SPD-7K"); a
+    beginning of the prefix itself ("sp") matches every code."""
     cleaned = _CODE_CHARS.sub("", (raw or "")[:32].upper())
-    return cleaned or None
+    if not cleaned or _CODE_START.startswith(cleaned) or cleaned.startswith(_CODE_START):
+        return cleaned or None
+    if cleaned.startswith(CASE_CODE_PREFIX):
+        cleaned = cleaned[len(CASE_CODE_PREFIX) :]
+    return _CODE_START + cleaned.lstrip("-")
 
 
 def inbox_filters(args: Mapping[str, str]) -> InboxFilters:

@@ -6,6 +6,7 @@ from functools import cache
 
 from flask import Blueprint, Flask
 
+from sipadu.casework.archiving import add_archive_routes
 from sipadu.casework.export import add_export_routes
 from sipadu.casework.forwarding_views import add_forwarding_routes
 from sipadu.casework.identity import add_identity_routes
@@ -25,6 +26,7 @@ def casework_blueprint() -> Blueprint:
     add_identity_routes(casework_bp)
     add_export_routes(casework_bp)
     add_forwarding_routes(casework_bp)
+    add_archive_routes(casework_bp)
     return casework_bp
 
 

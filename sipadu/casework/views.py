@@ -229,8 +229,10 @@ def post_message(code: str) -> ResponseReturnValue:
 @bp.post("/<code>/status")
 @require_roles(*CASE_ROLES)
 def change_status(code: str) -> ResponseReturnValue:
-    """Move the case through the workflow."""
+    """Move the case through the workflow; archiving, final, is asked on its own page."""
     form = forms.StatusForm.read(request.form)
+    if form.status == Status.DIARSIPKAN.value:
+        return redirect(url_for("casework.confirm_archive", code=code), code=303)
     return run_case_action(
         code,
         "case:status_changed",
@@ -297,7 +299,7 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
     )
 
 
-def _confirm_page(
+def confirm_page(
     opened: OpenCase, *, title: Any, explanation: Any, action: str, button: Any
 ) -> ResponseReturnValue:
     return render_template(
@@ -315,7 +317,7 @@ def _confirm_page(
 def confirm_unassign(code: str, username: str) -> ResponseReturnValue:
     """Ask before unassigning: the investigator loses the case's key at once."""
     opened = load_case(code, acting_staff(), "grant:revoked")
-    return _confirm_page(
+    return confirm_page(
         opened,
         title=lazy_gettext("Unassign %(name)s from %(code)s?", name=username, code=code),
         explanation=lazy_gettext(
@@ -333,7 +335,7 @@ def confirm_unassign(code: str, username: str) -> ResponseReturnValue:
 def confirm_declare_conflict(code: str) -> ResponseReturnValue:
     """Ask before declaring one's own conflict: it cannot be undone from the console."""
     opened = load_case(code, acting_staff(), "conflict:declared")
-    return _confirm_page(
+    return confirm_page(
         opened,
         title=lazy_gettext("Declare your conflict of interest in %(code)s?", code=code),
         explanation=lazy_gettext(

@@ -8,19 +8,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 
 from sipadu.app_context import current_settings
-from sipadu.cases.kinds import IntakeChannel
+from sipadu.cases.labels import CHANNEL_LABELS
 from sipadu.cases.service import ServiceNotReadyError
 from sipadu.db import db_session
 from sipadu.reporting.forms import CATEGORY_LABELS, IDENTITY_FIELDS, REPORT_TEXT_FIELDS
 from sipadu.reporting.readiness import ReportsNotAcceptedError, requires_case_readers
 from sipadu.reporting.service import file_on_behalf
 from sipadu.reporting.validation import ReportValidationError, validate_report
-from sipadu.reporting.views import follow_up_url
+from sipadu.reporting.views import (
+    already_sent_form,
+    follow_up_url,
+    new_form_id,
+    remember_sent_form,
+)
 from sipadu.roles import StaffRole
 from sipadu.units.agencies import active_agency_codes, list_agencies
 from sipadu.units.areas import area_groups
@@ -39,19 +44,7 @@ add_staff_nav(
 # Per officer, not per address: one counter's network files many reports (the address still
 # has the application's overall limit).
 INTAKE_LIMITS = "10 per minute;120 per hour"
-CHANNEL_LABELS: Mapping[str, Any] = {
-    IntakeChannel.LOKET_INSPEKTORAT: lazy_gettext("In person at the Inspektorat's counter"),
-    IntakeChannel.BALAI_KOTA: lazy_gettext("In person at the Balai Kota"),
-    IntakeChannel.KANTOR_WALIKOTA: lazy_gettext("In person at a kantor wali kota or bupati"),
-    IntakeChannel.KANTOR_KECAMATAN: lazy_gettext("In person at a kantor kecamatan"),
-    IntakeChannel.KANTOR_KELURAHAN: lazy_gettext("In person at a kantor kelurahan"),
-    IntakeChannel.SURAT: lazy_gettext("Letter"),
-    IntakeChannel.TELEPON: lazy_gettext("Telephone call"),
-    IntakeChannel.EMAIL: lazy_gettext("E-mail"),
-    IntakeChannel.PESAN: lazy_gettext("SMS or chat message"),
-    IntakeChannel.MEDIA_SOSIAL: lazy_gettext("Referral from social media"),
-}
-assert set(CHANNEL_LABELS) == set(IntakeChannel)  # noqa: S101  (import-time consistency check)
+REFILED_MARK = "intake_refiled"  # set by the redirect of a resubmission, read once
 
 
 def _officer_key() -> str:
@@ -72,6 +65,7 @@ def _form(
         identity_fields=IDENTITY_FIELDS,
         area_groups=area_groups(gettext("Kota or kabupaten only")),
         agencies=list_agencies(db_session(), active_only=True),
+        form_id=new_form_id(),
     ), status
 
 
@@ -87,7 +81,12 @@ def new_report() -> ResponseReturnValue:
 @limiter.limit(INTAKE_LIMITS, key_func=_officer_key)
 @requires_case_readers
 def file_report() -> ResponseReturnValue:
-    """File the report and show the hand-over slip with the case key, once."""
+    """File the report and show the hand-over slip with the case key, once: a reload or a
+    second click of the same form (its ``form_id``) lands on the "already filed" page."""
+    form_id = request.form.get("form_id", "")[:64]
+    if already_sent_form(form_id):
+        session[REFILED_MARK] = True
+        return redirect(url_for("intake.already_filed"), code=303)
     values = request.form.to_dict()
     channel = values.get("channel", "")
     try:
@@ -110,6 +109,7 @@ def file_report() -> ResponseReturnValue:
             )
     except ServiceNotReadyError:
         raise ReportsNotAcceptedError() from None
+    remember_sent_form(form_id)
     key = created.case_key
     return render_template(
         "reporting/intake_slip.html",
@@ -117,6 +117,15 @@ def file_report() -> ResponseReturnValue:
         code=key[:10],
         follow_up_url=follow_up_url(),
     ), 201
+
+
+@bp.get("/sudah-dikirim")
+@require_roles(StaffRole.INTAKE_OFFICER)
+def already_filed() -> ResponseReturnValue:
+    """Where a reload or second click of a filed intake form lands: nothing filed twice, and
+    the key is not shown again. Opened directly, it claims nothing was filed."""
+    refiled = bool(session.pop(REFILED_MARK, False))
+    return render_template("reporting/intake_already_filed.html", refiled=refiled)
 
 
 def _channel_error(channel: str, errors: Mapping[str, Any]) -> dict[str, Any]:

@@ -158,6 +158,8 @@ SPECS = [
         SUPERVISOR,
         body={"unit": "inspektur"},
     ),
+    Spec("casework.confirm_archive", "GET", W + "/{code}/arsip", 200, SUPERVISOR, setup="closed"),
+    Spec("casework.archive", "POST", W + "/{code}/arsip", 303, SUPERVISOR, setup="closed"),
     Spec("casework.retention_due", "GET", W + "/retensi", 200, SUPERVISOR, case_scoped=False),
     Spec(
         "casework.extend",
@@ -279,6 +281,8 @@ def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[
         db.commit()
     elif spec.setup == "forwarded":
         set_status(db, created, "diteruskan", acknowledged_on=date.today(), forwarded_to="kpk")
+    elif spec.setup == "closed":
+        set_status(db, created, "selesai", closed_on=date.today(), outcome="terbukti")
     elif spec.setup == "archived":
         set_status(
             db,

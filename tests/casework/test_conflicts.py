@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from sipadu.cases.service import grant_for, is_conflicted
@@ -83,6 +84,40 @@ def test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned(
     )
     assert grant_for(db, case, team.investigator.account.id) is None
     assert events(db, "grant:created", code) == []
+
+
+def test_supervisors_see_who_is_conflicted_and_who_said_so(
+    app: Flask, db: Session, team: Team
+) -> None:
+    from tests.support.factories import make_staff
+
+    code = team.created.case.code
+    boss = web_client(app, db, team.supervisor)
+    assert "Tidak ada yang ditandai" in _conflict_list(boss, code)
+    colleague = make_staff(app, db, "investigator")
+    db.commit()
+    assign_directly(db, team.created, colleague)
+    press(boss, code, "/konflik/tandai", fill={"username": team.investigator.account.username})
+    # The colleague declares their own conflict, through the confirmation page.
+    own = web_client(app, db, colleague)
+    forms.submit(own, own.get(f"{W}/{code}/konflik"), f"{W}/{code}/konflik")
+    listed = _conflict_list(boss, code)
+    marked = (
+        f"{team.investigator.account.username} — ditandai oleh {team.supervisor.account.username}"
+    )
+    assert marked in listed
+    assert f"{colleague.account.username} — dinyatakan sendiri" in listed
+    # An investigator on the case does not see who else is excluded.
+    other = make_staff(app, db, "investigator")
+    db.commit()
+    assign_directly(db, team.created, other)
+    page = web_client(app, db, other).get(f"{W}/{code}").get_data(as_text=True)
+    assert 'id="conflicts"' not in page and team.investigator.account.username not in page
+
+
+def _conflict_list(client: FlaskClient, code: str) -> str:
+    page = client.get(f"{W}/{code}").get_data(as_text=True)
+    return page.split('id="conflicts"')[1].split("</ul>")[0].split("</p>")[0]
 
 
 def test_marking_an_assigned_investigator_removes_their_grant(

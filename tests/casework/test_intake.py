@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -17,13 +18,15 @@ from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import Case, CaseGrant
 from sipadu.cases.service import CaseAccessError, unlock_case_for_staff
 from sipadu.db import db_session
+from sipadu.units.models import Agency
+from sipadu.web.i18n import LANG_COOKIE
 from tests.casework.conftest import web_client
 from tests.conftest import build_app, make_settings
 from tests.reporting.conftest import KEY_RE, login
 from tests.support.audit import seal_all
 from tests.support.clock import pin_limiter_clock
 from tests.support.factories import StaffMember, make_staff
-from tests.support.forms import submit
+from tests.support.forms import build, send, submit
 from tests.support.instance import Database
 
 P = "/petugas/penerimaan"
@@ -76,6 +79,57 @@ def test_the_officer_files_hands_over_the_key_and_cannot_read_the_case(
     for table in ("audit_events", "audit_queue", "cases", "auth_sessions", "case_grants"):
         dump = repr(db.execute(text(f"SELECT * FROM {table}")).all())  # noqa: S608
         assert secret not in dump and key not in dump, table
+
+
+def test_the_place_list_marks_a_whole_kecamatan_like_the_citizen_form(
+    app: Flask, db: Session, officer: StaffMember
+) -> None:
+    page = web_client(app, db, officer).get(P).get_data(as_text=True)
+    option = page.split('<option value="31.75.01"')[1].split("</option>")[0]
+    assert option.endswith("(seluruh kecamatan)")
+    kelurahan = page.split('<option value="31.75.01.1001"')[1].split("</option>")[0]
+    assert "seluruh" not in kelurahan
+
+
+def test_a_reload_or_second_click_files_nothing_twice(
+    app: Flask, db: Session, officer: StaffMember
+) -> None:
+    client = web_client(app, db, officer)
+    sent = build(client.get(P), P, fill=REPORT)
+    assert send(client, sent).status_code == 201
+    again = send(client, sent, follow_redirects=True)  # the browser resends the same form
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and "sudah dicatat" in page
+    assert KEY_RE.search(re.sub(r"<[^>]+>", "", page)) is None  # the key is not shown again
+    assert len(db.scalars(select(Case.id)).all()) == 1
+    # A fresh rendering of the form files the next person's report.
+    assert _file(client, REPORT)[0] == 201
+    assert len(db.scalars(select(Case.id)).all()) == 2
+    # Opened directly, the page claims nothing was filed.
+    assert "sudah dicatat" not in client.get(f"{P}/sudah-dikirim").get_data(as_text=True)
+
+
+def test_the_case_page_names_the_place_agency_and_channel_in_words(app: Flask, db: Session) -> None:
+    supervisor, member = make_staff(app, db, "supervisor"), make_staff(app, db, "intake_officer")
+    db.commit()
+    agency = db.scalars(select(Agency).where(Agency.active.is_(True))).first()
+    assert agency is not None  # the seeded list
+    fill = {**REPORT, "location": "31.75", "agency": agency.code, "channel": "telepon"}
+    assert _file(web_client(app, db, member), fill)[0] == 201
+    code = db.scalars(select(Case.code)).one()
+    reader = web_client(app, db, supervisor)
+    words = {
+        "id": ("Di mana di DKI Jakarta", "Instansi yang dilaporkan", "Diterima melalui", "Telepon"),
+        "en": ("Where in DKI Jakarta", "Agency reported", "Received through", "Telephone call"),
+    }
+    for language, expected in words.items():
+        reader.set_cookie(LANG_COOKIE, language)
+        page = reader.get(f"/petugas/kasus/{code}").get_data(as_text=True)
+        for word in expected:
+            assert word in page, (language, word)
+        assert escape(agency.name) in page and "Jakarta Timur" in page
+        for raw in (">location<", ">agency<", ">telepon<"):
+            assert raw not in page, (language, raw)
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,10 @@ from flask import Flask
 from flask_babel import Babel, force_locale
 
 from sipadu.cases.deadlines import DeadlineKind
-from sipadu.cases.kinds import Category
+from sipadu.cases.kinds import Category, IntakeChannel
 from sipadu.cases.labels import (
     CATEGORY_LABELS,
+    CHANNEL_LABELS,
     REPORT_FIELD_LABELS,
     category_label,
     deadline_label,
@@ -21,6 +22,7 @@ from sipadu.cases.labels import (
 from sipadu.cases.statuses import Status
 from sipadu.reporting.forms import CATEGORY_LABELS as REPORTER_CATEGORY_LABELS
 from sipadu.reporting.forms import REPORT_TEXT_FIELDS
+from sipadu.reporting.validation import validate_report
 from sipadu.resources import PACKAGE_DIR
 
 
@@ -33,8 +35,14 @@ def babel_app() -> Flask:
 
 
 def test_every_report_field_and_category_has_a_label() -> None:
-    assert {f.name for f in REPORT_TEXT_FIELDS} | {"category"} == set(REPORT_FIELD_LABELS)
+    # Every key a filled-in form puts in the sealed report, the place and agency lists
+    # among them (a list of text fields alone missed those), and no label for nothing.
+    filled = {spec.name: "12.000" for spec in REPORT_TEXT_FIELDS}
+    filled |= {"category": "pungli", "location": "31.71.01", "agency": "dinas-x"}
+    stored = set(validate_report(filled, {"dinas-x"}).report)
+    assert stored == set(REPORT_FIELD_LABELS)
     assert set(CATEGORY_LABELS) == set(Category)
+    assert set(CHANNEL_LABELS) == set(IntakeChannel)
 
 
 def test_staff_and_reporter_read_the_same_category_words(babel_app: Flask) -> None:

@@ -247,7 +247,7 @@ def test_objection_blocks_archiving_until_answered_and_can_reopen(
     # The page does not offer archiving while the objection waits; a forged form is refused.
     offered = {f.tag.get("id") for f in forms.all_forms(client.get(f"{W}/{code}"))}
     assert "status-diarsipkan" not in offered and "status-investigasi" in offered
-    archive = client.post(f"{W}/{code}/status", data={"csrf_token": token, "status": "diarsipkan"})
+    archive = client.post(f"{W}/{code}/arsip", data={"csrf_token": token})
     assert archive.status_code == 409
     empty = press(client, code, "/keberatan", fill={"answer": ""})
     assert empty.status_code == 422
@@ -265,6 +265,36 @@ def test_objection_blocks_archiving_until_answered_and_can_reopen(
     assert detail_of(events(db, "objection:answered", code)[0]) == {"reopened_to": "investigasi"}
     again = client.post(f"{W}/{code}/keberatan", data={"csrf_token": token, "answer": "Lagi."})
     assert again.status_code == 409
+
+
+def test_archiving_asks_first_saying_it_is_final_and_starts_retention(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code, case = team.created.case.code, team.created.case
+    set_status(db, team.created, "selesai", closed_on=date.today(), outcome="terbukti")
+    client = web_client(app, db, team.supervisor)
+    # The case page's archive button only opens the confirmation page.
+    assert f'href="{W}/{code}/arsip"' in client.get(f"{W}/{code}").get_data(as_text=True)
+    asked = client.get(f"{W}/{code}/arsip")
+    assert asked.status_code == 200
+    text = asked.get_data(as_text=True)
+    assert "tidak dapat dibatalkan" in text and "masa simpan" in text.lower() and "365" in text
+    db.refresh(case)
+    assert case.status == "selesai" and case.archived_on is None
+    # A status form sent straight to archive (an old page, a forged form) is asked too.
+    token = csrf_token(client, f"{W}/{code}")
+    forged = client.post(f"{W}/{code}/status", data={"csrf_token": token, "status": "diarsipkan"})
+    assert forged.status_code == 303 and forged.headers["Location"].endswith(f"/{code}/arsip")
+    db.refresh(case)
+    assert case.status == "selesai"
+    # Going back changes nothing; confirming archives and starts the retention period.
+    assert f'href="{W}/{code}"' in text
+    done = forms.submit(client, asked, "confirm-form")
+    assert done.status_code == 303
+    db.refresh(case)
+    assert case.status == "diarsipkan" and case.archived_on == date.today()
+    assert case.retention_until == date.today() + timedelta(days=365)
+    assert [detail_of(e)["to"] for e in events(db, "case:status_changed", code)] == ["diarsipkan"]
 
 
 SOURCES = sorted({source for source, _target in RULES}, key=lambda s: s.value)

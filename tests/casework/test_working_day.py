@@ -4,6 +4,7 @@ assignee column."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Flask
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from sipadu.cases.content import add_message
 from sipadu.casework.forms import case_code_search
 from sipadu.casework.inbox import ACTION_FILTERS, action_counts
+from sipadu.web.i18n import LANG_COOKIE
 from tests.casework.conftest import Team, assign_directly, set_status, web_client
 from tests.support.factories import make_case
 from tests.support.forms import find_form, submit
@@ -21,7 +23,9 @@ W = "/petugas/kasus"
 
 def test_code_search_is_forgiving_and_safe() -> None:
     assert case_code_search(" spd-7k ") == "SPD-7K"
-    assert case_code_search("%_'; --") == "--"
+    assert case_code_search("%_'; --") == "SPD-"  # nothing of a code: every case
+    assert case_code_search("7k3q") == "SPD-7K3Q" and case_code_search("spd7k") == "SPD-7K"
+    assert case_code_search("sp") == "SP" and case_code_search("-7K") == "SPD-7K"
     assert case_code_search("   ") is None and case_code_search(None) is None
 
 
@@ -93,3 +97,30 @@ def test_the_filter_bar_searches_by_code_and_shows_assignees(
     assert replied in listed and new not in listed
     nothing = client.get(f"{W}?q=%25").get_data(as_text=True)
     assert new in nothing  # a search of nothing searchable filters nothing
+    # The code without its "SPD-" prefix, as staff often type it, finds the case.
+    bare = submit(client, client.get(W), W, fill={"q": new[4:].lower()}).get_data(as_text=True)
+    assert new in bare and replied not in bare and waiting not in bare
+    assert "1 kasus" in bare
+    client.set_cookie(LANG_COOKIE, "en")
+    english = client.get(f"{W}?q={new[4:]}").get_data(as_text=True)
+    assert "1 case<" in english and "1 cases" not in english
+    assert "3 cases" in client.get(W).get_data(as_text=True)
+
+
+def test_inbox_keeps_status_words_whole_and_checkboxes_beside_their_labels(
+    app: Flask, db: Session, team: Team
+) -> None:
+    set_status(db, team.created, "diarsipkan", archived_on=date.today())
+    client = web_client(app, db, team.supervisor)
+    page = client.get(W).get_data(as_text=True)
+    assert '<td data-label="Status" class="cell-words">Diarsipkan</td>' in page
+    css = client.get("/static/css/sipadu.css").get_data(as_text=True)
+    rules = dict(re.findall(r"([^{}]+)\{([^}]*)\}", css))
+    words = next(body for selector, body in rules.items() if "td.cell-words" in selector)
+    assert "overflow-wrap: normal" in words
+    # No rule stretches the filter bar's checkboxes to the full width, away from their label.
+    for selector, body in rules.items():
+        for part in selector.split(","):
+            if ".casework-filters input" in part and "width: 100%" in body:
+                assert ":not([type=checkbox])" in part, part
+    assert 'type="checkbox" id="f-mine"' in page

@@ -311,6 +311,8 @@ def crawl_staff_pages(app: Flask, world: World, found: Found, language: str = "i
         found.visitor = f"{role} ({language})"
         client = sign_in_by_form(in_language(app.test_client(), language), person)
         case_pages = [f"/petugas/kasus/{code}" for code in codes]
+        # Archiving is offered only on a closed case without a pending objection: ask directly.
+        case_pages.append(f"/petugas/kasus/{world.objected.case.code}/arsip")
         crawl(app, client, seeds + case_pages, found)
         found.pages.add(f"(signed in as {role})")
     with app.app_context():

@@ -74,6 +74,8 @@ COVERED: dict[tuple[str, str], str] = {
     + "test_forward_then_record_the_outcome_through_the_page",
     ("casework.record_forward_outcome", "POST"): _FW
     + "test_forward_then_record_the_outcome_through_the_page",
+    ("casework.archive", "POST"): _WF
+    + "test_archiving_asks_first_saying_it_is_final_and_starts_retention",
     ("casework.answer_objection", "POST"): _WF
     + "test_objection_blocks_archiving_until_answered_and_can_reopen",
     ("casework.assign", "POST"): _CP
