@@ -75,12 +75,11 @@ def database_answers(app: Flask) -> bool:
 
 
 def blob_store_writable(store: BlobStore) -> bool:
-    """The store's own start-up check (a writable folder; on S3 ``HeadBucket``, since a
-    writer opened and aborted there never reaches the server), then a writer opened and
-    aborted."""
+    """A writer opened and aborted, then the store's own start-up check (on S3
+    ``HeadBucket``: a writer opened and aborted there never reaches the server)."""
     try:
-        store.check()
         store.open_writer(max_size=1).abort()
+        store.check()
     except Exception:  # a full disk, a missing mount, a refused bucket: not ready
         return False
     return True
