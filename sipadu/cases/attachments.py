@@ -183,10 +183,12 @@ def open_attachment(
     except DecryptionError:
         raise AttachmentUnverifiedError(attachment_id) from None
 
-    blob_id = row.blob_id  # read here: the helper thread must not touch the ORM
+    # Opened here, not in the helper thread: an unreachable store then fails the request
+    # before any header is sent, and is answered as such (503), never as a broken stream.
+    blob = store.open(row.blob_id)
 
     def chunks() -> Iterator[bytes]:
-        with store.open(blob_id) as blob:
+        with blob:
             yield from joined(decrypt_stream(blob, file_key), DOWNLOAD_PIECE)
 
     return view, run_ahead(chunks(), DOWNLOAD_READ_AHEAD)

@@ -18,8 +18,9 @@ from sipadu.cases.attachments import DOWNLOAD_PIECE
 from sipadu.cases.models import Attachment
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.stream import HEADER_SIZE, RECORD_SIZE
+from sipadu.storage.base import BlobStoreUnavailableError
 from sipadu.storage.readahead import PREFETCH_AHEAD
-from tests.casework.conftest import Team, add_attachment, bearer
+from tests.casework.conftest import Team, add_attachment, bearer, events, web_client
 
 A = "/api/v1/staff/cases"
 HELPERS = ("sipadu-read-ahead", "sipadu-fadvise")
@@ -99,3 +100,22 @@ def test_abandoned_download_stops_its_helpers(app: Flask, db: Session, team: Tea
     assert "sipadu-read-ahead" in _helpers()
     response.close()
     assert _helpers() == []
+
+
+def test_unreachable_store_is_a_503_before_any_byte(
+    app: Flask, db: Session, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the object store down, a staff download is the bilingual "storage unavailable"
+    page (503, Retry-After), not a stream broken after a 200, and no download is audited."""
+    att = add_attachment(app, db, team.created, b"isi berkas")
+    store = app.extensions["sipadu.blobs"]
+
+    def unreachable(blob_id: str) -> None:
+        raise BlobStoreUnavailableError("S3 download failed (InternalError)")
+
+    monkeypatch.setattr(store, "open", unreachable)
+    client = web_client(app, db, team.supervisor)
+    response = client.get(f"/petugas/kasus/{team.created.case.code}/lampiran/{att}")
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "InternalError" not in response.get_data(as_text=True)
+    assert events(db, "attachment:downloaded", team.created.case.code) == []
