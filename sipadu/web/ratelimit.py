@@ -158,6 +158,7 @@ def limiter_backend_state() -> LimiterBackend:
     per server only). For ``/readyz`` and metrics; call it inside the app."""
     storage = limiter.storage
     if isinstance(storage, FailoverCounterStorage):
+        storage.refresh()
         return storage.backend
     return LimiterBackend.LOCAL_FILE
 

@@ -63,6 +63,14 @@ class FailoverCounterStorage(Storage, SlidingWindowCounterSupport):
             return LimiterBackend.REDIS
         return LimiterBackend.LOCAL_FILE_FALLBACK
 
+    def refresh(self) -> None:
+        """Ask Redis again now if a retry is due: a health probe may come before any
+        counted request, and an idle server must not report the outage after it is over."""
+        with self._lock:
+            retry_at = self._retry_at
+        if retry_at is not None and time.monotonic() >= retry_at:
+            self.check()
+
     def _call(self, method: str, *args: Any) -> Any:
         """``method`` on Redis, or on the file while Redis is down (retried every so often)."""
         with self._lock:

@@ -119,3 +119,25 @@ def test_counting_returns_to_redis_once_it_answers(
         assert storage.redis.get(key) == 1
     finally:
         storage.redis.clear(key)
+
+
+def test_a_probe_sees_redis_back_without_a_counted_request(
+    tmp_path: Path,
+    closed_port_url: str,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An idle server (only /readyz polling it) reports Redis as back once it answers."""
+    monkeypatch.setattr(ratelimit_failover, "RETRY_SECONDS", 0.0)
+    storage = FailoverCounterStorage(
+        "sipadu-redis-failover://",
+        redis_url=closed_port_url,
+        fallback_uri=storage_uri_for(tmp_path),
+        socket_connect_timeout=1,
+    )
+    storage.incr(f"nodes-test-{free_port()}", 60)
+    storage.refresh()  # still down: stays on the file
+    assert storage.backend is LimiterBackend.LOCAL_FILE_FALLBACK
+    storage.redis = RedisStorage(redis_url)  # Redis is back; nothing is counted
+    storage.refresh()
+    assert storage.backend in {LimiterBackend.REDIS}  # (mypy narrowed the property)
