@@ -46,9 +46,10 @@ from sipadu.cases.statuses import (
 
 MAX_TEXT_CHARS = 20_000
 MAX_REFERENCE_CHARS = 64
-# The receiving body's reference number: identifier-like (letters, digits, - / . _ : and
-# single spaces), never free text, so nothing the reporter wrote can end up in it.
-_REFERENCE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9./_:-]| (?! ))*")
+# The receiving body's reference number: one identifier-like token (letters, digits and
+# - / . _ :), never free text: with spaces allowed, "Pelapor Budi 0812-…" was accepted and then
+# shown on every staff page, so nothing the reporter wrote may end up in it.
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9./_:-]*")
 _E = TypeVar("_E", bound=StrEnum)
 
 
@@ -267,6 +268,19 @@ def check_transition(
                 lazy_gettext("Choose the outcome: handled or not handled by the institution."),
             )
         }
+    if (
+        forwarding.get("forward_result") is ForwardResult.TIDAK_DITANGANI
+        and not (reason or "").strip()
+    ):
+        # "No wrong door": a reporter whose case the institution did not handle must be told
+        # what happens next, not left with a bare "closed".
+        raise TransitionIncompleteError(
+            lazy_gettext(
+                "The institution did not handle the case: tell the reporter what happens next "
+                "(the message is required)."
+            ),
+            field="message",
+        )
     return replace(_complete(source, goal, actor, rule, reason, outcome), **forwarding)
 
 

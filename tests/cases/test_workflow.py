@@ -143,7 +143,19 @@ def test_forwarding_needs_a_known_destination() -> None:
 
 @pytest.mark.parametrize(
     "reference",
-    [None, "", "   ", "a" * 65, "<script>", "R1\nR2", "R1  R2", "-R1", "nama pelapor: Budi!"],
+    [
+        None,
+        "",
+        "   ",
+        "a" * 65,
+        "<script>",
+        "R1\nR2",
+        "R1  R2",
+        "-R1",
+        "nama pelapor: Budi!",
+        "Pelapor Budi Santoso 0812-1111-2222 mengadu",
+        "B 12.3_4",
+    ],
 )
 def test_forwarding_refuses_a_reference_that_is_not_identifier_like(
     reference: str | None,
@@ -155,7 +167,9 @@ def test_forwarding_refuses_a_reference_that_is_not_identifier_like(
     assert refused.value.field == "reference"
 
 
-@pytest.mark.parametrize("reference", ["R-12/KPK/XII/2026", "LAPOR:0042", "a" * 64, "B 12.3_4"])
+@pytest.mark.parametrize(
+    "reference", ["R-12/KPK/XII/2026", "LAPOR:0042", "a" * 64, "B12.3_4", "LP/B/123/XII/2026/SPKT"]
+)
 def test_forwarding_accepts_identifier_like_references(reference: str) -> None:
     forwarded = check_transition(
         S.VERIFIKASI, S.DITERUSKAN, SUP, reason="x", destination="kpk", reference=reference
@@ -171,9 +185,9 @@ def test_the_forward_outcome_closes_and_needs_a_result() -> None:
         check_transition(S.DITERUSKAN, S.SELESAI, SUP, forward_result="terbukti")
     with pytest.raises(RoleNotPermittedError):
         check_transition(S.DITERUSKAN, S.SELESAI, INV, forward_result="ditangani")
-    closed = check_transition(S.DITERUSKAN, S.SELESAI, SUP, forward_result="tidak_ditangani")
-    assert closed.forward_result is ForwardResult.TIDAK_DITANGANI and closed.closes
-    assert closed.reason is None and closed.outcome is None  # the message is optional
+    closed = check_transition(S.DITERUSKAN, S.SELESAI, SUP, forward_result="ditangani")
+    assert closed.forward_result is ForwardResult.DITANGANI and closed.closes
+    assert closed.reason is None and closed.outcome is None  # optional when it was handled
 
 
 def test_a_forwarded_case_waits_and_cannot_be_archived() -> None:
@@ -304,3 +318,20 @@ def test_every_status_has_its_texts() -> None:
         texts = STATUS_TEXTS[status]
         assert str(texts.staff_label) and str(texts.reporter_label)
         assert len(str(texts.reporter_explanation)) > 20
+
+
+def test_not_handled_needs_a_message_to_the_reporter() -> None:
+    """A case the institution did not handle is not closed on the reporter without a word."""
+    with pytest.raises(TransitionIncompleteError) as refused:
+        check_transition(S.DITERUSKAN, S.SELESAI, SUP, forward_result="tidak_ditangani")
+    assert refused.value.field == "message"
+    closed = check_transition(
+        S.DITERUSKAN,
+        S.SELESAI,
+        SUP,
+        forward_result="tidak_ditangani",
+        reason="Kami teruskan ke Ombudsman.",
+    )
+    assert closed.closes
+    handled = check_transition(S.DITERUSKAN, S.SELESAI, SUP, forward_result="ditangani")
+    assert handled.closes

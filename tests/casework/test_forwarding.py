@@ -152,7 +152,11 @@ def test_the_api_forwards_shows_the_reference_to_staff_and_records_the_outcome(
     closed = client.post(
         f"{A}/{code}/status",
         headers=headers,
-        json={"status": "selesai", "forward_result": "tidak_ditangani"},
+        json={
+            "status": "selesai",
+            "forward_result": "tidak_ditangani",
+            "reason": "KPK tidak menanganinya; kami periksa sendiri.",
+        },
     )
     assert closed.status_code == 200
     shown = client.get(f"{A}/{code}", headers=headers).get_json()
