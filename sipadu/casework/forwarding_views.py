@@ -17,6 +17,11 @@ from sipadu.roles import StaffRole
 from sipadu.web.auth import require_roles
 
 
+def _typed(form: str, *fields: str) -> dict[str, str]:
+    """What was typed into ``form``, kept in it when the case page shows a refusal."""
+    return {"form": form, **{name: request.form.get(name, "") for name in fields}}
+
+
 @require_roles(StaffRole.SUPERVISOR)
 def forward_case(code: str) -> ResponseReturnValue:
     """Forward the case to the institution responsible, with its reference number; the
@@ -36,12 +41,7 @@ def forward_case(code: str) -> ResponseReturnValue:
             audit_key=current_audit_key(),
         ),
         lazy_gettext("The case was forwarded. It now waits for the institution's outcome."),
-        typed={
-            "form": "forward",
-            "destination": request.form.get("destination", ""),
-            "reference": request.form.get("reference", ""),
-            "reason": request.form.get("reason", ""),
-        },
+        typed=_typed("forward", "destination", "reference", "reason"),
     )
 
 
@@ -63,11 +63,7 @@ def record_forward_outcome(code: str) -> ResponseReturnValue:
             audit_key=current_audit_key(),
         ),
         lazy_gettext("The outcome was recorded and the case is closed."),
-        typed={
-            "form": "forward_outcome",
-            "forward_result": request.form.get("forward_result", ""),
-            "message": request.form.get("message", ""),
-        },
+        typed=_typed("forward_outcome", "forward_result", "message"),
     )
 
 

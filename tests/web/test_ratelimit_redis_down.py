@@ -96,19 +96,24 @@ def test_without_redis_the_state_is_the_local_file(
         assert limiter_backend_state() is LimiterBackend.LOCAL_FILE
 
 
-def test_counting_returns_to_redis_once_it_answers(
-    tmp_path: Path,
-    closed_port_url: str,
-    redis_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def unreachable_storage(
+    tmp_path: Path, closed_port_url: str, monkeypatch: pytest.MonkeyPatch
+) -> FailoverCounterStorage:
+    """A failover storage whose Redis does not answer, retried at every call."""
     monkeypatch.setattr(ratelimit_failover, "RETRY_SECONDS", 0.0)
-    storage = FailoverCounterStorage(
+    return FailoverCounterStorage(
         "sipadu-redis-failover://",
         redis_url=closed_port_url,
         fallback_uri=storage_uri_for(tmp_path),
         socket_connect_timeout=1,
     )
+
+
+def test_counting_returns_to_redis_once_it_answers(
+    unreachable_storage: FailoverCounterStorage, redis_url: str
+) -> None:
+    storage = unreachable_storage
     key = f"nodes-test-{free_port()}"
     assert storage.incr(key, 60) == 1  # counted in the file
     assert storage.backend is LimiterBackend.LOCAL_FILE_FALLBACK
@@ -122,19 +127,10 @@ def test_counting_returns_to_redis_once_it_answers(
 
 
 def test_a_probe_sees_redis_back_without_a_counted_request(
-    tmp_path: Path,
-    closed_port_url: str,
-    redis_url: str,
-    monkeypatch: pytest.MonkeyPatch,
+    unreachable_storage: FailoverCounterStorage, redis_url: str
 ) -> None:
     """An idle server (only /readyz polling it) reports Redis as back once it answers."""
-    monkeypatch.setattr(ratelimit_failover, "RETRY_SECONDS", 0.0)
-    storage = FailoverCounterStorage(
-        "sipadu-redis-failover://",
-        redis_url=closed_port_url,
-        fallback_uri=storage_uri_for(tmp_path),
-        socket_connect_timeout=1,
-    )
+    storage = unreachable_storage
     storage.incr(f"nodes-test-{free_port()}", 60)
     storage.refresh()  # still down: stays on the file
     assert storage.backend is LimiterBackend.LOCAL_FILE_FALLBACK
