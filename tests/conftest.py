@@ -24,7 +24,7 @@ from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session, make_engine
 from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
-from tests.support.dbtemplate import migrated
+from tests.support.dbtemplate import migrated, release_postgres
 from tests.support.instance import Database
 from tests.support.seaweedfs import SeaweedFS, seaweedfs_or_skip
 
@@ -89,8 +89,10 @@ def postgres_schema(url: str) -> Iterator[Database]:
     try:
         yield Database("postgresql", url, schema)
     finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        # A clone of the template is reset and kept for the next test (dbtemplate.py).
+        if not release_postgres(admin, schema):
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 

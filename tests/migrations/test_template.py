@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, MetaData, inspect, select
+from sqlalchemy import Engine, MetaData, inspect, select, text
 
 from sipadu import migrate
 from sipadu.db import make_engine
@@ -84,3 +84,74 @@ def _first_revision(engine: Engine) -> str:
 
     script = ScriptDirectory.from_config(migrate.alembic_config(engine))
     return list(script.walk_revisions())[-1].revision
+
+
+def _schema_of(postgres_url: str) -> tuple[Iterator[Database], Database]:
+    schemas = postgres_schema(postgres_url)
+    return schemas, next(schemas)
+
+
+def _release(schemas: Iterator[Database]) -> None:
+    """End a ``postgres_schema`` as its fixture would: reset and pool it, or drop it."""
+    with pytest.raises(StopIteration):
+        next(schemas)
+
+
+def test_a_recycled_clone_equals_a_migrated_database(postgres_url: str) -> None:
+    """A clone whose test changed rows and moved sequences is handed out again as new."""
+    schemas, used = _schema_of(postgres_url)
+    assert migrated(used.url, used.schema)
+    engine = _engine(used)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM routing_rules"))
+        connection.execute(text("UPDATE units SET name = name || ' (renamed)'"))
+        connection.execute(
+            text(
+                "INSERT INTO units (code, name, is_head, created_at)"
+                " VALUES ('extra', 'Extra', false, now())"
+            )
+        )
+    engine.dispose()
+    _release(schemas)
+
+    fresh_schemas, fresh = _schema_of(postgres_url)
+    real_schemas, real = _schema_of(postgres_url)
+    try:
+        assert migrated(fresh.url, fresh.schema)
+        real_engine, fresh_engine = _engine(real), _engine(fresh)
+        migrate.upgrade(real_engine)
+        with fresh_engine.begin() as connection:
+            # The sequence is back where the template left it: the next unit takes its id.
+            next_id = connection.execute(
+                text(
+                    "INSERT INTO units (code, name, is_head, created_at)"
+                    " VALUES ('next', 'Next', false, now()) RETURNING id"
+                )
+            ).scalar_one()
+            connection.execute(text("DELETE FROM units WHERE code = 'next'"))
+        assert next_id == len(_describe(real_engine)["units"]["rows"]) + 1
+        assert _describe(fresh_engine) == _describe(real_engine)
+        real_engine.dispose()
+        fresh_engine.dispose()
+    finally:
+        _release(fresh_schemas)
+        _release(real_schemas)
+
+
+def test_a_clone_whose_shape_a_test_changed_is_dropped(postgres_url: str) -> None:
+    schemas, used = _schema_of(postgres_url)
+    assert migrated(used.url, used.schema)
+    engine = _engine(used)
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE units ADD COLUMN stray integer"))
+    engine.dispose()
+    _release(schemas)
+
+    again_schemas, again = _schema_of(postgres_url)
+    try:
+        assert migrated(again.url, again.schema)
+        engine = _engine(again)
+        assert "stray" not in {c["name"] for c in inspect(engine).get_columns("units")}
+        engine.dispose()
+    finally:
+        _release(again_schemas)
