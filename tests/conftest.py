@@ -36,6 +36,21 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_ARGON2 = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules holding slow or browser tests run first.
+
+    Under pytest-xdist (``--dist loadfile``) modules are handed out in collection order; a
+    minutes-long module handed out last kept one process busy while the other idled.
+    The sort is stable, so every module's tests stay together and in their own order.
+    """
+    heavy = {
+        item.nodeid.split("::")[0]
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("e2e")
+    }
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in heavy)
+
+
 @pytest.fixture(autouse=True)
 def private_temp_folder(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
