@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
-from sipadu.cases.models import Case, IdentityKeyGrant
+from sipadu.cases.models import Case, IdentityKeyGrant, IdentityVersionRead
 from sipadu.cases.sealing import open_record, report_binding
 from sipadu.crypto import envelope
 from sipadu.crypto import identity as identity_crypto
@@ -54,10 +54,12 @@ def seal_custodial_identity(
     escrow_public: bytes | None,
     now: datetime | None = None,
 ) -> int:
-    """Seal (or replace) the identity under a new identity key for the custodians and the
-    escrow key; earlier grants (an approved reader's too) stop opening anything and are
-    deleted. Returns how many custodians hold it."""
+    """Seal (or replace) the identity, as its next version, under a new identity key for the
+    custodians and the escrow key; earlier grants (an approved reader's too) stop opening
+    anything and are deleted (keep an opened version first: ``keep_version_for``). Returns
+    how many custodians hold it."""
     key = identity_crypto.new_identity_key()
+    case.identity_version = (case.identity_version or 0) + 1
     plain = json.dumps(dict(identity), ensure_ascii=False, separators=(",", ":")).encode()
     case.identity_sealed = identity_crypto.seal_identity(key, case.code, plain)
     case.identity_custodial = True
@@ -202,15 +204,89 @@ def grant_identity_to(
 
 
 def drop_expired_identity_grants(db: Session, now: datetime | None = None) -> int:
-    """Delete the approved readers' grants whose time has passed; returns how many."""
+    """Delete the approved readers' grants (of the current and of earlier versions) whose
+    time has passed; returns how many grants of the current version went."""
+    moment = now or datetime.now(UTC)
     result = db.execute(
         delete(IdentityKeyGrant).where(
             IdentityKeyGrant.expires_at.is_not(None),
-            IdentityKeyGrant.expires_at <= (now or datetime.now(UTC)),
+            IdentityKeyGrant.expires_at <= moment,
+        )
+    )
+    db.execute(delete(IdentityVersionRead).where(IdentityVersionRead.expires_at <= moment))
+    db.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def drop_staff_identity_grants(db: Session, staff_id: int) -> None:
+    """Delete every identity key (current or earlier version) wrapped for this staff member
+    (deactivation, reset)."""
+    db.execute(delete(IdentityKeyGrant).where(IdentityKeyGrant.staff_id == staff_id))
+    db.execute(delete(IdentityVersionRead).where(IdentityVersionRead.staff_id == staff_id))
+
+
+def keep_version_for(db: Session, case: Case, staff_id: int, expires_at: datetime) -> bool:
+    """Before a new version is sealed: keep the current one (its sealed text and the
+    reader's wrapped key) for an approved reader until ``expires_at``. False when the
+    reader holds no grant on it."""
+    grant = identity_grant(db, case, staff_id)
+    if grant is None or case.identity_sealed is None or not case.identity_custodial:
+        return False
+    db.add(
+        IdentityVersionRead(
+            case_id=case.id,
+            staff_id=staff_id,
+            identity_version=case.identity_version,
+            identity_sealed=case.identity_sealed,
+            wrapped_key=grant.wrapped_key,
+            expires_at=expires_at,
         )
     )
     db.flush()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return True
+
+
+def earlier_version_until(
+    db: Session, case: Case, staff_id: int, now: datetime | None = None
+) -> datetime | None:
+    """Until when this reader may still read an earlier version kept for them, if any."""
+    return db.scalar(
+        select(IdentityVersionRead.expires_at)
+        .where(
+            IdentityVersionRead.case_id == case.id,
+            IdentityVersionRead.staff_id == staff_id,
+            IdentityVersionRead.expires_at > (now or datetime.now(UTC)),
+        )
+        .order_by(IdentityVersionRead.identity_version.desc())
+        .limit(1)
+    )
+
+
+def open_earlier_version(
+    db: Session, case: Case, staff_id: int, private_key: bytes, now: datetime | None = None
+) -> tuple[IdentityVersionRead, dict[str, object]]:
+    """The newest earlier version kept for this reader, still in time, and its document."""
+    row = db.scalar(
+        select(IdentityVersionRead)
+        .where(
+            IdentityVersionRead.case_id == case.id,
+            IdentityVersionRead.staff_id == staff_id,
+            IdentityVersionRead.expires_at > (now or datetime.now(UTC)),
+        )
+        .order_by(IdentityVersionRead.identity_version.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise IdentityUnavailableError("no earlier version kept for this reader")
+    try:
+        key = identity_crypto.unwrap_identity_key(row.wrapped_key, private_key, case.code)
+        plain = identity_crypto.open_identity(key, case.code, row.identity_sealed)
+        document = json.loads(plain)
+    except (DecryptionError, ValueError):
+        raise IdentityUnavailableError("the earlier version does not open") from None
+    if not isinstance(document, dict):
+        raise IdentityUnavailableError("the identity is not a document")
+    return row, document
 
 
 def reseal_legacy_identity(

@@ -58,7 +58,9 @@ def request_identity(code: str) -> ResponseReturnValue:
             ) from None
         except custody.DuplicateRequestError:
             raise IdentityRequestRefusedError(
-                lazy_gettext("You already have a request for this identity.")
+                lazy_gettext(
+                    "You already have a request for the identity the reporter sealed last."
+                )
             ) from None
         except custody.NotHandlingCaseError:
             raise IdentityRequestRefusedError(
@@ -93,7 +95,11 @@ def read_identity(code: str) -> ResponseReturnValue:
     except IdentityUnavailableError:
         raise AccessDeniedError(NOT_APPROVED_TEXT) from None
     return render_template(
-        "casework/identity.html", case=opened.case, identity=shown.document, until=shown.until
+        "casework/identity.html",
+        case=opened.case,
+        identity=shown.document,
+        until=shown.until,
+        earlier=shown.earlier,
     )
 
 

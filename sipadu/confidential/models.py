@@ -83,3 +83,6 @@ class ApprovalRequest(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # When the approved requester first read what was approved (an identity: "opened").
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # An identity request: the identity version it was decided on (``Case.identity_version``);
+    # a new version needs a request of its own. None while pending and for other actions.
+    identity_version: Mapped[int | None] = mapped_column(Integer)

@@ -76,7 +76,7 @@ TYPO_TEXT = lazy_gettext(
 WRONG_TEXT = lazy_gettext("This case key was not recognised.")
 MAX_TYPED_KEY_CHARS = 200  # the field's maxlength
 WITHDRAW_TOO_LATE_TEXT = lazy_gettext(
-    "Your identity can no longer be withdrawn: it has already been opened."
+    "The details you sent last can no longer be withdrawn: they have already been opened."
 )
 
 

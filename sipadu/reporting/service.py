@@ -28,7 +28,6 @@ from sipadu.cases.content import (
     list_messages,
     list_timeline,
 )
-from sipadu.cases.identity import seal_custodial_identity
 from sipadu.cases.kinds import AuthorKind, TimelineKind
 from sipadu.cases.models import Case
 from sipadu.cases.rating import RatingView, may_rate, rate_case, read_rating
@@ -47,6 +46,7 @@ from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.channels.intake import note_status_change
 from sipadu.coltypes import as_utc
 from sipadu.confidential import identity as confidential
+from sipadu.confidential.identity_versions import earlier_version_opened, seal_new_version
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
 from sipadu.unit_of_work import end_transaction
@@ -108,6 +108,8 @@ class ReporterCaseView:
     # has read it (the reporter may withdraw it only before that).
     identity_sealed: bool = False
     identity_opened: bool = False
+    # An identity the reporter has since replaced or withdrawn was opened.
+    earlier_identity_opened: bool = False
 
 
 def _keys(settings: Settings) -> tuple[bytes, bytes | None]:
@@ -250,6 +252,7 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
         may_rate=may_rate(db, case),
         identity_sealed=case.identity_sealed is not None,
         identity_opened=confidential.identity_opened(db, case),
+        earlier_identity_opened=earlier_version_opened(db, case),
     )
 
 
@@ -306,9 +309,10 @@ def disclose_identity(
     audit_key: bytes,
     escrow_public: bytes | None,
 ) -> None:
-    """Seal the reporter's identity for the custodians (replacing an earlier one); the
+    """Seal the reporter's identity for the custodians as a new version (an earlier one
+    someone opened stays with its approved reader until their permission ends); the
     supervisors and investigators who hold the case cannot open it."""
-    seal_custodial_identity(db, case, identity, escrow_public=escrow_public)
+    seal_new_version(db, case, identity, escrow_public=escrow_public)
     record_event(db, audit_key, "identity:disclosed", actor=Actor.REPORTER, case_code=case.code)
     _touch(case, datetime.now(UTC))
 
