@@ -60,6 +60,17 @@ CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically n
 WIB = timezone(timedelta(hours=7), "WIB")
 
 
+class CaseArchivedError(Exception):
+    """The case is archived: the reporter may read it but no longer add to it."""
+
+
+def refuse_if_archived(case: Case) -> None:
+    """Raise CaseArchivedError for an archived case (every reporter write checks it, so no
+    door of the page or the API can add to a case being kept only until its purge)."""
+    if case.status == Status.DIARSIPKAN:
+        raise CaseArchivedError(case.code)
+
+
 class ReporterCaseGoneError(LookupError):
     """The case of a reporter session no longer exists (purged after retention)."""
 
@@ -108,6 +119,8 @@ class ReporterCaseView:
     # has read it (the reporter may withdraw it only before that).
     identity_sealed: bool = False
     identity_opened: bool = False
+    # Archived: the reporter reads the case but can no longer add to it.
+    archived: bool = False
     # An identity the reporter has since replaced or withdrawn was opened.
     earlier_identity_opened: bool = False
 
@@ -253,6 +266,7 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
         identity_sealed=case.identity_sealed is not None,
         identity_opened=confidential.identity_opened(db, case),
         earlier_identity_opened=earlier_version_opened(db, case),
+        archived=case.status == Status.DIARSIPKAN,
     )
 
 
@@ -264,6 +278,7 @@ def _touch(case: Case, moment: datetime) -> None:
 def send_reply(db: Session, case: Case, dek: bytes, body: str, audit_key: bytes) -> bool:
     """Store the reporter's message; a reply to "more information needed" resumes the
     assessment (perlu_dilengkapi → verifikasi). Returns True when the status changed."""
+    refuse_if_archived(case)
     moment = datetime.now(UTC)
     add_message(db, case, dek, body, author_kind=AuthorKind.REPORTER, now=moment)
     record_event(db, audit_key, "message:sent", actor=Actor.REPORTER, case_code=case.code)
@@ -292,6 +307,7 @@ def add_evidence(
     db: Session, case: Case, dek: bytes, uploads: Sequence[EncryptedUpload], audit_key: bytes
 ) -> list[StoredFile]:
     """Attach more files (already accepted) to the case."""
+    refuse_if_archived(case)
     files = _store_files(db, case, dek, uploads)
     for _ in files:
         record_event(db, audit_key, "attachment:added", actor=Actor.REPORTER, case_code=case.code)
@@ -312,6 +328,7 @@ def disclose_identity(
     """Seal the reporter's identity for the custodians as a new version (an earlier one
     someone opened stays with its approved reader until their permission ends); the
     supervisors and investigators who hold the case cannot open it."""
+    refuse_if_archived(case)
     seal_new_version(db, case, identity, escrow_public=escrow_public)
     record_event(db, audit_key, "identity:disclosed", actor=Actor.REPORTER, case_code=case.code)
     _touch(case, datetime.now(UTC))
@@ -330,6 +347,7 @@ def rate_handling(
 
 def withdraw_identity(db: Session, case: Case, audit_key: bytes) -> None:
     """Remove the sealed identity while nobody has opened it (IdentityRequestError else)."""
+    refuse_if_archived(case)
     confidential.withdraw_identity(db, case, audit_key=audit_key)
     _touch(case, datetime.now(UTC))
 
