@@ -17,7 +17,7 @@ from sipadu.casework.views import acting_staff, run_case_action
 from sipadu.confidential import export as exports
 from sipadu.confidential import package
 from sipadu.confidential.export_content import export_content
-from sipadu.confidential.models import ApprovalState, ExportView
+from sipadu.confidential.models import EXPORT_REASONS, ApprovalState, ExportView
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES
 from sipadu.unit_of_work import no_transaction
@@ -58,7 +58,7 @@ def request_export(code: str) -> ResponseReturnValue:
                 db_session(),
                 opened.case,
                 _account(actor),
-                request_reason(raw_reason),
+                request_reason(raw_reason, EXPORT_REASONS),
                 audit_key=current_audit_key(),
                 view=view,
             )

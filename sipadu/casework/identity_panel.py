@@ -11,7 +11,12 @@ from sipadu.cases.identity import earlier_version_until
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.confidential import export as exports
 from sipadu.confidential import identity as custody
-from sipadu.confidential.labels import REASON_LABELS, VIEW_LABELS
+from sipadu.confidential.labels import (
+    EXPORT_REASON_LABELS,
+    IDENTITY_REASON_LABELS,
+    REASON_LABELS,
+    VIEW_LABELS,
+)
 
 
 @dataclass(frozen=True)
@@ -48,4 +53,11 @@ def identity_panel(db: Session, opened: OpenCase, actor: Actor) -> IdentityPanel
     )
 
 
-__all__ = ["REASON_LABELS", "VIEW_LABELS", "IdentityPanel", "identity_panel"]
+__all__ = [
+    "EXPORT_REASON_LABELS",
+    "IDENTITY_REASON_LABELS",
+    "REASON_LABELS",
+    "VIEW_LABELS",
+    "IdentityPanel",
+    "identity_panel",
+]

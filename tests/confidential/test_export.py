@@ -63,7 +63,7 @@ def scene(app: Flask, db: Session) -> Scene:
 
 def _ask(db: Session, s: Scene, who: StaffMember) -> ApprovalRequest:
     return exports.request_export(
-        db, s.created.case, who.account, RequestReason.LEGAL, audit_key=s.key
+        db, s.created.case, who.account, RequestReason.TO_KPK, audit_key=s.key
     )
 
 
@@ -96,7 +96,7 @@ def _download(
     page = f"/petugas/kasus/{code}"
     worker = web_client(app, db, scene.investigator)
     asked = submit(
-        worker, worker.get(page), "export-request", fill={"reason": "legal", "view": view}
+        worker, worker.get(page), "export-request", fill={"reason": "to_kpk", "view": view}
     )
     assert asked.status_code == 303
     approver = web_client(app, db, scene.supervisor)
@@ -226,3 +226,27 @@ def test_a_redacted_export_removes_identifying_text_and_withholds_files(
     text = "\n".join(p for section in content.sections for p in section.paragraphs)
     assert MARK in text and "Joko" not in text and "9999" not in text
     assert MARKER in text and content.files == []
+
+
+def test_the_export_form_offers_its_own_reasons(app: Flask, db: Session, scene: Scene) -> None:
+    from sipadu.confidential.models import EXPORT_REASONS, IDENTITY_REASONS
+    from tests.support.csrf import hidden_fields
+    from tests.support.forms import find_form
+
+    page = f"/petugas/kasus/{scene.created.case.code}"
+    worker = web_client(app, db, scene.investigator)
+    shown = worker.get(page)
+    assert find_form(shown, "export-request").choices("reason") == list(EXPORT_REASONS)
+    html = shown.get_data(as_text=True)
+    assert "Ke KPK" in html and "untuk klarifikasi" in html
+    # A forged identity reason (the form no longer offers one) is refused; nothing is asked.
+    token = hidden_fields(shown)["csrf_token"]
+    for reason in IDENTITY_REASONS:
+        forged = worker.post(
+            page + "/ekspor/minta", data={"csrf_token": token, "reason": reason, "view": "full"}
+        )
+        assert forged.status_code in (303, 422), forged.status_code
+    assert db.query(ApprovalRequest).count() == 0
+    asked = submit(worker, worker.get(page), "export-request", fill={"reason": "to_bpk"})
+    assert asked.status_code == 303
+    assert db.query(ApprovalRequest.reason).scalar() == RequestReason.TO_BPK
