@@ -54,5 +54,7 @@ def before_downgrade(connection: Connection) -> None:
 
 
 def after_downgrade(connection: Connection) -> None:
-    rows = dict(connection.execute(text("SELECT id, reason FROM approval_requests")).all())
+    rows: dict[int, str] = dict(
+        connection.execute(text("SELECT id, reason FROM approval_requests")).all()
+    )
     assert rows == {172: "witness", 173: "legal"}
