@@ -11,13 +11,11 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 
-from sipadu.cases.service import open_json, seal_json
+from sipadu.cases.forward_reference import open_forward_reference, seal_forward_reference
 from sipadu.cases.statuses import DESTINATION_LABELS, FORWARD_RESULT_LABELS, Destination
 from sipadu.cases.workflow import Transition
 from sipadu.casework.access import OpenCase
 from sipadu.crypto.errors import DecryptionError
-
-KIND_FORWARD_REFERENCE = b"forward-reference"
 
 
 def timeline_text(transition: Transition, forwarded_to: str | None) -> str | None:
@@ -41,10 +39,7 @@ def timeline_text(transition: Transition, forwarded_to: str | None) -> str | Non
 
 def read_forward_reference(opened: OpenCase) -> str | None:
     """The receiving institution's reference number, opened under the case DEK."""
-    sealed = opened.case.forward_reference_sealed
-    if sealed is None:
-        return None
-    return str(open_json(opened.dek, opened.case.code, KIND_FORWARD_REFERENCE, sealed)["reference"])
+    return open_forward_reference(opened.dek, opened.case)
 
 
 def record_forwarding(opened: OpenCase, transition: Transition) -> None:
@@ -52,8 +47,8 @@ def record_forwarding(opened: OpenCase, transition: Transition) -> None:
     case = opened.case
     if transition.destination is not None:
         case.forwarded_to = transition.destination
-        case.forward_reference_sealed = seal_json(
-            opened.dek, case.code, KIND_FORWARD_REFERENCE, {"reference": transition.reference}
+        case.forward_reference_sealed = seal_forward_reference(
+            opened.dek, case, transition.reference
         )
         case.forward_result = None
     if transition.forward_result is not None:

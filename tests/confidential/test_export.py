@@ -250,3 +250,48 @@ def test_the_export_form_offers_its_own_reasons(app: Flask, db: Session, scene: 
     asked = submit(worker, worker.get(page), "export-request", fill={"reason": "to_bpk"})
     assert asked.status_code == 303
     assert db.query(ApprovalRequest.reason).scalar() == RequestReason.TO_BPK
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a reader sees in a reportlab PDF: every shown string, page by page."""
+    import pikepdf
+
+    shown: list[str] = []
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if str(operator) == "Tj":
+                    shown.append(bytes(operands[0]).decode("cp1252"))
+                elif str(operator) == "TJ":
+                    shown.extend(
+                        bytes(part).decode("cp1252")
+                        for part in operands[0]
+                        if isinstance(part, pikepdf.String)
+                    )
+                elif str(operator) in ("T*", "Td", "TD", "ET"):
+                    shown.append("\n")
+    return "".join(shown)
+
+
+def test_the_export_pdf_shows_words_not_keys_and_the_forwarding(
+    app: Flask, db: Session, scene: Scene
+) -> None:
+    from sipadu.cases.content import add_timeline_entry
+    from sipadu.cases.forward_reference import seal_forward_reference
+
+    case, dek = scene.created.case, scene.created.dek
+    add_timeline_entry(db, case, dek, kind="identity_opened", text="investigator")
+    add_timeline_entry(db, case, None, kind="evidence_added")
+    case.forwarded_to = "kpk"  # type: ignore[assignment]
+    case.forward_reference_sealed = seal_forward_reference(dek, case, "R-77/KPK/2026")
+    db.commit()
+    identity = pyrage.x25519.Identity.generate()
+    sealed = _download(app, db, scene, {"recipient": str(identity.to_public())})
+    archive = zipfile.ZipFile(io.BytesIO(pyrage.decrypt(sealed, [identity])))
+    text = pdf_text(archive.read(archive.namelist()[0]))
+    assert MARKER in text  # the extraction reads the report
+    for raw in ("what:", "category:", "pungli\n", "identity_opened", "evidence_added", "diterima"):
+        assert raw not in text, raw
+    assert "Kategori: Pungutan liar" in text and "Apa yang terjadi" in text
+    assert "Diteruskan kepada: " in text and "KPK" in text and "R-77/KPK/2026" in text
+    assert "Identitas pelapor dibuka" in text and "pemeriksa" in text.lower()
