@@ -259,7 +259,10 @@ def pdf_text(pdf: bytes) -> str:
     shown: list[str] = []
     with pikepdf.open(io.BytesIO(pdf)) as document:
         for page in document.pages:
-            for operands, operator in pikepdf.parse_content_stream(page):
+            for instruction in pikepdf.parse_content_stream(page):
+                if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+                    continue  # an inline image: no text
+                operands, operator = instruction.operands, instruction.operator
                 if str(operator) == "Tj":
                     shown.append(bytes(operands[0]).decode("cp1252"))
                 elif str(operator) == "TJ":
