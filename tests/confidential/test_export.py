@@ -179,18 +179,34 @@ def test_export_with_the_passphrase_shown_once(app: Flask, db: Session, scene: S
 
 
 def test_a_bad_recipient_key_is_refused_clearly(app: Flask, db: Session, scene: Scene) -> None:
-    app.config["WTF_CSRF_ENABLED"] = False
     request = _ask(db, scene, scene.investigator)
     exports.decide_export(
         db, request.id, scene.supervisor.account, approve=True, audit_key=scene.key
     )
     db.commit()
     worker = web_client(app, db, scene.investigator)
-    code = scene.created.case.code
-    bad = worker.post(f"/petugas/kasus/{code}/ekspor", data={"recipient": "age1bukan"})
+    page = f"/petugas/kasus/{scene.created.case.code}"
+    typed = "age1bukan-kunci"
+    bad = submit(worker, worker.get(page), "export-recipient", fill={"recipient": typed})
+    html = bad.get_data(as_text=True)
     assert bad.status_code == 422
-    weak = worker.post(f"/petugas/kasus/{code}/ekspor", data={"passphrase": "rahasia"})
-    assert weak.status_code == 422
+    assert 'id="e-recipient-error"' in html and "bukan kunci publik age" in html
+    assert f'value="{typed}"' in html and 'aria-invalid="true"' in html  # kept, marked
+    assert MARKER in html  # the case page itself, not a bare error page
+    # The approval is not used up: the corrected key downloads.
+    identity = pyrage.x25519.Identity.generate()
+    fixed = submit(worker, bad, "export-recipient", fill={"recipient": str(identity.to_public())})
+    assert fixed.status_code == 200 and pyrage.decrypt(fixed.get_data(), [identity])
+    # A passphrase the server did not draw (a changed hidden field) is refused clearly too.
+    app.config["WTF_CSRF_ENABLED"] = False
+    request = _ask(db, scene, scene.investigator)
+    exports.decide_export(
+        db, request.id, scene.supervisor.account, approve=True, audit_key=scene.key
+    )
+    db.commit()
+    weak = worker.post(f"{page}/ekspor", data={"passphrase": "rahasia"})
+    assert weak.status_code == 422 and "Minta frasa sandi baru" in weak.get_data(as_text=True)
+    assert 'aria-invalid="true"' not in weak.get_data(as_text=True)  # not the key's fault
 
 
 def test_a_redacted_export_removes_identifying_text_and_withholds_files(
