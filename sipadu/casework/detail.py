@@ -25,7 +25,7 @@ from sipadu.cases.rating import RatingView, read_rating
 from sipadu.cases.statuses import Status
 from sipadu.cases.workflow import allowed_targets, can_object
 from sipadu.casework.access import Actor, OpenCase
-from sipadu.casework.forwarding import ForwardingView, forwarding_view
+from sipadu.casework.forwarding import ForwardingView, forwarding_view, may_correct_reference
 from sipadu.casework.inbox import inbox_policy
 from sipadu.casework.service import objection_pending
 from sipadu.crypto.errors import DecryptionError
@@ -84,6 +84,9 @@ class CaseDetail:
     def may_forward(self) -> bool:
         """The forwarding form is offered (it names the institution and its reference)."""
         return Status.DITERUSKAN in self.targets
+
+    # A supervisor may correct the forwarding's reference (forwarded, not archived).
+    may_correct_reference: bool = False
 
     @property
     def may_record_forward_outcome(self) -> bool:
@@ -236,6 +239,7 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
         can_object=can_object(opened.case.status, opened.case.objection_used),
         rating=read_rating(db, opened.case, opened.dek) if supervisor else None,
         forwarding=forwarding_view(opened),
+        may_correct_reference=supervisor and may_correct_reference(opened),
         status=Status(opened.case.status),
         conflicts=_conflicts(db, opened) if supervisor else (),
     )

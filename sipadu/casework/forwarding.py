@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 
 from sipadu.cases.forward_reference import open_forward_reference, seal_forward_reference
-from sipadu.cases.statuses import DESTINATION_LABELS, FORWARD_RESULT_LABELS, Destination
-from sipadu.cases.workflow import Transition
+from sipadu.cases.statuses import DESTINATION_LABELS, FORWARD_RESULT_LABELS, Destination, Status
+from sipadu.cases.workflow import Transition, check_reference
 from sipadu.casework.access import OpenCase
 from sipadu.crypto.errors import DecryptionError
 
@@ -56,6 +56,25 @@ def record_forwarding(opened: OpenCase, transition: Transition) -> None:
     if transition.is_reopen:
         # Back in the Inspektorat's hands: no outcome of the receiving body stands any more.
         case.forward_result = None
+
+
+class ReferenceNotCorrectableError(Exception):
+    """The case was never forwarded, or it is archived (final): no reference to correct."""
+
+
+def may_correct_reference(opened: OpenCase) -> bool:
+    """A forwarded case not yet archived: its reference may be corrected."""
+    case = opened.case
+    return case.forwarded_to is not None and case.status != Status.DIARSIPKAN
+
+
+def correct_forward_reference(opened: OpenCase, reference: str | None) -> None:
+    """Replace a mistyped reference: checked like the forwarding form's, sealed under the
+    DEK as before (the caller audits the correction without the value)."""
+    if not may_correct_reference(opened):
+        raise ReferenceNotCorrectableError(opened.case.code)
+    checked = check_reference(reference)
+    opened.case.forward_reference_sealed = seal_forward_reference(opened.dek, opened.case, checked)
 
 
 @dataclass(frozen=True)
