@@ -101,3 +101,19 @@ def test_the_reporter_api_refuses_writes_on_an_archived_case(ready: Ready) -> No
     assert files.status_code == 409
     assert _counts(ready, code) == (0, 0, False)
     assert client.get("/api/v1/case", headers=auth).status_code == 200  # still readable
+
+
+def test_an_answered_objection_on_an_archived_case_promises_no_messages(ready: Ready) -> None:
+    from sipadu.cases.content import add_timeline_entry
+
+    client, _key, code = _reporter(ready)
+    with ready.app.app_context():
+        db = db_session()
+        case = db.scalars(select(Case).where(Case.code == code)).one()
+        add_timeline_entry(db, case, None, kind="objection")
+        add_timeline_entry(db, case, None, kind="objection_answer")
+        db.commit()
+    _archive(ready, code)
+    html = client.get("/kasus/saya").get_data(as_text=True)
+    assert 'id="objection-state"' in html and "satu kali." in html
+    assert "tetap dapat mengirim pesan" not in html
