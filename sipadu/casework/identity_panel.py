@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sipadu.cases.identity import earlier_version_until
+from sipadu.cases.identity_versions import earlier_version_until
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.confidential import export as exports
 from sipadu.confidential import identity as custody

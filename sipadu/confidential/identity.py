@@ -34,8 +34,8 @@ from sipadu.cases.identity import (
     grant_identity_to,
     identity_key_for,
     open_custodial_identity,
-    open_earlier_version,
 )
+from sipadu.cases.identity_versions import open_earlier_version
 from sipadu.cases.kinds import TimelineKind
 from sipadu.cases.models import Case
 from sipadu.cases.service import grant_for, is_conflicted

@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sipadu.cases.identity import keep_version_for, seal_custodial_identity
+from sipadu.cases.identity import seal_custodial_identity
+from sipadu.cases.identity_versions import keep_version_for
 from sipadu.cases.models import Case
 from sipadu.confidential.models import ApprovalAction, ApprovalRequest, ApprovalState
 
