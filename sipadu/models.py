@@ -18,6 +18,7 @@ from sipadu.cases.models import (
     CaseMessage,
     CaseRating,
     IdentityKeyGrant,
+    IdentityVersionRead,
     TimelineEntry,
 )
 from sipadu.channels.models import ChannelIntake, ServiceAccount, WebhookDelivery
@@ -44,6 +45,7 @@ __all__ = [
     "CaseRating",
     "ChannelIntake",
     "IdentityKeyGrant",
+    "IdentityVersionRead",
     "InstanceSetting",
     "NotificationLog",
     "PendingNotification",

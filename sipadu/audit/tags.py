@@ -21,6 +21,7 @@ TAG_LABELS: Mapping[str, Any] = {
     "audit:exported": lazy_gettext("Audit log exported"),
     "audit:viewed": lazy_gettext("Audit log viewed"),
     "case:filed_by_operator": lazy_gettext("Report filed by an intake officer"),
+    "case:forward_reference_corrected": lazy_gettext("Forwarding reference corrected"),
     "case:objected": lazy_gettext("Reporter objected to the closure"),
     "case:purged": lazy_gettext("Case deleted after retention"),
     "case:rated": lazy_gettext("Reporter rated the handling"),

@@ -11,7 +11,9 @@ Deadlines, all configurable in ``DeadlinePolicy``:
   receipt. Only the acknowledgement is counted in working days, and 30 days is the
   familiar one-month period; ``verification_in_working_days`` switches to working days;
 - **feedback**: the reporter hears from the Inspektorat at least every 90 calendar days
-  (counted from receipt, then from the last reporter-visible message or status change);
+  (counted from receipt, then from the last reporter-visible message or status change), and
+  no later than the resolution day when that comes first: by then they hear the outcome or
+  why it is late (``feedback_due_on``);
 - **resolution**: the case is closed within 60 calendar days of receipt, by any closure
   (refused, forwarded or investigated) — the same measure as "mean days to close".
 
@@ -220,6 +222,7 @@ def case_deadlines(
         else add_calendar_days(received_on, policy.verification_days, holidays)
     )
     feedback_base = max(d for d in (received_on, last_feedback_on) if d is not None)
+    resolution_due = add_calendar_days(received_on, policy.resolution_days, holidays)
     plan = [
         (
             DeadlineKind.ACKNOWLEDGE,
@@ -229,19 +232,29 @@ def case_deadlines(
         (DeadlineKind.VERIFICATION, verification_due, decided_on or end),
         (
             DeadlineKind.FEEDBACK,
-            add_calendar_days(feedback_base, policy.feedback_days, holidays),
+            feedback_due_on(feedback_base, resolution_due, policy, holidays),
             end,
         ),
-        (
-            DeadlineKind.RESOLUTION,
-            add_calendar_days(received_on, policy.resolution_days, holidays),
-            end,
-        ),
+        (DeadlineKind.RESOLUTION, resolution_due, end),
     ]
     return [
         Deadline(kind, due, _state(due, done, today, policy, holidays), done)
         for kind, due, done in plan
     ]
+
+
+def feedback_due_on(
+    last_news: date, resolution_due: date, policy: DeadlinePolicy, holidays: Set[date]
+) -> date:
+    """When the reporter is next owed news: ``feedback_days`` after the last news, but not
+    after a resolution day that falls in between. Without the cap a 90-day rhythm against a
+    60-day resolution promised news a month after the case should have been resolved; news
+    given on or after the resolution day starts the rhythm again from that news.
+
+    The inbox's SQL needs no term of its own for the cap: the case is flagged on the
+    resolution day by the resolution deadline already (``casework/inbox.py``)."""
+    due = add_calendar_days(last_news, policy.feedback_days, holidays)
+    return resolution_due if last_news < resolution_due < due else due
 
 
 def _closed_on(status: str, closed_on: date | None) -> date | None:

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
-from sipadu.cases.models import Case, IdentityKeyGrant
+from sipadu.cases.models import Case, IdentityKeyGrant, IdentityVersionRead
 from sipadu.cases.sealing import open_record, report_binding
 from sipadu.crypto import envelope
 from sipadu.crypto import identity as identity_crypto
@@ -54,10 +54,12 @@ def seal_custodial_identity(
     escrow_public: bytes | None,
     now: datetime | None = None,
 ) -> int:
-    """Seal (or replace) the identity under a new identity key for the custodians and the
-    escrow key; earlier grants (an approved reader's too) stop opening anything and are
-    deleted. Returns how many custodians hold it."""
+    """Seal (or replace) the identity, as its next version, under a new identity key for the
+    custodians and the escrow key; earlier grants (an approved reader's too) stop opening
+    anything and are deleted (keep an opened version first: ``keep_version_for``). Returns
+    how many custodians hold it."""
     key = identity_crypto.new_identity_key()
+    case.identity_version = (case.identity_version or 0) + 1
     plain = json.dumps(dict(identity), ensure_ascii=False, separators=(",", ":")).encode()
     case.identity_sealed = identity_crypto.seal_identity(key, case.code, plain)
     case.identity_custodial = True
@@ -202,15 +204,25 @@ def grant_identity_to(
 
 
 def drop_expired_identity_grants(db: Session, now: datetime | None = None) -> int:
-    """Delete the approved readers' grants whose time has passed; returns how many."""
+    """Delete the approved readers' grants (of the current and of earlier versions) whose
+    time has passed; returns how many grants of the current version went."""
+    moment = now or datetime.now(UTC)
     result = db.execute(
         delete(IdentityKeyGrant).where(
             IdentityKeyGrant.expires_at.is_not(None),
-            IdentityKeyGrant.expires_at <= (now or datetime.now(UTC)),
+            IdentityKeyGrant.expires_at <= moment,
         )
     )
+    db.execute(delete(IdentityVersionRead).where(IdentityVersionRead.expires_at <= moment))
     db.flush()
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def drop_staff_identity_grants(db: Session, staff_id: int) -> None:
+    """Delete every identity key (current or earlier version) wrapped for this staff member
+    (deactivation, reset)."""
+    db.execute(delete(IdentityKeyGrant).where(IdentityKeyGrant.staff_id == staff_id))
+    db.execute(delete(IdentityVersionRead).where(IdentityVersionRead.staff_id == staff_id))
 
 
 def reseal_legacy_identity(

@@ -18,6 +18,7 @@ from flask_babel import format_decimal, lazy_gettext
 from sipadu.cases.deadlines import KIND_LABELS, STATE_LABELS
 from sipadu.cases.kinds import Category, IntakeChannel
 from sipadu.cases.statuses import DESTINATION_LABELS, OUTCOME_LABELS, STATUS_TEXTS
+from sipadu.units.areas import jakarta_areas
 
 # The same words as the reporter's form (reporting/forms.py uses these msgids too).
 CATEGORY_LABELS: Mapping[str, Any] = {
@@ -84,6 +85,16 @@ def report_field_label(key: object) -> str:
 def report_value(key: object, value: object) -> str:
     """A report field's value as staff read it (the category by its name)."""
     return category_label(value) if key == "category" else "" if value is None else str(value)
+
+
+def place_or_agency(key: str, value: object, agencies: Mapping[str, str]) -> object:
+    """A report value as staff read it: a place or agency code with its names (``agencies``
+    maps agency codes to names); other values as they are."""
+    if key == "location" and isinstance(value, str):
+        return f"{jakarta_areas().describe(value) or '?'} ({value})"
+    if key == "agency" and isinstance(value, str):
+        return f"{agencies.get(value, '?')} ({value})"
+    return value
 
 
 def channel_label(value: object) -> str:

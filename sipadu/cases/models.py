@@ -43,6 +43,7 @@ __all__ = [
     "CaseMessage",
     "CaseRating",
     "IdentityKeyGrant",
+    "IdentityVersionRead",
     "TimelineEntry",
 ]
 
@@ -111,6 +112,9 @@ class Case(Base):
     # identity sealed under the DEK before custodians existed (migration 0012).
     identity_custodial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     identity_escrow_grant: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Which identity is sealed now: each identity the reporter seals is a new version (0:
+    # none yet). Approvals name the version they opened (``confidential/identity.py``).
+    identity_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Argon2id verifier of the reporter's secret plus the DEK wrapped under its derived key.
     reporter_key_record: Mapped[bytes] = mapped_column(LargeBinary)
     # The DEK wrapped for the instance escrow key (recovery when staff leave).
@@ -260,3 +264,22 @@ class IdentityKeyGrant(Base):
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdentityVersionRead(Base):
+    """An earlier identity version someone was approved to read and opened, kept for that
+    reader (its sealed text and their wrapped key) after the reporter sealed a new one, until
+    their permission ends (the row is deleted then)."""
+
+    __tablename__ = "identity_version_reads"
+    __table_args__ = (UniqueConstraint("case_id", "staff_id", "identity_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
+    identity_version: Mapped[int] = mapped_column(Integer)
+    identity_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

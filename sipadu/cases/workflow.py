@@ -190,6 +190,12 @@ def _choice(kind: type[_E], value: str | None, field: str, missing: Any) -> _E:
         raise TransitionIncompleteError(missing, field=field) from None
 
 
+def check_reference(value: str | None) -> str:
+    """The receiving body's reference number as typed, if it is one identifier-like token,
+    else TransitionIncompleteError (422, field ``reference``)."""
+    return _reference(value)
+
+
 def _reference(value: str | None) -> str:
     text = (value or "").strip()
     if len(text) > MAX_REFERENCE_CHARS or not _REFERENCE.fullmatch(text):

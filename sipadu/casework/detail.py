@@ -19,18 +19,18 @@ from sipadu.cases.content import (
 )
 from sipadu.cases.deadlines import Deadline, DeadlineInputError, case_deadlines
 from sipadu.cases.kinds import ASSIGNED_REASONS
+from sipadu.cases.labels import place_or_agency
 from sipadu.cases.models import CaseConflict, CaseGrant
 from sipadu.cases.rating import RatingView, read_rating
 from sipadu.cases.statuses import Status
 from sipadu.cases.workflow import allowed_targets, can_object
 from sipadu.casework.access import Actor, OpenCase
-from sipadu.casework.forwarding import ForwardingView, forwarding_view
+from sipadu.casework.forwarding import ForwardingView, forwarding_view, may_correct_reference
 from sipadu.casework.inbox import inbox_policy
 from sipadu.casework.service import objection_pending
 from sipadu.crypto.errors import DecryptionError
 from sipadu.roles import StaffRole
 from sipadu.units.agencies import list_agencies
-from sipadu.units.areas import jakarta_areas
 
 # The exact submission time stays sealed: staff see the day of receipt.
 HIDDEN_REPORT_FIELDS = frozenset({"submitted_at"})
@@ -84,6 +84,9 @@ class CaseDetail:
     def may_forward(self) -> bool:
         """The forwarding form is offered (it names the institution and its reference)."""
         return Status.DITERUSKAN in self.targets
+
+    # A supervisor may correct the forwarding's reference (forwarded, not archived).
+    may_correct_reference: bool = False
 
     @property
     def may_record_forward_outcome(self) -> bool:
@@ -199,21 +202,12 @@ def _deadlines(db: Session, opened: OpenCase, today: date) -> list[Deadline]:
         return []
 
 
-def _shown(key: str, value: object, agencies: dict[str, str]) -> object:
-    """A report value as staff read it: a place or agency code with its names."""
-    if key == "location" and isinstance(value, str):
-        return f"{jakarta_areas().describe(value) or '?'} ({value})"
-    if key == "agency" and isinstance(value, str):
-        return f"{agencies.get(value, '?')} ({value})"
-    return value
-
-
 def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> CaseDetail:
     """Decrypt the report, files, timeline and messages (internal notes included)."""
     agencies = {agency.code: agency.name for agency in list_agencies(db)}
     try:
         report = {
-            key: _shown(key, value, agencies)
+            key: place_or_agency(key, value, agencies)
             for key, value in read_report(opened.case, opened.dek).items()
             if key not in HIDDEN_REPORT_FIELDS
         }
@@ -245,6 +239,7 @@ def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> 
         can_object=can_object(opened.case.status, opened.case.objection_used),
         rating=read_rating(db, opened.case, opened.dek) if supervisor else None,
         forwarding=forwarding_view(opened),
+        may_correct_reference=supervisor and may_correct_reference(opened),
         status=Status(opened.case.status),
         conflicts=_conflicts(db, opened) if supervisor else (),
     )

@@ -13,16 +13,16 @@ from sipadu.casework import service
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.http import load_case
 from sipadu.casework.identity import request_reason
-from sipadu.casework.views import acting_staff, run_case_action
+from sipadu.casework.views import acting_staff, render_case, run_case_action
 from sipadu.confidential import export as exports
 from sipadu.confidential import package
 from sipadu.confidential.export_content import export_content
-from sipadu.confidential.models import ApprovalState, ExportView
+from sipadu.confidential.models import EXPORT_REASONS, ApprovalState, ExportView
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES
-from sipadu.unit_of_work import no_transaction
+from sipadu.unit_of_work import discard_now, no_transaction
 from sipadu.web.auth import require_roles
-from sipadu.web.user_errors import AccessDeniedError, InvalidInputError
+from sipadu.web.user_errors import AccessDeniedError
 
 NO_APPROVAL_TEXT = lazy_gettext(
     "You have no approved export of this case, or it was used or has expired. Ask a "
@@ -32,6 +32,20 @@ NO_APPROVAL_TEXT = lazy_gettext(
 
 class ExportRequestRefusedError(service.CaseworkError):
     """The export request could not be made (shown on the case page)."""
+
+
+class ExportTargetError(service.CaseworkError):
+    """The recipient key (or the posted passphrase) is not one age can encrypt to: the case
+    page shows the export form again with the message beside the field and what was typed."""
+
+
+RECIPIENT_TEXT = lazy_gettext(
+    "This is not an age public key. Ask the receiving body for theirs: it starts with age1 "
+    "and is 62 letters and digits long, without spaces."
+)
+PASSPHRASE_TEXT = lazy_gettext(
+    "The passphrase was changed. Ask for a new passphrase and download the package again."
+)
 
 
 def _account(actor: Actor) -> StaffAccount:
@@ -58,7 +72,7 @@ def request_export(code: str) -> ResponseReturnValue:
                 db_session(),
                 opened.case,
                 _account(actor),
-                request_reason(raw_reason),
+                request_reason(raw_reason, EXPORT_REASONS),
                 audit_key=current_audit_key(),
                 view=view,
             )
@@ -96,15 +110,25 @@ def export_passphrase(code: str) -> ResponseReturnValue:
 def _target() -> tuple[str | None, str | None, str]:
     recipient = request.form.get("recipient", "").strip()
     passphrase = request.form.get("passphrase", "").strip()
+    # The case page's form sends a recipient; the passphrase page's button a passphrase.
+    to_recipient = bool(recipient) or "passphrase" not in request.form
     try:
-        if recipient:
+        if to_recipient:
             return package.check_recipient(recipient), None, "recipient"
         return None, package.check_passphrase(passphrase), "passphrase"
     except package.PackageRecipientError:
-        raise InvalidInputError(
-            lazy_gettext("Enter the recipient's age public key (it starts with age1)."),
-            field="recipient",
-        ) from None
+        raise ExportTargetError(RECIPIENT_TEXT if to_recipient else PASSPHRASE_TEXT) from None
+
+
+def _refused_target(
+    opened: OpenCase, actor: Actor, error: ExportTargetError
+) -> ResponseReturnValue:
+    """The case page again, the export form showing the refusal beside its field and the
+    key as typed (cut to the field's length)."""
+    discard_now(db_session())
+    form = "export" if error.message is RECIPIENT_TEXT else "export-passphrase"
+    typed = {"form": form, "recipient": request.form.get("recipient", "")[:200]}
+    return render_case(opened, actor, error=error.message, status=error.http_status, typed=typed)
 
 
 @require_roles(*CASE_ROLES)
@@ -113,7 +137,10 @@ def issue_export(code: str) -> ResponseReturnValue:
     actor = acting_staff()
     opened = load_case(code, actor, "export:issued")
     _approved(opened, actor)  # no approval: 403 whatever was sent
-    recipient, passphrase, mode = _target()
+    try:
+        recipient, passphrase, mode = _target()
+    except ExportTargetError as error:
+        return _refused_target(opened, actor, error)
     db = db_session()
     account = _account(actor)
     store = current_app.extensions["sipadu.blobs"]

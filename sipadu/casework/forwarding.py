@@ -11,13 +11,11 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 
-from sipadu.cases.service import open_json, seal_json
-from sipadu.cases.statuses import DESTINATION_LABELS, FORWARD_RESULT_LABELS, Destination
-from sipadu.cases.workflow import Transition
+from sipadu.cases.forward_reference import open_forward_reference, seal_forward_reference
+from sipadu.cases.statuses import DESTINATION_LABELS, FORWARD_RESULT_LABELS, Destination, Status
+from sipadu.cases.workflow import Transition, check_reference
 from sipadu.casework.access import OpenCase
 from sipadu.crypto.errors import DecryptionError
-
-KIND_FORWARD_REFERENCE = b"forward-reference"
 
 
 def timeline_text(transition: Transition, forwarded_to: str | None) -> str | None:
@@ -41,10 +39,7 @@ def timeline_text(transition: Transition, forwarded_to: str | None) -> str | Non
 
 def read_forward_reference(opened: OpenCase) -> str | None:
     """The receiving institution's reference number, opened under the case DEK."""
-    sealed = opened.case.forward_reference_sealed
-    if sealed is None:
-        return None
-    return str(open_json(opened.dek, opened.case.code, KIND_FORWARD_REFERENCE, sealed)["reference"])
+    return open_forward_reference(opened.dek, opened.case)
 
 
 def record_forwarding(opened: OpenCase, transition: Transition) -> None:
@@ -52,8 +47,8 @@ def record_forwarding(opened: OpenCase, transition: Transition) -> None:
     case = opened.case
     if transition.destination is not None:
         case.forwarded_to = transition.destination
-        case.forward_reference_sealed = seal_json(
-            opened.dek, case.code, KIND_FORWARD_REFERENCE, {"reference": transition.reference}
+        case.forward_reference_sealed = seal_forward_reference(
+            opened.dek, case, transition.reference
         )
         case.forward_result = None
     if transition.forward_result is not None:
@@ -61,6 +56,25 @@ def record_forwarding(opened: OpenCase, transition: Transition) -> None:
     if transition.is_reopen:
         # Back in the Inspektorat's hands: no outcome of the receiving body stands any more.
         case.forward_result = None
+
+
+class ReferenceNotCorrectableError(Exception):
+    """The case was never forwarded, or it is archived (final): no reference to correct."""
+
+
+def may_correct_reference(opened: OpenCase) -> bool:
+    """A forwarded case not yet archived: its reference may be corrected."""
+    case = opened.case
+    return case.forwarded_to is not None and case.status != Status.DIARSIPKAN
+
+
+def correct_forward_reference(opened: OpenCase, reference: str | None) -> None:
+    """Replace a mistyped reference: checked like the forwarding form's, sealed under the
+    DEK as before (the caller audits the correction without the value)."""
+    if not may_correct_reference(opened):
+        raise ReferenceNotCorrectableError(opened.case.code)
+    checked = check_reference(reference)
+    opened.case.forward_reference_sealed = seal_forward_reference(opened.dek, opened.case, checked)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
 from sipadu.app_context import current_audit_key
+from sipadu.audit.service import record_event
 from sipadu.cases.statuses import Status
 from sipadu.casework import forms, service
+from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.forwarding import ReferenceNotCorrectableError, correct_forward_reference
 from sipadu.casework.views import run_case_action
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
@@ -67,6 +70,42 @@ def record_forward_outcome(code: str) -> ResponseReturnValue:
     )
 
 
+class ReferenceCorrectionRefusedError(service.CaseworkError):
+    """No reference to correct: the case was never forwarded or is archived."""
+
+    http_status = 409
+
+
+@require_roles(StaffRole.SUPERVISOR)
+def correct_reference(code: str) -> ResponseReturnValue:
+    """Correct a mistyped reference of the receiving institution: sealed like the first one,
+    audited without the value (neither the log nor the audit detail holds it)."""
+    typed = request.form.get("reference", "")
+
+    def action(opened: OpenCase, actor: Actor) -> None:
+        try:
+            correct_forward_reference(opened, typed)
+        except ReferenceNotCorrectableError:
+            raise ReferenceCorrectionRefusedError(
+                lazy_gettext("This case has no forwarding whose reference could be corrected.")
+            ) from None
+        record_event(
+            db_session(),
+            current_audit_key(),
+            "case:forward_reference_corrected",
+            actor=actor.audit_actor,
+            case_code=opened.case.code,
+        )
+
+    return run_case_action(
+        code,
+        "case:forward_reference_corrected",
+        action,
+        lazy_gettext("The institution's reference number was corrected."),
+        typed={"form": "reference", "reference": typed[:64]},
+    )
+
+
 def add_forwarding_routes(bp: Blueprint) -> None:
     """Add the forwarding routes to the casework blueprint."""
     bp.add_url_rule("/<code>/teruskan", "forward_case", forward_case, methods=["POST"])
@@ -75,4 +114,7 @@ def add_forwarding_routes(bp: Blueprint) -> None:
         "record_forward_outcome",
         record_forward_outcome,
         methods=["POST"],
+    )
+    bp.add_url_rule(
+        "/<code>/rujukan-penerusan", "correct_reference", correct_reference, methods=["POST"]
     )

@@ -15,7 +15,7 @@ from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.http import load_case
 from sipadu.casework.views import acting_staff, run_case_action
 from sipadu.confidential import identity as custody
-from sipadu.confidential.models import RequestReason
+from sipadu.confidential.models import IDENTITY_REASONS, RequestReason
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES
 from sipadu.web.auth import require_roles
@@ -31,12 +31,14 @@ class IdentityRequestRefusedError(service.CaseworkError):
     """The identity request could not be made (shown on the case page)."""
 
 
-def request_reason(raw: str) -> RequestReason:
-    """The reason a form sent, or the case page's error."""
-    try:
-        return RequestReason(raw)
-    except ValueError:
-        raise IdentityRequestRefusedError(lazy_gettext("Choose a reason from the list.")) from None
+def request_reason(
+    raw: str, allowed: tuple[RequestReason, ...] = IDENTITY_REASONS
+) -> RequestReason:
+    """The reason a form sent, if it is one of this action's (``allowed``), or the case
+    page's error."""
+    if raw not in allowed:
+        raise IdentityRequestRefusedError(lazy_gettext("Choose a reason from the list."))
+    return RequestReason(raw)
 
 
 @require_roles(*CASE_ROLES)
@@ -58,7 +60,9 @@ def request_identity(code: str) -> ResponseReturnValue:
             ) from None
         except custody.DuplicateRequestError:
             raise IdentityRequestRefusedError(
-                lazy_gettext("You already have a request for this identity.")
+                lazy_gettext(
+                    "You already have a request for the identity the reporter sealed last."
+                )
             ) from None
         except custody.NotHandlingCaseError:
             raise IdentityRequestRefusedError(
@@ -93,7 +97,11 @@ def read_identity(code: str) -> ResponseReturnValue:
     except IdentityUnavailableError:
         raise AccessDeniedError(NOT_APPROVED_TEXT) from None
     return render_template(
-        "casework/identity.html", case=opened.case, identity=shown.document, until=shown.until
+        "casework/identity.html",
+        case=opened.case,
+        identity=shown.document,
+        until=shown.until,
+        earlier=shown.earlier,
     )
 
 

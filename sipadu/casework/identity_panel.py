@@ -7,10 +7,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from sipadu.cases.identity_versions import earlier_version_until
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.confidential import export as exports
 from sipadu.confidential import identity as custody
-from sipadu.confidential.labels import REASON_LABELS, VIEW_LABELS
+from sipadu.confidential.labels import (
+    EXPORT_REASON_LABELS,
+    IDENTITY_REASON_LABELS,
+    REASON_LABELS,
+    VIEW_LABELS,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,9 @@ class IdentityPanel:
     export_state: str | None = None
     export_until: datetime | None = None
     export_view: str | None = None
+    # Until when this reader may still read an earlier version they opened (the reporter
+    # has sealed a new one since).
+    earlier_until: datetime | None = None
 
 
 def identity_panel(db: Session, opened: OpenCase, actor: Actor) -> IdentityPanel:
@@ -40,7 +49,15 @@ def identity_panel(db: Session, opened: OpenCase, actor: Actor) -> IdentityPanel
         export_state=None if export is None else str(export.state),
         export_until=None if export is None else export.expires_at,
         export_view=None if export is None else export.scope,
+        earlier_until=earlier_version_until(db, case, actor.staff_id),
     )
 
 
-__all__ = ["REASON_LABELS", "VIEW_LABELS", "IdentityPanel", "identity_panel"]
+__all__ = [
+    "EXPORT_REASON_LABELS",
+    "IDENTITY_REASON_LABELS",
+    "REASON_LABELS",
+    "VIEW_LABELS",
+    "IdentityPanel",
+    "identity_panel",
+]

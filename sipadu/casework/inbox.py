@@ -207,7 +207,8 @@ def _readable(staff_id: int, role: str) -> ColumnElement[bool]:
 
 def reporter_replied() -> ColumnElement[bool]:
     """SQL: the case's latest message between the Inspektorat and the reporter (internal
-    notes aside) is the reporter's, so it waits for an answer."""
+    notes aside) is the reporter's, so it waits for an answer. An archived case waits for
+    nothing (a message written there before reporters were refused does not count)."""
     other = aliased(CaseMessage)
     latest = (
         select(func.max(other.id))
@@ -215,12 +216,13 @@ def reporter_replied() -> ColumnElement[bool]:
         .correlate(Case)
         .scalar_subquery()
     )
-    return (
+    answered_by_reporter = (
         select(CaseMessage.id)
         .where(CaseMessage.id == latest, CaseMessage.author_kind == AuthorKind.REPORTER)
         .correlate(Case)
         .exists()
     )
+    return and_(Case.status != Status.DIARSIPKAN, answered_by_reporter)
 
 
 def _base_query(staff_id: int, role: str) -> Any:

@@ -27,7 +27,12 @@ from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.detail import case_detail
 from sipadu.casework.http import attachment_response, current_actor, load_case
-from sipadu.casework.identity_panel import REASON_LABELS, VIEW_LABELS, identity_panel
+from sipadu.casework.identity_panel import (
+    EXPORT_REASON_LABELS,
+    IDENTITY_REASON_LABELS,
+    VIEW_LABELS,
+    identity_panel,
+)
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.unit_of_work import commit_now, discard_now
@@ -138,7 +143,8 @@ def render_case(
         needs={target: RULES[(Status(opened.case.status), target)] for target in detail.targets},
         typed=typed or {"form": ""},
         identity=identity_panel(db, opened, actor),
-        identity_reasons=REASON_LABELS,
+        identity_reasons=IDENTITY_REASON_LABELS,
+        export_reasons=EXPORT_REASON_LABELS,
         export_views=VIEW_LABELS,
     ), status
 

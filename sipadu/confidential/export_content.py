@@ -6,15 +6,28 @@ steps); the view then builds the PDF and the package with no transaction open.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
 from sipadu.cases.attachments import list_attachments, open_attachment, safe_filename
-from sipadu.cases.content import list_messages, list_timeline, read_report
+from sipadu.cases.content import TimelineView, list_messages, list_timeline, read_report
+from sipadu.cases.forward_reference import open_forward_reference
+from sipadu.cases.kinds import TimelineKind
+from sipadu.cases.labels import (
+    category_label,
+    destination_label,
+    place_or_agency,
+    report_field_label,
+    report_value,
+    status_label,
+)
 from sipadu.cases.models import Case
+from sipadu.cases.statuses import FORWARD_RESULT_LABELS, ForwardResult
 from sipadu.confidential.export import (
     ExportContent,
     ExportRequestClosedError,
@@ -25,20 +38,72 @@ from sipadu.confidential.export import (
 from sipadu.confidential.models import ApprovalState, ExportView
 from sipadu.confidential.package import PackageFile, Section
 from sipadu.confidential.redaction import redact
+from sipadu.crypto.errors import DecryptionError
 from sipadu.storage.base import BlobStore
+from sipadu.units.agencies import list_agencies
+from sipadu.web.i18n import role_label
+
+# The staff case page's words for the timeline kinds other than status changes.
+TIMELINE_LABELS: dict[str, Any] = {
+    TimelineKind.OBJECTION: lazy_gettext("Objection from the reporter"),
+    TimelineKind.OBJECTION_ANSWER: lazy_gettext("Answer to the objection"),
+    TimelineKind.EVIDENCE_ADDED: lazy_gettext("The reporter added evidence"),
+}
+
+
+def _timeline_line(entry: TimelineView, shown: Callable[[str], str]) -> str:
+    """One timeline entry in words (never its stored kind or status key)."""
+    kind, text = entry.kind, entry.text if entry.verified else None
+    if kind == TimelineKind.STATUS and entry.status:
+        head = status_label(entry.status)
+    elif kind == TimelineKind.IDENTITY_OPENED:
+        # The sealed text is the reader's role: part of the sentence, not a text of its own.
+        head = gettext(
+            "The reporter's identity was opened, with a custodian's approval, for a %(role)s",
+            role=role_label(text or ""),
+        )
+        text = None
+    else:
+        head = str(TIMELINE_LABELS.get(kind, gettext("Update")))
+    line = f"{entry.created_on.isoformat()} — {head}"
+    return line + (f"\n{shown(text)}" if text else "")
+
+
+def _facts(case: Case, dek: bytes) -> list[str]:
+    """The case's metadata in words, with where it was forwarded and the receiving
+    institution's reference (sealed under the DEK, opened here for the approved export)."""
+    facts = [
+        f"{gettext('Case')}: {case.code}",
+        f"{gettext('Category')}: {category_label(case.category)}",
+        f"{gettext('Status')}: {status_label(case.status)}",
+        f"{gettext('Received')}: {case.received_on.isoformat()}",
+    ]
+    if case.forwarded_to is not None:
+        facts.append(f"{gettext('Forwarded to')}: {destination_label(case.forwarded_to)}")
+        try:
+            reference = open_forward_reference(dek, case)
+        except DecryptionError:
+            reference = gettext("This record could not be verified.")
+        label = gettext("The institution's reference number")
+        facts.append(f"{label}: {reference or '—'}")
+        if case.forward_result is not None:
+            result = FORWARD_RESULT_LABELS.get(ForwardResult(case.forward_result), "")
+            label = gettext("The institution's outcome")
+            facts.append(f"{label}: {result}")
+    return facts
 
 
 def _sections(db: Session, case: Case, dek: bytes, view: ExportView) -> list[Section]:
     def shown(text: str) -> str:
         return redact(text) if view == ExportView.REDACTED else text
 
-    report = read_report(case, dek)
-    fields = [f"{k}: {shown(str(v))}" for k, v in report.items() if k != "submitted_at" and v]
-    timeline = [
-        f"{e.created_on.isoformat()} — {e.kind}{' / ' + e.status if e.status else ''}"
-        + (f"\n{shown(e.text)}" if e.text and e.verified else "")
-        for e in list_timeline(db, case, dek)
+    agencies = {agency.code: agency.name for agency in list_agencies(db)}
+    fields = [
+        f"{report_field_label(k)}: {shown(report_value(k, place_or_agency(k, v, agencies)))}"
+        for k, v in read_report(case, dek).items()
+        if k != "submitted_at" and v
     ]
+    timeline = [_timeline_line(e, shown) for e in list_timeline(db, case, dek)]
     inspektorat, reporter = gettext("Inspektorat"), gettext("Reporter")
     messages = [
         f"{m.created_on.isoformat()} — {reporter if m.author_kind == 'reporter' else inspektorat}"
@@ -46,14 +111,8 @@ def _sections(db: Session, case: Case, dek: bytes, view: ExportView) -> list[Sec
         for m in list_messages(db, case, dek, include_internal=False)
         if m.verified
     ]
-    facts = [
-        f"{gettext('Case')}: {case.code}",
-        f"{gettext('Category')}: {case.category}",
-        f"{gettext('Status')}: {case.status}",
-        f"{gettext('Received')}: {case.received_on.isoformat()}",
-    ]
     return [
-        Section(gettext("Case"), facts),
+        Section(gettext("Case"), _facts(case, dek)),
         Section(gettext("Report"), fields),
         Section(gettext("Timeline"), timeline),
         Section(gettext("Messages"), messages or ["—"]),

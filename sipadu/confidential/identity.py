@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
@@ -35,9 +35,11 @@ from sipadu.cases.identity import (
     identity_key_for,
     open_custodial_identity,
 )
+from sipadu.cases.identity_versions import open_earlier_version
 from sipadu.cases.kinds import TimelineKind
 from sipadu.cases.models import Case
 from sipadu.cases.service import grant_for, is_conflicted
+from sipadu.confidential.identity_versions import current_version_opened
 from sipadu.confidential.models import (
     ApprovalAction,
     ApprovalRequest,
@@ -65,7 +67,8 @@ class NotHandlingCaseError(IdentityRequestError):
 
 
 class DuplicateRequestError(IdentityRequestError):
-    """The requester already has a pending or live approved request on this case."""
+    """The requester already has a pending request on this case, or a live approval of the
+    identity version sealed now."""
 
 
 class NotADeciderError(IdentityRequestError):
@@ -82,10 +85,13 @@ class IdentityAlreadyOpenedError(IdentityRequestError):
 
 @dataclass(frozen=True)
 class OpenedIdentity:
-    """An identity as the approved requester reads it, and until when they may."""
+    """An identity as the approved requester reads it, and until when they may; ``earlier``
+    when it is a version the reporter has since replaced."""
 
     document: dict[str, object]
     until: datetime
+    version: int
+    earlier: bool = False
 
 
 def _now(now: datetime | None) -> datetime:
@@ -108,13 +114,19 @@ def expire_requests(db: Session, now: datetime | None = None) -> None:
 
 
 def _live_request(db: Session, case: Case, staff_id: int, now: datetime) -> ApprovalRequest | None:
+    # An approval of an earlier version does not count: the version sealed now needs its
+    # own request (identity_versions.py).
     return db.scalar(
         select(ApprovalRequest)
         .where(
             ApprovalRequest.action == OPEN_IDENTITY,
             ApprovalRequest.case_id == case.id,
             ApprovalRequest.requested_by == staff_id,
-            ApprovalRequest.state.in_([ApprovalState.PENDING, ApprovalState.APPROVED]),
+            or_(
+                ApprovalRequest.state == ApprovalState.PENDING,
+                (ApprovalRequest.state == ApprovalState.APPROVED)
+                & (ApprovalRequest.identity_version == case.identity_version),
+            ),
             ApprovalRequest.expires_at > now,
         )
         .order_by(ApprovalRequest.id.desc())
@@ -215,6 +227,7 @@ def decide(
         grant_identity_to(db, case, key, requester, expires_at=moment + READ_TTL, now=moment)
         request.expires_at = moment + READ_TTL
     request.state = ApprovalState.APPROVED if approve else ApprovalState.REFUSED
+    request.identity_version = case.identity_version
     request.decided_by, request.decided_at = decider.id, moment
     notify_identity_answer(db, request.requested_by, moment)
     record_event(
@@ -246,11 +259,11 @@ def read_identity(
     reporter's timeline entry with it."""
     moment = _now(now)
     expire_requests(db, moment)
-    request = _live_request(db, case, reader.id, moment)
-    if request is None or request.state != ApprovalState.APPROVED:
-        raise IdentityUnavailableError("no live approval")
     if is_conflicted(db, case, reader.id):
         raise IdentityUnavailableError("conflicted")
+    request = _live_request(db, case, reader.id, moment)
+    if request is None or request.state != ApprovalState.APPROVED:
+        return _read_earlier_version(db, case, reader, private_key, audit_key, moment)
     document = open_custodial_identity(
         case, identity_key_for(db, case, reader.id, private_key, moment)
     )
@@ -270,31 +283,44 @@ def read_identity(
         "identity:opened",
         actor=staff_actor(reader.id),
         case_code=case.code,
-        detail={"request": request.id},
+        detail={"request": request.id, "version": case.identity_version},
         now=moment,
     )
-    return OpenedIdentity(document, request.expires_at)
+    return OpenedIdentity(document, request.expires_at, case.identity_version)
+
+
+def _read_earlier_version(
+    db: Session,
+    case: Case,
+    reader: StaffAccount,
+    private_key: bytes,
+    audit_key: bytes,
+    moment: datetime,
+) -> OpenedIdentity:
+    """A version the reporter has since replaced, kept for this reader because they had
+    opened it, while their approval of it lasts (already on the reporter's timeline)."""
+    kept, document = open_earlier_version(db, case, reader.id, private_key, moment)
+    record_event(
+        db,
+        audit_key,
+        "identity:opened",
+        actor=staff_actor(reader.id),
+        case_code=case.code,
+        detail={"version": kept.identity_version},
+        now=moment,
+    )
+    return OpenedIdentity(document, kept.expires_at, kept.identity_version, earlier=True)
 
 
 def identity_opened(db: Session, case: Case) -> bool:
-    """True once any approved requester has read the case's identity."""
-    return (
-        db.scalar(
-            select(ApprovalRequest.id)
-            .where(
-                ApprovalRequest.action == OPEN_IDENTITY,
-                ApprovalRequest.case_id == case.id,
-                ApprovalRequest.used_at.is_not(None),
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    """True once an approved requester has read the identity version sealed now."""
+    return current_version_opened(db, case)
 
 
 def withdraw_identity(db: Session, case: Case, *, audit_key: bytes) -> None:
-    """The reporter removes their sealed identity while nobody has opened it; requests on it
-    end as ``withdrawn`` and every wrapped copy of its key is deleted."""
+    """The reporter removes the identity version sealed now while nobody has opened it;
+    requests on it end as ``withdrawn`` and every wrapped copy of its key is deleted. An
+    earlier version someone opened stays with its reader until their permission ends."""
     if case.identity_sealed is None:
         raise NoIdentityError(case.code)
     if identity_opened(db, case):
@@ -306,7 +332,11 @@ def withdraw_identity(db: Session, case: Case, *, audit_key: bytes) -> None:
         .where(
             ApprovalRequest.action == OPEN_IDENTITY,
             ApprovalRequest.case_id == case.id,
-            ApprovalRequest.state.in_([ApprovalState.PENDING, ApprovalState.APPROVED]),
+            or_(
+                ApprovalRequest.state == ApprovalState.PENDING,
+                (ApprovalRequest.state == ApprovalState.APPROVED)
+                & (ApprovalRequest.identity_version == case.identity_version),
+            ),
         )
         .values(state=ApprovalState.WITHDRAWN)
     )

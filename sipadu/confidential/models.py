@@ -46,12 +46,33 @@ class ExportView(StrEnum):
 
 
 class RequestReason(StrEnum):
-    """Why the identity (or another approval) is needed: a fixed list, no free text."""
+    """Why an approval is needed: a fixed list, no free text. Each action accepts its own
+    part of it (``IDENTITY_REASONS``, ``EXPORT_REASONS``); one column holds them all."""
 
+    # Opening an identity.
     PROTECTION = "protection"
     CONTACT = "contact"
     WITNESS = "witness"
     LEGAL = "legal"
+    # Exporting a case: where it goes, and why.
+    TO_KPK = "to_kpk"
+    TO_POLICE = "to_police"
+    TO_PROSECUTOR = "to_prosecutor"
+    TO_BPK = "to_bpk"
+    AGENCY_CLARIFY = "agency_clarify"
+    OTHER_LEGAL_DUTY = "legal_duty"
+
+
+_R = RequestReason
+IDENTITY_REASONS = (_R.PROTECTION, _R.CONTACT, _R.WITNESS, _R.LEGAL)
+EXPORT_REASONS = (
+    _R.TO_KPK,
+    _R.TO_POLICE,
+    _R.TO_PROSECUTOR,
+    _R.TO_BPK,
+    _R.AGENCY_CLARIFY,
+    _R.OTHER_LEGAL_DUTY,
+)
 
 
 class ApprovalRequest(Base):
@@ -83,3 +104,6 @@ class ApprovalRequest(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # When the approved requester first read what was approved (an identity: "opened").
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # An identity request: the identity version it was decided on (``Case.identity_version``);
+    # a new version needs a request of its own. None while pending and for other actions.
+    identity_version: Mapped[int | None] = mapped_column(Integer)

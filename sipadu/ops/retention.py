@@ -30,6 +30,7 @@ from sipadu.cases.models import (
     CaseMessage,
     CaseRating,
     IdentityKeyGrant,
+    IdentityVersionRead,
     TimelineEntry,
 )
 from sipadu.cases.service import today as utc_today
@@ -50,6 +51,7 @@ _CHILD_TABLES = (
     ChannelIntake,
     WebhookDelivery,
     IdentityKeyGrant,
+    IdentityVersionRead,
     ApprovalRequest,
 )
 

@@ -38,6 +38,7 @@ from sipadu.reporting.files import (
     receive_body_file,
     sort_uploads,
 )
+from sipadu.reporting.followup import ARCHIVED_TEXT
 from sipadu.reporting.forms import REPORT_TEXT_FIELDS
 from sipadu.reporting.readiness import (
     ReportsNotAcceptedError,
@@ -85,6 +86,13 @@ class FilesRefusedError(UserFacingError):
                 for r in self.refused
             ]
         }
+
+
+class CaseArchivedRefusalError(UserFacingError):
+    """A write on an archived case (409): the reporter may read it, no longer add to it."""
+
+    def __init__(self) -> None:
+        super().__init__(ARCHIVED_TEXT, status=409)
 
 
 def _invalid(errors: Mapping[str, Any], status: int = 422) -> InvalidInputError:
@@ -264,7 +272,10 @@ def post_message() -> ResponseReturnValue:
     settings = current_settings()
     assert settings.keyring is not None  # noqa: S101
     db = db_session()
-    service.send_reply(db, opened.case, opened.dek, body, settings.keyring.audit_hmac_key)
+    try:
+        service.send_reply(db, opened.case, opened.dek, body, settings.keyring.audit_hmac_key)
+    except service.CaseArchivedError:
+        raise CaseArchivedRefusalError() from None
     return jsonify({"status": opened.case.status}), 201
 
 
@@ -292,6 +303,10 @@ def post_attachments() -> ResponseReturnValue:
     (``application/octet-stream``, named in ``Content-Disposition``); if one is refused none
     is kept."""
     opened = _open_case()
+    try:
+        service.refuse_if_archived(opened.case)  # before reading the files: none is kept
+    except service.CaseArchivedError:
+        raise CaseArchivedRefusalError() from None
     accepted, refused = _body_file() if request.mimetype == BODY_FILE_TYPE else sort_uploads()
     if refused:
         raise FilesRefusedError(refused)

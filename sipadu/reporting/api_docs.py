@@ -214,7 +214,8 @@ def register_openapi() -> None:
                     ),
                     "responses": {
                         "201": {"description": "Sent"},
-                        **error_responses(401, 429, *JSON_BODY_ERRORS),
+                        # 409: the case is archived (read only).
+                        **error_responses(401, 409, 429, *JSON_BODY_ERRORS),
                     },
                 }
             },
@@ -247,7 +248,8 @@ def register_openapi() -> None:
                     },
                     "responses": {
                         "201": {"description": "Stored; what was cleaned per file"},
-                        **error_responses(401, 411, 413, 422, 429),
+                        # 409: the case is archived (read only).
+                        **error_responses(401, 409, 411, 413, 422, 429),
                     },
                 }
             },

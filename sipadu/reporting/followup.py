@@ -75,8 +75,12 @@ TYPO_TEXT = lazy_gettext(
 )
 WRONG_TEXT = lazy_gettext("This case key was not recognised.")
 MAX_TYPED_KEY_CHARS = 200  # the field's maxlength
+ARCHIVED_TEXT = lazy_gettext(
+    "This case is archived: you can still read it here, but you can no longer send "
+    "messages, files or your name and contact."
+)
 WITHDRAW_TOO_LATE_TEXT = lazy_gettext(
-    "Your identity can no longer be withdrawn: it has already been opened."
+    "The details you sent last can no longer be withdrawn: they have already been opened."
 )
 
 
@@ -187,6 +191,13 @@ def case_page(reporter: ReporterPrincipal) -> ResponseReturnValue:
         return _logout_response(ENDED_TEXT)
 
 
+def refuse_archived() -> Response:
+    """The answer to a write on an archived case: nothing is kept, the case page says why."""
+    discard_now()  # the service refused before writing; drop anything a hook added
+    flash(ARCHIVED_TEXT, "error")
+    return redirect(url_for("followup.case_page"), code=303)
+
+
 def done(message: Any) -> Response:
     flash(message, "success")
     return redirect(url_for("followup.case_page"), code=303)
@@ -205,7 +216,10 @@ def reply(reporter: ReporterPrincipal) -> ResponseReturnValue:
     except ReportValidationError as error:
         return render_case(reporter, 422, errors=error.errors, values=request.form)
     case = service.reporter_case(db, reporter.case_id)
-    service.send_reply(db, case, reporter.dek, body, current_audit_key())
+    try:
+        service.send_reply(db, case, reporter.dek, body, current_audit_key())
+    except service.CaseArchivedError:
+        return refuse_archived()
     return done(lazy_gettext("Your message was sent."))
 
 
@@ -219,16 +233,22 @@ def add_evidence(reporter: ReporterPrincipal) -> ResponseReturnValue:
     """Add files to the case; if one is refused, none is stored. Answered with a redirect
     to the case page, whose file list says what was removed from each file; a re-post of
     the same form (its ``form_id``) adds nothing a second time."""
+    db = db_session()
+    case = service.reporter_case(db, reporter.case_id)
     form_id = request.form.get("form_id", "")[:64]
     if already_sent_form(form_id):
         return redirect(url_for("followup.case_page"), code=303)
     accepted, refused = sort_uploads()
-    if refused or not accepted:
-        missing = [] if refused else [RefusedFile("", lazy_gettext("Choose at least one file."))]
-        return render_case(reporter, 422, refused=refused or missing)
-    db = db_session()
-    case = service.reporter_case(db, reporter.case_id)
-    service.add_evidence(db, case, reporter.dek, accepted, current_audit_key())
+    try:
+        service.refuse_if_archived(case)  # before the files' own refusals: none would help
+        if refused or not accepted:
+            missing = (
+                [] if refused else [RefusedFile("", lazy_gettext("Choose at least one file."))]
+            )
+            return render_case(reporter, 422, refused=refused or missing)
+        service.add_evidence(db, case, reporter.dek, accepted, current_audit_key())
+    except service.CaseArchivedError:
+        return refuse_archived()
     remember_sent_form(form_id)
     return done(
         lazy_gettext(
@@ -259,7 +279,10 @@ def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
     case = service.reporter_case(db, reporter.case_id)
     keyring = current_settings().keyring
     assert keyring is not None  # noqa: S101  (create_app guarantees a keyring)
-    service.disclose_identity(db, case, identity, current_audit_key(), keyring.escrow_public)
+    try:
+        service.disclose_identity(db, case, identity, current_audit_key(), keyring.escrow_public)
+    except service.CaseArchivedError:
+        return refuse_archived()
     return done(lazy_gettext("Your name and contact were added to the case, encrypted."))
 
 
@@ -278,6 +301,8 @@ def withdraw_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
         return redirect(url_for("followup.case_page"), code=303)
     except NoIdentityError:
         return done(lazy_gettext("Your case holds no identity."))
+    except service.CaseArchivedError:
+        return refuse_archived()
     return done(lazy_gettext("Your identity was removed from the case."))
 
 

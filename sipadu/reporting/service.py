@@ -28,7 +28,6 @@ from sipadu.cases.content import (
     list_messages,
     list_timeline,
 )
-from sipadu.cases.identity import seal_custodial_identity
 from sipadu.cases.kinds import AuthorKind, TimelineKind
 from sipadu.cases.models import Case
 from sipadu.cases.rating import RatingView, may_rate, rate_case, read_rating
@@ -47,6 +46,7 @@ from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.channels.intake import note_status_change
 from sipadu.coltypes import as_utc
 from sipadu.confidential import identity as confidential
+from sipadu.confidential.identity_versions import earlier_version_opened, seal_new_version
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
 from sipadu.unit_of_work import end_transaction
@@ -58,6 +58,17 @@ CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically n
 # Western Indonesian Time, the reporters' clock (UTC+7 all year, no daylight saving; a fixed
 # offset needs no time zone database on the server).
 WIB = timezone(timedelta(hours=7), "WIB")
+
+
+class CaseArchivedError(Exception):
+    """The case is archived: the reporter may read it but no longer add to it."""
+
+
+def refuse_if_archived(case: Case) -> None:
+    """Raise CaseArchivedError for an archived case (every reporter write checks it, so no
+    door of the page or the API can add to a case being kept only until its purge)."""
+    if case.status == Status.DIARSIPKAN:
+        raise CaseArchivedError(case.code)
 
 
 class ReporterCaseGoneError(LookupError):
@@ -108,6 +119,10 @@ class ReporterCaseView:
     # has read it (the reporter may withdraw it only before that).
     identity_sealed: bool = False
     identity_opened: bool = False
+    # Archived: the reporter reads the case but can no longer add to it.
+    archived: bool = False
+    # An identity the reporter has since replaced or withdrawn was opened.
+    earlier_identity_opened: bool = False
 
 
 def _keys(settings: Settings) -> tuple[bytes, bytes | None]:
@@ -250,6 +265,8 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
         may_rate=may_rate(db, case),
         identity_sealed=case.identity_sealed is not None,
         identity_opened=confidential.identity_opened(db, case),
+        earlier_identity_opened=earlier_version_opened(db, case),
+        archived=case.status == Status.DIARSIPKAN,
     )
 
 
@@ -261,6 +278,7 @@ def _touch(case: Case, moment: datetime) -> None:
 def send_reply(db: Session, case: Case, dek: bytes, body: str, audit_key: bytes) -> bool:
     """Store the reporter's message; a reply to "more information needed" resumes the
     assessment (perlu_dilengkapi → verifikasi). Returns True when the status changed."""
+    refuse_if_archived(case)
     moment = datetime.now(UTC)
     add_message(db, case, dek, body, author_kind=AuthorKind.REPORTER, now=moment)
     record_event(db, audit_key, "message:sent", actor=Actor.REPORTER, case_code=case.code)
@@ -289,6 +307,7 @@ def add_evidence(
     db: Session, case: Case, dek: bytes, uploads: Sequence[EncryptedUpload], audit_key: bytes
 ) -> list[StoredFile]:
     """Attach more files (already accepted) to the case."""
+    refuse_if_archived(case)
     files = _store_files(db, case, dek, uploads)
     for _ in files:
         record_event(db, audit_key, "attachment:added", actor=Actor.REPORTER, case_code=case.code)
@@ -306,9 +325,11 @@ def disclose_identity(
     audit_key: bytes,
     escrow_public: bytes | None,
 ) -> None:
-    """Seal the reporter's identity for the custodians (replacing an earlier one); the
+    """Seal the reporter's identity for the custodians as a new version (an earlier one
+    someone opened stays with its approved reader until their permission ends); the
     supervisors and investigators who hold the case cannot open it."""
-    seal_custodial_identity(db, case, identity, escrow_public=escrow_public)
+    refuse_if_archived(case)
+    seal_new_version(db, case, identity, escrow_public=escrow_public)
     record_event(db, audit_key, "identity:disclosed", actor=Actor.REPORTER, case_code=case.code)
     _touch(case, datetime.now(UTC))
 
@@ -326,6 +347,7 @@ def rate_handling(
 
 def withdraw_identity(db: Session, case: Case, audit_key: bytes) -> None:
     """Remove the sealed identity while nobody has opened it (IdentityRequestError else)."""
+    refuse_if_archived(case)
     confidential.withdraw_identity(db, case, audit_key=audit_key)
     _touch(case, datetime.now(UTC))
 

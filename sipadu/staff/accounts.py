@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from sipadu.accounts.models import ROLES, SetupToken, StaffAccount
 from sipadu.audit.actors import staff_actor
 from sipadu.audit.service import record_event
-from sipadu.cases.models import CaseGrant, IdentityKeyGrant
+from sipadu.cases.identity import drop_staff_identity_grants
+from sipadu.cases.models import CaseGrant
 from sipadu.crypto import staff as staff_crypto
 from sipadu.crypto.params import Argon2Params
 from sipadu.sessions.service import end_staff_sessions
@@ -139,7 +140,7 @@ def reset_account(
     lost = db.execute(delete(CaseGrant).where(CaseGrant.staff_id == account.id))
     lost_grants = int(lost.rowcount)  # type: ignore[attr-defined]
     # Identity keys wrapped for the old key pair open nothing any more either.
-    db.execute(delete(IdentityKeyGrant).where(IdentityKeyGrant.staff_id == account.id))
+    drop_staff_identity_grants(db, account.id)
     end_staff_sessions(db, account.id)
     record_event(
         db,

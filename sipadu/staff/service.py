@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import ROLES, StaffAccount
 from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
-from sipadu.cases.models import IdentityKeyGrant
+from sipadu.cases.identity import drop_staff_identity_grants
 from sipadu.crypto import pwbox
 from sipadu.crypto import staff as staff_crypto
 from sipadu.crypto.errors import WrongPasswordError
@@ -260,7 +260,7 @@ def deactivate(db: Session, account: StaffAccount, *, audit_key: bytes, actor: s
     before holding any identity, and the approver shares them then."""
     account.active = False
     end_staff_sessions(db, account.id)
-    db.execute(delete(IdentityKeyGrant).where(IdentityKeyGrant.staff_id == account.id))
+    drop_staff_identity_grants(db, account.id)
     _audit(db, audit_key, "staff:deactivated", actor, target=account.id)
     db.flush()
 

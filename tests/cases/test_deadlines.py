@@ -120,7 +120,8 @@ def test_a_fresh_case() -> None:
     assert got[K.ACKNOWLEDGE].state is ST.DUE_SOON  # Mon -> Wed: 2 working days left
     assert got[K.VERIFICATION].due_on == D("2026-12-21")  # Sun 20 Dec rolls to Mon
     assert got[K.RESOLUTION].due_on == D("2027-01-19")
-    assert got[K.FEEDBACK].due_on == D("2027-02-18")
+    # News is owed by the resolution day at the latest (90 days would be 2027-02-18).
+    assert got[K.FEEDBACK].due_on == D("2027-01-19")
     assert {d.state for k, d in got.items() if k is not K.ACKNOWLEDGE} == {ST.OK}
 
 
@@ -139,7 +140,7 @@ def test_overdue_and_met() -> None:
     )
     assert got[K.ACKNOWLEDGE].state is ST.MET and got[K.ACKNOWLEDGE].met_on_time is False
     assert got[K.VERIFICATION].state is ST.OVERDUE and got[K.VERIFICATION].met_on_time is None
-    assert got[K.FEEDBACK].due_on == D("2027-02-08")
+    assert got[K.FEEDBACK].due_on == got[K.RESOLUTION].due_on == D("2027-01-01")
     assert inbox_badge(got.values()) is ST.OVERDUE
     nearest = next_due(got.values())
     assert nearest is not None and nearest.kind is K.VERIFICATION
@@ -206,7 +207,8 @@ def test_a_reopened_case_is_open_again() -> None:
         )
     )
     assert got[K.RESOLUTION].state is ST.OVERDUE
-    assert got[K.FEEDBACK].due_on == D("2026-06-01") and got[K.FEEDBACK].state is ST.OVERDUE
+    # The news of 1 March came before the resolution day (6 March): news was owed by then.
+    assert got[K.FEEDBACK].due_on == D("2026-03-06") and got[K.FEEDBACK].state is ST.OVERDUE
 
 
 def test_a_closed_case_needs_its_closing_date() -> None:
@@ -254,3 +256,27 @@ def test_due_today_is_due_soon_and_tomorrow_overdue() -> None:
         case_deadlines(D("2026-11-20"), "diterima", None, None, None, None, today=D("2026-11-26"))
     )
     assert got[K.ACKNOWLEDGE].state is ST.OVERDUE
+
+
+def test_news_is_never_owed_after_the_resolution_day_it_precedes() -> None:
+    received = D("2026-12-10")
+    resolution = D("2027-02-08")  # 60 days
+    for news in (None, D("2026-12-20"), D("2027-01-30")):
+        got = _by_kind(
+            case_deadlines(received, "verifikasi", None, None, news, None, today=received)
+        )
+        assert got[K.RESOLUTION].due_on == resolution
+        assert got[K.FEEDBACK].due_on == resolution, news
+    # News given once the resolution day has passed starts the 90-day rhythm again.
+    late = _by_kind(
+        case_deadlines(
+            received, "investigasi", None, None, D("2027-02-15"), None, today=D("2027-02-15")
+        )
+    )
+    assert late[K.FEEDBACK].due_on == D("2027-05-17")  # 16 May is a Sunday
+    # A short feedback rhythm keeps its own day before the resolution day.
+    monthly = DeadlinePolicy(feedback_days=30)
+    got = _by_kind(
+        case_deadlines(received, "verifikasi", None, None, None, None, monthly, today=received)
+    )
+    assert got[K.FEEDBACK].due_on == D("2027-01-11")  # 9 Jan is a Saturday

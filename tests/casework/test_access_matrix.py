@@ -117,6 +117,15 @@ SPECS = [
         setup="forwarded",
     ),
     Spec(
+        "casework.correct_reference",
+        "POST",
+        W + "/{code}/rujukan-penerusan",
+        303,
+        SUPERVISOR,
+        body={"reference": "KPK-2/2026"},
+        setup="forwarded",
+    ),
+    Spec(
         "casework.assign",
         "POST",
         W + "/{code}/penugasan",
@@ -189,7 +198,7 @@ SPECS = [
         W + "/{code}/ekspor/minta",
         303,
         WORKERS,
-        body={"reason": "legal", "view": "redacted"},
+        body={"reason": "to_bpk", "view": "redacted"},
     ),
     # Nobody exports without a supervisor's approval (tests/confidential/test_export.py).
     Spec("casework.export_passphrase", "POST", W + "/{code}/ekspor/kata-sandi", 403, frozenset()),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -190,3 +191,52 @@ def test_a_reference_moved_from_another_case_does_not_open(
     assert shown["forwarding"]["reference_verified"] is False
     page = web_client(app, db, team.supervisor).get(f"{W}/{other.case.code}")
     assert page.status_code == 200 and "BKD-9" not in page.get_data(as_text=True)
+
+
+def test_a_supervisor_corrects_a_mistyped_reference_sealed_and_unlogged(
+    app: Flask, db: Session, team: Team, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sipadu.casework.access import OpenCase
+    from sipadu.casework.forwarding import read_forward_reference
+
+    code, case = team.created.case.code, team.created.case
+    set_status(db, team.created, "verifikasi")
+    client = web_client(app, db, team.supervisor)
+    typo, fixed = "LAPOR-2612-0O42", REFERENCE
+    fill = {"destination": "lapor", "reference": typo, "reason": "Keluhan layanan."}
+    assert press(client, code, "/teruskan", fill=fill).status_code == 303
+    page = client.get(f"{W}/{code}")
+    offered = forms.find_form(page, "correct-reference")
+    assert offered.controls[1].value == typo  # the current reference, to fix in place
+    bad = forms.submit(client, page, "correct-reference", fill={"reference": "Budi 0812"})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'id="c-reference-error"' in text
+    assert 'value="Budi 0812"' in text  # kept as typed, marked beside the field
+    caplog.clear()
+    done = forms.submit(client, bad, "correct-reference", fill={"reference": fixed})
+    assert done.status_code == 303
+    db.refresh(case)
+    assert read_forward_reference(OpenCase(case, team.created.dek, "test")) == fixed
+    assert fixed.encode() not in (case.forward_reference_sealed or b"")
+    corrected = events(db, "case:forward_reference_corrected", code)
+    assert len(corrected) == 1 and fixed not in (corrected[0].detail or "")
+    assert typo not in caplog.text and fixed not in caplog.text
+    assert fixed not in _reporter_page(app, team)
+    # Investigators cannot, and an archived case's reference is final.
+    assign_directly(db, team.created, team.investigator)
+    worker = web_client(app, db, team.investigator)
+    assert 'id="correct-reference"' not in worker.get(f"{W}/{code}").get_data(as_text=True)
+    token = csrf_token(worker, f"{W}/{code}")
+    refused = worker.post(
+        f"{W}/{code}/rujukan-penerusan", data={"csrf_token": token, "reference": "X-1"}
+    )
+    assert refused.status_code == 403
+    set_status(db, team.created, "selesai", closed_on=date.today())
+    set_status(db, team.created, "diarsipkan")
+    token = csrf_token(client, f"{W}/{code}")
+    late = client.post(
+        f"{W}/{code}/rujukan-penerusan", data={"csrf_token": token, "reference": "X-2"}
+    )
+    assert late.status_code == 409
+    db.refresh(case)
+    assert read_forward_reference(OpenCase(case, team.created.dek, "test")) == fixed

@@ -69,6 +69,21 @@ def test_home_counts_link_to_the_inbox_that_lists_them(app: Flask, db: Session, 
     assert waiting in awaiting and replied not in awaiting
 
 
+def test_an_archived_case_never_counts_as_replied(app: Flask, db: Session, team: Team) -> None:
+    _new, replied, _waiting = _world(app, db, team)
+    from sqlalchemy import select
+
+    from sipadu.cases.models import Case
+
+    case = db.scalars(select(Case).where(Case.code == replied)).one()
+    case.status = "diarsipkan"  # type: ignore[assignment]  # a reply written before archiving
+    db.commit()
+    counts = action_counts(
+        db, staff_id=team.supervisor.account.id, role="supervisor", today=date.today()
+    )
+    assert counts["replied"] == 0
+
+
 def test_an_investigator_counts_only_their_own_cases(app: Flask, db: Session, team: Team) -> None:
     _world(app, db, team)
     counts = action_counts(

@@ -63,7 +63,7 @@ def scene(app: Flask, db: Session) -> Scene:
 
 def _ask(db: Session, s: Scene, who: StaffMember) -> ApprovalRequest:
     return exports.request_export(
-        db, s.created.case, who.account, RequestReason.LEGAL, audit_key=s.key
+        db, s.created.case, who.account, RequestReason.TO_KPK, audit_key=s.key
     )
 
 
@@ -96,7 +96,7 @@ def _download(
     page = f"/petugas/kasus/{code}"
     worker = web_client(app, db, scene.investigator)
     asked = submit(
-        worker, worker.get(page), "export-request", fill={"reason": "legal", "view": view}
+        worker, worker.get(page), "export-request", fill={"reason": "to_kpk", "view": view}
     )
     assert asked.status_code == 303
     approver = web_client(app, db, scene.supervisor)
@@ -179,18 +179,34 @@ def test_export_with_the_passphrase_shown_once(app: Flask, db: Session, scene: S
 
 
 def test_a_bad_recipient_key_is_refused_clearly(app: Flask, db: Session, scene: Scene) -> None:
-    app.config["WTF_CSRF_ENABLED"] = False
     request = _ask(db, scene, scene.investigator)
     exports.decide_export(
         db, request.id, scene.supervisor.account, approve=True, audit_key=scene.key
     )
     db.commit()
     worker = web_client(app, db, scene.investigator)
-    code = scene.created.case.code
-    bad = worker.post(f"/petugas/kasus/{code}/ekspor", data={"recipient": "age1bukan"})
+    page = f"/petugas/kasus/{scene.created.case.code}"
+    typed = "age1bukan-kunci"
+    bad = submit(worker, worker.get(page), "export-recipient", fill={"recipient": typed})
+    html = bad.get_data(as_text=True)
     assert bad.status_code == 422
-    weak = worker.post(f"/petugas/kasus/{code}/ekspor", data={"passphrase": "rahasia"})
-    assert weak.status_code == 422
+    assert 'id="e-recipient-error"' in html and "bukan kunci publik age" in html
+    assert f'value="{typed}"' in html and 'aria-invalid="true"' in html  # kept, marked
+    assert MARKER in html  # the case page itself, not a bare error page
+    # The approval is not used up: the corrected key downloads.
+    identity = pyrage.x25519.Identity.generate()
+    fixed = submit(worker, bad, "export-recipient", fill={"recipient": str(identity.to_public())})
+    assert fixed.status_code == 200 and pyrage.decrypt(fixed.get_data(), [identity])
+    # A passphrase the server did not draw (a changed hidden field) is refused clearly too.
+    app.config["WTF_CSRF_ENABLED"] = False
+    request = _ask(db, scene, scene.investigator)
+    exports.decide_export(
+        db, request.id, scene.supervisor.account, approve=True, audit_key=scene.key
+    )
+    db.commit()
+    weak = worker.post(f"{page}/ekspor", data={"passphrase": "rahasia"})
+    assert weak.status_code == 422 and "Minta frasa sandi baru" in weak.get_data(as_text=True)
+    assert 'aria-invalid="true"' not in weak.get_data(as_text=True)  # not the key's fault
 
 
 def test_a_redacted_export_removes_identifying_text_and_withholds_files(
@@ -226,3 +242,75 @@ def test_a_redacted_export_removes_identifying_text_and_withholds_files(
     text = "\n".join(p for section in content.sections for p in section.paragraphs)
     assert MARK in text and "Joko" not in text and "9999" not in text
     assert MARKER in text and content.files == []
+
+
+def test_the_export_form_offers_its_own_reasons(app: Flask, db: Session, scene: Scene) -> None:
+    from sipadu.confidential.models import EXPORT_REASONS, IDENTITY_REASONS
+    from tests.support.csrf import hidden_fields
+    from tests.support.forms import find_form
+
+    page = f"/petugas/kasus/{scene.created.case.code}"
+    worker = web_client(app, db, scene.investigator)
+    shown = worker.get(page)
+    assert find_form(shown, "export-request").choices("reason") == list(EXPORT_REASONS)
+    html = shown.get_data(as_text=True)
+    assert "Ke KPK" in html and "untuk klarifikasi" in html
+    # A forged identity reason (the form no longer offers one) is refused; nothing is asked.
+    token = hidden_fields(shown)["csrf_token"]
+    for reason in IDENTITY_REASONS:
+        forged = worker.post(
+            page + "/ekspor/minta", data={"csrf_token": token, "reason": reason, "view": "full"}
+        )
+        assert forged.status_code in (303, 422), forged.status_code
+    assert db.query(ApprovalRequest).count() == 0
+    asked = submit(worker, worker.get(page), "export-request", fill={"reason": "to_bpk"})
+    assert asked.status_code == 303
+    assert db.query(ApprovalRequest.reason).scalar() == RequestReason.TO_BPK
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a reader sees in a reportlab PDF: every shown string, page by page."""
+    import pikepdf
+
+    shown: list[str] = []
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            for instruction in pikepdf.parse_content_stream(page):
+                if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+                    continue  # an inline image: no text
+                operands, operator = instruction.operands, instruction.operator
+                if str(operator) == "Tj":
+                    shown.append(bytes(operands[0]).decode("cp1252"))
+                elif str(operator) == "TJ":
+                    shown.extend(
+                        bytes(part).decode("cp1252")
+                        for part in operands[0]
+                        if isinstance(part, pikepdf.String)
+                    )
+                elif str(operator) in ("T*", "Td", "TD", "ET"):
+                    shown.append("\n")
+    return "".join(shown)
+
+
+def test_the_export_pdf_shows_words_not_keys_and_the_forwarding(
+    app: Flask, db: Session, scene: Scene
+) -> None:
+    from sipadu.cases.content import add_timeline_entry
+    from sipadu.cases.forward_reference import seal_forward_reference
+
+    case, dek = scene.created.case, scene.created.dek
+    add_timeline_entry(db, case, dek, kind="identity_opened", text="investigator")
+    add_timeline_entry(db, case, None, kind="evidence_added")
+    case.forwarded_to = "kpk"  # type: ignore[assignment]
+    case.forward_reference_sealed = seal_forward_reference(dek, case, "R-77/KPK/2026")
+    db.commit()
+    identity = pyrage.x25519.Identity.generate()
+    sealed = _download(app, db, scene, {"recipient": str(identity.to_public())})
+    archive = zipfile.ZipFile(io.BytesIO(pyrage.decrypt(sealed, [identity])))
+    text = pdf_text(archive.read(archive.namelist()[0]))
+    assert MARKER in text  # the extraction reads the report
+    for raw in ("what:", "category:", "pungli\n", "identity_opened", "evidence_added", "diterima"):
+        assert raw not in text, raw
+    assert "Kategori: Pungutan liar" in text and "Apa yang terjadi" in text
+    assert "Diteruskan kepada: " in text and "KPK" in text and "R-77/KPK/2026" in text
+    assert "Identitas pelapor dibuka" in text and "pemeriksa" in text.lower()

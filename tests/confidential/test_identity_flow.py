@@ -250,3 +250,67 @@ def test_a_purged_case_leaves_no_identity_key_or_request_behind(db: Session, sce
     purge_case(db, scene.created.case, audit_key=scene.key)
     assert db.scalars(select(IdentityKeyGrant)).all() == []
     assert db.scalars(select(ApprovalRequest)).all() == []
+
+
+def _reseal(db: Session, s: Scene, identity: dict[str, str]) -> None:
+    from sipadu.reporting.service import disclose_identity
+
+    disclose_identity(db, s.created.case, identity, s.key, None)
+    db.commit()
+
+
+NEW_IDENTITY = {"name": "Budi Baru", "contact": "0812-0000-1111"}
+
+
+def test_new_details_leave_the_opened_version_with_its_reader(db: Session, scene: Scene) -> None:
+    _decide(db, scene, _ask(db, scene, scene.investigator), scene.custodian)
+    _read(db, scene, scene.investigator)
+    _reseal(db, scene, NEW_IDENTITY)
+    kept = custody.read_identity(
+        db,
+        scene.created.case,
+        scene.investigator.account,
+        scene.investigator.private_key,
+        scene.created.dek,
+        audit_key=scene.key,
+    )
+    assert kept.document == IDENTITY and kept.earlier
+    # The new version was opened by nobody: the reporter may withdraw it, and asking for
+    # it is allowed although the approval of the old one still lasts.
+    request = _ask(db, scene, scene.investigator)
+    _decide(db, scene, request, scene.second_custodian)
+    current = _read(db, scene, scene.investigator)
+    assert current.document == NEW_IDENTITY and not current.earlier  # type: ignore[attr-defined]
+    with pytest.raises(custody.IdentityAlreadyOpenedError):
+        custody.withdraw_identity(db, scene.created.case, audit_key=scene.key)
+
+
+def test_the_new_version_may_be_withdrawn_while_the_old_one_stays_opened(
+    db: Session, scene: Scene
+) -> None:
+    _decide(db, scene, _ask(db, scene, scene.investigator), scene.custodian)
+    _read(db, scene, scene.investigator)
+    _reseal(db, scene, NEW_IDENTITY)
+    assert not custody.identity_opened(db, scene.created.case)
+    custody.withdraw_identity(db, scene.created.case, audit_key=scene.key)
+    kept = _read(db, scene, scene.investigator)
+    assert kept.document == IDENTITY  # type: ignore[attr-defined]
+    later = datetime.now(UTC) + custody.READ_TTL + timedelta(minutes=1)
+    with pytest.raises(IdentityUnavailableError):
+        _read(db, scene, scene.investigator, now=later)
+    from sipadu.cases.models import IdentityVersionRead
+
+    assert db.scalars(select(IdentityVersionRead)).all() == []
+
+
+def test_an_approval_nobody_used_ends_with_the_replaced_version(db: Session, scene: Scene) -> None:
+    request = _decide(db, scene, _ask(db, scene, scene.investigator), scene.custodian)
+    pending = _ask(db, scene, scene.supervisor)
+    _reseal(db, scene, NEW_IDENTITY)
+    assert db.get(ApprovalRequest, request.id).state == ApprovalState.WITHDRAWN  # type: ignore[union-attr]
+    with pytest.raises(IdentityUnavailableError):
+        _read(db, scene, scene.investigator)
+    # A pending request is decided on the new version.
+    _decide(db, scene, pending, scene.custodian)
+    assert _read(db, scene, scene.supervisor).document == NEW_IDENTITY  # type: ignore[attr-defined]
+    _ask(db, scene, scene.investigator)  # may ask again

@@ -220,3 +220,56 @@ def test_every_confidential_endpoint_is_in_the_matrix(app: Flask) -> None:
         "confidential.approvals",
         "confidential.decide_export",
     }
+
+
+def _ask_and_approve(
+    app: Flask, db: Session, created: CreatedCase, custodian: StaffMember, worker: FlaskClient
+) -> None:
+    page = f"/petugas/kasus/{created.case.code}"
+    asked = submit(worker, worker.get(page), page + "/identitas/minta", fill={"reason": "witness"})
+    assert asked.status_code == 303
+    keeper = web_client(app, db, custodian)
+    listing = keeper.get("/petugas/identitas")
+    pending = db.scalars(
+        select(ApprovalRequest.id).where(ApprovalRequest.state == ApprovalState.PENDING)
+    ).one()
+    decided = submit(keeper, listing, f"decide-{pending}", button=("decision", "approve"))
+    assert decided.status_code == 303
+
+
+def test_new_details_keep_the_opened_version_and_need_a_new_request(
+    app: Flask, db: Session
+) -> None:
+    make_staff(app, db, "supervisor")
+    custodian = make_staff(app, db, "custodian")
+    created, investigator = _assigned_case(app, db)
+    page = f"/petugas/kasus/{created.case.code}"
+    worker = web_client(app, db, investigator)
+    _ask_and_approve(app, db, created, custodian, worker)
+    assert NAME in worker.get(page + "/identitas").get_data(as_text=True)  # opened
+
+    reporter = _reporter(app, created)
+    before = reporter.get("/kasus/saya")
+    assert "identity-version-note" in before.get_data(as_text=True)  # said before sending
+    new_name = "Rahmat Baru"
+    sent = submit(
+        reporter,
+        before,
+        "/kasus/saya/identitas",
+        fill={"identity_name": new_name, "identity_contact": "0813-1111-3333"},
+    )
+    assert sent.status_code == 303
+    html = reporter.get("/kasus/saya").get_data(as_text=True)
+    assert "followup.withdraw" not in html and "/kasus/saya/identitas/tarik" in html
+    assert "belum dibuka siapa pun, sehingga masih dapat Anda tarik" in html  # per version
+
+    # The opened version stays readable by its reader; the new one is not theirs yet.
+    earlier = worker.get(page + "/identitas")
+    assert earlier.status_code == 200
+    assert NAME in earlier.get_data(as_text=True) and new_name not in earlier.get_data(as_text=True)
+    assert "identity-earlier" in earlier.get_data(as_text=True)
+    # Asking again for the new version is allowed, and its approval shows the new details.
+    _ask_and_approve(app, db, created, custodian, worker)
+    latest = worker.get(page + "/identitas").get_data(as_text=True)
+    assert new_name in latest and "identity-earlier" not in latest
+    assert "sudah dibuka" in reporter.get("/kasus/saya").get_data(as_text=True)

@@ -223,8 +223,8 @@ def _waiting_requests(
     assert keyring is not None
     key = keyring.audit_hmac_key
     request_identity(db, open_case.case, supervisor, RequestReason.WITNESS, audit_key=key)
-    request_export(db, open_case.case, investigator, RequestReason.LEGAL, audit_key=key)
-    mine = request_export(db, open_case.case, supervisor, RequestReason.LEGAL, audit_key=key)
+    request_export(db, open_case.case, investigator, RequestReason.TO_KPK, audit_key=key)
+    mine = request_export(db, open_case.case, supervisor, RequestReason.TO_KPK, audit_key=key)
     mine.state = ApprovalState.APPROVED
     db.commit()
 

@@ -74,6 +74,8 @@ COVERED: dict[tuple[str, str], str] = {
     + "test_forward_then_record_the_outcome_through_the_page",
     ("casework.record_forward_outcome", "POST"): _FW
     + "test_forward_then_record_the_outcome_through_the_page",
+    ("casework.correct_reference", "POST"): _FW
+    + "test_a_supervisor_corrects_a_mistyped_reference_sealed_and_unlogged",
     ("casework.archive", "POST"): _WF
     + "test_archiving_asks_first_saying_it_is_final_and_starts_retention",
     ("casework.answer_objection", "POST"): _WF
