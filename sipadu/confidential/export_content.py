@@ -24,13 +24,16 @@ from sipadu.confidential.export import (
 )
 from sipadu.confidential.models import ApprovalState, ExportView
 from sipadu.confidential.package import PackageFile, Section
-from sipadu.confidential.redaction import redact
+from sipadu.confidential.redaction_publish import published_redactor
 from sipadu.storage.base import BlobStore
 
 
 def _sections(db: Session, case: Case, dek: bytes, view: ExportView) -> list[Section]:
+    # A redacted export shows the published redaction (NoPublishedRedactionError without).
+    redactor = published_redactor(db, case, dek) if view == ExportView.REDACTED else None
+
     def shown(text: str) -> str:
-        return redact(text) if view == ExportView.REDACTED else text
+        return text if redactor is None else redactor(text)
 
     report = read_report(case, dek)
     fields = [f"{k}: {shown(str(v))}" for k, v in report.items() if k != "submitted_at" and v]
@@ -110,8 +113,8 @@ def redacted_note() -> str:
     """What a redacted export's first page says about what was removed."""
     return str(
         gettext(
-            "NIP and NIK numbers, telephone numbers, e-mail addresses and names after a form of "
-            "address (Bapak, Ibu, Sdr. …) were replaced by [DIHAPUS]. Other names and details "
-            "may remain: read before sending."
+            "The spans marked in the redaction a supervisor published were replaced by "
+            "[DIHAPUS]; texts added after it was published are withheld whole ([DIHAPUS]). "
+            "Read before sending."
         )
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 
 from sipadu.confidential.models import ExportView, RequestReason
+from sipadu.confidential.redaction import SpanKind
 
 REASON_LABELS = {
     RequestReason.PROTECTION: lazy_gettext("The reporter needs protection"),
@@ -15,6 +16,14 @@ REASON_LABELS = {
 VIEW_LABELS = {
     ExportView.FULL: lazy_gettext("Full: everything but internal notes and the identity"),
     ExportView.REDACTED: lazy_gettext(
-        "Redacted: names, NIP, NIK, telephone numbers and e-mail addresses removed, no files"
+        "Redacted: the spans marked in the published redaction removed, no files"
     ),
+}
+SPAN_LABELS = {
+    SpanKind.NIP: lazy_gettext("NIP"),
+    SpanKind.NIK: lazy_gettext("NIK"),
+    SpanKind.PHONE: lazy_gettext("telephone number"),
+    SpanKind.EMAIL: lazy_gettext("e-mail address"),
+    SpanKind.NAME: lazy_gettext("name"),
+    SpanKind.MARKED: lazy_gettext("marked by hand"),
 }
