@@ -24,6 +24,7 @@ from sipadu.cases.kinds import TimelineKind
 from sipadu.cases.labels import report_value
 from sipadu.cases.models import Case
 from sipadu.confidential.redaction import MARK, Span, redact
+from sipadu.crypto.errors import DecryptionError
 
 # Report fields whose value comes from a list, never typed by the reporter.
 CODED_FIELDS = frozenset({"category", "location", "agency", "submitted_at"})
@@ -47,16 +48,23 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def _report(case: Case, dek: bytes) -> dict[str, object]:
+    # A report that does not verify is shown nowhere (the case page says so): no texts.
+    try:
+        return read_report(case, dek)
+    except DecryptionError:
+        return {}
+
+
 def _text(source: str, label: str, day: date | None, text: str) -> RedactableText:
     return RedactableText(text_key(text), source, label, day, text)
 
 
 def redactable_texts(db: Session, case: Case, dek: bytes) -> list[RedactableText]:
     """Every text an export would show, in its order; each distinct text once."""
-    report = read_report(case, dek)
     found = [
         _text("report", key, None, str(value))
-        for key, value in report.items()
+        for key, value in _report(case, dek).items()
         if key not in CODED_FIELDS and value
     ]
     found += [
@@ -81,7 +89,7 @@ def redactable_texts(db: Session, case: Case, dek: bytes) -> list[RedactableText
 
 def coded_values(case: Case, dek: bytes) -> frozenset[str]:
     """The report's values chosen from a list, as stored and as staff read them."""
-    report = read_report(case, dek)
+    report = _report(case, dek)
     coded = {(key, value) for key, value in report.items() if key in CODED_FIELDS and value}
     return frozenset(str(v) for _k, v in coded) | frozenset(report_value(k, v) for k, v in coded)
 
