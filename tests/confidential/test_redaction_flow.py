@@ -239,3 +239,34 @@ def test_a_redacted_export_is_refused_clearly_without_a_published_redaction(
     assert refused.status_code == 422
     assert "belum memilikinya" in refused.get_data(as_text=True)
     assert db.scalar(select(ApprovalRequest.id)) is None
+
+
+def test_altered_marks_refuse_an_approved_redacted_export_at_download(
+    app: Flask, db: Session, scene: Scene
+) -> None:
+    from sipadu.confidential import export as exports
+    from sipadu.confidential.models import ExportView, RequestReason
+    from tests.support.redaction import publish_suggestions
+
+    case, dek = scene.created.case, scene.created.dek
+    publish_suggestions(db, case, dek, scene.investigator.account, scene.second.account, scene.key)
+    request = exports.request_export(
+        db,
+        case,
+        scene.investigator.account,
+        RequestReason.LEGAL,
+        audit_key=scene.key,
+        view=ExportView.REDACTED,
+    )
+    exports.decide_export(
+        db, request.id, scene.supervisor.account, approve=True, audit_key=scene.key
+    )
+    published = db.scalars(select(CaseRedaction)).one()
+    published.record_id = bytes(16)  # the sealed marks no longer open under their row
+    db.commit()
+    worker = web_client(app, db, scene.investigator)
+    page = worker.get(f"/petugas/kasus/{case.code}")
+    identity = pyrage.x25519.Identity.generate()
+    answer = submit(worker, page, "export-recipient", fill={"recipient": str(identity.to_public())})
+    assert answer.status_code == 409 and "belum memilikinya" in answer.get_data(as_text=True)
+    assert not [e for e in db.scalars(select(AuditEvent)) if e.tag == "export:issued"]
