@@ -22,7 +22,7 @@ from sipadu.cases.models import (
     TimelineEntry,
 )
 from sipadu.channels.models import ChannelIntake, ServiceAccount, WebhookDelivery
-from sipadu.confidential.models import ApprovalRequest
+from sipadu.confidential.models import ApprovalRequest, CaseRedaction
 from sipadu.notify.models import NotificationLog, PendingNotification
 from sipadu.sessions.models import AuthSession
 from sipadu.units.models import Agency, RoutingRule, Unit
@@ -43,6 +43,7 @@ __all__ = [
     "CaseKeyThrottle",
     "CaseMessage",
     "CaseRating",
+    "CaseRedaction",
     "ChannelIntake",
     "IdentityKeyGrant",
     "IdentityVersionRead",

@@ -18,15 +18,23 @@ from sipadu.confidential import export as exports
 from sipadu.confidential import package
 from sipadu.confidential.export_content import export_content
 from sipadu.confidential.models import EXPORT_REASONS, ApprovalState, ExportView
+from sipadu.confidential.redaction_publish import NoPublishedRedactionError
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES
 from sipadu.unit_of_work import discard_now, no_transaction
 from sipadu.web.auth import require_roles
-from sipadu.web.user_errors import AccessDeniedError
+from sipadu.web.user_errors import AccessDeniedError, UserFacingError
 
 NO_APPROVAL_TEXT = lazy_gettext(
     "You have no approved export of this case, or it was used or has expired. Ask a "
     "supervisor from the case page."
+)
+
+
+NO_REDACTION_TEXT = lazy_gettext(
+    "A redacted export shows the redaction a supervisor published, and this case has none "
+    "yet. Mark the spans to redact on the case's redaction page and ask a supervisor to "
+    "publish them, or ask for a full export."
 )
 
 
@@ -84,6 +92,8 @@ def request_export(code: str) -> ResponseReturnValue:
             raise ExportRequestRefusedError(
                 lazy_gettext("Only a supervisor or investigator handling the case may ask.")
             ) from None
+        except NoPublishedRedactionError:
+            raise ExportRequestRefusedError(NO_REDACTION_TEXT) from None
 
     return run_case_action(
         code, "export:requested", action, lazy_gettext("Your export request was sent.")
@@ -148,6 +158,8 @@ def issue_export(code: str) -> ResponseReturnValue:
         content = export_content(db, opened.case, account, opened.dek, store)
     except exports.ExportRequestClosedError:
         raise AccessDeniedError(NO_APPROVAL_TEXT) from None
+    except NoPublishedRedactionError:
+        raise UserFacingError(NO_REDACTION_TEXT, status=409) from None
     with no_transaction(db):  # the PDF, the ZIP and age's scrypt take seconds
         pdf = package.case_pdf(content.title, content.sections)
         zipped = package.zip_package(f"kasus-{content.code}.pdf", pdf, content.files)

@@ -10,6 +10,7 @@ from sipadu.casework.archiving import add_archive_routes
 from sipadu.casework.export import add_export_routes
 from sipadu.casework.forwarding_views import add_forwarding_routes
 from sipadu.casework.identity import add_identity_routes
+from sipadu.casework.redaction import add_redaction_routes
 from sipadu.casework.reporter_files import add_reporter_file_routes
 from sipadu.casework.rerouting import add_routing_routes
 from sipadu.casework.retention import add_retention_routes
@@ -25,6 +26,7 @@ def casework_blueprint() -> Blueprint:
     add_reporter_file_routes(casework_bp)
     add_identity_routes(casework_bp)
     add_export_routes(casework_bp)
+    add_redaction_routes(casework_bp)
     add_forwarding_routes(casework_bp)
     add_archive_routes(casework_bp)
     return casework_bp

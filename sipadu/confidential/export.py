@@ -10,8 +10,9 @@
 
 The *full* view for an outside body holds the report, the timeline, the messages exchanged
 with the reporter and the files; never internal notes, never the sealed identity. The
-*redacted* view replaces the suggested spans (``redaction.py``) in every text and withholds
-the files. The supervisor approves one view.
+*redacted* view applies the case's published redaction (``redaction_publish.py``) to every
+text and withholds the files; it cannot be asked for before a redaction is published. The
+supervisor approves one view.
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ from sipadu.confidential.models import (
     ApprovalRequest,
     ApprovalState,
     ExportView,
+    RedactionState,
     RequestReason,
 )
 from sipadu.confidential.package import PackageFile, Section
+from sipadu.confidential.redaction_marks import redaction_row
+from sipadu.confidential.redaction_publish import NoPublishedRedactionError
 from sipadu.confidential.rules import may_approve, may_request
 
 EXPORT = ApprovalAction.EXPORT_CASE
@@ -143,6 +147,8 @@ def request_export(
         raise ExportNotAllowedError(requester.id)
     if live_export_request(db, case, requester.id, moment) is not None:
         raise DuplicateExportRequestError(case.code)
+    if view == ExportView.REDACTED and redaction_row(db, case, RedactionState.PUBLISHED) is None:
+        raise NoPublishedRedactionError(case.code)
     request = ApprovalRequest(
         action=EXPORT,
         case_id=case.id,

@@ -37,7 +37,7 @@ from sipadu.confidential.export import (
 )
 from sipadu.confidential.models import ApprovalState, ExportView
 from sipadu.confidential.package import PackageFile, Section
-from sipadu.confidential.redaction import redact
+from sipadu.confidential.redaction_publish import published_redactor
 from sipadu.crypto.errors import DecryptionError
 from sipadu.storage.base import BlobStore
 from sipadu.units.agencies import list_agencies
@@ -94,8 +94,11 @@ def _facts(case: Case, dek: bytes) -> list[str]:
 
 
 def _sections(db: Session, case: Case, dek: bytes, view: ExportView) -> list[Section]:
+    # A redacted export shows the published redaction (NoPublishedRedactionError without).
+    redactor = published_redactor(db, case, dek) if view == ExportView.REDACTED else None
+
     def shown(text: str) -> str:
-        return redact(text) if view == ExportView.REDACTED else text
+        return text if redactor is None else redactor(text)
 
     agencies = {agency.code: agency.name for agency in list_agencies(db)}
     fields = [
@@ -169,8 +172,8 @@ def redacted_note() -> str:
     """What a redacted export's first page says about what was removed."""
     return str(
         gettext(
-            "NIP and NIK numbers, telephone numbers, e-mail addresses and names after a form of "
-            "address (Bapak, Ibu, Sdr. …) were replaced by [DIHAPUS]. Other names and details "
-            "may remain: read before sending."
+            "The spans marked in the redaction a supervisor published were replaced by "
+            "[DIHAPUS]; texts added after it was published are withheld whole ([DIHAPUS]). "
+            "Read before sending."
         )
     )

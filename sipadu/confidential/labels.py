@@ -10,6 +10,7 @@ from sipadu.confidential.models import (
     ExportView,
     RequestReason,
 )
+from sipadu.confidential.redaction import SpanKind
 
 REASON_LABELS = {
     RequestReason.PROTECTION: lazy_gettext("The reporter needs protection"),
@@ -29,6 +30,14 @@ EXPORT_REASON_LABELS = {reason: REASON_LABELS[reason] for reason in EXPORT_REASO
 VIEW_LABELS = {
     ExportView.FULL: lazy_gettext("Full: everything but internal notes and the identity"),
     ExportView.REDACTED: lazy_gettext(
-        "Redacted: names, NIP, NIK, telephone numbers and e-mail addresses removed, no files"
+        "Redacted: the spans marked in the published redaction removed, no files"
     ),
+}
+SPAN_LABELS = {
+    SpanKind.NIP: lazy_gettext("NIP"),
+    SpanKind.NIK: lazy_gettext("NIK"),
+    SpanKind.PHONE: lazy_gettext("telephone number"),
+    SpanKind.EMAIL: lazy_gettext("e-mail address"),
+    SpanKind.NAME: lazy_gettext("name"),
+    SpanKind.MARKED: lazy_gettext("marked by hand"),
 }

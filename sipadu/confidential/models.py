@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sipadu.coltypes import UtcDateTime, enum_column
@@ -41,7 +41,7 @@ class ExportView(StrEnum):
     """Which view of the case an export carries."""
 
     FULL = "full"
-    # Suggested spans removed (``redaction.py``), files withheld.
+    # The published redaction applied (``redaction_publish.py``), files withheld.
     REDACTED = "redacted"
 
 
@@ -107,3 +107,37 @@ class ApprovalRequest(Base):
     # An identity request: the identity version it was decided on (``Case.identity_version``);
     # a new version needs a request of its own. None while pending and for other actions.
     identity_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class RedactionState(StrEnum):
+    """A case's redaction: the one being marked, or the one exports use."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class CaseRedaction(Base):
+    """The spans marked for redaction in a case's texts, sealed under the case DEK (the marks
+    say where names and numbers are, so they are case content too).
+
+    A case has at most one draft (marked by its workers, maybe waiting for a supervisor
+    through ``request_id``) and at most one published redaction (``redaction_publish.py``)."""
+
+    __tablename__ = "case_redactions"
+    __table_args__ = (UniqueConstraint("case_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    state: Mapped[RedactionState] = mapped_column(enum_column(RedactionState, "state", 16))
+    # Random, bound into the sealed marks: marks copied from another row do not open.
+    record_id: Mapped[bytes] = mapped_column(LargeBinary(16))
+    marks_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    marked_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The latest publication request for this draft (its state says whether it still waits).
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("approval_requests.id", ondelete="SET NULL")
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

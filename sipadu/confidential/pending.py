@@ -61,3 +61,18 @@ def pending_exports(db: Session, now: datetime | None = None) -> list[ApprovalRe
             .order_by(ApprovalRequest.id)
         )
     )
+
+
+def pending_publications(db: Session, now: datetime | None = None) -> list[ApprovalRequest]:
+    """Redaction publication requests waiting for a supervisor, oldest first."""
+    return list(
+        db.scalars(
+            select(ApprovalRequest)
+            .where(
+                ApprovalRequest.action == ApprovalAction.PUBLISH_REDACTION,
+                ApprovalRequest.state == ApprovalState.PENDING,
+                ApprovalRequest.expires_at > _now(now),
+            )
+            .order_by(ApprovalRequest.id)
+        )
+    )

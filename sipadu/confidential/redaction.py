@@ -5,10 +5,12 @@
 number), telephone numbers (+62 / 62 / 0 and 8-13 more digits, with spaces, dots or dashes),
 e-mail addresses, and names introduced by a title or form of address (Bapak, Ibu, Pak, Bu,
 Sdr., Saudara, Saudari, dr., Drs., Ir., H., Hj.) with the capitalised words that follow.
-A name written without such a word is not found: a redacted export says so on its cover.
+A name written without such a word is not found: it is marked by hand (``redaction_form.py``).
 
-``redact`` replaces each span with a fixed mark, so the redacted text keeps its shape but
-not the length of what was removed.
+``phrase_spans`` finds a phrase typed by a person (every occurrence, whatever the case of
+its letters), and ``merge_spans`` joins overlapping marks. ``redact`` replaces each span
+with a fixed mark, so the redacted text keeps its shape but not the length of what was
+removed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class SpanKind(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     NAME = "name"
+    # Marked by hand on the redaction page (a typed phrase, or a span kept from before).
+    MARKED = "marked"
 
 
 @dataclass(frozen=True)
@@ -83,3 +87,22 @@ def redact(text: str, spans: list[Span] | None = None) -> str:
         position = span.end
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def phrase_spans(text: str, phrase: str) -> list[Span]:
+    """Every occurrence of ``phrase`` in ``text``, upper and lower case alike."""
+    pattern = re.compile(re.escape(phrase), re.IGNORECASE)
+    return [Span(m.start(), m.end(), SpanKind.MARKED) for m in pattern.finditer(text)]
+
+
+def merge_spans(spans: list[Span]) -> list[Span]:
+    """The spans in order, overlapping or touching ones joined into one."""
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if merged and span.start <= merged[-1].end:
+            last = merged[-1]
+            if span.end > last.end:
+                merged[-1] = Span(last.start, span.end, last.kind)
+            continue
+        merged.append(span)
+    return merged

@@ -1,5 +1,6 @@
 """The approvers' pages: the identity custodian's pending identity requests, the
-supervisor's pending export requests; approve or refuse each.
+supervisor's pending export requests (approve or refuse each) and the redactions waiting to
+be published (decided on the case's redaction page, after reading them).
 
 The page shows metadata only (case code, who asks and in which role, the reason chosen from
 the list, dates): the custodian holds no case DEK and reads nothing of the case. Approving
@@ -20,7 +21,11 @@ from sipadu.confidential import export as exports
 from sipadu.confidential import identity as custody
 from sipadu.confidential.labels import REASON_LABELS, VIEW_LABELS
 from sipadu.confidential.models import ApprovalRequest
-from sipadu.confidential.pending import pending_exports, pending_identity_requests
+from sipadu.confidential.pending import (
+    pending_exports,
+    pending_identity_requests,
+    pending_publications,
+)
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.sessions.web import StaffPrincipal
@@ -35,6 +40,12 @@ add_staff_nav(
 )
 add_staff_nav(
     "confidential.approvals", lazy_gettext("Export requests"), (StaffRole.SUPERVISOR,), order=16
+)
+add_staff_nav(
+    "confidential.publications",
+    lazy_gettext("Redaction requests"),
+    (StaffRole.SUPERVISOR,),
+    order=17,
 )
 
 
@@ -163,3 +174,13 @@ def decide_export(request_id: int) -> ResponseReturnValue:
         return back
     flash(gettext("Decision recorded."), "success")
     return back
+
+
+@bp.get("/redaksi")
+@require_roles(StaffRole.SUPERVISOR)
+def publications() -> ResponseReturnValue:
+    """Redactions waiting to be published, oldest first; each links to the case's redaction
+    page, where a supervisor holding the case reads and decides (never their own)."""
+    return render_template(
+        "confidential/publications.html", **_listing(pending_publications(db_session()))
+    )

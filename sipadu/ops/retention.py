@@ -35,7 +35,7 @@ from sipadu.cases.models import (
 )
 from sipadu.cases.service import today as utc_today
 from sipadu.channels.models import ChannelIntake, WebhookDelivery
-from sipadu.confidential.models import ApprovalRequest
+from sipadu.confidential.models import ApprovalRequest, CaseRedaction
 from sipadu.sessions.models import AuthSession
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 from sipadu.unit_of_work import commit_now, discard_now
@@ -52,6 +52,8 @@ _CHILD_TABLES = (
     WebhookDelivery,
     IdentityKeyGrant,
     IdentityVersionRead,
+    # Before the requests its rows name.
+    CaseRedaction,
     ApprovalRequest,
 )
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sipadu.cases.content import add_timeline_entry
 from sipadu.cases.service import CreatedCase, revoke_grant
+from sipadu.confidential.redaction_texts import text_key
 from tests.casework.conftest import (
     add_attachment,
     assign_directly,
@@ -26,7 +27,7 @@ from tests.casework.conftest import (
     set_status,
     staff_token,
 )
-from tests.support.factories import StaffMember, make_case, make_staff
+from tests.support.factories import DEFAULT_REPORT, StaffMember, make_case, make_staff
 
 ROLES = (
     "admin",
@@ -198,7 +199,27 @@ SPECS = [
         W + "/{code}/ekspor/minta",
         303,
         WORKERS,
-        body={"reason": "to_bpk", "view": "redacted"},
+        # A redacted export needs a published redaction (tests/confidential).
+        body={"reason": "to_bpk", "view": "full"},
+    ),
+    Spec("casework.redaction_page", "GET", W + "/{code}/redaksi", 200, WORKERS),
+    Spec(
+        "casework.save_redaction",
+        "POST",
+        W + "/{code}/redaksi",
+        303,
+        WORKERS,
+        body={"text": text_key(str(DEFAULT_REPORT["what"])), "action": "save"},
+    ),
+    # Holders reach the decision; the service refuses all but another supervisor
+    # (tests/confidential/test_redaction_four_eyes.py), answered with a redirect and a flash.
+    Spec(
+        "casework.decide_redaction",
+        "POST",
+        W + "/{code}/redaksi/keputusan",
+        303,
+        WORKERS,
+        body={"decision": "refuse", "request": "999999"},
     ),
     # Nobody exports without a supervisor's approval (tests/confidential/test_export.py).
     Spec("casework.export_passphrase", "POST", W + "/{code}/ekspor/kata-sandi", 403, frozenset()),

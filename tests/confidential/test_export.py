@@ -28,6 +28,7 @@ from sipadu.confidential.models import ApprovalRequest, ApprovalState, RequestRe
 from tests.casework.conftest import add_attachment, web_client
 from tests.support.factories import StaffMember, make_case, make_staff
 from tests.support.forms import submit
+from tests.support.redaction import publish_suggestions
 
 MARKER = "PENANDA-EKSPOR-5521"
 
@@ -101,7 +102,7 @@ def _download(
     assert asked.status_code == 303
     approver = web_client(app, db, scene.supervisor)
     listing = approver.get("/petugas/ekspor")
-    request_id = db.query(ApprovalRequest.id).scalar()
+    request_id = db.query(ApprovalRequest.id).filter_by(action="export_case").scalar()
     decided = submit(
         approver, listing, f"decide-export-{request_id}", button=("decision", "approve")
     )
@@ -223,13 +224,21 @@ def test_a_redacted_export_removes_identifying_text_and_withholds_files(
         author_kind="reporter",
     )
     db.commit()
+    publish_suggestions(
+        db,
+        scene.created.case,
+        scene.created.dek,
+        scene.investigator.account,
+        scene.second.account,
+        scene.key,
+    )
     identity = pyrage.x25519.Identity.generate()
     sealed = _download(app, db, scene, {"recipient": str(identity.to_public())}, "redacted")
     archive = zipfile.ZipFile(io.BytesIO(pyrage.decrypt(sealed, [identity])))
     assert [n.endswith(".pdf") for n in archive.namelist()] == [True]  # no files
     event = db.query(AuditEvent).filter_by(tag="export:issued").one()
     assert '"view":"redacted"' in event.detail
-    request = db.query(ApprovalRequest).one()
+    request = db.query(ApprovalRequest).filter_by(action="export_case").one()
     request.used_at, request.state = None, ApprovalState.APPROVED
     db.commit()
     content = export_content(

@@ -173,6 +173,7 @@ def _call(app: Flask, db: Session, member: StaffMember | None, method: str, path
         ("POST", "/petugas/identitas/{id}/keputusan", 303, "custodian"),
         ("GET", "/petugas/ekspor", 200, "supervisor"),
         ("POST", "/petugas/ekspor/{id}/keputusan", 303, "supervisor"),
+        ("GET", "/petugas/redaksi", 200, "supervisor"),
     ],
 )
 def test_access_matrix_of_the_approvers_pages(
@@ -219,6 +220,7 @@ def test_every_confidential_endpoint_is_in_the_matrix(app: Flask) -> None:
         "confidential.decide",
         "confidential.approvals",
         "confidential.decide_export",
+        "confidential.publications",
     }
 
 

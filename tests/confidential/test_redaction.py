@@ -55,3 +55,14 @@ def test_a_longer_run_of_digits_is_not_cut_into_a_nik() -> None:
 def test_redaction_of_given_spans_only() -> None:
     spans = [s for s in suggest_spans(TEXT) if s.kind == SpanKind.EMAIL]
     assert redact(TEXT, spans).count(MARK) == 1
+
+
+def test_a_typed_phrase_is_found_whatever_its_case_and_overlaps_join() -> None:
+    from sipadu.confidential.redaction import merge_spans, phrase_spans
+
+    text = "Kantor SUKAMAJU dan kelurahan Sukamaju"
+    found = phrase_spans(text, "sukamaju")
+    assert [text[s.start : s.end] for s in found] == ["SUKAMAJU", "Sukamaju"]
+    joined = merge_spans([*found, *phrase_spans(text, "Kantor SUKA")])
+    assert [text[s.start : s.end] for s in joined] == ["Kantor SUKAMAJU", "Sukamaju"]
+    assert redact(text, joined) == f"{MARK} dan kelurahan {MARK}"

@@ -35,6 +35,7 @@ from sipadu.web.i18n import LANG_COOKIE
 from tests.reporting.conftest import KEY_RE
 from tests.support.factories import make_case
 from tests.support.forms import all_forms, submit
+from tests.support.redaction import ask_to_publish_suggestions
 from tests.support.staff import Enrolled, enrolled, forget_totp_step
 
 # Links the crawler does not follow: downloads and exports (no forms), the language switch.
@@ -212,8 +213,8 @@ def build_world(app: Flask) -> World:
 def _waiting_requests(
     app: Flask, db: Session, people: dict[str, Enrolled], open_case: CreatedCase
 ) -> None:
-    """An identity request for the custodian, an export waiting for a supervisor, and one
-    approved (its download forms show)."""
+    """An identity request for the custodian, an export waiting for a supervisor, one
+    approved (its download forms show), and a redaction waiting to be published."""
     from sipadu.accounts.models import StaffAccount
 
     supervisor = db.get(StaffAccount, people["supervisor"].account_id)
@@ -226,6 +227,8 @@ def _waiting_requests(
     request_export(db, open_case.case, investigator, RequestReason.TO_KPK, audit_key=key)
     mine = request_export(db, open_case.case, supervisor, RequestReason.TO_KPK, audit_key=key)
     mine.state = ApprovalState.APPROVED
+    # The investigator's redaction waits: the supervisor's redaction page offers to decide.
+    ask_to_publish_suggestions(db, open_case.case, open_case.dek, investigator, key)
     db.commit()
 
 
@@ -297,6 +300,7 @@ def crawl_staff_pages(app: Flask, world: World, found: Found, language: str = "i
         "/petugas/kasus/retensi",
         "/petugas/identitas",
         "/petugas/ekspor",
+        "/petugas/redaksi",
         "/admin/",
         "/admin/settings",
         "/admin/texts",

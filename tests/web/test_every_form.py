@@ -31,6 +31,7 @@ _AC = "tests/staff/test_activation.py::"
 _UA = "tests/casework/test_units_admin.py::"
 _CF = "tests/confidential/test_pages.py::"
 _EX = "tests/confidential/test_export.py::"
+_RD = "tests/confidential/test_redaction_flow.py::"
 # (endpoint, method) -> the test that submits that form as its page sends it.
 COVERED: dict[tuple[str, str], str] = {
     ("reporting.submit", "POST"): _J + "test_full_journey",
@@ -135,6 +136,10 @@ COVERED: dict[tuple[str, str], str] = {
     ("casework.issue_export", "POST"): _EX
     + "test_export_to_a_public_key_opens_with_age_and_verifies",
     ("confidential.decide_export", "POST"): _EX + "test_export_with_the_passphrase_shown_once",
+    ("casework.save_redaction", "POST"): _RD
+    + "test_marking_by_hand_publishing_and_the_redacted_pdf",
+    ("casework.decide_redaction", "POST"): _RD
+    + "test_marking_by_hand_publishing_and_the_redacted_pdf",
 }
 
 
