@@ -111,7 +111,7 @@ def _approve(app: Flask, db: Session, scene: Scene, approver: StaffMember) -> No
 def _redacted_pdf(app: Flask, db: Session, scene: Scene) -> str:
     worker = web_client(app, db, scene.investigator)
     case_page = f"/petugas/kasus/{scene.created.case.code}"
-    fill = {"reason": "legal", "view": "redacted"}
+    fill = {"reason": "agency_clarify", "view": "redacted"}
     asked = submit(worker, worker.get(case_page), "export-request", fill=fill)
     assert asked.status_code == 303
     approver = web_client(app, db, scene.supervisor)
@@ -234,7 +234,7 @@ def test_a_redacted_export_is_refused_clearly_without_a_published_redaction(
 ) -> None:
     worker = web_client(app, db, scene.investigator)
     case_page = f"/petugas/kasus/{scene.created.case.code}"
-    fill = {"reason": "legal", "view": "redacted"}
+    fill = {"reason": "agency_clarify", "view": "redacted"}
     refused = submit(worker, worker.get(case_page), "export-request", fill=fill)
     assert refused.status_code == 422
     assert "belum memilikinya" in refused.get_data(as_text=True)
