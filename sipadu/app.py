@@ -38,6 +38,7 @@ from sipadu.web.nav import configure_nav
 from sipadu.web.ratelimit import configure_rate_limits
 from sipadu.web.security import configure_security
 from sipadu.web.server_timing import configure_server_timing
+from sipadu.web.slow_clients import configure_body_read_timeout
 from sipadu.web.user_errors import register_user_errors
 
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_label_filters(app)
     register_error_handlers(app)
     register_user_errors(app)
+    configure_body_read_timeout(app, settings.body_read_timeout)
     configure_argon2_gate(app, settings)
     configure_key_check_slots(app, settings)
     # Limits before the access check: a flood is refused before any other work is done.

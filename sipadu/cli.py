@@ -116,9 +116,16 @@ def _ensure_escrow(settings: Settings) -> None:
     "--timeout",
     envvar="SIPADU_WORKER_TIMEOUT",
     type=click.IntRange(10, 3600),
-    default=300,
+    default=60,
     show_default=True,
-    help="Seconds a request may take (large uploads).",
+    help="Seconds a worker process may stop answering before it is restarted.",
+)
+@click.option(
+    "--threads",
+    envvar="SIPADU_THREADS",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Threads per worker process (default: 8); each serves one request at a time.",
 )
 @click.option(
     "--metrics-bind",
@@ -126,9 +133,11 @@ def _ensure_escrow(settings: Settings) -> None:
     default=None,
     help="HOST:PORT for Prometheus metrics (default: none). Never the public address.",
 )
-def serve_command(bind: str, workers: int | None, timeout: int, metrics_bind: str | None) -> None:
+def serve_command(
+    bind: str, workers: int | None, timeout: int, threads: int | None, metrics_bind: str | None
+) -> None:
     """Check keys and schema first, so a misconfigured server never starts."""
-    from sipadu.serve import SipaduServer, default_workers, gunicorn_options
+    from sipadu.serve import DEFAULT_THREADS, SipaduServer, default_workers, gunicorn_options
 
     os.umask(0o077)
     use_bind_as_base_url(bind)
@@ -145,7 +154,10 @@ def serve_command(bind: str, workers: int | None, timeout: int, metrics_bind: st
     metrics = _start_metrics(bind, metrics_bind)
     click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
     try:
-        SipaduServer(gunicorn_options(bind, workers or default_workers(), timeout, metrics)).run()
+        options = gunicorn_options(
+            bind, workers or default_workers(), timeout, metrics, threads or DEFAULT_THREADS
+        )
+        SipaduServer(options).run()
     finally:
         if metrics is not None:
             metrics.close()  # also gunicorn's on_exit; a no-op in a worker

@@ -25,6 +25,7 @@ from sipadu.keyring import KeyFileError, KeyRing, S3Credentials, load_keyring, r
 
 MIB = 1024 * 1024
 DEFAULT_DATABASE_CONNECT_TIMEOUT = 5  # seconds
+DEFAULT_BODY_READ_TIMEOUT = 30  # seconds without a byte of a request body
 DEFAULT_MAX_FILE_BYTES = 100 * MIB
 DEFAULT_MAX_FILES = 10
 # Days an archived case is kept before `sipadu retention run` purges it (docs/operations.md).
@@ -86,6 +87,9 @@ class Settings:
     database_connect_timeout: int = DEFAULT_DATABASE_CONNECT_TIMEOUT
     base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: int = 0
+    # Seconds a request body may go without a byte arriving before its connection is cut
+    # (sipadu/web/slow_clients.py): a stalled upload must not hold a server thread.
+    body_read_timeout: int = DEFAULT_BODY_READ_TIMEOUT
     max_request_bytes: int = 105 * MIB
     # The upload limits until an admin overrides them (sipadu/effective_settings.py).
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
@@ -237,6 +241,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         ),
         base_url=base_url,
         trusted_proxies=_int(env, "SIPADU_TRUSTED_PROXIES", 0),
+        body_read_timeout=_int(
+            env, "SIPADU_BODY_READ_TIMEOUT", DEFAULT_BODY_READ_TIMEOUT, minimum=1
+        ),
         max_request_bytes=_int(env, "SIPADU_MAX_REQUEST_BYTES", 105 * MIB, minimum=64 * 1024),
         max_file_bytes=_int(env, "SIPADU_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES, minimum=1024),
         max_files=_int(env, "SIPADU_MAX_FILES", DEFAULT_MAX_FILES, minimum=1),
