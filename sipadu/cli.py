@@ -145,15 +145,18 @@ def serve_command(
     with app.app_context():
         if not is_up_to_date(get_engine()):
             _fail("the database schema is not current; run `sipadu init` or `sipadu db upgrade`")
-        _announce_first_run(current_settings(app).base_url)
-        get_engine().dispose()
-    settings = current_settings(app)
-    reminder = escrow_reminder(settings.instance_dir, settings.keys_dir / ESCROW_PUBLIC_FILE)
-    if reminder is not None:
-        click.echo(reminder, err=True)
+    # Before the first-run link: a start that fails on the metrics bind must not leave a
+    # one-time link in the scrollback that the next start will not print again.
     metrics = _start_metrics(bind, metrics_bind)
-    click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
     try:
+        with app.app_context():
+            _announce_first_run(current_settings(app).base_url)
+            get_engine().dispose()
+        settings = current_settings(app)
+        reminder = escrow_reminder(settings.instance_dir, settings.keys_dir / ESCROW_PUBLIC_FILE)
+        if reminder is not None:
+            click.echo(reminder, err=True)
+        click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
         options = gunicorn_options(
             bind, workers or default_workers(), timeout, metrics, threads or DEFAULT_THREADS
         )
