@@ -17,6 +17,7 @@ from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
 from sipadu.metrics import configure_request_metrics
+from sipadu.ops.backlog import configure_backlog_gauge
 from sipadu.ops.housekeeping import configure_housekeeping
 from sipadu.public import routes as public_routes
 from sipadu.reporting import api as reporting_api
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_auth(app)
     configure_sessions(app)  # the access check asks its loader who is calling
     configure_housekeeping(app)
+    configure_backlog_gauge(app)
     configure_nav(app)
     _register_routes(app)
     unit_of_work.init_app(app)  # last: its hook must run before the others (see there)

@@ -104,6 +104,14 @@ class Metrics:
             buckets=AUDIT_BUCKETS,
             registry=registry,
         )
+        self.outbox_backlog = Gauge(
+            "sipadu_outbox_backlog",
+            "Rows waiting in an outbox (notifications: digest events; webhooks: channel "
+            "status deliveries), counted at most once a minute by each worker.",
+            ["outbox"],
+            multiprocess_mode="livemostrecent",
+            registry=registry,
+        )
         self.blob_store_errors = Counter(
             "sipadu_blob_store_errors",
             "Blob-store operations that failed (not a missing blob or an oversized upload).",
