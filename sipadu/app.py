@@ -39,6 +39,7 @@ from sipadu.web.nav import configure_nav
 from sipadu.web.ratelimit import configure_rate_limits
 from sipadu.web.security import configure_security
 from sipadu.web.server_timing import configure_server_timing
+from sipadu.web.host_check import configure_host_check
 from sipadu.web.slow_clients import configure_body_read_timeout
 from sipadu.web.user_errors import register_user_errors
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
     )
     configure_security(app, settings)
+    configure_host_check(app, settings)
     static_limits = UploadLimits(settings.max_file_bytes, settings.max_files)
     configure_uploads(
         app, blob_store_from_settings(settings), static_limits, make_cleaner, _upload_limits

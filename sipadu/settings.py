@@ -87,6 +87,8 @@ class Settings:
     database_connect_timeout: int = DEFAULT_DATABASE_CONNECT_TIMEOUT
     base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: int = 0
+    # Hosts besides SIPADU_BASE_URL's that requests may name behind a balancer (the onion).
+    allowed_hosts: tuple[str, ...] = ()
     # Seconds a request body may go without a byte arriving before its connection is cut
     # (sipadu/web/slow_clients.py): a stalled upload must not hold a server thread.
     body_read_timeout: int = DEFAULT_BODY_READ_TIMEOUT
@@ -241,6 +243,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         ),
         base_url=base_url,
         trusted_proxies=_int(env, "SIPADU_TRUSTED_PROXIES", 0),
+        allowed_hosts=tuple(
+            host.strip() for host in env.get("SIPADU_ALLOWED_HOSTS", "").split(",") if host.strip()
+        ),
         body_read_timeout=_int(
             env, "SIPADU_BODY_READ_TIMEOUT", DEFAULT_BODY_READ_TIMEOUT, minimum=1
         ),
