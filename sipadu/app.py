@@ -33,13 +33,13 @@ from sipadu.uploads.multipart import UploadLimits, configure_uploads
 from sipadu.web.argon2_gate import configure_argon2_gate
 from sipadu.web.auth import configure_auth
 from sipadu.web.errors import register_error_handlers
+from sipadu.web.host_check import configure_host_check
 from sipadu.web.i18n import configure_i18n
 from sipadu.web.key_check_slots import configure_key_check_slots
 from sipadu.web.nav import configure_nav
 from sipadu.web.ratelimit import configure_rate_limits
 from sipadu.web.security import configure_security
 from sipadu.web.server_timing import configure_server_timing
-from sipadu.web.host_check import configure_host_check
 from sipadu.web.slow_clients import configure_body_read_timeout
 from sipadu.web.user_errors import register_user_errors
 
