@@ -125,7 +125,7 @@ def _ensure_escrow(settings: Settings) -> None:
     envvar="SIPADU_THREADS",
     type=click.IntRange(1, 64),
     default=None,
-    help="Threads per worker process (default: 8); each serves one request at a time.",
+    help="Threads per worker process (default: 8; 1 on SQLite); each serves one request.",
 )
 @click.option(
     "--metrics-bind",
@@ -137,7 +137,7 @@ def serve_command(
     bind: str, workers: int | None, timeout: int, threads: int | None, metrics_bind: str | None
 ) -> None:
     """Check keys and schema first, so a misconfigured server never starts."""
-    from sipadu.serve import DEFAULT_THREADS, SipaduServer, default_workers, gunicorn_options
+    from sipadu.serve import SipaduServer, default_threads, default_workers, gunicorn_options
 
     os.umask(0o077)
     use_bind_as_base_url(bind)
@@ -157,9 +157,8 @@ def serve_command(
         if reminder is not None:
             click.echo(reminder, err=True)
         click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
-        options = gunicorn_options(
-            bind, workers or default_workers(), timeout, metrics, threads or DEFAULT_THREADS
-        )
+        threads = threads or default_threads(settings.database_url)
+        options = gunicorn_options(bind, workers or default_workers(), timeout, metrics, threads)
         SipaduServer(options).run()
     finally:
         if metrics is not None:

@@ -21,6 +21,16 @@ ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # upload stalled a two-worker server completely, health checks included. Argon2 work stays
 # bounded per process by its gate (sipadu/web/argon2_gate.py), not by the thread count.
 DEFAULT_THREADS = 8
+# SQLite lets one writer in at a time, and a request holds the write lock from its first write
+# to its commit, Argon2 included: with threads, a burst of ten reports queued on the lock past
+# its 30 s timeout ("cannot reach its database"), even at four threads a worker. SQLite
+# instances (development, a trial) keep gunicorn's sync workers; production uses PostgreSQL.
+SQLITE_THREADS = 1
+
+
+def default_threads(database_url: str) -> int:
+    """Threads per worker when ``SIPADU_THREADS`` is not set, by database."""
+    return SQLITE_THREADS if database_url.startswith("sqlite") else DEFAULT_THREADS
 
 
 def default_workers() -> int:

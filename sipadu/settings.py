@@ -103,7 +103,7 @@ class Settings:
     # Argon2id cost for every key SIPADU derives or verifier it creates (docs/crypto.md).
     argon2: Argon2Params = DEFAULT_ARGON2
     argon2_slots: int = 2
-    argon2_wait_seconds: float = 5.0
+    argon2_wait_seconds: float = 30.0
     # Case-key checks at once across every worker (sipadu/web/key_check_slots.py).
     case_key_check_slots: int = field(default_factory=default_key_check_slots)
     rate_limits_enabled: bool = True
@@ -274,7 +274,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             parallelism=_int(env, "SIPADU_ARGON2_PARALLELISM", 1, minimum=1),
         ),
         argon2_slots=_int(env, "SIPADU_ARGON2_SLOTS", 2, minimum=1),
-        argon2_wait_seconds=float(_int(env, "SIPADU_ARGON2_WAIT_SECONDS", 5, minimum=0)),
+        argon2_wait_seconds=float(_int(env, "SIPADU_ARGON2_WAIT_SECONDS", 30, minimum=0)),
         case_key_check_slots=_int(
             env, "SIPADU_CASE_KEY_CHECK_SLOTS", default_key_check_slots(), minimum=1
         ),

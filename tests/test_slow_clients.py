@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from flask import Blueprint, Flask
 
+from sipadu.serve import DEFAULT_THREADS, default_threads
 from sipadu.web.auth import public
-from tests.conftest import build_app, make_settings
+from tests.conftest import build_app, make_settings, postgres_schema
 from tests.support.cli import init_instance
 from tests.support.instance import Database, free_port, instance_env
 from tests.support.live import LiveServer, http_get, serving
@@ -34,9 +35,11 @@ ATTACH = "/api/v1/case/attachments"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterator[LiveServer]:
+    """A production-like server: PostgreSQL, hence threaded workers (SQLite keeps sync ones)."""
     root = tmp_path_factory.mktemp("slow")
-    database = Database("sqlite", f"sqlite:///{root / 'sipadu.sqlite3'}")
+    schema = postgres_schema(postgres_url)
+    database = next(schema)
     extra = {
         "SIPADU_RATE_LIMITS_ENABLED": "false",
         "SIPADU_BODY_READ_TIMEOUT": str(BODY_TIMEOUT),
@@ -48,6 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     enrol_staff(env, ["supervisor"])  # reports are accepted once someone can read them
     with serving(env, root, workers=2) as live:
         yield live
+    next(schema, None)  # drops the schema
 
 
 def _connect(live: LiveServer) -> socket.socket:
@@ -178,3 +182,8 @@ def test_a_timeout_of_another_socket_stays_a_500(tmp_path: Path) -> None:
     app.register_blueprint(bp)
     # The test client has no gunicorn socket: nothing is armed, the answer is the 500.
     assert app.test_client().get("/t/other-socket").status_code == 500
+
+
+def test_threads_by_default_on_postgresql_and_sync_workers_on_sqlite() -> None:
+    assert default_threads("postgresql+psycopg://sipadu@db/sipadu") == DEFAULT_THREADS > 1
+    assert default_threads("sqlite:////srv/sipadu/sipadu.sqlite3") == 1
