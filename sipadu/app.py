@@ -17,6 +17,7 @@ from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging
 from sipadu.media import make_cleaner
 from sipadu.metrics import configure_request_metrics
+from sipadu.ops.backlog import configure_backlog_gauge
 from sipadu.ops.housekeeping import configure_housekeeping
 from sipadu.public import routes as public_routes
 from sipadu.reporting import api as reporting_api
@@ -32,12 +33,14 @@ from sipadu.uploads.multipart import UploadLimits, configure_uploads
 from sipadu.web.argon2_gate import configure_argon2_gate
 from sipadu.web.auth import configure_auth
 from sipadu.web.errors import register_error_handlers
+from sipadu.web.host_check import configure_host_check
 from sipadu.web.i18n import configure_i18n
 from sipadu.web.key_check_slots import configure_key_check_slots
 from sipadu.web.nav import configure_nav
 from sipadu.web.ratelimit import configure_rate_limits
 from sipadu.web.security import configure_security
 from sipadu.web.server_timing import configure_server_timing
+from sipadu.web.slow_clients import configure_body_read_timeout
 from sipadu.web.user_errors import register_user_errors
 
 
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
     )
     configure_security(app, settings)
+    configure_host_check(app, settings)
     static_limits = UploadLimits(settings.max_file_bytes, settings.max_files)
     configure_uploads(
         app, blob_store_from_settings(settings), static_limits, make_cleaner, _upload_limits
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_label_filters(app)
     register_error_handlers(app)
     register_user_errors(app)
+    configure_body_read_timeout(app, settings.body_read_timeout)
     configure_argon2_gate(app, settings)
     configure_key_check_slots(app, settings)
     # Limits before the access check: a flood is refused before any other work is done.
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_auth(app)
     configure_sessions(app)  # the access check asks its loader who is calling
     configure_housekeeping(app)
+    configure_backlog_gauge(app)
     configure_nav(app)
     _register_routes(app)
     unit_of_work.init_app(app)  # last: its hook must run before the others (see there)

@@ -116,9 +116,16 @@ def _ensure_escrow(settings: Settings) -> None:
     "--timeout",
     envvar="SIPADU_WORKER_TIMEOUT",
     type=click.IntRange(10, 3600),
-    default=300,
+    default=60,
     show_default=True,
-    help="Seconds a request may take (large uploads).",
+    help="Seconds a worker process may stop answering before it is restarted.",
+)
+@click.option(
+    "--threads",
+    envvar="SIPADU_THREADS",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Threads per worker process (default: 8; 1 on SQLite); each serves one request.",
 )
 @click.option(
     "--metrics-bind",
@@ -126,9 +133,11 @@ def _ensure_escrow(settings: Settings) -> None:
     default=None,
     help="HOST:PORT for Prometheus metrics (default: none). Never the public address.",
 )
-def serve_command(bind: str, workers: int | None, timeout: int, metrics_bind: str | None) -> None:
+def serve_command(
+    bind: str, workers: int | None, timeout: int, threads: int | None, metrics_bind: str | None
+) -> None:
     """Check keys and schema first, so a misconfigured server never starts."""
-    from sipadu.serve import SipaduServer, default_workers, gunicorn_options
+    from sipadu.serve import SipaduServer, default_threads, default_workers, gunicorn_options
 
     os.umask(0o077)
     use_bind_as_base_url(bind)
@@ -136,16 +145,21 @@ def serve_command(bind: str, workers: int | None, timeout: int, metrics_bind: st
     with app.app_context():
         if not is_up_to_date(get_engine()):
             _fail("the database schema is not current; run `sipadu init` or `sipadu db upgrade`")
-        _announce_first_run(current_settings(app).base_url)
-        get_engine().dispose()
-    settings = current_settings(app)
-    reminder = escrow_reminder(settings.instance_dir, settings.keys_dir / ESCROW_PUBLIC_FILE)
-    if reminder is not None:
-        click.echo(reminder, err=True)
+    # Before the first-run link: a start that fails on the metrics bind must not leave a
+    # one-time link in the scrollback that the next start will not print again.
     metrics = _start_metrics(bind, metrics_bind)
-    click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
     try:
-        SipaduServer(gunicorn_options(bind, workers or default_workers(), timeout, metrics)).run()
+        with app.app_context():
+            _announce_first_run(current_settings(app).base_url)
+            get_engine().dispose()
+        settings = current_settings(app)
+        reminder = escrow_reminder(settings.instance_dir, settings.keys_dir / ESCROW_PUBLIC_FILE)
+        if reminder is not None:
+            click.echo(reminder, err=True)
+        click.echo(f"SIPADU is serving on http://{bind}/  (Ctrl+C stops it)")
+        threads = threads or default_threads(settings.database_url)
+        options = gunicorn_options(bind, workers or default_workers(), timeout, metrics, threads)
+        SipaduServer(options).run()
     finally:
         if metrics is not None:
             metrics.close()  # also gunicorn's on_exit; a no-op in a worker

@@ -7,7 +7,7 @@ exists; the app factory adds these to ``app.cli``.
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from sipadu.audit.cli import audit_cli
@@ -19,6 +19,7 @@ from sipadu.migrate import alembic_config, current_revision, head_revision
 from sipadu.notify.cli import notify_cli
 from sipadu.ops.cli import backup_cli, retention_cli, sessions_cli, storage_cli
 from sipadu.staff.cli import account_cli
+from sipadu.storage.base import BlobStoreError
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -45,9 +46,16 @@ def db_downgrade(revision: str) -> None:
 
 @db_cli.command("current")
 def db_current() -> None:
-    """Show the database revision and the code's newest revision."""
+    """Show the database revision and the code's newest revision; fail (exit 2), as
+    ``init`` and ``serve`` do, when the blob store cannot be used."""
     engine = get_engine()
     click.echo(f"database: {current_revision(engine)}  code: {head_revision(engine)}")
+    try:
+        current_app.extensions["sipadu.blobs"].check()
+    except BlobStoreError as error:
+        click.echo(f"Error: the blob store cannot be used: {error}", err=True)
+        raise SystemExit(2) from None
+    click.echo("blob store: usable")
 
 
 @db_cli.command("revision")

@@ -95,11 +95,14 @@ def redis_answers(app: Flask, url: str) -> bool:
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
         )
         app.extensions[_REDIS_EXTENSION] = client
+    # Asked first, whatever the PING says: the limiter writes here the lines about Redis it
+    # held back while serving a reporter (sipadu/web/ratelimit_failover.py).
+    counting = limiter_backend_state()
     try:
         answered = bool(client.ping())
     except redis.RedisError:
         return False
-    return answered and limiter_backend_state() is not LimiterBackend.LOCAL_FILE_FALLBACK
+    return answered and counting is not LimiterBackend.LOCAL_FILE_FALLBACK
 
 
 def check_readiness(app: Flask) -> Readiness:

@@ -20,6 +20,7 @@ import functools
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -103,6 +104,14 @@ class Metrics:
             buckets=AUDIT_BUCKETS,
             registry=registry,
         )
+        self.outbox_backlog = Gauge(
+            "sipadu_outbox_backlog",
+            "Rows waiting in an outbox (notifications: digest events; webhooks: channel "
+            "status deliveries), counted at most once a minute by each worker.",
+            ["outbox"],
+            multiprocess_mode="livemostrecent",
+            registry=registry,
+        )
         self.blob_store_errors = Counter(
             "sipadu_blob_store_errors",
             "Blob-store operations that failed (not a missing blob or an oversized upload).",
@@ -111,10 +120,23 @@ class Metrics:
         )
 
 
+_building = threading.Lock()
+
+
 @functools.cache
-def metrics() -> Metrics:
-    """This process's metrics, built on first use (after the multi-process switch)."""
+def _metrics_once() -> Metrics:
     return Metrics()
+
+
+def metrics() -> Metrics:
+    """This process's metrics, built on first use (after the multi-process switch).
+
+    Built under a lock: ``functools.cache`` alone lets two threads of a threaded worker build
+    two sets at once, and in multi-process mode the second set's counters start from a stale
+    value in the same file, losing the other's counts.
+    """
+    with _building:
+        return _metrics_once()
 
 
 def enable_multiprocess(directory: str) -> None:
@@ -122,7 +144,7 @@ def enable_multiprocess(directory: str) -> None:
     forks (gunicorn's workers): call before any worker starts."""
     os.environ[MULTIPROC_ENV] = directory
     values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
-    metrics.cache_clear()
+    _metrics_once.cache_clear()
 
 
 def disable_multiprocess() -> None:
@@ -131,7 +153,7 @@ def disable_multiprocess() -> None:
     that may not even exist."""
     if os.environ.pop(MULTIPROC_ENV, None) is not None:
         values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
-        metrics.cache_clear()
+        _metrics_once.cache_clear()
 
 
 def record(update: Callable[[Metrics], object]) -> bool:

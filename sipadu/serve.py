@@ -16,20 +16,47 @@ from sipadu.metrics_exposition import MetricsExposition
 ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
+# Threads per worker process. A request that waits (for its body, the database, the blob
+# store) holds one thread, not the process: with sync workers three clients trickling an
+# upload stalled a two-worker server completely, health checks included. Argon2 work stays
+# bounded per process by its gate (sipadu/web/argon2_gate.py), not by the thread count.
+DEFAULT_THREADS = 8
+# SQLite lets one writer in at a time, and a request holds the write lock from its first write
+# to its commit, Argon2 included: with threads, a burst of ten reports queued on the lock past
+# its 30 s timeout ("cannot reach its database"), even at four threads a worker. SQLite
+# instances (development, a trial) keep gunicorn's sync workers; production uses PostgreSQL.
+SQLITE_THREADS = 1
+
+
+def default_threads(database_url: str) -> int:
+    """Threads per worker when ``SIPADU_THREADS`` is not set, by database."""
+    return SQLITE_THREADS if database_url.startswith("sqlite") else DEFAULT_THREADS
+
+
 def default_workers() -> int:
-    """One sync worker per core (Argon2 work is CPU-bound), at least two."""
+    """One worker process per core (Argon2 work is CPU-bound), at least two."""
     return max(2, os.cpu_count() or 1)
 
 
 def gunicorn_options(
-    bind: str, workers: int, timeout: int, metrics: MetricsExposition | None = None
+    bind: str,
+    workers: int,
+    timeout: int,
+    metrics: MetricsExposition | None = None,
+    threads: int = DEFAULT_THREADS,
 ) -> dict[str, Any]:
     """The gunicorn settings SIPADU runs with (and, with ``metrics``, the hooks that keep
-    the metrics of dead workers' gauges out and remove the metrics folder at exit)."""
+    the metrics of dead workers' gauges out and remove the metrics folder at exit).
+
+    ``timeout`` is how long a worker process may stop answering gunicorn's arbiter before it
+    is restarted; with threaded workers it no longer bounds one request, whose body is
+    bounded by ``SIPADU_BODY_READ_TIMEOUT`` (sipadu/web/slow_clients.py).
+    """
     options: dict[str, Any] = {
         "bind": bind,
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": "gthread",
+        "threads": threads,
         "timeout": timeout,
         "graceful_timeout": 30,
         "accesslog": "-",

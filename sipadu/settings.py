@@ -25,6 +25,7 @@ from sipadu.keyring import KeyFileError, KeyRing, S3Credentials, load_keyring, r
 
 MIB = 1024 * 1024
 DEFAULT_DATABASE_CONNECT_TIMEOUT = 5  # seconds
+DEFAULT_BODY_READ_TIMEOUT = 30  # seconds without a byte of a request body
 DEFAULT_MAX_FILE_BYTES = 100 * MIB
 DEFAULT_MAX_FILES = 10
 # Days an archived case is kept before `sipadu retention run` purges it (docs/operations.md).
@@ -86,6 +87,11 @@ class Settings:
     database_connect_timeout: int = DEFAULT_DATABASE_CONNECT_TIMEOUT
     base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: int = 0
+    # Hosts besides SIPADU_BASE_URL's that requests may name behind a balancer (the onion).
+    allowed_hosts: tuple[str, ...] = ()
+    # Seconds a request body may go without a byte arriving before its connection is cut
+    # (sipadu/web/slow_clients.py): a stalled upload must not hold a server thread.
+    body_read_timeout: int = DEFAULT_BODY_READ_TIMEOUT
     max_request_bytes: int = 105 * MIB
     # The upload limits until an admin overrides them (sipadu/effective_settings.py).
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
@@ -97,7 +103,7 @@ class Settings:
     # Argon2id cost for every key SIPADU derives or verifier it creates (docs/crypto.md).
     argon2: Argon2Params = DEFAULT_ARGON2
     argon2_slots: int = 2
-    argon2_wait_seconds: float = 5.0
+    argon2_wait_seconds: float = 30.0
     # Case-key checks at once across every worker (sipadu/web/key_check_slots.py).
     case_key_check_slots: int = field(default_factory=default_key_check_slots)
     rate_limits_enabled: bool = True
@@ -237,6 +243,12 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         ),
         base_url=base_url,
         trusted_proxies=_int(env, "SIPADU_TRUSTED_PROXIES", 0),
+        allowed_hosts=tuple(
+            host.strip() for host in env.get("SIPADU_ALLOWED_HOSTS", "").split(",") if host.strip()
+        ),
+        body_read_timeout=_int(
+            env, "SIPADU_BODY_READ_TIMEOUT", DEFAULT_BODY_READ_TIMEOUT, minimum=1
+        ),
         max_request_bytes=_int(env, "SIPADU_MAX_REQUEST_BYTES", 105 * MIB, minimum=64 * 1024),
         max_file_bytes=_int(env, "SIPADU_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES, minimum=1024),
         max_files=_int(env, "SIPADU_MAX_FILES", DEFAULT_MAX_FILES, minimum=1),
@@ -262,7 +274,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             parallelism=_int(env, "SIPADU_ARGON2_PARALLELISM", 1, minimum=1),
         ),
         argon2_slots=_int(env, "SIPADU_ARGON2_SLOTS", 2, minimum=1),
-        argon2_wait_seconds=float(_int(env, "SIPADU_ARGON2_WAIT_SECONDS", 5, minimum=0)),
+        argon2_wait_seconds=float(_int(env, "SIPADU_ARGON2_WAIT_SECONDS", 30, minimum=0)),
         case_key_check_slots=_int(
             env, "SIPADU_CASE_KEY_CHECK_SLOTS", default_key_check_slots(), minimum=1
         ),

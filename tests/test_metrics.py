@@ -16,11 +16,14 @@ from flask_limiter import RateLimitExceeded
 from prometheus_client import generate_latest, values
 
 import sipadu.metrics
+import sipadu.ops.backlog
 from sipadu.app_context import current_audit_key
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
 from sipadu.db import db_session
 from sipadu.metrics import Metrics, disable_multiprocess, fixed_word, metrics
+from sipadu.notify.service import notify_new_case
+from sipadu.ops.backlog import refresh_backlog_gauge
 from sipadu.settings import Settings
 from sipadu.storage.base import BlobNotFoundError
 from sipadu.storage.filesystem import FilesystemBlobStore
@@ -29,6 +32,8 @@ from sipadu.web.key_check_slots import KeyCheckBusyError, case_key_check
 from sipadu.web.ratelimit import limit_kind, limiter
 from tests.conftest import build_app
 from tests.support.clock import pin_limiter_clock
+from tests.support.factories import make_case
+from tests.support.staff import enrolled
 
 CASE_CODE = "SPD-7K3Q9MX"
 
@@ -194,3 +199,31 @@ def test_a_stray_multiprocess_folder_is_ignored_without_a_metrics_bind(
     assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
     metrics().requests.labels("health.healthz", "200").inc()  # in memory: no folder needed
     assert not (tmp_path / "missing").exists()
+
+
+def test_the_outbox_backlog_is_counted_by_outbox_name_only(app: Flask) -> None:
+    """Rows waiting for the next digest show as a number per outbox, nothing else: no case
+    code, no staff member, no time finer than the scrape."""
+    with app.app_context():
+        db = db_session()
+        enrolled(app, db, "supervisor")
+        case = make_case(app, db).case
+        queued = notify_new_case(db, case)
+        db.commit()
+        code = case.code
+    assert queued >= 1
+    refresh_backlog_gauge(app)
+    assert value("sipadu_outbox_backlog", outbox="notifications") == queued
+    assert value("sipadu_outbox_backlog", outbox="webhooks") == 0
+    assert code not in exposition()
+
+
+def test_the_backlog_is_counted_at_most_once_a_minute_per_worker(
+    sqlite_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[Flask] = []
+    monkeypatch.setattr(sipadu.ops.backlog, "refresh_backlog_gauge", counted.append)
+    client = sqlite_app.test_client()
+    for _ in range(3):
+        client.get("/healthz").close()  # the count runs once the response is closed
+    assert len(counted) <= 1

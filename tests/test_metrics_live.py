@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -185,3 +186,23 @@ def test_serve_refuses_an_unusable_metrics_bind(
     result = run_sipadu(env, "serve", "--bind", public, "--workers", "1")
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_a_busy_metrics_port_fails_the_first_start_before_the_setup_link(
+    tmp_path: Path,
+) -> None:
+    """The one-time link is printed once: a start that then failed on the metrics bind left it
+    only in the scrollback, and the next start said a link had been printed earlier."""
+    env = instance_env(tmp_path, Database.sqlite_file(tmp_path / "s.sqlite3"), port=free_port())
+    seed_escrow_public(tmp_path / "keys")
+    init_instance(env)
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        busy = f"127.0.0.1:{taken.getsockname()[1]}"
+        public = env["SIPADU_BASE_URL"].removeprefix("http://")
+        failed = run_sipadu(
+            {**env, "SIPADU_METRICS_BIND": busy}, "serve", "--bind", public, "--workers", "1"
+        )
+    assert failed.returncode == 2 and "cannot listen there" in failed.stderr
+    assert "/staff/setup/" not in failed.stdout + failed.stderr
+    with serving(env, tmp_path, workers=1, ready="port") as live:
+        assert "/staff/setup/" in live.log_text()  # the link is printed, as on a first start

@@ -63,7 +63,7 @@ def test_bad_values_are_refused_by_name(name: str, value: str) -> None:
 def test_rate_limit_and_argon2_gate_settings() -> None:
     defaults = settings_from_env({})
     assert defaults.rate_limits_enabled and defaults.argon2_slots == 2
-    assert defaults.argon2_wait_seconds == 5.0
+    assert defaults.argon2_wait_seconds == 30.0
     settings = settings_from_env(
         {
             "SIPADU_RATE_LIMITS_ENABLED": "false",

@@ -3,6 +3,11 @@
 Members are written only to paths this module chooses (never ``tar.extract``), into a
 private staging folder inside the instance folder. Nothing reaches the database or the blob
 store until every hash matched; the audit chain is verified before success is declared.
+
+It is all or nothing: when loading fails half-way, the keys, the database and the blob store
+are put back as they were (``restore_undo.py``), so the same command can simply be run again.
+With ``--replace``, the blobs the backup does not hold are deleted only once everything else
+has succeeded.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from sipadu.keyring import generate_missing_keys, write_private_file
 from sipadu.ops.backup import BACKED_UP_KEYS, MANIFEST
 from sipadu.ops.container import open_encrypted_reader
 from sipadu.ops.dbsnapshot import VERSION_TABLE, Snapshot, clear_tables, load_rows
+from sipadu.ops.restore_undo import RestoreUndo
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 
 _MEMBER = re.compile(
@@ -146,7 +152,7 @@ def target_is_empty(engine: Engine, store: BlobStore) -> bool:
     return True
 
 
-def _restore_keys(staging: Path, keys_dir: Path, replace: bool) -> list[str]:
+def _restore_keys(staging: Path, keys_dir: Path, replace: bool, undo: RestoreUndo) -> list[str]:
     keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     restored = []
     for name in BACKED_UP_KEYS:
@@ -154,15 +160,17 @@ def _restore_keys(staging: Path, keys_dir: Path, replace: bool) -> list[str]:
         if not staged.exists():
             continue
         data, target = staged.read_bytes(), keys_dir / name
-        if target.exists():
-            if target.read_bytes() == data:
+        previous = target.read_bytes() if target.exists() else None
+        if previous is not None:
+            if previous == data:
                 continue
             if not replace:
                 raise RestoreError(
                     f"{target} differs from the backup's copy; the restored data "
                     "needs the backup's key. Move it away or pass --replace."
                 )
-            target.unlink()
+        undo.key_written(name, previous)
+        target.unlink(missing_ok=True)
         write_private_file(target, data)
         if name.endswith(".pub"):
             target.chmod(0o644)
@@ -178,6 +186,7 @@ def _known_revisions(engine: Engine) -> set[str]:
 
 
 def _load_database(engine: Engine, staging: Path, report: RestoreReport) -> None:
+    """The backup's rows in a schema of its revision, then migrated to this version's head."""
     sqlite_path = staging / "database__snapshot.sqlite3"
     snapshot = (
         Snapshot(sqlite_path, "sqlite")
@@ -202,21 +211,33 @@ def _load_database(engine: Engine, staging: Path, report: RestoreReport) -> None
     migrate.upgrade(engine, "head")
 
 
-def _install_blobs(staging: Path, store: BlobStore, replace: bool) -> int:
+def _install_blobs(staging: Path, store: BlobStore, undo: RestoreUndo) -> int:
     """Put every staged blob into the store under its own id, through the store's interface
     (so a backup of one kind of store restores onto the other); staged files are removed as
-    they go, so the staging folder never holds more than one extra copy."""
-    if replace:
-        for old in list(store.blob_ids()):
-            with contextlib.suppress(BlobNotFoundError):
-                store.delete(old)
+    they go, so the staging folder never holds more than one extra copy. A blob the target
+    already holds under the same id is left for :func:`_replace_old_blobs`."""
     count = 0
     for staged in sorted(staging.glob("blobs__*")):
-        with staged.open("rb") as source:
-            store.import_blob(staged.name.removeprefix("blobs__"), source)
-        staged.unlink()
+        blob_id = staged.name.removeprefix("blobs__")
+        if blob_id not in undo.blobs_before:
+            with staged.open("rb") as source:
+                store.import_blob(blob_id, source)
+            undo.added_blobs.append(blob_id)
+            staged.unlink()
         count += 1
     return count
+
+
+def _replace_old_blobs(staging: Path, store: BlobStore, undo: RestoreUndo) -> None:
+    """After success with ``--replace``: the target's own blobs go, except those the backup
+    holds under the same id, which take the backup's bytes."""
+    for old in sorted(undo.blobs_before):
+        with contextlib.suppress(BlobNotFoundError):
+            store.delete(old)
+        staged = staging / f"blobs__{old}"
+        if staged.exists():
+            with staged.open("rb") as source:
+                store.import_blob(old, source)
 
 
 class _Counting:
@@ -254,9 +275,16 @@ def restore_backup(
     try:
         manifest, hashes = _unpack(reader, staging)
         _check_manifest(manifest, hashes)
-        report.keys_restored = _restore_keys(staging, keys_dir, replace)
-        _load_database(engine, staging, report)
-        report.blobs = _install_blobs(staging, store, replace)
+        undo = RestoreUndo(engine, store, keys_dir, staging)
+        try:
+            report.keys_restored = _restore_keys(staging, keys_dir, replace, undo)
+            _load_database(engine, staging, report)
+            report.blobs = _install_blobs(staging, store, undo)
+        except BaseException:
+            undo.run()
+            raise
+        if replace:
+            _replace_old_blobs(staging, store, undo)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report.chain = _verify(engine, keys_dir)

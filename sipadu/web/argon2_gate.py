@@ -11,9 +11,10 @@ Use it around the Argon2 call only, not the whole request::
     with argon2_gate.admit():
         verifier.verify(stored_hash, password)
 
-With gunicorn's sync workers each process serves one request at a time, so the gate never
-waits there and memory is bounded by the worker count; it matters for threaded workers, the
-development server and any code that runs Argon2 in several threads.
+`sipadu serve` runs threaded workers, so a burst of sign-ins or reports waits here (up to
+``SIPADU_ARGON2_WAIT_SECONDS``, 30 by default) rather than in the listen backlog as it did
+under sync workers; a flood of case-key guesses is refused before it by the instance-wide
+key-check slots (``key_check_slots.py``) and the rate limits.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from sipadu.settings import Settings
 from sipadu.web.errors import render_error
 
 DEFAULT_SLOTS = 2
-DEFAULT_WAIT_SECONDS = 5.0
+# Threaded workers queue a burst of sign-ins and reports here, where sync workers queued it in
+# the listen backlog: the wait must cover a burst, not only a moment's contention.
+DEFAULT_WAIT_SECONDS = 30.0
 RETRY_AFTER_SECONDS = 10
 BUSY_TEXT = lazy_gettext(
     "The server is busy right now. Please wait a moment and try again. Nothing you sent was stored."

@@ -38,6 +38,10 @@ ERROR_TEXTS = {
         lazy_gettext("Method not allowed"),
         lazy_gettext("This page cannot be used in that way."),
     ),
+    408: (
+        lazy_gettext("Sending stopped"),
+        lazy_gettext("Nothing arrived for too long. Nothing you sent was stored."),
+    ),
     411: (
         lazy_gettext("Size required"),
         lazy_gettext("Say how large the upload is (a Content-Length header), then send it again."),
@@ -88,6 +92,7 @@ API_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "timeout",
     409: "conflict",
     411: "length_required",
     413: "too_large",
@@ -241,10 +246,13 @@ def register_error_handlers(app: Flask) -> None:
         body, status = render_error(503, STORAGE_UNAVAILABLE_TEXT)
         return body, status, {"Retry-After": str(STORAGE_UNAVAILABLE_RETRY_AFTER_SECONDS)}
 
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> tuple[str | Response, int]:
-        _log_unexpected(error)
-        return render_error(InternalServerError.code)
+    app.register_error_handler(Exception, answer_unexpected)
+
+
+def answer_unexpected(error: Exception) -> tuple[str | Response, int]:
+    """The 500 for anything no other handler answers, logged by its type only."""
+    _log_unexpected(error)
+    return render_error(InternalServerError.code)
 
 
 def _rule() -> str:
@@ -253,4 +261,10 @@ def _rule() -> str:
     return f"{request.method} {rule}"
 
 
-__all__ = ["api_error", "gettext", "register_error_handlers", "render_error"]
+__all__ = [
+    "answer_unexpected",
+    "api_error",
+    "gettext",
+    "register_error_handlers",
+    "render_error",
+]

@@ -9,6 +9,11 @@ while Redis is down. The switch is logged once as a warning, ``limiter_backend_s
 it (``/readyz`` shows it), and Redis is tried again every ``RETRY_SECONDS``; once it answers,
 counting returns to it (the counts made in the file meanwhile stay behind in the file).
 
+The switch is usually found by a reporter's request, whose log records the privacy filter
+drops (``sipadu/logging_privacy.py``): a line written then would date the report, and was
+lost. So the lines about Redis are held back during a reporter's request and written by the
+next call that is not one (the balancer's ``/readyz``, a staff page, the next public page).
+
 Reporters keep reaching the service while Redis is down: refusing every limited request (the
 report form, the case-key entry) would turn a cache outage into an outage of the service.
 """
@@ -21,9 +26,11 @@ import time
 from enum import StrEnum
 from typing import Any
 
+from flask import has_request_context, request
 from limits.storage import RedisStorage, Storage
 from limits.storage.base import SlidingWindowCounterSupport
 
+from sipadu.logging_privacy import is_reporter_path
 from sipadu.web.ratelimit_store import SqliteCounterStorage
 
 SCHEME = "sipadu-redis-failover"
@@ -50,6 +57,7 @@ class FailoverCounterStorage(Storage, SlidingWindowCounterSupport):
         self.redis = RedisStorage(redis_url, **options)
         self._lock = threading.Lock()
         self._retry_at: float | None = None  # None while Redis answers
+        self._unsaid: list[str] = []  # lines held back during a reporter's request
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
 
     @property
@@ -66,6 +74,7 @@ class FailoverCounterStorage(Storage, SlidingWindowCounterSupport):
     def refresh(self) -> None:
         """Ask Redis again now if a retry is due: a health probe may come before any
         counted request, and an idle server must not report the outage after it is over."""
+        self._say_held_lines()
         with self._lock:
             retry_at = self._retry_at
         if retry_at is not None and time.monotonic() >= retry_at:
@@ -73,6 +82,7 @@ class FailoverCounterStorage(Storage, SlidingWindowCounterSupport):
 
     def _call(self, method: str, *args: Any) -> Any:
         """``method`` on Redis, or on the file while Redis is down (retried every so often)."""
+        self._say_held_lines()
         with self._lock:
             retry_at = self._retry_at
         if retry_at is None or time.monotonic() >= retry_at:
@@ -90,17 +100,30 @@ class FailoverCounterStorage(Storage, SlidingWindowCounterSupport):
             first = self._retry_at is None
             self._retry_at = time.monotonic() + RETRY_SECONDS
         if first:
-            log.warning(
-                "rate-limit Redis unreachable (%s); counting in this server's file until it "
-                "answers: limits hold per server, not across servers",
-                type(error).__name__,
+            self._say(
+                f"rate-limit Redis unreachable ({type(error).__name__}); counting in this "
+                "server's file until it answers: limits hold per server, not across servers"
             )
 
     def _mark_up(self) -> None:
         with self._lock:
             was_down, self._retry_at = self._retry_at is not None, None
         if was_down:
-            log.warning("rate-limit Redis answers again; limits hold across servers")
+            self._say("rate-limit Redis answers again; limits hold across servers")
+
+    def _say(self, line: str) -> None:
+        """Log ``line`` now, or after the reporter's request this is (see the module doc)."""
+        with self._lock:
+            self._unsaid.append(line)
+        self._say_held_lines()
+
+    def _say_held_lines(self) -> None:
+        if has_request_context() and is_reporter_path(request.path):
+            return
+        with self._lock:
+            lines, self._unsaid = self._unsaid, []
+        for line in lines:
+            log.warning("%s", line)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         return int(self._call("incr", key, expiry, amount))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 from flask import Flask
@@ -23,8 +24,14 @@ from sipadu.crypto.staff import unlock_private_key, verify_password
 from sipadu.db import make_engine
 from sipadu.ops.backup import create_backup
 from sipadu.ops.container import BackupFormatError, BackupKeyError
-from sipadu.ops.restore import BackupCorruptError, RestoreError, _check_manifest, restore_backup
-from sipadu.storage.base import BlobStore
+from sipadu.ops.restore import (
+    BackupCorruptError,
+    RestoreError,
+    _check_manifest,
+    restore_backup,
+    target_is_empty,
+)
+from sipadu.storage.base import BlobStore, BlobStoreUnavailableError
 from sipadu.storage.filesystem import FilesystemBlobStore
 from tests.ops.conftest import Escrow, blob_store, file_case, supervisor
 from tests.support.instance import Database
@@ -283,5 +290,83 @@ def test_backup_of_one_store_restores_onto_the_other(
                     db, case, filed.dek, attachment_public_id(row.record_id, row.blob_id), target
                 )
                 assert b"".join(chunks) == filed.files[row.blob_id]
+    finally:
+        engine.dispose()
+
+
+class _FailingAfter:
+    """A store whose ``import_blob`` fails after ``good`` blobs, as a store that stops
+    answering half-way through a restore."""
+
+    def __init__(self, store: BlobStore, good: int) -> None:
+        self._store, self._good = store, good
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def import_blob(self, blob_id: str, source: io.BufferedReader) -> int:
+        if self._good == 0:
+            raise BlobStoreUnavailableError("S3 PutObject failed (injected)")
+        self._good -= 1
+        return self._store.import_blob(blob_id, source)
+
+
+@pytest.mark.parametrize("target_kind", ["file", "s3"])
+def test_a_restore_that_fails_half_way_leaves_the_target_as_it_was(
+    ops_app: Flask,
+    ops_db: Session,
+    escrow: Escrow,
+    target_database: Database,
+    tmp_path: Path,
+    target_kind: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    supervisor(ops_app, ops_db)
+    filed = file_case(ops_app, ops_db, "gagal-di-tengah", files=3)
+    data = _backup(ops_app, escrow)
+    root = tmp_path / "restored"
+    target = _target_store(target_kind, root, request)
+    failing = cast(BlobStore, _FailingAfter(target, good=1))
+    with pytest.raises(BlobStoreUnavailableError):
+        _restore(data, escrow.private, target_database, root, store=failing)
+    engine = make_engine(target_database.url, target_database.schema)
+    try:
+        assert list(target.blob_ids()) == []  # the one blob it had put in is gone again
+        assert target_is_empty(engine, target)
+        assert not (root / "keys" / "audit_hmac.key").exists()
+        assert not list(root.glob("restore-*"))  # nor any staging folder
+    finally:
+        engine.dispose()
+    # The same command, run again once the store answers, needs no --replace.
+    engine, report = _restore(data, escrow.private, target_database, root, store=target)
+    try:
+        assert report.chain.ok  # type: ignore[attr-defined]
+        assert sorted(target.blob_ids()) == sorted(filed.files)
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_replace_keeps_the_targets_own_data(
+    ops_app: Flask,
+    ops_db: Session,
+    escrow: Escrow,
+    target_database: Database,
+    tmp_path: Path,
+) -> None:
+    supervisor(ops_app, ops_db)
+    file_case(ops_app, ops_db, "yang-lama", files=1)
+    old_backup = _backup(ops_app, escrow)
+    root = tmp_path / "restored"
+    engine, _report = _restore(old_backup, escrow.private, target_database, root)
+    before, blobs_before = _dump(engine), sorted(FilesystemBlobStore(root / "blobs").blob_ids())
+    engine.dispose()
+    file_case(ops_app, ops_db, "yang-baru", files=2)
+    failing = cast(BlobStore, _FailingAfter(FilesystemBlobStore(root / "blobs"), good=1))
+    with pytest.raises(BlobStoreUnavailableError):
+        _restore(_backup(ops_app, escrow), escrow.private, target_database, root, True, failing)
+    engine = make_engine(target_database.url, target_database.schema)
+    try:
+        assert _dump(engine) == before
+        assert sorted(FilesystemBlobStore(root / "blobs").blob_ids()) == blobs_before
     finally:
         engine.dispose()

@@ -39,3 +39,17 @@ def test_storage_commands_work_on_the_bucket(
     assert f"removed orphan blob {'ab' * 16}" in swept.stdout
     assert seaweedfs.shared_client.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
     assert not (tmp_path / "instance" / "blobs").exists()  # nothing went to a folder
+
+
+def test_db_current_checks_the_bucket_as_init_does(
+    tmp_path: Path, sqlite_database: Database, seaweedfs: SeaweedFS
+) -> None:
+    bucket = seaweedfs.new_bucket()
+    env = _env(tmp_path, sqlite_database, seaweedfs, bucket)
+    assert run_sipadu(env, "init").returncode == 0
+    current = run_sipadu(env, "db", "current")
+    assert current.returncode == 0 and "blob store: usable" in current.stdout, current.stderr
+    gone = run_sipadu({**env, "SIPADU_S3_BUCKET": "no-such-bucket-here"}, "db", "current")
+    assert gone.returncode == 2
+    assert "SIPADU_S3_BUCKET" in gone.stderr and "bucket check failed" in gone.stderr
+    assert "Traceback" not in gone.stderr

@@ -180,7 +180,7 @@ def test_behind_a_proxy_clients_are_told_apart_and_cannot_forge(
     tmp_path: Path,
     sqlite_database: Database,
 ) -> None:
-    app = _app(tmp_path, sqlite_database, trusted_proxies=1)
+    app = _app(tmp_path, sqlite_database, trusted_proxies=1, base_url="http://localhost")
     proxy = _client(app, "127.0.0.1")
     for number in range(3):
         # The client forges earlier hops; only the last one, added by our proxy, counts.

@@ -1,0 +1,44 @@
+"""Behind a balancer, only the public names: a request for any other host is refused.
+
+With ``SIPADU_TRUSTED_PROXIES`` set, the host of a request comes from ``X-Forwarded-Host``.
+The balancer overwrites that header, but a client that reaches an app port directly (a
+firewall gap) sends its own: every absolute URL and redirect built from it would then point
+to a host of the client's choosing. So behind a balancer a request must name the host of
+``SIPADU_BASE_URL`` or one of ``SIPADU_ALLOWED_HOSTS`` (the onion name, say); any other gets
+a bilingual 400. The balancer's probes (``/healthz``, ``/readyz``) are answered whatever
+host they name: a health check often sends the server's own address.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+from flask_babel import lazy_gettext
+
+from sipadu.settings import Settings
+from sipadu.web.errors import render_error
+
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+UNKNOWN_HOST_TEXT = lazy_gettext(
+    "This service does not answer under that address. Please use its official address."
+)
+
+
+def allowed_hosts(settings: Settings) -> frozenset[str]:
+    """The hosts (``name`` or ``name:port``, lower case) a request may name."""
+    public = urlsplit(settings.base_url).netloc.lower()
+    return frozenset({public, *(host.lower() for host in settings.allowed_hosts)})
+
+
+def configure_host_check(app: Flask, settings: Settings) -> None:
+    """Refuse requests for other hosts, when a balancer in front sets the host."""
+    if not settings.trusted_proxies:
+        return  # without a proxy, the Host header is what the server was reached by
+    hosts = allowed_hosts(settings)
+
+    @app.before_request
+    def _known_host() -> tuple[str | Response, int] | None:
+        if request.path in PROBE_PATHS or request.host.lower() in hosts:
+            return None
+        return render_error(400, UNKNOWN_HOST_TEXT)

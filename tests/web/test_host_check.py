@@ -1,0 +1,65 @@
+"""Behind a balancer (``SIPADU_TRUSTED_PROXIES``), a request for a host that is not the public
+one is refused: a client that reaches an app port directly cannot forge ``X-Forwarded-Host``
+to have redirects and links point elsewhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from tests.conftest import build_app, make_settings
+from tests.support.instance import Database
+
+PUBLIC = "sipadu.inspektorat.jakarta.go.id"
+ONION = "sipadu2bxyzexampleonionaddressxxxxxxxxxxxxxxxxxxxxxxxx.onion"
+
+
+def _app(tmp_path: Path, db: Database, proxies: int = 1) -> Flask:
+    return build_app(
+        make_settings(
+            tmp_path,
+            db,
+            base_url=f"https://{PUBLIC}",
+            trusted_proxies=proxies,
+            allowed_hosts=(ONION,),
+        )
+    )
+
+
+def test_a_forged_forwarded_host_is_refused_in_both_languages(
+    tmp_path: Path, sqlite_database: Database
+) -> None:
+    client = _app(tmp_path, sqlite_database).test_client()
+    for target in ("/", "/staff/login", "/laporan"):
+        answer = client.get(target, headers={"X-Forwarded-Host": "evil.example"})
+        assert answer.status_code == 400, target
+        page = answer.get_data(as_text=True)
+        assert "official address" in page and "alamat resminya" in page
+        assert "evil.example" not in page and "Location" not in answer.headers
+    api = client.get("/api/v1/case", headers={"X-Forwarded-Host": "evil.example"})
+    assert api.status_code == 400 and api.json["error"]["code"] == "bad_request"  # type: ignore[index]
+
+
+def test_the_public_name_and_the_onion_are_served(
+    tmp_path: Path, sqlite_database: Database
+) -> None:
+    client = _app(tmp_path, sqlite_database).test_client()
+    for host in (PUBLIC, PUBLIC.upper(), ONION):
+        answer = client.get("/", headers={"X-Forwarded-Host": host, "X-Forwarded-Proto": "https"})
+        assert answer.status_code == 200, host
+
+
+def test_the_balancers_probes_answer_whatever_host_they_name(
+    tmp_path: Path, sqlite_database: Database
+) -> None:
+    client = _app(tmp_path, sqlite_database).test_client()
+    assert client.get("/healthz", headers={"Host": "10.0.0.11:8000"}).status_code == 200
+    assert client.get("/readyz", headers={"Host": "10.0.0.11:8000"}).status_code == 200
+
+
+def test_without_a_balancer_the_host_is_not_checked(
+    tmp_path: Path, sqlite_database: Database
+) -> None:
+    client = _app(tmp_path, sqlite_database, proxies=0).test_client()
+    assert client.get("/", headers={"Host": "localhost:8000"}).status_code == 200
