@@ -52,6 +52,15 @@ class Found:
     texts: dict[str, str] = field(default_factory=dict)
     # A prefix for the ``texts`` keys: who is crawling (role, language).
     visitor: str = ""
+    # The HTML of each page, under the same keys as ``texts`` (the browser checks lay it out).
+    html: dict[str, str] = field(default_factory=dict)
+
+    def read(self, where: str, response: TestResponse) -> None:
+        """Keep what a person reads on one page, and its HTML."""
+        markup = response.get_data(as_text=True)
+        key = f"{self.visitor} {where}"
+        self.html[key] = markup
+        self.texts[key] = visible_text(BeautifulSoup(markup, "html.parser"))
 
 
 def endpoint_of(app: Flask, path: str, method: str) -> tuple[str, str]:
@@ -102,8 +111,7 @@ def crawl(
     """GET every same-site page reachable by links from ``seeds`` and collect its forms."""
     for where, response in extra or []:
         collect_forms(app, found, response, where)
-        soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-        found.texts[f"{found.visitor} {where}"] = visible_text(soup)
+        found.read(where, response)
     queue, seen = list(seeds), set(seeds)
     while queue and len(seen) <= MAX_PAGES:
         path = queue.pop(0)
@@ -112,8 +120,8 @@ def crawl(
             continue
         found.pages.add(path)
         collect_forms(app, found, response, path)
+        found.read(path, response)
         soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-        found.texts[f"{found.visitor} {path}"] = visible_text(soup)
         for link in soup.find_all("a", href=True):
             target = str(link["href"])
             parts = urlsplit(target)
