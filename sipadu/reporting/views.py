@@ -75,19 +75,26 @@ FILES_REFUSED_TEXT = lazy_gettext(
     "or replace those files and send again."
 )
 
+FILES_DROPPED_TEXT = lazy_gettext(
+    "Files are not kept when the form has an error: attach them again."
+)
 
-def _render_form(
+
+def render_report_form(
     status: int = 200,
     *,
     values: Any = None,
     errors: Any = None,
     refused: list[RefusedFile] | None = None,
     message: Any = None,
+    files_note: Any = None,
 ) -> tuple[str, int]:
+    """The report form with what was typed (``values``), its errors and notices."""
     # A browser never refills a file input: say so when the refused form carried files.
-    files_dropped = request.method == "POST" and any(
+    if files_note is None and any(
         upload.filename for upload in request.files.getlist("attachments")
-    )
+    ):
+        files_note = FILES_DROPPED_TEXT
     return render_template(
         "reporting/new_report.html",
         values=values or {},
@@ -101,7 +108,7 @@ def _render_form(
         area_groups=area_groups(gettext("Kota or kabupaten only")),
         agencies=list_agencies(db_session(), active_only=True),
         form_id=new_form_id(),
-        files_dropped=files_dropped,
+        files_note=files_note,
     ), status
 
 
@@ -110,7 +117,7 @@ def _render_form(
 def new_report() -> ResponseReturnValue:
     """The new report form, with the safety guidance before the submit button, and a notice
     before anything is written when no one could read a report yet."""
-    return _render_form(message=None if service_accepts_reports() else NOT_READY_FORM_TEXT)
+    return render_report_form(message=None if service_accepts_reports() else NOT_READY_FORM_TEXT)
 
 
 def new_form_id() -> str:
@@ -146,14 +153,14 @@ def submit() -> ResponseReturnValue:
     values = request.form.to_dict()
     if values.get(HONEYPOT_FIELD):
         # A bot filled the field people never see: refuse, without saying why.
-        return _render_form(400, values=values, message=REJECTED_TEXT)
+        return render_report_form(400, values=values, message=REJECTED_TEXT)
     try:
         valid = validate_report(values, active_agency_codes(db_session()))
     except ReportValidationError as error:
-        return _render_form(422, values=values, errors=error.errors)
+        return render_report_form(422, values=values, errors=error.errors)
     accepted, refused = sort_uploads()
     if refused:
-        return _render_form(422, values=values, refused=refused, message=FILES_REFUSED_TEXT)
+        return render_report_form(422, values=values, refused=refused, message=FILES_REFUSED_TEXT)
     db = db_session()
     try:
         with admit():

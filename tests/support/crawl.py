@@ -99,6 +99,11 @@ def collect_forms(app: Flask, found: Found, response: TestResponse, where: str) 
     for form in all_forms(response):
         key = endpoint_of(app, form.action, form.method.upper())
         found.forms.setdefault(key, set()).add(where)
+        # A button may send its form elsewhere (the report form's language buttons).
+        for button in form.buttons:
+            if button.tag.has_attr("formaction"):
+                target = endpoint_of(app, str(button.tag["formaction"]), form.method.upper())
+                found.forms.setdefault(target, set()).add(where)
 
 
 def crawl(
