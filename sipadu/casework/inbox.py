@@ -18,7 +18,7 @@ cases(status, received_on, acknowledged_on, decided_on, last_feedback_on) so tha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Set
+from collections.abc import Callable, Collection, Set
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -423,14 +423,21 @@ ACTION_FILTERS: dict[str, InboxFilters] = {
 
 
 def action_counts(
-    db: Session, *, staff_id: int, role: str, today: date, cap: int = COUNT_CAP
+    db: Session,
+    *,
+    staff_id: int,
+    role: str,
+    today: date,
+    cap: int = COUNT_CAP,
+    kinds: Collection[str] | None = None,
 ) -> dict[str, int]:
     """How many of the cases ``staff_id`` may read need action, per ``ACTION_FILTERS`` kind
-    (each counted up to ``cap`` + 1, like the inbox total)."""
+    (only ``kinds`` when given; each counted up to ``cap`` + 1, like the inbox total)."""
     if role not in INBOX_ROLES:
         return {}
     policy, holidays = inbox_policy(db)
     return {
         kind: _count(db, staff_id, role, _conditions(f, staff_id, today, policy, holidays), f, cap)
         for kind, f in ACTION_FILTERS.items()
+        if kinds is None or kind in kinds
     }
