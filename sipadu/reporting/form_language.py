@@ -16,13 +16,14 @@ from sipadu.reporting.forms import HONEYPOT_FIELD
 from sipadu.reporting.readiness import NOT_READY_FORM_TEXT, service_accepts_reports
 from sipadu.reporting.views import render_report_form
 from sipadu.web.auth import public
+from sipadu.web.buttons import pressed_choice
 from sipadu.web.i18n import LANGUAGES, remember_language, use_language_now
 from sipadu.web.user_errors import UserFacingError
 
 bp = Blueprint("report_language", __name__)
 
 # Sent by the form but not typed by the reporter: a fresh form gets its own.
-NOT_TYPED = {"csrf_token", "form_id", "lang", "attachments", HONEYPOT_FIELD}
+NOT_TYPED = {"csrf_token", "form_id", "attachments", HONEYPOT_FIELD}
 FILES_AGAIN_TEXT = lazy_gettext("Files are not kept when the language changes: attach them again.")
 
 
@@ -31,11 +32,15 @@ FILES_AGAIN_TEXT = lazy_gettext("Files are not kept when the language changes: a
 def switch_language_keeping_report() -> ResponseReturnValue:
     """The report form again in the chosen language, with what was typed; files (sent here
     only as their names) must be attached again."""
-    code = request.form.get("lang", "")
+    code = pressed_choice(request.form, "lang")
     if code not in LANGUAGES:
         raise UserFacingError()
     use_language_now(code)
-    values = {name: value for name, value in request.form.items() if name not in NOT_TYPED}
+    values = {
+        name: value
+        for name, value in request.form.items()
+        if name not in NOT_TYPED and not name.startswith("lang.")
+    }
     had_files = any(name for name in request.form.getlist("attachments"))
     page, status = render_report_form(
         values=values,

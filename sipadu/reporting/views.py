@@ -51,6 +51,7 @@ from sipadu.units.areas import area_groups
 from sipadu.uploads.multipart import accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
+from sipadu.web.buttons import pressed_choice
 from sipadu.web.i18n import LANGUAGES, remember_language, use_language_now
 from sipadu.web.ratelimit import SUBMIT_LIMITS, limiter
 from sipadu.web.security import csrf_checked_after_limits
@@ -249,7 +250,7 @@ def key_leave() -> ResponseReturnValue:
     """Leave the key page only once the reporter confirms the key is saved; otherwise show
     the posted key again with the reason (no JavaScript needed, nothing stored)."""
     key = _posted_key()
-    target = LEAVE_TARGETS.get(request.form.get("next", ""))
+    target = LEAVE_TARGETS.get(pressed_choice(request.form, "next"))
     if key is None or target is None:
         raise UserFacingError()
     if request.form.get("saved") != "yes":
@@ -264,9 +265,10 @@ def key_copy() -> ResponseReturnValue:
     key = _posted_key()
     if key is None:
         raise UserFacingError()
-    if request.form.get("format") == "print":
+    choice = pressed_choice(request.form, "format")
+    if choice == "print":
         return _print_page(key)
-    if request.form.get("format") == "page":  # the print page's way back
+    if choice == "page":  # the print page's way back
         return _key_page(key)
     text = "\n".join(
         [
@@ -296,7 +298,7 @@ def key_language() -> ResponseReturnValue:
     The key travels only in this POST body (never a URL, log or the server); the file
     cleaning summary of the first answer is not repeated."""
     key = _posted_key()
-    code = request.form.get("lang", "")
+    code = pressed_choice(request.form, "lang")
     if key is None or code not in LANGUAGES:
         raise UserFacingError()
     use_language_now(code)

@@ -80,7 +80,7 @@ SPECS = [
         W + "/{code}/pesan",
         303,
         WORKERS,
-        body={"body": "Terima kasih atas laporan Anda.", "kind": "message"},
+        body={"body": "Terima kasih atas laporan Anda.", "kind.message": "Send"},
     ),
     Spec(
         "casework.change_status",

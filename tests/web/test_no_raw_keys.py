@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from sipadu.audit.tags import GROUP_LABELS, TAG_LABELS
 from sipadu.cases.deadlines import DeadlineKind, DeadlineState
@@ -92,3 +93,15 @@ def test_the_crawl_read_the_pages_that_show_keys(crawled: Found) -> None:
     for page in ("/petugas/kasus", "/auditor/", "/auditor/statistics", "/admin/", "/kasus/saya"):
         assert any(key.endswith(f" {page}") for key in crawled.texts), page
     assert any("/petugas/kasus/" in key for key in crawled.texts)
+
+
+def test_no_button_shows_an_internal_value(crawled: Found) -> None:
+    """Text browsers print a ``<button>``'s value before its label ("(txt) Download"): choice
+    buttons are submit inputs whose value is the label (sipadu/web/buttons.py)."""
+    shown = {}
+    for page, html in crawled.html.items():
+        soup = BeautifulSoup(html, "html.parser")
+        valued = [str(b) for b in soup.find_all("button") if b.get("value") is not None]
+        if valued:
+            shown[page] = valued
+    assert shown == {}
