@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
@@ -102,7 +102,7 @@ def test_reminders_reach_the_readers_of_due_cases_only(app: Flask, db: Session) 
     # A second run before the digest goes out queues nothing new.
     assert sum(queue_deadline_reminders(db, today=MONDAY).values()) == 0
     # Before anything is due (the Friday the first case came in) nobody is reminded.
-    db.execute(PendingNotification.__table__.delete())
+    db.execute(delete(PendingNotification))
     late.received_on = FRIDAY
     db.commit()
     assert sum(queue_deadline_reminders(db, today=FRIDAY).values()) == 0

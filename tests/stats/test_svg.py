@@ -124,5 +124,5 @@ def test_chart_text_stays_legible_on_a_phone(chart: Any) -> None:
     root = _parse(str(chart(months, title="Per bulan")))
     scale = min(1.0, PHONE_CONTENT_WIDTH / float(root.get("width") or 0))
     sizes = [float(root.get("font-size") or 0)]
-    sizes += [float(t.get("font-size")) for t in root.iter(f"{NS}text") if t.get("font-size")]
+    sizes += [float(t.get("font-size") or 0) for t in root.iter(f"{NS}text") if t.get("font-size")]
     assert min(sizes) * scale >= 10, (min(sizes), scale)

@@ -1,5 +1,5 @@
 """Choice buttons read well in text browsers: lynx prints a ``<button>``'s value before its
-label ("(txt) Download as a text file"), so no page has a button with a value; a choice
+label ("(txt) Download as a text file", or "(BUTTON)"), so no page has a button element; a choice
 travels in the name of an ``<input type="submit">`` whose value is its label. Every crawled
 page is checked in tests/web/test_no_raw_keys.py."""
 
