@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from sipadu.audit.cli import audit_cli
+from sipadu.casework.cli import deadlines_cli
 from sipadu.channels.cli import outbox_cli, service_account_cli
 from sipadu.confidential.cli import export_cli
 from sipadu.db import get_engine
@@ -74,6 +75,7 @@ APP_COMMANDS: tuple[click.Command, ...] = (
     escrow_cli,
     account_cli,
     notify_cli,
+    deadlines_cli,
     service_account_cli,
     outbox_cli,
     retention_cli,

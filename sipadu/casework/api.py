@@ -20,7 +20,7 @@ from sipadu.audit.recorder import audit
 from sipadu.cases.attachments import AttachmentNotFoundError
 from sipadu.cases.record_ids import public_record_id
 from sipadu.cases.workflow import WorkflowError
-from sipadu.casework import forms, service
+from sipadu.casework import assignment, forms, service
 from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.api_docs import describe
@@ -177,7 +177,7 @@ def assign(code: str) -> ResponseReturnValue:
     """Assign an investigator by username (the case key is re-wrapped for them)."""
 
     def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        target = service.assign(
+        target = assignment.assign(
             db_session(), opened, actor, _str(data, "username") or "", audit_key=current_audit_key()
         )
         return {"assigned": target.username}
@@ -193,7 +193,7 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
     opened = load_case(code, actor, "grant:revoked")
     db = db_session()
     try:
-        service.unassign(db, opened, actor, username, audit_key=current_audit_key())
+        assignment.unassign(db, opened, actor, username, audit_key=current_audit_key())
     except service.CaseworkError as error:
         raise UserFacingError(error.message, status=error.http_status) from None
     return Response(status=204)

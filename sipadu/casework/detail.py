@@ -25,8 +25,8 @@ from sipadu.cases.rating import RatingView, read_rating
 from sipadu.cases.statuses import Status
 from sipadu.cases.workflow import allowed_targets, can_object
 from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.case_conditions import inbox_policy
 from sipadu.casework.forwarding import ForwardingView, forwarding_view, may_correct_reference
-from sipadu.casework.inbox import inbox_policy
 from sipadu.casework.service import objection_pending
 from sipadu.crypto.errors import DecryptionError
 from sipadu.roles import StaffRole

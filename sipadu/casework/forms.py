@@ -11,6 +11,7 @@ from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.statuses import Status
 from sipadu.casework.inbox import DUE_FILTERS, PER_PAGE, SORTS, InboxFilters
 from sipadu.crypto.casekey import CASE_CODE_PREFIX
+from sipadu.web.buttons import pressed_choice
 
 _MAX_PAGE = 100_000
 # Longest text field kept from a form; the services refuse anything over their own limits.
@@ -22,7 +23,7 @@ def _field(form: Mapping[str, str], name: str) -> str | None:
     return value[:_MAX_FIELD] if isinstance(value, str) else None
 
 
-# The message form's two submit buttons (name "kind"): each act has its own button, and any
+# The message forms' submit buttons ("kind.message", "kind.note"): each act has its own, and any
 # other value, or none, is refused rather than guessed, since a wrong guess would show an
 # internal note to the reporter.
 MESSAGE_KINDS = {"message": False, "note": True}
@@ -39,7 +40,8 @@ class MessageForm:
     @classmethod
     def read(cls, form: Mapping[str, str]) -> MessageForm:
         """Read the submitted form; the pressed button says which act it is."""
-        return cls(_field(form, "body") or "", MESSAGE_KINDS.get(_field(form, "kind") or ""))
+        kind = pressed_choice(form, "kind")
+        return cls(_field(form, "body") or "", MESSAGE_KINDS.get(kind))
 
 
 @dataclass(frozen=True)

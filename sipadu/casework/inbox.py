@@ -6,9 +6,8 @@ whether a next page exists), one for the total and one for the listed cases' ass
 total is counted only up to ``COUNT_CAP`` + 1 matching rows: an exact count of 50 000 overdue
 cases checks 50 000 grants on every page view, and nobody reads "47 381" differently from
 "more than 1,000".
-Deadlines follow the working-day calendar; because every due day grows with its base day
-(receipt or last feedback), "overdue today" is "base day on or before some bound", and the
-bounds are computed once per request in Python (see ``_latest_base``).
+The conditions themselves (who may read a case, which fall due) are in
+``casework/case_conditions.py``.
 
 Indexes this relies on at 100 000 cases (migration 0005, docs/performance.md):
 case_grants(staff_id, reason, case_id), cases(received_on, id), cases(status, received_on), and
@@ -18,13 +17,13 @@ cases(status, received_on, acknowledged_on, decided_on, last_feedback_on) so tha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Set
+from collections.abc import Collection, Set
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, case, func, literal, not_, select
+from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
 from sipadu.cases.deadlines import (
@@ -32,16 +31,20 @@ from sipadu.cases.deadlines import (
     DeadlineInputError,
     DeadlinePolicy,
     DeadlineState,
-    add_calendar_days,
-    add_working_days,
     case_deadlines,
     inbox_badge,
     next_due,
 )
-from sipadu.cases.kinds import ASSIGNED_REASONS, AuthorKind
-from sipadu.cases.models import Case, CaseConflict, CaseGrant, CaseMessage
-from sipadu.cases.statuses import CLOSED, Status
-from sipadu.effective_settings import effective_settings
+from sipadu.cases.kinds import ASSIGNED_REASONS
+from sipadu.cases.models import Case, CaseConflict, CaseGrant
+from sipadu.cases.statuses import Status
+from sipadu.casework.case_conditions import (
+    assigned_to,
+    deadline_conditions,
+    inbox_policy,
+    readable_by,
+    reporter_replied,
+)
 from sipadu.roles import CASE_ROLES, StaffRole
 
 # Grant reasons that make an investigator a case's assignee.
@@ -51,7 +54,6 @@ DUE_FILTERS = ("due", "overdue")
 PER_PAGE = 25
 # Totals above this read "more than 1,000 cases"; paging then goes by next/previous links.
 COUNT_CAP = 1000
-_SEARCH_SPAN = timedelta(days=3660)
 _STATUS_ORDER = {status.value: index for index, status in enumerate(Status)}
 
 
@@ -116,115 +118,6 @@ class InboxPage:
         return max(proven, reached)
 
 
-def inbox_policy(db: Session) -> tuple[DeadlinePolicy, frozenset[date]]:
-    """The deadline policy and holidays the inbox uses: the admin console's settings."""
-    settings = effective_settings(db)
-    return settings.deadlines, settings.holiday_dates
-
-
-def _latest_base(due_of: Callable[[date], date], limit: date) -> date:
-    """The latest base day whose deadline falls on or before ``limit`` (binary search).
-
-    ``due_of`` never decreases and never returns a day before its argument.
-    """
-    low, high = limit - _SEARCH_SPAN, limit
-    if due_of(low) > limit:
-        return low - timedelta(days=1)
-    while low < high:
-        middle = low + timedelta(days=(high - low).days // 2 + (high - low).days % 2)
-        if due_of(middle) <= limit:
-            low = middle
-        else:
-            high = middle - timedelta(days=1)
-    return low
-
-
-def _due_functions(
-    policy: DeadlinePolicy, holidays: Set[date]
-) -> dict[str, Callable[[date], date]]:
-    def verification(day: date) -> date:
-        if policy.verification_in_working_days:
-            return add_working_days(day, policy.verification_days, holidays)
-        return add_calendar_days(day, policy.verification_days, holidays)
-
-    return {
-        "acknowledge": lambda day: add_working_days(day, policy.acknowledge_working_days, holidays),
-        "verification": verification,
-        "feedback": lambda day: add_calendar_days(day, policy.feedback_days, holidays),
-        "resolution": lambda day: add_calendar_days(day, policy.resolution_days, holidays),
-    }
-
-
-def _falls_due_by(limit: date, policy: DeadlinePolicy, holidays: Set[date]) -> ColumnElement[bool]:
-    """SQL: some open deadline of the case is due on or before ``limit``."""
-    bound = {
-        kind: _latest_base(due_of, limit)
-        for kind, due_of in _due_functions(policy, holidays).items()
-    }
-    feedback = bound["feedback"]
-    return and_(
-        Case.status.not_in([s.value for s in CLOSED]),
-        or_(
-            and_(Case.acknowledged_on.is_(None), Case.received_on <= bound["acknowledge"]),
-            and_(Case.decided_on.is_(None), Case.received_on <= bound["verification"]),
-            and_(
-                Case.received_on <= feedback,
-                or_(Case.last_feedback_on.is_(None), Case.last_feedback_on <= feedback),
-            ),
-            Case.received_on <= bound["resolution"],
-        ),
-    )
-
-
-def deadline_conditions(
-    today: date, policy: DeadlinePolicy, holidays: Set[date]
-) -> dict[str, ColumnElement[bool]]:
-    """SQL conditions matching ``inbox_badge`` == overdue / due_soon as of ``today``."""
-    overdue = _falls_due_by(today - timedelta(days=1), policy, holidays)
-    # due_soon: due within due_soon_working_days working days, i.e. before the next one.
-    soon_limit = add_working_days(today, policy.due_soon_working_days + 1, holidays) - timedelta(
-        days=1
-    )
-    due = and_(not_(overdue), _falls_due_by(soon_limit, policy, holidays))
-    return {"overdue": overdue, "due": due}
-
-
-def _readable(staff_id: int, role: str) -> ColumnElement[bool]:
-    """SQL: the reader holds a grant on the case (an assignment, for investigators) and is
-    not excluded from it by a conflict of interest."""
-    # select(<column>).exists(), not exists(): SQLite reads "SELECT *" from the table row,
-    # while one indexed column is answered from the unique (case_id, staff_id) index.
-    grant = select(CaseGrant.case_id).where(
-        CaseGrant.case_id == Case.id, CaseGrant.staff_id == staff_id
-    )
-    if role == StaffRole.INVESTIGATOR:
-        grant = grant.where(CaseGrant.reason.in_(ASSIGNED_REASONS))
-    conflicted = select(CaseConflict.case_id).where(
-        CaseConflict.case_id == Case.id, CaseConflict.staff_id == staff_id
-    )
-    return and_(grant.exists(), not_(conflicted.exists()))
-
-
-def reporter_replied() -> ColumnElement[bool]:
-    """SQL: the case's latest message between the Inspektorat and the reporter (internal
-    notes aside) is the reporter's, so it waits for an answer. An archived case waits for
-    nothing (a message written there before reporters were refused does not count)."""
-    other = aliased(CaseMessage)
-    latest = (
-        select(func.max(other.id))
-        .where(other.case_id == Case.id, other.internal.is_(False))
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    answered_by_reporter = (
-        select(CaseMessage.id)
-        .where(CaseMessage.id == latest, CaseMessage.author_kind == AuthorKind.REPORTER)
-        .correlate(Case)
-        .exists()
-    )
-    return and_(Case.status != Status.DIARSIPKAN, answered_by_reporter)
-
-
 def _base_query(staff_id: int, role: str) -> Any:
     # Cases drive the query and the grant is a correlated lookup (unique on case and staff):
     # the database can then walk cases(received_on, id) in day order, sort only each day's
@@ -247,19 +140,7 @@ def _base_query(staff_id: int, role: str) -> Any:
         Case.closed_on,
         reason,
         reporter_replied().label("replied"),
-    ).where(_readable(staff_id, role))
-
-
-def _assigned(staff_id: int) -> ColumnElement[bool]:
-    return (
-        select(CaseGrant.case_id)
-        .where(
-            CaseGrant.case_id == Case.id,
-            CaseGrant.staff_id == staff_id,
-            CaseGrant.reason.in_(ASSIGNED_REASONS),
-        )
-        .exists()
-    )
+    ).where(readable_by(staff_id, role))
 
 
 def _conditions(
@@ -271,7 +152,7 @@ def _conditions(
     if filters.category:
         conditions.append(Case.category == filters.category)
     if filters.assigned_to_me:
-        conditions.append(_assigned(staff_id))
+        conditions.append(assigned_to(staff_id))
     if filters.due in DUE_FILTERS:
         conditions.append(deadline_conditions(today, policy, holidays)[filters.due])
     if filters.replied:
@@ -359,7 +240,7 @@ def _count(
     grants index alone."""
     if filters.status or filters.category or filters.due in DUE_FILTERS or _on_cases(filters):
         matching = (
-            select(literal(1)).select_from(Case).where(_readable(staff_id, role), *conditions)
+            select(literal(1)).select_from(Case).where(readable_by(staff_id, role), *conditions)
         )
     else:
         conflicted = select(CaseConflict.case_id).where(
@@ -425,14 +306,21 @@ ACTION_FILTERS: dict[str, InboxFilters] = {
 
 
 def action_counts(
-    db: Session, *, staff_id: int, role: str, today: date, cap: int = COUNT_CAP
+    db: Session,
+    *,
+    staff_id: int,
+    role: str,
+    today: date,
+    cap: int = COUNT_CAP,
+    kinds: Collection[str] | None = None,
 ) -> dict[str, int]:
     """How many of the cases ``staff_id`` may read need action, per ``ACTION_FILTERS`` kind
-    (each counted up to ``cap`` + 1, like the inbox total)."""
+    (only ``kinds`` when given; each counted up to ``cap`` + 1, like the inbox total)."""
     if role not in INBOX_ROLES:
         return {}
     policy, holidays = inbox_policy(db)
     return {
         kind: _count(db, staff_id, role, _conditions(f, staff_id, today, policy, holidays), f, cap)
         for kind, f in ACTION_FILTERS.items()
+        if kinds is None or kind in kinds
     }

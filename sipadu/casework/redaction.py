@@ -45,6 +45,7 @@ from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES
 from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.web.auth import require_roles
+from sipadu.web.buttons import pressed_choice
 from sipadu.web.user_errors import AccessDeniedError
 
 NOT_ALLOWED_TEXT = lazy_gettext("Only a supervisor or investigator handling the case may mark.")
@@ -145,7 +146,7 @@ def save_redaction(code: str) -> ResponseReturnValue:
         save_draft(
             db, opened.case, opened.dek, account, marks, audit_key=current_audit_key(), now=now
         )
-        if form.get("action") == "publish":
+        if pressed_choice(form, "action") == "publish":
             publishing.request_publication(
                 db, opened.case, account, audit_key=current_audit_key(), now=now
             )
@@ -166,7 +167,7 @@ def save_redaction(code: str) -> ResponseReturnValue:
         discard_now(db)
         flash(gettext("This request is no longer waiting for a decision."), "error")
         return _back(opened)
-    if form.get("action") == "publish":
+    if pressed_choice(form, "action") == "publish":
         flash(
             gettext("The marks were saved and a supervisor was asked to publish them."), "success"
         )
@@ -180,7 +181,8 @@ def decide_redaction(code: str) -> ResponseReturnValue:
     """Publish the waiting draft (it becomes what redacted exports show) or refuse it."""
     actor = acting_staff()
     opened = load_case(code, actor, "redaction:published")
-    decision, raw_id = request.form.get("decision", ""), request.form.get("request", "")
+    decision = pressed_choice(request.form, "decision")
+    raw_id = request.form.get("request", "")
     if decision not in ("approve", "refuse") or not raw_id.isdecimal() or len(raw_id) > 12:
         discard_now()
         flash(gettext("Choose approve or refuse."), "error")

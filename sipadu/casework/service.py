@@ -1,6 +1,7 @@
-"""What staff do to a case: messages and notes, status changes, objections, assignment and
-conflicts of interest. Each function takes the DB session and an opened case, records its
-audit event in the same transaction and raises a named error the views turn into a message.
+"""What staff do to a case: messages and notes, status changes, objections (assignment and
+conflicts of interest are in ``casework/assignment.py``). Each function takes the DB session
+and an opened case, records its audit event in the same transaction and raises a named error
+the views turn into a message.
 
 Objections: the reporter's objection to a closure is a timeline entry of kind "objection"
 (its text sealed under the DEK); a supervisor's answer is an entry of kind "objection_answer".
@@ -17,14 +18,12 @@ from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sipadu.accounts.models import StaffAccount
 from sipadu.audit.service import DetailValue, record_event
 from sipadu.cases.attachments import store_attachment
 from sipadu.cases.content import MessageError, add_message, add_timeline_entry
-from sipadu.cases.kinds import ASSIGNED_REASONS, AuthorKind, GrantReason, TimelineKind
-from sipadu.cases.models import CaseConflict, CaseMessage, TimelineEntry
+from sipadu.cases.kinds import AuthorKind, TimelineKind
+from sipadu.cases.models import CaseMessage, TimelineEntry
 from sipadu.cases.record_ids import public_record_id
-from sipadu.cases.service import grant_case, grant_for, is_conflicted, revoke_grant
 from sipadu.cases.statuses import CLOSURES, Status
 from sipadu.cases.workflow import (
     ObjectionNotAllowedError,
@@ -37,11 +36,9 @@ from sipadu.casework.forwarding import record_forwarding, timeline_text
 from sipadu.channels.intake import note_status_change
 from sipadu.effective_settings import effective_settings
 from sipadu.ops.retention import retention_end
-from sipadu.roles import CASE_ROLES, StaffRole
 from sipadu.uploads.multipart import EncryptedUpload
 
 DECISIONS = frozenset({Status.TIDAK_DAPAT_DITINDAKLANJUTI, Status.DITERUSKAN, Status.INVESTIGASI})
-CONFLICT_ROLES = CASE_ROLES
 
 
 class CaseworkError(Exception):
@@ -79,11 +76,12 @@ def retention_days(db: Session) -> int:
     return effective_settings(db).retention_days
 
 
-def _now(now: datetime | None) -> datetime:
+def now_or(now: datetime | None) -> datetime:
+    """``now``, or the current UTC time when the caller gave none."""
     return now or datetime.now(UTC)
 
 
-def _audit(
+def audit_case_event(
     db: Session,
     key: bytes,
     tag: str,
@@ -91,6 +89,7 @@ def _audit(
     opened: OpenCase,
     detail: dict[str, DetailValue] | None = None,
 ) -> None:
+    """Record ``tag`` about the opened case, by the actor, in the caller's transaction."""
     record_event(db, key, tag, actor=actor.audit_actor, case_code=opened.case.code, detail=detail)
 
 
@@ -105,7 +104,7 @@ def post_message(
     now: datetime | None = None,
 ) -> CaseMessage:
     """A message to the reporter (shown as from "Inspektorat") or an internal note."""
-    moment = _now(now)
+    moment = now_or(now)
     if not body.strip():
         raise CaseworkError(lazy_gettext("Write a message."))
     try:
@@ -126,7 +125,7 @@ def post_message(
     opened.case.updated_at = moment
     # The random record id, never the row id: that counts across all cases (docs/audit.md).
     public_id = public_record_id(message.record_id)
-    _audit(
+    audit_case_event(
         db,
         audit_key,
         "note:added" if internal else "message:sent",
@@ -158,7 +157,7 @@ def send_files_to_reporter(
             cleaning=upload.cleaning_report,
         )
         detail: dict[str, DetailValue] = {"attachment": public_record_id(row.record_id)}
-        _audit(db, audit_key, "attachment:sent_to_reporter", actor, opened, detail)
+        audit_case_event(db, audit_key, "attachment:sent_to_reporter", actor, opened, detail)
 
 
 def objection_pending(db: Session, opened: OpenCase) -> bool:
@@ -226,7 +225,7 @@ def _apply(
         detail["destination"] = transition.destination.value
     if transition.forward_result is not None:
         detail["forward_result"] = transition.forward_result.value
-    _audit(db, audit_key, "case:status_changed", actor, opened, detail)
+    audit_case_event(db, audit_key, "case:status_changed", actor, opened, detail)
     note_status_change(db, case, moment)  # a channel's webhook, in this transaction
 
 
@@ -262,7 +261,7 @@ def change_status(
         actor,
         transition,
         audit_key=audit_key,
-        moment=_now(now),
+        moment=now_or(now),
         timeline_text=timeline_text(transition, opened.case.forwarded_to),
     )
     return transition
@@ -284,7 +283,7 @@ def answer_objection(
     transition = check_objection_answer(
         opened.case.status, actor.role, answer=answer, reopen_to=reopen_to or None
     )
-    moment = _now(now)
+    moment = now_or(now)
     add_timeline_entry(
         db,
         opened.case,
@@ -300,7 +299,7 @@ def answer_objection(
         _apply(
             db, opened, actor, transition, audit_key=audit_key, moment=moment, timeline_text=None
         )
-    _audit(
+    audit_case_event(
         db,
         audit_key,
         "objection:answered",
@@ -311,117 +310,6 @@ def answer_objection(
     return transition
 
 
-def _account(db: Session, username: str, roles: tuple[str, ...]) -> StaffAccount | None:
-    return db.scalar(
-        select(StaffAccount).where(
-            StaffAccount.username == username.strip()[:64],
-            StaffAccount.active.is_(True),
-            StaffAccount.role.in_(roles),
-        )
-    )
-
-
-def _require_supervisor(actor: Actor) -> None:
-    if actor.role != StaffRole.SUPERVISOR:
-        raise NotSupervisorError(lazy_gettext("Only a supervisor may do this."))
-
-
-def assign(
-    db: Session,
-    opened: OpenCase,
-    actor: Actor,
-    username: str,
-    *,
-    audit_key: bytes,
-    now: datetime | None = None,
-) -> StaffAccount:
-    """Give an investigator the case: the DEK re-wrapped for their public key."""
-    _require_supervisor(actor)
-    target = _account(db, username, (StaffRole.INVESTIGATOR,))
-    if target is None:
-        raise AssignmentError(lazy_gettext("No active investigator has that username."))
-    if is_conflicted(db, opened.case, target.id):
-        raise AssignmentError(
-            lazy_gettext(
-                "This investigator has a conflict of interest in this case and cannot be assigned."
-            )
-        )
-    grant_case(
-        db,
-        opened.case,
-        opened.dek,
-        target,
-        reason=GrantReason.ASSIGNMENT,
-        granted_by=actor.staff_id,
-        now=now,
-    )
-    _audit(
-        db,
-        audit_key,
-        "grant:created",
-        actor,
-        opened,
-        {"grantee": target.id, "reason": GrantReason.ASSIGNMENT},
-    )
-    return target
-
-
-def unassign(
-    db: Session, opened: OpenCase, actor: Actor, username: str, *, audit_key: bytes
-) -> StaffAccount:
-    """Take the case away from an investigator: their grant is deleted."""
-    _require_supervisor(actor)
-    target = db.scalar(select(StaffAccount).where(StaffAccount.username == username[:64]))
-    grant = grant_for(db, opened.case, target.id) if target is not None else None
-    if target is None or grant is None or grant.reason not in ASSIGNED_REASONS:
-        raise AssignmentError(lazy_gettext("That person is not assigned to this case."))
-    revoke_grant(db, opened.case, target.id)
-    _audit(db, audit_key, "grant:revoked", actor, opened, {"grantee": target.id})
-    return target
-
-
-def _exclude(
-    db: Session, opened: OpenCase, staff_id: int, marked_by: int, now: datetime | None
-) -> None:
-    if not is_conflicted(db, opened.case, staff_id):
-        db.add(
-            CaseConflict(
-                case_id=opened.case.id, staff_id=staff_id, marked_by=marked_by, created_at=_now(now)
-            )
-        )
-    revoke_grant(db, opened.case, staff_id)
-    db.flush()
-
-
-def declare_conflict(
-    db: Session, opened: OpenCase, actor: Actor, *, audit_key: bytes, now: datetime | None = None
-) -> None:
-    """The actor declares a conflict of interest: their own grant is deleted at once."""
-    _exclude(db, opened, actor.staff_id, actor.staff_id, now)
-    _audit(db, audit_key, "conflict:declared", actor, opened)
-
-
-def mark_conflict(
-    db: Session,
-    opened: OpenCase,
-    actor: Actor,
-    username: str,
-    *,
-    audit_key: bytes,
-    now: datetime | None = None,
-) -> StaffAccount:
-    """A supervisor marks someone else as conflicted: that person loses the case."""
-    _require_supervisor(actor)
-    target = _account(db, username, CONFLICT_ROLES)
-    if target is None:
-        raise AssignmentError(
-            lazy_gettext("No active supervisor or investigator has that username.")
-        )
-    _exclude(db, opened, target.id, actor.staff_id, now)
-    _audit(db, audit_key, "conflict:marked", actor, opened, {"staff": target.id})
-    return target
-
-
 def today(now: datetime | None = None) -> date:
     """The current UTC day."""
-    return _now(now).date()
+    return now_or(now).date()

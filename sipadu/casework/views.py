@@ -22,7 +22,7 @@ from sipadu.cases.statuses import (
     Status,
 )
 from sipadu.cases.workflow import RULES, WorkflowError
-from sipadu.casework import forms, service
+from sipadu.casework import assignment, forms, service
 from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.detail import case_detail
@@ -284,7 +284,7 @@ def assign(code: str) -> ResponseReturnValue:
     return run_case_action(
         code,
         "grant:created",
-        lambda opened, actor: service.assign(
+        lambda opened, actor: assignment.assign(
             db_session(), opened, actor, name, audit_key=current_audit_key()
         ),
         lazy_gettext("Investigator assigned."),
@@ -298,7 +298,7 @@ def unassign(code: str, username: str) -> ResponseReturnValue:
     return run_case_action(
         code,
         "grant:revoked",
-        lambda opened, actor: service.unassign(
+        lambda opened, actor: assignment.unassign(
             db_session(), opened, actor, username, audit_key=current_audit_key()
         ),
         lazy_gettext("Investigator unassigned."),
@@ -361,7 +361,7 @@ def declare_conflict(code: str) -> ResponseReturnValue:
     return run_case_action(
         code,
         "conflict:declared",
-        lambda opened, actor: service.declare_conflict(
+        lambda opened, actor: assignment.declare_conflict(
             db_session(), opened, actor, audit_key=current_audit_key()
         ),
         lazy_gettext("Conflict of interest recorded. You no longer have access to this case."),
@@ -377,7 +377,7 @@ def mark_conflict(code: str) -> ResponseReturnValue:
     return run_case_action(
         code,
         "conflict:marked",
-        lambda opened, actor: service.mark_conflict(
+        lambda opened, actor: assignment.mark_conflict(
             db_session(), opened, actor, name, audit_key=current_audit_key()
         ),
         lazy_gettext("Conflict of interest recorded."),

@@ -31,6 +31,7 @@ from sipadu.roles import StaffRole
 from sipadu.sessions.web import StaffPrincipal
 from sipadu.unit_of_work import discard_now
 from sipadu.web.auth import current_principal, require_roles
+from sipadu.web.buttons import pressed_choice
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import UserFacingError
 
@@ -88,7 +89,7 @@ def requests() -> ResponseReturnValue:
 @require_roles(StaffRole.CUSTODIAN)
 def decide(request_id: int) -> ResponseReturnValue:
     """Approve (the identity key re-wrapped for the requester, for a limited time) or refuse."""
-    decision = request.form.get("decision", "")
+    decision = pressed_choice(request.form, "decision")
     if decision not in ("approve", "refuse"):
         return _refused(gettext("Choose approve or refuse."))
     principal, db = _principal(), db_session()
@@ -151,7 +152,7 @@ def approvals() -> ResponseReturnValue:
 @require_roles(StaffRole.SUPERVISOR)
 def decide_export(request_id: int) -> ResponseReturnValue:
     """Approve one export of the case (within 48 hours) or refuse it."""
-    decision = request.form.get("decision", "")
+    decision = pressed_choice(request.form, "decision")
     back = redirect(url_for("confidential.approvals"), code=303)
     if decision not in ("approve", "refuse"):
         discard_now()

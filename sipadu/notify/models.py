@@ -21,6 +21,10 @@ class NotificationKind(StrEnum):
     # Four eyes on a sealed identity: a request waits for a custodian; a request was decided.
     IDENTITY_REQUEST = "identity_request"
     IDENTITY_ANSWER = "identity_answer"
+    # Reminders, queued once a day by ``sipadu notify remind``: the recipient has cases whose
+    # deadline is near or passed (which, and how many, the home page says after sign-in).
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
 
 
 KINDS: tuple[NotificationKind, ...] = tuple(NotificationKind)

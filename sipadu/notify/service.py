@@ -59,6 +59,15 @@ LINES = {
         "Permintaan identitas Anda telah diputuskan: {n}.",
         "Your identity requests were decided: {n}.",
     ),
+    # Reminders carry no count: one pending row per person and kind (notify/reminders.py).
+    NotificationKind.DUE_SOON: (
+        "Ada kasus Anda yang mendekati tenggat.",
+        "Some of your cases are due soon.",
+    ),
+    NotificationKind.OVERDUE: (
+        "Ada kasus Anda yang melewati tenggat.",
+        "Some of your cases are overdue.",
+    ),
 }
 FOOTER = (
     "Silakan masuk ke SIPADU untuk melihatnya. / Please sign in to SIPADU to read them.\n"

@@ -11,14 +11,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate, ParamSpec
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
-from sipadu.sessions.web import ReporterPrincipal, current_reporter
+from sipadu.sessions.web import ReporterPrincipal, cookie_name, current_reporter
 
 P = ParamSpec("P")
 ENDED_TEXT = lazy_gettext("Your session has ended. Please enter your case key again.")
+# Without any session cookie nothing has ended: the visitor has not opened a case yet.
+SIGN_IN_TEXT = lazy_gettext("To open your case, enter your case key.")
 _MARK = "_sipadu_reporter_required"
 
 
@@ -34,7 +36,8 @@ def reporter_required(
     def checked(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         reporter = current_reporter()
         if reporter is None:
-            flash(ENDED_TEXT, "info")
+            had_session = bool(request.cookies.get(cookie_name("reporter")))
+            flash(ENDED_TEXT if had_session else SIGN_IN_TEXT, "info")
             return redirect(url_for("followup.enter_key"), code=303)
         return view(reporter, *args, **kwargs)
 

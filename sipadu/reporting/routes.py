@@ -8,6 +8,7 @@ from flask import Blueprint, Flask
 
 from sipadu.reporting.downloads import add_download_routes
 from sipadu.reporting.followup import bp as followup_bp
+from sipadu.reporting.form_language import bp as report_language_bp
 from sipadu.reporting.operator_intake import bp as intake_bp
 from sipadu.reporting.rating import add_rating_routes
 from sipadu.reporting.statistics import bp as statistics_bp
@@ -27,6 +28,7 @@ def register_routes(app: Flask) -> None:
     """Register this package's page blueprints on ``app`` (the API is registered by
     sipadu/api/views.py)."""
     app.register_blueprint(reporting_bp)
+    app.register_blueprint(report_language_bp)
     app.register_blueprint(followup_blueprint())
     app.register_blueprint(intake_bp)
     app.register_blueprint(statistics_bp)

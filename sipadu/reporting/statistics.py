@@ -9,10 +9,11 @@ report never changes the page the same day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import format_date, gettext, lazy_gettext
 from markupsafe import Markup
 
@@ -31,6 +32,7 @@ from sipadu.web.auth import public
 from sipadu.web.user_errors import NotFoundError
 
 bp = Blueprint("statistics", __name__)
+CHART_NAMES = ("received", "closed", "category", "status", "years")
 NO_SUCH_YEAR_TEXT = lazy_gettext("There are no statistics for that year.")
 
 
@@ -88,12 +90,17 @@ def _yearly(records: list[CaseRecord], years: list[int]) -> dict[str, Any]:
     return {"title": title, "rows": rows, "chart": chart}
 
 
-@bp.get("/statistik")
-@public
-def page() -> str:
-    """A year's figures (``?tahun=2026``, this year by default) and every year's totals.
+@dataclass(frozen=True)
+class ChosenYear:
+    """The day's snapshot and the year asked for (``?tahun=2026``, this year by default)."""
 
-    The figures are the day's snapshot (``public_snapshot``): they change once a day."""
+    today: date
+    records: list[CaseRecord]
+    years: list[int]
+    figures: YearFigures
+
+
+def _chosen_year() -> ChosenYear:
     today = wib_today()
     records = public_records(db_session(), today)
     years = years_with_cases(records, today)
@@ -101,17 +108,44 @@ def page() -> str:
     if not chosen.isdigit() or int(chosen) not in years:
         raise NotFoundError(NO_SUCH_YEAR_TEXT)
     figures = year_figures(records, int(chosen), categories=CATEGORIES)
+    return ChosenYear(today, records, years, figures)
+
+
+@bp.get("/statistik")
+@public
+def page() -> str:
+    """A year's figures (``?tahun=2026``, this year by default) and every year's totals.
+
+    The figures are the day's snapshot (``public_snapshot``): they change once a day."""
+    chosen = _chosen_year()
+    figures = chosen.figures
     compliance = [
         (KIND_LABELS[DeadlineKind(kind)], percent) for kind, percent in figures.compliance.items()
     ]
     return render_template(
         "public/statistics.html",
         year=figures.year,
-        as_of=format_date(today, "long"),
-        years=years,
+        as_of=format_date(chosen.today, "long"),
+        years=chosen.years,
         received=_one(figures.received),
         closed=_one(figures.closed),
         tables=_tables(figures),
         compliance=compliance,
-        yearly=_yearly(records, years),
+        yearly=_yearly(chosen.records, chosen.years),
     )
+
+
+@bp.get("/statistik/grafik/<name>.svg")
+@public
+def chart(name: str) -> Response:
+    """One chart of the page, as an image. The page shows it with an empty text alternative
+    because the table below it carries the same figures: drawn inline, a text browser (lynx)
+    read every label and value of the chart as one run-together line before the table."""
+    if name not in CHART_NAMES:
+        raise NotFoundError()
+    chosen = _chosen_year()
+    if name == "years":
+        drawn = _yearly(chosen.records, chosen.years)["chart"]
+    else:
+        drawn = _tables(chosen.figures)[name][2]
+    return Response(str(drawn), mimetype="image/svg+xml")

@@ -51,6 +51,7 @@ from sipadu.units.areas import area_groups
 from sipadu.uploads.multipart import accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
+from sipadu.web.buttons import pressed_choice
 from sipadu.web.i18n import LANGUAGES, remember_language, use_language_now
 from sipadu.web.ratelimit import SUBMIT_LIMITS, limiter
 from sipadu.web.security import csrf_checked_after_limits
@@ -75,19 +76,26 @@ FILES_REFUSED_TEXT = lazy_gettext(
     "or replace those files and send again."
 )
 
+FILES_DROPPED_TEXT = lazy_gettext(
+    "Files are not kept when the form has an error: attach them again."
+)
 
-def _render_form(
+
+def render_report_form(
     status: int = 200,
     *,
     values: Any = None,
     errors: Any = None,
     refused: list[RefusedFile] | None = None,
     message: Any = None,
+    files_note: Any = None,
 ) -> tuple[str, int]:
+    """The report form with what was typed (``values``), its errors and notices."""
     # A browser never refills a file input: say so when the refused form carried files.
-    files_dropped = request.method == "POST" and any(
+    if files_note is None and any(
         upload.filename for upload in request.files.getlist("attachments")
-    )
+    ):
+        files_note = FILES_DROPPED_TEXT
     return render_template(
         "reporting/new_report.html",
         values=values or {},
@@ -101,7 +109,7 @@ def _render_form(
         area_groups=area_groups(gettext("Kota or kabupaten only")),
         agencies=list_agencies(db_session(), active_only=True),
         form_id=new_form_id(),
-        files_dropped=files_dropped,
+        files_note=files_note,
     ), status
 
 
@@ -110,7 +118,7 @@ def _render_form(
 def new_report() -> ResponseReturnValue:
     """The new report form, with the safety guidance before the submit button, and a notice
     before anything is written when no one could read a report yet."""
-    return _render_form(message=None if service_accepts_reports() else NOT_READY_FORM_TEXT)
+    return render_report_form(message=None if service_accepts_reports() else NOT_READY_FORM_TEXT)
 
 
 def new_form_id() -> str:
@@ -146,14 +154,14 @@ def submit() -> ResponseReturnValue:
     values = request.form.to_dict()
     if values.get(HONEYPOT_FIELD):
         # A bot filled the field people never see: refuse, without saying why.
-        return _render_form(400, values=values, message=REJECTED_TEXT)
+        return render_report_form(400, values=values, message=REJECTED_TEXT)
     try:
         valid = validate_report(values, active_agency_codes(db_session()))
     except ReportValidationError as error:
-        return _render_form(422, values=values, errors=error.errors)
+        return render_report_form(422, values=values, errors=error.errors)
     accepted, refused = sort_uploads()
     if refused:
-        return _render_form(422, values=values, refused=refused, message=FILES_REFUSED_TEXT)
+        return render_report_form(422, values=values, refused=refused, message=FILES_REFUSED_TEXT)
     db = db_session()
     try:
         with admit():
@@ -242,7 +250,7 @@ def key_leave() -> ResponseReturnValue:
     """Leave the key page only once the reporter confirms the key is saved; otherwise show
     the posted key again with the reason (no JavaScript needed, nothing stored)."""
     key = _posted_key()
-    target = LEAVE_TARGETS.get(request.form.get("next", ""))
+    target = LEAVE_TARGETS.get(pressed_choice(request.form, "next"))
     if key is None or target is None:
         raise UserFacingError()
     if request.form.get("saved") != "yes":
@@ -257,9 +265,10 @@ def key_copy() -> ResponseReturnValue:
     key = _posted_key()
     if key is None:
         raise UserFacingError()
-    if request.form.get("format") == "print":
+    choice = pressed_choice(request.form, "format")
+    if choice == "print":
         return _print_page(key)
-    if request.form.get("format") == "page":  # the print page's way back
+    if choice == "page":  # the print page's way back
         return _key_page(key)
     text = "\n".join(
         [
@@ -289,7 +298,7 @@ def key_language() -> ResponseReturnValue:
     The key travels only in this POST body (never a URL, log or the server); the file
     cleaning summary of the first answer is not repeated."""
     key = _posted_key()
-    code = request.form.get("lang", "")
+    code = pressed_choice(request.form, "lang")
     if key is None or code not in LANGUAGES:
         raise UserFacingError()
     use_language_now(code)

@@ -29,7 +29,11 @@ TEXT_FILL = "#1f2933"
 MUTED = "#7b8794"
 FONT = 'font-family="sans-serif"'
 SUPPRESSED_LENGTH = 36  # pixels; the same for every suppressed bar, whatever its count
-MAX_LABEL_CHARS = 30
+MAX_LABEL_CHARS = 44
+# Drawn for a phone: a 360 px screen shows the chart at about its own size, so its 11-12 px
+# text stays legible (a 640 px chart shrunk to fit drew 5 px labels); wider screens show it
+# at this size too.
+CHART_WIDTH = 340
 _CHART_ID = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 
 
@@ -97,13 +101,14 @@ def horizontal_bar_chart(
     title: str,
     chart_id: str | None = None,
     threshold: int = THRESHOLD,
-    width: int = 640,
+    width: int = CHART_WIDTH,
 ) -> Markup:
-    """A horizontal bar chart, one row per label (categories, statuses, units)."""
+    """A horizontal bar chart, one row per label (categories, statuses, units): each label
+    on its own line above its bar, so a long label needs no room beside the bars."""
     series = _series(counts, threshold)
     ident = _chart_id(chart_id, title)
-    row, label_width, top = 26, 220, 8
-    plot = max(width - label_width - 70, 50)
+    row, top, bar = 40, 4, 14
+    plot = max(width - 60, 50)  # room after the longest bar for its value
     height = top * 2 + row * max(len(series.cells), 1)
     scale = _scale(series)
     parts = [_open(width, height, title, ident, series.cells)]
@@ -112,13 +117,10 @@ def horizontal_bar_chart(
         length = 0.0 if cell.value is None else plot * cell.value / scale
         if cell.value:
             length = max(length, 1.0)
-        parts.append(
-            f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end">'
-            f"{escape(_short(cell.label))}</text>"
-        )
-        parts.append(_bar(cell, label_width, y + 4, length, row - 8, ident, vertical=False))
-        end = label_width + (SUPPRESSED_LENGTH if cell.suppressed else length)
-        parts.append(f'<text x="{end + 6:.1f}" y="{y + 17}">{escape(cell.display)}</text>')
+        parts.append(f'<text x="0" y="{y + 13}">{escape(_short(cell.label))}</text>')
+        parts.append(_bar(cell, 0, y + 19, length, bar, ident, vertical=False))
+        end = SUPPRESSED_LENGTH if cell.suppressed else length
+        parts.append(f'<text x="{end + 6:.1f}" y="{y + 31}">{escape(cell.display)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
 
@@ -129,7 +131,7 @@ def monthly_column_chart(
     title: str,
     chart_id: str | None = None,
     threshold: int = THRESHOLD,
-    width: int = 640,
+    width: int = CHART_WIDTH,
 ) -> Markup:
     """A column chart of counts per month, labels such as ``2026-11``, in the given order."""
     series = _series(counts, threshold)
@@ -139,7 +141,7 @@ def monthly_column_chart(
     count = max(len(series.cells), 1)
     slot = (width - left - 10) / count
     thickness = max(min(slot * 0.7, 40.0), 2.0)
-    every = math.ceil(count / 12)  # at most twelve month labels
+    every = math.ceil(count / 6)  # at most six month labels: each needs about 45 px
     scale = _scale(series)
     baseline = top + plot_height
     parts = [
@@ -157,13 +159,13 @@ def monthly_column_chart(
         if index % every == 0:
             parts.append(
                 f'<text x="{x + thickness / 2:.1f}" y="{baseline + 16}" '
-                f'text-anchor="middle" font-size="10">{escape(_short(cell.label))}</text>'
+                f'text-anchor="middle" font-size="11">{escape(_short(cell.label))}</text>'
             )
         if thickness >= 24:
             rise = SUPPRESSED_LENGTH if cell.suppressed else length
             parts.append(
                 f'<text x="{x + thickness / 2:.1f}" y="{baseline - rise - 4:.1f}" '
-                f'text-anchor="middle" font-size="10">{escape(cell.display)}</text>'
+                f'text-anchor="middle" font-size="11">{escape(cell.display)}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped

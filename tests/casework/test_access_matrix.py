@@ -81,7 +81,7 @@ SPECS = [
         W + "/{code}/pesan",
         303,
         WORKERS,
-        body={"body": "Terima kasih atas laporan Anda.", "kind": "message"},
+        body={"body": "Terima kasih atas laporan Anda.", "kind.message": "Send"},
     ),
     Spec(
         "casework.change_status",
@@ -209,7 +209,7 @@ SPECS = [
         W + "/{code}/redaksi",
         303,
         WORKERS,
-        body={"text": text_key(str(DEFAULT_REPORT["what"])), "action": "save"},
+        body={"text": text_key(str(DEFAULT_REPORT["what"])), "action.save": ""},
     ),
     # Holders reach the decision; the service refuses all but another supervisor
     # (tests/confidential/test_redaction_four_eyes.py), answered with a redirect and a flash.
@@ -219,7 +219,7 @@ SPECS = [
         W + "/{code}/redaksi/keputusan",
         303,
         WORKERS,
-        body={"decision": "refuse", "request": "999999"},
+        body={"decision.refuse": "", "request": "999999"},
     ),
     # Nobody exports without a supervisor's approval (tests/confidential/test_export.py).
     Spec("casework.export_passphrase", "POST", W + "/{code}/ekspor/kata-sandi", 403, frozenset()),

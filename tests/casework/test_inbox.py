@@ -21,6 +21,7 @@ from sipadu.cases.deadlines import (
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
 from sipadu.cases.national_holidays import national_holidays
 from sipadu.cases.statuses import CLOSED, Status
+from sipadu.casework import case_conditions
 from sipadu.casework import inbox as inbox_module
 from sipadu.casework.inbox import InboxFilters, inbox
 from tests.support.factories import StaffMember, make_staff
@@ -259,7 +260,7 @@ def test_bad_query_parameters_are_ignored(app: Flask, db: Session) -> None:
 
 
 def test_policy_defaults(app: Flask, db: Session) -> None:
-    assert inbox_module.inbox_policy(db) == (DEFAULT_POLICY, frozenset(national_holidays()))
+    assert case_conditions.inbox_policy(db) == (DEFAULT_POLICY, frozenset(national_holidays()))
 
 
 @pytest.mark.parametrize(

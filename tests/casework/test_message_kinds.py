@@ -103,9 +103,9 @@ def test_a_form_that_does_not_say_which_is_refused(
         button="Simpan catatan internal",
     )
     # What a forged or stale form would send instead of the page's button value.
-    submission.pairs = [(k, v) for k, v in submission.pairs if k != "kind"]
+    submission.pairs = [(k, v) for k, v in submission.pairs if not k.startswith("kind")]
     if kind is not None:
-        submission.pairs.append(("kind", kind))
+        submission.pairs.append((f"kind.{kind}", "Simpan"))
     before = message_count(db)
     refused = send(staff, submission)
     assert refused.status_code == 400

@@ -103,9 +103,7 @@ def _download(
     approver = web_client(app, db, scene.supervisor)
     listing = approver.get("/petugas/ekspor")
     request_id = db.query(ApprovalRequest.id).filter_by(action="export_case").scalar()
-    decided = submit(
-        approver, listing, f"decide-export-{request_id}", button=("decision", "approve")
-    )
+    decided = submit(approver, listing, f"decide-export-{request_id}", button="decision.approve")
     assert decided.status_code == 303
     if fill is not None:
         answer = submit(worker, worker.get(page), "export-recipient", fill=fill)

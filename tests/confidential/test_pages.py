@@ -66,7 +66,7 @@ def test_request_approve_read_and_the_reporter_sees_it(app: Flask, db: Session) 
     listing = keeper.get("/petugas/identitas")
     html = listing.get_data(as_text=True)
     assert code in html and investigator.account.username in html and NAME not in html
-    decided = submit(keeper, listing, _decide_form(db), button=("decision", "approve"))
+    decided = submit(keeper, listing, _decide_form(db), button="decision.approve")
     assert decided.status_code == 303
 
     shown = worker.get(page + "/identitas")
@@ -89,7 +89,7 @@ def test_the_custodian_refuses_and_nothing_opens(app: Flask, db: Session) -> Non
     submit(worker, worker.get(page), page + "/identitas/minta", fill={"reason": "contact"})
     keeper = web_client(app, db, custodian)
     listing = keeper.get("/petugas/identitas")
-    refused = submit(keeper, listing, _decide_form(db), button=("decision", "refuse"))
+    refused = submit(keeper, listing, _decide_form(db), button="decision.refuse")
     assert refused.status_code == 303
     assert worker.get(page + "/identitas").status_code == 403
     state = db.scalar(select(ApprovalRequest.state))
@@ -235,7 +235,7 @@ def _ask_and_approve(
     pending = db.scalars(
         select(ApprovalRequest.id).where(ApprovalRequest.state == ApprovalState.PENDING)
     ).one()
-    decided = submit(keeper, listing, f"decide-{pending}", button=("decision", "approve"))
+    decided = submit(keeper, listing, f"decide-{pending}", button="decision.approve")
     assert decided.status_code == 303
 
 

@@ -92,7 +92,7 @@ def _mark_and_ask(client: FlaskClient, scene: Scene) -> None:
         "redaction-form",
         fill={"phrases": "sukamaju"},  # any case: the text says "Sukamaju"
         tick={_rina_box(): False},
-        button=("action", "publish"),
+        button="action.publish",
     )
     assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
 
@@ -104,7 +104,7 @@ def _approve(app: Flask, db: Session, scene: Scene, approver: StaffMember) -> No
     page = client.get(scene.page)
     preview = page.get_data(as_text=True).split('id="redaction-decision"')[1].split("</section>")[0]
     assert "[DIHAPUS]" in preview and "Joko" not in preview and "Rina" in preview
-    decided = submit(client, page, "decide-redaction", button=("decision", "approve"))
+    decided = submit(client, page, "decide-redaction", button="decision.approve")
     assert decided.status_code == 303
 
 
@@ -122,7 +122,7 @@ def _redacted_pdf(app: Flask, db: Session, scene: Scene) -> str:
         approver,
         approver.get("/petugas/ekspor"),
         f"decide-export-{request_id}",
-        button=("decision", "approve"),
+        button="decision.approve",
     )
     identity = pyrage.x25519.Identity.generate()
     recipient = {"recipient": str(identity.to_public())}
@@ -185,12 +185,12 @@ def test_the_requester_never_decides_and_another_supervisor_must_hold_the_case(
     page = own.get(scene.page).get_data(as_text=True)
     assert 'id="decide-redaction"' not in page
     forged = own.post(
-        scene.page + "/keputusan", data={"decision": "approve", "request": str(request_id)}
+        scene.page + "/keputusan", data={"decision.approve": "", "request": str(request_id)}
     )
     assert forged.status_code == 303
     worker = web_client(app, db, scene.investigator)  # holds the case, wrong role
     assert 'id="decide-redaction"' not in worker.get(scene.page).get_data(as_text=True)
-    worker.post(scene.page + "/keputusan", data={"decision": "approve", "request": "1"})
+    worker.post(scene.page + "/keputusan", data={"decision.approve": "", "request": "1"})
     db.expire_all()
     assert db.get(ApprovalRequest, request_id).state == ApprovalState.PENDING  # type: ignore[union-attr]
     assert db.scalars(select(CaseRedaction)).one().state == RedactionState.DRAFT
@@ -221,7 +221,7 @@ def test_a_refused_post_keeps_what_was_typed_and_saves_nothing(
 def test_saving_again_withdraws_the_waiting_request(app: Flask, db: Session, scene: Scene) -> None:
     worker = web_client(app, db, scene.investigator)
     _mark_and_ask(worker, scene)
-    saved = submit(worker, worker.get(scene.page), "redaction-form", button=("action", "save"))
+    saved = submit(worker, worker.get(scene.page), "redaction-form", button="action.save")
     assert saved.status_code == 303
     db.expire_all()
     assert db.scalars(select(ApprovalRequest.state)).one() == ApprovalState.WITHDRAWN

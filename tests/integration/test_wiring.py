@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sipadu.admin.service import InstanceSettings, save_instance_settings
 from sipadu.app_context import current_settings
 from sipadu.cases.deadlines import DeadlinePolicy
-from sipadu.casework.inbox import inbox_policy
+from sipadu.casework.case_conditions import inbox_policy
 from sipadu.casework.service import retention_days
 from sipadu.notify.models import PendingNotification
 from sipadu.reporting.service import send_reply, submit_report

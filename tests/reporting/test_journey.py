@@ -193,12 +193,12 @@ def test_key_download_and_print_store_nothing(ready: Ready) -> None:
     assert hidden["case_key"] == key
     with ready.app.app_context():
         before = len(db_session().scalars(select(AuditEvent)).all())
-    text = forms.submit(client, page, "/laporan/kunci", button="txt")
+    text = forms.submit(client, page, "/laporan/kunci", button="format.txt")
     assert text.status_code == 200 and text.mimetype == "text/plain"
     assert "attachment" in text.headers["Content-Disposition"]
     assert "no-store" in text.headers["Cache-Control"]
     assert key in text.get_data(as_text=True)
-    printable = forms.submit(client, page, "/laporan/kunci", button="print")
+    printable = forms.submit(client, page, "/laporan/kunci", button="format.print")
     assert printable.status_code == 200 and key[:10] in printable.get_data(as_text=True)
     bad = client.post(
         "/laporan/kunci",

@@ -49,7 +49,7 @@ def test_the_key_breaks_only_between_groups(ready: Ready) -> None:
 def test_no_link_leaves_the_key_page_or_the_print_page(ready: Ready) -> None:
     client = ready.app.test_client()
     page = submit(client)
-    printable = forms.submit(client, page, "/laporan/kunci", button="print")
+    printable = forms.submit(client, page, "/laporan/kunci", button="format.print")
     for response in (page, printable):
         links = [a["href"] for a in _soup(response).select("a[href]")]
         assert all(str(href).startswith("#") for href in links), links
@@ -59,24 +59,28 @@ def test_leaving_without_confirming_shows_the_key_again(ready: Ready) -> None:
     client = ready.app.test_client()
     page = submit(client)
     key = case_key_of(page)
-    refused = forms.submit(client, page, LEAVE, button=("next", "followup"))
+    refused = forms.submit(client, page, LEAVE, button="next.followup")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "Location" not in refused.headers
     assert case_key_of(refused) == key and "Saya sudah menyimpan kunci saya" in html
     assert 'id="saved-error"' in html
-    left = forms.submit(client, refused, LEAVE, tick=["saved"], button=("next", "followup"))
+    left = forms.submit(client, refused, LEAVE, tick=["saved"], button="next.followup")
     assert left.status_code == 303 and left.headers["Location"] == "/kasus"
     assert key not in left.headers["Location"]
-    home = forms.submit(client, page, LEAVE, tick=["saved"], button=("next", "home"))
+    home = forms.submit(client, page, LEAVE, tick=["saved"], button="next.home")
     assert home.status_code == 303 and home.headers["Location"] == "/"
 
 
 def test_leaving_refuses_a_made_up_target_or_key(ready: Ready) -> None:
     client = ready.app.test_client()
     page = submit(client)
-    submission = forms.build(page, LEAVE, tick=["saved"], button=("next", "home"))
-    for field, value in (("next", "https://example.invalid/"), ("case_key", "<b>x</b>")):
-        pairs = [(k, value if k == field else v) for k, v in submission.pairs]
+    submission = forms.build(page, LEAVE, tick=["saved"], button="next.home")
+    forged = {
+        "next.home": ("next.https://example.invalid/", "Go"),
+        "case_key": ("case_key", "<b>x</b>"),
+    }
+    for field, replacement in forged.items():
+        pairs = [replacement if k == field else (k, v) for k, v in submission.pairs]
         bad = client.post(LEAVE, data=MultiDict(pairs))
         assert bad.status_code == 400 and "example.invalid" not in bad.headers.get("Location", "")
         assert "<b>x</b>" not in bad.get_data(as_text=True)
@@ -86,8 +90,8 @@ def test_the_print_page_leads_back_to_the_key_page_with_the_key(ready: Ready) ->
     client = ready.app.test_client()
     page = submit(client)
     key = case_key_of(page)
-    printable = forms.submit(client, page, "/laporan/kunci", button="print")
-    back = forms.submit(client, printable, "/laporan/kunci", button="page")
+    printable = forms.submit(client, page, "/laporan/kunci", button="format.print")
+    back = forms.submit(client, printable, "/laporan/kunci", button="format.page")
     assert back.status_code == 200 and case_key_of(back) == key
     assert "Laporan Anda telah diterima" in back.get_data(as_text=True)
     assert "no-store" in back.headers["Cache-Control"]

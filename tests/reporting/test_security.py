@@ -129,7 +129,7 @@ def _pages(ready: Ready) -> dict[str, str]:
     pages["key"] = key_page
     pages["invalid form"] = submit(client, {"category": "", "what": ""})
     pages["/laporan/terkirim"] = client.get("/laporan/terkirim")
-    pages["print"] = forms.submit(client, key_page, "/laporan/kunci", button="print")
+    pages["print"] = forms.submit(client, key_page, "/laporan/kunci", button="format.print")
     pages["wrong key"] = login(client, "nonsense")
     login(client, case_key_of(key_page))
     pages["case"] = client.get("/kasus/saya")

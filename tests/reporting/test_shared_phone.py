@@ -54,7 +54,7 @@ def test_the_key_file_has_a_neutral_name_and_says_where_to_enter_the_key(ready: 
     key = case_key_of(page)
     names = set()
     for _ in range(3):
-        text = forms.submit(client, page, "/laporan/kunci", button="txt")
+        text = forms.submit(client, page, "/laporan/kunci", button="format.txt")
         disposition = text.headers["Content-Disposition"]
         found = re.search(r'filename="(catatan-[a-z0-9]{4}\.txt)"', disposition)
         assert found is not None and "sipadu" not in disposition.lower()
@@ -68,6 +68,8 @@ def test_the_key_file_has_a_neutral_name_and_says_where_to_enter_the_key(ready: 
 
 def test_the_print_page_says_where_to_enter_the_key(ready: Ready) -> None:
     client = ready.app.test_client()
-    printed = forms.submit(client, submit(client, BASE_REPORT), "/laporan/kunci", button="print")
+    printed = forms.submit(
+        client, submit(client, BASE_REPORT), "/laporan/kunci", button="format.print"
+    )
     line = BeautifulSoup(printed.get_data(as_text=True), "html.parser").select_one("#follow-up-url")
     assert line is not None and line.get_text().endswith("/kasus")

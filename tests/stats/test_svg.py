@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -110,3 +111,18 @@ def test_many_months_are_labelled_sparsely() -> None:
     root = _parse(str(monthly_column_chart(months, title="Lima tahun")))
     labels = [t.text for t in root.iter(f"{NS}text") if t.text and t.text.startswith("20")]
     assert 0 < len(labels) <= 12
+
+
+PHONE_CONTENT_WIDTH = 360 - 32  # a 360 px screen less the page's side padding (2 x 1rem)
+
+
+@pytest.mark.parametrize("chart", [horizontal_bar_chart, monthly_column_chart])
+def test_chart_text_stays_legible_on_a_phone(chart: Any) -> None:
+    """Shrunk to a phone's width, no text of a chart is drawn below 10 px (a 640 px chart
+    drew its month labels at about 5 px)."""
+    months = {f"2026-{month:02d}": month * 3 for month in range(1, 13)}
+    root = _parse(str(chart(months, title="Per bulan")))
+    scale = min(1.0, PHONE_CONTENT_WIDTH / float(root.get("width") or 0))
+    sizes = [float(root.get("font-size") or 0)]
+    sizes += [float(t.get("font-size") or 0) for t in root.iter(f"{NS}text") if t.get("font-size")]
+    assert min(sizes) * scale >= 10, (min(sizes), scale)

@@ -53,6 +53,15 @@ class Found:
     texts: dict[str, str] = field(default_factory=dict)
     # A prefix for the ``texts`` keys: who is crawling (role, language).
     visitor: str = ""
+    # The HTML of each page, under the same keys as ``texts`` (the browser checks lay it out).
+    html: dict[str, str] = field(default_factory=dict)
+
+    def read(self, where: str, response: TestResponse) -> None:
+        """Keep what a person reads on one page, and its HTML."""
+        markup = response.get_data(as_text=True)
+        key = f"{self.visitor} {where}"
+        self.html[key] = markup
+        self.texts[key] = visible_text(BeautifulSoup(markup, "html.parser"))
 
 
 def endpoint_of(app: Flask, path: str, method: str) -> tuple[str, str]:
@@ -91,6 +100,11 @@ def collect_forms(app: Flask, found: Found, response: TestResponse, where: str) 
     for form in all_forms(response):
         key = endpoint_of(app, form.action, form.method.upper())
         found.forms.setdefault(key, set()).add(where)
+        # A button may send its form elsewhere (the report form's language buttons).
+        for button in form.buttons:
+            if button.tag.has_attr("formaction"):
+                target = endpoint_of(app, str(button.tag["formaction"]), form.method.upper())
+                found.forms.setdefault(target, set()).add(where)
 
 
 def crawl(
@@ -103,8 +117,7 @@ def crawl(
     """GET every same-site page reachable by links from ``seeds`` and collect its forms."""
     for where, response in extra or []:
         collect_forms(app, found, response, where)
-        soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-        found.texts[f"{found.visitor} {where}"] = visible_text(soup)
+        found.read(where, response)
     queue, seen = list(seeds), set(seeds)
     while queue and len(seen) <= MAX_PAGES:
         path = queue.pop(0)
@@ -113,8 +126,8 @@ def crawl(
             continue
         found.pages.add(path)
         collect_forms(app, found, response, path)
+        found.read(path, response)
         soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-        found.texts[f"{found.visitor} {path}"] = visible_text(soup)
         for link in soup.find_all("a", href=True):
             target = str(link["href"])
             parts = urlsplit(target)

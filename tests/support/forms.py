@@ -128,6 +128,11 @@ def _apply_ticks(form: Form, tick: Mapping[TickKey, bool] | Iterable[TickKey]) -
 
 def _press(form: Form, button: str | tuple[str, str] | None) -> Button | None:
     if button is None:
+        # Buttons that send the form elsewhere (``formaction``, e.g. the report form's language
+        # buttons after its send button) are never pressed unnamed: the form's own button is.
+        own = [b for b in form.buttons if not b.tag.has_attr("formaction")]
+        if len(own) == 1 and form.buttons[0] is own[0]:
+            return own[0]  # the default button, the one Enter presses
         if len(form.buttons) > 1:
             raise FormHelperError(
                 "the form has several submit buttons, choose one: "
@@ -265,6 +270,10 @@ def build(
     method, path, enctype = chosen.method, chosen.action, chosen.enctype
     if pressed is not None:
         method = attr(pressed.tag, "formmethod", method).lower()
+        if pressed.tag.has_attr("formenctype"):
+            enctype = (
+                MULTIPART if attr(pressed.tag, "formenctype").lower() == MULTIPART else URLENCODED
+            )
         if pressed.tag.has_attr("formaction"):
             path = path_of(
                 urljoin(page_url(response), attr(pressed.tag, "formaction")), page_url(response)

@@ -35,6 +35,11 @@ _RD = "tests/confidential/test_redaction_flow.py::"
 # (endpoint, method) -> the test that submits that form as its page sends it.
 COVERED: dict[tuple[str, str], str] = {
     ("reporting.submit", "POST"): _J + "test_full_journey",
+    (
+        "report_language.switch_language_keeping_report",
+        "POST",
+    ): "tests/reporting/test_language_switch.py::"
+    "test_language_switch_on_the_report_form_keeps_what_was_typed",
     ("reporting.key_copy", "POST"): _J + "test_key_download_and_print_store_nothing",
     (
         "reporting.key_language",

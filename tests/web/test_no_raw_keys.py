@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from sipadu.audit.tags import GROUP_LABELS, TAG_LABELS
 from sipadu.cases.deadlines import DeadlineKind, DeadlineState
@@ -92,3 +93,15 @@ def test_the_crawl_read_the_pages_that_show_keys(crawled: Found) -> None:
     for page in ("/petugas/kasus", "/auditor/", "/auditor/statistics", "/admin/", "/kasus/saya"):
         assert any(key.endswith(f" {page}") for key in crawled.texts), page
     assert any("/petugas/kasus/" in key for key in crawled.texts)
+
+
+def test_every_button_reads_as_its_label_in_a_text_browser(crawled: Found) -> None:
+    """Text browsers print a ``<button>``'s value, or "(BUTTON)", before its label ("(txt)
+    Download"): every button is a submit input whose value is its label, and a choice
+    travels in its name (sipadu/web/buttons.py)."""
+    shown = {}
+    for page, html in crawled.html.items():
+        buttons = BeautifulSoup(html, "html.parser").find_all("button")
+        if buttons:
+            shown[page] = [str(button) for button in buttons]
+    assert shown == {}
