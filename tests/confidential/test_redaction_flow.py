@@ -201,7 +201,7 @@ def test_a_refused_post_keeps_what_was_typed_and_saves_nothing(
 ) -> None:
     worker = web_client(app, db, scene.investigator)
     page = worker.get(scene.page)
-    save = ("action", "save")
+    save = "action.save"
     missing = submit(
         worker, page, "redaction-form", fill={"phrases": "Kecamatan Antah"}, button=save
     )
