@@ -146,6 +146,19 @@ def test_an_investigator_cannot_decide(app: Flask, db: Session, team: Team) -> N
     # Below the page too: the four-eyes table refuses an investigator holding the case.
     with pytest.raises(ForwardNotAllowedError):
         decidable_forward(db, request.id, team.investigator.account, team.created.case)
+    # Nor may an investigator ask (forwarding is a supervisor's decision in the workflow).
+    keyring = current_settings(app).keyring
+    assert keyring is not None
+    details = ForwardDetails("kpk", REFERENCE, "Kewenangan KPK.")
+    with pytest.raises(ForwardNotAllowedError):
+        request_forward(
+            db,
+            team.created.case,
+            team.created.dek,
+            team.investigator.account,
+            details,
+            audit_key=keyring.audit_hmac_key,
+        )
     _unchanged(db, team, request.id)
 
 
@@ -214,8 +227,15 @@ def test_pending_forwards_count_at_home_and_lapse_after_seven_days(
     request = _ask(app, db, team)
     assert pending_count(db, supervisor_actions) == 1
     approver = second_supervisor(app, db, team.created)
-    home = web_client(app, db, approver).get("/staff/")
-    assert 'id="pending-approvals"' in home.get_data(as_text=True)
+    client = web_client(app, db, approver)
+    home = client.get("/staff/").get_data(as_text=True)
+    assert 'id="pending-approvals"' in home and "/petugas/penerusan" in home
+    listing = client.get("/petugas/penerusan").get_data(as_text=True)
+    code = team.created.case.code
+    assert f'id="forward-request-{request.id}"' in listing
+    assert f"{W}/{code}#forward-request" in listing and REFERENCE not in listing
+    own = web_client(app, db, team.supervisor).get("/petugas/penerusan").get_data(as_text=True)
+    assert f"{W}/{code}#forward-request" not in own  # never one's own to decide
     later = datetime.now(UTC) + REQUEST_TTL + timedelta(seconds=1)
     assert pending_count(db, supervisor_actions, later) == 0
     assert pending_forward(db, team.created.case, later) is None

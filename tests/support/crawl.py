@@ -310,6 +310,7 @@ def crawl_staff_pages(app: Flask, world: World, found: Found, language: str = "i
         "/petugas/identitas",
         "/petugas/ekspor",
         "/petugas/redaksi",
+        "/petugas/penerusan",
         "/admin/",
         "/admin/settings",
         "/admin/texts",
