@@ -264,3 +264,27 @@ def test_details_copied_to_another_request_do_not_open(app: Flask, db: Session, 
     db.expire_all()
     case = db.get(Case, team.created.case.id)
     assert case is not None and case.status == "verifikasi"
+
+
+def test_an_approval_after_the_case_moved_on_is_refused_and_the_request_still_waits(
+    app: Flask, db: Session, team: Team
+) -> None:
+    """The workflow is checked again at approval: a case closed meanwhile is not forwarded
+    by an old request; the approver may still refuse it."""
+    request = _ask(app, db, team)
+    set_status(db, team.created, "tidak_dapat_ditindaklanjuti")
+    approver = second_supervisor(app, db, team.created)
+    late = decide_forward(app, db, team.created, approver)
+    assert late.status_code == 409
+    db.expire_all()
+    case = db.get(Case, team.created.case.id)
+    assert case is not None and (case.status, case.forwarded_to) == (
+        "tidak_dapat_ditindaklanjuti",
+        None,
+    )
+    kept = db.get(ApprovalRequest, request.id)
+    assert kept is not None and kept.state == ApprovalState.PENDING
+    assert events(db, "case:forward_approved", case.code) == []
+    assert decide_forward(app, db, team.created, approver, "refuse").status_code == 303
+    db.expire_all()
+    assert db.get(ApprovalRequest, request.id).state == ApprovalState.REFUSED  # type: ignore[union-attr]
