@@ -8,6 +8,7 @@ staff member learns nothing about codes they are not entitled to (and the refusa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -19,12 +20,14 @@ from sipadu.app_context import current_audit_key
 from sipadu.audit.recorder import audit
 from sipadu.cases.attachments import AttachmentNotFoundError
 from sipadu.cases.record_ids import public_record_id
+from sipadu.cases.statuses import Status
 from sipadu.cases.workflow import WorkflowError
 from sipadu.casework import assignment, forms, service
 from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.api_docs import describe
 from sipadu.casework.detail import case_detail
+from sipadu.casework.forward_approval import ask_forward
 from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.casework.serialize import case_json, inbox_json
 from sipadu.db import db_session
@@ -101,9 +104,18 @@ def _act(
         result = action(opened, actor, data)
     except (WorkflowError, service.CaseworkError) as error:
         raise UserFacingError(error.message, status=error.http_status) from None
+    if isinstance(result, Accepted):
+        status, result = 202, result.body
     return jsonify(
         {"case_code": opened.case.code, "status": opened.case.status, **(result or {})}
     ), status
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """An action's answer when it waits for someone else (202): a four-eyes request."""
+
+    body: dict[str, Any]
 
 
 UNCLEAR_INTERNAL = lazy_gettext(
@@ -151,9 +163,12 @@ def post_message(code: str) -> ResponseReturnValue:
 @require_roles(*CASE_ROLES)
 def change_status(code: str) -> ResponseReturnValue:
     """Change the status (409 forbidden transition, 403 role, 422 missing reason, outcome,
-    destination, reference or forward result)."""
+    destination, reference or forward result). Forwarding (``diteruskan``) answers 202 with
+    the pending four-eyes request: a second supervisor approves it on the case page."""
 
-    def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> None:
+    def action(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> Accepted | None:
+        if _str(data, "status") == Status.DITERUSKAN:
+            return _ask_forward(opened, actor, data)
         service.change_status(
             db_session(),
             opened,
@@ -166,8 +181,32 @@ def change_status(code: str) -> ResponseReturnValue:
             forward_result=_str(data, "forward_result"),
             audit_key=current_audit_key(),
         )
+        return None
 
     return _act(code, "case:status_changed", action)
+
+
+def _ask_forward(opened: OpenCase, actor: Actor, data: dict[str, Any]) -> Accepted:
+    """Forwarding needs a second supervisor: the request is made and answered 202; the
+    status stays until a supervisor holding the case approves it on the case page."""
+    request = ask_forward(
+        db_session(),
+        opened,
+        actor,
+        destination=_str(data, "destination"),
+        reference=_str(data, "reference"),
+        reason=_str(data, "reason"),
+        audit_key=current_audit_key(),
+    )
+    return Accepted(
+        {
+            "forward_request": {
+                "id": request.id,
+                "state": request.state.value,
+                "expires_at": request.expires_at.isoformat(),
+            }
+        }
+    )
 
 
 @bp.post("/<code>/assignments")

@@ -171,6 +171,23 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {"username": {"type": "string"}},
     },
+    "ForwardRequested": {
+        "type": "object",
+        "required": ["case_code", "status", "forward_request"],
+        "properties": {
+            "case_code": {"type": "string"},
+            "status": {"type": "string"},
+            "forward_request": {
+                "type": "object",
+                "required": ["id", "state", "expires_at"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "state": {"type": "string", "enum": ["pending"]},
+                    "expires_at": {"type": "string", "format": "date-time"},
+                },
+            },
+        },
+    },
     "CaseActionResult": {
         "type": "object",
         "properties": {
@@ -180,6 +197,24 @@ SCHEMAS = {
         },
     },
 }
+
+
+def _status_change() -> dict[str, Any]:
+    operation = _op(
+        "Change the case status (forwarding: 202, a second supervisor approves)",
+        "200",
+        _json("CaseActionResult"),
+        (401, 403, 409, *JSON_BODY_ERRORS),
+        parameters=[_CODE],
+        requestBody=_body("StatusChangeIn", MESSAGE_JSON_LIMIT),
+    )
+    # Forwarding is four-eyes: the status stays until another supervisor holding the case
+    # approves the request on the case page.
+    operation["responses"]["202"] = {
+        "description": "Forwarding requested; the status changes when it is approved",
+        **_json("ForwardRequested"),
+    }
+    return operation
 
 
 def describe() -> None:
@@ -215,16 +250,7 @@ def describe() -> None:
                     requestBody=_body("StaffMessageIn", MESSAGE_JSON_LIMIT),
                 )
             },
-            f"{_BASE}/{{code}}/status": {
-                "post": _op(
-                    "Change the case status",
-                    "200",
-                    _json("CaseActionResult"),
-                    (401, 403, 409, *JSON_BODY_ERRORS),
-                    parameters=[_CODE],
-                    requestBody=_body("StatusChangeIn", MESSAGE_JSON_LIMIT),
-                )
-            },
+            f"{_BASE}/{{code}}/status": {"post": _status_change()},
             f"{_BASE}/{{code}}/assignments": {
                 "post": _op(
                     "Assign an investigator (supervisors)",

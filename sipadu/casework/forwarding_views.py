@@ -1,6 +1,7 @@
-"""The case page's two forwarding forms: forward a case to another institution, and record
-that institution's outcome (which closes the case). Both are a supervisor's; both go through
-the one workflow gate, ``service.change_status``."""
+"""The case page's forwarding forms: ask to forward a case to another institution (a second
+supervisor approves, four eyes: ``forward_approval.py``), decide a colleague's request, and
+record that institution's outcome (which closes the case). All are a supervisor's; the
+status changes go through the one workflow gate, ``service.change_status``."""
 
 from __future__ import annotations
 
@@ -13,11 +14,17 @@ from sipadu.audit.service import record_event
 from sipadu.cases.statuses import Status
 from sipadu.casework import forms, service
 from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.forward_approval import (
+    ForwardRequestRefusedError,
+    ask_forward,
+    decide_forward,
+)
 from sipadu.casework.forwarding import ReferenceNotCorrectableError, correct_forward_reference
 from sipadu.casework.views import run_case_action
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.web.auth import require_roles
+from sipadu.web.buttons import pressed_choice
 
 
 def _typed(form: str, *fields: str) -> dict[str, str]:
@@ -27,25 +34,54 @@ def _typed(form: str, *fields: str) -> dict[str, str]:
 
 @require_roles(StaffRole.SUPERVISOR)
 def forward_case(code: str) -> ResponseReturnValue:
-    """Forward the case to the institution responsible, with its reference number; the
-    case then waits for that institution's outcome."""
+    """Ask a second supervisor to forward the case to the institution responsible, with
+    its reference number; nothing changes for the reporter until they approve."""
     form = forms.ForwardForm.read(request.form)
     return run_case_action(
         code,
-        "case:status_changed",
-        lambda opened, actor: service.change_status(
+        "case:forward_requested",
+        lambda opened, actor: ask_forward(
             db_session(),
             opened,
             actor,
-            Status.DITERUSKAN,
-            reason=form.reason,
             destination=form.destination,
             reference=form.reference,
+            reason=form.reason,
             audit_key=current_audit_key(),
         ),
-        lazy_gettext("The case was forwarded. It now waits for the institution's outcome."),
+        lazy_gettext(
+            "The forwarding request was sent. Another supervisor who holds the case must "
+            "approve it before the case is forwarded."
+        ),
         typed=_typed("forward", "destination", "reference", "reason"),
     )
+
+
+@require_roles(StaffRole.SUPERVISOR)
+def decide_forward_request(code: str) -> ResponseReturnValue:
+    """Approve a colleague's forwarding request (the case is forwarded now and the
+    reporter told) or refuse it (nothing changes for the reporter)."""
+    decision = pressed_choice(request.form, "decision")
+    raw_id = request.form.get("request", "")
+
+    def action(opened: OpenCase, actor: Actor) -> None:
+        if decision not in ("approve", "refuse") or not raw_id.isdecimal() or len(raw_id) > 12:
+            raise ForwardRequestRefusedError(lazy_gettext("Choose approve or refuse."))
+        decide_forward(
+            db_session(),
+            opened,
+            actor,
+            int(raw_id),
+            approve=decision == "approve",
+            audit_key=current_audit_key(),
+        )
+
+    done = (
+        lazy_gettext("The case was forwarded. It now waits for the institution's outcome.")
+        if decision == "approve"
+        else lazy_gettext("The forwarding request was refused.")
+    )
+    return run_case_action(code, "case:forward_approved", action, done)
 
 
 @require_roles(StaffRole.SUPERVISOR)
@@ -109,6 +145,12 @@ def correct_reference(code: str) -> ResponseReturnValue:
 def add_forwarding_routes(bp: Blueprint) -> None:
     """Add the forwarding routes to the casework blueprint."""
     bp.add_url_rule("/<code>/teruskan", "forward_case", forward_case, methods=["POST"])
+    bp.add_url_rule(
+        "/<code>/teruskan/keputusan",
+        "decide_forward_request",
+        decide_forward_request,
+        methods=["POST"],
+    )
     bp.add_url_rule(
         "/<code>/hasil-penerusan",
         "record_forward_outcome",

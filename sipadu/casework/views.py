@@ -26,6 +26,7 @@ from sipadu.casework import assignment, forms, service
 from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.detail import case_detail
+from sipadu.casework.forward_approval import pending_forward_panel
 from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.casework.identity_panel import (
     EXPORT_REASON_LABELS,
@@ -143,6 +144,7 @@ def render_case(
         needs={target: RULES[(Status(opened.case.status), target)] for target in detail.targets},
         typed=typed or {"form": ""},
         identity=identity_panel(db, opened, actor),
+        pending_forward=pending_forward_panel(db, opened, actor),
         identity_reasons=IDENTITY_REASON_LABELS,
         export_reasons=EXPORT_REASON_LABELS,
         export_views=VIEW_LABELS,

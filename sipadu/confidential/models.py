@@ -3,7 +3,8 @@
 A request holds metadata only (action, case, who asked, a reason chosen from a fixed list,
 state and times): a custodian deciding on an identity request does not hold the case DEK,
 so nothing sealed under it could be shown to them, and free text would be report content
-outside the case's encryption."""
+outside the case's encryption. A forwarding request's details are the one exception: they
+are sealed under the case DEK, and only supervisors holding the case decide on them."""
 
 from __future__ import annotations
 
@@ -107,6 +108,9 @@ class ApprovalRequest(Base):
     # An identity request: the identity version it was decided on (``Case.identity_version``);
     # a new version needs a request of its own. None while pending and for other actions.
     identity_version: Mapped[int | None] = mapped_column(Integer)
+    # A forwarding request: the institution, its reference and the reason, sealed under the
+    # case DEK and bound to this row (``forward_request.py``); None for the other actions.
+    details_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RedactionState(StrEnum):

@@ -76,3 +76,18 @@ def pending_publications(db: Session, now: datetime | None = None) -> list[Appro
             .order_by(ApprovalRequest.id)
         )
     )
+
+
+def pending_forwards(db: Session, now: datetime | None = None) -> list[ApprovalRequest]:
+    """Forwarding requests waiting for a second supervisor, oldest first."""
+    return list(
+        db.scalars(
+            select(ApprovalRequest)
+            .where(
+                ApprovalRequest.action == ApprovalAction.FORWARD_CASE,
+                ApprovalRequest.state == ApprovalState.PENDING,
+                ApprovalRequest.expires_at > _now(now),
+            )
+            .order_by(ApprovalRequest.id)
+        )
+    )

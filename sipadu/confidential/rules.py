@@ -1,8 +1,8 @@
 """The four-eyes rules, one row per action: who may ask, who may approve.
 
-Nobody ever approves their own request, whatever their role (``may_approve``). Opening an
-identity is wired end to end (``identity.py``); the other actions have their rules here so
-forwarding, export and redaction requests use the same table when they are built.
+Nobody ever approves their own request, whatever their role (``may_approve``). Every action
+is wired: opening an identity (``identity.py``), forwarding (``forward_request.py``), export
+(``export.py``) and publishing a redaction (``redaction_publish.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ class FourEyesRule:
 
 RULES: dict[ApprovalAction, FourEyesRule] = {
     ApprovalAction.OPEN_IDENTITY: FourEyesRule(_WORKERS, frozenset({StaffRole.CUSTODIAN})),
-    ApprovalAction.FORWARD_CASE: FourEyesRule(_WORKERS, frozenset({StaffRole.SUPERVISOR})),
+    # Forwarding is a supervisor's decision in the workflow table; asking follows it.
+    ApprovalAction.FORWARD_CASE: FourEyesRule(
+        frozenset({StaffRole.SUPERVISOR}), frozenset({StaffRole.SUPERVISOR})
+    ),
     ApprovalAction.EXPORT_CASE: FourEyesRule(_WORKERS, frozenset({StaffRole.SUPERVISOR})),
     ApprovalAction.PUBLISH_REDACTION: FourEyesRule(_WORKERS, frozenset({StaffRole.SUPERVISOR})),
 }

@@ -23,6 +23,7 @@ from sipadu.confidential.labels import REASON_LABELS, VIEW_LABELS
 from sipadu.confidential.models import ApprovalRequest
 from sipadu.confidential.pending import (
     pending_exports,
+    pending_forwards,
     pending_identity_requests,
     pending_publications,
 )
@@ -47,6 +48,12 @@ add_staff_nav(
     lazy_gettext("Redaction requests"),
     (StaffRole.SUPERVISOR,),
     order=17,
+)
+add_staff_nav(
+    "confidential.forwards",
+    lazy_gettext("Forwarding requests"),
+    (StaffRole.SUPERVISOR,),
+    order=18,
 )
 
 
@@ -185,3 +192,12 @@ def publications() -> ResponseReturnValue:
     return render_template(
         "confidential/publications.html", **_listing(pending_publications(db_session()))
     )
+
+
+@bp.get("/penerusan")
+@require_roles(StaffRole.SUPERVISOR)
+def forwards() -> ResponseReturnValue:
+    """Forwarding requests waiting for a second supervisor, oldest first (metadata only);
+    each links to the case page, where a supervisor holding the case reads the sealed
+    details and decides (never their own)."""
+    return render_template("confidential/forwards.html", **_listing(pending_forwards(db_session())))

@@ -93,7 +93,7 @@ def press(
     action: str,
     *,
     fill: dict[str, str] | None = None,
-    button: str | None = None,
+    button: str | tuple[str, str] | None = None,
 ) -> TestResponse:
     """Submit the case page's form whose action ends in ``action`` ("" is the page itself,
     e.g. "/penugasan", "/keberatan"), or the form with that id ("status-verifikasi",
@@ -114,6 +114,35 @@ def assign_directly(db: Session, created: CreatedCase, member: StaffMember) -> N
         granted_by=None,
     )
     db.commit()
+
+
+def second_supervisor(app: Flask, db: Session, created: CreatedCase) -> StaffMember:
+    """Another supervisor holding the case, as approval gives a supervisor every case."""
+    member = make_staff(app, db, "supervisor")
+    grant_case(
+        db,
+        created.case,
+        created.dek,
+        member.account,
+        reason=GrantReason.SUPERVISOR,
+        granted_by=None,
+    )
+    db.commit()
+    return member
+
+
+def decide_forward(
+    app: Flask,
+    db: Session,
+    created: CreatedCase,
+    approver: StaffMember | None = None,
+    decision: str = "approve",
+) -> TestResponse:
+    """A second supervisor holding the case decides the waiting forwarding request through
+    the case page's decision form (a new one unless ``approver`` is given)."""
+    approver = approver or second_supervisor(app, db, created)
+    client = web_client(app, db, approver)
+    return press(client, created.case.code, "forward-decision", button=f"decision.{decision}")
 
 
 def conflict_directly(db: Session, created: CreatedCase, member: StaffMember) -> None:

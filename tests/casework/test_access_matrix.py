@@ -16,14 +16,17 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from sipadu.app_context import current_settings
 from sipadu.cases.content import add_timeline_entry
-from sipadu.cases.service import CreatedCase, revoke_grant
+from sipadu.cases.service import CreatedCase, case_by_code, revoke_grant
+from sipadu.confidential.forward_request import ForwardDetails, pending_forward, request_forward
 from sipadu.confidential.redaction_texts import text_key
 from tests.casework.conftest import (
     add_attachment,
     assign_directly,
     bearer,
     conflict_directly,
+    second_supervisor,
     set_status,
     staff_token,
 )
@@ -107,6 +110,17 @@ SPECS = [
         303,
         SUPERVISOR,
         body={"destination": "ombudsman", "reference": "ORI-1/2026", "reason": REASON},
+    ),
+    # A supervisor holding the case decides a colleague's request; the pairs (oneself, an
+    # investigator, another unit's supervisor) are in test_forward_four_eyes.py.
+    Spec(
+        "casework.decide_forward_request",
+        "POST",
+        W + "/{code}/teruskan/keputusan",
+        303,
+        SUPERVISOR,
+        body={"decision.approve": "", "request": "{forward_request}"},
+        setup="forward_requested",
     ),
     Spec(
         "casework.record_forward_outcome",
@@ -326,7 +340,28 @@ def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[
         set_status(db, created, "verifikasi", acknowledged_on=date.today())
     if spec.setup == "target_assigned":
         assign_directly(db, created, target)
+    if spec.setup == "forward_requested":
+        _ask_to_forward(app, db, created)
     return created, att
+
+
+def _ask_to_forward(app: Flask, db: Session, created: CreatedCase) -> None:
+    """A forwarding request by a supervisor holding the case, waiting for a second one."""
+    keyring = current_settings(app).keyring
+    assert keyring is not None
+    requester = second_supervisor(app, db, created)
+    details = ForwardDetails("kpk", "R-1/KPK/2026", REASON)
+    request_forward(
+        db, created.case, created.dek, requester.account, details, audit_key=keyring.audit_hmac_key
+    )
+    db.commit()
+
+
+def _forward_request_id(db: Session, code: str) -> str:
+    case = case_by_code(db, code)
+    assert case is not None
+    request = pending_forward(db, case)
+    return str(request.id) if request is not None else "0"
 
 
 def _call(
@@ -345,7 +380,10 @@ def _call(
     elif member is not None:
         client.set_cookie("sipadu_staff", staff_token(db, member))
     path = spec.path.format(code=code, att=att, target=target)
-    body = {k: (v.format(target=target) if isinstance(v, str) else v) for k, v in spec.body.items()}
+    fields = {"target": target}
+    if spec.setup == "forward_requested":
+        fields["forward_request"] = _forward_request_id(db, code)
+    body = {k: (v.format(**fields) if isinstance(v, str) else v) for k, v in spec.body.items()}
     for name, value in body.items():
         if isinstance(value, bytes):  # a file part, fresh for every call
             body[name] = (io.BytesIO(value), "surat.txt")

@@ -1,5 +1,6 @@
-"""Forwarding that hands off: the supervisor forwards a case through its page form (the
-institution and its reference number), the reporter reads where it went and that it waits,
+"""Forwarding that hands off: the supervisor asks to forward a case through its page form (the
+institution and its reference number), a second supervisor approves it (four eyes; the pairs
+are in test_forward_four_eyes.py), the reporter reads where it went and that it waits,
 the supervisor records the institution's outcome, which closes it. The reference stays
 sealed, out of the audit log and away from the reporter; investigators and bad input are
 refused with nothing stored."""
@@ -18,6 +19,7 @@ from tests.casework.conftest import (
     Team,
     assign_directly,
     bearer,
+    decide_forward,
     detail_of,
     events,
     make_case,
@@ -58,6 +60,16 @@ def test_forward_then_record_the_outcome_through_the_page(
         fill={"destination": "lapor", "reference": REFERENCE, "reason": "Keluhan layanan."},
     )
     assert sent.status_code == 303
+    db.refresh(case)
+    # Asked, not done: nothing changes for the reporter until a second supervisor approves.
+    assert (case.status, case.forwarded_to, case.forward_reference_sealed) == (
+        "verifikasi",
+        None,
+        None,
+    )
+    assert "Diteruskan" not in _reporter_page(app, team)
+    assert events(db, "case:status_changed", code) == []
+    assert decide_forward(app, db, team.created).status_code == 303
     db.refresh(case)
     assert (case.status, case.forwarded_to, case.closed_on) == ("diteruskan", "lapor", None)
     assert case.forward_reference_sealed and REFERENCE.encode() not in case.forward_reference_sealed
@@ -132,6 +144,7 @@ def test_bad_input_and_the_wrong_people_are_refused(app: Flask, db: Session, tea
         None,
     )
     assert events(db, "case:status_changed", code) == []
+    assert events(db, "case:forward_requested", code) == []  # nor was anyone asked
 
 
 def test_the_api_forwards_shows_the_reference_to_staff_and_records_the_outcome(
@@ -141,7 +154,14 @@ def test_the_api_forwards_shows_the_reference_to_staff_and_records_the_outcome(
     client = app.test_client()
     set_status(db, team.created, "verifikasi")
     body = {"status": "diteruskan", "destination": "kpk", "reference": "R-7/KPK", "reason": "x"}
-    assert client.post(f"{A}/{code}/status", headers=headers, json=body).status_code == 200
+    asked = client.post(f"{A}/{code}/status", headers=headers, json=body)
+    # Four eyes: 202 with the pending request; the status stays until it is approved.
+    assert asked.status_code == 202
+    answer = asked.get_json()
+    assert answer["status"] == "verifikasi" and answer["forward_request"]["state"] == "pending"
+    assert "R-7/KPK" not in asked.get_data(as_text=True)
+    assert client.get(f"{A}/{code}", headers=headers).get_json()["forwarding"] is None
+    assert decide_forward(app, db, team.created).status_code == 303
     shown = client.get(f"{A}/{code}", headers=headers).get_json()
     assert shown["forwarding"] == {
         "destination": "kpk",
@@ -180,7 +200,8 @@ def test_a_reference_moved_from_another_case_does_not_open(
     code, headers, client = team.created.case.code, bearer(db, team.supervisor), app.test_client()
     set_status(db, team.created, "verifikasi")
     body = {"status": "diteruskan", "destination": "bkd", "reference": "BKD-9", "reason": "x"}
-    assert client.post(f"{A}/{code}/status", headers=headers, json=body).status_code == 200
+    assert client.post(f"{A}/{code}/status", headers=headers, json=body).status_code == 202
+    assert decide_forward(app, db, team.created).status_code == 303
     other = make_case(app, db)
     db.refresh(team.created.case)
     other.case.status, other.case.forwarded_to = Status.DITERUSKAN, team.created.case.forwarded_to
@@ -205,6 +226,7 @@ def test_a_supervisor_corrects_a_mistyped_reference_sealed_and_unlogged(
     typo, fixed = "LAPOR-2612-0O42", REFERENCE
     fill = {"destination": "lapor", "reference": typo, "reason": "Keluhan layanan."}
     assert press(client, code, "/teruskan", fill=fill).status_code == 303
+    assert decide_forward(app, db, team.created).status_code == 303
     page = client.get(f"{W}/{code}")
     offered = forms.find_form(page, "correct-reference")
     assert offered.controls[1].value == typo  # the current reference, to fix in place

@@ -16,9 +16,11 @@ from tests.casework.conftest import (
     Team,
     assign_directly,
     bearer,
+    decide_forward,
     detail_of,
     events,
     press,
+    second_supervisor,
     set_status,
     web_client,
 )
@@ -54,7 +56,10 @@ def _expected(source: Status, target: Status, role: str) -> int:
     rule = RULES.get((source, target))
     if rule is None:
         return 409
-    return 200 if role in rule.roles else 403
+    if role not in rule.roles:
+        return 403
+    # Forwarding waits for a second supervisor: 202 with the pending request.
+    return 202 if target is Status.DITERUSKAN else 200
 
 
 @pytest.mark.parametrize("role", ["supervisor", "investigator"])
@@ -63,6 +68,7 @@ def test_every_transition_through_the_api(app: Flask, db: Session, team: Team, r
     assign_directly(db, team.created, team.investigator)
     headers = bearer(db, member)
     client = app.test_client()
+    approver = second_supervisor(app, db, team.created)
     failures = []
     for source in Status:
         for target in Status:
@@ -75,6 +81,13 @@ def test_every_transition_through_the_api(app: Flask, db: Session, team: Team, r
             want = _expected(source, target, role)
             if response.status_code != want:
                 failures.append(f"{source}->{target}: {response.status_code} != {want}")
+            elif want == 202:
+                answer = response.get_json()
+                assert answer["status"] == source.value
+                assert answer["forward_request"]["state"] == "pending"
+                assert decide_forward(app, db, team.created, approver).status_code == 303
+                db.refresh(team.created.case)
+                assert team.created.case.status == target.value
             elif want != 200:
                 assert response.get_json()["error"]["message"]
             else:
@@ -219,7 +232,14 @@ def test_forwarding_tells_the_reporter_where(app: Flask, db: Session, team: Team
             "reason": "Pelayanan publik.",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 202
+    # Nothing for the reporter until a second supervisor approves.
+    assert not any(
+        "Ombudsman" in (t.text or "")
+        for t in list_timeline(db, team.created.case, team.created.dek)
+    )
+    approver = second_supervisor(app, db, team.created)
+    assert decide_forward(app, db, team.created, approver).status_code == 303
     last = list_timeline(db, team.created.case, team.created.dek)[-1]
     assert last.text is not None and "Ombudsman" in last.text and "Pelayanan publik." in last.text
     # The reference is the other institution's file: staff only, never the audit log.

@@ -21,6 +21,7 @@ from sipadu.channels.models import WebhookDelivery
 from sipadu.channels.outbox import Poster, post_json, run_outbox
 from sipadu.crypto.channel import SIGNATURE_HEADER, verify_webhook
 from sipadu.db import db_session
+from tests.casework.conftest import press, web_client
 from tests.channels.conftest import (
     REPORT,
     Channels,
@@ -30,6 +31,7 @@ from tests.channels.conftest import (
     file_report,
 )
 from tests.reporting.conftest import login
+from tests.support.factories import make_staff
 
 
 def _register(channels: Channels, url: str) -> bytes:
@@ -58,6 +60,11 @@ KPK_REFERENCE = "R-88/KPK/XII/2026"
 
 
 def _file_and_forward(channels: Channels) -> str:
+    with channels.app.app_context():
+        # A second supervisor before the case is filed, so they receive it: forwarding needs
+        # their approval (four eyes).
+        approver = make_staff(channels.app, db_session())
+        db_session().commit()
     client = channels.app.test_client()
     filed = file_report(client, channels.jaki).get_json()
     # The reporter follows up on the web with the key the channel handed over.
@@ -71,15 +78,24 @@ def _file_and_forward(channels: Channels) -> str:
         client, staff, filed["case_code"], status="perlu_dilengkapi", reason="Mohon lengkapi."
     )
     change_status(client, staff, filed["case_code"], status="verifikasi")
-    change_status(
-        client,
-        staff,
-        filed["case_code"],
-        status="diteruskan",
-        destination="kpk",
-        reference=KPK_REFERENCE,
-        reason="Kewenangan KPK.",
+    asked = client.post(
+        f"/api/v1/staff/cases/{filed['case_code']}/status",
+        headers=staff,
+        json={
+            "status": "diteruskan",
+            "destination": "kpk",
+            "reference": KPK_REFERENCE,
+            "reason": "Kewenangan KPK.",
+        },
     )
+    assert asked.status_code == 202, asked.get_json()
+    # Asked, not forwarded: the channel hears nothing until the second supervisor approves.
+    assert [status for _, _, status in _queued(channels)] == ["in_progress"]
+    with channels.app.app_context():
+        approving = web_client(channels.app, db_session(), approver)
+        db_session().commit()
+    decided = press(approving, filed["case_code"], "forward-decision", button="decision.approve")
+    assert decided.status_code == 303
     return str(filed["case_code"])
 
 

@@ -174,6 +174,7 @@ def _call(app: Flask, db: Session, member: StaffMember | None, method: str, path
         ("GET", "/petugas/ekspor", 200, "supervisor"),
         ("POST", "/petugas/ekspor/{id}/keputusan", 303, "supervisor"),
         ("GET", "/petugas/redaksi", 200, "supervisor"),
+        ("GET", "/petugas/penerusan", 200, "supervisor"),
     ],
 )
 def test_access_matrix_of_the_approvers_pages(
@@ -221,6 +222,7 @@ def test_every_confidential_endpoint_is_in_the_matrix(app: Flask) -> None:
         "confidential.approvals",
         "confidential.decide_export",
         "confidential.publications",
+        "confidential.forwards",
     }
 
 

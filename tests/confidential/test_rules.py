@@ -15,7 +15,7 @@ SUP, INV, CUS = StaffRole.SUPERVISOR, StaffRole.INVESTIGATOR, StaffRole.CUSTODIA
 # The rules written out again, independently of the table: action -> (askers, approvers).
 EXPECTED = {
     ApprovalAction.OPEN_IDENTITY: ({SUP, INV}, {CUS}),
-    ApprovalAction.FORWARD_CASE: ({SUP, INV}, {SUP}),
+    ApprovalAction.FORWARD_CASE: ({SUP}, {SUP}),
     ApprovalAction.EXPORT_CASE: ({SUP, INV}, {SUP}),
     ApprovalAction.PUBLISH_REDACTION: ({SUP, INV}, {SUP}),
 }

@@ -25,6 +25,7 @@ from sipadu.cases.kinds import GrantReason
 from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.cases.statuses import Destination, Outcome, Status
 from sipadu.confidential.export import request_export
+from sipadu.confidential.forward_request import ForwardDetails, request_forward
 from sipadu.confidential.identity import request_identity
 from sipadu.confidential.models import ApprovalState, RequestReason
 from sipadu.db import db_session
@@ -33,7 +34,7 @@ from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.setup import issue_setup_token
 from sipadu.web.i18n import LANG_COOKIE
 from tests.reporting.conftest import KEY_RE
-from tests.support.factories import make_case
+from tests.support.factories import make_case, make_staff
 from tests.support.forms import all_forms, submit
 from tests.support.redaction import ask_to_publish_suggestions
 from tests.support.staff import Enrolled, enrolled, forget_totp_step
@@ -227,7 +228,8 @@ def _waiting_requests(
     app: Flask, db: Session, people: dict[str, Enrolled], open_case: CreatedCase
 ) -> None:
     """An identity request for the custodian, an export waiting for a supervisor, one
-    approved (its download forms show), and a redaction waiting to be published."""
+    approved (its download forms show), a redaction waiting to be published and another
+    supervisor's forwarding request."""
     from sipadu.accounts.models import StaffAccount
 
     supervisor = db.get(StaffAccount, people["supervisor"].account_id)
@@ -242,6 +244,13 @@ def _waiting_requests(
     mine.state = ApprovalState.APPROVED
     # The investigator's redaction waits: the supervisor's redaction page offers to decide.
     ask_to_publish_suggestions(db, open_case.case, open_case.dek, investigator, key)
+    # Another supervisor's forwarding request waits: the case page offers to decide it.
+    colleague = make_staff(app, db, "supervisor").account
+    grant_case(
+        db, open_case.case, open_case.dek, colleague, reason=GrantReason.SUPERVISOR, granted_by=None
+    )
+    details = ForwardDetails("kpk", "R-1/KPK/2026", "Kewenangan KPK.")
+    request_forward(db, open_case.case, open_case.dek, colleague, details, audit_key=key)
     db.commit()
 
 
@@ -314,6 +323,7 @@ def crawl_staff_pages(app: Flask, world: World, found: Found, language: str = "i
         "/petugas/identitas",
         "/petugas/ekspor",
         "/petugas/redaksi",
+        "/petugas/penerusan",
         "/admin/",
         "/admin/settings",
         "/admin/texts",

@@ -78,6 +78,8 @@ COVERED: dict[tuple[str, str], str] = {
     ("casework.change_status", "POST"): _WF + "test_web_status_changes_and_their_errors",
     ("casework.forward_case", "POST"): _FW
     + "test_forward_then_record_the_outcome_through_the_page",
+    ("casework.decide_forward_request", "POST"): "tests/casework/test_forward_four_eyes.py::"
+    + "test_a_second_supervisor_decides_through_the_case_page",
     ("casework.record_forward_outcome", "POST"): _FW
     + "test_forward_then_record_the_outcome_through_the_page",
     ("casework.correct_reference", "POST"): _FW
