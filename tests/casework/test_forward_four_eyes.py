@@ -73,7 +73,9 @@ def _forge_decision(
 
 def _decisions(page: TestResponse) -> list[str]:
     """The decision buttons the case page's forwarding decision form shows."""
-    return [b.value for b in forms.find_form(page, "forward-decision").buttons]
+    return [
+        b.name.removeprefix("decision.") for b in forms.find_form(page, "forward-decision").buttons
+    ]
 
 
 def _unchanged(db: Session, team: Team, request_id: int) -> None:
