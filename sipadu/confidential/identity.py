@@ -79,6 +79,10 @@ class RequestClosedError(IdentityRequestError):
     """The request is not pending any more (decided, withdrawn or expired)."""
 
 
+class RequestNotFoundError(RequestClosedError):
+    """No identity request has this id."""
+
+
 class IdentityAlreadyOpenedError(IdentityRequestError):
     """The reporter cannot withdraw an identity someone has already read."""
 
@@ -225,7 +229,7 @@ def _pending(db: Session, request_id: int, now: datetime) -> ApprovalRequest:
     expire_requests(db, now)
     request = db.get(ApprovalRequest, request_id)
     if request is None or request.action != OPEN_IDENTITY:
-        raise RequestClosedError(request_id)
+        raise RequestNotFoundError(request_id)
     if request.state != ApprovalState.PENDING:
         raise RequestClosedError(request_id)
     return request

@@ -124,6 +124,9 @@ def _redacted_pdf(app: Flask, db: Session, scene: Scene) -> str:
         f"decide-export-{request_id}",
         button=("decision", "approve"),
     )
+    panel = worker.get(case_page).get_data(as_text=True).split('id="export-approved"')[1]
+    panel = panel.split("</p>")[0]
+    assert "tanpa lampiran" in panel and "beserta lampiran" not in panel  # none are sent
     identity = pyrage.x25519.Identity.generate()
     recipient = {"recipient": str(identity.to_public())}
     answer = submit(worker, worker.get(case_page), "export-recipient", fill=recipient)
@@ -151,6 +154,7 @@ def test_marking_by_hand_publishing_and_the_redacted_pdf(
     db.commit()
 
     shown = _redacted_pdf(app, db, scene)
+    assert "Ekspor yang diredaksi" in shown and "tersunting" not in shown  # the pages' word
     for gone in (*GONE, "Budiman"):
         assert gone not in shown, gone
     for kept in ("Rina", "1.500.000", "Kepala Seksi", "[DIHAPUS]"):
