@@ -89,6 +89,7 @@ def reroute(
     ``revoke_old`` (only with ``move``) removes the previous unit's supervisor grants."""
     if actor.role != StaffRole.SUPERVISOR:
         raise service.NotSupervisorError(lazy_gettext("Only a supervisor may do this."))
+    service.refuse_if_archived(opened)
     target = unit_by_code(db, unit_code)
     if target is None:
         raise RoutingError(lazy_gettext("Choose one of the listed units."))

@@ -67,6 +67,24 @@ class AssignmentError(CaseworkError):
     """The person cannot be assigned, unassigned or marked (unknown, conflicted, ...)."""
 
 
+class CaseArchivedChangeError(CaseworkError):
+    """Staff tried to change an archived case (it is kept only to be read and exported)."""
+
+    http_status = 409
+
+
+ARCHIVED_TEXT = lazy_gettext(
+    "This case is archived: it can still be read and exported, but no longer changed."
+)
+
+
+def refuse_if_archived(opened: OpenCase) -> None:
+    """Refuse a staff change to an archived case: messages, files, notes, assignment and
+    unit moves all stop at the archive (docs/casework.md, "Archived cases")."""
+    if opened.case.status == Status.DIARSIPKAN:
+        raise CaseArchivedChangeError(ARCHIVED_TEXT)
+
+
 class NotSupervisorError(CaseworkError):
     """Only a supervisor may do this."""
 
@@ -105,6 +123,7 @@ def post_message(
     now: datetime | None = None,
 ) -> CaseMessage:
     """A message to the reporter (shown as from "Inspektorat") or an internal note."""
+    refuse_if_archived(opened)
     moment = _now(now)
     if not body.strip():
         raise CaseworkError(lazy_gettext("Write a message."))
@@ -148,6 +167,7 @@ def send_files_to_reporter(
 
     Sealed like every attachment (file key and metadata under the DEK, bound to the row and
     to the staff as author); audited per file, by its public id, never its name."""
+    refuse_if_archived(opened)
     for upload in uploads:
         row = store_attachment(
             db,
@@ -337,6 +357,7 @@ def assign(
 ) -> StaffAccount:
     """Give an investigator the case: the DEK re-wrapped for their public key."""
     _require_supervisor(actor)
+    refuse_if_archived(opened)
     target = _account(db, username, (StaffRole.INVESTIGATOR,))
     if target is None:
         raise AssignmentError(lazy_gettext("No active investigator has that username."))
@@ -371,6 +392,7 @@ def unassign(
 ) -> StaffAccount:
     """Take the case away from an investigator: their grant is deleted."""
     _require_supervisor(actor)
+    refuse_if_archived(opened)
     target = db.scalar(select(StaffAccount).where(StaffAccount.username == username[:64]))
     grant = grant_for(db, opened.case, target.id) if target is not None else None
     if target is None or grant is None or grant.reason not in ASSIGNED_REASONS:
