@@ -391,3 +391,22 @@ def my_request(
     moment = _now(now)
     expire_requests(db, moment)
     return _live_request(db, case, staff_id, moment)
+
+
+def last_ended_request(db: Session, case: Case, staff_id: int) -> ApprovalRequest | None:
+    """The staff member's newest identity request on this case when it was refused or
+    withdrawn (the reporter withdrew or replaced the details), so their case page can say
+    so; None when their newest request ended otherwise or is still live."""
+    newest = db.scalar(
+        select(ApprovalRequest)
+        .where(
+            ApprovalRequest.action == OPEN_IDENTITY,
+            ApprovalRequest.case_id == case.id,
+            ApprovalRequest.requested_by == staff_id,
+        )
+        .order_by(ApprovalRequest.id.desc())
+        .limit(1)
+    )
+    if newest is None or newest.state not in (ApprovalState.REFUSED, ApprovalState.WITHDRAWN):
+        return None
+    return newest
