@@ -155,6 +155,7 @@ def test_marking_by_hand_publishing_and_the_redacted_pdf(
 
     shown = _redacted_pdf(app, db, scene)
     assert "Ekspor yang diredaksi" in shown and "tersunting" not in shown  # the pages' word
+    assert "Rahasia - tidak diredaksi" not in shown
     for gone in (*GONE, "Budiman"):
         assert gone not in shown, gone
     for kept in ("Rina", "1.500.000", "Kepala Seksi", "[DIHAPUS]"):
