@@ -15,8 +15,8 @@ from sipadu.cases.models import IdentityKeyGrant
 from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.confidential import identity as custody
 from sipadu.confidential.models import ApprovalRequest, ApprovalState
-from sipadu.staff.accounts import reset_account
 from sipadu.crypto.staff import create_staff_keys, unlock_private_key
+from sipadu.staff.accounts import reset_account
 from tests.casework.conftest import web_client
 from tests.support.factories import StaffMember, make_case, make_staff
 from tests.support.forms import submit
@@ -125,7 +125,7 @@ def test_a_reset_account_loses_its_approval_and_may_ask_again(app: Flask, db: Se
 
 
 def test_a_conflict_ends_the_permission(app: Flask, db: Session) -> None:
-    created, boss, custodian, investigator = _scene(app, db)
+    created, _boss, custodian, investigator = _scene(app, db)
     code = created.case.code
     grant_case(
         db,
