@@ -218,6 +218,26 @@ def drop_expired_identity_grants(db: Session, now: datetime | None = None) -> in
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def drop_reader_identity_grants(db: Session, case: Case, staff_id: int) -> None:
+    """Delete what an approved reader holds of this case's identity (the current version's
+    expiring grant, earlier versions kept for them) when they lose the case: reading it
+    again needs a new request and a new custodian decision. A custodian's lasting grant
+    (no expiry) is not a reading permission and stays."""
+    db.execute(
+        delete(IdentityKeyGrant).where(
+            IdentityKeyGrant.case_id == case.id,
+            IdentityKeyGrant.staff_id == staff_id,
+            IdentityKeyGrant.expires_at.is_not(None),
+        )
+    )
+    db.execute(
+        delete(IdentityVersionRead).where(
+            IdentityVersionRead.case_id == case.id, IdentityVersionRead.staff_id == staff_id
+        )
+    )
+    db.flush()
+
+
 def drop_staff_identity_grants(db: Session, staff_id: int) -> None:
     """Delete every identity key (current or earlier version) wrapped for this staff member
     (deactivation, reset)."""

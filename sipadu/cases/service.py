@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sipadu.accounts.models import StaffAccount, case_reader_clause
 from sipadu.audit.actors import Actor
 from sipadu.audit.service import record_event
-from sipadu.cases.identity import seal_custodial_identity
+from sipadu.cases.identity import drop_reader_identity_grants, seal_custodial_identity
 from sipadu.cases.kinds import GrantReason, TimelineKind
 from sipadu.cases.models import Case, CaseConflict, CaseGrant, TimelineEntry
 from sipadu.crypto import envelope, grants
@@ -316,10 +316,13 @@ def grant_case(
 
 
 def revoke_grant(db: Session, case: Case, staff_id: int) -> bool:
-    """Delete a staff member's grant: they can no longer decrypt the case at all."""
+    """Delete a staff member's grant: they can no longer decrypt the case at all, and any
+    permission to read its sealed identity ends with it (unassignment, conflict, unit
+    move)."""
     grant = grant_for(db, case, staff_id)
     if grant is None:
         return False
+    drop_reader_identity_grants(db, case, staff_id)
     db.delete(grant)
     db.flush()
     return True

@@ -17,7 +17,13 @@ from sipadu.cases.kinds import ASSIGNED_REASONS, GrantReason
 from sipadu.cases.models import CaseConflict
 from sipadu.cases.service import grant_case, grant_for, is_conflicted, revoke_grant
 from sipadu.casework.access import Actor, OpenCase
-from sipadu.casework.service import AssignmentError, NotSupervisorError, audit_case_event, now_or
+from sipadu.casework.service import (
+    AssignmentError,
+    NotSupervisorError,
+    audit_case_event,
+    now_or,
+    refuse_if_archived,
+)
 from sipadu.roles import CASE_ROLES, StaffRole
 
 CONFLICT_ROLES = CASE_ROLES
@@ -49,6 +55,7 @@ def assign(
 ) -> StaffAccount:
     """Give an investigator the case: the DEK re-wrapped for their public key."""
     _require_supervisor(actor)
+    refuse_if_archived(opened)
     target = _account(db, username, (StaffRole.INVESTIGATOR,))
     if target is None:
         raise AssignmentError(lazy_gettext("No active investigator has that username."))
@@ -83,6 +90,7 @@ def unassign(
 ) -> StaffAccount:
     """Take the case away from an investigator: their grant is deleted."""
     _require_supervisor(actor)
+    refuse_if_archived(opened)
     target = db.scalar(select(StaffAccount).where(StaffAccount.username == username[:64]))
     grant = grant_for(db, opened.case, target.id) if target is not None else None
     if target is None or grant is None or grant.reason not in ASSIGNED_REASONS:

@@ -34,12 +34,16 @@ class IdentityPanel:
     # Until when this reader may still read an earlier version they opened (the reporter
     # has sealed a new one since).
     earlier_until: datetime | None = None
+    # How this reader's newest request ended when nothing is live: "refused" or "withdrawn"
+    # (the reporter withdrew or replaced the details), so they know and may ask again.
+    last_ended: str | None = None
 
 
 def identity_panel(db: Session, opened: OpenCase, actor: Actor) -> IdentityPanel:
     """Whether the case holds an identity and where this reader's request stands."""
     case = opened.case
     mine = custody.my_request(db, case, actor.staff_id)
+    ended = None if mine is not None else custody.last_ended_request(db, case, actor.staff_id)
     export = exports.live_export_request(db, case, actor.staff_id)
     return IdentityPanel(
         sealed=case.identity_sealed is not None,
@@ -50,6 +54,7 @@ def identity_panel(db: Session, opened: OpenCase, actor: Actor) -> IdentityPanel
         export_until=None if export is None else export.expires_at,
         export_view=None if export is None else export.scope,
         earlier_until=earlier_version_until(db, case, actor.staff_id),
+        last_ended=None if ended is None else str(ended.state),
     )
 
 

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_audit_key
 from sipadu.audit.recorder import audit
+from sipadu.casework import service
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.http import load_case
 from sipadu.casework.views import acting_staff
@@ -31,6 +32,7 @@ from sipadu.confidential.redaction_form import (
     text_blocks,
 )
 from sipadu.confidential.redaction_marks import (
+    RedactionArchivedError,
     RedactionError,
     RedactionNotAllowedError,
     open_marks,
@@ -163,6 +165,9 @@ def save_redaction(code: str) -> ResponseReturnValue:
         )
     except RedactionNotAllowedError:
         raise AccessDeniedError(NOT_ALLOWED_TEXT) from None
+    except RedactionArchivedError:
+        discard_now(db)
+        return _render(opened, actor, error=service.ARCHIVED_TEXT, status=409)
     except RedactionError:  # a parallel save or request got there first
         discard_now(db)
         flash(gettext("This request is no longer waiting for a decision."), "error")

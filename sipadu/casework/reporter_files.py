@@ -18,6 +18,7 @@ from sipadu.casework.http import load_case
 from sipadu.casework.views import acting_staff, render_case
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES
+from sipadu.unit_of_work import discard_now
 from sipadu.uploads.multipart import accepts_uploads
 from sipadu.uploads.sorting import sort_uploads
 from sipadu.web.auth import require_roles
@@ -42,7 +43,13 @@ def send_to_reporter(code: str) -> ResponseReturnValue:
             upload.abort()
         reasons = [(item.filename, item.reason) for item in refused] or [("", NO_FILE_TEXT)]
         return render_case(opened, actor, error=refused_text(reasons), status=422)
-    service.send_files_to_reporter(db_session(), opened, actor, accepted, current_audit_key())
+    try:
+        service.send_files_to_reporter(db_session(), opened, actor, accepted, current_audit_key())
+    except service.CaseworkError as error:  # an archived case: nothing is stored
+        for upload in accepted:
+            upload.abort()
+        discard_now()
+        return render_case(opened, actor, error=error.message, status=error.http_status)
     flash(lazy_gettext("The files were added to the case for the reporter."), "success")
     return redirect(url_for("casework.case_page", code=opened.case.code), code=303)
 

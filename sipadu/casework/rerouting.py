@@ -17,7 +17,7 @@ from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_audit_key
 from sipadu.audit.service import record_event
 from sipadu.cases.kinds import GrantReason
-from sipadu.cases.service import grant_case, grant_for, is_conflicted
+from sipadu.cases.service import grant_case, grant_for, is_conflicted, revoke_grant
 from sipadu.casework import service
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.views import run_case_action
@@ -69,7 +69,7 @@ def _revoke_unit(db: Session, opened: OpenCase, old: Unit, keep: set[int]) -> li
         grant = grant_for(db, opened.case, member.id)
         if member.id in keep or grant is None or grant.reason != GrantReason.SUPERVISOR:
             continue
-        db.delete(grant)
+        revoke_grant(db, opened.case, member.id)
         revoked.append(member.id)
     db.flush()
     return revoked
@@ -89,6 +89,7 @@ def reroute(
     ``revoke_old`` (only with ``move``) removes the previous unit's supervisor grants."""
     if actor.role != StaffRole.SUPERVISOR:
         raise service.NotSupervisorError(lazy_gettext("Only a supervisor may do this."))
+    service.refuse_if_archived(opened)
     target = unit_by_code(db, unit_code)
     if target is None:
         raise RoutingError(lazy_gettext("Choose one of the listed units."))

@@ -64,6 +64,24 @@ class AssignmentError(CaseworkError):
     """The person cannot be assigned, unassigned or marked (unknown, conflicted, ...)."""
 
 
+class CaseArchivedChangeError(CaseworkError):
+    """Staff tried to change an archived case (it is kept only to be read and exported)."""
+
+    http_status = 409
+
+
+ARCHIVED_TEXT = lazy_gettext(
+    "This case is archived: it can still be read and exported, but no longer changed."
+)
+
+
+def refuse_if_archived(opened: OpenCase) -> None:
+    """Refuse a staff change to an archived case: messages, files, notes, assignment and
+    unit moves all stop at the archive (docs/casework.md, "Archived cases")."""
+    if opened.case.status == Status.DIARSIPKAN:
+        raise CaseArchivedChangeError(ARCHIVED_TEXT)
+
+
 class NotSupervisorError(CaseworkError):
     """Only a supervisor may do this."""
 
@@ -104,6 +122,7 @@ def post_message(
     now: datetime | None = None,
 ) -> CaseMessage:
     """A message to the reporter (shown as from "Inspektorat") or an internal note."""
+    refuse_if_archived(opened)
     moment = now_or(now)
     if not body.strip():
         raise CaseworkError(lazy_gettext("Write a message."))
@@ -147,6 +166,7 @@ def send_files_to_reporter(
 
     Sealed like every attachment (file key and metadata under the DEK, bound to the row and
     to the staff as author); audited per file, by its public id, never its name."""
+    refuse_if_archived(opened)
     for upload in uploads:
         row = store_attachment(
             db,

@@ -61,6 +61,10 @@ class ExportRequestClosedError(ExportError):
     """No such pending request, or no live approval to export with."""
 
 
+class ExportRequestNotFoundError(ExportRequestClosedError):
+    """No export request has this id."""
+
+
 class DuplicateExportRequestError(ExportError):
     """The requester already has a pending or live approved export request on this case."""
 
@@ -188,7 +192,9 @@ def decide_export(
     moment = _now(now)
     expire_exports(db, moment)
     request = db.get(ApprovalRequest, request_id)
-    if request is None or request.action != EXPORT or request.state != ApprovalState.PENDING:
+    if request is None or request.action != EXPORT:
+        raise ExportRequestNotFoundError(request_id)
+    if request.state != ApprovalState.PENDING:
         raise ExportRequestClosedError(request_id)
     allowed = may_approve(
         EXPORT,

@@ -41,7 +41,6 @@ from sipadu.confidential.redaction_publish import published_redactor
 from sipadu.crypto.errors import DecryptionError
 from sipadu.storage.base import BlobStore
 from sipadu.units.agencies import list_agencies
-from sipadu.web.i18n import role_label
 
 # The staff case page's words for the timeline kinds other than status changes.
 TIMELINE_LABELS: dict[str, Any] = {
@@ -56,13 +55,6 @@ def _timeline_line(entry: TimelineView, shown: Callable[[str], str]) -> str:
     kind, text = entry.kind, entry.text if entry.verified else None
     if kind == TimelineKind.STATUS and entry.status:
         head = status_label(entry.status)
-    elif kind == TimelineKind.IDENTITY_OPENED:
-        # The sealed text is the reader's role: part of the sentence, not a text of its own.
-        head = gettext(
-            "The reporter's identity was opened, with a custodian's approval, for a %(role)s",
-            role=role_label(text or ""),
-        )
-        text = None
     else:
         head = str(TIMELINE_LABELS.get(kind, gettext("Update")))
     line = f"{entry.created_on.isoformat()} — {head}"
@@ -106,7 +98,13 @@ def _sections(db: Session, case: Case, dek: bytes, view: ExportView) -> list[Sec
         for k, v in read_report(case, dek).items()
         if k != "submitted_at" and v
     ]
-    timeline = [_timeline_line(e, shown) for e in list_timeline(db, case, dek)]
+    # Identity events never leave the building: the recipient must not learn that a named
+    # reporter exists.
+    timeline = [
+        _timeline_line(e, shown)
+        for e in list_timeline(db, case, dek)
+        if e.kind != TimelineKind.IDENTITY_OPENED
+    ]
     inspektorat, reporter = gettext("Inspektorat"), gettext("Reporter")
     messages = [
         f"{m.created_on.isoformat()} — {reporter if m.author_kind == 'reporter' else inspektorat}"
@@ -161,6 +159,7 @@ def export_content(
         files.append(PackageFile(safe_filename(item.filename), b"".join(chunks)))
     names = [f.name for f in files]
     sections.append(Section(gettext("Attachments"), names or ["—"]))
+    sections.insert(0, Section(gettext("Confidential - not redacted"), [full_note()]))
     return ExportContent(request.id, case.code, _title(case), sections, files, view)
 
 
@@ -175,5 +174,15 @@ def redacted_note() -> str:
             "The spans marked in the redaction a supervisor published were replaced by "
             "[DIHAPUS]; texts added after it was published are withheld whole ([DIHAPUS]). "
             "Read before sending."
+        )
+    )
+
+
+def full_note() -> str:
+    """What a full export's first page says: nothing was removed."""
+    return str(
+        gettext(
+            "This export is not redacted: it holds the report, timeline and messages as "
+            "written, with the files. Only the approved recipient may read it."
         )
     )

@@ -37,7 +37,7 @@ from sipadu.cases.identity import (
 )
 from sipadu.cases.identity_versions import open_earlier_version
 from sipadu.cases.kinds import TimelineKind
-from sipadu.cases.models import Case
+from sipadu.cases.models import Case, IdentityKeyGrant, IdentityVersionRead
 from sipadu.cases.service import grant_for, is_conflicted
 from sipadu.confidential.identity_versions import current_version_opened
 from sipadu.confidential.models import (
@@ -79,6 +79,10 @@ class RequestClosedError(IdentityRequestError):
     """The request is not pending any more (decided, withdrawn or expired)."""
 
 
+class RequestNotFoundError(RequestClosedError):
+    """No identity request has this id."""
+
+
 class IdentityAlreadyOpenedError(IdentityRequestError):
     """The reporter cannot withdraw an identity someone has already read."""
 
@@ -111,6 +115,41 @@ def expire_requests(db: Session, now: datetime | None = None) -> None:
         .values(state=ApprovalState.EXPIRED)
     )
     drop_expired_identity_grants(db, moment)
+    end_approvals_without_grant(db, moment)
+
+
+def end_approvals_without_grant(db: Session, now: datetime) -> None:
+    """Approvals whose reader no longer holds the key they were given end (``expired``,
+    now): the reader lost the case (unassignment, conflict, unit move) or their account was
+    deactivated or reset. Reading again needs a new request and a new decision."""
+    current_grant = (
+        select(IdentityKeyGrant.id)
+        .where(
+            IdentityKeyGrant.case_id == ApprovalRequest.case_id,
+            IdentityKeyGrant.staff_id == ApprovalRequest.requested_by,
+            IdentityKeyGrant.expires_at.is_not(None),
+        )
+        .correlate(ApprovalRequest)
+    )
+    kept_version = (
+        select(IdentityVersionRead.id)
+        .where(
+            IdentityVersionRead.case_id == ApprovalRequest.case_id,
+            IdentityVersionRead.staff_id == ApprovalRequest.requested_by,
+            IdentityVersionRead.identity_version == ApprovalRequest.identity_version,
+        )
+        .correlate(ApprovalRequest)
+    )
+    db.execute(
+        update(ApprovalRequest)
+        .where(
+            ApprovalRequest.action == OPEN_IDENTITY,
+            ApprovalRequest.state == ApprovalState.APPROVED,
+            ~current_grant.exists(),
+            ~kept_version.exists(),
+        )
+        .values(state=ApprovalState.EXPIRED, expires_at=now)
+    )
 
 
 def _live_request(db: Session, case: Case, staff_id: int, now: datetime) -> ApprovalRequest | None:
@@ -190,7 +229,7 @@ def _pending(db: Session, request_id: int, now: datetime) -> ApprovalRequest:
     expire_requests(db, now)
     request = db.get(ApprovalRequest, request_id)
     if request is None or request.action != OPEN_IDENTITY:
-        raise RequestClosedError(request_id)
+        raise RequestNotFoundError(request_id)
     if request.state != ApprovalState.PENDING:
         raise RequestClosedError(request_id)
     return request
@@ -347,5 +386,27 @@ def withdraw_identity(db: Session, case: Case, *, audit_key: bytes) -> None:
 def my_request(
     db: Session, case: Case, staff_id: int, now: datetime | None = None
 ) -> ApprovalRequest | None:
-    """The staff member's live request on this case (pending or approved), if any."""
-    return _live_request(db, case, staff_id, _now(now))
+    """The staff member's live request on this case (pending or approved), if any; approvals
+    that ended (time, lost case, reset account) are closed first."""
+    moment = _now(now)
+    expire_requests(db, moment)
+    return _live_request(db, case, staff_id, moment)
+
+
+def last_ended_request(db: Session, case: Case, staff_id: int) -> ApprovalRequest | None:
+    """The staff member's newest identity request on this case when it was refused or
+    withdrawn (the reporter withdrew or replaced the details), so their case page can say
+    so; None when their newest request ended otherwise or is still live."""
+    newest = db.scalar(
+        select(ApprovalRequest)
+        .where(
+            ApprovalRequest.action == OPEN_IDENTITY,
+            ApprovalRequest.case_id == case.id,
+            ApprovalRequest.requested_by == staff_id,
+        )
+        .order_by(ApprovalRequest.id.desc())
+        .limit(1)
+    )
+    if newest is None or newest.state not in (ApprovalState.REFUSED, ApprovalState.WITHDRAWN):
+        return None
+    return newest

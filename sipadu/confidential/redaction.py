@@ -50,6 +50,15 @@ _PATTERNS: tuple[tuple[SpanKind, re.Pattern[str]], ...] = (
     (SpanKind.NIP, re.compile(_D + r"\d{8}[ .]?\d{6}[ .]?\d[ .]?\d{3}" + _E)),
     (SpanKind.NIK, re.compile(_D + r"\d{16}" + _E)),
     (SpanKind.PHONE, re.compile(_D + r"(?:\+62|62|0)[ .-]?8(?:[ .-]?\d){7,12}" + _E)),
+    # A landline: 0 or +62, an area code of 1-3 digits (021 Jakarta), then 6-8 digits in
+    # up to three groups: 021-555-0199, (021) 5550199, +62 21 555 0199.
+    (
+        SpanKind.PHONE,
+        re.compile(
+            r"(?:(?<![\w+])\+62[ .-]?|" + _D + r"\(?0)[1-79]\d{0,2}\)?"
+            r"[ .-]?\d{3,4}[ .-]?\d{3,4}" + _E
+        ),
+    ),
     (
         SpanKind.NAME,
         re.compile(
@@ -60,9 +69,28 @@ _PATTERNS: tuple[tuple[SpanKind, re.Pattern[str]], ...] = (
 )
 
 
-def suggest_spans(text: str) -> list[Span]:
-    """Likely identifying spans, in order, without overlaps (the earliest, longest wins)."""
-    found: list[Span] = []
+# One person in the report's "who is involved" field: capitalised words (up to four) at the
+# start of a comma-, semicolon- or line-separated entry, before its role in parentheses. An
+# entry without a role in parentheses ("Kepala Seksi") may be a position, not a name: it is
+# not suggested.
+_INVOLVED = re.compile(
+    r"(?:^|(?<=[,;\n]))[ \t]*"
+    r"((?:[A-Z][\w'\u2019.-]*)(?:[ \t]+[A-Z][\w'\u2019.-]*){0,3})"
+    r"(?=[ \t]*\()"
+)
+INVOLVED_FIELD = "who"
+
+
+def involved_spans(text: str) -> list[Span]:
+    """The names listed in the "who is involved" field ("Joko Santoso (Kepala Seksi), Rina
+    Wati (bendahara)"): each entry's leading capitalised words."""
+    return [Span(m.start(1), m.end(1), SpanKind.NAME) for m in _INVOLVED.finditer(text)]
+
+
+def suggest_spans(text: str, *, involved: bool = False) -> list[Span]:
+    """Likely identifying spans, in order, without overlaps (the earliest, longest wins);
+    ``involved`` adds the names of a "who is involved" list."""
+    found: list[Span] = involved_spans(text) if involved else []
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(text):
             group = 1 if kind == SpanKind.NAME else 0

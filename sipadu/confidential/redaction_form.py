@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext
 
 from sipadu.confidential.redaction import (
+    INVOLVED_FIELD,
     Span,
     SpanKind,
     merge_spans,
@@ -91,7 +92,10 @@ def _block(
     item: RedactableText, saved: tuple[Span, ...] | None, ticked: set[str] | None
 ) -> TextBlock:
     candidates: dict[tuple[int, int], Span] = {}
-    for span in [*(saved or ()), *suggest_spans(item.text)]:
+    involved = item.source == "report" and item.label == INVOLVED_FIELD
+    # Suggestions first: a saved mark at a suggested place keeps its suggested kind (saving
+    # stores only where marks are, not why).
+    for span in [*suggest_spans(item.text, involved=involved), *(saved or ())]:
         candidates.setdefault((span.start, span.end), span)
     kept = {(s.start, s.end) for s in saved or ()}
     options, chosen = [], []

@@ -20,6 +20,7 @@ from sipadu.audit.actors import Actor, staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case
 from sipadu.cases.service import grant_for, is_conflicted
+from sipadu.cases.statuses import Status
 from sipadu.confidential.models import (
     ApprovalAction,
     ApprovalRequest,
@@ -42,6 +43,10 @@ class RedactionError(Exception):
 
 class RedactionNotAllowedError(RedactionError):
     """Wrong role, not handling the case, or (deciding) one's own request."""
+
+
+class RedactionArchivedError(RedactionError):
+    """The case is archived: its marks can no longer be changed."""
 
 
 def handles_redaction(db: Session, case: Case, account: StaffAccount) -> bool:
@@ -110,6 +115,8 @@ def save_draft(
     waiting for the previous marks is withdrawn: the supervisor must see what is published."""
     if not handles_redaction(db, case, account):
         raise RedactionNotAllowedError(account.id)
+    if case.status == Status.DIARSIPKAN:
+        raise RedactionArchivedError(case.code)
     row = redaction_row(db, case, RedactionState.DRAFT)
     withdrawn = pending_request(db, row, now)
     if withdrawn is not None:

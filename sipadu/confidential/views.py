@@ -34,7 +34,7 @@ from sipadu.unit_of_work import discard_now
 from sipadu.web.auth import current_principal, require_roles
 from sipadu.web.buttons import pressed_choice
 from sipadu.web.nav import add_staff_nav
-from sipadu.web.user_errors import UserFacingError
+from sipadu.web.user_errors import NotFoundError, UserFacingError
 
 bp = Blueprint("confidential", __name__, url_prefix="/petugas")
 add_staff_nav(
@@ -117,6 +117,8 @@ def decide(request_id: int) -> ResponseReturnValue:
                 gettext("Your activation waits for another identity custodian's approval.")
             )
         return _refused(gettext("Another identity custodian must decide this request."))
+    except custody.RequestNotFoundError:
+        raise NotFoundError(lazy_gettext("This request was not found.")) from None
     except custody.RequestClosedError:
         return _refused(gettext("This request is no longer waiting for a decision."))
     except custody.NotHandlingCaseError:
@@ -176,6 +178,8 @@ def decide_export(request_id: int) -> ResponseReturnValue:
         discard_now()
         flash(gettext("Another supervisor must decide your own request."), "error")
         return back
+    except exports.ExportRequestNotFoundError:
+        raise NotFoundError(lazy_gettext("This request was not found.")) from None
     except exports.ExportRequestClosedError:
         discard_now()
         flash(gettext("This request is no longer waiting for a decision."), "error")

@@ -22,6 +22,7 @@ from sipadu.cases.rating import MAX_RATING_COMMENT_CHARS
 from sipadu.cases.statuses import STATUS_TEXTS
 from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
 from sipadu.confidential.identity import IdentityAlreadyOpenedError, NoIdentityError
+from sipadu.confidential.identity_versions import earlier_version_opened
 from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
 from sipadu.db import db_session
 from sipadu.media.labels import describe_stored_cleaning
@@ -303,7 +304,15 @@ def withdraw_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
         return done(lazy_gettext("Your case holds no identity."))
     except service.CaseArchivedError:
         return refuse_archived()
-    return done(lazy_gettext("Your identity was removed from the case."))
+    if earlier_version_opened(db, case):
+        return done(
+            lazy_gettext(
+                "The details you sent last were removed from the case. Details you sent "
+                "earlier that were already opened stay readable by the person allowed to "
+                "read them, until their permission ends."
+            )
+        )
+    return done(lazy_gettext("Your name and contact were removed from the case."))
 
 
 @bp.post("/kasus/saya/keberatan")

@@ -320,4 +320,6 @@ def test_the_export_pdf_shows_words_not_keys_and_the_forwarding(
         assert raw not in text, raw
     assert "Kategori: Pungutan liar" in text and "Apa yang terjadi" in text
     assert "Diteruskan kepada: " in text and "KPK" in text and "R-77/KPK/2026" in text
-    assert "Identitas pelapor dibuka" in text and "pemeriksa" in text.lower()
+    # The recipient must not learn that a named reporter exists: no identity event at all.
+    assert "Identitas pelapor" not in text and "pemeriksa" not in text.lower()
+    assert text.index("Rahasia - tidak diredaksi") < text.index(MARKER)  # the heading first

@@ -23,7 +23,7 @@ NAME, CONTACT = "Rahmat Saksi", "0813-7777-2222"
 ROLES = ("admin", "supervisor", "investigator", "auditor", "custodian", "anonymous")
 
 
-def _assigned_case(app: Flask, db: Session) -> tuple[CreatedCase, StaffMember]:
+def assigned_case(app: Flask, db: Session) -> tuple[CreatedCase, StaffMember]:
     investigator = make_staff(app, db, "investigator")
     created = make_case(app, db, identity={"name": NAME, "contact": CONTACT})
     grant_case(
@@ -38,7 +38,7 @@ def _assigned_case(app: Flask, db: Session) -> tuple[CreatedCase, StaffMember]:
     return created, investigator
 
 
-def _reporter(app: Flask, created: CreatedCase) -> FlaskClient:
+def reporter_client(app: Flask, created: CreatedCase) -> FlaskClient:
     client = app.test_client()
     answer = submit(client, client.get("/kasus"), "/kasus", fill={"case_key": created.case_key})
     assert answer.status_code == 303
@@ -52,7 +52,7 @@ def _decide_form(db: Session) -> str:
 def test_request_approve_read_and_the_reporter_sees_it(app: Flask, db: Session) -> None:
     make_staff(app, db, "supervisor")
     custodian = make_staff(app, db, "custodian")
-    created, investigator = _assigned_case(app, db)
+    created, investigator = assigned_case(app, db)
     code = created.case.code
     worker = web_client(app, db, investigator)
     page = f"/petugas/kasus/{code}"
@@ -74,7 +74,7 @@ def test_request_approve_read_and_the_reporter_sees_it(app: Flask, db: Session) 
     assert NAME in shown.get_data(as_text=True) and CONTACT in shown.get_data(as_text=True)
     staff_page = worker.get(page).get_data(as_text=True)
     assert "Identitas pelapor dibuka" in staff_page and NAME not in staff_page
-    reporter_page = _reporter(app, created).get("/kasus/saya").get_data(as_text=True)
+    reporter_page = reporter_client(app, created).get("/kasus/saya").get_data(as_text=True)
     assert "pemeriksa" in reporter_page  # the role, in the reporter's words
     assert investigator.account.username not in reporter_page
     assert "identity-state" in reporter_page and "followup.withdraw" not in reporter_page
@@ -83,7 +83,7 @@ def test_request_approve_read_and_the_reporter_sees_it(app: Flask, db: Session) 
 def test_the_custodian_refuses_and_nothing_opens(app: Flask, db: Session) -> None:
     make_staff(app, db, "supervisor")
     custodian = make_staff(app, db, "custodian")
-    created, investigator = _assigned_case(app, db)
+    created, investigator = assigned_case(app, db)
     page = f"/petugas/kasus/{created.case.code}"
     worker = web_client(app, db, investigator)
     submit(worker, worker.get(page), page + "/identitas/minta", fill={"reason": "contact"})
@@ -100,17 +100,20 @@ def test_a_forged_reason_or_decision_is_refused_clearly(app: Flask, db: Session)
     app.config["WTF_CSRF_ENABLED"] = False
     make_staff(app, db, "supervisor")
     custodian = make_staff(app, db, "custodian")
-    created, investigator = _assigned_case(app, db)
+    created, investigator = assigned_case(app, db)
     page = f"/petugas/kasus/{created.case.code}"
     worker = web_client(app, db, investigator)
     bad = worker.post(page + "/identitas/minta", data={"reason": "x" * 5000})
     assert bad.status_code == 422 and "Traceback" not in bad.get_data(as_text=True)
     assert db.scalar(select(ApprovalRequest.id)) is None
     keeper = web_client(app, db, custodian)
-    assert (
-        keeper.post("/petugas/identitas/999/keputusan", data={"decision": "approve"}).status_code
-        == 303
-    )
+    unknown = keeper.post("/petugas/identitas/999/keputusan", data={"decision": "approve"})
+    assert unknown.status_code == 404
+    assert "Permintaan ini tidak ditemukan." in unknown.get_data(as_text=True)
+    supervisor = web_client(app, db, make_staff(app, db, "supervisor"))
+    no_export = supervisor.post("/petugas/ekspor/999/keputusan", data={"decision": "approve"})
+    assert no_export.status_code == 404
+    assert "Permintaan ini tidak ditemukan." in no_export.get_data(as_text=True)
     assert (
         keeper.post("/petugas/identitas/1/keputusan", data={"decision": "maybe"}).status_code == 303
     )
@@ -119,8 +122,8 @@ def test_a_forged_reason_or_decision_is_refused_clearly(app: Flask, db: Session)
 def test_the_reporter_withdraws_before_anyone_opened_it(app: Flask, db: Session) -> None:
     make_staff(app, db, "supervisor")
     make_staff(app, db, "custodian")
-    created, _investigator = _assigned_case(app, db)
-    reporter = _reporter(app, created)
+    created, _investigator = assigned_case(app, db)
+    reporter = reporter_client(app, created)
     page = reporter.get("/kasus/saya")
     assert "identity-state" in page.get_data(as_text=True)
     answer = submit(reporter, page, "/kasus/saya/identitas/tarik")
@@ -136,8 +139,8 @@ def test_the_reporter_cannot_withdraw_after_it_was_opened(app: Flask, db: Sessio
 
     make_staff(app, db, "supervisor")
     custodian = make_staff(app, db, "custodian")
-    created, investigator = _assigned_case(app, db)
-    reporter = _reporter(app, created)
+    created, investigator = assigned_case(app, db)
+    reporter = reporter_client(app, created)
     withdraw_page = reporter.get("/kasus/saya")  # rendered while it could still be withdrawn
     key = current_settings(app).keyring.audit_hmac_key  # type: ignore[union-attr]
     request = custody.request_identity(
@@ -182,7 +185,7 @@ def test_access_matrix_of_the_approvers_pages(
 ) -> None:
     app.config["WTF_CSRF_ENABLED"] = False
     make_staff(app, db, "supervisor")
-    created, investigator = _assigned_case(app, db)
+    created, investigator = assigned_case(app, db)
     members = {role: None if role == "anonymous" else make_staff(app, db, role) for role in ROLES}
     db.commit()
     key = current_audit_key_for(app)
@@ -226,7 +229,7 @@ def test_every_confidential_endpoint_is_in_the_matrix(app: Flask) -> None:
     }
 
 
-def _ask_and_approve(
+def ask_and_approve(
     app: Flask, db: Session, created: CreatedCase, custodian: StaffMember, worker: FlaskClient
 ) -> None:
     page = f"/petugas/kasus/{created.case.code}"
@@ -246,13 +249,13 @@ def test_new_details_keep_the_opened_version_and_need_a_new_request(
 ) -> None:
     make_staff(app, db, "supervisor")
     custodian = make_staff(app, db, "custodian")
-    created, investigator = _assigned_case(app, db)
+    created, investigator = assigned_case(app, db)
     page = f"/petugas/kasus/{created.case.code}"
     worker = web_client(app, db, investigator)
-    _ask_and_approve(app, db, created, custodian, worker)
+    ask_and_approve(app, db, created, custodian, worker)
     assert NAME in worker.get(page + "/identitas").get_data(as_text=True)  # opened
 
-    reporter = _reporter(app, created)
+    reporter = reporter_client(app, created)
     before = reporter.get("/kasus/saya")
     assert "identity-version-note" in before.get_data(as_text=True)  # said before sending
     new_name = "Rahmat Baru"
@@ -273,7 +276,7 @@ def test_new_details_keep_the_opened_version_and_need_a_new_request(
     assert NAME in earlier.get_data(as_text=True) and new_name not in earlier.get_data(as_text=True)
     assert "identity-earlier" in earlier.get_data(as_text=True)
     # Asking again for the new version is allowed, and its approval shows the new details.
-    _ask_and_approve(app, db, created, custodian, worker)
+    ask_and_approve(app, db, created, custodian, worker)
     latest = worker.get(page + "/identitas").get_data(as_text=True)
     assert new_name in latest and "identity-earlier" not in latest
     assert "sudah dibuka" in reporter.get("/kasus/saya").get_data(as_text=True)

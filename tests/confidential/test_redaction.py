@@ -66,3 +66,14 @@ def test_a_typed_phrase_is_found_whatever_its_case_and_overlaps_join() -> None:
     joined = merge_spans([*found, *phrase_spans(text, "Kantor SUKA")])
     assert [text[s.start : s.end] for s in joined] == ["Kantor SUKAMAJU", "Sukamaju"]
     assert redact(text, joined) == f"{MARK} dan kelurahan {MARK}"
+
+
+def test_landlines_and_the_involved_list_are_suggested() -> None:
+    from sipadu.confidential.redaction import involved_spans
+
+    text = "Telepon kantor 021-555-0199, (021) 5550199 atau +62 21 555 0199; Rp 1.500.000."
+    phones = [text[s.start : s.end] for s in suggest_spans(text) if s.kind == SpanKind.PHONE]
+    assert phones == ["021-555-0199", "(021) 5550199", "+62 21 555 0199"]
+    who = "Joko Santoso (Kepala Seksi), Rina Wati (bendahara);\nDinas Teknis"
+    assert [who[s.start : s.end] for s in involved_spans(who)] == ["Joko Santoso", "Rina Wati"]
+    assert suggest_spans(who) == []  # only the "who is involved" field lists bare names

@@ -124,6 +124,9 @@ def _redacted_pdf(app: Flask, db: Session, scene: Scene) -> str:
         f"decide-export-{request_id}",
         button="decision.approve",
     )
+    panel = worker.get(case_page).get_data(as_text=True).split('id="export-approved"')[1]
+    panel = panel.split("</p>")[0]
+    assert "tanpa lampiran" in panel and "beserta lampiran" not in panel  # none are sent
     identity = pyrage.x25519.Identity.generate()
     recipient = {"recipient": str(identity.to_public())}
     answer = submit(worker, worker.get(case_page), "export-recipient", fill=recipient)
@@ -151,6 +154,8 @@ def test_marking_by_hand_publishing_and_the_redacted_pdf(
     db.commit()
 
     shown = _redacted_pdf(app, db, scene)
+    assert "Ekspor yang diredaksi" in shown and "tersunting" not in shown  # the pages' word
+    assert "Rahasia - tidak diredaksi" not in shown
     for gone in (*GONE, "Budiman"):
         assert gone not in shown, gone
     for kept in ("Rina", "1.500.000", "Kepala Seksi", "[DIHAPUS]"):
@@ -270,3 +275,40 @@ def test_altered_marks_refuse_an_approved_redacted_export_at_download(
     answer = submit(worker, page, "export-recipient", fill={"recipient": str(identity.to_public())})
     assert answer.status_code == 409 and "belum memilikinya" in answer.get_data(as_text=True)
     assert not [e for e in db.scalars(select(AuditEvent)) if e.tag == "export:issued"]
+
+
+def test_involved_names_and_landlines_are_suggested_and_stay_suggested_after_saving(
+    app: Flask, db: Session
+) -> None:
+    make_staff(app, db, "supervisor")
+    investigator = make_staff(app, db, "investigator")
+    created = make_case(
+        app,
+        db,
+        {
+            "category": "pungli",
+            "what": "Kantor dapat dihubungi di 021-555-0199 setiap hari kerja.",
+            "who": "Joko Santoso (Kepala Seksi), Rina Wati (bendahara)",
+        },
+    )
+    grant_case(
+        db,
+        created.case,
+        created.dek,
+        investigator.account,
+        reason=GrantReason.ASSIGNMENT,
+        granted_by=None,
+    )
+    db.commit()
+    client = web_client(app, db, investigator)
+    page = f"/petugas/kasus/{created.case.code}/redaksi"
+    first = client.get(page)
+    html = first.get_data(as_text=True)
+    for suggested in ("“Joko Santoso”", "“Rina Wati”", "“021-555-0199”"):
+        assert suggested in html, suggested
+    assert "“Kepala Seksi”" not in html  # a role, not a name
+    saved = submit(client, first, "redaction-form", button="action.save")
+    assert saved.status_code == 303
+    again = client.get(page).get_data(as_text=True)
+    assert "ditandai manual" not in again  # nothing was typed by hand
+    assert "(nama)" in again and "(nomor telepon)" in again
