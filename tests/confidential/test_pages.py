@@ -107,15 +107,16 @@ def test_a_forged_reason_or_decision_is_refused_clearly(app: Flask, db: Session)
     assert bad.status_code == 422 and "Traceback" not in bad.get_data(as_text=True)
     assert db.scalar(select(ApprovalRequest.id)) is None
     keeper = web_client(app, db, custodian)
-    unknown = keeper.post("/petugas/identitas/999/keputusan", data={"decision": "approve"})
+    unknown = keeper.post("/petugas/identitas/999/keputusan", data={"decision.approve": ""})
     assert unknown.status_code == 404
     assert "Permintaan ini tidak ditemukan." in unknown.get_data(as_text=True)
     supervisor = web_client(app, db, make_staff(app, db, "supervisor"))
-    no_export = supervisor.post("/petugas/ekspor/999/keputusan", data={"decision": "approve"})
+    no_export = supervisor.post("/petugas/ekspor/999/keputusan", data={"decision.approve": ""})
     assert no_export.status_code == 404
     assert "Permintaan ini tidak ditemukan." in no_export.get_data(as_text=True)
     assert (
-        keeper.post("/petugas/identitas/1/keputusan", data={"decision": "maybe"}).status_code == 303
+        keeper.post("/petugas/identitas/1/keputusan", data={"decision.maybe": ""}).status_code
+        == 303
     )
 
 
