@@ -94,6 +94,13 @@ def request_export(code: str) -> ResponseReturnValue:
             ) from None
         except NoPublishedRedactionError:
             raise ExportRequestRefusedError(NO_REDACTION_TEXT) from None
+        except exports.AgencyGetsRedactedExportError:
+            raise ExportRequestRefusedError(
+                lazy_gettext(
+                    "The reported agency receives only a redacted export: the reporter may "
+                    "work there. Choose a redacted export."
+                )
+            ) from None
 
     return run_case_action(
         code, "export:requested", action, lazy_gettext("Your export request was sent.")

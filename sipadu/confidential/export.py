@@ -65,6 +65,10 @@ class ExportRequestNotFoundError(ExportRequestClosedError):
     """No export request has this id."""
 
 
+class AgencyGetsRedactedExportError(ExportError):
+    """The reported agency may receive only a redacted export: reporters often work there."""
+
+
 class DuplicateExportRequestError(ExportError):
     """The requester already has a pending or live approved export request on this case."""
 
@@ -151,6 +155,8 @@ def request_export(
         raise ExportNotAllowedError(requester.id)
     if live_export_request(db, case, requester.id, moment) is not None:
         raise DuplicateExportRequestError(case.code)
+    if reason == RequestReason.AGENCY_CLARIFY and view != ExportView.REDACTED:
+        raise AgencyGetsRedactedExportError(case.code)
     if view == ExportView.REDACTED and redaction_row(db, case, RedactionState.PUBLISHED) is None:
         raise NoPublishedRedactionError(case.code)
     request = ApprovalRequest(

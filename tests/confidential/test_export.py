@@ -323,3 +323,25 @@ def test_the_export_pdf_shows_words_not_keys_and_the_forwarding(
     # The recipient must not learn that a named reporter exists: no identity event at all.
     assert "Identitas pelapor" not in text and "pemeriksa" not in text.lower()
     assert text.index("Rahasia - tidak diredaksi") < text.index(MARKER)  # the heading first
+
+
+def test_the_reported_agency_gets_only_a_redacted_export(
+    app: Flask, db: Session, scene: Scene
+) -> None:
+    """Reporters often work at the agency they report: a full export may not go there."""
+    page = f"/petugas/kasus/{scene.created.case.code}"
+    worker = web_client(app, db, scene.investigator)
+    refused = submit(
+        worker,
+        worker.get(page),
+        "export-request",
+        fill={"reason": "agency_clarify", "view": "full"},
+    )
+    assert refused.status_code == 422
+    assert "hanya menerima ekspor yang diredaksi" in refused.get_data(as_text=True)
+    assert db.query(ApprovalRequest).count() == 0
+    asked = submit(
+        worker, worker.get(page), "export-request", fill={"reason": "to_kpk", "view": "full"}
+    )
+    assert asked.status_code == 303
+    assert db.query(ApprovalRequest.reason).scalar() == RequestReason.TO_KPK

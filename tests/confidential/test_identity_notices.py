@@ -68,10 +68,7 @@ def test_the_requester_sees_a_refusal_and_may_ask_again(app: Flask, db: Session)
     keeper = web_client(app, db, custodian)
     pending = db.scalars(select(ApprovalRequest.id)).one()
     listing = keeper.get("/petugas/identitas")
-    assert (
-        submit(keeper, listing, f"decide-{pending}", button="decision.refuse").status_code
-        == 303
-    )
+    assert submit(keeper, listing, f"decide-{pending}", button="decision.refuse").status_code == 303
     html = worker.get(page).get_data(as_text=True)
     assert "Kustodian identitas menolak permintaan terakhir Anda" in html
     assert page + "/identitas/minta" in html

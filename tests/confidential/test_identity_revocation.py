@@ -57,8 +57,7 @@ def _ask_approve_read(
     ).one()
     listing = keeper.get("/petugas/identitas")
     assert (
-        submit(keeper, listing, f"decide-{pending}", button="decision.approve").status_code
-        == 303
+        submit(keeper, listing, f"decide-{pending}", button="decision.approve").status_code == 303
     )
     assert NAME in worker.get(page + "/identitas").get_data(as_text=True)
 
