@@ -31,21 +31,24 @@ def pending_identity_requests(db: Session, now: datetime | None = None) -> list[
 
 
 def pending_count(
-    db: Session, actions: tuple[ApprovalAction, ...], now: datetime | None = None
+    db: Session,
+    actions: tuple[ApprovalAction, ...],
+    now: datetime | None = None,
+    *,
+    not_asked_by: int | None = None,
 ) -> int:
-    """How many live pending requests of these actions wait (the home page's count)."""
+    """How many live pending requests of these actions wait (the home page's count); with
+    ``not_asked_by``, that person's own requests (which they may never decide) are left out."""
     if not actions:
         return 0
-    return (
-        db.scalar(
-            select(func.count(ApprovalRequest.id)).where(
-                ApprovalRequest.action.in_(actions),
-                ApprovalRequest.state == ApprovalState.PENDING,
-                ApprovalRequest.expires_at > _now(now),
-            )
-        )
-        or 0
+    query = select(func.count(ApprovalRequest.id)).where(
+        ApprovalRequest.action.in_(actions),
+        ApprovalRequest.state == ApprovalState.PENDING,
+        ApprovalRequest.expires_at > _now(now),
     )
+    if not_asked_by is not None:
+        query = query.where(ApprovalRequest.requested_by != not_asked_by)
+    return db.scalar(query) or 0
 
 
 def pending_exports(db: Session, now: datetime | None = None) -> list[ApprovalRequest]:

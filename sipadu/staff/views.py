@@ -294,7 +294,9 @@ def home() -> str:
             activation.readers_exist(db),
         )
     # Four-eyes requests this role decides on, still in time (counts only).
-    approvals = pending_count(db_session(), approver_actions(principal.role))
+    approvals = pending_count(
+        db_session(), approver_actions(principal.role), not_asked_by=principal.staff_id
+    )
     return render_template(
         "staff/home.html",
         principal=principal,

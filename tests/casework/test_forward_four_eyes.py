@@ -238,6 +238,9 @@ def test_pending_forwards_count_at_home_and_lapse_after_seven_days(
     assert f"{W}/{code}#forward-request" in listing and REFERENCE not in listing
     own = web_client(app, db, team.supervisor).get("/petugas/penerusan").get_data(as_text=True)
     assert f"{W}/{code}#forward-request" not in own  # never one's own to decide
+    # Nor is one's own request counted as waiting for oneself at home.
+    own_home = web_client(app, db, team.supervisor).get("/staff/").get_data(as_text=True)
+    assert 'id="pending-approvals"' not in own_home
     later = datetime.now(UTC) + REQUEST_TTL + timedelta(seconds=1)
     assert pending_count(db, supervisor_actions, later) == 0
     assert pending_forward(db, team.created.case, later) is None
