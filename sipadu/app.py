@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_label_filters(app)
     register_error_handlers(app)
     register_user_errors(app)
-    configure_body_read_timeout(app, settings.body_read_timeout)
+    configure_body_read_timeout(app, settings.body_read_timeout, settings.body_total_timeout)
     configure_argon2_gate(app, settings)
     configure_key_check_slots(app, settings)
     # Limits before the access check: a flood is refused before any other work is done.

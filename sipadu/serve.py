@@ -50,7 +50,8 @@ def gunicorn_options(
 
     ``timeout`` is how long a worker process may stop answering gunicorn's arbiter before it
     is restarted; with threaded workers it no longer bounds one request, whose body is
-    bounded by ``SIPADU_BODY_READ_TIMEOUT`` (sipadu/web/slow_clients.py).
+    bounded by ``SIPADU_BODY_READ_TIMEOUT`` and ``SIPADU_BODY_TOTAL_TIMEOUT``
+    (sipadu/web/slow_clients.py).
     """
     options: dict[str, Any] = {
         "bind": bind,
