@@ -14,7 +14,7 @@ from sipadu.casework import routes as casework_routes
 from sipadu.commands import register_app_commands
 from sipadu.confidential import routes as confidential_routes
 from sipadu.db import db_session
-from sipadu.logging_privacy import configure_logging
+from sipadu.logging_privacy import configure_logging, is_reporter_path
 from sipadu.media import make_cleaner
 from sipadu.metrics import configure_request_metrics
 from sipadu.ops.backlog import configure_backlog_gauge
@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_nav(app)
     _register_routes(app)
     unit_of_work.init_app(app)  # last: its hook must run before the others (see there)
-    configure_request_metrics(app)
+    configure_request_metrics(app, is_reporter_path)
     # Outermost, so the figure covers everything the app does for a request.
     configure_server_timing(app, settings.server_timing)
     register_app_commands(app)
