@@ -19,6 +19,7 @@ from sipadu.media import make_cleaner
 from sipadu.metrics import configure_request_metrics
 from sipadu.ops.backlog import configure_backlog_gauge
 from sipadu.ops.housekeeping import configure_housekeeping
+from sipadu.ops.restore_marker import unfinished_restore_problem
 from sipadu.public import routes as public_routes
 from sipadu.reporting import api as reporting_api
 from sipadu.reporting import intake_api
@@ -51,6 +52,9 @@ class StartupError(RuntimeError):
 def create_app(settings: Settings | None = None) -> Flask:
     """Build a SIPADU app. Outside tests it refuses to start without its key files."""
     settings = settings or settings_from_env()
+    unfinished = unfinished_restore_problem(settings.instance_dir)
+    if unfinished is not None:
+        raise StartupError(unfinished)
     if settings.keyring is None:
         if settings.testing:
             raise StartupError("test settings must carry a keyring")
