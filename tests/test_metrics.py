@@ -253,3 +253,16 @@ def test_reporter_requests_are_neither_counted_by_endpoint_nor_timed(sqlite_app:
     assert value("sipadu_http_requests_total", endpoint="reporter", status="500") == failures + 1
     assert 'sipadu_http_request_duration_seconds_count{endpoint="reporter"}' not in text
     assert 'endpoint="reporter",status="200"' not in text
+
+
+def test_a_reporters_rate_limit_refusal_is_counted_without_its_endpoint(
+    sqlite_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pin_limiter_clock(monkeypatch)
+    labels = {"limit": "default", "endpoint": "reporter"}
+    before = value("sipadu_rate_limit_refusals_total", **labels)
+    client = sqlite_app.test_client()
+    statuses = [client.get("/kasus").status_code for _ in range(62)]
+    assert statuses.count(429) == 2
+    assert value("sipadu_rate_limit_refusals_total", **labels) == before + 2
+    assert 'endpoint="followup.' not in exposition()
