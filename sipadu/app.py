@@ -14,11 +14,12 @@ from sipadu.casework import routes as casework_routes
 from sipadu.commands import register_app_commands
 from sipadu.confidential import routes as confidential_routes
 from sipadu.db import db_session
-from sipadu.logging_privacy import configure_logging
+from sipadu.logging_privacy import configure_logging, is_reporter_path
 from sipadu.media import make_cleaner
 from sipadu.metrics import configure_request_metrics
 from sipadu.ops.backlog import configure_backlog_gauge
 from sipadu.ops.housekeeping import configure_housekeeping
+from sipadu.ops.restore_marker import unfinished_restore_problem
 from sipadu.public import routes as public_routes
 from sipadu.reporting import api as reporting_api
 from sipadu.reporting import intake_api
@@ -51,6 +52,9 @@ class StartupError(RuntimeError):
 def create_app(settings: Settings | None = None) -> Flask:
     """Build a SIPADU app. Outside tests it refuses to start without its key files."""
     settings = settings or settings_from_env()
+    unfinished = unfinished_restore_problem(settings.instance_dir)
+    if unfinished is not None:
+        raise StartupError(unfinished)
     if settings.keyring is None:
         if settings.testing:
             raise StartupError("test settings must carry a keyring")
@@ -83,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_label_filters(app)
     register_error_handlers(app)
     register_user_errors(app)
-    configure_body_read_timeout(app, settings.body_read_timeout)
+    configure_body_read_timeout(app, settings.body_read_timeout, settings.body_total_timeout)
     configure_argon2_gate(app, settings)
     configure_key_check_slots(app, settings)
     # Limits before the access check: a flood is refused before any other work is done.
@@ -95,7 +99,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_nav(app)
     _register_routes(app)
     unit_of_work.init_app(app)  # last: its hook must run before the others (see there)
-    configure_request_metrics(app)
+    configure_request_metrics(app, is_reporter_path)
     # Outermost, so the figure covers everything the app does for a request.
     configure_server_timing(app, settings.server_timing)
     register_app_commands(app)

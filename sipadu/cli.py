@@ -22,6 +22,7 @@ from sipadu.keyring import ESCROW_PUBLIC_FILE, KeyFileError, generate_missing_ke
 from sipadu.metrics import disable_multiprocess
 from sipadu.metrics_exposition import MetricsBindError, MetricsExposition, parse_bind
 from sipadu.migrate import is_up_to_date
+from sipadu.ops.restore_marker import unfinished_restore_problem
 from sipadu.settings import Settings, SettingsError, settings_from_env
 from sipadu.storage.base import BlobStoreError
 from sipadu.unit_of_work import commit_now
@@ -58,6 +59,9 @@ def init_command() -> None:
     except SettingsError as error:
         _fail(str(error))
         return
+    unfinished = unfinished_restore_problem(settings.instance_dir)
+    if unfinished is not None:
+        _fail(unfinished)  # new keys or tables would only hide what the restore left out
     os.umask(0o077)  # the database, blobs and keys are for this account only
     settings.instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     for path in generate_missing_keys(settings.keys_dir):

@@ -1,5 +1,10 @@
 """Prometheus metrics: what the service does and how fast, never for whom.
 
+Reporter-facing requests (the paths whose log records the privacy filter drops, passed in
+as ``is_private``) are neither counted per endpoint nor timed: each scrape would otherwise
+date when a report was filed or a case page read. Only their server errors are counted,
+all under the one endpoint label ``reporter``, so a failing reporter side still shows.
+
 Every label is a fixed word: a Flask endpoint name (never the URL path, which holds case
 codes), a status code, a limit's kind, a blob-store operation. Nothing names a reporter, a
 case, a staff member or an address, and the metrics have no time finer than the scrape.
@@ -33,6 +38,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Anything else becomes "other": a label must never carry what a client sent.
 _FIXED_WORD = re.compile(r"[a-z0-9_.\-]{1,64}")
 UNMATCHED_ENDPOINT = "unmatched"  # no route: 404s for unknown paths, whatever their path
+REPORTER_ENDPOINT = "reporter"  # every reporter-facing endpoint's 5xx, under one label
 # Seconds. Pages answer in milliseconds, Argon2 paths in a quarter second or more, uploads
 # of large files in minutes.
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
@@ -180,30 +186,43 @@ def observe_request(endpoint: str | None, status: int, seconds: float) -> None:
     record(update)
 
 
+def observe_private_request(status: int) -> None:
+    """A reporter-facing request: only a server error is counted, under the one label
+    ``reporter`` and without its time."""
+    if status >= 500:
+        record(lambda found: found.requests.labels(REPORTER_ENDPOINT, str(status)).inc())
+
+
 class RequestMetricsMiddleware:
     """Counts every answer at its status line, by the endpoint Flask matched (the request
-    context is still active then); the time covers routing, hooks, the view and rendering."""
+    context is still active then); the time covers routing, hooks, the view and rendering.
+    Requests to a path ``is_private`` names are left out but for their server errors."""
 
-    def __init__(self, wsgi_app: WsgiApp) -> None:
+    def __init__(self, wsgi_app: WsgiApp, is_private: Callable[[str], bool]) -> None:
         self.wsgi_app = wsgi_app
+        self.is_private = is_private
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         started = time.perf_counter()
+        private = self.is_private(str(environ.get("PATH_INFO") or "/"))
 
         def counted_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            endpoint = request.endpoint if has_request_context() else None
             code = int(status.split(" ", 1)[0])
-            observe_request(endpoint, code, time.perf_counter() - started)
+            if private:
+                observe_private_request(code)
+            else:
+                endpoint = request.endpoint if has_request_context() else None
+                observe_request(endpoint, code, time.perf_counter() - started)
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, counted_start)
 
 
-def configure_request_metrics(app: Flask) -> None:
-    """Wrap ``app`` so every answer is counted."""
-    app.wsgi_app = RequestMetricsMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+def configure_request_metrics(app: Flask, is_private: Callable[[str], bool]) -> None:
+    """Wrap ``app`` so every answer is counted, but those to paths ``is_private`` names."""
+    app.wsgi_app = RequestMetricsMiddleware(app.wsgi_app, is_private)  # type: ignore[method-assign]
 
 
 @contextmanager

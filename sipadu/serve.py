@@ -50,7 +50,8 @@ def gunicorn_options(
 
     ``timeout`` is how long a worker process may stop answering gunicorn's arbiter before it
     is restarted; with threaded workers it no longer bounds one request, whose body is
-    bounded by ``SIPADU_BODY_READ_TIMEOUT`` (sipadu/web/slow_clients.py).
+    bounded by ``SIPADU_BODY_READ_TIMEOUT`` and ``SIPADU_BODY_TOTAL_TIMEOUT``
+    (sipadu/web/slow_clients.py).
     """
     options: dict[str, Any] = {
         "bind": bind,
@@ -66,6 +67,10 @@ def gunicorn_options(
         "proc_name": "sipadu",
         "preload_app": False,
         "forwarded_allow_ips": "127.0.0.1,::1",
+        # Whether a request came over https is decided by SIPADU_TRUSTED_PROXIES alone
+        # (ProxyFix, sipadu/web/security.py): gunicorn would otherwise believe a local
+        # client's X-Forwarded-Proto, and a plain-http answer would carry HSTS.
+        "secure_scheme_headers": {},
         # gunicorn 27's control socket lives at one path per user (~/.gunicorn/), shared by
         # every instance on the machine; SIPADU has no use for it.
         "control_socket_disable": True,

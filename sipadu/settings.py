@@ -26,6 +26,7 @@ from sipadu.keyring import KeyFileError, KeyRing, S3Credentials, load_keyring, r
 MIB = 1024 * 1024
 DEFAULT_DATABASE_CONNECT_TIMEOUT = 5  # seconds
 DEFAULT_BODY_READ_TIMEOUT = 30  # seconds without a byte of a request body
+DEFAULT_BODY_TOTAL_TIMEOUT = 600  # seconds for a whole request body, however it trickles
 DEFAULT_MAX_FILE_BYTES = 100 * MIB
 DEFAULT_MAX_FILES = 10
 # Days an archived case is kept before `sipadu retention run` purges it (docs/operations.md).
@@ -92,6 +93,9 @@ class Settings:
     # Seconds a request body may go without a byte arriving before its connection is cut
     # (sipadu/web/slow_clients.py): a stalled upload must not hold a server thread.
     body_read_timeout: int = DEFAULT_BODY_READ_TIMEOUT
+    # Seconds a whole request body may take: a client trickling a byte now and then never
+    # trips the read timeout above, and each one holds a server thread.
+    body_total_timeout: int = DEFAULT_BODY_TOTAL_TIMEOUT
     max_request_bytes: int = 105 * MIB
     # The upload limits until an admin overrides them (sipadu/effective_settings.py).
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
@@ -248,6 +252,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         ),
         body_read_timeout=_int(
             env, "SIPADU_BODY_READ_TIMEOUT", DEFAULT_BODY_READ_TIMEOUT, minimum=1
+        ),
+        body_total_timeout=_int(
+            env, "SIPADU_BODY_TOTAL_TIMEOUT", DEFAULT_BODY_TOTAL_TIMEOUT, minimum=1
         ),
         max_request_bytes=_int(env, "SIPADU_MAX_REQUEST_BYTES", 105 * MIB, minimum=64 * 1024),
         max_file_bytes=_int(env, "SIPADU_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES, minimum=1024),

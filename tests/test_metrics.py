@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_limiter import RateLimitExceeded
 from prometheus_client import generate_latest, values
 
@@ -28,6 +28,7 @@ from sipadu.settings import Settings
 from sipadu.storage.base import BlobNotFoundError
 from sipadu.storage.filesystem import FilesystemBlobStore
 from sipadu.web.argon2_gate import Argon2Gate, Argon2GateBusyError
+from sipadu.web.auth import public
 from sipadu.web.key_check_slots import KeyCheckBusyError, case_key_check
 from sipadu.web.ratelimit import limit_kind, limiter
 from tests.conftest import build_app
@@ -227,3 +228,41 @@ def test_the_backlog_is_counted_at_most_once_a_minute_per_worker(
     for _ in range(3):
         client.get("/healthz").close()  # the count runs once the response is closed
     assert len(counted) <= 1
+
+
+def test_reporter_requests_are_neither_counted_by_endpoint_nor_timed(sqlite_app: Flask) -> None:
+    """A scrape must not date when a report was filed or a case page read."""
+    bp = Blueprint("probe_reporter_failure", __name__)
+
+    @bp.get("/kasus/t-failing")
+    @public
+    def failing() -> str:
+        raise RuntimeError("broken on purpose")
+
+    sqlite_app.register_blueprint(bp)
+    client = sqlite_app.test_client()
+    failures = value("sipadu_http_requests_total", endpoint="reporter", status="500")
+    assert client.get("/kasus").status_code == 200
+    assert client.get("/laporan").status_code < 500
+    client.post("/api/v1/reports", json={"category": "kkn", "what": "Uji metrik pelapor."})
+    client.post("/kasus", data={"case_key": "bukan-kunci"})
+    assert client.get("/kasus/t-failing").status_code == 500
+    text = exposition()
+    for endpoint in ("followup.", "reporting.", "reporting_api.", "probe_reporter_failure."):
+        assert f'endpoint="{endpoint}' not in text, endpoint
+    assert value("sipadu_http_requests_total", endpoint="reporter", status="500") == failures + 1
+    assert 'sipadu_http_request_duration_seconds_count{endpoint="reporter"}' not in text
+    assert 'endpoint="reporter",status="200"' not in text
+
+
+def test_a_reporters_rate_limit_refusal_is_counted_without_its_endpoint(
+    sqlite_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pin_limiter_clock(monkeypatch)
+    labels = {"limit": "default", "endpoint": "reporter"}
+    before = value("sipadu_rate_limit_refusals_total", **labels)
+    client = sqlite_app.test_client()
+    statuses = [client.get("/kasus").status_code for _ in range(62)]
+    assert statuses.count(429) == 2
+    assert value("sipadu_rate_limit_refusals_total", **labels) == before + 2
+    assert 'endpoint="followup.' not in exposition()

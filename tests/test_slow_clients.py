@@ -29,6 +29,7 @@ from tests.support.staff import enrol_staff
 
 pytestmark = pytest.mark.slow
 BODY_TIMEOUT = 5
+TOTAL_TIMEOUT = 12  # longer than the trickling test below runs
 TRICKLERS = 4
 PROMPT_SECONDS = 3.0
 ATTACH = "/api/v1/case/attachments"
@@ -43,6 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Itera
     extra = {
         "SIPADU_RATE_LIMITS_ENABLED": "false",
         "SIPADU_BODY_READ_TIMEOUT": str(BODY_TIMEOUT),
+        "SIPADU_BODY_TOTAL_TIMEOUT": str(TOTAL_TIMEOUT),
         # Every trickler opens the case with its key first; none may be refused as busy.
         "SIPADU_CASE_KEY_CHECK_SLOTS": str(TRICKLERS),
     }
@@ -156,6 +158,27 @@ def test_a_stalled_upload_is_cut_and_nothing_is_kept(server: LiveServer) -> None
     assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "timeout"
     assert _stored_files(server) == before  # no blob, no temporary file
     assert _timed_get(server.url + "/healthz")[0] == 200
+
+
+def test_a_trickling_upload_is_cut_at_the_body_deadline_and_nothing_is_kept(
+    server: LiveServer,
+) -> None:
+    """A byte every second never trips the no-byte timeout; the whole body's deadline does."""
+    key = _case_key(server)
+    before = _stored_files(server)
+    with _connect(server) as conn:
+        conn.sendall(_head(server, ATTACH, 500_000, "application/octet-stream", key))
+        started = time.monotonic()
+        while not select.select([conn], [], [], 1.0)[0]:
+            assert time.monotonic() - started < TOTAL_TIMEOUT + 10, "never cut"
+            conn.sendall(b"x")
+        answer = _read_answer(conn)
+        waited = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:300]
+    assert TOTAL_TIMEOUT - 0.5 < waited < TOTAL_TIMEOUT + 5, waited
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "timeout"
+    assert "lambat" in answer.decode()  # told it was too slow, not that nothing came
+    assert _stored_files(server) == before
 
 
 def test_a_stalled_form_post_is_a_408_page_in_both_languages(server: LiveServer) -> None:

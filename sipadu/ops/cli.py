@@ -22,9 +22,16 @@ from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.gc import ORPHAN_MIN_AGE_SECONDS, sweep_storage
 from sipadu.ops.housekeeping import purge_reporter_traces
 from sipadu.ops.restore import RestoreError, restore_backup, target_is_empty
+from sipadu.ops.restore_marker import (
+    mark_restore_finished,
+    mark_restore_started,
+    remove_partial_blobs,
+    unfinished_restore_problem,
+)
 from sipadu.ops.retention import cases_due_for_purge, run_retention
-from sipadu.storage.base import BlobStoreError
+from sipadu.storage.base import BlobStore, BlobStoreError
 from sipadu.storage.factory import blob_store_from_settings
+from sipadu.storage.filesystem import FilesystemBlobStore
 
 retention_cli = AppGroup("retention", help="Purge archived cases whose retention has ended.")
 backup_cli = AppGroup("backup", help="Encrypted backups and restores.")
@@ -160,8 +167,13 @@ def backup_restore(
         settings.database_url, settings.database_schema, settings.database_connect_timeout
     )
     store = blob_store_from_settings(settings)
+    unfinished = unfinished_restore_problem(settings.instance_dir) is not None
     try:
         # Refuse a non-empty target before the (slow) escrow key derivation.
+        if unfinished and not replace:
+            raise RestoreError(
+                "an earlier restore into this instance did not finish; pass --replace"
+            )
         if not replace and not target_is_empty(engine, store):
             raise RestoreError("the target instance is not empty; pass --replace to overwrite it")
         passphrase = read_passphrase(passphrase_stdin, confirm=False)
@@ -169,6 +181,9 @@ def backup_restore(
             private = read_escrow_private(key_path, passphrase)
         except CryptoError as error:
             raise click.ClickException(f"{type(error).__name__}: {error}") from None
+        if unfinished:
+            _remove_leftovers(store)
+        mark_restore_started(settings.instance_dir)
         with (
             backup_file.open("rb") as source,
             click.progressbar(
@@ -186,6 +201,8 @@ def backup_restore(
                 progress=bar.update,
             )
     except (RestoreError, BackupFormatError, BackupKeyError, BlobStoreError) as error:
+        if not unfinished:  # rolled back to the state before; an earlier half state stays marked
+            mark_restore_finished(settings.instance_dir)
         raise click.ClickException(f"restore refused: {error}") from None
     finally:
         engine.dispose()
@@ -199,10 +216,18 @@ def backup_restore(
             err=True,
         )
         raise SystemExit(1)
+    mark_restore_finished(settings.instance_dir)
     click.echo(
         f"Restored {sum(report.rows.values())} rows and {report.blobs} blobs; "
         f"audit log intact: {chain.rows_checked} rows verified."
     )
+
+
+def _remove_leftovers(store: BlobStore) -> None:
+    """The temporary blob files a killed restore left behind (a folder store's only)."""
+    if isinstance(store, FilesystemBlobStore):
+        for path in remove_partial_blobs(store.root):
+            click.echo(f"Removed {path.name}, left by the unfinished restore.")
 
 
 @storage_cli.command("gc")

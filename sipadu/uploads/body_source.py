@@ -13,15 +13,22 @@ from typing import Any
 
 from sipadu.gunicorn_body import direct_body_pieces
 
+BODY_OVERDUE = "sipadu.body_total_timeout_passed"  # set by sipadu.web.slow_clients
+
 
 def body_pieces(environ: dict[str, Any], length: int, piece_size: int) -> Iterator[bytes]:
     """Yield the body in pieces of at most ``piece_size`` bytes, ``length`` bytes in all,
     or fewer when the client stops sending early (the caller sees the shortfall)."""
     direct = direct_body_pieces(environ, length, piece_size)
     if direct is None:
-        yield from _stream_pieces(environ["wsgi.input"], length, piece_size)
-    else:
-        yield from direct
+        direct = _stream_pieces(environ["wsgi.input"], length, piece_size)
+    received = 0
+    for piece in direct:
+        received += len(piece)
+        yield piece
+    if received < length and environ.get(BODY_OVERDUE):
+        # Cut at the body's deadline (sipadu.web.slow_clients), not ended by the client.
+        raise TimeoutError("request body incomplete at its deadline")
 
 
 def _stream_pieces(source: Any, length: int, piece_size: int) -> Iterator[bytes]:

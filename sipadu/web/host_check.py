@@ -7,10 +7,16 @@ to a host of the client's choosing. So behind a balancer a request must name the
 ``SIPADU_BASE_URL`` or one of ``SIPADU_ALLOWED_HOSTS`` (the onion name, say); any other gets
 a bilingual 400. The balancer's probes (``/healthz``, ``/readyz``) are answered whatever
 host they name: a health check often sends the server's own address.
+
+Whatever the proxy setting, a host that is not a name or address with at most one port
+(``127.0.0.1:8200:80``) is refused, and so is an ``X-Forwarded-Host`` with several values of
+which one is not a public name: a balancer that appends to the header passes the client's
+own value on in front of its own.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
@@ -20,6 +26,10 @@ from sipadu.settings import Settings
 from sipadu.web.errors import render_error
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+# A DNS name, an IPv4 address or a bracketed IPv6 address, with at most one port.
+WELL_FORMED_HOST = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9.\-]{0,252})|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?"
+)
 UNKNOWN_HOST_TEXT = lazy_gettext(
     "This service does not answer under that address. Please use its official address."
 )
@@ -31,14 +41,31 @@ def allowed_hosts(settings: Settings) -> frozenset[str]:
     return frozenset({public, *(host.lower() for host in settings.allowed_hosts)})
 
 
+def _forwarded_hosts() -> list[str]:
+    """Every value of the request's ``X-Forwarded-Host`` headers, lower case."""
+    values = request.headers.getlist("X-Forwarded-Host")
+    return [part.strip().lower() for value in values for part in value.split(",") if part.strip()]
+
+
 def configure_host_check(app: Flask, settings: Settings) -> None:
-    """Refuse requests for other hosts, when a balancer in front sets the host."""
+    """Refuse malformed hosts; refuse requests for other hosts when a balancer in front
+    sets the host."""
+
+    @app.before_request
+    def _well_formed_host() -> tuple[str | Response, int] | None:
+        if request.path in PROBE_PATHS or WELL_FORMED_HOST.fullmatch(request.host.lower()):
+            return None
+        return render_error(400, UNKNOWN_HOST_TEXT)
+
     if not settings.trusted_proxies:
         return  # without a proxy, the Host header is what the server was reached by
     hosts = allowed_hosts(settings)
 
     @app.before_request
     def _known_host() -> tuple[str | Response, int] | None:
-        if request.path in PROBE_PATHS or request.host.lower() in hosts:
+        if request.path in PROBE_PATHS:
+            return None
+        forwarded = _forwarded_hosts()
+        if request.host.lower() in hosts and all(host in hosts for host in forwarded):
             return None
         return render_error(400, UNKNOWN_HOST_TEXT)

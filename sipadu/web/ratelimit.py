@@ -50,6 +50,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.wrappers import Response
 
 from sipadu.app_context import current_settings
+from sipadu.logging_privacy import is_reporter_path
 from sipadu.metrics import count_rate_limit_refusal
 from sipadu.settings import Settings
 from sipadu.web.errors import is_api_request, render_error
@@ -191,7 +192,9 @@ def limit_kind(error: RateLimitExceeded) -> str:
 
 
 def _too_many(error: RateLimitExceeded) -> tuple[str | Response, int, dict[str, str]]:
-    count_rate_limit_refusal(limit_kind(error), request.endpoint)
+    # A reporter's refusal is counted without its endpoint: it would date what they did.
+    private = is_reporter_path(request.path)
+    count_rate_limit_refusal(limit_kind(error), "reporter" if private else request.endpoint)
     seconds = retry_after()
     # Say how long, and on a page that the form is not lost: a reporter may have written a
     # long text. An API client has no Back button: it only needs the wait.

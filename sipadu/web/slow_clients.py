@@ -9,8 +9,14 @@ reader alike) the request is answered 408, everything it had stored is thrown aw
 transaction, and every published or temporary blob), and the socket's reading side is shut
 so gunicorn closes the connection instead of waiting for the rest of the body.
 
-The timeout is lifted when the answer starts (``start_response``): a response is never
-written under it.
+A client that sends a byte now and then never trips that timeout, so the whole body also
+has a deadline, ``SIPADU_BODY_TOTAL_TIMEOUT`` seconds from the start of the request: a
+timer then marks the request as overdue and shuts the socket's reading side, so whatever is
+reading the body sees it end early; the request is answered 408 like a stalled one and
+nothing of it is kept. A thread is therefore held by one request body for at most that long.
+
+The timeout and the deadline are lifted when the answer starts (``start_response``): a
+response is never written under them.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -25,12 +32,18 @@ from flask import Flask, Response, request
 from flask_babel import lazy_gettext
 from werkzeug.exceptions import ClientDisconnected
 
+from sipadu.uploads.body_source import BODY_OVERDUE
 from sipadu.uploads.multipart import discard_published_uploads
 from sipadu.web.errors import answer_unexpected, discard_request_session, render_error
 
 ARMED = "sipadu.body_read_timeout"
+OVERDUE = BODY_OVERDUE
 STALLED_TEXT = lazy_gettext(
     "Nothing arrived from your connection for too long, so the sending was stopped. "
+    "Nothing you sent was stored. Please send it again."
+)
+TOO_SLOW_TEXT = lazy_gettext(
+    "Your connection sent too slowly, so the sending was stopped. "
     "Nothing you sent was stored. Please send it again."
 )
 log = logging.getLogger("sipadu.slow_clients")
@@ -46,11 +59,13 @@ def _has_body(environ: dict[str, Any]) -> bool:
 
 
 class BodyReadTimeout:
-    """WSGI middleware: a read timeout on gunicorn's socket while a body may be read."""
+    """WSGI middleware: a read timeout on gunicorn's socket while a body may be read, and a
+    deadline for the whole body."""
 
-    def __init__(self, app: WsgiApp, seconds: int) -> None:
+    def __init__(self, app: WsgiApp, seconds: int, total_seconds: int) -> None:
         self.app = app
         self.seconds = seconds
+        self.total_seconds = total_seconds
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         sock = environ.get("gunicorn.socket")
@@ -58,14 +73,34 @@ class BodyReadTimeout:
             return self.app(environ, start_response)
         sock.settimeout(self.seconds)
         environ[ARMED] = self.seconds
+        deadline = threading.Timer(self.total_seconds, _cut_overdue, (environ, sock))
+        deadline.daemon = True
+        deadline.start()
 
         def start_without_timeout(*args: Any) -> Any:
             # The body has been read (or never will be): the answer is written blocking.
+            deadline.cancel()
             with contextlib.suppress(OSError):
                 sock.settimeout(None)
             return start_response(*args)
 
-        return self.app(environ, start_without_timeout)
+        try:
+            return self.app(environ, start_without_timeout)
+        finally:
+            deadline.cancel()
+
+
+def _cut_overdue(environ: dict[str, Any], sock: socket.socket) -> None:
+    """The body's deadline passed: mark the request, and end its body for the reader (a
+    blocked ``recv`` returns at once with nothing)."""
+    environ[OVERDUE] = True
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RD)
+
+
+def body_overdue(environ: dict[str, Any]) -> bool:
+    """Whether the request body's deadline passed (its reader then sees it end early)."""
+    return bool(environ.get(OVERDUE))
 
 
 def _caused_by_timeout(error: BaseException) -> bool:
@@ -80,7 +115,7 @@ def _caused_by_timeout(error: BaseException) -> bool:
 
 def _stalled_or_unexpected(error: TimeoutError) -> tuple[str | Response, int]:
     """408 for a body that stopped arriving; another socket's timeout is the unexpected 500."""
-    if request.environ.get(ARMED) is None:
+    if request.environ.get(ARMED) is None and not body_overdue(request.environ):
         return answer_unexpected(error)
     return _stalled()
 
@@ -88,6 +123,8 @@ def _stalled_or_unexpected(error: TimeoutError) -> tuple[str | Response, int]:
 def _stalled_or_disconnected(error: ClientDisconnected) -> tuple[str | Response, int]:
     """Werkzeug's form parser turns the socket's timeout into ``ClientDisconnected``: 408
     for that, the ordinary 400 for a client that really went away."""
+    if body_overdue(request.environ):
+        return _stalled()
     if request.environ.get(ARMED) is None or not _caused_by_timeout(error):
         return render_error(ClientDisconnected.code)
     return _stalled()
@@ -103,13 +140,18 @@ def _stalled() -> tuple[str | Response, int]:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RD)  # gunicorn must not wait for the rest of it
     rule = request.url_rule.rule if request.url_rule else "<no route>"
+    if body_overdue(request.environ):
+        log.warning(
+            "request body still incomplete at its deadline on %s %s; cut", request.method, rule
+        )
+        return render_error(408, TOO_SLOW_TEXT)
     log.warning("request body stalled for %s s on %s %s; cut", seconds, request.method, rule)
     return render_error(408, STALLED_TEXT)
 
 
-def configure_body_read_timeout(app: Flask, seconds: int) -> None:
-    """Cut request bodies that stall for ``seconds`` (under gunicorn; other servers are
-    left as they are)."""
-    app.wsgi_app = BodyReadTimeout(app.wsgi_app, seconds)  # type: ignore[method-assign]
+def configure_body_read_timeout(app: Flask, seconds: int, total_seconds: int) -> None:
+    """Cut request bodies that stall for ``seconds`` or are incomplete after
+    ``total_seconds`` (under gunicorn; other servers are left as they are)."""
+    app.wsgi_app = BodyReadTimeout(app.wsgi_app, seconds, total_seconds)  # type: ignore[method-assign]
     app.register_error_handler(TimeoutError, _stalled_or_unexpected)
     app.register_error_handler(ClientDisconnected, _stalled_or_disconnected)

@@ -177,3 +177,39 @@ def test_corrupted_backup_file_is_refused_by_the_cli(
     assert result.returncode != 0
     assert "restore refused: the backup is damaged in" in result.stderr
     assert "member " in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_restore_killed_half_way_is_refused_until_rerun_with_replace(
+    tmp_path: Path, sqlite_database: Database, escrow_file: EscrowFile
+) -> None:
+    """A SIGKILL leaves the restore's mark behind (here left as a kill would leave it):
+    init, serve and db current refuse; a plain rerun says to replace; --replace finishes."""
+    env = _instance(tmp_path / "a", sqlite_database, escrow_file)
+    assert run_sipadu(env, "init").returncode == 0
+    backup = tmp_path / "b.bak"
+    assert run_sipadu(env, "backup", "create", "--out", str(backup), "--quiet").returncode == 0
+    target = _instance(
+        tmp_path / "c", Database("sqlite", f"sqlite:///{tmp_path / 'c.db'}"), escrow_file
+    )
+    instance = Path(target["SIPADU_INSTANCE_DIR"])
+    assert _restore(target, backup, escrow_file, PASSPHRASE).returncode == 0
+    assert not (instance / "RESTORE-UNFINISHED").exists()
+    # What a kill leaves: rows and key files, the mark, a half-written blob.
+    (instance / "RESTORE-UNFINISHED").write_text("sipadu backup restore started\n")
+    partial = instance / "blobs" / f"tmp-{'0' * 32}.partial"
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(b"half")
+
+    for command in (("init",), ("serve", "--bind", "127.0.0.1:1"), ("db", "current")):
+        refused = run_sipadu(target, *command, timeout=60)
+        assert refused.returncode != 0, command
+        assert "did not finish" in refused.stderr and "--replace" in refused.stderr, command
+        assert "Instance ready" not in refused.stdout and "Traceback" not in refused.stderr
+    plain = _restore(target, backup, escrow_file, PASSPHRASE)
+    assert plain.returncode != 0 and "did not finish; pass --replace" in plain.stderr
+    replaced = _restore(target, backup, escrow_file, PASSPHRASE, "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    assert "audit log intact" in replaced.stdout
+    assert not partial.exists() and not (instance / "RESTORE-UNFINISHED").exists()
+    assert run_sipadu(target, "init").returncode == 0
