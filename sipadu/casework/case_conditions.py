@@ -121,7 +121,9 @@ def readable_by(staff_id: int, role: str) -> ColumnElement[bool]:
 def reporter_replied() -> ColumnElement[bool]:
     """SQL: the case's latest message between the Inspektorat and the reporter (internal
     notes aside) is the reporter's, so it waits for an answer. An archived case waits for
-    nothing (a message written there before reporters were refused does not count)."""
+    nothing (a message written there before reporters were refused does not count), and a
+    closed case only for a message written on a day after its closing: the closing decision
+    answered what came before it."""
     other = aliased(CaseMessage)
     latest = (
         select(func.max(other.id))
@@ -131,7 +133,14 @@ def reporter_replied() -> ColumnElement[bool]:
     )
     answered_by_reporter = (
         select(CaseMessage.id)
-        .where(CaseMessage.id == latest, CaseMessage.author_kind == AuthorKind.REPORTER)
+        .where(
+            CaseMessage.id == latest,
+            CaseMessage.author_kind == AuthorKind.REPORTER,
+            or_(
+                Case.status.not_in([s.value for s in CLOSED]),
+                and_(Case.closed_on.is_not(None), CaseMessage.created_on > Case.closed_on),
+            ),
+        )
         .correlate(Case)
         .exists()
     )

@@ -84,6 +84,38 @@ def test_an_archived_case_never_counts_as_replied(app: Flask, db: Session, team:
     assert counts["replied"] == 0
 
 
+def test_a_closed_case_counts_as_replied_only_for_a_message_after_its_closing(
+    app: Flask, db: Session, team: Team
+) -> None:
+    """Closing answers what the reporter wrote before it; a later message waits again."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from sipadu.cases.models import Case, CaseMessage
+
+    _new, replied, _waiting = _world(app, db, team)
+    case = db.scalars(select(Case).where(Case.code == replied)).one()
+    latest = db.scalars(
+        select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id.desc())
+    ).first()
+    assert latest is not None
+    case.status = "selesai"  # type: ignore[assignment]
+    case.closed_on = latest.created_on
+    db.commit()
+
+    def replied_count() -> int:
+        counts = action_counts(
+            db, staff_id=team.supervisor.account.id, role="supervisor", today=date.today()
+        )
+        return counts["replied"]
+
+    assert replied_count() == 0
+    case.closed_on = latest.created_on - timedelta(days=1)  # the reporter wrote after it
+    db.commit()
+    assert replied_count() == 1
+
+
 def test_an_investigator_counts_only_their_own_cases(app: Flask, db: Session, team: Team) -> None:
     _world(app, db, team)
     counts = action_counts(
