@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.statuses import Status
 from sipadu.casework.inbox import DUE_FILTERS, PER_PAGE, SORTS, InboxFilters
-from sipadu.crypto.casekey import CASE_CODE_PREFIX
+from sipadu.crypto.casekey import CASE_CODE_PREFIX, CODE_LENGTH
 from sipadu.web.buttons import pressed_choice
 
 _MAX_PAGE = 100_000
@@ -135,6 +135,17 @@ def case_code_search(raw: str | None) -> str | None:
     if cleaned.startswith(CASE_CODE_PREFIX):
         cleaned = cleaned[len(CASE_CODE_PREFIX) :]
     return _CODE_START + cleaned.lstrip("-")
+
+
+def code_of_pasted_key(raw: str | None) -> str | None:
+    """The case code when a search holds more than a code (a whole case key pasted in), so
+    the inbox can search again by the code alone and the key leaves the address bar; None
+    for an ordinary search."""
+    code = case_code_search(raw)
+    if code is None or not code.startswith(_CODE_START):
+        return None
+    symbols = code[len(_CODE_START) :].replace("-", "")
+    return _CODE_START + symbols[:CODE_LENGTH] if len(symbols) > CODE_LENGTH else None
 
 
 def inbox_filters(args: Mapping[str, str]) -> InboxFilters:

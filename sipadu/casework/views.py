@@ -94,6 +94,11 @@ def acting_staff() -> Actor:
 def inbox() -> ResponseReturnValue:
     """The cases this person may read, with filters, sort, pages and deadline badges."""
     actor = acting_staff()
+    pasted = forms.code_of_pasted_key(request.args.get("q"))
+    if pasted is not None:
+        # A whole case key was pasted into the search: search by its code, and let the key
+        # leave the address bar and the browser's history (staff never need a reporter's key).
+        return redirect(url_for("casework.inbox", **{**request.args.to_dict(), "q": pasted}), 303)
     filters = forms.inbox_filters(request.args)
     page = inbox_service.inbox(
         db_session(),

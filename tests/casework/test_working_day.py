@@ -171,3 +171,20 @@ def test_inbox_keeps_status_words_whole_and_checkboxes_beside_their_labels(
             if ".casework-filters input" in part and "width: 100%" in body:
                 assert ":not([type=checkbox])" in part, part
     assert 'type="checkbox" id="f-mine"' in page
+
+
+def test_a_pasted_case_key_is_searched_by_its_code_and_leaves_the_address(
+    app: Flask, db: Session, team: Team
+) -> None:
+    new, _replied, _waiting = _world(app, db, team)
+    client = web_client(app, db, team.supervisor)
+    pasted = f"{new.lower()}-br7ab-k9x2m-q4w8e-z3t6y-a"
+    answer = client.get(f"/petugas/kasus?q={pasted}&status=diterima")
+    assert answer.status_code == 303
+    location = answer.headers["Location"]
+    assert f"q={new}" in location and "status=diterima" in location
+    assert "br7ab" not in location.lower()
+    assert new in client.get(location).get_data(as_text=True)
+    # An ordinary search by the code (or its beginning) is not redirected.
+    assert client.get(f"/petugas/kasus?q={new}").status_code == 200
+    assert client.get(f"/petugas/kasus?q={new[:6]}").status_code == 200
