@@ -98,7 +98,8 @@ def inbox() -> ResponseReturnValue:
     if pasted is not None:
         # A whole case key was pasted into the search: search by its code, and let the key
         # leave the address bar and the browser's history (staff never need a reporter's key).
-        return redirect(url_for("casework.inbox", **{**request.args.to_dict(), "q": pasted}), 303)
+        query: dict[str, Any] = {**request.args.to_dict(), "q": pasted}
+        return redirect(url_for("casework.inbox", **query), 303)
     filters = forms.inbox_filters(request.args)
     page = inbox_service.inbox(
         db_session(),
