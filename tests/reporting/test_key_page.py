@@ -64,6 +64,9 @@ def test_leaving_without_confirming_shows_the_key_again(ready: Ready) -> None:
     assert refused.status_code == 422 and "Location" not in refused.headers
     assert case_key_of(refused) == key and "Saya sudah menyimpan kunci saya" in html
     assert 'id="saved-error"' in html
+    # The refused page answers at the form's address, whose fragment makes a phone's browser
+    # open it at the question and its error, not at the top of a long page.
+    assert re.search(r'<form method="post" action="[^"]*#leave-heading">', html)
     left = forms.submit(client, refused, LEAVE, tick=["saved"], button="next.followup")
     assert left.status_code == 303 and left.headers["Location"] == "/kasus"
     assert key not in left.headers["Location"]
