@@ -39,12 +39,12 @@ from sipadu.confidential.models import (
     RequestReason,
 )
 from sipadu.confidential.package import PackageFile, Section
+from sipadu.confidential.pending import open_request
 from sipadu.confidential.redaction_marks import redaction_row
 from sipadu.confidential.redaction_publish import NoPublishedRedactionError
 from sipadu.confidential.rules import may_approve, may_request
 
 EXPORT = ApprovalAction.EXPORT_CASE
-REQUEST_TTL = timedelta(days=7)
 EXPORT_TTL = timedelta(hours=48)
 ISSUED_TAG = "export:issued"
 
@@ -159,19 +159,7 @@ def request_export(
         raise AgencyGetsRedactedExportError(case.code)
     if view == ExportView.REDACTED and redaction_row(db, case, RedactionState.PUBLISHED) is None:
         raise NoPublishedRedactionError(case.code)
-    request = ApprovalRequest(
-        action=EXPORT,
-        case_id=case.id,
-        requested_by=requester.id,
-        requester_role=requester.role,
-        reason=reason,
-        scope=view.value,
-        state=ApprovalState.PENDING,
-        created_at=moment,
-        expires_at=moment + REQUEST_TTL,
-    )
-    db.add(request)
-    db.flush()
+    request = open_request(db, EXPORT, case, requester, reason, moment, scope=view.value)
     record_event(
         db,
         audit_key,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,11 +27,11 @@ from sipadu.confidential.models import (
     ApprovalState,
     RequestReason,
 )
+from sipadu.confidential.pending import open_request
 from sipadu.confidential.rules import may_approve, may_request
 from sipadu.crypto import envelope
 
 FORWARD = ApprovalAction.FORWARD_CASE
-REQUEST_TTL = timedelta(days=7)
 KIND_FORWARD_REQUEST = b"forward-request"
 
 
@@ -152,19 +152,8 @@ def request_forward(
         raise ForwardNotAllowedError(requester.id)
     if pending_forward(db, case, moment) is not None:
         raise DuplicateForwardRequestError(case.code)
-    request = ApprovalRequest(
-        action=FORWARD,
-        case_id=case.id,
-        requested_by=requester.id,
-        requester_role=requester.role,
-        # The list has no free text; the institution and the reason are in the sealed details.
-        reason=RequestReason.OTHER_LEGAL_DUTY,
-        state=ApprovalState.PENDING,
-        created_at=moment,
-        expires_at=moment + REQUEST_TTL,
-    )
-    db.add(request)
-    db.flush()
+    # The list has no free text; the institution and the reason are in the sealed details.
+    request = open_request(db, FORWARD, case, requester, RequestReason.OTHER_LEGAL_DUTY, moment)
     request.details_sealed = seal_details(dek, case, request, details)
     db.flush()
     record_event(

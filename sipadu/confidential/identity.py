@@ -2,7 +2,7 @@
 only the requester reads it, for a limited time.
 
 1. ``request_identity``: a supervisor or investigator who holds the case (not conflicted)
-   asks, with a reason from a fixed list. The request lapses after ``REQUEST_TTL``.
+   asks, with a reason from a fixed list. The request lapses after ``pending.REQUEST_TTL``.
 2. ``decide``: a custodian (never the requester, ``rules.may_approve``) approves or refuses.
    On approval the custodian's session re-wraps the identity key for the requester, with an
    expiry (``READ_TTL``); the grant row is deleted once it has passed.
@@ -46,10 +46,10 @@ from sipadu.confidential.models import (
     ApprovalState,
     RequestReason,
 )
+from sipadu.confidential.pending import open_request
 from sipadu.confidential.rules import may_approve, may_request
 from sipadu.notify.service import notify_identity_answer, notify_identity_request
 
-REQUEST_TTL = timedelta(days=7)
 READ_TTL = timedelta(hours=48)
 OPEN_IDENTITY = ApprovalAction.OPEN_IDENTITY
 
@@ -200,18 +200,7 @@ def request_identity(
         raise NoIdentityError(case.code)
     if _live_request(db, case, requester.id, moment) is not None:
         raise DuplicateRequestError(case.code)
-    request = ApprovalRequest(
-        action=OPEN_IDENTITY,
-        case_id=case.id,
-        requested_by=requester.id,
-        requester_role=requester.role,
-        reason=reason,
-        state=ApprovalState.PENDING,
-        created_at=moment,
-        expires_at=moment + REQUEST_TTL,
-    )
-    db.add(request)
-    db.flush()
+    request = open_request(db, OPEN_IDENTITY, case, requester, reason, moment)
     notify_identity_request(db, moment)
     record_event(
         db,

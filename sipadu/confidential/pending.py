@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sipadu.confidential.models import ApprovalAction, ApprovalRequest, ApprovalState
+from sipadu.accounts.models import StaffAccount
+from sipadu.cases.models import Case
+from sipadu.confidential.models import (
+    ApprovalAction,
+    ApprovalRequest,
+    ApprovalState,
+    RequestReason,
+)
+
+# Every four-eyes request lapses after a week: long enough for a colleague's days off, short
+# enough that what is approved is still what the case is.
+REQUEST_TTL = timedelta(days=7)
+
+
+def open_request(
+    db: Session,
+    action: ApprovalAction,
+    case: Case,
+    requester: StaffAccount,
+    reason: RequestReason,
+    moment: datetime,
+    *,
+    scope: str | None = None,
+) -> ApprovalRequest:
+    """A new pending four-eyes request, flushed so that its id can be audited and sealed to."""
+    request = ApprovalRequest(
+        action=action,
+        case_id=case.id,
+        requested_by=requester.id,
+        requester_role=requester.role,
+        reason=reason,
+        scope=scope,
+        state=ApprovalState.PENDING,
+        created_at=moment,
+        expires_at=moment + REQUEST_TTL,
+    )
+    db.add(request)
+    db.flush()
+    return request
 
 
 def _now(now: datetime | None) -> datetime:

@@ -7,7 +7,7 @@ Steps are audited with ids and counts only, never a marked text.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from sipadu.confidential.models import (
     RedactionState,
     RequestReason,
 )
+from sipadu.confidential.pending import open_request
 from sipadu.confidential.redaction_marks import (
     PUBLISH,
     RedactionError,
@@ -36,8 +37,6 @@ from sipadu.confidential.redaction_marks import (
 from sipadu.confidential.redaction_texts import Redactor, coded_values
 from sipadu.confidential.rules import may_approve
 from sipadu.crypto.errors import DecryptionError
-
-REQUEST_TTL = timedelta(days=7)
 
 
 class NoDraftError(RedactionError):
@@ -86,19 +85,8 @@ def request_publication(
         raise NoDraftError(case.code)
     if pending_request(db, draft, moment) is not None:
         raise DuplicatePublicationError(case.code)
-    request = ApprovalRequest(
-        action=PUBLISH,
-        case_id=case.id,
-        requested_by=requester.id,
-        requester_role=requester.role,
-        # The list has no free text; a redaction protects the people a case names.
-        reason=RequestReason.PROTECTION,
-        state=ApprovalState.PENDING,
-        created_at=moment,
-        expires_at=moment + REQUEST_TTL,
-    )
-    db.add(request)
-    db.flush()
+    # The list has no free text; a redaction protects the people a case names.
+    request = open_request(db, PUBLISH, case, requester, RequestReason.PROTECTION, moment)
     draft.request_id = request.id
     record_event(
         db,

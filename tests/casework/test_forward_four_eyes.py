@@ -17,7 +17,6 @@ from sipadu.app_context import current_settings
 from sipadu.cases.models import Case
 from sipadu.cases.service import unlock_case_for_staff
 from sipadu.confidential.forward_request import (
-    REQUEST_TTL,
     ForwardDetails,
     ForwardNotAllowedError,
     ForwardRequestClosedError,
@@ -26,7 +25,7 @@ from sipadu.confidential.forward_request import (
     request_forward,
 )
 from sipadu.confidential.models import ApprovalRequest, ApprovalState
-from sipadu.confidential.pending import pending_count
+from sipadu.confidential.pending import REQUEST_TTL, pending_count
 from sipadu.confidential.rules import approver_actions
 from sipadu.reporting.service import submit_report
 from sipadu.units.service import unit_by_code

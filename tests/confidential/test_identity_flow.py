@@ -20,7 +20,7 @@ from sipadu.cases.models import Case, IdentityKeyGrant
 from sipadu.cases.service import CreatedCase, grant_case
 from sipadu.confidential import identity as custody
 from sipadu.confidential.models import ApprovalRequest, ApprovalState, RequestReason
-from sipadu.confidential.pending import pending_count, pending_identity_requests
+from sipadu.confidential.pending import REQUEST_TTL, pending_count, pending_identity_requests
 from tests.casework.conftest import conflict_directly
 from tests.support.factories import StaffMember, make_case, make_staff
 
@@ -188,7 +188,7 @@ def test_a_pending_request_lapses_and_leaves_the_home_count(db: Session, scene: 
     request = _ask(db, scene, scene.investigator)
     actions = (custody.OPEN_IDENTITY,)
     assert pending_count(db, actions) == 1
-    later = datetime.now(UTC) + custody.REQUEST_TTL + timedelta(minutes=1)
+    later = datetime.now(UTC) + REQUEST_TTL + timedelta(minutes=1)
     assert pending_count(db, actions, now=later) == 0
     assert pending_identity_requests(db, now=later) == []
     with pytest.raises(custody.RequestClosedError):

@@ -19,10 +19,9 @@ from sipadu.confidential.models import (
     CaseRedaction,
     RedactionState,
 )
-from sipadu.confidential.pending import pending_count
+from sipadu.confidential.pending import REQUEST_TTL, pending_count
 from sipadu.confidential.redaction_marks import RedactionNotAllowedError, save_draft
 from sipadu.confidential.redaction_publish import (
-    REQUEST_TTL,
     NoDraftError,
     PublicationClosedError,
     decide_publication,
