@@ -186,7 +186,8 @@ def audit_append_figures(url: str, seconds: float) -> list[Figure]:
             "appends/s",
             f">= {APPEND_RATIO_TARGET} x baseline",
             result.chain_ok and run.ratio >= APPEND_RATIO_TARGET,
-            f"record_event + commit in a loop for {seconds:g} s per process. Baseline (the "
+            f"record_event + commit in a loop for {seconds:g} s per process; best of "
+            f"{audit_append.ROUNDS} runs alternating with the baseline's. Baseline (the "
             f"ceiling: every append locks the one head row): the same processes committing "
             f"an append's statements by hand (SELECT FOR UPDATE, INSERT, UPDATE), "
             f"{run.baseline_per_second:.0f}/s; ratio {run.ratio:.2f}. "

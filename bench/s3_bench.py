@@ -175,7 +175,8 @@ def s3_figures(size: int, rounds: int) -> list[Figure]:
             "MiB/s",
             "-",
             None,
-            f"1 MiB writes, 8 MiB parts, If-None-Match on completion; {how}.",
+            f"1 MiB writes, 8 MiB parts (two on their way while the next fills), If-None-Match on "
+            f"completion; {how}.",
         ),
         Figure(
             "s3_raw_multipart_upload_mib_s",

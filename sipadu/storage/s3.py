@@ -1,9 +1,10 @@
 """S3 blob store: one object per blob in one bucket, for S3-compatible object storage.
 
-* A writer (``s3_transfer.py``) buffers at most :data:`PART_SIZE` bytes. A blob that stays
+* A writer (``s3_transfer.py``) fills a buffer of :data:`PART_SIZE` bytes. A blob that stays
   under it is published with one ``PutObject`` at commit; a larger one becomes a multipart
-  upload, one part per full buffer, completed at commit. Nothing is visible before the
-  commit: an unfinished multipart upload is no object.
+  upload, one part per full buffer, sent by a thread while the next fills (at most
+  ``PARTS_IN_FLIGHT`` at once), completed at commit. Nothing is visible before the commit:
+  an unfinished multipart upload is no object.
 * Publishing is create-only: ``PutObject`` and ``CompleteMultipartUpload`` carry
   ``If-None-Match: *``, so the server refuses (412) to replace an object that exists. A
   blob id is never overwritten, even by a second node or a restore.

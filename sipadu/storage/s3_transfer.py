@@ -7,6 +7,7 @@ See sipadu/storage/s3.py for what the store guarantees.
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from botocore.config import Config
@@ -20,9 +21,12 @@ from sipadu.storage.base import (
     BlobWriter,
 )
 
-# The most a writer holds in memory; also the size of every part but the last (S3 needs
-# at least 5 MiB per part but the last).
+# The size of every part but the last (S3 needs at least 5 MiB per part but the last).
 PART_SIZE = 8 * 1024 * 1024
+# Parts on their way to the server while the next one fills. One part in flight leaves the
+# connection idle while the server stores it; two keep it busy (``make bench``, group s3).
+# A writer therefore holds at most (PARTS_IN_FLIGHT + 1) * PART_SIZE bytes.
+PARTS_IN_FLIGHT = 2
 NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _EXISTS_CODES = frozenset({"412", "PreconditionFailed"})
 
@@ -41,7 +45,12 @@ def failure(operation: str, error: Exception) -> BlobStoreUnavailableError:
 
 
 class S3BlobWriter(BlobWriter):
-    """A blob on its way into the bucket under ``blob_id``; see the module docstring."""
+    """A blob on its way into the bucket under ``blob_id``; see the module docstring.
+
+    Full parts are sent by a small pool of threads while the caller goes on writing; the
+    writer waits for the oldest part before a third would be held. A part that failed is
+    reported by the next ``write`` or by ``commit``, and the upload is aborted.
+    """
 
     def __init__(self, client: Any, bucket: str, max_size: int | None, blob_id: str) -> None:
         self._client, self._bucket = client, bucket
@@ -50,7 +59,9 @@ class S3BlobWriter(BlobWriter):
         self._buffer = bytearray()
         self._size = 0
         self._upload_id: str | None = None
+        self._sending: list[Future[dict[str, Any]]] = []
         self._parts: list[dict[str, Any]] = []
+        self._pool: ThreadPoolExecutor | None = None
         self._state = "open"
 
     @property
@@ -75,25 +86,41 @@ class S3BlobWriter(BlobWriter):
         return count
 
     def _send_part(self) -> None:
-        """Upload the full buffer as the next part (the multipart upload starts with it)."""
-        client, bucket = self._client, self._bucket
+        """Hand the full buffer to a sender thread as the next part (the multipart upload
+        starts with the first), after collecting parts already sent."""
         try:
             if self._upload_id is None:
-                started = client.create_multipart_upload(Bucket=bucket, Key=self._blob_id)
+                started = self._client.create_multipart_upload(
+                    Bucket=self._bucket, Key=self._blob_id
+                )
                 self._upload_id = str(started["UploadId"])
-            number = len(self._parts) + 1
-            sent = client.upload_part(
-                Bucket=bucket,
-                Key=self._blob_id,
-                UploadId=self._upload_id,
-                PartNumber=number,
-                Body=self._buffer,
-            )
+            self._collect(keep=PARTS_IN_FLIGHT - 1)
         except (ClientError, BotoCoreError) as error:
             self.abort()
             raise failure("upload", error) from None
-        self._parts.append({"ETag": sent["ETag"], "PartNumber": number})
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(PARTS_IN_FLIGHT, thread_name_prefix="s3-part")
+        number = len(self._parts) + len(self._sending) + 1
+        # bytes, not the bytearray: botocore hashes and sends a bytes body without a copy of
+        # its own per step, and the buffer is free to be refilled at once.
+        body = bytes(self._buffer)
         self._buffer = bytearray()
+        self._sending.append(self._pool.submit(self._upload_part, number, body))
+
+    def _upload_part(self, number: int, body: bytes) -> dict[str, Any]:
+        sent = self._client.upload_part(
+            Bucket=self._bucket,
+            Key=self._blob_id,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=body,
+        )
+        return {"ETag": sent["ETag"], "PartNumber": number}
+
+    def _collect(self, keep: int) -> None:
+        """Wait until at most ``keep`` parts are still being sent; raise the first failure."""
+        while len(self._sending) > keep or (self._sending and self._sending[0].done()):
+            self._parts.append(self._sending.pop(0).result())
 
     def commit(self) -> str:
         if self._state != "open":
@@ -103,7 +130,7 @@ class S3BlobWriter(BlobWriter):
                 self._client.put_object(
                     Bucket=self._bucket,
                     Key=self._blob_id,
-                    Body=self._buffer,
+                    Body=bytes(self._buffer),
                     IfNoneMatch="*",
                 )
             else:
@@ -118,11 +145,17 @@ class S3BlobWriter(BlobWriter):
             raise failure("publish", error) from None
         self._state = "committed"
         self._buffer = bytearray()
+        self._close_pool()
         return self._blob_id
 
     def _complete(self) -> None:
-        if self._buffer or not self._parts:
+        if self._buffer or not (self._parts or self._sending):
             self._send_part()
+        try:
+            self._collect(keep=0)
+        except (ClientError, BotoCoreError) as error:
+            self.abort()
+            raise failure("upload", error) from None
         self._client.complete_multipart_upload(
             Bucket=self._bucket,
             Key=self._blob_id,
@@ -136,6 +169,11 @@ class S3BlobWriter(BlobWriter):
             return
         self._state = "aborted"
         self._buffer = bytearray()
+        # Parts still on their way would otherwise land after the abort and keep the
+        # upload's storage alive until `sipadu storage gc`.
+        wait(self._sending)
+        self._sending = []
+        self._close_pool()
         if self._upload_id is not None:
             # Best effort: a server that cannot be reached now keeps the parts until
             # `sipadu storage gc` aborts the upload.
@@ -143,6 +181,11 @@ class S3BlobWriter(BlobWriter):
                 self._client.abort_multipart_upload(
                     Bucket=self._bucket, Key=self._blob_id, UploadId=self._upload_id
                 )
+
+    def _close_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 class ObjectReader:

@@ -15,6 +15,7 @@ from sipadu.settings import S3Settings
 from sipadu.storage import BlobExistsError, BlobStoreError
 from sipadu.storage import s3 as s3_module
 from sipadu.storage.s3 import PART_SIZE, S3BlobStore
+from sipadu.storage.s3_transfer import PARTS_IN_FLIGHT
 from tests.support.seaweedfs import SeaweedFS
 
 MIB = 1024 * 1024
@@ -65,7 +66,7 @@ def test_server_refuses_a_second_put_with_if_none_match(s3_store: S3BlobStore) -
     assert _object(s3_store, key) == b"first"
 
 
-def test_a_large_blob_is_sent_in_parts_with_at_most_one_part_held(
+def test_a_large_blob_is_sent_in_parts_while_it_is_written_with_bounded_memory(
     s3_store: S3BlobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sizes: list[int] = []
@@ -76,42 +77,65 @@ def test_a_large_blob_is_sent_in_parts_with_at_most_one_part_held(
         return real_upload_part(**kwargs)
 
     monkeypatch.setattr(s3_store.client, "upload_part", counting_upload_part)
-    data = os.urandom(2 * PART_SIZE + 3 * MIB)
+    data = os.urandom(4 * PART_SIZE + 3 * MIB)
     writer = s3_store.open_writer()
     for start in range(0, len(data), MIB):
         writer.write(data[start : start + MIB])
+        # One part filling, at most PARTS_IN_FLIGHT on their way: what a writer holds.
         assert len(writer._buffer) < PART_SIZE  # type: ignore[attr-defined]
-    assert sizes == [PART_SIZE, PART_SIZE]  # sent while the upload went on
+        assert len(writer._sending) <= PARTS_IN_FLIGHT  # type: ignore[attr-defined]
+    assert len(sizes) >= 4 - PARTS_IN_FLIGHT  # parts went out while the upload went on
     blob_id = writer.commit()
-    assert sizes == [PART_SIZE, PART_SIZE, 3 * MIB]
+    assert sorted(sizes) == [3 * MIB] + [PART_SIZE] * 4
     with s3_store.open(blob_id) as blob:
         assert blob.read() == data
+    assert _uploads(s3_store) == []
 
 
-def test_a_failed_part_aborts_the_upload(
-    s3_store: S3BlobStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _failing_part(
+    s3_store: S3BlobStore, monkeypatch: pytest.MonkeyPatch, failing: int
+) -> list[int]:
     real_upload_part = s3_store.client.upload_part
     calls: list[int] = []
 
-    def failing_second_part(**kwargs: Any) -> Any:
+    def failing_upload_part(**kwargs: Any) -> Any:
         calls.append(kwargs["PartNumber"])
-        if kwargs["PartNumber"] == 2:
+        if kwargs["PartNumber"] == failing:
             from botocore.exceptions import EndpointConnectionError
 
             raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
         return real_upload_part(**kwargs)
 
-    monkeypatch.setattr(s3_store.client, "upload_part", failing_second_part)
+    monkeypatch.setattr(s3_store.client, "upload_part", failing_upload_part)
+    return calls
+
+
+def test_a_failed_part_stops_the_writing_and_aborts_the_upload(
+    s3_store: S3BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _failing_part(s3_store, monkeypatch, failing=1)
     writer = s3_store.open_writer()
     writer.write(os.urandom(PART_SIZE))
     assert len(_uploads(s3_store)) == 1
     with pytest.raises(BlobStoreError, match="upload failed"):
-        writer.write(os.urandom(PART_SIZE))
-    assert calls == [1, 2]
+        for _ in range(PARTS_IN_FLIGHT + 1):  # the failure surfaces by the time a part waits
+            writer.write(os.urandom(PART_SIZE))
+    assert calls[0] == 1
     assert _uploads(s3_store) == [] and list(s3_store.blob_ids()) == []
     with pytest.raises(BlobStoreError):
         writer.commit()
+
+
+def test_a_part_failing_after_the_last_write_fails_the_commit(
+    s3_store: S3BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _failing_part(s3_store, monkeypatch, failing=2)
+    writer = s3_store.open_writer()
+    writer.write(os.urandom(2 * PART_SIZE + MIB))
+    with pytest.raises(BlobStoreError, match="upload failed"):
+        writer.commit()
+    assert sorted(calls) == [1, 2]  # the last part was never sent after the failure
+    assert _uploads(s3_store) == [] and list(s3_store.blob_ids()) == []
 
 
 def test_sweep_aborts_abandoned_uploads_and_ignores_foreign_objects(
