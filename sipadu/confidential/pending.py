@@ -89,43 +89,16 @@ def pending_count(
     return db.scalar(query) or 0
 
 
-def pending_exports(db: Session, now: datetime | None = None) -> list[ApprovalRequest]:
-    """Export requests waiting for a supervisor, oldest first."""
+def pending_of(
+    db: Session, action: ApprovalAction, now: datetime | None = None
+) -> list[ApprovalRequest]:
+    """Requests of one kind (export, redaction publication, forwarding) still waiting for a
+    supervisor, oldest first."""
     return list(
         db.scalars(
             select(ApprovalRequest)
             .where(
-                ApprovalRequest.action == ApprovalAction.EXPORT_CASE,
-                ApprovalRequest.state == ApprovalState.PENDING,
-                ApprovalRequest.expires_at > _now(now),
-            )
-            .order_by(ApprovalRequest.id)
-        )
-    )
-
-
-def pending_publications(db: Session, now: datetime | None = None) -> list[ApprovalRequest]:
-    """Redaction publication requests waiting for a supervisor, oldest first."""
-    return list(
-        db.scalars(
-            select(ApprovalRequest)
-            .where(
-                ApprovalRequest.action == ApprovalAction.PUBLISH_REDACTION,
-                ApprovalRequest.state == ApprovalState.PENDING,
-                ApprovalRequest.expires_at > _now(now),
-            )
-            .order_by(ApprovalRequest.id)
-        )
-    )
-
-
-def pending_forwards(db: Session, now: datetime | None = None) -> list[ApprovalRequest]:
-    """Forwarding requests waiting for a second supervisor, oldest first."""
-    return list(
-        db.scalars(
-            select(ApprovalRequest)
-            .where(
-                ApprovalRequest.action == ApprovalAction.FORWARD_CASE,
+                ApprovalRequest.action == action,
                 ApprovalRequest.state == ApprovalState.PENDING,
                 ApprovalRequest.expires_at > _now(now),
             )

@@ -20,12 +20,10 @@ from sipadu.cases.models import Case
 from sipadu.confidential import export as exports
 from sipadu.confidential import identity as custody
 from sipadu.confidential.labels import REASON_LABELS, VIEW_LABELS
-from sipadu.confidential.models import ApprovalRequest
+from sipadu.confidential.models import ApprovalAction, ApprovalRequest
 from sipadu.confidential.pending import (
-    pending_exports,
-    pending_forwards,
     pending_identity_requests,
-    pending_publications,
+    pending_of,
 )
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
@@ -154,7 +152,10 @@ def _listing(rows: list[ApprovalRequest]) -> dict[str, object]:
 @require_roles(StaffRole.SUPERVISOR)
 def approvals() -> ResponseReturnValue:
     """Export requests waiting for a supervisor's approval (never one's own), oldest first."""
-    return render_template("confidential/approvals.html", **_listing(pending_exports(db_session())))
+    return render_template(
+        "confidential/approvals.html",
+        **_listing(pending_of(db_session(), ApprovalAction.EXPORT_CASE)),
+    )
 
 
 @bp.post("/ekspor/<int:request_id>/keputusan")
@@ -194,7 +195,8 @@ def publications() -> ResponseReturnValue:
     """Redactions waiting to be published, oldest first; each links to the case's redaction
     page, where a supervisor holding the case reads and decides (never their own)."""
     return render_template(
-        "confidential/publications.html", **_listing(pending_publications(db_session()))
+        "confidential/publications.html",
+        **_listing(pending_of(db_session(), ApprovalAction.PUBLISH_REDACTION)),
     )
 
 
@@ -204,4 +206,7 @@ def forwards() -> ResponseReturnValue:
     """Forwarding requests waiting for a second supervisor, oldest first (metadata only);
     each links to the case page, where a supervisor holding the case reads the sealed
     details and decides (never their own)."""
-    return render_template("confidential/forwards.html", **_listing(pending_forwards(db_session())))
+    return render_template(
+        "confidential/forwards.html",
+        **_listing(pending_of(db_session(), ApprovalAction.FORWARD_CASE)),
+    )

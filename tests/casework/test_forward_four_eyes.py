@@ -220,7 +220,7 @@ def test_one_request_at_a_time_and_bad_input_asks_nobody(
     assert [r.id for r in rows] == [request.id]
 
 
-def test_pending_forwards_count_at_home_and_lapse_after_seven_days(
+def test_waiting_forwards_count_at_home_and_lapse_after_seven_days(
     app: Flask, db: Session, team: Team
 ) -> None:
     supervisor_actions = approver_actions("supervisor")
