@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -24,7 +24,7 @@ from sipadu.cases.statuses import is_closed
 from sipadu.crypto.errors import DecryptionError
 from sipadu.effective_settings import effective_settings
 from sipadu.reporting.forms import CATEGORY_LABELS, REPORT_TEXT_FIELDS
-from sipadu.reporting.service import WIB, ReporterCaseView
+from sipadu.reporting.service import ReporterCaseView
 from sipadu.units.agencies import list_agencies
 from sipadu.units.areas import jakarta_areas
 
@@ -71,11 +71,6 @@ class ReporterPageExtras:
     next_update_late: bool
     news: CaseNews
     objection: ObjectionState
-
-
-def wib_today() -> date:
-    """Today as a reporter in Jakarta counts it."""
-    return datetime.now(WIB).date()
 
 
 def _choices(document: dict[str, Any], agencies: Mapping[str, str]) -> list[ReportLine]:

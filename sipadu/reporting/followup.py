@@ -24,10 +24,11 @@ from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
 from sipadu.confidential.identity import IdentityAlreadyOpenedError, NoIdentityError
 from sipadu.confidential.identity_versions import earlier_version_opened
 from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from sipadu.media.labels import describe_stored_cleaning
 from sipadu.reporting import service
-from sipadu.reporting.case_view import page_extras, wib_today
+from sipadu.reporting.case_view import page_extras
 from sipadu.reporting.files import RefusedFile, sort_uploads
 from sipadu.reporting.forms import IDENTITY_FIELDS
 from sipadu.reporting.reporter_access import CaseKeyThrottledError, open_case_with_key
