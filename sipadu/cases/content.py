@@ -49,6 +49,8 @@ class MessageView:
     body: str
     sent_at: str
     created_on: date
+    # The row id: orders the case's messages and is what read markers count by; never shown.
+    seq: int
     # False when the sealed body does not open under this row's binding (moved, replayed or
     # altered): pages show "could not be verified" and neither body nor author.
     verified: bool = True
@@ -149,11 +151,20 @@ def _message_view(case: Case, dek: bytes, row: CaseMessage) -> MessageView:
             str(doc["body"]),
             str(doc["sent_at"]),
             row.created_on,
+            row.id,
         )
     except (DecryptionError, KeyError):
         # Neither body nor author: the row's author columns are what failed to verify.
         return MessageView(
-            public_id, "unverified", None, row.internal, "", "", row.created_on, verified=False
+            public_id,
+            "unverified",
+            None,
+            row.internal,
+            "",
+            "",
+            row.created_on,
+            row.id,
+            verified=False,
         )
 
 

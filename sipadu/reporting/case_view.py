@@ -59,7 +59,6 @@ class CaseNews:
     since_reply: bool  # True: counted from the reporter's last message
     new_messages: int
     status_changes: int
-    first_new_message: int | None  # index in the page's message list, for the "new" mark
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def case_news(view: ReporterCaseView) -> CaseNews:
         changes = sum(1 for t in statuses if t.created_on > last_day)
     else:
         changes = max(0, len(statuses) - 1)  # the first is the report's own "received"
-    return CaseNews(bool(mine), len(new), changes, new[0] if new else None)
+    return CaseNews(bool(mine), len(new), changes)
 
 
 def objection_state(view: ReporterCaseView) -> ObjectionState:

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.cases.content import MAX_MESSAGE_CHARS
 from sipadu.cases.rating import MAX_RATING_COMMENT_CHARS
+from sipadu.cases.read_markers import reporter_seen_before
 from sipadu.cases.statuses import STATUS_TEXTS
 from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
 from sipadu.confidential.identity import IdentityAlreadyOpenedError, NoIdentityError
@@ -163,6 +164,8 @@ def render_case(
     case = service.reporter_case(db, reporter.case_id)
     view = service.case_overview(db, case, reporter.dek)
     extras = page_extras(db, case, reporter.dek, view, wib_today())
+    # Inspektorat messages after this marker are "new"; showing them moves it past them.
+    seen_before = reporter_seen_before(case, (m.seq for m in view.messages))
     context: dict[str, Any] = {
         "errors": {},
         "values": {},
@@ -174,6 +177,7 @@ def render_case(
         "reporting/case.html",
         case=view,
         extras=extras,
+        seen_before=seen_before,
         identity_fields=IDENTITY_FIELDS,
         status_texts=STATUS_TEXTS,
         max_message=MAX_MESSAGE_CHARS,

@@ -97,6 +97,7 @@ class ReporterMessage:
     from_reporter: bool
     body: str
     sent_on: date  # the day in WIB: a reporter's pages show no time of day
+    seq: int  # the message's order in the case (read markers); never shown
     # False: the sealed body did not verify; shown as such, attributed to nobody.
     verified: bool = True
 
@@ -247,6 +248,7 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
             m.verified and m.author_kind == AuthorKind.REPORTER,
             m.body,
             day_in_wib(m.sent_at) if m.verified else m.created_on,
+            m.seq,
             m.verified,
         )
         for m in list_messages(db, case, dek, include_internal=False)

@@ -136,6 +136,37 @@ def test_what_is_new_since_the_reporters_last_message(ready: Ready) -> None:
     assert html.count(">Baru</strong>") == 2
 
 
+def _staff_writes(ready: Ready, key: str, text: str) -> None:
+    with ready.app.app_context():
+        case = _case(ready.app, key)
+        staff = ready.supervisor.account.id
+        add_message(
+            db_session(), case, _staff_dek(ready, case), text, author_kind="staff", staff_id=staff
+        )
+        db_session().commit()
+
+
+def test_new_clears_once_the_reporter_has_seen_the_message(ready: Ready) -> None:
+    client, key = _filed(ready)
+    _staff_writes(ready, key, "Pertanyaan 1")
+    assert _case_page(client).count(">Baru</strong>") == 1
+    # Seen once, not new any more, although the reporter has not answered.
+    assert ">Baru</strong>" not in _case_page(client)
+    _staff_writes(ready, key, "Pertanyaan 2")
+    html = _case_page(client)
+    assert html.count(">Baru</strong>") == 1
+    assert html.index("Pertanyaan 1") < html.index(">Baru</strong>") < html.index("Pertanyaan 2")
+
+
+def test_the_reporters_mark_is_per_case_not_per_device(ready: Ready) -> None:
+    phone, key = _filed(ready)
+    _staff_writes(ready, key, "Pertanyaan 1")
+    assert _case_page(phone).count(">Baru</strong>") == 1
+    laptop = ready.app.test_client()
+    assert login(laptop, key).status_code == 303
+    assert ">Baru</strong>" not in _case_page(laptop)
+
+
 def test_the_page_says_where_the_one_objection_stands(ready: Ready) -> None:
     client, key = _filed(ready)
     with ready.app.app_context():
