@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
@@ -30,6 +29,7 @@ from sipadu.crypto.sessions import (
     seal_for_session,
     session_from_token,
 )
+from sipadu.days import wib_time, wib_today
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.sessions.web import STAFF_COOKIE
@@ -142,7 +142,7 @@ def _show_link_once(link: staff_accounts.SetupLink, *, reset: bool) -> ResponseR
         value = {
             "staff_id": link.account.id,
             "url": link.url(current_settings().base_url),
-            "expires": link.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            "expires": wib_time(link.expires_at) + " WIB",
             "reset": reset,
         }
         sealed = seal_for_session(token, json.dumps(value).encode())
@@ -330,7 +330,7 @@ def _settings_from_form(
 
 def _settings_page(values: admin_service.InstanceSettings, errors: list[str] | None = None) -> str:
     """The settings form, with this year's and next year's national days for reference."""
-    year = date.today().year
+    year = wib_today().year
     national = {y: national_holidays_of(y) for y in (year, year + 1)}
     return render_template("admin/settings.html", values=values, errors=errors, national=national)
 

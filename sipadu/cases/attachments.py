@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from sipadu.cases.service import json_bytes, json_document
 from sipadu.crypto import envelope
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.stream import decrypt_stream
+from sipadu.days import wib_today
 from sipadu.media import determined_content_type
 from sipadu.storage.base import BlobStore
 from sipadu.storage.pipeline import joined, run_ahead
@@ -101,7 +102,7 @@ def store_attachment(
         file_key_sealed=b"",
         meta_sealed=b"",
         uploaded_by=uploaded_by,
-        created_on=(now or datetime.now(UTC)).date(),
+        created_on=wib_today(now),
     )
     binding = attachment_binding(row)
     row.file_key_sealed = seal_record(dek, case, envelope.KIND_FILE_KEY, upload.file_key, binding)

@@ -7,7 +7,7 @@ a staff id or name, and internal notes never reach the reporter at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from sipadu.cases.sealing import (
 from sipadu.cases.service import day_start, json_bytes, json_document
 from sipadu.crypto import envelope
 from sipadu.crypto.errors import DecryptionError
+from sipadu.days import utc_now, wib_day, wib_today
 
 MAX_MESSAGE_CHARS = 20_000
 
@@ -48,6 +49,8 @@ class MessageView:
     body: str
     sent_at: str
     created_on: date
+    # The row id: orders the case's messages and is what read markers count by; never shown.
+    seq: int
     # False when the sealed body does not open under this row's binding (moved, replayed or
     # altered): pages show "could not be verified" and neither body nor author.
     verified: bool = True
@@ -98,7 +101,7 @@ def add_message(
     if author is None:
         raise ValueError("unknown message author")
     upgrade_legacy_case(db, case, dek)
-    moment = now or datetime.now(UTC)
+    moment = now or utc_now()
     # A reporter's message keeps its day only, even sealed: nobody may learn when they wrote.
     sent_at = day_start(moment) if author_kind == AuthorKind.REPORTER else moment
     message = CaseMessage(
@@ -108,7 +111,7 @@ def add_message(
         internal=internal,
         record_id=envelope.new_record_id(),
         body_sealed=b"",
-        created_on=moment.date(),
+        created_on=wib_day(moment),
     )
     message.body_sealed = seal_record(
         dek,
@@ -148,11 +151,20 @@ def _message_view(case: Case, dek: bytes, row: CaseMessage) -> MessageView:
             str(doc["body"]),
             str(doc["sent_at"]),
             row.created_on,
+            row.id,
         )
     except (DecryptionError, KeyError):
         # Neither body nor author: the row's author columns are what failed to verify.
         return MessageView(
-            public_id, "unverified", None, row.internal, "", "", row.created_on, verified=False
+            public_id,
+            "unverified",
+            None,
+            row.internal,
+            "",
+            "",
+            row.created_on,
+            row.id,
+            verified=False,
         )
 
 
@@ -175,7 +187,7 @@ def add_timeline_entry(
         status=status,
         text_sealed=None,
         record_id=envelope.new_record_id(),
-        created_on=(now or datetime.now(UTC)).date(),
+        created_on=wib_today(now),
     )
     if text is not None and dek is not None:
         upgrade_legacy_case(db, case, dek)

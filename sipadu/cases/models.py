@@ -120,6 +120,10 @@ class Case(Base):
     # The DEK wrapped for the instance escrow key (recovery when staff leave).
     escrow_grant: Mapped[bytes | None] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The newest message (``case_messages.id``) the reporter's case page has shown; later
+    # Inspektorat messages are marked "new". One per case, whatever device opened it; no
+    # time of the visit is kept (``cases/read_markers.py``).
+    reporter_seen_message: Mapped[int | None] = mapped_column(Integer)
 
 
 class CaseGrant(Base):
@@ -160,6 +164,20 @@ class CaseConflict(Base):
         ForeignKey("staff_accounts.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CaseRead(Base):
+    """How far one officer has read a case: the newest message their case page showed."""
+
+    __tablename__ = "case_reads"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    seen_message: Mapped[int] = mapped_column(Integer)
 
 
 class CaseMessage(Base):

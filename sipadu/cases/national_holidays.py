@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import holidays
 
+from sipadu.days import wib_today
+
 # Deadlines of old cases (statistics, the auditor's view) and of the next years are computed
 # with the calendar of their own year.
 YEARS_BACK, YEARS_AHEAD = 10, 3
@@ -31,7 +33,7 @@ def _calendar(first_year: int, last_year: int) -> dict[date, str]:
 def national_holidays(today: date | None = None) -> dict[date, str]:
     """Public holidays and cuti bersama from ``YEARS_BACK`` years before ``today``'s year to
     ``YEARS_AHEAD`` years after it, as ``{date: Indonesian name}`` (a copy: callers may edit)."""
-    year = (today or date.today()).year
+    year = (today or wib_today()).year
     return dict(_calendar(year - YEARS_BACK, year + YEARS_AHEAD))
 
 

@@ -9,7 +9,7 @@ a swapped score or a replayed comment reads as "could not be verified".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from sipadu.cases.statuses import is_closed
 from sipadu.crypto import envelope
 from sipadu.crypto.envelope import Binding
 from sipadu.crypto.errors import DecryptionError
+from sipadu.days import wib_today
 
 KIND_RATING = b"rating"
 SCORES = range(1, 6)
@@ -65,7 +66,7 @@ def rate_case(db: Session, case: Case, dek: bytes, score: int, comment: str) -> 
             dek, case, KIND_RATING, json_bytes(document), _binding(record_id, score)
         ),
         record_id=record_id,
-        created_on=datetime.now(UTC).date(),
+        created_on=wib_today(),
     )
     db.add(row)
     db.flush()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from sipadu.crypto import envelope, grants
 from sipadu.crypto.casekey import CaseKey, enroll_case_key, format_case_key, generate_case_key
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.params import Argon2Params
+from sipadu.days import utc_now, wib_day, wib_midnight, wib_today
 from sipadu.units.models import Unit
 from sipadu.units.service import unit_reader_clause
 
@@ -101,7 +102,7 @@ def prepare_case_key(params: Argon2Params) -> PreparedCaseKey:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
+    return now or utc_now()
 
 
 def submission_recipients(db: Session, unit: Unit | None = None) -> list[Recipient]:
@@ -203,7 +204,7 @@ def create_case(
         unit=routing.unit if routing else None,
         area_kota=routing.area_kota if routing else None,
         intake_channel=routing.intake_channel if routing else None,
-        received_on=moment.date(),
+        received_on=wib_day(moment),
         objection_used=False,
         updated_at=day_start(moment),
         # Version 2 from the start: the case is bound (``cases.sealing``).
@@ -237,7 +238,7 @@ def create_case(
             status=INITIAL_STATUS,
             text_sealed=None,
             record_id=envelope.new_record_id(),
-            created_on=moment.date(),
+            created_on=wib_day(moment),
         )
     )
     record_event(
@@ -334,10 +335,10 @@ def case_by_code(db: Session, code: str) -> Case | None:
 
 
 def day_start(moment: datetime) -> datetime:
-    """Midnight UTC of ``moment``'s day: how reporter-driven times are kept."""
-    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    """Midnight WIB of ``moment``'s Jakarta day (as UTC): how reporter-driven times are kept."""
+    return wib_midnight(moment)
 
 
 def today(now: datetime | None = None) -> date:
-    """The current UTC day (what coarsened dates are made of)."""
-    return _now(now).date()
+    """The current day in Jakarta (``sipadu.days``): what stored days are made of."""
+    return wib_today(now)

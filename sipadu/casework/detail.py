@@ -29,6 +29,7 @@ from sipadu.casework.case_conditions import inbox_policy
 from sipadu.casework.forwarding import ForwardingView, forwarding_view, may_correct_reference
 from sipadu.casework.service import objection_pending
 from sipadu.crypto.errors import DecryptionError
+from sipadu.days import wib_day
 from sipadu.roles import StaffRole
 from sipadu.units.agencies import list_agencies
 
@@ -177,7 +178,7 @@ def _conflicts(db: Session, opened: OpenCase) -> tuple[Conflict, ...]:
             username=names.get(row.staff_id, "?"),
             by=names.get(row.marked_by) if row.marked_by is not None else None,
             declared=row.marked_by == row.staff_id,
-            on=row.created_at.date(),
+            on=wib_day(row.created_at),
         )
         for row in rows
     )

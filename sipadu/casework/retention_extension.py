@@ -13,7 +13,7 @@ from sipadu.audit.actors import staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case
 from sipadu.cases.service import open_json, seal_json
-from sipadu.cases.service import today as utc_today
+from sipadu.days import wib_today
 from sipadu.ops.retention import RetentionError
 
 KIND_RETENTION_REASON = b"retention-reason"
@@ -41,7 +41,7 @@ def extend_retention(
         raise RetentionError("the reason is too long")
     if case.retention_until is None:
         raise RetentionError("only archived cases have a retention period")
-    if until <= max(case.retention_until, today or utc_today()):
+    if until <= max(case.retention_until, today or wib_today()):
         raise RetentionError("the new date must be later than the current one")
     case.retention_until = until
     case.retention_extended_by = staff_id

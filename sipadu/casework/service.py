@@ -11,7 +11,7 @@ An objection is pending while no answer follows it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext
@@ -34,6 +34,7 @@ from sipadu.cases.workflow import (
 from sipadu.casework.access import Actor, OpenCase
 from sipadu.casework.forwarding import record_forwarding, timeline_text
 from sipadu.channels.intake import note_status_change
+from sipadu.days import utc_now, wib_day, wib_today
 from sipadu.effective_settings import effective_settings
 from sipadu.ops.retention import retention_end
 from sipadu.uploads.multipart import EncryptedUpload
@@ -96,7 +97,7 @@ def retention_days(db: Session) -> int:
 
 def now_or(now: datetime | None) -> datetime:
     """``now``, or the current UTC time when the caller gave none."""
-    return now or datetime.now(UTC)
+    return now or utc_now()
 
 
 def audit_case_event(
@@ -140,7 +141,7 @@ def post_message(
     except MessageError as error:
         raise CaseworkError(lazy_gettext("Write a message of at most 20000 characters.")) from error
     if not internal:
-        opened.case.last_feedback_on = moment.date()
+        opened.case.last_feedback_on = wib_day(moment)
     opened.case.updated_at = moment
     # The random record id, never the row id: that counts across all cases (docs/audit.md).
     public_id = public_record_id(message.record_id)
@@ -207,7 +208,7 @@ def _apply(
     moment: datetime,
     timeline_text: str | None,
 ) -> None:
-    case, day = opened.case, moment.date()
+    case, day = opened.case, wib_day(moment)
     if transition.source is Status.DITERIMA and case.acknowledged_on is None:
         case.acknowledged_on = day
     if transition.source is Status.VERIFIKASI and transition.target in DECISIONS:
@@ -312,7 +313,7 @@ def answer_objection(
         text=answer.strip(),
         now=moment,
     )
-    opened.case.last_feedback_on = moment.date()
+    opened.case.last_feedback_on = wib_day(moment)
     opened.case.updated_at = moment
     if transition is not None:
         # The answer already is on the timeline; the status entry need not repeat it.
@@ -331,5 +332,5 @@ def answer_objection(
 
 
 def today(now: datetime | None = None) -> date:
-    """The current UTC day."""
-    return now_or(now).date()
+    """The current day in Jakarta (``sipadu.days``): the day stored and compared."""
+    return wib_today(now)

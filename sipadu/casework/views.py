@@ -14,6 +14,7 @@ from sipadu.audit.recorder import audit
 from sipadu.cases.attachments import AttachmentNotFoundError
 from sipadu.cases.deadlines import STATE_LABELS
 from sipadu.cases.kinds import CATEGORIES
+from sipadu.cases.read_markers import staff_seen_before
 from sipadu.cases.statuses import (
     DESTINATION_LABELS,
     FORWARD_RESULT_LABELS,
@@ -130,6 +131,9 @@ def render_case(
     again in the same form, so nothing typed is lost)."""
     db = db_session()
     detail = case_detail(db, opened, actor, today=service.today())
+    # This officer's own marker: what others wrote after it is "new" until this page shows it.
+    shown = (m.seq for m in detail.messages)
+    seen_before = staff_seen_before(db, opened.case.id, actor.staff_id, shown)
     audit("case:viewed", actor=actor.audit_actor, case_code=opened.case.code)
     # Kept also when the page shows an action's error (an error status rolls back the rest).
     commit_now(db)
@@ -137,6 +141,7 @@ def render_case(
         "casework/case.html",
         case=opened.case,
         detail=detail,
+        seen_before=seen_before,
         actor=actor,
         error=error,
         statuses=STATUS_TEXTS,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from sipadu.crypto.channel import (
     verifier_matches,
     webhook_secret,
 )
+from sipadu.days import wib_today
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_URL_CHARS = 2048
@@ -75,7 +75,7 @@ def create_account(db: Session, name: str, audit_key: bytes) -> tuple[ServiceAcc
         name=name,
         key_id=key_id,
         token_verifier=token_verifier(secret),
-        created_on=datetime.now(UTC).date(),
+        created_on=wib_today(),
     )
     db.add(account)
     db.flush()
@@ -111,7 +111,7 @@ def revoke_account(db: Session, name: str, audit_key: bytes) -> None:
     account = _named(db, name)
     if account.revoked_on is not None:
         raise ServiceAccountError(f"The service account {name!r} is already revoked.")
-    account.revoked_on = datetime.now(UTC).date()
+    account.revoked_on = wib_today()
     db.query(WebhookDelivery).filter(WebhookDelivery.account_id == account.id).delete()
     record_event(
         db, audit_key, "service_account:revoked", actor=Actor.CLI, detail={"account": account.id}

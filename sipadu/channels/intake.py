@@ -37,6 +37,7 @@ from sipadu.crypto.channel import (
     same_fingerprint,
     seal_case_key,
 )
+from sipadu.days import wib_day, wib_midnight
 
 KEY_KEPT = timedelta(hours=24)
 _COARSE = {
@@ -213,20 +214,20 @@ def note_status_change(
     coarse = coarse_status(case.status)
     if coarse == row.coarse_status:
         return
-    row.coarse_status, row.status_on = coarse, moment.date()
+    row.coarse_status, row.status_on = coarse, wib_day(moment)
     account = db.get(ServiceAccount, row.account_id)
     if account is None or account.revoked_on is not None or account.webhook_url is None:
         return
     due = moment
     if by_reporter:
-        due = datetime.combine(moment.date() + timedelta(days=1), datetime.min.time(), UTC)
+        due = wib_midnight(moment) + timedelta(days=1)
     db.add(
         WebhookDelivery(
             account_id=account.id,
             case_id=case.id,
             case_code=case.code,
             status=coarse,
-            status_on=moment.date(),
+            status_on=wib_day(moment),
             attempts=0,
             next_attempt_at=due,
         )

@@ -43,6 +43,7 @@ from sipadu.confidential.pending import open_request
 from sipadu.confidential.redaction_marks import redaction_row
 from sipadu.confidential.redaction_publish import NoPublishedRedactionError
 from sipadu.confidential.rules import may_approve, may_request
+from sipadu.days import wib_day
 
 EXPORT = ApprovalAction.EXPORT_CASE
 EXPORT_TTL = timedelta(hours=48)
@@ -257,5 +258,5 @@ def find_issued(db: Session, digest: str, audit_key: bytes) -> IssuedPackage | N
     ):
         detail = json.loads(event.detail or "{}")
         if detail.get("digest") == digest and event.case_code:
-            return IssuedPackage(event.occurred_at.date(), event.case_code)
+            return IssuedPackage(wib_day(event.occurred_at), event.case_code)
     return None

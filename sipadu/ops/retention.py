@@ -33,9 +33,9 @@ from sipadu.cases.models import (
     IdentityVersionRead,
     TimelineEntry,
 )
-from sipadu.cases.service import today as utc_today
 from sipadu.channels.models import ChannelIntake, WebhookDelivery
 from sipadu.confidential.models import ApprovalRequest, CaseRedaction
+from sipadu.days import wib_today
 from sipadu.sessions.models import AuthSession
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 from sipadu.unit_of_work import commit_now, discard_now
@@ -81,7 +81,7 @@ def cases_due_for_purge(
     db: Session, within_days: int = 14, *, today: date | None = None
 ) -> list[DueCase]:
     """Cases whose retention ends within ``within_days`` (0: due now), soonest first."""
-    horizon = (today or utc_today()) + timedelta(days=within_days)
+    horizon = (today or wib_today()) + timedelta(days=within_days)
     rows = db.scalars(
         select(Case)
         .where(Case.retention_until.is_not(None), Case.retention_until <= horizon)
@@ -142,7 +142,7 @@ def run_retention(
         if (
             case is None
             or case.retention_until is None
-            or case.retention_until > (today or utc_today())
+            or case.retention_until > (today or wib_today())
         ):
             discard_now(db)  # release the row lock of a case no longer due
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -24,7 +24,7 @@ from sipadu.cases.statuses import is_closed
 from sipadu.crypto.errors import DecryptionError
 from sipadu.effective_settings import effective_settings
 from sipadu.reporting.forms import CATEGORY_LABELS, REPORT_TEXT_FIELDS
-from sipadu.reporting.service import WIB, ReporterCaseView
+from sipadu.reporting.service import ReporterCaseView
 from sipadu.units.agencies import list_agencies
 from sipadu.units.areas import jakarta_areas
 
@@ -59,7 +59,6 @@ class CaseNews:
     since_reply: bool  # True: counted from the reporter's last message
     new_messages: int
     status_changes: int
-    first_new_message: int | None  # index in the page's message list, for the "new" mark
 
 
 @dataclass(frozen=True)
@@ -71,11 +70,6 @@ class ReporterPageExtras:
     next_update_late: bool
     news: CaseNews
     objection: ObjectionState
-
-
-def wib_today() -> date:
-    """Today as a reporter in Jakarta counts it."""
-    return datetime.now(WIB).date()
 
 
 def _choices(document: dict[str, Any], agencies: Mapping[str, str]) -> list[ReportLine]:
@@ -146,7 +140,7 @@ def case_news(view: ReporterCaseView) -> CaseNews:
         changes = sum(1 for t in statuses if t.created_on > last_day)
     else:
         changes = max(0, len(statuses) - 1)  # the first is the report's own "received"
-    return CaseNews(bool(mine), len(new), changes, new[0] if new else None)
+    return CaseNews(bool(mine), len(new), changes)
 
 
 def objection_state(view: ReporterCaseView) -> ObjectionState:

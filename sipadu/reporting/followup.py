@@ -19,15 +19,17 @@ from werkzeug.wrappers import Response
 from sipadu.app_context import current_audit_key, current_settings
 from sipadu.cases.content import MAX_MESSAGE_CHARS
 from sipadu.cases.rating import MAX_RATING_COMMENT_CHARS
+from sipadu.cases.read_markers import reporter_seen_before
 from sipadu.cases.statuses import STATUS_TEXTS
 from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
 from sipadu.confidential.identity import IdentityAlreadyOpenedError, NoIdentityError
 from sipadu.confidential.identity_versions import earlier_version_opened
 from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from sipadu.media.labels import describe_stored_cleaning
 from sipadu.reporting import service
-from sipadu.reporting.case_view import page_extras, wib_today
+from sipadu.reporting.case_view import page_extras
 from sipadu.reporting.files import RefusedFile, sort_uploads
 from sipadu.reporting.forms import IDENTITY_FIELDS
 from sipadu.reporting.reporter_access import CaseKeyThrottledError, open_case_with_key
@@ -162,6 +164,8 @@ def render_case(
     case = service.reporter_case(db, reporter.case_id)
     view = service.case_overview(db, case, reporter.dek)
     extras = page_extras(db, case, reporter.dek, view, wib_today())
+    # Inspektorat messages after this marker are "new"; showing them moves it past them.
+    seen_before = reporter_seen_before(case, (m.seq for m in view.messages))
     context: dict[str, Any] = {
         "errors": {},
         "values": {},
@@ -173,6 +177,7 @@ def render_case(
         "reporting/case.html",
         case=view,
         extras=extras,
+        seen_before=seen_before,
         identity_fields=IDENTITY_FIELDS,
         status_texts=STATUS_TEXTS,
         max_message=MAX_MESSAGE_CHARS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -44,9 +44,9 @@ from sipadu.cases.service import (
 from sipadu.cases.statuses import Role, Status, StatusText, reporter_status_text
 from sipadu.cases.workflow import can_object, check_objection, check_transition
 from sipadu.channels.intake import note_status_change
-from sipadu.coltypes import as_utc
 from sipadu.confidential import identity as confidential
 from sipadu.confidential.identity_versions import earlier_version_opened, seal_new_version
+from sipadu.days import utc_now, wib_day
 from sipadu.notify.service import notify_new_case, notify_reporter_reply
 from sipadu.settings import Settings
 from sipadu.unit_of_work import end_transaction
@@ -55,11 +55,10 @@ from sipadu.units.service import route_for
 from sipadu.uploads.multipart import EncryptedUpload
 
 CODE_ATTEMPTS = 20  # drawn codes already in use before giving up (practically never one)
+
+
 # Western Indonesian Time, the reporters' clock (UTC+7 all year, no daylight saving; a fixed
 # offset needs no time zone database on the server).
-WIB = timezone(timedelta(hours=7), "WIB")
-
-
 class CaseArchivedError(Exception):
     """The case is archived: the reporter may read it but no longer add to it."""
 
@@ -98,6 +97,7 @@ class ReporterMessage:
     from_reporter: bool
     body: str
     sent_on: date  # the day in WIB: a reporter's pages show no time of day
+    seq: int  # the message's order in the case (read markers); never shown
     # False: the sealed body did not verify; shown as such, attributed to nobody.
     verified: bool = True
 
@@ -238,8 +238,7 @@ def reporter_case(db: Session, case_id: int) -> Case:
 
 def day_in_wib(moment: str) -> date:
     """The WIB day of an ISO time as sealed with a message (a naive one is taken as UTC)."""
-    parsed = datetime.fromisoformat(moment)
-    return as_utc(parsed).astimezone(WIB).date()
+    return wib_day(datetime.fromisoformat(moment))
 
 
 def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
@@ -249,6 +248,7 @@ def case_overview(db: Session, case: Case, dek: bytes) -> ReporterCaseView:
             m.verified and m.author_kind == AuthorKind.REPORTER,
             m.body,
             day_in_wib(m.sent_at) if m.verified else m.created_on,
+            m.seq,
             m.verified,
         )
         for m in list_messages(db, case, dek, include_internal=False)
@@ -279,7 +279,7 @@ def send_reply(db: Session, case: Case, dek: bytes, body: str, audit_key: bytes)
     """Store the reporter's message; a reply to "more information needed" resumes the
     assessment (perlu_dilengkapi → verifikasi). Returns True when the status changed."""
     refuse_if_archived(case)
-    moment = datetime.now(UTC)
+    moment = utc_now()
     add_message(db, case, dek, body, author_kind=AuthorKind.REPORTER, now=moment)
     record_event(db, audit_key, "message:sent", actor=Actor.REPORTER, case_code=case.code)
     notify_reporter_reply(db, case)
@@ -312,7 +312,7 @@ def add_evidence(
     for _ in files:
         record_event(db, audit_key, "attachment:added", actor=Actor.REPORTER, case_code=case.code)
     if files:
-        moment = datetime.now(UTC)
+        moment = utc_now()
         add_timeline_entry(db, case, dek, kind=TimelineKind.EVIDENCE_ADDED, now=moment)
         _touch(case, moment)
     return files
@@ -331,7 +331,7 @@ def disclose_identity(
     refuse_if_archived(case)
     seal_new_version(db, case, identity, escrow_public=escrow_public)
     record_event(db, audit_key, "identity:disclosed", actor=Actor.REPORTER, case_code=case.code)
-    _touch(case, datetime.now(UTC))
+    _touch(case, utc_now())
 
 
 def rate_handling(
@@ -339,7 +339,7 @@ def rate_handling(
 ) -> None:
     """Store the reporter's one rating of a closed case; raises RatingNotAllowedError. The
     audit event names the case only: neither the score nor the comment goes in the log."""
-    moment = datetime.now(UTC)
+    moment = utc_now()
     rate_case(db, case, dek, score, comment)
     record_event(db, audit_key, "case:rated", actor=Actor.REPORTER, case_code=case.code)
     _touch(case, moment)
@@ -349,7 +349,7 @@ def withdraw_identity(db: Session, case: Case, audit_key: bytes) -> None:
     """Remove the sealed identity while nobody has opened it (IdentityRequestError else)."""
     refuse_if_archived(case)
     confidential.withdraw_identity(db, case, audit_key=audit_key)
-    _touch(case, datetime.now(UTC))
+    _touch(case, utc_now())
 
 
 def object_to_closure(
@@ -357,7 +357,7 @@ def object_to_closure(
 ) -> None:
     """Record the reporter's one objection to a closure; raises ObjectionNotAllowedError."""
     checked = check_objection(case.status, case.objection_used, text)
-    moment = datetime.now(UTC)
+    moment = utc_now()
     case.objection_used = True
     add_timeline_entry(db, case, dek, kind=TimelineKind.OBJECTION, text=checked, now=moment)
     record_event(db, audit_key, "case:objected", actor=Actor.REPORTER, case_code=case.code)

@@ -20,8 +20,8 @@ from markupsafe import Markup
 from sipadu.cases.deadlines import KIND_LABELS, DeadlineKind
 from sipadu.cases.kinds import CATEGORIES
 from sipadu.cases.statuses import STATUS_TEXTS, Status
+from sipadu.days import wib_today
 from sipadu.db import db_session
-from sipadu.reporting.case_view import wib_today
 from sipadu.reporting.forms import CATEGORY_LABELS
 from sipadu.reporting.public_snapshot import public_records
 from sipadu.stats.compute import CaseRecord

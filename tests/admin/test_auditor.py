@@ -23,6 +23,7 @@ from sipadu.auditor.service import AuditFilter, audit_page, statistics
 from sipadu.cases.models import Case
 from sipadu.cases.rating import rate_case
 from sipadu.cases.statuses import Status
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from tests.conftest import build_app, make_settings
 from tests.support.audit import seal_all
@@ -194,7 +195,7 @@ def test_statistics_suppress_small_cells(auditor_app: Flask) -> None:
             make_case(auditor_app, db, {**DEFAULT_REPORT, "category": "pungli"})
         db.execute(update(Case).values(unit="Dinas A"))
         db.commit()
-        figures = statistics(db, date.today())
+        figures = statistics(db, wib_today())
         assert figures.by_category["gratifikasi"] == 3
     page = _auditor(auditor_app).get("/auditor/statistics").get_data(as_text=True)
     assert "&lt; 5" in page and "<svg" in page and "<script" not in page
@@ -207,10 +208,10 @@ def test_statistics_count_ratings_without_comments(app: Flask) -> None:
         enrolled(app, db, "supervisor")
         for score in (5, 5, 5, 5, 5, 5, 2):
             created = make_case(app, db)
-            created.case.status, created.case.closed_on = Status.SELESAI, date.today()
+            created.case.status, created.case.closed_on = Status.SELESAI, wib_today()
             rate_case(db, created.case, created.dek, score, "Komentar rahasia pelapor.")
         db.commit()
-        figures = statistics(db, date.today())
+        figures = statistics(db, wib_today())
         db.commit()
     assert figures.by_rating == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 6}
     assert figures.mean_rating == 4.6
@@ -226,7 +227,7 @@ def test_statistics_never_read_sealed_columns(app: Flask, db: Session) -> None:
     make_case(app, db)
     db.execute(update(Case).values(report_sealed=b"broken"))
     db.commit()
-    assert statistics(db, date.today()).total == 1
+    assert statistics(db, wib_today()).total == 1
 
 
 def test_the_console_reports_the_day_queue(auditor_app: Flask) -> None:

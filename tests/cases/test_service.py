@@ -36,6 +36,7 @@ from sipadu.crypto.errors import (
     WrongCaseKeyError,
 )
 from sipadu.crypto.grants import unwrap_grant
+from sipadu.days import wib_today
 from sipadu.reporting.reporter_access import CaseKeyThrottledError, open_case_with_key
 from tests.support.audit import seal_all
 from tests.support.factories import make_case, make_staff
@@ -259,4 +260,4 @@ def test_identity_is_sealed_and_audit_keeps_the_day(app: Flask, db: Session) -> 
     assert event.actor == "reporter" and event.case_code == created.case.code
     assert (event.occurred_at.hour, event.occurred_at.minute, event.occurred_at.second) == (0, 0, 0)
     stored = db.get(Case, created.case.id)
-    assert stored is not None and stored.received_on == datetime.now(UTC).date()
+    assert stored is not None and stored.received_on == wib_today()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from sipadu.cases.content import add_timeline_entry
 from sipadu.cases.service import CreatedCase, case_by_code, revoke_grant
 from sipadu.confidential.forward_request import ForwardDetails, pending_forward, request_forward
 from sipadu.confidential.redaction_texts import text_key
+from sipadu.days import wib_today
 from tests.casework.conftest import (
     add_attachment,
     assign_directly,
@@ -319,25 +319,25 @@ def _prepare(app: Flask, db: Session, spec: Spec, target: StaffMember) -> tuple[
     att = add_attachment(app, db, created, b"%PDF-1.4 bukti")
     if spec.setup == "objection":
         set_status(
-            db, created, "selesai", closed_on=date.today(), outcome="terbukti", objection_used=True
+            db, created, "selesai", closed_on=wib_today(), outcome="terbukti", objection_used=True
         )
         add_timeline_entry(db, created.case, created.dek, kind="objection", text="Saya keberatan.")
         db.commit()
     elif spec.setup == "forwarded":
-        set_status(db, created, "diteruskan", acknowledged_on=date.today(), forwarded_to="kpk")
+        set_status(db, created, "diteruskan", acknowledged_on=wib_today(), forwarded_to="kpk")
     elif spec.setup == "closed":
-        set_status(db, created, "selesai", closed_on=date.today(), outcome="terbukti")
+        set_status(db, created, "selesai", closed_on=wib_today(), outcome="terbukti")
     elif spec.setup == "archived":
         set_status(
             db,
             created,
             "diarsipkan",
-            closed_on=date.today(),
-            archived_on=date.today(),
-            retention_until=date.today(),
+            closed_on=wib_today(),
+            archived_on=wib_today(),
+            retention_until=wib_today(),
         )
     else:
-        set_status(db, created, "verifikasi", acknowledged_on=date.today())
+        set_status(db, created, "verifikasi", acknowledged_on=wib_today())
     if spec.setup == "target_assigned":
         assign_directly(db, created, target)
     if spec.setup == "forward_requested":

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sipadu.app_context import current_settings
 from sipadu.cases.models import Case, CaseConflict, CaseGrant
 from sipadu.casework.reminders import queue_deadline_reminders
+from sipadu.days import wib_today
 from sipadu.notify.models import NotificationKind, PendingNotification
 from sipadu.notify.reminders import NotAReminderError, queue_reminder
 from sipadu.notify.service import send_digests
@@ -143,7 +144,7 @@ def test_only_reminder_kinds_are_queued_as_reminders(app: Flask, db: Session) ->
 
 def test_the_command_queues_and_reports(app: Flask, db: Session) -> None:
     boss = make_staff(app, db, "supervisor")
-    _case(db, "SPD-REM300", date.today() - timedelta(days=60), (boss, "supervisor"))
+    _case(db, "SPD-REM300", wib_today() - timedelta(days=60), (boss, "supervisor"))
     db.commit()
     result = app.test_cli_runner().invoke(args=["deadlines", "remind"])
     assert result.exit_code == 0, result.output

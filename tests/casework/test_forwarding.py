@@ -7,14 +7,13 @@ refused with nothing stored."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from sipadu.cases.content import list_timeline
 from sipadu.cases.statuses import Status
+from sipadu.days import wib_today
 from tests.casework.conftest import (
     Team,
     assign_directly,
@@ -73,7 +72,7 @@ def test_forward_then_record_the_outcome_through_the_page(
     db.refresh(case)
     assert (case.status, case.forwarded_to, case.closed_on) == ("diteruskan", "lapor", None)
     assert case.forward_reference_sealed and REFERENCE.encode() not in case.forward_reference_sealed
-    assert case.decided_on == date.today()
+    assert case.decided_on == wib_today()
     page = client.get(f"{W}/{code}").get_data(as_text=True)
     assert REFERENCE in page  # staff read it
     mine = _reporter_page(app, team)
@@ -96,7 +95,7 @@ def test_forward_then_record_the_outcome_through_the_page(
     assert (case.status, case.forward_result, case.closed_on) == (
         "selesai",
         "ditangani",
-        date.today(),
+        wib_today(),
     )
     last = list_timeline(db, case, team.created.dek)[-1]
     assert last.text is not None and "Ditangani" in last.text and "Dinas." in last.text
@@ -253,7 +252,7 @@ def test_a_supervisor_corrects_a_mistyped_reference_sealed_and_unlogged(
         f"{W}/{code}/rujukan-penerusan", data={"csrf_token": token, "reference": "X-1"}
     )
     assert refused.status_code == 403
-    set_status(db, team.created, "selesai", closed_on=date.today())
+    set_status(db, team.created, "selesai", closed_on=wib_today())
     set_status(db, team.created, "diarsipkan")
     token = csrf_token(client, f"{W}/{code}")
     late = client.post(

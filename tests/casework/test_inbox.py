@@ -24,6 +24,7 @@ from sipadu.cases.statuses import CLOSED, Status
 from sipadu.casework import case_conditions
 from sipadu.casework import inbox as inbox_module
 from sipadu.casework.inbox import InboxFilters, inbox
+from sipadu.days import wib_today
 from tests.support.factories import StaffMember, make_staff
 
 MONDAY = date(2026, 11, 23)
@@ -309,7 +310,7 @@ def test_the_filter_form_sends_what_the_server_reads(app: Flask, db: Session) ->
     from tests.support.forms import find_form, submit
 
     boss = make_staff(app, db, "supervisor")
-    today = date.today()
+    today = wib_today()
     for n in range(6):
         _case(
             db,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from sipadu.audit.models import AuditEvent
 from sipadu.cases.models import Case
+from sipadu.days import wib_today
 from tests.casework.conftest import press, set_status, staff_token
 from tests.support.csrf import csrf_token
 from tests.support.factories import make_case, make_staff
@@ -21,7 +22,7 @@ def test_due_list_and_extension(app: Flask, db: Session) -> None:
     supervisor = make_staff(app, db, "supervisor")
     other = make_staff(app, db, "supervisor")
     soon, later = make_case(app, db), make_case(app, db)
-    today = date.today()
+    today = wib_today()
     set_status(
         db,
         soon,

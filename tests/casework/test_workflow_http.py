@@ -3,7 +3,7 @@ pages, the case dates each one sets, the reporter's timeline and the audit trail
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sipadu.cases.content import add_timeline_entry, list_timeline
 from sipadu.cases.statuses import CLOSED, Status
 from sipadu.cases.workflow import RULES
+from sipadu.days import wib_today
 from tests.casework.conftest import (
     Team,
     assign_directly,
@@ -38,7 +39,7 @@ COMPLETE = {
 
 
 def _put(db: Session, team: Team, status: Status) -> None:
-    closed = date.today() if status in CLOSED else None
+    closed = wib_today() if status in CLOSED else None
     set_status(
         db,
         team.created,
@@ -181,7 +182,7 @@ def test_web_status_changes_and_their_errors(app: Flask, db: Session, team: Team
 def test_dates_timeline_and_audit_along_a_full_path(app: Flask, db: Session, team: Team) -> None:
     code, case, dek = team.created.case.code, team.created.case, team.created.dek
     client, headers = app.test_client(), bearer(db, team.supervisor)
-    today = date.today()
+    today = wib_today()
     steps = [
         ("verifikasi", {}),
         ("investigasi", {}),
@@ -256,7 +257,7 @@ def test_objection_blocks_archiving_until_answered_and_can_reopen(
 ) -> None:
     code, case, dek = team.created.case.code, team.created.case, team.created.dek
     set_status(
-        db, team.created, "selesai", closed_on=date.today(), outcome="terbukti", objection_used=True
+        db, team.created, "selesai", closed_on=wib_today(), outcome="terbukti", objection_used=True
     )
     add_timeline_entry(db, case, dek, kind="objection", text="Saya keberatan, ada bukti baru.")
     db.commit()
@@ -291,7 +292,7 @@ def test_archiving_asks_first_saying_it_is_final_and_starts_retention(
     app: Flask, db: Session, team: Team
 ) -> None:
     code, case = team.created.case.code, team.created.case
-    set_status(db, team.created, "selesai", closed_on=date.today(), outcome="terbukti")
+    set_status(db, team.created, "selesai", closed_on=wib_today(), outcome="terbukti")
     client = web_client(app, db, team.supervisor)
     # The case page's archive button only opens the confirmation page.
     assert f'href="{W}/{code}/arsip"' in client.get(f"{W}/{code}").get_data(as_text=True)
@@ -312,8 +313,8 @@ def test_archiving_asks_first_saying_it_is_final_and_starts_retention(
     done = forms.submit(client, asked, "confirm-form")
     assert done.status_code == 303
     db.refresh(case)
-    assert case.status == "diarsipkan" and case.archived_on == date.today()
-    assert case.retention_until == date.today() + timedelta(days=365)
+    assert case.status == "diarsipkan" and case.archived_on == wib_today()
+    assert case.retention_until == wib_today() + timedelta(days=365)
     assert [detail_of(e)["to"] for e in events(db, "case:status_changed", code)] == ["diarsipkan"]
 
 
@@ -385,7 +386,7 @@ def test_every_reopen_choice_the_objection_form_offers_is_accepted(
 ) -> None:
     code, case, dek = team.created.case.code, team.created.case, team.created.dek
     set_status(
-        db, team.created, "selesai", closed_on=date.today(), outcome="terbukti", objection_used=True
+        db, team.created, "selesai", closed_on=wib_today(), outcome="terbukti", objection_used=True
     )
     add_timeline_entry(db, case, dek, kind="objection", text="Saya keberatan.")
     db.commit()

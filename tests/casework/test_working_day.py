@@ -5,7 +5,6 @@ assignee column."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from sipadu.cases.content import add_message
 from sipadu.casework.forms import case_code_search
 from sipadu.casework.inbox import ACTION_FILTERS, action_counts
+from sipadu.days import wib_today
 from sipadu.web.i18n import LANG_COOKIE
 from tests.casework.conftest import Team, assign_directly, set_status, web_client
 from tests.support.factories import make_case
@@ -34,12 +34,12 @@ def _world(app: Flask, db: Session, team: Team) -> tuple[str, str, str]:
     for the reporter whose last word is the Inspektorat's."""
     assign_directly(db, team.created, team.investigator)
     replied, waiting = make_case(app, db), make_case(app, db)
-    set_status(db, replied, "verifikasi", acknowledged_on=date.today())
+    set_status(db, replied, "verifikasi", acknowledged_on=wib_today())
     add_message(db, replied.case, replied.dek, "Pertanyaan?", author_kind="staff")
     add_message(db, replied.case, replied.dek, "Jawaban saya.", author_kind="reporter")
     # An internal note after the reply does not answer the reporter.
     add_message(db, replied.case, replied.dek, "Catatan.", author_kind="staff", internal=True)
-    set_status(db, waiting, "verifikasi", acknowledged_on=date.today())
+    set_status(db, waiting, "verifikasi", acknowledged_on=wib_today())
     set_status(db, waiting, "perlu_dilengkapi")
     add_message(db, waiting.case, waiting.dek, "Kami tanya.", author_kind="reporter")
     add_message(db, waiting.case, waiting.dek, "Mohon lengkapi.", author_kind="staff")
@@ -53,7 +53,7 @@ def test_home_counts_link_to_the_inbox_that_lists_them(app: Flask, db: Session, 
         db,
         staff_id=team.supervisor.account.id,
         role="supervisor",
-        today=date.today(),
+        today=wib_today(),
     )
     assert set(counts) == set(ACTION_FILTERS)
     assert (counts["new"], counts["replied"], counts["awaiting"]) == (1, 1, 1)
@@ -79,7 +79,7 @@ def test_an_archived_case_never_counts_as_replied(app: Flask, db: Session, team:
     case.status = "diarsipkan"  # type: ignore[assignment]  # a reply written before archiving
     db.commit()
     counts = action_counts(
-        db, staff_id=team.supervisor.account.id, role="supervisor", today=date.today()
+        db, staff_id=team.supervisor.account.id, role="supervisor", today=wib_today()
     )
     assert counts["replied"] == 0
 
@@ -106,7 +106,7 @@ def test_a_closed_case_counts_as_replied_only_for_a_message_after_its_closing(
 
     def replied_count() -> int:
         counts = action_counts(
-            db, staff_id=team.supervisor.account.id, role="supervisor", today=date.today()
+            db, staff_id=team.supervisor.account.id, role="supervisor", today=wib_today()
         )
         return counts["replied"]
 
@@ -119,10 +119,10 @@ def test_a_closed_case_counts_as_replied_only_for_a_message_after_its_closing(
 def test_an_investigator_counts_only_their_own_cases(app: Flask, db: Session, team: Team) -> None:
     _world(app, db, team)
     counts = action_counts(
-        db, staff_id=team.investigator.account.id, role="investigator", today=date.today()
+        db, staff_id=team.investigator.account.id, role="investigator", today=wib_today()
     )
     assert counts["new"] == 1 and counts["replied"] == 0
-    assert action_counts(db, staff_id=team.admin.account.id, role="admin", today=date.today()) == {}
+    assert action_counts(db, staff_id=team.admin.account.id, role="admin", today=wib_today()) == {}
     home = web_client(app, db, team.admin).get("/staff/").get_data(as_text=True)
     assert 'id="count-new"' not in home
 
@@ -157,7 +157,7 @@ def test_the_filter_bar_searches_by_code_and_shows_assignees(
 def test_inbox_keeps_status_words_whole_and_checkboxes_beside_their_labels(
     app: Flask, db: Session, team: Team
 ) -> None:
-    set_status(db, team.created, "diarsipkan", archived_on=date.today())
+    set_status(db, team.created, "diarsipkan", archived_on=wib_today())
     client = web_client(app, db, team.supervisor)
     page = client.get(W).get_data(as_text=True)
     assert '<td data-label="Status" class="cell-words">Diarsipkan</td>' in page

@@ -15,6 +15,7 @@ from sipadu.channels.accounts import create_account
 from sipadu.channels.intake import purge_expired_keys
 from sipadu.channels.models import ChannelIntake
 from sipadu.crypto.channel import ReplayBoxError, open_case_key, parse_token, replay_key
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from sipadu.reporting.intake_api import service_token_key
 from tests.channels.conftest import (
@@ -210,7 +211,7 @@ def test_status_is_coarse_and_only_for_the_filing_account(channels: Channels) ->
     path = f"/api/v1/intake/reports/{REPORT['external_ref']}"
     status = client.get(path, headers=service_headers(channels.jaki))
     assert status.status_code == 200
-    today = datetime.now(UTC).date().isoformat()
+    today = wib_today().isoformat()
     assert status.get_json() == {
         "case_code": code,
         "external_ref": REPORT["external_ref"],

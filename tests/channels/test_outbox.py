@@ -20,6 +20,7 @@ from sipadu.channels.intake import note_status_change
 from sipadu.channels.models import WebhookDelivery
 from sipadu.channels.outbox import Poster, post_json, run_outbox
 from sipadu.crypto.channel import SIGNATURE_HEADER, verify_webhook
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from tests.casework.conftest import press, web_client
 from tests.channels.conftest import (
@@ -123,7 +124,7 @@ def test_webhooks_arrive_signed_in_order_after_failures(
         "in_progress",
         "forwarded",
     ]
-    today = datetime.now(UTC).date().isoformat()
+    today = wib_today().isoformat()
     for got in receiver.received:
         assert set(got.json()) == {"event_id", "case_code", "status", "day"}
         assert got.json()["case_code"] == code and got.json()["day"] == today
@@ -186,7 +187,8 @@ def test_revoked_account_gets_nothing_and_reporter_changes_wait_for_the_day(
         note_status_change(db, case, now, by_reporter=True)
         db.flush()
         row = db.scalars(select(WebhookDelivery)).one()
-        assert row.next_attempt_at == datetime(2026, 12, 8, tzinfo=UTC)
+        # The next Jakarta midnight: 00:00 WIB on 8 December is 17:00 UTC on the 7th.
+        assert row.next_attempt_at == datetime(2026, 12, 7, 17, tzinfo=UTC)
         db.commit()
     assert _run(channels, now + timedelta(hours=1))["waiting"] == 1
     with channels.app.app_context():

@@ -7,7 +7,6 @@ refused submission stores nothing: no case, message, timeline entry, file or ide
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from flask import Flask
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 from sipadu.cases.models import Case
 from sipadu.cases.statuses import Status
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from sipadu.reporting.forms import HONEYPOT_FIELD, IDENTITY_FIELDS, REPORT_TEXT_FIELDS
 from tests.fuzz.conftest import Credentials
@@ -146,5 +146,5 @@ def _close(app: Flask, code: str) -> None:
     with app.app_context():
         db = db_session()
         case = db.scalars(select(Case).where(Case.code == code)).one()
-        case.status, case.closed_on = Status.TIDAK_DAPAT_DITINDAKLANJUTI, date.today()
+        case.status, case.closed_on = Status.TIDAK_DAPAT_DITINDAKLANJUTI, wib_today()
         db.commit()

@@ -27,6 +27,7 @@ from sipadu.cases.models import (
 )
 from sipadu.cases.service import case_by_code
 from sipadu.casework.retention_extension import extend_retention, read_retention_reason
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from sipadu.ops.retention import (
     RetentionError,
@@ -201,7 +202,7 @@ def test_retention_cli(tmp_path: Path, sqlite_database: Database) -> None:
     env = cli_env(tmp_path, sqlite_database)
     assert run_sipadu(env, "init").returncode == 0
     app = create_app(replace(settings_from_env(env).with_keyring(), argon2=TEST_ARGON2))
-    today = date.today()
+    today = wib_today()
     with app.app_context():
         db = db_session()
         supervisor(app, db)

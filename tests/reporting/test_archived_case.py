@@ -4,7 +4,6 @@ a form rendered before the archiving (or forged), or the reporter API, adds noth
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 
 from sipadu.cases.models import Attachment, Case, CaseMessage
 from sipadu.cases.statuses import Status
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from tests.reporting.conftest import Ready, case_key_of, forge_case_form, login, submit
 from tests.support import forms
@@ -23,7 +23,7 @@ def _archive(ready: Ready, code: str) -> None:
     with ready.app.app_context():
         db = db_session()
         case = db.scalars(select(Case).where(Case.code == code)).one()
-        case.status, case.closed_on = Status.DIARSIPKAN, date.today()
+        case.status, case.closed_on = Status.DIARSIPKAN, wib_today()
         db.commit()
 
 

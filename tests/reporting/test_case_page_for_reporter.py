@@ -4,7 +4,7 @@ days in WIB), what is new since their last message, and where their one objectio
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from bs4 import BeautifulSoup
 from flask import Flask
@@ -15,8 +15,9 @@ from sipadu.cases.kinds import TimelineKind
 from sipadu.cases.models import Case
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
 from sipadu.cases.statuses import Status
+from sipadu.days import wib_today
 from sipadu.db import db_session
-from sipadu.reporting.case_view import next_update_day, wib_today
+from sipadu.reporting.case_view import next_update_day
 from sipadu.reporting.followup import reporter_day
 from sipadu.web.i18n import use_language_now
 from tests.reporting.conftest import (
@@ -92,12 +93,12 @@ def test_next_news_is_due_by_the_policys_day_and_late_is_said(ready: Ready) -> N
     assert f"Anda akan mendapat kabar dari Inspektorat paling lambat {shown}" in _case_page(client)
     with ready.app.app_context():
         case = _case(ready.app, key)
-        case.received_on = date.today() - timedelta(days=200)
+        case.received_on = wib_today() - timedelta(days=200)
         db_session().commit()
     assert "sudah terlambat" in _case_page(client)
     with ready.app.app_context():
         case = _case(ready.app, key)
-        case.status, case.closed_on = Status.SELESAI, date.today()
+        case.status, case.closed_on = Status.SELESAI, wib_today()
         db_session().commit()
     html = _case_page(client)
     assert "paling lambat" not in html and "terlambat" not in html
@@ -135,11 +136,42 @@ def test_what_is_new_since_the_reporters_last_message(ready: Ready) -> None:
     assert html.count(">Baru</strong>") == 2
 
 
+def _staff_writes(ready: Ready, key: str, text: str) -> None:
+    with ready.app.app_context():
+        case = _case(ready.app, key)
+        staff = ready.supervisor.account.id
+        add_message(
+            db_session(), case, _staff_dek(ready, case), text, author_kind="staff", staff_id=staff
+        )
+        db_session().commit()
+
+
+def test_new_clears_once_the_reporter_has_seen_the_message(ready: Ready) -> None:
+    client, key = _filed(ready)
+    _staff_writes(ready, key, "Pertanyaan 1")
+    assert _case_page(client).count(">Baru</strong>") == 1
+    # Seen once, not new any more, although the reporter has not answered.
+    assert ">Baru</strong>" not in _case_page(client)
+    _staff_writes(ready, key, "Pertanyaan 2")
+    html = _case_page(client)
+    assert html.count(">Baru</strong>") == 1
+    assert html.index("Pertanyaan 1") < html.index(">Baru</strong>") < html.index("Pertanyaan 2")
+
+
+def test_the_reporters_mark_is_per_case_not_per_device(ready: Ready) -> None:
+    phone, key = _filed(ready)
+    _staff_writes(ready, key, "Pertanyaan 1")
+    assert _case_page(phone).count(">Baru</strong>") == 1
+    laptop = ready.app.test_client()
+    assert login(laptop, key).status_code == 303
+    assert ">Baru</strong>" not in _case_page(laptop)
+
+
 def test_the_page_says_where_the_one_objection_stands(ready: Ready) -> None:
     client, key = _filed(ready)
     with ready.app.app_context():
         case = _case(ready.app, key)
-        case.status, case.closed_on = Status.TIDAK_DAPAT_DITINDAKLANJUTI, date.today()
+        case.status, case.closed_on = Status.TIDAK_DAPAT_DITINDAKLANJUTI, wib_today()
         db_session().commit()
     assert 'id="objection-state"' not in _case_page(client)
     sent = post_case_form(client, "/kasus/saya/keberatan", {"objection": "Tidak setuju."})

@@ -13,9 +13,9 @@ from sqlalchemy import update
 
 from sipadu.admin.models import InstanceSetting
 from sipadu.cases.models import Case
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from sipadu.reporting import statistics
-from sipadu.reporting.case_view import wib_today
 from sipadu.reporting.public_snapshot import PUBLIC_STATISTICS_KEY, public_records, store_snapshot
 from tests.reporting.conftest import BASE_REPORT, Ready, submit
 from tests.support.factories import DEFAULT_REPORT, make_case
@@ -33,7 +33,7 @@ def _cases(app: Flask, received: date, count: int, category: str) -> None:
 
 
 def test_the_page_publishes_suppressed_figures_per_year(ready: Ready) -> None:
-    this_year = date.today().year
+    this_year = wib_today().year
     _cases(ready.app, date(this_year, 1, 15), 6, "pungli")
     _cases(ready.app, date(this_year, 2, 3), 2, "kkn")
     _cases(ready.app, date(this_year, 2, 4), 5, "gratifikasi")

@@ -3,8 +3,6 @@ page, investigators do not; the audit log and statistics get no comment."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -14,6 +12,7 @@ from sipadu.cases.models import Case, CaseRating
 from sipadu.cases.service import grant_case
 from sipadu.cases.statuses import Status
 from sipadu.casework.access import Actor, open_case
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from sipadu.sessions.service import start_session
 from tests.reporting.conftest import (
@@ -42,7 +41,7 @@ def _close(ready: Ready, code: str) -> None:
     with ready.app.app_context():
         db = db_session()
         case = db.scalars(select(Case).where(Case.code == code)).one()
-        case.status, case.closed_on = Status.SELESAI, date.today()
+        case.status, case.closed_on = Status.SELESAI, wib_today()
         db.commit()
 
 

@@ -8,19 +8,22 @@ cookies are session cookies, gone when the browser closes.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 
 from sipadu.cases.content import add_message, list_messages, read_report
 from sipadu.cases.models import CaseGrant
 from sipadu.cases.service import case_by_code, unlock_case_for_staff
+from sipadu.days import WIB
 from sipadu.db import db_session
 from sipadu.sessions.models import AuthSession
 from tests.reporting.conftest import Ready, case_key_of, login, post_case_form, submit
 
 # 20:30 UTC on 6 December is 03:30 WIB on 7 December.
 STAFF_REPLY_AT = datetime(2026, 12, 6, 20, 30, 12, 345678, tzinfo=UTC)
+# What a reporter's times are coarsened to: the start of their Jakarta day.
+MIDNIGHT = time(0, 0)
 TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d{2}\b|T\d{2}:\d{2}")
 
 
@@ -104,17 +107,17 @@ def test_what_is_sealed_about_a_reporter_keeps_the_day(ready: Ready) -> None:
             db, case, ready.supervisor.account.id, ready.supervisor.private_key
         )
         submitted = datetime.fromisoformat(str(read_report(case, dek)["submitted_at"]))
-        assert submitted.time() == datetime.min.time()
+        assert submitted.astimezone(WIB).time() == MIDNIGHT
         mine = [
             m
             for m in list_messages(db, case, dek, include_internal=False)
             if m.author_kind == "reporter"
         ]
         assert mine and all(
-            datetime.fromisoformat(m.sent_at).time() == datetime.min.time() for m in mine
+            datetime.fromisoformat(m.sent_at).astimezone(WIB).time() == MIDNIGHT for m in mine
         )
         for grant in db.scalars(select(CaseGrant).where(CaseGrant.case_id == case.id)):
-            assert grant.created_at.time() == datetime.min.time()
+            assert grant.created_at.astimezone(WIB).time() == MIDNIGHT
 
 
 def _set_cookie_headers(response: object) -> list[str]:

@@ -9,7 +9,6 @@ through the real services.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
@@ -28,6 +27,7 @@ from sipadu.confidential.export import request_export
 from sipadu.confidential.forward_request import ForwardDetails, request_forward
 from sipadu.confidential.identity import request_identity
 from sipadu.confidential.models import ApprovalState, RequestReason
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from sipadu.reporting.forms import REPORT_TEXT_FIELDS
 from sipadu.staff.accounts import complete_setup, create_pending_account
@@ -202,12 +202,12 @@ def build_world(app: Flask) -> World:
             reason=GrantReason.ASSIGNMENT,
             granted_by=None,
         )
-        objected.case.status, objected.case.closed_on = Status.SELESAI, date.today()
+        objected.case.status, objected.case.closed_on = Status.SELESAI, wib_today()
         objected.case.outcome, objected.case.objection_used = Outcome.TERBUKTI, True
         add_timeline_entry(db, objected.case, objected.dek, kind="objection", text="Keberatan.")
-        archived.case.status, archived.case.archived_on = Status.DIARSIPKAN, date.today()
-        archived.case.closed_on = date.today()
-        archived.case.retention_until = date.today()
+        archived.case.status, archived.case.archived_on = Status.DIARSIPKAN, wib_today()
+        archived.case.closed_on = wib_today()
+        archived.case.retention_until = wib_today()
         # A case in verification offers forwarding; a forwarded one, recording its outcome.
         verifying, forwarded = make_case(app, db), make_case(app, db)
         verifying.case.status = Status.VERIFIKASI
@@ -306,7 +306,7 @@ def crawl_reporter_pages(app: Flask, found: Found, language: str = "id") -> None
         db = db_session()
         case = case_by_code(db, key.group(0)[:10])
         assert case is not None
-        case.status, case.closed_on = Status.TIDAK_DAPAT_DITINDAKLANJUTI, date.today()
+        case.status, case.closed_on = Status.TIDAK_DAPAT_DITINDAKLANJUTI, wib_today()
         db.commit()
     reporter = in_language(app.test_client(), language)
     submit(reporter, reporter.get("/kasus"), "/kasus", fill={"case_key": key.group(0)})

@@ -1,0 +1,60 @@
+"""Data checks for 0021_read_markers: an existing case gets no reporter marker (its
+Inspektorat messages count as new once) and no officer markers; after the upgrade both kinds
+of marker are stored; on the way down the markers go and the case and its messages stay."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+_AT = "2026-11-01 00:00:00"
+_VALUES = {"t": True, "f": False, "blob": b"x" * 32, "at": _AT}
+
+
+def before_upgrade(connection: Connection) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO staff_accounts (id, username, role, active, password_hash, public_key,"
+            " wrapped_private_key, totp_confirmed, failed_logins, created_at,"
+            " password_changed_at) VALUES (210, 'verifikator21', 'supervisor', :t, 'h', :blob,"
+            " :blob, :t, 0, :at, :at)"
+        ),
+        _VALUES,
+    )
+    connection.execute(
+        text(
+            "INSERT INTO cases (id, code, category, status, received_on, objection_used,"
+            " report_sealed, reporter_key_record, updated_at) VALUES (211, 'SPD-READ211',"
+            " 'pungli', 'verifikasi', '2026-11-01', :f, :blob, :blob, :at)"
+        ),
+        _VALUES,
+    )
+    connection.execute(
+        text(
+            "INSERT INTO case_messages (id, case_id, author_kind, staff_id, internal,"
+            " body_sealed, created_on) VALUES (212, 211, 'staff', 210, :f, :blob, '2026-11-01')"
+        ),
+        _VALUES,
+    )
+
+
+def after_upgrade(connection: Connection) -> None:
+    marker = connection.execute(text("SELECT reporter_seen_message FROM cases WHERE id = 211"))
+    assert marker.scalar() is None
+    assert connection.execute(text("SELECT COUNT(*) FROM case_reads")).scalar() == 0
+    connection.execute(text("UPDATE cases SET reporter_seen_message = 212 WHERE id = 211"))
+    connection.execute(
+        text("INSERT INTO case_reads (case_id, staff_id, seen_message) VALUES (211, 210, 212)")
+    )
+
+
+def before_downgrade(connection: Connection) -> None:
+    row = connection.execute(text("SELECT staff_id, seen_message FROM case_reads")).one()
+    assert tuple(row) == (210, 212)
+
+
+def after_downgrade(connection: Connection) -> None:
+    assert connection.execute(text("SELECT code FROM cases WHERE id = 211")).scalar() == (
+        "SPD-READ211"
+    )
+    messages = connection.execute(text("SELECT id FROM case_messages WHERE case_id = 211"))
+    assert messages.scalars().all() == [212]
