@@ -24,7 +24,8 @@ Sensitive views add stricter ones with ``@limiter.limit(...)``:
 - ``LOGIN_LIMITS`` for staff sign-in (password and TOTP), "10 per minute; 60 per hour";
 - ``CASE_KEY_LIMITS`` for a reporter's case-key entry, "10 per minute; 60 per hour";
 - ``SUBMIT_LIMITS`` for new reports and uploads, "5 per minute; 30 per hour".
-These sit on top of the per-account and per-case-code delays of ``sipadu.throttle``.
+These sit on top of the per-account delays of ``sipadu.throttle`` and the per-(code, client)
+limit and per-code ceiling on wrong case keys (``case_key_attempts.py``).
 Flask-Limiter checks a view's own limit only when the view is called, after every
 ``before_request`` hook; the reporter's form views with a limit therefore check their CSRF
 token after it (``security.csrf_checked_after_limits``), so a client over its limit costs no

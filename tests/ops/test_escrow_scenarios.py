@@ -74,7 +74,12 @@ def test_investigator_left(ops_app: Flask, ops_db: Session, escrow: Escrow) -> N
     successor = make_staff(ops_app, ops_db, "investigator", username="pemeriksa-pengganti")
     with pytest.raises(EscrowError, match="no active staff account"):
         grant_with_escrow(
-            ops_db, escrow.private, code=code, username="pemeriksa-lama", audit_key=_key(ops_app)
+            ops_db,
+            escrow.private,
+            code=code,
+            username="pemeriksa-lama",
+            audit_key=_key(ops_app),
+            client=None,
         )
     grant_with_escrow(
         ops_db, escrow.private, code=code, username="pemeriksa-pengganti", audit_key=_key(ops_app)
