@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0021_case_key_window"
 down_revision: str | None = "0020_forward_requests"
 branch_labels: str | Sequence[str] | None = None

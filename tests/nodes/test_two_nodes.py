@@ -3,8 +3,8 @@
 What a reporter and staff do on one node holds on the other: a report filed on node A is
 followed up with its case key, answered by staff and its attachment downloaded on node B; a
 staff session made on A works on B; the first-run link node A printed still works after
-node B starts; a client's rate limit and the limits on wrong case keys (per code and address, and the
-per-code ceiling) add up across nodes.
+node B starts; a client's rate limit and the limits on wrong case keys (per code and
+address, and the per-code ceiling) add up across nodes.
 Each node has its own instance folder (its own run/ locks and counters file); they share the
 key folder (as every node must) and the blob store: a shared folder, or (the deployment for
 several servers) one bucket on a real S3 server, SeaweedFS.
