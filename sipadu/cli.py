@@ -257,7 +257,15 @@ def _create_app_for_cli() -> Flask:
         raise NoAppException(str(error)) from None
 
 
-main = FlaskGroup(
+class SipaduGroup(FlaskGroup):
+    """Flask's group, but listing commands (``--help``) never loads the app: every command
+    is added to the group itself, and help must work before ``sipadu init`` made the keys."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(super(FlaskGroup, self).list_commands(ctx))
+
+
+main = SipaduGroup(
     name="sipadu",
     create_app=_create_app_for_cli,
     add_version_option=False,

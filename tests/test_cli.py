@@ -53,6 +53,13 @@ def test_missing_key_is_named_with_its_fix(tmp_path: Path, sqlite_database: Data
     assert "Traceback" not in result.stderr
 
 
+def test_help_works_before_init(tmp_path: Path, sqlite_database: Database) -> None:
+    result = run_sipadu(cli_env(tmp_path, sqlite_database), "--help")
+    assert result.returncode == 0
+    assert "Error" not in result.stderr and "missing" not in result.stderr
+    assert "init" in result.stdout and "serve" in result.stdout and "backup" in result.stdout
+
+
 def test_serve_refuses_without_keys(tmp_path: Path, sqlite_database: Database) -> None:
     result = run_sipadu(cli_env(tmp_path, sqlite_database), "serve", "--bind", "127.0.0.1:0")
     assert result.returncode != 0
