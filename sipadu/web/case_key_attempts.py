@@ -13,7 +13,7 @@ The counters are the rate limiter's (Redis across servers, the server's counters
 Redis is down or when none is configured), under a key made of two HMACs under the rate-limit
 key: the day's client identifier (``ratelimit.client_identifier``) and the case code. Neither
 the address nor the code is stored, and a counter expires with its window (an hour at most).
-With rate limits turned off (tests only) there is no per-client count; the ceiling still holds.
+With rate limits turned off (tests only) the counters are still kept, in the same place.
 """
 
 from __future__ import annotations
@@ -23,17 +23,19 @@ import hmac
 import time
 from datetime import timedelta
 
+from flask import current_app
 from limits import RateLimitItem, parse_many
-from limits.storage import Storage
+from limits.storage import Storage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from sipadu.app_context import current_settings
-from sipadu.web.ratelimit import KEY_PREFIX, limiter
+from sipadu.web.ratelimit import KEY_PREFIX, limiter, storage_options, storage_uri
 
 # A reporter mistyping their own key gets four tries in two minutes and ten in an hour.
 PER_CLIENT_LIMITS = "4 per 2 minutes;10 per hour"
 _ITEMS: list[RateLimitItem] = parse_many(PER_CLIENT_LIMITS)
 _NAMESPACE = f"{KEY_PREFIX}/case-key"
+_EXTENSION = "sipadu.case_key_attempts"
 
 
 def _code_identifier(code: str) -> str:
@@ -44,18 +46,23 @@ def _code_identifier(code: str) -> str:
     return hmac.new(settings.keyring.ratelimit_key, message, hashlib.sha256).hexdigest()[:16]
 
 
-def _storage() -> Storage | None:
-    if not (limiter.enabled and limiter.initialized):
-        return None
-    return limiter.storage
+def _storage() -> Storage:
+    """The limiter's counters; with rate limits off (tests), the same place opened apart:
+    this limit guards a reporter's access, it is not one of the per-client rate limits."""
+    if limiter.enabled and limiter.initialized:
+        return limiter.storage
+    extensions = current_app.extensions
+    if _EXTENSION not in extensions:
+        settings = current_settings()
+        uri = storage_uri(settings)
+        extensions[_EXTENSION] = storage_from_string(uri, **storage_options(settings))
+    storage: Storage = extensions[_EXTENSION]
+    return storage
 
 
 def client_wait(code: str, client: str) -> timedelta | None:
     """How long ``client`` must wait before its next key for ``code``, or ``None``."""
-    storage = _storage()
-    if storage is None:
-        return None
-    strategy = SlidingWindowCounterRateLimiter(storage)
+    strategy = SlidingWindowCounterRateLimiter(_storage())
     identifiers = (_NAMESPACE, _code_identifier(code), client)
     waits = [
         strategy.get_window_stats(item, *identifiers).reset_time - time.time()
@@ -69,10 +76,7 @@ def client_wait(code: str, client: str) -> timedelta | None:
 
 def count_client_failure(code: str, client: str) -> None:
     """Count one wrong key for ``code`` from ``client`` in every per-client window."""
-    storage = _storage()
-    if storage is None:
-        return
-    strategy = SlidingWindowCounterRateLimiter(storage)
+    strategy = SlidingWindowCounterRateLimiter(_storage())
     identifiers = (_NAMESPACE, _code_identifier(code), client)
     for item in _ITEMS:
         strategy.hit(item, *identifiers)

@@ -79,7 +79,6 @@ def test_investigator_left(ops_app: Flask, ops_db: Session, escrow: Escrow) -> N
             code=code,
             username="pemeriksa-lama",
             audit_key=_key(ops_app),
-            client=None,
         )
     grant_with_escrow(
         ops_db, escrow.private, code=code, username="pemeriksa-pengganti", audit_key=_key(ops_app)
@@ -151,7 +150,7 @@ def test_escrow_key_file_lost(ops_app: Flask, ops_db: Session, escrow: Escrow) -
         _reads(ops_db, code, sole)
     # The reporter's own key still opens the case.
     opened = open_case_with_key(
-        ops_db, created.case_key, params=TEST_ARGON2, audit_key=_key(ops_app)
+        ops_db, created.case_key, params=TEST_ARGON2, audit_key=_key(ops_app), client=None
     )
     assert read_report(opened.case, opened.dek)["what"] == "kasus-lama"
     # A new escrow key covers only cases filed after it.

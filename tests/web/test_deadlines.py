@@ -66,7 +66,12 @@ def test_deadlines_run_in_order_and_cancelled_ones_never() -> None:
     runner = DeadlineRunner()
     ran: list[str] = []
     done = threading.Event()
-    runner.schedule(0.3, lambda: (ran.append("late"), done.set()))
+
+    def last() -> None:
+        ran.append("late")
+        done.set()
+
+    runner.schedule(0.3, last)
     cancelled = runner.schedule(0.1, lambda: ran.append("cancelled"))
     runner.schedule(0.2, lambda: ran.append("early"))
     runner.cancel(cancelled)

@@ -7,6 +7,7 @@ with N workers a client got N times every limit. Now the server's counters file 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 from pathlib import Path
@@ -202,5 +203,5 @@ def test_a_long_outage_is_retried_ever_less_often_up_to_ten_seconds(
     while clock.now < start + 40:
         storage.incr(f"nodes-test-{free_port()}", 60)
         clock.now += 0.5
-    gaps = [round(later - earlier, 1) for earlier, later in zip(tries, tries[1:], strict=False)]
+    gaps = [round(later - earlier, 1) for earlier, later in itertools.pairwise(tries)]
     assert gaps[:4] == [1.0, 2.0, 4.0, 8.0] and set(gaps[4:]) == {10.0}
