@@ -12,7 +12,8 @@ the key-check slots and the Argon2 gate, not by these counts.
 The counters are the rate limiter's (Redis across servers, the server's counters file while
 Redis is down or when none is configured), under a key made of two HMACs under the rate-limit
 key: the day's client identifier (``ratelimit.client_identifier``) and the case code. Neither
-the address nor the code is stored, and a counter expires with its windows (two hours at most: a sliding window keeps the previous one).
+the address nor the code is stored, and a counter expires with its windows (two hours at
+most: a sliding window keeps the previous one).
 With rate limits turned off (tests only) the counters are still kept, in the same place.
 """
 
