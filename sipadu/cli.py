@@ -26,6 +26,7 @@ from sipadu.ops.restore_marker import unfinished_restore_problem
 from sipadu.settings import Settings, SettingsError, settings_from_env
 from sipadu.storage.base import BlobStoreError
 from sipadu.unit_of_work import commit_now
+from sipadu.web.proxies import is_proxy_peer
 
 
 def _fail(message: str) -> None:
@@ -146,6 +147,7 @@ def serve_command(
     os.umask(0o077)
     use_bind_as_base_url(bind)
     app = _load_app()
+    _refuse_a_balancer_it_cannot_trust(bind, current_settings(app))
     with app.app_context():
         if not is_up_to_date(get_engine()):
             _fail("the database schema is not current; run `sipadu init` or `sipadu db upgrade`")
@@ -186,6 +188,24 @@ def _start_metrics(bind: str, metrics_bind: str | None) -> MetricsExposition | N
         raise
     click.echo(f"Metrics for Prometheus on http://{metrics_bind}/metrics")
     return metrics
+
+
+def _refuse_a_balancer_it_cannot_trust(bind: str, settings: Settings) -> None:
+    """Behind a balancer on another machine, the default proxy addresses (loopback) would
+    ignore every forwarded header, and all clients would share one set of rate limits."""
+    if not settings.trusted_proxies or os.environ.get("SIPADU_PROXY_ADDRESSES"):
+        return
+    try:
+        host = parse_bind(bind)[0]
+    except MetricsBindError:
+        return  # a unix socket, or whatever gunicorn itself will refuse
+    if host == "localhost" or is_proxy_peer(host, settings.proxy_addresses):
+        return
+    _fail(
+        f"SIPADU_TRUSTED_PROXIES is set and the server listens on {host}, so the balancer is "
+        "another machine: set SIPADU_PROXY_ADDRESSES to its address(es) (e.g. 10.0.0.2 or "
+        "10.0.0.0/29). Forwarded headers are believed only from those peers."
+    )
 
 
 def _public_port(bind: str) -> int | None:
@@ -237,7 +257,15 @@ def _create_app_for_cli() -> Flask:
         raise NoAppException(str(error)) from None
 
 
-main = FlaskGroup(
+class SipaduGroup(FlaskGroup):
+    """Flask's group, but listing commands (``--help``) never loads the app: every command
+    is added to the group itself, and help must work before ``sipadu init`` made the keys."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(super(FlaskGroup, self).list_commands(ctx))
+
+
+main = SipaduGroup(
     name="sipadu",
     create_app=_create_app_for_cli,
     add_version_option=False,

@@ -13,6 +13,7 @@ file is preferred.)
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -29,6 +30,9 @@ DEFAULT_BODY_READ_TIMEOUT = 30  # seconds without a byte of a request body
 DEFAULT_BODY_TOTAL_TIMEOUT = 600  # seconds for a whole request body, however it trickles
 DEFAULT_MAX_FILE_BYTES = 100 * MIB
 DEFAULT_MAX_FILES = 10
+# Peers whose X-Forwarded-* headers are believed: a balancer on the same machine.
+DEFAULT_PROXY_ADDRESSES = "127.0.0.0/8,::1/128"
+ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Days an archived case is kept before `sipadu retention run` purges it (docs/operations.md).
 DEFAULT_RETENTION_DAYS = 365
 MIN_RETENTION_DAYS = 30
@@ -88,6 +92,11 @@ class Settings:
     database_connect_timeout: int = DEFAULT_DATABASE_CONNECT_TIMEOUT
     base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: int = 0
+    # The immediate peers (REMOTE_ADDR) whose forwarded headers count, when trusted_proxies
+    # is set: a request from any other peer is taken as a direct client's.
+    proxy_addresses: tuple[ProxyNetwork, ...] = field(
+        default_factory=lambda: proxy_networks(DEFAULT_PROXY_ADDRESSES)
+    )
     # Hosts besides SIPADU_BASE_URL's that requests may name behind a balancer (the onion).
     allowed_hosts: tuple[str, ...] = ()
     # Seconds a request body may go without a byte arriving before its connection is cut
@@ -135,6 +144,24 @@ class Settings:
     def with_keyring(self) -> Settings:
         """Return a copy holding the secrets loaded from the keys folder."""
         return replace(self, keyring=load_keyring(self.keys_dir))
+
+
+def proxy_networks(text: str, name: str = "SIPADU_PROXY_ADDRESSES") -> tuple[ProxyNetwork, ...]:
+    """The comma-separated addresses and CIDR networks of ``text``."""
+    networks = []
+    for part in (piece.strip() for piece in text.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must list IP addresses or networks (e.g. 10.0.0.5,10.0.1.0/24), "
+                f"got {part!r}"
+            ) from None
+    if not networks:
+        raise SettingsError(f"{name} must name at least one address of the reverse proxy")
+    return tuple(networks)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -247,6 +274,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         ),
         base_url=base_url,
         trusted_proxies=_int(env, "SIPADU_TRUSTED_PROXIES", 0),
+        proxy_addresses=proxy_networks(
+            env.get("SIPADU_PROXY_ADDRESSES") or DEFAULT_PROXY_ADDRESSES
+        ),
         allowed_hosts=tuple(
             host.strip() for host in env.get("SIPADU_ALLOWED_HOSTS", "").split(",") if host.strip()
         ),

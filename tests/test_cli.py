@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from sipadu.db import make_engine
 from tests.support.cli import cli_env, run_sipadu
-from tests.support.instance import Database
+from tests.support.instance import Database, free_port
 
 
 def test_init_is_idempotent_and_private(tmp_path: Path, database: Database) -> None:
@@ -53,6 +53,13 @@ def test_missing_key_is_named_with_its_fix(tmp_path: Path, sqlite_database: Data
     assert "Traceback" not in result.stderr
 
 
+def test_help_works_before_init(tmp_path: Path, sqlite_database: Database) -> None:
+    result = run_sipadu(cli_env(tmp_path, sqlite_database), "--help")
+    assert result.returncode == 0
+    assert "Error" not in result.stderr and "missing" not in result.stderr
+    assert "init" in result.stdout and "serve" in result.stdout and "backup" in result.stdout
+
+
 def test_serve_refuses_without_keys(tmp_path: Path, sqlite_database: Database) -> None:
     result = run_sipadu(cli_env(tmp_path, sqlite_database), "serve", "--bind", "127.0.0.1:0")
     assert result.returncode != 0
@@ -66,6 +73,17 @@ def test_serve_refuses_an_old_schema(tmp_path: Path, sqlite_database: Database) 
     assert run_sipadu(env, "db", "downgrade", "base").returncode == 0
     result = run_sipadu(env, "serve", "--bind", "127.0.0.1:0")
     assert result.returncode != 0 and "sipadu db upgrade" in result.stderr
+
+
+def test_serve_refuses_a_remote_balancer_without_its_address(
+    tmp_path: Path, sqlite_database: Database
+) -> None:
+    env = {**cli_env(tmp_path, sqlite_database), "SIPADU_TRUSTED_PROXIES": "1"}
+    assert run_sipadu(env, "init").returncode == 0
+    result = run_sipadu(env, "serve", "--bind", f"0.0.0.0:{free_port()}")
+    assert result.returncode == 2
+    assert "set SIPADU_PROXY_ADDRESSES" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_verify_names_the_edited_row(tmp_path: Path, database: Database) -> None:

@@ -29,7 +29,10 @@ class ProbeFailedError(Exception):
 
 
 def _write(code: str) -> None:
-    db_session().add(CaseKeyThrottle(code=code, failures=1, last_failure_at=datetime.now(UTC)))
+    now = datetime.now(UTC)
+    db_session().add(
+        CaseKeyThrottle(code=code, failures=1, last_failure_at=now, window_started_at=now)
+    )
     db_session().flush()
 
 

@@ -257,13 +257,15 @@ class CaseRating(Base):
 
 
 class CaseKeyThrottle(Base):
-    """Failed case-key guesses per case code (codes that do not exist are throttled too)."""
+    """Failed case-key guesses per case code in the window that started at
+    ``window_started_at`` (codes that do not exist are counted too): the per-code ceiling."""
 
     __tablename__ = "case_key_throttle"
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class IdentityKeyGrant(Base):

@@ -32,6 +32,7 @@ from sipadu.ops.retention import cases_due_for_purge, run_retention
 from sipadu.storage.base import BlobStore, BlobStoreError
 from sipadu.storage.factory import blob_store_from_settings
 from sipadu.storage.filesystem import FilesystemBlobStore
+from sipadu.storage.s3 import S3BlobStore
 
 retention_cli = AppGroup("retention", help="Purge archived cases whose retention has ended.")
 backup_cli = AppGroup("backup", help="Encrypted backups and restores.")
@@ -224,10 +225,16 @@ def backup_restore(
 
 
 def _remove_leftovers(store: BlobStore) -> None:
-    """The temporary blob files a killed restore left behind (a folder store's only)."""
+    """What a killed restore left half-written: a folder store's temporary files, an S3
+    store's unfinished multipart uploads."""
     if isinstance(store, FilesystemBlobStore):
-        for path in remove_partial_blobs(store.root):
-            click.echo(f"Removed {path.name}, left by the unfinished restore.")
+        names = [path.name for path in remove_partial_blobs(store.root)]
+    elif isinstance(store, S3BlobStore):
+        names = store.abort_unfinished_uploads()
+    else:
+        names = []
+    for name in names:
+        click.echo(f"Removed {name}, left by the unfinished restore.")
 
 
 @storage_cli.command("gc")

@@ -51,6 +51,13 @@ class RestoreError(Exception):
     """The backup cannot be restored here; the message says why."""
 
 
+class RestoreInterruptedError(RestoreError):
+    """Ctrl-C (SIGINT) stopped the restore, and the target is as it was before it."""
+
+
+INTERRUPTED = "interrupted (Ctrl-C); the instance is as it was before the restore"
+
+
 class BackupCorruptError(RestoreError):
     """A member is damaged, missing or unexpected; the message names it."""
 
@@ -273,15 +280,20 @@ def restore_backup(
     staging.mkdir(mode=0o700)
     report = RestoreReport()
     try:
-        manifest, hashes = _unpack(reader, staging)
-        _check_manifest(manifest, hashes)
+        try:
+            manifest, hashes = _unpack(reader, staging)
+            _check_manifest(manifest, hashes)
+        except KeyboardInterrupt:  # nothing written yet but the staging folder
+            raise RestoreInterruptedError(INTERRUPTED) from None
         undo = RestoreUndo(engine, store, keys_dir, staging)
         try:
             report.keys_restored = _restore_keys(staging, keys_dir, replace, undo)
             _load_database(engine, staging, report)
             report.blobs = _install_blobs(staging, store, undo)
-        except BaseException:
-            undo.run()
+        except BaseException as error:
+            # Said only once everything is back: the caller then clears the unfinished mark.
+            if undo.run() and isinstance(error, KeyboardInterrupt):
+                raise RestoreInterruptedError(INTERRUPTED) from None
             raise
         if replace:
             _replace_old_blobs(staging, store, undo)

@@ -45,13 +45,17 @@ class RestoreUndo:
         """Note a key file about to be written (``previous``: its bytes, None if absent)."""
         self.keys_before.setdefault(name, previous)
 
-    def run(self) -> None:
-        """Put everything back; each part is tried even if another fails."""
+    def run(self) -> bool:
+        """Put everything back; each part is tried even if another fails. Whether every
+        part was put back."""
+        whole = True
         for step in (self._delete_added_blobs, self._put_database_back, self._put_keys_back):
             try:
                 step()
             except Exception as error:  # the restore's own error is the one raised
                 log.error("undoing the failed restore: %s failed: %s", step.__name__, error)
+                whole = False
+        return whole
 
     def _delete_added_blobs(self) -> None:
         for blob_id in self.added_blobs:

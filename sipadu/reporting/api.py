@@ -52,7 +52,7 @@ from sipadu.uploads.multipart import EncryptedUpload, accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.key_check_slots import case_key_check
-from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
+from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, client_identifier, limiter
 from sipadu.web.user_errors import InvalidInputError, UserFacingError
 
 bp = Blueprint("reporting_api", __name__)
@@ -180,6 +180,7 @@ def _open_case() -> OpenedCase:
                 value.strip(),
                 params=settings.argon2,
                 audit_key=settings.keyring.audit_hmac_key,
+                client=client_identifier(),
                 escrow_public=settings.keyring.escrow_public,
             )
     except CaseKeyThrottledError as error:

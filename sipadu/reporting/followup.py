@@ -50,7 +50,7 @@ from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.uploads.multipart import accepts_uploads
 from sipadu.web.auth import public
 from sipadu.web.key_check_slots import case_key_check
-from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, limiter
+from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, client_identifier, limiter
 from sipadu.web.security import csrf_checked_after_limits
 from sipadu.web.user_errors import UserFacingError, error_page
 
@@ -135,6 +135,7 @@ def login() -> ResponseReturnValue:
                 request.form.get("case_key", ""),
                 params=settings.argon2,
                 audit_key=settings.keyring.audit_hmac_key,
+                client=client_identifier(),
                 escrow_public=settings.keyring.escrow_public,
             )
     except MalformedCaseKeyError:

@@ -183,6 +183,11 @@ class S3BlobStore(BlobStore):
         removed += self._abort_stale_uploads(cutoff)
         return sorted(removed)
 
+    def abort_unfinished_uploads(self) -> list[str]:
+        """Abort every unfinished upload of a blob, whatever its age (a killed restore's,
+        before ``restore --replace`` writes again); reported as ``<id>.partial``."""
+        return sorted(self._abort_stale_uploads(cutoff=float("inf")))
+
     def _abort_stale_uploads(self, cutoff: float) -> list[str]:
         aborted = []
         try:

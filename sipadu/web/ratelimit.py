@@ -24,15 +24,18 @@ Sensitive views add stricter ones with ``@limiter.limit(...)``:
 - ``LOGIN_LIMITS`` for staff sign-in (password and TOTP), "10 per minute; 60 per hour";
 - ``CASE_KEY_LIMITS`` for a reporter's case-key entry, "10 per minute; 60 per hour";
 - ``SUBMIT_LIMITS`` for new reports and uploads, "5 per minute; 30 per hour".
-These sit on top of the per-account and per-case-code delays of ``sipadu.throttle``.
+These sit on top of the per-account delays of ``sipadu.throttle`` and the per-(code, client)
+limit and per-code ceiling on wrong case keys (``case_key_attempts.py``).
 Flask-Limiter checks a view's own limit only when the view is called, after every
 ``before_request`` hook; the reporter's form views with a limit therefore check their CSRF
 token after it (``security.csrf_checked_after_limits``), so a client over its limit costs no
 form parsing, files included.
 
 Behind a reverse proxy (``SIPADU_TRUSTED_PROXIES`` > 0) the address is read from
-``X-Forwarded-For`` here and only here, hashed at once; ``request.remote_addr`` keeps the proxy's
-address so nothing else in SIPADU ever sees a client's. All visitors of the onion service arrive
+``X-Forwarded-For`` here and only here, hashed at once, and only for a request whose peer is
+one of ``SIPADU_PROXY_ADDRESSES`` (``proxies.py``; any other peer is counted as itself);
+``request.remote_addr`` keeps the proxy's address so nothing else in SIPADU ever sees a
+client's. All visitors of the onion service arrive
 from the local Tor daemon and so share one identifier: the limits above leave room for that.
 """
 
@@ -42,6 +45,7 @@ import hashlib
 import hmac
 import ipaddress
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from flask import Flask, request
@@ -52,8 +56,9 @@ from werkzeug.wrappers import Response
 from sipadu.app_context import current_settings
 from sipadu.logging_privacy import is_reporter_path
 from sipadu.metrics import count_rate_limit_refusal
-from sipadu.settings import Settings
+from sipadu.settings import ProxyNetwork, Settings
 from sipadu.web.errors import is_api_request, render_error
+from sipadu.web.proxies import is_proxy_peer
 from sipadu.web.ratelimit_failover import SCHEME as FAILOVER_SCHEME
 from sipadu.web.ratelimit_failover import FailoverCounterStorage, LimiterBackend
 from sipadu.web.ratelimit_store import storage_uri_for
@@ -82,9 +87,10 @@ def _normalise_address(raw: str) -> str:
     return str(address)
 
 
-def client_address(trusted_proxies: int) -> str:
-    """The client's address for this request, to be hashed at once and never kept."""
-    if trusted_proxies > 0:
+def client_address(trusted_proxies: int, proxies: Iterable[ProxyNetwork] = ()) -> str:
+    """The client's address for this request, to be hashed at once and never kept: the
+    forwarded one only when the peer is one of ``proxies`` (``web/proxies.py``)."""
+    if trusted_proxies > 0 and is_proxy_peer(request.remote_addr, proxies):
         hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
         hops = [hop for hop in hops if hop]
         # Only the entry our own proxies appended is trustworthy; earlier ones are the
@@ -108,9 +114,8 @@ def client_identifier() -> str:
     if settings.keyring is None:  # create_app guarantees a keyring; this is for type checkers
         raise RuntimeError("rate limiting needs the keyring")
     day = datetime.now(UTC).date().isoformat()
-    return client_identifier_for(
-        settings.keyring.ratelimit_key, client_address(settings.trusted_proxies), day
-    )
+    address = client_address(settings.trusted_proxies, settings.proxy_addresses)
+    return client_identifier_for(settings.keyring.ratelimit_key, address, day)
 
 
 def _exempt() -> bool:

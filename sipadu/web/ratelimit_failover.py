@@ -6,8 +6,11 @@ worker's memory (with N workers a client would get N times each limit, unseen). 
 then counts in the server's own counters file (``ratelimit_store.py``, shared by its workers):
 each limit still holds on each server, so across S servers a client gets at most S times it
 while Redis is down. The switch is logged once as a warning, ``limiter_backend_state`` reports
-it (``/readyz`` shows it), and Redis is tried again every ``RETRY_SECONDS``; once it answers,
-counting returns to it (the counts made in the file meanwhile stay behind in the file).
+it (``/readyz`` shows it), and Redis is tried again by the first call after a short backoff:
+``FIRST_RETRY_SECONDS``, doubling up to ``RETRY_SECONDS`` while it stays down, so a restart
+of Redis is noticed within about a second and a long outage costs one failed try per ten
+seconds. Once it answers, counting returns to it (the counts made in the file meanwhile stay
+behind in the file). Each worker has its own storage, so each says both lines once per outage.
 
 The switch is usually found by a reporter's request, whose log records the privacy filter
 drops (``sipadu/logging_privacy.py``): a line written then would date the report, and was
@@ -34,6 +37,7 @@ from sipadu.logging_privacy import is_reporter_path
 from sipadu.web.ratelimit_store import SqliteCounterStorage
 
 SCHEME = "sipadu-redis-failover"
+FIRST_RETRY_SECONDS = 1.0
 RETRY_SECONDS = 10.0
 log = logging.getLogger("sipadu.ratelimit")
 
@@ -57,6 +61,7 @@ class FailoverCounterStorage(Storage, SlidingWindowCounterSupport):
         self.redis = RedisStorage(redis_url, **options)
         self._lock = threading.Lock()
         self._retry_at: float | None = None  # None while Redis answers
+        self._backoff = FIRST_RETRY_SECONDS  # the wait after the next failed try
         self._unsaid: list[str] = []  # lines held back during a reporter's request
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
 
@@ -98,7 +103,10 @@ class FailoverCounterStorage(Storage, SlidingWindowCounterSupport):
     def _mark_down(self, error: Exception) -> None:
         with self._lock:
             first = self._retry_at is None
-            self._retry_at = time.monotonic() + RETRY_SECONDS
+            if first:
+                self._backoff = FIRST_RETRY_SECONDS
+            self._retry_at = time.monotonic() + min(self._backoff, RETRY_SECONDS)
+            self._backoff = min(self._backoff * 2, RETRY_SECONDS)
         if first:
             self._say(
                 f"rate-limit Redis unreachable ({type(error).__name__}); counting in this "

@@ -5,15 +5,19 @@ Every response gets the headers below; pages may add to the policy only here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sipadu.settings import Settings
+from sipadu.web.proxies import is_proxy_peer
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 csrf = CSRFProtect()
 View = TypeVar("View", bound=Callable[..., Any])
@@ -105,6 +109,24 @@ def _apply_headers(response: Response) -> Response:
     return response
 
 
+class ProxiedOnly:
+    """The scheme and host from ``X-Forwarded-Proto``/``-Host``, for requests whose peer is
+    one of ``SIPADU_PROXY_ADDRESSES`` only (``web/proxies.py``): a client reaching the app
+    port directly cannot choose them. ``request.remote_addr`` stays the peer's; the rate
+    limiter alone reads ``X-Forwarded-For`` and keeps only an HMAC of it."""
+
+    def __init__(self, app: WSGIApplication, settings: Settings) -> None:
+        self.direct = app
+        self.proxies = settings.proxy_addresses
+        hops = settings.trusted_proxies
+        self.proxied = ProxyFix(app, x_for=0, x_proto=hops, x_host=hops)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if is_proxy_peer(environ.get("REMOTE_ADDR"), self.proxies):
+            return self.proxied(environ, start_response)
+        return self.direct(environ, start_response)
+
+
 def configure_security(app: Flask, settings: Settings) -> None:
     """Apply cookie, CSRF, size and header policy to ``app``."""
     app.config.update(
@@ -123,12 +145,5 @@ def configure_security(app: Flask, settings: Settings) -> None:
     )
     csrf.init_app(app)
     if settings.trusted_proxies:
-        # Only the scheme and host are taken from the proxy; request.remote_addr stays the
-        # proxy's. The rate limiter alone reads X-Forwarded-For and keeps only an HMAC of it.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app,
-            x_for=0,
-            x_proto=settings.trusted_proxies,
-            x_host=settings.trusted_proxies,
-        )
+        app.wsgi_app = ProxiedOnly(app.wsgi_app, settings)  # type: ignore[method-assign]
     app.after_request(_apply_headers)

@@ -14,6 +14,7 @@ has a deadline, ``SIPADU_BODY_TOTAL_TIMEOUT`` seconds from the start of the requ
 timer then marks the request as overdue and shuts the socket's reading side, so whatever is
 reading the body sees it end early; the request is answered 408 like a stalled one and
 nothing of it is kept. A thread is therefore held by one request body for at most that long.
+The deadlines of all requests wait on one thread per process (``deadlines.py``).
 
 The timeout and the deadline are lifted when the answer starts (``start_response``): a
 response is never written under them.
@@ -24,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -34,6 +34,7 @@ from werkzeug.exceptions import ClientDisconnected
 
 from sipadu.uploads.body_source import BODY_OVERDUE
 from sipadu.uploads.multipart import discard_published_uploads
+from sipadu.web.deadlines import deadlines
 from sipadu.web.errors import answer_unexpected, discard_request_session, render_error
 
 ARMED = "sipadu.body_read_timeout"
@@ -73,13 +74,12 @@ class BodyReadTimeout:
             return self.app(environ, start_response)
         sock.settimeout(self.seconds)
         environ[ARMED] = self.seconds
-        deadline = threading.Timer(self.total_seconds, _cut_overdue, (environ, sock))
-        deadline.daemon = True
-        deadline.start()
+        # One shared deadline thread per process, not a thread per request.
+        deadline = deadlines.schedule(self.total_seconds, lambda: _cut_overdue(environ, sock))
 
         def start_without_timeout(*args: Any) -> Any:
             # The body has been read (or never will be): the answer is written blocking.
-            deadline.cancel()
+            deadlines.cancel(deadline)
             with contextlib.suppress(OSError):
                 sock.settimeout(None)
             return start_response(*args)
@@ -87,7 +87,7 @@ class BodyReadTimeout:
         try:
             return self.app(environ, start_without_timeout)
         finally:
-            deadline.cancel()
+            deadlines.cancel(deadline)
 
 
 def _cut_overdue(environ: dict[str, Any], sock: socket.socket) -> None:

@@ -32,7 +32,11 @@ def _guess(app: Flask, key: str, outcomes: list[str]) -> None:
         db = db_session()
         try:
             reporter_access.open_case_with_key(
-                db, key, params=settings.argon2, audit_key=settings.keyring.audit_hmac_key
+                db,
+                key,
+                params=settings.argon2,
+                audit_key=settings.keyring.audit_hmac_key,
+                client=None,
             )
             outcomes.append("opened")
         except WrongCaseKeyError:

@@ -18,7 +18,7 @@ from sipadu.cases.content import (
     read_report,
 )
 from sipadu.cases.kinds import GrantReason
-from sipadu.cases.models import Case, CaseConflict, CaseMessage
+from sipadu.cases.models import Case, CaseConflict, CaseKeyThrottle, CaseMessage
 from sipadu.cases.service import (
     CaseAccessError,
     ServiceNotReadyError,
@@ -37,18 +37,30 @@ from sipadu.crypto.errors import (
 )
 from sipadu.crypto.grants import unwrap_grant
 from sipadu.days import wib_today
+from sipadu.reporting import reporter_access
 from sipadu.reporting.reporter_access import CaseKeyThrottledError, open_case_with_key
 from tests.support.audit import seal_all
+from tests.support.clock import pin_limiter_clock
 from tests.support.factories import make_case, make_staff
 
 MARKER = "PENANDA-RAHASIA-8841"
+# Rate-limit identifiers of two clients (what ratelimit.client_identifier gives a request).
+ATTACKER = "a77ac4e5a77ac4e5"
+REPORTER = "5e9027e85e9027e8"
 
 
-def _open(app: Flask, db: Session, key: str, now: datetime | None = None):  # type: ignore[no-untyped-def]
+def _open(  # type: ignore[no-untyped-def]
+    app: Flask, db: Session, key: str, now: datetime | None = None, client: str | None = None
+):
     settings = current_settings(app)
     assert settings.keyring is not None
     return open_case_with_key(
-        db, key, params=settings.argon2, audit_key=settings.keyring.audit_hmac_key, now=now
+        db,
+        key,
+        params=settings.argon2,
+        audit_key=settings.keyring.audit_hmac_key,
+        client=client,
+        now=now,
     )
 
 
@@ -98,24 +110,87 @@ def test_typo_wrong_and_malformed_keys(app: Flask, db: Session) -> None:
     assert _open(app, db, key.lower().replace("-", " ")).case.code == created.case.code
 
 
-def test_failed_guesses_slow_down_the_code(app: Flask, db: Session) -> None:
+def test_wrong_keys_from_one_address_do_not_lock_out_the_reporter(
+    app: Flask, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pin_limiter_clock(monkeypatch)
+    make_staff(app, db)
+    created = make_case(app, db)
+    code = created.case.code
+    wrong = format_case_key(generate_case_key(code))
+    for _ in range(4):
+        with pytest.raises(WrongCaseKeyError):
+            _open(app, db, wrong, client=ATTACKER)
+        db.commit()
+    # The hammering address is slowed, even with the right key: no Argon2 work for it.
+    with pytest.raises(CaseKeyThrottledError):
+        _open(app, db, wrong, client=ATTACKER)
+    with pytest.raises(CaseKeyThrottledError):
+        _open(app, db, created.case_key, client=ATTACKER)
+    # The reporter, elsewhere, opens the case at once.
+    assert _open(app, db, created.case_key, client=REPORTER).case.code == code
+    seal_all(app, db)
+    failures = db.scalars(select(AuditEvent.tag).where(AuditEvent.case_code == code)).all()
+    assert failures.count("reporter:login_failed") == 4
+
+
+def test_the_per_address_limit_frees_up_after_its_window(
+    app: Flask, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = pin_limiter_clock(monkeypatch)
+    make_staff(app, db)
+    created = make_case(app, db)
+    wrong = format_case_key(generate_case_key(created.case.code))
+    for _ in range(4):
+        with pytest.raises(WrongCaseKeyError):
+            _open(app, db, wrong, client=REPORTER)
+        db.commit()
+    with pytest.raises(CaseKeyThrottledError) as caught:
+        _open(app, db, created.case_key, client=REPORTER)
+    assert timedelta(0) < caught.value.retry_after <= timedelta(minutes=4)
+    clock.advance(4 * 60)
+    assert _open(app, db, created.case_key, client=REPORTER).case.code == created.case.code
+
+
+def test_the_ceiling_closes_a_code_to_everybody_for_its_window(
+    app: Flask, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pin_limiter_clock(monkeypatch)
+    monkeypatch.setattr(reporter_access, "CODE_CEILING", 6)
     make_staff(app, db)
     created = make_case(app, db)
     code = created.case.code
     wrong = format_case_key(generate_case_key(code))
     moment = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
-    for _ in range(4):
+    for attempt in range(6):  # from six addresses: each stays under its own limit
         with pytest.raises(WrongCaseKeyError):
-            _open(app, db, wrong, now=moment)
+            _open(app, db, wrong, now=moment, client=f"many-{attempt}")
         db.commit()
-    with pytest.raises(CaseKeyThrottledError):
-        _open(app, db, created.case_key, now=moment)
-    # After the delay the real key works again, and the count resets.
-    later = moment + timedelta(minutes=16)
-    assert _open(app, db, created.case_key, now=later).case.code == code
-    seal_all(app, db)
-    failures = db.scalars(select(AuditEvent.tag).where(AuditEvent.case_code == code)).all()
-    assert failures.count("reporter:login_failed") == 4
+    with pytest.raises(CaseKeyThrottledError) as caught:
+        _open(app, db, created.case_key, now=moment + timedelta(minutes=30), client=REPORTER)
+    assert caught.value.retry_after == timedelta(minutes=30)
+    # The window ends an hour after it started; the right key works and clears the count.
+    later = moment + timedelta(hours=1)
+    assert _open(app, db, created.case_key, now=later, client=REPORTER).case.code == code
+    assert db.get(CaseKeyThrottle, code) is None
+
+
+def test_a_window_that_ended_starts_again_at_the_next_failure(
+    app: Flask, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reporter_access, "CODE_CEILING", 3)
+    make_staff(app, db)
+    created = make_case(app, db)
+    wrong = format_case_key(generate_case_key(created.case.code))
+    moment = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+    # Two failures an hour, for hours: a slow guesser never reaches the ceiling.
+    for hour in range(4):
+        for minute in (0, 59):
+            with pytest.raises(WrongCaseKeyError):
+                _open(app, db, wrong, now=moment + timedelta(hours=hour, minutes=minute))
+            db.commit()
+    late = moment + timedelta(hours=3, minutes=59, seconds=30)
+    assert _open(app, db, created.case_key, now=late).case.code == created.case.code
 
 
 def test_unknown_codes_fail_like_wrong_keys(app: Flask, db: Session) -> None:

@@ -170,6 +170,7 @@ def test_a_legacy_identity_leaves_the_dek_when_the_reporter_returns(
         created.case_key,
         params=settings.argon2,
         audit_key=settings.keyring.audit_hmac_key,
+        client=None,
         escrow_public=settings.keyring.escrow_public,
     )
     db.commit()

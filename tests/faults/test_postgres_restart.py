@@ -218,6 +218,7 @@ def _assert_reports_open(server: Server, acknowledged: list[Outcome]) -> None:
                     str(outcome.body["case_key"]),
                     params=settings.argon2,
                     audit_key=settings.keyring.audit_hmac_key,
+                    client=None,
                 )
                 assert read_report(opened.case, opened.dek)["what"] == outcome.text
             db_session().rollback()

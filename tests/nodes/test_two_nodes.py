@@ -3,7 +3,8 @@
 What a reporter and staff do on one node holds on the other: a report filed on node A is
 followed up with its case key, answered by staff and its attachment downloaded on node B; a
 staff session made on A works on B; the first-run link node A printed still works after
-node B starts; a client's rate limit and a case code's guessing throttle add up across nodes.
+node B starts; a client's rate limit and the limits on wrong case keys (per code and
+address, and the per-code ceiling) add up across nodes.
 Each node has its own instance folder (its own run/ locks and counters file); they share the
 key folder (as every node must) and the blob store: a shared folder, or (the deployment for
 several servers) one bucket on a real S3 server, SeaweedFS.
@@ -18,8 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from sipadu.crypto.casekey import format_case_key, generate_case_key
+from sipadu.reporting.reporter_access import CODE_CEILING
 from tests.conftest import postgres_schema
 from tests.load.crowd import sha256
 from tests.load.wire import Client, Ledger
@@ -172,7 +175,7 @@ def _blob_is_where_configured(
 
 
 def test_limits_and_the_guessing_throttle_add_up_across_nodes(
-    two_nodes: tuple[LiveServer, LiveServer],
+    two_nodes: tuple[LiveServer, LiveServer], shared_database: Database
 ) -> None:
     node_a, node_b = two_nodes
     enrol_staff(node_a.env, ["supervisor"])
@@ -186,16 +189,48 @@ def test_limits_and_the_guessing_throttle_add_up_across_nodes(
         for node in nodes
     ]
     assert statuses[:5] == [422] * 5 and statuses[5:] == [429, 429], statuses
-    # The per-code throttle lives in the database: guesses on A hold back the key on B.
+    # Wrong keys are limited per (code, address) in Redis: one address hammering a code on
+    # both nodes is held back on both, and the owner, from another address, gets in.
     filed = Client(node_a.url, "10.84.0.1", ledger, "r").post_json(
         "/api/v1/reports", {"category": "pungli", "what": "Pungutan liar di loket."}, route="x"
     )
     assert filed.status == 201
     key = filed.json()["case_key"]
-    wrong = format_case_key(generate_case_key(key[:10]))
-    for number in range(8):  # each guess from its own address: only the throttle counts them
-        guesser = Client(node_a.url, f"10.85.0.{number + 1}", ledger, "g")
-        guesser.get("/api/v1/case", route="x", headers={"Authorization": f"CaseKey {wrong}"})
+    wrong = {"Authorization": f"CaseKey {format_case_key(generate_case_key(key[:10]))}"}
+    answers = [
+        Client(node.url, "10.85.0.1", ledger, "g").get("/api/v1/case", route="x", headers=wrong)
+        for node in (node_a, node_b, node_a, node_b, node_a, node_b)
+    ]
+    assert [answer.status for answer in answers] == [401] * 4 + [429, 429]
     owner = Client(node_b.url, "10.86.0.1", ledger, "o")
-    held = owner.get("/api/v1/case", route="x", headers={"Authorization": f"CaseKey {key}"})
+    right = {"Authorization": f"CaseKey {key}"}
+    assert owner.get("/api/v1/case", route="x", headers=right).status == 200
+    # The per-code ceiling lives in the database: one failure short of it, a guess on A
+    # closes the code on B too, to the owner as well.
+    _bring_code_near_the_ceiling(shared_database, key[:10])
+    guess = Client(node_a.url, "10.87.0.1", ledger, "g").get(
+        "/api/v1/case", route="x", headers=wrong
+    )
+    assert guess.status == 401
+    held = Client(node_b.url, "10.88.0.1", ledger, "o").get(
+        "/api/v1/case", route="x", headers=right
+    )
     assert held.status == 429, held.text
+
+
+def _bring_code_near_the_ceiling(database: Database, code: str) -> None:
+    engine = create_engine(
+        database.url, connect_args={"options": f"-csearch_path={database.schema}"}
+    )
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO case_key_throttle"
+                    " (code, failures, last_failure_at, window_started_at)"
+                    " VALUES (:code, :failures, now(), now())"
+                ),
+                {"code": code, "failures": CODE_CEILING - 1},
+            )
+    finally:
+        engine.dispose()

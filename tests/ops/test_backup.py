@@ -22,15 +22,18 @@ from sipadu.cases.service import case_by_code, unlock_case_for_staff
 from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.crypto.staff import unlock_private_key, verify_password
 from sipadu.db import make_engine
+from sipadu.ops import restore as restore_module
 from sipadu.ops.backup import create_backup
 from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.restore import (
     BackupCorruptError,
     RestoreError,
+    RestoreInterruptedError,
     _check_manifest,
     restore_backup,
     target_is_empty,
 )
+from sipadu.ops.restore_undo import RestoreUndo
 from sipadu.storage.base import BlobStore, BlobStoreUnavailableError
 from sipadu.storage.filesystem import FilesystemBlobStore
 from tests.ops.conftest import Escrow, blob_store, file_case, supervisor
@@ -370,3 +373,54 @@ def test_a_failed_replace_keeps_the_targets_own_data(
         assert sorted(FilesystemBlobStore(root / "blobs").blob_ids()) == blobs_before
     finally:
         engine.dispose()
+
+
+def _interrupt(*_args: object, **_kwargs: object) -> int:
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_is_reported_as_an_interruption_once_everything_is_back(
+    ops_app: Flask,
+    ops_db: Session,
+    escrow: Escrow,
+    target_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CLI clears the RESTORE-UNFINISHED mark on a RestoreError: after Ctrl-C that is
+    right only once the roll-back has put everything back, which this error says."""
+    supervisor(ops_app, ops_db)
+    file_case(ops_app, ops_db, "dihentikan", files=1)
+    data = _backup(ops_app, escrow)
+    root = tmp_path / "restored"
+    monkeypatch.setattr(restore_module, "_install_blobs", _interrupt)
+    with pytest.raises(RestoreInterruptedError):
+        _restore(data, escrow.private, target_database, root)
+    engine = make_engine(target_database.url, target_database.schema)
+    try:
+        assert target_is_empty(engine, FilesystemBlobStore(root / "blobs"))
+        assert not (root / "keys" / "audit_hmac.key").exists()
+    finally:
+        engine.dispose()
+
+
+def test_ctrl_c_stays_an_interrupt_when_the_roll_back_failed(
+    ops_app: Flask,
+    ops_db: Session,
+    escrow: Escrow,
+    target_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A half-undone target must keep its mark: the interrupt is not turned into an error
+    the CLI would clear the mark for."""
+    supervisor(ops_app, ops_db)
+    data = _backup(ops_app, escrow)
+    monkeypatch.setattr(restore_module, "_install_blobs", _interrupt)
+    monkeypatch.setattr(RestoreUndo, "_put_keys_back", _interrupt_undo)
+    with pytest.raises(KeyboardInterrupt):
+        _restore(data, escrow.private, target_database, tmp_path / "restored")
+
+
+def _interrupt_undo(_self: object) -> None:
+    raise OSError("disk gone (injected)")

@@ -21,6 +21,7 @@ from tests.conftest import TEST_ARGON2
 from tests.support.cli import SIPADU, cli_env, run_sipadu
 from tests.support.factories import make_case, make_staff
 from tests.support.instance import Database
+from tests.support.seaweedfs import SeaweedFS
 
 PASSPHRASE = "frasa-sandi-cadangan-uji-coba-123"
 
@@ -213,3 +214,36 @@ def test_a_restore_killed_half_way_is_refused_until_rerun_with_replace(
     assert "audit log intact" in replaced.stdout
     assert not partial.exists() and not (instance / "RESTORE-UNFINISHED").exists()
     assert run_sipadu(target, "init").returncode == 0
+
+
+@pytest.mark.slow
+def test_replace_aborts_the_unfinished_uploads_of_a_killed_restore_on_s3(
+    tmp_path: Path, sqlite_database: Database, escrow_file: EscrowFile, seaweedfs: SeaweedFS
+) -> None:
+    """On S3 a blob half-written by a killed restore is an unfinished multipart upload: its
+    parts are stored (and billed) until aborted, and --replace must abort it."""
+    env = _instance(tmp_path / "a", sqlite_database, escrow_file)
+    assert run_sipadu(env, "init").returncode == 0
+    backup = tmp_path / "b.bak"
+    assert run_sipadu(env, "backup", "create", "--out", str(backup), "--quiet").returncode == 0
+    bucket = seaweedfs.new_bucket()
+    credentials = seaweedfs.write_credentials(tmp_path / "s3.credentials")
+    target = {
+        **_instance(
+            tmp_path / "c", Database("sqlite", f"sqlite:///{tmp_path / 'c.db'}"), escrow_file
+        ),
+        **seaweedfs.instance_env(bucket, credentials),
+    }
+    assert _restore(target, backup, escrow_file, PASSPHRASE).returncode == 0
+    instance = Path(target["SIPADU_INSTANCE_DIR"])
+    (instance / "RESTORE-UNFINISHED").write_text("sipadu backup restore started\n")
+    client = seaweedfs.shared_client
+    upload = client.create_multipart_upload(Bucket=bucket, Key="cd" * 16)
+    client.upload_part(
+        Bucket=bucket, Key="cd" * 16, UploadId=upload["UploadId"], PartNumber=1, Body=b"half"
+    )
+    replaced = _restore(target, backup, escrow_file, PASSPHRASE, "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    assert f"Removed {'cd' * 16}.partial" in replaced.stdout
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert not (instance / "RESTORE-UNFINISHED").exists()

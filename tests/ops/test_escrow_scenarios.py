@@ -74,7 +74,11 @@ def test_investigator_left(ops_app: Flask, ops_db: Session, escrow: Escrow) -> N
     successor = make_staff(ops_app, ops_db, "investigator", username="pemeriksa-pengganti")
     with pytest.raises(EscrowError, match="no active staff account"):
         grant_with_escrow(
-            ops_db, escrow.private, code=code, username="pemeriksa-lama", audit_key=_key(ops_app)
+            ops_db,
+            escrow.private,
+            code=code,
+            username="pemeriksa-lama",
+            audit_key=_key(ops_app),
         )
     grant_with_escrow(
         ops_db, escrow.private, code=code, username="pemeriksa-pengganti", audit_key=_key(ops_app)
@@ -146,7 +150,7 @@ def test_escrow_key_file_lost(ops_app: Flask, ops_db: Session, escrow: Escrow) -
         _reads(ops_db, code, sole)
     # The reporter's own key still opens the case.
     opened = open_case_with_key(
-        ops_db, created.case_key, params=TEST_ARGON2, audit_key=_key(ops_app)
+        ops_db, created.case_key, params=TEST_ARGON2, audit_key=_key(ops_app), client=None
     )
     assert read_report(opened.case, opened.dek)["what"] == "kasus-lama"
     # A new escrow key covers only cases filed after it.

@@ -82,7 +82,8 @@ def test_purge_takes_only_due_cases_and_their_blobs(ops_app: Flask, ops_db: Sess
     due_case = case_by_code(ops_db, due.code)
     assert due_case is not None
     due_id = due_case.id
-    ops_db.add(CaseKeyThrottle(code=due.code, failures=3, last_failure_at=due_case.updated_at))
+    at = due_case.updated_at
+    ops_db.add(CaseKeyThrottle(code=due.code, failures=3, last_failure_at=at, window_started_at=at))
     ops_db.add(
         AuthSession(
             id_hash="a" * 64,

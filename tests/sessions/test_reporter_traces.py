@@ -62,9 +62,18 @@ def test_idle_reporter_sessions_are_purged(app: Flask, db: Session) -> None:
 
 
 def test_stale_throttle_rows_are_forgotten(app: Flask, db: Session) -> None:
-    db.add(CaseKeyThrottle(code="SPD-OLD111", failures=5, last_failure_at=VISIT))
     db.add(
-        CaseKeyThrottle(code="SPD-NEW222", failures=5, last_failure_at=VISIT + timedelta(hours=20))
+        CaseKeyThrottle(
+            code="SPD-OLD111", failures=5, last_failure_at=VISIT, window_started_at=VISIT
+        )
+    )
+    db.add(
+        CaseKeyThrottle(
+            code="SPD-NEW222",
+            failures=5,
+            last_failure_at=VISIT + timedelta(hours=20),
+            window_started_at=VISIT,
+        )
     )
     db.commit()
     tidied = housekeep(db, current_audit_key(app), now=VISIT + timedelta(days=1, hours=1))

@@ -106,7 +106,11 @@ def _stored_files(live: LiveServer, key: str) -> list[bytes]:
             settings = current_settings()
             assert settings.keyring is not None
             opened = open_case_with_key(
-                db, key, params=settings.argon2, audit_key=settings.keyring.audit_hmac_key
+                db,
+                key,
+                params=settings.argon2,
+                audit_key=settings.keyring.audit_hmac_key,
+                client=None,
             )
             store = app.extensions["sipadu.blobs"]
             return [

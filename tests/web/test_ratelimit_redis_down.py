@@ -7,6 +7,7 @@ with N workers a client got N times every limit. Now the server's counters file 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 from pathlib import Path
@@ -137,3 +138,70 @@ def test_a_probe_sees_redis_back_without_a_counted_request(
     storage.redis = RedisStorage(redis_url)  # Redis is back; nothing is counted
     storage.refresh()
     assert storage.backend in {LimiterBackend.REDIS}  # (mypy narrowed the property)
+
+
+class _Monotonic:
+    """The failover's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_redis_back_is_noticed_after_a_second_and_said_once(
+    tmp_path: Path,
+    closed_port_url: str,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = _Monotonic()
+    monkeypatch.setattr(ratelimit_failover, "time", clock)
+    storage = FailoverCounterStorage(
+        "sipadu-redis-failover://",
+        redis_url=closed_port_url,
+        fallback_uri=storage_uri_for(tmp_path),
+        socket_connect_timeout=1,
+    )
+    key = f"nodes-test-{free_port()}"
+    with caplog.at_level(logging.WARNING, logger="sipadu.ratelimit"):
+        storage.incr(key, 60)  # Redis is down: counted in the file
+        storage.redis = RedisStorage(redis_url)  # Redis is back (restarted)
+        clock.now += 1.0
+        try:
+            assert storage.incr(key, 60) == 1  # tried again a second later: counted in Redis
+            assert storage.backend in {LimiterBackend.REDIS}  # (mypy narrowed the property)
+            storage.incr(key, 60)
+        finally:
+            storage.redis.clear(key)
+    lines = [r.getMessage() for r in caplog.records if r.name == "sipadu.ratelimit"]
+    assert len(lines) == 2 and "unreachable" in lines[0] and "answers again" in lines[1]
+
+
+def test_a_long_outage_is_retried_ever_less_often_up_to_ten_seconds(
+    tmp_path: Path, closed_port_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = _Monotonic()
+    monkeypatch.setattr(ratelimit_failover, "time", clock)
+    storage = FailoverCounterStorage(
+        "sipadu-redis-failover://",
+        redis_url=closed_port_url,
+        fallback_uri=storage_uri_for(tmp_path),
+        socket_connect_timeout=1,
+    )
+    tries: list[float] = []
+    real_incr = storage.redis.incr
+
+    def counted_incr(*args: object) -> int:
+        tries.append(clock.now)
+        return real_incr(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(storage.redis, "incr", counted_incr)
+    start = clock.now
+    while clock.now < start + 40:
+        storage.incr(f"nodes-test-{free_port()}", 60)
+        clock.now += 0.5
+    gaps = [round(later - earlier, 1) for earlier, later in itertools.pairwise(tries)]
+    assert gaps[:4] == [1.0, 2.0, 4.0, 8.0] and set(gaps[4:]) == {10.0}
