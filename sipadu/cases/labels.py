@@ -9,6 +9,7 @@ from an older version) is shown as it is rather than failing the page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -82,18 +83,43 @@ def report_field_label(key: object) -> str:
     return _label(REPORT_FIELD_LABELS, key)
 
 
+# What the report form accepts as an amount ("15000000", "15.000.000", "Rp 15.000.000,50").
+_AMOUNT = re.compile(r"^\s*(?:Rp\.?\s*)?(\d{1,3}(?:\.?\d{3})*)(?:,(\d{1,2}))?\s*$", re.IGNORECASE)
+
+
+def rupiah(value: object) -> str:
+    """An amount as Indonesian Rupiah, "2000000" -> "Rp 2.000.000" (sen kept: "Rp 1.500,50").
+
+    The same form on the English pages: the figure is a Rupiah amount quoted into Indonesian
+    letters and reports, and "2,000" on one page and "2.000" on another would read as two
+    different sums. Text that is no amount (an older record) is shown as it was written."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        value = f"{value:.2f}".replace(".", ",").removesuffix(",00")  # sent by a channel's API
+    text = "" if value is None else str(value)
+    match = _AMOUNT.match(text)
+    if match is None:
+        return text
+    whole = f"{int(match.group(1).replace('.', '')):,}".replace(",", ".")
+    return f"Rp {whole}" + (f",{match.group(2)}" if match.group(2) else "")
+
+
 def report_value(key: object, value: object) -> str:
-    """A report field's value as staff read it (the category by its name)."""
-    return category_label(value) if key == "category" else "" if value is None else str(value)
+    """A report field's value as staff read it (the category by its name, the amount in
+    Rupiah)."""
+    if key == "category":
+        return category_label(value)
+    if key == "amount":
+        return rupiah(value)
+    return "" if value is None else str(value)
 
 
 def place_or_agency(key: str, value: object, agencies: Mapping[str, str]) -> object:
-    """A report value as staff read it: a place or agency code with its names (``agencies``
-    maps agency codes to names); other values as they are."""
+    """A report value as staff read it: a place or an agency by its names, never its code
+    (``agencies`` maps agency codes to names); other values as they are."""
     if key == "location" and isinstance(value, str):
-        return f"{jakarta_areas().describe(value) or '?'} ({value})"
+        return jakarta_areas().describe(value) or value
     if key == "agency" and isinstance(value, str):
-        return f"{agencies.get(value, '?')} ({value})"
+        return agencies.get(value, value)
     return value
 
 

@@ -11,6 +11,7 @@ from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_audit_key
 from sipadu.casework import service
 from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.held import back_to_form
 from sipadu.casework.http import load_case
 from sipadu.casework.identity import request_reason
 from sipadu.casework.views import acting_staff, render_case, run_case_action
@@ -103,7 +104,11 @@ def request_export(code: str) -> ResponseReturnValue:
             ) from None
 
     return run_case_action(
-        code, "export:requested", action, lazy_gettext("Your export request was sent.")
+        code,
+        "export:requested",
+        action,
+        lazy_gettext("Your export request was sent."),
+        typed={"form": "export_request", "reason": raw_reason[:64], "view": raw_view[:32]},
     )
 
 
@@ -145,7 +150,10 @@ def _refused_target(
     discard_now(db_session())
     form = "export" if error.message is RECIPIENT_TEXT else "export-passphrase"
     typed = {"form": form, "recipient": request.form.get("recipient", "")[:200]}
-    return render_case(opened, actor, error=error.message, status=error.http_status, typed=typed)
+    answer = back_to_form(opened, typed, error=error.message, status=error.http_status)
+    return answer or render_case(
+        opened, actor, error=error.message, status=error.http_status, typed=typed
+    )
 
 
 @require_roles(*CASE_ROLES)

@@ -14,6 +14,7 @@ from sipadu.audit.service import record_event
 from sipadu.cases.statuses import Status
 from sipadu.casework import forms, service
 from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.closing import closing_flow
 from sipadu.casework.forward_approval import (
     ForwardRequestRefusedError,
     ask_forward,
@@ -81,7 +82,9 @@ def decide_forward_request(code: str) -> ResponseReturnValue:
         if decision == "approve"
         else lazy_gettext("The forwarding request was refused.")
     )
-    return run_case_action(code, "case:forward_approved", action, done)
+    return run_case_action(
+        code, "case:forward_approved", action, done, typed={"form": "forward_decision"}
+    )
 
 
 @require_roles(StaffRole.SUPERVISOR)
@@ -89,10 +92,19 @@ def record_forward_outcome(code: str) -> ResponseReturnValue:
     """Record the receiving institution's outcome, with an optional message to the
     reporter; this closes the case."""
     form = forms.ForwardOutcomeForm.read(request.form)
-    return run_case_action(
+    return closing_flow(
         code,
-        "case:status_changed",
-        lambda opened, actor: service.change_status(
+        _typed("forward_outcome", "forward_result", "message"),
+        closes=True,
+        check=lambda opened, actor: service.check_status_change(
+            db_session(),
+            opened,
+            actor,
+            Status.SELESAI,
+            reason=form.message,
+            forward_result=form.result,
+        ),
+        action=lambda opened, actor: service.change_status(
             db_session(),
             opened,
             actor,
@@ -101,8 +113,7 @@ def record_forward_outcome(code: str) -> ResponseReturnValue:
             forward_result=form.result,
             audit_key=current_audit_key(),
         ),
-        lazy_gettext("The outcome was recorded and the case is closed."),
-        typed=_typed("forward_outcome", "forward_result", "message"),
+        done=lazy_gettext("The outcome was recorded and the case is closed."),
     )
 
 

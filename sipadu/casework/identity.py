@@ -74,6 +74,7 @@ def request_identity(code: str) -> ResponseReturnValue:
         "identity:requested",
         action,
         lazy_gettext("Your request was sent to the identity custodians."),
+        typed={"form": "identity", "reason": raw_reason[:64]},
     )
 
 

@@ -8,12 +8,16 @@ blueprint by :func:`add_reporter_file_routes` (``sipadu/casework/routes.py``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
 from sipadu.app_context import current_audit_key
 from sipadu.casework import service
+from sipadu.casework.access import Actor, OpenCase
+from sipadu.casework.held import back_to_form
 from sipadu.casework.http import load_case
 from sipadu.casework.views import acting_staff, render_case
 from sipadu.db import db_session
@@ -31,6 +35,14 @@ def refused_text(refused: list[tuple[str, object]]) -> str:
     return " ".join(f"{name}: {reason}" if name else str(reason) for name, reason in refused)
 
 
+def _refused(opened: OpenCase, actor: Actor, error: Any, status: int) -> ResponseReturnValue:
+    """Back to the case page at the form, with the refusal (a browser cannot be given the
+    chosen files back: they are chosen again)."""
+    typed = {"form": "reporter_files"}
+    answer = back_to_form(opened, typed, error=error, status=status)
+    return answer or render_case(opened, actor, error=error, status=status, typed=typed)
+
+
 @require_roles(*CASE_ROLES)
 @accepts_uploads
 def send_to_reporter(code: str) -> ResponseReturnValue:
@@ -42,14 +54,14 @@ def send_to_reporter(code: str) -> ResponseReturnValue:
         for upload in accepted:
             upload.abort()
         reasons = [(item.filename, item.reason) for item in refused] or [("", NO_FILE_TEXT)]
-        return render_case(opened, actor, error=refused_text(reasons), status=422)
+        return _refused(opened, actor, refused_text(reasons), 422)
     try:
         service.send_files_to_reporter(db_session(), opened, actor, accepted, current_audit_key())
     except service.CaseworkError as error:  # an archived case: nothing is stored
         for upload in accepted:
             upload.abort()
         discard_now()
-        return render_case(opened, actor, error=error.message, status=error.http_status)
+        return _refused(opened, actor, error.message, error.http_status)
     flash(lazy_gettext("The files were added to the case for the reporter."), "success")
     return redirect(url_for("casework.case_page", code=opened.case.code), code=303)
 

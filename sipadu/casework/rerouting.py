@@ -146,6 +146,12 @@ def route_case(code: str) -> ResponseReturnValue:
         if move
         else lazy_gettext("The case was shared with the unit."),
         leave=leave,
+        typed={
+            "form": "unit",
+            "unit": unit_code,
+            "move": "1" if move else "",
+            "revoke": "1" if revoke_old else "",
+        },
     )
 
 

@@ -99,6 +99,7 @@ def extend(code: str) -> ResponseReturnValue:
         "case:retention_extended",
         action,
         lazy_gettext("The case will be kept until the new date."),
+        typed={"form": "retention", "until": raw_until[:32], "reason": reason[:2000]},
     )
 
 

@@ -250,6 +250,33 @@ def _apply(
     note_status_change(db, case, moment)  # a channel's webhook, in this transaction
 
 
+def check_status_change(
+    db: Session,
+    opened: OpenCase,
+    actor: Actor,
+    target: str,
+    *,
+    reason: str | None = None,
+    outcome: str | None = None,
+    destination: str | None = None,
+    reference: str | None = None,
+    forward_result: str | None = None,
+) -> Transition:
+    """The status change checked but not made (``WorkflowError`` subclasses when refused):
+    a closing is checked before its confirmation page is shown."""
+    return check_transition(
+        opened.case.status,
+        target,
+        actor.role,
+        reason=reason,
+        outcome=outcome,
+        destination=destination,
+        reference=reference,
+        forward_result=forward_result,
+        objection_pending=objection_pending(db, opened),
+    )
+
+
 def change_status(
     db: Session,
     opened: OpenCase,
@@ -265,16 +292,16 @@ def change_status(
     now: datetime | None = None,
 ) -> Transition:
     """Move the case through the workflow (``WorkflowError`` subclasses when refused)."""
-    transition = check_transition(
-        opened.case.status,
+    transition = check_status_change(
+        db,
+        opened,
+        actor,
         target,
-        actor.role,
         reason=reason,
         outcome=outcome,
         destination=destination,
         reference=reference,
         forward_result=forward_result,
-        objection_pending=objection_pending(db, opened),
     )
     _apply(
         db,

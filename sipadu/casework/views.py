@@ -28,6 +28,7 @@ from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.detail import case_detail
 from sipadu.casework.forward_approval import pending_forward_panel
+from sipadu.casework.held import back_to_form, forget_held, held_for
 from sipadu.casework.http import attachment_response, current_actor, load_case
 from sipadu.casework.identity_panel import (
     EXPORT_REASON_LABELS,
@@ -38,6 +39,7 @@ from sipadu.casework.identity_panel import (
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.unit_of_work import commit_now, discard_now
+from sipadu.units.choices import unit_choices
 from sipadu.units.service import list_units, unit_names
 from sipadu.web.auth import require_roles
 from sipadu.web.nav import add_home_panel, add_staff_nav
@@ -150,7 +152,7 @@ def render_case(
         forward_results=FORWARD_RESULT_LABELS,
         state_labels=STATE_LABELS,
         reopen_targets=(Status.VERIFIKASI, Status.INVESTIGASI),
-        units=list_units(db),
+        unit_choices=unit_choices(list_units(db)),
         unit_names=unit_names(db),
         needs={target: RULES[(Status(opened.case.status), target)] for target in detail.targets},
         typed=typed or {"form": ""},
@@ -168,7 +170,15 @@ def case_page(code: str) -> ResponseReturnValue:
     """The decrypted case: report, files, timeline, messages, notes and the actions."""
     actor = acting_staff()
     opened = load_case(code, actor, "case:viewed")  # a refusal answers 403 (``_refused``)
-    return render_case(opened, actor)
+    held = held_for(opened)
+    if held is None:
+        return render_case(opened, actor)
+    # A form refused a moment ago (or brought back from its confirmation page): shown again
+    # as it was sent, with the refusal and its status.
+    error = held.get("error")
+    return render_case(
+        opened, actor, error=error, status=int(held["http_status"]) if error else 200, typed=held
+    )
 
 
 @bp.get("/<code>/lampiran/<attachment_id>")
@@ -200,14 +210,29 @@ def run_case_action(
     try:
         action(opened, actor)
     except (WorkflowError, service.CaseworkError) as error:
-        discard_now(db)  # the failed action, before the case page audits its own view
-        return render_case(
-            opened, actor, error=error.message, status=error.http_status, typed=typed
-        )
+        discard_now(db)  # the failed action, before the refusal is held for the case page
+        return refuse(opened, actor, error, typed)
+    forget_held()
     flash(done, "success")
     if leave:
         return redirect(url_for("casework.inbox"), code=303)
     return redirect(url_for("casework.case_page", code=opened.case.code), code=303)
+
+
+def refuse(
+    opened: OpenCase,
+    actor: Actor,
+    error: WorkflowError | service.CaseworkError,
+    typed: Mapping[str, Any] | None,
+) -> ResponseReturnValue:
+    """Answer a refused action: back to the case page at its form, which shows the refusal
+    and what was ``typed`` (the page itself when no staff session could hold them)."""
+    held = back_to_form(
+        opened, typed or {"form": ""}, error=error.message, status=error.http_status
+    )
+    if held is not None:
+        return held
+    return render_case(opened, actor, error=error.message, status=error.http_status, typed=typed)
 
 
 UNCLEAR_MESSAGE_KIND = lazy_gettext(
@@ -245,30 +270,6 @@ def post_message(code: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<code>/status")
-@require_roles(*CASE_ROLES)
-def change_status(code: str) -> ResponseReturnValue:
-    """Move the case through the workflow; archiving, final, is asked on its own page."""
-    form = forms.StatusForm.read(request.form)
-    if form.status == Status.DIARSIPKAN.value:
-        return redirect(url_for("casework.confirm_archive", code=code), code=303)
-    return run_case_action(
-        code,
-        "case:status_changed",
-        lambda opened, actor: service.change_status(
-            db_session(),
-            opened,
-            actor,
-            form.status,
-            reason=form.reason,
-            outcome=form.outcome,
-            audit_key=current_audit_key(),
-        ),
-        lazy_gettext("Status changed."),
-        typed={"form": "status", **vars(form)},
-    )
-
-
 @bp.post("/<code>/keberatan")
 @require_roles(StaffRole.SUPERVISOR)
 def answer_objection(code: str) -> ResponseReturnValue:
@@ -286,6 +287,7 @@ def answer_objection(code: str) -> ResponseReturnValue:
             audit_key=current_audit_key(),
         ),
         lazy_gettext("Objection answered."),
+        typed={"form": "objection", "answer": form.answer, "reopen_to": form.reopen_to or ""},
     )
 
 
@@ -301,6 +303,7 @@ def assign(code: str) -> ResponseReturnValue:
             db_session(), opened, actor, name, audit_key=current_audit_key()
         ),
         lazy_gettext("Investigator assigned."),
+        typed={"form": "assign", "username": name},
     )
 
 
@@ -394,4 +397,5 @@ def mark_conflict(code: str) -> ResponseReturnValue:
             db_session(), opened, actor, name, audit_key=current_audit_key()
         ),
         lazy_gettext("Conflict of interest recorded."),
+        typed={"form": "conflict", "username": name},
     )

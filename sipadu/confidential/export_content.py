@@ -24,6 +24,7 @@ from sipadu.cases.labels import (
     place_or_agency,
     report_field_label,
     report_value,
+    rupiah,
     status_label,
 )
 from sipadu.cases.models import Case
@@ -93,8 +94,20 @@ def _sections(db: Session, case: Case, dek: bytes, view: ExportView) -> list[Sec
         return text if redactor is None else redactor(text)
 
     agencies = {agency.code: agency.name for agency in list_agencies(db)}
+
+    def field(key: str, value: object) -> str:
+        # The amount is redacted as the reporter typed it (the marks are spans of that text),
+        # then shown in Rupiah when nothing of it was withheld.
+        typed = (
+            str(value)
+            if key == "amount"
+            else report_value(key, place_or_agency(key, value, agencies))
+        )
+        text = shown(typed)
+        return rupiah(text) if key == "amount" and text == typed else text
+
     fields = [
-        f"{report_field_label(k)}: {shown(report_value(k, place_or_agency(k, v, agencies)))}"
+        f"{report_field_label(k)}: {field(k, v)}"
         for k, v in read_report(case, dek).items()
         if k != "submitted_at" and v
     ]

@@ -107,3 +107,20 @@ def open_for_session(session: SessionToken, sealed: bytes) -> bytes:
     return envelope.open_sealed(
         session.secret, sealed, case_id=session.id_hash, kind=KIND_SHOW_ONCE
     )
+
+
+# A refused staff form, held server-side between its refusal and the page that shows it again:
+# the row keeps ciphertext only, which the session's token alone opens.
+KIND_HELD_FORM = b"held-form"
+
+
+def seal_held_form(session: SessionToken, value: bytes) -> bytes:
+    """Encrypt a held form's values for the session row."""
+    return envelope.seal(session.secret, value, case_id=session.id_hash, kind=KIND_HELD_FORM)
+
+
+def open_held_form(session: SessionToken, sealed: bytes) -> bytes:
+    """Decrypt what ``seal_held_form`` sealed; raises DecryptionError."""
+    return envelope.open_sealed(
+        session.secret, sealed, case_id=session.id_hash, kind=KIND_HELD_FORM
+    )

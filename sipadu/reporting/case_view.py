@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sipadu.cases.content import read_report
 from sipadu.cases.deadlines import DeadlineInputError, case_deadlines, next_due
 from sipadu.cases.kinds import TimelineKind
+from sipadu.cases.labels import rupiah
 from sipadu.cases.models import Case
 from sipadu.cases.statuses import is_closed
 from sipadu.crypto.errors import DecryptionError
@@ -98,7 +99,8 @@ def report_lines(case: Case, dek: bytes, agencies: Mapping[str, str]) -> list[Re
     for spec in REPORT_TEXT_FIELDS:
         value = document.get(spec.name)
         if isinstance(value, str) and value.strip():
-            lines.append(ReportLine(COPY_LABELS.get(spec.name, spec.label), value))
+            shown = rupiah(value) if spec.name == "amount" else value
+            lines.append(ReportLine(COPY_LABELS.get(spec.name, spec.label), shown))
     return lines
 
 

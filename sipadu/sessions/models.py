@@ -52,3 +52,6 @@ class AuthSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     # Monotonic within a session, so a staff page can tell it was re-authenticated.
     generation: Mapped[int] = mapped_column(Integer, default=0)
+    # A staff form refused a moment ago, sealed under the token's secret like the payload, so
+    # the page it redirects to shows it again (``sessions/held_forms.py``); one at a time.
+    held_form: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)

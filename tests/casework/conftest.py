@@ -94,13 +94,15 @@ def press(
     *,
     fill: dict[str, str] | None = None,
     button: str | tuple[str, str] | None = None,
+    **kwargs: Any,
 ) -> TestResponse:
     """Submit the case page's form whose action ends in ``action`` ("" is the page itself,
     e.g. "/penugasan", "/keberatan"), or the form with that id ("status-verifikasi",
-    "message-form"), as the rendered page makes a browser send it."""
+    "message-form"), as the rendered page makes a browser send it (``kwargs`` go to the
+    client: ``follow_redirects=True`` shows a refused form as the case page shows it again)."""
     page = f"/petugas/kasus/{code}"
     chosen = action if action and not action.startswith("/") else page + action
-    return submit(client, client.get(page), chosen, fill=fill, button=button)
+    return submit(client, client.get(page), chosen, fill=fill, button=button, **kwargs)
 
 
 def assign_directly(db: Session, created: CreatedCase, member: StaffMember) -> None:
@@ -137,12 +139,15 @@ def decide_forward(
     created: CreatedCase,
     approver: StaffMember | None = None,
     decision: str = "approve",
+    **kwargs: Any,
 ) -> TestResponse:
     """A second supervisor holding the case decides the waiting forwarding request through
     the case page's decision form (a new one unless ``approver`` is given)."""
     approver = approver or second_supervisor(app, db, created)
     client = web_client(app, db, approver)
-    return press(client, created.case.code, "forward-decision", button=f"decision.{decision}")
+    return press(
+        client, created.case.code, "forward-decision", button=f"decision.{decision}", **kwargs
+    )
 
 
 def conflict_directly(db: Session, created: CreatedCase, member: StaffMember) -> None:

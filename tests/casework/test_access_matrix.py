@@ -183,6 +183,8 @@ SPECS = [
         body={"unit": "inspektur"},
     ),
     Spec("casework.confirm_archive", "GET", W + "/{code}/arsip", 200, SUPERVISOR, setup="closed"),
+    # With no closing waiting for its confirmation, the page sends the reader to the case.
+    Spec("casework.confirm_close", "GET", W + "/{code}/tutup", 303, WORKERS),
     Spec("casework.archive", "POST", W + "/{code}/arsip", 303, SUPERVISOR, setup="closed"),
     Spec("casework.retention_due", "GET", W + "/retensi", 200, SUPERVISOR, case_scoped=False),
     Spec(

@@ -5,6 +5,8 @@ and refused with 409 and a clear notice; the archived case's page no longer offe
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,16 +35,26 @@ def test_staff_changes_to_an_archived_case_are_refused(app: Flask, db: Session, 
     set_status(db, team.created, "diarsipkan")
     messages, files, grants = _count(db, CaseMessage), _count(db, Attachment), _count(db, CaseGrant)
 
+    # Each refusal sends the browser back to the case page, which says why.
+    follow: dict[str, Any] = {"follow_redirects": True}
     posts = [
-        submit(boss, stale, "message-form", fill={"body": "Masih ada?"}),
-        submit(boss, stale, "note-form", fill={"body": "Catatan"}),
+        submit(boss, stale, "message-form", fill={"body": "Masih ada?"}, **follow),
+        submit(boss, stale, "note-form", fill={"body": "Catatan"}, **follow),
         submit(
-            boss, stale, page + "/lampiran", files={"attachments": (jpeg_with_metadata(), "a.jpg")}
+            boss,
+            stale,
+            page + "/lampiran",
+            files={"attachments": (jpeg_with_metadata(), "a.jpg")},
+            **follow,
         ),
         submit(
-            boss, stale, page + "/penugasan", fill={"username": team.investigator.account.username}
+            boss,
+            stale,
+            page + "/penugasan",
+            fill={"username": team.investigator.account.username},
+            **follow,
         ),
-        submit(boss, stale, page + "/unit", fill={"unit": "inspektur"}, tick=["move"]),
+        submit(boss, stale, page + "/unit", fill={"unit": "inspektur"}, tick=["move"], **follow),
     ]
     for answer in posts:
         assert answer.status_code == 409
@@ -66,7 +78,7 @@ def test_an_archived_case_keeps_its_assignees(app: Flask, db: Session, team: Tea
     name = team.investigator.account.username
     confirm = boss.get(f"{W}/{code}/penugasan/{name}/hapus")
     set_status(db, team.created, "diarsipkan")
-    answer = submit(boss, confirm, f"{W}/{code}/penugasan/{name}/hapus")
+    answer = submit(boss, confirm, f"{W}/{code}/penugasan/{name}/hapus", follow_redirects=True)
     assert answer.status_code == 409 and NOTICE in answer.get_data(as_text=True)
     assert f"/penugasan/{name}/hapus" not in boss.get(f"{W}/{code}").get_data(as_text=True)
     assert web_client(app, db, team.investigator).get(f"{W}/{code}").status_code == 200

@@ -154,6 +154,7 @@ def test_reporter_message_shown_and_empty_message_refused(
         "message-form",
         fill={"body": "   "},
         button="Kirim ke pelapor",
+        follow_redirects=True,
     )
     assert empty.status_code == 422
     too_long = app.test_client().post(

@@ -69,6 +69,7 @@ def test_supervisor_marks_a_conflict_and_the_person_cannot_be_assigned(
     refused = boss.post(
         f"{W}/{code}/penugasan",
         data={"csrf_token": csrf_token(boss, f"{W}/{code}"), "username": name},
+        follow_redirects=True,
     )
     assert refused.status_code == 422
     assert "konflik kepentingan" in refused.get_data(as_text=True)

@@ -67,7 +67,8 @@ def _forge_decision(
     client = web_client(app, db, member)
     token = csrf_token(client, "/staff/password")
     data = {"csrf_token": token, "request": str(request_id), "decision.approve": ""}
-    return client.post(f"{W}/{code}/teruskan/keputusan", data=data).status_code
+    answer = client.post(f"{W}/{code}/teruskan/keputusan", data=data, follow_redirects=True)
+    return answer.status_code
 
 
 def _decisions(page: TestResponse) -> list[str]:
@@ -212,7 +213,9 @@ def test_one_request_at_a_time_and_bad_input_asks_nobody(
     code = team.created.case.code
     client = web_client(app, db, team.supervisor)
     token = csrf_token(client, f"{W}/{code}")
-    again = client.post(f"{W}/{code}/teruskan", data={"csrf_token": token, **ASK})
+    again = client.post(
+        f"{W}/{code}/teruskan", data={"csrf_token": token, **ASK}, follow_redirects=True
+    )
     assert again.status_code == 409
     assert "verifikator kedua" in again.get_data(as_text=True)
     db.expire_all()
@@ -278,7 +281,7 @@ def test_an_approval_after_the_case_moved_on_is_refused_and_the_request_still_wa
     request = _ask(app, db, team)
     set_status(db, team.created, "tidak_dapat_ditindaklanjuti")
     approver = second_supervisor(app, db, team.created)
-    late = decide_forward(app, db, team.created, approver)
+    late = decide_forward(app, db, team.created, approver, follow_redirects=True)
     assert late.status_code == 409
     db.expire_all()
     case = db.get(Case, team.created.case.id)

@@ -89,7 +89,11 @@ def test_forward_then_record_the_outcome_through_the_page(
         code,
         "/hasil-penerusan",
         fill={"forward_result": "ditangani", "message": "Sudah ditindaklanjuti Dinas."},
+        follow_redirects=True,
     )
+    # Recording the outcome closes the case: asked first, on the confirmation page.
+    assert done.request.path == f"{W}/{code}/tutup"
+    done = forms.submit(client, done, "confirm-form", button="decision.confirm")
     assert done.status_code == 303
     db.refresh(case)
     assert (case.status, case.forward_result, case.closed_on) == (
@@ -119,13 +123,16 @@ def test_bad_input_and_the_wrong_people_are_refused(app: Flask, db: Session, tea
         code,
         "/teruskan",
         fill={"destination": "kpk", "reference": "<b>Budi 0812</b>", "reason": "x"},
+        follow_redirects=True,
     )
     assert bad.status_code == 422
     assert "nomor referensi" in bad.get_data(as_text=True).lower()
     token = csrf_token(client, f"{W}/{code}")
     # The outcome of a case that was never forwarded: the workflow refuses it.
     early = client.post(
-        f"{W}/{code}/hasil-penerusan", data={"csrf_token": token, "forward_result": "ditangani"}
+        f"{W}/{code}/hasil-penerusan",
+        data={"csrf_token": token, "forward_result": "ditangani"},
+        follow_redirects=True,
     )
     assert early.status_code == 409
     assign_directly(db, team.created, team.investigator)
@@ -229,7 +236,9 @@ def test_a_supervisor_corrects_a_mistyped_reference_sealed_and_unlogged(
     page = client.get(f"{W}/{code}")
     offered = forms.find_form(page, "correct-reference")
     assert offered.controls[1].value == typo  # the current reference, to fix in place
-    bad = forms.submit(client, page, "correct-reference", fill={"reference": "Budi 0812"})
+    bad = forms.submit(
+        client, page, "correct-reference", fill={"reference": "Budi 0812"}, follow_redirects=True
+    )
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422 and 'id="c-reference-error"' in text
     assert 'value="Budi 0812"' in text  # kept as typed, marked beside the field
@@ -256,7 +265,9 @@ def test_a_supervisor_corrects_a_mistyped_reference_sealed_and_unlogged(
     set_status(db, team.created, "diarsipkan")
     token = csrf_token(client, f"{W}/{code}")
     late = client.post(
-        f"{W}/{code}/rujukan-penerusan", data={"csrf_token": token, "reference": "X-2"}
+        f"{W}/{code}/rujukan-penerusan",
+        data={"csrf_token": token, "reference": "X-2"},
+        follow_redirects=True,
     )
     assert late.status_code == 409
     db.refresh(case)

@@ -13,7 +13,7 @@ def test_language_link_after_a_status_error(app: Flask, db: Session, team: Team)
     code = team.created.case.code
     client = web_client(app, db, team.supervisor)
     assert press(client, code, "status-verifikasi").status_code == 303
-    refused = press(client, code, "status-tidak_dapat_ditindaklanjuti")
+    refused = press(client, code, "status-tidak_dapat_ditindaklanjuti", follow_redirects=True)
     assert refused.status_code == 422
     english = follow_language_link(client, refused, "en")
     assert english.status_code == 200

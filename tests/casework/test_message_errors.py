@@ -45,7 +45,14 @@ def test_the_case_page_says_what_is_wrong(
     code = team.created.case.code
     staff = web_client(app, db, team.supervisor)
     before = _count(db)
-    answer = submit(staff, staff.get(f"{W}/{code}"), form, fill={"body": body}, button=button)
+    answer = submit(
+        staff,
+        staff.get(f"{W}/{code}"),
+        form,
+        fill={"body": body},
+        button=button,
+        follow_redirects=True,
+    )
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422 and said in page and not_said not in page
     assert _count(db) == before

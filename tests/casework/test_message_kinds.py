@@ -107,7 +107,7 @@ def test_a_form_that_does_not_say_which_is_refused(
     if kind is not None:
         submission.pairs.append((f"kind.{kind}", "Simpan"))
     before = message_count(db)
-    refused = send(staff, submission)
+    refused = send(staff, submission, follow_redirects=True)
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "Pilih “Kirim ke pelapor” atau “Simpan catatan internal”" in text

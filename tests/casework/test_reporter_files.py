@@ -5,6 +5,7 @@ reporter and by nobody else's key; refusals store nothing."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -26,10 +27,16 @@ LINK = re.compile(r'href="(/kasus/saya/lampiran/[0-9a-f]+)"')
 
 
 def _send(
-    client: FlaskClient, code: str, files: tuple[bytes, str] | list[tuple[bytes, str]]
+    client: FlaskClient,
+    code: str,
+    files: tuple[bytes, str] | list[tuple[bytes, str]],
+    **kwargs: Any,
 ) -> TestResponse:
+    """Send files through the case page's form (``kwargs`` go to the client)."""
     page = f"/petugas/kasus/{code}"
-    return submit(client, client.get(page), page + "/lampiran", files={"attachments": files})
+    return submit(
+        client, client.get(page), page + "/lampiran", files={"attachments": files}, **kwargs
+    )
 
 
 def _reporter(app: Flask, case_key: str) -> FlaskClient:
@@ -87,10 +94,11 @@ def test_the_reporter_downloads_only_files_sent_to_them(
 def test_refused_files_and_empty_forms_store_nothing(app: Flask, db: Session, team: Team) -> None:
     code = team.created.case.code
     staff = web_client(app, db, team.supervisor)
-    program = _send(staff, code, (b"MZ\x90\x00" + bytes(64), "surat.pdf"))
+    # A refusal sends the browser back to the case page, which says why.
+    program = _send(staff, code, (b"MZ\x90\x00" + bytes(64), "surat.pdf"), follow_redirects=True)
     text = program.get_data(as_text=True)
     assert program.status_code == 422 and "surat.pdf" in text and ".apk" in text
-    empty = _send(staff, code, [])
+    empty = _send(staff, code, [], follow_redirects=True)
     assert empty.status_code == 422
     assert "Pilih setidaknya satu berkas" in empty.get_data(as_text=True)
     assert _rows(db) == []

@@ -40,7 +40,13 @@ def test_due_list_and_extension(app: Flask, db: Session) -> None:
 
     reason = "ALASAN-RAHASIA: masih diperlukan untuk proses hukum."
     # What a browser without a date picker lets the user type into the date field.
-    refused = press(client, soon.case.code, "/retensi", fill={"until": "kemarin", "reason": reason})
+    refused = press(
+        client,
+        soon.case.code,
+        "/retensi",
+        fill={"until": "kemarin", "reason": reason},
+        follow_redirects=True,
+    )
     assert refused.status_code == 422
     done = press(
         client,

@@ -179,7 +179,9 @@ def test_the_head_unit_never_loses_a_case_and_bad_targets_are_refused(
     assert forged.status_code == 200
     token = forged.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
     for bad in ("no-such-unit", "irban-jaktim"):  # unknown; a unit with no supervisor
-        refused = head.post(f"{W}/{code}/unit", data={"csrf_token": token, "unit": bad})
+        refused = head.post(
+            f"{W}/{code}/unit", data={"csrf_token": token, "unit": bad}, follow_redirects=True
+        )
         assert refused.status_code == 422
     db.refresh(case)
     assert case.unit == "irban-jakpus"

@@ -137,13 +137,15 @@ def test_web_status_changes_and_their_errors(app: Flask, db: Session, team: Team
 
     def post(**data: str) -> int:
         """A forged status form (values the page does not offer)."""
-        return client.post(f"{W}/{code}/status", data={"csrf_token": token, **data}).status_code
+        answer = client.post(f"{W}/{code}/status", data={"csrf_token": token, **data})
+        assert answer.status_code == 303  # refused: back to the case page, which says why
+        return client.get(answer.location).status_code
 
     assert post(status="selesai") == 409
     first = forms.find_form(client.get(f"{W}/{code}"), "status-verifikasi")
     assert first.names() == {"csrf_token", "status"}  # this step needs nothing else
     assert press(client, code, "status-verifikasi").status_code == 303
-    page = press(client, code, "status-tidak_dapat_ditindaklanjuti")
+    page = press(client, code, "status-tidak_dapat_ditindaklanjuti", follow_redirects=True)
     assert page.status_code == 422
     assert "alasan" in page.get_data(as_text=True).lower()
     # Refused for a malformed reference: what was typed is still in the forwarding form.
@@ -152,6 +154,7 @@ def test_web_status_changes_and_their_errors(app: Flask, db: Session, team: Team
         code,
         "/teruskan",
         fill={"destination": "ombudsman", "reference": "a b!", "reason": "Di luar kewenangan."},
+        follow_redirects=True,
     )
     assert forwarded.status_code == 422
     again = forms.find_form(forwarded, f"{W}/{code}/teruskan")
@@ -159,7 +162,13 @@ def test_web_status_changes_and_their_errors(app: Flask, db: Session, team: Team
     assert [v for v, selected in destination.options if selected] == ["ombudsman"]
     reason = [c.value for c in again.controls if c.name == "reason"]
     assert reason == ["Di luar kewenangan."] and "outcome" not in again.names()
-    typed = press(client, code, "status-perlu_dilengkapi", fill={"reason": "x" * 20_001})
+    typed = press(
+        client,
+        code,
+        "status-perlu_dilengkapi",
+        fill={"reason": "x" * 20_001},
+        follow_redirects=True,
+    )
     assert typed.status_code == 422
     kept = forms.find_form(typed, "status-perlu_dilengkapi")
     assert [c.value for c in kept.controls if c.name == "reason"] == ["x" * 20_001]
@@ -172,7 +181,9 @@ def test_web_status_changes_and_their_errors(app: Flask, db: Session, team: Team
     assert "status-investigasi" not in {f.tag.get("id") for f in offered}
     inv_token = csrf_token(investigator, f"{W}/{code}")
     refused = investigator.post(
-        f"{W}/{code}/status", data={"csrf_token": inv_token, "status": "investigasi"}
+        f"{W}/{code}/status",
+        data={"csrf_token": inv_token, "status": "investigasi"},
+        follow_redirects=True,
     )
     assert refused.status_code == 403
     db.refresh(team.created.case)
@@ -268,9 +279,9 @@ def test_objection_blocks_archiving_until_answered_and_can_reopen(
     # The page does not offer archiving while the objection waits; a forged form is refused.
     offered = {f.tag.get("id") for f in forms.all_forms(client.get(f"{W}/{code}"))}
     assert "status-diarsipkan" not in offered and "status-investigasi" in offered
-    archive = client.post(f"{W}/{code}/arsip", data={"csrf_token": token})
+    archive = client.post(f"{W}/{code}/arsip", data={"csrf_token": token}, follow_redirects=True)
     assert archive.status_code == 409
-    empty = press(client, code, "/keberatan", fill={"answer": ""})
+    empty = press(client, code, "/keberatan", fill={"answer": ""}, follow_redirects=True)
     assert empty.status_code == 422
     answered = press(
         client,
@@ -284,7 +295,11 @@ def test_objection_blocks_archiving_until_answered_and_can_reopen(
     kinds = [(t.kind, t.text) for t in list_timeline(db, case, dek)][-2:]
     assert kinds == [("objection_answer", "Kami periksa kembali."), ("status", None)]
     assert detail_of(events(db, "objection:answered", code)[0]) == {"reopened_to": "investigasi"}
-    again = client.post(f"{W}/{code}/keberatan", data={"csrf_token": token, "answer": "Lagi."})
+    again = client.post(
+        f"{W}/{code}/keberatan",
+        data={"csrf_token": token, "answer": "Lagi."},
+        follow_redirects=True,
+    )
     assert again.status_code == 409
 
 

@@ -186,7 +186,13 @@ def test_a_bad_recipient_key_is_refused_clearly(app: Flask, db: Session, scene: 
     worker = web_client(app, db, scene.investigator)
     page = f"/petugas/kasus/{scene.created.case.code}"
     typed = "age1bukan-kunci"
-    bad = submit(worker, worker.get(page), "export-recipient", fill={"recipient": typed})
+    bad = submit(
+        worker,
+        worker.get(page),
+        "export-recipient",
+        fill={"recipient": typed},
+        follow_redirects=True,
+    )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422
     assert 'id="e-recipient-error"' in html and "bukan kunci publik age" in html
@@ -203,7 +209,7 @@ def test_a_bad_recipient_key_is_refused_clearly(app: Flask, db: Session, scene: 
         db, request.id, scene.supervisor.account, approve=True, audit_key=scene.key
     )
     db.commit()
-    weak = worker.post(f"{page}/ekspor", data={"passphrase": "rahasia"})
+    weak = worker.post(f"{page}/ekspor", data={"passphrase": "rahasia"}, follow_redirects=True)
     assert weak.status_code == 422 and "Minta frasa sandi baru" in weak.get_data(as_text=True)
     assert 'aria-invalid="true"' not in weak.get_data(as_text=True)  # not the key's fault
 
@@ -336,6 +342,7 @@ def test_the_reported_agency_gets_only_a_redacted_export(
         worker.get(page),
         "export-request",
         fill={"reason": "agency_clarify", "view": "full"},
+        follow_redirects=True,
     )
     assert refused.status_code == 422
     assert "hanya menerima ekspor yang diredaksi" in refused.get_data(as_text=True)

@@ -103,7 +103,7 @@ def test_a_forged_reason_or_decision_is_refused_clearly(app: Flask, db: Session)
     created, investigator = assigned_case(app, db)
     page = f"/petugas/kasus/{created.case.code}"
     worker = web_client(app, db, investigator)
-    bad = worker.post(page + "/identitas/minta", data={"reason": "x" * 5000})
+    bad = worker.post(page + "/identitas/minta", data={"reason": "x" * 5000}, follow_redirects=True)
     assert bad.status_code == 422 and "Traceback" not in bad.get_data(as_text=True)
     assert db.scalar(select(ApprovalRequest.id)) is None
     keeper = web_client(app, db, custodian)

@@ -240,7 +240,9 @@ def test_a_redacted_export_is_refused_clearly_without_a_published_redaction(
     worker = web_client(app, db, scene.investigator)
     case_page = f"/petugas/kasus/{scene.created.case.code}"
     fill = {"reason": "agency_clarify", "view": "redacted"}
-    refused = submit(worker, worker.get(case_page), "export-request", fill=fill)
+    refused = submit(
+        worker, worker.get(case_page), "export-request", fill=fill, follow_redirects=True
+    )
     assert refused.status_code == 422
     assert "belum memilikinya" in refused.get_data(as_text=True)
     assert db.scalar(select(ApprovalRequest.id)) is None

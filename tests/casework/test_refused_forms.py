@@ -1,0 +1,169 @@
+"""A refused case-page form answers with a redirect to the case page at that form
+(Post/Redirect/Get): a reload never sends it again, the page shows the refusal once and the
+form as it was sent, unit and ticks included. What was typed waits sealed in the staff
+session, never in the address or a cookie."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from sipadu.cases.content import add_timeline_entry
+from sipadu.sessions.models import AuthSession
+from tests.casework.conftest import Team, conflict_directly, press, set_status, web_client
+from tests.support import forms
+
+W = "/petugas/kasus"
+SECRET = "TEKS-RAHASIA-7719 jawaban untuk pelapor"
+
+
+def _values(page: TestResponse, form: str, name: str) -> list[str]:
+    """What the rendered ``form`` would send for ``name``: typed text, chosen options,
+    checked radio buttons."""
+    controls = [c for c in forms.find_form(page, form).controls if c.name == name]
+    if any(c.kind == "select" for c in controls):
+        return [value for c in controls for value, chosen in c.options if chosen]
+    if any(c.kind == "radio" for c in controls):
+        return [c.value for c in controls if c.checked]
+    return [c.value for c in controls]
+
+
+def _refused(answer: TestResponse, code: str, anchor: str) -> None:
+    """The refusal's answer: back to the case page at the form, nothing shown at the
+    form's own address (whose reload would send it again)."""
+    assert answer.status_code == 303
+    assert answer.location == f"{W}/{code}#{anchor}"
+
+
+def test_a_refused_unit_move_keeps_the_unit_and_the_ticks(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code = team.created.case.code
+    client = web_client(app, db, team.supervisor)
+    # Nobody could read the case in Jakarta Timur's unit (it has no supervisor): refused.
+    answer = forms.submit(
+        client,
+        client.get(f"{W}/{code}"),
+        "unit-form",
+        fill={"unit": "irban-jaktim"},
+        tick=["move", "revoke"],
+    )
+    _refused(answer, code, "unit-form")
+    shown = client.get(answer.location)
+    assert shown.status_code == 422 and "belum memiliki verifikator" in shown.get_data(as_text=True)
+    assert _values(shown, "unit-form", "unit") == ["irban-jaktim"]
+    ticked = {
+        c.name
+        for c in forms.find_form(shown, "unit-form").controls
+        if c.kind == "checkbox" and c.checked
+    }
+    assert ticked == {"move", "revoke"}
+    # A reload is a plain GET of the case page: shown once, the form back to the case's unit.
+    again = client.get(answer.location)
+    assert again.status_code == 200 and "belum memiliki verifikator" not in again.get_data(
+        as_text=True
+    )
+    assert _values(again, "unit-form", "unit") != ["irban-jaktim"]
+
+
+def test_a_refused_objection_answer_keeps_the_reopening_chosen(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code, case, dek = team.created.case.code, team.created.case, team.created.dek
+    set_status(
+        db, team.created, "selesai", closed_on=date.today(), outcome="terbukti", objection_used=True
+    )
+    add_timeline_entry(db, case, dek, kind="objection", text="Saya keberatan.")
+    db.commit()
+    client = web_client(app, db, team.supervisor)
+    answer = press(
+        client, code, "objection-answer", fill={"answer": "  ", "reopen_to": "investigasi"}
+    )
+    _refused(answer, code, "objection-answer")
+    shown = client.get(answer.location)
+    assert shown.status_code == 422
+    assert _values(shown, "objection-answer", "reopen_to") == ["investigasi"]
+
+
+def test_a_refused_assignment_says_why_on_the_case_page(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code = team.created.case.code
+    client = web_client(app, db, team.supervisor)
+    stale = client.get(f"{W}/{code}")
+    name = team.investigator.account.username
+    conflict_directly(db, team.created, team.investigator)  # meanwhile, in another tab
+    answer = forms.submit(client, stale, "assign-form", fill={"username": name})
+    _refused(answer, code, "assign-form")
+    shown = client.get(answer.location)
+    assert shown.status_code == 422 and "konflik kepentingan" in shown.get_data(as_text=True)
+
+
+def test_a_refused_retention_extension_keeps_the_date_and_reason(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code = team.created.case.code
+    today = date.today()
+    set_status(
+        db, team.created, "diarsipkan", archived_on=today, retention_until=today + timedelta(days=5)
+    )
+    client = web_client(app, db, team.supervisor)
+    answer = press(client, code, "retention-form", fill={"until": "kemarin", "reason": SECRET})
+    _refused(answer, code, "retention-form")
+    shown = client.get(answer.location)
+    assert shown.status_code == 422
+    assert _values(shown, "retention-form", "until") == ["kemarin"]
+    assert _values(shown, "retention-form", "reason") == [SECRET]
+
+
+def test_a_refused_export_request_keeps_its_reason_and_view(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code = team.created.case.code
+    client = web_client(app, db, team.supervisor)
+    fill = {"reason": "agency_clarify", "view": "full"}
+    answer = press(client, code, "export-request", fill=fill)
+    _refused(answer, code, "export-request")
+    shown = client.get(answer.location)
+    assert shown.status_code == 422
+    assert _values(shown, "export-request", "reason") == ["agency_clarify"]
+    chosen = [
+        c.value
+        for c in forms.find_form(shown, "export-request").controls
+        if c.name == "view" and c.checked
+    ]
+    assert chosen == ["full"]
+
+
+def test_what_was_typed_waits_sealed_in_the_session_only(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code = team.created.case.code
+    set_status(db, team.created, "verifikasi")
+    client = web_client(app, db, team.supervisor)
+    answer = press(client, code, "status-perlu_dilengkapi", fill={"reason": SECRET + "x" * 20_001})
+    _refused(answer, code, "status-perlu_dilengkapi")
+    assert SECRET not in answer.location and "Set-Cookie" not in answer.headers
+    held = [row for row in db.scalars(select(AuthSession.held_form)) if row]
+    assert len(held) == 1 and SECRET.encode() not in bytes(held[0])
+    shown = client.get(answer.location)
+    assert _values(shown, "status-perlu_dilengkapi", "reason") == [SECRET + "x" * 20_001]
+    db.expire_all()
+    assert [row for row in db.scalars(select(AuthSession.held_form)) if row] == []  # taken
+
+
+def test_another_case_does_not_show_the_held_form(app: Flask, db: Session, team: Team) -> None:
+    from tests.support.factories import make_case
+
+    other = make_case(app, db)
+    code = team.created.case.code
+    client = web_client(app, db, team.supervisor)
+    answer = press(client, code, "message-form", fill={"body": " "}, button="Kirim ke pelapor")
+    _refused(answer, code, "message-form")
+    elsewhere = client.get(f"{W}/{other.case.code}")
+    assert elsewhere.status_code == 200
+    assert _values(elsewhere, "message-form", "body") == [""]
