@@ -32,7 +32,7 @@ from sipadu.crypto.sessions import (
 from sipadu.days import wib_time, wib_today
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
-from sipadu.sessions.web import STAFF_COOKIE
+from sipadu.sessions.web import cookie_name
 from sipadu.staff import accounts as staff_accounts
 from sipadu.staff import activation, service
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
@@ -129,7 +129,7 @@ _SHOWN_ONCE = "setup_link_once"
 
 def _staff_token() -> SessionToken | None:
     try:
-        return session_from_token(request.cookies.get(STAFF_COOKIE, ""))
+        return session_from_token(request.cookies.get(cookie_name("staff"), ""))
     except InvalidSessionTokenError:
         return None
 

@@ -369,3 +369,30 @@ def test_the_waiting_setup_link_opens_only_for_the_admin_session_that_made_it(
     other.set_cookie("sipadu", carried.value)
     stolen = other.get(created.headers["Location"]).get_data(as_text=True)
     assert "/staff/account-setup/" not in stolen and 'id="link-shown"' in stolen
+
+
+def test_the_setup_link_is_shown_once_over_https(tmp_path: Path, sqlite_database: Database) -> None:
+    """Over HTTPS the staff cookie is ``__Host-`` prefixed; the link's page must still find the
+    admin's session (it read the unprefixed cookie and showed nothing)."""
+    app = build_app(
+        make_settings(
+            tmp_path, sqlite_database, rate_limits_enabled=False, base_url="https://sipadu.example"
+        )
+    )
+    # The test client's requests (and so its cookie jar) go to https://sipadu.example.
+    app.config.update(PREFERRED_URL_SCHEME="https", SERVER_NAME="sipadu.example")
+    admin = app.test_client()
+    # Flask-WTF checks the Referer of a form posted over HTTPS, as a browser sends it.
+    admin.environ_base["HTTP_REFERER"] = "https://sipadu.example/"
+    sign_in(admin, person_of(app, "admin"))
+    assert admin.get_cookie("__Host-sipadu_staff", domain="sipadu.example") is not None
+    created = submit(
+        admin,
+        admin.get("/admin/"),
+        "/admin/accounts",
+        fill={"username": "penyidik-https", "role": "investigator"},
+    )
+    assert created.status_code == 303
+    shown = admin.get(created.headers["Location"]).get_data(as_text=True)
+    assert "https://sipadu.example/staff/account-setup/" in shown
+    app.extensions["sipadu.engine"].dispose()
