@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-import holidays
-
 # Deadlines of old cases (statistics, the auditor's view) and of the next years are computed
 # with the calendar of their own year.
 YEARS_BACK, YEARS_AHEAD = 10, 3
@@ -22,6 +20,8 @@ _CATEGORIES = ("public", "government")
 
 @lru_cache(maxsize=4)
 def _calendar(first_year: int, last_year: int) -> dict[date, str]:
+    import holidays  # a tenth of a second: imported when a calendar is first asked for
+
     days = holidays.country_holidays(
         "ID", years=range(first_year, last_year + 1), categories=_CATEGORIES, language="id"
     )
