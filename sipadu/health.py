@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import redis
 from flask import Blueprint, Flask, Response, current_app
 
 from sipadu.app_context import current_settings
@@ -87,6 +86,8 @@ def blob_store_writable(store: BlobStore) -> bool:
 
 def redis_answers(app: Flask, url: str) -> bool:
     """A ``PING`` to Redis, and the rate limiter not counting in its fallback file."""
+    import redis  # only instances with Redis pay for the import (every CLI run loads this)
+
     client = app.extensions.get(_REDIS_EXTENSION)
     if client is None:
         client = redis.Redis.from_url(

@@ -24,8 +24,10 @@ from sipadu.crypto.params import Argon2Params
 from sipadu.db import db_session, make_engine
 from sipadu.keyring import make_test_keyring
 from sipadu.settings import Settings
+from tests.support.compiled_once import install as compile_once
 from tests.support.dbtemplate import migrated, release_postgres
 from tests.support.instance import Database
+from tests.support.module_times import module_seconds
 from tests.support.seaweedfs import SeaweedFS, seaweedfs_or_skip
 
 POSTGRES_URL = os.environ.get(
@@ -34,21 +36,31 @@ POSTGRES_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Tests never wait for production-strength Argon2; one test checks the defaults instead.
 TEST_ARGON2 = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
+# Nearly every test creates an app; its routes' URL builders and its templates are compiled
+# once per process instead of once per app (tests/support/compiled_once.py).
+compile_once()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules holding slow or browser tests run first.
+    """The longest modules run first (``tests/support/module_times.py``).
 
-    Under pytest-xdist (``--dist loadfile``) modules are handed out in collection order; a
-    minutes-long module handed out last kept one process busy while the other idled.
-    The sort is stable, so every module's tests stay together and in their own order.
+    Under pytest-xdist (``--dist loadfile``, with ``--no-loadscope-reorder`` in the pytest
+    options so xdist keeps this order rather than its own by test count) modules are handed
+    out in collection order; a minutes-long module handed out last kept one process busy
+    while the other idled. The sort is stable, so every module's tests stay together and in
+    their own order.
     """
-    heavy = {
+    slow = {
         item.nodeid.split("::")[0]
         for item in items
         if item.get_closest_marker("slow") or item.get_closest_marker("e2e")
     }
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in heavy)
+
+    def seconds(item: pytest.Item) -> float:
+        module = item.nodeid.split("::")[0]
+        return module_seconds(module, slow=module in slow)
+
+    items.sort(key=lambda item: -seconds(item))
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-import holidays
-
 from sipadu.days import wib_today
 
 # Deadlines of old cases (statistics, the auditor's view) and of the next years are computed
@@ -24,6 +22,8 @@ _CATEGORIES = ("public", "government")
 
 @lru_cache(maxsize=4)
 def _calendar(first_year: int, last_year: int) -> dict[date, str]:
+    import holidays  # a tenth of a second: imported when a calendar is first asked for
+
     days = holidays.country_holidays(
         "ID", years=range(first_year, last_year + 1), categories=_CATEGORIES, language="id"
     )

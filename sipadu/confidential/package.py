@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 import pyrage
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 # The file time inside the ZIP: fixed, so the package does not date the export to the second.
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -52,6 +49,12 @@ class PackageFile:
 
 def case_pdf(title: str, sections: Sequence[Section]) -> bytes:
     """A plain, printable A4 PDF: the title, then each section's paragraphs (text escaped)."""
+    # Imported here: reportlab (with Pillow) takes a tenth of a second to import, paid by every
+    # `sipadu` command and server start that loads the casework views but never builds a PDF.
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
     styles = getSampleStyleSheet()
     story: list[object] = [Paragraph(escape(title), styles["Title"])]
     for section in sections:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, func, select
 
 from sipadu import migrate
@@ -188,6 +187,8 @@ def _restore_keys(staging: Path, keys_dir: Path, replace: bool, undo: RestoreUnd
 
 
 def _known_revisions(engine: Engine) -> set[str]:
+    from alembic.script import ScriptDirectory  # lazily, as in sipadu/migrate.py
+
     script = ScriptDirectory.from_config(migrate.alembic_config(engine))
     return {revision.revision for revision in script.walk_revisions()}
 

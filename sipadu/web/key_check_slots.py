@@ -33,7 +33,6 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager, suppre
 from pathlib import Path
 from typing import Protocol
 
-import redis
 from flask import Flask, current_app
 from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
@@ -113,6 +112,10 @@ class SharedKeyCheckSlots:
     """This server's file slots, then one of ``slots`` leases in Redis shared by all servers."""
 
     def __init__(self, local: KeyCheckSlots, redis_url: str, slots: int, key: str = REDIS_KEY):
+        # Imported here, not at the top: an instance without Redis (and every CLI run) is
+        # spared the import; the methods below import the module again, from its cache.
+        import redis
+
         self.local, self.slots, self.key = local, slots, key
         self.redis = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
         self._take = self.redis.register_script(_TAKE_LEASE)
@@ -135,6 +138,8 @@ class SharedKeyCheckSlots:
 
     def _take_lease(self) -> str | None:
         """The lease's holder id; ``None`` while Redis is down (this server's slots only)."""
+        import redis
+
         holder = secrets.token_hex(8)
         try:
             taken = self._take(keys=[self.key], args=[self.slots, LEASE_SECONDS, holder])
@@ -154,6 +159,8 @@ class SharedKeyCheckSlots:
         return holder
 
     def _give_back(self, holder: str) -> None:
+        import redis
+
         with suppress(redis.RedisError):  # if not, the lease expires by itself
             self.redis.zrem(self.key, holder)
 

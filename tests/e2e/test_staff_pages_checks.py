@@ -18,16 +18,14 @@ One browser serves the module; the whole walk takes well under a minute.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import build_app, make_settings
-from tests.support.crawl import Found, crawl_everything, crawl_staff_pages
-from tests.support.instance import Database
+from tests.support.crawl import Found
+from tests.support.crawled_site import crawled_site
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route, ViewportSize
@@ -79,16 +77,10 @@ def staff_pages(found: Found) -> list[StaffPage]:
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Found]:
-    """Every page of both consoles in Indonesian, then the staff pages again in English."""
-    root = tmp_path_factory.mktemp("staff-pages")
-    database = Database("sqlite", f"sqlite:///{root / 'sipadu.sqlite3'}")
-    app = build_app(make_settings(Path(root), database, rate_limits_enabled=False))
-    found = Found()
-    world = crawl_everything(app, found)
-    crawl_staff_pages(app, world, found, language="en")
-    yield found
-    app.extensions["sipadu.engine"].dispose()
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Found:
+    """Every page of both consoles in Indonesian, then again in English (reporter pages are
+    left out by ``staff_pages``); built once per test run, tests/support/crawled_site.py."""
+    return crawled_site(tmp_path_factory).found
 
 
 @dataclass

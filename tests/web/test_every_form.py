@@ -10,15 +10,11 @@ new form therefore fails the suite until a round-trip test is written and named 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
-from tests.conftest import build_app, make_settings
-from tests.support.crawl import Found, crawl_everything
-from tests.support.instance import Database
+from tests.support.crawled_site import crawled_site
 
 REPO = Path(__file__).resolve().parents[2]
 _J = "tests/reporting/test_journey.py::"
@@ -150,23 +146,17 @@ COVERED: dict[tuple[str, str], str] = {
 }
 
 
-@pytest.fixture
-def app(tmp_path: Path, sqlite_database: Database) -> Iterator[Flask]:
-    application = build_app(make_settings(tmp_path, sqlite_database, rate_limits_enabled=False))
-    yield application
-    application.extensions["sipadu.engine"].dispose()
-
-
-def test_every_form_has_a_round_trip_test(app: Flask) -> None:
-    found = Found()
-    crawl_everything(app, found)
-    missing = {key: sorted(pages) for key, pages in found.forms.items() if key not in COVERED}
+def test_every_form_has_a_round_trip_test(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # The Indonesian crawl of every visitor (built once per test run and shared with the
+    # raw-key and browser checks, tests/support/crawled_site.py).
+    forms = crawled_site(tmp_path_factory).indonesian_forms
+    missing = {key: sorted(pages) for key, pages in forms.items() if key not in COVERED}
     assert missing == {}, (
         "forms without a round-trip test (write one with tests/support/forms.py and add it "
         f"to COVERED): {missing}"
     )
     # The crawl reached the conditional forms too (so the list above is really checked).
-    assert set(COVERED) <= set(found.forms), set(COVERED) - set(found.forms)
+    assert set(COVERED) <= set(forms), set(COVERED) - set(forms)
 
 
 @pytest.mark.parametrize(("key", "test"), sorted(COVERED.items()))

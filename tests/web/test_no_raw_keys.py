@@ -12,8 +12,6 @@ every key with an underscore is, and so is every audit tag and the ``staff:<id>`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -25,9 +23,8 @@ from sipadu.cases.labels import REPORT_FIELD_LABELS
 from sipadu.cases.statuses import Destination, Outcome, Status
 from sipadu.reporting.forms import IDENTITY_FIELDS, REPORT_TEXT_FIELDS
 from tests.audit.test_tag_labels import tags_written_by_the_code
-from tests.conftest import build_app, make_settings
-from tests.support.crawl import Found, crawl_everything, crawl_reporter_pages, crawl_staff_pages
-from tests.support.instance import Database
+from tests.support.crawl import Found
+from tests.support.crawled_site import crawled_site
 
 VOCABULARIES = (Category, Status, Outcome, Destination, DeadlineKind, DeadlineState)
 
@@ -61,17 +58,10 @@ def test_the_key_list_is_derived_and_catches_what_it_must() -> None:
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Found]:
-    """Every page in Indonesian (the crawl the form check makes), then again in English."""
-    root = tmp_path_factory.mktemp("raw-keys")
-    database = Database("sqlite", f"sqlite:///{root / 'sipadu.sqlite3'}")
-    app = build_app(make_settings(Path(root), database, rate_limits_enabled=False))
-    found = Found()
-    world = crawl_everything(app, found)
-    crawl_reporter_pages(app, found, language="en")
-    crawl_staff_pages(app, world, found, language="en")
-    yield found
-    app.extensions["sipadu.engine"].dispose()
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Found:
+    """Every page in Indonesian (the crawl the form check makes), then again in English
+    (built once per test run, tests/support/crawled_site.py)."""
+    return crawled_site(tmp_path_factory).found
 
 
 def test_no_page_shows_a_raw_key(crawled: Found) -> None:
