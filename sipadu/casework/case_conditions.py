@@ -1,6 +1,7 @@
 """The SQL conditions the inbox and the home counts filter cases by, from metadata only:
 which cases a reader may read, which are assigned to them, which fall due soon or are
-overdue on the working-day calendar, and which wait for an answer to the reporter.
+overdue on the working-day calendar, which wait for an answer to the reporter, and which
+hold the reporter's objection waiting for a supervisor's answer.
 
 Deadlines follow the working-day calendar; because every due day grows with its base day
 (receipt or last feedback), "overdue today" is "base day on or before some bound", and the
@@ -20,8 +21,8 @@ from sipadu.cases.deadlines import (
     add_calendar_days,
     add_working_days,
 )
-from sipadu.cases.kinds import ASSIGNED_REASONS, AuthorKind
-from sipadu.cases.models import Case, CaseConflict, CaseGrant, CaseMessage
+from sipadu.cases.kinds import ASSIGNED_REASONS, AuthorKind, TimelineKind
+from sipadu.cases.models import Case, CaseConflict, CaseGrant, CaseMessage, TimelineEntry
 from sipadu.cases.statuses import CLOSED, Status
 from sipadu.effective_settings import effective_settings
 from sipadu.roles import StaffRole
@@ -145,6 +146,29 @@ def reporter_replied() -> ColumnElement[bool]:
         .exists()
     )
     return and_(Case.status != Status.DIARSIPKAN, answered_by_reporter)
+
+
+def objection_waiting() -> ColumnElement[bool]:
+    """SQL: the reporter objected and no answer follows the objection yet (the same rule as
+    the case page's ``objection_pending``). ``objection_used`` is checked first: it is set by
+    the objection, so cases never objected to are passed over without reading the timeline."""
+    answer = aliased(TimelineEntry)
+    answered = select(answer.id).where(
+        answer.case_id == TimelineEntry.case_id,
+        answer.kind == TimelineKind.OBJECTION_ANSWER,
+        answer.id > TimelineEntry.id,
+    )
+    unanswered = (
+        select(TimelineEntry.id)
+        .where(
+            TimelineEntry.case_id == Case.id,
+            TimelineEntry.kind == TimelineKind.OBJECTION,
+            not_(answered.exists()),
+        )
+        .correlate(Case)
+        .exists()
+    )
+    return and_(Case.objection_used.is_(True), unanswered)
 
 
 def assigned_to(staff_id: int) -> ColumnElement[bool]:

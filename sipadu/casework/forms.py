@@ -160,6 +160,7 @@ def inbox_filters(args: Mapping[str, str]) -> InboxFilters:
         assigned_to_me=_truthy(args.get("mine")),
         due=due if due in DUE_FILTERS else None,
         replied=_truthy(args.get("replied")),
+        objection=_truthy(args.get("objection")),
         code=case_code_search(args.get("q")),
         sort=sort if sort in SORTS else "received_desc",
         page=_page(args.get("page")),

@@ -42,6 +42,7 @@ from sipadu.casework.case_conditions import (
     assigned_to,
     deadline_conditions,
     inbox_policy,
+    objection_waiting,
     readable_by,
     reporter_replied,
 )
@@ -67,6 +68,8 @@ class InboxFilters:
     due: str | None = None
     # Only cases whose latest message to or from the reporter is the reporter's.
     replied: bool = False
+    # Only cases whose reporter objected to the decision and waits for the answer.
+    objection: bool = False
     # A case code or its beginning ("SPD-7K"), upper case.
     code: str | None = None
     sort: str = "received_desc"
@@ -87,6 +90,7 @@ class InboxRow:
     badge: DeadlineState | None
     next_deadline: Deadline | None
     reporter_replied: bool = False
+    objection_waiting: bool = False
     assignees: tuple[str, ...] = ()
 
 
@@ -140,6 +144,7 @@ def _base_query(staff_id: int, role: str) -> Any:
         Case.closed_on,
         reason,
         reporter_replied().label("replied"),
+        objection_waiting().label("objection"),
     ).where(readable_by(staff_id, role))
 
 
@@ -157,6 +162,8 @@ def _conditions(
         conditions.append(deadline_conditions(today, policy, holidays)[filters.due])
     if filters.replied:
         conditions.append(reporter_replied())
+    if filters.objection:
+        conditions.append(objection_waiting())
     if filters.code:
         conditions.append(Case.code.startswith(filters.code, autoescape=True))
     return conditions
@@ -202,12 +209,13 @@ def _row(values: Any, today: date, policy: DeadlinePolicy, holidays: Set[date]) 
         inbox_badge(deadlines),
         next_due(deadlines),
         bool(values.replied),
+        bool(values.objection),
     )
 
 
 def _on_cases(filters: InboxFilters) -> bool:
     """The filters that read the case rows (the count cannot walk grants alone)."""
-    return filters.replied or bool(filters.code)
+    return filters.replied or filters.objection or bool(filters.code)
 
 
 def assignees_of(db: Session, codes: list[str]) -> dict[str, tuple[str, ...]]:
@@ -302,7 +310,10 @@ ACTION_FILTERS: dict[str, InboxFilters] = {
     "overdue": InboxFilters(due="overdue"),
     "replied": InboxFilters(replied=True),
     "awaiting": InboxFilters(status=Status.PERLU_DILENGKAPI.value),
+    "objection": InboxFilters(objection=True),
 }
+# Counts only those who may act on them see: only a supervisor answers an objection.
+ACTION_ROLES: dict[str, frozenset[str]] = {"objection": frozenset({StaffRole.SUPERVISOR})}
 
 
 def action_counts(
@@ -315,12 +326,13 @@ def action_counts(
     kinds: Collection[str] | None = None,
 ) -> dict[str, int]:
     """How many of the cases ``staff_id`` may read need action, per ``ACTION_FILTERS`` kind
-    (only ``kinds`` when given; each counted up to ``cap`` + 1, like the inbox total)."""
+    (only ``kinds`` when given, and only those ``ACTION_ROLES`` give ``role``; each counted up
+    to ``cap`` + 1, like the inbox total)."""
     if role not in INBOX_ROLES:
         return {}
     policy, holidays = inbox_policy(db)
     return {
         kind: _count(db, staff_id, role, _conditions(f, staff_id, today, policy, holidays), f, cap)
         for kind, f in ACTION_FILTERS.items()
-        if kinds is None or kind in kinds
+        if (kinds is None or kind in kinds) and role in ACTION_ROLES.get(kind, INBOX_ROLES)
     }

@@ -62,6 +62,7 @@ ACTION_LINKS: tuple[tuple[str, Any, dict[str, str]], ...] = (
         lazy_gettext("waiting for the reporter"),
         {"status": Status.PERLU_DILENGKAPI.value},
     ),
+    ("objection", lazy_gettext("objections waiting for your answer"), {"objection": "1"}),
 )
 
 
@@ -73,7 +74,9 @@ def _home_counts() -> dict[str, object]:
     counts = inbox_service.action_counts(
         db_session(), staff_id=actor.staff_id, role=actor.role, today=service.today()
     )
-    return {"counts": counts, "links": ACTION_LINKS, "cap": inbox_service.COUNT_CAP}
+    # A count this role is not given (the objections, for all but supervisors) is not listed.
+    links = tuple(link for link in ACTION_LINKS if link[0] in counts)
+    return {"counts": counts, "links": links, "cap": inbox_service.COUNT_CAP}
 
 
 add_home_panel("casework/_home_counts.html", _home_counts, CASE_ROLES, order=10)
