@@ -64,6 +64,8 @@ class TimelineView:
     status: str | None
     text: str | None
     created_on: date
+    # The row id: orders the timeline and is what the reporter's read marker counts by.
+    seq: int
     verified: bool = True
 
 
@@ -211,11 +213,11 @@ def list_timeline(db: Session, case: Case, dek: bytes) -> list[TimelineView]:
 
 def _timeline_view(case: Case, dek: bytes, row: TimelineEntry) -> TimelineView:
     if row.text_sealed is None:
-        return TimelineView(row.kind, row.status, None, row.created_on)
+        return TimelineView(row.kind, row.status, None, row.created_on, row.id)
     try:
         doc = json_document(
             open_record(dek, case, KIND_TIMELINE, row.text_sealed, lambda: timeline_binding(row))
         )
-        return TimelineView(row.kind, row.status, str(doc["timeline"]), row.created_on)
+        return TimelineView(row.kind, row.status, str(doc["timeline"]), row.created_on, row.id)
     except (DecryptionError, KeyError):
-        return TimelineView(row.kind, row.status, None, row.created_on, verified=False)
+        return TimelineView(row.kind, row.status, None, row.created_on, row.id, verified=False)

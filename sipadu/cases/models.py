@@ -124,6 +124,9 @@ class Case(Base):
     # Inspektorat messages are marked "new". One per case, whatever device opened it; no
     # time of the visit is kept (``cases/read_markers.py``).
     reporter_seen_message: Mapped[int | None] = mapped_column(Integer)
+    # The same for the timeline: the newest entry (``timeline_entries.id``) the page has shown;
+    # later status changes and answers are marked "new".
+    reporter_seen_entry: Mapped[int | None] = mapped_column(Integer)
 
 
 class CaseGrant(Base):

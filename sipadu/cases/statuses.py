@@ -77,7 +77,8 @@ def is_closed(status: str) -> bool:
 
 @dataclass(frozen=True)
 class StatusText:
-    """How a status is named for staff and explained to the reporter."""
+    """How a status is named for staff and explained to the reporter (the explanation never
+    speaks of the objection: where it stands is the reporter's page's to say)."""
 
     staff_label: Any
     reporter_label: Any
@@ -106,10 +107,7 @@ STATUS_TEXTS: Mapping[Status, StatusText] = {
     _S.TIDAK_DAPAT_DITINDAKLANJUTI: StatusText(
         lazy_gettext("Cannot proceed"),
         lazy_gettext("Cannot be followed up"),
-        lazy_gettext(
-            "The Inspektorat cannot follow up your report. The reason is given "
-            "below. You may object once."
-        ),
+        lazy_gettext("The Inspektorat cannot follow up your report. The reason is given below."),
     ),
     _S.DITERUSKAN: StatusText(
         lazy_gettext("Forwarded, awaiting outcome"),
@@ -117,7 +115,7 @@ STATUS_TEXTS: Mapping[Status, StatusText] = {
         lazy_gettext(
             "Your report is outside the Inspektorat's authority and has been "
             "passed to the institution named below. The Inspektorat is waiting for its "
-            "outcome and will tell you here. You may object once."
+            "outcome and will tell you here."
         ),
     ),
     _S.INVESTIGASI: StatusText(
@@ -131,9 +129,7 @@ STATUS_TEXTS: Mapping[Status, StatusText] = {
     _S.SELESAI: StatusText(
         lazy_gettext("Completed"),
         lazy_gettext("Completed"),
-        lazy_gettext(
-            "The investigation is finished. The conclusion is given below. You may object once."
-        ),
+        lazy_gettext("The investigation is finished. The conclusion is given below."),
     ),
     _S.DIARSIPKAN: StatusText(
         lazy_gettext("Archived"),
@@ -187,7 +183,7 @@ def reporter_status_text(
             text.reporter_label,
             lazy_gettext(
                 "The institution your report was forwarded to has answered; the outcome is "
-                "given below. You may object once."
+                "given below."
             ),
         )
     return text

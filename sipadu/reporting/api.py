@@ -30,6 +30,7 @@ from sipadu.crypto.errors import CaseKeyError
 from sipadu.db import db_session
 from sipadu.reporting import service
 from sipadu.reporting.api_docs import register_openapi
+from sipadu.reporting.case_view import status_explanation
 from sipadu.reporting.files import (
     BODY_FILE_TYPE,
     MissingFilenameError,
@@ -201,7 +202,7 @@ def _case_json(opened: OpenedCase) -> dict[str, Any]:
         "case_code": view.code,
         "status": view.status,
         "status_label": str(view.status_text.reporter_label),
-        "status_explanation": str(view.status_text.reporter_explanation),
+        "status_explanation": status_explanation(view),
         "may_object": view.may_object,
         "timeline": [
             {

@@ -1,7 +1,7 @@
 """What the reporter's case page adds to the shared case overview.
 
 The reporter's own report (opened with the key the session already holds), the day by which
-the Inspektorat owes the next news, what is new since the reporter's last message, and where
+the Inspektorat owes the next news, what is new since the reporter's last visit, and where
 their one objection stands. Days only, in WIB: a reporter's pages show no time of day.
 """
 
@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy.orm import Session
 
 from sipadu.cases.content import read_report
@@ -21,6 +21,7 @@ from sipadu.cases.deadlines import DeadlineInputError, case_deadlines, next_due
 from sipadu.cases.kinds import TimelineKind
 from sipadu.cases.labels import rupiah
 from sipadu.cases.models import Case
+from sipadu.cases.read_markers import ReporterMarks
 from sipadu.cases.statuses import is_closed
 from sipadu.crypto.errors import DecryptionError
 from sipadu.effective_settings import effective_settings
@@ -53,13 +54,26 @@ class ReportLine:
     value: str
 
 
+# Timeline entries the reporter's own acts add: never news to them.
+_OWN_ENTRIES = frozenset({TimelineKind.OBJECTION, TimelineKind.EVIDENCE_ADDED})
+
+
 @dataclass(frozen=True)
 class CaseNews:
-    """What happened since the reporter last wrote (or since the report, if never)."""
+    """What is new since the reporter's last visit (or since the report, before the first):
+    the rows the page marks "new" and the "since" line counts, the same ones."""
 
-    since_reply: bool  # True: counted from the reporter's last message
-    new_messages: int
+    visited: bool  # True: counted from the last visit
+    messages: frozenset[int]  # ids of the Inspektorat messages after the message marker
+    entries: frozenset[int]  # ids of the timeline entries after the entry marker
     status_changes: int
+    objection_answered: bool
+    other_updates: int  # entries other than status changes and the answer (identity opened)
+
+    @property
+    def anything(self) -> bool:
+        """True when the line has something to count."""
+        return bool(self.messages or self.entries)
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,9 @@ class ReporterPageExtras:
     next_update_on: date | None
     next_update_late: bool
     news: CaseNews
+    news_parts: list[str]  # the "since" line's counts in words, nothing that is zero
     objection: ObjectionState
+    status_explanation: str  # the status explained, with where the one objection stands
 
 
 def _choices(document: dict[str, Any], agencies: Mapping[str, str]) -> list[ReportLine]:
@@ -128,21 +144,28 @@ def next_update_day(db: Session, case: Case, today: date) -> date | None:
     return None if due is None else due.due_on
 
 
-def case_news(view: ReporterCaseView) -> CaseNews:
-    """New Inspektorat messages after the reporter's last one (by order), and status
-    changes on a later day (entries carry days only, so a same-day change is not "new")."""
-    mine = [i for i, m in enumerate(view.messages) if m.verified and m.from_reporter]
-    start = mine[-1] + 1 if mine else 0
-    new = [
-        i for i, m in enumerate(view.messages[start:], start) if m.verified and not m.from_reporter
+def case_news(view: ReporterCaseView, marks: ReporterMarks) -> CaseNews:
+    """The Inspektorat's messages and the timeline entries (not the reporter's own) after the
+    reporter's markers, by row id: a same-day change counts, a seen one never does."""
+    messages = frozenset(
+        m.seq for m in view.messages if m.verified and not m.from_reporter and m.seq > marks.message
+    )
+    entries = [
+        t
+        for t in view.timeline
+        if t.verified and t.kind not in _OWN_ENTRIES and t.seq > marks.entry
     ]
-    statuses = [t for t in view.timeline if t.kind == TimelineKind.STATUS]
-    if mine:
-        last_day = view.messages[mine[-1]].sent_on
-        changes = sum(1 for t in statuses if t.created_on > last_day)
-    else:
-        changes = max(0, len(statuses) - 1)  # the first is the report's own "received"
-    return CaseNews(bool(mine), len(new), changes)
+    kinds = [t.kind for t in entries]
+    statuses = kinds.count(TimelineKind.STATUS)
+    answered = TimelineKind.OBJECTION_ANSWER in kinds
+    return CaseNews(
+        visited=marks.visited,
+        messages=messages,
+        entries=frozenset(t.seq for t in entries),
+        status_changes=statuses,
+        objection_answered=answered,
+        other_updates=len(kinds) - statuses - kinds.count(TimelineKind.OBJECTION_ANSWER),
+    )
 
 
 def objection_state(view: ReporterCaseView) -> ObjectionState:
@@ -157,15 +180,65 @@ def objection_state(view: ReporterCaseView) -> ObjectionState:
     return ObjectionState.ANSWERED if answered else ObjectionState.PENDING
 
 
+def news_parts(news: CaseNews) -> list[str]:
+    """The "since" line's counts in words, leaving out what did not happen."""
+    parts = []
+    if news.messages:
+        count = len(news.messages)
+        parts.append(ngettext("%(num)d new message", "%(num)d new messages", count))
+    if news.status_changes:
+        count = news.status_changes
+        parts.append(ngettext("%(num)d status change", "%(num)d status changes", count))
+    if news.objection_answered:
+        parts.append(gettext("the answer to your objection"))
+    if news.other_updates:
+        parts.append(
+            ngettext(
+                "%(num)d other update in the timeline",
+                "%(num)d other updates in the timeline",
+                news.other_updates,
+            )
+        )
+    return parts
+
+
+# What the status box adds about the one objection, per state (the status's explanation
+# itself never speaks of it: it would go on saying "you may object" after the objection).
+_OBJECTION_NOTES: Mapping[ObjectionState, Any] = {
+    ObjectionState.AVAILABLE: lazy_gettext("You may object once."),
+    ObjectionState.PENDING: lazy_gettext(
+        "You have objected to this decision; a supervisor reviews it and answers here."
+    ),
+    ObjectionState.ANSWERED: lazy_gettext(
+        "The Inspektorat has answered your objection; a case can be objected to only once."
+    ),
+}
+
+
+def status_explanation(view: ReporterCaseView) -> str:
+    """The status explained to the reporter, and the truth about the objection in it."""
+    note = _OBJECTION_NOTES.get(objection_state(view))
+    explained = str(view.status_text.reporter_explanation)
+    return explained if note is None else f"{explained} {note}"
+
+
 def page_extras(
-    db: Session, case: Case, dek: bytes, view: ReporterCaseView, today: date
+    db: Session,
+    case: Case,
+    dek: bytes,
+    view: ReporterCaseView,
+    today: date,
+    marks: ReporterMarks,
 ) -> ReporterPageExtras:
     """Everything the reporter's case page shows beyond the shared overview."""
     due = next_update_day(db, case, today)
+    news = case_news(view, marks)
     return ReporterPageExtras(
         report=report_lines(case, dek, {agency.code: agency.name for agency in list_agencies(db)}),
         next_update_on=due,
         next_update_late=due is not None and due < today,
-        news=case_news(view),
+        news=news,
+        news_parts=news_parts(news),
         objection=objection_state(view),
+        status_explanation=status_explanation(view),
     )

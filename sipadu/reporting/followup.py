@@ -164,9 +164,12 @@ def render_case(
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     view = service.case_overview(db, case, reporter.dek)
-    extras = page_extras(db, case, reporter.dek, view, wib_today())
-    # Inspektorat messages after this marker are "new"; showing them moves it past them.
-    seen_before = reporter_seen_before(case, (m.seq for m in view.messages))
+    # What came after the markers is "new" (marked, and counted in the "since" line);
+    # showing it moves the markers past it.
+    marks = reporter_seen_before(
+        case, (m.seq for m in view.messages), [t.seq for t in view.timeline]
+    )
+    extras = page_extras(db, case, reporter.dek, view, wib_today(), marks)
     context: dict[str, Any] = {
         "errors": {},
         "values": {},
@@ -178,7 +181,6 @@ def render_case(
         "reporting/case.html",
         case=view,
         extras=extras,
-        seen_before=seen_before,
         identity_fields=IDENTITY_FIELDS,
         status_texts=STATUS_TEXTS,
         max_message=MAX_MESSAGE_CHARS,

@@ -31,6 +31,7 @@ from sipadu.cases.content import (
 from sipadu.cases.kinds import AuthorKind, TimelineKind
 from sipadu.cases.models import Case
 from sipadu.cases.rating import RatingView, may_rate, rate_case, read_rating
+from sipadu.cases.read_markers import reporter_made_entry
 from sipadu.cases.service import (
     CaseCodeTakenError,
     CaseRouting,
@@ -288,9 +289,10 @@ def send_reply(db: Session, case: Case, dek: bytes, body: str, audit_key: bytes)
         return False
     change = check_transition(case.status, Status.VERIFIKASI, Role.REPORTER)
     case.status = change.target
-    add_timeline_entry(
+    entry = add_timeline_entry(
         db, case, dek, kind=TimelineKind.STATUS, status=change.target.value, now=moment
     )
+    reporter_made_entry(db, case, entry.id)
     record_event(
         db,
         audit_key,

@@ -54,7 +54,7 @@ def test_the_supervisors_home_and_inbox_show_the_waiting_objection(
     # The unfiltered inbox marks the row of the objected case only.
     every = BeautifulSoup(supervisor.get(W).get_data(as_text=True), "html.parser")
     rows = every.select("tbody tr")
-    marked = [row.find("a").get_text() for row in rows if row.select("." + MARK)]
+    marked = [a.get_text() for row in rows if row.select("." + MARK) for a in row.select("a")]
     assert marked == [code]
     supervisor.set_cookie(LANG_COOKIE, "en")
     assert _count_link(_home(supervisor))[0] == "1 objections waiting for your answer"
