@@ -53,7 +53,13 @@ from sipadu.uploads.multipart import EncryptedUpload, accepts_uploads
 from sipadu.web.argon2_gate import admit
 from sipadu.web.auth import public
 from sipadu.web.key_check_slots import case_key_check
-from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, client_identifier, limiter
+from sipadu.web.ratelimit import (
+    CASE_KEY_LIMITS,
+    SUBMIT_LIMITS,
+    client_identifier,
+    counts_against_client,
+    limiter,
+)
 from sipadu.web.user_errors import InvalidInputError, UserFacingError
 
 bp = Blueprint("reporting_api", __name__)
@@ -250,7 +256,7 @@ def _attachment_json(a: AttachmentView) -> dict[str, Any]:
 
 @bp.get("/case")
 @public
-@limiter.limit(CASE_KEY_LIMITS)
+@limiter.limit(CASE_KEY_LIMITS, deduct_when=counts_against_client)
 def get_case() -> ResponseReturnValue:
     """The case: code, status, timeline, messages and files."""
     opened = _open_case()
@@ -260,7 +266,7 @@ def get_case() -> ResponseReturnValue:
 @bp.post("/case/messages")
 @accepts_json({"body": None}, MESSAGE_JSON_LIMIT)
 @public
-@limiter.limit(CASE_KEY_LIMITS)
+@limiter.limit(CASE_KEY_LIMITS, deduct_when=counts_against_client)
 def post_message() -> ResponseReturnValue:
     """Send a message to the Inspektorat."""
     data = json_object()  # before the case key check: a bad body costs no Argon2

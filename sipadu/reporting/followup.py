@@ -50,7 +50,13 @@ from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.uploads.multipart import accepts_uploads
 from sipadu.web.auth import public
 from sipadu.web.key_check_slots import case_key_check
-from sipadu.web.ratelimit import CASE_KEY_LIMITS, SUBMIT_LIMITS, client_identifier, limiter
+from sipadu.web.ratelimit import (
+    CASE_KEY_LIMITS,
+    SUBMIT_LIMITS,
+    client_identifier,
+    counts_against_client,
+    limiter,
+)
 from sipadu.web.security import csrf_checked_after_limits
 from sipadu.web.user_errors import UserFacingError, error_page
 
@@ -120,7 +126,7 @@ def _refuse_key(status: int, message: Any, headers: dict[str, str] | None = None
 
 @bp.post("/kasus")
 @public
-@limiter.limit(CASE_KEY_LIMITS)
+@limiter.limit(CASE_KEY_LIMITS, deduct_when=counts_against_client)
 @csrf_checked_after_limits
 @error_page(_key_form_page)
 def login() -> ResponseReturnValue:

@@ -22,7 +22,8 @@ Default limits (per client; static files exempt):
 - ``DEFAULT_LIMITS``: each endpoint, "60 per minute; 600 per hour".
 Sensitive views add stricter ones with ``@limiter.limit(...)``:
 - ``LOGIN_LIMITS`` for staff sign-in (password and TOTP), "10 per minute; 60 per hour";
-- ``CASE_KEY_LIMITS`` for a reporter's case-key entry, "10 per minute; 60 per hour";
+- ``CASE_KEY_LIMITS`` for a reporter's case-key entry, "10 per minute; 60 per hour",
+  counted only for answers other than 503 (``counts_against_client``);
 - ``SUBMIT_LIMITS`` for new reports and uploads, "5 per minute; 30 per hour".
 These sit on top of the per-account delays of ``sipadu.throttle`` and the per-(code, client)
 limit and per-code ceiling on wrong case keys (``case_key_attempts.py``).
@@ -72,6 +73,15 @@ KEY_PREFIX = "sipadu"
 IDENTIFIER_HEX_CHARS = 16
 # A slow or dead Redis must not hang every request: fail fast, then count in the file.
 REDIS_OPTIONS: dict[str, str | int] = {"socket_timeout": 1, "socket_connect_timeout": 1}
+
+
+def counts_against_client(response: Response) -> bool:
+    """Whether a case-key request uses up its client's ``CASE_KEY_LIMITS``: not when it was
+    refused with 503 because every key-check slot was taken (``key_check_slots.py``). A flood
+    from other addresses holds the slots; the reporter told to retry must not be locked out
+    by the retries. Such a limit is tested before the view and counted after it, so while
+    the slots' checks run, one client can be up to ``slots`` checks past its limit."""
+    return response.status_code != 503
 
 
 def _normalise_address(raw: str) -> str:

@@ -23,9 +23,12 @@ from sipadu.cases.models import CaseKeyThrottle
 from sipadu.db import db_session
 from sipadu.settings import SettingsError, settings_from_env
 from sipadu.web.key_check_slots import KeyCheckBusyError, KeyCheckSlots
+from tests.conftest import build_app, make_settings
 from tests.reporting.conftest import BASE_REPORT, Ready
 from tests.support.audit import seal_all
 from tests.support.csrf import hidden_fields
+from tests.support.factories import make_staff
+from tests.support.instance import Database
 
 
 @contextmanager
@@ -132,3 +135,29 @@ def test_slot_count_setting(tmp_path: Path) -> None:
     for bad in ("0", "many"):
         with pytest.raises(SettingsError):
             settings_from_env({**base, "SIPADU_CASE_KEY_CHECK_SLOTS": bad})
+
+
+def test_busy_answers_do_not_use_up_the_reporters_limit(tmp_path: Path, database: Database) -> None:
+    """A flood from other addresses holds every slot: the reporter who retries as the 503
+    says is let in once a slot frees, not locked out (429) by their own retries."""
+    app = build_app(make_settings(tmp_path, database, rate_limits_enabled=True))
+    with app.app_context():
+        supervisor = make_staff(app, db_session())
+        db_session().commit()
+    key = _filed(Ready(app, supervisor))["case_key"]
+    client = app.test_client()
+    api_auth = {"Authorization": f"CaseKey {key}"}
+    token = hidden_fields(client.get("/kasus"))["csrf_token"]
+    retries = 12  # more than the 10 per minute of CASE_KEY_LIMITS
+    with every_slot_taken(app):
+        api_busy = [
+            client.get("/api/v1/case", headers=api_auth).status_code for _ in range(retries)
+        ]
+        web_busy = [
+            client.post("/kasus", data={"csrf_token": token, "case_key": key}).status_code
+            for _ in range(retries)
+        ]
+    assert api_busy == [503] * retries and web_busy == [503] * retries
+    assert client.get("/api/v1/case", headers=api_auth).status_code == 200
+    assert client.post("/kasus", data={"csrf_token": token, "case_key": key}).status_code == 303
+    app.extensions["sipadu.engine"].dispose()
