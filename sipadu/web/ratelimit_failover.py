@@ -12,10 +12,14 @@ of Redis is noticed within about a second and a long outage costs one failed try
 seconds. Once it answers, counting returns to it (the counts made in the file meanwhile stay
 behind in the file). Each worker has its own storage, so each says both lines once per outage.
 
-The switch is usually found by a reporter's request, whose log records the privacy filter
-drops (``sipadu/logging_privacy.py``): a line written then would date the report, and was
-lost. So the lines about Redis are held back during a reporter's request and written by the
-next call that is not one (the balancer's ``/readyz``, a staff page, the next public page).
+The lines come only from calls that may be logged: the balancer's ``/readyz``, staff requests
+and the CLI (``_may_log``), each writing what it sees itself when it sees it. A reporter's
+request that finds Redis gone (or back) writes nothing, then or later: any line it caused,
+even written afterwards by another request, would date the reporter's request. The first
+loggable call of an outage therefore asks Redis itself (not waiting for the backoff) and says
+the outage if Redis still does not answer; the first loggable call after a recovery that was
+said says Redis answers again. ``/readyz`` is polled every few seconds, so an outage is logged
+within one poll of the balancer, whoever found it first.
 
 Reporters keep reaching the service while Redis is down: refusing every limited request (the
 report form, the case-key entry) would turn a cache outage into an outage of the service.
@@ -33,13 +37,21 @@ from flask import has_request_context, request
 from limits.storage import RedisStorage, Storage
 from limits.storage.base import SlidingWindowCounterSupport
 
-from sipadu.logging_privacy import is_reporter_path
+from sipadu.logging_privacy import is_logged_path
 from sipadu.web.ratelimit_store import SqliteCounterStorage
 
 SCHEME = "sipadu-redis-failover"
 FIRST_RETRY_SECONDS = 1.0
 RETRY_SECONDS = 10.0
 log = logging.getLogger("sipadu.ratelimit")
+
+
+def _may_log() -> bool:
+    """Whether a line written now dates no reporter: outside a request (the CLI), or in the
+    balancer's ``/readyz`` probe or a staff request (the paths whose access lines are kept)."""
+    if not has_request_context():
+        return True
+    return request.path == "/readyz" or is_logged_path(request.path)
 
 
 class LimiterBackend(StrEnum):
@@ -62,7 +74,7 @@ class FailoverCounterStorage(Storage, SlidingWindowCounterSupport):
         self._lock = threading.Lock()
         self._retry_at: float | None = None  # None while Redis answers
         self._backoff = FIRST_RETRY_SECONDS  # the wait after the next failed try
-        self._unsaid: list[str] = []  # lines held back during a reporter's request
+        self._said_down = False  # this worker's log says Redis is unreachable
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
 
     @property
@@ -77,20 +89,28 @@ class FailoverCounterStorage(Storage, SlidingWindowCounterSupport):
         return LimiterBackend.LOCAL_FILE_FALLBACK
 
     def refresh(self) -> None:
-        """Ask Redis again now if a retry is due: a health probe may come before any
-        counted request, and an idle server must not report the outage after it is over."""
-        self._say_held_lines()
+        """Ask Redis again now if a retry is due, or if the log does not yet say what this
+        (loggable) probe would see: a health probe may come before any counted request, and
+        an idle server must not report the outage after it is over."""
         with self._lock:
-            retry_at = self._retry_at
-        if retry_at is not None and time.monotonic() >= retry_at:
+            retry_at, said_down = self._retry_at, self._said_down
+        if retry_at is not None:
+            if time.monotonic() >= retry_at or self._unsaid_outage():
+                self.check()
+        elif said_down and _may_log():  # a recovery the log does not say yet
             self.check()
+
+    def _unsaid_outage(self) -> bool:
+        """Whether this call may log and the outage it would see is not yet in the log."""
+        with self._lock:
+            said_down = self._said_down
+        return not said_down and _may_log()
 
     def _call(self, method: str, *args: Any) -> Any:
         """``method`` on Redis, or on the file while Redis is down (retried every so often)."""
-        self._say_held_lines()
         with self._lock:
             retry_at = self._retry_at
-        if retry_at is None or time.monotonic() >= retry_at:
+        if retry_at is None or time.monotonic() >= retry_at or self._unsaid_outage():
             try:
                 result = getattr(self.redis, method)(*args)
             except self.redis.base_exceptions as error:
@@ -102,36 +122,26 @@ class FailoverCounterStorage(Storage, SlidingWindowCounterSupport):
 
     def _mark_down(self, error: Exception) -> None:
         with self._lock:
-            first = self._retry_at is None
-            if first:
+            if self._retry_at is None:
                 self._backoff = FIRST_RETRY_SECONDS
             self._retry_at = time.monotonic() + min(self._backoff, RETRY_SECONDS)
             self._backoff = min(self._backoff * 2, RETRY_SECONDS)
-        if first:
-            self._say(
-                f"rate-limit Redis unreachable ({type(error).__name__}); counting in this "
-                "server's file until it answers: limits hold per server, not across servers"
+            say = not self._said_down and _may_log()
+            self._said_down = self._said_down or say
+        if say:
+            log.warning(
+                "rate-limit Redis unreachable (%s); counting in this server's file until it "
+                "answers: limits hold per server, not across servers",
+                type(error).__name__,
             )
 
     def _mark_up(self) -> None:
         with self._lock:
-            was_down, self._retry_at = self._retry_at is not None, None
-        if was_down:
-            self._say("rate-limit Redis answers again; limits hold across servers")
-
-    def _say(self, line: str) -> None:
-        """Log ``line`` now, or after the reporter's request this is (see the module doc)."""
-        with self._lock:
-            self._unsaid.append(line)
-        self._say_held_lines()
-
-    def _say_held_lines(self) -> None:
-        if has_request_context() and is_reporter_path(request.path):
-            return
-        with self._lock:
-            lines, self._unsaid = self._unsaid, []
-        for line in lines:
-            log.warning("%s", line)
+            self._retry_at = None
+            say = self._said_down and _may_log()
+            self._said_down = self._said_down and not say
+        if say:
+            log.warning("rate-limit Redis answers again; limits hold across servers")
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         return int(self._call("incr", key, expiry, amount))

@@ -32,7 +32,7 @@ ADDRESS = "203.0.113.78"
 def _probe() -> Blueprint:
     bp = Blueprint("probe_redis_down", __name__)
 
-    @bp.get("/t/limited")
+    @bp.get("/staff/t/limited")  # a staff path: the outage line may be logged there
     @public
     @limiter.limit("3 per minute")
     def limited() -> str:
@@ -50,7 +50,7 @@ def _app(tmp_path: Path, db: Database, redis_url: str, **overrides: object) -> F
 def _get(app: Flask) -> int:
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = ADDRESS
-    return client.get("/t/limited").status_code
+    return client.get("/staff/t/limited").status_code
 
 
 @pytest.fixture
@@ -205,3 +205,75 @@ def test_a_long_outage_is_retried_ever_less_often_up_to_ten_seconds(
         clock.now += 0.5
     gaps = [round(later - earlier, 1) for earlier, later in itertools.pairwise(tries)]
     assert gaps[:4] == [1.0, 2.0, 4.0, 8.0] and set(gaps[4:]) == {10.0}
+
+
+def _lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "sipadu.ratelimit"]
+
+
+def test_an_outage_found_by_a_reporter_is_logged_only_by_the_probe_that_sees_it(
+    unreachable_storage: FailoverCounterStorage, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No line dates a reporter's request: neither then nor replayed by the next request;
+    ``/readyz`` writes what it sees itself, once."""
+    storage, requests = unreachable_storage, Flask(__name__)
+    with caplog.at_level(logging.WARNING, logger="sipadu.ratelimit"):
+        with requests.test_request_context("/kasus", method="POST"):
+            storage.incr(f"nodes-test-{free_port()}", 60)  # finds Redis gone
+        with requests.test_request_context("/"):  # a public page a reporter reads first
+            storage.incr(f"nodes-test-{free_port()}", 60)
+        assert _lines(caplog) == []
+        for _ in range(3):
+            with requests.test_request_context("/readyz"):
+                storage.refresh()
+    lines = _lines(caplog)
+    assert len(lines) == 1 and "unreachable" in lines[0]
+
+
+def test_an_outage_seen_only_by_reporters_leaves_no_line(
+    unreachable_storage: FailoverCounterStorage,
+    redis_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    storage, requests = unreachable_storage, Flask(__name__)
+    key = f"nodes-test-{free_port()}"
+    with caplog.at_level(logging.WARNING, logger="sipadu.ratelimit"):
+        with requests.test_request_context("/api/v1/case"):
+            storage.incr(key, 60)  # Redis gone
+            storage.redis = RedisStorage(redis_url)  # and back before anything else came
+            storage.incr(key, 60)
+        try:
+            with requests.test_request_context("/readyz"):
+                storage.refresh()
+            with requests.test_request_context("/staff/"):
+                storage.incr(key, 60)
+        finally:
+            storage.redis.clear(key)
+    assert _lines(caplog) == []
+
+
+def test_a_recovery_found_by_a_reporter_is_said_by_the_next_probe(
+    unreachable_storage: FailoverCounterStorage,
+    redis_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    storage, requests = unreachable_storage, Flask(__name__)
+    key = f"nodes-test-{free_port()}"
+    with caplog.at_level(logging.WARNING, logger="sipadu.ratelimit"):
+        with requests.test_request_context("/staff/"):
+            storage.incr(key, 60)  # a staff page sees the outage: said at once
+        assert len(_lines(caplog)) == 1
+        storage.redis = RedisStorage(redis_url)
+        try:
+            with requests.test_request_context("/laporan"):
+                storage.incr(key, 60)  # a reporter finds Redis back: nothing written
+            with requests.test_request_context("/"):  # nor replayed by a public page
+                storage.incr(key, 60)
+            assert len(_lines(caplog)) == 1
+            with requests.test_request_context("/readyz"):
+                storage.refresh()
+                storage.refresh()
+        finally:
+            storage.redis.clear(key)
+    lines = _lines(caplog)
+    assert len(lines) == 2 and "answers again" in lines[1]
