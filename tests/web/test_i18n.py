@@ -63,7 +63,7 @@ def test_every_message_has_an_indonesian_translation() -> None:
 def test_every_message_in_the_code_is_in_the_catalog() -> None:
     """A string passed to gettext but never added with `make messages` shows in English."""
     with (CHECKOUT / "babel.cfg").open() as handle:
-        method_map, options_map = parse_mapping_cfg(handle)
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
     keywords = {"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
     used = {
         message if isinstance(message, str) else message[0]
@@ -73,7 +73,7 @@ def test_every_message_in_the_code_is_in_the_catalog() -> None:
     }
     with CATALOG.open("rb") as handle:
         catalog = read_po(handle)
-    translated = {m.id for m in catalog if m.id and m.string}
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.string}
     assert sorted(used - translated - {""}) == []
 
 
