@@ -73,7 +73,11 @@ def _home_counts() -> dict[str, object]:
     counts = inbox_service.action_counts(
         db_session(), staff_id=actor.staff_id, role=actor.role, today=service.today()
     )
-    return {"counts": counts, "links": ACTION_LINKS, "cap": inbox_service.COUNT_CAP}
+    # Only a supervisor verifies a new case: an investigator's home leaves that count out.
+    links = tuple(
+        link for link in ACTION_LINKS if link[0] != "new" or actor.role == StaffRole.SUPERVISOR
+    )
+    return {"counts": counts, "links": links, "cap": inbox_service.COUNT_CAP}
 
 
 add_home_panel("casework/_home_counts.html", _home_counts, CASE_ROLES, order=10)

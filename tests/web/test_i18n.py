@@ -81,3 +81,10 @@ def test_pages_load_nothing_from_elsewhere(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     assert "<script" not in page.lower()
     assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+def test_the_reporter_privacy_note_is_on_reporter_pages_only(client: FlaskClient) -> None:
+    assert 'id="reporter-privacy"' in client.get("/").get_data(as_text=True)
+    assert "Tor Browser" in client.get("/kasus").get_data(as_text=True)
+    staff_page = client.get("/staff/login").get_data(as_text=True)
+    assert "Tor Browser" not in staff_page and "alamat IP" not in staff_page
