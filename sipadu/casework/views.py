@@ -40,7 +40,7 @@ from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.units.choices import unit_choices
-from sipadu.units.service import list_units, unit_names
+from sipadu.units.service import list_units, unit_lacks_supervisor, unit_names
 from sipadu.web.auth import require_roles
 from sipadu.web.nav import add_home_panel, add_staff_nav
 from sipadu.web.user_errors import AccessDeniedError, NotFoundError, answer_user_error
@@ -158,6 +158,8 @@ def render_case(
         reopen_targets=(Status.VERIFIKASI, Status.INVESTIGASI),
         unit_choices=unit_choices(list_units(db)),
         unit_names=unit_names(db),
+        unit_unstaffed=actor.role == StaffRole.SUPERVISOR
+        and unit_lacks_supervisor(db, opened.case.unit),
         needs={target: RULES[(Status(opened.case.status), target)] for target in detail.targets},
         typed=typed or {"form": ""},
         identity=identity_panel(db, opened, actor),
