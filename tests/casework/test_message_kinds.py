@@ -159,11 +159,11 @@ def test_every_thread_entry_says_which_way_it_went(app: Flask, db: Session, team
     submit(staff, staff.get(f"{W}/{code}"), "message-form", fill={"body": REPLY})
     submit(staff, staff.get(f"{W}/{code}"), "note-form", fill={"body": NOTE})
     page = BeautifulSoup(staff.get(f"{W}/{code}").get_data(as_text=True), "html.parser")
-    entries = {
-        entry.find(class_="casework-text").get_text(): entry.find("strong").get_text()
-        for entry in page.find_all("li")
-        if entry.find(class_="casework-text")
-    }
+    entries = {}
+    for entry in page.find_all("li"):
+        text, label = entry.find(class_="casework-text"), entry.find("strong")
+        if text is not None and label is not None:
+            entries[text.get_text()] = label.get_text()
     assert entries == {
         "Ini bukti tambahan.": "Dari pelapor",
         REPLY: "Pesan kepada pelapor",
