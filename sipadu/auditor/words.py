@@ -117,7 +117,7 @@ class Names:
 
 def names_for(db: Session, staff: Mapping[str, str]) -> Names:
     """The usernames given, with every unit's and agency's name (short lists)."""
-    agencies = {agency.code: agency.name for agency in list_agencies(db)}
+    agencies = {agency.code: agency.shown_name for agency in list_agencies(db)}
     return Names(staff, unit_names(db), agencies)
 
 

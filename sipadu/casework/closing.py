@@ -109,9 +109,12 @@ def _shown(held: Mapping[str, Any]) -> tuple[str, list[tuple[Any, str]]]:
         rows.append((lazy_gettext("Message to the reporter"), held.get("message") or "—"))
         return Status.SELESAI.value, rows
     rows = []
+    # Called by the word the case page's form used: "Conclusion" where an outcome is chosen.
+    reason_label = lazy_gettext("Reason (the reporter reads it)")
     if held.get("outcome"):
         rows.append((lazy_gettext("Outcome"), outcome_label(held["outcome"])))
-    rows.append((lazy_gettext("Reason (the reporter reads it)"), held.get("reason") or "—"))
+        reason_label = lazy_gettext("Conclusion (the reporter reads it)")
+    rows.append((reason_label, held.get("reason") or "—"))
     return str(held.get("status", "")), rows
 
 

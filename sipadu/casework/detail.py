@@ -205,7 +205,7 @@ def _deadlines(db: Session, opened: OpenCase, today: date) -> list[Deadline]:
 
 def case_detail(db: Session, opened: OpenCase, actor: Actor, *, today: date) -> CaseDetail:
     """Decrypt the report, files, timeline and messages (internal notes included)."""
-    agencies = {agency.code: agency.name for agency in list_agencies(db)}
+    agencies = {agency.code: agency.shown_name for agency in list_agencies(db)}
     try:
         report = {
             key: place_or_agency(key, value, agencies)

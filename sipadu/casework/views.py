@@ -40,7 +40,7 @@ from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES, ROLES, StaffRole
 from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.units.choices import unit_choices
-from sipadu.units.service import list_units, unit_names
+from sipadu.units.service import list_units, unit_lacks_supervisor, unit_names
 from sipadu.web.auth import require_roles
 from sipadu.web.nav import add_home_panel, add_staff_nav
 from sipadu.web.user_errors import AccessDeniedError, NotFoundError, answer_user_error
@@ -74,8 +74,13 @@ def _home_counts() -> dict[str, object]:
     counts = inbox_service.action_counts(
         db_session(), staff_id=actor.staff_id, role=actor.role, today=service.today()
     )
-    # A count this role is not given (the objections, for all but supervisors) is not listed.
-    links = tuple(link for link in ACTION_LINKS if link[0] in counts)
+    # A count this role is not given (the objections, for all but supervisors) is not
+    # listed; only a supervisor verifies a new case, so an investigator's home leaves it out.
+    links = tuple(
+        link
+        for link in ACTION_LINKS
+        if link[0] in counts and (link[0] != "new" or actor.role == StaffRole.SUPERVISOR)
+    )
     return {"counts": counts, "links": links, "cap": inbox_service.COUNT_CAP}
 
 
@@ -157,6 +162,8 @@ def render_case(
         reopen_targets=(Status.VERIFIKASI, Status.INVESTIGASI),
         unit_choices=unit_choices(list_units(db)),
         unit_names=unit_names(db),
+        unit_unstaffed=actor.role == StaffRole.SUPERVISOR
+        and unit_lacks_supervisor(db, opened.case.unit),
         needs={target: RULES[(Status(opened.case.status), target)] for target in detail.targets},
         typed=typed or {"form": ""},
         identity=identity_panel(db, opened, actor),

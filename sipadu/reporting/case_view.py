@@ -234,7 +234,9 @@ def page_extras(
     due = next_update_day(db, case, today)
     news = case_news(view, marks)
     return ReporterPageExtras(
-        report=report_lines(case, dek, {agency.code: agency.name for agency in list_agencies(db)}),
+        report=report_lines(
+            case, dek, {agency.code: agency.shown_name for agency in list_agencies(db)}
+        ),
         next_update_on=due,
         next_update_late=due is not None and due < today,
         news=news,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, NoReturn, cast
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, lazy_gettext
@@ -201,6 +201,8 @@ def render_case(
 def case_page(reporter: ReporterPrincipal) -> ResponseReturnValue:
     """The reporter's case: status, timeline, messages, files and the forms to act."""
     try:
+        if session.pop(BLANK_REPLY, False):
+            return render_case(reporter, 422, errors={"body": WRITE_MESSAGE_TEXT})
         return render_case(reporter)
     except service.ReporterCaseGoneError:
         return _logout_response(ENDED_TEXT)
@@ -218,6 +220,13 @@ def done(message: Any) -> Response:
     return redirect(url_for("followup.case_page"), code=303)
 
 
+# A blank reply is refused with a redirect (Back and reload never send the form again); only
+# this mark waits in the signed cookie session for the page to show the refusal once. A reply
+# with text (too long) is answered at the POST: keeping it would mean storing what was typed.
+BLANK_REPLY = "reply_blank"
+WRITE_MESSAGE_TEXT = lazy_gettext("Write your message.")
+
+
 @bp.post("/kasus/saya/pesan")
 @public
 @reporter_required
@@ -226,9 +235,13 @@ def reply(reporter: ReporterPrincipal) -> ResponseReturnValue:
     db = db_session()
     try:
         body = validate_text(
-            request.form.get("body"), MAX_MESSAGE_CHARS, "body", lazy_gettext("Write your message.")
+            request.form.get("body"), MAX_MESSAGE_CHARS, "body", WRITE_MESSAGE_TEXT
         )
     except ReportValidationError as error:
+        if not (request.form.get("body") or "").strip():
+            discard_now()  # nothing to keep: the refusal is the redirect and its mark
+            session[BLANK_REPLY] = True
+            return redirect(url_for("followup.case_page", _anchor="reply-form"), code=303)
         return render_case(reporter, 422, errors=error.errors, values=request.form)
     case = service.reporter_case(db, reporter.case_id)
     try:

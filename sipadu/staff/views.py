@@ -114,6 +114,8 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("staff/login.html", next=target)
     form = request.form
+    # Typed again after a refusal, the username only (never the password or the code).
+    typed_name = form.get("username", "")[:64]
     db = db_session()
     try:
         result = sign_in_flow.authenticate(
@@ -128,10 +130,13 @@ def login() -> ResponseReturnValue:
         session[ENROL_KEY], session[ENROL_UNTIL] = needed.staff_id, time.time() + ENROL_SECONDS
         return redirect(url_for("staff.enrol"), code=303)
     except service.LoginThrottledError:
-        return _throttled("staff/login.html", next=target)
+        return _throttled("staff/login.html", next=target, username=typed_name)
     except service.LoginFailedError:
         commit_now(db)  # the counted failure and its audit event outlive the error page
-        return render_template("staff/login.html", error=str(FAILED), next=target), 401
+        page = render_template(
+            "staff/login.html", error=str(FAILED), next=target, username=typed_name
+        )
+        return page, 401
     return _begin_session(result, target)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sipadu.coltypes import UtcDateTime
 from sipadu.db import Base
+from sipadu.units.agency_names import agency_shown_name
 
 
 class Unit(Base):
@@ -52,3 +53,8 @@ class Agency(Base):
     unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("units.id", ondelete="SET NULL"), index=True
     )
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the page's language (a shipped description translated)."""
+        return agency_shown_name(self.name)

@@ -88,6 +88,16 @@ def unit_members_clause(unit: Unit) -> ColumnElement[bool]:
     return case_reader_clause() & (StaffAccount.unit_id == unit.id)
 
 
+def unit_lacks_supervisor(db: Session, code: str | None) -> bool:
+    """Whether the unit ``code`` names has no approved supervisor of its own: its cases are
+    read only by the head unit until one is approved or the case is moved."""
+    unit = unit_by_code(db, code) if code else None
+    if unit is None or unit.is_head:
+        return False
+    members = select(StaffAccount.id).where(unit_members_clause(unit)).limit(1)
+    return db.scalar(members) is None
+
+
 def member_unit_code(db: Session, account: StaffAccount) -> str | None:
     """The unit code whose cases a supervisor receives; None for the head unit (every case).
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -114,3 +115,19 @@ def test_recording_the_institutions_outcome_asks_before_closing(
     assert _status(db, team) == "diteruskan"
     done = forms.submit(client, page, "confirm-form", button="decision.confirm")
     assert done.status_code == 303 and _status(db, team) == "selesai"
+
+
+def test_the_confirmation_calls_the_conclusion_what_the_form_called_it(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code = team.created.case.code
+    set_status(db, team.created, "investigasi")
+    client = web_client(app, db, team.supervisor)
+    case_page = BeautifulSoup(client.get(f"{W}/{code}").get_data(as_text=True), "html.parser")
+    form_label = case_page.find("label", attrs={"for": "s-reason-selesai"})
+    assert form_label is not None and form_label.get_text() == "Kesimpulan (dibaca pelapor)"
+    page = BeautifulSoup(_ask_to_close(client, code).get_data(as_text=True), "html.parser")
+    typed = page.find(id="close-typed")
+    assert isinstance(typed, Tag)
+    labels = [term.get_text() for term in typed.find_all("dt")]
+    assert "Kesimpulan (dibaca pelapor)" in labels and "Alasan (dibaca pelapor)" not in labels

@@ -5,11 +5,13 @@ guessing "to the reporter"."""
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sipadu.cases.content import add_message
 from sipadu.cases.models import CaseMessage
 from tests.casework.conftest import Team, bearer, events, web_client
 from tests.support.forms import build, send, submit
@@ -147,3 +149,23 @@ def test_the_api_keeps_notes_and_messages_apart(app: Flask, db: Session, team: T
         assert answer.status_code == 201 and answer.get_json()["internal"] is internal
     page = reporter_page(app, team.created.case_key)
     assert REPLY in page and NOTE not in page
+
+
+def test_every_thread_entry_says_which_way_it_went(app: Flask, db: Session, team: Team) -> None:
+    code, created = team.created.case.code, team.created
+    add_message(db, created.case, created.dek, "Ini bukti tambahan.", author_kind="reporter")
+    db.commit()
+    staff = web_client(app, db, team.supervisor)
+    submit(staff, staff.get(f"{W}/{code}"), "message-form", fill={"body": REPLY})
+    submit(staff, staff.get(f"{W}/{code}"), "note-form", fill={"body": NOTE})
+    page = BeautifulSoup(staff.get(f"{W}/{code}").get_data(as_text=True), "html.parser")
+    entries = {}
+    for entry in page.find_all("li"):
+        text, label = entry.find(class_="casework-text"), entry.find("strong")
+        if text is not None and label is not None:
+            entries[text.get_text()] = label.get_text()
+    assert entries == {
+        "Ini bukti tambahan.": "Dari pelapor",
+        REPLY: "Pesan kepada pelapor",
+        NOTE: "Catatan internal — tidak terlihat oleh pelapor",
+    }

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -167,3 +169,28 @@ def test_another_case_does_not_show_the_held_form(app: Flask, db: Session, team:
     elsewhere = client.get(f"{W}/{other.case.code}")
     assert elsewhere.status_code == 200
     assert _values(elsewhere, "message-form", "body") == [""]
+
+
+@pytest.mark.parametrize(
+    ("form", "fill"),
+    [
+        ("message-form", {"body": "   "}),
+        ("note-form", {"body": "   "}),
+        ("status-selesai", {"outcome": "terbukti", "reason": "   "}),
+    ],
+)
+def test_a_refused_form_shows_its_error_inside_itself(
+    app: Flask, db: Session, team: Team, form: str, fill: dict[str, str]
+) -> None:
+    # The redirect opens the page at the form, screens below the page's top: the error must
+    # be read where the browser lands, not only in the summary above.
+    code = team.created.case.code
+    set_status(db, team.created, "investigasi")
+    client = web_client(app, db, team.supervisor)
+    answer = press(client, code, form, fill=fill)
+    _refused(answer, code, form)
+    shown = client.get(answer.location)
+    assert shown.status_code == 422
+    element = BeautifulSoup(shown.get_data(as_text=True), "html.parser").find(id=form)
+    assert isinstance(element, Tag)
+    assert element.find(class_="field-error") is not None

@@ -48,8 +48,19 @@ def test_the_case_page_shows_words_and_rupiah(app: Flask, db: Session, language:
     client.set_cookie(LANG_COOKIE, language)
     page = client.get(f"/petugas/kasus/{case.code}").get_data(as_text=True)
     assert "Rp 2.000.000" in page and ">2000000<" not in page
-    assert "Kantor kelurahan" in page and "(kelurahan)" not in page
+    # The shipped agency is a description, translated; the place is a name, kept.
+    agency = {"id": "Kantor kelurahan", "en": "Kelurahan office"}[language]
+    assert agency in page and "(kelurahan)" not in page
     assert "Gambir" in page and "31.71.01.1001" not in page
+
+
+def test_the_english_report_form_describes_in_english(app: Flask) -> None:
+    client = app.test_client()
+    client.set_cookie(LANG_COOKIE, "en")
+    page = client.get("/laporan").get_data(as_text=True)
+    assert "Kelurahan office" in page and "Kantor kelurahan" not in page
+    assert "Gambir (whole district)" in page and "kecamatan)" not in page
+    assert "Dinas Bina Marga" in page  # a name reads the same in English
 
 
 def test_the_export_and_the_reporter_copy_show_words_and_rupiah(app: Flask, db: Session) -> None:

@@ -21,7 +21,7 @@ from sipadu.reporting.service import submit_report
 from sipadu.stats.records import case_records
 from sipadu.units.models import Unit
 from sipadu.units.service import unit_by_code
-from tests.casework.conftest import detail_of, events, web_client
+from tests.casework.conftest import Team, assign_directly, detail_of, events, web_client
 from tests.support.factories import StaffMember, make_staff
 from tests.support.forms import submit
 
@@ -255,3 +255,19 @@ def test_the_api_accepts_a_place_and_routes_by_it(app: Flask, db: Session, units
     case = db.scalar(select(Case).where(Case.code == answer.get_json()["case_code"]))
     assert case is not None and (case.unit, case.area_kota) == ("irban-jaksel", "31.74")
     assert _holders(db, case) == {units.head.account.id, units.jaksel.account.id}
+
+
+def test_the_case_page_warns_a_supervisor_that_nobody_in_its_unit_can_read_it(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code = team.created.case.code
+    warning = 'id="unit-unstaffed"'
+    assert warning not in web_client(app, db, team.supervisor).get(f"/petugas/kasus/{code}").text
+    team.created.case.unit = "irban-jaktim"  # a unit with no approved supervisor
+    db.commit()
+    page = web_client(app, db, team.supervisor).get(f"/petugas/kasus/{code}").text
+    assert warning in page and "belum memiliki verifikator" in page
+    assign_directly(db, team.created, team.investigator)
+    db.commit()
+    seen = web_client(app, db, team.investigator).get(f"/petugas/kasus/{code}")
+    assert seen.status_code == 200 and warning not in seen.text

@@ -188,3 +188,14 @@ def test_a_pasted_case_key_is_searched_by_its_code_and_leaves_the_address(
     # An ordinary search by the code (or its beginning) is not redirected.
     assert client.get(f"/petugas/kasus?q={new}").status_code == 200
     assert client.get(f"/petugas/kasus?q={new[:6]}").status_code == 200
+
+
+def test_only_a_supervisor_home_asks_to_verify_new_cases(
+    app: Flask, db: Session, team: Team
+) -> None:
+    _world(app, db, team)
+    supervisor = web_client(app, db, team.supervisor).get("/staff/").get_data(as_text=True)
+    investigator = web_client(app, db, team.investigator).get("/staff/").get_data(as_text=True)
+    assert 'id="count-new"' in supervisor and "untuk diverifikasi" in supervisor
+    assert 'id="count-replied"' in investigator
+    assert 'id="count-new"' not in investigator and "diverifikasi" not in investigator

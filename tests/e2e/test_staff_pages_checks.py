@@ -6,6 +6,7 @@ English; no page is listed by hand. Each distinct page is then opened once in Ch
 stand-in origin that answers with the crawled HTML and the real static files, and checked:
 
 - no horizontal scroll at 360 x 740 and at 1280 x 800 (one load, then the window is resized);
+- no link or button standing alone is under 24 px tall at 360 px (WCAG 2.2 target size);
 - axe-core reports no violation (run once per page and language, not per width; axe needs
   JavaScript, so it runs in a second page that opens the same document with scripts on).
 
@@ -118,7 +119,7 @@ def _overflows(page: StaffPage, layout: Page, stand_in: StandIn) -> list[str]:
     stand_in.html = page.html
     layout.set_viewport_size(PHONE)
     layout.goto(ORIGIN + page.path, wait_until="load")
-    problems = []
+    problems = _small_targets(layout)
     for size in (PHONE, DESKTOP):
         layout.set_viewport_size(size)
         overflow = layout.evaluate(
@@ -127,6 +128,21 @@ def _overflows(page: StaffPage, layout: Page, stand_in: StandIn) -> list[str]:
         if int(overflow) > 0:
             problems.append(f"scrolls sideways by {overflow}px at {size['width']}px")
     return problems
+
+
+# Links and buttons standing alone (not a link inside a sentence, which WCAG 2.2 exempts)
+# shorter than 24 CSS pixels at the phone width, where a thumb presses them.
+SMALL_TARGETS = """() => [...document.querySelectorAll('a[href], input[type=submit], select')]
+  .filter(e => !e.closest('p, dd, dt, .casework-text, label, h1, h2, h3'))
+  .map(e => [e.textContent.trim() || e.value || e.name, e.getBoundingClientRect().height])
+  .filter(([, height]) => height > 0 && height < 24)"""
+
+
+def _small_targets(layout: Page) -> list[str]:
+    return [
+        f"tap target {name!r} is {height:.0f}px tall at 360px (24 needed)"
+        for name, height in layout.evaluate(SMALL_TARGETS)
+    ]
 
 
 class AxeChecker:

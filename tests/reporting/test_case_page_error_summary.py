@@ -34,8 +34,24 @@ def _summary_targets(page: TestResponse) -> list[str]:
 
 
 def test_a_refused_message_is_named_at_the_top_and_linked(reporter: FlaskClient) -> None:
-    page = post_case_form(reporter, "/kasus/saya/pesan", {"body": "   "})
+    # A blank message loses nothing typed: refused with a redirect, so Back after the next
+    # (accepted) message never lands on a page the browser must send again.
+    refused = post_case_form(reporter, "/kasus/saya/pesan", {"body": "   "})
+    assert refused.status_code == 303 and refused.location == "/kasus/saya#reply-form"
+    page = reporter.get(refused.location)
     assert _summary_targets(page) == ["f-body"]
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    form = soup.find(id="reply-form")
+    assert form is not None and "Tulis pesan Anda." in form.get_text()
+    # Shown once: the page read again is the plain case page.
+    assert reporter.get("/kasus/saya").status_code == 200
+
+
+def test_a_refused_long_message_is_answered_with_what_was_typed(reporter: FlaskClient) -> None:
+    # Keeping it across a redirect would mean storing the reporter's text: answered in place.
+    typed = "x" * 20_001
+    page = post_case_form(reporter, "/kasus/saya/pesan", {"body": typed})
+    assert _summary_targets(page) == ["f-body"] and typed in page.get_data(as_text=True)
 
 
 def test_a_refused_identity_is_named_at_the_top_and_linked(reporter: FlaskClient) -> None:

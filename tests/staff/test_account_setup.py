@@ -178,3 +178,17 @@ def test_no_audit_event_holds_a_password_or_the_link(app: Flask) -> None:
     assert "staff:setup_completed" in dump and "staff:created" in dump
     for secret in (token, owner.password, FORGED, owner.secret):
         assert secret not in dump
+
+
+def test_the_setup_page_names_the_account_apart_from_the_sentence(app: Flask) -> None:
+    admin, _ = signed_in(app, "admin")
+    shown = submit(
+        admin,
+        admin.get("/admin/"),
+        "/admin/accounts",
+        fill={"username": "irban", "role": "investigator"},
+        follow_redirects=True,
+    )
+    token = link_token(shown.get_data(as_text=True))
+    page = app.test_client().get(f"/staff/account-setup/{token}").get_data(as_text=True)
+    assert "<h1>Siapkan akun Anda (irban)</h1>" in page

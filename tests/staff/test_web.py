@@ -18,6 +18,7 @@ from sipadu.db import db_session
 from sipadu.sessions.models import AuthSession
 from sipadu.staff.setup import issue_setup_token
 from tests.conftest import build_app, make_settings
+from tests.support import forms
 from tests.support.csrf import csrf_token
 from tests.support.instance import Database
 from tests.support.staff import enrolled, forget_totp_step, sign_in
@@ -323,3 +324,18 @@ def test_staff_session_cookie_ends_with_the_browser(web_app: Flask) -> None:
     assert staff_cookies, response.headers.getlist("Set-Cookie")
     for cookie in staff_cookies:
         assert "max-age" not in cookie.lower() and "expires" not in cookie.lower(), cookie
+
+
+def test_a_wrong_code_keeps_the_username_but_not_the_secrets(web_app: Flask) -> None:
+    with web_app.app_context():
+        person = enrolled(web_app, db_session())
+    client = web_app.test_client()
+    refused = forms.submit(
+        client,
+        client.get("/staff/login"),
+        fill={"username": person.username, "password": person.password, "totp": "000000"},
+    )
+    assert refused.status_code == 401
+    shown = {c.name: c.value for c in forms.find_form(refused).controls}
+    assert shown["username"] == person.username
+    assert shown["password"] == "" and shown["totp"] == ""

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
 from sipadu.resources import PACKAGE_DIR
 
 CATALOG = PACKAGE_DIR / "translations" / "id" / "LC_MESSAGES" / "messages.po"
+CHECKOUT = PACKAGE_DIR.parent
 
 
 def test_landing_is_indonesian_by_default(client: FlaskClient) -> None:
@@ -57,7 +60,31 @@ def test_every_message_has_an_indonesian_translation() -> None:
     assert untranslated == [] and fuzzy == []
 
 
+def test_every_message_in_the_code_is_in_the_catalog() -> None:
+    """A string passed to gettext but never added with `make messages` shows in English."""
+    with (CHECKOUT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
+    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    used = {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(
+            str(CHECKOUT), method_map, options_map, keywords=keywords
+        )
+    }
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.string}
+    assert sorted(used - translated - {""}) == []
+
+
 def test_pages_load_nothing_from_elsewhere(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     assert "<script" not in page.lower()
     assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+def test_the_reporter_privacy_note_is_on_reporter_pages_only(client: FlaskClient) -> None:
+    assert 'id="reporter-privacy"' in client.get("/").get_data(as_text=True)
+    assert "Tor Browser" in client.get("/kasus").get_data(as_text=True)
+    staff_page = client.get("/staff/login").get_data(as_text=True)
+    assert "Tor Browser" not in staff_page and "alamat IP" not in staff_page
