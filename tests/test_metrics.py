@@ -139,6 +139,17 @@ def test_each_audit_append_is_timed(app: Flask) -> None:
     assert value("sipadu_audit_append_seconds_count") == before + 1
 
 
+def test_a_reporters_audit_event_is_not_counted(app: Flask) -> None:
+    """A scrape would otherwise date a reporter's sign-in, wrong key or new report to its
+    interval (their events are kept to the day in the audit log too)."""
+    before = value("sipadu_audit_append_seconds_count")
+    with app.app_context():
+        for tag in ("case:submitted", "reporter:login", "reporter:login_failed"):
+            record_event(db_session(), current_audit_key(app), tag, actor=Actor.REPORTER)
+        db_session().commit()
+    assert value("sipadu_audit_append_seconds_count") == before
+
+
 def test_rate_limit_refusals_are_counted_by_kind_and_endpoint(
     sqlite_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:

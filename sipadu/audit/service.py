@@ -231,7 +231,7 @@ def record_event(
         def write_queued(writing: Session) -> None:
             enqueue_event(writing, key, queued)
 
-        stage(session, write_queued)
+        stage(session, write_queued, timed=False)
         return queued
     event = AuditEvent(
         occurred_at=moment,

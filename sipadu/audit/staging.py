@@ -38,15 +38,19 @@ Writer = Callable[[Session], None]
 class _Staged:
     transaction: SessionTransaction
     write: Writer
+    timed: bool
 
 
-def stage(session: Session, write: Writer) -> None:
-    """Keep ``write`` (which appends one event) until the session's transaction commits."""
+def stage(session: Session, write: Writer, *, timed: bool = True) -> None:
+    """Keep ``write`` (which appends one event) until the session's transaction commits.
+
+    ``timed=False`` keeps the append out of the metrics: a reporter's event must not be
+    counted, or a scrape would date what the reporter did (their events are day-only)."""
     session.connection()  # begins the transaction the event belongs to, as a write would
     transaction = session.get_nested_transaction() or session.get_transaction()
     if transaction is None:  # pragma: no cover - connection() always leaves one open
         raise RuntimeError("no transaction to stage an audit event in")
-    session.info.setdefault(_STAGED, []).append(_Staged(transaction, write))
+    session.info.setdefault(_STAGED, []).append(_Staged(transaction, write, timed))
 
 
 def staged_count(session: Session) -> int:
@@ -63,9 +67,11 @@ def write_staged(session: Session) -> None:
     for entry in staged:
         entry.write(session)
     session.flush()
-    # Per event: lock wait, inserts and the head's update, shared by the session's events.
-    share = (time.perf_counter() - started) / len(staged)
-    record(lambda found: _observe_appends(found, share, len(staged)))
+    timed = sum(1 for entry in staged if entry.timed)
+    if timed:
+        # Per event: lock wait, inserts and the head's update, shared by the session's events.
+        share = (time.perf_counter() - started) / len(staged)
+        record(lambda found: _observe_appends(found, share, timed))
 
 
 def _observe_appends(found: Metrics, seconds: float, count: int) -> None:

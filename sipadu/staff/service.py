@@ -30,6 +30,9 @@ from sipadu.staff.passwords import require_strong_password
 from sipadu.unit_of_work import end_transaction
 from sipadu.web.argon2_gate import admit
 
+# The roles approved by another person (sipadu/staff/activation.py), not at creation.
+_APPROVED_LATER = frozenset({StaffRole.SUPERVISOR, StaffRole.CUSTODIAN})
+
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}", re.ASCII)
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
 
@@ -196,7 +199,10 @@ def add_prepared_account(
         failed_logins=0,
         created_at=now,
         password_changed_at=now,
-        activation_approved_at=now,
+        # A supervisor or custodian reads cases or identities only once another one (for
+        # the first: the escrow key holder) approved them, however the account was made;
+        # created on the shell at first run it had been approved at once.
+        activation_approved_at=None if role in _APPROVED_LATER else now,
     )
     db.add(account)
     db.flush()  # the id binds the wrapped key to this account

@@ -15,7 +15,7 @@ import pytest
 from tests.e2e.conftest import foreign_requests
 from tests.e2e.helpers import artifacts_dir, fill_form
 from tests.media.samples import jpeg_with_metadata
-from tests.support.cli import run_sipadu
+from tests.support.cli import approve_as_the_escrow_holder_would, run_sipadu
 from tests.support.live import LiveServer
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ def test_report_with_file_then_follow_up(
         input="pohon-kelapa-di-pantai-utara\n",
     )
     assert created.returncode == 0, created.stderr
+    approve_as_the_escrow_holder_would(live_server.env, "verifikator")
     photo = tmp_path / "foto.jpg"
     photo.write_bytes(jpeg_with_metadata())
     shots = artifacts_dir(tmp_path)

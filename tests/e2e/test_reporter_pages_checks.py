@@ -27,7 +27,7 @@ import pytest
 
 from tests.e2e.conftest import foreign_requests
 from tests.e2e.helpers import fill_form
-from tests.support.cli import run_sipadu
+from tests.support.cli import approve_as_the_escrow_holder_would, run_sipadu
 from tests.support.live import LiveServer
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ def supervisor(live_server: LiveServer) -> None:
         input="pohon-kelapa-di-pantai-utara\n",
     )
     assert created.returncode == 0, created.stderr
+    approve_as_the_escrow_holder_would(live_server.env, "verifikator")
 
 
 def _horizontal_scroll(page: Page) -> int:

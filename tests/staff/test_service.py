@@ -228,3 +228,23 @@ def test_login_upgrades_argon2_parameters(app: Flask, db: Session) -> None:
         audit_key=settings.keyring.audit_hmac_key,
     )
     assert before.password_hash != old_hash and "t=2" in before.password_hash
+
+
+@pytest.mark.parametrize("role", ["supervisor", "custodian"])
+def test_a_supervisor_or_custodian_made_with_a_password_waits_for_approval(
+    app: Flask, db: Session, role: str
+) -> None:
+    """Made on the shell at first run, a supervisor had been approved at once: the one who
+    ran the shell read every later case without the escrow holder's approval."""
+    account = service.create_account(db, f"baru-{role}", role, "kuda-laut-merah-1", **_kw(app))
+    db.commit()
+    assert account.activation_approved_at is None
+    if role == "supervisor":
+        assert submission_recipients(db) == []  # no new report would be sealed for it
+
+
+def test_other_roles_made_with_a_password_need_no_approval(app: Flask, db: Session) -> None:
+    account = service.create_account(
+        db, "baru-irban", "investigator", "kuda-laut-merah-1", **_kw(app)
+    )
+    assert account.activation_approved_at is not None

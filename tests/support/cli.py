@@ -96,3 +96,23 @@ def cli_env(root: Path, database: Database, *, seed_escrow: bool = True) -> dict
     if seed_escrow:
         seed_escrow_public(root / "keys")
     return instance_env(root, database)
+
+
+def approve_as_the_escrow_holder_would(env: Mapping[str, str], username: str) -> None:
+    """Mark a shell-created supervisor approved in the instance's database, standing for
+    ``sipadu escrow approve`` after its authenticator enrolment (both tested in tests/escrow
+    and tests/staff); for tests that need a working supervisor and nothing of its setup."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["SIPADU_DATABASE_URL"])
+    with engine.begin() as connection:
+        approved = connection.execute(
+            text(
+                "UPDATE staff_accounts SET activation_approved_at = created_at"
+                " WHERE username = :name"
+            ),
+            {"name": username},
+        )
+        if approved.rowcount != 1:
+            raise SipaduCommandError(f"no account {username!r} to approve")
+    engine.dispose()
