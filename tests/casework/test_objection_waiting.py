@@ -78,5 +78,5 @@ def test_an_investigator_who_cannot_answer_gets_no_count_but_sees_the_mark(
     _objected(db, team)
     investigator = web_client(app, db, team.investigator)
     home = _home(investigator)
-    assert home.find(id="count-new") is not None and home.find(id="count-objection") is None
+    assert home.find(id="count-overdue") is not None and home.find(id="count-objection") is None
     assert investigator.get(W).get_data(as_text=True).count(MARK) == 1
