@@ -181,3 +181,8 @@ def _create_with_password(
         f"Account {account.username} ({account.role}) created. At first sign-in the "
         "owner scans the QR code (or types the secret) into an authenticator app."
     )
+    if account.activation_approved_at is None:
+        click.echo(
+            f"After that sign-in, the escrow key holder approves it: sipadu escrow approve "
+            f"--to {account.username} --key FILE (until then it reads nothing)."
+        )

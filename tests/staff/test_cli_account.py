@@ -112,3 +112,23 @@ def _run_stdin(env: dict[str, str], stdin: str, *args: str):  # type: ignore[no-
         timeout=120,
         check=False,
     )
+
+
+def test_a_first_run_supervisor_is_told_it_waits_for_the_escrow_holder(
+    tmp_path: Path, sqlite_database: Database
+) -> None:
+    env = cli_env(tmp_path, sqlite_database)
+    assert run_sipadu(env, "init").returncode == 0
+    created = _run_stdin(
+        env,
+        "gajah-biru-terbang-9\n",
+        "account",
+        "create",
+        "--username",
+        "verifikator",
+        "--role",
+        "supervisor",
+        "--password-stdin",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "sipadu escrow approve --to verifikator" in created.stdout
