@@ -100,6 +100,9 @@ def write_private_file(path: Path, data: bytes) -> None:
 def generate_missing_keys(keys_dir: Path) -> list[Path]:
     """Create the keys folder (0700) and every missing key file (0600); return what was made."""
     keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # A folder that was there already (the checkout's own keys/, made 0755 by git) would
+    # otherwise let every local user list the instance's key files.
+    keys_dir.chmod(0o700)
     created = []
     for name in SECRET_KEY_FILES:
         path = keys_dir / name

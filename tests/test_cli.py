@@ -10,8 +10,18 @@ from pathlib import Path
 from sqlalchemy import text
 
 from sipadu.db import make_engine
+from sipadu.keyring import generate_missing_keys
 from tests.support.cli import cli_env, run_sipadu
 from tests.support.instance import Database, free_port
+
+
+def test_a_keys_folder_that_was_there_is_made_private(tmp_path: Path) -> None:
+    """A fresh clone's keys/ comes from git with mode 0755; init must close it."""
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    keys.chmod(0o755)
+    generate_missing_keys(keys)
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o700
 
 
 def test_init_is_idempotent_and_private(tmp_path: Path, database: Database) -> None:
