@@ -135,6 +135,8 @@ def mark_conflict(
 ) -> StaffAccount:
     """A supervisor marks someone else as conflicted: that person loses the case."""
     _require_supervisor(actor)
+    if not username:  # the menu's "Choose…" left as it was
+        raise AssignmentError(lazy_gettext("Choose the person who has a conflict of interest."))
     target = _account(db, username, CONFLICT_ROLES)
     if target is None:
         raise AssignmentError(

@@ -182,3 +182,15 @@ def test_every_investigator_the_menu_offers_can_be_assigned(
     assert {team.investigator.account.username, others[1].account.username} <= set(
         offered.choices("username")
     )
+
+
+def test_marking_a_conflict_without_choosing_a_person_says_so(
+    app: Flask, db: Session, team: Team
+) -> None:
+    code = team.created.case.code
+    boss = web_client(app, db, team.supervisor)
+    refused = press(boss, code, "/konflik/tandai", fill={"username": ""})
+    page = boss.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Pilih orang yang memiliki konflik kepentingan." in page
+    assert "Tidak ada verifikator" not in page
+    assert events(db, "conflict:marked", code) == []
