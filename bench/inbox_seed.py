@@ -164,6 +164,8 @@ def _supervisors(root: Path, database: Path) -> StaffLogin:
                 audit_key=keyring.audit_hmac_key,
             )
             account.totp_confirmed = True
+            # Stands for the escrow holder's approval of a first supervisor.
+            account.activation_approved_at = account.created_at
             logins.append(login)
         db.commit()
     app.extensions["sipadu.engine"].dispose()

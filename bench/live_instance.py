@@ -143,6 +143,8 @@ class LiveInstance:
                 audit_key=settings.keyring.audit_hmac_key,
             )
             account.totp_confirmed = True
+            # Stands for the escrow holder's approval of a first supervisor.
+            account.activation_approved_at = account.created_at
             token = _api_session(db, account, password)
         app.extensions["sipadu.engine"].dispose()
         return token
