@@ -4,7 +4,7 @@ reporter-driven times."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date
 
 from flask import Flask
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from sipadu.app_context import current_settings
 from sipadu.cases.deadlines import DeadlinePolicy
 from sipadu.casework.case_conditions import inbox_policy
 from sipadu.casework.service import retention_days
+from sipadu.days import WIB
 from sipadu.notify.models import PendingNotification
 from sipadu.reporting.service import send_reply, submit_report
 from tests.support.factories import make_staff
@@ -39,10 +40,11 @@ def test_submission_and_reply_notify_without_exact_times(app: Flask, db: Session
     db.commit()
     kinds = sorted(n.kind for n in db.scalars(select(PendingNotification)))
     assert kinds == ["new_case", "reporter_reply"]
-    for moment in [
-        case.updated_at,
-        *(n.created_at for n in db.scalars(select(PendingNotification))),
-    ]:
+    # No exact time of the reporter's act: the case is touched at the Jakarta day's midnight,
+    # the notification queue keeps UTC days (its digests are sent by UTC day).
+    touched = case.updated_at.replace(tzinfo=case.updated_at.tzinfo or UTC).astimezone(WIB)
+    assert (touched.hour, touched.minute, touched.second) == (0, 0, 0)
+    for moment in (n.created_at for n in db.scalars(select(PendingNotification))):
         assert (moment.hour, moment.minute, moment.second) == (0, 0, 0)
 
 
