@@ -106,7 +106,8 @@ class StandIn:
         route.fulfill(status=200, body=self.html, content_type="text/html; charset=utf-8")
 
 
-def _open(browser: Browser, stand_in: StandIn, *, javascript: bool) -> Page:
+def open_stand_in(browser: Browser, stand_in: StandIn, *, javascript: bool) -> Page:
+    """A page of a browser context answered by the stand-in origin, at the phone width."""
     context = browser.new_context(java_script_enabled=javascript, viewport=PHONE)
     context.route("**/*", stand_in.answer)
     page = context.new_page()
@@ -185,8 +186,8 @@ def test_the_walk_covers_every_role_in_both_languages(crawled: Found) -> None:
 
 def test_staff_pages_never_scroll_sideways_and_pass_axe(crawled: Found, browser: Browser) -> None:
     stand_in = StandIn()
-    layout = _open(browser, stand_in, javascript=False)
-    axe = AxeChecker(_open(browser, stand_in, javascript=True), stand_in)
+    layout = open_stand_in(browser, stand_in, javascript=False)
+    axe = AxeChecker(open_stand_in(browser, stand_in, javascript=True), stand_in)
     pages = staff_pages(crawled)
     found: list[str] = []
     read_by_axe: set[tuple[str, str]] = set()  # (path, visitor's language)

@@ -12,7 +12,7 @@ import pytest
 from sipadu.db import db_session
 from tests.casework.conftest import staff_token
 from tests.conftest import build_app, make_settings
-from tests.e2e.test_staff_pages_checks import ORIGIN, PHONE, StandIn, _open
+from tests.e2e.test_staff_pages_checks import ORIGIN, PHONE, StandIn, open_stand_in
 from tests.support.factories import make_case, make_staff
 from tests.support.instance import Database
 
@@ -49,7 +49,7 @@ def _case_page(root: Path) -> tuple[str, str]:
 def test_every_units_distinguishing_words_show_at_360_px(browser: Browser, tmp_path: Path) -> None:
     html, path = _case_page(tmp_path)
     stand_in = StandIn(html=html)
-    layout = _open(browser, stand_in, javascript=False)
+    layout = open_stand_in(browser, stand_in, javascript=False)
     layout.set_viewport_size(PHONE)
     layout.goto(ORIGIN + path, wait_until="load")
     overflow = layout.evaluate(
