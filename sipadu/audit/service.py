@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring_ascii as _quote  # the escaper json.dumps uses
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from sipadu.audit.actors import ACTOR_PATTERN, Actor
 from sipadu.audit.models import GENESIS_HASH, AuditEvent, AuditHead
@@ -241,8 +242,66 @@ def record_event(
         outcome=outcome,
         detail=detail_text,
     )
-    stage(session, lambda writing: link_event(writing, key, lock_head(writing), event))
+    stage(session, lambda writing: write_chain_event(writing, key, event))
     return event
+
+
+# The append as Core statements on the session's connection: the ORM's unit of work (identity
+# map, flush planning, refreshing the head object) cost as much CPU as the statements
+# themselves, all of it spent holding the chain's lock. On PostgreSQL the insert rides in the
+# head's UPDATE as a data-modifying WITH, one round trip fewer inside the lock; SQLite has
+# no such WITH and runs the two.
+_LOCK_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
+_INSERT_EVENT = insert(AuditEvent).values(
+    {column.name: bindparam(column.name) for column in AuditEvent.__table__.columns}
+)
+_MOVE_HEAD = (
+    update(AuditHead)
+    .where(AuditHead.id == HEAD_ID)
+    .values(seq=bindparam("seq"), hash=bindparam("hash"), hmac=bindparam("head_hmac"))
+)
+_INSERT_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(_INSERT_EVENT.cte("appended"))
+
+
+def write_chain_event(session: Session, key: bytes, event: AuditEvent) -> None:
+    """Lock the head, append ``event`` after it and move the head, in the caller's
+    transaction; ``event`` stays outside the session, with its place (``seq``, hashes) set."""
+    loaded = session.identity_map.get(identity_key(AuditHead, HEAD_ID))
+    if loaded is not None:
+        session.flush()  # a head changed through the ORM (a day's sealing) is written first
+    connection = session.connection()
+    seq, prev_hash = connection.execute(_LOCK_HEAD).one()
+    row = _linked_row(key, event, seq + 1, prev_hash)
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_AND_MOVE_HEAD, row)
+    else:
+        connection.execute(_INSERT_EVENT, row)
+        connection.execute(_MOVE_HEAD, row)
+    if loaded is not None:
+        session.expire(loaded)
+
+
+def _linked_row(key: bytes, event: AuditEvent, seq: int, prev_hash: str) -> dict[str, object]:
+    """Give ``event`` its place after ``prev_hash``; its row's values and the new head's HMAC."""
+    canonical = canonical_row(
+        seq, event.occurred_at, event.tag, event.actor, event.case_code, event.outcome, event.detail
+    )
+    row_hash = chain_hash(prev_hash, canonical)
+    event.seq, event.prev_hash, event.hash = seq, prev_hash, row_hash
+    event.hmac = sign(key, row_hash)
+    return {
+        "seq": seq,
+        "occurred_at": event.occurred_at,
+        "tag": event.tag,
+        "actor": event.actor,
+        "case_code": event.case_code,
+        "outcome": event.outcome,
+        "detail": event.detail,
+        "prev_hash": prev_hash,
+        "hash": row_hash,
+        "hmac": event.hmac,
+        "head_hmac": sign(key, _head_message(seq, row_hash)),
+    }
 
 
 def count_events(session: Session) -> int:

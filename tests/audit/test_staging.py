@@ -3,15 +3,17 @@ transaction still reads its own events, and the chain takes rows in commit order
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
-from sipadu.audit.day_queue import verify_queue
-from sipadu.audit.models import AuditEvent, AuditQueueEntry
-from sipadu.audit.service import count_events, record_event, verify_chain
+from sipadu.audit.day_queue import seal_days, verify_queue
+from sipadu.audit.models import AuditEvent, AuditHead, AuditQueueEntry
+from sipadu.audit.service import append_event, count_events, lock_head, record_event, verify_chain
 from sipadu.audit.staging import staged_count
 from sipadu.db import make_engine
 from tests.support.instance import Database
@@ -108,3 +110,33 @@ def test_rows_take_their_place_in_commit_order(app: Flask, database: Database) -
             assert verify_chain(early, _key(app)).ok
     finally:
         engine.dispose()
+
+
+def test_a_staff_event_after_a_sealed_day_in_one_transaction_keeps_one_chain(
+    app: Flask, db: Session
+) -> None:
+    """Sealing moves the head through the ORM, a staff event through plain statements: the
+    second must start from the first's head, and the loaded head must not go stale."""
+    record_event(db, _key(app), "case:submitted", actor="reporter", case_code="SPD-7K3Q9M")
+    db.commit()
+    before = count_events(db)
+    head = db.get(AuditHead, 1)  # held, as a caller holding the head object would
+    sealed = seal_days(db, _key(app), before=date(2999, 1, 1))
+    staff = record_event(db, _key(app), "case:viewed", actor="staff:1")
+    assert count_events(db) == before + 2  # reading the chain writes the staged event
+    assert sealed.events == 1 and isinstance(staff, AuditEvent) and head is not None
+    assert (head.seq, head.hash) == (staff.seq, staff.hash) == (before + 2, staff.hash)
+    db.commit()
+    assert verify_chain(db, _key(app)).ok
+
+
+def test_a_staff_event_follows_an_unflushed_append_through_the_head_object(
+    app: Flask, db: Session
+) -> None:
+    head = lock_head(db)
+    append_event(
+        db, _key(app), head, datetime.now(UTC), "audit:exported", "cli", None, "success", "{}"
+    )
+    record_event(db, _key(app), "case:viewed", actor="staff:1")
+    db.commit()
+    assert verify_chain(db, _key(app)).ok
