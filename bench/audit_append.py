@@ -6,8 +6,10 @@ of writers: the ceiling is how many such transactions per second PostgreSQL comm
 after another (each commit waits for its WAL flush while the next writer waits for the row).
 The baseline measures that ceiling in the same run, with the same processes: the statements
 of an append written by hand (lock one hot row ``FOR UPDATE``, insert a row of the audit
-row's size, update the hot row, commit), without SIPADU's hashing, signing or ORM. The
-appends are ``record_event`` + commit, as a request does.
+row's size, update the hot row, commit), without SIPADU's hashing, signing or code. It writes
+into a copy of ``audit_events`` with the same columns and indexes (``LIKE ... INCLUDING
+ALL``): the indexes are part of what the disk must take for each event, whoever writes it.
+The appends are ``record_event`` + commit, as a request does.
 
 A second run gives each writer 10 ms of other work inside its transaction after the event
 (what a request publishing a file does). Events wait for the commit
@@ -88,11 +90,25 @@ def _writer(
 def _raw_append(session: Session) -> None:
     """The statements of one append, hand-written: lock the head, insert, move the head."""
     head = session.execute(text("SELECT n FROM bench_hot_row WHERE id = 1 FOR UPDATE")).scalar_one()
-    session.execute(
-        text("INSERT INTO bench_rows (seq, payload) VALUES (:seq, :payload)"),
-        {"seq": head + 1, "payload": secrets.token_hex(96)},
-    )
+    session.execute(_BASELINE_INSERT, _baseline_row(head + 1))
     session.execute(text("UPDATE bench_hot_row SET n = :n WHERE id = 1"), {"n": head + 1})
+
+
+_BASELINE_INSERT = text(
+    "INSERT INTO bench_rows (seq, occurred_at, tag, actor, case_code, outcome, detail,"
+    " prev_hash, hash, hmac) VALUES (:seq, now(), 'case:viewed', 'staff:1', NULL, 'success',"
+    " '{}', :prev_hash, :hash, :hmac)"
+)
+
+
+def _baseline_row(seq: int) -> dict[str, object]:
+    """An audit row's values: three 64-character hex strings, the hash unique as in the chain."""
+    return {
+        "seq": seq,
+        "prev_hash": secrets.token_hex(32),
+        "hash": secrets.token_hex(32),
+        "hmac": secrets.token_hex(32),
+    }
 
 
 def _rate(url: str, schema: str, key: bytes, kind: str, writers: int, seconds: float) -> float:
@@ -124,7 +140,7 @@ def _schema(url: str) -> Iterator[str]:
         with engine.begin() as connection:
             connection.execute(text("CREATE TABLE bench_hot_row (id int PRIMARY KEY, n int)"))
             connection.execute(text("INSERT INTO bench_hot_row VALUES (1, 0)"))
-            connection.execute(text("CREATE TABLE bench_rows (seq int PRIMARY KEY, payload text)"))
+            connection.execute(text("CREATE TABLE bench_rows (LIKE audit_events INCLUDING ALL)"))
         engine.dispose()
         yield schema
     finally:
