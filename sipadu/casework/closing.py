@@ -28,7 +28,7 @@ from sipadu.cases.workflow import WorkflowError
 from sipadu.casework import forms, service
 from sipadu.casework.held import back_to_form, confirming_for
 from sipadu.casework.http import load_case
-from sipadu.casework.views import Action, acting_staff, refuse, render_case, run_case_action
+from sipadu.casework.views import acting_staff, refuse, render_case, run_case_action
 from sipadu.db import db_session
 from sipadu.roles import CASE_ROLES
 from sipadu.unit_of_work import discard_now
@@ -47,22 +47,31 @@ def closing_flow(
     code: str,
     typed: Mapping[str, Any],
     *,
+    target: str,
+    fields: service.StatusFields,
     closes: bool,
-    check: Action,
-    action: Action,
     done: Any,
 ) -> ResponseReturnValue:
-    """Run ``action`` when it closes nothing or was confirmed; otherwise ``check`` it and
-    show the confirmation page ("Back" on that page returns to the case page, values kept)."""
+    """Change the status to ``target`` when that closes nothing or was confirmed; otherwise
+    check the change and show the confirmation page ("Back" on that page returns to the case
+    page, values kept)."""
     decision = pressed_choice(request.form, "decision")
     if not closes or decision == "confirm":
-        return run_case_action(code, TAG, action, done, typed=typed)
+        return run_case_action(
+            code,
+            TAG,
+            lambda opened, actor: service.change_status(
+                db_session(), opened, actor, target, audit_key=current_audit_key(), **fields
+            ),
+            done,
+            typed=typed,
+        )
     actor = acting_staff()
     opened = load_case(code, actor, TAG)
     if decision == "back":
         return back_to_form(opened, typed) or render_case(opened, actor, typed=typed)
     try:
-        check(opened, actor)
+        service.check_status_change(db_session(), opened, actor, target, **fields)
     except (WorkflowError, service.CaseworkError) as error:
         discard_now(db_session())
         return refuse(opened, actor, error, typed)
@@ -79,23 +88,12 @@ def change_status(code: str) -> ResponseReturnValue:
     form = forms.StatusForm.read(request.form)
     if form.status == Status.DIARSIPKAN.value:
         return redirect(url_for("casework.confirm_archive", code=code), code=303)
-    fields = {"reason": form.reason, "outcome": form.outcome}
     return closing_flow(
         code,
         {"form": "status", **vars(form)},
+        target=form.status,
+        fields={"reason": form.reason, "outcome": form.outcome},
         closes=form.status in CLOSURES,
-        check=lambda opened, actor: service.check_status_change(
-            db_session(), opened, actor, form.status, **fields
-        ),
-        action=lambda opened, actor: service.change_status(
-            db_session(),
-            opened,
-            actor,
-            form.status,
-            reason=form.reason,
-            outcome=form.outcome,
-            audit_key=current_audit_key(),
-        ),
         done=lazy_gettext("Status changed."),
     )
 

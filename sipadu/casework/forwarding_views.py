@@ -95,24 +95,9 @@ def record_forward_outcome(code: str) -> ResponseReturnValue:
     return closing_flow(
         code,
         _typed("forward_outcome", "forward_result", "message"),
+        target=Status.SELESAI,
+        fields={"reason": form.message, "forward_result": form.result},
         closes=True,
-        check=lambda opened, actor: service.check_status_change(
-            db_session(),
-            opened,
-            actor,
-            Status.SELESAI,
-            reason=form.message,
-            forward_result=form.result,
-        ),
-        action=lambda opened, actor: service.change_status(
-            db_session(),
-            opened,
-            actor,
-            Status.SELESAI,
-            reason=form.message,
-            forward_result=form.result,
-            audit_key=current_audit_key(),
-        ),
         done=lazy_gettext("The outcome was recorded and the case is closed."),
     )
 

@@ -7,6 +7,7 @@ from functools import cache
 from flask import Blueprint, Flask
 
 from sipadu.casework.archiving import add_archive_routes
+from sipadu.casework.assignment_views import add_assignment_routes
 from sipadu.casework.closing import add_closing_routes
 from sipadu.casework.export import add_export_routes
 from sipadu.casework.forwarding_views import add_forwarding_routes
@@ -22,6 +23,7 @@ from sipadu.casework.views import bp as casework_bp
 def casework_blueprint() -> Blueprint:
     """The casework blueprint with every page on it, assembled once per process: Flask
     refuses new routes on a blueprint an app has already registered."""
+    add_assignment_routes(casework_bp)
     add_closing_routes(casework_bp)
     add_retention_routes(casework_bp)
     add_routing_routes(casework_bp)

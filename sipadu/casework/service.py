@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from flask_babel import lazy_gettext
 from sqlalchemy import func, select
@@ -250,17 +250,23 @@ def _apply(
     note_status_change(db, case, moment)  # a channel's webhook, in this transaction
 
 
+class StatusFields(TypedDict, total=False):
+    """What a status change may carry besides its target; which ones it needs is the
+    workflow table's rule (``check_transition``)."""
+
+    reason: str | None
+    outcome: str | None
+    destination: str | None
+    reference: str | None
+    forward_result: str | None
+
+
 def check_status_change(
     db: Session,
     opened: OpenCase,
     actor: Actor,
     target: str,
-    *,
-    reason: str | None = None,
-    outcome: str | None = None,
-    destination: str | None = None,
-    reference: str | None = None,
-    forward_result: str | None = None,
+    **fields: Unpack[StatusFields],
 ) -> Transition:
     """The status change checked but not made (``WorkflowError`` subclasses when refused):
     a closing is checked before its confirmation page is shown."""
@@ -268,11 +274,7 @@ def check_status_change(
         opened.case.status,
         target,
         actor.role,
-        reason=reason,
-        outcome=outcome,
-        destination=destination,
-        reference=reference,
-        forward_result=forward_result,
+        **fields,
         objection_pending=objection_pending(db, opened),
     )
 
@@ -283,26 +285,12 @@ def change_status(
     actor: Actor,
     target: str,
     *,
-    reason: str | None = None,
-    outcome: str | None = None,
-    destination: str | None = None,
-    reference: str | None = None,
-    forward_result: str | None = None,
     audit_key: bytes,
     now: datetime | None = None,
+    **fields: Unpack[StatusFields],
 ) -> Transition:
     """Move the case through the workflow (``WorkflowError`` subclasses when refused)."""
-    transition = check_status_change(
-        db,
-        opened,
-        actor,
-        target,
-        reason=reason,
-        outcome=outcome,
-        destination=destination,
-        reference=reference,
-        forward_result=forward_result,
-    )
+    transition = check_status_change(db, opened, actor, target, **fields)
     _apply(
         db,
         opened,

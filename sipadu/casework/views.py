@@ -23,7 +23,7 @@ from sipadu.cases.statuses import (
     Status,
 )
 from sipadu.cases.workflow import RULES, WorkflowError
-from sipadu.casework import assignment, forms, service
+from sipadu.casework import forms, service
 from sipadu.casework import inbox as inbox_service
 from sipadu.casework.access import Actor, CaseForbiddenError, OpenCase
 from sipadu.casework.detail import case_detail
@@ -301,36 +301,6 @@ def answer_objection(code: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<code>/penugasan")
-@require_roles(StaffRole.SUPERVISOR)
-def assign(code: str) -> ResponseReturnValue:
-    """Assign an investigator (the case key is re-wrapped for them)."""
-    name = forms.username(request.form)
-    return run_case_action(
-        code,
-        "grant:created",
-        lambda opened, actor: assignment.assign(
-            db_session(), opened, actor, name, audit_key=current_audit_key()
-        ),
-        lazy_gettext("Investigator assigned."),
-        typed={"form": "assign", "username": name},
-    )
-
-
-@bp.post("/<code>/penugasan/<username>/hapus")
-@require_roles(StaffRole.SUPERVISOR)
-def unassign(code: str, username: str) -> ResponseReturnValue:
-    """Unassign an investigator: their grant is deleted."""
-    return run_case_action(
-        code,
-        "grant:revoked",
-        lambda opened, actor: assignment.unassign(
-            db_session(), opened, actor, username, audit_key=current_audit_key()
-        ),
-        lazy_gettext("Investigator unassigned."),
-    )
-
-
 def confirm_page(
     opened: OpenCase, *, title: Any, explanation: Any, action: str, button: Any
 ) -> ResponseReturnValue:
@@ -341,71 +311,4 @@ def confirm_page(
         action=action,
         button=button,
         back=url_for("casework.case_page", code=opened.case.code),
-    )
-
-
-@bp.get("/<code>/penugasan/<username>/hapus")
-@require_roles(StaffRole.SUPERVISOR)
-def confirm_unassign(code: str, username: str) -> ResponseReturnValue:
-    """Ask before unassigning: the investigator loses the case's key at once."""
-    opened = load_case(code, acting_staff(), "grant:revoked")
-    return confirm_page(
-        opened,
-        title=lazy_gettext("Unassign %(name)s from %(code)s?", name=username, code=code),
-        explanation=lazy_gettext(
-            "%(name)s loses access to this case at once: its key is removed for them. To give "
-            "it back, assign them again.",
-            name=username,
-        ),
-        action=url_for("casework.unassign", code=opened.case.code, username=username),
-        button=lazy_gettext("Yes, unassign %(name)s", name=username),
-    )
-
-
-@bp.get("/<code>/konflik")
-@require_roles(*CASE_ROLES)
-def confirm_declare_conflict(code: str) -> ResponseReturnValue:
-    """Ask before declaring one's own conflict: it cannot be undone from the console."""
-    opened = load_case(code, acting_staff(), "conflict:declared")
-    return confirm_page(
-        opened,
-        title=lazy_gettext("Declare your conflict of interest in %(code)s?", code=code),
-        explanation=lazy_gettext(
-            "You lose access to this case at once and it leaves your inbox. This cannot be "
-            "undone from the console, and nobody can assign the case to you while the "
-            "conflict stands."
-        ),
-        action=url_for("casework.declare_conflict", code=opened.case.code),
-        button=lazy_gettext("Yes, declare my conflict"),
-    )
-
-
-@bp.post("/<code>/konflik")
-@require_roles(*CASE_ROLES)
-def declare_conflict(code: str) -> ResponseReturnValue:
-    """Declare one's own conflict of interest: the case leaves one's inbox at once."""
-    return run_case_action(
-        code,
-        "conflict:declared",
-        lambda opened, actor: assignment.declare_conflict(
-            db_session(), opened, actor, audit_key=current_audit_key()
-        ),
-        lazy_gettext("Conflict of interest recorded. You no longer have access to this case."),
-        leave=True,
-    )
-
-
-@bp.post("/<code>/konflik/tandai")
-@require_roles(StaffRole.SUPERVISOR)
-def mark_conflict(code: str) -> ResponseReturnValue:
-    """Mark another staff member as conflicted in this case."""
-    name = forms.username(request.form)
-    return run_case_action(
-        code,
-        "conflict:marked",
-        lambda opened, actor: assignment.mark_conflict(
-            db_session(), opened, actor, name, audit_key=current_audit_key()
-        ),
-        lazy_gettext("Conflict of interest recorded."),
-        typed={"form": "conflict", "username": name},
     )

@@ -20,15 +20,21 @@ from sipadu.accounts.models import StaffAccount
 from sipadu.audit.actors import staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case
-from sipadu.cases.service import grant_for, is_conflicted
 from sipadu.confidential.models import (
     ApprovalAction,
     ApprovalRequest,
     ApprovalState,
     RequestReason,
 )
-from sipadu.confidential.pending import open_request
-from sipadu.confidential.rules import may_approve, may_request
+from sipadu.confidential.pending import (
+    expire_pending,
+    holds_case,
+    mark_decided,
+    may_decide,
+    open_request,
+    still_pending,
+)
+from sipadu.confidential.rules import may_request
 from sipadu.crypto import envelope
 
 FORWARD = ApprovalAction.FORWARD_CASE
@@ -103,15 +109,7 @@ def open_details(dek: bytes, case: Case, request: ApprovalRequest) -> ForwardDet
 
 def expire_forward_requests(db: Session, now: datetime) -> None:
     """Forwarding requests past their time become ``expired``."""
-    for row in db.scalars(
-        select(ApprovalRequest).where(
-            ApprovalRequest.action == FORWARD,
-            ApprovalRequest.state == ApprovalState.PENDING,
-            ApprovalRequest.expires_at <= now,
-        )
-    ):
-        row.state = ApprovalState.EXPIRED
-    db.flush()
+    expire_pending(db, FORWARD, now)
 
 
 def pending_forward(db: Session, case: Case, now: datetime | None = None) -> ApprovalRequest | None:
@@ -123,14 +121,6 @@ def pending_forward(db: Session, case: Case, now: datetime | None = None) -> App
             ApprovalRequest.state == ApprovalState.PENDING,
             ApprovalRequest.expires_at > _now(now),
         )
-    )
-
-
-def _holds(db: Session, case: Case, account: StaffAccount) -> bool:
-    return (
-        account.active
-        and grant_for(db, case, account.id) is not None
-        and not is_conflicted(db, case, account.id)
     )
 
 
@@ -148,7 +138,7 @@ def request_forward(
     against the workflow by the caller)."""
     moment = _now(now)
     expire_forward_requests(db, moment)
-    if not (may_request(FORWARD, requester.role) and _holds(db, case, requester)):
+    if not (may_request(FORWARD, requester.role) and holds_case(db, case, requester)):
         raise ForwardNotAllowedError(requester.id)
     if pending_forward(db, case, moment) is not None:
         raise DuplicateForwardRequestError(case.code)
@@ -174,18 +164,10 @@ def decidable_forward(
     """The pending request ``decider`` may decide: of this case, another person's, and the
     decider a supervisor holding the case (``ForwardRequestError`` subclasses otherwise)."""
     expire_forward_requests(db, _now(now))
-    request = db.get(ApprovalRequest, request_id)
-    if request is None or request.action != FORWARD or request.case_id != case.id:
+    request = still_pending(db, FORWARD, request_id, case.id)
+    if request is None:
         raise ForwardRequestClosedError(request_id)
-    if request.state != ApprovalState.PENDING:
-        raise ForwardRequestClosedError(request_id)
-    allowed = may_approve(
-        FORWARD,
-        requester_id=request.requested_by,
-        approver_id=decider.id,
-        approver_role=decider.role,
-    )
-    if not (allowed and _holds(db, case, decider)):
+    if not may_decide(db, request, case, decider):
         raise ForwardNotAllowedError(decider.id)
     return request
 
@@ -202,10 +184,7 @@ def record_decision(
 ) -> None:
     """Mark the request approved (and used: the forwarding happens now) or refused."""
     moment = _now(now)
-    request.state = ApprovalState.APPROVED if approve else ApprovalState.REFUSED
-    request.decided_by, request.decided_at = decider.id, moment
-    if approve:
-        request.used_at = moment
+    mark_decided(request, decider, approve=approve, moment=moment)
     db.flush()
     record_event(
         db,

@@ -1,4 +1,6 @@
-"""The approvers' queues: four-eyes requests waiting for a decision, still in time."""
+"""The approvers' queues: four-eyes requests waiting for a decision, still in time; and the
+checks and bookkeeping every decision of a case worker's request shares (forwarding,
+publishing a redaction)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
 from sipadu.cases.models import Case
+from sipadu.cases.service import grant_for, is_conflicted
 from sipadu.confidential.models import (
     ApprovalAction,
     ApprovalRequest,
     ApprovalState,
     RequestReason,
 )
+from sipadu.confidential.rules import may_approve
 
 # Every four-eyes request lapses after a week: long enough for a colleague's days off, short
 # enough that what is approved is still what the case is.
@@ -105,3 +109,60 @@ def pending_of(
             .order_by(ApprovalRequest.id)
         )
     )
+
+
+def expire_pending(db: Session, action: ApprovalAction, now: datetime) -> None:
+    """Pending requests of ``action`` past their time become ``expired``."""
+    for row in db.scalars(
+        select(ApprovalRequest).where(
+            ApprovalRequest.action == action,
+            ApprovalRequest.state == ApprovalState.PENDING,
+            ApprovalRequest.expires_at <= now,
+        )
+    ):
+        row.state = ApprovalState.EXPIRED
+    db.flush()
+
+
+def still_pending(
+    db: Session, action: ApprovalAction, request_id: int, case_id: int | None
+) -> ApprovalRequest | None:
+    """The request when it is of ``action``, still pending (expire first) and, with
+    ``case_id``, of that case; ``None`` otherwise."""
+    request = db.get(ApprovalRequest, request_id)
+    if request is None or request.action != action or request.state != ApprovalState.PENDING:
+        return None
+    if case_id is not None and request.case_id != case_id:
+        return None
+    return request
+
+
+def holds_case(db: Session, case: Case, account: StaffAccount) -> bool:
+    """An active account with a grant on the case and no conflict of interest with it."""
+    return (
+        account.active
+        and grant_for(db, case, account.id) is not None
+        and not is_conflicted(db, case, account.id)
+    )
+
+
+def may_decide(db: Session, request: ApprovalRequest, case: Case, decider: StaffAccount) -> bool:
+    """The four-eyes rule allows ``decider`` (the approving role, not the requester), and
+    they hold the case themselves: they read what they decide."""
+    allowed = may_approve(
+        request.action,
+        requester_id=request.requested_by,
+        approver_id=decider.id,
+        approver_role=decider.role,
+    )
+    return allowed and holds_case(db, case, decider)
+
+
+def mark_decided(
+    request: ApprovalRequest, decider: StaffAccount, *, approve: bool, moment: datetime
+) -> None:
+    """Approved and used at once (what was asked happens now), or refused."""
+    request.state = ApprovalState.APPROVED if approve else ApprovalState.REFUSED
+    request.decided_by, request.decided_at = decider.id, moment
+    if approve:
+        request.used_at = moment

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
 from sipadu.audit.actors import staff_actor
 from sipadu.audit.service import record_event
 from sipadu.cases.models import Case
-from sipadu.cases.service import grant_for, is_conflicted
 from sipadu.confidential.models import (
     ApprovalRequest,
-    ApprovalState,
     CaseRedaction,
     RedactionState,
     RequestReason,
 )
-from sipadu.confidential.pending import open_request
+from sipadu.confidential.pending import (
+    expire_pending,
+    mark_decided,
+    may_decide,
+    open_request,
+    still_pending,
+)
 from sipadu.confidential.redaction_marks import (
     PUBLISH,
     RedactionError,
@@ -35,7 +38,6 @@ from sipadu.confidential.redaction_marks import (
     redaction_row,
 )
 from sipadu.confidential.redaction_texts import Redactor, coded_values
-from sipadu.confidential.rules import may_approve
 from sipadu.crypto.errors import DecryptionError
 
 
@@ -61,15 +63,7 @@ def _now(now: datetime | None) -> datetime:
 
 def expire_publications(db: Session, now: datetime) -> None:
     """Publication requests past their time become ``expired``."""
-    for row in db.scalars(
-        select(ApprovalRequest).where(
-            ApprovalRequest.action == PUBLISH,
-            ApprovalRequest.state == ApprovalState.PENDING,
-            ApprovalRequest.expires_at <= now,
-        )
-    ):
-        row.state = ApprovalState.EXPIRED
-    db.flush()
+    expire_pending(db, PUBLISH, now)
 
 
 def request_publication(
@@ -103,24 +97,15 @@ def request_publication(
 def _decidable(
     db: Session, request_id: int, decider: StaffAccount, case_id: int | None
 ) -> tuple[ApprovalRequest, Case, CaseRedaction]:
-    request = db.get(ApprovalRequest, request_id)
-    if request is None or request.action != PUBLISH or request.state != ApprovalState.PENDING:
-        raise PublicationClosedError(request_id)
-    if case_id is not None and request.case_id != case_id:
+    request = still_pending(db, PUBLISH, request_id, case_id)
+    if request is None:
         raise PublicationClosedError(request_id)
     case = db.get(Case, request.case_id)
     draft = None if case is None else redaction_row(db, case, RedactionState.DRAFT)
     if case is None or draft is None or draft.request_id != request.id:
         raise PublicationClosedError(request_id)
-    allowed = may_approve(
-        PUBLISH,
-        requester_id=request.requested_by,
-        approver_id=decider.id,
-        approver_role=decider.role,
-    )
     # The supervisor reads what they publish: they must hold the case themselves.
-    holds = grant_for(db, case, decider.id) is not None and not is_conflicted(db, case, decider.id)
-    if not (allowed and holds and decider.active):
+    if not may_decide(db, request, case, decider):
         raise RedactionNotAllowedError(decider.id)
     return request, case, draft
 
@@ -140,10 +125,8 @@ def decide_publication(
     moment = _now(now)
     expire_publications(db, moment)
     request, case, draft = _decidable(db, request_id, decider, case_id)
-    request.state = ApprovalState.APPROVED if approve else ApprovalState.REFUSED
-    request.decided_by, request.decided_at = decider.id, moment
+    mark_decided(request, decider, approve=approve, moment=moment)
     if approve:
-        request.used_at = moment
         old = redaction_row(db, case, RedactionState.PUBLISHED)
         if old is not None:
             db.delete(old)

@@ -22,8 +22,6 @@ from sipadu.cases.rating import MAX_RATING_COMMENT_CHARS
 from sipadu.cases.read_markers import reporter_seen_before
 from sipadu.cases.statuses import STATUS_TEXTS
 from sipadu.cases.workflow import MAX_TEXT_CHARS, WorkflowError
-from sipadu.confidential.identity import IdentityAlreadyOpenedError, NoIdentityError
-from sipadu.confidential.identity_versions import earlier_version_opened
 from sipadu.crypto.errors import CaseKeyTypoError, MalformedCaseKeyError, WrongCaseKeyError
 from sipadu.days import wib_today
 from sipadu.db import db_session
@@ -34,7 +32,7 @@ from sipadu.reporting.files import RefusedFile, sort_uploads
 from sipadu.reporting.forms import IDENTITY_FIELDS
 from sipadu.reporting.reporter_access import CaseKeyThrottledError, open_case_with_key
 from sipadu.reporting.reporter_login import ENDED_TEXT, reporter_required
-from sipadu.reporting.validation import ReportValidationError, validate_report, validate_text
+from sipadu.reporting.validation import ReportValidationError, validate_text
 from sipadu.reporting.views import already_sent_form, new_form_id, remember_sent_form
 from sipadu.sessions.models import SessionKind
 from sipadu.sessions.service import end_session, start_session
@@ -87,9 +85,6 @@ MAX_TYPED_KEY_CHARS = 200  # the field's maxlength
 ARCHIVED_TEXT = lazy_gettext(
     "This case is archived: you can still read it here, but you can no longer send "
     "messages, files or your name and contact."
-)
-WITHDRAW_TOO_LATE_TEXT = lazy_gettext(
-    "The details you sent last can no longer be withdrawn: they have already been opened."
 )
 
 
@@ -283,63 +278,6 @@ def add_evidence(reporter: ReporterPrincipal) -> ResponseReturnValue:
             "Your files were added to the case. What was removed from each is listed under Files."
         )
     )
-
-
-@bp.post("/kasus/saya/identitas")
-@public
-@reporter_required
-def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
-    """Seal the reporter's name and contact into the case."""
-    try:
-        identity = validate_report(
-            {"category": "lainnya", "what": "-", **request.form.to_dict()}
-        ).identity
-    except ReportValidationError as error:
-        return render_case(reporter, 422, errors=error.errors, values=request.form)
-    if identity is None:
-        return render_case(
-            reporter,
-            422,
-            values=request.form,
-            errors={"identity_name": lazy_gettext("Write your name or a way to contact you.")},
-        )
-    db = db_session()
-    case = service.reporter_case(db, reporter.case_id)
-    keyring = current_settings().keyring
-    assert keyring is not None  # noqa: S101  (create_app guarantees a keyring)
-    try:
-        service.disclose_identity(db, case, identity, current_audit_key(), keyring.escrow_public)
-    except service.CaseArchivedError:
-        return refuse_archived()
-    return done(lazy_gettext("Your name and contact were added to the case, encrypted."))
-
-
-@bp.post("/kasus/saya/identitas/tarik")
-@public
-@reporter_required
-def withdraw_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
-    """Remove the sealed identity from the case while nobody has opened it."""
-    db = db_session()
-    case = service.reporter_case(db, reporter.case_id)
-    try:
-        service.withdraw_identity(db, case, current_audit_key())
-    except IdentityAlreadyOpenedError:
-        discard_now()  # nothing changed; the page explains why
-        flash(WITHDRAW_TOO_LATE_TEXT, "error")
-        return redirect(url_for("followup.case_page"), code=303)
-    except NoIdentityError:
-        return done(lazy_gettext("Your case holds no identity."))
-    except service.CaseArchivedError:
-        return refuse_archived()
-    if earlier_version_opened(db, case):
-        return done(
-            lazy_gettext(
-                "The details you sent last were removed from the case. Details you sent "
-                "earlier that were already opened stay readable by the person allowed to "
-                "read them, until their permission ends."
-            )
-        )
-    return done(lazy_gettext("Your name and contact were removed from the case."))
 
 
 @bp.post("/kasus/saya/keberatan")

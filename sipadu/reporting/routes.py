@@ -9,6 +9,7 @@ from flask import Blueprint, Flask
 from sipadu.reporting.downloads import add_download_routes
 from sipadu.reporting.followup import bp as followup_bp
 from sipadu.reporting.form_language import bp as report_language_bp
+from sipadu.reporting.identity_forms import add_identity_routes
 from sipadu.reporting.operator_intake import bp as intake_bp
 from sipadu.reporting.rating import add_rating_routes
 from sipadu.reporting.statistics import bp as statistics_bp
@@ -21,6 +22,7 @@ def followup_blueprint() -> Blueprint:
     refuses new routes on a blueprint an app has already registered."""
     add_rating_routes(followup_bp)
     add_download_routes(followup_bp)
+    add_identity_routes(followup_bp)
     return followup_bp
 
 

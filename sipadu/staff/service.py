@@ -26,12 +26,10 @@ from sipadu.crypto.params import Argon2Params
 from sipadu.roles import StaffRole
 from sipadu.sessions.service import end_staff_sessions
 from sipadu.staff import totp
+from sipadu.staff.activation import ACTIVATED_ROLES
 from sipadu.staff.passwords import require_strong_password
 from sipadu.unit_of_work import end_transaction
 from sipadu.web.argon2_gate import admit
-
-# The roles approved by another person (sipadu/staff/activation.py), not at creation.
-_APPROVED_LATER = frozenset({StaffRole.SUPERVISOR, StaffRole.CUSTODIAN})
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}", re.ASCII)
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}")
@@ -202,7 +200,7 @@ def add_prepared_account(
         # A supervisor or custodian reads cases or identities only once another one (for
         # the first: the escrow key holder) approved them, however the account was made;
         # created on the shell at first run it had been approved at once.
-        activation_approved_at=None if role in _APPROVED_LATER else now,
+        activation_approved_at=None if role in ACTIVATED_ROLES else now,
     )
     db.add(account)
     db.flush()  # the id binds the wrapped key to this account

@@ -105,6 +105,17 @@ def press(
     return submit(client, client.get(page), chosen, fill=fill, button=button, **kwargs)
 
 
+def refused_page(client: FlaskClient, answer: TestResponse, code: str, form: str) -> TestResponse:
+    """The case page a refused ``form`` leads back to, showing the refusal: the answer is a
+    redirect to the case page at the form (nothing is shown at the form's own address, whose
+    reload would send it again)."""
+    assert answer.status_code == 303
+    assert answer.location == f"/petugas/kasus/{code}#{form}"
+    shown = client.get(answer.location)
+    assert shown.status_code == 422
+    return shown
+
+
 def assign_directly(db: Session, created: CreatedCase, member: StaffMember) -> None:
     """Grant the case to an investigator as an assignment would."""
     grant_case(

@@ -15,8 +15,9 @@ from werkzeug.test import TestResponse
 
 from sipadu.cases.content import list_timeline
 from sipadu.cases.models import Case
-from tests.casework.conftest import Team, press, set_status, web_client
+from tests.casework.conftest import Team, press, refused_page, set_status, web_client
 from tests.support import forms
+from tests.support.forms import sent_values
 
 W = "/petugas/kasus"
 CONCLUSION = "Terbukti ada pungutan; pegawai dijatuhi hukuman disiplin."
@@ -51,10 +52,8 @@ def test_closing_asks_first_and_back_keeps_what_was_typed(
     assert back.status_code == 303 and back.location == f"{W}/{code}#status-selesai"
     shown = client.get(back.location)
     assert shown.status_code == 200 and _status(db, team) == "investigasi"
-    form = forms.find_form(shown, "status-selesai")
-    assert [c.value for c in form.controls if c.name == "reason"] == [CONCLUSION]
-    outcome = next(c for c in form.controls if c.name == "outcome")
-    assert [v for v, chosen in outcome.options if chosen] == ["terbukti"]
+    assert sent_values(shown, "status-selesai", "reason") == [CONCLUSION]
+    assert sent_values(shown, "status-selesai", "outcome") == ["terbukti"]
     # Sent again as kept, and confirmed: now it closes.
     page = _ask_to_close(client, code)
     done = forms.submit(client, page, "confirm-form", button="decision.confirm")
@@ -70,8 +69,7 @@ def test_cannot_be_followed_up_asks_too_and_an_incomplete_closing_is_refused_at_
     set_status(db, team.created, "verifikasi")
     client = web_client(app, db, team.supervisor)
     empty = press(client, code, "status-tidak_dapat_ditindaklanjuti", fill={"reason": " "})
-    assert empty.location == f"{W}/{code}#status-tidak_dapat_ditindaklanjuti"
-    assert client.get(empty.location).status_code == 422
+    refused_page(client, empty, code, "status-tidak_dapat_ditindaklanjuti")
     asked = press(client, code, "status-tidak_dapat_ditindaklanjuti", fill={"reason": "Di luar."})
     assert asked.location == f"{W}/{code}/tutup"
     page = client.get(asked.location)

@@ -3,132 +3,74 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pyotp
+import pytest
 
 from tests.support.cli import cli_env, run_sipadu
 from tests.support.instance import Database
 
+ADMIN_PASSWORD = "kuda-laut-merah-1"
+SUPERVISOR_PASSWORD = "gajah-biru-terbang-9"
 
-def test_account_create_json_weak_duplicate_and_unknown_role(
-    tmp_path: Path, sqlite_database: Database
-) -> None:
-    env = cli_env(tmp_path, sqlite_database)
-    assert run_sipadu(env, "init").returncode == 0
-    weak = _run_stdin(
-        env,
-        "password\n",
-        "account",
-        "create",
-        "--username",
-        "lain",
-        "--role",
-        "auditor",
-        "--password-stdin",
-    )
+
+@pytest.fixture
+def env(tmp_path: Path, sqlite_database: Database) -> dict[str, str]:
+    """An instance after `sipadu init`, with no account yet."""
+    initialised = cli_env(tmp_path, sqlite_database)
+    assert run_sipadu(initialised, "init").returncode == 0
+    return initialised
+
+
+def create_account(
+    env: dict[str, str], username: str, role: str, *more: str, password: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`sipadu account create`, with ``password`` on standard input when given (an empty
+    standard input otherwise, as a shell with nothing piped in)."""
+    args = ["account", "create", "--username", username, "--role", role]
+    if password is not None:
+        args.append("--password-stdin")
+    return run_sipadu(env, *args, *more, input="" if password is None else password + "\n")
+
+
+def test_account_create_json_weak_duplicate_and_unknown_role(env: dict[str, str]) -> None:
+    weak = create_account(env, "lain", "auditor", password="password")
     assert weak.returncode != 0 and "at least 12 characters" in weak.stderr
-    created = _run_stdin(
-        env,
-        "kuda-laut-merah-1\n",
-        "account",
-        "create",
-        "--username",
-        "Kepala",
-        "--role",
-        "admin",
-        "--password-stdin",
-        "--json",
-    )
+    created = create_account(env, "Kepala", "admin", "--json", password=ADMIN_PASSWORD)
     assert created.returncode == 0, created.stderr
     document = json.loads(created.stdout)
     assert document["username"] == "kepala" and document["role"] == "admin"
     assert pyotp.parse_uri(document["totp_uri"]).secret == document["totp_secret"]
-    duplicate = _run_stdin(
-        env, "", "account", "create", "--username", "kepala", "--role", "auditor"
-    )
+    duplicate = create_account(env, "kepala", "auditor")
     assert duplicate.returncode != 0 and "already exists" in duplicate.stderr
-    unknown = _run_stdin(env, "", "account", "create", "--username", "x1", "--role", "root")
+    unknown = create_account(env, "x1", "root")
     assert unknown.returncode != 0 and "unknown role" in unknown.stderr
     sent = run_sipadu(env, "notify", "send")
     assert sent.returncode == 0 and "Digests sent: 0" in sent.stdout
 
 
 def test_once_an_admin_exists_the_shell_prints_a_setup_link_and_sets_no_password(
-    tmp_path: Path, sqlite_database: Database
+    env: dict[str, str],
 ) -> None:
-    env = cli_env(tmp_path, sqlite_database)
-    assert run_sipadu(env, "init").returncode == 0
-    assert (
-        _run_stdin(
-            env,
-            "kuda-laut-merah-1\n",
-            "account",
-            "create",
-            "--username",
-            "kepala",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ).returncode
-        == 0
-    )
-    refused = _run_stdin(
-        env,
-        "gajah-biru-terbang-9\n",
-        "account",
-        "create",
-        "--username",
-        "verifikator",
-        "--role",
-        "supervisor",
-        "--password-stdin",
-    )
+    assert create_account(env, "kepala", "admin", password=ADMIN_PASSWORD).returncode == 0
+    refused = create_account(env, "verifikator", "supervisor", password=SUPERVISOR_PASSWORD)
     assert refused.returncode != 0 and "no admin exists" in refused.stderr
-    linked = _run_stdin(
-        env, "", "account", "create", "--username", "verifikator", "--role", "supervisor", "--json"
-    )
+    linked = create_account(env, "verifikator", "supervisor", "--json")
     assert linked.returncode == 0, linked.stderr
     document = json.loads(linked.stdout)
     assert document["username"] == "verifikator" and document["role"] == "supervisor"
     assert "/staff/account-setup/" in document["setup_url"] and document["expires_at"]
     assert "password" not in linked.stdout.lower() and "totp" not in linked.stdout
-    text = _run_stdin(env, "", "account", "create", "--username", "irban", "--role", "investigator")
+    text = create_account(env, "irban", "investigator")
     assert text.returncode == 0 and "valid 72 hours" in text.stdout
     assert "/staff/account-setup/" in text.stdout
 
 
-def _run_stdin(env: dict[str, str], stdin: str, *args: str):  # type: ignore[no-untyped-def]
-    import subprocess
-
-    from tests.support.cli import SIPADU
-
-    return subprocess.run(
-        [SIPADU, *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_a_first_run_supervisor_is_told_it_waits_for_the_escrow_holder(
-    tmp_path: Path, sqlite_database: Database
+    env: dict[str, str],
 ) -> None:
-    env = cli_env(tmp_path, sqlite_database)
-    assert run_sipadu(env, "init").returncode == 0
-    created = _run_stdin(
-        env,
-        "gajah-biru-terbang-9\n",
-        "account",
-        "create",
-        "--username",
-        "verifikator",
-        "--role",
-        "supervisor",
-        "--password-stdin",
-    )
+    created = create_account(env, "verifikator", "supervisor", password=SUPERVISOR_PASSWORD)
     assert created.returncode == 0, created.stderr
     assert "sipadu escrow approve --to verifikator" in created.stdout

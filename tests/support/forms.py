@@ -52,6 +52,7 @@ __all__ = [
     "build",
     "find_form",
     "send",
+    "sent_values",
     "submit",
 ]
 
@@ -311,3 +312,14 @@ def submit(
     """Submit ``form`` of the rendered ``response`` as a browser would; return the answer."""
     submission = build(response, form, fill=fill, tick=tick, button=button, files=files)
     return send(client, submission, **kwargs)
+
+
+def sent_values(response: TestResponse, form: FormSelector, name: str) -> list[str]:
+    """What ``form`` of the rendered ``response`` would send for ``name`` as it stands: the
+    typed text, the chosen options, the checked radio button."""
+    controls = [c for c in find_form(response, form).controls if c.name == name]
+    if any(c.kind == "select" for c in controls):
+        return [value for c in controls for value, chosen in c.options if chosen]
+    if any(c.kind == "radio" for c in controls):
+        return [c.value for c in controls if c.checked]
+    return [c.value for c in controls]

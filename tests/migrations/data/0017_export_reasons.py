@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-_AT = "2026-11-01 00:00:00"
-_VALUES = {"t": True, "f": False, "blob": b"x" * 32, "at": _AT}
+from tests.migrations.data.rows import AT, SEALED, add_case, add_supervisor
+
+_VALUES = {"t": True, "f": False, "blob": SEALED, "at": AT}
 _REQUEST = (
     "INSERT INTO approval_requests (id, action, case_id, requested_by, requester_role, reason,"
     " scope, state, created_at, expires_at) VALUES (:id, 'export_case', 171, 170, 'supervisor',"
@@ -18,23 +19,8 @@ _REQUEST = (
 
 
 def before_upgrade(connection: Connection) -> None:
-    connection.execute(
-        text(
-            "INSERT INTO staff_accounts (id, username, role, active, password_hash, public_key,"
-            " wrapped_private_key, totp_confirmed, failed_logins, created_at,"
-            " password_changed_at) VALUES (170, 'verifikator17', 'supervisor', :t, 'h', :blob,"
-            " :blob, :t, 0, :at, :at)"
-        ),
-        _VALUES,
-    )
-    connection.execute(
-        text(
-            "INSERT INTO cases (id, code, category, status, received_on, objection_used,"
-            " report_sealed, reporter_key_record, updated_at) VALUES (171, 'SPD-EXPR171',"
-            " 'pungli', 'verifikasi', '2026-11-01', :f, :blob, :blob, :at)"
-        ),
-        _VALUES,
-    )
+    add_supervisor(connection, 170, "verifikator17")
+    add_case(connection, 171, "SPD-EXPR171")
     connection.execute(text(_REQUEST), {**_VALUES, "id": 172, "reason": "witness"})
     with pytest.raises(IntegrityError), connection.begin_nested():
         connection.execute(text(_REQUEST), {**_VALUES, "id": 173, "reason": "to_kpk"})

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-_AT = "2026-11-01 00:00:00"
-_VALUES = {"t": True, "f": False, "blob": b"x" * 32, "at": _AT}
+from tests.migrations.data.rows import AT, SEALED, add_case, add_supervisor
+
+_VALUES = {"t": True, "f": False, "blob": SEALED, "at": AT}
 _REQUEST = (
     "INSERT INTO approval_requests (id, action, case_id, requested_by, requester_role, reason,"
     " state, created_at, expires_at) VALUES (:id, :action, 191, 190, 'supervisor',"
@@ -16,23 +17,8 @@ _REQUEST = (
 
 
 def before_upgrade(connection: Connection) -> None:
-    connection.execute(
-        text(
-            "INSERT INTO staff_accounts (id, username, role, active, password_hash, public_key,"
-            " wrapped_private_key, totp_confirmed, failed_logins, created_at,"
-            " password_changed_at) VALUES (190, 'verifikator19', 'supervisor', :t, 'h', :blob,"
-            " :blob, :t, 0, :at, :at)"
-        ),
-        _VALUES,
-    )
-    connection.execute(
-        text(
-            "INSERT INTO cases (id, code, category, status, received_on, objection_used,"
-            " report_sealed, reporter_key_record, updated_at) VALUES (191, 'SPD-FWDR191',"
-            " 'pungli', 'verifikasi', '2026-11-01', :f, :blob, :blob, :at)"
-        ),
-        _VALUES,
-    )
+    add_supervisor(connection, 190, "verifikator19")
+    add_case(connection, 191, "SPD-FWDR191")
     connection.execute(text(_REQUEST), {**_VALUES, "id": 192, "action": "export_case"})
 
 
@@ -47,7 +33,7 @@ def after_upgrade(connection: Connection) -> None:
 
 def before_downgrade(connection: Connection) -> None:
     sealed = connection.execute(text("SELECT details_sealed FROM approval_requests WHERE id = 193"))
-    assert sealed.scalar() == b"x" * 32
+    assert sealed.scalar() == SEALED
 
 
 def after_downgrade(connection: Connection) -> None:

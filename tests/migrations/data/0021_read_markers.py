@@ -7,28 +7,14 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-_AT = "2026-11-01 00:00:00"
-_VALUES = {"t": True, "f": False, "blob": b"x" * 32, "at": _AT}
+from tests.migrations.data.rows import AT, SEALED, add_case, add_supervisor
+
+_VALUES = {"t": True, "f": False, "blob": SEALED, "at": AT}
 
 
 def before_upgrade(connection: Connection) -> None:
-    connection.execute(
-        text(
-            "INSERT INTO staff_accounts (id, username, role, active, password_hash, public_key,"
-            " wrapped_private_key, totp_confirmed, failed_logins, created_at,"
-            " password_changed_at) VALUES (210, 'verifikator21', 'supervisor', :t, 'h', :blob,"
-            " :blob, :t, 0, :at, :at)"
-        ),
-        _VALUES,
-    )
-    connection.execute(
-        text(
-            "INSERT INTO cases (id, code, category, status, received_on, objection_used,"
-            " report_sealed, reporter_key_record, updated_at) VALUES (211, 'SPD-READ211',"
-            " 'pungli', 'verifikasi', '2026-11-01', :f, :blob, :blob, :at)"
-        ),
-        _VALUES,
-    )
+    add_supervisor(connection, 210, "verifikator21")
+    add_case(connection, 211, "SPD-READ211")
     connection.execute(
         text(
             "INSERT INTO case_messages (id, case_id, author_kind, staff_id, internal,"

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-_AT = "2026-11-01 00:00:00"
-_VALUES = {"t": True, "blob": b"x" * 32, "at": _AT}
+from tests.migrations.data.rows import AT, SEALED, add_supervisor
+
+_VALUES = {"t": True, "blob": SEALED, "at": AT}
 _ID_HASH = "a" * 64
 
 
 def before_upgrade(connection: Connection) -> None:
-    connection.execute(
-        text(
-            "INSERT INTO staff_accounts (id, username, role, active, password_hash, public_key,"
-            " wrapped_private_key, totp_confirmed, failed_logins, created_at,"
-            " password_changed_at) VALUES (210, 'verifikator21', 'supervisor', :t, 'h', :blob,"
-            " :blob, :t, 0, :at, :at)"
-        ),
-        _VALUES,
-    )
+    add_supervisor(connection, 210, "verifikator21")
     connection.execute(
         text(
             "INSERT INTO auth_sessions (id_hash, kind, staff_id, payload, channel, created_at,"
@@ -33,7 +26,7 @@ def before_upgrade(connection: Connection) -> None:
 def after_upgrade(connection: Connection) -> None:
     query = "SELECT payload, held_form FROM auth_sessions WHERE id_hash = :id_hash"
     row = connection.execute(text(query), {"id_hash": _ID_HASH}).one()
-    assert (bytes(row[0]), row[1]) == (b"x" * 32, None)
+    assert (bytes(row[0]), row[1]) == (SEALED, None)
     connection.execute(
         text("UPDATE auth_sessions SET held_form = :blob WHERE id_hash = :id_hash"),
         {**_VALUES, "id_hash": _ID_HASH},
@@ -42,12 +35,12 @@ def after_upgrade(connection: Connection) -> None:
 
 def before_downgrade(connection: Connection) -> None:
     query = "SELECT held_form FROM auth_sessions WHERE id_hash = :id_hash"
-    assert bytes(connection.execute(text(query), {"id_hash": _ID_HASH}).scalar_one()) == b"x" * 32
+    assert bytes(connection.execute(text(query), {"id_hash": _ID_HASH}).scalar_one()) == SEALED
 
 
 def after_downgrade(connection: Connection) -> None:
     query = "SELECT payload FROM auth_sessions WHERE id_hash = :id_hash"
-    assert bytes(connection.execute(text(query), {"id_hash": _ID_HASH}).scalar_one()) == b"x" * 32
+    assert bytes(connection.execute(text(query), {"id_hash": _ID_HASH}).scalar_one()) == SEALED
     connection.execute(
         text("DELETE FROM auth_sessions WHERE id_hash = :id_hash"), _VALUES | {"id_hash": _ID_HASH}
     )
