@@ -259,7 +259,11 @@ def _create_app_for_cli() -> Flask:
 
 class SipaduGroup(FlaskGroup):
     """Flask's group, but listing commands (``--help``) never loads the app: every command
-    is added to the group itself, and help must work before ``sipadu init`` made the keys."""
+    is added to the group itself, and help must work before ``sipadu init`` made the keys.
+
+    Flask's own ``run``, ``shell`` and ``routes`` are left out: the service is served by
+    ``serve``, and Werkzeug's development server (with its debugger a way to run code) must
+    not pass for one of its commands. Developers still have ``flask --app sipadu run``."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(super(FlaskGroup, self).list_commands(ctx))
@@ -268,6 +272,7 @@ class SipaduGroup(FlaskGroup):
 main = SipaduGroup(
     name="sipadu",
     create_app=_create_app_for_cli,
+    add_default_commands=False,
     add_version_option=False,
     load_dotenv=False,
     help="SIPADU command line.",
