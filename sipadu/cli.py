@@ -24,6 +24,7 @@ from sipadu.metrics_exposition import MetricsBindError, MetricsExposition, parse
 from sipadu.migrate import is_up_to_date
 from sipadu.ops.restore_marker import unfinished_restore_problem
 from sipadu.settings import Settings, SettingsError, settings_from_env
+from sipadu.staff.cli import seal_legacy_totp_secrets
 from sipadu.storage.base import BlobStoreError
 from sipadu.unit_of_work import commit_now
 from sipadu.web.proxies import is_proxy_peer
@@ -79,6 +80,7 @@ def init_command() -> None:
             assert keyring is not None  # noqa: S101
             record_event(session, keyring.audit_hmac_key, "system:initialised", actor=Actor.CLI)
             commit_now(session)  # the command's unit: kept before the escrow step may fail
+        seal_legacy_totp_secrets()
     click.echo(f"Instance ready: {settings.instance_dir} (keys in {settings.keys_dir}).")
     _ensure_escrow(settings)  # last, so its one-time passphrase is the last thing on screen
 
