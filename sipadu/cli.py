@@ -24,6 +24,7 @@ from sipadu.metrics_exposition import MetricsBindError, MetricsExposition, parse
 from sipadu.migrate import is_up_to_date
 from sipadu.ops.restore_marker import unfinished_restore_problem
 from sipadu.settings import Settings, SettingsError, settings_from_env
+from sipadu.staff.cli import seal_legacy_totp_secrets
 from sipadu.storage.base import BlobStoreError
 from sipadu.unit_of_work import commit_now
 from sipadu.web.proxies import is_proxy_peer
@@ -79,6 +80,7 @@ def init_command() -> None:
             assert keyring is not None  # noqa: S101
             record_event(session, keyring.audit_hmac_key, "system:initialised", actor=Actor.CLI)
             commit_now(session)  # the command's unit: kept before the escrow step may fail
+        seal_legacy_totp_secrets()
     click.echo(f"Instance ready: {settings.instance_dir} (keys in {settings.keys_dir}).")
     _ensure_escrow(settings)  # last, so its one-time passphrase is the last thing on screen
 
@@ -259,7 +261,11 @@ def _create_app_for_cli() -> Flask:
 
 class SipaduGroup(FlaskGroup):
     """Flask's group, but listing commands (``--help``) never loads the app: every command
-    is added to the group itself, and help must work before ``sipadu init`` made the keys."""
+    is added to the group itself, and help must work before ``sipadu init`` made the keys.
+
+    Flask's own ``run``, ``shell`` and ``routes`` are left out: the service is served by
+    ``serve``, and Werkzeug's development server (with its debugger a way to run code) must
+    not pass for one of its commands. Developers still have ``flask --app sipadu run``."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(super(FlaskGroup, self).list_commands(ctx))
@@ -268,6 +274,7 @@ class SipaduGroup(FlaskGroup):
 main = SipaduGroup(
     name="sipadu",
     create_app=_create_app_for_cli,
+    add_default_commands=False,
     add_version_option=False,
     load_dotenv=False,
     help="SIPADU command line.",

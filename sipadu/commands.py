@@ -16,10 +16,10 @@ from sipadu.channels.cli import outbox_cli, service_account_cli
 from sipadu.confidential.cli import export_cli
 from sipadu.db import get_engine
 from sipadu.escrow.cli import escrow_cli
-from sipadu.migrate import alembic_config, current_revision, head_revision
+from sipadu.migrate import alembic_config, current_revision, head_revision, is_up_to_date
 from sipadu.notify.cli import notify_cli
 from sipadu.ops.cli import backup_cli, retention_cli, sessions_cli, storage_cli
-from sipadu.staff.cli import account_cli
+from sipadu.staff.cli import account_cli, seal_legacy_totp_secrets
 from sipadu.storage.base import BlobStoreError
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
@@ -33,6 +33,8 @@ def db_upgrade(revision: str) -> None:
 
     migrate.upgrade(get_engine(), revision)
     click.echo(f"Database at revision {current_revision(get_engine())}.")
+    if is_up_to_date(get_engine()):
+        seal_legacy_totp_secrets()
 
 
 @db_cli.command("downgrade")

@@ -27,6 +27,7 @@ from sipadu.app_context import current_settings
 from sipadu.db import get_engine
 from sipadu.storage.base import BlobStore
 from sipadu.web.auth import public
+from sipadu.web.key_check_slots import key_check_redis_down
 from sipadu.web.ratelimit import limiter, limiter_backend_state
 from sipadu.web.ratelimit_failover import LimiterBackend
 
@@ -85,7 +86,8 @@ def blob_store_writable(store: BlobStore) -> bool:
 
 
 def redis_answers(app: Flask, url: str) -> bool:
-    """A ``PING`` to Redis, and the rate limiter not counting in its fallback file."""
+    """A ``PING`` to Redis, the rate limiter not counting in its fallback file, and the
+    case-key check slots holding their shared leases."""
     import redis  # only instances with Redis pay for the import (every CLI run loads this)
 
     client = app.extensions.get(_REDIS_EXTENSION)
@@ -97,13 +99,14 @@ def redis_answers(app: Flask, url: str) -> bool:
         )
         app.extensions[_REDIS_EXTENSION] = client
     # Asked first, whatever the PING says: the limiter writes here the lines about Redis it
-    # held back while serving a reporter (sipadu/web/ratelimit_failover.py).
+    # held back while serving a reporter (sipadu/web/redis_outage.py); so do the key checks.
     counting = limiter_backend_state()
+    key_checks_alone = key_check_redis_down(app)
     try:
         answered = bool(client.ping())
     except redis.RedisError:
         return False
-    return answered and counting is not LimiterBackend.LOCAL_FILE_FALLBACK
+    return answered and counting is not LimiterBackend.LOCAL_FILE_FALLBACK and not key_checks_alone
 
 
 def check_readiness(app: Flask) -> Readiness:

@@ -70,6 +70,19 @@ def test_help_works_before_init(tmp_path: Path, sqlite_database: Database) -> No
     assert "init" in result.stdout and "serve" in result.stdout and "backup" in result.stdout
 
 
+def test_flasks_own_commands_are_not_offered(tmp_path: Path, sqlite_database: Database) -> None:
+    """The service is served by `sipadu serve`: Werkzeug's development server (`run`, whose
+    debugger runs code for whoever reaches it), `shell` and `routes` are no commands of it."""
+    env = cli_env(tmp_path, sqlite_database)
+    listed = run_sipadu(env, "--help")
+    commands = listed.stdout.partition("Commands:")[2].split()
+    assert "serve" in commands
+    assert not {"run", "shell", "routes"} & set(commands)
+    for name in ("run", "shell", "routes"):
+        result = run_sipadu(env, name, "--help")
+        assert result.returncode != 0 and "No such command" in result.stderr
+
+
 def test_serve_refuses_without_keys(tmp_path: Path, sqlite_database: Database) -> None:
     result = run_sipadu(cli_env(tmp_path, sqlite_database), "serve", "--bind", "127.0.0.1:0")
     assert result.returncode != 0

@@ -3,7 +3,7 @@ no line at all is written for a reporter's (or any other non-staff) request: a t
 line would date the reporter's visit.
 
 Real servers, real sockets: gunicorn through `sipadu serve` (production) and Werkzeug through
-`sipadu run` (development). Every line either server prints is read.
+`flask --app sipadu run` (development). Every line either server prints is read.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ UA_MARKER = "UA-MARKER-7Q2"
 # server's own (which may appear in the start-up banner).
 CLIENT_ADDRESS = "127.0.0.9"
 QUERY_MARKER = "QUERY-MARKER-5K"
+# Werkzeug's development server is no `sipadu` command; a developer starts it with Flask's.
+FLASK = str(Path(SIPADU).with_name("flask"))
 REPORTER_REQUESTS = (
     ("/laporan", "GET"),
     ("/laporan", "POST"),
@@ -77,7 +79,7 @@ def _serve_and_log(command: list[str], env: dict[str, str], root: Path, port: in
         _traffic(port)
         time.sleep(0.5)  # let the last access line reach the log
     finally:
-        server.stop(whole_group=True)  # `sipadu run` may have a child of its own
+        server.stop(whole_group=True)  # `flask run` may have a child of its own
     return server.log_text()
 
 
@@ -117,7 +119,7 @@ def test_gunicorn_logs_no_client_details(instance_env: dict[str, str], tmp_path:
 @pytest.mark.slow
 def test_dev_server_logs_no_client_details(instance_env: dict[str, str], tmp_path: Path) -> None:
     port = free_port()
-    command = [SIPADU, "run", "--host", "127.0.0.1", "--port", str(port)]
+    command = [FLASK, "--app", "sipadu", "run", "--host", "127.0.0.1", "--port", str(port)]
     log = _serve_and_log(command, instance_env, tmp_path, port)
     _assert_private(log)
 

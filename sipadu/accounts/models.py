@@ -39,7 +39,12 @@ class StaffAccount(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     # The X25519 private key, sealed under Argon2id(password, own salt).
     wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # Legacy: the TOTP secret in plain base32, as written before 0024_sealed_totp. Emptied
+    # when the secret is sealed (at sign-in, or by `sipadu init` / `sipadu db upgrade`).
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The TOTP secret sealed under a key derived from the audit key, bound to this account
+    # (sipadu/crypto/totp_box.py; read and written through sipadu/staff/totp_secrets.py).
+    totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Highest TOTP time step accepted so far: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

@@ -31,7 +31,7 @@ from sipadu.audit.models import AuditEvent
 from sipadu.audit.service import ChainReport, verify_chain
 from sipadu.crypto.errors import DecryptionError
 from sipadu.crypto.stream import Readable
-from sipadu.keyring import generate_missing_keys, write_private_file
+from sipadu.keyring import SECRET_KEY_FILES, generate_missing_keys, write_private_file
 from sipadu.ops.backup import BACKED_UP_KEYS, MANIFEST
 from sipadu.ops.container import open_encrypted_reader
 from sipadu.ops.dbsnapshot import VERSION_TABLE, Snapshot, clear_tables, load_rows
@@ -181,7 +181,11 @@ def _restore_keys(staging: Path, keys_dir: Path, replace: bool, undo: RestoreUnd
         if name.endswith(".pub"):
             target.chmod(0o644)
         restored.append(name)
-    # The CSRF and rate-limit keys are per machine: new ones are as good as the old.
+    # The CSRF and rate-limit keys are per machine: new ones are as good as the old. Noted
+    # first, so an interrupted restore takes them away again with everything else.
+    for name in SECRET_KEY_FILES:
+        if not (keys_dir / name).exists():
+            undo.key_written(name, None)
     generate_missing_keys(keys_dir)
     return restored
 

@@ -1,6 +1,7 @@
 """Putting a restore target back as it was when the restore fails half-way.
 
-A restore writes three places: key files, the database and the blob store. A failure after
+A restore writes three places: key files (the backup's, and the per-machine ones it
+generates when missing), the database and the blob store. A failure after
 the first write (a blob store that stops answering, a full disk, a database error) used to
 leave a half-filled target, which a second attempt then refused as "not empty". The undo
 record keeps what each place held before: the key files' bytes, a snapshot of the database
@@ -39,6 +40,8 @@ class RestoreUndo:
         self.blobs_before = frozenset(store.blob_ids())
         self.added_blobs: list[str] = []
         self.keys_before: dict[str, bytes | None] = {}
+        # The folder itself: a restore creates it, or makes an existing one 0700.
+        self.keys_dir_mode = keys_dir.stat().st_mode & 0o7777 if keys_dir.is_dir() else None
         self.database_before = _save_database(engine, staging)
 
     def key_written(self, name: str, previous: bytes | None) -> None:
@@ -83,6 +86,10 @@ class RestoreUndo:
                 write_private_file(target, previous)
                 if name.endswith(".pub"):
                     target.chmod(0o644)
+        if self.keys_dir_mode is not None:
+            self.keys_dir.chmod(self.keys_dir_mode)
+        elif self.keys_dir.is_dir() and not any(self.keys_dir.iterdir()):
+            self.keys_dir.rmdir()
 
 
 def _save_database(engine: Engine, staging: Path) -> Snapshot | None:

@@ -42,6 +42,7 @@ from sipadu.staff.setup import (
     check_account_token,
     issue_account_token,
 )
+from sipadu.staff.totp_secrets import set_totp_secret
 from sipadu.unit_of_work import no_transaction
 from sipadu.web.argon2_gate import admit
 
@@ -117,7 +118,7 @@ def create_pending_account(
 def _drop_keys(account: StaffAccount, moment: datetime) -> None:
     account.password_hash = ""
     account.public_key = account.wrapped_private_key = b""
-    account.totp_secret = None
+    account.totp_secret = account.totp_sealed = None
     account.totp_confirmed = False
     account.totp_last_step = None
     account.failed_logins = 0
@@ -189,7 +190,7 @@ def complete_setup(
     account.password_hash = material.password_hash
     account.public_key = material.public_key
     account.wrapped_private_key = material.wrapped_private_key
-    account.totp_secret = totp.new_totp_secret()
+    set_totp_secret(account, audit_key, totp.new_totp_secret())
     account.password_changed_at = moment
     record_event(db, audit_key, "staff:setup_completed", actor=staff_actor(account.id))
     db.flush()

@@ -24,6 +24,7 @@ from sipadu.settings import Settings
 from sipadu.staff import accounts, service, totp
 from sipadu.staff.passwords import WeakPasswordError
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
+from sipadu.staff.totp_secrets import seal_plaintext_totp_secrets, totp_secret_of
 from sipadu.unit_of_work import commit_now, discard_now, end_transaction
 
 account_cli = AppGroup("account", help="Staff accounts.")
@@ -96,6 +97,17 @@ def _read_password(from_stdin: bool) -> str:
     return str(first)
 
 
+def seal_legacy_totp_secrets() -> None:
+    """After the migrations (`sipadu init`, `sipadu db upgrade`): seal the TOTP secrets of
+    accounts enrolled before they were sealed at rest."""
+    audit_key, _settings = _keys()
+    db = db_session()
+    sealed = seal_plaintext_totp_secrets(db, audit_key)
+    commit_now(db)
+    if sealed:
+        click.echo(f"Sealed {sealed} staff TOTP secret(s) stored in plain text.")
+
+
 def _keys() -> tuple[bytes, Settings]:
     settings = current_settings()
     assert settings.keyring is not None  # noqa: S101
@@ -163,7 +175,7 @@ def _create_with_password(
         _fail(_ERRORS.get(type(error), "the account could not be created"))
         return
     commit_now(db)  # the account must exist before its TOTP secret is printed
-    secret = account.totp_secret or ""
+    secret = totp_secret_of(account, audit_key) or ""
     uri = totp.provisioning_uri(secret, account.username)
     if as_json:
         click.echo(

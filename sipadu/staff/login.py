@@ -37,6 +37,11 @@ from sipadu.staff.service import (
     audit_staff,
     find_account,
 )
+from sipadu.staff.totp_secrets import (
+    TotpSecretUnreadableError,
+    seal_if_plaintext,
+    totp_secret_of,
+)
 from sipadu.unit_of_work import end_transaction
 from sipadu.web.argon2_gate import admit
 
@@ -48,7 +53,8 @@ class _Snapshot:
     id: int
     active: bool
     totp_confirmed: bool
-    totp_secret: str = field(repr=False)
+    # None: no secret, or a sealed one that does not open (refused like a wrong code).
+    totp_secret: str | None = field(repr=False)
     totp_last_step: int | None
     failed_logins: int
     last_failed_login_at: datetime | None
@@ -56,18 +62,25 @@ class _Snapshot:
     wrapped_private_key: bytes = field(repr=False)
 
     @classmethod
-    def of(cls, account: StaffAccount) -> _Snapshot:
+    def of(cls, account: StaffAccount, server_key: bytes) -> _Snapshot:
         return cls(
             account.id,
             account.active,
             account.totp_confirmed,
-            account.totp_secret or "",
+            _readable_secret(account, server_key),
             account.totp_last_step,
             account.failed_logins,
             account.last_failed_login_at,
             account.password_hash,
             account.wrapped_private_key,
         )
+
+
+def _readable_secret(account: StaffAccount, server_key: bytes) -> str | None:
+    try:
+        return totp_secret_of(account, server_key)
+    except TotpSecretUnreadableError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -105,7 +118,7 @@ def authenticate(
         # No Argon2 over megabytes of input; no password is this long, known name or not.
         raise LoginFailedError()
     account = find_account(db, username)
-    snapshot = _Snapshot.of(account) if account is not None else None
+    snapshot = _Snapshot.of(account, audit_key) if account is not None else None
     end_transaction(db)
     return _sign_in(db, snapshot, _Attempt(password, totp_code, params, audit_key, channel, False))
 
@@ -123,7 +136,7 @@ def confirm_enrolment(
     account = db.get(StaffAccount, staff_id)
     if account is None or not account.active or account.totp_confirmed:
         raise LoginFailedError()
-    snapshot = _Snapshot.of(account)
+    snapshot = _Snapshot.of(account, audit_key)
     end_transaction(db)
     return _sign_in(
         db, snapshot, _Attempt(password, totp_code, params, audit_key, Channel.WEB, True)
@@ -140,6 +153,9 @@ def _sign_in(db: Session, snapshot: _Snapshot | None, attempt: _Attempt) -> Logi
         raise LoginFailedError()
     if not attempt.enrolling and not snapshot.totp_confirmed:
         raise EnrolmentRequiredError(snapshot.id)
+    if snapshot.totp_secret is None:
+        _register_failure(db, snapshot.id, attempt.audit_key, "totp_unreadable")
+        raise LoginFailedError()
     try:
         totp.verify_totp(snapshot.totp_secret, attempt.code, snapshot.totp_last_step)
     except totp.TotpError as error:
@@ -228,6 +244,20 @@ def _upgrades(snapshot: _Snapshot, private: bytes, attempt: _Attempt) -> dict[st
     return changes
 
 
+def _step_still_fresh(db: Session, account: StaffAccount, attempt: _Attempt) -> int:
+    """The code's step checked again on the locked row: another sign-in may have used it
+    (or the secret changed) while the derivation ran."""
+    secret = _readable_secret(account, attempt.audit_key)
+    if secret is None:
+        _register_failure(db, account.id, attempt.audit_key, "totp_unreadable")
+        raise LoginFailedError()
+    try:
+        return totp.verify_totp(secret, attempt.code, account.totp_last_step)
+    except totp.TotpError:
+        _register_failure(db, account.id, attempt.audit_key, "totp_replay")
+        raise LoginFailedError() from None
+
+
 def _record_login(
     db: Session, snapshot: _Snapshot, private: bytes, upgrades: dict[str, object], attempt: _Attempt
 ) -> LoginResult:
@@ -242,16 +272,10 @@ def _record_login(
         # Reset, deactivated or password changed during the derivation: this password
         # opened yesterday's keys, not today's.
         raise LoginFailedError()
-    try:
-        account.totp_last_step = totp.verify_totp(
-            account.totp_secret or "", attempt.code, account.totp_last_step
-        )
-    except totp.TotpError:
-        # Another sign-in used this code while the derivation ran.
-        _register_failure(db, account.id, attempt.audit_key, "totp_replay")
-        raise LoginFailedError() from None
+    account.totp_last_step = _step_still_fresh(db, account, attempt)
     for name, value in upgrades.items():
         setattr(account, name, value)
+    seal_if_plaintext(account, attempt.audit_key)  # an account enrolled before sealing
     if attempt.enrolling:
         account.totp_confirmed = True
         audit_staff(db, attempt.audit_key, "staff:totp_enrolled", staff_actor(account.id))

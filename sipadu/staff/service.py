@@ -28,6 +28,7 @@ from sipadu.sessions.service import end_staff_sessions
 from sipadu.staff import totp
 from sipadu.staff.activation import ACTIVATED_ROLES
 from sipadu.staff.passwords import require_strong_password
+from sipadu.staff.totp_secrets import set_totp_secret
 from sipadu.unit_of_work import end_transaction
 from sipadu.web.argon2_gate import admit
 
@@ -192,7 +193,7 @@ def add_prepared_account(
         password_hash="",
         public_key=b"",
         wrapped_private_key=b"",
-        totp_secret=totp.new_totp_secret(),
+        totp_secret=None,
         totp_confirmed=False,
         failed_logins=0,
         created_at=now,
@@ -208,6 +209,7 @@ def add_prepared_account(
     account.password_hash = material.password_hash
     account.public_key = material.public_key
     account.wrapped_private_key = material.wrapped_private_key
+    set_totp_secret(account, audit_key, totp.new_totp_secret())
     _audit(db, audit_key, "staff:created", actor, target=account.id, role=role)
     db.flush()
     return account

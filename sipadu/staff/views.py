@@ -47,6 +47,7 @@ from sipadu.sessions.web import (
 from sipadu.staff import activation, case_sharing, service, setup, totp
 from sipadu.staff import login as sign_in_flow
 from sipadu.staff.passwords import WeakPasswordError
+from sipadu.staff.totp_secrets import TotpSecretUnreadableError, set_totp_secret, totp_secret_of
 from sipadu.unit_of_work import commit_now, discard_now
 from sipadu.web.auth import current_principal, public, require_roles
 from sipadu.web.nav import add_staff_nav
@@ -150,10 +151,25 @@ def _enrolling_account() -> StaffAccount | None:
     return account
 
 
+def _secret_to_enrol(account: StaffAccount) -> str:
+    """The secret the enrolment page shows. One that does not open (altered or moved) is
+    replaced: no authenticator app holds it yet, as enrolment is not confirmed."""
+    key = current_audit_key()
+    try:
+        secret = totp_secret_of(account, key)
+    except TotpSecretUnreadableError:
+        secret = None
+    if secret is None:
+        secret = totp.new_totp_secret()
+        set_totp_secret(account, key, secret)
+        commit_now(db_session())  # the code the owner types next must match this secret
+    return secret
+
+
 def _enrol_page(
     account: StaffAccount, error: str | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    secret = account.totp_secret or ""
+    secret = _secret_to_enrol(account)
     uri = totp.provisioning_uri(secret, account.username)
     qr = Markup(totp.qr_svg(uri))  # noqa: S704 - segno output of our own URI
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

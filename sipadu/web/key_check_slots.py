@@ -15,7 +15,11 @@ server (``SharedKeyCheckSlots``): the stated bound is then for all servers toget
 server still never runs more than ``slots`` itself. A lease names its holder and expires
 after ``LEASE_SECONDS``, so a server that dies mid-check gives its lease back by then. While
 Redis does not answer, each server keeps its own file slots (the bound multiplies by the
-number of servers until Redis is back); that is logged as a warning.
+number of servers until Redis is back). Like the rate limiter (``redis_outage.py``), a
+worker then tries Redis again only after a growing backoff, says the outage and the recovery
+once each in the log, never from a reporter's request (case-key checks are all reporter
+requests: ``/readyz`` says it, ``key_check_redis_down``), and ``/readyz`` answers
+``ready, degraded: redis`` meanwhile.
 
 Submissions and staff logins do not take a slot: they keep the cores the guesses cannot.
 """
@@ -41,6 +45,7 @@ from sipadu.metrics import record, tracking
 from sipadu.settings import Settings
 from sipadu.web.argon2_gate import admit
 from sipadu.web.errors import render_error
+from sipadu.web.redis_outage import RedisOutage
 
 RETRY_AFTER_SECONDS = 5
 BUSY_TEXT = lazy_gettext(
@@ -119,7 +124,11 @@ class SharedKeyCheckSlots:
         self.local, self.slots, self.key = local, slots, key
         self.redis = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
         self._take = self.redis.register_script(_TAKE_LEASE)
-        self._redis_down = False
+        self.outage = RedisOutage(
+            log,
+            "key-check Redis unreachable (%s); bounding checks per server until it answers",
+            "key-check Redis answers again; the bound holds across servers",
+        )
 
     def prepare(self) -> None:
         """Create the server's slot folder."""
@@ -140,23 +149,31 @@ class SharedKeyCheckSlots:
         """The lease's holder id; ``None`` while Redis is down (this server's slots only)."""
         import redis
 
+        if not self.outage.should_try():
+            return None  # a reporter waits for no timeout while Redis is known to be down
         holder = secrets.token_hex(8)
         try:
             taken = self._take(keys=[self.key], args=[self.slots, LEASE_SECONDS, holder])
         except redis.RedisError as error:
-            if not self._redis_down:
-                log.warning(
-                    "key-check Redis unreachable (%s); bounding checks per server until it answers",
-                    type(error).__name__,
-                )
-            self._redis_down = True
+            self.outage.mark_down(error)
             return None
-        if self._redis_down:
-            log.warning("key-check Redis answers again; the bound holds across servers")
-            self._redis_down = False
+        self.outage.mark_up()
         if not taken:
             raise KeyCheckBusyError(f"all {self.slots} shared case-key check slots are taken")
         return holder
+
+    def refresh(self) -> None:
+        """``PING`` Redis when a retry is due or this (loggable) call has something to say."""
+        import redis
+
+        if not self.outage.check_due():
+            return
+        try:
+            self.redis.ping()
+        except redis.RedisError as error:
+            self.outage.mark_down(error)
+        else:
+            self.outage.mark_up()
 
     def _give_back(self, holder: str) -> None:
         import redis
@@ -187,6 +204,16 @@ def case_key_check() -> Iterator[None]:
         stack.enter_context(tracking(lambda found: found.key_check_in_use))
         stack.enter_context(admit())
         yield
+
+
+def key_check_redis_down(app: Flask) -> bool:
+    """Whether this worker's key checks do without Redis now (each server bounds its own);
+    asked by ``/readyz``, which also writes the lines a reporter's check held back."""
+    slots = app.extensions.get(_EXTENSION)
+    if not isinstance(slots, SharedKeyCheckSlots):
+        return False
+    slots.refresh()
+    return slots.outage.down
 
 
 def configure_key_check_slots(app: Flask, settings: Settings) -> None:

@@ -172,6 +172,8 @@ def limiter_backend_state() -> LimiterBackend:
     """Where this worker counts rate limits now: ``redis``, ``local-file`` (no Redis
     configured) or ``local-file-fallback`` (Redis configured but unreachable; limits hold
     per server only). For ``/readyz`` and metrics; call it inside the app."""
+    if not current_settings().rate_limits_enabled:
+        return LimiterBackend.LOCAL_FILE  # tests only: the limiter set up no storage
     storage = limiter.storage
     if isinstance(storage, FailoverCounterStorage):
         storage.refresh()

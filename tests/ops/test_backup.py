@@ -424,3 +424,39 @@ def test_ctrl_c_stays_an_interrupt_when_the_roll_back_failed(
 
 def _interrupt_undo(_self: object) -> None:
     raise OSError("disk gone (injected)")
+
+
+def _keys_folder(keys: Path) -> dict[str, bytes] | None:
+    """Every file of the keys folder with its bytes (None when there is no folder)."""
+    if not keys.exists():
+        return None
+    return {path.name: path.read_bytes() for path in sorted(keys.iterdir())}
+
+
+@pytest.mark.parametrize("keys_before", ["none", "own"])
+@pytest.mark.parametrize("stopped_in", ["_load_database", "_install_blobs"])
+def test_ctrl_c_leaves_the_keys_folder_exactly_as_it_was(
+    ops_app: Flask,
+    ops_db: Session,
+    escrow: Escrow,
+    target_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    keys_before: str,
+    stopped_in: str,
+) -> None:
+    """An interrupted restore once left a new flask_secret.key and ratelimit.key behind."""
+    supervisor(ops_app, ops_db)
+    data = _backup(ops_app, escrow)
+    root = tmp_path / "restored"
+    keys = root / "keys"
+    if keys_before == "own":
+        keys.mkdir(parents=True, mode=0o750)
+        (keys / "flask_secret.key").write_bytes(b"ab" * 32 + b"\n")
+        (keys / "flask_secret.key").chmod(0o600)
+    before, mode_before = _keys_folder(keys), keys.exists() and keys.stat().st_mode
+    monkeypatch.setattr(restore_module, stopped_in, _interrupt)
+    with pytest.raises(RestoreInterruptedError):
+        _restore(data, escrow.private, target_database, root)
+    assert _keys_folder(keys) == before
+    assert (keys.exists() and keys.stat().st_mode) == mode_before

@@ -21,7 +21,7 @@ from tests.conftest import build_app, make_settings
 from tests.support import forms
 from tests.support.csrf import csrf_token
 from tests.support.instance import Database
-from tests.support.staff import enrolled, forget_totp_step, sign_in
+from tests.support.staff import enrolled, forget_totp_step, sign_in, totp_secret
 
 
 @pytest.fixture
@@ -196,7 +196,7 @@ def test_first_run_token_works_once_and_expires(web_app: Flask) -> None:
         admin = db.scalars(select(StaffAccount)).one()
         assert admin.role == "admin" and not admin.totp_confirmed
         assert issue_setup_token(db) is None  # never again once an account exists
-        code = pyotp.TOTP(admin.totp_secret or "").now()
+        code = pyotp.TOTP(totp_secret(web_app, admin)).now()
     enrol = client.post(
         "/staff/enrol",
         data={

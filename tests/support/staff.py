@@ -20,6 +20,7 @@ from sipadu.app_context import current_settings
 from sipadu.db import db_session
 from sipadu.settings import settings_from_env
 from sipadu.staff import service
+from sipadu.staff.totp_secrets import totp_secret_of
 from tests.support.csrf import csrf_token
 
 
@@ -64,7 +65,15 @@ def enrolled(
         # tests/staff/test_activation*.py and tests/escrow): most tests need a working one.
         account.activation_approved_at = account.created_at
     db.commit()
-    return Enrolled(account.id, account.username, password, account.totp_secret or "")
+    secret = totp_secret_of(account, settings.keyring.audit_hmac_key) or ""
+    return Enrolled(account.id, account.username, password, secret)
+
+
+def totp_secret(app: Flask, account: StaffAccount) -> str:
+    """The account's TOTP secret, as its owner's authenticator app holds it (sealed at rest)."""
+    settings = current_settings(app)
+    assert settings.keyring is not None
+    return totp_secret_of(account, settings.keyring.audit_hmac_key) or ""
 
 
 def forget_totp_step(db: Session, person: Enrolled) -> None:

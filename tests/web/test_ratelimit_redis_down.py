@@ -16,7 +16,7 @@ import pytest
 from flask import Blueprint, Flask
 from limits.storage import RedisStorage
 
-from sipadu.web import ratelimit_failover
+from sipadu.web import redis_outage
 from sipadu.web.auth import public
 from sipadu.web.ratelimit import limiter, limiter_backend_state
 from sipadu.web.ratelimit_failover import FailoverCounterStorage, LimiterBackend
@@ -102,7 +102,7 @@ def unreachable_storage(
     tmp_path: Path, closed_port_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> FailoverCounterStorage:
     """A failover storage whose Redis does not answer, retried at every call."""
-    monkeypatch.setattr(ratelimit_failover, "RETRY_SECONDS", 0.0)
+    monkeypatch.setattr(redis_outage, "RETRY_SECONDS", 0.0)
     return FailoverCounterStorage(
         "sipadu-redis-failover://",
         redis_url=closed_port_url,
@@ -158,7 +158,7 @@ def test_redis_back_is_noticed_after_a_second_and_said_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     clock = _Monotonic()
-    monkeypatch.setattr(ratelimit_failover, "time", clock)
+    monkeypatch.setattr(redis_outage, "time", clock)
     storage = FailoverCounterStorage(
         "sipadu-redis-failover://",
         redis_url=closed_port_url,
@@ -184,7 +184,7 @@ def test_a_long_outage_is_retried_ever_less_often_up_to_ten_seconds(
     tmp_path: Path, closed_port_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = _Monotonic()
-    monkeypatch.setattr(ratelimit_failover, "time", clock)
+    monkeypatch.setattr(redis_outage, "time", clock)
     storage = FailoverCounterStorage(
         "sipadu-redis-failover://",
         redis_url=closed_port_url,

@@ -21,7 +21,7 @@ from sipadu.staff.setup import issue_setup_token
 from tests.conftest import build_app, make_settings
 from tests.support.forms import find_form, submit
 from tests.support.instance import Database
-from tests.support.staff import Enrolled, enrolled, forget_totp_step
+from tests.support.staff import Enrolled, enrolled, forget_totp_step, totp_secret
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_setup_link_then_enrolment(web_app: Flask) -> None:
         client,
         client.get("/staff/enrol"),
         "/staff/enrol",
-        fill={"password": password, "totp": pyotp.TOTP(admin.totp_secret or "").now()},
+        fill={"password": password, "totp": pyotp.TOTP(totp_secret(web_app, admin)).now()},
     )
     assert enrolled_now.status_code == 303
     assert client.get("/admin/").status_code == 200
