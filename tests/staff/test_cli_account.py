@@ -6,16 +6,23 @@ import json
 from pathlib import Path
 
 import pyotp
+import pytest
 
-from tests.support.cli import cli_env, run_sipadu
+from tests.support.cli import copy_initialised, initialised_template, run_sipadu
 from tests.support.instance import Database
 
 
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An instance right after ``sipadu init``, copied by each test (``init`` is two seconds
+    of CPU, and tests/test_cli.py tests it)."""
+    return initialised_template(tmp_path_factory.mktemp("initialised"))
+
+
 def test_account_create_json_weak_duplicate_and_unknown_role(
-    tmp_path: Path, sqlite_database: Database
+    tmp_path: Path, sqlite_database: Database, initialised: Path
 ) -> None:
-    env = cli_env(tmp_path, sqlite_database)
-    assert run_sipadu(env, "init").returncode == 0
+    env = copy_initialised(initialised, tmp_path, sqlite_database)
     weak = _run_stdin(
         env,
         "password\n",
@@ -55,10 +62,9 @@ def test_account_create_json_weak_duplicate_and_unknown_role(
 
 
 def test_once_an_admin_exists_the_shell_prints_a_setup_link_and_sets_no_password(
-    tmp_path: Path, sqlite_database: Database
+    tmp_path: Path, sqlite_database: Database, initialised: Path
 ) -> None:
-    env = cli_env(tmp_path, sqlite_database)
-    assert run_sipadu(env, "init").returncode == 0
+    env = copy_initialised(initialised, tmp_path, sqlite_database)
     assert (
         _run_stdin(
             env,
@@ -115,10 +121,9 @@ def _run_stdin(env: dict[str, str], stdin: str, *args: str):  # type: ignore[no-
 
 
 def test_a_first_run_supervisor_is_told_it_waits_for_the_escrow_holder(
-    tmp_path: Path, sqlite_database: Database
+    tmp_path: Path, sqlite_database: Database, initialised: Path
 ) -> None:
-    env = cli_env(tmp_path, sqlite_database)
-    assert run_sipadu(env, "init").returncode == 0
+    env = copy_initialised(initialised, tmp_path, sqlite_database)
     created = _run_stdin(
         env,
         "gajah-biru-terbang-9\n",
