@@ -51,11 +51,15 @@ run: translations
 # --dist loadfile keeps a module's tests in one process, so module fixtures are built once.
 # Coverage counts code run in the test processes; servers started as subprocesses are not
 # counted.
+# The suite starts the `sipadu` command and servers hundreds of times; compiling the sources
+# once spares each process about 0.3 s of CPU where PYTHONDONTWRITEBYTECODE is set.
 test: translations
+	@$(BIN)/python -m compileall -q sipadu tests
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(COVERAGE_ARGS) $(PYTEST_ARGS)
 
 # The edit-test loop: no slow (real servers, wheel builds) or e2e (browser) tests, no coverage.
 test-fast: translations
+	@$(BIN)/python -m compileall -q sipadu tests
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow and not e2e" $(PYTEST_ARGS)
 
 LINT_PATHS := sipadu tests migrations bench scripts hatch_build.py wsgi.py

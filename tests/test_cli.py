@@ -7,12 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from sipadu.db import make_engine
 from sipadu.keyring import generate_missing_keys
-from tests.support.cli import cli_env, run_sipadu
+from tests.support.cli import cli_env, copy_initialised, initialised_template, run_sipadu
 from tests.support.instance import Database, free_port
+
+
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An instance ``sipadu init`` made, copied by the tests of what follows ``init``
+    (``init`` itself is tested on an empty folder)."""
+    return initialised_template(tmp_path_factory.mktemp("initialised"))
 
 
 def test_a_keys_folder_that_was_there_is_made_private(tmp_path: Path) -> None:
@@ -52,9 +60,10 @@ def test_init_is_idempotent_and_private(tmp_path: Path, database: Database) -> N
     assert verify.returncode == 0 and "1 rows verified" in verify.stdout
 
 
-def test_missing_key_is_named_with_its_fix(tmp_path: Path, sqlite_database: Database) -> None:
-    env = cli_env(tmp_path, sqlite_database)
-    assert run_sipadu(env, "init").returncode == 0
+def test_missing_key_is_named_with_its_fix(
+    tmp_path: Path, sqlite_database: Database, initialised: Path
+) -> None:
+    env = copy_initialised(initialised, tmp_path, sqlite_database)
     (tmp_path / "keys" / "audit_hmac.key").unlink()
     result = run_sipadu(env, "audit", "verify")
     assert result.returncode != 0
@@ -90,19 +99,22 @@ def test_serve_refuses_without_keys(tmp_path: Path, sqlite_database: Database) -
     assert "Traceback" not in result.stderr
 
 
-def test_serve_refuses_an_old_schema(tmp_path: Path, sqlite_database: Database) -> None:
-    env = cli_env(tmp_path, sqlite_database)
-    assert run_sipadu(env, "init").returncode == 0
+def test_serve_refuses_an_old_schema(
+    tmp_path: Path, sqlite_database: Database, initialised: Path
+) -> None:
+    env = copy_initialised(initialised, tmp_path, sqlite_database)
     assert run_sipadu(env, "db", "downgrade", "base").returncode == 0
     result = run_sipadu(env, "serve", "--bind", "127.0.0.1:0")
     assert result.returncode != 0 and "sipadu db upgrade" in result.stderr
 
 
 def test_serve_refuses_a_remote_balancer_without_its_address(
-    tmp_path: Path, sqlite_database: Database
+    tmp_path: Path, sqlite_database: Database, initialised: Path
 ) -> None:
-    env = {**cli_env(tmp_path, sqlite_database), "SIPADU_TRUSTED_PROXIES": "1"}
-    assert run_sipadu(env, "init").returncode == 0
+    env = {
+        **copy_initialised(initialised, tmp_path, sqlite_database),
+        "SIPADU_TRUSTED_PROXIES": "1",
+    }
     result = run_sipadu(env, "serve", "--bind", f"0.0.0.0:{free_port()}")
     assert result.returncode == 2
     assert "set SIPADU_PROXY_ADDRESSES" in result.stderr

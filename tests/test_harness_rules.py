@@ -19,8 +19,14 @@ SCANNED = ("tests", "bench")
 # The harness is the one place that starts server processes; bench/transfer_limits.py starts
 # a plain sender process (no server) to measure the loopback.
 # live.py starts servers; cli.py runs one CLI command on a pseudo-terminal (no server);
-# bench/transfer_limits.py starts a sender.
-POPEN_ALLOWED = {"tests/support/live.py", "tests/support/cli.py", "bench/transfer_limits.py"}
+# tests/media/measure.py starts the process that measures cleaners; bench/transfer_limits.py
+# starts a sender.
+POPEN_ALLOWED = {
+    "tests/support/live.py",
+    "tests/support/cli.py",
+    "tests/media/measure.py",
+    "bench/transfer_limits.py",
+}
 
 
 def _sources() -> list[Path]:

@@ -32,7 +32,6 @@ from sipadu.ops.retention import cases_due_for_purge, run_retention
 from sipadu.storage.base import BlobStore, BlobStoreError
 from sipadu.storage.factory import blob_store_from_settings
 from sipadu.storage.filesystem import FilesystemBlobStore
-from sipadu.storage.s3 import S3BlobStore
 
 retention_cli = AppGroup("retention", help="Purge archived cases whose retention has ended.")
 backup_cli = AppGroup("backup", help="Encrypted backups and restores.")
@@ -227,6 +226,9 @@ def backup_restore(
 def _remove_leftovers(store: BlobStore) -> None:
     """What a killed restore left half-written: a folder store's temporary files, an S3
     store's unfinished multipart uploads."""
+    # boto3 is a fifth of every sipadu command's start-up; only S3 instances import it.
+    from sipadu.storage.s3 import S3BlobStore
+
     if isinstance(store, FilesystemBlobStore):
         names = [path.name for path in remove_partial_blobs(store.root)]
     elif isinstance(store, S3BlobStore):

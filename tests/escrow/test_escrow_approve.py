@@ -11,7 +11,7 @@ from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_settings
 from sipadu.cases.identity import identity_key_for, open_custodial_identity
 from sipadu.cases.models import Case
-from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private
+from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.crypto.staff import unlock_private_key
 from sipadu.db import db_session
 from sipadu.keyring import make_test_keyring
@@ -20,11 +20,11 @@ from sipadu.staff.accounts import complete_setup, create_pending_account
 from sipadu.staff.activation import readers_exist
 from tests.conftest import make_settings
 from tests.staff.accountkit import audit_key
+from tests.support.escrow_file import write_cheap_escrow_private
 from tests.support.factories import make_case, make_staff
 from tests.support.instance import Database
 from tests.support.staff import enrolled
 
-pytestmark = pytest.mark.slow  # every approval opens the escrow key (Argon2id, 256 MiB)
 PRIVATE, PUBLIC = generate_escrow_keypair()
 PASSPHRASE = "batu-karang-laut-dalam-senja"
 
@@ -36,11 +36,12 @@ def settings(tmp_path: Path, database: Database) -> Settings:
 
 @pytest.fixture(scope="module")
 def escrow_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """This instance's sealed escrow key and another instance's (sealing is slow: once)."""
+    """This instance's sealed escrow key and another instance's, sealed cheaply: approving
+    opens the file, and what approving does is the subject here, not the file's strength."""
     folder = tmp_path_factory.mktemp("escrow")
     ours, foreign = folder / "ours.key", folder / "foreign.key"
-    write_escrow_private(ours, PRIVATE, PASSPHRASE)
-    write_escrow_private(foreign, generate_escrow_keypair()[0], PASSPHRASE)
+    write_cheap_escrow_private(ours, PRIVATE, PASSPHRASE)
+    write_cheap_escrow_private(foreign, generate_escrow_keypair()[0], PASSPHRASE)
     return ours, foreign
 
 

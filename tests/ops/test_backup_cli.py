@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from sipadu import create_app
 from sipadu.cases.models import Case
-from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private, write_escrow_public
+from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_public
 from sipadu.db import db_session, make_engine
 from sipadu.settings import settings_from_env
 from tests.conftest import TEST_ARGON2
 from tests.support.cli import SIPADU, cli_env, run_sipadu
+from tests.support.escrow_file import write_cheap_escrow_private
 from tests.support.factories import make_case, make_staff
 from tests.support.instance import Database
 from tests.support.seaweedfs import SeaweedFS
@@ -28,7 +29,8 @@ PASSPHRASE = "frasa-sandi-cadangan-uji-coba-123"
 
 @dataclass(frozen=True)
 class EscrowFile:
-    """An escrow key whose private half is a real passphrase-sealed file."""
+    """An escrow key whose private half is a passphrase-sealed file (sealed with cheap
+    Argon2: every restore opens it, and restoring is the subject here)."""
 
     path: Path
     public: bytes = field(repr=False)
@@ -38,7 +40,7 @@ class EscrowFile:
 def escrow_file(tmp_path_factory: pytest.TempPathFactory) -> EscrowFile:
     private, public = generate_escrow_keypair()
     path = tmp_path_factory.mktemp("offline") / "escrow-private.key"
-    write_escrow_private(path, private, PASSPHRASE)  # the deliberately slow sealing, once
+    write_cheap_escrow_private(path, private, PASSPHRASE)
     return EscrowFile(path, public)
 
 

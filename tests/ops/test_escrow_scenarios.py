@@ -25,7 +25,7 @@ from sipadu.cases.service import (
 )
 from sipadu.cases.statuses import Status
 from sipadu.crypto import grants
-from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_private
+from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.crypto.staff import create_staff_keys, unlock_private_key
 from sipadu.db import db_session
 from sipadu.escrow.service import EscrowError, grant_all_open_with_escrow, grant_with_escrow
@@ -34,6 +34,7 @@ from sipadu.settings import settings_from_env
 from tests.conftest import TEST_ARGON2
 from tests.ops.conftest import Escrow
 from tests.support.cli import SIPADU, cli_env, run_sipadu
+from tests.support.escrow_file import write_cheap_escrow_private
 from tests.support.factories import StaffMember, make_case, make_staff
 from tests.support.instance import Database
 
@@ -189,7 +190,7 @@ def test_cli_grants_every_open_case(tmp_path: Path, sqlite_database: Database) -
 
     write_escrow_public(tmp_path / "keys" / "escrow.pub", public)
     offline = tmp_path / "escrow.key"
-    write_escrow_private(offline, private, "frasa-sandi-pemulihan-uji")
+    write_cheap_escrow_private(offline, private, "frasa-sandi-pemulihan-uji")
     assert run_sipadu(env, "init").returncode == 0
     app = create_app(replace(settings_from_env(env).with_keyring(), argon2=TEST_ARGON2))
     with app.app_context():

@@ -46,11 +46,24 @@ LOGIN_PATHS = [
 ]
 
 
-@pytest.fixture
-def open_app(tmp_path: Path, database: Database) -> Iterator[Flask]:
-    """Both databases, no per-client limits (each test signs in several times)."""
+@pytest.fixture(scope="module")
+def sealed_escrow(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes]:
+    """The escrow public key and its sealed private key file (sealing takes a second of
+    production-strength Argon2: once per module, not once per test)."""
     escrow_private, escrow_public = generate_escrow_keypair()
-    write_escrow_private(tmp_path / "escrow.key", escrow_private, "sandi escrow panjang")
+    sealed = tmp_path_factory.mktemp("escrow") / "escrow.key"
+    write_escrow_private(sealed, escrow_private, "sandi escrow panjang")
+    return escrow_public, sealed.read_bytes()
+
+
+@pytest.fixture
+def open_app(
+    tmp_path: Path, database: Database, sealed_escrow: tuple[bytes, bytes]
+) -> Iterator[Flask]:
+    """Both databases, no per-client limits (each test signs in several times)."""
+    escrow_public, sealed = sealed_escrow
+    (tmp_path / "escrow.key").write_bytes(sealed)
+    (tmp_path / "escrow.key").chmod(0o600)
     application = build_app(
         make_settings(
             tmp_path,

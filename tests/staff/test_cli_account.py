@@ -9,19 +9,24 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from tests.support.cli import cli_env, run_sipadu
+from tests.support.cli import copy_initialised, initialised_template, run_sipadu
 from tests.support.instance import Database
 
 ADMIN_PASSWORD = "kuda-laut-merah-1"
 SUPERVISOR_PASSWORD = "gajah-biru-terbang-9"
 
 
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An instance right after ``sipadu init``, copied by each test (``init`` is two seconds
+    of CPU, and tests/test_cli.py tests it)."""
+    return initialised_template(tmp_path_factory.mktemp("initialised"))
+
+
 @pytest.fixture
-def env(tmp_path: Path, sqlite_database: Database) -> dict[str, str]:
+def env(tmp_path: Path, sqlite_database: Database, initialised: Path) -> dict[str, str]:
     """An instance after `sipadu init`, with no account yet."""
-    initialised = cli_env(tmp_path, sqlite_database)
-    assert run_sipadu(initialised, "init").returncode == 0
-    return initialised
+    return copy_initialised(initialised, tmp_path, sqlite_database)
 
 
 def create_account(
