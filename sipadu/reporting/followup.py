@@ -13,7 +13,7 @@ from typing import Any, NoReturn, cast
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, lazy_gettext
+from flask_babel import format_date, lazy_gettext, lazy_ngettext
 from werkzeug.wrappers import Response
 
 from sipadu.app_context import current_audit_key, current_settings
@@ -95,10 +95,10 @@ WITHDRAW_TOO_LATE_TEXT = lazy_gettext(
 
 def _throttled_text(error: CaseKeyThrottledError) -> Any:
     minutes = max(1, -(-int(error.retry_after.total_seconds()) // 60))
-    return lazy_gettext(
-        "Too many wrong keys were tried for this case. Please wait "
-        "%(minutes)s minutes and try again.",
-        minutes=minutes,
+    return lazy_ngettext(
+        "Too many wrong keys were tried for this case. Please wait %(num)d minute and try again.",
+        "Too many wrong keys were tried for this case. Please wait %(num)d minutes and try again.",
+        minutes,
     )
 
 

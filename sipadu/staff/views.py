@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from markupsafe import Markup
 
 from sipadu.accounts.models import ROLES, StaffAccount
@@ -187,9 +187,10 @@ def enrol() -> ResponseReturnValue:
         commit_now(db)  # what the refusal recorded outlives the error page
         return _enrol_page(
             account,
-            gettext(
-                "Too many failed attempts. Please wait %(seconds)d seconds and try again.",
-                seconds=error.retry_after,
+            ngettext(
+                "Too many failed attempts. Please wait %(num)d second and try again.",
+                "Too many failed attempts. Please wait %(num)d seconds and try again.",
+                error.retry_after,
             ),
             429,
         )

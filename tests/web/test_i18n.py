@@ -62,19 +62,50 @@ def test_every_message_has_an_indonesian_translation() -> None:
 
 def test_every_message_in_the_code_is_in_the_catalog() -> None:
     """A string passed to gettext but never added with `make messages` shows in English."""
-    with (CHECKOUT / "babel.cfg").open() as handle:
-        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
-    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
-    used = {
-        message if isinstance(message, str) else message[0]
-        for _, _, message, _, _ in extract_from_dir(
-            str(CHECKOUT), method_map, options_map, keywords=keywords
-        )
-    }
+    used = {message if isinstance(message, str) else message[0] for message in _extracted()}
     with CATALOG.open("rb") as handle:
         catalog = read_po(handle)
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.string}
     assert sorted(used - translated - {""}) == []
+
+
+def test_every_count_in_the_code_has_a_plural_entry() -> None:
+    """English says "1 objection" and "2 objections"; Indonesian has one form for both.
+
+    A count passed to ngettext needs an entry with its plural msgid and exactly one
+    (non-empty) Indonesian form, else the catalog's singular-only entry is not used for it.
+    """
+    plurals = {message for message in _extracted() if not isinstance(message, str)}
+    assert plurals  # the extraction sees ngettext at all
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle)
+    entries = {m.id: m.string for m in catalog if isinstance(m.id, tuple)}
+    missing = sorted(p[0] for p in plurals if tuple(p[:2]) not in entries)
+    malformed = sorted(
+        ids[0]
+        for ids, forms in entries.items()
+        if not (isinstance(forms, tuple) and len(forms) == 1 and forms[0])
+    )
+    assert missing == [] and malformed == []
+
+
+def _extracted() -> list[str | tuple[str, ...]]:
+    """Every message the code passes to a gettext function, as `make messages` finds them."""
+    with (CHECKOUT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "lazy_gettext": None,
+        "ngettext": (1, 2),
+        "lazy_ngettext": (1, 2),
+    }
+    return [
+        message
+        for _, _, message, _, _ in extract_from_dir(
+            str(CHECKOUT), method_map, options_map, keywords=keywords
+        )
+    ]
 
 
 def test_pages_load_nothing_from_elsewhere(client: FlaskClient) -> None:
