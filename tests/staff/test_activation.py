@@ -151,7 +151,7 @@ def test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones(app: Fla
     assert _grant(app, open_id, person.account_id).granted_by is None  # type: ignore[union-attr]
     _approve_in_page(app, approver, new)
     page, action = approver.get("/staff/activations/"), f"/staff/activations/{new.account_id}/share"
-    assert [b.text for b in find_form(page, action).buttons] == ["Share 1 open cases with baru"]
+    assert [b.text for b in find_form(page, action).buttons] == ["Share 1 open case with baru"]
     assert submit(approver, page, action).status_code == 303
     assert _grant(app, closed_id, new.account_id) is None
     assert _grant(app, archived_id, new.account_id) is None
@@ -184,7 +184,7 @@ def test_unreadable_open_cases_are_counted_and_escrow_recovery_brings_the_count_
         reset_account(db, account, audit_key=audit_key(app), actor="staff:1")
         db.commit()
     home = admin.get("/staff/").get_data(as_text=True)
-    assert "1 open cases cannot be read" in home
+    assert "1 open case cannot be read" in home
     assert "sipadu escrow grant --all-open" in home and "SPD-" not in home
     assert "Reports are refused" in home
     _, rescuer = signed_in(app, "supervisor")
@@ -239,7 +239,7 @@ def test_share_gives_a_regional_supervisor_only_their_units_cases(app: Flask) ->
         db.commit()
     _approve_in_page(app, approver, new)
     page, action = approver.get("/staff/activations/"), f"/staff/activations/{new.account_id}/share"
-    assert [b.text for b in find_form(page, action).buttons] == ["Share 1 open cases with baru"]
+    assert [b.text for b in find_form(page, action).buttons] == ["Share 1 open case with baru"]
     assert submit(approver, page, action).status_code == 303
     assert _grant(app, theirs, new.account_id) is not None
     assert _grant(app, other, new.account_id) is None
