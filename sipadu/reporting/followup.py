@@ -7,13 +7,12 @@ the case code ever appears in a URL. The case is found through the reporter sess
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any, NoReturn, cast
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, lazy_gettext, lazy_ngettext
+from flask_babel import lazy_gettext, lazy_ngettext
 from werkzeug.wrappers import Response
 
 from sipadu.app_context import current_audit_key, current_settings
@@ -67,12 +66,6 @@ bp = Blueprint("followup", __name__)
 def cleaning_lines(cleaning: Mapping[str, object]) -> list[Any]:
     """What was removed from a stored file, from its cleaning record, in the page's language."""
     return describe_stored_cleaning(cleaning)
-
-
-@bp.app_template_filter("reporter_day")
-def reporter_day(day: date) -> str:
-    """A day as a reporter reads it: "7 Desember 2026" / "7 December 2026", no time."""
-    return str(format_date(day, "d MMMM y"))
 
 
 MALFORMED_TEXT = lazy_gettext(
