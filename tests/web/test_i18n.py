@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -119,3 +120,17 @@ def test_the_reporter_privacy_note_is_on_reporter_pages_only(client: FlaskClient
     assert "Tor Browser" in client.get("/kasus").get_data(as_text=True)
     staff_page = client.get("/staff/login").get_data(as_text=True)
     assert "Tor Browser" not in staff_page and "alamat IP" not in staff_page
+
+
+def test_staff_pages_have_a_footer_for_staff_not_the_reporters_one(client: FlaskClient) -> None:
+    """The reporter footer (legal basis, whistleblower protection, LPSK) speaks to reporters."""
+    public = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser").footer
+    assert public is not None and "LPSK" in public.get_text()
+    assert public.find(id="staff-footer") is None
+    client.get("/bahasa/en")
+    staff = BeautifulSoup(client.get("/staff/login").get_data(as_text=True), "html.parser")
+    footer = staff.footer
+    assert footer is not None
+    text = footer.get_text(" ", strip=True)
+    assert "LPSK" not in text and "Law No." not in text and "Tor Browser" not in text
+    assert footer.find(id="staff-footer") is not None and "audit log" in text
