@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from bs4 import BeautifulSoup
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from sipadu.resources import PACKAGE_DIR
