@@ -94,7 +94,7 @@ migrate: $(STAMP)
 
 # Re-extract user-facing strings and merge them into the Indonesian catalog.
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -o sipadu/translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 -o sipadu/translations/messages.pot .
 	$(BIN)/pybabel -q update --no-fuzzy-matching -i sipadu/translations/messages.pot -d sipadu/translations
 	@rm -f sipadu/translations/messages.pot
 

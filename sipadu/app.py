@@ -13,7 +13,6 @@ from sipadu.casework import api as casework_api
 from sipadu.casework import routes as casework_routes
 from sipadu.commands import register_app_commands
 from sipadu.confidential import routes as confidential_routes
-from sipadu.days import wib_day, wib_time
 from sipadu.db import db_session
 from sipadu.logging_privacy import configure_logging, is_reporter_path
 from sipadu.media import make_cleaner
@@ -34,6 +33,7 @@ from sipadu.storage.factory import blob_store_from_settings
 from sipadu.uploads.multipart import UploadLimits, configure_uploads
 from sipadu.web.argon2_gate import configure_argon2_gate
 from sipadu.web.auth import configure_auth
+from sipadu.web.dates import register_date_filters
 from sipadu.web.errors import register_error_handlers
 from sipadu.web.host_check import configure_host_check
 from sipadu.web.i18n import configure_i18n
@@ -86,8 +86,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     configure_i18n(app)
     register_label_filters(app)
-    # Every day or time a page shows is Jakarta's (sipadu/days.py).
-    app.jinja_env.filters.update(wib_day=wib_day, wib_time=wib_time)
+    # Every day or time a page shows is Jakarta's, in one format per language.
+    register_date_filters(app)
     register_error_handlers(app)
     register_user_errors(app)
     configure_body_read_timeout(app, settings.body_read_timeout, settings.body_total_timeout)

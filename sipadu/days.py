@@ -55,8 +55,3 @@ def wib_midnight(moment: datetime) -> datetime:
     coarsened to its day, so that the day read back from it is still Jakarta's."""
     day = wib_day(moment)
     return datetime(day.year, day.month, day.day, tzinfo=WIB).astimezone(UTC)
-
-
-def wib_time(moment: datetime) -> str:
-    """``moment`` as a Jakarta date and time to the minute, for pages that show a time."""
-    return _aware(moment).astimezone(WIB).strftime("%Y-%m-%d %H:%M")

@@ -29,7 +29,7 @@ from sipadu.crypto.sessions import (
     seal_for_session,
     session_from_token,
 )
-from sipadu.days import wib_time, wib_today
+from sipadu.days import wib_today
 from sipadu.db import db_session
 from sipadu.roles import StaffRole
 from sipadu.sessions.web import cookie_name
@@ -39,6 +39,7 @@ from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
 from sipadu.staff.views import account_errors
 from sipadu.unit_of_work import discard_now
 from sipadu.web.auth import current_principal, require_roles
+from sipadu.web.dates import wib_time
 from sipadu.web.nav import add_staff_nav
 from sipadu.web.user_errors import NotFoundError
 

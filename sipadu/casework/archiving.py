@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, lazy_ngettext
 
 from sipadu.app_context import current_audit_key
 from sipadu.cases.statuses import Status
@@ -25,11 +25,14 @@ def confirm_archive(code: str) -> ResponseReturnValue:
     return confirm_page(
         opened,
         title=lazy_gettext("Archive %(code)s?", code=opened.case.code),
-        explanation=lazy_gettext(
+        explanation=lazy_ngettext(
             "Archiving cannot be undone: the case can no longer be reopened or changed. Its "
-            "retention period starts today: after %(days)d days the case is deleted, unless a "
+            "retention period starts today: after %(num)d day the case is deleted, unless a "
             "supervisor keeps it longer.",
-            days=days,
+            "Archiving cannot be undone: the case can no longer be reopened or changed. Its "
+            "retention period starts today: after %(num)d days the case is deleted, unless a "
+            "supervisor keeps it longer.",
+            days,
         ),
         action=url_for("casework.archive", code=opened.case.code),
         button=lazy_gettext("Yes, archive %(code)s", code=opened.case.code),

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from sipadu.app_context import current_audit_key
 from sipadu.audit.recorder import audit
@@ -51,18 +51,29 @@ VIEW_ROLES = ROLES
 add_staff_nav("casework.inbox", lazy_gettext("Cases"), CASE_ROLES, order=10)
 
 Action = Callable[[OpenCase, Actor], Any]
-# The home page's counts, in this order, with their labels and the inbox query each opens.
-ACTION_LINKS: tuple[tuple[str, Any, dict[str, str]], ...] = (
-    ("new", lazy_gettext("new cases to verify"), {"status": Status.DITERIMA.value}),
-    ("overdue", lazy_gettext("overdue"), {"due": "overdue"}),
-    ("due", lazy_gettext("due soon"), {"due": "due"}),
-    ("replied", lazy_gettext("reporter replied"), {"replied": "1"}),
+# The home page's counts, in this order: each label is worded for its count (English has
+# plural forms, Indonesian none), with the inbox query the count opens.
+ACTION_LINKS: tuple[tuple[str, Callable[[int], str], dict[str, str]], ...] = (
+    (
+        "new",
+        lambda n: ngettext("new case to verify", "new cases to verify", n),
+        {"status": Status.DITERIMA.value},
+    ),
+    ("overdue", lambda _n: gettext("overdue"), {"due": "overdue"}),
+    ("due", lambda _n: gettext("due soon"), {"due": "due"}),
+    ("replied", lambda _n: gettext("reporter replied"), {"replied": "1"}),
     (
         "awaiting",
-        lazy_gettext("waiting for the reporter"),
+        lambda _n: gettext("waiting for the reporter"),
         {"status": Status.PERLU_DILENGKAPI.value},
     ),
-    ("objection", lazy_gettext("objections waiting for your answer"), {"objection": "1"}),
+    (
+        "objection",
+        lambda n: ngettext(
+            "objection waiting for your answer", "objections waiting for your answer", n
+        ),
+        {"objection": "1"},
+    ),
 )
 
 
@@ -126,6 +137,8 @@ def inbox() -> ResponseReturnValue:
         statuses=STATUS_TEXTS,
         categories=CATEGORIES,
         state_labels=STATE_LABELS,
+        # Only a supervisor answers an objection: the others read who it waits for.
+        answers_objections=actor.role == StaffRole.SUPERVISOR,
     )
 
 

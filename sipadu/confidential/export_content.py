@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
@@ -159,7 +159,13 @@ def export_content(
         sections.append(
             Section(
                 gettext("Attachments"),
-                [gettext("%(count)d files withheld from this redacted export.", count=withheld)],
+                [
+                    ngettext(
+                        "%(num)d file withheld from this redacted export.",
+                        "%(num)d files withheld from this redacted export.",
+                        withheld,
+                    )
+                ],
             )
         )
         sections.insert(0, Section(gettext("Redacted export"), [redacted_note()]))

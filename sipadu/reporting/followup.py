@@ -7,13 +7,12 @@ the case code ever appears in a URL. The case is found through the reporter sess
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any, NoReturn, cast
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, lazy_gettext
+from flask_babel import lazy_gettext, lazy_ngettext
 from werkzeug.wrappers import Response
 
 from sipadu.app_context import current_audit_key, current_settings
@@ -67,12 +66,6 @@ def cleaning_lines(cleaning: Mapping[str, object]) -> list[Any]:
     return describe_stored_cleaning(cleaning)
 
 
-@bp.app_template_filter("reporter_day")
-def reporter_day(day: date) -> str:
-    """A day as a reporter reads it: "7 Desember 2026" / "7 December 2026", no time."""
-    return str(format_date(day, "d MMMM y"))
-
-
 MALFORMED_TEXT = lazy_gettext(
     "This does not look like a case key. A case key looks like "
     "SPD-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX-X."
@@ -90,10 +83,10 @@ ARCHIVED_TEXT = lazy_gettext(
 
 def _throttled_text(error: CaseKeyThrottledError) -> Any:
     minutes = max(1, -(-int(error.retry_after.total_seconds()) // 60))
-    return lazy_gettext(
-        "Too many wrong keys were tried for this case. Please wait "
-        "%(minutes)s minutes and try again.",
-        minutes=minutes,
+    return lazy_ngettext(
+        "Too many wrong keys were tried for this case. Please wait %(num)d minute and try again.",
+        "Too many wrong keys were tried for this case. Please wait %(num)d minutes and try again.",
+        minutes,
     )
 
 

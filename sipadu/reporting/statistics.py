@@ -29,6 +29,7 @@ from sipadu.stats.suppress import Cell, SuppressedSeries, suppress_counts
 from sipadu.stats.svg import horizontal_bar_chart, monthly_column_chart
 from sipadu.stats.yearly import YearFigures, year_figures, yearly_totals, years_with_cases
 from sipadu.web.auth import public
+from sipadu.web.dates import wib_date
 from sipadu.web.user_errors import NotFoundError
 
 bp = Blueprint("statistics", __name__)
@@ -125,7 +126,7 @@ def page() -> str:
     return render_template(
         "public/statistics.html",
         year=figures.year,
-        as_of=format_date(chosen.today, "long"),
+        as_of=wib_date(chosen.today),
         years=chosen.years,
         received=_one(figures.received),
         closed=_one(figures.closed),

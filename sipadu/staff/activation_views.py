@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from sipadu.accounts.models import StaffAccount
 from sipadu.app_context import current_audit_key
@@ -117,5 +117,8 @@ def share(staff_id: int) -> ResponseReturnValue:
         )
     except activation.ActivationError:
         return _refused(gettext("Cases can be shared only between approved supervisors."))
-    flash(gettext("%(count)d open cases were shared.", count=result.shared), "success")
+    flash(
+        ngettext("%(num)d open case was shared.", "%(num)d open cases were shared.", result.shared),
+        "success",
+    )
     return redirect(url_for("activation.overview"), code=303)

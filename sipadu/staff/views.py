@@ -24,8 +24,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import ROLES, StaffAccount
 from sipadu.app_context import current_audit_key, current_settings
@@ -203,9 +204,10 @@ def enrol() -> ResponseReturnValue:
         commit_now(db)  # what the refusal recorded outlives the error page
         return _enrol_page(
             account,
-            gettext(
-                "Too many failed attempts. Please wait %(seconds)d seconds and try again.",
-                seconds=error.retry_after,
+            ngettext(
+                "Too many failed attempts. Please wait %(num)d second and try again.",
+                "Too many failed attempts. Please wait %(num)d seconds and try again.",
+                error.retry_after,
             ),
             429,
         )
@@ -324,7 +326,18 @@ def home() -> str:
         unreadable=unreadable,
         ready=ready,
         approvals=approvals,
+        approval_wait=_approval_wait(db_session(), principal.staff_id),
     )
+
+
+def _approval_wait(db: Session, staff_id: int) -> str | None:
+    """Who approves this account while it waits (an account created on the shell or by an
+    admin looks usable yet receives nothing): "peer", another approved account of its role,
+    or "escrow", the escrow key holder when none exists yet; None once approved."""
+    account = db.get(StaffAccount, staff_id)
+    if account is None or not activation.is_awaiting_approval(account):
+        return None
+    return "peer" if activation.approved_exists(db, account.role) else "escrow"
 
 
 @bp.route("/password", methods=["GET", "POST"])

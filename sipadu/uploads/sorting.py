@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from flask_babel import format_decimal, lazy_gettext
+from flask_babel import format_decimal, lazy_gettext, lazy_ngettext
 
 from sipadu.uploads.multipart import EncryptedUpload, current_upload_limits, encrypted_uploads
 
@@ -49,8 +49,10 @@ def refusal_reason(upload: EncryptedUpload) -> Any:
             size=format_size(limits.max_file_bytes),
         )
     if upload.refusal == "too_many":
-        return lazy_gettext(
-            "Too many files: at most %(count)s files can be sent at once.", count=limits.max_files
+        return lazy_ngettext(
+            "Too many files: at most %(num)d file can be sent at once.",
+            "Too many files: at most %(num)d files can be sent at once.",
+            limits.max_files,
         )
     if upload.refusal == "incomplete":
         return lazy_gettext("This file arrived incomplete. Please send it again.")

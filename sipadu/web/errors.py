@@ -126,25 +126,23 @@ def render_error(
     code: int,
     override: LazyString | str | None = None,
 ) -> tuple[str | Response, int]:
-    """A bilingual error page (or JSON for the API) for HTTP status ``code``.
+    """An error page (or JSON for the API) for HTTP status ``code``.
 
-    ``override`` is a lazy (translatable) message so both languages can be shown (a plain
-    string shows as it is in both).
+    An Indonesian page repeats its text in English, for a visitor who reached it without
+    reading Indonesian; an English page is English only (the visitor chose English, and
+    Indonesian beside it reads as noise). ``override`` is a lazy (translatable) message so
+    both languages can be shown (a plain string shows as it is in both).
     """
     title, message = _texts(code, override)
     if is_api_request():
         return api_error(code, message), code
-    other = "en" if select_locale() == "id" else "id"
-    with force_locale(other):
-        other_title, other_message = _texts(code, override)
+    fallback: dict[str, str] = {}
+    if select_locale() == "id":
+        with force_locale("en"):
+            other_title, other_message = _texts(code, override)
+        fallback = {"other_title": other_title, "other_message": other_message}
     return render_template(
-        "errors/error.html",
-        code=code,
-        title=title,
-        message=message,
-        other_lang=other,
-        other_title=other_title,
-        other_message=other_message,
+        "errors/error.html", code=code, title=title, message=message, **fallback
     ), code
 
 

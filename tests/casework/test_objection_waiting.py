@@ -57,8 +57,12 @@ def test_the_supervisors_home_and_inbox_show_the_waiting_objection(
     marked = [a.get_text() for row in rows if row.select("." + MARK) for a in row.select("a")]
     assert marked == [code]
     supervisor.set_cookie(LANG_COOKIE, "en")
-    assert _count_link(_home(supervisor))[0] == "1 objections waiting for your answer"
-    assert "Objection waiting for an answer" in supervisor.get(link).get_data(as_text=True)
+    assert _count_link(_home(supervisor))[0] == "1 objection waiting for your answer"
+    assert "Objection waiting for your answer" in supervisor.get(link).get_data(as_text=True)
+    other.case.objection_used = True
+    add_timeline_entry(db, other.case, other.dek, kind="objection", text="Saya keberatan.")
+    db.commit()
+    assert _count_link(_home(supervisor))[0] == "2 objections waiting for your answer"
 
 
 def test_the_answer_clears_the_count_and_the_mark(app: Flask, db: Session, team: Team) -> None:
@@ -79,4 +83,10 @@ def test_an_investigator_who_cannot_answer_gets_no_count_but_sees_the_mark(
     investigator = web_client(app, db, team.investigator)
     home = _home(investigator)
     assert home.find(id="count-overdue") is not None and home.find(id="count-objection") is None
-    assert investigator.get(W).get_data(as_text=True).count(MARK) == 1
+    inbox = BeautifulSoup(investigator.get(W).get_data(as_text=True), "html.parser")
+    marks = inbox.select("." + MARK)
+    assert [m.get_text() for m in marks] == ["Keberatan menunggu jawaban verifikator"]
+    investigator.set_cookie(LANG_COOKIE, "en")
+    inbox = BeautifulSoup(investigator.get(W).get_data(as_text=True), "html.parser")
+    marks = inbox.select("." + MARK)
+    assert [m.get_text() for m in marks] == ["Objection waiting for the supervisor's answer"]

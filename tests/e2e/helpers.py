@@ -77,3 +77,25 @@ def printed_setup_url(live_server: LiveServer) -> str:
             return found.group(1)
         time.sleep(0.2)
     raise AssertionError(f"no setup URL printed:\n{live_server.log_text()}")
+
+
+# Links and buttons standing alone (not a link inside a sentence, which WCAG 2.2 exempts):
+# their heights at the page's current width, where a thumb presses them.
+STANDING_TARGETS = """() => [...document.querySelectorAll('a[href], input[type=submit], select')]
+  .filter(e => !e.closest('p, dd, dt, .casework-text, label, h1, h2, h3'))
+  .filter(e => getComputedStyle(e).visibility !== 'hidden' && e.getClientRects().length)
+  .filter(e => e.getBoundingClientRect().right > 0)
+  .map(e => [e.tagName === 'SELECT' ? 'menu ' + e.name : (e.textContent.trim() || e.value),
+              e.getBoundingClientRect().height])"""
+# Staff pages keep WCAG 2.2's 24 px minimum; reporter pages, read on phones by people in a
+# hurry and often outdoors, the 44 px of WCAG's enhanced level (2.5.5).
+STAFF_TAP_PX, REPORTER_TAP_PX = 24, 44
+
+
+def small_targets(page: Page, minimum: int) -> list[str]:
+    """Every standing-alone link or button of ``page`` shorter than ``minimum`` px."""
+    return [
+        f"tap target {name[:60]!r} is {height:.0f}px tall at the phone width ({minimum} needed)"
+        for name, height in page.evaluate(STANDING_TARGETS)
+        if 0 < height < minimum - 0.5
+    ]

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.e2e.conftest import foreign_requests
-from tests.e2e.helpers import fill_form
+from tests.e2e.helpers import REPORTER_TAP_PX, STAFF_TAP_PX, fill_form, small_targets
 from tests.support.cli import approve_as_the_escrow_holder_would, run_sipadu
 from tests.support.live import LiveServer
 
@@ -37,6 +37,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real server + browser
 
 PAGE_WEIGHT_BUDGET = 60 * 1024  # bytes per page, the document plus what it loads
 PHONE: ViewportSize = {"width": 360, "height": 740}
+# The walk's one staff page: it keeps the staff minimum for tap targets.
+STAFF_PAGES = ("staff-login",)
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 FONT_TYPES = ("font/", "application/font", "application/x-font")
 # Internal keys a reader must never see as text (field, category and actor values).
@@ -160,6 +162,10 @@ def check_page(page: Page, checker: Page, weighed: Weighed, problems: Problems, 
         overflow = _horizontal_scroll(page)
         if overflow > 0:
             problems.add(where, f"scrolls sideways by {overflow}px at {size['width']}px")
+        if size == PHONE:
+            minimum = STAFF_TAP_PX if name.endswith(STAFF_PAGES) else REPORTER_TAP_PX
+            for small in small_targets(page, minimum):
+                problems.add(where, small)
         if SCREENSHOTS:
             folder = Path(SCREENSHOTS)
             folder.mkdir(parents=True, exist_ok=True)

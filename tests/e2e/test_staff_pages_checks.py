@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.e2e.helpers import STAFF_TAP_PX, small_targets
 from tests.support.crawl import Found
 from tests.support.crawled_site import crawled_site
 
@@ -120,7 +121,7 @@ def _overflows(page: StaffPage, layout: Page, stand_in: StandIn) -> list[str]:
     stand_in.html = page.html
     layout.set_viewport_size(PHONE)
     layout.goto(ORIGIN + page.path, wait_until="load")
-    problems = _small_targets(layout)
+    problems = small_targets(layout, STAFF_TAP_PX)
     for size in (PHONE, DESKTOP):
         layout.set_viewport_size(size)
         overflow = layout.evaluate(
@@ -129,21 +130,6 @@ def _overflows(page: StaffPage, layout: Page, stand_in: StandIn) -> list[str]:
         if int(overflow) > 0:
             problems.append(f"scrolls sideways by {overflow}px at {size['width']}px")
     return problems
-
-
-# Links and buttons standing alone (not a link inside a sentence, which WCAG 2.2 exempts)
-# shorter than 24 CSS pixels at the phone width, where a thumb presses them.
-SMALL_TARGETS = """() => [...document.querySelectorAll('a[href], input[type=submit], select')]
-  .filter(e => !e.closest('p, dd, dt, .casework-text, label, h1, h2, h3'))
-  .map(e => [e.textContent.trim() || e.value || e.name, e.getBoundingClientRect().height])
-  .filter(([, height]) => height > 0 && height < 24)"""
-
-
-def _small_targets(layout: Page) -> list[str]:
-    return [
-        f"tap target {name!r} is {height:.0f}px tall at 360px (24 needed)"
-        for name, height in layout.evaluate(SMALL_TARGETS)
-    ]
 
 
 class AxeChecker:

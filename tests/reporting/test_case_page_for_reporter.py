@@ -21,7 +21,7 @@ from sipadu.casework.service import answer_objection, change_status
 from sipadu.days import wib_today
 from sipadu.db import db_session
 from sipadu.reporting.case_view import next_update_day
-from sipadu.reporting.followup import reporter_day
+from sipadu.web.dates import wib_date
 from sipadu.web.i18n import use_language_now
 from tests.reporting.conftest import (
     BASE_REPORT,
@@ -92,7 +92,7 @@ def test_next_news_is_due_by_the_policys_day_and_late_is_said(ready: Ready) -> N
         case = _case(ready.app, key)
         due = next_update_day(db_session(), case, wib_today())
         assert due is not None and due > wib_today()
-        shown = reporter_day(due)
+        shown = wib_date(due)
     assert f"Anda akan mendapat kabar dari Inspektorat paling lambat {shown}" in _case_page(client)
     with ready.app.app_context():
         case = _case(ready.app, key)

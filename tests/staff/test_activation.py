@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from sipadu.notify.models import PendingNotification
 from sipadu.staff import activation
 from sipadu.staff.accounts import reset_account
 from sipadu.units.models import Unit
+from sipadu.web.i18n import LANG_COOKIE
 from tests.staff.accountkit import (  # noqa: F401  (settings: fixture)
     ESCROW_PRIVATE,
     Owner,
@@ -151,7 +153,7 @@ def test_share_gives_the_old_open_cases_and_not_closed_or_archived_ones(app: Fla
     assert _grant(app, open_id, person.account_id).granted_by is None  # type: ignore[union-attr]
     _approve_in_page(app, approver, new)
     page, action = approver.get("/staff/activations/"), f"/staff/activations/{new.account_id}/share"
-    assert [b.text for b in find_form(page, action).buttons] == ["Share 1 open cases with baru"]
+    assert [b.text for b in find_form(page, action).buttons] == ["Share 1 open case with baru"]
     assert submit(approver, page, action).status_code == 303
     assert _grant(app, closed_id, new.account_id) is None
     assert _grant(app, archived_id, new.account_id) is None
@@ -184,7 +186,7 @@ def test_unreadable_open_cases_are_counted_and_escrow_recovery_brings_the_count_
         reset_account(db, account, audit_key=audit_key(app), actor="staff:1")
         db.commit()
     home = admin.get("/staff/").get_data(as_text=True)
-    assert "1 open cases cannot be read" in home
+    assert "1 open case cannot be read" in home
     assert "sipadu escrow grant --all-open" in home and "SPD-" not in home
     assert "Reports are refused" in home
     _, rescuer = signed_in(app, "supervisor")
@@ -239,8 +241,41 @@ def test_share_gives_a_regional_supervisor_only_their_units_cases(app: Flask) ->
         db.commit()
     _approve_in_page(app, approver, new)
     page, action = approver.get("/staff/activations/"), f"/staff/activations/{new.account_id}/share"
-    assert [b.text for b in find_form(page, action).buttons] == ["Share 1 open cases with baru"]
+    assert [b.text for b in find_form(page, action).buttons] == ["Share 1 open case with baru"]
     assert submit(approver, page, action).status_code == 303
     assert _grant(app, theirs, new.account_id) is not None
     assert _grant(app, other, new.account_id) is None
     assert _grant(app, unrouted, new.account_id) is None
+
+
+def _approval_notice(client: FlaskClient) -> str | None:
+    home = BeautifulSoup(client.get("/staff/").get_data(as_text=True), "html.parser")
+    notice = home.find(id="awaiting-approval")
+    return None if notice is None else notice.get_text(" ", strip=True)
+
+
+def test_the_home_page_says_the_account_waits_for_approval_until_it_is_approved(
+    app: Flask,
+) -> None:
+    admin, _ = signed_in(app, "admin")
+    first = _new_supervisor(app, admin, "pertama")
+    # No approved supervisor yet: only the escrow key holder can approve, on the server.
+    notice = _approval_notice(first.client)
+    assert notice is not None and "until another supervisor approves it" in notice
+    assert "sipadu escrow approve --to pertama" in notice
+    approver, _ = signed_in(app, "supervisor")
+    new = _new_supervisor(app, admin)
+    notice = _approval_notice(new.client)
+    assert notice is not None and "Activations page" in notice and "escrow" not in notice
+    _approve_in_page(app, approver, new)
+    assert _approval_notice(new.client) is None
+    assert _approval_notice(approver) is None
+
+
+def test_a_waiting_custodian_reads_that_no_identity_opens_before_approval(app: Flask) -> None:
+    admin, _ = signed_in(app, "admin")
+    custodian = complete_link(app, create_in_console(admin, "penjaga", "custodian"))
+    custodian.client.set_cookie(LANG_COOKIE, "id")
+    notice = _approval_notice(custodian.client)
+    assert notice is not None
+    assert "sampai kustodian identitas lain menyetujuinya" in notice
