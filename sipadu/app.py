@@ -69,6 +69,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         static_folder=str(PACKAGE_DIR / "static"),
         instance_path=str(settings.instance_dir),
     )
+    # Flask reads FLASK_DEBUG from the environment; debug mode lets exceptions pass the error
+    # pages, so a stray variable on a server must not turn it on.
+    app.debug = False
     app.config.update(SECRET_KEY=settings.keyring.flask_secret, TESTING=settings.testing)
     app.extensions["sipadu.settings"] = settings
 

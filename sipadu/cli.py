@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import MutableMapping
+from typing import Any
 
 import click
 from flask import Flask
@@ -266,6 +267,15 @@ class SipaduGroup(FlaskGroup):
     Flask's own ``run``, ``shell`` and ``routes`` are left out: the service is served by
     ``serve``, and Werkzeug's development server (with its debugger a way to run code) must
     not pass for one of its commands. Developers still have ``flask --app sipadu run``."""
+
+    # Flask's group options: --debug would turn the served app's debug mode on (exceptions
+    # propagate past the error pages), --app would load another app, --env-file read a file
+    # of settings the deployment never declared. SIPADU is configured by its environment.
+    _DROPPED_OPTIONS = frozenset({"debug", "app", "env_file"})
+
+    def __init__(self, **extra: Any) -> None:
+        super().__init__(**extra)
+        self.params = [param for param in self.params if param.name not in self._DROPPED_OPTIONS]
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(super(FlaskGroup, self).list_commands(ctx))

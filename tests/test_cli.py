@@ -92,6 +92,18 @@ def test_flasks_own_commands_are_not_offered(tmp_path: Path, sqlite_database: Da
         assert result.returncode != 0 and "No such command" in result.stderr
 
 
+def test_flasks_group_options_are_not_offered(tmp_path: Path, sqlite_database: Database) -> None:
+    """--debug would turn the served app's debug mode on, --app load another app and
+    --env-file read settings the deployment never declared."""
+    env = cli_env(tmp_path, sqlite_database)
+    listed = run_sipadu(env, "--help")
+    assert listed.returncode == 0
+    for option in ("--debug", "--app", "--env-file"):
+        assert option not in listed.stdout
+        refused = run_sipadu(env, option, "serve", "--help")
+        assert refused.returncode != 0 and "No such option" in refused.stderr
+
+
 def test_serve_refuses_without_keys(tmp_path: Path, sqlite_database: Database) -> None:
     result = run_sipadu(cli_env(tmp_path, sqlite_database), "serve", "--bind", "127.0.0.1:0")
     assert result.returncode != 0

@@ -9,6 +9,8 @@ import pytest
 from sipadu import create_app
 from sipadu.keyring import KeyFileError, generate_missing_keys, load_keyring, make_test_keyring
 from sipadu.settings import SettingsError, settings_from_env
+from tests.conftest import build_app, make_settings
+from tests.support.instance import Database
 
 
 def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,3 +126,11 @@ def test_keyring_never_prints_its_secrets() -> None:
     assert keyring.flask_secret.hex() not in repr(keyring)
     assert keyring.audit_hmac_key.hex() not in str(keyring)
     assert keyring.ratelimit_key.hex() not in repr(keyring)
+
+
+def test_flask_debug_in_the_environment_does_not_turn_debug_mode_on(
+    tmp_path: Path, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = build_app(make_settings(tmp_path, sqlite_database))
+    assert app.debug is False
