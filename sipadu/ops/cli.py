@@ -21,6 +21,7 @@ from sipadu.ops.backup import BackupError, create_backup, read_key_files
 from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.gc import ORPHAN_MIN_AGE_SECONDS, sweep_storage
 from sipadu.ops.housekeeping import purge_reporter_traces
+from sipadu.ops.interrupts import deferred_interrupts, interrupt_requested
 from sipadu.ops.restore import RestoreError, restore_backup, target_is_empty
 from sipadu.ops.restore_marker import (
     mark_restore_finished,
@@ -185,6 +186,7 @@ def backup_restore(
             _remove_leftovers(store)
         mark_restore_started(settings.instance_dir)
         with (
+            deferred_interrupts(),
             backup_file.open("rb") as source,
             click.progressbar(
                 length=backup_file.stat().st_size, label="Restoring", file=sys.stderr, hidden=quiet
@@ -206,6 +208,8 @@ def backup_restore(
         raise click.ClickException(f"restore refused: {error}") from None
     finally:
         engine.dispose()
+    if interrupt_requested():
+        click.echo("Ctrl-C came after the last point the restore could stop at.", err=True)
     for name in report.keys_restored:
         click.echo(f"Restored key file {settings.keys_dir / name}.")
     chain = report.chain

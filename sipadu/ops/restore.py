@@ -35,6 +35,7 @@ from sipadu.keyring import SECRET_KEY_FILES, generate_missing_keys, write_privat
 from sipadu.ops.backup import BACKED_UP_KEYS, MANIFEST
 from sipadu.ops.container import open_encrypted_reader
 from sipadu.ops.dbsnapshot import VERSION_TABLE, Snapshot, clear_tables, load_rows
+from sipadu.ops.interrupts import held, stop_point
 from sipadu.ops.restore_undo import RestoreUndo
 from sipadu.storage.base import BlobNotFoundError, BlobStore
 
@@ -79,6 +80,7 @@ def _copy_member(tar: tarfile.TarFile, member: tarfile.TarInfo, dest: Path) -> s
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         while piece := source.read(256 * 1024):
+            stop_point()
             digest.update(piece)
             out.write(piece)
         out.flush()
@@ -94,6 +96,7 @@ def _unpack(reader: Any, staging: Path) -> tuple[dict[str, Any], dict[str, str]]
     try:
         with tarfile.open(fileobj=reader, mode="r|") as tar:
             for member in tar:
+                stop_point()
                 current = f"member {member.name}"
                 if (
                     not member.isfile()
@@ -212,14 +215,17 @@ def _load_database(engine: Engine, staging: Path, report: RestoreReport) -> None
             f"the backup's schema {snapshot.revision} is unknown to this "
             "version of SIPADU; install the version that made it"
         )
+    stop_point()
     if migrate.current_revision(engine) is not None:
         migrate.downgrade(engine, "base")  # the target is empty (or is being replaced)
     migrate.upgrade(engine, snapshot.revision)
+    stop_point()
     with engine.begin() as connection:
         meta = MetaData()
         meta.reflect(connection)
         clear_tables(connection, meta)
         report.rows = load_rows(connection, meta, snapshot.rows())
+        stop_point()  # the rows are still uncommitted: stopping here rolls them back
     migrate.upgrade(engine, "head")
 
 
@@ -230,6 +236,7 @@ def _install_blobs(staging: Path, store: BlobStore, undo: RestoreUndo) -> int:
     already holds under the same id is left for :func:`_replace_old_blobs`."""
     count = 0
     for staged in sorted(staging.glob("blobs__*")):
+        stop_point()
         blob_id = staged.name.removeprefix("blobs__")
         if blob_id not in undo.blobs_before:
             with staged.open("rb") as source:
@@ -242,14 +249,33 @@ def _install_blobs(staging: Path, store: BlobStore, undo: RestoreUndo) -> int:
 
 def _replace_old_blobs(staging: Path, store: BlobStore, undo: RestoreUndo) -> None:
     """After success with ``--replace``: the target's own blobs go, except those the backup
-    holds under the same id, which take the backup's bytes."""
+    holds under the same id. Blobs are never rewritten, so such a blob is normally the same
+    one (the target was restored from this backup before) and stays as it is; only one whose
+    bytes differ (damaged) is deleted and written again from the backup."""
     for old in sorted(undo.blobs_before):
+        staged = staging / f"blobs__{old}"
+        if staged.exists() and _same_bytes(store, old, staged):
+            continue
         with contextlib.suppress(BlobNotFoundError):
             store.delete(old)
-        staged = staging / f"blobs__{old}"
         if staged.exists():
             with staged.open("rb") as source:
                 store.import_blob(old, source)
+
+
+def _same_bytes(store: BlobStore, blob_id: str, staged: Path) -> bool:
+    """Whether the store's blob holds exactly the staged file's bytes (SHA-256 of both)."""
+    held, wanted = hashlib.sha256(), hashlib.sha256()
+    try:
+        with store.open(blob_id) as stored:
+            while piece := stored.read(1024 * 1024):
+                held.update(piece)
+    except BlobNotFoundError:
+        return False
+    with staged.open("rb") as source:
+        while piece := source.read(1024 * 1024):
+            wanted.update(piece)
+    return held.digest() == wanted.digest()
 
 
 class _Counting:
@@ -292,12 +318,15 @@ def restore_backup(
             raise RestoreInterruptedError(INTERRUPTED) from None
         undo = RestoreUndo(engine, store, keys_dir, staging)
         try:
+            stop_point()
             report.keys_restored = _restore_keys(staging, keys_dir, replace, undo)
             _load_database(engine, staging, report)
             report.blobs = _install_blobs(staging, store, undo)
         except BaseException as error:
             # Said only once everything is back: the caller then clears the unfinished mark.
-            if undo.run() and isinstance(error, KeyboardInterrupt):
+            with held():  # a second Ctrl-C must not stop the roll-back
+                whole = undo.run()
+            if whole and isinstance(error, KeyboardInterrupt):
                 raise RestoreInterruptedError(INTERRUPTED) from None
             raise
         if replace:

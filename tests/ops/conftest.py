@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,15 +10,19 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from sipadu.app_context import current_settings
 from sipadu.cases.attachments import store_attachment
 from sipadu.cases.content import add_message
 from sipadu.cases.models import Attachment, Case
 from sipadu.cases.statuses import Status
 from sipadu.crypto.escrow import generate_escrow_keypair
-from sipadu.db import db_session
+from sipadu.db import db_session, make_engine
 from sipadu.keyring import make_test_keyring
+from sipadu.ops.backup import create_backup
+from sipadu.ops.restore import restore_backup
 from sipadu.storage.base import BlobStore
 from sipadu.storage.filesystem import FilesystemBlobStore
 from sipadu.storage.s3 import S3BlobStore
@@ -160,3 +165,46 @@ def supervisor(app: Flask, db: Session, username: str = "verifikator-satu") -> S
     member = make_staff(app, db, "supervisor", username=username)
     db.commit()
     return member
+
+
+def backup_bytes(app: Flask, escrow: Escrow, key_files: dict[str, bytes] | None = None) -> bytes:
+    """A backup of ``app`` (its audit key, unless ``key_files`` says otherwise), in memory."""
+    settings = current_settings(app)
+    assert settings.keyring is not None
+    keys = (
+        key_files
+        if key_files is not None
+        else {"audit_hmac.key": settings.keyring.audit_hmac_key.hex().encode() + b"\n"}
+    )
+    sink = io.BytesIO()
+    create_backup(
+        sink,
+        engine=app.extensions["sipadu.engine"],
+        store=blob_store(app),
+        escrow_public=escrow.public,
+        key_files=keys,
+    )
+    return sink.getvalue()
+
+
+def restore_bytes(
+    data: bytes,
+    private: bytes,
+    target: Database,
+    root: Path,
+    replace: bool = False,
+    store: BlobStore | None = None,
+) -> tuple[Engine, object]:
+    """Restore ``data`` into ``target`` with keys and blobs under ``root``; the engine and
+    the report."""
+    engine = make_engine(target.url, target.schema)
+    report = restore_backup(
+        io.BytesIO(data),
+        private,
+        engine=engine,
+        store=store or FilesystemBlobStore(root / "blobs"),
+        keys_dir=root / "keys",
+        staging_root=root,
+        replace=replace,
+    )
+    return engine, report

@@ -13,7 +13,6 @@ from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.orm import Session
 
 from sipadu.accounts.models import StaffAccount
-from sipadu.app_context import current_settings
 from sipadu.cases.attachments import open_attachment
 from sipadu.cases.content import list_messages, read_report
 from sipadu.cases.models import Attachment
@@ -23,41 +22,22 @@ from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.crypto.staff import unlock_private_key, verify_password
 from sipadu.db import make_engine
 from sipadu.ops import restore as restore_module
-from sipadu.ops.backup import create_backup
 from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.restore import (
     BackupCorruptError,
     RestoreError,
     RestoreInterruptedError,
     _check_manifest,
-    restore_backup,
     target_is_empty,
 )
 from sipadu.ops.restore_undo import RestoreUndo
 from sipadu.storage.base import BlobStore, BlobStoreUnavailableError
 from sipadu.storage.filesystem import FilesystemBlobStore
 from tests.ops.conftest import Escrow, blob_store, file_case, supervisor
+from tests.ops.conftest import backup_bytes as _backup
+from tests.ops.conftest import restore_bytes as _restore
 from tests.support.instance import Database
 from tests.support.seaweedfs import SeaweedFS
-
-
-def _backup(app: Flask, escrow: Escrow, key_files: dict[str, bytes] | None = None) -> bytes:
-    settings = current_settings(app)
-    assert settings.keyring is not None
-    keys = (
-        key_files
-        if key_files is not None
-        else {"audit_hmac.key": settings.keyring.audit_hmac_key.hex().encode() + b"\n"}
-    )
-    sink = io.BytesIO()
-    create_backup(
-        sink,
-        engine=app.extensions["sipadu.engine"],
-        store=blob_store(app),
-        escrow_public=escrow.public,
-        key_files=keys,
-    )
-    return sink.getvalue()
 
 
 def _same(value: object) -> object:
@@ -79,27 +59,6 @@ def _dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
             for table in meta.sorted_tables
             if table.name != "alembic_version"
         }
-
-
-def _restore(
-    data: bytes,
-    private: bytes,
-    target: Database,
-    root: Path,
-    replace: bool = False,
-    store: BlobStore | None = None,
-) -> tuple[Engine, object]:
-    engine = make_engine(target.url, target.schema)
-    report = restore_backup(
-        io.BytesIO(data),
-        private,
-        engine=engine,
-        store=store or FilesystemBlobStore(root / "blobs"),
-        keys_dir=root / "keys",
-        staging_root=root,
-        replace=replace,
-    )
-    return engine, report
 
 
 def test_round_trip_restores_everything_byte_for_byte(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import threading
 import time
@@ -17,8 +18,10 @@ from sipadu.cases.models import Case
 from sipadu.crypto.escrow import generate_escrow_keypair, write_escrow_public
 from sipadu.db import db_session, make_engine
 from sipadu.settings import settings_from_env
+from sipadu.storage.filesystem import FilesystemBlobStore
 from tests.conftest import TEST_ARGON2
-from tests.support.cli import SIPADU, cli_env, run_sipadu
+from tests.ops.conftest import file_case
+from tests.support.cli import SIPADU, cli_env, run_sipadu, start_sipadu
 from tests.support.escrow_file import write_cheap_escrow_private
 from tests.support.factories import make_case, make_staff
 from tests.support.instance import Database
@@ -249,3 +252,67 @@ def test_replace_aborts_the_unfinished_uploads_of_a_killed_restore_on_s3(
     assert f"Removed {'cd' * 16}.partial" in replaced.stdout
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     assert not (instance / "RESTORE-UNFINISHED").exists()
+
+
+_QUIET = ("--passphrase-stdin", "--quiet", "--replace")
+
+
+def _restore_started(instance: Path, process: subprocess.Popen[str]) -> bool:
+    """Wait until the restore made its staging folder (it then defers Ctrl-C)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if list(instance.glob("restore-*")):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.0, 0.4, 1.2])
+def test_ctrl_c_at_any_moment_of_a_replace_leaves_a_whole_instance(
+    tmp_path: Path, sqlite_database: Database, escrow_file: EscrowFile, delay: float
+) -> None:
+    """What the outside operator did: restore one backup, then again with --replace, and press
+    Ctrl-C somewhere in the second. Whether it stops or finishes, the instance holds every file
+    and row, carries no unfinished mark, and the operator sees no traceback."""
+    env = _instance(tmp_path / "a", sqlite_database, escrow_file)
+    assert run_sipadu(env, "init").returncode == 0
+    app = create_app(replace(settings_from_env(env).with_keyring(), argon2=TEST_ARGON2))
+    with app.app_context():
+        make_staff(app, db_session(), "supervisor", username="verifikator")
+        filed = file_case(app, db_session(), "tekan-ctrl-c", files=4)
+    app.extensions["sipadu.engine"].dispose()
+    backup = tmp_path / "b.bak"
+    assert run_sipadu(env, "backup", "create", "--out", str(backup), "--quiet").returncode == 0
+    target = _instance(
+        tmp_path / "c", Database("sqlite", f"sqlite:///{tmp_path / 'c.db'}"), escrow_file
+    )
+    instance = Path(target["SIPADU_INSTANCE_DIR"])
+    assert _restore(target, backup, escrow_file, PASSPHRASE).returncode == 0
+
+    typed = tmp_path / "passphrase"
+    typed.write_text(PASSPHRASE + "\n")
+    process = start_sipadu(
+        target,
+        "backup",
+        "restore",
+        str(backup),
+        "--escrow-key",
+        str(escrow_file.path),
+        *_QUIET,
+        stdin=typed,
+    )
+    if _restore_started(instance, process):
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=180)
+    assert "Traceback" not in stderr and "Aborted" not in stderr
+    # Finished (a signal after the last line still ends the process with its code), or
+    # stopped and rolled back.
+    if "audit log intact" not in stdout:
+        assert process.returncode == 1 and "interrupted (Ctrl-C)" in stderr, stderr
+    assert not (instance / "RESTORE-UNFINISHED").exists()
+    blobs = FilesystemBlobStore(instance / "blobs")
+    assert sorted(blobs.blob_ids()) == sorted(filed.files)
+    verified = run_sipadu(target, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr

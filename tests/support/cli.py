@@ -43,6 +43,20 @@ def run_sipadu(
     )
 
 
+def start_sipadu(env: Mapping[str, str], *args: str, stdin: Path) -> subprocess.Popen[str]:
+    """Start ``sipadu ARGS`` reading ``stdin`` (a file) and return at once, so a test can
+    signal it mid-way (Ctrl-C); read its output with ``communicate``."""
+    with stdin.open() as typed:
+        return subprocess.Popen(
+            [SIPADU, *args],
+            env=dict(env),
+            stdin=typed,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
 def init_instance(env: Mapping[str, str]) -> None:
     """``sipadu init``: keys, schema through the migrations, escrow key (idempotent)."""
     result = run_sipadu(env, "init")
