@@ -22,7 +22,7 @@ from sipadu.crypto.escrow import generate_escrow_keypair
 from sipadu.db import db_session, make_engine
 from sipadu.keyring import make_test_keyring
 from sipadu.ops.backup import create_backup
-from sipadu.ops.restore import restore_backup
+from sipadu.ops.restore import restore_backup, target_is_empty
 from sipadu.storage.base import BlobStore
 from sipadu.storage.filesystem import FilesystemBlobStore
 from sipadu.storage.s3 import S3BlobStore
@@ -208,3 +208,14 @@ def restore_bytes(
         replace=replace,
     )
     return engine, report
+
+
+def assert_target_untouched(target: Database, root: Path) -> None:
+    """The restore target of ``restore_bytes`` is as it was before: no rows, no blobs, no
+    audit key."""
+    engine = make_engine(target.url, target.schema)
+    try:
+        assert target_is_empty(engine, FilesystemBlobStore(root / "blobs"))
+        assert not (root / "keys" / "audit_hmac.key").exists()
+    finally:
+        engine.dispose()

@@ -33,7 +33,7 @@ from sipadu.ops.restore import (
 from sipadu.ops.restore_undo import RestoreUndo
 from sipadu.storage.base import BlobStore, BlobStoreUnavailableError
 from sipadu.storage.filesystem import FilesystemBlobStore
-from tests.ops.conftest import Escrow, blob_store, file_case, supervisor
+from tests.ops.conftest import Escrow, assert_target_untouched, blob_store, file_case, supervisor
 from tests.ops.conftest import backup_bytes as _backup
 from tests.ops.conftest import restore_bytes as _restore
 from tests.support.instance import Database
@@ -355,12 +355,7 @@ def test_ctrl_c_is_reported_as_an_interruption_once_everything_is_back(
     monkeypatch.setattr(restore_module, "_install_blobs", _interrupt)
     with pytest.raises(RestoreInterruptedError):
         _restore(data, escrow.private, target_database, root)
-    engine = make_engine(target_database.url, target_database.schema)
-    try:
-        assert target_is_empty(engine, FilesystemBlobStore(root / "blobs"))
-        assert not (root / "keys" / "audit_hmac.key").exists()
-    finally:
-        engine.dispose()
+    assert_target_untouched(target_database, root)
 
 
 def test_ctrl_c_stays_an_interrupt_when_the_roll_back_failed(

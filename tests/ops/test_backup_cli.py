@@ -77,6 +77,18 @@ def _restore(
     )
 
 
+def _restored_copy(
+    env: dict[str, str], tmp_path: Path, escrow: EscrowFile
+) -> tuple[Path, dict[str, str], Path]:
+    """Back up the instance of ``env`` and restore it into a new SQLite instance: the backup
+    file, the target's environment and its instance folder."""
+    backup = tmp_path / "b.bak"
+    assert run_sipadu(env, "backup", "create", "--out", str(backup), "--quiet").returncode == 0
+    target = _instance(tmp_path / "c", Database("sqlite", f"sqlite:///{tmp_path / 'c.db'}"), escrow)
+    assert _restore(target, backup, escrow, PASSPHRASE).returncode == 0
+    return backup, target, Path(target["SIPADU_INSTANCE_DIR"])
+
+
 class Submitter(threading.Thread):
     """Files reports in a loop, recording when each one was acknowledged."""
 
@@ -193,13 +205,7 @@ def test_a_restore_killed_half_way_is_refused_until_rerun_with_replace(
     init, serve and db current refuse; a plain rerun says to replace; --replace finishes."""
     env = _instance(tmp_path / "a", sqlite_database, escrow_file)
     assert run_sipadu(env, "init").returncode == 0
-    backup = tmp_path / "b.bak"
-    assert run_sipadu(env, "backup", "create", "--out", str(backup), "--quiet").returncode == 0
-    target = _instance(
-        tmp_path / "c", Database("sqlite", f"sqlite:///{tmp_path / 'c.db'}"), escrow_file
-    )
-    instance = Path(target["SIPADU_INSTANCE_DIR"])
-    assert _restore(target, backup, escrow_file, PASSPHRASE).returncode == 0
+    backup, target, instance = _restored_copy(env, tmp_path, escrow_file)
     assert not (instance / "RESTORE-UNFINISHED").exists()
     # What a kill leaves: rows and key files, the mark, a half-written blob.
     (instance / "RESTORE-UNFINISHED").write_text("sipadu backup restore started\n")
@@ -282,13 +288,7 @@ def test_ctrl_c_at_any_moment_of_a_replace_leaves_a_whole_instance(
         make_staff(app, db_session(), "supervisor", username="verifikator")
         filed = file_case(app, db_session(), "tekan-ctrl-c", files=4)
     app.extensions["sipadu.engine"].dispose()
-    backup = tmp_path / "b.bak"
-    assert run_sipadu(env, "backup", "create", "--out", str(backup), "--quiet").returncode == 0
-    target = _instance(
-        tmp_path / "c", Database("sqlite", f"sqlite:///{tmp_path / 'c.db'}"), escrow_file
-    )
-    instance = Path(target["SIPADU_INSTANCE_DIR"])
-    assert _restore(target, backup, escrow_file, PASSPHRASE).returncode == 0
+    backup, target, instance = _restored_copy(env, tmp_path, escrow_file)
 
     typed = tmp_path / "passphrase"
     typed.write_text(PASSPHRASE + "\n")

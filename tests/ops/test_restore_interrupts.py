@@ -17,12 +17,18 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from sipadu.db import make_engine
 from sipadu.ops.interrupts import deferred_interrupts, held, interrupt_requested, stop_point
-from sipadu.ops.restore import RestoreInterruptedError, target_is_empty
+from sipadu.ops.restore import RestoreInterruptedError
 from sipadu.storage.base import BlobStore
 from sipadu.storage.filesystem import FilesystemBlobStore
-from tests.ops.conftest import Escrow, backup_bytes, file_case, restore_bytes, supervisor
+from tests.ops.conftest import (
+    Escrow,
+    assert_target_untouched,
+    backup_bytes,
+    file_case,
+    restore_bytes,
+    supervisor,
+)
 from tests.support.instance import Database
 
 
@@ -92,12 +98,7 @@ def test_ctrl_c_in_the_middle_of_a_step_rolls_back_after_it(
     store = _SignalDuring(FilesystemBlobStore(root / "blobs"), method, call)
     with deferred_interrupts(), pytest.raises(RestoreInterruptedError):
         restore_bytes(data, escrow.private, target_database, root, store=cast(BlobStore, store))
-    engine = make_engine(target_database.url, target_database.schema)
-    try:
-        assert target_is_empty(engine, FilesystemBlobStore(root / "blobs"))
-        assert not (root / "keys" / "audit_hmac.key").exists()
-    finally:
-        engine.dispose()
+    assert_target_untouched(target_database, root)
 
 
 def test_ctrl_c_while_replacing_with_the_same_backup_loses_no_file(
