@@ -26,7 +26,7 @@ def outbox_lines(app: Flask) -> list[str]:
 
 def queued(app: Flask) -> int:
     with app.app_context():
-        return int(db_session().scalar(select(func.count()).select_from(PendingNotification)))
+        return int(db_session().scalar(select(func.count()).select_from(PendingNotification)) or 0)
 
 
 def test_a_report_and_a_reply_do_not_move_the_scrape(ready: Ready) -> None:
