@@ -95,7 +95,7 @@ def store_error_code(error: Exception) -> str:
     return ""
 
 
-def _write_probe(store: BlobStore) -> bool:
+def write_probe(store: BlobStore) -> bool:
     """A blob written under a new id (create-only) and deleted, then the store's own check.
     A failure is logged here, outside any reporter request: the upload that failed has no
     log line of its own."""
@@ -124,7 +124,7 @@ def blob_store_writable(app: Flask, store: BlobStore) -> bool:
         and last_write_failure() < cached[1]
     ):
         return bool(cached[2])
-    writable = _write_probe(store)
+    writable = write_probe(store)
     app.extensions[_BLOB_PROBE_EXTENSION] = (store, time.monotonic(), writable)
     return writable
 

@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from sipadu.db import make_engine
+from sipadu.health import write_probe
 from sipadu.logging_privacy import is_logged_path
 from sipadu.metrics import metrics
 from sipadu.settings import Settings
@@ -25,6 +26,7 @@ from tests.conftest import build_app
 from tests.support.headers import check_security_headers
 from tests.support.instance import free_port
 from tests.support.redis_server import reachable_redis_url
+from tests.support.seaweedfs import SeaweedFS
 
 PROBES = ("/healthz", "/readyz")
 
@@ -227,3 +229,9 @@ def test_a_failed_upload_makes_the_next_readyz_probe_again(
         store.refusing = False
         assert client.get("/readyz").status_code == 503  # fresh for BLOB_PROBE_SECONDS
     assert list((tmp_path / "refusing-blobs").iterdir()) == []
+
+
+def test_thewrite_probe_leaves_an_s3_bucket_empty(seaweedfs: SeaweedFS) -> None:
+    store = seaweedfs.store()
+    assert write_probe(store)
+    assert list(store.blob_ids()) == []
