@@ -1,9 +1,11 @@
 """Health probes for a load balancer: ``/healthz`` (the process answers) and ``/readyz``
 (this server can serve requests now).
 
-``/readyz`` checks the database (``SELECT 1``), the blob store (a writer is opened and
-aborted, nothing stays) and, when ``SIPADU_REDIS_URL`` is set, Redis (a ``PING``, and the rate
-limiter's own state). It answers 200 ``ready`` or 503 ``not ready: database, blob-store``:
+``/readyz`` checks the database (``SELECT 1``), the blob store (a tiny blob is written under
+a new id and deleted, at most every ``BLOB_PROBE_SECONDS`` per process, and again at once
+after any upload failed: an object store can accept connections yet refuse every write)
+and, when ``SIPADU_REDIS_URL`` is set, Redis (a ``PING``, and the rate limiter's own
+state). It answers 200 ``ready`` or 503 ``not ready: database, blob-store``:
 the names of the components that are down, nothing else. No version, host, path or exception
 text leaves the server: whoever can reach the probe learns only what the balancer needs.
 
@@ -19,13 +21,17 @@ set no cookie. They carry the security headers of every answer.
 
 from __future__ import annotations
 
+import errno
+import logging
+import re
+import time
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app
 
 from sipadu.app_context import current_settings
 from sipadu.db import get_engine
-from sipadu.storage.base import BlobStore
+from sipadu.storage.base import BlobStore, BlobStoreError, last_write_failure
 from sipadu.web.auth import public
 from sipadu.web.key_check_slots import key_check_redis_down
 from sipadu.web.ratelimit import limiter, limiter_backend_state
@@ -35,6 +41,12 @@ DATABASE, BLOB_STORE, REDIS = "database", "blob-store", "redis"
 # A probe must answer well within a balancer's check interval.
 REDIS_TIMEOUT_SECONDS = 1
 _REDIS_EXTENSION = "sipadu.health.redis"
+BLOB_PROBE_SECONDS = 30.0
+_BLOB_PROBE_EXTENSION = "sipadu.health.blob_probe"
+PROBE_CONTENT = b"sipadu readiness probe"
+# A store error's code as the S3 store words it ("S3 publish failed (InsufficientStorage)").
+_CODE = re.compile(r"\(([A-Za-z0-9_.-]{1,64})\)")
+log = logging.getLogger("sipadu.health")
 
 bp = Blueprint("health", __name__)
 
@@ -74,15 +86,47 @@ def database_answers(app: Flask) -> bool:
         return False
 
 
-def blob_store_writable(store: BlobStore) -> bool:
-    """A writer opened and aborted, then the store's own start-up check (on S3
-    ``HeadBucket``: a writer opened and aborted there never reaches the server)."""
+def store_error_code(error: Exception) -> str:
+    """The store's error code or the OS error name: never a path, a key or a message."""
+    if isinstance(error, OSError) and error.errno is not None:
+        return errno.errorcode.get(error.errno, "")
+    if isinstance(error, BlobStoreError) and (found := _CODE.search(str(error))):
+        return found.group(1)
+    return ""
+
+
+def write_probe(store: BlobStore) -> bool:
+    """A blob written under a new id (create-only) and deleted, then the store's own check.
+    A failure is logged here, outside any reporter request: the upload that failed has no
+    log line of its own."""
     try:
-        store.open_writer(max_size=1).abort()
+        writer = store.open_writer(max_size=len(PROBE_CONTENT))
+        with writer:
+            writer.write(PROBE_CONTENT)
+            blob_id = writer.commit()
+        store.delete(blob_id)
         store.check()
-    except Exception:  # a full disk, a missing mount, a refused bucket: not ready
+    except Exception as error:  # a full disk, a missing mount, a refused write: not ready
+        log.error("blob store refuses writes: %s %s", type(error).__name__, store_error_code(error))
         return False
     return True
+
+
+def blob_store_writable(app: Flask, store: BlobStore) -> bool:
+    """The last write probe's result while it is fresh: younger than ``BLOB_PROBE_SECONDS``,
+    for this store, and no blob write has failed since."""
+    cached = app.extensions.get(_BLOB_PROBE_EXTENSION)
+    now = time.monotonic()
+    if (
+        cached is not None
+        and cached[0] is store
+        and now - cached[1] < BLOB_PROBE_SECONDS
+        and last_write_failure() < cached[1]
+    ):
+        return bool(cached[2])
+    writable = write_probe(store)
+    app.extensions[_BLOB_PROBE_EXTENSION] = (store, time.monotonic(), writable)
+    return writable
 
 
 def redis_answers(app: Flask, url: str) -> bool:
@@ -114,7 +158,7 @@ def check_readiness(app: Flask) -> Readiness:
     down = []
     if not database_answers(app):
         down.append(DATABASE)
-    if not blob_store_writable(app.extensions["sipadu.blobs"]):
+    if not blob_store_writable(app, app.extensions["sipadu.blobs"]):
         down.append(BLOB_STORE)
     redis_url = current_settings(app).redis_url
     degraded = () if redis_url is None or redis_answers(app, redis_url) else (REDIS,)

@@ -110,10 +110,11 @@ class Metrics:
             buckets=AUDIT_BUCKETS,
             registry=registry,
         )
-        self.outbox_backlog = Gauge(
-            "sipadu_outbox_backlog",
-            "Rows waiting in an outbox (notifications: digest events; webhooks: channel "
-            "status deliveries), counted at most once a minute by each worker.",
+        self.outbox_overdue = Gauge(
+            "sipadu_outbox_overdue",
+            "Outbox rows that should have been sent by now (notifications: queued on a UTC "
+            "day that ended over an hour ago; webhooks: refused by the channel, or due over "
+            "an hour ago), counted at most once a minute by each worker.",
             ["outbox"],
             multiprocess_mode="livemostrecent",
             registry=registry,

@@ -24,7 +24,8 @@ DEFAULT_THREADS = 8
 # SQLite lets one writer in at a time, and a request holds the write lock from its first write
 # to its commit, Argon2 included: with threads, a burst of ten reports queued on the lock past
 # its 30 s timeout ("cannot reach its database"), even at four threads a worker. SQLite
-# instances (development, a trial) keep gunicorn's sync workers; production uses PostgreSQL.
+# instances (development, a trial) keep one thread per worker (still the gthread worker class,
+# one request at a time per process as with sync workers); production uses PostgreSQL.
 SQLITE_THREADS = 1
 
 

@@ -4,6 +4,7 @@ when only Redis is; neither is rate limited, logged, or sets a cookie."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,14 +16,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from sipadu.db import make_engine
+from sipadu.health import write_probe
 from sipadu.logging_privacy import is_logged_path
 from sipadu.metrics import metrics
 from sipadu.settings import Settings
+from sipadu.storage.base import BlobStoreUnavailableError, BlobWriter
 from sipadu.storage.filesystem import FilesystemBlobStore
 from tests.conftest import build_app
 from tests.support.headers import check_security_headers
 from tests.support.instance import free_port
 from tests.support.redis_server import reachable_redis_url
+from tests.support.seaweedfs import SeaweedFS
 
 PROBES = ("/healthz", "/readyz")
 
@@ -157,3 +161,77 @@ def test_probes_are_not_rate_limited(client: FlaskClient) -> None:
 @pytest.mark.parametrize("path", PROBES)
 def test_probes_leave_no_access_log_line(path: str) -> None:
     assert not is_logged_path(path)
+
+
+class RefusingStore(FilesystemBlobStore):
+    """Opens writers but, while ``refusing``, publishes nothing, as an S3 server with no
+    writable volume answers: a connection and a bucket check succeed, every upload fails."""
+
+    refusing = True
+
+    def open_writer(self, *, max_size: int | None = None) -> BlobWriter:
+        writer = super().open_writer(max_size=max_size)
+        if not self.refusing:
+            return writer
+        return RefusedWriter(writer)
+
+
+class RefusedWriter(BlobWriter):
+    def __init__(self, inner: BlobWriter) -> None:
+        self.inner = inner
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        return self.inner.write(data)
+
+    def commit(self) -> str:
+        self.inner.abort()
+        raise BlobStoreUnavailableError("S3 publish failed (InsufficientStorage)")
+
+    def abort(self) -> None:
+        self.inner.abort()
+
+
+@contextmanager
+def refusing_store(app: Flask, tmp_path: Path) -> Iterator[RefusingStore]:
+    real = app.extensions["sipadu.blobs"]
+    store = RefusingStore(tmp_path / "refusing-blobs")
+    app.extensions["sipadu.blobs"] = store
+    try:
+        yield store
+    finally:
+        app.extensions["sipadu.blobs"] = real
+
+
+def test_readyz_is_not_ready_when_the_store_refuses_every_write(
+    sqlite_app: Flask, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with refusing_store(sqlite_app, tmp_path), caplog.at_level(logging.ERROR):
+        response = sqlite_app.test_client().get("/readyz")
+    assert (response.status_code, response.text) == (503, "not ready: blob-store\n")
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == ["blob store refuses writes: BlobStoreUnavailableError InsufficientStorage"]
+
+
+def test_a_failed_upload_makes_the_next_readyz_probe_again(
+    sqlite_app: Flask, tmp_path: Path
+) -> None:
+    """The probe's result is kept a while, but not past a write that failed meanwhile."""
+    client = sqlite_app.test_client()
+    with refusing_store(sqlite_app, tmp_path) as store:
+        store.refusing = False
+        assert client.get("/readyz").status_code == 200
+        store.refusing = True
+        assert client.get("/readyz").status_code == 200  # still the cached probe
+        with pytest.raises(BlobStoreUnavailableError), store.open_writer() as upload:
+            upload.write(b"evidence")
+            upload.commit()
+        assert client.get("/readyz").text == "not ready: blob-store\n"
+        store.refusing = False
+        assert client.get("/readyz").status_code == 503  # fresh for BLOB_PROBE_SECONDS
+    assert list((tmp_path / "refusing-blobs").iterdir()) == []
+
+
+def test_thewrite_probe_leaves_an_s3_bucket_empty(seaweedfs: SeaweedFS) -> None:
+    store = seaweedfs.store()
+    assert write_probe(store)
+    assert list(store.blob_ids()) == []

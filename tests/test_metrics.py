@@ -225,8 +225,8 @@ def test_the_outbox_backlog_is_counted_by_outbox_name_only(app: Flask) -> None:
         code = case.code
     assert queued >= 1
     refresh_backlog_gauge(app)
-    assert value("sipadu_outbox_backlog", outbox="notifications") == queued
-    assert value("sipadu_outbox_backlog", outbox="webhooks") == 0
+    assert value("sipadu_outbox_overdue", outbox="notifications") == 0  # queued today: not overdue
+    assert value("sipadu_outbox_overdue", outbox="webhooks") == 0
     assert code not in exposition()
 
 

@@ -207,6 +207,6 @@ def test_a_timeout_of_another_socket_stays_a_500(tmp_path: Path) -> None:
     assert app.test_client().get("/t/other-socket").status_code == 500
 
 
-def test_threads_by_default_on_postgresql_and_sync_workers_on_sqlite() -> None:
+def test_threads_by_default_on_postgresql_and_one_thread_on_sqlite() -> None:
     assert default_threads("postgresql+psycopg://sipadu@db/sipadu") == DEFAULT_THREADS > 1
     assert default_threads("sqlite:////srv/sipadu/sipadu.sqlite3") == 1

@@ -274,6 +274,38 @@ def storage_gc(min_age: int) -> None:
         raise SystemExit(1)
 
 
+@storage_cli.command("create-bucket", with_appcontext=False)
+@click.option(
+    "--credentials-file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An S3 identity allowed to create buckets (SeaweedFS: the Admin one), same format "
+    "as SIPADU_S3_CREDENTIALS_FILE.",
+)
+@click.option("--bucket", envvar="SIPADU_S3_BUCKET", help="Default: SIPADU_S3_BUCKET.")
+@click.option(
+    "--endpoint-url", envvar="SIPADU_S3_ENDPOINT_URL", help="Default: SIPADU_S3_ENDPOINT_URL."
+)
+def storage_create_bucket(credentials_file: Path, bucket: str, endpoint_url: str | None) -> None:
+    """Create the S3 bucket for the blobs through the S3 API (once, before the first start)."""
+    from sipadu.settings import SettingsError, s3_from_env
+    from sipadu.storage.s3 import create_bucket
+
+    env = {
+        **os.environ,
+        "SIPADU_S3_BUCKET": bucket or "",
+        "SIPADU_S3_ENDPOINT_URL": endpoint_url or "",
+        "SIPADU_S3_CREDENTIALS_FILE": str(credentials_file),
+    }
+    try:
+        settings = s3_from_env(env)
+        created = create_bucket(settings)
+    except (SettingsError, BlobStoreError) as error:
+        raise click.ClickException(str(error)) from None
+    verb = "Created" if created else "Already there:"
+    click.echo(f"{verb} bucket {settings.bucket}.")
+
+
 @sessions_cli.command("purge")
 def sessions_purge() -> None:
     """Delete expired sessions and case-key throttle rows older than a day.

@@ -31,7 +31,12 @@ from sipadu.reporting.files import RefusedFile, sort_uploads
 from sipadu.reporting.forms import IDENTITY_FIELDS
 from sipadu.reporting.reporter_access import CaseKeyThrottledError, open_case_with_key
 from sipadu.reporting.reporter_login import ENDED_TEXT, reporter_required
-from sipadu.reporting.validation import ReportValidationError, validate_text
+from sipadu.reporting.validation import (
+    ReportValidationError,
+    kept_values,
+    validate_text,
+    without_controls,
+)
 from sipadu.reporting.views import already_sent_form, new_form_id, remember_sent_form
 from sipadu.sessions.models import SessionKind
 from sipadu.sessions.service import end_session, start_session
@@ -102,7 +107,7 @@ def enter_key() -> ResponseReturnValue:
 def _key_form_page(error: UserFacingError) -> ResponseReturnValue:
     """The key form again, with the refusal's message and what was typed (in this POST
     answer only), so a typo is fixed rather than the whole key typed again."""
-    typed = request.form.get("case_key", "")[:MAX_TYPED_KEY_CHARS]
+    typed = without_controls(request.form.get("case_key", ""))[:MAX_TYPED_KEY_CHARS]
     page = render_template("reporting/enter_key.html", error=error.message, typed=typed)
     return page, error.status
 
@@ -230,7 +235,7 @@ def reply(reporter: ReporterPrincipal) -> ResponseReturnValue:
             discard_now()  # nothing to keep: the refusal is the redirect and its mark
             session[BLANK_REPLY] = True
             return redirect(url_for("followup.case_page", _anchor="reply-form"), code=303)
-        return render_case(reporter, 422, errors=error.errors, values=request.form)
+        return render_case(reporter, 422, errors=error.errors, values=kept_values(request.form))
     case = service.reporter_case(db, reporter.case_id)
     try:
         service.send_reply(db, case, reporter.dek, body, current_audit_key())
@@ -289,10 +294,13 @@ def object_to_closure(reporter: ReporterPrincipal) -> ResponseReturnValue:
         )
         service.object_to_closure(db, case, reporter.dek, text, current_audit_key())
     except ReportValidationError as error:
-        return render_case(reporter, 422, errors=error.errors, values=request.form)
+        return render_case(reporter, 422, errors=error.errors, values=kept_values(request.form))
     except WorkflowError as error:
         return render_case(
-            reporter, error.http_status, values=request.form, errors={"objection": error.message}
+            reporter,
+            error.http_status,
+            values=kept_values(request.form),
+            errors={"objection": error.message},
         )
     return done(lazy_gettext("Your objection was recorded. The Inspektorat will answer it."))
 

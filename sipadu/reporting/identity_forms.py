@@ -14,7 +14,7 @@ from sipadu.db import db_session
 from sipadu.reporting import service
 from sipadu.reporting.followup import done, refuse_archived, render_case
 from sipadu.reporting.reporter_login import reporter_required
-from sipadu.reporting.validation import ReportValidationError, validate_report
+from sipadu.reporting.validation import ReportValidationError, kept_values, validate_report
 from sipadu.sessions.web import ReporterPrincipal
 from sipadu.unit_of_work import discard_now
 from sipadu.web.auth import public
@@ -33,12 +33,12 @@ def disclose_identity(reporter: ReporterPrincipal) -> ResponseReturnValue:
             {"category": "lainnya", "what": "-", **request.form.to_dict()}
         ).identity
     except ReportValidationError as error:
-        return render_case(reporter, 422, errors=error.errors, values=request.form)
+        return render_case(reporter, 422, errors=error.errors, values=kept_values(request.form))
     if identity is None:
         return render_case(
             reporter,
             422,
-            values=request.form,
+            values=kept_values(request.form),
             errors={"identity_name": lazy_gettext("Write your name or a way to contact you.")},
         )
     db = db_session()

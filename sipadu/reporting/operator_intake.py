@@ -19,7 +19,7 @@ from sipadu.db import db_session
 from sipadu.reporting.forms import CATEGORY_LABELS, IDENTITY_FIELDS, REPORT_TEXT_FIELDS
 from sipadu.reporting.readiness import ReportsNotAcceptedError, requires_case_readers
 from sipadu.reporting.service import file_on_behalf
-from sipadu.reporting.validation import ReportValidationError, validate_report
+from sipadu.reporting.validation import ReportValidationError, kept_values, validate_report
 from sipadu.reporting.views import (
     already_sent_form,
     follow_up_url,
@@ -87,7 +87,7 @@ def file_report() -> ResponseReturnValue:
     if already_sent_form(form_id):
         session[REFILED_MARK] = True
         return redirect(url_for("intake.already_filed"), code=303)
-    values = request.form.to_dict()
+    values = kept_values(request.form)
     channel = values.get("channel", "")
     try:
         valid = validate_report(values, active_agency_codes(db_session()))

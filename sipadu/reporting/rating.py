@@ -18,7 +18,7 @@ from sipadu.db import db_session
 from sipadu.reporting import service
 from sipadu.reporting.followup import done, render_case
 from sipadu.reporting.reporter_login import reporter_required
-from sipadu.reporting.validation import clean_text
+from sipadu.reporting.validation import clean_text, kept_values
 from sipadu.sessions.web import ReporterPrincipal
 from sipadu.web.auth import public
 
@@ -44,13 +44,15 @@ def rate(reporter: ReporterPrincipal) -> ResponseReturnValue:
         request.form.get("comment", ""), MAX_RATING_COMMENT_CHARS, errors, "comment"
     )
     if errors:
-        return render_case(reporter, 422, errors=errors, values=request.form)
+        return render_case(reporter, 422, errors=errors, values=kept_values(request.form))
     db = db_session()
     case = service.reporter_case(db, reporter.case_id)
     try:
         service.rate_handling(db, case, reporter.dek, score, comment, current_audit_key())
     except RatingNotAllowedError:
-        return render_case(reporter, 409, errors={"score": NOT_ALLOWED_TEXT}, values=request.form)
+        return render_case(
+            reporter, 409, errors={"score": NOT_ALLOWED_TEXT}, values=kept_values(request.form)
+        )
     return done(lazy_gettext("Thank you. Your rating was recorded."))
 
 

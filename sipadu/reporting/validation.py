@@ -44,7 +44,18 @@ def _text(value: object) -> str | None:
         return ""
     if not isinstance(value, str):
         return None
-    return _CONTROL.sub("", value.replace("\r\n", "\n")).strip()
+    return without_controls(value.replace("\r\n", "\n")).strip()
+
+
+def without_controls(text: str) -> str:
+    """``text`` without the control characters no field may hold (tab and newlines stay)."""
+    return _CONTROL.sub("", text)
+
+
+def kept_values(form: Mapping[str, object]) -> dict[str, str]:
+    """What was typed, to show again on a refused form: text only, and without control
+    characters (a NUL or an escape must not come back in the page or reach the database)."""
+    return {name: without_controls(value) for name, value in form.items() if isinstance(value, str)}
 
 
 def too_long(limit: int) -> Any:

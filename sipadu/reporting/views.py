@@ -45,7 +45,7 @@ from sipadu.reporting.readiness import (
 )
 from sipadu.reporting.service import submit_report
 from sipadu.reporting.upload_limits import upload_limit_texts
-from sipadu.reporting.validation import ReportValidationError, validate_report
+from sipadu.reporting.validation import ReportValidationError, kept_values, validate_report
 from sipadu.units.agencies import active_agency_codes, list_agencies
 from sipadu.units.areas import area_groups
 from sipadu.uploads.multipart import accepts_uploads
@@ -151,7 +151,7 @@ def submit() -> ResponseReturnValue:
     if already_sent_form(form_id):
         session[RESENT_MARK] = True
         return redirect(url_for("reporting.already_sent"), code=303)
-    values = request.form.to_dict()
+    values = kept_values(request.form)
     if values.get(HONEYPOT_FIELD):
         # A bot filled the field people never see: refuse, without saying why.
         return render_report_form(400, values=values, message=REJECTED_TEXT)

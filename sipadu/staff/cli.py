@@ -21,10 +21,10 @@ from sipadu.app_context import current_settings
 from sipadu.audit.actors import Actor
 from sipadu.db import db_session
 from sipadu.settings import Settings
-from sipadu.staff import accounts, service, totp
+from sipadu.staff import accounts, service
 from sipadu.staff.passwords import WeakPasswordError
 from sipadu.staff.setup import ACCOUNT_SETUP_LIFETIME
-from sipadu.staff.totp_secrets import seal_plaintext_totp_secrets, totp_secret_of
+from sipadu.staff.totp_secrets import seal_plaintext_totp_secrets
 from sipadu.unit_of_work import commit_now, discard_now, end_transaction
 
 account_cli = AppGroup("account", help="Staff accounts.")
@@ -174,20 +174,11 @@ def _create_with_password(
         discard_now(db)
         _fail(_ERRORS.get(type(error), "the account could not be created"))
         return
-    commit_now(db)  # the account must exist before its TOTP secret is printed
-    secret = totp_secret_of(account, audit_key) or ""
-    uri = totp.provisioning_uri(secret, account.username)
+    commit_now(db)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "username": account.username,
-                    "role": account.role,
-                    "totp_secret": secret,
-                    "totp_uri": uri,
-                }
-            )
-        )
+        # No TOTP secret: the owner enrols on the page the first sign-in leads to (its QR
+        # code), and a secret in a command's output only lingers in scrollback and logs.
+        click.echo(json.dumps({"username": account.username, "role": account.role}))
         return
     click.echo(
         f"Account {account.username} ({account.role}) created. At first sign-in the "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator
 from typing import Any, BinaryIO
@@ -54,6 +55,15 @@ class BlobStoreFullError(BlobStoreError):
 
 # What a caller did wrong, not the store: not counted as a blob-store error.
 _CALLER_ERRORS = (InvalidBlobIdError, BlobNotFoundError, BlobTooLargeError)
+_WRITE_OPERATIONS = frozenset({"open_writer", "write", "commit"})
+# When (time.monotonic) this process last saw a store refuse a write: a failed upload has no
+# log line (reporter requests are not logged), so /readyz checks the store again at once.
+_last_write_failure = [0.0]
+
+
+def last_write_failure() -> float:
+    """The monotonic time of this process's last failed blob write (0.0: none yet)."""
+    return _last_write_failure[0]
 
 
 def _counting_errors(operation: str, method: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,6 +75,8 @@ def _counting_errors(operation: str, method: Callable[..., Any]) -> Callable[...
             raise
         except Exception:
             count_blob_store_error(operation)
+            if operation in _WRITE_OPERATIONS:
+                _last_write_failure[0] = time.monotonic()
             raise
 
     return counted

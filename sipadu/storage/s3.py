@@ -213,3 +213,21 @@ def new_blob_id() -> str:
     """A fresh random id: 128 bits, so two writers never draw the same one (and if they
     did, the second publish would be refused, not overwrite)."""
     return secrets.token_hex(16)
+
+
+def create_bucket(settings: S3Settings) -> bool:
+    """Create the settings' bucket with their credentials (an identity allowed to create
+    buckets: SIPADU's own is not); False when these credentials own it already."""
+    client = S3BlobStore.from_settings(settings).client
+    extra: dict[str, Any] = {}
+    if settings.region != "us-east-1":  # S3 refuses the default region named explicitly
+        extra["CreateBucketConfiguration"] = {"LocationConstraint": settings.region}
+    try:
+        client.create_bucket(Bucket=settings.bucket, **extra)
+    except ClientError as error:
+        if error_code(error) == "BucketAlreadyOwnedByYou":
+            return False
+        raise failure("bucket creation", error) from None
+    except BotoCoreError as error:
+        raise failure("bucket creation", error) from None
+    return True

@@ -8,8 +8,10 @@ to a host of the client's choosing. So behind a balancer a request must name the
 a bilingual 400. The balancer's probes (``/healthz``, ``/readyz``) are answered whatever
 host they name: a health check often sends the server's own address.
 
-Whatever the proxy setting, a host that is not a name or address with at most one port
-(``127.0.0.1:8200:80``) is refused, and so is an ``X-Forwarded-Host`` with several values of
+Without ``SIPADU_TRUSTED_PROXIES`` any well-formed host is served (the ``Host`` header is
+what the server was reached by; ``make run`` is reached as ``localhost`` or ``127.0.0.1``).
+Whatever the proxy setting, a ``Host`` header that is not a name or address with at most one
+port (``127.0.0.1:8200:80``) is refused, and so is an ``X-Forwarded-Host`` with several values of
 which one is not a public name: a balancer that appends to the header passes the client's
 own value on in front of its own.
 """
@@ -47,13 +49,20 @@ def _forwarded_hosts() -> list[str]:
     return [part.strip().lower() for value in values for part in value.split(",") if part.strip()]
 
 
+def _raw_host() -> str:
+    """The ``Host`` header as sent. Not ``request.host``: over plain http Werkzeug drops a
+    trailing ``:80``, so ``127.0.0.1:8200:80`` would pass as ``127.0.0.1:8200``."""
+    raw = request.environ.get("HTTP_HOST")
+    return (raw if isinstance(raw, str) else request.host).lower()
+
+
 def configure_host_check(app: Flask, settings: Settings) -> None:
     """Refuse malformed hosts; refuse requests for other hosts when a balancer in front
     sets the host."""
 
     @app.before_request
     def _well_formed_host() -> tuple[str | Response, int] | None:
-        if request.path in PROBE_PATHS or WELL_FORMED_HOST.fullmatch(request.host.lower()):
+        if request.path in PROBE_PATHS or WELL_FORMED_HOST.fullmatch(_raw_host()):
             return None
         return render_error(400, UNKNOWN_HOST_TEXT)
 

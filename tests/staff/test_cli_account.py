@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -46,8 +47,7 @@ def test_account_create_json_weak_duplicate_and_unknown_role(env: dict[str, str]
     created = create_account(env, "Kepala", "admin", "--json", password=ADMIN_PASSWORD)
     assert created.returncode == 0, created.stderr
     document = json.loads(created.stdout)
-    assert document["username"] == "kepala" and document["role"] == "admin"
-    assert pyotp.parse_uri(document["totp_uri"]).secret == document["totp_secret"]
+    assert document == {"username": "kepala", "role": "admin"}  # no TOTP secret
     duplicate = create_account(env, "kepala", "auditor")
     assert duplicate.returncode != 0 and "already exists" in duplicate.stderr
     unknown = create_account(env, "x1", "root")
@@ -79,3 +79,32 @@ def test_a_first_run_supervisor_is_told_it_waits_for_the_escrow_holder(
     created = create_account(env, "verifikator", "supervisor", password=SUPERVISOR_PASSWORD)
     assert created.returncode == 0, created.stderr
     assert "sipadu escrow approve --to verifikator" in created.stdout
+
+
+def test_a_shell_account_enrols_with_the_secret_its_first_sign_in_shows(
+    env: dict[str, str],
+) -> None:
+    """`--json` prints no TOTP secret (enrolment issues the one to use): the first sign-in
+    leads to the enrolment page, whose secret confirms the enrolment."""
+    from sipadu.app import create_app
+    from sipadu.settings import settings_from_env
+    from tests.support import forms
+
+    created = create_account(env, "kepala", "admin", "--json", password=ADMIN_PASSWORD)
+    assert "totp" not in created.stdout and "secret" not in created.stdout
+    app = create_app(settings_from_env(env))
+    try:
+        client = app.test_client()
+        fill = {"username": "kepala", "password": ADMIN_PASSWORD, "totp": ""}
+        answer = forms.submit(client, client.get("/staff/login"), "/staff/login", fill=fill)
+        assert answer.headers.get("Location", "").endswith("/staff/enrol"), answer.status_code
+        page = client.get("/staff/enrol")
+        found = re.search(r"(?:[A-Z2-7]{4} ){7,}[A-Z2-7]{1,4}", page.get_data(as_text=True))
+        assert found, "no secret on the enrolment page"
+        code = pyotp.TOTP(found.group(0).replace(" ", "")).now()
+        fill = {"password": ADMIN_PASSWORD, "totp": code}
+        confirmed = forms.submit(client, page, "/staff/enrol", fill=fill)
+        assert confirmed.status_code == 303
+        assert not confirmed.headers["Location"].endswith("/staff/enrol")
+    finally:
+        app.extensions["sipadu.engine"].dispose()

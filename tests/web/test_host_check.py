@@ -82,6 +82,18 @@ def test_a_host_with_two_ports_is_refused(
         assert client.get("/", headers={"Host": "[::1]:8000"}).status_code == 200
 
 
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_a_host_with_two_ports_is_refused_over_plain_http(
+    tmp_path: Path, sqlite_database: Database, proxies: int
+) -> None:
+    """Werkzeug drops a trailing ``:80`` from the host of a plain-http request, as an app
+    server behind the balancer receives it: the raw header is what is checked."""
+    client = _app(tmp_path, sqlite_database, proxies=proxies).test_client()
+    for host in ("127.0.0.1:8200:80", f"{PUBLIC}:80:80"):
+        answer = client.get("/", base_url="http://127.0.0.1:8200", headers={"Host": host})
+        assert answer.status_code == 400, host
+
+
 def test_a_multi_valued_forwarded_host_naming_another_host_is_refused(
     tmp_path: Path, sqlite_database: Database
 ) -> None:
