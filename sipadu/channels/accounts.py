@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -57,8 +58,8 @@ class AccountRow:
     """What ``service-account list`` shows."""
 
     name: str
-    created_on: str
-    revoked_on: str | None
+    created_on: date
+    revoked_on: date | None
     webhook_url: str | None
 
 
@@ -91,8 +92,8 @@ def list_accounts(db: Session) -> list[AccountRow]:
     return [
         AccountRow(
             a.name,
-            a.created_on.isoformat(),
-            a.revoked_on.isoformat() if a.revoked_on else None,
+            a.created_on,
+            a.revoked_on,
             a.webhook_url,
         )
         for a in rows

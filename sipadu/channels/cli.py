@@ -7,6 +7,7 @@ readable form.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import click
 from flask.cli import AppGroup
@@ -67,7 +68,7 @@ def list_command(as_json: bool) -> None:
     """List the accounts (never a token)."""
     rows = list_accounts(db_session())
     if as_json:
-        click.echo(json.dumps([row.__dict__ for row in rows]))
+        click.echo(json.dumps([row.__dict__ for row in rows], default=date.isoformat))
         return
     for row in rows:
         state = f"revoked {row.revoked_on}" if row.revoked_on else "active"
