@@ -158,6 +158,10 @@ def escrow_grant(
             )
             granted, skipped = [code], []
         commit_now(db)  # the command's unit, kept before it reports
+    except WrongPassphraseError:
+        raise click.ClickException(
+            "The passphrase does not unlock this escrow key file; nothing was granted. Try again."
+        ) from None
     except (EscrowError, CryptoError) as error:
         raise click.ClickException(f"{type(error).__name__}: {error}") from None
     for skipped_code, why in skipped:

@@ -11,7 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from sipadu.app_context import current_audit_key, current_settings
-from sipadu.crypto.errors import CryptoError
+from sipadu.crypto.errors import CryptoError, WrongPassphraseError
 from sipadu.crypto.escrow import read_escrow_private
 from sipadu.crypto.stream import Writable
 from sipadu.db import db_session, get_engine, make_engine
@@ -21,8 +21,13 @@ from sipadu.ops.backup import BackupError, create_backup, read_key_files
 from sipadu.ops.container import BackupFormatError, BackupKeyError
 from sipadu.ops.gc import ORPHAN_MIN_AGE_SECONDS, sweep_storage
 from sipadu.ops.housekeeping import purge_reporter_traces
-from sipadu.ops.interrupts import deferred_interrupts, interrupt_requested
-from sipadu.ops.restore import RestoreError, restore_backup, target_is_empty
+from sipadu.ops.interrupts import deferred_interrupts, ignore_interrupts, interrupt_requested
+from sipadu.ops.restore import (
+    RestoreError,
+    remove_staging_folders,
+    restore_backup,
+    target_is_empty,
+)
 from sipadu.ops.restore_marker import (
     mark_restore_finished,
     mark_restore_started,
@@ -180,10 +185,15 @@ def backup_restore(
         passphrase = read_passphrase(passphrase_stdin, confirm=False)
         try:
             private = read_escrow_private(key_path, passphrase)
+        except WrongPassphraseError:
+            raise click.ClickException(
+                "The passphrase does not unlock this escrow key file; nothing was restored. "
+                "Try again."
+            ) from None
         except CryptoError as error:
-            raise click.ClickException(f"{type(error).__name__}: {error}") from None
+            raise click.ClickException(f"the escrow key file cannot be used: {error}") from None
         if unfinished:
-            _remove_leftovers(store)
+            _remove_leftovers(store, settings.instance_dir)
         mark_restore_started(settings.instance_dir)
         with (
             deferred_interrupts(),
@@ -208,6 +218,7 @@ def backup_restore(
         raise click.ClickException(f"restore refused: {error}") from None
     finally:
         engine.dispose()
+    ignore_interrupts()
     if interrupt_requested():
         click.echo("Ctrl-C came after the last point the restore could stop at.", err=True)
     for name in report.keys_restored:
@@ -227,18 +238,18 @@ def backup_restore(
     )
 
 
-def _remove_leftovers(store: BlobStore) -> None:
-    """What a killed restore left half-written: a folder store's temporary files, an S3
-    store's unfinished multipart uploads."""
+def _remove_leftovers(store: BlobStore, instance_dir: Path) -> None:
+    """What a killed restore left half-written: its staging folder (the backup's audit key
+    and database export in the clear), a folder store's temporary files, an S3 store's
+    unfinished multipart uploads."""
     # boto3 is a fifth of every sipadu command's start-up; only S3 instances import it.
     from sipadu.storage.s3 import S3BlobStore
 
+    names = [path.name for path in remove_staging_folders(instance_dir)]
     if isinstance(store, FilesystemBlobStore):
-        names = [path.name for path in remove_partial_blobs(store.root)]
+        names += [path.name for path in remove_partial_blobs(store.root)]
     elif isinstance(store, S3BlobStore):
-        names = store.abort_unfinished_uploads()
-    else:
-        names = []
+        names += store.abort_unfinished_uploads()
     for name in names:
         click.echo(f"Removed {name}, left by the unfinished restore.")
 

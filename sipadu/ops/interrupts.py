@@ -70,3 +70,11 @@ def held() -> Iterator[None]:
         yield
     finally:
         _State.held -= 1
+
+
+def ignore_interrupts() -> None:
+    """The work is done and only its report is left to print: a late Ctrl-C must not end
+    the process with a failure code after a success it cannot undo."""
+    if threading.current_thread() is threading.main_thread():
+        for number in _SIGNALS:
+            signal.signal(number, signal.SIG_IGN)

@@ -45,6 +45,7 @@ _MEMBER = re.compile(
 )
 _MAX_MANIFEST = 64 * 1024 * 1024
 _KEEP_EVENTS = frozenset({"system:initialised"})
+_STAGING_PREFIX = "restore-"
 
 
 class RestoreError(Exception):
@@ -55,7 +56,7 @@ class RestoreInterruptedError(RestoreError):
     """Ctrl-C (SIGINT) stopped the restore, and the target is as it was before it."""
 
 
-INTERRUPTED = "interrupted (Ctrl-C); the instance is as it was before the restore"
+INTERRUPTED = "interrupted (Ctrl-C or SIGTERM); the instance is as it was before the restore"
 
 
 class BackupCorruptError(RestoreError):
@@ -278,6 +279,15 @@ def _same_bytes(store: BlobStore, blob_id: str, staged: Path) -> bool:
     return held.digest() == wanted.digest()
 
 
+def remove_staging_folders(instance_dir: Path) -> list[Path]:
+    """Delete the staging folders a killed restore left in ``instance_dir``: they hold the
+    backup's audit key and database export in the clear. Returns what was removed."""
+    stale = sorted(path for path in instance_dir.glob(f"{_STAGING_PREFIX}*") if path.is_dir())
+    for path in stale:
+        shutil.rmtree(path)
+    return stale
+
+
 class _Counting:
     """Reports bytes read from the backup file (for the progress bar)."""
 
@@ -307,7 +317,7 @@ def restore_backup(
         raise RestoreError("the target instance is not empty; pass --replace to overwrite it")
     reader = open_encrypted_reader(_Counting(source, progress), escrow_private)
     staging_root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    staging = staging_root / f"restore-{os.getpid()}-{os.urandom(4).hex()}"
+    staging = staging_root / f"{_STAGING_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
     staging.mkdir(mode=0o700)
     report = RestoreReport()
     try:

@@ -15,11 +15,12 @@ import contextlib
 import logging
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, MetaData, text
 
 from sipadu import migrate
 from sipadu.keyring import write_private_file
 from sipadu.ops.dbsnapshot import (
+    VERSION_TABLE,
     Snapshot,
     backend_of,
     clear_tables,
@@ -70,7 +71,10 @@ class RestoreUndo:
             migrate.downgrade(self.engine, "base")
         before = self.database_before
         if before is None or before.revision is None:
-            return  # the target had no schema: it has none again
+            # The target had no schema: it has none again, not even Alembic's own table.
+            with self.engine.begin() as connection:
+                connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+            return
         migrate.upgrade(self.engine, before.revision)
         with self.engine.begin() as connection:
             meta = MetaData()

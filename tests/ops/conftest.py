@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from sipadu.app_context import current_settings
@@ -211,11 +211,12 @@ def restore_bytes(
 
 
 def assert_target_untouched(target: Database, root: Path) -> None:
-    """The restore target of ``restore_bytes`` is as it was before: no rows, no blobs, no
-    audit key."""
+    """The restore target of ``restore_bytes`` is as it was before (empty): no tables, no
+    blobs, no audit key."""
     engine = make_engine(target.url, target.schema)
     try:
         assert target_is_empty(engine, FilesystemBlobStore(root / "blobs"))
         assert not (root / "keys" / "audit_hmac.key").exists()
+        assert inspect(engine).get_table_names() == []  # not even Alembic's version table
     finally:
         engine.dispose()
