@@ -27,8 +27,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, has_request_context, request
@@ -55,11 +54,6 @@ def fixed_word(value: str | None) -> str:
     return "other"
 
 
-def _live_gauge(registry: CollectorRegistry, name: str, documentation: str) -> Gauge:
-    """A gauge summed over the live workers (a dead worker's share is dropped)."""
-    return Gauge(name, documentation, multiprocess_mode="livesum", registry=registry)
-
-
 class Metrics:
     """This process's metric objects, in a registry of their own."""
 
@@ -78,19 +72,13 @@ class Metrics:
             buckets=REQUEST_BUCKETS,
             registry=registry,
         )
-        self.argon2_in_use = _live_gauge(
-            registry, "sipadu_argon2_gate_in_use", "Argon2 derivations running now."
-        )
-        self.argon2_waiting = _live_gauge(
-            registry, "sipadu_argon2_gate_waiting", "Requests waiting for an Argon2 slot now."
-        )
+        # No gauge of the derivations or key checks running now: every case-key check is a
+        # reporter's, and most derivations are, so a scrape landing during one would date it
+        # to the second. Only refusals (saturation, an operator's concern) are counted.
         self.argon2_busy = Counter(
             "sipadu_argon2_gate_busy",
             "Requests refused as busy: no Argon2 slot within the wait.",
             registry=registry,
-        )
-        self.key_check_in_use = _live_gauge(
-            registry, "sipadu_case_key_check_slots_in_use", "Case-key check slots held now."
         )
         self.key_check_busy = Counter(
             "sipadu_case_key_check_busy",
@@ -224,17 +212,6 @@ class RequestMetricsMiddleware:
 def configure_request_metrics(app: Flask, is_private: Callable[[str], bool]) -> None:
     """Wrap ``app`` so every answer is counted, but those to paths ``is_private`` names."""
     app.wsgi_app = RequestMetricsMiddleware(app.wsgi_app, is_private)  # type: ignore[method-assign]
-
-
-@contextmanager
-def tracking(gauge: Callable[[Metrics], Gauge]) -> Iterator[None]:
-    """The gauge ``gauge`` picks is one higher for the duration of the block."""
-    raised = record(lambda found: gauge(found).inc())
-    try:
-        yield
-    finally:
-        if raised:
-            record(lambda found: gauge(found).dec())
 
 
 def count_rate_limit_refusal(limit: str, endpoint: str | None) -> None:

@@ -135,10 +135,10 @@ def test_a_dead_workers_gauges_go_and_its_counts_stay(server: LiveServer) -> Non
         scrape(server), "sipadu_http_requests_total", endpoint="health.healthz", status="200"
     )
     folder = metrics_folder(server)
-    victim = sorted(pids_with(folder, "gauge_livesum"))[0]
+    victim = sorted(pids_with(folder, "gauge_livemostrecent"))[0]
     os.kill(victim, signal.SIGKILL)  # one of this server's own workers
     deadline = time.monotonic() + 30
-    while victim in pids_with(folder, "gauge_livesum"):
+    while victim in pids_with(folder, "gauge_livemostrecent"):
         assert time.monotonic() < deadline, "the dead worker's gauges stayed"
         time.sleep(0.1)
     after = sample(

@@ -27,7 +27,7 @@ from flask import Flask, current_app, has_app_context
 from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
-from sipadu.metrics import record, tracking
+from sipadu.metrics import record
 from sipadu.settings import Settings
 from sipadu.web.errors import render_error
 
@@ -63,14 +63,11 @@ class Argon2Gate:
     @contextmanager
     def admit(self) -> Iterator[None]:
         """Hold one slot for the duration of the block, or raise ``Argon2GateBusyError``."""
-        with tracking(lambda found: found.argon2_waiting):
-            admitted = self._semaphore.acquire(timeout=self.wait_seconds)
-        if not admitted:
+        if not self._semaphore.acquire(timeout=self.wait_seconds):
             record(lambda found: found.argon2_busy.inc())
             raise Argon2GateBusyError(f"no Argon2 slot free within {self.wait_seconds} s")
         try:
-            with tracking(lambda found: found.argon2_in_use):
-                yield
+            yield
         finally:
             self._semaphore.release()
 

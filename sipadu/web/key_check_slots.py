@@ -41,7 +41,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
-from sipadu.metrics import record, tracking
+from sipadu.metrics import record
 from sipadu.settings import Settings
 from sipadu.web.argon2_gate import admit
 from sipadu.web.errors import render_error
@@ -201,7 +201,6 @@ def case_key_check() -> Iterator[None]:
         except KeyCheckBusyError:
             record(lambda found: found.key_check_busy.inc())
             raise
-        stack.enter_context(tracking(lambda found: found.key_check_in_use))
         stack.enter_context(admit())
         yield
 
