@@ -24,6 +24,7 @@ from sipadu.ops.housekeeping import purge_reporter_traces
 from sipadu.ops.interrupts import deferred_interrupts, ignore_interrupts, interrupt_requested
 from sipadu.ops.restore import (
     RestoreError,
+    RestoreNotUndoneError,
     remove_staging_folders,
     restore_backup,
     target_is_empty,
@@ -212,9 +213,16 @@ def backup_restore(
                 replace=replace,
                 progress=bar.update,
             )
+    except RestoreNotUndoneError as error:  # half-written: the mark stays
+        raise click.ClickException(f"restore failed: {error}") from None
     except (RestoreError, BackupFormatError, BackupKeyError, BlobStoreError) as error:
         if not unfinished:  # rolled back to the state before; an earlier half state stays marked
             mark_restore_finished(settings.instance_dir)
+        if isinstance(error, BlobStoreError):  # met while loading: everything was taken back
+            raise click.ClickException(
+                f"restore failed: {error}. Nothing of it is left: the instance is as it was "
+                "before; run the same command again once the store takes writes"
+            ) from None
         raise click.ClickException(f"restore refused: {error}") from None
     finally:
         engine.dispose()

@@ -57,6 +57,16 @@ class RestoreInterruptedError(RestoreError):
 
 
 INTERRUPTED = "interrupted (Ctrl-C or SIGTERM); the instance is as it was before the restore"
+_NOT_UNDONE = (
+    "the restore failed and could not put everything back (the log says which part); the "
+    "instance stays marked unfinished: fix the cause, then run the same restore with --replace"
+)
+
+
+class RestoreNotUndoneError(Exception):
+    """The restore failed and its roll-back could not put everything back: the target is
+    half-written and must keep its unfinished mark (deliberately not a RestoreError, which
+    the CLI treats as "the target is as it was")."""
 
 
 class BackupCorruptError(RestoreError):
@@ -336,7 +346,9 @@ def restore_backup(
             # Said only once everything is back: the caller then clears the unfinished mark.
             with held():  # a second Ctrl-C must not stop the roll-back
                 whole = undo.run()
-            if whole and isinstance(error, KeyboardInterrupt):
+            if not whole:
+                raise RestoreNotUndoneError(_NOT_UNDONE) from error
+            if isinstance(error, KeyboardInterrupt):
                 raise RestoreInterruptedError(INTERRUPTED) from None
             raise
         if replace:

@@ -27,6 +27,7 @@ from sipadu.ops.restore import (
     BackupCorruptError,
     RestoreError,
     RestoreInterruptedError,
+    RestoreNotUndoneError,
     _check_manifest,
     target_is_empty,
 )
@@ -366,14 +367,16 @@ def test_ctrl_c_stays_an_interrupt_when_the_roll_back_failed(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A half-undone target must keep its mark: the interrupt is not turned into an error
-    the CLI would clear the mark for."""
+    """A half-undone target must keep its mark: neither the interrupt nor a store's error is
+    turned into an error the CLI would clear the mark for."""
     supervisor(ops_app, ops_db)
     data = _backup(ops_app, escrow)
     monkeypatch.setattr(restore_module, "_install_blobs", _interrupt)
     monkeypatch.setattr(RestoreUndo, "_put_keys_back", _interrupt_undo)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(RestoreNotUndoneError) as raised:
         _restore(data, escrow.private, target_database, tmp_path / "restored")
+    assert not isinstance(raised.value, RestoreError)
+    assert isinstance(raised.value.__cause__, KeyboardInterrupt)
 
 
 def _interrupt_undo(_self: object) -> None:
