@@ -177,22 +177,21 @@ def append_event(
 
 def link_event(session: Session, key: bytes, head: AuditHead, event: AuditEvent) -> None:
     """Give ``event`` its place after ``head`` (locked by the caller) and add it."""
-    seq = head.seq + 1
-    canonical = canonical_row(
-        seq,
-        event.occurred_at,
-        event.tag,
-        event.actor,
-        event.case_code,
-        event.outcome,
-        event.detail,
-    )
-    row_hash = chain_hash(head.hash, canonical)
-    event.seq, event.prev_hash, event.hash = seq, head.hash, row_hash
-    event.hmac = sign(key, row_hash)
+    head_hmac = _place(key, event, head.seq + 1, head.hash)
     session.add(event)
-    head.seq, head.hash = seq, row_hash
-    head.hmac = sign(key, _head_message(seq, row_hash))
+    head.seq, head.hash, head.hmac = event.seq, event.hash, head_hmac
+
+
+def _place(key: bytes, event: AuditEvent, seq: int, prev_hash: str) -> str:
+    """Set ``event``'s place after ``prev_hash`` (seq, chain hash, HMAC); the HMAC of the
+    head that then points at it."""
+    canonical = canonical_row(
+        seq, event.occurred_at, event.tag, event.actor, event.case_code, event.outcome, event.detail
+    )
+    row_hash = chain_hash(prev_hash, canonical)
+    event.seq, event.prev_hash, event.hash = seq, prev_hash, row_hash
+    event.hmac = sign(key, row_hash)
+    return sign(key, _head_message(seq, row_hash))
 
 
 def is_day_only(tag: str, actor: str) -> bool:
@@ -283,12 +282,7 @@ def write_chain_event(session: Session, key: bytes, event: AuditEvent) -> None:
 
 def _linked_row(key: bytes, event: AuditEvent, seq: int, prev_hash: str) -> dict[str, object]:
     """Give ``event`` its place after ``prev_hash``; its row's values and the new head's HMAC."""
-    canonical = canonical_row(
-        seq, event.occurred_at, event.tag, event.actor, event.case_code, event.outcome, event.detail
-    )
-    row_hash = chain_hash(prev_hash, canonical)
-    event.seq, event.prev_hash, event.hash = seq, prev_hash, row_hash
-    event.hmac = sign(key, row_hash)
+    head_hmac = _place(key, event, seq, prev_hash)
     return {
         "seq": seq,
         "occurred_at": event.occurred_at,
@@ -298,9 +292,9 @@ def _linked_row(key: bytes, event: AuditEvent, seq: int, prev_hash: str) -> dict
         "outcome": event.outcome,
         "detail": event.detail,
         "prev_hash": prev_hash,
-        "hash": row_hash,
+        "hash": event.hash,
         "hmac": event.hmac,
-        "head_hmac": sign(key, _head_message(seq, row_hash)),
+        "head_hmac": head_hmac,
     }
 
 
